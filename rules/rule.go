@@ -1,0 +1,77 @@
+// Package rules owns newswatch's watch rules: rule files, the query language
+// (lexer, parser, AST), text analysis, the compiled matcher with its term
+// index, match explanations and hot reload. It never touches the network or
+// the database.
+package rules
+
+import "time"
+
+// Severity orders how urgent a rule's alerts are.
+type Severity string
+
+// The severities a rule may declare; SeverityInfo is the default.
+const (
+	SeverityInfo   Severity = "info"
+	SeverityNotice Severity = "notice"
+	SeverityHigh   Severity = "high"
+)
+
+// Rule is one watch rule as written in a rule file.
+type Rule struct {
+	Name        string
+	Description string
+	Query       string
+	// Feeds selects the feeds the rule applies to: feed names, feed URLs or
+	// "tag:NAME". Empty means every feed.
+	Feeds []string
+	// Notify names the notifiers that receive the rule's alerts. Empty means
+	// the configuration's default notifiers.
+	Notify []string
+	// Channel overrides the notifier's default channel when not empty.
+	Channel  string
+	Severity Severity
+	// Digest is a cron spec; when set, matches are collected and sent as one
+	// digest message at those times instead of one alert each.
+	Digest  string
+	Enabled bool
+	// OnUpdate says what an edited item (same identity, new text) does:
+	// "" or "ignore" (the default) sends nothing, "thread" posts the change
+	// in the alert's thread.
+	OnUpdate string
+
+	// File, Line and Col locate the rule's [[rule]] header.
+	File      string
+	Line, Col int
+}
+
+// Item is one feed entry as the matcher sees it. Summary and Content may hold
+// HTML; the analyser strips it.
+type Item struct {
+	ID         string // identity, reported back by `rules test`
+	Title      string
+	Summary    string
+	Content    string
+	Link       string
+	Author     string
+	Categories []string
+	Lang       string
+	Published  time.Time // zero when the feed gave no date
+
+	Feed     string   // the feed's configured name
+	FeedURL  string   // the feed's configured URL
+	FeedTags []string // the feed's configured tags
+	FeedLang string   // the feed's language, used when Lang is empty
+}
+
+// Hit is one positive term that contributed to a match: the field it matched
+// in and the original (not analysed) text it matched.
+type Hit struct {
+	Field string `json:"field"`
+	Text  string `json:"text"`
+}
+
+// Match reports that a rule matched an item, and why.
+type Match struct {
+	Rule *Rule `json:"-"`
+	Hits []Hit `json:"hits"`
+}
