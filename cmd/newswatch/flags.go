@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -46,4 +47,15 @@ func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 		positional = append(positional, rest[0])
 		args = rest[1:]
 	}
+}
+
+// exitUsage returns the exit status for a flag parsing error: 0 when the
+// user asked for help with -h, 1 otherwise (2 means "some feed or alert
+// failed" to `once`, so usage errors don't use it). The flag package has
+// already printed the message and the usage.
+func exitUsage(err error) int {
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	return 1
 }

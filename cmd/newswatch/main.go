@@ -46,7 +46,7 @@ func main() {
 func run(ctx context.Context, args []string, sio *IO) int {
 	if len(args) == 0 {
 		usage(sio.Stderr)
-		return 2
+		return 1
 	}
 	switch args[0] {
 	case "-h", "-help", "--help", "help":
@@ -57,7 +57,7 @@ func run(ctx context.Context, args []string, sio *IO) int {
 	if !ok {
 		fmt.Fprintf(sio.Stderr, "newswatch: unknown command %q\n\n", args[0])
 		usage(sio.Stderr)
-		return 2
+		return 1
 	}
 	return cmd.run(ctx, args[1:], sio)
 }
