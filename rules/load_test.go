@@ -1,0 +1,166 @@
+package rules
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// writeFiles creates files (name → contents) in dir.
+func writeFiles(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
+	for name, data := range files {
+		path := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// ruleDoc returns a rule file defining one rule per name, each with query q.
+func ruleDoc(q string, names ...string) string {
+	var b strings.Builder
+	for _, n := range names {
+		b.WriteString("[[rule]]\nname = \"" + n + "\"\nquery = \"" + q + "\"\n\n")
+	}
+	return b.String()
+}
+
+func sourceNames(src source) []string {
+	var names []string
+	for _, fr := range src.rules {
+		names = append(names, fr.rule.Name)
+	}
+	return names
+}
+
+func TestIsRuleFile(t *testing.T) {
+	tests := map[string]bool{
+		"mideast.toml":           true,
+		"01-abraham.toml":        true,
+		".toml":                  false,
+		".mideast.toml":          false, // hidden
+		".mideast.toml.swp":      false, // vim swap file
+		".mideast.toml.swx":      false,
+		"mideast.toml.swp":       false,
+		"mideast.toml~":          false, // backup
+		"#mideast.toml#":         false, // emacs auto-save
+		".#mideast.toml":         false, // emacs lock
+		"mideast.toml.tmp":       false,
+		"mideast.toml.bak":       false,
+		"4913":                   false, // vim's write test
+		"mideast.TOML":           false,
+		"mideast.toml.dpkg-dist": false,
+		"..data":                 false,
+	}
+	for name, want := range tests {
+		if got := isRuleFile(name); got != want {
+			t.Errorf("isRuleFile(%q) = %v, want %v", name, got, want)
+		}
+	}
+}
+
+func TestReadDir(t *testing.T) {
+	dir := t.TempDir()
+	broken := "[[rule]\nname = "
+	writeFiles(t, dir, map[string]string{
+		"b.toml":            ruleDoc("x", "b1", "b2"),
+		"a.toml":            ruleDoc("x", "a1"),
+		".a.toml.swp":       broken,
+		"a.toml~":           broken,
+		"#a.toml#":          broken,
+		".hidden.toml":      broken,
+		"README.md":         broken,
+		"sub.toml/c.toml":   ruleDoc("x", "c1"),
+		"sub.toml/d.toml":   broken,
+		"z-comments.toml":   "# rules to come\n",
+		"link-target/e.txt": ruleDoc("x", "e1"),
+	})
+	if err := os.Symlink(filepath.Join(dir, "link-target", "e.txt"), filepath.Join(dir, "e.toml")); err != nil {
+		t.Fatal(err)
+	}
+	src := readPath(dir)
+	if want := []string{"a1", "b1", "b2", "e1"}; !reflect.DeepEqual(sourceNames(src), want) {
+		t.Errorf("rules %q, want %q", sourceNames(src), want)
+	}
+	wantDiags := []string{filepath.Join(dir, "z-comments.toml") + ":1:1: warning: no [[rule]] tables in this file"}
+	if got := strings.Split(src.diags.Error(), "\n"); !reflect.DeepEqual(got, wantDiags) {
+		t.Errorf("diagnostics:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(wantDiags, "\n"))
+	}
+}
+
+func TestReadDuplicates(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"a.toml": ruleDoc("x", "one", "two"),
+		"b.toml": ruleDoc("y", "three", "one") + ruleDoc("z", "two"),
+	})
+	src := readPath(dir)
+	if want := []string{"one", "two", "three"}; !reflect.DeepEqual(sourceNames(src), want) {
+		t.Errorf("rules %q, want %q", sourceNames(src), want)
+	}
+	a, b := filepath.Join(dir, "a.toml"), filepath.Join(dir, "b.toml")
+	want := []string{
+		b + `:6:8: rule name "one" is already used at ` + a + `:2:8; names must be unique across all rule files`,
+		b + `:10:8: rule name "two" is already used at ` + a + `:6:8; names must be unique across all rule files`,
+	}
+	if got := strings.Split(src.diags.Error(), "\n"); !reflect.DeepEqual(got, want) {
+		t.Errorf("diagnostics:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	// The first of the two stays in force.
+	if q := src.rules[0].rule.Query; q != "x" {
+		t.Errorf("rule one has query %q, want the first file's", q)
+	}
+}
+
+func TestReadPath(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"rules.txt": ruleDoc("x", "from-txt"),
+		"empty/x":   "",
+	})
+	tests := []struct {
+		name  string
+		path  string
+		rules []string
+		diag  string
+	}{
+		{"a file of any name", filepath.Join(dir, "rules.txt"), []string{"from-txt"}, ""},
+		{"missing", filepath.Join(dir, "nope"), nil, filepath.Join(dir, "nope") + ": no such file or directory"},
+		{"empty directory", filepath.Join(dir, "empty"), nil,
+			filepath.Join(dir, "empty") + ": warning: no rule files (*.toml) in this directory: nothing will match"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			src := readPath(tc.path)
+			if !reflect.DeepEqual(sourceNames(src), tc.rules) {
+				t.Errorf("rules %q, want %q", sourceNames(src), tc.rules)
+			}
+			if got := src.diags.Error(); got != tc.diag {
+				t.Errorf("diagnostics %q, want %q", got, tc.diag)
+			}
+		})
+	}
+}
+
+func TestReadFingerprint(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{"a.toml": ruleDoc("x", "a")})
+	first := readPath(dir).fingerprint
+	if again := readPath(dir).fingerprint; again != first {
+		t.Error("fingerprint changed without a change to the files")
+	}
+	writeFiles(t, dir, map[string]string{".a.toml.swp": "junk", "notes.md": "junk"})
+	if again := readPath(dir).fingerprint; again != first {
+		t.Error("fingerprint changed with files that are not rule files")
+	}
+	writeFiles(t, dir, map[string]string{"a.toml": ruleDoc("y", "a")})
+	if edited := readPath(dir).fingerprint; edited == first {
+		t.Error("fingerprint unchanged after an edit")
+	}
+}
