@@ -1,0 +1,45 @@
+package rules
+
+import (
+	"encoding/xml"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// loadFeedItems reads the items of an RSS 2.0 fixture in testdata/feeds.
+// The feed name is the file name up to the first '-'.
+func loadFeedItems(tb testing.TB, file string) []*Item {
+	tb.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", "feeds", file))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var doc struct {
+		Channel struct {
+			Language string `xml:"language"`
+			Items    []struct {
+				Title       string `xml:"title"`
+				Link        string `xml:"link"`
+				Description string `xml:"description"`
+				GUID        string `xml:"guid"`
+			} `xml:"item"`
+		} `xml:"channel"`
+	}
+	if err := xml.Unmarshal(data, &doc); err != nil {
+		tb.Fatalf("%s: %v", file, err)
+	}
+	name, _, _ := strings.Cut(file, "-")
+	var items []*Item
+	for _, x := range doc.Channel.Items {
+		items = append(items, &Item{
+			ID: x.GUID, Title: x.Title, Summary: x.Description, Link: x.Link,
+			Feed: name, FeedLang: doc.Channel.Language,
+		})
+	}
+	if len(items) == 0 {
+		tb.Fatalf("%s: no items", file)
+	}
+	return items
+}
