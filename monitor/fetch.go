@@ -1,0 +1,316 @@
+package monitor
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Defaults of FetcherOptions.
+const (
+	DefaultTimeout               = 30 * time.Second
+	DefaultConnectTimeout        = 10 * time.Second
+	DefaultTLSHandshakeTimeout   = 10 * time.Second
+	DefaultResponseHeaderTimeout = 20 * time.Second
+	DefaultMaxBodyBytes          = 10 << 20
+	DefaultMaxRetryAfter         = 24 * time.Hour
+	// MaxRedirects is how many redirects one fetch follows.
+	MaxRedirects = 10
+)
+
+// UserAgent returns newswatch's User-Agent for a release version, e.g.
+// "newswatch/1.2.0 (+https://github.com/newswatch/newswatch)", so that feed
+// operators can see who is polling and where to read about it.
+func UserAgent(version string) string {
+	if version == "" {
+		version = "dev"
+	}
+	return "newswatch/" + version + " (+https://github.com/newswatch/newswatch)"
+}
+
+// acceptHeader prefers feed media types but takes anything: many servers
+// label feeds text/html or application/octet-stream.
+const acceptHeader = "application/rss+xml, application/atom+xml, application/feed+json, " +
+	"application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, */*;q=0.5"
+
+// FetcherOptions configures a Fetcher. The zero value is usable: a zero field
+// takes the default named in its comment.
+type FetcherOptions struct {
+	// Timeout bounds one whole fetch: connecting, every redirect and
+	// reading the body (DefaultTimeout).
+	Timeout time.Duration
+	// ConnectTimeout bounds establishing one TCP connection
+	// (DefaultConnectTimeout).
+	ConnectTimeout time.Duration
+	// TLSHandshakeTimeout bounds one TLS handshake
+	// (DefaultTLSHandshakeTimeout).
+	TLSHandshakeTimeout time.Duration
+	// ResponseHeaderTimeout bounds the wait for response headers once the
+	// request is sent (DefaultResponseHeaderTimeout).
+	ResponseHeaderTimeout time.Duration
+	// MaxBodyBytes caps a body after decompression (DefaultMaxBodyBytes,
+	// 10 MiB). A larger body fails the fetch with KindTooLarge.
+	MaxBodyBytes int64
+	// MaxRetryAfter caps a server's Retry-After (DefaultMaxRetryAfter).
+	MaxRetryAfter time.Duration
+	// UserAgent is sent with every request (UserAgent("dev")).
+	UserAgent string
+	// Transport carries the requests. When nil the Fetcher builds one with
+	// the timeouts above, the proxy from the environment
+	// (http.ProxyFromEnvironment) and transparent gzip.
+	Transport http.RoundTripper
+	// Now tells the time, for Retry-After dates (time.Now).
+	Now func() time.Time
+}
+
+// FetchRequest is one fetch of a feed.
+type FetchRequest struct {
+	// Feed is the feed's name, used in errors only.
+	Feed string
+	// URL is what to fetch: http, https or file.
+	URL string
+	// ETag and LastModified are the validators of the last successful
+	// fetch; when set, the request is conditional (RFC 9110, section 13.1).
+	ETag, LastModified string
+}
+
+// FetchResult is a successful fetch.
+type FetchResult struct {
+	// StatusCode is the final HTTP status (200 for a file, 304 when not
+	// modified).
+	StatusCode int
+	// NotModified reports that the validators still match: Body is empty
+	// and the document need not be parsed.
+	NotModified bool
+	// Body is the document, at most MaxBodyBytes long.
+	Body []byte
+	// ContentType is the response's Content-Type, "" for files.
+	ContentType string
+	// ETag and LastModified are the validators to send next time; empty
+	// when the response gave none (keep the old ones after a 304).
+	ETag, LastModified string
+	// FinalURL is where the body came from after redirects; relative links
+	// resolve against it.
+	FinalURL string
+	// PermanentURL is set when the request was redirected and every hop was
+	// permanent (301 or 308, RFC 9110, section 15.4): the feed has moved
+	// there and future fetches should start there.
+	PermanentURL string
+}
+
+// Fetcher fetches feed documents over HTTP(S) and from files. It is safe for
+// concurrent use.
+type Fetcher struct {
+	opts      FetcherOptions
+	transport http.RoundTripper
+}
+
+// NewFetcher returns a Fetcher with the options' defaults filled in.
+func NewFetcher(o FetcherOptions) *Fetcher {
+	if o.Timeout <= 0 {
+		o.Timeout = DefaultTimeout
+	}
+	if o.ConnectTimeout <= 0 {
+		o.ConnectTimeout = DefaultConnectTimeout
+	}
+	if o.TLSHandshakeTimeout <= 0 {
+		o.TLSHandshakeTimeout = DefaultTLSHandshakeTimeout
+	}
+	if o.ResponseHeaderTimeout <= 0 {
+		o.ResponseHeaderTimeout = DefaultResponseHeaderTimeout
+	}
+	if o.MaxBodyBytes <= 0 {
+		o.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if o.MaxRetryAfter <= 0 {
+		o.MaxRetryAfter = DefaultMaxRetryAfter
+	}
+	if o.UserAgent == "" {
+		o.UserAgent = UserAgent("")
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	f := &Fetcher{opts: o, transport: o.Transport}
+	if f.transport == nil {
+		f.transport = newTransport(o)
+	}
+	return f
+}
+
+// newTransport builds the HTTP transport of a Fetcher. Compression stays on:
+// the transport asks for gzip and decompresses it, and the size cap is
+// applied to what it returns, the decompressed bytes.
+func newTransport(o FetcherOptions) *http.Transport {
+	dialer := &net.Dialer{Timeout: o.ConnectTimeout, KeepAlive: 30 * time.Second}
+	return &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           dialer.DialContext,
+		ForceAttemptHTTP2:     true,
+		TLSHandshakeTimeout:   o.TLSHandshakeTimeout,
+		ResponseHeaderTimeout: o.ResponseHeaderTimeout,
+		ExpectContinueTimeout: time.Second,
+		MaxIdleConns:          100,
+		MaxIdleConnsPerHost:   4,
+		IdleConnTimeout:       90 * time.Second,
+	}
+}
+
+// Fetch fetches req.URL. A failure is a *FetchError.
+func (f *Fetcher) Fetch(ctx context.Context, req FetchRequest) (*FetchResult, error) {
+	u, err := url.Parse(req.URL)
+	if err != nil {
+		return nil, &FetchError{Kind: KindInvalidURL, Feed: req.Feed, URL: req.URL, Err: err}
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "http", "https":
+		if u.Host == "" {
+			return nil, &FetchError{Kind: KindInvalidURL, Feed: req.Feed, URL: req.URL, Err: errors.New("no host in URL")}
+		}
+		return f.fetchHTTP(ctx, req)
+	case "file":
+		return f.fetchFile(ctx, u, req)
+	}
+	return nil, &FetchError{Kind: KindInvalidURL, Feed: req.Feed, URL: req.URL,
+		Err: fmt.Errorf("unsupported URL scheme %q (want http, https or file)", u.Scheme)}
+}
+
+func (f *Fetcher) fetchHTTP(parent context.Context, req FetchRequest) (*FetchResult, error) {
+	ctx, cancel := context.WithTimeout(parent, f.opts.Timeout)
+	defer cancel()
+
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodGet, req.URL, nil)
+	if err != nil {
+		return nil, &FetchError{Kind: KindInvalidURL, Feed: req.Feed, URL: req.URL, Err: err}
+	}
+	hreq.Header.Set("User-Agent", f.opts.UserAgent)
+	hreq.Header.Set("Accept", acceptHeader)
+	// Validators go back exactly as received (RFC 9110, sections 13.1.2
+	// and 13.1.3).
+	if req.ETag != "" {
+		hreq.Header.Set("If-None-Match", req.ETag)
+	}
+	if req.LastModified != "" {
+		hreq.Header.Set("If-Modified-Since", req.LastModified)
+	}
+
+	var hops redirects
+	client := &http.Client{Transport: f.transport, CheckRedirect: hops.check}
+	resp, err := client.Do(hreq)
+	if err != nil {
+		return nil, classify(parent, f.opts.Timeout, req, err)
+	}
+	defer resp.Body.Close()
+
+	res := &FetchResult{
+		StatusCode:   resp.StatusCode,
+		ContentType:  resp.Header.Get("Content-Type"),
+		ETag:         resp.Header.Get("ETag"),
+		LastModified: resp.Header.Get("Last-Modified"),
+		FinalURL:     resp.Request.URL.String(),
+	}
+	if hops.permanent() {
+		res.PermanentURL = res.FinalURL
+	}
+
+	switch {
+	case resp.StatusCode == http.StatusNotModified:
+		res.NotModified = true
+		return res, nil
+	case resp.StatusCode >= 200 && resp.StatusCode < 300:
+		body, err := readCapped(resp.Body, resp.ContentLength, f.opts.MaxBodyBytes)
+		if err != nil {
+			fe := classify(parent, f.opts.Timeout, req, err)
+			fe.StatusCode = resp.StatusCode
+			return nil, fe
+		}
+		res.Body = body
+		return res, nil
+	}
+
+	// Read a little of an error body so the connection can be reused.
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
+	fe := &FetchError{
+		Kind:       KindHTTPStatus,
+		Feed:       req.Feed,
+		URL:        req.URL,
+		StatusCode: resp.StatusCode,
+		Err:        fmt.Errorf("HTTP %s", resp.Status),
+	}
+	if resp.Status == "" {
+		fe.Err = fmt.Errorf("HTTP %d", resp.StatusCode)
+	}
+	switch resp.StatusCode {
+	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
+		// RFC 9110, section 10.2.3; RFC 6585, section 4.
+		if resp.StatusCode == http.StatusTooManyRequests {
+			fe.Kind = KindRateLimited
+		}
+		fe.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), f.opts.Now(), f.opts.MaxRetryAfter)
+		if fe.RetryAfter > 0 {
+			fe.Err = fmt.Errorf("%w (retry after %s)", fe.Err, fe.RetryAfter)
+		}
+	}
+	return nil, fe
+}
+
+// readCapped reads r to its end, failing with a *tooLargeError once it has
+// produced more than limit bytes. length is the declared Content-Length, or -1;
+// a declared length over the cap fails before anything is read.
+func readCapped(r io.Reader, length, limit int64) ([]byte, error) {
+	if length > limit {
+		return nil, &tooLargeError{max: limit}
+	}
+	var buf bytes.Buffer
+	if length > 0 {
+		buf.Grow(int(length) + 1)
+	}
+	// Reading one byte past the cap tells a body of exactly limit bytes from
+	// a longer one.
+	if _, err := buf.ReadFrom(io.LimitReader(r, limit+1)); err != nil {
+		return nil, err
+	}
+	if int64(buf.Len()) > limit {
+		return nil, &tooLargeError{max: limit}
+	}
+	return buf.Bytes(), nil
+}
+
+// redirects is the redirect policy of one fetch: at most MaxRedirects hops,
+// no URL visited twice, and a record of whether every hop was permanent.
+type redirects struct {
+	hops      int
+	temporary bool
+}
+
+func (r *redirects) check(req *http.Request, via []*http.Request) error {
+	if len(via) > MaxRedirects {
+		return &redirectError{fmt.Sprintf("stopped after %d redirects", MaxRedirects)}
+	}
+	next := req.URL.String()
+	for _, v := range via {
+		if v.URL.String() == next {
+			return &redirectError{fmt.Sprintf("redirect loop: %s was visited twice", next)}
+		}
+	}
+	r.hops++
+	if req.Response != nil {
+		switch req.Response.StatusCode {
+		case http.StatusMovedPermanently, http.StatusPermanentRedirect:
+		default:
+			r.temporary = true
+		}
+	}
+	return nil
+}
+
+// permanent reports whether the fetch was redirected and every redirect was
+// permanent.
+func (r *redirects) permanent() bool { return r.hops > 0 && !r.temporary }

@@ -1,0 +1,417 @@
+package monitor
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+const tinyRSS = `<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel><title>t</title>
+<item><title>One</title><link>https://example.org/1</link><guid>1</guid></item>
+</channel></rss>`
+
+// fetchErr asserts that err is a *FetchError of kind want and returns it.
+func fetchErr(t *testing.T, err error, want ErrorKind) *FetchError {
+	t.Helper()
+	var fe *FetchError
+	if !errors.As(err, &fe) {
+		t.Fatalf("error = %v (%T), want a *FetchError of kind %s", err, err, want)
+	}
+	if fe.Kind != want {
+		t.Fatalf("kind = %s, want %s (error: %v)", fe.Kind, want, err)
+	}
+	return fe
+}
+
+func TestFetchConditionalGET(t *testing.T) {
+	const etag = `"v1"`
+	const lastMod = "Wed, 21 Oct 2026 07:28:00 GMT"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("If-None-Match") == etag && r.Header.Get("If-Modified-Since") == lastMod {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		w.Header().Set("ETag", etag)
+		w.Header().Set("Last-Modified", lastMod)
+		w.Header().Set("Content-Type", "application/rss+xml; charset=utf-8")
+		fmt.Fprint(w, tinyRSS)
+	}))
+	defer srv.Close()
+	f := NewFetcher(FetcherOptions{})
+
+	first, err := f.Fetch(context.Background(), FetchRequest{URL: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.NotModified || string(first.Body) != tinyRSS || first.ETag != etag || first.LastModified != lastMod {
+		t.Fatalf("first fetch = %+v", first)
+	}
+	if first.ContentType != "application/rss+xml; charset=utf-8" || first.FinalURL != srv.URL {
+		t.Errorf("first fetch ContentType %q FinalURL %q", first.ContentType, first.FinalURL)
+	}
+
+	second, err := f.Fetch(context.Background(), FetchRequest{URL: srv.URL, ETag: first.ETag, LastModified: first.LastModified})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !second.NotModified || second.StatusCode != http.StatusNotModified || len(second.Body) != 0 {
+		t.Fatalf("conditional fetch = %+v, want not modified", second)
+	}
+}
+
+func TestFetchSendsUserAgentAndAccept(t *testing.T) {
+	var ua, accept string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ua, accept = r.UserAgent(), r.Header.Get("Accept")
+		fmt.Fprint(w, tinyRSS)
+	}))
+	defer srv.Close()
+	f := NewFetcher(FetcherOptions{UserAgent: UserAgent("1.2.3")})
+	if _, err := f.Fetch(context.Background(), FetchRequest{URL: srv.URL}); err != nil {
+		t.Fatal(err)
+	}
+	if ua != "newswatch/1.2.3 (+https://github.com/newswatch/newswatch)" {
+		t.Errorf("User-Agent = %q", ua)
+	}
+	if !strings.Contains(accept, "application/rss+xml") {
+		t.Errorf("Accept = %q", accept)
+	}
+}
+
+func gzipped(t testing.TB, b []byte) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	if _, err := zw.Write(b); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func TestFetchGzipAndSizeCap(t *testing.T) {
+	const limit = 64 << 10
+	exact := bytes.Repeat([]byte("a"), limit)
+	over := bytes.Repeat([]byte("a"), limit+1)
+	bomb := gzipped(t, bytes.Repeat([]byte{0}, 8<<20)) // 8 MiB expanded, ~8 KiB on the wire
+
+	tests := []struct {
+		name     string
+		body     []byte
+		gzip     bool
+		noLength bool // stream without Content-Length
+		wantErr  bool
+	}{
+		{name: "gzip decoded", body: gzipped(t, []byte(tinyRSS)), gzip: true},
+		{name: "exactly the cap", body: exact},
+		{name: "one byte over, declared length", body: over, wantErr: true},
+		{name: "one byte over, streamed", body: over, noLength: true, wantErr: true},
+		{name: "gzip bomb", body: bomb, gzip: true, wantErr: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if tc.gzip {
+					if !strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
+						t.Error("request does not accept gzip")
+					}
+					w.Header().Set("Content-Encoding", "gzip")
+				}
+				if tc.noLength {
+					w.(http.Flusher).Flush() // chunked: no Content-Length
+				} else {
+					w.Header().Set("Content-Length", fmt.Sprint(len(tc.body)))
+				}
+				w.Write(tc.body)
+			}))
+			defer srv.Close()
+			f := NewFetcher(FetcherOptions{MaxBodyBytes: limit})
+			res, err := f.Fetch(context.Background(), FetchRequest{Feed: "big", URL: srv.URL})
+			if !tc.wantErr {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if tc.gzip && string(res.Body) != tinyRSS {
+					t.Errorf("body = %q, want the decompressed feed", res.Body)
+				}
+				if !tc.gzip && len(res.Body) != limit {
+					t.Errorf("body is %d bytes, want %d", len(res.Body), limit)
+				}
+				return
+			}
+			fe := fetchErr(t, err, KindTooLarge)
+			if !strings.Contains(err.Error(), "64 KiB") || !strings.Contains(err.Error(), `"big"`) {
+				t.Errorf("error %q does not name the cap and the feed", err)
+			}
+			if fe.StatusCode != http.StatusOK {
+				t.Errorf("StatusCode = %d, want 200", fe.StatusCode)
+			}
+		})
+	}
+}
+
+func TestFetchRedirects(t *testing.T) {
+	mux := http.NewServeMux()
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	mux.HandleFunc("/feed", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, tinyRSS) })
+	hop := func(path string, code int, to string) {
+		mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, to, code) })
+	}
+	hop("/moved", http.StatusMovedPermanently, "/feed")
+	hop("/moved308", http.StatusPermanentRedirect, "/moved")
+	hop("/found", http.StatusFound, "/feed")
+	hop("/mixed", http.StatusMovedPermanently, "/found")
+	hop("/loop-a", http.StatusFound, "/loop-b")
+	hop("/loop-b", http.StatusFound, "/loop-a")
+	for i := range 12 {
+		hop(fmt.Sprintf("/chain/%d", i), http.StatusFound, fmt.Sprintf("/chain/%d", i+1))
+	}
+	mux.HandleFunc("/chain/12", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, tinyRSS) })
+	hop("/ten/0", http.StatusFound, "/chain/3") // exactly MaxRedirects hops to /chain/12
+
+	tests := []struct {
+		path          string
+		wantPermanent bool
+		wantErr       string
+	}{
+		{path: "/moved", wantPermanent: true},
+		{path: "/moved308", wantPermanent: true},
+		{path: "/found"},
+		{path: "/mixed"},
+		{path: "/loop-a", wantErr: "loop"},
+		{path: "/chain/0", wantErr: "stopped after 10 redirects"},
+		{path: "/ten/0"},
+	}
+	f := NewFetcher(FetcherOptions{})
+	for _, tc := range tests {
+		t.Run(tc.path, func(t *testing.T) {
+			res, err := f.Fetch(context.Background(), FetchRequest{URL: srv.URL + tc.path})
+			if tc.wantErr != "" {
+				fetchErr(t, err, KindRedirect)
+				if !strings.Contains(err.Error(), tc.wantErr) {
+					t.Errorf("error %q does not say %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(res.Body) != tinyRSS {
+				t.Errorf("body = %q", res.Body)
+			}
+			wantPermanent := ""
+			if tc.wantPermanent {
+				wantPermanent = srv.URL + "/feed"
+			}
+			if res.PermanentURL != wantPermanent {
+				t.Errorf("PermanentURL = %q, want %q", res.PermanentURL, wantPermanent)
+			}
+			if !strings.HasPrefix(res.FinalURL, srv.URL+"/") || res.FinalURL == srv.URL+tc.path {
+				t.Errorf("FinalURL = %q", res.FinalURL)
+			}
+		})
+	}
+}
+
+func TestFetchStatusErrors(t *testing.T) {
+	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name          string
+		status        int
+		retryAfter    string
+		wantKind      ErrorKind
+		wantRetry     time.Duration
+		wantInMessage string
+	}{
+		{name: "500", status: 500, wantKind: KindHTTPStatus, wantInMessage: "500 Internal Server Error"},
+		{name: "404", status: 404, wantKind: KindHTTPStatus, wantInMessage: "404 Not Found"},
+		{name: "429 seconds", status: 429, retryAfter: "120", wantKind: KindRateLimited, wantRetry: 2 * time.Minute},
+		{name: "429 no header", status: 429, wantKind: KindRateLimited},
+		{name: "503 date", status: 503, retryAfter: now.Add(90 * time.Minute).Format(http.TimeFormat), wantKind: KindHTTPStatus, wantRetry: 90 * time.Minute},
+		{name: "429 capped", status: 429, retryAfter: "99999999999", wantKind: KindRateLimited, wantRetry: 6 * time.Hour},
+		{name: "500 ignores Retry-After", status: 500, retryAfter: "120", wantKind: KindHTTPStatus},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if tc.retryAfter != "" {
+					w.Header().Set("Retry-After", tc.retryAfter)
+				}
+				w.WriteHeader(tc.status)
+				fmt.Fprint(w, "error page")
+			}))
+			defer srv.Close()
+			f := NewFetcher(FetcherOptions{Now: func() time.Time { return now }, MaxRetryAfter: 6 * time.Hour})
+			_, err := f.Fetch(context.Background(), FetchRequest{Feed: "broken", URL: srv.URL})
+			fe := fetchErr(t, err, tc.wantKind)
+			if fe.StatusCode != tc.status || fe.RetryAfter != tc.wantRetry {
+				t.Errorf("StatusCode %d RetryAfter %s, want %d %s", fe.StatusCode, fe.RetryAfter, tc.status, tc.wantRetry)
+			}
+			if !strings.Contains(err.Error(), tc.wantInMessage) || !strings.Contains(err.Error(), srv.URL) {
+				t.Errorf("error %q lacks %q or the URL", err, tc.wantInMessage)
+			}
+		})
+	}
+}
+
+func TestFetchNetworkErrors(t *testing.T) {
+	// A port with nothing listening: take one and close it.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closedAddr := ln.Addr().String()
+	ln.Close()
+
+	release := make(chan struct{})
+	hanging := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer hanging.Close()
+	defer close(release)
+
+	tlsSrv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer tlsSrv.Close()
+
+	canceled, cancel := context.WithCancel(context.Background())
+	cancel()
+
+	tests := []struct {
+		name string
+		ctx  context.Context
+		url  string
+		opts FetcherOptions
+		want ErrorKind
+	}{
+		{name: "connection refused", url: "http://" + closedAddr + "/feed", want: KindConnect},
+		{name: "total timeout", url: hanging.URL, opts: FetcherOptions{Timeout: 50 * time.Millisecond}, want: KindTimeout},
+		{name: "header timeout", url: hanging.URL, opts: FetcherOptions{ResponseHeaderTimeout: 50 * time.Millisecond}, want: KindTimeout},
+		{name: "untrusted certificate", url: tlsSrv.URL, want: KindTLS},
+		{name: "caller canceled", ctx: canceled, url: hanging.URL, want: KindCanceled},
+		{name: "dns", url: "http://newswatch-test.invalid/feed", want: KindDNS},
+		{name: "ftp scheme", url: "ftp://example.org/feed", want: KindInvalidURL},
+		{name: "no host", url: "http:///feed", want: KindInvalidURL},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := tc.ctx
+			if ctx == nil {
+				ctx = context.Background()
+			}
+			if tc.name == "dns" {
+				// RFC 6761 reserves .invalid; still, do not depend on the
+				// machine's resolver: a transport whose lookups fail.
+				tc.opts.Transport = &http.Transport{DialContext: (&net.Dialer{Resolver: &net.Resolver{
+					PreferGo: true,
+					Dial: func(ctx context.Context, network, address string) (net.Conn, error) {
+						return nil, errors.New("no resolver in tests")
+					},
+				}}).DialContext}
+			}
+			_, err := NewFetcher(tc.opts).Fetch(ctx, FetchRequest{URL: tc.url})
+			fetchErr(t, err, tc.want)
+		})
+	}
+}
+
+func TestFetchFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "feed.xml")
+	if err := os.WriteFile(path, []byte(tinyRSS), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f := NewFetcher(FetcherOptions{MaxBodyBytes: 1 << 10})
+	u := "file://" + filepath.ToSlash(path)
+
+	first, err := f.Fetch(context.Background(), FetchRequest{URL: u})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(first.Body) != tinyRSS || first.LastModified == "" || first.ETag == "" || first.NotModified {
+		t.Fatalf("first = %+v", first)
+	}
+	again, err := f.Fetch(context.Background(), FetchRequest{URL: u, ETag: first.ETag, LastModified: first.LastModified})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !again.NotModified || len(again.Body) != 0 {
+		t.Fatalf("unchanged file: %+v, want not modified", again)
+	}
+
+	// A changed file (new size, a later modification time) is read again.
+	if err := os.WriteFile(path, []byte(tinyRSS+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	later := time.Now().Add(time.Hour)
+	if err := os.Chtimes(path, later, later); err != nil {
+		t.Fatal(err)
+	}
+	changed, err := f.Fetch(context.Background(), FetchRequest{URL: u, ETag: first.ETag, LastModified: first.LastModified})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if changed.NotModified || len(changed.Body) != len(tinyRSS)+1 {
+		t.Fatalf("changed file: %+v", changed)
+	}
+
+	big := filepath.Join(dir, "big.xml")
+	if err := os.WriteFile(big, bytes.Repeat([]byte("x"), 1<<10+1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	errorCases := []struct {
+		url  string
+		want ErrorKind
+	}{
+		{url: "file://" + filepath.ToSlash(big), want: KindTooLarge},
+		{url: "file://" + filepath.ToSlash(filepath.Join(dir, "missing.xml")), want: KindFile},
+		{url: "file://" + filepath.ToSlash(dir), want: KindFile},
+		{url: "file://otherhost/feed.xml", want: KindInvalidURL},
+	}
+	for _, tc := range errorCases {
+		_, err := f.Fetch(context.Background(), FetchRequest{URL: tc.url})
+		fetchErr(t, err, tc.want)
+	}
+}
+
+func TestParseRetryAfter(t *testing.T) {
+	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	const limit = time.Hour
+	tests := []struct {
+		in   string
+		want time.Duration
+	}{
+		{"", 0},
+		{"30", 30 * time.Second},
+		{" 0 ", 0},
+		{"-5", 0},
+		{"7200", limit},
+		{"99999999999999999999", 0}, // overflows int64: unreadable
+		{now.Add(10 * time.Minute).Format(http.TimeFormat), 10 * time.Minute},
+		{now.Add(-10 * time.Minute).Format(http.TimeFormat), 0},
+		{now.Add(48 * time.Hour).Format(http.TimeFormat), limit},
+		{"Wednesday, 26-Nov-26 12:05:00 GMT", 5 * time.Minute}, // RFC 850 form
+		{"soon", 0},
+	}
+	for _, tc := range tests {
+		if got := parseRetryAfter(tc.in, now, limit); got != tc.want {
+			t.Errorf("parseRetryAfter(%q) = %s, want %s", tc.in, got, tc.want)
+		}
+	}
+}

@@ -1,0 +1,134 @@
+package monitor
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"time"
+)
+
+// ErrorKind says why a fetch or a parse failed, in a word fit for a metric
+// label.
+type ErrorKind string
+
+// The kinds of FetchError.
+const (
+	KindInvalidURL  ErrorKind = "invalid_url"  // not an http, https or file URL
+	KindCanceled    ErrorKind = "canceled"     // the caller's context ended
+	KindTimeout     ErrorKind = "timeout"      // the fetch's own time limits
+	KindDNS         ErrorKind = "dns"          // the host name did not resolve
+	KindConnect     ErrorKind = "connect"      // no TCP connection (refused, unreachable, connect timeout)
+	KindTLS         ErrorKind = "tls"          // handshake or certificate failure
+	KindNetwork     ErrorKind = "network"      // the connection failed after it was made
+	KindRedirect    ErrorKind = "redirect"     // too many redirects, or a loop
+	KindHTTPStatus  ErrorKind = "http_status"  // a status other than 2xx, 304 and 429
+	KindRateLimited ErrorKind = "rate_limited" // 429 Too Many Requests
+	KindTooLarge    ErrorKind = "too_large"    // the body passed the size cap
+	KindFile        ErrorKind = "file"         // a file:// URL could not be read
+	KindParse       ErrorKind = "parse"        // the body is not a feed gofeed can read
+)
+
+// FetchError is the error of a failed fetch or parse. Kind classifies it;
+// Err holds the detail.
+type FetchError struct {
+	Kind ErrorKind
+	// Feed is the feed's configured name when the caller gave it.
+	Feed string
+	// URL is the URL that was fetched.
+	URL string
+	// StatusCode is the HTTP status, when a response arrived.
+	StatusCode int
+	// RetryAfter is the server's Retry-After (RFC 9110, section 10.2.3) on
+	// a 429 or 503 response, capped by FetcherOptions.MaxRetryAfter; zero
+	// when there was none.
+	RetryAfter time.Duration
+	Err        error
+}
+
+// Error says which feed and URL failed and why.
+func (e *FetchError) Error() string {
+	if e.Feed != "" {
+		return fmt.Sprintf("monitor: feed %q (%s): %v", e.Feed, e.URL, e.Err)
+	}
+	return fmt.Sprintf("monitor: fetch %s: %v", e.URL, e.Err)
+}
+
+// Unwrap returns the underlying error.
+func (e *FetchError) Unwrap() error { return e.Err }
+
+// redirectError is returned by the redirect policy; it is classified as
+// KindRedirect.
+type redirectError struct{ msg string }
+
+func (e *redirectError) Error() string { return e.msg }
+
+// tooLargeError reports a body over the size cap.
+type tooLargeError struct{ max int64 }
+
+func (e *tooLargeError) Error() string {
+	return fmt.Sprintf("response body exceeds the size cap of %s", formatBytes(e.max))
+}
+
+// formatBytes renders a byte count for people: "10 MiB (10485760 bytes)".
+func formatBytes(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB (%d bytes)", n>>20, n)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB (%d bytes)", n>>10, n)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// classify turns an error from the HTTP client or from reading a body into a
+// FetchError. parent is the caller's context, limit the fetch's own time
+// limit.
+func classify(parent context.Context, limit time.Duration, req FetchRequest, err error) *FetchError {
+	fe := &FetchError{Kind: KindNetwork, Feed: req.Feed, URL: req.URL}
+
+	// The URL is already in our message; keep only what went wrong.
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	fe.Err = err
+
+	var (
+		tooLarge *tooLargeError
+		redirect *redirectError
+		dnsErr   *net.DNSError
+		opErr    *net.OpError
+		certErr  *tls.CertificateVerificationError
+		recErr   tls.RecordHeaderError
+		alertErr tls.AlertError
+		unknown  x509.UnknownAuthorityError
+		hostErr  x509.HostnameError
+		invalid  x509.CertificateInvalidError
+		netErr   net.Error
+	)
+	switch {
+	case parent.Err() != nil:
+		fe.Kind = KindCanceled
+	case errors.As(err, &tooLarge):
+		fe.Kind = KindTooLarge
+	case errors.As(err, &redirect):
+		fe.Kind = KindRedirect
+	case errors.Is(err, context.DeadlineExceeded):
+		fe.Kind = KindTimeout
+		fe.Err = fmt.Errorf("no complete response within %s", limit)
+	case errors.As(err, &dnsErr):
+		fe.Kind = KindDNS
+	case errors.As(err, &certErr), errors.As(err, &recErr), errors.As(err, &alertErr),
+		errors.As(err, &unknown), errors.As(err, &hostErr), errors.As(err, &invalid):
+		fe.Kind = KindTLS
+	case errors.As(err, &opErr) && opErr.Op == "dial":
+		fe.Kind = KindConnect
+	case errors.As(err, &netErr) && netErr.Timeout():
+		fe.Kind = KindTimeout
+	}
+	return fe
+}
