@@ -1,0 +1,105 @@
+package notify
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/newswatch/newswatch/rules"
+)
+
+// Kind says what a Message carries.
+type Kind string
+
+// The kinds of message.
+const (
+	// KindAlert is one alert: one item that matched one rule.
+	KindAlert Kind = "alert"
+	// KindSummary folds a burst of alerts of one rule for one destination
+	// (more than the fold threshold queued at once) into one message.
+	KindSummary Kind = "summary"
+	// KindDigest is a rule's scheduled digest of its matches.
+	KindDigest Kind = "digest"
+)
+
+// Message is what a Notifier sends: one alert, a folded summary or a digest,
+// for one rule. Its text fields come from feeds and are untrusted; every
+// notifier escapes them for its medium.
+type Message struct {
+	Kind Kind
+	// ID identifies the delivery: the same on every retry of the same
+	// alerts, so that a receiver can drop the duplicate that a crash between
+	// sending and recording can cause (see Dispatcher).
+	ID              string
+	Rule            string
+	RuleDescription string
+	Severity        string // rules.Severity: "info", "notice", "high"; "" means info
+	// Channel overrides the notifier's default channel when not empty.
+	Channel string
+	// ThreadTS, when set, posts the message as a reply in the thread of the
+	// Slack message with that ts (Slack bot notifiers only; others ignore
+	// it).
+	ThreadTS string
+	// Entries are the alerts the message is about: exactly one for
+	// KindAlert, most recent first for summaries and digests.
+	Entries []Entry
+	// Part and Parts number the messages a long summary or digest was split
+	// into (1-based); both are 0 when it was not split.
+	Part, Parts int
+}
+
+// Entry is one alert as a message shows it.
+type Entry struct {
+	AlertID   int64
+	ItemID    int64
+	Title     string
+	Link      string
+	Feed      string // the feed's configured name
+	Summary   string // may hold HTML
+	Published time.Time
+	// Seen is when newswatch recorded the alert; it orders entries whose
+	// item has no date.
+	Seen time.Time
+	Hits []rules.Hit
+	// Story identifies the story the item belongs to, when stories are
+	// known: entries of one story are shown together.
+	Story string
+}
+
+// When returns the entry's publication time, or when it was seen for an
+// undated item.
+func (e *Entry) When() time.Time {
+	if !e.Published.IsZero() {
+		return e.Published
+	}
+	return e.Seen
+}
+
+// AlertIDs returns the alert IDs of m's entries.
+func (m *Message) AlertIDs() []int64 {
+	ids := make([]int64, len(m.Entries))
+	for i := range m.Entries {
+		ids[i] = m.Entries[i].AlertID
+	}
+	return ids
+}
+
+// deliveryID derives a Message.ID from the kind and the alert IDs it
+// carries: stable across retries and restarts, different for different sets.
+func deliveryID(kind Kind, ids []int64) string {
+	ids = slices.Sorted(slices.Values(ids))
+	if kind == KindAlert && len(ids) == 1 {
+		return "alert-" + strconv.FormatInt(ids[0], 10)
+	}
+	h := sha256.New()
+	h.Write([]byte(kind))
+	var buf [8]byte
+	for _, id := range ids {
+		binary.BigEndian.PutUint64(buf[:], uint64(id))
+		h.Write(buf[:])
+	}
+	return string(kind) + "-" + hex.EncodeToString(h.Sum(nil)[:12])
+}

@@ -1,0 +1,511 @@
+package notify
+
+import (
+	"fmt"
+	"html"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/slack-go/slack"
+
+	"github.com/newswatch/newswatch/rules"
+)
+
+// Block Kit limits (https://docs.slack.dev/reference/block-kit), counted in
+// characters (runes) as Slack counts them, never in bytes.
+const (
+	maxBlocks       = 50   // blocks in one message
+	maxTextChars    = 3000 // one text object
+	maxHeaderChars  = 150  // a header block's plain_text
+	maxSnippetChars = 300  // our snippet of an item's summary
+	maxTitleChars   = 600  // a linked title in a single alert, escaped
+	maxListTitle    = 300  // a title in a summary or digest line, escaped
+	maxFeedChars    = 150  // an outlet name, escaped
+	maxLineChars    = 2900 // one entry's lines in a summary or digest
+	// maxMessageChars bounds the text of all blocks of one message. Slack
+	// refuses messages with more than 40,000 characters of text
+	// (msg_too_long); we stay well below.
+	maxMessageChars = 30000
+)
+
+// slackStyle renders messages as Slack Block Kit. The zero value is usable:
+// no mention, times in UTC.
+type slackStyle struct {
+	// mention is a validated Slack mention ("<!here>", "<!subteam^S…>")
+	// added to high-severity messages; it comes from configuration, never
+	// from a feed.
+	mention string
+	// loc is the time zone of times in fallback text (Slack shows the
+	// <!date> tokens in each reader's own zone).
+	loc *time.Location
+}
+
+// render returns m as Block Kit blocks and the fallback text Slack shows in
+// notifications and to clients that cannot show blocks.
+func (st slackStyle) render(m *Message) ([]slack.Block, string) {
+	if m.Kind == KindAlert && len(m.Entries) == 1 {
+		return st.renderAlert(m)
+	}
+	return st.renderList(m)
+}
+
+// renderAlert lays out one alert: a header with the title, a section with
+// the linked title, outlet and time, a snippet, and a context line with the
+// rule, severity and what matched.
+func (st slackStyle) renderAlert(m *Message) ([]slack.Block, string) {
+	e := &m.Entries[0]
+	title := entryTitle(e)
+	prefix := severityPrefix(m.Severity)
+
+	blocks := []slack.Block{headerBlock(prefix + truncEscape(title, maxHeaderChars-utf8.RuneCountInString(prefix)))}
+
+	var main strings.Builder
+	if st.mentions(m) {
+		main.WriteString(st.mention + " ")
+	}
+	main.WriteString("*" + linkText(e.Link, truncEscape(title, maxTitleChars)) + "*")
+	if meta := st.meta(e); meta != "" {
+		main.WriteString("\n" + meta)
+	}
+	blocks = append(blocks, sectionBlock(main.String()))
+
+	if snippet := snippetOf(e.Summary); snippet != "" {
+		blocks = append(blocks, sectionBlock(escapeSlack(snippet)))
+	}
+	blocks = append(blocks, contextBlock(ruleLine(m, matchedText(e.Hits))))
+
+	fallback := st.fallbackPrefix(m) + truncEscape(title, 300)
+	if feed := cleanText(e.Feed); feed != "" {
+		fallback += " — " + truncEscape(feed, maxFeedChars)
+	}
+	return blocks, fallback + " [" + truncEscape(cleanText(m.Rule), 100) + "]"
+}
+
+// renderList lays out a folded summary or a digest: a header, a context line
+// saying what the message is, and the entries grouped by story, most recent
+// first, packed into as few sections as the limits allow.
+func (st slackStyle) renderList(m *Message) ([]slack.Block, string) {
+	headline := listHeadline(m)
+	prefix := severityPrefix(m.Severity)
+	blocks := []slack.Block{
+		headerBlock(prefix + truncEscape(headline, maxHeaderChars-utf8.RuneCountInString(prefix))),
+		contextBlock(listIntro(m)),
+	}
+	lines := st.listLines(groupEntries(m.Entries))
+	if st.mentions(m) && len(lines) > 0 {
+		lines[0] = st.mention + "\n" + lines[0]
+	}
+	sections := packSections(lines)
+	room := maxBlocks - len(blocks)
+	if len(sections) > room { // Split keeps this from happening; never exceed the limit anyway
+		sections = sections[:room]
+	}
+	for _, s := range sections {
+		blocks = append(blocks, sectionBlock(s))
+	}
+	return blocks, st.fallbackPrefix(m) + truncEscape(headline, 300)
+}
+
+// listLines renders one line (or two, for a story reported by several
+// outlets) per group, each at most maxLineChars characters.
+func (st slackStyle) listLines(groups [][]Entry) []string {
+	lines := make([]string, 0, len(groups))
+	for _, g := range groups {
+		first := &g[0]
+		line := "• *" + linkText(first.Link, truncEscape(entryTitle(first), maxListTitle)) + "*"
+		if meta := st.meta(first); meta != "" {
+			line += " — " + meta
+		}
+		if len(g) > 1 {
+			line += "\n      also reported by "
+			n := utf8.RuneCountInString(line)
+			for i := range g[1:] {
+				e := &g[1+i]
+				name := cleanText(e.Feed)
+				if name == "" {
+					name = entryTitle(e)
+				}
+				also := linkText(e.Link, truncEscape(name, 60))
+				if i > 0 {
+					also = ", " + also
+				}
+				more := fmt.Sprintf(" and %d more", len(g)-1-i)
+				if n+utf8.RuneCountInString(also)+utf8.RuneCountInString(more) > maxLineChars {
+					line += more
+					break
+				}
+				line += also
+				n += utf8.RuneCountInString(also)
+			}
+		}
+		lines = append(lines, line)
+	}
+	return lines
+}
+
+// packSections joins lines into section texts of at most maxTextChars each.
+// Every line fits in one section by construction of listLines.
+func packSections(lines []string) []string {
+	var (
+		out []string
+		cur strings.Builder
+		n   int
+	)
+	for _, l := range lines {
+		ln := utf8.RuneCountInString(l)
+		if n > 0 && n+1+ln > maxTextChars {
+			out = append(out, cur.String())
+			cur.Reset()
+			n = 0
+		}
+		if n > 0 {
+			cur.WriteByte('\n')
+			n++
+		}
+		cur.WriteString(l)
+		n += ln
+	}
+	if n > 0 {
+		out = append(out, cur.String())
+	}
+	return out
+}
+
+// split divides a summary or digest into messages that each fit Slack's
+// limits, keeping each story's group in one message. It returns m itself
+// when it fits.
+func (st slackStyle) split(m *Message) []*Message {
+	if m.Kind == KindAlert {
+		return []*Message{m}
+	}
+	groups := groupEntries(m.Entries)
+	lines := st.listLines(groups)
+	const fixed = 2                 // header and intro context
+	budget := maxMessageChars - 400 // header, intro, mention
+	var parts [][]Entry
+	var cur []Entry
+	sections, sectionLen, total := 0, 0, 0
+	for i, l := range lines {
+		ln := utf8.RuneCountInString(l)
+		newSection := sections == 0 || sectionLen+1+ln > maxTextChars
+		needSections := sections
+		if newSection {
+			needSections++
+		}
+		if len(cur) > 0 && (needSections > maxBlocks-fixed || total+ln+1 > budget) {
+			parts = append(parts, cur)
+			cur, sections, sectionLen, total = nil, 0, 0, 0
+			newSection = true
+		}
+		if newSection {
+			sections++
+			sectionLen = ln
+		} else {
+			sectionLen += 1 + ln
+		}
+		total += ln + 1
+		cur = append(cur, groups[i]...)
+	}
+	if len(cur) > 0 {
+		parts = append(parts, cur)
+	}
+	if len(parts) <= 1 {
+		return []*Message{m}
+	}
+	out := make([]*Message, len(parts))
+	for i, p := range parts {
+		part := *m
+		part.Entries = p
+		part.Part, part.Parts = i+1, len(parts)
+		part.ID = fmt.Sprintf("%s-%d", deliveryID(m.Kind, part.AlertIDs()), i+1)
+		out[i] = &part
+	}
+	return out
+}
+
+// groupEntries groups entries by story (entries without one stand alone),
+// orders each group most recent first and the groups by their most recent
+// entry, newest first.
+func groupEntries(entries []Entry) [][]Entry {
+	index := map[string]int{}
+	var groups [][]Entry
+	for _, e := range entries {
+		if e.Story == "" {
+			groups = append(groups, []Entry{e})
+			continue
+		}
+		if i, ok := index[e.Story]; ok {
+			groups[i] = append(groups[i], e)
+			continue
+		}
+		index[e.Story] = len(groups)
+		groups = append(groups, []Entry{e})
+	}
+	for _, g := range groups {
+		sort.SliceStable(g, func(i, j int) bool { return newer(&g[i], &g[j]) })
+	}
+	sort.SliceStable(groups, func(i, j int) bool { return newer(&groups[i][0], &groups[j][0]) })
+	return groups
+}
+
+// newer orders entries most recent first, then by alert ID, newest first.
+func newer(a, b *Entry) bool {
+	ta, tb := a.When(), b.When()
+	if !ta.Equal(tb) {
+		return ta.After(tb)
+	}
+	return a.AlertID > b.AlertID
+}
+
+// listHeadline is the header text of a summary or digest.
+func listHeadline(m *Message) string {
+	rule := cleanText(m.Rule)
+	n := len(m.Entries)
+	var s string
+	switch m.Kind {
+	case KindDigest:
+		s = fmt.Sprintf("Digest for %s: %s", rule, plural(n, "match", "matches"))
+	default:
+		s = fmt.Sprintf("%s for %s", plural(n, "new match", "new matches"), rule)
+	}
+	if m.Parts > 1 {
+		s += fmt.Sprintf(" (%d/%d)", m.Part, m.Parts)
+	}
+	return s
+}
+
+// listIntro is the context line under a summary's or digest's header.
+func listIntro(m *Message) string {
+	var b strings.Builder
+	b.WriteString("rule *" + truncEscape(cleanText(m.Rule), 200) + "*")
+	b.WriteString(" · severity *" + severityName(m.Severity) + "*")
+	switch m.Kind {
+	case KindDigest:
+		b.WriteString(" · scheduled digest, most recent first")
+	default:
+		b.WriteString(" · queued at once, folded into one message")
+	}
+	if d := cleanText(m.RuleDescription); d != "" {
+		b.WriteString("\n" + truncEscape(d, 500))
+	}
+	return b.String()
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// meta renders an entry's outlet and time: "Times of Israel · <!date…>".
+func (st slackStyle) meta(e *Entry) string {
+	var parts []string
+	if feed := cleanText(e.Feed); feed != "" {
+		parts = append(parts, truncEscape(feed, maxFeedChars))
+	}
+	if !e.Published.IsZero() {
+		parts = append(parts, st.date(e.Published))
+	}
+	return strings.Join(parts, " · ")
+}
+
+// date renders t as a Slack date token, which every reader sees in their own
+// time zone, with a fallback in st's zone for clients that cannot.
+func (st slackStyle) date(t time.Time) string {
+	loc := st.loc
+	if loc == nil {
+		loc = time.UTC
+	}
+	fallback := t.In(loc).Format("2006-01-02 15:04 MST")
+	if t.Unix() < 0 {
+		return escapeSlack(fallback)
+	}
+	return fmt.Sprintf("<!date^%d^{date_short_pretty} {time}|%s>", t.Unix(), escapeSlack(fallback))
+}
+
+// mentions reports whether m should carry the configured mention: only
+// high-severity messages do.
+func (st slackStyle) mentions(m *Message) bool {
+	return st.mention != "" && severityName(m.Severity) == string(rules.SeverityHigh)
+}
+
+// fallbackPrefix starts the notification text: the mention, if any, and the
+// severity marker.
+func (st slackStyle) fallbackPrefix(m *Message) string {
+	p := severityPrefix(m.Severity)
+	if st.mentions(m) {
+		p = st.mention + " " + p
+	}
+	return p
+}
+
+// ruleLine is the context line of an alert: rule, severity and what matched.
+func ruleLine(m *Message, matched string) string {
+	s := "rule *" + truncEscape(cleanText(m.Rule), 200) + "* · severity *" + severityName(m.Severity) + "*"
+	if matched != "" {
+		s += " · matched: " + matched
+	}
+	return s
+}
+
+// matchedText renders the hits of a match as `"Abraham Accords" (title),
+// normalization (summary, content)`: each distinct text once, quoted when it
+// has a space, with the fields it was found in. It fits in what is left of a
+// context element after the rule and severity.
+func matchedText(hits []rules.Hit) string {
+	type term struct {
+		text   string
+		fields []string
+	}
+	var terms []*term
+	byText := map[string]*term{}
+	for _, h := range hits {
+		text := cleanText(h.Text)
+		if text == "" {
+			continue
+		}
+		key := strings.ToLower(text)
+		t, ok := byText[key]
+		if !ok {
+			t = &term{text: text}
+			byText[key] = t
+			terms = append(terms, t)
+		}
+		field := cleanText(h.Field)
+		if field != "" && !slices.Contains(t.fields, field) {
+			t.fields = append(t.fields, field)
+		}
+	}
+	const budget = maxTextChars - 600 // leaves room for the rule and severity
+	var b strings.Builder
+	n := 0
+	for i, t := range terms {
+		text := truncEscape(t.text, 200)
+		if strings.ContainsAny(t.text, " \u00a0") {
+			text = `"` + text + `"`
+		}
+		if len(t.fields) > 0 {
+			text += " (" + escapeSlack(strings.Join(t.fields, ", ")) + ")"
+		}
+		if i > 0 {
+			text = ", " + text
+		}
+		if tn := utf8.RuneCountInString(text); n+tn > budget {
+			fmt.Fprintf(&b, " and %d more", len(terms)-i)
+			break
+		} else {
+			n += tn
+		}
+		b.WriteString(text)
+	}
+	return b.String()
+}
+
+// snippetOf returns the first maxSnippetChars characters of a summary as
+// plain text, cut on a word boundary.
+func snippetOf(summary string) string {
+	return truncate(cleanText(rules.StripHTML(summary)), maxSnippetChars, plainCost)
+}
+
+// entryTitle is an entry's title as one clean line, or a stand-in when the
+// item had none. A title is treated as HTML only when it holds an inline
+// HTML tag (some Atom feeds send <i> or <b> in titles); otherwise only its
+// character references are decoded (feeds that escape twice send "&amp;#8217;"),
+// so that text such as "<!channel>" stays visible text instead of being
+// dropped as markup.
+func entryTitle(e *Entry) string {
+	t := e.Title
+	if htmlTag.MatchString(t) {
+		t = rules.StripHTML(t)
+	} else {
+		t = html.UnescapeString(t)
+	}
+	if t = cleanText(t); t != "" {
+		return t
+	}
+	return "(untitled)"
+}
+
+// htmlTag matches the inline HTML tags that turn up in feed titles.
+var htmlTag = regexp.MustCompile(`(?i)</?(a|abbr|b|big|br|cite|code|del|em|font|i|img|ins|mark|q|s|small|span|strike|strong|sub|sup|u|wbr)(\s[^<>]*)?/?>`)
+
+// linkText returns escaped label linked to raw when raw is a safe http(s)
+// URL, and label alone otherwise.
+func linkText(raw, label string) string {
+	if link, ok := safeLink(raw); ok {
+		return "<" + link + "|" + label + ">"
+	}
+	return label
+}
+
+// truncEscape cuts clean text so that its escaped form has at most limit
+// characters, and escapes it.
+func truncEscape(s string, limit int) string {
+	return escapeSlack(truncate(s, limit, escapedCost))
+}
+
+// severityName is the display name of a severity ("" means info).
+func severityName(s string) string {
+	if s == "" {
+		return string(rules.SeverityInfo)
+	}
+	return escapeSlack(cleanText(s))
+}
+
+// severityPrefix marks high-severity messages so that they stand out in a
+// busy channel and in notifications.
+func severityPrefix(s string) string {
+	if s == string(rules.SeverityHigh) {
+		return "🔴 "
+	}
+	return ""
+}
+
+func headerBlock(text string) *slack.HeaderBlock {
+	return slack.NewHeaderBlock(slack.NewTextBlockObject(slack.PlainTextType, text, true, false))
+}
+
+// sectionBlock returns a section block of mrkdwn text with verbatim set, so that
+// Slack does not turn bare URLs, #channel names or @names into links or
+// mentions: only what we wrote in <…> syntax is parsed.
+func sectionBlock(text string) *slack.SectionBlock {
+	return slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, text, false, true), nil, nil)
+}
+
+func contextBlock(text string) *slack.ContextBlock {
+	return slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType, text, false, true))
+}
+
+// mentionPattern matches the Slack mentions a notifier may be configured
+// with: a user group, a user, or a special mention.
+var (
+	mentionPattern = regexp.MustCompile(`^<(!subteam\^[A-Z0-9]+|@[UW][A-Z0-9]+|!here|!channel|!everyone)>$`)
+	userGroupID    = regexp.MustCompile(`^S[A-Z0-9]+$`)
+	userID         = regexp.MustCompile(`^[UW][A-Z0-9]+$`)
+)
+
+// parseMention validates a configured mention and returns it in Slack's
+// syntax. It accepts Slack's syntax ("<!subteam^S0123ABC>", "<@U0123>",
+// "<!here>"), the short forms "@here", "@channel" and "@everyone", and a bare
+// user group ID ("S0123ABC") or user ID ("U0123ABC").
+func parseMention(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	switch {
+	case s == "":
+		return "", nil
+	case s == "@here" || s == "@channel" || s == "@everyone":
+		return "<!" + s[1:] + ">", nil
+	case userGroupID.MatchString(s):
+		return "<!subteam^" + s + ">", nil
+	case userID.MatchString(s):
+		return "<@" + s + ">", nil
+	case mentionPattern.MatchString(s):
+		return s, nil
+	}
+	return "", fmt.Errorf("notify: mention %q: want a Slack user group (<!subteam^S…> or S…), a user (<@U…> or U…), or @here, @channel, @everyone", s)
+}

@@ -1,0 +1,355 @@
+package notify
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/slack-go/slack"
+
+	"github.com/newswatch/newswatch/rules"
+)
+
+var published = time.Date(2026, 11, 26, 9, 12, 0, 0, time.UTC)
+
+func alertMessage(e Entry) *Message {
+	return &Message{
+		Kind:     KindAlert,
+		ID:       deliveryID(KindAlert, []int64{e.AlertID}),
+		Rule:     "abraham-accords",
+		Severity: "info",
+		Entries:  []Entry{e},
+	}
+}
+
+func sampleEntry(id int64) Entry {
+	return Entry{
+		AlertID:   id,
+		ItemID:    id,
+		Title:     "Syria and Israel edge toward the Abraham Accords",
+		Link:      "https://www.timesofisrael.com/syria-israel-abraham-accords/?utm=x&ref=y",
+		Feed:      "Times of Israel",
+		Summary:   "<p>Officials said <b>normalization</b> talks resumed on Tuesday.</p>",
+		Published: published,
+		Seen:      published.Add(time.Minute),
+		Hits: []rules.Hit{
+			{Field: "title", Text: "Abraham Accords"},
+			{Field: "summary", Text: "normalization"},
+		},
+	}
+}
+
+// blockTexts returns the text of every text object in blocks, in order.
+func blockTexts(t *testing.T, blocks []slack.Block) []string {
+	t.Helper()
+	raw, err := json.Marshal(blocks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v []map[string]any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		t.Fatal(err)
+	}
+	var texts []string
+	walkTexts(v, &texts)
+	return texts
+}
+
+// walkTexts collects text objects depth-first in document order (maps are
+// visited in a fixed key order: text before elements).
+func walkTexts(v any, out *[]string) {
+	switch v := v.(type) {
+	case []map[string]any:
+		for _, x := range v {
+			walkTexts(x, out)
+		}
+	case []any:
+		for _, x := range v {
+			walkTexts(x, out)
+		}
+	case map[string]any:
+		if v["type"] == "plain_text" || v["type"] == "mrkdwn" {
+			*out = append(*out, v["text"].(string))
+			return
+		}
+		walkTexts(v["text"], out)
+		walkTexts(v["elements"], out)
+	}
+}
+
+func TestRenderAlert(t *testing.T) {
+	st := slackStyle{}
+	blocks, fallback := st.render(alertMessage(sampleEntry(1)))
+	checkBlockKit(t, blocks)
+	texts := blockTexts(t, blocks)
+	if len(texts) != 4 {
+		t.Fatalf("got %d text objects, want header, title, snippet, context:\n%q", len(texts), texts)
+	}
+	want := []string{
+		"Syria and Israel edge toward the Abraham Accords",
+		"*<https://www.timesofisrael.com/syria-israel-abraham-accords/?utm=x&amp;ref=y|Syria and Israel edge toward the Abraham Accords>*\n" +
+			"Times of Israel · <!date^" + fmt.Sprint(published.Unix()) + "^{date_short_pretty} {time}|2026-11-26 09:12 UTC>",
+		"Officials said normalization talks resumed on Tuesday.",
+		`rule *abraham-accords* · severity *info* · matched: "Abraham Accords" (title), normalization (summary)`,
+	}
+	for i := range want {
+		if texts[i] != want[i] {
+			t.Errorf("text %d:\n got %q\nwant %q", i, texts[i], want[i])
+		}
+	}
+	if fallback != "Syria and Israel edge toward the Abraham Accords — Times of Israel [abraham-accords]" {
+		t.Errorf("fallback = %q", fallback)
+	}
+}
+
+// TestRenderHostileAlert feeds text built to ping, disguise links and
+// reorder text through the renderer; none of it may survive as syntax.
+func TestRenderHostileAlert(t *testing.T) {
+	e := Entry{
+		AlertID: 7,
+		Title:   "<!channel> Breaking: <https://evil.example|Reuters> \u202Etxt.exe <@U123> &amp; <!here>",
+		Link:    "javascript:alert(document.cookie)",
+		Feed:    "<!subteam^S999|@everyone> News",
+		Summary: "&lt;!channel&gt; <script>alert(1)</script>Read <a href='https://evil.example'>more</a> <!everyone> \x1b[2J",
+		Hits:    []rules.Hit{{Field: "title", Text: "<!channel>"}},
+	}
+	st := slackStyle{mention: "<!subteam^S0001>"}
+	m := alertMessage(e)
+	m.Severity = "high"
+	m.Rule = "r<!here>"
+	blocks, fallback := st.render(m)
+	checkBlockKit(t, blocks)
+	texts := blockTexts(t, blocks) // decoded: json.Marshal writes "<" as \u003c
+	all := strings.Join(texts, "\n") + "\n" + fallback
+	for _, bad := range []string{"<!channel>", "<!here>", "<!everyone>", "<@U123>", "<https://evil", "<!subteam^S999", "javascript:", "\u202E", "\x1b", "<script"} {
+		if strings.Contains(all, bad) {
+			t.Errorf("rendered message contains %+q", bad)
+		}
+	}
+	// The configured mention is the one thing that may ping.
+	if got := strings.Count(all, "<!subteam^S0001>"); got != 2 {
+		t.Errorf("configured mention appears %d times, want once in the blocks and once in the fallback", got)
+	}
+	if !strings.HasPrefix(texts[0], "🔴 ") {
+		t.Errorf("high severity header %q lacks its marker", texts[0])
+	}
+	if !strings.Contains(texts[1], "*&lt;!channel&gt; Breaking: &lt;https://evil.example|Reuters&gt; txt.exe &lt;@U123&gt; &amp; &lt;!here&gt;*") {
+		t.Errorf("title not shown as escaped text: %q", texts[1])
+	}
+	if strings.Contains(texts[1], "<javascript") || strings.Contains(texts[1], "|&lt;!channel") {
+		t.Errorf("unsafe link was linked: %q", texts[1])
+	}
+}
+
+func TestRenderMentionOnlyForHighSeverity(t *testing.T) {
+	st := slackStyle{mention: "<!here>"}
+	for _, sev := range []string{"", "info", "notice", "high"} {
+		t.Run("severity "+sev, func(t *testing.T) {
+			m := alertMessage(sampleEntry(1))
+			m.Severity = sev
+			blocks, fallback := st.render(m)
+			got := strings.Contains(strings.Join(blockTexts(t, blocks), "\n"), "<!here>") || strings.Contains(fallback, "<!here>")
+			if got != (sev == "high") {
+				t.Errorf("mention present = %v", got)
+			}
+		})
+	}
+}
+
+func TestRenderLongRightToLeftText(t *testing.T) {
+	arabic := strings.Repeat("اتفاقيات أبراهام للتطبيع بين سوريا وإسرائيل ", 30)
+	hebrew := strings.Repeat("הֶסְכֵּמֵי אַבְרָהָם וְהַנִּרְמוּל בֵּין סוּרְיָה לְיִשְׂרָאֵל ", 30)
+	for name, text := range map[string]string{"arabic": arabic, "hebrew": hebrew} {
+		t.Run(name, func(t *testing.T) {
+			e := sampleEntry(1)
+			e.Title, e.Summary, e.Feed = text, text, "بي بي سي عربي"
+			blocks, _ := slackStyle{}.render(alertMessage(e))
+			checkBlockKit(t, blocks)
+			texts := blockTexts(t, blocks)
+			if n := utf8.RuneCountInString(texts[0]); n > maxHeaderChars || n < maxHeaderChars*2/3 {
+				t.Errorf("header has %d characters", n)
+			}
+			if n := utf8.RuneCountInString(texts[2]); n > maxSnippetChars || n < maxSnippetChars*2/3 {
+				t.Errorf("snippet has %d characters", n)
+			}
+			for _, s := range texts[:3] {
+				if !utf8.ValidString(s) || !strings.Contains(s, strings.Fields(text)[0]) {
+					t.Errorf("right-to-left text lost: %q", s)
+				}
+			}
+			if !strings.HasSuffix(texts[2], ellipsis) {
+				t.Errorf("cut snippet does not end with an ellipsis")
+			}
+		})
+	}
+}
+
+func TestRenderEdgeCases(t *testing.T) {
+	tests := []struct {
+		name  string
+		entry Entry
+		check func(t *testing.T, texts []string)
+	}{
+		{"no title no link no date", Entry{AlertID: 1}, func(t *testing.T, texts []string) {
+			if texts[0] != "(untitled)" || texts[1] != "*(untitled)*" {
+				t.Errorf("texts %q", texts)
+			}
+		}},
+		{"whitespace-only title", Entry{AlertID: 1, Title: " \u200B\t\n", Link: "https://example.com/a"}, func(t *testing.T, texts []string) {
+			if texts[1] != "*<https://example.com/a|(untitled)>*" {
+				t.Errorf("texts %q", texts)
+			}
+		}},
+		{"html in title", Entry{AlertID: 1, Title: "Gaza &amp; <i>Syria</i>"}, func(t *testing.T, texts []string) {
+			if texts[0] != "Gaza &amp; Syria" {
+				t.Errorf("header %q", texts[0])
+			}
+		}},
+		{"entities in title", Entry{AlertID: 1, Title: "Israel&#8217;s &lt;!channel&gt; move"}, func(t *testing.T, texts []string) {
+			if texts[0] != "Israel’s &lt;!channel&gt; move" {
+				t.Errorf("header %q", texts[0])
+			}
+		}},
+		{"huge everything", Entry{
+			AlertID: 1,
+			Title:   strings.Repeat("<&>", 2000),
+			Link:    "https://example.com/" + strings.Repeat("%E2%80%AE", 200),
+			Feed:    strings.Repeat("&", 500),
+			Summary: strings.Repeat("word ", 5000),
+			Hits:    repeatHits(300),
+		}, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			blocks, fallback := slackStyle{}.render(alertMessage(tc.entry))
+			checkBlockKit(t, blocks)
+			if fallback == "" {
+				t.Error("empty fallback text")
+			}
+			if tc.check != nil {
+				tc.check(t, blockTexts(t, blocks))
+			}
+		})
+	}
+}
+
+func repeatHits(n int) []rules.Hit {
+	hits := make([]rules.Hit, n)
+	for i := range hits {
+		hits[i] = rules.Hit{Field: "content", Text: fmt.Sprintf("term number %d with <!here>", i)}
+	}
+	return hits
+}
+
+func listMessage(kind Kind, n int, linkLen int) *Message {
+	entries := make([]Entry, n)
+	for i := range entries {
+		entries[i] = Entry{
+			AlertID:   int64(i + 1),
+			Title:     fmt.Sprintf("Report %d on Syria–Israel talks", i+1),
+			Link:      fmt.Sprintf("https://example.com/%d/%s", i+1, strings.Repeat("x", linkLen)),
+			Feed:      "Feed " + fmt.Sprint(i%5),
+			Published: published.Add(time.Duration(i) * time.Minute),
+		}
+	}
+	return &Message{Kind: kind, Rule: "syria-israel", Severity: "notice", Entries: entries}
+}
+
+func TestRenderSummaryFitsOneMessage(t *testing.T) {
+	m := listMessage(KindSummary, 40, 20)
+	parts := slackStyle{}.split(m)
+	if len(parts) != 1 || parts[0] != m {
+		t.Fatalf("40 short entries were split into %d messages", len(parts))
+	}
+	blocks, fallback := slackStyle{}.render(m)
+	checkBlockKit(t, blocks)
+	texts := blockTexts(t, blocks)
+	if texts[0] != "40 new matches for syria-israel" {
+		t.Errorf("header %q", texts[0])
+	}
+	if fallback != "40 new matches for syria-israel" {
+		t.Errorf("fallback %q", fallback)
+	}
+	body := strings.Join(texts[2:], "\n")
+	// Most recent first: entry 40 was published last.
+	if i40, i1 := strings.Index(body, "Report 40 "), strings.Index(body, "Report 1 "); i40 < 0 || i1 < 0 || i40 > i1 {
+		t.Errorf("entries not most recent first:\n%s", body)
+	}
+}
+
+func TestRenderSplitsOnlyWhenNecessary(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		n, linkLen int
+	}{
+		{"many short", 1500, 10},
+		{"long links", 200, 1500},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := listMessage(KindDigest, tc.n, tc.linkLen)
+			parts := slackStyle{}.split(m)
+			if len(parts) < 2 {
+				t.Fatalf("%d entries fit one message?", tc.n)
+			}
+			seen := map[int64]int{}
+			ids := map[string]bool{}
+			for i, p := range parts {
+				if p.Part != i+1 || p.Parts != len(parts) {
+					t.Errorf("part %d numbered %d/%d", i+1, p.Part, p.Parts)
+				}
+				if ids[p.ID] || p.ID == "" {
+					t.Errorf("part %d has a repeated or empty ID %q", i+1, p.ID)
+				}
+				ids[p.ID] = true
+				for _, e := range p.Entries {
+					seen[e.AlertID]++
+				}
+				blocks, _ := slackStyle{}.render(p)
+				checkBlockKit(t, blocks)
+				texts := blockTexts(t, blocks)
+				if want := fmt.Sprintf("(%d/%d)", i+1, len(parts)); !strings.HasSuffix(texts[0], want) {
+					t.Errorf("header %q lacks %s", texts[0], want)
+				}
+				if got := strings.Count(strings.Join(texts, "\n"), "• "); got != len(p.Entries) {
+					t.Errorf("part %d shows %d lines for %d entries", i+1, got, len(p.Entries))
+				}
+			}
+			for id := int64(1); id <= int64(tc.n); id++ {
+				if seen[id] != 1 {
+					t.Errorf("alert %d appears in %d parts", id, seen[id])
+				}
+			}
+			// Parts are full: merging two neighbours would not fit.
+			total := 0
+			for _, p := range parts {
+				total += len(p.Entries)
+			}
+			if avg := total / len(parts); avg < 20 && tc.linkLen < 100 {
+				t.Errorf("only %d entries a part on average", avg)
+			}
+		})
+	}
+}
+
+func TestRenderDigestGroupsStories(t *testing.T) {
+	m := listMessage(KindDigest, 6, 10)
+	for i := range m.Entries[:3] {
+		m.Entries[i].Story = "story-1"
+	}
+	blocks, _ := slackStyle{}.render(m)
+	checkBlockKit(t, blocks)
+	texts := blockTexts(t, blocks)
+	if texts[0] != "Digest for syria-israel: 6 matches" {
+		t.Errorf("header %q", texts[0])
+	}
+	body := strings.Join(texts[2:], "\n")
+	if got := strings.Count(body, "• "); got != 4 {
+		t.Errorf("%d groups, want 4 (one story of 3, 3 alone):\n%s", got, body)
+	}
+	if !strings.Contains(body, "Report 3 on Syria–Israel talks") || !strings.Contains(body, "also reported by <https://example.com/2/xxxxxxxxxx|Feed 1>, <https://example.com/1/xxxxxxxxxx|Feed 0>") {
+		t.Errorf("story group not shown with its other outlets:\n%s", body)
+	}
+}
