@@ -1,0 +1,319 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/newswatch/newswatch/rules"
+)
+
+// AlertStatus is where an alert is in its delivery.
+type AlertStatus string
+
+// The statuses of an alert. An alert is written queued, and becomes delivered
+// once its notifier succeeded or dead when it gave up; a dead alert can be
+// queued again with Requeue.
+const (
+	StatusQueued    AlertStatus = "queued"
+	StatusDelivered AlertStatus = "delivered"
+	StatusDead      AlertStatus = "dead"
+)
+
+// Alert is one message owed to one notifier because a rule matched an item:
+// an outbox entry while queued, history afterwards.
+type Alert struct {
+	ID     int64
+	ItemID int64 // 0 once the item row is gone
+
+	Rule     string
+	Notifier string
+	Channel  string // "" means the notifier's default
+	Severity string
+
+	// A snapshot for rendering, kept even after the item's text is pruned.
+	Title       string
+	Link        string
+	Feed        string // the feed's name
+	Summary     string
+	Description string // the rule's description
+	Published   time.Time
+	Hits        []rules.Hit // stored as JSON; empty reads back as nil
+
+	// Digest is true when the alert waits for its rule's digest instead of
+	// being sent alone: DueAlerts never returns it, PendingDigest does.
+	Digest bool
+
+	Status   AlertStatus
+	Attempts int // failed delivery attempts
+	// NextAttemptAt is when a queued alert is due; Enqueue sets it to
+	// CreatedAt when zero.
+	NextAttemptAt time.Time
+	CreatedAt     time.Time
+	DeliveredAt   time.Time
+	// DeadAt is when the alert became dead; zero unless Status is dead.
+	DeadAt    time.Time
+	LastError string
+
+	// RemoteID and RemoteChannel identify the delivered message (for Slack,
+	// its ts and channel id), so later messages can thread under it.
+	RemoteID      string
+	RemoteChannel string
+}
+
+// AlertFilter selects alerts for Alerts. Zero fields select everything.
+type AlertFilter struct {
+	Status AlertStatus
+	Rule   string
+	Since  time.Time // created at or after
+	Limit  int       // at most this many; 0 means no limit
+}
+
+const alertColumns = `id, item_id, rule, notifier, channel, severity,
+	title, link, feed, summary, description, published, hits, digest,
+	status, attempts, next_attempt_at, created_at, delivered_at, dead_at,
+	last_error, remote_id, remote_channel`
+
+const insertAlertSQL = `INSERT INTO alerts (item_id, rule, notifier, channel,
+	severity, title, link, feed, summary, description, published, hits,
+	digest, status, next_attempt_at, created_at)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)`
+
+func scanAlert(r rowScanner) (*Alert, error) {
+	var (
+		a                                           Alert
+		itemID                                      sql.NullInt64
+		hits                                        sql.NullString
+		published, next, created, delivered, deadAt sql.NullInt64
+	)
+	err := r.Scan(&a.ID, &itemID, &a.Rule, &a.Notifier, &a.Channel, &a.Severity,
+		&a.Title, &a.Link, &a.Feed, &a.Summary, &a.Description, &published, &hits, &a.Digest,
+		&a.Status, &a.Attempts, &next, &created, &delivered, &deadAt,
+		&a.LastError, &a.RemoteID, &a.RemoteChannel)
+	if err != nil {
+		return nil, err
+	}
+	a.ItemID = itemID.Int64
+	if err := jsonFrom(hits, &a.Hits); err != nil {
+		return nil, fmt.Errorf("alert %d hits: %w", a.ID, err)
+	}
+	a.Published = timeFrom(published)
+	a.NextAttemptAt = timeFrom(next)
+	a.CreatedAt = timeFrom(created)
+	a.DeliveredAt = timeFrom(delivered)
+	a.DeadAt = timeFrom(deadAt)
+	return &a, nil
+}
+
+// queryAlerts runs a SELECT of alertColumns on the read pool.
+func (s *Store) queryAlerts(ctx context.Context, query string, args ...any) ([]*Alert, error) {
+	rows, err := s.read.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var alerts []*Alert
+	for rows.Next() {
+		a, err := scanAlert(rows)
+		if err != nil {
+			return nil, err
+		}
+		alerts = append(alerts, a)
+	}
+	return alerts, rows.Err()
+}
+
+// DueAlerts returns at most limit (0: all) queued alerts that are due at now
+// and not waiting for a digest, oldest first (by ID, the order they were
+// written).
+func (s *Store) DueAlerts(ctx context.Context, now time.Time, limit int) ([]*Alert, error) {
+	alerts, err := s.queryAlerts(ctx, `SELECT `+alertColumns+` FROM alerts
+		WHERE status = 'queued' AND next_attempt_at <= ? AND digest = 0
+		ORDER BY id LIMIT ?`, now.UnixMilli(), sqlLimit(limit))
+	if err != nil {
+		return nil, fmt.Errorf("store: due alerts: %w", err)
+	}
+	return alerts, nil
+}
+
+// PendingDigest returns the queued digest alerts of rule, oldest first.
+func (s *Store) PendingDigest(ctx context.Context, rule string) ([]*Alert, error) {
+	alerts, err := s.queryAlerts(ctx, `SELECT `+alertColumns+` FROM alerts
+		WHERE rule = ? AND status = 'queued' AND digest = 1
+		ORDER BY id`, rule)
+	if err != nil {
+		return nil, fmt.Errorf("store: pending digest of %q: %w", rule, err)
+	}
+	return alerts, nil
+}
+
+// Alerts returns the alerts f selects, newest first (by CreatedAt, then ID).
+func (s *Store) Alerts(ctx context.Context, f AlertFilter) ([]*Alert, error) {
+	var (
+		where []string
+		args  []any
+	)
+	if f.Status != "" {
+		where, args = append(where, "status = ?"), append(args, string(f.Status))
+	}
+	if f.Rule != "" {
+		where, args = append(where, "rule = ?"), append(args, f.Rule)
+	}
+	if !f.Since.IsZero() {
+		where, args = append(where, "created_at >= ?"), append(args, f.Since.UnixMilli())
+	}
+	query := `SELECT ` + alertColumns + ` FROM alerts`
+	if len(where) > 0 {
+		query += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	query += ` ORDER BY created_at DESC, id DESC LIMIT ?`
+	alerts, err := s.queryAlerts(ctx, query, append(args, sqlLimit(f.Limit))...)
+	if err != nil {
+		return nil, fmt.Errorf("store: alerts: %w", err)
+	}
+	return alerts, nil
+}
+
+// sqlLimit maps "0 means no limit" to SQLite's LIMIT, where -1 means none.
+func sqlLimit(n int) int {
+	if n <= 0 {
+		return -1
+	}
+	return n
+}
+
+// MarkDelivered records that alert id was delivered at at, as the remote
+// message remoteID in remoteChannel.
+func (s *Store) MarkDelivered(ctx context.Context, id int64, at time.Time, remoteID, remoteChannel string) error {
+	if err := s.markDelivered(ctx, []int64{id}, at, remoteID, remoteChannel); err != nil {
+		return fmt.Errorf("store: mark alert %d delivered: %w", id, err)
+	}
+	return nil
+}
+
+// MarkDeliveredMany records that the alerts ids were delivered together (a
+// digest or a folded summary) at at, as the remote message remoteID in
+// remoteChannel. It changes all of them or, when one does not exist
+// (ErrNotFound), none.
+func (s *Store) MarkDeliveredMany(ctx context.Context, ids []int64, at time.Time, remoteID, remoteChannel string) error {
+	if err := s.markDelivered(ctx, ids, at, remoteID, remoteChannel); err != nil {
+		return fmt.Errorf("store: mark %d alerts delivered: %w", len(ids), err)
+	}
+	return nil
+}
+
+// markDeliveredBatch bounds the ids bound to one UPDATE, well under SQLite's
+// limit on host parameters.
+const markDeliveredBatch = 500
+
+func (s *Store) markDelivered(ctx context.Context, ids []int64, at time.Time, remoteID, remoteChannel string) error {
+	ids = slices.Compact(slices.Sorted(slices.Values(ids)))
+	return s.inWriteTx(ctx, func(tx *sql.Tx) error {
+		for batch := range slices.Chunk(ids, markDeliveredBatch) {
+			args := []any{millis(at), remoteID, remoteChannel}
+			for _, id := range batch {
+				args = append(args, id)
+			}
+			res, err := tx.ExecContext(ctx, `UPDATE alerts SET status = 'delivered',
+				delivered_at = ?, remote_id = ?, remote_channel = ?
+				WHERE id IN (?`+strings.Repeat(", ?", len(batch)-1)+`)`, args...)
+			if err != nil {
+				return err
+			}
+			if err := affected(res, int64(len(batch))); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// MarkRetry records a failed delivery attempt of alert id: one more attempt,
+// the error, and the time it is due again, which must not be zero.
+func (s *Store) MarkRetry(ctx context.Context, id int64, next time.Time, errMsg string) error {
+	if next.IsZero() {
+		return fmt.Errorf("store: mark alert %d for retry: zero next attempt time", id)
+	}
+	if err := s.updateAlert(ctx, `UPDATE alerts SET attempts = attempts + 1,
+		next_attempt_at = ?, last_error = ? WHERE id = ?`,
+		millis(next), errMsg, id); err != nil {
+		return fmt.Errorf("store: mark alert %d for retry: %w", id, err)
+	}
+	return nil
+}
+
+// MarkDead records that delivery of alert id was given up at at, for reason.
+// The alert stays in the history as a dead letter until Requeue.
+func (s *Store) MarkDead(ctx context.Context, id int64, at time.Time, reason string) error {
+	if err := s.updateAlert(ctx, `UPDATE alerts SET status = 'dead', dead_at = ?,
+		last_error = ? WHERE id = ?`, millis(at), reason, id); err != nil {
+		return fmt.Errorf("store: mark alert %d dead: %w", id, err)
+	}
+	return nil
+}
+
+// Requeue queues alerts again, due at now with their attempts reset: alert
+// id if it is dead or queued, or every dead alert when id is 0. It returns
+// how many alerts it queued; a delivered alert is left alone (0), an unknown
+// id is ErrNotFound. LastError is kept until the next attempt.
+func (s *Store) Requeue(ctx context.Context, id int64, now time.Time) (int, error) {
+	const requeue = `UPDATE alerts SET status = 'queued', next_attempt_at = ?,
+		attempts = 0, dead_at = NULL WHERE `
+	var n int64
+	err := s.inWriteTx(ctx, func(tx *sql.Tx) error {
+		var (
+			res sql.Result
+			err error
+		)
+		if id == 0 {
+			res, err = tx.ExecContext(ctx, requeue+`status = 'dead'`, now.UnixMilli())
+		} else {
+			res, err = tx.ExecContext(ctx, requeue+`id = ? AND status IN ('dead', 'queued')`, now.UnixMilli(), id)
+		}
+		if err != nil {
+			return err
+		}
+		if n, err = res.RowsAffected(); err != nil || n > 0 || id == 0 {
+			return err
+		}
+		var one int
+		err = tx.QueryRowContext(ctx, `SELECT 1 FROM alerts WHERE id = ?`, id).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound
+		}
+		return err
+	})
+	if err != nil {
+		if id == 0 {
+			return 0, fmt.Errorf("store: requeue dead alerts: %w", err)
+		}
+		return 0, fmt.Errorf("store: requeue alert %d: %w", id, err)
+	}
+	return int(n), nil
+}
+
+// updateAlert runs an UPDATE of one alert by id on the write connection.
+func (s *Store) updateAlert(ctx context.Context, query string, args ...any) error {
+	res, err := s.write.ExecContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	return affected(res, 1)
+}
+
+// affected checks that a statement changed want rows, and reports
+// ErrNotFound when it changed fewer.
+func affected(res sql.Result, want int64) error {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n < want {
+		return ErrNotFound
+	}
+	return nil
+}

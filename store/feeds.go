@@ -1,0 +1,216 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// FeedSpec is a feed as the configuration names it.
+type FeedSpec struct {
+	Name, URL string
+}
+
+// Feed is a configured feed and the state of its polling.
+type Feed struct {
+	ID   int64
+	Name string
+	URL  string // the configured URL
+	// CurrentURL is where the feed lives after a permanent redirect; ""
+	// means URL.
+	CurrentURL   string
+	ETag         string
+	LastModified string
+	// LastFetchAt is when the last fetch ended, successful or not.
+	LastFetchAt   time.Time
+	LastSuccessAt time.Time
+	// LastStatus is the HTTP status of the last fetch, 0 when none was
+	// received.
+	LastStatus          int
+	LastError           string
+	ConsecutiveFailures int
+	// NextAttemptAt holds the feed back (backoff, Retry-After): do not fetch
+	// before it. Zero means no hold.
+	NextAttemptAt time.Time
+	// PrimedAt is when the first successful fetch was recorded (the backfill
+	// applied); zero means never.
+	PrimedAt time.Time
+}
+
+const feedColumns = `id, name, url, current_url, etag, last_modified,
+	last_fetch_at, last_success_at, last_status, last_error,
+	consecutive_failures, next_attempt_at, primed_at`
+
+func scanFeed(r rowScanner) (*Feed, error) {
+	var (
+		f                                   Feed
+		fetch, success, nextAttempt, primed sql.NullInt64
+	)
+	err := r.Scan(&f.ID, &f.Name, &f.URL, &f.CurrentURL, &f.ETag, &f.LastModified,
+		&fetch, &success, &f.LastStatus, &f.LastError,
+		&f.ConsecutiveFailures, &nextAttempt, &primed)
+	if err != nil {
+		return nil, err
+	}
+	f.LastFetchAt = timeFrom(fetch)
+	f.LastSuccessAt = timeFrom(success)
+	f.NextAttemptAt = timeFrom(nextAttempt)
+	f.PrimedAt = timeFrom(primed)
+	return &f, nil
+}
+
+// SyncFeeds makes the configured feeds those of specs, matched by name. A new
+// name is inserted. A name whose URL changed gets the new URL and loses the
+// old one's HTTP state (CurrentURL, ETag, LastModified) and backoff
+// (ConsecutiveFailures, NextAttemptAt), but keeps its seen items and
+// PrimedAt. A feed missing from specs is kept, with its items and alerts, but
+// no longer returned by Feeds or Feed; it returns if configured again.
+func (s *Store) SyncFeeds(ctx context.Context, specs []FeedSpec) error {
+	names := make(map[string]bool, len(specs))
+	for _, sp := range specs {
+		if sp.Name == "" || sp.URL == "" {
+			return fmt.Errorf("store: sync feeds: feed %q: empty name or URL", sp.Name)
+		}
+		if names[sp.Name] {
+			return fmt.Errorf("store: sync feeds: feed %q listed twice", sp.Name)
+		}
+		names[sp.Name] = true
+	}
+	err := s.inWriteTx(ctx, func(tx *sql.Tx) error {
+		// A temporary table would cost more than this for the few thousand
+		// feeds a configuration lists: every row is read once, and only rows
+		// that change are written.
+		rows, err := tx.QueryContext(ctx, `SELECT name, url, configured FROM feeds`)
+		if err != nil {
+			return err
+		}
+		type state struct {
+			url        string
+			configured bool
+		}
+		have := make(map[string]state)
+		for rows.Next() {
+			var (
+				name string
+				st   state
+			)
+			if err := rows.Scan(&name, &st.url, &st.configured); err != nil {
+				rows.Close()
+				return err
+			}
+			have[name] = st
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+
+		for _, sp := range specs {
+			st, ok := have[sp.Name]
+			switch {
+			case !ok:
+				_, err = tx.ExecContext(ctx, `INSERT INTO feeds (name, url) VALUES (?, ?)`, sp.Name, sp.URL)
+			case st.url != sp.URL:
+				_, err = tx.ExecContext(ctx, `UPDATE feeds SET url = ?, configured = 1,
+					current_url = '', etag = '', last_modified = '',
+					consecutive_failures = 0, next_attempt_at = NULL
+					WHERE name = ?`, sp.URL, sp.Name)
+			case !st.configured:
+				_, err = tx.ExecContext(ctx, `UPDATE feeds SET configured = 1 WHERE name = ?`, sp.Name)
+			}
+			if err != nil {
+				return fmt.Errorf("feed %q: %w", sp.Name, err)
+			}
+		}
+		for name, st := range have {
+			if st.configured && !names[name] {
+				if _, err := tx.ExecContext(ctx, `UPDATE feeds SET configured = 0 WHERE name = ?`, name); err != nil {
+					return fmt.Errorf("feed %q: %w", name, err)
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: sync feeds: %w", err)
+	}
+	return nil
+}
+
+// Feeds returns the configured feeds ordered by name.
+func (s *Store) Feeds(ctx context.Context) ([]*Feed, error) {
+	rows, err := s.read.QueryContext(ctx,
+		`SELECT `+feedColumns+` FROM feeds WHERE configured = 1 ORDER BY name`)
+	if err != nil {
+		return nil, fmt.Errorf("store: feeds: %w", err)
+	}
+	defer rows.Close()
+	var feeds []*Feed
+	for rows.Next() {
+		f, err := scanFeed(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: feeds: %w", err)
+		}
+		feeds = append(feeds, f)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: feeds: %w", err)
+	}
+	return feeds, nil
+}
+
+// Feed returns the configured feed called name, or an error wrapping
+// ErrNotFound.
+func (s *Store) Feed(ctx context.Context, name string) (*Feed, error) {
+	f, err := scanFeed(s.read.QueryRowContext(ctx,
+		`SELECT `+feedColumns+` FROM feeds WHERE name = ? AND configured = 1`, name))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("store: feed %q: %w", name, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: feed %q: %w", name, err)
+	}
+	return f, nil
+}
+
+// SaveFeed records the polling state of f (everything but its name and
+// URL) outside a poll transaction, e.g. after a failed fetch or a 304. f must
+// come from Feeds or Feed. When the feed's configured URL has changed since f
+// was read, the state describes a URL the feed no longer has and is
+// discarded; SaveFeed then returns nil. A feed that no longer exists is
+// ErrNotFound.
+func (s *Store) SaveFeed(ctx context.Context, f *Feed) error {
+	if err := saveFeed(ctx, s.write, f); err != nil {
+		return fmt.Errorf("store: save feed %q: %w", f.Name, err)
+	}
+	return nil
+}
+
+const saveFeedSQL = `UPDATE feeds SET current_url = ?, etag = ?, last_modified = ?,
+	last_fetch_at = ?, last_success_at = ?, last_status = ?, last_error = ?,
+	consecutive_failures = ?, next_attempt_at = ?, primed_at = ?
+	WHERE id = ? AND url = ?`
+
+// saveFeed records f's polling state through db, the write pool or a write
+// transaction.
+func saveFeed(ctx context.Context, db querier, f *Feed) error {
+	res, err := db.ExecContext(ctx, saveFeedSQL,
+		f.CurrentURL, f.ETag, f.LastModified,
+		millis(f.LastFetchAt), millis(f.LastSuccessAt), f.LastStatus, f.LastError,
+		f.ConsecutiveFailures, millis(f.NextAttemptAt), millis(f.PrimedAt),
+		f.ID, f.URL)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 1 {
+		return err
+	}
+	var one int
+	err = db.QueryRowContext(ctx, `SELECT 1 FROM feeds WHERE id = ?`, f.ID).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
+	return err // nil: the URL changed, the state is stale
+}

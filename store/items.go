@@ -1,0 +1,98 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// Item is one entry of a feed, recorded the first time its identity was seen
+// in that feed.
+type Item struct {
+	ID     int64
+	FeedID int64
+	// Identity is unique within the feed: the GUID, else the canonical
+	// link, else a hash of title and date (the monitor decides).
+	Identity string
+	GUID     string
+	Link     string
+	Title    string
+	Summary  string
+	Content  string
+	Author   string
+	// Categories is stored as JSON; empty reads back as nil.
+	Categories []string
+	Lang       string
+	// Published is the date the feed gave, zero when none.
+	Published time.Time
+	// SeenAt is when the item was first recorded.
+	SeenAt time.Time
+}
+
+const itemColumns = `id, feed_id, identity, guid, link, title, summary, content,
+	author, categories, lang, published, seen_at`
+
+const insertItemSQL = `INSERT INTO items (feed_id, identity, guid, link, title,
+	summary, content, author, categories, lang, published, seen_at)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	ON CONFLICT (feed_id, identity) DO NOTHING`
+
+const seenSQL = `SELECT EXISTS (SELECT 1 FROM items WHERE feed_id = ? AND identity = ?)`
+
+func scanItem(r rowScanner) (*Item, error) {
+	var (
+		it                Item
+		categories        sql.NullString
+		published, seenAt sql.NullInt64
+	)
+	err := r.Scan(&it.ID, &it.FeedID, &it.Identity, &it.GUID, &it.Link, &it.Title,
+		&it.Summary, &it.Content, &it.Author, &categories, &it.Lang, &published, &seenAt)
+	if err != nil {
+		return nil, err
+	}
+	if err := jsonFrom(categories, &it.Categories); err != nil {
+		return nil, fmt.Errorf("item %d categories: %w", it.ID, err)
+	}
+	it.Published = timeFrom(published)
+	it.SeenAt = timeFrom(seenAt)
+	return &it, nil
+}
+
+// Items returns the items first seen at or after since, newest first (by
+// SeenAt, then by ID), for running rules against history. It holds every
+// item in memory; EachItem streams them.
+func (s *Store) Items(ctx context.Context, since time.Time) ([]*Item, error) {
+	var items []*Item
+	err := s.EachItem(ctx, since, func(it *Item) error {
+		items = append(items, it)
+		return nil
+	})
+	return items, err
+}
+
+// EachItem calls fn for each item first seen at or after since, newest first
+// as Items orders them, and stops at the first error fn returns, which it
+// returns unwrapped. One read transaction spans the whole walk, which keeps
+// the WAL from being checkpointed past it: fn should not block for long.
+func (s *Store) EachItem(ctx context.Context, since time.Time, fn func(*Item) error) error {
+	rows, err := s.read.QueryContext(ctx, `SELECT `+itemColumns+` FROM items
+		WHERE seen_at >= ? ORDER BY seen_at DESC, id DESC`, since.UnixMilli())
+	if err != nil {
+		return fmt.Errorf("store: items: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		it, err := scanItem(rows)
+		if err != nil {
+			return fmt.Errorf("store: items: %w", err)
+		}
+		if err := fn(it); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: items: %w", err)
+	}
+	return nil
+}

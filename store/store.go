@@ -1,0 +1,146 @@
+// Package store owns newswatch's SQLite database: the schema and its numbered
+// migrations, feed state, seen items, the alert outbox and alert history.
+//
+// A Store holds two connection pools on one database file. Every write goes
+// through a single connection (SQLite allows one writer at a time; queueing
+// writers in Go is cheaper and fairer than having them retry on SQLITE_BUSY),
+// and its transactions begin IMMEDIATE so a writer never has to upgrade a read
+// lock. Queries that only read use a separate pool of read-only connections,
+// which WAL mode lets run while a write transaction is open.
+//
+// Times are stored as INTEGER unix milliseconds UTC, the zero time as NULL;
+// times read back are in UTC with millisecond precision. Lists are stored as
+// JSON text.
+//
+// The store holds no business rules: it records what the monitor and the
+// dispatcher decide.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+)
+
+// ErrNotFound is returned (wrapped) when a named feed or an alert id does not
+// exist.
+var ErrNotFound = errors.New("not found")
+
+// busyTimeout is how long a connection waits for a lock held by another
+// connection (another process, or a WAL checkpoint) before failing with
+// SQLITE_BUSY.
+const busyTimeout = 5 * time.Second
+
+// Store is the newswatch database. It is safe for concurrent use; writes are
+// serialised on one connection. A goroutine holding a Tx must not call the
+// Store's own write methods (SaveFeed, SyncFeeds, Mark…, Requeue) before the
+// Tx ends: they wait for the connection the Tx holds.
+type Store struct {
+	write *sql.DB // exactly one connection, transactions BEGIN IMMEDIATE
+	read  *sql.DB // read-only connections
+	poll  pollStatements
+	now   func() time.Time
+}
+
+// Open opens the database at path, creating the file and its parent
+// directory (mode 0750) when missing, and applies every pending migration.
+// A database whose schema is newer than this binary knows is refused.
+func Open(ctx context.Context, path string) (*Store, error) {
+	if path == "" {
+		return nil, errors.New("store: open: empty database path")
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	if err := os.MkdirAll(filepath.Dir(abs), 0o750); err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+
+	s := &Store{now: time.Now}
+	s.write, err = sql.Open("sqlite", dsn(abs, url.Values{
+		"_journal_mode": {"WAL"},
+		"_synchronous":  {"NORMAL"},
+		"_txlock":       {"immediate"},
+	}))
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	s.write.SetMaxOpenConns(1)
+	s.write.SetMaxIdleConns(1)
+	s.write.SetConnMaxLifetime(0)
+	s.write.SetConnMaxIdleTime(0)
+
+	// The first connection switches the file to WAL (a persistent setting),
+	// so it must exist before any read connection opens the file.
+	if err := s.write.PingContext(ctx); err != nil {
+		s.write.Close()
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	if err = s.migrate(ctx); err == nil {
+		err = s.preparePoll(ctx)
+	}
+	if err != nil {
+		s.write.Close()
+		return nil, err
+	}
+
+	s.read, err = sql.Open("sqlite", dsn(abs, url.Values{
+		"_query_only": {"on"},
+	}))
+	if err != nil {
+		s.write.Close()
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	readers := max(4, runtime.GOMAXPROCS(0))
+	s.read.SetMaxOpenConns(readers)
+	s.read.SetMaxIdleConns(readers)
+	return s, nil
+}
+
+// dsn builds a modernc.org/sqlite data source name for the database file at
+// abs. The path travels as a file: URI so that any character in it is safe;
+// SQLite ignores the driver's underscore parameters, which the driver applies
+// to every new connection: busy_timeout first, then foreign keys, journal
+// mode, synchronous, and query_only last.
+func dsn(abs string, params url.Values) string {
+	params.Set("_busy_timeout", fmt.Sprint(busyTimeout.Milliseconds()))
+	params.Set("_foreign_keys", "on")
+	u := url.URL{Scheme: "file", Path: filepath.ToSlash(abs), RawQuery: params.Encode()}
+	return u.String()
+}
+
+// Close closes the database. Transactions still open are rolled back.
+func (s *Store) Close() error {
+	errs := []error{s.read.Close()}
+	for _, stmt := range []*sql.Stmt{s.poll.seen, s.poll.addItem, s.poll.enqueue} {
+		errs = append(errs, stmt.Close())
+	}
+	errs = append(errs, s.write.Close())
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("store: close: %w", err)
+	}
+	return nil
+}
+
+// inWriteTx runs fn in a write transaction and commits it when fn returns
+// nil.
+func (s *Store) inWriteTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}

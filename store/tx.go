@@ -1,0 +1,179 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// ErrDuplicate is returned (wrapped) by Tx.AddItem when the feed already has
+// an item with that identity. The transaction remains usable.
+var ErrDuplicate = errors.New("identity already seen")
+
+// Tx is the one write transaction of a feed poll: the items seen for the
+// first time, the alerts they cause and the feed's new state are committed
+// together or not at all. A Tx is not safe for concurrent use, and it holds
+// the store's only write connection until Commit or Rollback, so keep it
+// short: fetch and parse before Begin.
+type Tx struct {
+	s   *Store
+	ctx context.Context
+	tx  *sql.Tx
+
+	// The store's prepared statements bound to this transaction, on first
+	// use.
+	seen, addItem, enqueue *sql.Stmt
+}
+
+// pollStatements are the statements a poll runs once per item or alert,
+// prepared once on the write connection when the store opens.
+type pollStatements struct {
+	seen, addItem, enqueue *sql.Stmt
+}
+
+func (s *Store) preparePoll(ctx context.Context) error {
+	for _, p := range []struct {
+		stmt **sql.Stmt
+		sql  string
+	}{
+		{&s.poll.seen, seenSQL},
+		{&s.poll.addItem, insertItemSQL},
+		{&s.poll.enqueue, insertAlertSQL},
+	} {
+		stmt, err := s.write.PrepareContext(ctx, p.sql)
+		if err != nil {
+			return fmt.Errorf("store: prepare: %w", err)
+		}
+		*p.stmt = stmt
+	}
+	return nil
+}
+
+// Begin starts the write transaction of a poll, waiting while another one is
+// open. ctx bounds the whole transaction: when it is done before Commit,
+// the transaction is rolled back.
+func (s *Store) Begin(ctx context.Context) (*Tx, error) {
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("store: begin: %w", err)
+	}
+	return &Tx{s: s, ctx: ctx, tx: tx}, nil
+}
+
+// bound returns the store's statement shared bound to the transaction,
+// binding it on first use.
+func (tx *Tx) bound(stmt **sql.Stmt, shared *sql.Stmt) *sql.Stmt {
+	if *stmt == nil {
+		*stmt = tx.tx.StmtContext(tx.ctx, shared)
+	}
+	return *stmt
+}
+
+// Seen reports whether feed feedID already has an item with identity,
+// including items added earlier in this transaction.
+func (tx *Tx) Seen(feedID int64, identity string) (bool, error) {
+	var seen bool
+	err := tx.bound(&tx.seen, tx.s.poll.seen).QueryRowContext(tx.ctx, feedID, identity).Scan(&seen)
+	if err != nil {
+		return false, fmt.Errorf("store: seen: %w", err)
+	}
+	return seen, nil
+}
+
+// AddItem records it as seen in its feed and sets it.ID, and it.SeenAt when
+// zero. An identity the feed already has is ErrDuplicate.
+func (tx *Tx) AddItem(it *Item) error {
+	if it.Identity == "" {
+		return fmt.Errorf("store: add item to feed %d: empty identity", it.FeedID)
+	}
+	seenAt := it.SeenAt
+	if seenAt.IsZero() {
+		seenAt = time.UnixMilli(tx.s.now().UnixMilli()).UTC()
+	}
+	categories, err := jsonText(it.Categories)
+	if err != nil {
+		return fmt.Errorf("store: add item %q: categories: %w", it.Identity, err)
+	}
+	res, err := tx.bound(&tx.addItem, tx.s.poll.addItem).ExecContext(tx.ctx,
+		it.FeedID, it.Identity, it.GUID, it.Link, it.Title,
+		it.Summary, it.Content, it.Author, categories, it.Lang, millis(it.Published), millis(seenAt))
+	if err != nil {
+		return fmt.Errorf("store: add item %q: %w", it.Identity, err)
+	}
+	if err := affected(res, 1); err != nil {
+		return fmt.Errorf("store: add item %q to feed %d: %w", it.Identity, it.FeedID, ErrDuplicate)
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return fmt.Errorf("store: add item %q: %w", it.Identity, err)
+	}
+	it.ID, it.SeenAt = id, seenAt
+	return nil
+}
+
+// Enqueue writes a to the outbox as a new queued alert and sets a.ID and
+// a.Status, a.CreatedAt when zero, and a.NextAttemptAt (when zero: due at
+// once, at CreatedAt). Its delivery fields (Attempts, DeliveredAt, DeadAt,
+// LastError, Remote…) are not written.
+func (tx *Tx) Enqueue(a *Alert) error {
+	if a.Rule == "" || a.Notifier == "" {
+		return fmt.Errorf("store: enqueue: alert needs a rule and a notifier (rule %q, notifier %q)", a.Rule, a.Notifier)
+	}
+	created := a.CreatedAt
+	if created.IsZero() {
+		created = time.UnixMilli(tx.s.now().UnixMilli()).UTC()
+	}
+	next := a.NextAttemptAt
+	if next.IsZero() {
+		next = created
+	}
+	hits, err := jsonText(a.Hits)
+	if err != nil {
+		return fmt.Errorf("store: enqueue alert of rule %q: hits: %w", a.Rule, err)
+	}
+	var itemID any
+	if a.ItemID != 0 {
+		itemID = a.ItemID
+	}
+	res, err := tx.bound(&tx.enqueue, tx.s.poll.enqueue).ExecContext(tx.ctx,
+		itemID, a.Rule, a.Notifier, a.Channel, a.Severity,
+		a.Title, a.Link, a.Feed, a.Summary, a.Description, millis(a.Published), hits,
+		boolInt(a.Digest), millis(next), millis(created))
+	if err != nil {
+		return fmt.Errorf("store: enqueue alert of rule %q: %w", a.Rule, err)
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return fmt.Errorf("store: enqueue alert of rule %q: %w", a.Rule, err)
+	}
+	a.ID, a.Status, a.CreatedAt, a.NextAttemptAt = id, StatusQueued, created, next
+	return nil
+}
+
+// SaveFeed records f's polling state in the transaction, as Store.SaveFeed
+// does outside one.
+func (tx *Tx) SaveFeed(f *Feed) error {
+	if err := saveFeed(tx.ctx, tx.tx, f); err != nil {
+		return fmt.Errorf("store: save feed %q: %w", f.Name, err)
+	}
+	return nil
+}
+
+// Commit makes the transaction's writes durable and visible.
+func (tx *Tx) Commit() error {
+	if err := tx.tx.Commit(); err != nil {
+		return fmt.Errorf("store: commit: %w", err)
+	}
+	return nil
+}
+
+// Rollback abandons the transaction's writes. It is a no-op after Commit or
+// a previous Rollback, so it can be deferred right after Begin.
+func (tx *Tx) Rollback() error {
+	if err := tx.tx.Rollback(); err != nil && !errors.Is(err, sql.ErrTxDone) {
+		return fmt.Errorf("store: rollback: %w", err)
+	}
+	return nil
+}

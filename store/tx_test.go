@@ -1,0 +1,365 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"sync"
+	"testing"
+	"time"
+)
+
+// begin starts a poll transaction that is rolled back when the test ends if
+// the test did not end it.
+func begin(t testing.TB, s *Store) *Tx {
+	t.Helper()
+	tx, err := s.Begin(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := tx.Rollback(); err != nil {
+			t.Error(err)
+		}
+	})
+	return tx
+}
+
+func seen(t testing.TB, tx *Tx, feedID int64, identity string) bool {
+	t.Helper()
+	ok, err := tx.Seen(feedID, identity)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ok
+}
+
+func countRows(t testing.TB, s *Store, table string) int {
+	t.Helper()
+	var n int
+	if err := s.read.QueryRow(`SELECT COUNT(*) FROM ` + table).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// poll writes what a poll of f that found item it would: the item, one
+// alert for it and the feed's state.
+func poll(tx *Tx, f *Feed, it *Item) error {
+	it.FeedID = f.ID
+	if err := tx.AddItem(it); err != nil {
+		return err
+	}
+	if err := tx.Enqueue(&Alert{ItemID: it.ID, Rule: "r", Notifier: "console", Title: it.Title}); err != nil {
+		return err
+	}
+	f.ETag = `"` + it.Identity + `"`
+	return tx.SaveFeed(f)
+}
+
+func TestTxCommitAndRollback(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t)
+	syncFeeds(t, s, "a")
+
+	t.Run("rollback leaves nothing", func(t *testing.T) {
+		f := feedNamed(t, s, "a")
+		tx := begin(t, s)
+		if err := poll(tx, f, &Item{Identity: "gone", Title: "Gone"}); err != nil {
+			t.Fatal(err)
+		}
+		if !seen(t, tx, f.ID, "gone") {
+			t.Error("an item added in the transaction is not seen in it")
+		}
+		if err := tx.Rollback(); err != nil {
+			t.Fatal(err)
+		}
+		if n := countRows(t, s, "items") + countRows(t, s, "alerts"); n != 0 {
+			t.Errorf("%d rows left after rollback", n)
+		}
+		if got := feedNamed(t, s, "a"); got.ETag != "" {
+			t.Errorf("feed state saved despite rollback: %+v", got)
+		}
+	})
+
+	t.Run("commit keeps everything", func(t *testing.T) {
+		f := feedNamed(t, s, "a")
+		tx := begin(t, s)
+		if err := poll(tx, f, &Item{Identity: "kept", Title: "Kept"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := tx.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		if err := tx.Rollback(); err != nil {
+			t.Errorf("Rollback after Commit: %v", err)
+		}
+		if n := countRows(t, s, "items"); n != 1 {
+			t.Errorf("%d items, want 1", n)
+		}
+		if n := countRows(t, s, "alerts"); n != 1 {
+			t.Errorf("%d alerts, want 1", n)
+		}
+		if got := feedNamed(t, s, "a"); got.ETag != `"kept"` {
+			t.Errorf("feed state not saved: %+v", got)
+		}
+		tx = begin(t, s)
+		if !seen(t, tx, f.ID, "kept") || seen(t, tx, f.ID, "gone") {
+			t.Error("Seen after commit does not match what was committed")
+		}
+	})
+
+	t.Run("cancelled context rolls back", func(t *testing.T) {
+		f := feedNamed(t, s, "a")
+		cctx, cancel := context.WithCancel(ctx)
+		tx, err := s.Begin(cctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := poll(tx, f, &Item{Identity: "cancelled"}); err != nil {
+			t.Fatal(err)
+		}
+		cancel()
+		if err := tx.Commit(); err == nil {
+			t.Error("Commit succeeded after the context was cancelled")
+		}
+		if err := tx.Rollback(); err != nil {
+			t.Errorf("Rollback: %v", err)
+		}
+		tx = begin(t, s)
+		if seen(t, tx, f.ID, "cancelled") {
+			t.Error("the cancelled transaction's item was kept")
+		}
+	})
+}
+
+func TestItemIdentityIsUniquePerFeed(t *testing.T) {
+	s := openTest(t)
+	syncFeeds(t, s, "a", "b")
+	a, b := feedNamed(t, s, "a"), feedNamed(t, s, "b")
+	tx := begin(t, s)
+	if seen(t, tx, a.ID, "urn:x") {
+		t.Fatal("a new identity is seen")
+	}
+	if err := tx.AddItem(&Item{FeedID: a.ID, Identity: "urn:x"}); err != nil {
+		t.Fatal(err)
+	}
+	if !seen(t, tx, a.ID, "urn:x") {
+		t.Error("identity not seen in its feed after AddItem")
+	}
+	if seen(t, tx, b.ID, "urn:x") {
+		t.Error("identity seen in another feed")
+	}
+	if err := tx.AddItem(&Item{FeedID: b.ID, Identity: "urn:x"}); err != nil {
+		t.Errorf("same identity in another feed: %v", err)
+	}
+	dup := &Item{FeedID: a.ID, Identity: "urn:x"}
+	if err := tx.AddItem(dup); !errors.Is(err, ErrDuplicate) {
+		t.Errorf("duplicate identity: err = %v, want ErrDuplicate", err)
+	}
+	if dup.ID != 0 {
+		t.Errorf("duplicate got id %d", dup.ID)
+	}
+	// The transaction survives the duplicate.
+	if err := tx.AddItem(&Item{FeedID: a.ID, Identity: "urn:y"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if n := countRows(t, s, "items"); n != 3 {
+		t.Errorf("%d items, want 3", n)
+	}
+}
+
+func TestAddItemRejectsBadItems(t *testing.T) {
+	s := openTest(t)
+	syncFeeds(t, s, "a")
+	a := feedNamed(t, s, "a")
+	for _, tc := range []struct {
+		name string
+		it   *Item
+	}{
+		{"empty identity", &Item{FeedID: a.ID}},
+		{"unknown feed", &Item{FeedID: a.ID + 100, Identity: "x"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tx := begin(t, s)
+			if err := tx.AddItem(tc.it); err == nil {
+				t.Error("AddItem succeeded")
+			}
+		})
+	}
+}
+
+func TestItemRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t)
+	syncFeeds(t, s, "a")
+	a := feedNamed(t, s, "a")
+	full := &Item{
+		FeedID:     a.ID,
+		Identity:   "https://a.example/2026/11/26/story",
+		GUID:       "tag:a.example,2026:story",
+		Link:       "https://a.example/2026/11/26/story?x=1",
+		Title:      "Syria and Israel sign a security pact — اتفاق أمني",
+		Summary:    "<p>Summary with <b>HTML</b> &amp; entities</p>",
+		Content:    "Long content\nacross lines",
+		Author:     "Jane Reporter",
+		Categories: []string{"Middle East", "Diplomacy", "שלום"},
+		Lang:       "en",
+		Published:  testTime.Add(-time.Hour),
+		SeenAt:     testTime,
+	}
+	bare := &Item{FeedID: a.ID, Identity: "bare"}
+	tx := begin(t, s)
+	for _, it := range []*Item{full, bare} {
+		if err := tx.AddItem(it); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if bare.SeenAt.IsZero() {
+		t.Error("AddItem did not set SeenAt")
+	}
+
+	items, err := s.Items(ctx, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byID := map[int64]*Item{}
+	for _, it := range items {
+		byID[it.ID] = it
+	}
+	want := *full
+	want.Published = want.Published.Truncate(time.Millisecond)
+	want.SeenAt = want.SeenAt.Truncate(time.Millisecond)
+	if got := byID[full.ID]; got == nil || !reflect.DeepEqual(*got, want) {
+		t.Errorf("full item:\n got %+v\nwant %+v", got, want)
+	}
+	if got := byID[bare.ID]; got == nil || !reflect.DeepEqual(*got, *bare) {
+		t.Errorf("bare item:\n got %+v\nwant %+v", got, bare)
+	}
+}
+
+func TestItemsSinceNewestFirst(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t)
+	syncFeeds(t, s, "a")
+	a := feedNamed(t, s, "a")
+	tx := begin(t, s)
+	for i, age := range []time.Duration{72 * time.Hour, time.Hour, 0, time.Hour} {
+		it := &Item{FeedID: a.ID, Identity: fmt.Sprint(i), SeenAt: testTime.Add(-age)}
+		if err := tx.AddItem(it); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	items, err := s.Items(ctx, testTime.Add(-24*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, it := range items {
+		got = append(got, it.Identity)
+	}
+	// Newest first; equal times by id, newest first.
+	if want := []string{"2", "3", "1"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("Items = %v, want %v", got, want)
+	}
+
+	stop := errors.New("stop")
+	var walked int
+	err = s.EachItem(ctx, time.Time{}, func(*Item) error { walked++; return stop })
+	if !errors.Is(err, stop) || walked != 1 {
+		t.Errorf("EachItem did not stop at fn's error: err %v after %d items", err, walked)
+	}
+}
+
+// TestReadersDuringWriteTx shows that queries keep working, without
+// SQLITE_BUSY, while a poll transaction is open and writing.
+func TestReadersDuringWriteTx(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t)
+	syncFeeds(t, s, "a")
+	a := feedNamed(t, s, "a")
+	tx := begin(t, s)
+	for i := range 50 {
+		it := &Item{FeedID: a.ID, Identity: fmt.Sprint("open-", i), Title: "t"}
+		if err := tx.AddItem(it); err != nil {
+			t.Fatal(err)
+		}
+		if err := tx.Enqueue(&Alert{ItemID: it.ID, Rule: "r", Notifier: "n"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	var wg sync.WaitGroup
+	errs := make(chan error, 8*20)
+	for range 8 {
+		wg.Go(func() {
+			for range 20 {
+				if _, err := s.Feeds(ctx); err != nil {
+					errs <- err
+				}
+				if _, err := s.DueAlerts(ctx, testTime.Add(time.Hour), 10); err != nil {
+					errs <- err
+				}
+				items, err := s.Items(ctx, time.Time{})
+				if err != nil {
+					errs <- err
+				}
+				if len(items) != 0 {
+					errs <- fmt.Errorf("a reader saw %d uncommitted items", len(items))
+				}
+			}
+		})
+	}
+	// Keep writing while the readers run.
+	for i := range 50 {
+		if err := tx.AddItem(&Item{FeedID: a.ID, Identity: fmt.Sprint("during-", i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if items, err := s.Items(ctx, time.Time{}); err != nil || len(items) != 100 {
+		t.Errorf("after commit: %d items, err %v", len(items), err)
+	}
+}
+
+// TestWritersWaitForTheWriteTx shows that a write outside the poll
+// transaction waits for it instead of failing.
+func TestWritersWaitForTheWriteTx(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t)
+	syncFeeds(t, s, "a")
+	tx := begin(t, s)
+	f := feedNamed(t, s, "a")
+	f.LastError = "from outside"
+	done := make(chan error, 1)
+	go func() { done <- s.SaveFeed(ctx, f) }()
+	if err := tx.AddItem(&Item{FeedID: f.ID, Identity: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("SaveFeed beside a poll transaction: %v", err)
+	}
+	if got := feedNamed(t, s, "a"); got.LastError != "from outside" {
+		t.Errorf("LastError = %q", got.LastError)
+	}
+}
