@@ -1,0 +1,51 @@
+package rules
+
+import "strings"
+
+// field is a part of an item a query term can be restricted to.
+type field uint8
+
+const (
+	fieldText field = iota // title, summary and content: the default
+	fieldTitle
+	fieldSummary
+	fieldContent
+	fieldAuthor
+	fieldCategory
+	fieldFeed
+	fieldDomain
+	fieldLang
+	numFields
+)
+
+var fieldNames = [numFields]string{"text", "title", "summary", "content", "author", "category", "feed", "domain", "lang"}
+
+func (f field) String() string { return fieldNames[f] }
+
+// fieldByName returns the field called name (lower case) and whether there
+// is one.
+func fieldByName(name string) (field, bool) {
+	for f, n := range fieldNames {
+		if n == name {
+			return field(f), true
+		}
+	}
+	return 0, false
+}
+
+// validFields lists the field names for error messages.
+func validFields() string {
+	return strings.Join(fieldNames[:], ", ")
+}
+
+// fieldMask is a set of the fields that hold analysed text (the kinds of an
+// item's segments).
+type fieldMask uint8
+
+// mask returns the segment kinds a term scoped to f searches.
+func (f field) mask() fieldMask {
+	if f == fieldText {
+		return 1<<fieldTitle | 1<<fieldSummary | 1<<fieldContent
+	}
+	return 1 << f
+}
