@@ -1,0 +1,228 @@
+package config
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/robfig/cron/v3"
+)
+
+// Defaults of the keys that have one. The documentation and
+// config.example.toml repeat them; a test keeps the example in step.
+const (
+	defaultDataDir        = "./data"
+	defaultSchedule       = "@every 5m"
+	defaultBackfill       = 24 * time.Hour
+	defaultAdminAddr      = "127.0.0.1:8080"
+	defaultTimeout        = 30 * time.Second
+	defaultConnectTimeout = 10 * time.Second
+	defaultMaxBody        = 10 << 20
+	defaultConcurrency    = 16
+	defaultPerHost        = 2
+	defaultBackoffMax     = 6 * time.Hour
+	defaultJitter         = 10 * time.Second
+	defaultRulesDir       = "rules.d"
+	defaultMaxAge         = 24 * time.Hour
+	defaultFoldThreshold  = 10
+	defaultRetryMax       = 10 * time.Minute
+	defaultFeedAlertAfter = 6 * time.Hour
+	defaultRetention      = 30 * 24 * time.Hour
+	defaultSendTimeout    = 10 * time.Second
+	defaultRate           = 1
+	defaultBurst          = 3
+)
+
+// minAdminToken is the length below which an admin token draws a warning.
+const minAdminToken = 16
+
+func (b *builder) daemon(raw *rawDaemon) Daemon {
+	p := func(key string) []any { return []any{"daemon", key} }
+	d := Daemon{
+		DataDir:   defaultDataDir,
+		Schedule:  defaultSchedule,
+		Backfill:  defaultBackfill,
+		AdminAddr: defaultAdminAddr,
+	}
+	if s, ok := b.nonEmptyStr(raw.DataDir, "the database needs a directory", p("data_dir")...); ok {
+		d.DataDir = s
+	}
+	d.DataDir = b.resolvePath(d.DataDir)
+	if s, ok := b.schedule(raw.Schedule, p("schedule")...); ok {
+		d.Schedule = s
+	}
+	if v, ok := b.duration(raw.Backfill, p("backfill")...); ok {
+		d.Backfill = v
+	}
+
+	// admin_addr = "" turns the admin server off, which is why absent and
+	// empty differ here.
+	loopback := true
+	if s, ok := b.str(raw.AdminAddr, p("admin_addr")...); ok {
+		if s == "" {
+			d.AdminAddr = ""
+		} else if host, ok := b.hostPort(s, p("admin_addr")); ok {
+			d.AdminAddr = s
+			loopback = isLoopback(host)
+		}
+	}
+	if s, ok := b.str(raw.AdminToken, p("admin_token")...); ok {
+		d.AdminToken = s
+		switch {
+		case d.AdminAddr == "":
+			b.warnf(p("admin_token"), `"admin_token" has no effect: the admin server is off (admin_addr = "")`)
+		case s != "" && len(s) < minAdminToken:
+			b.warnf(p("admin_token"), `"admin_token" is short (%d characters); use at least %d random characters`, len(s), minAdminToken)
+		}
+	}
+	if d.AdminAddr != "" && !loopback && d.AdminToken == "" {
+		b.errorf(p("admin_addr"), `admin_addr %q accepts connections from other machines, so "admin_token" is required: set admin_token = "${NEWSWATCH_ADMIN_TOKEN}" in [daemon], or listen on 127.0.0.1`, d.AdminAddr)
+	}
+	return d
+}
+
+// hostPort checks that s, the value at path, is host:port with a numeric
+// port, and returns the host.
+func (b *builder) hostPort(s string, path []any) (string, bool) {
+	host, port, err := net.SplitHostPort(s)
+	if err != nil {
+		b.errorf(path, `%s must be host:port such as "127.0.0.1:8080", "[::1]:8080" or ":8080" (all interfaces), not %q`, keyName(path), s)
+		return "", false
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		b.errorf(path, "%s must have a port number from 0 to 65535, not %q", keyName(path), port)
+		return "", false
+	}
+	return host, true
+}
+
+// isLoopback reports whether host, of a listen address, only accepts
+// connections from this machine. An empty host means every interface.
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
+}
+
+// schedule reads a cron spec that ParseSchedule accepts.
+func (b *builder) schedule(v any, path ...any) (string, bool) {
+	s, ok := b.str(v, path...)
+	if !ok {
+		return "", false
+	}
+	sched, err := parseSchedule(s)
+	if err != nil {
+		b.errorf(path, "%s %q is not a valid schedule: %v; %s", keyName(path), s, err, scheduleForms)
+		return "", false
+	}
+	if every, ok := sched.(cron.ConstantDelaySchedule); ok && every.Delay < time.Minute {
+		b.warnf(path, "%s %q polls more often than once a minute, which burdens the feed's publisher and may get newswatch blocked", keyName(path), s)
+	}
+	return s, true
+}
+
+var logLevels = map[string]slog.Level{
+	"debug": slog.LevelDebug,
+	"info":  slog.LevelInfo,
+	"warn":  slog.LevelWarn,
+	"error": slog.LevelError,
+}
+
+func (b *builder) log(raw *rawLog) Log {
+	l := Log{Level: slog.LevelInfo, Format: FormatText}
+	if s, ok := b.oneOf(raw.Level, []string{"debug", "info", "warn", "error"}, "log", "level"); ok {
+		l.Level = logLevels[s]
+	}
+	if s, ok := b.oneOf(raw.Format, []string{FormatText, FormatJSON}, "log", "format"); ok {
+		l.Format = s
+	}
+	return l
+}
+
+func (b *builder) fetch(raw *rawFetch) Fetch {
+	p := func(key string) []any { return []any{"fetch", key} }
+	f := Fetch{
+		Timeout:        defaultTimeout,
+		ConnectTimeout: defaultConnectTimeout,
+		MaxBodyBytes:   defaultMaxBody,
+		Concurrency:    defaultConcurrency,
+		PerHost:        defaultPerHost,
+		BackoffMax:     defaultBackoffMax,
+		Jitter:         defaultJitter,
+	}
+	if v, ok := b.positiveDuration(raw.Timeout, p("timeout")...); ok {
+		f.Timeout = v
+	}
+	if v, ok := b.positiveDuration(raw.ConnectTimeout, p("connect_timeout")...); ok {
+		f.ConnectTimeout = v
+	}
+	if f.ConnectTimeout > f.Timeout {
+		b.warnf(p("connect_timeout"), "connect_timeout (%s) is longer than timeout (%s), which bounds the whole request, connecting included",
+			formatDuration(f.ConnectTimeout), formatDuration(f.Timeout))
+	}
+	if v, ok := b.size(raw.MaxBody, p("max_body")...); ok {
+		f.MaxBodyBytes = v
+	}
+	if s, ok := b.str(raw.UserAgent, p("user_agent")...); ok {
+		if strings.ContainsFunc(s, unicode.IsControl) {
+			b.errorf(p("user_agent"), `"user_agent" must not contain control characters such as newlines`)
+		} else {
+			f.UserAgent = s
+		}
+	}
+	if v, ok := b.integer(raw.Concurrency, 1, p("concurrency")...); ok {
+		f.Concurrency = int(v)
+	}
+	if v, ok := b.integer(raw.PerHost, 1, p("per_host")...); ok {
+		f.PerHost = int(v)
+	}
+	if v, ok := b.positiveDuration(raw.BackoffMax, p("backoff_max")...); ok {
+		f.BackoffMax = v
+	}
+	if v, ok := b.duration(raw.Jitter, p("jitter")...); ok {
+		f.Jitter = v
+	}
+	return f
+}
+
+func (b *builder) rules(raw *rawRules) Rules {
+	dir := defaultRulesDir
+	if s, ok := b.nonEmptyStr(raw.Dir, "rules are read from a directory", "rules", "dir"); ok {
+		dir = s
+	}
+	return Rules{Dir: b.resolvePath(dir)}
+}
+
+func (b *builder) store(raw *rawStore) StoreConfig {
+	s := StoreConfig{Retention: defaultRetention}
+	if v, ok := b.positiveDuration(raw.Retention, "store", "retention"); ok {
+		s.Retention = v
+	}
+	return s
+}
+
+func (b *builder) health(raw *rawHealth, notifiers []Notifier, defaults []string) Health {
+	h := Health{FeedAlertAfter: defaultFeedAlertAfter, Notify: defaults}
+	if v, ok := b.duration(raw.FeedAlertAfter, "health", "feed_alert_after"); ok {
+		h.FeedAlertAfter = v
+	}
+	if names, ok := b.strs(raw.Notify, b.notifierRefs(notifiers), "health", "notify"); ok && len(names) > 0 {
+		h.Notify = names
+	}
+	return h
+}
+
+// plural returns n and the noun, in the plural when n is not 1.
+func plural(n int, noun string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, noun)
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
