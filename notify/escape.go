@@ -214,13 +214,30 @@ func attaches(r rune) bool {
 const maxLinkLength = 2000
 
 // safeLink returns raw as a URL that is safe to put inside Slack's
-// "<url|label>" syntax, or ok false when it should not be linked at all:
-// only absolute http and https URLs with a host are linked. Spaces, "|", "<",
-// ">", quotes, control characters and non-ASCII characters are
-// percent-encoded, internationalised host names become punycode, and "&" is
-// written as "&amp;" (Slack decodes entities in link targets too), so the
-// result can neither end the link early nor change its label.
+// "<url|label>" syntax, or ok false when it should not be linked at all. It
+// is normalizeLink's URL with "&" written as "&amp;" (Slack decodes entities
+// in link targets too), so the result can neither end the link early nor
+// change its label.
 func safeLink(raw string) (link string, ok bool) {
+	link, ok = normalizeLink(raw)
+	if !ok {
+		return "", false
+	}
+	link = strings.ReplaceAll(link, "&", "&amp;")
+	if len(link) > maxLinkLength {
+		return "", false
+	}
+	return link, true
+}
+
+// normalizeLink returns raw as an absolute http or https URL with a host in
+// plain ASCII, or ok false when it is anything else (javascript:, data:,
+// mailto:, relative, malformed, too long). Spaces, "|", "<", ">", quotes,
+// control characters and non-ASCII characters are percent-encoded,
+// internationalised host names become punycode, and user information is
+// dropped, so that "https://bank.example@evil.example/" cannot pass for a
+// bank's link.
+func normalizeLink(raw string) (string, bool) {
 	raw = strings.TrimSpace(raw)
 	if raw == "" || len(raw) > maxLinkLength {
 		return "", false
@@ -247,15 +264,13 @@ func safeLink(raw string) (link string, ok bool) {
 		return "", false
 	}
 	u.Scheme = scheme
-	u.User = nil // "https://bank.example@evil.example/" must not read as a bank's link
+	u.User = nil
 	s := u.String()
 	var b strings.Builder
 	b.Grow(len(s) + 8)
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		switch {
-		case c == '&':
-			b.WriteString("&amp;")
 		case c <= ' ' || c >= 0x7F || c == '|' || c == '<' || c == '>' || c == '"' || c == '`' || c == '\\' || c == '^' || c == '{' || c == '}':
 			b.WriteString(percent(c))
 		default:

@@ -353,55 +353,70 @@ func ruleLine(m *Message, matched string) string {
 	return s
 }
 
-// matchedText renders the hits of a match as `"Abraham Accords" (title),
-// normalization (summary, content)`: each distinct text once, quoted when it
-// has a space, with the fields it was found in. It fits in what is left of a
-// context element after the rule and severity.
-func matchedText(hits []rules.Hit) string {
-	type term struct {
-		text   string
-		fields []string
-	}
-	var terms []*term
-	byText := map[string]*term{}
+// matchTerm is one distinct text a rule matched, with the fields it was
+// found in.
+type matchTerm struct {
+	text   string
+	fields []string
+}
+
+// matchTerms collects the distinct texts of hits (case-insensitively), in
+// the order they first appear, each with its fields.
+func matchTerms(hits []rules.Hit) []matchTerm {
+	var terms []matchTerm
+	index := map[string]int{}
 	for _, h := range hits {
 		text := cleanText(h.Text)
 		if text == "" {
 			continue
 		}
 		key := strings.ToLower(text)
-		t, ok := byText[key]
+		i, ok := index[key]
 		if !ok {
-			t = &term{text: text}
-			byText[key] = t
-			terms = append(terms, t)
+			i = len(terms)
+			index[key] = i
+			terms = append(terms, matchTerm{text: text})
 		}
-		field := cleanText(h.Field)
-		if field != "" && !slices.Contains(t.fields, field) {
-			t.fields = append(t.fields, field)
+		if field := cleanText(h.Field); field != "" && !slices.Contains(terms[i].fields, field) {
+			terms[i].fields = append(terms[i].fields, field)
 		}
 	}
-	const budget = maxTextChars - 600 // leaves room for the rule and severity
+	return terms
+}
+
+// format renders t as `"Abraham Accords" (title, summary)`: quoted when it
+// has a space, its text cut to limit characters.
+func (t matchTerm) format(limit int) string {
+	s := truncate(t.text, limit, plainCost)
+	if strings.ContainsAny(t.text, " \u00a0") {
+		s = `"` + s + `"`
+	}
+	if len(t.fields) > 0 {
+		s += " (" + strings.Join(t.fields, ", ") + ")"
+	}
+	return s
+}
+
+// matchedText renders the hits of a match for Slack as `"Abraham Accords"
+// (title), normalization (summary, content)`, escaped, within what is left
+// of a context element after the rule and severity.
+func matchedText(hits []rules.Hit) string {
+	const budget = maxTextChars - 600
+	terms := matchTerms(hits)
 	var b strings.Builder
 	n := 0
 	for i, t := range terms {
-		text := truncEscape(t.text, 200)
-		if strings.ContainsAny(t.text, " \u00a0") {
-			text = `"` + text + `"`
-		}
-		if len(t.fields) > 0 {
-			text += " (" + escapeSlack(strings.Join(t.fields, ", ")) + ")"
-		}
+		s := escapeSlack(t.format(100))
 		if i > 0 {
-			text = ", " + text
+			s = ", " + s
 		}
-		if tn := utf8.RuneCountInString(text); n+tn > budget {
+		sn := utf8.RuneCountInString(s)
+		if n+sn > budget {
 			fmt.Fprintf(&b, " and %d more", len(terms)-i)
 			break
-		} else {
-			n += tn
 		}
-		b.WriteString(text)
+		b.WriteString(s)
+		n += sn
 	}
 	return b.String()
 }

@@ -1,0 +1,156 @@
+package notify
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+)
+
+func newTestSlack(t *testing.T, f *fakeSlack, o SlackOptions) *Slack {
+	t.Helper()
+	o.Token = f.token
+	o.APIURL = f.apiURL()
+	if o.Channel == "" {
+		o.Channel = "#news"
+	}
+	s, err := NewSlack(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestSlackNotify(t *testing.T) {
+	f := newFakeSlack(t)
+	s := newTestSlack(t, f, SlackOptions{Name: "team"})
+	m := alertMessage(sampleEntry(1))
+	r, retry, err := s.Notify(context.Background(), m)
+	if err != nil || retry {
+		t.Fatalf("Notify: %v (retry %v)", err, retry)
+	}
+	posts := f.posted()
+	if len(posts) != 1 {
+		t.Fatalf("%d messages posted", len(posts))
+	}
+	p := posts[0]
+	if r.RemoteID != p.TS || r.Channel != "CNEWS" {
+		t.Errorf("receipt %+v, want ts %s in CNEWS", r, p.TS)
+	}
+	if p.Channel != "#news" || p.UnfurlLinks != "false" || p.UnfurlMedia != "false" || p.ThreadTS != "" {
+		t.Errorf("post %+v: want default channel, unfurling off, no thread", p)
+	}
+	if !strings.Contains(p.Text, "Syria and Israel edge toward the Abraham Accords") {
+		t.Errorf("fallback text %q", p.Text)
+	}
+	checkBlockKitJSON(t, []byte(p.Blocks))
+
+	// A rule's channel, a thread reply, unfurling on.
+	s = newTestSlack(t, f, SlackOptions{Unfurl: true})
+	m.Channel, m.ThreadTS = "#other", r.RemoteID
+	if _, _, err := s.Notify(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	p = f.posted()[1]
+	if p.Channel != "#other" || p.ThreadTS != r.RemoteID || p.UnfurlLinks != "true" {
+		t.Errorf("post %+v: want #other, in thread %s, unfurling on", p, r.RemoteID)
+	}
+}
+
+func TestSlackFailures(t *testing.T) {
+	tests := []struct {
+		name       string
+		reply      reply
+		retry      bool
+		reason     string
+		rateLimit  bool
+		retryAfter time.Duration
+	}{
+		{"429 with Retry-After", reply{status: 429, retryAfter: "7"}, true, "rate_limited", true, 7 * time.Second},
+		{"429 without Retry-After", reply{status: 429}, true, "rate_limited", true, 0},
+		{"429 with an HTTP date", reply{status: 429, retryAfter: time.Now().Add(time.Hour).UTC().Format(http.TimeFormat)}, true, "rate_limited", true, time.Hour},
+		{"ratelimited error", reply{err: "ratelimited"}, true, "rate_limited", true, 0},
+		{"500", reply{status: 500}, true, "http_500", false, 0},
+		{"503", reply{status: 503}, true, "http_503", false, 0},
+		{"internal_error", reply{err: "internal_error"}, true, "internal_error", false, 0},
+		{"channel_not_found", reply{err: "channel_not_found"}, false, "channel_not_found", false, 0},
+		{"not_in_channel", reply{err: "not_in_channel"}, false, "not_in_channel", false, 0},
+		{"invalid_auth", reply{err: "invalid_auth"}, false, "invalid_auth", false, 0},
+		{"account_inactive", reply{err: "account_inactive"}, false, "account_inactive", false, 0},
+		{"token_revoked", reply{err: "token_revoked"}, false, "token_revoked", false, 0},
+		{"is_archived", reply{err: "is_archived"}, false, "is_archived", false, 0},
+		{"msg_too_long", reply{err: "msg_too_long"}, false, "msg_too_long", false, 0},
+		{"invalid_blocks", reply{err: "invalid_blocks"}, false, "invalid_blocks", false, 0},
+		{"unknown error code", reply{err: "something_new"}, false, "something_new", false, 0},
+		{"404 from a wrong api_url", reply{status: 404}, false, "http_404", false, 0},
+		{"slow beyond the timeout", reply{hang: true}, true, "timeout", false, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFakeSlack(t)
+			f.script("#news", tc.reply)
+			var o SlackOptions
+			if tc.reply.hang {
+				o.Timeout = 100 * time.Millisecond
+			}
+			s := newTestSlack(t, f, o)
+			_, retry, err := s.Notify(context.Background(), alertMessage(sampleEntry(1)))
+			if err == nil {
+				t.Fatal("Notify succeeded")
+			}
+			if retry != tc.retry || Reason(err) != tc.reason {
+				t.Errorf("retry %v reason %q (%v); want %v %q", retry, Reason(err), err, tc.retry, tc.reason)
+			}
+			var rl *RateLimitError
+			if errors.As(err, &rl) != tc.rateLimit {
+				t.Fatalf("rate limit error = %v, want %v", errors.As(err, &rl), tc.rateLimit)
+			}
+			if tc.rateLimit {
+				if d := rl.RetryAfter - tc.retryAfter; d > 2*time.Second || d < -2*time.Second {
+					t.Errorf("RetryAfter %s, want about %s", rl.RetryAfter, tc.retryAfter)
+				}
+			}
+			if strings.Contains(err.Error(), f.token) {
+				t.Errorf("error shows the token: %v", err)
+			}
+		})
+	}
+}
+
+func TestSlackUnreachable(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	url := srv.URL
+	srv.Close()
+	s, err := NewSlack(SlackOptions{Token: "xoxb-1", Channel: "#news", APIURL: url + "/api/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, retry, err := s.Notify(context.Background(), alertMessage(sampleEntry(1)))
+	if err == nil || !retry || Reason(err) != "network" {
+		t.Errorf("retry %v reason %q (%v); want a retryable network failure", retry, Reason(err), err)
+	}
+}
+
+func TestSlackNoChannel(t *testing.T) {
+	f := newFakeSlack(t)
+	s, err := NewSlack(SlackOptions{Token: f.token, APIURL: f.apiURL()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, retry, err := s.Notify(context.Background(), alertMessage(sampleEntry(1)))
+	if !errors.Is(err, ErrNoChannel) || retry {
+		t.Errorf("retry %v err %v; want permanent ErrNoChannel", retry, err)
+	}
+}
+
+func TestNewSlackRejects(t *testing.T) {
+	if _, err := NewSlack(SlackOptions{Channel: "#x"}); err == nil {
+		t.Error("no token accepted")
+	}
+	if _, err := NewSlack(SlackOptions{Token: "xoxb-1", Mention: "<!channel> <@U1>"}); err == nil {
+		t.Error("bad mention accepted")
+	}
+}
