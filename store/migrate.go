@@ -25,9 +25,22 @@ type migration struct {
 	sql     string
 }
 
-// migrations returns the embedded migrations in version order, checking that
-// they are numbered 1, 2, 3… with no gap or duplicate.
-func migrations() ([]migration, error) {
+// embedded is the schema history this binary knows.
+var embedded = mustLoadMigrations()
+
+func mustLoadMigrations() []migration {
+	ms, err := loadMigrations()
+	if err != nil {
+		// The files are compiled in: this is a build defect, caught by
+		// every test of the package.
+		panic("store: " + err.Error())
+	}
+	return ms
+}
+
+// loadMigrations reads the embedded migrations in version order, checking
+// that they are numbered 1, 2, 3… with no gap or duplicate.
+func loadMigrations() ([]migration, error) {
 	paths, err := fs.Glob(migrationFiles, "migrations/*.sql")
 	if err != nil {
 		return nil, err
@@ -52,15 +65,16 @@ func migrations() ([]migration, error) {
 	return ms, nil
 }
 
-// migrate applies every migration newer than the database's schema version,
-// each in its own write transaction together with the record of its version.
-// Because write transactions begin IMMEDIATE, two processes opening one fresh
-// database at once apply each migration exactly once.
-func (s *Store) migrate(ctx context.Context) error {
-	ms, err := migrations()
-	if err != nil {
-		return fmt.Errorf("store: migrate: %w", err)
-	}
+// migrate applies every migration of ms (in version order, numbered from 1)
+// newer than the database's schema version, each in its own write
+// transaction together with the record of its version. Because write
+// transactions begin IMMEDIATE, two processes opening one fresh database at
+// once apply each migration exactly once.
+//
+// Foreign key enforcement cannot be switched off inside a transaction: a
+// migration that rebuilds a referenced table must keep the references valid
+// at every statement, or be run in a way this function does not offer yet.
+func (s *Store) migrate(ctx context.Context, ms []migration) error {
 	const ledger = `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version    INTEGER PRIMARY KEY,
 		name       TEXT    NOT NULL,

@@ -85,10 +85,11 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		s.write.Close()
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
-	if err = s.migrate(ctx); err == nil {
-		err = s.preparePoll(ctx)
+	if err := s.migrate(ctx, embedded); err != nil {
+		s.write.Close()
+		return nil, err
 	}
-	if err != nil {
+	if err := s.preparePoll(ctx); err != nil {
 		s.write.Close()
 		return nil, err
 	}

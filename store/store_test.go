@@ -5,7 +5,9 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -92,10 +94,7 @@ func TestConnectionSettings(t *testing.T) {
 func TestMigrationsApplyOnceAndReopen(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "newswatch.db")
-	ms, err := migrations()
-	if err != nil {
-		t.Fatal(err)
-	}
+	ms := embedded
 	if len(ms) == 0 {
 		t.Fatal("no migrations embedded")
 	}
@@ -152,7 +151,7 @@ func TestNewerSchemaIsRefused(t *testing.T) {
 }
 
 func TestMigrationsAreNumberedWithoutGaps(t *testing.T) {
-	ms, err := migrations()
+	ms, err := loadMigrations()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,5 +172,71 @@ func TestOpenRespectsCancelledContext(t *testing.T) {
 	}
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("err = %v, want context.Canceled", err)
+	}
+}
+
+func TestFailedMigrationLeavesNothing(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "newswatch.db")
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	next := len(embedded) + 1
+	broken := append(slices.Clone(embedded), migration{
+		version: next, name: "broken",
+		sql: `CREATE TABLE half (a INTEGER); INSERT INTO no_such_table VALUES (1);`,
+	})
+	if err := s.migrate(ctx, broken); err == nil {
+		t.Fatal("a failing migration succeeded")
+	} else if !strings.Contains(err.Error(), "broken") {
+		t.Errorf("error %q does not name the migration", err)
+	}
+	if v, err := schemaVersion(ctx, s.write); err != nil || v != len(embedded) {
+		t.Errorf("version after a failed migration = %d, %v; want %d", v, err, len(embedded))
+	}
+	var n int
+	err = s.write.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_schema WHERE name = 'half'`).Scan(&n)
+	if err != nil || n != 0 {
+		t.Errorf("the failed migration's first statement was kept (%d, %v)", n, err)
+	}
+
+	fixed := append(slices.Clone(embedded), migration{version: next, name: "fixed", sql: `CREATE TABLE whole (a INTEGER);`})
+	if err := s.migrate(ctx, fixed); err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := schemaVersion(ctx, s.write); v != next {
+		t.Errorf("version = %d, want %d", v, next)
+	}
+}
+
+func TestConcurrentOpensMigrateOnce(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "newswatch.db")
+	const opens = 3
+	var wg sync.WaitGroup
+	stores := make([]*Store, opens)
+	errs := make([]error, opens)
+	for i := range opens {
+		wg.Go(func() { stores[i], errs[i] = Open(ctx, path) })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("open %d: %v", i, err)
+			continue
+		}
+		defer stores[i].Close()
+	}
+	if t.Failed() {
+		return
+	}
+	var n int
+	if err := stores[0].read.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != len(embedded) {
+		t.Errorf("%d migrations recorded, want %d", n, len(embedded))
 	}
 }

@@ -300,10 +300,11 @@ func TestReadersDuringWriteTx(t *testing.T) {
 	}
 
 	var wg sync.WaitGroup
-	errs := make(chan error, 8*20)
-	for range 8 {
+	const readers, rounds = 4, 10
+	errs := make(chan error, readers*rounds*4)
+	for range readers {
 		wg.Go(func() {
-			for range 20 {
+			for range rounds {
 				if _, err := s.Feeds(ctx); err != nil {
 					errs <- err
 				}
