@@ -157,8 +157,12 @@ func (s *Store) Alerts(ctx context.Context, f AlertFilter) ([]*Alert, error) {
 		where []string
 		args  []any
 	)
-	if f.Status != "" {
+	switch f.Status {
+	case "":
+	case StatusQueued, StatusDelivered, StatusDead:
 		where, args = append(where, "status = ?"), append(args, string(f.Status))
+	default:
+		return nil, fmt.Errorf("store: alerts: unknown status %q", f.Status)
 	}
 	if f.Rule != "" {
 		where, args = append(where, "rule = ?"), append(args, f.Rule)

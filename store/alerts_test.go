@@ -354,6 +354,13 @@ func TestAlertsFilter(t *testing.T) {
 	}
 }
 
+func TestAlertsUnknownStatus(t *testing.T) {
+	s := openTest(t)
+	if _, err := s.Alerts(context.Background(), AlertFilter{Status: "failed"}); err == nil {
+		t.Error("Alerts with an unknown status succeeded")
+	}
+}
+
 func TestDueAlertsOrderAndLimit(t *testing.T) {
 	s := openTest(t)
 	now := testTime.Truncate(time.Millisecond)
