@@ -39,6 +39,10 @@ var ErrNotFound = errors.New("not found")
 // SQLITE_BUSY.
 const busyTimeout = 5 * time.Second
 
+// walSizeLimit is the size the WAL file is truncated to after a
+// checkpoint.
+const walSizeLimit = 64 << 20
+
 // Store is the newswatch database. It is safe for concurrent use; writes are
 // serialised on one connection. A goroutine holding a Tx must not call the
 // Store's own write methods (SaveFeed, SyncFeeds, Mark…, Requeue) before the
@@ -68,8 +72,13 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	s := &Store{now: time.Now}
 	s.write, err = sql.Open("sqlite", dsn(abs, url.Values{
 		"_journal_mode": {"WAL"},
-		"_synchronous":  {"NORMAL"},
-		"_txlock":       {"immediate"},
+		// In WAL mode NORMAL loses no integrity on power loss, only the
+		// last commits, and spares an fsync per commit.
+		"_synchronous": {"NORMAL"},
+		"_txlock":      {"immediate"},
+		// Truncate the WAL file back to this size after a checkpoint, so
+		// that one burst of writes does not hold disk space forever.
+		"_pragma": {fmt.Sprintf("journal_size_limit(%d)", walSizeLimit)},
 	}))
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
@@ -121,6 +130,7 @@ func dsn(abs string, params url.Values) string {
 
 // Close closes the database. Transactions still open are rolled back.
 func (s *Store) Close() error {
+	s.optimize()
 	errs := []error{s.read.Close()}
 	for _, stmt := range []*sql.Stmt{s.poll.seen, s.poll.addItem, s.poll.enqueue} {
 		errs = append(errs, stmt.Close())
@@ -130,6 +140,16 @@ func (s *Store) Close() error {
 		return fmt.Errorf("store: close: %w", err)
 	}
 	return nil
+}
+
+// optimize lets SQLite refresh the query planner's statistics where they are
+// missing or stale, as it advises before closing a long-lived connection. It
+// is best effort: it gives up after a second (e.g. when a Tx still holds the
+// write connection) and its failure changes nothing.
+func (s *Store) optimize() {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	s.write.ExecContext(ctx, `PRAGMA analysis_limit = 400; PRAGMA optimize`)
 }
 
 // inWriteTx runs fn in a write transaction and commits it when fn returns

@@ -70,6 +70,7 @@ func TestConnectionSettings(t *testing.T) {
 		{"write", "foreign_keys", "1"},
 		{"write", "busy_timeout", "5000"},
 		{"write", "query_only", "0"},
+		{"write", "journal_size_limit", "67108864"},
 		{"read", "journal_mode", "wal"},
 		{"read", "foreign_keys", "1"},
 		{"read", "busy_timeout", "5000"},
