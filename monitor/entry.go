@@ -1,0 +1,143 @@
+package monitor
+
+import (
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/mmcdole/gofeed"
+)
+
+// Entry is one item of a parsed feed in newswatch's terms: its identity, its
+// link made absolute, one date.
+type Entry struct {
+	Identity string
+	GUID     string
+	Link     string // absolute when the feed's link was relative to its URL
+	Title    string
+	Summary  string // the item's description; may hold HTML
+	Content  string // the item's full content; may hold HTML
+	Author   string
+	// Categories are the item's categories, trimmed, empty ones dropped.
+	Categories []string
+	// Lang is the document's declared language, "" when it has none.
+	Lang string
+	// Published is when the item was published, else last updated; zero
+	// when the feed gives neither.
+	Published time.Time
+}
+
+// Entries converts a parsed feed's items, oldest first: dated items by date,
+// then undated ones, each group otherwise in the reverse of document order
+// (feeds list their newest item first). Of items sharing an identity only
+// the first in the document is kept. baseURL is the URL the document came from; relative
+// links resolve against it.
+func Entries(feed *gofeed.Feed, baseURL string) []Entry {
+	base := parseBase(baseURL)
+	lang := strings.TrimSpace(feed.Language)
+	out := make([]Entry, 0, len(feed.Items))
+	seen := make(map[string]bool, len(feed.Items))
+	for _, it := range feed.Items {
+		if it == nil {
+			continue
+		}
+		e := Entry{
+			GUID:       strings.TrimSpace(it.GUID),
+			Link:       resolveLink(itemLink(it), base),
+			Title:      strings.TrimSpace(it.Title),
+			Summary:    strings.TrimSpace(it.Description),
+			Content:    strings.TrimSpace(it.Content),
+			Author:     itemAuthor(it),
+			Categories: itemCategories(it.Categories),
+			Lang:       lang,
+			Published:  itemDate(it),
+		}
+		e.Identity = identity(e.GUID, e.Link, e.Title, e.Summary, e.Published)
+		if seen[e.Identity] {
+			continue
+		}
+		seen[e.Identity] = true
+		out = append(out, e)
+	}
+	slices.Reverse(out)
+	slices.SortStableFunc(out, func(a, b Entry) int {
+		switch {
+		case a.Published.IsZero() && b.Published.IsZero():
+			return 0
+		case a.Published.IsZero():
+			return 1
+		case b.Published.IsZero():
+			return -1
+		}
+		return a.Published.Compare(b.Published)
+	})
+	return out
+}
+
+// itemLink is an item's link; when it has none, a GUID that is an http(s)
+// URL (an RSS permalink GUID) stands in.
+func itemLink(it *gofeed.Item) string {
+	if link := strings.TrimSpace(it.Link); link != "" {
+		return link
+	}
+	for _, l := range it.Links {
+		if l = strings.TrimSpace(l); l != "" {
+			return l
+		}
+	}
+	if guid := strings.TrimSpace(it.GUID); strings.HasPrefix(guid, "http://") || strings.HasPrefix(guid, "https://") {
+		return guid
+	}
+	return ""
+}
+
+func parseBase(baseURL string) *url.URL {
+	u, err := url.Parse(baseURL)
+	if err != nil || !u.IsAbs() {
+		return nil
+	}
+	return u
+}
+
+// resolveLink makes a relative link absolute against base (RFC 3986,
+// section 5). A link that does not parse is kept as it is.
+func resolveLink(link string, base *url.URL) string {
+	if link == "" || base == nil {
+		return link
+	}
+	ref, err := url.Parse(link)
+	if err != nil || ref.IsAbs() {
+		return link
+	}
+	return base.ResolveReference(ref).String()
+}
+
+func itemAuthor(it *gofeed.Item) string {
+	people := it.Authors
+	if len(people) == 0 && it.Author != nil {
+		people = []*gofeed.Person{it.Author}
+	}
+	for _, p := range people {
+		if p == nil {
+			continue
+		}
+		if name := strings.TrimSpace(p.Name); name != "" {
+			return name
+		}
+		if email := strings.TrimSpace(p.Email); email != "" {
+			return email
+		}
+	}
+	return ""
+}
+
+func itemCategories(cats []string) []string {
+	var out []string
+	for _, c := range cats {
+		if c = strings.TrimSpace(c); c != "" {
+			out = append(out, c)
+		}
+	}
+	return out
+}

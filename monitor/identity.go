@@ -1,0 +1,104 @@
+package monitor
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/mmcdole/gofeed"
+)
+
+// maxGUIDLength is the longest GUID kept verbatim as an identity; a longer
+// one is hashed so that an identity stays a short key.
+const maxGUIDLength = 256
+
+// Identity returns the identity of a feed item: what makes it the same item
+// on every poll of its feed. It is, in this order:
+//
+//   - "guid:" and the item's GUID (Atom id, RSS guid, JSON Feed id);
+//   - "link:" and its canonical link (see CanonicalLink), resolved against
+//     baseURL (the URL the feed was fetched from) when relative;
+//   - "hash:" and the SHA-256 of its normalised title and its date (of its
+//     summary when it has no title).
+//
+// The prefix keeps the three kinds apart. Identities are unique per feed,
+// not across feeds.
+func Identity(it *gofeed.Item, baseURL string) string {
+	return identity(it.GUID, resolveLink(itemLink(it), parseBase(baseURL)), it.Title, it.Description, itemDate(it))
+}
+
+func identity(guid, link, title, summary string, date time.Time) string {
+	if guid = strings.TrimSpace(guid); guid != "" {
+		if len(guid) > maxGUIDLength {
+			return "guid-sha256:" + hashHex(guid)
+		}
+		return "guid:" + guid
+	}
+	if link != "" {
+		return "link:" + CanonicalLink(link)
+	}
+	text := normaliseTitle(title)
+	if text == "" {
+		text = normaliseTitle(summary)
+	}
+	var day string
+	if !date.IsZero() {
+		day = date.UTC().Format(time.RFC3339)
+	}
+	return "hash:" + hashHex(text+"\n"+day)
+}
+
+// CanonicalLink returns a link in a canonical form, so that spellings of the
+// same address compare equal: scheme and host in lower case, the default
+// port dropped, an empty path made "/", the fragment removed (RFC 3986,
+// section 6.2.3). A link that does not parse as an absolute URL is returned
+// trimmed.
+func CanonicalLink(link string) string {
+	link = strings.TrimSpace(link)
+	u, err := url.Parse(link)
+	if err != nil || !u.IsAbs() || u.Host == "" {
+		return link
+	}
+	u.Scheme = strings.ToLower(u.Scheme)
+	host := strings.ToLower(u.Hostname())
+	port := u.Port()
+	if (u.Scheme == "http" && port == "80") || (u.Scheme == "https" && port == "443") {
+		port = ""
+	}
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]" // IPv6 literal
+	}
+	if port != "" {
+		host += ":" + port
+	}
+	u.Host = host
+	if u.Path == "" && u.RawPath == "" {
+		u.Path = "/"
+	}
+	u.Fragment, u.RawFragment = "", ""
+	return u.String()
+}
+
+// normaliseTitle lower-cases a title and collapses its white space.
+func normaliseTitle(s string) string {
+	return strings.Join(strings.Fields(strings.ToLower(s)), " ")
+}
+
+func hashHex(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
+}
+
+// itemDate is when an item was published, else last updated; zero when the
+// feed gives neither.
+func itemDate(it *gofeed.Item) time.Time {
+	switch {
+	case it.PublishedParsed != nil:
+		return *it.PublishedParsed
+	case it.UpdatedParsed != nil:
+		return *it.UpdatedParsed
+	}
+	return time.Time{}
+}

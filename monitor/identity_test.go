@@ -1,0 +1,149 @@
+package monitor
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mmcdole/gofeed"
+)
+
+func TestCanonicalLink(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"HTTPS://Example.ORG:443/News/Item?id=1#comments", "https://example.org/News/Item?id=1"},
+		{"http://example.org:80", "http://example.org/"},
+		{"http://example.org:8080/a", "http://example.org:8080/a"},
+		{"https://example.org:80/a", "https://example.org:80/a"},
+		{"  https://example.org/a  ", "https://example.org/a"},
+		{"http://[::1]:80/a#x", "http://[::1]/a"},
+		{"https://www.arab48.com/%D8%A3%D8%AE%D8%A8%D8%A7%D8%B1", "https://www.arab48.com/%D8%A3%D8%AE%D8%A8%D8%A7%D8%B1"},
+		{"/relative/path#frag", "/relative/path#frag"}, // not absolute: kept as it is
+		{"not a url %zz", "not a url %zz"},
+	}
+	for _, tc := range tests {
+		if got := CanonicalLink(tc.in); got != tc.want {
+			t.Errorf("CanonicalLink(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestIdentity(t *testing.T) {
+	date := time.Date(2026, 10, 3, 9, 0, 0, 0, time.UTC)
+	otherZone := date.In(time.FixedZone("IDT", 3*3600))
+	hashOf := func(it *gofeed.Item) string { return Identity(it, "https://example.org/feed") }
+
+	tests := []struct {
+		name     string
+		a, b     *gofeed.Item
+		wantSame bool
+		prefix   string
+	}{
+		{name: "GUID wins over link",
+			a:        &gofeed.Item{GUID: "tag:example.org,2026:1", Link: "https://example.org/a"},
+			b:        &gofeed.Item{GUID: "tag:example.org,2026:1", Link: "https://example.org/b", Title: "edited"},
+			wantSame: true, prefix: "guid:"},
+		{name: "different GUIDs",
+			a: &gofeed.Item{GUID: "1", Link: "https://example.org/a"},
+			b: &gofeed.Item{GUID: "2", Link: "https://example.org/a"}, prefix: "guid:"},
+		{name: "link spellings",
+			a:        &gofeed.Item{Link: "HTTPS://Example.org:443/a#top"},
+			b:        &gofeed.Item{Link: "https://example.org/a"},
+			wantSame: true, prefix: "link:"},
+		{name: "relative link resolved",
+			a:        &gofeed.Item{Link: "/a"},
+			b:        &gofeed.Item{Link: "https://example.org/a"},
+			wantSame: true, prefix: "link:"},
+		{name: "title and date, case and spaces",
+			a:        &gofeed.Item{Title: "Talks  Resume", PublishedParsed: &date},
+			b:        &gofeed.Item{Title: " talks resume ", PublishedParsed: &otherZone},
+			wantSame: true, prefix: "hash:"},
+		{name: "same title, other date",
+			a: &gofeed.Item{Title: "Daily briefing", PublishedParsed: &date},
+			b: &gofeed.Item{Title: "Daily briefing"}, prefix: "hash:"},
+		{name: "no title: the summary counts",
+			a: &gofeed.Item{Description: "one"},
+			b: &gofeed.Item{Description: "two"}, prefix: "hash:"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			a, b := hashOf(tc.a), hashOf(tc.b)
+			if (a == b) != tc.wantSame {
+				t.Errorf("identities %q and %q: same = %v, want %v", a, b, a == b, tc.wantSame)
+			}
+			if !strings.HasPrefix(a, tc.prefix) {
+				t.Errorf("identity %q does not start with %q", a, tc.prefix)
+			}
+			if again := hashOf(tc.a); again != a {
+				t.Errorf("identity not stable: %q then %q", a, again)
+			}
+		})
+	}
+
+	long := strings.Repeat("x", maxGUIDLength+1)
+	if got := hashOf(&gofeed.Item{GUID: long}); !strings.HasPrefix(got, "guid-sha256:") || len(got) > 100 {
+		t.Errorf("long GUID identity = %q", got)
+	}
+}
+
+func TestEntries(t *testing.T) {
+	d := func(day int) *time.Time {
+		t := time.Date(2026, 10, day, 9, 0, 0, 0, time.UTC)
+		return &t
+	}
+	feed := &gofeed.Feed{
+		Language: "he",
+		Items: []*gofeed.Item{
+			{Title: "undated newest", Link: "/u1"},
+			{Title: "third", GUID: "3", PublishedParsed: d(3), Link: "item/3",
+				Authors: []*gofeed.Person{{Email: "desk@example.org"}}, Categories: []string{" Politics ", ""}},
+			{Title: "first", GUID: "1", UpdatedParsed: d(1), Description: " <p>summary</p> ", Content: "<p>body</p>"},
+			nil,
+			{Title: "second", GUID: "2", PublishedParsed: d(2), UpdatedParsed: d(9)},
+			{Title: "duplicate of second", GUID: "2", PublishedParsed: d(2)},
+			{Title: "undated oldest", GUID: "https://example.org/permalink"},
+		},
+	}
+	got := Entries(feed, "https://example.org/news/feed.xml")
+	var titles []string
+	for _, e := range got {
+		titles = append(titles, e.Title)
+	}
+	want := []string{"first", "second", "third", "undated oldest", "undated newest"}
+	if strings.Join(titles, "|") != strings.Join(want, "|") {
+		t.Fatalf("order = %q, want %q", titles, want)
+	}
+
+	first, third, permalink, undated := got[0], got[2], got[3], got[4]
+	if !first.Published.Equal(*d(1)) || first.Summary != "<p>summary</p>" || first.Content != "<p>body</p>" || first.Lang != "he" {
+		t.Errorf("first = %+v", first)
+	}
+	if got[1].Published != *d(2) {
+		t.Errorf("published date should win over updated: %v", got[1].Published)
+	}
+	if third.Link != "https://example.org/news/item/3" || third.Author != "desk@example.org" ||
+		len(third.Categories) != 1 || third.Categories[0] != "Politics" || third.Identity != "guid:3" {
+		t.Errorf("third = %+v", third)
+	}
+	if permalink.Link != "https://example.org/permalink" || !permalink.Published.IsZero() {
+		t.Errorf("permalink GUID should stand in for the link: %+v", permalink)
+	}
+	if undated.Link != "https://example.org/u1" || undated.Identity != "link:https://example.org/u1" {
+		t.Errorf("undated = %+v", undated)
+	}
+}
+
+func TestEntriesOfFixture(t *testing.T) {
+	feed := parseFixture(t, "kan11-hebrew-2026-10-03.xml", ParseOptions{})
+	entries := Entries(feed, "https://www.kan.org.il/rss")
+	if len(entries) == 0 {
+		t.Fatal("no entries")
+	}
+	for i, e := range entries {
+		if e.Identity == "" || e.Title == "" {
+			t.Errorf("entry %d: %+v", i, e)
+		}
+		if i > 0 && e.Published.Before(entries[i-1].Published) && !e.Published.IsZero() {
+			t.Errorf("entry %d published %v before entry %d (%v)", i, e.Published, i-1, entries[i-1].Published)
+		}
+	}
+}
