@@ -63,3 +63,50 @@ func BenchmarkPollTx(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n), "ns/item")
 }
+
+// BenchmarkNothingNew compares two ways for a poll to learn that none of a
+// feed's 50 items is new: Unseen on the read pool, or Seen per item in a
+// write transaction.
+func BenchmarkNothingNew(b *testing.B) {
+	ctx := context.Background()
+	s := openTest(b)
+	syncFeeds(b, s, "a")
+	f := feedNamed(b, s, "a")
+	var ids []string
+	tx := begin(b, s)
+	for i := range 50 {
+		id := fmt.Sprintf("https://a.example/2026/11/26/story-%d", i)
+		ids = append(ids, id)
+		if err := tx.AddItem(&Item{FeedID: f.ID, Identity: id}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("Unseen", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if unseen, err := s.Unseen(ctx, f.ID, ids); err != nil || len(unseen) != 0 {
+				b.Fatal(unseen, err)
+			}
+		}
+	})
+	b.Run("TxSeen", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			tx, err := s.Begin(ctx)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for _, id := range ids {
+				if seen, err := tx.Seen(f.ID, id); err != nil || !seen {
+					b.Fatal(seen, err)
+				}
+			}
+			if err := tx.Rollback(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

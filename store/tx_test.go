@@ -364,3 +364,45 @@ func TestWritersWaitForTheWriteTx(t *testing.T) {
 		t.Errorf("LastError = %q", got.LastError)
 	}
 }
+
+func TestUnseen(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t)
+	syncFeeds(t, s, "a", "b")
+	a, b := feedNamed(t, s, "a"), feedNamed(t, s, "b")
+	tx := begin(t, s)
+	for _, id := range []string{"old-1", "old-2"} {
+		if err := tx.AddItem(&Item{FeedID: a.ID, Identity: id}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tx.AddItem(&Item{FeedID: b.ID, Identity: "only-in-b"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	// Many identities, the seen ones among them.
+	var ids, want []string
+	for i := range 1000 {
+		id := fmt.Sprint("new-", i)
+		ids, want = append(ids, id), append(want, id)
+		switch i {
+		case 3:
+			ids = append(ids, "old-1", id) // seen, and a repeat
+		case 900:
+			ids = append(ids, "old-2", "only-in-b")
+			want = append(want, "only-in-b")
+		}
+	}
+	got, err := s.Unseen(ctx, a.ID, ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("Unseen: got %d identities, want %d\n got %v\nwant %v", len(got), len(want), got, want)
+	}
+	if got, err := s.Unseen(ctx, a.ID, nil); err != nil || len(got) != 0 {
+		t.Errorf("Unseen(nil) = %v, %v", got, err)
+	}
+}
