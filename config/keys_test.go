@@ -217,6 +217,7 @@ func TestKeyErrors(t *testing.T) {
 		{"schedule not a string", "[daemon]\nschedule = 5", []string{`2:12: "schedule" must be a string, not an integer`}},
 		{"backfill negative", "[daemon]\nbackfill = \"-1h\"", []string{`2:12: "backfill" must not be negative`}},
 		{"backfill words", "[daemon]\nbackfill = \"1 day\"", []string{`2:12: "backfill" must be a duration such as "90s", "30m", "24h" or "7d" (units ns, us, ms, s, m, h, d), not "1 day"`}},
+		{"backfill boolean", "[daemon]\nbackfill = true", []string{`2:12: "backfill" must be a string, not a boolean`}},
 		{"backfill bare number", "[daemon]\nbackfill = 24", []string{`2:12: "backfill" must be a duration in quotes, such as "90s"`}},
 		{"admin_addr no port", "[daemon]\nadmin_addr = \"8080\"", []string{`2:14: "admin_addr" must be host:port such as "127.0.0.1:8080"`}},
 		{"admin_addr service name", "[daemon]\nadmin_addr = \"localhost:http\"", []string{`2:14: port number from 0 to 65535, not "http"`}},
@@ -225,6 +226,7 @@ func TestKeyErrors(t *testing.T) {
 		{"admin_addr public, token empty", "[daemon]\nadmin_addr = \"0.0.0.0:8080\"\nadmin_token = \"${EMPTY}\"", []string{`2:14: "admin_token" is required`}},
 		{"admin_addr IPv6 any", "[daemon]\nadmin_addr = \"[::]:8080\"", []string{`2:14: "admin_token" is required`}},
 		{"admin_addr host name", "[daemon]\nadmin_addr = \"nw.example.org:8080\"", []string{`2:14: "admin_token" is required`}},
+		{"admin_token unset variable, public admin_addr", "[daemon]\nadmin_addr = \"0.0.0.0:8080\"\nadmin_token = \"${ADMIN_TOKEN}\"", []string{`3:16: environment variable ADMIN_TOKEN is not set`}},
 		{"admin_token not a string", "[daemon]\nadmin_token = 123", []string{`2:15: "admin_token" must be a string, not an integer`}},
 
 		// [log]
@@ -258,6 +260,8 @@ func TestKeyErrors(t *testing.T) {
 		{"feed url without host", "[[feed]]\nname = \"a\"\nurl = \"https:///rss\"", []string{`3:7: "url" "https:///rss" has no host`}},
 		{"feed url invalid", "[[feed]]\nname = \"a\"\nurl = \"https://a b/\"", []string{`3:7: "url" "https://a b/" is not a valid URL`}},
 		{"feed file URL on another host", "[[feed]]\nname = \"a\"\nurl = \"file://server/x.xml\"", []string{`3:7: write file:///absolute/path.xml, or file:relative/path.xml`}},
+		{"feed file URL escape", "[[feed]]\nname = \"a\"\nurl = \"file:%zz.xml\"", []string{`3:7: "url" "file:%zz.xml" is not a valid file URL`}},
+		{"feed file URL query", "[[feed]]\nname = \"a\"\nurl = \"file:///x.xml?y=1\"", []string{`3:7: is not a file URL newswatch can read`}},
 		{"feed url not a string", "[[feed]]\nname = \"a\"\nurl = [\"https://a.example/\"]", []string{`3:1: "url" must be a string, not an array`}},
 		{"feed tags not an array", "[[feed]]\nname = \"a\"\nurl = \"https://a.example/\"\ntags = \"mideast\"", []string{`4:8: "tags" must be an array of strings such as ["a", "b"], not a string`}},
 		{"feed tags elements", "[[feed]]\nname = \"a\"\nurl = \"https://a.example/\"\ntags = [\"ok\", \"two words\", 3]", []string{
@@ -293,7 +297,7 @@ func TestKeyErrors(t *testing.T) {
 			`4:1: "channel" is not a setting of a "console" notifier, which has none besides name and type`,
 			`5:1: "rate" is not a setting of a "console" notifier`,
 		}},
-		{"webhook with slack keys", "[[notifier]]\nname = \"w\"\ntype = \"webhook\"\nurl = \"https://x.example/\"\nmention = \"<!here>\"\nunfurl = true", []string{
+		{"webhook with slack keys", "[[notifier]]\nname = \"w\"\ntype = \"webhook\"\nurl = \"https://x.example/\"\nmention = \"@here\"\nunfurl = \"yes\"", []string{
 			`5:1: "mention" is not a setting of a "webhook" notifier; its settings are url, secret, timeout, rate, burst`,
 			`6:1: "unfurl" is not a setting of a "webhook" notifier`,
 		}},

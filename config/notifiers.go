@@ -32,18 +32,18 @@ var slackMention = regexp.MustCompile(`^<(?:!here|!channel|!everyone|!subteam\^[
 // a new user sees alerts in the terminal.
 var implicitConsole = Notifier{Name: "console", Type: TypeConsole}
 
-// settings returns the type-specific keys of r with their raw values.
-func (r *rawNotifier) settings() []struct {
+// setting is a type-specific key of a [[notifier]] and its raw value.
+type setting struct {
 	key string
-	v   any
-} {
-	return []struct {
-		key string
-		v   any
-	}{
-		{"token", r.Token}, {"channel", r.Channel}, {"api_url", r.APIURL}, {"url", r.URL},
-		{"secret", r.Secret}, {"unfurl", r.Unfurl}, {"mention", r.Mention},
-		{"timeout", r.Timeout}, {"rate", r.Rate}, {"burst", r.Burst},
+	v   *any
+}
+
+// settings returns the type-specific keys of r.
+func (r *rawNotifier) settings() []setting {
+	return []setting{
+		{"token", &r.Token}, {"channel", &r.Channel}, {"api_url", &r.APIURL}, {"url", &r.URL},
+		{"secret", &r.Secret}, {"unfurl", &r.Unfurl}, {"mention", &r.Mention},
+		{"timeout", &r.Timeout}, {"rate", &r.Rate}, {"burst", &r.Burst},
 	}
 }
 
@@ -95,9 +95,10 @@ func (b *builder) notifierSettings(n *Notifier, r *rawNotifier, i int) {
 	p := func(key string) []any { return []any{"notifier", i, key} }
 	allowed := notifierSettings[n.Type]
 	for _, s := range r.settings() {
-		if s.v == nil || slices.Contains(allowed, s.key) {
+		if *s.v == nil || slices.Contains(allowed, s.key) {
 			continue
 		}
+		*s.v = nil // reported here; not read below
 		if len(allowed) == 0 {
 			b.errorAt(b.doc.KeyPos(p(s.key)...), `%q is not a setting of a %q notifier, which has none besides name and type`, s.key, n.Type)
 		} else {
@@ -129,9 +130,9 @@ func (b *builder) notifierSettings(n *Notifier, r *rawNotifier, i int) {
 		if s, ok := b.requiredStr(r.URL, fmt.Sprintf("a %q notifier posts to an http or https URL", n.Type), p("url")...); ok {
 			n.URL = b.webURL(s, p("url"))
 		}
-		if s, ok := b.str(r.Secret, p("secret")...); ok {
-			n.Secret = s
-		}
+	}
+	if s, ok := b.str(r.Secret, p("secret")...); ok {
+		n.Secret = s
 	}
 	if v, ok := b.boolean(r.Unfurl, p("unfurl")...); ok {
 		n.Unfurl = v
@@ -232,8 +233,8 @@ func (b *builder) notify(raw *rawNotify, notifiers []Notifier) Notify {
 		if raw != nil {
 			pos = b.doc.KeyPos("notify")
 		}
-		b.errorAt(pos, `there are %s (%s): set default = [%q] or more in [notify] to choose where alerts of rules that name no notifier go`,
-			plural(len(notifiers), "notifier"), strings.Join(list, ", "), list[0])
+		b.errorAt(pos, `there are %d notifiers (%s): set default = [%q] or more in [notify] to choose where alerts of rules that name no notifier go`,
+			len(notifiers), strings.Join(list, ", "), list[0])
 	}
 	return n
 }

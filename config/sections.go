@@ -1,7 +1,6 @@
 package config
 
 import (
-	"fmt"
 	"log/slog"
 	"net"
 	"net/netip"
@@ -71,7 +70,10 @@ func (b *builder) daemon(raw *rawDaemon) Daemon {
 			loopback = isLoopback(host)
 		}
 	}
-	if s, ok := b.str(raw.AdminToken, p("admin_token")...); ok {
+	tokenRead := true // false when admin_token is set but was reported wrong
+	if s, ok := b.str(raw.AdminToken, p("admin_token")...); !ok {
+		tokenRead = raw.AdminToken == nil
+	} else {
 		d.AdminToken = s
 		switch {
 		case d.AdminAddr == "":
@@ -80,7 +82,7 @@ func (b *builder) daemon(raw *rawDaemon) Daemon {
 			b.warnf(p("admin_token"), `"admin_token" is short (%d characters); use at least %d random characters`, len(s), minAdminToken)
 		}
 	}
-	if d.AdminAddr != "" && !loopback && d.AdminToken == "" {
+	if d.AdminAddr != "" && !loopback && d.AdminToken == "" && tokenRead {
 		b.errorf(p("admin_addr"), `admin_addr %q accepts connections from other machines, so "admin_token" is required: set admin_token = "${NEWSWATCH_ADMIN_TOKEN}" in [daemon], or listen on 127.0.0.1`, d.AdminAddr)
 	}
 	return d
@@ -217,12 +219,4 @@ func (b *builder) health(raw *rawHealth, notifiers []Notifier, defaults []string
 		h.Notify = names
 	}
 	return h
-}
-
-// plural returns n and the noun, in the plural when n is not 1.
-func plural(n int, noun string) string {
-	if n == 1 {
-		return fmt.Sprintf("%d %s", n, noun)
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
 }
