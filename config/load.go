@@ -19,8 +19,8 @@ func Load(path string) (*Config, error) {
 
 // LoadEnv reads the configuration file at path, replacing every ${VAR}
 // reference in its string values with the value lookupEnv gives (the
-// signature of os.LookupEnv, so that tests can pass a map's lookup).
-// It applies defaults, resolves relative paths against the file's
+// signature of os.LookupEnv, so that tests can pass a map's lookup; nil
+// means os.LookupEnv). It applies defaults, resolves relative paths against the file's
 // directory and checks every value.
 //
 // When the file was read but is not valid, the error is a
@@ -29,6 +29,9 @@ func Load(path string) (*Config, error) {
 // it could not be read, the error wraps the fs error (fs.ErrNotExist, …).
 // On success the warnings are in Config.Warnings.
 func LoadEnv(path string, lookupEnv func(string) (string, bool)) (*Config, error) {
+	if lookupEnv == nil {
+		lookupEnv = os.LookupEnv
+	}
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
