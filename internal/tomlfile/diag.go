@@ -44,8 +44,9 @@ func (d Diagnostic) String() string {
 	return d.Pos.String() + ": " + d.Msg
 }
 
-// Diagnostics is a list of problems. As an error it reports its errors, one
-// per line; use Err to get an error only when there is one.
+// Diagnostics is a list of problems. As an error it reports all of them,
+// warnings included, one per line; use Err to get an error only when there
+// is one, holding only the errors.
 type Diagnostics []Diagnostic
 
 // Error joins the diagnostics, one per line.

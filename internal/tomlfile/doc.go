@@ -315,7 +315,14 @@ func (ix *indexer) value(path []any, v *unstable.Node) {
 	switch v.Kind {
 	case unstable.Array:
 		// go-toml gives arrays no range of their own; their position is
-		// their key's, and each element has its own.
+		// their key's (or their first element's, inside another array),
+		// and each element has its own.
+		k := pathKey(path)
+		if s, ok := ix.doc.keys[k]; ok {
+			ix.doc.values[k] = s
+		} else if first := v.Child(); first != nil && first.Kind != unstable.Comment {
+			ix.doc.values[k] = ix.span(first.Raw)
+		}
 		children := v.Children()
 		for i := 0; children.Next(); {
 			if c := children.Node(); c.Kind != unstable.Comment {

@@ -79,7 +79,7 @@ func TestDocPos(t *testing.T) {
 	if got := doc.KeyPos("feed", 1, "schedule").String(); got != "c.toml:13:1" {
 		t.Errorf("KeyPos = %s, want c.toml:13:1", got)
 	}
-	if !doc.Has("feed", 1, "schedule") || doc.Has("feed", 0, "schedule") {
+	if !doc.Has("feed", 1, "schedule") || doc.Has("feed", 0, "schedule") || !doc.Has("feed", 0, "tags") {
 		t.Error("Has does not tell set values from unset ones")
 	}
 }
