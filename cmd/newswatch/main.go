@@ -18,7 +18,15 @@ type IO struct {
 	Stdin  io.Reader
 	Stdout io.Writer
 	Stderr io.Writer
-	Getenv func(string) string
+	// LookupEnv reads the environment, like os.LookupEnv: configuration
+	// files expand ${VAR}, and an unset variable is an error.
+	LookupEnv func(string) (string, bool)
+}
+
+// Getenv returns the value of the environment variable key, or "".
+func (sio *IO) Getenv(key string) string {
+	v, _ := sio.LookupEnv(key)
+	return v
 }
 
 // command is one sub-command (or sub-command group) of newswatch.
@@ -38,7 +46,7 @@ func register(name, summary string, run func(ctx context.Context, args []string,
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	sio := &IO{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}
+	sio := &IO{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, LookupEnv: os.LookupEnv}
 	os.Exit(run(ctx, os.Args[1:], sio))
 }
 

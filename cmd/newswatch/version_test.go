@@ -13,7 +13,7 @@ import (
 func runCmd(t *testing.T, stdin string, args ...string) (int, string, string) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
-	sio := &IO{Stdin: strings.NewReader(stdin), Stdout: &stdout, Stderr: &stderr, Getenv: func(string) string { return "" }}
+	sio := &IO{Stdin: strings.NewReader(stdin), Stdout: &stdout, Stderr: &stderr, LookupEnv: func(string) (string, bool) { return "", false }}
 	code := run(context.Background(), args, sio)
 	return code, stdout.String(), stderr.String()
 }
