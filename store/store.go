@@ -54,8 +54,9 @@ type Store struct {
 	now   func() time.Time
 }
 
-// Open opens the database at path, creating the file and its parent
-// directory (mode 0750) when missing, and applies every pending migration.
+// Open opens the database at path, creating the file (mode 0640; SQLite
+// gives its -wal and -shm files the same) and its parent directory (0750)
+// when missing, and applies every pending migration.
 // A database whose schema is newer than this binary knows is refused.
 func Open(ctx context.Context, path string) (*Store, error) {
 	if path == "" {
@@ -68,6 +69,11 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(abs), 0o750); err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
+	f, err := os.OpenFile(abs, os.O_RDWR|os.O_CREATE, 0o640)
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	f.Close()
 
 	s := &Store{now: time.Now}
 	s.write, err = sql.Open("sqlite", dsn(abs, url.Values{

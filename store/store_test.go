@@ -46,8 +46,15 @@ func TestOpenCreatesDirectoryAndFile(t *testing.T) {
 	if perm := info.Mode().Perm(); perm&^0o750 != 0 {
 		t.Errorf("data dir mode %v, want at most 0750", perm)
 	}
-	if _, err := os.Stat(path); err != nil {
-		t.Errorf("database file: %v", err)
+	for _, name := range []string{path, path + "-wal"} {
+		info, err := os.Stat(name)
+		if err != nil {
+			t.Errorf("database file: %v", err)
+			continue
+		}
+		if perm := info.Mode().Perm(); perm&^0o640 != 0 {
+			t.Errorf("%s mode %v, want at most 0640", filepath.Base(name), perm)
+		}
 	}
 }
 
