@@ -1,0 +1,50 @@
+package rules
+
+import (
+	"fmt"
+	"testing"
+)
+
+// benchItems returns real-looking news items: generated English, Arabic and
+// Hebrew items of 50 to 150 words, and the real Arabic items of the arab48
+// fixture.
+func benchItems(b *testing.B) []*Item {
+	g := newGenerator(7, 1.1, 3000)
+	var items []*Item
+	for range 200 {
+		items = append(items, g.item())
+	}
+	return append(items, loadFeedItems(b, "arab48-arabic-2026-10-03.xml")...)
+}
+
+// BenchmarkMatch measures Set.Match per item for 10, 1,000 and 10,000
+// generated rules. Run it on one core: go test -run XXX -bench Match -cpu 1.
+func BenchmarkMatch(b *testing.B) {
+	items := benchItems(b)
+	for _, n := range []int{10, 1000, 10000} {
+		b.Run(fmt.Sprintf("rules=%d", n), func(b *testing.B) {
+			set := NewSet(generatedRules(b, newGenerator(uint64(n), 1.1, 3000), n))
+			matches := 0
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; b.Loop(); i++ {
+				matches += len(set.Match(items[i%len(items)]))
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "items/s")
+			b.ReportMetric(float64(matches)/float64(b.N), "matches/item")
+		})
+	}
+}
+
+// BenchmarkAnalyze measures analysis of an item's title and summary.
+func BenchmarkAnalyze(b *testing.B) {
+	items := benchItems(b)
+	var a analyzer
+	var toks []Token
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		it := items[i%len(items)]
+		toks = a.analyze(toks[:0], it.Title)
+		toks = a.analyze(toks, StripHTML(it.Summary))
+	}
+}

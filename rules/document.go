@@ -1,0 +1,125 @@
+package rules
+
+import (
+	"net/url"
+	"strings"
+
+	"golang.org/x/net/idna"
+)
+
+// document is an item analysed once for matching: each field value is a
+// segment of tokens. Phrases, NEAR and regexps work within one segment, so
+// they never match across the end of the title and the start of the
+// summary, or across two categories.
+type document struct {
+	item *Item
+	segs []segment
+	toks []Token // backing store of the segments' tokens
+
+	hostDone bool
+	host     string // normalized host of the item link, for domain:
+	rawHost  string // the host as written in the link, for explanations
+	lang     string // normalized item language, else the feed's
+}
+
+// segment is one analysed field value.
+type segment struct {
+	field field  // fieldTitle … fieldFeed
+	text  string // the text the tokens point into (HTML already stripped)
+	toks  []Token
+
+	// joined is the analysed text for regexps: the tokens joined by single
+	// spaces; starts holds the offset in it of each token. Built on first
+	// use.
+	joined string
+	starts []int
+}
+
+// pos is an occurrence of a term: token tok of segment seg.
+type pos struct {
+	seg, tok int32
+}
+
+// load analyses it into d, reusing d's storage and a's buffers.
+func (d *document) load(it *Item, a *analyzer) {
+	*d = document{item: it, segs: d.segs[:0], toks: d.toks[:0]}
+	type span struct{ from, to int }
+	var spans [8]span
+	ranges := spans[:0]
+	add := func(f field, text string) {
+		if text == "" {
+			return
+		}
+		from := len(d.toks)
+		d.toks = a.analyze(d.toks, text)
+		d.segs = append(d.segs, segment{field: f, text: text})
+		ranges = append(ranges, span{from, len(d.toks)})
+	}
+	add(fieldTitle, it.Title)
+	add(fieldSummary, StripHTML(it.Summary))
+	add(fieldContent, StripHTML(it.Content))
+	add(fieldAuthor, it.Author)
+	for _, c := range it.Categories {
+		add(fieldCategory, c)
+	}
+	add(fieldFeed, it.Feed)
+	for i := range d.segs {
+		d.segs[i].toks = d.toks[ranges[i].from:ranges[i].to:ranges[i].to]
+	}
+	lang := it.Lang
+	if lang == "" {
+		lang = it.FeedLang
+	}
+	d.lang = normalizeLang(lang)
+}
+
+// release drops the references to the item so a pooled document does not
+// keep it alive.
+func (d *document) release() {
+	for i := range d.segs {
+		d.segs[i] = segment{}
+	}
+	clear(d.toks)
+	d.item = nil
+}
+
+// linkHost returns the normalized host of the item link ("" if none) and
+// the host as written.
+func (d *document) linkHost() (host, raw string) {
+	if !d.hostDone {
+		d.hostDone = true
+		if u, err := url.Parse(strings.TrimSpace(d.item.Link)); err == nil {
+			d.rawHost = u.Hostname()
+			h := strings.ToLower(strings.TrimSuffix(d.rawHost, "."))
+			if a, err := idna.Lookup.ToASCII(h); err == nil {
+				h = a
+			}
+			d.host = strings.TrimPrefix(h, "www.")
+		}
+	}
+	return d.host, d.rawHost
+}
+
+// joinedText returns the analysed text of segment i for regexps.
+func (d *document) joinedText(i int) (string, []int) {
+	s := &d.segs[i]
+	if s.starts == nil {
+		var b strings.Builder
+		s.starts = make([]int, len(s.toks))
+		for j, t := range s.toks {
+			if j > 0 {
+				b.WriteByte(' ')
+			}
+			s.starts[j] = b.Len()
+			b.WriteString(t.Text)
+		}
+		s.joined = b.String()
+	}
+	return s.joined, s.starts
+}
+
+// quote returns the original text of tokens first to last of segment i.
+func (d *document) quote(i int, first, last int32) string {
+	s := &d.segs[i]
+	return s.text[s.toks[first].Start:s.toks[last].End]
+}

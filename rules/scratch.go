@@ -1,0 +1,155 @@
+package rules
+
+import (
+	"slices"
+	"strings"
+)
+
+// scratch is the working memory of one Set.Match call, pooled so that
+// matching allocates little. Per-term and per-rule arrays are marked with a
+// generation number instead of being cleared for every item.
+type scratch struct {
+	an   analyzer
+	doc  document
+	eval evaluation
+
+	gen uint32
+	// For term id t: stamp[t] == gen when t occurs in the item, and then
+	// lists[slot[t]] holds its positions.
+	stamp []uint32
+	slot  []int32
+	lists [][]pos
+	used  int     // lists in use for this item
+	found []int32 // ids of the terms that occur, in the order found
+
+	// ruleStamp[pass][r] == gen when rule r met its requirement for pass.
+	ruleStamp [maxPasses][]uint32
+	met       []int32 // rules that met their first requirement
+	cands     []int32 // candidate rules, sorted
+	forms     []string
+}
+
+func newScratch(s *Set) *scratch {
+	return &scratch{
+		stamp:     make([]uint32, len(s.dict.terms)),
+		slot:      make([]int32, len(s.dict.terms)),
+		ruleStamp: [maxPasses][]uint32{make([]uint32, len(s.rules)), make([]uint32, len(s.rules))},
+		forms:     make([]string, 0, maxForms),
+	}
+}
+
+// nextGen starts a new item.
+func (sc *scratch) nextGen() {
+	sc.gen++
+	if sc.gen == 0 { // wrapped: old marks could look current
+		clear(sc.stamp)
+		for _, rs := range sc.ruleStamp {
+			clear(rs)
+		}
+		sc.gen = 1
+	}
+	sc.used = 0
+	sc.found = sc.found[:0]
+	sc.met = sc.met[:0]
+	sc.cands = sc.cands[:0]
+}
+
+// find implements occurrences from the positions collected for the item.
+func (sc *scratch) find(t *termRef) []pos {
+	if sc.stamp[t.id] != sc.gen {
+		return nil
+	}
+	return sc.lists[sc.slot[t.id]]
+}
+
+// add records that term id occurs at p.
+func (sc *scratch) add(id int32, p pos) {
+	if sc.stamp[id] != sc.gen {
+		sc.stamp[id] = sc.gen
+		if sc.used == len(sc.lists) {
+			sc.lists = append(sc.lists, nil)
+		}
+		sc.slot[id] = int32(sc.used)
+		sc.lists[sc.used] = sc.lists[sc.used][:0]
+		sc.used++
+		sc.found = append(sc.found, id)
+	}
+	l := &sc.lists[sc.slot[id]]
+	if n := len(*l); n > 0 && (*l)[n-1] == p {
+		return // another form of the same token matched
+	}
+	*l = append(*l, p)
+}
+
+// collect looks every token of the document up in the Set's dictionary,
+// recording where each term occurs, and gathers the candidate rules: those
+// whose every requirement contains a term that occurs, and those that have
+// no requirement.
+func (sc *scratch) collect(s *Set) {
+	sc.nextGen()
+	d := s.dict
+	for si := range sc.doc.segs {
+		for ti := range sc.doc.segs[si].toks {
+			tok := &sc.doc.segs[si].toks[ti]
+			p := pos{seg: int32(si), tok: int32(ti)}
+			sc.forms = tokenForms(sc.forms[:0], tok.Text)
+			sc.lookup(p, d.words, d.prefixes)
+			if d.hasCased {
+				sc.forms = tokenForms(sc.forms[:0], tok.Cased)
+				sc.lookup(p, d.casedWords, d.casedPrefixes)
+			}
+			for _, t := range d.shortPrefixes {
+				text := tok.Text
+				if t.cased {
+					text = tok.Cased
+				}
+				for _, f := range tokenForms(sc.forms[:0], text) {
+					if strings.HasPrefix(f, t.text) {
+						sc.add(t.id, p)
+					}
+				}
+			}
+		}
+	}
+	first, second := sc.ruleStamp[0], sc.ruleStamp[1]
+	for _, id := range sc.found {
+		for _, r := range s.postings[0][id] {
+			if first[r] != sc.gen {
+				first[r] = sc.gen
+				sc.met = append(sc.met, r)
+			}
+		}
+		for _, r := range s.postings[1][id] {
+			second[r] = sc.gen
+		}
+	}
+	for _, r := range sc.met {
+		if s.passes[r] < 2 || second[r] == sc.gen {
+			sc.cands = append(sc.cands, r)
+		}
+	}
+	// Rules in always have no requirement, so they are not in postings.
+	sc.cands = append(sc.cands, s.always...)
+	slices.Sort(sc.cands)
+}
+
+// lookup records the terms that the forms of the token at p match.
+func (sc *scratch) lookup(p pos, words map[string]int32, prefixes map[string][]*termRef) {
+	for _, f := range sc.forms {
+		if id, ok := words[f]; ok {
+			sc.add(id, p)
+		}
+		if len(prefixes) == 0 {
+			continue
+		}
+		key, ok := prefixKey(f)
+		if !ok {
+			continue
+		}
+		for _, t := range prefixes[key] {
+			if strings.HasPrefix(f, t.text) {
+				sc.add(t.id, p)
+			}
+		}
+	}
+}

@@ -1,0 +1,162 @@
+package rules
+
+import (
+	"slices"
+	"strings"
+	"sync"
+)
+
+// Compiled is a rule with its parsed query.
+type Compiled struct {
+	Rule  *Rule
+	Query *Query
+}
+
+// Set is a compiled set of rules that matches items. It is immutable and
+// safe for concurrent use.
+type Set struct {
+	rules  []*Rule // enabled rules, sorted by name
+	progs  []matcher
+	byName map[string]*Rule
+
+	dict *dictionary
+	// postings[pass] maps a term id to the rules (indexes in rules) that
+	// list the term in their requirement for that pass.
+	postings [maxPasses][][]int32
+	// passes[r] is how many requirements rule r has; candidates must meet
+	// them all.
+	passes []uint8
+	// always lists the rules without a requirement.
+	always []int32
+
+	scratch sync.Pool // *scratch
+}
+
+// NewSet compiles rules into a Set. Disabled rules, and entries without a
+// Rule or a Query, are left out. Rules are kept sorted by name; if two have
+// the same name (loading reports that as an error), the first one wins.
+func NewSet(rules []Compiled) *Set {
+	s := &Set{byName: map[string]*Rule{}, dict: newDictionary()}
+	var enabled []Compiled
+	for _, c := range rules {
+		if c.Rule == nil || c.Query == nil || !c.Rule.Enabled {
+			continue
+		}
+		if _, dup := s.byName[c.Rule.Name]; dup {
+			continue
+		}
+		s.byName[c.Rule.Name] = c.Rule
+		enabled = append(enabled, c)
+	}
+	slices.SortStableFunc(enabled, func(a, b Compiled) int { return strings.Compare(a.Rule.Name, b.Rule.Name) })
+	var reqs [][]requirement
+	for i, c := range enabled {
+		m := compile(c.Query.root, s.dict)
+		s.rules = append(s.rules, c.Rule)
+		s.progs = append(s.progs, m)
+		rs := requirements(m)
+		reqs = append(reqs, rs)
+		s.passes = append(s.passes, uint8(len(rs)))
+		if len(rs) == 0 {
+			s.always = append(s.always, int32(i))
+		}
+	}
+	for pass := range s.postings {
+		s.postings[pass] = make([][]int32, len(s.dict.terms))
+	}
+	for i, rs := range reqs {
+		for pass, r := range rs {
+			post := s.postings[pass]
+			for _, t := range r.terms {
+				if p := post[t.id]; len(p) == 0 || p[len(p)-1] != int32(i) {
+					post[t.id] = append(p, int32(i))
+				}
+			}
+		}
+	}
+	s.dict.byKey = nil // only needed while compiling
+	return s
+}
+
+// Rules returns the enabled rules, sorted by name.
+func (s *Set) Rules() []*Rule { return slices.Clone(s.rules) }
+
+// Rule returns the enabled rule called name, or nil.
+func (s *Set) Rule(name string) *Rule { return s.byName[name] }
+
+// Match returns the rules that match it, sorted by rule name, each with the
+// hits that explain it. A rule only sees items of the feeds its Feeds
+// selectors admit. The item is analysed once; its tokens select the
+// candidate rules through the term index, and only those are evaluated.
+func (s *Set) Match(it *Item) []Match {
+	if len(s.rules) == 0 {
+		return nil
+	}
+	sc, _ := s.scratch.Get().(*scratch)
+	if sc == nil {
+		sc = newScratch(s)
+	}
+	defer func() {
+		sc.doc.release()
+		s.scratch.Put(sc)
+	}()
+	sc.doc.load(it, &sc.an)
+	sc.collect(s)
+	e := &sc.eval
+	*e = evaluation{doc: &sc.doc, occ: sc, hits: e.hits[:0], near: e.near[:0]}
+	var out []Match
+	for _, i := range sc.cands {
+		r := s.rules[i]
+		if !selectsFeed(r.Feeds, it) || !s.progs[i].match(e) {
+			continue
+		}
+		out = append(out, Match{Rule: r, Hits: e.explainMatch(s.progs[i])})
+	}
+	return out
+}
+
+// matchQuery evaluates one query against an item without an index, by
+// scanning the item's tokens for each term. Set.Match must give the same
+// answers; the tests hold it to that.
+func matchQuery(q *Query, it *Item) ([]Hit, bool) {
+	var doc document
+	var an analyzer
+	doc.load(it, &an)
+	m := compileQuery(q)
+	e := &evaluation{doc: &doc, occ: &scan{doc: &doc, found: map[*termRef][]pos{}}}
+	if !m.match(e) {
+		return nil, false
+	}
+	return e.explainMatch(m), true
+}
+
+// scan finds term occurrences by looking at every token.
+type scan struct {
+	doc   *document
+	found map[*termRef][]pos
+}
+
+func (s *scan) find(t *termRef) []pos {
+	if ps, ok := s.found[t]; ok {
+		return ps
+	}
+	var ps []pos
+	var forms []string
+	for si, seg := range s.doc.segs {
+		for ti, tok := range seg.toks {
+			text := tok.Text
+			if t.cased {
+				text = tok.Cased
+			}
+			forms = tokenForms(forms[:0], text)
+			for _, f := range forms {
+				if f == t.text || t.prefix && strings.HasPrefix(f, t.text) {
+					ps = append(ps, pos{seg: int32(si), tok: int32(ti)})
+					break
+				}
+			}
+		}
+	}
+	s.found[t] = ps
+	return ps
+}
