@@ -1,0 +1,338 @@
+package monitor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"time"
+
+	"github.com/newswatch/newswatch/rules"
+	"github.com/newswatch/newswatch/store"
+)
+
+// Poller polls one feed at a time: fetch, parse, record the new items,
+// match them and queue their alerts (see Poll). It is safe for concurrent
+// use on different feeds; the scheduler never polls one feed twice at once.
+type Poller struct {
+	// Store holds feed state, seen items and the outbox. Required.
+	Store *store.Store
+	// Fetcher fetches feeds (NewFetcher(FetcherOptions{}) when nil).
+	Fetcher *Fetcher
+	// Rules returns the rule set in force. It is called once per poll, so
+	// a reload takes effect between polls, never within one. Nil, or a nil
+	// set, records items without matching them.
+	Rules func() *rules.Set
+	// Routing decides where a matching rule's alerts go.
+	Routing Routing
+	// Backfill applies to a feed's first successful fetch: items published
+	// longer ago than this, and undated items, are recorded as seen without
+	// being matched. Zero alerts on nothing from a first fetch.
+	Backfill time.Duration
+	// Backoff spaces the attempts of a failing feed.
+	Backoff Backoff
+	// Log receives a warning for every failed poll (nothing when nil).
+	Log *slog.Logger
+	// Now tells the time (time.Now).
+	Now func() time.Time
+	// Rand returns a random number in [0, 1) for backoff jitter
+	// (math/rand/v2's Float64). It must be safe for concurrent use.
+	Rand func() float64
+
+	// beforeAlerts, when set, runs after a poll's new items are recorded and
+	// before their alerts are queued; an error aborts the poll there. Tests
+	// use it to crash a poll half-way.
+	beforeAlerts func() error
+}
+
+// PollResult says what one poll did.
+type PollResult struct {
+	Feed string
+	// Held reports that the feed was not fetched because it is backing
+	// off until NextAttemptAt.
+	Held bool
+	// StatusCode is the HTTP status of the fetch, when one arrived.
+	StatusCode int
+	// NotModified reports a 304 (or an unchanged file): nothing was parsed.
+	NotModified bool
+	// Items is the number of items in the document.
+	Items int
+	// New is the number of items seen for the first time and recorded.
+	New int
+	// Backfilled is how many of New were recorded without matching, on the
+	// feed's first successful fetch.
+	Backfilled int
+	// Alerts is the number of alerts queued.
+	Alerts int
+	// NextAttemptAt is when a failing or held feed may be fetched again.
+	NextAttemptAt time.Time
+}
+
+// Poll polls feed f once, unless it is backing off (then it returns a
+// result with Held set and no error). It:
+//
+//  1. reads the feed's state and fetches its current URL conditionally;
+//  2. on 304, saves the state: nothing is parsed;
+//  3. parses the document and finds the items it has not seen;
+//  4. in one store transaction records them, oldest first; matches each
+//     against the current rules (unless the feed's first fetch backfills
+//     it) and queues one alert per match and destination; and saves the
+//     feed's new state (validators, a permanent redirect, success).
+//
+// A failed fetch or parse records the error, counts the failure and holds
+// the feed back (Backoff; a longer Retry-After wins), and returns the
+// error: a *FetchError naming the feed and URL. A poll that fails or is
+// cancelled half-way commits nothing, so the next poll sees the same items
+// as new again.
+func (p *Poller) Poll(ctx context.Context, f Feed) (PollResult, error) {
+	res := PollResult{Feed: f.Name}
+	st, err := p.Store.Feed(ctx, f.Name)
+	if err != nil {
+		return res, fmt.Errorf("monitor: feed %q: %w", f.Name, err)
+	}
+	if st.URL != f.URL {
+		return res, fmt.Errorf("monitor: feed %q: configured URL %s is not the stored %s (store.SyncFeeds first)", f.Name, f.URL, st.URL)
+	}
+	now := p.now()
+	if st.NextAttemptAt.After(now) {
+		res.Held, res.NextAttemptAt = true, st.NextAttemptAt
+		return res, nil
+	}
+
+	from := st.URL
+	if st.CurrentURL != "" {
+		from = st.CurrentURL
+	}
+	fr, err := p.fetcher().Fetch(ctx, FetchRequest{Feed: f.Name, URL: from, ETag: st.ETag, LastModified: st.LastModified})
+	st.LastFetchAt = now
+	if err != nil {
+		return res, p.fail(ctx, f, from, st, &res, err)
+	}
+	res.StatusCode = fr.StatusCode
+	if fr.PermanentURL != "" && fr.PermanentURL != from {
+		p.logger().Info("feed moved permanently", "feed", f.Name, "url", from, "new_url", fr.PermanentURL)
+		st.CurrentURL = fr.PermanentURL
+		if st.CurrentURL == st.URL {
+			st.CurrentURL = ""
+		}
+	}
+
+	if fr.NotModified {
+		// RFC 9110, section 15.4.5: a 304 may carry updated validators.
+		res.NotModified = true
+		if fr.ETag != "" {
+			st.ETag = fr.ETag
+		}
+		if fr.LastModified != "" {
+			st.LastModified = fr.LastModified
+		}
+		p.succeeded(st, fr.StatusCode, now)
+		if err := p.Store.SaveFeed(ctx, st); err != nil {
+			return res, fmt.Errorf("monitor: feed %q: %w", f.Name, err)
+		}
+		return res, nil
+	}
+
+	doc, err := ParseFeed(fr.Body, ParseOptions{Feed: f.Name, URL: fr.FinalURL, ContentType: fr.ContentType, Lang: f.Lang})
+	if err != nil {
+		// The validators are not kept: a fixed document must be fetched
+		// and parsed, not answered with a 304.
+		return res, p.fail(ctx, f, from, st, &res, err)
+	}
+	entries := Entries(doc, fr.FinalURL)
+	res.Items = len(entries)
+
+	st.ETag, st.LastModified = fr.ETag, fr.LastModified
+	p.succeeded(st, fr.StatusCode, now)
+	if err := p.record(ctx, f, st, entries, now, &res); err != nil {
+		return res, fmt.Errorf("monitor: feed %q: %w", f.Name, err)
+	}
+	if res.New > 0 {
+		p.logger().Info("feed polled", "feed", f.Name, "items", res.Items, "new", res.New,
+			"backfilled", res.Backfilled, "alerts", res.Alerts)
+	}
+	return res, nil
+}
+
+// record writes the unseen entries, their alerts and the feed state st in
+// one transaction.
+func (p *Poller) record(ctx context.Context, f Feed, st *store.Feed, entries []Entry, now time.Time, res *PollResult) error {
+	ids := make([]string, len(entries))
+	for i, e := range entries {
+		ids[i] = e.Identity
+	}
+	// Most polls find nothing new: learn that without the write connection.
+	unseen, err := p.Store.Unseen(ctx, st.ID, ids)
+	if err != nil {
+		return err
+	}
+	primed := !st.PrimedAt.IsZero()
+	if !primed {
+		st.PrimedAt = now
+	}
+	if len(unseen) == 0 {
+		return p.Store.SaveFeed(ctx, st)
+	}
+
+	var set *rules.Set
+	if p.Rules != nil {
+		set = p.Rules()
+	}
+	cutoff := now.Add(-p.Backfill)
+
+	tx, err := p.Store.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+
+	isUnseen := make(map[string]bool, len(unseen))
+	for _, id := range unseen {
+		isUnseen[id] = true
+	}
+	var fresh []*store.Item // recorded and to be matched, oldest first
+	for _, e := range entries {
+		if !isUnseen[e.Identity] {
+			continue
+		}
+		if seen, err := tx.Seen(st.ID, e.Identity); err != nil {
+			return err
+		} else if seen {
+			continue
+		}
+		it := storeItem(e, st.ID, now)
+		if err := tx.AddItem(it); err != nil {
+			return err
+		}
+		res.New++
+		if !primed && (e.Published.IsZero() || e.Published.Before(cutoff)) {
+			res.Backfilled++
+			continue
+		}
+		fresh = append(fresh, it)
+	}
+
+	if p.beforeAlerts != nil {
+		if err := p.beforeAlerts(); err != nil {
+			return err
+		}
+	}
+	queued := 0
+	if set != nil {
+		for _, it := range fresh {
+			for _, m := range set.Match(RulesItem(it, f)) {
+				for _, d := range p.Routing.Destinations(m.Rule) {
+					a := newAlert(it, f, m, d)
+					a.CreatedAt = now
+					if err := tx.Enqueue(a); err != nil {
+						return err
+					}
+					queued++
+				}
+			}
+		}
+	}
+	if err := tx.SaveFeed(st); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	res.Alerts = queued
+	return nil
+}
+
+// storeItem is the item row of entry e in feed feedID.
+func storeItem(e Entry, feedID int64, now time.Time) *store.Item {
+	return &store.Item{
+		FeedID:     feedID,
+		Identity:   e.Identity,
+		GUID:       e.GUID,
+		Link:       e.Link,
+		Title:      e.Title,
+		Summary:    e.Summary,
+		Content:    e.Content,
+		Author:     e.Author,
+		Categories: e.Categories,
+		Lang:       e.Lang,
+		Published:  e.Published,
+		SeenAt:     now,
+	}
+}
+
+// succeeded records a successful fetch in st.
+func (p *Poller) succeeded(st *store.Feed, status int, now time.Time) {
+	st.LastSuccessAt = now
+	st.LastStatus = status
+	st.LastError = ""
+	st.ConsecutiveFailures = 0
+	st.NextAttemptAt = time.Time{}
+}
+
+// fail records a failed fetch or parse of url in st and saves it, and
+// returns the poll's error. A cancelled poll records nothing: the daemon is
+// stopping, and the feed did nothing wrong.
+func (p *Poller) fail(ctx context.Context, f Feed, url string, st *store.Feed, res *PollResult, err error) error {
+	var fe *FetchError
+	if ctx.Err() != nil || (errors.As(err, &fe) && fe.Kind == KindCanceled) {
+		return err
+	}
+	st.ConsecutiveFailures++
+	st.LastError = err.Error()
+	st.LastStatus = res.StatusCode // a parse failure's 200, else none yet
+	wait := p.Backoff.Delay(st.ConsecutiveFailures, p.rand())
+	if fe != nil {
+		if fe.StatusCode != 0 {
+			st.LastStatus = fe.StatusCode
+		}
+		wait = max(wait, fe.RetryAfter)
+	}
+	st.NextAttemptAt = st.LastFetchAt.Add(wait)
+	res.StatusCode = st.LastStatus
+	res.NextAttemptAt = st.NextAttemptAt
+
+	attrs := []any{"feed", f.Name, "url", url, "error", err,
+		"failures", st.ConsecutiveFailures, "next_attempt_at", st.NextAttemptAt}
+	if fe != nil {
+		attrs = append(attrs, "kind", string(fe.Kind))
+	}
+	p.logger().Warn("feed poll failed", attrs...)
+	if serr := p.Store.SaveFeed(ctx, st); serr != nil {
+		return errors.Join(err, fmt.Errorf("monitor: feed %q: recording the failure: %w", f.Name, serr))
+	}
+	return err
+}
+
+func (p *Poller) fetcher() *Fetcher {
+	if p.Fetcher != nil {
+		return p.Fetcher
+	}
+	return defaultFetcher
+}
+
+var defaultFetcher = NewFetcher(FetcherOptions{})
+
+func (p *Poller) now() time.Time {
+	if p.Now != nil {
+		return p.Now()
+	}
+	return time.Now()
+}
+
+func (p *Poller) rand() float64 {
+	if p.Rand != nil {
+		return p.Rand()
+	}
+	return rand.Float64()
+}
+
+var discardLog = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+func (p *Poller) logger() *slog.Logger {
+	if p.Log != nil {
+		return p.Log
+	}
+	return discardLog
+}

@@ -1,0 +1,131 @@
+package monitor
+
+import (
+	"strings"
+	"unicode/utf8"
+
+	"github.com/newswatch/newswatch/rules"
+	"github.com/newswatch/newswatch/store"
+)
+
+// Destination is where one alert goes: a notifier and, when not "", a
+// channel of it.
+type Destination struct {
+	Notifier string
+	Channel  string
+}
+
+// Routing decides where a rule's alerts go.
+type Routing struct {
+	// Default names the notifiers of rules that name none.
+	Default []string
+	// Channels maps a notifier's name to its default channel. A notifier
+	// missing here gets "", which the store reads as "the notifier's
+	// default".
+	Channels map[string]string
+}
+
+// Destinations returns the destinations of rule's alerts: each notifier of
+// rule.Notify (else Default) once, in order, on rule.Channel, else the
+// notifier's channel.
+func (r Routing) Destinations(rule *rules.Rule) []Destination {
+	names := rule.Notify
+	if len(names) == 0 {
+		names = r.Default
+	}
+	out := make([]Destination, 0, len(names))
+	for _, name := range names {
+		if name == "" || containsNotifier(out, name) {
+			continue
+		}
+		channel := rule.Channel
+		if channel == "" {
+			channel = r.Channels[name]
+		}
+		out = append(out, Destination{Notifier: name, Channel: channel})
+	}
+	return out
+}
+
+func containsNotifier(ds []Destination, name string) bool {
+	for _, d := range ds {
+		if d.Notifier == name {
+			return true
+		}
+	}
+	return false
+}
+
+// RulesItem is how the matcher sees a stored item of feed f. The daemon and
+// backtests both use it, so a rule matches history as it would have matched
+// live.
+func RulesItem(it *store.Item, f Feed) *rules.Item {
+	return &rules.Item{
+		ID:         it.Identity,
+		Title:      it.Title,
+		Summary:    it.Summary,
+		Content:    it.Content,
+		Link:       it.Link,
+		Author:     it.Author,
+		Categories: it.Categories,
+		Lang:       it.Lang,
+		Published:  it.Published,
+		Feed:       f.Name,
+		FeedURL:    f.URL,
+		FeedTags:   f.Tags,
+		FeedLang:   f.Lang,
+	}
+}
+
+// snippetRunes is the length of an alert's summary snippet.
+const snippetRunes = 300
+
+// newAlert is the outbox row for one match of it in feed f, sent to d. It
+// carries a snapshot of what a message shows, so rendering never needs the
+// item again.
+func newAlert(it *store.Item, f Feed, m rules.Match, d Destination) *store.Alert {
+	severity := string(m.Rule.Severity)
+	if severity == "" {
+		severity = string(rules.SeverityInfo)
+	}
+	summary := it.Summary
+	if strings.TrimSpace(summary) == "" {
+		summary = it.Content
+	}
+	return &store.Alert{
+		ItemID:      it.ID,
+		Rule:        m.Rule.Name,
+		Notifier:    d.Notifier,
+		Channel:     d.Channel,
+		Severity:    severity,
+		Title:       it.Title,
+		Link:        it.Link,
+		Feed:        f.Name,
+		Summary:     snippet(rules.StripHTML(summary), snippetRunes),
+		Description: m.Rule.Description,
+		Published:   it.Published,
+		Hits:        m.Hits,
+		Digest:      m.Rule.Digest != "",
+	}
+}
+
+// snippet collapses white space and shortens s to at most n runes, at a word
+// boundary when there is one, marking the cut with "…".
+func snippet(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	cut, n := 0, n-1 // leave room for the ellipsis
+	for i := range s {
+		if n == 0 {
+			cut = i
+			break
+		}
+		n--
+	}
+	if sp := strings.LastIndexByte(s[:cut], ' '); sp > cut/2 {
+		cut = sp
+	}
+	return strings.TrimRight(s[:cut], " ,;:.-") + "…"
+}
