@@ -7,10 +7,53 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/newswatch/newswatch/internal/tomlfile"
 )
+
+// LoadDir loads every rule file (*.toml) of dir, in the order of their
+// names, and returns the set of the rules that compiled together with every
+// problem found, sorted by position. The caller decides whether errors are
+// fatal: the daemon refuses to start on them and keeps its old rules on a
+// reload, `newswatch check` prints them all. A directory without rule
+// files is valid, with a warning; a missing one is an error.
+func LoadDir(dir string) (*Set, tomlfile.Diagnostics) {
+	return compileSource(readDir(dir))
+}
+
+// LoadPath loads the rules at path, which is either a directory (see
+// LoadDir) or a single rule file of any name.
+func LoadPath(path string) (*Set, tomlfile.Diagnostics) {
+	return compileSource(readPath(path))
+}
+
+// compileSource parses the query of every rule of src and builds the set of the
+// rules that compiled. Query errors and warnings are placed inside the
+// query string in the file.
+func compileSource(src source) (*Set, tomlfile.Diagnostics) {
+	diags := slices.Clone(src.diags)
+	compiled := make([]Compiled, 0, len(src.rules))
+	for _, fr := range src.rules {
+		q, err := ParseQuery(fr.rule.Query)
+		if err != nil {
+			var se *SyntaxError
+			if errors.As(err, &se) {
+				diags = append(diags, tomlfile.Diagnostic{Pos: fr.queryPos(se.Offset), Msg: se.Msg})
+			} else {
+				diags = append(diags, fr.doc.Errorf(fr.path("query"), "%v", err))
+			}
+			continue
+		}
+		for _, w := range q.Warnings() {
+			diags = append(diags, tomlfile.Diagnostic{Pos: fr.queryPos(w.Offset), Warning: true, Msg: w.Msg})
+		}
+		compiled = append(compiled, Compiled{Rule: fr.rule, Query: q})
+	}
+	diags.Sort()
+	return NewSet(compiled), diags
+}
 
 // source is what reading a rules path found: the rules that decoded
 // without error and the problems of the others, plus a fingerprint of the

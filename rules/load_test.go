@@ -1,11 +1,18 @@
 package rules
 
 import (
+	"cmp"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
+
+	"github.com/newswatch/newswatch/internal/tomlfile"
 )
 
 // writeFiles creates files (name → contents) in dir.
@@ -29,6 +36,16 @@ func ruleDoc(q string, names ...string) string {
 		b.WriteString("[[rule]]\nname = \"" + n + "\"\nquery = \"" + q + "\"\n\n")
 	}
 	return b.String()
+}
+
+// namesOf returns the names of the rules of s, sorted.
+func namesOf(s *Set) []string {
+	var names []string
+	for _, r := range s.Rules() {
+		names = append(names, r.Name)
+	}
+	slices.Sort(names)
+	return names
 }
 
 func sourceNames(src source) []string {
@@ -162,5 +179,98 @@ func TestReadFingerprint(t *testing.T) {
 	writeFiles(t, dir, map[string]string{"a.toml": ruleDoc("y", "a")})
 	if edited := readPath(dir).fingerprint; edited == first {
 		t.Error("fingerprint unchanged after an edit")
+	}
+}
+
+// posIn returns the position, in a file whose query is a multi-line
+// literal string whose text starts at line first, column 1, of the byte at
+// offset of the decoded query q.
+func posIn(file string, first int, q string, offset int) string {
+	before := q[:offset]
+	line := first + strings.Count(before, "\n")
+	col := 1 + utf8.RuneCountInString(before[strings.LastIndexByte(before, '\n')+1:])
+	return fmt.Sprintf("%s:%d:%d", file, line, col)
+}
+
+func TestLoadQueryDiagnostics(t *testing.T) {
+	tests := []struct {
+		name    string
+		query   string // a multi-line literal string
+		warning bool
+	}{
+		{"unclosed group", "  (syria OR سوريا OR סוריה)\n  AND (israel OR إسرائيل\n", false},
+		{"lowercase or", "  سوريا\n  or syria\n", true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			doc := "# a comment\n[[rule]]\nname = \"r\"\nquery = '''\n" + tc.query + "'''\n"
+			writeFiles(t, dir, map[string]string{"q.toml": doc})
+			file := filepath.Join(dir, "q.toml")
+
+			q, err := ParseQuery(tc.query)
+			var want string
+			var se *SyntaxError
+			switch {
+			case tc.warning && err == nil && len(q.Warnings()) > 0:
+				want = posIn(file, 5, tc.query, q.Warnings()[0].Offset) + ": warning: " + q.Warnings()[0].Msg
+			case !tc.warning && errors.As(err, &se):
+				want = posIn(file, 5, tc.query, se.Offset) + ": " + se.Msg
+			default:
+				t.Fatalf("ParseQuery(%q) = %v, %v: not the %s this test is about", tc.query, q, err, tc.name)
+			}
+
+			set, ds := LoadDir(dir)
+			if len(ds) != 1 || ds[0].String() != want {
+				t.Fatalf("diagnostics:\n%v\nwant:\n%s", ds, want)
+			}
+			if got := len(set.Rules()); got != map[bool]int{true: 1, false: 0}[tc.warning] {
+				t.Errorf("set has %d rules", got)
+			}
+		})
+	}
+}
+
+func TestLoadSet(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"a.toml": ruleDoc("syria", "on") + "[[rule]]\nname = \"off\"\nquery = \"x\"\nenabled = false\n",
+		"b.toml": ruleDoc("x", "on") + ruleDoc("(", "bad-query") + "[[rule]]\nname = \"ok\"\nquery = \"x\"\nfeeds = [\"tag:\"]\n",
+	})
+	set, ds := LoadDir(dir)
+	if got := namesOf(set); !slices.Equal(got, []string{"on"}) {
+		t.Errorf("set has rules %q, want the one enabled rule without errors", got)
+	}
+	if len(ds.Errors()) != 3 {
+		t.Errorf("want 3 errors (duplicate, query, selector), got:\n%v", ds)
+	}
+	if !slices.IsSortedFunc(ds, func(a, b tomlfile.Diagnostic) int {
+		return cmp.Or(cmp.Compare(a.Pos.File, b.Pos.File), cmp.Compare(a.Pos.Line, b.Pos.Line))
+	}) {
+		t.Errorf("diagnostics not sorted:\n%v", ds)
+	}
+	if r := set.Rule("on"); r == nil || r.File != filepath.Join(dir, "a.toml") || r.Line != 1 || r.Col != 3 {
+		t.Errorf("rule on = %+v, want it from a.toml:1:3", r)
+	}
+
+	if _, ds := LoadPath(filepath.Join(dir, "missing")); !ds.HasErrors() {
+		t.Error("LoadPath of a missing path has no errors")
+	}
+	if set, ds := LoadPath(filepath.Join(dir, "a.toml")); ds.HasErrors() || !slices.Equal(namesOf(set), []string{"on"}) {
+		t.Errorf("LoadPath of one file: rules %q, diagnostics %v", namesOf(set), ds)
+	}
+}
+
+// TestShippedRules loads the example rules that ship in rules.d: they are
+// what a new user runs first, so they compile without a single warning.
+func TestShippedRules(t *testing.T) {
+	set, ds := LoadDir(filepath.Join("..", "rules.d"))
+	if len(ds) != 0 {
+		t.Errorf("rules.d:\n%v", ds)
+	}
+	for _, name := range []string{"syria-israel-normalization", "abraham-accords"} {
+		if set.Rule(name) == nil {
+			t.Errorf("rules.d has no rule %q", name)
+		}
 	}
 }
