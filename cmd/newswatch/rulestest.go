@@ -1,0 +1,458 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/mmcdole/gofeed"
+
+	"github.com/newswatch/newswatch/config"
+	"github.com/newswatch/newswatch/monitor"
+	"github.com/newswatch/newswatch/rules"
+)
+
+func init() {
+	register("rules", "work with rule files: 'rules test' tries rules on items", cmdRules)
+}
+
+// fetchTimeout bounds fetching an -input URL.
+const fetchTimeout = 30 * time.Second
+
+const rulesUsage = `Usage: newswatch rules <command> [flags]
+
+Commands:
+  test   evaluate rules against items from a feed file, a URL or JSON Lines
+
+Run 'newswatch rules test -h' for its flags.
+`
+
+// cmdRules dispatches the words after "rules".
+func cmdRules(ctx context.Context, args []string, sio *IO) int {
+	if len(args) == 0 {
+		fmt.Fprint(sio.Stderr, rulesUsage)
+		return 1
+	}
+	switch args[0] {
+	case "test":
+		return cmdRulesTest(ctx, args[1:], sio)
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(sio.Stderr, rulesUsage)
+		return 0
+	}
+	fmt.Fprintf(sio.Stderr, "newswatch rules: unknown command %q\n\n%s", args[0], rulesUsage)
+	return 1
+}
+
+const rulesTestDescription = `
+Evaluates the rules in a rule file or a directory of rule files against
+items and prints, for each item, the rules that match it and the words that
+made them match. Nothing is stored and nothing is sent: this is how to try a
+rule before saving it into the rules directory.
+
+-input is one of:
+  a feed file      RSS, Atom or JSON Feed                  -input toi.xml
+  a URL            fetched once (http or https)            -input https://www.timesofisrael.com/feed/
+  JSON Lines       a .jsonl file, or - for standard input   -input items.jsonl
+                   one object per line with any of: id, title, summary,
+                   content, link, author, categories, feed, lang,
+                   published (RFC 3339)
+
+A rule's feeds selectors apply to items that name a feed: "feed" in JSON
+Lines, or -feed for the items that name none. With -config, an item of a
+configured feed also has the feed's URL and tags (for "tag:NAME"), and the
+items of a URL that a configured feed has come from that feed. Items that
+name no feed are evaluated against every rule, as there is no feed to
+select.
+
+Exit status: 0 when the items were evaluated (whether or not anything
+matched), 1 when the rules or the input are invalid; the errors go to
+standard error (rule errors as FILE:LINE:COL: message) and nothing is
+printed on standard output.
+
+Examples:
+  newswatch rules test -rules rules.d -input feed.xml
+  newswatch rules test -rules rules.d/abraham-accords.toml -input https://example.com/rss -json
+  echo '{"title":"Syria and Israel near a security agreement"}' | newswatch rules test -rules rules.d -input -
+`
+
+// cmdRulesTest is `newswatch rules test`.
+func cmdRulesTest(ctx context.Context, args []string, sio *IO) int {
+	fs := newFlagSet("rules test", "rules test -rules PATH -input PATH|URL|- [-json] [-feed NAME]", rulesTestDescription, sio.Stderr)
+	rulesPath := fs.String("rules", "", "a rule file or a directory of rule files (required)")
+	input := fs.String("input", "", "a feed file, an http(s) URL, a .jsonl file, or - for JSON Lines on standard input (required)")
+	asJSON := fs.Bool("json", false, "print one JSON object per item, in input order")
+	feed := fs.String("feed", "", "the feed that items naming none come from, so that rules' feeds selectors apply")
+	configPath := fs.String("config", "", "a configuration file: items of its feeds get their URL, tags and language (only when given)")
+	rest, err := parseArgs(fs, args)
+	if err != nil {
+		return exitUsage(err)
+	}
+	switch {
+	case len(rest) > 0:
+		return usageError(sio, fs.Name(), fmt.Sprintf("unexpected argument %q", rest[0]))
+	case *rulesPath == "":
+		return usageError(sio, fs.Name(), "-rules is required")
+	case *input == "":
+		return usageError(sio, fs.Name(), "-input is required")
+	}
+
+	var feeds []config.Feed
+	if *configPath != "" {
+		cfg, err := config.LoadEnv(*configPath, sio.LookupEnv)
+		if err != nil {
+			fmt.Fprintln(sio.Stderr, err)
+			return 1
+		}
+		feeds = cfg.Feeds
+	}
+
+	set, diags := rules.LoadPath(*rulesPath)
+	if len(diags) > 0 {
+		fmt.Fprintln(sio.Stderr, diags.Error())
+	}
+	if diags.HasErrors() {
+		return 1
+	}
+	items, err := readItems(ctx, *input, sio.Stdin)
+	if err != nil {
+		fmt.Fprintf(sio.Stderr, "newswatch rules test: %v\n", err)
+		return 1
+	}
+	if err := assignFeeds(items, *feed, *input, feeds); err != nil {
+		fmt.Fprintf(sio.Stderr, "newswatch rules test: %v\n", err)
+		return 1
+	}
+	results, err := evaluate(set, items)
+	if err != nil {
+		fmt.Fprintf(sio.Stderr, "newswatch rules test: %v\n", err)
+		return 1
+	}
+
+	var out bytes.Buffer
+	if *asJSON {
+		err = writeJSON(&out, results)
+	} else {
+		writeReport(&out, results)
+	}
+	if err == nil {
+		_, err = sio.Stdout.Write(out.Bytes())
+	}
+	if err != nil {
+		fmt.Fprintf(sio.Stderr, "newswatch rules test: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// usageError reports a misuse of the command's flags.
+func usageError(sio *IO, name, msg string) int {
+	fmt.Fprintf(sio.Stderr, "newswatch %s: %s\nRun 'newswatch %s -h' for usage.\n", name, msg, name)
+	return 1
+}
+
+// assignFeeds tells items which feed they come from, as the daemon would:
+// items that name no feed come from the -feed flag's, else from the
+// configured feed whose URL is the input; and an item from a configured
+// feed gets the feed's URL, tags and language.
+func assignFeeds(items []*rules.Item, feed, input string, configured []config.Feed) error {
+	byName := make(map[string]*config.Feed, len(configured))
+	for i := range configured {
+		f := &configured[i]
+		byName[f.Name] = f
+		if feed == "" && f.URL == input {
+			feed = f.Name
+		}
+	}
+	if feed != "" && configured != nil && byName[feed] == nil {
+		return fmt.Errorf("-feed %q: the configuration has no feed of that name", feed)
+	}
+	for _, it := range items {
+		if it.Feed == "" {
+			it.Feed = feed
+		}
+		if f := byName[it.Feed]; f != nil {
+			it.FeedURL, it.FeedTags, it.FeedLang = f.URL, f.Tags, f.Lang
+		}
+	}
+	return nil
+}
+
+// result is one item and the rules it matched.
+type result struct {
+	item    *rules.Item
+	matches []rules.Match
+}
+
+// evaluate matches every item. Items that name no feed are matched against
+// the rules without their feeds selectors: with no feed, a selector could
+// only ever exclude the item, which is not what trying a rule is about.
+func evaluate(set *rules.Set, items []*rules.Item) ([]result, error) {
+	var anyFeed *rules.Set
+	results := make([]result, len(items))
+	for i, it := range items {
+		s := set
+		if it.Feed == "" {
+			if anyFeed == nil {
+				var err error
+				if anyFeed, err = withoutSelectors(set); err != nil {
+					return nil, err
+				}
+			}
+			s = anyFeed
+		}
+		results[i] = result{item: it, matches: s.Match(it)}
+	}
+	return results, nil
+}
+
+// withoutSelectors returns set with every rule's feeds selectors removed.
+func withoutSelectors(set *rules.Set) (*rules.Set, error) {
+	var compiled []rules.Compiled
+	for _, r := range set.Rules() {
+		q, err := rules.ParseQuery(r.Query)
+		if err != nil {
+			return nil, fmt.Errorf("rule %q: %w", r.Name, err)
+		}
+		rc := *r
+		rc.Feeds = nil
+		compiled = append(compiled, rules.Compiled{Rule: &rc, Query: q})
+	}
+	return rules.NewSet(compiled), nil
+}
+
+// readItems reads the items of input: "-" for JSON Lines on stdin, an
+// http(s) URL, a .jsonl file, or a feed file.
+func readItems(ctx context.Context, input string, stdin io.Reader) ([]*rules.Item, error) {
+	lower := strings.ToLower(input)
+	switch {
+	case input == "-":
+		return readJSONLines("standard input", stdin)
+	case strings.HasPrefix(lower, "http://"), strings.HasPrefix(lower, "https://"):
+		return fetchItems(ctx, input)
+	case strings.HasSuffix(lower, ".jsonl"), strings.HasSuffix(lower, ".ndjson"):
+		f, err := os.Open(input)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		return readJSONLines(input, f)
+	}
+	body, err := os.ReadFile(input)
+	if err != nil {
+		return nil, err
+	}
+	return feedItems(input, body)
+}
+
+// fetchItems fetches a feed from url with the daemon's fetcher (timeouts,
+// size cap, gzip) and returns its items.
+func fetchItems(ctx context.Context, url string) ([]*rules.Item, error) {
+	f := monitor.NewFetcher(monitor.FetcherOptions{Timeout: fetchTimeout})
+	res, err := f.Fetch(ctx, monitor.FetchRequest{URL: url})
+	if err != nil {
+		return nil, err
+	}
+	return feedItems(url, res.Body)
+}
+
+// feedItems parses an RSS, Atom or JSON Feed document and returns its items
+// in document order. An item's ID is its GUID, else its link.
+func feedItems(name string, body []byte) ([]*rules.Item, error) {
+	feed, err := gofeed.NewParser().Parse(bytes.NewReader(body))
+	if err != nil {
+		return nil, fmt.Errorf("%s: not a feed (RSS, Atom or JSON Feed): %w", name, err)
+	}
+	items := make([]*rules.Item, 0, len(feed.Items))
+	for _, fi := range feed.Items {
+		it := &rules.Item{
+			ID:         fi.GUID,
+			Title:      fi.Title,
+			Summary:    fi.Description,
+			Content:    fi.Content,
+			Link:       fi.Link,
+			Categories: fi.Categories,
+			Lang:       feed.Language,
+		}
+		if it.ID == "" {
+			it.ID = fi.Link
+		}
+		if len(fi.Authors) > 0 && fi.Authors[0] != nil {
+			it.Author = fi.Authors[0].Name
+		}
+		switch {
+		case fi.PublishedParsed != nil:
+			it.Published = *fi.PublishedParsed
+		case fi.UpdatedParsed != nil:
+			it.Published = *fi.UpdatedParsed
+		}
+		items = append(items, it)
+	}
+	return items, nil
+}
+
+// jsonItem is one line of JSON Lines input.
+type jsonItem struct {
+	ID         string   `json:"id"`
+	Title      string   `json:"title"`
+	Summary    string   `json:"summary"`
+	Content    string   `json:"content"`
+	Link       string   `json:"link"`
+	Author     string   `json:"author"`
+	Categories []string `json:"categories"`
+	Feed       string   `json:"feed"`
+	Lang       string   `json:"lang"`
+	Published  string   `json:"published"`
+}
+
+// readJSONLines reads one item per line from r, skipping blank lines. An
+// item's ID is its "id", else its "link". Unknown keys are errors, so a
+// misspelt "titel" is not silently ignored.
+func readJSONLines(name string, r io.Reader) ([]*rules.Item, error) {
+	var items []*rules.Item
+	br := bufio.NewReader(r)
+	for n := 1; ; n++ {
+		line, err := br.ReadBytes('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		if len(bytes.TrimSpace(line)) > 0 {
+			it, perr := parseJSONItem(line)
+			if perr != nil {
+				return nil, fmt.Errorf("%s:%d: %v", name, n, perr)
+			}
+			items = append(items, it)
+		}
+		if err != nil {
+			return items, nil
+		}
+	}
+}
+
+// parseJSONItem decodes one JSON Lines object.
+func parseJSONItem(line []byte) (*rules.Item, error) {
+	dec := json.NewDecoder(bytes.NewReader(line))
+	dec.DisallowUnknownFields()
+	var ji jsonItem
+	if err := dec.Decode(&ji); err != nil {
+		return nil, fmt.Errorf("not a JSON object of an item: %w", err)
+	}
+	if dec.More() {
+		return nil, errors.New("more than one JSON value on the line")
+	}
+	it := &rules.Item{
+		ID:         ji.ID,
+		Title:      ji.Title,
+		Summary:    ji.Summary,
+		Content:    ji.Content,
+		Link:       ji.Link,
+		Author:     ji.Author,
+		Categories: ji.Categories,
+		Feed:       ji.Feed,
+		Lang:       ji.Lang,
+	}
+	if it.ID == "" {
+		it.ID = it.Link
+	}
+	if ji.Published != "" {
+		t, err := time.Parse(time.RFC3339, ji.Published)
+		if err != nil {
+			return nil, fmt.Errorf(`"published" %q is not an RFC 3339 time such as 2026-10-03T09:12:00Z`, ji.Published)
+		}
+		it.Published = t
+	}
+	return it, nil
+}
+
+// jsonResult is the -json form of a result.
+type jsonResult struct {
+	ID      string      `json:"id"`
+	Title   string      `json:"title"`
+	Matches []jsonMatch `json:"matches"`
+}
+
+type jsonMatch struct {
+	Rule string      `json:"rule"`
+	Hits []rules.Hit `json:"hits"`
+}
+
+// writeJSON writes one JSON object per result.
+func writeJSON(w io.Writer, results []result) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	for _, r := range results {
+		jr := jsonResult{ID: r.item.ID, Title: r.item.Title, Matches: make([]jsonMatch, 0, len(r.matches))}
+		for _, m := range r.matches {
+			hits := m.Hits
+			if hits == nil {
+				hits = []rules.Hit{}
+			}
+			jr.Matches = append(jr.Matches, jsonMatch{Rule: m.Rule.Name, Hits: hits})
+		}
+		if err := enc.Encode(jr); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeReport writes a readable report: each item's title, and under it
+// each matching rule with what matched.
+func writeReport(w io.Writer, results []result) {
+	matched := 0
+	for i, r := range results {
+		title := oneLine(r.item.Title)
+		if title == "" {
+			title = "(no title)"
+		}
+		fmt.Fprintf(w, "[%d] %s\n", i+1, title)
+		if r.item.ID != "" {
+			fmt.Fprintf(w, "    id: %s\n", r.item.ID)
+		}
+		if len(r.matches) == 0 {
+			fmt.Fprintln(w, "    no rule matched")
+			continue
+		}
+		matched++
+		for _, m := range r.matches {
+			fmt.Fprintf(w, "    MATCH %s: %s\n", m.Rule.Name, describeHits(m.Hits))
+		}
+	}
+	fmt.Fprintf(w, "\n%d %s, %d matched\n", len(results), plural(len(results), "item", "items"), matched)
+}
+
+// describeHits formats hits the way alerts show them:
+// "Abraham Accords" (title), normalization (summary).
+func describeHits(hits []rules.Hit) string {
+	if len(hits) == 0 {
+		return "(no positive term)"
+	}
+	parts := make([]string, len(hits))
+	for i, h := range hits {
+		text := oneLine(h.Text)
+		if text == "" || strings.ContainsAny(text, " \t") {
+			text = `"` + text + `"`
+		}
+		parts[i] = fmt.Sprintf("%s (%s)", text, h.Field)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// oneLine collapses runs of white space, newlines included, to one space.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}

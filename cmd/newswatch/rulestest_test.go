@@ -1,0 +1,241 @@
+package main
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// testRules is a rule file for the `rules test` tests: one English rule and
+// one Hebrew rule limited to feeds tagged "europe".
+const testRules = `
+[[rule]]
+name  = "accords"
+query = "accords"
+
+[[rule]]
+name  = "netherlands"
+query = "הולנד"
+feeds = ["tag:europe"]
+`
+
+// i24Feed is a real Hebrew feed of three items, the first of which is
+// about the Netherlands (בהולנד, "in the Netherlands", in its title and
+// summary).
+const i24Feed = "testdata/rulestest/i24news-hebrew-2026-10-03.xml"
+
+// i24JSON is the -json output for i24Feed with testRules.
+const i24JSON = `{"id":"1aaqkvn","title":"סערה בהולנד: מורה סירב ללמד ישראלי שסירב להגדיר את הלחימה כרצח עם | האזינו","matches":[{"rule":"netherlands","hits":[{"field":"title","text":"בהולנד"},{"field":"summary","text":"בהולנד"}]}]}
+{"id":"sx2kqu","title":"במשרד התחבורה מאשימים את גורמי הביטחון: אין בנהלים שלנו מקרה של טייס שיעשה פיגוע","matches":[]}
+{"id":"gjlr6y","title":"הטייס ההודי לנתניהו: \"הטייס השני נעמד להתפלל, מתוך כבוד לא הסתכלתי - ואז קיבלתי מכה חזקה\"","matches":[]}
+`
+
+// jsonLines are items as JSON Lines, with what -json prints for them.
+const (
+	jsonLines = `{"id":"a1","title":"Abraham Accords: two more states","summary":"<p>Talks go on</p>","published":"2026-10-03T09:12:00Z"}
+
+{"link":"https://example.com/weather","title":"Weather"}
+{"id":"a3","title":"Dutch: הולנד","feed":"Dutch News","categories":["europe"],"lang":"he","author":"A. B."}
+`
+	jsonLinesOut = `{"id":"a1","title":"Abraham Accords: two more states","matches":[{"rule":"accords","hits":[{"field":"title","text":"Accords"}]}]}
+{"id":"https://example.com/weather","title":"Weather","matches":[]}
+{"id":"a3","title":"Dutch: הולנד","matches":[]}
+`
+)
+
+// rulesDir writes testRules into a new directory and returns its path.
+func rulesDir(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "test.toml"), []byte(testRules), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// testConfig writes a configuration with one feed, tagged "europe", and
+// returns its path.
+func testConfig(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "config.toml")
+	cfg := "[[feed]]\nname = \"Dutch News\"\nurl = \"https://example.com/nl.xml\"\ntags = [\"europe\"]\n"
+	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestRulesTestInputs(t *testing.T) {
+	dir := rulesDir(t)
+	feed, err := os.ReadFile(i24Feed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/rss+xml; charset=utf-8")
+		w.Write(feed)
+	}))
+	defer srv.Close()
+	cfg := testConfig(t)
+	jsonl := filepath.Join(t.TempDir(), "items.jsonl")
+	if err := os.WriteFile(jsonl, []byte(jsonLines), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	tests := []struct {
+		name  string
+		stdin string
+		args  []string
+		want  string
+	}{
+		{"feed file", "", []string{"-rules", dir, "-input", i24Feed, "-json"}, i24JSON},
+		{"URL", "", []string{"-rules", dir, "-input", srv.URL + "/feed", "-json"}, i24JSON},
+		{"JSON Lines file", "", []string{"-rules", dir, "-input", jsonl, "-json"}, jsonLinesOut},
+		{"JSON Lines on stdin", jsonLines, []string{"-json", "-input", "-", "-rules", dir}, jsonLinesOut},
+		{"one rule file", jsonLines, []string{"-rules", filepath.Join(dir, "test.toml"), "-input", "-", "-json"}, jsonLinesOut},
+		{
+			// With a feed name the netherlands rule's tag selector applies,
+			// and the feed has no tags.
+			"feed selectors apply with -feed", "", []string{"-rules", dir, "-input", i24Feed, "-json", "-feed", "i24NEWS"},
+			strings.Replace(i24JSON, `[{"rule":"netherlands","hits":[{"field":"title","text":"בהולנד"},{"field":"summary","text":"בהולנד"}]}]`, "[]", 1),
+		},
+		{
+			// The configuration tags the feed "europe", which the
+			// netherlands rule selects.
+			"feed tags from -config", jsonLines, []string{"-rules", dir, "-input", "-", "-json", "-config", cfg},
+			strings.Replace(jsonLinesOut, `"title":"Dutch: הולנד","matches":[]`,
+				`"title":"Dutch: הולנד","matches":[{"rule":"netherlands","hits":[{"field":"title","text":"הולנד"}]}]`, 1),
+		},
+		{"-feed from -config", "", []string{"-rules", dir, "-input", i24Feed, "-json", "-feed", "Dutch News", "-config", cfg}, i24JSON},
+		{"no items", "\n", []string{"-rules", dir, "-input", "-", "-json"}, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, errOut := runCmd(t, tc.stdin, append([]string{"rules", "test"}, tc.args...)...)
+			if code != 0 || errOut != "" {
+				t.Fatalf("exit %d, stderr:\n%s", code, errOut)
+			}
+			if out != tc.want {
+				t.Errorf("stdout:\n%s\nwant:\n%s", out, tc.want)
+			}
+		})
+	}
+}
+
+func TestRulesTestReport(t *testing.T) {
+	code, out, errOut := runCmd(t, jsonLines, "rules", "test", "-rules", rulesDir(t), "-input", "-")
+	if code != 0 {
+		t.Fatalf("exit %d, stderr:\n%s", code, errOut)
+	}
+	want := `[1] Abraham Accords: two more states
+    id: a1
+    MATCH accords: Accords (title)
+[2] Weather
+    id: https://example.com/weather
+    no rule matched
+[3] Dutch: הולנד
+    id: a3
+    no rule matched
+
+3 items, 1 matched
+`
+	if out != want {
+		t.Errorf("report:\n%s\nwant:\n%s", out, want)
+	}
+}
+
+func TestRulesTestWarningsGoToStderr(t *testing.T) {
+	dir := t.TempDir()
+	rule := "[[rule]]\nname = \"r\"\nquery = \"syria or israel\"\n"
+	if err := os.WriteFile(filepath.Join(dir, "r.toml"), []byte(rule), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runCmd(t, `{"title":"Syria"}`, "rules", "test", "-rules", dir, "-input", "-", "-json")
+	if code != 0 || !strings.Contains(errOut, filepath.Join(dir, "r.toml")+":3:16: warning: ") {
+		t.Errorf("exit %d, stderr %q: want 0 and the warning", code, errOut)
+	}
+	if out != `{"id":"","title":"Syria","matches":[]}`+"\n" {
+		t.Errorf("stdout %q", out)
+	}
+}
+
+func TestRulesTestErrors(t *testing.T) {
+	good := rulesDir(t)
+	bad := t.TempDir()
+	badRule := "[[rule]]\nname = \"r\"\nquery = '''\n  syria AND (israel OR\n'''\n"
+	if err := os.WriteFile(filepath.Join(bad, "bad.toml"), []byte(badRule), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.NotFoundHandler())
+	defer srv.Close()
+	notFeed := filepath.Join(t.TempDir(), "page.html")
+	if err := os.WriteFile(notFeed, []byte("<html><body>Moved</body></html>"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	tests := []struct {
+		name   string
+		stdin  string
+		args   []string
+		stderr string // a substring of standard error
+	}{
+		{"rule error", "{}", []string{"-rules", bad, "-input", "-"}, filepath.Join(bad, "bad.toml") + ":"},
+		{"missing rules", "{}", []string{"-rules", filepath.Join(bad, "nope"), "-input", "-"}, "no such file or directory"},
+		{"bad JSON line", "{\"title\":\"a\"}\n{\"title\":\n", []string{"-rules", good, "-input", "-"}, "standard input:2: "},
+		{"unknown JSON key", `{"titel":"a"}`, []string{"-rules", good, "-input", "-"}, `unknown field "titel"`},
+		{"JSON not an object", `["a"]`, []string{"-rules", good, "-input", "-"}, "standard input:1: "},
+		{"bad date", `{"published":"yesterday"}`, []string{"-rules", good, "-input", "-"}, `"published" "yesterday" is not an RFC 3339 time`},
+		{"not a feed", "", []string{"-rules", good, "-input", notFeed}, "not a feed"},
+		{"missing input file", "", []string{"-rules", good, "-input", filepath.Join(bad, "nope.xml")}, "no such file"},
+		{"URL not found", "", []string{"-rules", good, "-input", srv.URL + "/feed"}, "404"},
+		{"-feed not in -config", "{}", []string{"-rules", good, "-input", "-", "-feed", "BBC", "-config", testConfig(t)}, `-feed "BBC": the configuration has no feed of that name`},
+		{"bad -config", "{}", []string{"-rules", good, "-input", "-", "-config", filepath.Join(bad, "nope.toml")}, "nope.toml"},
+		{"no -rules", "", []string{"-input", "-"}, "-rules is required"},
+		{"no -input", "", []string{"-rules", good}, "-input is required"},
+		{"extra argument", "", []string{"-rules", good, "-input", "-", "extra"}, `unexpected argument "extra"`},
+		{"unknown flag", "", []string{"-rules", good, "-input", "-", "-jsn"}, "flag provided but not defined"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, errOut := runCmd(t, tc.stdin, append([]string{"rules", "test"}, tc.args...)...)
+			if code != 1 || out != "" || !strings.Contains(errOut, tc.stderr) {
+				t.Errorf("exit %d, stdout %q, stderr %q: want 1, nothing, and %q", code, out, errOut, tc.stderr)
+			}
+		})
+	}
+}
+
+func TestRulesTestRuleErrorPosition(t *testing.T) {
+	dir := t.TempDir()
+	rule := "[[rule]]\nname = \"r\"\nseverity = \"urgent\"\nquery = \"x\"\n"
+	if err := os.WriteFile(filepath.Join(dir, "r.toml"), []byte(rule), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runCmd(t, "{}", "rules", "test", "-rules", dir, "-input", "-", "-json")
+	want := filepath.Join(dir, "r.toml") + ":3:12: severity \"urgent\" is not one of info, notice, high\n"
+	if code != 1 || out != "" || errOut != want {
+		t.Errorf("exit %d, stdout %q, stderr %q; want 1, nothing, %q", code, out, errOut, want)
+	}
+}
+
+func TestRulesUsage(t *testing.T) {
+	tests := []struct {
+		args   []string
+		code   int
+		stderr string
+	}{
+		{[]string{"rules", "test", "-h"}, 0, "Usage: newswatch rules test"},
+		{[]string{"rules", "-h"}, 0, "Commands:\n  test"},
+		{[]string{"rules"}, 1, "Commands:\n  test"},
+		{[]string{"rules", "frob"}, 1, `unknown command "frob"`},
+	}
+	for _, tc := range tests {
+		code, out, errOut := runCmd(t, "", tc.args...)
+		if code != tc.code || out != "" || !strings.Contains(errOut, tc.stderr) {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q; want %d and %q", tc.args, code, out, errOut, tc.code, tc.stderr)
+		}
+	}
+}
