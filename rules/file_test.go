@@ -1,8 +1,12 @@
 package rules
 
 import (
+	"errors"
 	"reflect"
+	"strings"
 	"testing"
+
+	"github.com/newswatch/newswatch/internal/tomlfile"
 )
 
 func TestDecodeFileFields(t *testing.T) {
@@ -187,4 +191,31 @@ func TestDecodeFileErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzDecodeFile feeds arbitrary documents through decoding, validation and
+// query compilation: whatever the file holds, loading it must not panic,
+// and every diagnostic must have a position inside the file.
+func FuzzDecodeFile(f *testing.F) {
+	f.Add("[[rule]]\nname = \"a\"\nquery = '''\n  syria AND (israel\n'''\n")
+	f.Add("[[rule]]\nname = \"a\"\nquery = \"\\\"al-sharaa\\\" OR سوريا*\"\nfeeds = [\"tag:\"]\ndigest = \"@every\"\n")
+	f.Add("[rule]\nname = \"a\"\n")
+	f.Add("rule = [{name = \"a\", query = \"x y\"}, {name = \"a\"}]\n")
+	f.Fuzz(func(t *testing.T, doc string) {
+		rules, diags := decodeFile("f.toml", []byte(doc))
+		for _, fr := range rules {
+			if _, err := ParseQuery(fr.rule.Query); err != nil {
+				var se *SyntaxError
+				if errors.As(err, &se) {
+					diags = append(diags, tomlfile.Diagnostic{Pos: fr.queryPos(se.Offset), Msg: se.Msg})
+				}
+			}
+		}
+		lines := 1 + strings.Count(doc, "\n")
+		for _, d := range diags {
+			if d.Pos.File != "f.toml" || d.Pos.Line < 0 || d.Pos.Line > lines {
+				t.Errorf("diagnostic %q outside the %d-line file", d, lines)
+			}
+		}
+	})
 }
