@@ -249,6 +249,9 @@ func (m *near) explain(e *evaluation) {
 type regexpMatch struct {
 	fields fieldMask
 	re     *regexp.Regexp
+	// literals, when not nil, holds strings one of which every text that
+	// re matches contains; texts without any are skipped.
+	literals []string
 }
 
 // find returns the segment and the tokens the first match covers.
@@ -259,6 +262,9 @@ func (m *regexpMatch) find(e *evaluation, from int) (span, int, bool) {
 			continue
 		}
 		joined, starts := e.doc.joinedText(i)
+		if m.literals != nil && !containsAny(joined, m.literals) {
+			continue
+		}
 		loc := m.re.FindStringIndex(joined)
 		if loc == nil {
 			continue

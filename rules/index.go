@@ -52,11 +52,13 @@ func requirements(m matcher) []requirement {
 		// operands' first requirements is required, and so is the union
 		// of their second ones (or first, for operands with one).
 		out := make([]requirement, maxPasses)
+		two := false // some operand has two requirements
 		for _, k := range m.kids {
 			rs := requirements(k)
 			if len(rs) == 0 {
 				return nil
 			}
+			two = two || len(rs) > 1
 			for pass := range out {
 				r := rs[min(pass, len(rs)-1)]
 				out[pass].terms = append(out[pass].terms, r.terms...)
@@ -65,6 +67,9 @@ func requirements(m matcher) []requirement {
 		}
 		if len(m.kids) == 0 {
 			return nil
+		}
+		if !two {
+			return out[:1] // the passes would be the same
 		}
 		return cheapest(out)
 	case *near:

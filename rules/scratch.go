@@ -1,9 +1,6 @@
 package rules
 
-import (
-	"slices"
-	"strings"
-)
+import "slices"
 
 // scratch is the working memory of one Set.Match call, pooled so that
 // matching allocates little. Per-term and per-rule arrays are marked with a
@@ -15,10 +12,12 @@ type scratch struct {
 
 	gen uint32
 	// For term id t: stamp[t] == gen when t occurs in the item, and then
-	// lists[slot[t]] holds its positions.
+	// lists[slot[t]] holds its positions and masks[slot[t]] the fields of
+	// the segments it occurs in.
 	stamp []uint32
 	slot  []int32
 	lists [][]pos
+	masks []fieldMask
 	used  int     // lists in use for this item
 	found []int32 // ids of the terms that occur, in the order found
 
@@ -62,18 +61,26 @@ func (sc *scratch) find(t *termRef) []pos {
 	return sc.lists[sc.slot[t.id]]
 }
 
-// add records that term id occurs at p.
-func (sc *scratch) add(id int32, p pos) {
+// occursIn reports whether term id occurs in a segment of one of fields.
+func (sc *scratch) occursIn(id int32, fields fieldMask) bool {
+	return sc.stamp[id] == sc.gen && sc.masks[sc.slot[id]]&fields != 0
+}
+
+// add records that term id occurs at p, in a segment of field f.
+func (sc *scratch) add(id int32, p pos, f field) {
 	if sc.stamp[id] != sc.gen {
 		sc.stamp[id] = sc.gen
 		if sc.used == len(sc.lists) {
 			sc.lists = append(sc.lists, nil)
+			sc.masks = append(sc.masks, 0)
 		}
 		sc.slot[id] = int32(sc.used)
 		sc.lists[sc.used] = sc.lists[sc.used][:0]
+		sc.masks[sc.used] = 0
 		sc.used++
 		sc.found = append(sc.found, id)
 	}
+	sc.masks[sc.slot[id]] |= 1 << f
 	l := &sc.lists[sc.slot[id]]
 	if n := len(*l); n > 0 && (*l)[n-1] == p {
 		return // another form of the same token matched
@@ -88,25 +95,20 @@ func (sc *scratch) add(id int32, p pos) {
 func (sc *scratch) collect(s *Set) {
 	sc.nextGen()
 	d := s.dict
+	var p pos
+	var f field
+	add := func(id int32) { sc.add(id, p, f) }
 	for si := range sc.doc.segs {
+		f = sc.doc.segs[si].field
 		for ti := range sc.doc.segs[si].toks {
 			tok := &sc.doc.segs[si].toks[ti]
-			p := pos{seg: int32(si), tok: int32(ti)}
-			sc.forms = tokenForms(sc.forms[:0], tok.Text)
-			sc.lookup(p, d.words, d.prefixes)
-			if d.hasCased {
-				sc.forms = tokenForms(sc.forms[:0], tok.Cased)
-				sc.lookup(p, d.casedWords, d.casedPrefixes)
+			p = pos{seg: int32(si), tok: int32(ti)}
+			for _, form := range tokenForms(sc.forms[:0], tok.Text) {
+				d.folded.match(form, add)
 			}
-			for _, t := range d.shortPrefixes {
-				text := tok.Text
-				if t.cased {
-					text = tok.Cased
-				}
-				for _, f := range tokenForms(sc.forms[:0], text) {
-					if strings.HasPrefix(f, t.text) {
-						sc.add(t.id, p)
-					}
+			if d.hasCased && (d.casedCaseless || tok.Cased != tok.Text) {
+				for _, form := range tokenForms(sc.forms[:0], tok.Cased) {
+					d.cased.match(form, add)
 				}
 			}
 		}
@@ -131,25 +133,4 @@ func (sc *scratch) collect(s *Set) {
 	// Rules in always have no requirement, so they are not in postings.
 	sc.cands = append(sc.cands, s.always...)
 	slices.Sort(sc.cands)
-}
-
-// lookup records the terms that the forms of the token at p match.
-func (sc *scratch) lookup(p pos, words map[string]int32, prefixes map[string][]*termRef) {
-	for _, f := range sc.forms {
-		if id, ok := words[f]; ok {
-			sc.add(id, p)
-		}
-		if len(prefixes) == 0 {
-			continue
-		}
-		key, ok := prefixKey(f)
-		if !ok {
-			continue
-		}
-		for _, t := range prefixes[key] {
-			if strings.HasPrefix(f, t.text) {
-				sc.add(t.id, p)
-			}
-		}
-	}
 }

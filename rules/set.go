@@ -18,6 +18,10 @@ type Set struct {
 	rules  []*Rule // enabled rules, sorted by name
 	progs  []matcher
 	byName map[string]*Rule
+	// code holds the flat programs of all rules; rule i starts at
+	// starts[i].
+	code   program
+	starts []int32
 
 	dict *dictionary
 	// postings[pass] maps a term id to the rules (indexes in rules) that
@@ -54,6 +58,8 @@ func NewSet(rules []Compiled) *Set {
 		m := compile(c.Query.root, s.dict)
 		s.rules = append(s.rules, c.Rule)
 		s.progs = append(s.progs, m)
+		s.starts = append(s.starts, int32(len(s.code)))
+		s.code = appendProgram(s.code, m)
 		rs := requirements(m)
 		reqs = append(reqs, rs)
 		s.passes = append(s.passes, uint8(len(rs)))
@@ -106,11 +112,12 @@ func (s *Set) Match(it *Item) []Match {
 	*e = evaluation{doc: &sc.doc, occ: sc, hits: e.hits[:0], near: e.near[:0]}
 	var out []Match
 	for _, i := range sc.cands {
-		r := s.rules[i]
-		if !selectsFeed(r.Feeds, it) || !s.progs[i].match(e) {
+		if !s.code.run(s.starts[i], sc, e) {
 			continue
 		}
-		out = append(out, Match{Rule: r, Hits: e.explainMatch(s.progs[i])})
+		if r := s.rules[i]; selectsFeed(r.Feeds, it) {
+			out = append(out, Match{Rule: r, Hits: e.explainMatch(s.progs[i])})
+		}
 	}
 	return out
 }
