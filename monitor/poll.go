@@ -68,6 +68,8 @@ type PollResult struct {
 	Alerts int
 	// NextAttemptAt is when a failing or held feed may be fetched again.
 	NextAttemptAt time.Time
+	// LastError is, for a held feed, the error of its last attempt.
+	LastError string
 }
 
 // Poll polls feed f once, unless it is backing off (then it returns a
@@ -97,7 +99,7 @@ func (p *Poller) Poll(ctx context.Context, f Feed) (PollResult, error) {
 	}
 	now := p.now()
 	if st.NextAttemptAt.After(now) {
-		res.Held, res.NextAttemptAt = true, st.NextAttemptAt
+		res.Held, res.NextAttemptAt, res.LastError = true, st.NextAttemptAt, st.LastError
 		return res, nil
 	}
 

@@ -1,0 +1,354 @@
+package monitor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/url"
+	"runtime/debug"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"github.com/newswatch/newswatch/config"
+	"github.com/newswatch/newswatch/store"
+)
+
+// Defaults of Scheduler.
+const (
+	DefaultSchedule    = "@every 5m"
+	DefaultConcurrency = 16
+	DefaultPerHost     = 2
+	DefaultStartSpread = 5 * time.Second
+	// heartbeatEvery is how often a running scheduler proves it is alive.
+	heartbeatEvery = 15 * time.Second
+)
+
+// Scheduler polls feeds on their cron schedules through a bounded worker
+// pool: at most Concurrency polls at once, and at most PerHost at once to one
+// host. A feed is never polled twice at once: a firing that finds the feed
+// still queued or running is skipped. A feed that is backing off is skipped
+// until its next attempt is due (see Poller.Poll).
+//
+// Schedules are robfig/cron/v3 specs as config.ParseSchedule reads them: the
+// five-field form (minute hour day-of-month month day-of-week), optionally
+// with a CRON_TZ= prefix, and descriptors (@hourly, @daily, @every 10m, …).
+// There is no seconds field.
+type Scheduler struct {
+	// Poller polls one feed. Required.
+	Poller *Poller
+	// Feeds are the configured feeds. All are recorded in the store (so
+	// their state and history are kept); only enabled ones are polled.
+	Feeds []Feed
+	// DefaultSchedule applies to feeds whose Schedule is ""
+	// (DefaultSchedule).
+	DefaultSchedule string
+	// Concurrency limits polls in flight in all (DefaultConcurrency).
+	Concurrency int
+	// PerHost limits polls in flight to one host of a feed's configured
+	// URL (DefaultPerHost).
+	PerHost int
+	// Jitter is the largest random delay added to each scheduled poll, so
+	// feeds sharing a schedule do not fire at the same instant. It is cut
+	// to a tenth of the feed's interval. Zero adds none.
+	Jitter time.Duration
+	// StartSpread spreads the first poll of every feed, at start, over
+	// this long (DefaultStartSpread).
+	StartSpread time.Duration
+	// Log receives the scheduler's own events (nothing when nil).
+	Log *slog.Logger
+	// Rand returns a random number in [0, 1) (math/rand/v2's Float64). It
+	// must be safe for concurrent use.
+	Rand func() float64
+
+	// after waits for d (time.After); tests replace it.
+	after func(d time.Duration) <-chan time.Time
+
+	running   atomic.Bool
+	heartbeat atomic.Int64 // unix nanoseconds of the last beat
+}
+
+// Failure is a feed that RunOnce could not poll.
+type Failure struct {
+	Feed string
+	Err  error
+}
+
+// HoldError is the error of a feed that RunOnce left alone because it is
+// backing off after failing.
+type HoldError struct {
+	Feed      string
+	Until     time.Time
+	LastError string
+}
+
+// Error says until when the feed is held and why.
+func (e *HoldError) Error() string {
+	return fmt.Sprintf("monitor: feed %q is backing off until %s after failing: %s",
+		e.Feed, e.Until.Format(time.RFC3339), e.LastError)
+}
+
+// scheduled is an enabled feed with its parsed schedule and pool key.
+type scheduled struct {
+	feed     Feed
+	schedule cron.Schedule
+	host     string
+}
+
+// Run polls every enabled feed soon after start, spread over StartSpread,
+// and then on its schedule, until ctx is done. Then it stops scheduling,
+// drops polls not yet started, and waits for the running ones, which see
+// ctx done and roll back. It returns nil after a clean stop, or an error
+// when a schedule is invalid or the store cannot record the feeds.
+func (s *Scheduler) Run(ctx context.Context) error {
+	feeds, err := s.prepare(ctx)
+	if err != nil {
+		return err
+	}
+	p := newPool(s.concurrency(), s.perHost())
+	c := cron.New(cron.WithLogger(cronLogger{s.logger()}))
+	for _, sf := range feeds {
+		c.Schedule(jittered{inner: sf.schedule, max: s.Jitter, rand: s.rand}, cron.FuncJob(func() {
+			s.submit(ctx, p, sf)
+		}))
+	}
+	s.beat()
+	c.Schedule(cron.Every(heartbeatEvery), cron.FuncJob(s.beat))
+
+	s.running.Store(true)
+	defer s.running.Store(false)
+	s.logger().Info("scheduler started", "feeds", len(feeds), "concurrency", s.concurrency(), "per_host", s.perHost())
+	c.Start()
+
+	var starting sync.WaitGroup
+	starting.Go(func() { s.start(ctx, p, feeds) })
+
+	<-ctx.Done()
+	<-c.Stop().Done()
+	starting.Wait()
+	p.drop()
+	p.wait()
+	s.logger().Info("scheduler stopped")
+	return nil
+}
+
+// RunOnce polls every enabled feed once through the same pool and limits as
+// Run, and returns the feeds that failed, by name. A feed that is backing
+// off is not fetched; it is reported with a *HoldError. The error is
+// ctx's when it ended the run early, or the setup's.
+func (s *Scheduler) RunOnce(ctx context.Context) ([]Failure, error) {
+	feeds, err := s.prepare(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p := newPool(s.concurrency(), s.perHost())
+	var (
+		mu       sync.Mutex
+		failures []Failure
+	)
+	for _, sf := range feeds {
+		p.submit(ctx, sf.feed.Name, sf.host, func(ctx context.Context) {
+			res, err := s.safePoll(ctx, sf.feed)
+			if err == nil && res.Held {
+				err = &HoldError{Feed: sf.feed.Name, Until: res.NextAttemptAt, LastError: res.LastError}
+			}
+			if err != nil {
+				mu.Lock()
+				failures = append(failures, Failure{Feed: sf.feed.Name, Err: err})
+				mu.Unlock()
+			}
+		})
+	}
+	p.wait()
+	slices.SortFunc(failures, func(a, b Failure) int { return strings.Compare(a.Feed, b.Feed) })
+	return failures, ctx.Err()
+}
+
+// Alive reports whether Run is running and its scheduling loop has beaten
+// recently; for a health check.
+func (s *Scheduler) Alive() bool {
+	if !s.running.Load() {
+		return false
+	}
+	last := time.Unix(0, s.heartbeat.Load())
+	return time.Since(last) < 3*heartbeatEvery
+}
+
+func (s *Scheduler) beat() { s.heartbeat.Store(time.Now().UnixNano()) }
+
+// prepare checks every feed's schedule, records the configured feeds in the
+// store, and returns the enabled ones.
+func (s *Scheduler) prepare(ctx context.Context) ([]scheduled, error) {
+	if s.Poller == nil || s.Poller.Store == nil {
+		return nil, errors.New("monitor: scheduler without a Poller and its Store")
+	}
+	var (
+		out   []scheduled
+		errs  []error
+		specs = make([]store.FeedSpec, 0, len(s.Feeds))
+	)
+	for _, f := range s.Feeds {
+		specs = append(specs, store.FeedSpec{Name: f.Name, URL: f.URL})
+		if !f.Enabled {
+			continue
+		}
+		spec := f.Schedule
+		if spec == "" {
+			spec = s.DefaultSchedule
+		}
+		if spec == "" {
+			spec = DefaultSchedule
+		}
+		sched, err := config.ParseSchedule(spec)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("monitor: feed %q: schedule %q: %w", f.Name, spec, err))
+			continue
+		}
+		out = append(out, scheduled{feed: f, schedule: sched, host: hostKey(f.URL)})
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	if err := s.Poller.Store.SyncFeeds(ctx, specs); err != nil {
+		return nil, fmt.Errorf("monitor: recording the configured feeds: %w", err)
+	}
+	return out, nil
+}
+
+// start submits every feed's first poll, spreading them over StartSpread.
+func (s *Scheduler) start(ctx context.Context, p *pool, feeds []scheduled) {
+	spread := s.StartSpread
+	if spread <= 0 {
+		spread = DefaultStartSpread
+	}
+	begin := time.Now()
+	for i, sf := range feeds {
+		at := time.Duration(int64(spread) * int64(i) / int64(len(feeds)))
+		if wait := at - time.Since(begin); wait > 0 {
+			select {
+			case <-ctx.Done():
+				return
+			case <-s.wait(wait):
+			}
+		}
+		s.submit(ctx, p, sf)
+	}
+}
+
+// submit hands one firing of a feed to the pool.
+func (s *Scheduler) submit(ctx context.Context, p *pool, sf scheduled) {
+	if !p.submit(ctx, sf.feed.Name, sf.host, func(ctx context.Context) { s.poll(ctx, sf.feed) }) && ctx.Err() == nil {
+		s.logger().Debug("poll skipped: the feed's previous poll is still queued or running", "feed", sf.feed.Name)
+	}
+}
+
+// poll runs one scheduled poll. The Poller has already logged a failed
+// fetch or parse.
+func (s *Scheduler) poll(ctx context.Context, f Feed) {
+	res, err := s.safePoll(ctx, f)
+	var fe *FetchError
+	switch {
+	case ctx.Err() != nil:
+		s.logger().Debug("poll abandoned: stopping", "feed", f.Name)
+	case errors.As(err, &fe):
+	case err != nil:
+		s.logger().Error("poll failed", "feed", f.Name, "url", f.URL, "error", err)
+	case res.Held:
+		s.logger().Debug("poll skipped: backing off", "feed", f.Name, "next_attempt_at", res.NextAttemptAt)
+	}
+}
+
+// safePoll polls f and turns a panic into an error, so that one hostile
+// document cannot stop the daemon; the poll's transaction is rolled back on
+// the way out.
+func (s *Scheduler) safePoll(ctx context.Context, f Feed) (res PollResult, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			s.logger().Error("poll panicked", "feed", f.Name, "url", f.URL, "panic", v, "stack", string(debug.Stack()))
+			err = fmt.Errorf("monitor: feed %q: poll panicked: %v", f.Name, v)
+		}
+	}()
+	return s.Poller.Poll(ctx, f)
+}
+
+// hostKey is the pool's per-host key of a feed URL.
+func hostKey(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	return strings.ToLower(u.Scheme + "://" + u.Host)
+}
+
+func (s *Scheduler) concurrency() int {
+	if s.Concurrency > 0 {
+		return s.Concurrency
+	}
+	return DefaultConcurrency
+}
+
+func (s *Scheduler) perHost() int {
+	if s.PerHost > 0 {
+		return s.PerHost
+	}
+	return DefaultPerHost
+}
+
+func (s *Scheduler) rand() float64 {
+	if s.Rand != nil {
+		return s.Rand()
+	}
+	return rand.Float64()
+}
+
+func (s *Scheduler) wait(d time.Duration) <-chan time.Time {
+	if s.after != nil {
+		return s.after(d)
+	}
+	return time.After(d)
+}
+
+func (s *Scheduler) logger() *slog.Logger {
+	if s.Log != nil {
+		return s.Log
+	}
+	return discardLog
+}
+
+// jittered is a cron schedule whose every time is delayed by a random part
+// of max, cut to a tenth of the interval to the following time so that the
+// delayed time never passes it.
+type jittered struct {
+	inner cron.Schedule
+	max   time.Duration
+	rand  func() float64
+}
+
+// Next returns the next activation time after t, jittered.
+func (j jittered) Next(t time.Time) time.Time {
+	next := j.inner.Next(t)
+	if next.IsZero() || j.max <= 0 {
+		return next
+	}
+	limit := min(j.max, j.inner.Next(next).Sub(next)/10)
+	if limit <= 0 {
+		return next
+	}
+	return next.Add(time.Duration(j.rand() * float64(limit)))
+}
+
+// cronLogger passes robfig/cron's errors (a panicking job) to slog; its
+// routine messages are dropped.
+type cronLogger struct{ log *slog.Logger }
+
+func (l cronLogger) Info(string, ...any) {}
+
+func (l cronLogger) Error(err error, msg string, keysAndValues ...any) {
+	l.log.Error("cron: "+msg, append([]any{"error", err}, keysAndValues...)...)
+}
