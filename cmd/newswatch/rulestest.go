@@ -12,8 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/mmcdole/gofeed"
-
 	"github.com/newswatch/newswatch/config"
 	"github.com/newswatch/newswatch/monitor"
 	"github.com/newswatch/newswatch/rules"
@@ -121,15 +119,21 @@ func cmdRulesTest(ctx context.Context, args []string, sio *IO) int {
 	if diags.HasErrors() {
 		return 1
 	}
-	items, err := readItems(ctx, *input, sio.Stdin)
+	feedName, feedConfig, err := inputFeed(*feed, *input, feeds)
 	if err != nil {
 		fmt.Fprintf(sio.Stderr, "newswatch rules test: %v\n", err)
 		return 1
 	}
-	if err := assignFeeds(items, *feed, *input, feeds); err != nil {
+	var lang string // picks the code page of a feed that is not UTF-8
+	if feedConfig != nil {
+		lang = feedConfig.Lang
+	}
+	items, err := readItems(ctx, *input, sio.Stdin, lang)
+	if err != nil {
 		fmt.Fprintf(sio.Stderr, "newswatch rules test: %v\n", err)
 		return 1
 	}
+	assignFeeds(items, feedName, feeds)
 	results, err := evaluate(set, items)
 	if err != nil {
 		fmt.Fprintf(sio.Stderr, "newswatch rules test: %v\n", err)
@@ -158,31 +162,37 @@ func usageError(sio *IO, name, msg string) int {
 	return 1
 }
 
-// assignFeeds tells items which feed they come from, as the daemon would:
-// items that name no feed come from the -feed flag's, else from the
-// configured feed whose URL is the input; and an item from a configured
-// feed gets the feed's URL, tags and language.
-func assignFeeds(items []*rules.Item, feed, input string, configured []config.Feed) error {
-	byName := make(map[string]*config.Feed, len(configured))
-	for i := range configured {
-		f := &configured[i]
-		byName[f.Name] = f
-		if feed == "" && f.URL == input {
-			feed = f.Name
+// inputFeed returns the name of the feed that items naming none come from,
+// as the daemon would see it: the -feed flag's, else the configured feed
+// whose URL is the input. It also returns that feed's configuration when
+// there is one. configured is nil without -config.
+func inputFeed(flagFeed, input string, configured []config.Feed) (string, *config.Feed, error) {
+	for i, f := range configured {
+		if flagFeed == f.Name || flagFeed == "" && f.URL == input {
+			return f.Name, &configured[i], nil
 		}
 	}
-	if feed != "" && configured != nil && byName[feed] == nil {
-		return fmt.Errorf("-feed %q: the configuration has no feed of that name", feed)
+	if flagFeed != "" && configured != nil {
+		return "", nil, fmt.Errorf("-feed %q: the configuration has no feed of that name", flagFeed)
+	}
+	return flagFeed, nil, nil
+}
+
+// assignFeeds gives items that name no feed the feed name, and every item
+// of a configured feed that feed's URL, tags and language.
+func assignFeeds(items []*rules.Item, name string, configured []config.Feed) {
+	byName := make(map[string]*config.Feed, len(configured))
+	for i := range configured {
+		byName[configured[i].Name] = &configured[i]
 	}
 	for _, it := range items {
 		if it.Feed == "" {
-			it.Feed = feed
+			it.Feed = name
 		}
 		if f := byName[it.Feed]; f != nil {
 			it.FeedURL, it.FeedTags, it.FeedLang = f.URL, f.Tags, f.Lang
 		}
 	}
-	return nil
 }
 
 // result is one item and the rules it matched.
@@ -230,13 +240,13 @@ func withoutSelectors(set *rules.Set) (*rules.Set, error) {
 
 // readItems reads the items of input: "-" for JSON Lines on stdin, an
 // http(s) URL, a .jsonl file, or a feed file.
-func readItems(ctx context.Context, input string, stdin io.Reader) ([]*rules.Item, error) {
+func readItems(ctx context.Context, input string, stdin io.Reader, lang string) ([]*rules.Item, error) {
 	lower := strings.ToLower(input)
 	switch {
 	case input == "-":
 		return readJSONLines("standard input", stdin)
 	case strings.HasPrefix(lower, "http://"), strings.HasPrefix(lower, "https://"):
-		return fetchItems(ctx, input)
+		return fetchItems(ctx, input, lang)
 	case strings.HasSuffix(lower, ".jsonl"), strings.HasSuffix(lower, ".ndjson"):
 		f, err := os.Open(input)
 		if err != nil {
@@ -249,26 +259,29 @@ func readItems(ctx context.Context, input string, stdin io.Reader) ([]*rules.Ite
 	if err != nil {
 		return nil, err
 	}
-	return feedItems(input, body)
+	return feedItems(body, monitor.ParseOptions{URL: input, Lang: lang})
 }
 
 // fetchItems fetches a feed from url with the daemon's fetcher (timeouts,
 // size cap, gzip) and returns its items.
-func fetchItems(ctx context.Context, url string) ([]*rules.Item, error) {
+func fetchItems(ctx context.Context, url, lang string) ([]*rules.Item, error) {
 	f := monitor.NewFetcher(monitor.FetcherOptions{Timeout: fetchTimeout})
 	res, err := f.Fetch(ctx, monitor.FetchRequest{URL: url})
 	if err != nil {
 		return nil, err
 	}
-	return feedItems(url, res.Body)
+	return feedItems(res.Body, monitor.ParseOptions{URL: url, ContentType: res.ContentType, Lang: lang})
 }
 
-// feedItems parses an RSS, Atom or JSON Feed document and returns its items
-// in document order. An item's ID is its GUID, else its link.
-func feedItems(name string, body []byte) ([]*rules.Item, error) {
-	feed, err := gofeed.NewParser().Parse(bytes.NewReader(body))
+// feedItems parses an RSS, Atom or JSON Feed document as the daemon does
+// (the same charset detection: with the feed's configured language, a
+// mislabelled Arabic feed reads the same) and returns its items in document
+// order. An item's ID is its GUID,
+// else its link.
+func feedItems(body []byte, o monitor.ParseOptions) ([]*rules.Item, error) {
+	feed, err := monitor.ParseFeed(body, o)
 	if err != nil {
-		return nil, fmt.Errorf("%s: not a feed (RSS, Atom or JSON Feed): %w", name, err)
+		return nil, err // names the input and says what is wrong
 	}
 	items := make([]*rules.Item, 0, len(feed.Items))
 	for _, fi := range feed.Items {

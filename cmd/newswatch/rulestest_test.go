@@ -188,7 +188,7 @@ func TestRulesTestErrors(t *testing.T) {
 		{"unknown JSON key", `{"titel":"a"}`, []string{"-rules", good, "-input", "-"}, `unknown field "titel"`},
 		{"JSON not an object", `["a"]`, []string{"-rules", good, "-input", "-"}, "standard input:1: "},
 		{"bad date", `{"published":"yesterday"}`, []string{"-rules", good, "-input", "-"}, `"published" "yesterday" is not an RFC 3339 time`},
-		{"not a feed", "", []string{"-rules", good, "-input", notFeed}, "not a feed"},
+		{"not a feed", "", []string{"-rules", good, "-input", notFeed}, "not an RSS, Atom or JSON feed"},
 		{"missing input file", "", []string{"-rules", good, "-input", filepath.Join(bad, "nope.xml")}, "no such file"},
 		{"URL not found", "", []string{"-rules", good, "-input", srv.URL + "/feed"}, "404"},
 		{"-feed not in -config", "{}", []string{"-rules", good, "-input", "-", "-feed", "BBC", "-config", testConfig(t)}, `-feed "BBC": the configuration has no feed of that name`},
@@ -236,6 +236,42 @@ func TestRulesUsage(t *testing.T) {
 		code, out, errOut := runCmd(t, "", tc.args...)
 		if code != tc.code || out != "" || !strings.Contains(errOut, tc.stderr) {
 			t.Errorf("%q: exit %d, stdout %q, stderr %q; want %d and %q", tc.args, code, out, errOut, tc.code, tc.stderr)
+		}
+	}
+}
+
+// TestRulesTestReadsFeedsLikeTheDaemon gives rules test a real Arabic feed
+// whose bytes are windows-1256 while its XML declaration says UTF-8. Told
+// by -config that the feed is Arabic, the daemon's parser recovers its
+// text, and so must rules test, or a rule that works in the daemon would
+// seem not to.
+func TestRulesTestReadsFeedsLikeTheDaemon(t *testing.T) {
+	dir := t.TempDir()
+	rule := "[[rule]]\nname = \"syria\"\nquery = \"سورية AND إسرائيل\"\n"
+	cfg := "[[feed]]\nname = \"Arab48\"\nurl = \"https://www.arab48.com/rss\"\nlang = \"ar\"\n"
+	writeTestFiles(t, dir, map[string]string{"syria.toml": rule, "config.toml": cfg})
+	feed := "testdata/rulestest/DERIVED-arab48-windows-1256-bytes-declared-utf8.xml"
+	code, out, errOut := runCmd(t, "", "rules", "test", "-rules", filepath.Join(dir, "syria.toml"), "-input", feed, "-json",
+		"-config", filepath.Join(dir, "config.toml"), "-feed", "Arab48")
+	if code != 0 {
+		t.Fatalf("exit %d, stderr:\n%s", code, errOut)
+	}
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	if len(lines) != 25 {
+		t.Errorf("%d items, want the feed's 25", len(lines))
+	}
+	want := `"title":"سورية: إسرائيل تقصف ريف درعا وتطلق النار على أحياء سكنية بالقنيطرة","matches":[{"rule":"syria",`
+	if !strings.Contains(out, want) {
+		t.Errorf("no match of the Syria item in:\n%s", out)
+	}
+}
+
+// writeTestFiles creates files (name → contents) in dir.
+func writeTestFiles(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
+	for name, data := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
 		}
 	}
 }
