@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // fakeSlack is a stand-in for Slack's Web API (chat.postMessage only) on a
@@ -24,6 +25,8 @@ type fakeSlack struct {
 	requests []slackPost        // every request, in order
 	ts       int
 
+	// clock stamps requests (slackPost.At); nil means time.Now.
+	clock func() time.Time
 	// arrived receives every request as it arrives, when not nil.
 	arrived chan slackPost
 	// release ends hanging replies.
@@ -37,6 +40,7 @@ type reply struct {
 	err        string // Slack error code for {"ok": false}
 	hang       bool   // do not answer until the client gives up or release is closed
 	accept     bool   // with hang: count the message as posted first (Slack got it, the answer was lost)
+	wait       bool   // answer normally, but only once release is closed
 }
 
 // slackPost is one chat.postMessage request as the fake saw it.
@@ -48,20 +52,15 @@ type slackPost struct {
 	UnfurlLinks string
 	UnfurlMedia string
 	Token       string
-	TS          string // the ts it was given, when accepted
+	TS          string    // the ts it was given, when accepted
+	At          time.Time // when it arrived, on the fake's clock
 }
 
 func newFakeSlack(t *testing.T) *fakeSlack {
 	f := &fakeSlack{token: "xoxb-test-token", scripts: map[string][]reply{}, release: make(chan struct{})}
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(func() {
-		f.mu.Lock()
-		select {
-		case <-f.release:
-		default:
-			close(f.release)
-		}
-		f.mu.Unlock()
+		f.releaseAll()
 		f.srv.Close()
 	})
 	return f
@@ -81,6 +80,29 @@ func (f *fakeSlack) posted() []slackPost {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return append([]slackPost(nil), f.accepted...)
+}
+
+func (f *fakeSlack) requestCount(channel string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := 0
+	for _, p := range f.requests {
+		if p.Channel == channel {
+			n++
+		}
+	}
+	return n
+}
+
+// releaseAll ends every hanging or waiting reply.
+func (f *fakeSlack) releaseAll() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	select {
+	case <-f.release:
+	default:
+		close(f.release)
+	}
 }
 
 func (f *fakeSlack) serve(w http.ResponseWriter, r *http.Request) {
@@ -105,6 +127,10 @@ func (f *fakeSlack) serve(w http.ResponseWriter, r *http.Request) {
 		p.Token = strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
 	}
 	f.mu.Lock()
+	p.At = time.Now()
+	if f.clock != nil {
+		p.At = f.clock()
+	}
 	f.requests = append(f.requests, p)
 	var rep reply
 	if s := f.scripts[p.Channel]; len(s) > 0 {
@@ -128,12 +154,15 @@ func (f *fakeSlack) serve(w http.ResponseWriter, r *http.Request) {
 		arrived <- p
 	}
 
-	if rep.hang {
+	if rep.hang || rep.wait {
 		select {
 		case <-r.Context().Done():
+			return
 		case <-f.release:
 		}
-		return
+		if rep.hang {
+			return
+		}
 	}
 	if rep.retryAfter != "" {
 		w.Header().Set("Retry-After", rep.retryAfter)

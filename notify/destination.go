@@ -1,0 +1,355 @@
+package notify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/newswatch/newswatch/store"
+)
+
+// destination is where the messages of one notifier and channel go: a FIFO
+// of jobs, worked by one goroutine, paced by a rate limiter. A job that
+// fails with a retryable error stays at the head and holds the destination
+// until its next attempt, so that alerts go out in order; other
+// destinations are not affected.
+type destination struct {
+	r        *runner
+	n        Notifier
+	notifier string
+	channel  string
+	limiter  *rate.Limiter // nil: no limit
+	signal   chan struct{}
+
+	mu        sync.Mutex
+	queue     []*job
+	notBefore time.Time // held by a backoff or Retry-After until then
+	sending   bool      // the head job is being sent or its result recorded
+}
+
+// push appends jobs and wakes the worker.
+func (ds *destination) push(jobs ...*job) {
+	ds.mu.Lock()
+	ds.queue = append(ds.queue, jobs...)
+	ds.mu.Unlock()
+	ds.poke()
+}
+
+// poke wakes the worker without blocking.
+func (ds *destination) poke() {
+	select {
+	case ds.signal <- struct{}{}:
+	default:
+	}
+}
+
+// busyBefore reports whether the destination has a send under way or a job
+// it may attempt before deadline: one it is not held from by a backoff or
+// Retry-After, and that its rate limit allows by then.
+func (ds *destination) busyBefore(deadline time.Time) bool {
+	ds.mu.Lock()
+	defer ds.mu.Unlock()
+	if ds.sending {
+		return true
+	}
+	if len(ds.queue) == 0 || ds.notBefore.After(deadline) {
+		return false
+	}
+	return ds.limiter == nil || ds.limiter.TokensAt(deadline) >= 1
+}
+
+// run is the destination's worker: it attempts the head job whenever the
+// destination is not held and the rate limit allows, until the runner
+// stops taking work.
+func (ds *destination) run() {
+	defer ds.r.wg.Done()
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	for ds.r.ctx.Err() == nil {
+		wait := ds.step()
+		if wait == 0 {
+			continue
+		}
+		var fire <-chan time.Time
+		if wait > 0 {
+			timer.Reset(wait)
+			fire = timer.C
+		}
+		select {
+		case <-ds.r.ctx.Done():
+		case <-ds.signal:
+		case <-fire:
+		}
+		timer.Stop()
+	}
+}
+
+// step makes at most one attempt. It returns 0 to be called again at once,
+// a positive duration to be called again after that long (or when poked),
+// or -1 to wait for a poke.
+func (ds *destination) step() time.Duration {
+	d := ds.r.d
+	now := d.now()
+	ds.mu.Lock()
+	expired := ds.expire(now)
+	if len(expired) > 0 {
+		ds.mu.Unlock()
+		ds.giveUp(expired)
+		return 0
+	}
+	if len(ds.queue) == 0 {
+		ds.mu.Unlock()
+		return -1
+	}
+	if now.Before(ds.notBefore) {
+		wait := ds.notBefore.Sub(now)
+		ds.mu.Unlock()
+		return wait
+	}
+	ds.fold()
+	ds.split()
+	if ds.limiter != nil && !ds.limiter.AllowN(now, 1) {
+		missing := 1 - ds.limiter.TokensAt(now)
+		wait := time.Duration(missing/float64(ds.limiter.Limit())*float64(time.Second)) + time.Millisecond
+		ds.mu.Unlock()
+		return wait
+	}
+	j := ds.queue[0]
+	ds.sending = true
+	ds.mu.Unlock()
+	ds.send(j)
+	ds.mu.Lock()
+	ds.sending = false
+	ds.mu.Unlock()
+	return 0
+}
+
+// expire takes the alerts that have waited longer than MaxAge out of every
+// queued job (removing jobs left empty) and returns them. Called with ds.mu
+// held.
+func (ds *destination) expire(now time.Time) []*store.Alert {
+	maxAge := ds.r.d.maxAge()
+	var expired []*store.Alert
+	kept := ds.queue[:0]
+	for _, j := range ds.queue {
+		n := 0
+		for i, a := range j.alerts {
+			if now.Sub(j.since[i]) > maxAge {
+				expired = append(expired, a)
+				continue
+			}
+			j.alerts[n], j.since[n] = a, j.since[i]
+			n++
+		}
+		if n < len(j.alerts) {
+			clear(j.alerts[n:])
+			j.alerts, j.since = j.alerts[:n], j.since[:n]
+			j.id = "" // a different set of alerts is a different delivery
+		}
+		if n > 0 {
+			kept = append(kept, j)
+		} else {
+			ds.r.jobEnded(j)
+		}
+	}
+	clear(ds.queue[len(kept):])
+	ds.queue = kept
+	return expired
+}
+
+// giveUp makes expired alerts dead letters.
+func (ds *destination) giveUp(alerts []*store.Alert) {
+	d := ds.r.d
+	for _, a := range alerts {
+		reason := fmt.Sprintf("expired: not delivered within %s", d.maxAge())
+		if a.LastError != "" {
+			reason += "; last error: " + a.LastError
+		}
+		d.markDead(ds.r, []*store.Alert{a}, reason)
+		d.outcome(Outcome{Notifier: ds.notifier, Channel: ds.channel, Rule: a.Rule, Kind: KindAlert, Alerts: 1, Result: ResultDead, Reason: "expired"})
+	}
+	ds.r.release(alerts, len(alerts))
+}
+
+// split replaces a summary or digest at the head of the queue that is too
+// big for one message of this notifier with its parts. Called with ds.mu
+// held.
+func (ds *destination) split() {
+	j := ds.queue[0]
+	if j.kind == KindAlert || j.parts != 0 {
+		return
+	}
+	j.parts = 1 // looked at; 1 means whole
+	sp, ok := ds.n.(Splitter)
+	if !ok {
+		return
+	}
+	msgs := sp.Split(j.message())
+	if len(msgs) < 2 {
+		return
+	}
+	byID := make(map[int64]int, len(j.alerts))
+	for i, a := range j.alerts {
+		byID[a.ID] = i
+	}
+	parts := make([]*job, len(msgs))
+	for p, m := range msgs {
+		part := &job{kind: j.kind, rule: j.rule, part: m.Part, parts: m.Parts, id: m.ID, digest: j.digest}
+		for _, e := range m.Entries {
+			i := byID[e.AlertID]
+			part.alerts = append(part.alerts, j.alerts[i])
+			part.since = append(part.since, j.since[i])
+		}
+		parts[p] = part
+	}
+	if j.digest != nil {
+		ds.r.mu.Lock()
+		j.digest.inflight += len(parts) - 1
+		ds.r.mu.Unlock()
+	}
+	ds.queue = append(parts, ds.queue[1:]...)
+}
+
+// send makes one attempt at j, the head of the queue, and records the
+// result.
+func (ds *destination) send(j *job) {
+	d, r := ds.r.d, ds.r
+	m := j.message()
+	receipt, retry, err := ds.n.Notify(r.sendCtx, m)
+	now := d.now()
+	switch {
+	case err == nil:
+		ds.delivered(j, m, receipt, now)
+	case r.sendCtx.Err() != nil:
+		// Cut off at stop: whether it arrived is unknown. The alerts stay
+		// queued exactly as they were, to be sent after a restart.
+		d.log().Warn("notify: send cut off at stop; its alerts stay queued",
+			"alert_ids", j.ids(), "rule", j.rule, "notifier", ds.notifier, "channel", ds.channel)
+	case retry:
+		ds.retry(j, m, err, now)
+	default:
+		ds.pop(j)
+		d.markDead(r, j.alerts, err.Error())
+		d.outcome(ds.outcomeOf(j, ResultDead, Reason(err)))
+		r.release(j.alerts, len(j.alerts))
+		r.jobEnded(j)
+	}
+}
+
+// delivered records a successful send. When the store cannot record it
+// (even after retrying for a while) the alerts are not sent again by this
+// process; they will be after a restart: the duplicate window the
+// Dispatcher's documentation describes.
+func (ds *destination) delivered(j *job, m *Message, receipt Receipt, now time.Time) {
+	d, r := ds.r.d, ds.r
+	ds.pop(j)
+	ids := j.ids()
+	ctx, cancel := r.recordCtx()
+	defer cancel()
+	var err error
+	for attempt := 0; ; attempt++ {
+		if len(ids) == 1 {
+			err = d.Store.MarkDelivered(ctx, ids[0], now, receipt.RemoteID, receipt.Channel)
+		} else {
+			err = d.Store.MarkDeliveredMany(ctx, ids, now, receipt.RemoteID, receipt.Channel)
+		}
+		if err == nil || attempt == 5 || !sleep(ctx, d.recordBackoff()<<attempt) {
+			break
+		}
+	}
+	log := d.log().With("rule", j.rule, "notifier", ds.notifier, "channel", ds.channel,
+		"remote_id", receipt.RemoteID, "delivery", m.ID)
+	if len(ids) == 1 {
+		log = log.With("alert_id", ids[0])
+	} else {
+		log = log.With("alert_ids", ids, "kind", string(j.kind))
+	}
+	if err != nil {
+		log.Error("notify: delivered but not recorded; it will be sent again after a restart", "error", err)
+		r.jobEnded(j) // its alerts stay held: not sent again by this process
+		return
+	}
+	log.Info("notify: delivered")
+	d.outcome(ds.outcomeOf(j, ResultDelivered, ""))
+	r.release(j.alerts, 0)
+	r.jobEnded(j)
+}
+
+// retry records a retryable failure and holds the destination until the
+// next attempt: Retry-After (or DefaultRateLimitWait) for a rate limit, the
+// backoff otherwise.
+func (ds *destination) retry(j *job, m *Message, err error, now time.Time) {
+	d, r := ds.r.d, ds.r
+	var wait time.Duration
+	var rl *RateLimitError
+	if errors.As(err, &rl) {
+		wait = rl.RetryAfter
+		if wait <= 0 {
+			wait = DefaultRateLimitWait
+		}
+	} else {
+		attempts := 0
+		for _, a := range j.alerts {
+			attempts = max(attempts, a.Attempts)
+		}
+		wait = d.backoff(attempts)
+	}
+	next := ceilMilli(now.Add(wait))
+	ds.mu.Lock()
+	ds.notBefore = next
+	ds.mu.Unlock()
+	ctx, cancel := r.recordCtx()
+	defer cancel()
+	for _, a := range j.alerts {
+		a.Attempts++
+		a.NextAttemptAt, a.LastError = next, err.Error()
+		if rerr := d.Store.MarkRetry(ctx, a.ID, next, err.Error()); rerr != nil {
+			d.log().Error("notify: record failed attempt", "alert_id", a.ID, "error", rerr)
+		}
+	}
+	d.log().Warn("notify: delivery failed; will retry", "alert_ids", j.ids(), "rule", j.rule,
+		"notifier", ds.notifier, "channel", ds.channel, "reason", Reason(err), "error", err,
+		"retry_in", wait.Round(time.Millisecond), "delivery", m.ID)
+	d.outcome(ds.outcomeOf(j, ResultRetry, Reason(err)))
+}
+
+// pop removes j from the head of the queue.
+func (ds *destination) pop(j *job) {
+	ds.mu.Lock()
+	defer ds.mu.Unlock()
+	if len(ds.queue) > 0 && ds.queue[0] == j {
+		ds.queue[0] = nil
+		ds.queue = ds.queue[1:]
+	}
+}
+
+func (ds *destination) outcomeOf(j *job, result, reason string) Outcome {
+	return Outcome{Notifier: ds.notifier, Channel: ds.channel, Rule: j.rule, Kind: j.kind,
+		Alerts: len(j.alerts), Result: result, Reason: reason}
+}
+
+// sleep waits for d or until ctx is done, and reports whether d passed.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+// ceilMilli rounds t up to the store's precision (milliseconds), so that the
+// next attempt held in memory is the one recorded.
+func ceilMilli(t time.Time) time.Time {
+	r := t.Truncate(time.Millisecond)
+	if r.Before(t) {
+		r = r.Add(time.Millisecond)
+	}
+	return r
+}

@@ -1,0 +1,145 @@
+package notify
+
+import (
+	"time"
+
+	"github.com/robfig/cron/v3"
+)
+
+// A rule with a digest schedule (a cron spec, as robfig/cron/v3 parses it
+// with descriptors such as @daily and an optional CRON_TZ= prefix) has its
+// alerts written as digest alerts, which wait in the outbox. A digest is due
+// at the first scheduled time after its oldest waiting alert was written; it
+// then goes out as one message per destination with every alert waiting for
+// it, grouped by story and most recent first, split over several messages
+// only when one cannot hold them. Nothing waiting, nothing sent. Because the
+// due time follows from the outbox alone, a digest missed while newswatch
+// was stopped goes out as soon as it runs again, and one that failed is
+// retried like any message. MaxAge counts from the time a digest was due,
+// so that a weekly digest's alerts do not expire for waiting.
+//
+// Alerts waiting for a digest that their rule no longer has (the schedule
+// was removed from the rule file) are sent at once, as one digest.
+
+// fillDigests queues the digests that are due at now and returns how many
+// alerts they carry.
+func (r *runner) fillDigests(now time.Time) int {
+	d := r.d
+	if d.Rules == nil || r.ctx.Err() != nil {
+		return 0
+	}
+	queued := 0
+	for _, rule := range d.Rules() {
+		if rule == nil || rule.Name == "" {
+			continue
+		}
+		r.mu.Lock()
+		st := r.digests[rule.Name]
+		if st == nil {
+			st = &digestState{}
+			r.digests[rule.Name] = st
+		}
+		if st.spec != rule.Digest {
+			st.spec, st.sched, st.bad, st.nextCheck = rule.Digest, nil, false, time.Time{}
+			if rule.Digest != "" {
+				sched, err := cron.ParseStandard(rule.Digest)
+				if err != nil {
+					st.bad = true
+					d.log().Error("notify: invalid digest schedule; its alerts wait until it is fixed",
+						"rule", rule.Name, "digest", rule.Digest, "error", err)
+				} else {
+					st.sched = sched
+				}
+			}
+		}
+		skip := st.bad || st.inflight > 0 || now.Before(st.nextCheck)
+		r.mu.Unlock()
+		if !skip {
+			queued += r.collectDigest(rule.Name, st, now)
+		}
+	}
+	return queued
+}
+
+// collectDigest queues rule's digest when it is due, and otherwise notes
+// when to look again.
+func (r *runner) collectDigest(rule string, st *digestState, now time.Time) int {
+	d := r.d
+	later := func(t time.Time) {
+		r.mu.Lock()
+		st.nextCheck = t
+		r.mu.Unlock()
+	}
+	pending, err := d.Store.PendingDigest(r.ctx, rule)
+	if err != nil {
+		if r.ctx.Err() == nil {
+			d.log().Warn("notify: read pending digest", "rule", rule, "error", err)
+		}
+		later(now.Add(digestRefresh))
+		return 0
+	}
+	r.mu.Lock()
+	waiting := pending[:0]
+	for _, a := range pending {
+		if !r.held[a.ID] && !r.ended(a.ID) {
+			waiting = append(waiting, a)
+		}
+	}
+	r.mu.Unlock()
+	if len(waiting) == 0 {
+		later(now.Add(digestRefresh))
+		return 0
+	}
+	due := now // no schedule (any more): send what waits at once
+	if st.sched != nil {
+		oldest := waiting[0].CreatedAt
+		for _, a := range waiting[1:] {
+			if a.CreatedAt.Before(oldest) {
+				oldest = a.CreatedAt
+			}
+		}
+		due = st.sched.Next(oldest.In(d.location()))
+		if due.After(now) {
+			later(earliest(due, now.Add(digestRefresh)))
+			return 0
+		}
+	}
+
+	r.mu.Lock()
+	for _, a := range waiting {
+		r.held[a.ID] = true
+	}
+	r.mu.Unlock()
+	jobs := map[*destination]*job{}
+	var order []*destination
+	for _, a := range waiting {
+		ds := r.destination(a)
+		if ds == nil {
+			continue
+		}
+		j := jobs[ds]
+		if j == nil {
+			j = &job{kind: KindDigest, rule: rule, digest: st}
+			jobs[ds] = j
+			order = append(order, ds)
+		}
+		j.alerts = append(j.alerts, a)
+		j.since = append(j.since, due)
+	}
+	r.mu.Lock()
+	st.inflight += len(order)
+	st.nextCheck = time.Time{}
+	r.mu.Unlock()
+	d.log().Info("notify: digest due", "rule", rule, "alerts", len(waiting), "destinations", len(order), "due", due)
+	for _, ds := range order {
+		ds.push(jobs[ds])
+	}
+	return len(waiting)
+}
+
+func earliest(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}

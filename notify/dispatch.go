@@ -1,0 +1,696 @@
+package notify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/robfig/cron/v3"
+	"golang.org/x/time/rate"
+
+	"github.com/newswatch/newswatch/rules"
+	"github.com/newswatch/newswatch/store"
+)
+
+// Outbox is the part of the store the Dispatcher works on; *store.Store
+// implements it.
+type Outbox interface {
+	DueAlerts(ctx context.Context, now time.Time, limit int) ([]*store.Alert, error)
+	PendingDigest(ctx context.Context, rule string) ([]*store.Alert, error)
+	MarkDelivered(ctx context.Context, id int64, at time.Time, remoteID, remoteChannel string) error
+	MarkDeliveredMany(ctx context.Context, ids []int64, at time.Time, remoteID, remoteChannel string) error
+	MarkRetry(ctx context.Context, id int64, next time.Time, errMsg string) error
+	MarkDead(ctx context.Context, id int64, at time.Time, reason string) error
+	Alerts(ctx context.Context, f store.AlertFilter) ([]*store.Alert, error)
+}
+
+// Limit is the pace of one destination: at most Rate messages a second on
+// average, with bursts of up to Burst. A Rate of 0 means no limit.
+type Limit struct {
+	Rate  float64
+	Burst int
+}
+
+// Defaults of the Dispatcher's settings, used where a field is zero.
+const (
+	DefaultMaxAge        = 24 * time.Hour
+	DefaultFoldThreshold = 10
+	DefaultRetryMin      = 5 * time.Second
+	DefaultRetryMax      = 10 * time.Minute
+	DefaultPollInterval  = 2 * time.Second
+	DefaultStopTimeout   = 10 * time.Second
+)
+
+// DefaultLimit paces destinations that have no entry in Dispatcher.Limits:
+// one message a second, bursts of three (Slack allows about one message a
+// second per channel).
+var DefaultLimit = Limit{Rate: 1, Burst: 3}
+
+// Results of a delivery attempt, as Outcome.Result.
+const (
+	ResultDelivered = "delivered"
+	ResultRetry     = "retry"
+	ResultDead      = "dead"
+)
+
+// Outcome describes the end of one delivery attempt (or an alert given up
+// without one), for metrics.
+type Outcome struct {
+	Notifier string
+	Channel  string
+	Rule     string
+	Kind     Kind
+	Alerts   int
+	Result   string // ResultDelivered, ResultRetry or ResultDead
+	Reason   string // see Reason; "expired", "unknown_notifier" for alerts given up unsent
+}
+
+// Dispatcher drains the store's outbox: it sends every queued alert through
+// its notifier and records the result.
+//
+// Each destination (a notifier and, for Slack bots, a channel) has its own
+// queue and worker, so that a slow or failing destination never delays
+// another. A destination sends its alerts in order, paced by its Limit. A
+// failure the notifier calls retryable holds the destination and is retried
+// with exponential backoff and jitter (RetryMin doubling up to RetryMax); a
+// rate limit pauses the destination for as long as Retry-After says. A
+// permanent failure, or an alert still undelivered MaxAge after it was
+// queued, becomes a dead letter: kept in the store, logged at error level,
+// listed by `newswatch alerts list -failed`, requeued by `alerts retry`.
+// When more than FoldThreshold alerts of one rule wait for one destination
+// at once (a restart after an outage, a new feed's backlog), they are sent
+// as one summary message. Rules with a digest schedule have their alerts
+// collected and sent as one message at the scheduled times.
+//
+// An alert is recorded as delivered only after its notifier reported
+// success, with the Slack message's ts and channel. A crash therefore never
+// loses an alert: what was not recorded is sent again on restart. The one
+// window where a message can be duplicated is between the destination
+// accepting it and the store recording that (a crash or kill there, or a
+// request that times out after the destination accepted it). The window is
+// kept to one message per destination: a destination has at most one
+// message in flight, and its result is recorded before the next is sent.
+// A summary or digest covering many alerts is recorded in one transaction.
+// Generic webhooks carry a delivery ID (X-Newswatch-Delivery), the same on
+// every retry, that receivers can use to drop such a duplicate.
+//
+// Set the fields before calling Run or Drain and do not change them after.
+type Dispatcher struct {
+	// Store is the outbox; required.
+	Store Outbox
+	// Notifiers by configured name; required. An alert for a notifier that
+	// is not here becomes a dead letter.
+	Notifiers map[string]Notifier
+	// Rules returns the current rules, for their digest schedules; nil
+	// means no digests.
+	Rules func() []*rules.Rule
+	// Limits paces each notifier's destinations; a notifier without an
+	// entry gets DefaultLimit.
+	Limits map[string]Limit
+	// MaxAge is how long an alert may wait undelivered before it becomes a
+	// dead letter; zero means DefaultMaxAge.
+	MaxAge time.Duration
+	// FoldThreshold is how many alerts of one rule may wait for one
+	// destination before they are folded into a summary; zero means
+	// DefaultFoldThreshold, negative never folds.
+	FoldThreshold int
+	// RetryMin and RetryMax bound the backoff between attempts; zero means
+	// DefaultRetryMin and DefaultRetryMax.
+	RetryMin, RetryMax time.Duration
+	// PollInterval is how often the outbox is read when nobody calls Wake;
+	// zero means DefaultPollInterval.
+	PollInterval time.Duration
+	// StopTimeout bounds how long sends under way may take to finish once
+	// Run's context is cancelled; zero means DefaultStopTimeout.
+	StopTimeout time.Duration
+	// Location is the time zone of digest schedules without CRON_TZ; nil
+	// means time.Local.
+	Location *time.Location
+	// Log receives delivery events; nil means slog.Default().
+	Log *slog.Logger
+	// Now is the clock; nil means time.Now. Tests inject theirs.
+	Now func() time.Time
+	// OnOutcome, when set, is called after every attempt, from the
+	// destination's worker; it must not block.
+	OnOutcome func(Outcome)
+
+	once sync.Once
+	wake chan struct{}
+
+	mu       sync.Mutex
+	limiters map[string]*rate.Limiter // by destination, kept across Run and Drain calls
+
+	// recordRetry is the first wait before writing a result to the store
+	// again after it failed; it doubles on each try. Zero means 50ms.
+	recordRetry time.Duration
+}
+
+// fillBatch is how many due alerts beyond those already held in memory one
+// read of the outbox takes.
+const fillBatch = 1000
+
+// digestRefresh is how often pending digests are looked at again when
+// nothing else prompts it (an `alerts retry` from another process).
+const digestRefresh = time.Minute
+
+func (d *Dispatcher) init() {
+	d.once.Do(func() {
+		d.wake = make(chan struct{}, 1)
+		d.limiters = map[string]*rate.Limiter{}
+	})
+}
+
+// limiter returns the rate limiter of a destination, or nil for none. A
+// destination keeps its limiter for the Dispatcher's life, so that a second
+// Drain does not start with a full burst.
+func (d *Dispatcher) limiter(notifier, key string) *rate.Limiter {
+	lim, ok := d.Limits[notifier]
+	if !ok {
+		lim = DefaultLimit
+	}
+	if lim.Rate <= 0 {
+		return nil
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	l := d.limiters[key]
+	if l == nil {
+		l = rate.NewLimiter(rate.Limit(lim.Rate), max(lim.Burst, 1))
+		d.limiters[key] = l
+	}
+	return l
+}
+
+// Wake makes a running Dispatcher read the outbox now instead of at its
+// next poll; the poller calls it after committing new alerts. It never
+// blocks.
+func (d *Dispatcher) Wake() {
+	d.init()
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run delivers alerts until ctx is cancelled, then lets sends under way
+// finish (at most StopTimeout; cut off, they stay queued) and returns nil.
+func (d *Dispatcher) Run(ctx context.Context) error {
+	if err := d.check(); err != nil {
+		return err
+	}
+	r := d.start(ctx)
+	defer r.stop()
+	ticker := time.NewTicker(d.pollInterval())
+	defer ticker.Stop()
+	for {
+		r.fill()
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-ticker.C:
+			r.nudge()
+		case <-d.wake:
+		}
+	}
+}
+
+// Drain delivers everything due and the digests that are due, attempting
+// whatever can be attempted before deadline: first attempts, retries whose
+// backoff or Retry-After ends by then, and sends the rate limit allows by
+// then. It returns once nothing more can be done before deadline, with how
+// many alerts were not delivered: those still queued (digest alerts whose
+// digest is not yet due aside) and those that became dead letters during
+// the drain. It is `newswatch once -drain`.
+func (d *Dispatcher) Drain(ctx context.Context, deadline time.Time) (undelivered int, err error) {
+	if err := d.check(); err != nil {
+		return 0, err
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	r := d.start(runCtx)
+	ticker := time.NewTicker(d.pollInterval())
+	defer ticker.Stop()
+	for {
+		found := r.fill()
+		if ctx.Err() != nil {
+			break
+		}
+		if found == 0 && !r.busyBefore(deadline) {
+			next, ok, err := d.nextQueued(ctx, r)
+			if err != nil {
+				cancel()
+				r.stop()
+				return 0, err
+			}
+			if !ok || next.After(deadline) {
+				break
+			}
+		}
+		select {
+		case <-ctx.Done():
+		case <-ticker.C:
+			r.nudge()
+		case <-r.changed:
+		case <-d.wake:
+		}
+	}
+	cancel()
+	r.stop()
+	queued, err := d.Store.Alerts(context.WithoutCancel(ctx), store.AlertFilter{Status: store.StatusQueued})
+	if err != nil {
+		return 0, fmt.Errorf("notify: count undelivered alerts: %w", err)
+	}
+	r.mu.Lock()
+	undelivered = r.dead
+	r.mu.Unlock()
+	for _, a := range queued {
+		if !a.Digest || r.heldAtStop[a.ID] {
+			undelivered++
+		}
+	}
+	return undelivered, nil
+}
+
+// nextQueued returns the earliest next attempt of the queued alerts that
+// are not held in memory and not waiting for a digest.
+func (d *Dispatcher) nextQueued(ctx context.Context, r *runner) (time.Time, bool, error) {
+	queued, err := d.Store.Alerts(ctx, store.AlertFilter{Status: store.StatusQueued})
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("notify: read queued alerts: %w", err)
+	}
+	var next time.Time
+	found := false
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, a := range queued {
+		if a.Digest || r.held[a.ID] || r.ended(a.ID) {
+			continue
+		}
+		if !found || a.NextAttemptAt.Before(next) {
+			next, found = a.NextAttemptAt, true
+		}
+	}
+	return next, found, nil
+}
+
+func (d *Dispatcher) check() error {
+	if d.Store == nil {
+		return errors.New("notify: Dispatcher without a Store")
+	}
+	if len(d.Notifiers) == 0 {
+		return errors.New("notify: Dispatcher without Notifiers")
+	}
+	d.init()
+	return nil
+}
+
+func (d *Dispatcher) now() time.Time {
+	if d.Now != nil {
+		return d.Now()
+	}
+	return time.Now()
+}
+
+func (d *Dispatcher) log() *slog.Logger {
+	if d.Log != nil {
+		return d.Log
+	}
+	return slog.Default()
+}
+
+func (d *Dispatcher) maxAge() time.Duration   { return orDefault(d.MaxAge, DefaultMaxAge) }
+func (d *Dispatcher) retryMin() time.Duration { return orDefault(d.RetryMin, DefaultRetryMin) }
+func (d *Dispatcher) retryMax() time.Duration { return orDefault(d.RetryMax, DefaultRetryMax) }
+func (d *Dispatcher) pollInterval() time.Duration {
+	return orDefault(d.PollInterval, DefaultPollInterval)
+}
+func (d *Dispatcher) stopTimeout() time.Duration { return orDefault(d.StopTimeout, DefaultStopTimeout) }
+func (d *Dispatcher) recordBackoff() time.Duration {
+	return orDefault(d.recordRetry, 50*time.Millisecond)
+}
+
+// orDefault returns v, or def when v is not positive.
+func orDefault(v, def time.Duration) time.Duration {
+	if v > 0 {
+		return v
+	}
+	return def
+}
+
+func (d *Dispatcher) foldThreshold() int {
+	if d.FoldThreshold == 0 {
+		return DefaultFoldThreshold
+	}
+	return d.FoldThreshold
+}
+
+func (d *Dispatcher) location() *time.Location {
+	if d.Location != nil {
+		return d.Location
+	}
+	return time.Local
+}
+
+// backoff returns the wait before the next attempt after a failure of an
+// alert that had failed attempts before: RetryMin doubled per attempt up to
+// RetryMax, with "equal jitter" (half fixed, half random) so that
+// destinations that failed together do not retry together.
+func (d *Dispatcher) backoff(attempts int) time.Duration {
+	b := d.retryMin() << min(attempts, 30)
+	if b <= 0 || b > d.retryMax() {
+		b = d.retryMax()
+	}
+	return b/2 + rand.N(b/2+1)
+}
+
+// queuedSince is the time an alert's MaxAge counts from: when it was
+// written, or, for an alert requeued by `alerts retry` and not tried since,
+// when it was requeued.
+func queuedSince(a *store.Alert) time.Time {
+	if a.Attempts == 0 && a.NextAttemptAt.After(a.CreatedAt) {
+		return a.NextAttemptAt
+	}
+	return a.CreatedAt
+}
+
+// job is one message to send: a single alert, a folded summary, or a
+// digest (or one part of a split one).
+type job struct {
+	kind   Kind
+	rule   string
+	alerts []*store.Alert
+	// since holds, for each alert, when its MaxAge starts: when it was
+	// queued, or, in a digest, when the digest was due.
+	since       []time.Time
+	part, parts int    // parts is 0 until split looked at it, then 1 or the number of parts
+	id          string // message ID once fixed (split parts)
+	digest      *digestState
+}
+
+func (j *job) ids() []int64 {
+	ids := make([]int64, len(j.alerts))
+	for i, a := range j.alerts {
+		ids[i] = a.ID
+	}
+	return ids
+}
+
+// message builds the Message of j.
+func (j *job) message() *Message {
+	first := j.alerts[0]
+	m := &Message{
+		Kind:            j.kind,
+		Rule:            first.Rule,
+		RuleDescription: first.Description,
+		Severity:        first.Severity,
+		Channel:         first.Channel,
+		Entries:         make([]Entry, len(j.alerts)),
+	}
+	if j.parts > 1 {
+		m.Part, m.Parts = j.part, j.parts
+	}
+	for i, a := range j.alerts {
+		m.Entries[i] = Entry{
+			AlertID: a.ID, ItemID: a.ItemID,
+			Title: a.Title, Link: a.Link, Feed: a.Feed, Summary: a.Summary,
+			Published: a.Published, Seen: a.CreatedAt, Hits: a.Hits,
+		}
+	}
+	if j.kind != KindAlert {
+		sortNewestFirst(m.Entries)
+	}
+	m.ID = j.id
+	if m.ID == "" {
+		m.ID = deliveryID(j.kind, m.AlertIDs())
+	}
+	return m
+}
+
+func sortNewestFirst(entries []Entry) {
+	for i := 1; i < len(entries); i++ {
+		for k := i; k > 0 && newer(&entries[k], &entries[k-1]); k-- {
+			entries[k], entries[k-1] = entries[k-1], entries[k]
+		}
+	}
+}
+
+// runner is one Run or Drain: the destinations' workers and what they hold.
+type runner struct {
+	d   *Dispatcher
+	ctx context.Context // cancelled: take no new work
+	// sendCtx carries sends; it outlives ctx by StopTimeout so that a send
+	// under way at stop can finish and be recorded.
+	sendCtx     context.Context
+	cancelSends context.CancelFunc
+	wg          sync.WaitGroup
+	changed     chan struct{} // a job ended
+
+	mu         sync.Mutex
+	dests      map[string]*destination
+	held       map[int64]bool // alerts in a destination's queue or being sent
+	heldAtStop map[int64]bool
+	// A read of the outbox may return an alert that ended (delivered or
+	// dead) while the read was under way. gone remembers ended alerts with
+	// the epoch (the count of reads started) in which they ended, until a
+	// read that started after that has finished, so that such a stale row
+	// is not sent again.
+	epoch   uint64
+	gone    map[int64]uint64
+	digests map[string]*digestState
+	dead    int // alerts that became dead letters during this runner
+	warned  map[string]bool
+}
+
+func (d *Dispatcher) start(ctx context.Context) *runner {
+	r := &runner{
+		d:       d,
+		ctx:     ctx,
+		changed: make(chan struct{}, 1),
+		dests:   map[string]*destination{},
+		held:    map[int64]bool{},
+		gone:    map[int64]uint64{},
+		digests: map[string]*digestState{},
+		warned:  map[string]bool{},
+	}
+	r.sendCtx, r.cancelSends = context.WithCancel(context.WithoutCancel(ctx))
+	return r
+}
+
+// stop waits for the workers after ctx was cancelled: a send under way may
+// finish and be recorded within StopTimeout, after which it is cut off and
+// its alerts stay queued.
+func (r *runner) stop() {
+	done := make(chan struct{})
+	go func() {
+		r.wg.Wait()
+		close(done)
+	}()
+	timer := time.NewTimer(r.d.stopTimeout())
+	defer timer.Stop()
+	select {
+	case <-done:
+	case <-timer.C:
+		r.d.log().Warn("notify: sends still under way at stop were cut off; their alerts stay queued")
+		r.cancelSends()
+		<-done
+	}
+	r.cancelSends()
+	r.mu.Lock()
+	r.heldAtStop = r.held
+	r.mu.Unlock()
+}
+
+// nudge makes every worker look at its queue again (time may have passed
+// for a clock that timers do not follow).
+func (r *runner) nudge() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, ds := range r.dests {
+		ds.poke()
+	}
+}
+
+// release forgets alerts that ended, delivered or dead; dead counts the
+// dead letters among them.
+func (r *runner) release(alerts []*store.Alert, dead int) {
+	r.mu.Lock()
+	for _, a := range alerts {
+		delete(r.held, a.ID)
+		r.gone[a.ID] = r.epoch
+	}
+	r.dead += dead
+	r.mu.Unlock()
+	r.signalChanged()
+}
+
+// jobEnded notes that j left its destination's queue.
+func (r *runner) jobEnded(j *job) {
+	if j.digest != nil {
+		r.mu.Lock()
+		j.digest.inflight--
+		j.digest.nextCheck = time.Time{}
+		r.mu.Unlock()
+	}
+	r.signalChanged()
+}
+
+func (r *runner) signalChanged() {
+	select {
+	case r.changed <- struct{}{}:
+	default:
+	}
+}
+
+// busyBefore reports whether some destination has a send under way or may
+// attempt one before deadline.
+func (r *runner) busyBefore(deadline time.Time) bool {
+	r.mu.Lock()
+	dests := make([]*destination, 0, len(r.dests))
+	for _, ds := range r.dests {
+		dests = append(dests, ds)
+	}
+	r.mu.Unlock()
+	for _, ds := range dests {
+		if ds.busyBefore(deadline) {
+			return true
+		}
+	}
+	return false
+}
+
+// fill reads due alerts and due digests from the outbox and queues them at
+// their destinations. It returns how many alerts it queued.
+func (r *runner) fill() int {
+	d := r.d
+	if r.ctx.Err() != nil {
+		return 0
+	}
+	now := d.now()
+	r.mu.Lock()
+	limit := len(r.held) + fillBatch
+	r.epoch++
+	epoch := r.epoch
+	r.mu.Unlock()
+	defer r.forget(epoch)
+	due, err := d.Store.DueAlerts(r.ctx, now, limit)
+	if err != nil {
+		if r.ctx.Err() == nil {
+			d.log().Warn("notify: read due alerts", "error", err)
+		}
+		return 0
+	}
+	batches := map[*destination][]*job{}
+	var order []*destination
+	queued := 0
+	for _, a := range due {
+		r.mu.Lock()
+		if r.held[a.ID] || r.ended(a.ID) {
+			r.mu.Unlock()
+			continue
+		}
+		r.held[a.ID] = true
+		r.mu.Unlock()
+		ds := r.destination(a)
+		if ds == nil {
+			continue
+		}
+		if batches[ds] == nil {
+			order = append(order, ds)
+		}
+		batches[ds] = append(batches[ds], &job{kind: KindAlert, rule: a.Rule, alerts: []*store.Alert{a}, since: []time.Time{queuedSince(a)}})
+		queued++
+	}
+	for _, ds := range order {
+		ds.push(batches[ds]...)
+	}
+	return queued + r.fillDigests(now)
+}
+
+// ended reports whether alert id ended recently enough that a read of the
+// outbox may still show it queued. Called with r.mu held.
+func (r *runner) ended(id int64) bool {
+	_, ok := r.gone[id]
+	return ok
+}
+
+// forget drops the ended alerts that no read started at or after epoch can
+// show any more: those that ended before that read started.
+func (r *runner) forget(epoch uint64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for id, e := range r.gone {
+		if e < epoch {
+			delete(r.gone, id)
+		}
+	}
+}
+
+// destination returns the destination of alert a, starting its worker when
+// it is new, or nil when a's notifier is not configured (a is then a dead
+// letter).
+func (r *runner) destination(a *store.Alert) *destination {
+	n := r.d.Notifiers[a.Notifier]
+	if n == nil {
+		reason := fmt.Sprintf("unknown notifier %q (not in the configuration)", a.Notifier)
+		r.d.markDead(r, []*store.Alert{a}, reason)
+		r.d.outcome(Outcome{Notifier: a.Notifier, Rule: a.Rule, Kind: KindAlert, Alerts: 1, Result: ResultDead, Reason: "unknown_notifier"})
+		r.release([]*store.Alert{a}, 1)
+		return nil
+	}
+	channel := ""
+	if cr, ok := n.(ChannelResolver); ok {
+		channel = cr.ResolveChannel(a.Channel)
+	}
+	key := a.Notifier + "\x00" + channel
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if ds := r.dests[key]; ds != nil {
+		return ds
+	}
+	ds := &destination{r: r, n: n, notifier: a.Notifier, channel: channel,
+		limiter: r.d.limiter(a.Notifier, key), signal: make(chan struct{}, 1)}
+	r.dests[key] = ds
+	r.wg.Add(1)
+	go ds.run()
+	return ds
+}
+
+// outcome reports o to OnOutcome.
+func (d *Dispatcher) outcome(o Outcome) {
+	if d.OnOutcome != nil {
+		d.OnOutcome(o)
+	}
+}
+
+// recordCtx returns a context for writing a result to the store: not
+// cancelled by stop, since a result that is not written is a duplicate
+// later, but bounded.
+func (r *runner) recordCtx() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(r.ctx), 30*time.Second)
+}
+
+// markDead records alerts as dead letters and logs each at error level.
+func (d *Dispatcher) markDead(r *runner, alerts []*store.Alert, reason string) {
+	ctx, cancel := r.recordCtx()
+	defer cancel()
+	now := d.now()
+	for _, a := range alerts {
+		d.log().Error("notify: alert is a dead letter", "alert_id", a.ID, "rule", a.Rule,
+			"notifier", a.Notifier, "channel", a.Channel, "reason", reason)
+		if err := d.Store.MarkDead(ctx, a.ID, now, reason); err != nil {
+			d.log().Error("notify: record dead letter", "alert_id", a.ID, "error", err)
+		}
+	}
+}
+
+// digestState follows one rule's digest.
+type digestState struct {
+	spec      string
+	sched     cron.Schedule // nil: the rule has no digest (any more)
+	bad       bool          // spec does not parse
+	nextCheck time.Time     // when to read its pending alerts again; zero: at the next fill
+	inflight  int           // its digest jobs not yet ended
+}

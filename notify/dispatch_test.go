@@ -1,0 +1,791 @@
+package notify
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/newswatch/newswatch/rules"
+	"github.com/newswatch/newswatch/store"
+)
+
+// fakeClock is a settable clock shared by a Dispatcher and a fake server.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newFakeClock(t time.Time) *fakeClock { return &fakeClock{t: t} }
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+func (c *fakeClock) Set(t time.Time) {
+	c.mu.Lock()
+	c.t = t
+	c.mu.Unlock()
+}
+
+// drive advances c by step every millisecond of real time until the test
+// ends, so that fake time passes much faster than real time.
+func (c *fakeClock) drive(t *testing.T, step time.Duration) {
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+				c.Advance(step)
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		close(stop)
+		<-done
+	})
+}
+
+var t0 = time.Date(2026, 11, 26, 8, 0, 0, 0, time.UTC)
+
+func openStore(t *testing.T) (*store.Store, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "newswatch.db")
+	st, err := store.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st, path
+}
+
+// testAlert is alert n of rule for a notifier and channel, written at t0.
+func testAlert(n int, rule, notifier, channel string) *store.Alert {
+	return &store.Alert{
+		Rule: rule, Notifier: notifier, Channel: channel, Severity: "info",
+		Title:     fmt.Sprintf("Alert %d", n),
+		Link:      fmt.Sprintf("https://example.com/news/%d", n),
+		Feed:      "Times of Israel",
+		Summary:   "Normalization talks.",
+		Published: t0.Add(-time.Duration(n) * time.Minute),
+		Hits:      []rules.Hit{{Field: "title", Text: "normalization"}},
+		CreatedAt: t0,
+	}
+}
+
+func enqueue(t *testing.T, st *store.Store, alerts ...*store.Alert) []int64 {
+	t.Helper()
+	tx, err := st.Begin(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	ids := make([]int64, len(alerts))
+	for i, a := range alerts {
+		if err := tx.Enqueue(a); err != nil {
+			t.Fatal(err)
+		}
+		ids[i] = a.ID
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	return ids
+}
+
+// alertsByID reads every alert from the store.
+func alertsByID(t *testing.T, st *store.Store) map[int64]*store.Alert {
+	t.Helper()
+	all, err := st.Alerts(context.Background(), store.AlertFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := map[int64]*store.Alert{}
+	for _, a := range all {
+		m[a.ID] = a
+	}
+	return m
+}
+
+// outcomes collects a Dispatcher's outcomes.
+type outcomes struct {
+	ch   chan Outcome
+	logs *logSink
+}
+
+func (o *outcomes) hook(x Outcome) { o.ch <- x }
+
+// next waits for the next outcome.
+func (o *outcomes) next(t *testing.T) Outcome {
+	t.Helper()
+	select {
+	case x := <-o.ch:
+		return x
+	case <-time.After(20 * time.Second):
+		if o.logs != nil {
+			t.Log(o.logs.String())
+		}
+		t.Fatal("no delivery outcome within 20s")
+		return Outcome{}
+	}
+}
+
+func newTestDispatcher(t *testing.T, st Outbox, clk *fakeClock, notifiers ...Notifier) (*Dispatcher, *outcomes, *logSink) {
+	t.Helper()
+	logs := &logSink{}
+	o := &outcomes{ch: make(chan Outcome, 1000), logs: logs}
+	d := &Dispatcher{
+		Store:        st,
+		Notifiers:    map[string]Notifier{},
+		PollInterval: 5 * time.Millisecond,
+		StopTimeout:  5 * time.Second,
+		Location:     time.UTC,
+		Log:          slog.New(slog.NewJSONHandler(logs, nil)),
+		Now:          clk.Now,
+		OnOutcome:    o.hook,
+	}
+	for _, n := range notifiers {
+		d.Notifiers[n.Name()] = n
+	}
+	return d, o, logs
+}
+
+// logSink keeps a Dispatcher's log for the test to read while it runs.
+type logSink struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *logSink) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logSink) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// run starts d.Run and returns a function that stops it and waits.
+func run(t *testing.T, d *Dispatcher) (stop func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- d.Run(ctx) }()
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("Run: %v", err)
+				}
+			case <-time.After(30 * time.Second):
+				t.Fatal("Run did not return within 30s of its context's end")
+			}
+		})
+	}
+	t.Cleanup(stop)
+	return stop
+}
+
+// waitFor polls cond until it holds, failing after a generous deadline.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	tick := time.NewTicker(2 * time.Millisecond)
+	defer tick.Stop()
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		<-tick.C
+	}
+}
+
+func postTitles(posts []slackPost) []string {
+	var titles []string
+	for _, p := range posts {
+		i := strings.Index(p.Text, "Alert ")
+		if i < 0 {
+			titles = append(titles, p.Text)
+			continue
+		}
+		titles = append(titles, strings.Fields(p.Text[i:])[0]+" "+strings.Fields(p.Text[i:])[1])
+	}
+	return titles
+}
+
+func TestDispatchDeliversExactlyOnceAfterTransientFailures(t *testing.T) {
+	st, _ := openStore(t)
+	clk := newFakeClock(t0)
+	f := newFakeSlack(t)
+	f.clock = clk.Now
+	f.script("#news", reply{status: 500}, reply{status: 503}, reply{err: "internal_error"}, reply{status: 429, retryAfter: "2"})
+	d, out, _ := newTestDispatcher(t, st, clk, newTestSlack(t, f, SlackOptions{}))
+	ids := enqueue(t, st, testAlert(1, "r", "slack", ""), testAlert(2, "r", "slack", ""), testAlert(3, "r", "slack", ""))
+	run(t, d)
+
+	for i, want := range []string{"http_500", "http_503", "internal_error"} {
+		o := out.next(t)
+		if o.Result != ResultRetry || o.Reason != want {
+			t.Fatalf("attempt %d: %+v, want a retry for %s", i+1, o, want)
+		}
+		a := alertsByID(t, st)[ids[0]]
+		if a.Status != store.StatusQueued || a.Attempts != i+1 || !strings.Contains(a.LastError, want) {
+			t.Fatalf("after attempt %d: %+v", i+1, a)
+		}
+		// Exponential backoff with jitter: between half and all of
+		// RetryMin·2^attempt, on the injected clock.
+		wait := a.NextAttemptAt.Sub(clk.Now())
+		full := DefaultRetryMin << i
+		if wait < full/2 || wait > full {
+			t.Errorf("attempt %d: next attempt in %s, want within [%s, %s]", i+1, wait, full/2, full)
+		}
+		clk.Advance(wait)
+	}
+	if o := out.next(t); o.Result != ResultRetry || o.Reason != "rate_limited" {
+		t.Fatalf("fourth attempt: %+v", o)
+	}
+	if a := alertsByID(t, st)[ids[0]]; !a.NextAttemptAt.Equal(clk.Now().Add(2 * time.Second)) {
+		t.Errorf("after a 429 with Retry-After 2, next attempt at %s, want %s", a.NextAttemptAt, clk.Now().Add(2*time.Second))
+	}
+	clk.Advance(2 * time.Second)
+	for range ids {
+		if o := out.next(t); o.Result != ResultDelivered {
+			t.Fatalf("outcome %+v, want delivered", o)
+		}
+	}
+	posts := f.posted()
+	if got := postTitles(posts); strings.Join(got, ",") != "Alert 1,Alert 2,Alert 3" {
+		t.Errorf("Slack shows %q, want each alert once, in order", got)
+	}
+	all := alertsByID(t, st)
+	for i, id := range ids {
+		a := all[id]
+		if a.Status != store.StatusDelivered || a.RemoteID != posts[i].TS || a.RemoteChannel != "CNEWS" {
+			t.Errorf("alert %d: %+v, want delivered as %s in CNEWS", id, a, posts[i].TS)
+		}
+	}
+}
+
+func TestDispatchDeadLetters(t *testing.T) {
+	st, _ := openStore(t)
+	clk := newFakeClock(t0.Add(time.Hour))
+	f := newFakeSlack(t)
+	good := newTestSlack(t, f, SlackOptions{Name: "slack"})
+	badToken, err := NewSlack(SlackOptions{Name: "revoked", Token: "xoxb-revoked", Channel: "#news", APIURL: f.apiURL()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, _, logs := newTestDispatcher(t, st, clk, good, badToken)
+	old := testAlert(5, "r", "slack", "#fresh")
+	old.CreatedAt = clk.Now().Add(-25 * time.Hour)
+	old.NextAttemptAt = old.CreatedAt
+	ids := enqueue(t, st,
+		testAlert(1, "r", "slack", "#missing-channel"),
+		testAlert(2, "r", "revoked", ""),
+		testAlert(3, "r", "ghost", ""),
+		testAlert(4, "r", "slack", "#fresh"),
+		old,
+	)
+	undelivered, err := d.Drain(context.Background(), clk.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if undelivered != 4 {
+		t.Errorf("Drain: %d undelivered, want 4 dead letters", undelivered)
+	}
+	all := alertsByID(t, st)
+	for i, want := range []string{"channel_not_found", "invalid_auth", `unknown notifier "ghost"`, "", "expired"} {
+		a := all[ids[i]]
+		if want == "" {
+			if a.Status != store.StatusDelivered {
+				t.Errorf("alert %d: %s, want delivered", a.ID, a.Status)
+			}
+			continue
+		}
+		if a.Status != store.StatusDead || !strings.Contains(a.LastError, want) || a.DeadAt.IsZero() {
+			t.Errorf("alert %d: status %s, last error %q; want dead for %s", a.ID, a.Status, a.LastError, want)
+		}
+		if !strings.Contains(logs.String(), fmt.Sprintf(`"level":"ERROR","msg":"notify: alert is a dead letter","alert_id":%d,"rule":"r"`, a.ID)) {
+			t.Errorf("dead letter %d not logged at error level with its id and rule", a.ID)
+		}
+	}
+	if n := f.requestCount("#fresh"); n != 1 {
+		t.Errorf("%d requests to #fresh, want 1: the expired alert is never sent", n)
+	}
+	if !strings.Contains(logs.String(), `"notifier":"revoked"`) || !strings.Contains(logs.String(), `"reason":"notify: revoked: invalid_auth`) {
+		t.Errorf("dead letter log lacks notifier or reason:\n%s", logs)
+	}
+}
+
+func TestDispatchRetryAfterPausesTheDestination(t *testing.T) {
+	st, _ := openStore(t)
+	clk := newFakeClock(t0)
+	f := newFakeSlack(t)
+	f.clock = clk.Now
+	f.script("#news", reply{status: 429, retryAfter: "30"})
+	f.script("#quiet", reply{status: 429}) // no Retry-After: still a rate limit
+	d, out, _ := newTestDispatcher(t, st, clk, newTestSlack(t, f, SlackOptions{}))
+	ids := enqueue(t, st, testAlert(1, "r", "slack", "#news"), testAlert(2, "r", "slack", "#news"), testAlert(3, "r", "slack", "#quiet"))
+	run(t, d)
+	for range 2 {
+		if o := out.next(t); o.Result != ResultRetry || o.Reason != "rate_limited" {
+			t.Fatalf("outcome %+v", o)
+		}
+	}
+	all := alertsByID(t, st)
+	if !all[ids[0]].NextAttemptAt.Equal(t0.Add(30 * time.Second)) {
+		t.Errorf("next attempt %s, want Retry-After's %s", all[ids[0]].NextAttemptAt, t0.Add(30*time.Second))
+	}
+	if !all[ids[2]].NextAttemptAt.Equal(t0.Add(DefaultRateLimitWait)) {
+		t.Errorf("next attempt without Retry-After %s, want %s", all[ids[2]].NextAttemptAt, t0.Add(DefaultRateLimitWait))
+	}
+	clk.Advance(DefaultRateLimitWait)
+	for range 3 {
+		if o := out.next(t); o.Result != ResultDelivered {
+			t.Fatalf("outcome %+v", o)
+		}
+	}
+	// Nothing went to #news while it was paused, not even the second alert.
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, p := range f.requests[2:] {
+		if p.At.Before(t0.Add(30 * time.Second)) {
+			t.Errorf("request to %s at %s, during the pause", p.Channel, p.At)
+		}
+	}
+}
+
+// TestDispatchPacesEachDestination drains with a frozen clock: each
+// destination sends its burst, then one more message per token the clock
+// grants, and no more.
+func TestDispatchPacesEachDestination(t *testing.T) {
+	st, _ := openStore(t)
+	clk := newFakeClock(t0)
+	f := newFakeSlack(t)
+	d, _, _ := newTestDispatcher(t, st, clk, newTestSlack(t, f, SlackOptions{}))
+	d.FoldThreshold = -1
+	d.Limits = map[string]Limit{"slack": {Rate: 2, Burst: 3}}
+	var alerts []*store.Alert
+	for i := range 12 {
+		alerts = append(alerts, testAlert(i, "r", "slack", "#a"), testAlert(100+i, "r", "slack", "#b"))
+	}
+	enqueue(t, st, alerts...)
+	for _, step := range []struct {
+		advance time.Duration
+		total   int // messages per channel so far
+	}{
+		{0, 3},           // the burst
+		{0, 3},           // no time, no token
+		{time.Second, 5}, // two tokens a second
+		{500 * time.Millisecond, 6},
+		{100 * time.Millisecond, 6},
+		{time.Hour, 9}, // tokens never exceed the burst
+		{10 * time.Second, 12},
+	} {
+		clk.Advance(step.advance)
+		undelivered, err := d.Drain(context.Background(), clk.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ch := range []string{"#a", "#b"} {
+			if n := f.requestCount(ch); n != step.total {
+				t.Fatalf("after %s more: %d messages to %s, want %d", step.advance, n, ch, step.total)
+			}
+		}
+		if undelivered != 24-2*step.total {
+			t.Errorf("Drain: %d undelivered, want %d", undelivered, 24-2*step.total)
+		}
+	}
+}
+
+func TestDispatchOneFailingDestinationDoesNotBlockOthers(t *testing.T) {
+	st, _ := openStore(t)
+	clk := newFakeClock(t0)
+	f := newFakeSlack(t)
+	f.script("#slow", reply{hang: true})
+	for range 50 {
+		f.script("#down", reply{status: 500})
+	}
+	hook := newFakeHook(t)
+	hook.script = []hookReply{{status: 502}, {status: 502}, {status: 502}}
+	wh, err := NewWebhook(WebhookOptions{Name: "hook", URL: hook.url()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, _, _ := newTestDispatcher(t, st, clk, newTestSlack(t, f, SlackOptions{Timeout: time.Minute}), wh)
+	d.FoldThreshold = -1
+	d.Limits = map[string]Limit{"slack": {}} // unpaced: the clock stands still
+	d.StopTimeout = 10 * time.Millisecond    // #slow is still hanging at the end
+	alerts := []*store.Alert{testAlert(1, "r", "slack", "#slow"), testAlert(2, "r", "slack", "#down"), testAlert(3, "r", "hook", "")}
+	for i := range 5 {
+		alerts = append(alerts, testAlert(10+i, "r", "slack", "#ok"))
+	}
+	ids := enqueue(t, st, alerts...)
+	f.arrived = make(chan slackPost, 100)
+	run(t, d)
+	waitFor(t, "all of #ok delivered", func() bool {
+		all := alertsByID(t, st)
+		for _, id := range ids[3:] {
+			if all[id].Status != store.StatusDelivered {
+				return false
+			}
+		}
+		return true
+	})
+	all := alertsByID(t, st)
+	if all[ids[0]].Status != store.StatusQueued || all[ids[1]].Status != store.StatusQueued || all[ids[2]].Status != store.StatusQueued {
+		t.Errorf("failing destinations' alerts: %s %s %s, want queued", all[ids[0]].Status, all[ids[1]].Status, all[ids[2]].Status)
+	}
+	if f.requestCount("#slow") != 1 {
+		t.Errorf("#slow got %d requests, want its first still in flight", f.requestCount("#slow"))
+	}
+}
+
+func TestDispatchFoldsABurst(t *testing.T) {
+	st, _ := openStore(t)
+	clk := newFakeClock(t0)
+	f := newFakeSlack(t)
+	d, _, _ := newTestDispatcher(t, st, clk, newTestSlack(t, f, SlackOptions{}))
+	d.Limits = map[string]Limit{"slack": {}} // no pacing, to keep the test fast
+	var alerts []*store.Alert
+	for i := range 25 {
+		alerts = append(alerts, testAlert(i, "burst", "slack", "#news"))
+	}
+	alerts = append(alerts, testAlert(100, "other", "slack", "#news"), testAlert(101, "other", "slack", "#news"))
+	for i := range 10 { // exactly the threshold: not folded
+		alerts = append(alerts, testAlert(200+i, "steady", "slack", "#other"))
+	}
+	ids := enqueue(t, st, alerts...)
+	if n, err := d.Drain(context.Background(), clk.Now()); err != nil || n != 0 {
+		t.Fatalf("Drain: %d undelivered, %v", n, err)
+	}
+	if n := f.requestCount("#news"); n != 3 {
+		t.Errorf("%d messages to #news, want one summary and two alerts", n)
+	}
+	if n := f.requestCount("#other"); n != 10 {
+		t.Errorf("%d messages to #other, want 10 (at the threshold nothing folds)", n)
+	}
+	var news []slackPost
+	for _, p := range f.posted() {
+		if p.Channel == "#news" {
+			news = append(news, p)
+		}
+	}
+	summary := news[0]
+	if !strings.Contains(summary.Text, "25 new matches for burst") {
+		t.Errorf("first message %q, want the summary of 25", summary.Text)
+	}
+	checkBlockKitJSON(t, []byte(summary.Blocks))
+	all := alertsByID(t, st)
+	for _, id := range ids[:25] {
+		if a := all[id]; a.Status != store.StatusDelivered || a.RemoteID != summary.TS {
+			t.Errorf("alert %d: %s as %q, want delivered as the summary %s", id, a.Status, a.RemoteID, summary.TS)
+		}
+	}
+}
+
+func TestDispatchDigest(t *testing.T) {
+	st, _ := openStore(t)
+	clk := newFakeClock(t0.Add(30 * time.Minute)) // 08:30
+	f := newFakeSlack(t)
+	d, _, _ := newTestDispatcher(t, st, clk, newTestSlack(t, f, SlackOptions{}))
+	ruleSet := []*rules.Rule{
+		{Name: "daily", Digest: "0 9 * * *"},
+		{Name: "was-digest"}, // its digest was removed from the rule file
+		{Name: "instant"},
+	}
+	d.Rules = func() []*rules.Rule { return ruleSet }
+	var digest []*store.Alert
+	for i := range 5 {
+		a := testAlert(i, "daily", "slack", "#digest")
+		a.Digest = true
+		a.CreatedAt = t0.Add(time.Duration(i) * time.Minute)
+		digest = append(digest, a)
+	}
+	ids := enqueue(t, st, digest...)
+	drain := func() {
+		t.Helper()
+		if _, err := d.Drain(context.Background(), clk.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	drain()
+	if n := f.requestCount("#digest"); n != 0 {
+		t.Fatalf("%d messages before the digest was due", n)
+	}
+	clk.Set(time.Date(2026, 11, 26, 9, 0, 1, 0, time.UTC))
+	drain()
+	if n := f.requestCount("#digest"); n != 1 {
+		t.Fatalf("%d digest messages, want 1", n)
+	}
+	p := f.posted()[0]
+	if !strings.Contains(p.Text, "Digest for daily: 5 matches") {
+		t.Errorf("digest text %q", p.Text)
+	}
+	checkBlockKitJSON(t, []byte(p.Blocks))
+	// Alert 0 was published last.
+	if i4, i0 := strings.Index(p.Blocks, "Alert 4"), strings.Index(p.Blocks, "Alert 0"); i4 < 0 || i0 < 0 || i0 > i4 {
+		t.Errorf("digest not most recent first")
+	}
+	for _, id := range ids {
+		if a := alertsByID(t, st)[id]; a.Status != store.StatusDelivered || a.RemoteID != p.TS {
+			t.Errorf("alert %d: %s, want delivered with the digest", id, a.Status)
+		}
+	}
+
+	// The next day: an empty digest sends nothing.
+	clk.Set(time.Date(2026, 11, 27, 9, 0, 1, 0, time.UTC))
+	drain()
+	if n := len(f.posted()); n != 1 {
+		t.Errorf("%d messages, want no empty digest", n)
+	}
+
+	// A digest missed while newswatch was down goes out when it runs again;
+	// alerts waiting for a digest their rule no longer has go out at once.
+	late := testAlert(50, "daily", "slack", "#digest")
+	late.Digest, late.CreatedAt = true, time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
+	orphan := testAlert(60, "was-digest", "slack", "#digest")
+	orphan.Digest, orphan.CreatedAt = true, late.CreatedAt
+	enqueue(t, st, late, orphan)
+	clk.Set(time.Date(2026, 11, 28, 11, 0, 0, 0, time.UTC))
+	drain()
+	posts := f.posted()
+	if len(posts) != 3 {
+		t.Fatalf("%d messages, want the missed digest and the orphaned one", len(posts))
+	}
+	for _, p := range posts[1:] {
+		if !strings.Contains(p.Text, "Digest for") || !strings.Contains(p.Text, ": 1 match") {
+			t.Errorf("message %q", p.Text)
+		}
+	}
+}
+
+// TestDispatchCrashBeforeRecording stops a dispatcher while Slack has
+// accepted a message whose answer never arrives (the process "crashes"
+// before recording it), then starts another on the same database: only that
+// unrecorded alert is sent again.
+func TestDispatchCrashBeforeRecording(t *testing.T) {
+	st, path := openStore(t)
+	clk := newFakeClock(t0)
+	f := newFakeSlack(t)
+	f.arrived = make(chan slackPost, 100)
+	f.script("#news", reply{}, reply{}, reply{hang: true, accept: true})
+	d, _, _ := newTestDispatcher(t, st, clk, newTestSlack(t, f, SlackOptions{}))
+	d.StopTimeout = time.Millisecond
+	d.FoldThreshold = -1
+	ids := enqueue(t, st, testAlert(1, "r", "slack", "#news"), testAlert(2, "r", "slack", "#news"),
+		testAlert(3, "r", "slack", "#news"), testAlert(4, "r", "slack", "#news"))
+	stop := run(t, d)
+	for range 3 {
+		select {
+		case <-f.arrived:
+		case <-time.After(20 * time.Second):
+			t.Fatal("requests did not arrive")
+		}
+	}
+	stop() // the third message is in Slack, its answer lost
+	all := alertsByID(t, st)
+	if all[ids[0]].Status != store.StatusDelivered || all[ids[1]].Status != store.StatusDelivered {
+		t.Fatalf("alerts 1 and 2 not recorded before the crash")
+	}
+	if a := all[ids[2]]; a.Status != store.StatusQueued || a.Attempts != 0 {
+		t.Fatalf("alert 3 after the crash: %s, %d attempts; want queued as it was", a.Status, a.Attempts)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	st2, err := store.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st2.Close()
+	d2, _, _ := newTestDispatcher(t, st2, clk, newTestSlack(t, f, SlackOptions{}))
+	if n, err := d2.Drain(context.Background(), clk.Now()); err != nil || n != 0 {
+		t.Fatalf("Drain after restart: %d undelivered, %v", n, err)
+	}
+	if got := strings.Join(postTitles(f.posted()), ","); got != "Alert 1,Alert 2,Alert 3,Alert 3,Alert 4" {
+		t.Errorf("Slack shows %s; want only the unrecorded alert 3 twice", got)
+	}
+}
+
+// TestDispatchGracefulStop stops a dispatcher while a send is under way:
+// the send finishes and is recorded, and nothing new is started.
+func TestDispatchGracefulStop(t *testing.T) {
+	st, _ := openStore(t)
+	clk := newFakeClock(t0)
+	f := newFakeSlack(t)
+	f.arrived = make(chan slackPost, 10)
+	f.script("#news", reply{wait: true})
+	d, _, _ := newTestDispatcher(t, st, clk, newTestSlack(t, f, SlackOptions{}))
+	d.StopTimeout = time.Minute
+	d.FoldThreshold = -1
+	ids := enqueue(t, st, testAlert(1, "r", "slack", "#news"), testAlert(2, "r", "slack", "#news"))
+	stop := run(t, d)
+	<-f.arrived
+	stopped := make(chan struct{})
+	go func() {
+		stop()
+		close(stopped)
+	}()
+	f.releaseAll() // the send under way completes after the stop began
+	<-stopped
+	all := alertsByID(t, st)
+	if all[ids[0]].Status != store.StatusDelivered {
+		t.Errorf("in-flight alert: %s, want delivered and recorded", all[ids[0]].Status)
+	}
+	if all[ids[1]].Status != store.StatusQueued || f.requestCount("#news") != 1 {
+		t.Errorf("second alert %s after %d requests; want it left queued, unsent", all[ids[1]].Status, f.requestCount("#news"))
+	}
+}
+
+// watchedOutbox wraps an Outbox to count reads of due alerts and to make
+// recording deliveries fail.
+type watchedOutbox struct {
+	Outbox
+	mu          sync.Mutex
+	dueReads    int
+	failRecords bool
+}
+
+func (w *watchedOutbox) DueAlerts(ctx context.Context, now time.Time, limit int) ([]*store.Alert, error) {
+	alerts, err := w.Outbox.DueAlerts(ctx, now, limit)
+	w.mu.Lock()
+	w.dueReads++
+	w.mu.Unlock()
+	return alerts, err
+}
+
+func (w *watchedOutbox) reads() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.dueReads
+}
+
+func (w *watchedOutbox) MarkDelivered(ctx context.Context, id int64, at time.Time, remoteID, remoteChannel string) error {
+	if w.failRecords {
+		return fmt.Errorf("disk I/O error")
+	}
+	return w.Outbox.MarkDelivered(ctx, id, at, remoteID, remoteChannel)
+}
+
+func TestDispatchWake(t *testing.T) {
+	st, _ := openStore(t)
+	w := &watchedOutbox{Outbox: st}
+	clk := newFakeClock(t0)
+	var out strings.Builder
+	d, o, _ := newTestDispatcher(t, w, clk, NewConsole(ConsoleOptions{Out: &lockedBuilder{b: &out}}))
+	d.PollInterval = time.Hour
+	run(t, d)
+	waitFor(t, "the first read of the outbox", func() bool { return w.reads() > 0 })
+	enqueue(t, st, testAlert(1, "r", "console", ""))
+	d.Wake()
+	if x := o.next(t); x.Result != ResultDelivered {
+		t.Fatalf("outcome %+v", x)
+	}
+	if !strings.Contains(out.String(), "Alert 1") {
+		t.Errorf("console output %q", out.String())
+	}
+}
+
+// TestDispatchDeliveredButNotRecorded makes the store refuse to record a
+// delivery: the alert stays queued for the next start, is not sent again by
+// this process, and the failure is logged.
+func TestDispatchDeliveredButNotRecorded(t *testing.T) {
+	st, _ := openStore(t)
+	w := &watchedOutbox{Outbox: st, failRecords: true}
+	clk := newFakeClock(t0)
+	f := newFakeSlack(t)
+	d, _, logs := newTestDispatcher(t, w, clk, newTestSlack(t, f, SlackOptions{}))
+	d.recordRetry = time.Millisecond
+	ids := enqueue(t, st, testAlert(1, "r", "slack", ""))
+	clk.drive(t, time.Second)
+	stop := run(t, d)
+	waitFor(t, "the failure to record", func() bool {
+		return strings.Contains(logs.String(), "delivered but not recorded")
+	})
+	target := w.reads() + 3
+	waitFor(t, "three more reads of the outbox", func() bool { return w.reads() >= target })
+	stop()
+	if n := f.requestCount("#news"); n != 1 {
+		t.Errorf("%d requests, want 1: an unrecorded delivery is not repeated by the same process", n)
+	}
+	if a := alertsByID(t, st)[ids[0]]; a.Status != store.StatusQueued {
+		t.Errorf("alert %s, want queued for the next start", a.Status)
+	}
+}
+
+type lockedBuilder struct {
+	mu sync.Mutex
+	b  *strings.Builder
+}
+
+func (l *lockedBuilder) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func TestDrainWaitsForRetriesUntilTheDeadline(t *testing.T) {
+	tests := []struct {
+		name        string
+		replies     []reply
+		deadline    time.Duration
+		undelivered int
+	}{
+		{"recovers before the deadline", []reply{{status: 500}, {status: 500}}, time.Hour, 0},
+		{"still failing at the deadline", repeatReply(reply{status: 500}, 100), time.Minute, 2},
+		{"rate limited past the deadline", []reply{{status: 429, retryAfter: "3600"}}, time.Minute, 2},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			st, _ := openStore(t)
+			clk := newFakeClock(t0)
+			f := newFakeSlack(t)
+			f.script("#news", tc.replies...)
+			d, _, _ := newTestDispatcher(t, st, clk, newTestSlack(t, f, SlackOptions{}))
+			enqueue(t, st, testAlert(1, "r", "slack", ""), testAlert(2, "r", "slack", ""))
+			clk.drive(t, 200*time.Millisecond)
+			n, err := d.Drain(context.Background(), clk.Now().Add(tc.deadline))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n != tc.undelivered {
+				t.Errorf("Drain: %d undelivered, want %d", n, tc.undelivered)
+			}
+		})
+	}
+}
+
+func repeatReply(r reply, n int) []reply {
+	out := make([]reply, n)
+	for i := range out {
+		out[i] = r
+	}
+	return out
+}
