@@ -80,11 +80,11 @@ func (c *Console) Notify(ctx context.Context, m *Message) (Receipt, bool, error)
 //	Officials said normalization talks resumed on Tuesday.
 func (c *Console) format(m *Message) string {
 	var b strings.Builder
-	sev := cleanText(m.Severity)
+	sev := CleanText(m.Severity)
 	if sev == "" {
 		sev = string(rules.SeverityInfo)
 	}
-	head := "── " + cleanText(m.Rule) + " · " + sev
+	head := "── " + CleanText(m.Rule) + " · " + sev
 	switch {
 	case m.Kind == KindAlert && len(m.Entries) == 1:
 	case m.Kind == KindDigest:
@@ -127,7 +127,7 @@ func (c *Console) format(m *Message) string {
 		}
 		for i := range g[1:] {
 			also := &g[1+i]
-			b.WriteString("  also: " + cleanText(also.Feed))
+			b.WriteString("  also: " + CleanText(also.Feed))
 			if link, ok := normalizeLink(also.Link); ok {
 				b.WriteString(" " + link)
 			}
@@ -141,7 +141,7 @@ func (c *Console) format(m *Message) string {
 // meta is an entry's outlet and publication time.
 func (c *Console) meta(e *Entry) string {
 	var parts []string
-	if feed := cleanText(e.Feed); feed != "" {
+	if feed := CleanText(e.Feed); feed != "" {
 		parts = append(parts, feed)
 	}
 	if !e.Published.IsZero() {

@@ -13,13 +13,14 @@ import (
 // disguise a link ("<https://evil|bank.example>"), reorder what the reader
 // sees with bidi overrides (the "Trojan Source" trick), or smuggle terminal
 // escape sequences into a console. Everything that comes from a feed goes
-// through cleanText before it is rendered, and through escapeSlack before it
+// through CleanText before it is rendered, and through escapeSlack before it
 // is put into Slack text.
 
-// cleanText returns s as one line of displayable text: invalid UTF-8 becomes
-// U+FFFD; white space, including tabs, line breaks and the Unicode line and
-// paragraph separators, becomes single spaces, trimmed at the ends; other
-// control characters (C0 and C1, such as NUL or the ESC that starts terminal
+// CleanText returns untrusted feed text s as one line that is safe to
+// display, in Slack as on a terminal: invalid UTF-8 becomes U+FFFD; white
+// space, including tabs, line breaks and the Unicode line and paragraph
+// separators, becomes single spaces, trimmed at the ends; other control
+// characters (C0 and C1, such as NUL or the ESC that starts terminal
 // escape sequences), bidi embeddings, overrides and isolates (U+202A–U+202E,
 // U+2066–U+2069) and invisible characters with no place in prose (zero-width
 // space, word joiner, BOM, invisible operators, Unicode tag characters outside
@@ -31,7 +32,7 @@ import (
 // non-joiners and joiners (U+200C, U+200D) are kept between two visible
 // characters, where Persian and Arabic words and emoji sequences need them,
 // and removed elsewhere (leading, trailing, doubled, next to a space).
-func cleanText(s string) string {
+func CleanText(s string) string {
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	runes := []rune(s)
 	var b strings.Builder
@@ -78,7 +79,7 @@ func isSpaceLike(r rune) bool {
 	return unicode.IsSpace(r) || r == 0x2028 || r == 0x2029
 }
 
-// isStripped reports whether r is an invisible character that cleanText
+// isStripped reports whether r is an invisible character that CleanText
 // removes outright.
 func isStripped(r rune) bool {
 	switch {

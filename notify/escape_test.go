@@ -8,7 +8,7 @@ import (
 )
 
 // TestEscapeUntrustedText runs hostile and legitimate feed text through the
-// same path a title takes into Slack mrkdwn (cleanText, then escapeSlack).
+// same path a title takes into Slack mrkdwn (CleanText, then escapeSlack).
 func TestEscapeUntrustedText(t *testing.T) {
 	tests := []struct {
 		name, in, want string
@@ -40,7 +40,7 @@ func TestEscapeUntrustedText(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got := escapeSlack(cleanText(tc.in))
+			got := escapeSlack(CleanText(tc.in))
 			if got != tc.want {
 				t.Errorf("got  %+q\nwant %+q", got, tc.want)
 			}

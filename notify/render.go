@@ -79,10 +79,10 @@ func (st slackStyle) renderAlert(m *Message) ([]slack.Block, string) {
 	blocks = append(blocks, contextBlock(ruleLine(m, matchedText(e.Hits))))
 
 	fallback := st.fallbackPrefix(m) + truncEscape(title, 300)
-	if feed := cleanText(e.Feed); feed != "" {
+	if feed := CleanText(e.Feed); feed != "" {
 		fallback += " — " + truncEscape(feed, maxFeedChars)
 	}
-	return blocks, fallback + " [" + truncEscape(cleanText(m.Rule), 100) + "]"
+	return blocks, fallback + " [" + truncEscape(CleanText(m.Rule), 100) + "]"
 }
 
 // renderList lays out a folded summary or a digest: a header, a context line
@@ -125,7 +125,7 @@ func (st slackStyle) listLines(groups [][]Entry) []string {
 			n := utf8.RuneCountInString(line)
 			for i := range g[1:] {
 				e := &g[1+i]
-				name := cleanText(e.Feed)
+				name := CleanText(e.Feed)
 				if name == "" {
 					name = entryTitle(e)
 				}
@@ -263,7 +263,7 @@ func newer(a, b *Entry) bool {
 
 // listHeadline is the header text of a summary or digest.
 func listHeadline(m *Message) string {
-	rule := cleanText(m.Rule)
+	rule := CleanText(m.Rule)
 	n := len(m.Entries)
 	var s string
 	switch m.Kind {
@@ -281,7 +281,7 @@ func listHeadline(m *Message) string {
 // listIntro is the context line under a summary's or digest's header.
 func listIntro(m *Message) string {
 	var b strings.Builder
-	b.WriteString("rule *" + truncEscape(cleanText(m.Rule), 200) + "*")
+	b.WriteString("rule *" + truncEscape(CleanText(m.Rule), 200) + "*")
 	b.WriteString(" · severity *" + severityName(m.Severity) + "*")
 	switch m.Kind {
 	case KindDigest:
@@ -289,7 +289,7 @@ func listIntro(m *Message) string {
 	default:
 		b.WriteString(" · queued at once, folded into one message")
 	}
-	if d := cleanText(m.RuleDescription); d != "" {
+	if d := CleanText(m.RuleDescription); d != "" {
 		b.WriteString("\n" + truncEscape(d, 500))
 	}
 	return b.String()
@@ -305,7 +305,7 @@ func plural(n int, one, many string) string {
 // meta renders an entry's outlet and time: "Times of Israel · <!date…>".
 func (st slackStyle) meta(e *Entry) string {
 	var parts []string
-	if feed := cleanText(e.Feed); feed != "" {
+	if feed := CleanText(e.Feed); feed != "" {
 		parts = append(parts, truncEscape(feed, maxFeedChars))
 	}
 	if !e.Published.IsZero() {
@@ -346,7 +346,7 @@ func (st slackStyle) fallbackPrefix(m *Message) string {
 
 // ruleLine is the context line of an alert: rule, severity and what matched.
 func ruleLine(m *Message, matched string) string {
-	s := "rule *" + truncEscape(cleanText(m.Rule), 200) + "* · severity *" + severityName(m.Severity) + "*"
+	s := "rule *" + truncEscape(CleanText(m.Rule), 200) + "* · severity *" + severityName(m.Severity) + "*"
 	if matched != "" {
 		s += " · matched: " + matched
 	}
@@ -366,7 +366,7 @@ func matchTerms(hits []rules.Hit) []matchTerm {
 	var terms []matchTerm
 	index := map[string]int{}
 	for _, h := range hits {
-		text := cleanText(h.Text)
+		text := CleanText(h.Text)
 		if text == "" {
 			continue
 		}
@@ -377,7 +377,7 @@ func matchTerms(hits []rules.Hit) []matchTerm {
 			index[key] = i
 			terms = append(terms, matchTerm{text: text})
 		}
-		if field := cleanText(h.Field); field != "" && !slices.Contains(terms[i].fields, field) {
+		if field := CleanText(h.Field); field != "" && !slices.Contains(terms[i].fields, field) {
 			terms[i].fields = append(terms[i].fields, field)
 		}
 	}
@@ -424,7 +424,7 @@ func matchedText(hits []rules.Hit) string {
 // snippetOf returns the first maxSnippetChars characters of a summary as
 // plain text, cut on a word boundary.
 func snippetOf(summary string) string {
-	return truncate(cleanText(rules.StripHTML(summary)), maxSnippetChars, plainCost)
+	return truncate(CleanText(rules.StripHTML(summary)), maxSnippetChars, plainCost)
 }
 
 // entryTitle is an entry's title as one clean line, or a stand-in when the
@@ -440,7 +440,7 @@ func entryTitle(e *Entry) string {
 	} else {
 		t = html.UnescapeString(t)
 	}
-	if t = cleanText(t); t != "" {
+	if t = CleanText(t); t != "" {
 		return t
 	}
 	return "(untitled)"
@@ -469,7 +469,7 @@ func severityName(s string) string {
 	if s == "" {
 		return string(rules.SeverityInfo)
 	}
-	return escapeSlack(cleanText(s))
+	return escapeSlack(CleanText(s))
 }
 
 // severityPrefix marks high-severity messages so that they stand out in a
