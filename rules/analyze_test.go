@@ -79,6 +79,7 @@ func TestAnalyzeOffsetsAndCasedForm(t *testing.T) {
 		{"Straße", []string{"Straße"}, []string{"Straße"}},
 		{"وإسرائيلية تطبيع", []string{"وإسرائيلية", "تطبيع"}, []string{"واسرائيليه", "تطبيع"}},
 		{"ABC½x", []string{"ABC½", "½x"}, []string{"ABC1", "2x"}},
+		{"ͺ", []string{"ͺ"}, []string{"ι"}}, // folding turns a mark into a letter
 	}
 	for _, tc := range tests {
 		t.Run(tc.in, func(t *testing.T) {

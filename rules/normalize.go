@@ -99,10 +99,26 @@ func analyseRune(r rune) runeInfo {
 		}
 		return info
 	}
-	if strings.Count(info.fold, " ") != strings.Count(info.cased, " ") {
+	if !sameShape(info.fold, info.cased) {
 		info.cased = info.fold
 	}
 	return info
+}
+
+// sameShape reports whether two space-separated forms of a code point have
+// the same number of parts, empty in the same places, so that they give the
+// same tokens.
+func sameShape(fold, cased string) bool {
+	f, c := strings.Split(fold, " "), strings.Split(cased, " ")
+	if len(f) != len(c) {
+		return false
+	}
+	for i := range f {
+		if (f[i] == "") != (c[i] == "") {
+			return false
+		}
+	}
+	return true
 }
 
 // toFixpoint applies normalizeString until the result no longer changes, so
