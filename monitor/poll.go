@@ -33,6 +33,10 @@ type Poller struct {
 	Backfill time.Duration
 	// Backoff spaces the attempts of a failing feed.
 	Backoff Backoff
+	// MaxItems is the most items one poll considers, the newest ones
+	// (DefaultMaxItems). It keeps one pathological document from holding
+	// the store's only write connection for long.
+	MaxItems int
 	// Log receives a warning for every failed poll (nothing when nil).
 	Log *slog.Logger
 	// Now tells the time (time.Now).
@@ -145,6 +149,11 @@ func (p *Poller) Poll(ctx context.Context, f Feed) (PollResult, error) {
 	}
 	entries := Entries(doc, fr.FinalURL)
 	res.Items = len(entries)
+	if limit := p.maxItems(); len(entries) > limit {
+		p.logger().Warn("feed has too many items; only the newest are read", "feed", f.Name, "url", from,
+			"items", len(entries), "max_items", limit)
+		entries = entries[len(entries)-limit:]
+	}
 
 	st.ETag, st.LastModified = fr.ETag, fr.LastModified
 	p.succeeded(st, fr.StatusCode, now)
@@ -305,6 +314,16 @@ func (p *Poller) fail(ctx context.Context, f Feed, url string, st *store.Feed, r
 		return errors.Join(err, fmt.Errorf("monitor: feed %q: recording the failure: %w", f.Name, serr))
 	}
 	return err
+}
+
+// DefaultMaxItems is the default of Poller.MaxItems.
+const DefaultMaxItems = 1000
+
+func (p *Poller) maxItems() int {
+	if p.MaxItems > 0 {
+		return p.MaxItems
+	}
+	return DefaultMaxItems
 }
 
 func (p *Poller) fetcher() *Fetcher {

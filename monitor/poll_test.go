@@ -550,6 +550,31 @@ func TestPollFixtures(t *testing.T) {
 	}
 }
 
+func TestPollReadsOnlyTheNewestMaxItems(t *testing.T) {
+	env := newTestEnv(t, syriaRules(t))
+	env.poller.MaxItems = 10
+	var items []testItem
+	for i := range 25 {
+		items = append(items, story(i, time.Duration(i)*time.Minute)) // story 0 is the newest
+	}
+	srv := newFeedServer(t, rssDoc(items...))
+	feed := Feed{Name: "Flood", URL: srv.URL, Enabled: true}
+	env.addFeeds(feed)
+
+	res := env.poll(feed)
+	if res.Items != 25 || res.New != 10 || res.Alerts != 10 {
+		t.Fatalf("poll = %+v, want 10 of 25 items recorded", res)
+	}
+	for _, it := range env.items() {
+		if it.Published.Before(t0.Add(-9 * time.Minute)) {
+			t.Errorf("an old item was recorded: %s", it.Title)
+		}
+	}
+	if !strings.Contains(env.log.String(), "too many items") {
+		t.Errorf("no warning logged:\n%s", env.log)
+	}
+}
+
 func TestRoutingDestinations(t *testing.T) {
 	r := Routing{Default: []string{"slack", "console"}, Channels: map[string]string{"slack": "#general"}}
 	tests := []struct {
