@@ -2,6 +2,7 @@ package monitor
 
 import (
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/newswatch/newswatch/rules"
@@ -75,6 +76,13 @@ func RulesItem(it *store.Item, f Feed) *rules.Item {
 		FeedTags:   f.Tags,
 		FeedLang:   f.Lang,
 	}
+}
+
+// RulesItem is how the matcher sees entry e of feed f, exactly as it sees
+// the item once recorded (for `rules test` on a feed document).
+func (e *Entry) RulesItem(f Feed) *rules.Item {
+	it := storeItem(*e, 0, time.Time{})
+	return RulesItem(it, f)
 }
 
 // snippetRunes is the length of an alert's summary snippet.
