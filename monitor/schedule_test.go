@@ -371,3 +371,62 @@ func TestHostKey(t *testing.T) {
 		}
 	}
 }
+
+// TestRunOnceBesideHostileFeeds polls healthy feeds beside hostile ones
+// (issue 7's list, the cheap part): the healthy ones alert, every bad one
+// fails with its own kind and a clear error in its state.
+func TestRunOnceBesideHostileFeeds(t *testing.T) {
+	env := newTestEnv(t, syriaRules(t))
+	env.poller.Fetcher = NewFetcher(FetcherOptions{Timeout: time.Second, MaxBodyBytes: 64 << 10})
+	mux := http.NewServeMux()
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	mux.HandleFunc("/healthy", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, rssDoc(story(1, 0))) })
+	mux.HandleFunc("/empty", func(w http.ResponseWriter, r *http.Request) {})
+	mux.HandleFunc("/soft-404", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, "<!DOCTYPE html><html><head><title>404 Not Found</title></head><body>Not found</body></html>")
+	})
+	mux.HandleFunc("/drip", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, "<rss")
+		w.(http.Flusher).Flush()
+		<-r.Context().Done() // the rest never comes
+	})
+	mux.HandleFunc("/endless", func(w http.ResponseWriter, r *http.Request) {
+		chunk := []byte(strings.Repeat("<item><title>x</title></item>", 100))
+		for r.Context().Err() == nil {
+			if _, err := w.Write(chunk); err != nil {
+				return
+			}
+		}
+	})
+	mux.HandleFunc("/loop", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/loop2", http.StatusFound) })
+	mux.HandleFunc("/loop2", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/loop", http.StatusFound) })
+
+	want := map[string]ErrorKind{
+		"empty": KindParse, "soft-404": KindParse, "drip": KindTimeout, "endless": KindTooLarge, "loop": KindRedirect,
+	}
+	feeds := []Feed{{Name: "healthy", URL: srv.URL + "/healthy", Enabled: true}}
+	for name := range want {
+		feeds = append(feeds, Feed{Name: name, URL: srv.URL + "/" + name, Enabled: true})
+	}
+	s := &Scheduler{Poller: env.poller, Feeds: feeds, PerHost: len(feeds)}
+	failures, err := s.RunOnce(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(failures) != len(want) {
+		t.Fatalf("failures = %v, want one for each hostile feed", failures)
+	}
+	for _, f := range failures {
+		var fe *FetchError
+		if !errors.As(f.Err, &fe) || fe.Kind != want[f.Feed] {
+			t.Errorf("%s: %v, want kind %s", f.Feed, f.Err, want[f.Feed])
+		}
+		if st := env.feedState(f.Feed); st.LastError == "" || st.ConsecutiveFailures != 1 {
+			t.Errorf("%s: state %+v", f.Feed, st)
+		}
+	}
+	if as := env.alerts(); len(as) != 1 || as[0].Feed != "healthy" {
+		t.Errorf("alerts = %v, want one from the healthy feed", alertTitles(as))
+	}
+}
