@@ -97,7 +97,7 @@ type SendError struct {
 }
 
 func (e *SendError) Error() string {
-	if e.Err == nil {
+	if e.Err == nil || e.Err.Error() == e.Reason {
 		return fmt.Sprintf("notify: %s: %s", e.Notifier, e.Reason)
 	}
 	return fmt.Sprintf("notify: %s: %s: %v", e.Notifier, e.Reason, e.Err)
