@@ -1,0 +1,348 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+	"unicode/utf8"
+
+	"github.com/newswatch/newswatch/config"
+	"github.com/newswatch/newswatch/notify"
+	"github.com/newswatch/newswatch/store"
+)
+
+func init() {
+	register("alerts", "list alert history and dead letters; requeue dead letters", cmdAlerts)
+}
+
+// databaseFile is the name of the SQLite database in daemon.data_dir.
+const databaseFile = "newswatch.db"
+
+const alertsDescription = `
+Shows the alerts newswatch has sent or tried to send, and puts dead letters
+(alerts it gave up on) back in the queue.
+
+  alerts list [-failed] [-rule R] [-since D] [-limit N] [-json]
+      Lists alerts, newest first: an aligned table, or with -json one JSON
+      object per line. -failed lists dead letters only, with the reason.
+  alerts retry ID... | all
+      Queues the dead letters with those IDs (or every one) again; a
+      running daemon sends them within seconds, or run 'newswatch once'.
+
+Exit status: 0 on success, 1 on errors (an unknown ID, an alert that was
+already delivered, a bad flag or configuration).
+`
+
+func cmdAlerts(ctx context.Context, args []string, sio *IO) int {
+	if len(args) > 0 {
+		switch args[0] {
+		case "list":
+			return cmdAlertsList(ctx, args[1:], sio)
+		case "retry":
+			return cmdAlertsRetry(ctx, args[1:], sio)
+		}
+	}
+	fs := newFlagSet("alerts", "alerts list|retry [flags]", alertsDescription, sio.Stderr)
+	if _, err := parseArgs(fs, args); err != nil {
+		return exitUsage(err)
+	}
+	if len(args) == 0 {
+		return usageError(sio, "alerts", "missing sub-command: list or retry")
+	}
+	return usageError(sio, "alerts", fmt.Sprintf("unknown sub-command %q: want list or retry", args[0]))
+}
+
+const alertsListDescription = `
+Lists alerts newest first. Without -failed, every status is listed:
+queued (waiting to be sent, or retried after a failure), delivered, and
+dead (given up: a permanent failure, or undelivered for longer than
+notify.max_age). Times are local.
+
+-since takes a duration back from now ("24h", "7d") or a date
+("2026-11-20", "2026-11-20T08:00:00Z").
+`
+
+func cmdAlertsList(ctx context.Context, args []string, sio *IO) int {
+	fs := newFlagSet("alerts list", "alerts list [-failed] [-rule R] [-since D] [-limit N] [-json] [-config FILE]", alertsListDescription, sio.Stderr)
+	configPath := fs.String("config", "", configFlagHelp)
+	failed := fs.Bool("failed", false, "list dead letters only, with the reason they failed")
+	rule := fs.String("rule", "", "list only alerts of this rule")
+	since := fs.String("since", "", "list only alerts created since this duration ago or this date")
+	limit := fs.Int("limit", 100, "list at most this many alerts (0 for all)")
+	asJSON := fs.Bool("json", false, "print one JSON object per line")
+	rest, err := parseArgs(fs, args)
+	if err != nil {
+		return exitUsage(err)
+	}
+	if len(rest) > 0 {
+		return usageError(sio, "alerts list", fmt.Sprintf("unexpected argument %q", rest[0]))
+	}
+	if *limit < 0 {
+		return usageError(sio, "alerts list", "-limit must not be negative")
+	}
+	filter := store.AlertFilter{Rule: *rule, Limit: *limit}
+	if *failed {
+		filter.Status = store.StatusDead
+	}
+	if *since != "" {
+		t, err := parseSince(*since, time.Now())
+		if err != nil {
+			return usageError(sio, "alerts list", err.Error())
+		}
+		filter.Since = t
+	}
+	cfg := loadConfig(*configPath, sio, sio.Stderr)
+	if cfg == nil {
+		return 1
+	}
+	st, path, err := openAlertStore(ctx, cfg)
+	if errors.Is(err, os.ErrNotExist) {
+		fmt.Fprintf(sio.Stderr, "newswatch alerts list: no alerts yet: no database at %s\n", path)
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintf(sio.Stderr, "newswatch alerts list: %v\n", err)
+		return 1
+	}
+	defer st.Close()
+	alerts, err := st.Alerts(ctx, filter)
+	if err != nil {
+		fmt.Fprintf(sio.Stderr, "newswatch alerts list: %v\n", err)
+		return 1
+	}
+	if *asJSON {
+		err = writeAlertsJSON(sio.Stdout, alerts)
+	} else {
+		err = writeAlertsTable(sio.Stdout, alerts, *failed, time.Local)
+		if err == nil && *limit > 0 && len(alerts) == *limit {
+			fmt.Fprintf(sio.Stderr, "(the newest %d; -limit 0 lists all)\n", *limit)
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(sio.Stderr, "newswatch alerts list: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+const alertsRetryDescription = `
+Queues dead letters again, due now and with their attempts reset: the
+alerts with the given IDs (as 'alerts list -failed' shows them), or every
+dead letter with "all". A queued alert is left as it is; a delivered one is
+an error. A running daemon sends them within seconds; otherwise run
+'newswatch once'.
+`
+
+func cmdAlertsRetry(ctx context.Context, args []string, sio *IO) int {
+	fs := newFlagSet("alerts retry", "alerts retry ID...|all [-config FILE]", alertsRetryDescription, sio.Stderr)
+	configPath := fs.String("config", "", configFlagHelp)
+	rest, err := parseArgs(fs, args)
+	if err != nil {
+		return exitUsage(err)
+	}
+	if len(rest) == 0 {
+		return usageError(sio, "alerts retry", "missing alert ID or \"all\"")
+	}
+	all := len(rest) == 1 && rest[0] == "all"
+	var ids []int64
+	if !all {
+		for _, arg := range rest {
+			id, err := strconv.ParseInt(arg, 10, 64)
+			if err != nil || id <= 0 {
+				return usageError(sio, "alerts retry", fmt.Sprintf("%q is not an alert ID (or \"all\")", arg))
+			}
+			ids = append(ids, id)
+		}
+	}
+	cfg := loadConfig(*configPath, sio, sio.Stderr)
+	if cfg == nil {
+		return 1
+	}
+	st, path, err := openAlertStore(ctx, cfg)
+	if errors.Is(err, os.ErrNotExist) {
+		if all {
+			fmt.Fprintln(sio.Stdout, "no dead letters to retry")
+			return 0
+		}
+		fmt.Fprintf(sio.Stderr, "newswatch alerts retry: no alerts yet: no database at %s\n", path)
+		return 1
+	}
+	if err != nil {
+		fmt.Fprintf(sio.Stderr, "newswatch alerts retry: %v\n", err)
+		return 1
+	}
+	defer st.Close()
+	now := time.Now()
+	if all {
+		n, err := st.Requeue(ctx, 0, now)
+		if err != nil {
+			fmt.Fprintf(sio.Stderr, "newswatch alerts retry: %v\n", err)
+			return 1
+		}
+		fmt.Fprintf(sio.Stdout, "requeued %d dead %s\n", n, plural(n, "letter", "letters"))
+		return 0
+	}
+	code := 0
+	for _, id := range ids {
+		n, err := st.Requeue(ctx, id, now)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			fmt.Fprintf(sio.Stderr, "newswatch alerts retry: no alert %d\n", id)
+			code = 1
+		case err != nil:
+			fmt.Fprintf(sio.Stderr, "newswatch alerts retry: %v\n", err)
+			code = 1
+		case n == 0:
+			fmt.Fprintf(sio.Stderr, "newswatch alerts retry: alert %d was delivered; there is nothing to retry\n", id)
+			code = 1
+		default:
+			fmt.Fprintf(sio.Stdout, "requeued alert %d\n", id)
+		}
+	}
+	return code
+}
+
+// openAlertStore opens the database in the configured data directory. It
+// does not create one: when there is none yet, the error is os.ErrNotExist
+// and path says where it was looked for.
+func openAlertStore(ctx context.Context, cfg *config.Config) (st *store.Store, path string, err error) {
+	path = filepath.Join(cfg.Daemon.DataDir, databaseFile)
+	if _, err := os.Stat(path); err != nil {
+		return nil, path, err
+	}
+	st, err = store.Open(ctx, path)
+	return st, path, err
+}
+
+// parseSince reads -since: a duration back from now, or a date or time.
+func parseSince(s string, now time.Time) (time.Time, error) {
+	if d, err := config.ParseDuration(s); err == nil {
+		if d < 0 {
+			return time.Time{}, fmt.Errorf("-since %q: want a positive duration", s)
+		}
+		return now.Add(-d), nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	if t, err := time.ParseInLocation("2006-01-02", s, time.Local); err == nil {
+		return t, nil
+	}
+	return time.Time{}, fmt.Errorf(`-since %q: want a duration ("24h", "7d") or a date ("2026-11-20", "2026-11-20T08:00:00Z")`, s)
+}
+
+// alertJSON is one line of 'alerts list -json'. Times are RFC 3339 in UTC;
+// times that did not happen are left out.
+type alertJSON struct {
+	ID            int64    `json:"id"`
+	Status        string   `json:"status"`
+	Rule          string   `json:"rule"`
+	Severity      string   `json:"severity,omitempty"`
+	Notifier      string   `json:"notifier"`
+	Channel       string   `json:"channel,omitempty"`
+	Digest        bool     `json:"digest,omitempty"`
+	Title         string   `json:"title"`
+	Link          string   `json:"link,omitempty"`
+	Feed          string   `json:"feed,omitempty"`
+	Published     string   `json:"published,omitempty"`
+	Matched       []string `json:"matched,omitempty"`
+	CreatedAt     string   `json:"created_at"`
+	Attempts      int      `json:"attempts"`
+	NextAttemptAt string   `json:"next_attempt_at,omitempty"`
+	DeliveredAt   string   `json:"delivered_at,omitempty"`
+	DeadAt        string   `json:"dead_at,omitempty"`
+	LastError     string   `json:"last_error,omitempty"`
+	RemoteID      string   `json:"remote_id,omitempty"`
+	RemoteChannel string   `json:"remote_channel,omitempty"`
+}
+
+func writeAlertsJSON(w io.Writer, alerts []*store.Alert) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	for _, a := range alerts {
+		j := alertJSON{
+			ID: a.ID, Status: string(a.Status), Rule: a.Rule, Severity: a.Severity,
+			Notifier: a.Notifier, Channel: a.Channel, Digest: a.Digest,
+			Title: a.Title, Link: a.Link, Feed: a.Feed, Published: jsonTime(a.Published),
+			CreatedAt: jsonTime(a.CreatedAt), Attempts: a.Attempts,
+			DeliveredAt: jsonTime(a.DeliveredAt), DeadAt: jsonTime(a.DeadAt),
+			LastError: a.LastError, RemoteID: a.RemoteID, RemoteChannel: a.RemoteChannel,
+		}
+		if a.Status == store.StatusQueued {
+			j.NextAttemptAt = jsonTime(a.NextAttemptAt)
+		}
+		for _, h := range a.Hits {
+			j.Matched = append(j.Matched, h.Text)
+		}
+		if err := enc.Encode(j); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func jsonTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+// writeAlertsTable prints alerts as an aligned table. Feed text is cleaned
+// of control characters, so a title cannot send escape sequences to the
+// terminal, and long fields are cut.
+func writeAlertsTable(w io.Writer, alerts []*store.Alert, failed bool, loc *time.Location) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	if failed {
+		fmt.Fprintln(tw, "ID\tCREATED\tDEAD\tRULE\tTO\tTRIES\tREASON\tTITLE")
+	} else {
+		fmt.Fprintln(tw, "ID\tCREATED\tSTATUS\tRULE\tTO\tTRIES\tTITLE")
+	}
+	for _, a := range alerts {
+		to := a.Notifier
+		if a.Channel != "" {
+			to += " " + a.Channel
+		}
+		title := cell(a.Title, 60)
+		if title == "" {
+			title = "(untitled)"
+		}
+		if failed {
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", a.ID, tableTime(a.CreatedAt, loc), tableTime(a.DeadAt, loc),
+				cell(a.Rule, 40), cell(to, 40), a.Attempts, cell(a.LastError, 80), title)
+			continue
+		}
+		status := string(a.Status)
+		if a.Digest && a.Status == store.StatusQueued {
+			status = "digest"
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\t%s\n", a.ID, tableTime(a.CreatedAt, loc), status,
+			cell(a.Rule, 40), cell(to, 40), a.Attempts, title)
+	}
+	return tw.Flush()
+}
+
+// cell makes s fit a table cell: one clean line of at most n characters,
+// without tabs that would break the alignment.
+func cell(s string, n int) string {
+	s = notify.CleanText(s)
+	if utf8.RuneCountInString(s) > n {
+		s = string([]rune(s)[:n-1]) + "…"
+	}
+	return strings.TrimSpace(s)
+}
+
+func tableTime(t time.Time, loc *time.Location) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.In(loc).Format("2006-01-02 15:04")
+}
