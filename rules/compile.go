@@ -54,6 +54,7 @@ func compileTerm(n *termNode, d *dictionary) *termMatch {
 	for i, e := range n.elems {
 		t.elems[i] = d.intern(e, n.cased)
 	}
+	t.first = t.elems[0].id
 	return t
 }
 

@@ -20,6 +20,11 @@ type document struct {
 	host     string // normalized host of the item link, for domain:
 	rawHost  string // the host as written in the link, for explanations
 	lang     string // normalized item language, else the feed's
+
+	// joinBuf and joinStarts hold the regexp texts of segments (see
+	// joinedText), reused from item to item.
+	joinBuf    []byte
+	joinStarts []int
 }
 
 // segment is one analysed field value.
@@ -28,11 +33,11 @@ type segment struct {
 	text  string // the text the tokens point into (HTML already stripped)
 	toks  []Token
 
-	// joined is the analysed text for regexps: the tokens joined by single
-	// spaces; starts holds the offset in it of each token. Built on first
-	// use.
-	joined string
-	starts []int
+	// joined: the segment's regexp text is joinBuf[joinAt:joinEnd] and its
+	// token offsets are joinStarts[startsAt:startsAt+len(toks)]. Built on
+	// first use.
+	joined                    bool
+	joinAt, joinEnd, startsAt int
 }
 
 // pos is an occurrence of a term: token tok of segment seg.
@@ -42,7 +47,7 @@ type pos struct {
 
 // load analyses it into d, reusing d's storage and a's buffers.
 func (d *document) load(it *Item, a *analyzer) {
-	*d = document{item: it, segs: d.segs[:0], toks: d.toks[:0]}
+	*d = document{item: it, segs: d.segs[:0], toks: d.toks[:0], joinBuf: d.joinBuf[:0], joinStarts: d.joinStarts[:0]}
 	type span struct{ from, to int }
 	var spans [8]span
 	ranges := spans[:0]
@@ -100,22 +105,24 @@ func (d *document) linkHost() (host, raw string) {
 	return d.host, d.rawHost
 }
 
-// joinedText returns the analysed text of segment i for regexps.
-func (d *document) joinedText(i int) (string, []int) {
+// joinedText returns the analysed text of segment i for regexps, its
+// tokens joined by single spaces, and the offset in it of each token. The
+// slices are valid until the next call.
+func (d *document) joinedText(i int) ([]byte, []int) {
 	s := &d.segs[i]
-	if s.starts == nil {
-		var b strings.Builder
-		s.starts = make([]int, len(s.toks))
+	if !s.joined {
+		s.joined = true
+		s.joinAt, s.startsAt = len(d.joinBuf), len(d.joinStarts)
 		for j, t := range s.toks {
 			if j > 0 {
-				b.WriteByte(' ')
+				d.joinBuf = append(d.joinBuf, ' ')
 			}
-			s.starts[j] = b.Len()
-			b.WriteString(t.Text)
+			d.joinStarts = append(d.joinStarts, len(d.joinBuf)-s.joinAt)
+			d.joinBuf = append(d.joinBuf, t.Text...)
 		}
-		s.joined = b.String()
+		s.joinEnd = len(d.joinBuf)
 	}
-	return s.joined, s.starts
+	return d.joinBuf[s.joinAt:s.joinEnd], d.joinStarts[s.startsAt : s.startsAt+len(s.toks)]
 }
 
 // quote returns the original text of tokens first to last of segment i.

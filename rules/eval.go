@@ -24,8 +24,11 @@ type occurrences interface {
 
 // evaluation is the state of matching one document.
 type evaluation struct {
-	doc  *document
-	occ  occurrences
+	doc *document
+	occ occurrences
+	// sc is occ when it is the Set's scratch, so the hot path can look
+	// terms up by id without an interface call; nil otherwise.
+	sc   *scratch
 	hits []hitAt
 	near []span // scratch for near
 }
@@ -123,14 +126,21 @@ func (m *noneOf) explain(*evaluation)      {}
 // termMatch is a word, prefix or phrase restricted to some fields.
 type termMatch struct {
 	fields fieldMask
+	first  int32 // elems[0].id, kept here to save a memory access
 	elems  []*termRef
 }
 
 // each calls fn with every occurrence of the term in its fields, in
 // document order, until fn returns false.
 func (m *termMatch) each(e *evaluation, fn func(span) bool) {
+	var ps []pos
+	if e.sc != nil {
+		ps = e.sc.findID(m.first)
+	} else {
+		ps = e.occ.find(m.elems[0])
+	}
 	n := int32(len(m.elems))
-	for _, p := range e.occ.find(m.elems[0]) {
+	for _, p := range ps {
 		if m.fields&(1<<e.doc.segs[p.seg].field) == 0 || !m.restAt(e, p) {
 			continue
 		}
@@ -251,7 +261,7 @@ type regexpMatch struct {
 	re     *regexp.Regexp
 	// literals, when not nil, holds strings one of which every text that
 	// re matches contains; texts without any are skipped.
-	literals []string
+	literals [][]byte
 }
 
 // find returns the segment and the tokens the first match covers.
@@ -265,7 +275,7 @@ func (m *regexpMatch) find(e *evaluation, from int) (span, int, bool) {
 		if m.literals != nil && !containsAny(joined, m.literals) {
 			continue
 		}
-		loc := m.re.FindStringIndex(joined)
+		loc := m.re.FindIndex(joined)
 		if loc == nil {
 			continue
 		}

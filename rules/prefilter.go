@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"bytes"
 	"regexp/syntax"
 	"strings"
 	"unicode"
@@ -19,7 +20,7 @@ const maxLiterals = 16
 // requiredLiterals returns strings one of which occurs in every analysed
 // text that the case-insensitive regexp src matches, or nil when it cannot
 // tell. Analysed text is case folded, so the strings are in lower case.
-func requiredLiterals(src string) []string {
+func requiredLiterals(src string) [][]byte {
 	re, err := syntax.Parse(src, syntax.Perl|syntax.FoldCase)
 	if err != nil {
 		return nil
@@ -28,7 +29,11 @@ func requiredLiterals(src string) []string {
 	if !ok {
 		return nil
 	}
-	return lits
+	out := make([][]byte, len(lits))
+	for i, l := range lits {
+		out[i] = []byte(l)
+	}
+	return out
 }
 
 func literalsOf(re *syntax.Regexp) ([]string, bool) {
@@ -96,9 +101,9 @@ func shortest(lits []string) int {
 }
 
 // containsAny reports whether s contains one of lits.
-func containsAny(s string, lits []string) bool {
+func containsAny(s []byte, lits [][]byte) bool {
 	for _, l := range lits {
-		if strings.Contains(s, l) {
+		if bytes.Contains(s, l) {
 			return true
 		}
 	}

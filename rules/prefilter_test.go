@@ -28,7 +28,11 @@ func TestRequiredLiterals(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.re, func(t *testing.T) {
-			if got := requiredLiterals(tc.re); !slices.Equal(got, tc.want) {
+			var got []string
+			for _, l := range requiredLiterals(tc.re) {
+				got = append(got, string(l))
+			}
+			if !slices.Equal(got, tc.want) {
 				t.Errorf("requiredLiterals(%q) = %q, want %q", tc.re, got, tc.want)
 			}
 		})

@@ -21,8 +21,8 @@ type scratch struct {
 	used  int     // lists in use for this item
 	found []int32 // ids of the terms that occur, in the order found
 
-	// ruleStamp[pass][r] == gen when rule r met its requirement for pass.
-	ruleStamp [maxPasses][]uint32
+	// ruleStamp[r] == gen when rule r met its first requirement.
+	ruleStamp []uint32
 	met       []int32 // rules that met their first requirement
 	cands     []int32 // candidate rules, sorted
 	forms     []string
@@ -32,7 +32,7 @@ func newScratch(s *Set) *scratch {
 	return &scratch{
 		stamp:     make([]uint32, len(s.dict.terms)),
 		slot:      make([]int32, len(s.dict.terms)),
-		ruleStamp: [maxPasses][]uint32{make([]uint32, len(s.rules)), make([]uint32, len(s.rules))},
+		ruleStamp: make([]uint32, len(s.rules)),
 		forms:     make([]string, 0, maxForms),
 	}
 }
@@ -42,9 +42,7 @@ func (sc *scratch) nextGen() {
 	sc.gen++
 	if sc.gen == 0 { // wrapped: old marks could look current
 		clear(sc.stamp)
-		for _, rs := range sc.ruleStamp {
-			clear(rs)
-		}
+		clear(sc.ruleStamp)
 		sc.gen = 1
 	}
 	sc.used = 0
@@ -54,11 +52,24 @@ func (sc *scratch) nextGen() {
 }
 
 // find implements occurrences from the positions collected for the item.
-func (sc *scratch) find(t *termRef) []pos {
-	if sc.stamp[t.id] != sc.gen {
+func (sc *scratch) find(t *termRef) []pos { return sc.findID(t.id) }
+
+// findID returns the positions of term id in the item.
+func (sc *scratch) findID(id int32) []pos {
+	if sc.stamp[id] != sc.gen {
 		return nil
 	}
-	return sc.lists[sc.slot[t.id]]
+	return sc.lists[sc.slot[id]]
+}
+
+// anyFound reports whether one of the terms ids occurs in the item.
+func (sc *scratch) anyFound(ids []int32) bool {
+	for _, id := range ids {
+		if sc.stamp[id] == sc.gen {
+			return true
+		}
+	}
+	return false
 }
 
 // occursIn reports whether term id occurs in a segment of one of fields.
@@ -113,20 +124,20 @@ func (sc *scratch) collect(s *Set) {
 			}
 		}
 	}
-	first, second := sc.ruleStamp[0], sc.ruleStamp[1]
 	for _, id := range sc.found {
-		for _, r := range s.postings[0][id] {
-			if first[r] != sc.gen {
-				first[r] = sc.gen
+		for _, r := range s.postings[id] {
+			if sc.ruleStamp[r] != sc.gen {
+				sc.ruleStamp[r] = sc.gen
 				sc.met = append(sc.met, r)
 			}
 		}
-		for _, r := range s.postings[1][id] {
-			second[r] = sc.gen
-		}
 	}
+	// A rule that met its first requirement is a candidate if it has no
+	// second one or meets it too. Checking the few terms of each such rule
+	// costs less than marking every rule that lists a common word second.
 	for _, r := range sc.met {
-		if s.passes[r] < 2 || second[r] == sc.gen {
+		second := s.second[s.secondAt[r]:s.secondAt[r+1]]
+		if len(second) == 0 || sc.anyFound(second) {
 			sc.cands = append(sc.cands, r)
 		}
 	}

@@ -24,12 +24,13 @@ type Set struct {
 	starts []int32
 
 	dict *dictionary
-	// postings[pass] maps a term id to the rules (indexes in rules) that
-	// list the term in their requirement for that pass.
-	postings [maxPasses][][]int32
-	// passes[r] is how many requirements rule r has; candidates must meet
-	// them all.
-	passes []uint8
+	// postings maps a term id to the rules (indexes in rules) that list
+	// the term in their first requirement.
+	postings [][]int32
+	// The terms of rule r's second requirement, if it has one, are
+	// second[secondAt[r]:secondAt[r+1]]; a candidate must meet both.
+	second   []int32
+	secondAt []int32
 	// always lists the rules without a requirement.
 	always []int32
 
@@ -62,21 +63,25 @@ func NewSet(rules []Compiled) *Set {
 		s.code = appendProgram(s.code, m)
 		rs := requirements(m)
 		reqs = append(reqs, rs)
-		s.passes = append(s.passes, uint8(len(rs)))
+		s.secondAt = append(s.secondAt, int32(len(s.second)))
+		if len(rs) > 1 {
+			for _, t := range rs[1].terms {
+				s.second = append(s.second, t.id)
+			}
+		}
 		if len(rs) == 0 {
 			s.always = append(s.always, int32(i))
 		}
 	}
-	for pass := range s.postings {
-		s.postings[pass] = make([][]int32, len(s.dict.terms))
-	}
+	s.secondAt = append(s.secondAt, int32(len(s.second)))
+	s.postings = make([][]int32, len(s.dict.terms))
 	for i, rs := range reqs {
-		for pass, r := range rs {
-			post := s.postings[pass]
-			for _, t := range r.terms {
-				if p := post[t.id]; len(p) == 0 || p[len(p)-1] != int32(i) {
-					post[t.id] = append(p, int32(i))
-				}
+		if len(rs) == 0 {
+			continue
+		}
+		for _, t := range rs[0].terms {
+			if p := s.postings[t.id]; len(p) == 0 || p[len(p)-1] != int32(i) {
+				s.postings[t.id] = append(p, int32(i))
 			}
 		}
 	}
@@ -109,7 +114,7 @@ func (s *Set) Match(it *Item) []Match {
 	sc.doc.load(it, &sc.an)
 	sc.collect(s)
 	e := &sc.eval
-	*e = evaluation{doc: &sc.doc, occ: sc, hits: e.hits[:0], near: e.near[:0]}
+	*e = evaluation{doc: &sc.doc, occ: sc, sc: sc, hits: e.hits[:0], near: e.near[:0]}
 	var out []Match
 	for _, i := range sc.cands {
 		if !s.code.run(s.starts[i], sc, e) {
