@@ -1,0 +1,91 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/newswatch/newswatch/monitor"
+	"github.com/newswatch/newswatch/rules"
+)
+
+func init() {
+	register("once", "poll every feed once, deliver the alerts, exit", cmdOnce)
+}
+
+const onceDescription = `
+Polls every enabled feed once, then delivers the queued alerts, waiting at
+most -drain for retries (a rate limit, a destination that is down). For
+running newswatch from cron or by hand; it shares the database with 'run'.
+A feed that is backing off after failures (or asked to wait with
+Retry-After) is not fetched and counts as failed.
+
+Exit status: 0 when every feed was fetched and every alert delivered; 2 when
+some feed failed or some alert was not delivered (still queued, or dead:
+see 'newswatch alerts list'); 1 when the configuration or the rules are
+invalid.
+`
+
+func cmdOnce(ctx context.Context, args []string, sio *IO) int {
+	fs := newFlagSet("once", "once [-config FILE] [-drain 30s]", onceDescription, sio.Stderr)
+	configPath := fs.String("config", "", configFlagHelp)
+	drain := fs.Duration("drain", 30*time.Second, "how long to wait for alerts that must be retried")
+	rest, err := parseArgs(fs, args)
+	if err != nil {
+		return exitUsage(err)
+	}
+	if len(rest) > 0 {
+		return usageError(sio, fs.Name(), fmt.Sprintf("unexpected argument %q", rest[0]))
+	}
+	if *drain < 0 {
+		return usageError(sio, fs.Name(), "-drain must not be negative")
+	}
+	cfg := loadConfig(*configPath, sio, sio.Stderr)
+	if cfg == nil {
+		return 1
+	}
+	log := newLogger(cfg.Log, sio.Stderr)
+	set, diags := loadRules(cfg)
+	if len(diags) > 0 {
+		fmt.Fprintln(sio.Stderr, diags.Error())
+	}
+	if diags.HasErrors() {
+		return 1
+	}
+
+	d, err := openDaemon(ctx, cfg, log, func() *rules.Set { return set }, sio.Stdout)
+	if err != nil {
+		fmt.Fprintf(sio.Stderr, "newswatch: %v\n", err)
+		return 1
+	}
+	defer d.Close()
+
+	failures, err := d.scheduler.RunOnce(ctx)
+	if err != nil {
+		fmt.Fprintf(sio.Stderr, "newswatch: %v\n", err)
+		return 1
+	}
+	for _, f := range failures {
+		var hold *monitor.HoldError
+		if errors.As(f.Err, &hold) {
+			log.Warn("feed not fetched: backing off", "feed", f.Feed, "until", hold.Until, "last_error", hold.LastError)
+		}
+	}
+	undelivered, err := d.dispatcher.Drain(ctx, time.Now().Add(*drain))
+	if err != nil {
+		fmt.Fprintf(sio.Stderr, "newswatch: %v\n", err)
+		return 1
+	}
+	enabled := 0
+	for _, f := range cfg.Feeds {
+		if f.Enabled {
+			enabled++
+		}
+	}
+	log.Info("once: done", "feeds", enabled, "failed_feeds", len(failures), "undelivered_alerts", undelivered)
+	if len(failures) > 0 || undelivered > 0 {
+		return 2
+	}
+	return 0
+}
