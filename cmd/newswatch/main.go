@@ -46,6 +46,11 @@ func register(name, summary string, run func(ctx context.Context, args []string,
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// After the first signal the daemon stops cleanly; a second one kills it.
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
 	sio := &IO{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, LookupEnv: os.LookupEnv}
 	os.Exit(run(ctx, os.Args[1:], sio))
 }
