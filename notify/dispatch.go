@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -144,6 +145,8 @@ type Dispatcher struct {
 	mu       sync.Mutex
 	limiters map[string]*rate.Limiter // by destination, kept across Run and Drain calls
 
+	lastRead atomic.Int64 // unix nanoseconds of the last successful read of the outbox
+
 	// recordRetry is the first wait before writing a result to the store
 	// again after it failed; it doubles on each try. Zero means 50ms.
 	recordRetry time.Duration
@@ -194,6 +197,17 @@ func (d *Dispatcher) Wake() {
 	case d.wake <- struct{}{}:
 	default:
 	}
+}
+
+// LastRead returns when Run or Drain last read the outbox successfully, by
+// the Dispatcher's clock, or the zero time if never. A health check can
+// compare it with PollInterval: a dispatcher that stopped reading is stuck
+// or gone.
+func (d *Dispatcher) LastRead() time.Time {
+	if ns := d.lastRead.Load(); ns != 0 {
+		return time.Unix(0, ns)
+	}
+	return time.Time{}
 }
 
 // Run delivers alerts until ctx is cancelled, then lets sends under way
@@ -582,6 +596,7 @@ func (r *runner) fill() int {
 		}
 		return 0
 	}
+	d.lastRead.Store(now.UnixNano())
 	batches := map[*destination][]*job{}
 	var order []*destination
 	queued := 0
