@@ -137,4 +137,3 @@ func exampleValue(f field) string {
 	}
 	return "lang:ar"
 }
-
