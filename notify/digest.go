@@ -21,6 +21,15 @@ import (
 // Alerts waiting for a digest that their rule no longer has (the schedule
 // was removed from the rule file) are sent at once, as one digest.
 
+// digestState follows one rule's digest.
+type digestState struct {
+	spec      string
+	sched     cron.Schedule // nil: the rule has no digest (any more)
+	bad       bool          // spec does not parse
+	nextCheck time.Time     // when to read its pending alerts again; zero: at the next fill
+	inflight  int           // its digest jobs not yet ended
+}
+
 // fillDigests queues the digests that are due at now and returns how many
 // alerts they carry.
 func (r *runner) fillDigests(now time.Time) int {

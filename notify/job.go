@@ -1,0 +1,84 @@
+package notify
+
+import (
+	"slices"
+	"time"
+
+	"github.com/newswatch/newswatch/store"
+)
+
+// queuedSince is the time an alert's MaxAge counts from: when it was
+// written, or, for an alert requeued by `alerts retry` and not tried since,
+// when it was requeued.
+func queuedSince(a *store.Alert) time.Time {
+	if a.Attempts == 0 && a.NextAttemptAt.After(a.CreatedAt) {
+		return a.NextAttemptAt
+	}
+	return a.CreatedAt
+}
+
+// job is one message to send: a single alert, a folded summary, or a
+// digest (or one part of a split one).
+type job struct {
+	kind   Kind
+	rule   string
+	alerts []*store.Alert
+	// since holds, for each alert, when its MaxAge starts: when it was
+	// queued, or, in a digest, when the digest was due.
+	since       []time.Time
+	part, parts int    // parts is 0 until split looked at it, then 1 or the number of parts
+	id          string // message ID once fixed (split parts)
+	digest      *digestState
+}
+
+func (j *job) ids() []int64 {
+	ids := make([]int64, len(j.alerts))
+	for i, a := range j.alerts {
+		ids[i] = a.ID
+	}
+	return ids
+}
+
+// message builds the Message of j.
+func (j *job) message() *Message {
+	first := j.alerts[0]
+	m := &Message{
+		Kind:            j.kind,
+		Rule:            first.Rule,
+		RuleDescription: first.Description,
+		Severity:        first.Severity,
+		Channel:         first.Channel,
+		Entries:         make([]Entry, len(j.alerts)),
+	}
+	if j.parts > 1 {
+		m.Part, m.Parts = j.part, j.parts
+	}
+	for i, a := range j.alerts {
+		m.Entries[i] = Entry{
+			AlertID: a.ID, ItemID: a.ItemID,
+			Title: a.Title, Link: a.Link, Feed: a.Feed, Summary: a.Summary,
+			Published: a.Published, Seen: a.CreatedAt, Hits: a.Hits,
+		}
+	}
+	if j.kind != KindAlert {
+		sortNewestFirst(m.Entries)
+	}
+	m.ID = j.id
+	if m.ID == "" {
+		m.ID = deliveryID(j.kind, m.AlertIDs())
+	}
+	return m
+}
+
+// sortNewestFirst orders entries most recent first (see newer).
+func sortNewestFirst(entries []Entry) {
+	slices.SortStableFunc(entries, func(a, b Entry) int {
+		switch {
+		case newer(&a, &b):
+			return -1
+		case newer(&b, &a):
+			return 1
+		}
+		return 0
+	})
+}

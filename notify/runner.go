@@ -1,0 +1,260 @@
+package notify
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/newswatch/newswatch/store"
+)
+
+// runner is one Run or Drain: the destinations' workers and what they hold.
+type runner struct {
+	d   *Dispatcher
+	ctx context.Context // cancelled: take no new work
+	// sendCtx carries sends; it outlives ctx by StopTimeout so that a send
+	// under way at stop can finish and be recorded.
+	sendCtx     context.Context
+	cancelSends context.CancelFunc
+	wg          sync.WaitGroup
+	changed     chan struct{} // a job ended
+
+	mu         sync.Mutex
+	dests      map[string]*destination
+	held       map[int64]bool // alerts in a destination's queue or being sent
+	heldAtStop map[int64]bool
+	// A read of the outbox may return an alert that ended (delivered or
+	// dead) while the read was under way. gone remembers ended alerts with
+	// the epoch (the count of reads started) in which they ended, until a
+	// read that started after that has finished, so that such a stale row
+	// is not sent again.
+	epoch   uint64
+	gone    map[int64]uint64
+	digests map[string]*digestState
+	dead    int // alerts that became dead letters during this runner
+	warned  map[string]bool
+}
+
+func (d *Dispatcher) start(ctx context.Context) *runner {
+	r := &runner{
+		d:       d,
+		ctx:     ctx,
+		changed: make(chan struct{}, 1),
+		dests:   map[string]*destination{},
+		held:    map[int64]bool{},
+		gone:    map[int64]uint64{},
+		digests: map[string]*digestState{},
+		warned:  map[string]bool{},
+	}
+	r.sendCtx, r.cancelSends = context.WithCancel(context.WithoutCancel(ctx))
+	return r
+}
+
+// stop waits for the workers after ctx was cancelled: a send under way may
+// finish and be recorded within StopTimeout, after which it is cut off and
+// its alerts stay queued.
+func (r *runner) stop() {
+	done := make(chan struct{})
+	go func() {
+		r.wg.Wait()
+		close(done)
+	}()
+	timer := time.NewTimer(r.d.stopTimeout())
+	defer timer.Stop()
+	select {
+	case <-done:
+	case <-timer.C:
+		r.d.log().Warn("notify: sends still under way at stop were cut off; their alerts stay queued")
+		r.cancelSends()
+		<-done
+	}
+	r.cancelSends()
+	r.mu.Lock()
+	r.heldAtStop = r.held
+	r.mu.Unlock()
+}
+
+// nudge makes every worker look at its queue again (time may have passed
+// for a clock that timers do not follow).
+func (r *runner) nudge() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, ds := range r.dests {
+		ds.poke()
+	}
+}
+
+// release forgets alerts that ended, delivered or dead; dead counts the
+// dead letters among them.
+func (r *runner) release(alerts []*store.Alert, dead int) {
+	r.mu.Lock()
+	for _, a := range alerts {
+		delete(r.held, a.ID)
+		r.gone[a.ID] = r.epoch
+	}
+	r.dead += dead
+	r.mu.Unlock()
+	r.signalChanged()
+}
+
+// jobEnded notes that j left its destination's queue.
+func (r *runner) jobEnded(j *job) {
+	if j.digest != nil {
+		r.mu.Lock()
+		j.digest.inflight--
+		j.digest.nextCheck = time.Time{}
+		r.mu.Unlock()
+	}
+	r.signalChanged()
+}
+
+func (r *runner) signalChanged() {
+	select {
+	case r.changed <- struct{}{}:
+	default:
+	}
+}
+
+// busyBefore reports whether some destination has a send under way or may
+// attempt one before deadline.
+func (r *runner) busyBefore(deadline time.Time) bool {
+	r.mu.Lock()
+	dests := make([]*destination, 0, len(r.dests))
+	for _, ds := range r.dests {
+		dests = append(dests, ds)
+	}
+	r.mu.Unlock()
+	for _, ds := range dests {
+		if ds.busyBefore(deadline) {
+			return true
+		}
+	}
+	return false
+}
+
+// fill reads due alerts and due digests from the outbox and queues them at
+// their destinations. It returns how many alerts it queued.
+func (r *runner) fill() int {
+	d := r.d
+	if r.ctx.Err() != nil {
+		return 0
+	}
+	now := d.now()
+	r.mu.Lock()
+	limit := len(r.held) + fillBatch
+	r.epoch++
+	epoch := r.epoch
+	r.mu.Unlock()
+	defer r.forget(epoch)
+	due, err := d.Store.DueAlerts(r.ctx, now, limit)
+	if err != nil {
+		if r.ctx.Err() == nil {
+			d.log().Warn("notify: read due alerts", "error", err)
+		}
+		return 0
+	}
+	d.lastRead.Store(now.UnixNano())
+	batches := map[*destination][]*job{}
+	var order []*destination
+	queued := 0
+	for _, a := range due {
+		r.mu.Lock()
+		if r.held[a.ID] || r.ended(a.ID) {
+			r.mu.Unlock()
+			continue
+		}
+		r.held[a.ID] = true
+		r.mu.Unlock()
+		ds := r.destination(a)
+		if ds == nil {
+			continue
+		}
+		if batches[ds] == nil {
+			order = append(order, ds)
+		}
+		batches[ds] = append(batches[ds], &job{kind: KindAlert, rule: a.Rule, alerts: []*store.Alert{a}, since: []time.Time{queuedSince(a)}})
+		queued++
+	}
+	for _, ds := range order {
+		ds.push(batches[ds]...)
+	}
+	return queued + r.fillDigests(now)
+}
+
+// ended reports whether alert id ended recently enough that a read of the
+// outbox may still show it queued. Called with r.mu held.
+func (r *runner) ended(id int64) bool {
+	_, ok := r.gone[id]
+	return ok
+}
+
+// forget drops the ended alerts that no read started at or after epoch can
+// show any more: those that ended before that read started.
+func (r *runner) forget(epoch uint64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for id, e := range r.gone {
+		if e < epoch {
+			delete(r.gone, id)
+		}
+	}
+}
+
+// destination returns the destination of alert a, starting its worker when
+// it is new, or nil when a's notifier is not configured (a is then a dead
+// letter).
+func (r *runner) destination(a *store.Alert) *destination {
+	n := r.d.Notifiers[a.Notifier]
+	if n == nil {
+		reason := fmt.Sprintf("unknown notifier %q (not in the configuration)", a.Notifier)
+		r.d.markDead(r, []*store.Alert{a}, reason)
+		r.d.outcome(Outcome{Notifier: a.Notifier, Rule: a.Rule, Kind: KindAlert, Alerts: 1, Result: ResultDead, Reason: "unknown_notifier"})
+		r.release([]*store.Alert{a}, 1)
+		return nil
+	}
+	channel := ""
+	if cr, ok := n.(ChannelResolver); ok {
+		channel = cr.ResolveChannel(a.Channel)
+	}
+	key := a.Notifier + "\x00" + channel
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if ds := r.dests[key]; ds != nil {
+		return ds
+	}
+	ds := &destination{r: r, n: n, notifier: a.Notifier, channel: channel,
+		limiter: r.d.limiter(a.Notifier, key), signal: make(chan struct{}, 1)}
+	r.dests[key] = ds
+	r.wg.Add(1)
+	go ds.run()
+	return ds
+}
+
+// outcome reports o to OnOutcome.
+func (d *Dispatcher) outcome(o Outcome) {
+	if d.OnOutcome != nil {
+		d.OnOutcome(o)
+	}
+}
+
+// recordCtx returns a context for writing a result to the store: not
+// cancelled by stop, since a result that is not written is a duplicate
+// later, but bounded.
+func (r *runner) recordCtx() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(r.ctx), 30*time.Second)
+}
+
+// markDead records alerts as dead letters and logs each at error level.
+func (d *Dispatcher) markDead(r *runner, alerts []*store.Alert, reason string) {
+	ctx, cancel := r.recordCtx()
+	defer cancel()
+	now := d.now()
+	for _, a := range alerts {
+		d.log().Error("notify: alert is a dead letter", "alert_id", a.ID, "rule", a.Rule,
+			"notifier", a.Notifier, "channel", a.Channel, "reason", reason)
+		if err := d.Store.MarkDead(ctx, a.ID, now, reason); err != nil {
+			d.log().Error("notify: record dead letter", "alert_id", a.ID, "error", err)
+		}
+	}
+}
