@@ -20,7 +20,11 @@ func compile(n node, d *dictionary) matcher {
 	case *notNode:
 		return &noneOf{kid: compile(n.kid, d)}
 	case *nearNode:
-		return &near{left: compileTerms(n.left, d), right: compileTerms(n.right, d), dist: int32(n.dist), ordered: n.ordered}
+		m := &near{left: compileTerms(n.left, d), right: compileTerms(n.right, d), dist: int32(n.dist), ordered: n.ordered}
+		for _, t := range m.left {
+			m.leftLen = max(m.leftLen, int32(len(t.elems)))
+		}
+		return m
 	case *termNode:
 		return compileTerm(n, d)
 	case *regexpNode:

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"cmp"
 	"regexp"
 	"slices"
 	"strings"
@@ -199,9 +200,13 @@ type near struct {
 	left, right []*termMatch
 	dist        int32
 	ordered     bool
+	leftLen     int32 // tokens in the longest left alternative
 }
 
-// find returns a pair of occurrences that satisfies the operator.
+// find returns a pair of occurrences that satisfies the operator. The left
+// occurrences are put in document order, so that each right occurrence is
+// compared only with the left ones within reach: the work grows as
+// (L+R)·log L, however often the words occur in a long text.
 func (m *near) find(e *evaluation) (l, r span, ok bool) {
 	lefts := e.near[:0]
 	for _, t := range m.left {
@@ -214,11 +219,18 @@ func (m *near) find(e *evaluation) (l, r span, ok bool) {
 	if len(lefts) == 0 {
 		return span{}, span{}, false
 	}
+	if len(m.left) > 1 {
+		slices.SortFunc(lefts, compareSpans)
+	}
+	// A left occurrence before r ends at most dist+1 tokens before r
+	// starts, so it starts at most dist+leftLen tokens before.
+	reach := m.dist + m.leftLen
 	for _, t := range m.right {
 		t.each(e, func(s span) bool {
-			for _, c := range lefts {
-				if c.seg == s.seg && m.close(c, s) {
-					l, r, ok = c, s, true
+			i, _ := slices.BinarySearchFunc(lefts, span{seg: s.seg, first: s.first - reach}, compareSpans)
+			for ; i < len(lefts) && lefts[i].seg == s.seg && lefts[i].first <= s.last+m.dist+1; i++ {
+				if m.close(lefts[i], s) {
+					l, r, ok = lefts[i], s, true
 					return false
 				}
 			}
@@ -229,6 +241,14 @@ func (m *near) find(e *evaluation) (l, r span, ok bool) {
 		}
 	}
 	return span{}, span{}, false
+}
+
+// compareSpans orders spans by segment and first token.
+func compareSpans(a, b span) int {
+	if a.seg != b.seg {
+		return cmp.Compare(a.seg, b.seg)
+	}
+	return cmp.Compare(a.first, b.first)
 }
 
 // close reports whether l and r, in the same segment, are near enough.

@@ -354,3 +354,34 @@ func TestSetRulesAndOrder(t *testing.T) {
 		t.Errorf("empty set matched %v", ms)
 	}
 }
+
+// TestNearLongText checks NEAR on a long text where both words occur
+// thousands of times, and only the last occurrences are near each other.
+func TestNearLongText(t *testing.T) {
+	var b strings.Builder
+	for range 3000 {
+		b.WriteString("israel one two three four five six seven eight nine ")
+	}
+	for range 3000 {
+		b.WriteString("syria one two three four five six seven eight nine ")
+	}
+	b.WriteString("syria x israel")
+	it := &Item{Content: b.String()}
+	tests := []struct {
+		query string
+		want  bool
+	}{
+		{"israel NEAR/1 syria", true},
+		{"israel NEAR/0 syria", false},
+		{"(israel OR \"one two\") PRE/0 syria", false},
+		{"syria PRE/1 israel", true},
+		{"israel PRE/1 syria", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.query, func(t *testing.T) {
+			if _, got := matchBoth(t, tc.query, it); got != tc.want {
+				t.Errorf("%s = %v, want %v", tc.query, got, tc.want)
+			}
+		})
+	}
+}
