@@ -186,11 +186,18 @@ func (st slackStyle) split(m *Message) []*Message {
 	lines := st.listLines(groups)
 	const fixed = 2                 // header and intro context
 	budget := maxMessageChars - 400 // header, intro, mention
+	mention := 0                    // what the first part's mention adds to its first line
+	if st.mentions(m) {
+		mention = utf8.RuneCountInString(st.mention) + 1
+	}
 	var parts [][]Entry
 	var cur []Entry
 	sections, sectionLen, total := 0, 0, 0
 	for i, l := range lines {
 		ln := utf8.RuneCountInString(l)
+		if i == 0 {
+			ln += mention
+		}
 		newSection := sections == 0 || sectionLen+1+ln > maxTextChars
 		needSections := sections
 		if newSection {
@@ -329,9 +336,10 @@ func (st slackStyle) date(t time.Time) string {
 }
 
 // mentions reports whether m should carry the configured mention: only
-// high-severity messages do.
+// high-severity messages do, and of a split summary or digest only the
+// first part.
 func (st slackStyle) mentions(m *Message) bool {
-	return st.mention != "" && severityName(m.Severity) == string(rules.SeverityHigh)
+	return st.mention != "" && severityName(m.Severity) == string(rules.SeverityHigh) && m.Part <= 1
 }
 
 // fallbackPrefix starts the notification text: the mention, if any, and the

@@ -353,3 +353,28 @@ func TestRenderDigestGroupsStories(t *testing.T) {
 		t.Errorf("story group not shown with its other outlets:\n%s", body)
 	}
 }
+
+// TestRenderSplitWithMention splits a high-severity digest: every part is
+// valid and shows all its entries, and only the first part mentions the
+// configured group, so that a long digest pings once.
+func TestRenderSplitWithMention(t *testing.T) {
+	st := slackStyle{mention: "<!subteam^S0123456789>"}
+	m := listMessage(KindDigest, 120, 1300) // lines of about 1,400 characters: two a section
+	m.Severity = "high"
+	parts := st.split(m)
+	if len(parts) < 2 {
+		t.Fatalf("%d parts", len(parts))
+	}
+	for i, p := range parts {
+		blocks, fallback := st.render(p)
+		checkBlockKit(t, blocks)
+		texts := blockTexts(t, blocks)
+		got := strings.Contains(strings.Join(texts, "\n")+fallback, st.mention)
+		if got != (i == 0) {
+			t.Errorf("part %d mentions: %v", i+1, got)
+		}
+		if got := strings.Count(strings.Join(texts, "\n"), "• "); got != len(p.Entries) {
+			t.Errorf("part %d shows %d of its %d entries", i+1, got, len(p.Entries))
+		}
+	}
+}
