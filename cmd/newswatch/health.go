@@ -1,0 +1,88 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+)
+
+func init() {
+	register("health", "ask a running daemon's admin server whether it is healthy", cmdHealth)
+}
+
+const healthDescription = `
+Asks the admin server of a running daemon (daemon.admin_addr of the
+configuration, or -addr) for GET /healthz and prints its answer. For
+container health checks and monitoring scripts.
+
+Exit status: 0 when the daemon answers that it is healthy, 1 otherwise.
+`
+
+func cmdHealth(ctx context.Context, args []string, sio *IO) int {
+	fs := newFlagSet("health", "health [-config FILE] [-addr HOST:PORT]", healthDescription, sio.Stderr)
+	configPath := fs.String("config", "", configFlagHelp)
+	addr := fs.String("addr", "", "admin server address (default: daemon.admin_addr of the configuration)")
+	timeout := fs.Duration("timeout", 5*time.Second, "how long to wait for the answer")
+	rest, err := parseArgs(fs, args)
+	if err != nil {
+		return exitUsage(err)
+	}
+	if len(rest) > 0 {
+		return usageError(sio, fs.Name(), fmt.Sprintf("unexpected argument %q", rest[0]))
+	}
+	if *addr == "" {
+		cfg := loadConfig(*configPath, sio, sio.Stderr)
+		if cfg == nil {
+			return 1
+		}
+		if cfg.Daemon.AdminAddr == "" {
+			fmt.Fprintln(sio.Stderr, "newswatch health: the admin server is off (daemon.admin_addr is empty)")
+			return 1
+		}
+		*addr = cfg.Daemon.AdminAddr
+	}
+	target, err := healthURL(*addr)
+	if err != nil {
+		return usageError(sio, fs.Name(), err.Error())
+	}
+	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
+	if err != nil {
+		fmt.Fprintf(sio.Stderr, "newswatch health: %v\n", err)
+		return 1
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		fmt.Fprintf(sio.Stderr, "newswatch health: %v\n", err)
+		return 1
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	fmt.Fprintln(sio.Stdout, strings.TrimSpace(string(body)))
+	if resp.StatusCode != http.StatusOK {
+		fmt.Fprintf(sio.Stderr, "newswatch health: %s answered %s\n", target, resp.Status)
+		return 1
+	}
+	return 0
+}
+
+// healthURL returns the /healthz URL of the admin server listening on
+// addr, asking loopback when addr listens on every interface.
+func healthURL(addr string) (string, error) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", fmt.Errorf("admin address %q: %w", addr, err)
+	}
+	switch host {
+	case "", "0.0.0.0":
+		host = "127.0.0.1"
+	case "::":
+		host = "::1"
+	}
+	return "http://" + net.JoinHostPort(host, port) + "/healthz", nil
+}
