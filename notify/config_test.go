@@ -18,7 +18,8 @@ func TestNewFromConfig(t *testing.T) {
 		want string // the Go type built, "" for an error
 	}{
 		{config.Notifier{Name: "team", Type: config.TypeSlack, Token: f.token, Channel: "#news", APIURL: f.apiURL(), Mention: "@here"}, "*notify.Slack"},
-		{config.Notifier{Name: "hook", Type: config.TypeSlackWebhook, URL: "https://hooks.slack.com/services/T/B/x"}, "*notify.SlackWebhook"},
+		{config.Notifier{Name: "hook", Type: config.TypeSlackWebhook, URL: "https://hooks.slack.com/services/T/B/x",
+			Mention: "<!subteam^S0123ABCD|@analysts> <@U0123ABCD>"}, "*notify.SlackWebhook"}, // as config accepts it
 		{config.Notifier{Name: "siem", Type: config.TypeWebhook, URL: "https://siem.example/in", Secret: "s"}, "*notify.Webhook"},
 		{config.Notifier{Name: "stdout", Type: config.TypeConsole}, "*notify.Console"},
 		{config.Notifier{Name: "x", Type: "pager"}, ""},

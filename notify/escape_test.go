@@ -173,7 +173,10 @@ func TestParseMention(t *testing.T) {
 		{"<!channel>", "<!channel>", true},
 		{"@everyone", "<!everyone>", true},
 		{"here", "", false},
-		{"<!subteam^S1> <!channel>", "", false},
+		{"<!subteam^S1> <!channel>", "<!subteam^S1> <!channel>", true},
+		{"  <!subteam^S1|@analysts>  @here ", "<!subteam^S1|@analysts> <!here>", true},
+		{"<!subteam^S1> here", "", false},
+		{"<!subteam^S1|a|b>", "", false},
 		{"<https://evil|x>", "", false},
 		{"@analysts", "", false},
 	}

@@ -504,31 +504,33 @@ func contextBlock(text string) *slack.ContextBlock {
 	return slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType, text, false, true))
 }
 
-// mentionPattern matches the Slack mentions a notifier may be configured
-// with: a user group, a user, or a special mention.
+// mentionPattern matches one Slack mention a notifier may be configured
+// with: a special mention, a user group or a user, with an optional label.
 var (
-	mentionPattern = regexp.MustCompile(`^<(!subteam\^[A-Z0-9]+|@[UW][A-Z0-9]+|!here|!channel|!everyone)>$`)
+	mentionPattern = regexp.MustCompile(`^<(?:!here|!channel|!everyone|!subteam\^[A-Z0-9]+|@[UW][A-Z0-9]+)(?:\|[^<>|]*)?>$`)
 	userGroupID    = regexp.MustCompile(`^S[A-Z0-9]+$`)
 	userID         = regexp.MustCompile(`^[UW][A-Z0-9]+$`)
 )
 
 // parseMention validates a configured mention and returns it in Slack's
-// syntax. It accepts Slack's syntax ("<!subteam^S0123ABC>", "<@U0123>",
-// "<!here>"), the short forms "@here", "@channel" and "@everyone", and a bare
-// user group ID ("S0123ABC") or user ID ("U0123ABC").
+// syntax: one or more mentions separated by spaces, each in Slack's syntax
+// ("<!subteam^S0123ABC>", "<!subteam^S0123ABC|@analysts>", "<@U0123>",
+// "<!here>") or a short form: "@here", "@channel", "@everyone", a bare user
+// group ID ("S0123ABC") or user ID ("U0123ABC").
 func parseMention(s string) (string, error) {
-	s = strings.TrimSpace(s)
-	switch {
-	case s == "":
-		return "", nil
-	case s == "@here" || s == "@channel" || s == "@everyone":
-		return "<!" + s[1:] + ">", nil
-	case userGroupID.MatchString(s):
-		return "<!subteam^" + s + ">", nil
-	case userID.MatchString(s):
-		return "<@" + s + ">", nil
-	case mentionPattern.MatchString(s):
-		return s, nil
+	fields := strings.Fields(s)
+	for i, f := range fields {
+		switch {
+		case f == "@here" || f == "@channel" || f == "@everyone":
+			fields[i] = "<!" + f[1:] + ">"
+		case userGroupID.MatchString(f):
+			fields[i] = "<!subteam^" + f + ">"
+		case userID.MatchString(f):
+			fields[i] = "<@" + f + ">"
+		case mentionPattern.MatchString(f):
+		default:
+			return "", fmt.Errorf("notify: mention %q: want Slack mentions such as <!subteam^S…> (a user group), <@U…> (a user), <!here> or <!channel>", f)
+		}
 	}
-	return "", fmt.Errorf("notify: mention %q: want a Slack user group (<!subteam^S…> or S…), a user (<@U…> or U…), or @here, @channel, @everyone", s)
+	return strings.Join(fields, " "), nil
 }

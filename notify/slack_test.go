@@ -150,7 +150,7 @@ func TestNewSlackRejects(t *testing.T) {
 	if _, err := NewSlack(SlackOptions{Channel: "#x"}); err == nil {
 		t.Error("no token accepted")
 	}
-	if _, err := NewSlack(SlackOptions{Token: "xoxb-1", Mention: "<!channel> <@U1>"}); err == nil {
+	if _, err := NewSlack(SlackOptions{Token: "xoxb-1", Mention: "<!channel> <https://x|y>"}); err == nil {
 		t.Error("bad mention accepted")
 	}
 }
