@@ -99,6 +99,8 @@ type Outcome struct {
 // every retry, that receivers can use to drop such a duplicate.
 //
 // Set the fields before calling Run or Drain and do not change them after.
+// Run and Drain must not run at the same time; Wake may be called from any
+// goroutine, at any time.
 type Dispatcher struct {
 	// Store is the outbox; required.
 	Store Outbox
