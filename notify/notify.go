@@ -77,6 +77,7 @@ type RateLimitError struct {
 	Err        error
 }
 
+// Error says that the destination rate-limited the message, and for how long.
 func (e *RateLimitError) Error() string {
 	if e.RetryAfter > 0 {
 		return fmt.Sprintf("rate limited, retry after %s: %v", e.RetryAfter, e.Err)
@@ -84,6 +85,7 @@ func (e *RateLimitError) Error() string {
 	return fmt.Sprintf("rate limited: %v", e.Err)
 }
 
+// Unwrap returns the error the notifier saw.
 func (e *RateLimitError) Unwrap() error { return e.Err }
 
 // SendError is the error a notifier returns for a failed attempt. Reason is a
@@ -96,6 +98,7 @@ type SendError struct {
 	Err      error
 }
 
+// Error reads "notify: NOTIFIER: REASON: detail".
 func (e *SendError) Error() string {
 	if e.Err == nil || e.Err.Error() == e.Reason {
 		return fmt.Sprintf("notify: %s: %s", e.Notifier, e.Reason)
@@ -103,6 +106,7 @@ func (e *SendError) Error() string {
 	return fmt.Sprintf("notify: %s: %s: %v", e.Notifier, e.Reason, e.Err)
 }
 
+// Unwrap returns the underlying error (slack-go's, net/http's).
 func (e *SendError) Unwrap() error { return e.Err }
 
 // Reason returns the short reason word of a notifier error (see SendError),
