@@ -331,7 +331,14 @@ func (p *parser) parseGroup() (node, error) {
 		return nil, err
 	}
 	if l := p.peek(); l.kind != lexRParen {
-		return nil, p.errorf(l.at, "expected ')' to close the '(' at %s, found %s", snippet(p.src, open.at), l.describe())
+		// At the end of the query the fault is the unclosed '(' itself:
+		// point there rather than past the last word (in a rule file, on
+		// the closing quotes).
+		at := l.at
+		if l.kind == lexEOF {
+			at = open.at
+		}
+		return nil, p.errorf(at, "expected ')' to close the '(' at %s, found %s", snippet(p.src, open.at), l.describe())
 	}
 	p.next()
 	return n, nil

@@ -88,8 +88,8 @@ func TestParseQueryErrors(t *testing.T) {
 	}{
 		{"empty", "", 0, "empty query"},
 		{"blank", "  \n ", 0, "empty query"},
-		{"unclosed paren", "(syria OR israel", 16, `expected ')' to close the '(' at "(syria OR israel", found end of query`},
-		{"unclosed inner paren", "a AND (b OR (c d)", 17, `expected ')' to close the '(' at "(b OR (c d)"`},
+		{"unclosed paren", "(syria OR israel", 0, `expected ')' to close the '(' at "(syria OR israel", found end of query`},
+		{"unclosed inner paren", "a AND (b OR (c d)", 6, `expected ')' to close the '(' at "(b OR (c d)"`},
 		{"unmatched close", "syria)", 5, "unexpected ')' without a matching '('"},
 		{"empty group", "a ()", 3, "expected a term inside '( )'"},
 		{"unclosed phrase", `syria "peace talks`, 18, `expected '"' to close the phrase "\"peace talks"`},

@@ -65,7 +65,7 @@ func TestCheck(t *testing.T) {
 				"rules.d/a.toml": "[[rule]]\nname = \"a\"\nquery = '''\n  syria\n  AND (israel\n'''\n",
 			},
 			code: 1,
-			want: []string{`a.toml:6:1: expected ')' to close the '('`},
+			want: []string{`a.toml:5:7: expected ')' to close the '('`},
 		},
 		{
 			name: "unknown notifier is an error, unknown tag a warning",
