@@ -44,6 +44,11 @@ type Poller struct {
 	// Rand returns a random number in [0, 1) for backoff jitter
 	// (math/rand/v2's Float64). It must be safe for concurrent use.
 	Rand func() float64
+	// AlertsQueued, when set, is called after a poll's transaction committed
+	// with the number of alerts it queued (only when there were some), so
+	// that the dispatcher can send them at once instead of at its next
+	// outbox read. It must not block.
+	AlertsQueued func(n int)
 
 	// beforeAlerts, when set, runs after a poll's new items are recorded and
 	// before their alerts are queued; an error aborts the poll there. Tests
@@ -252,6 +257,9 @@ func (p *Poller) record(ctx context.Context, f Feed, st *store.Feed, entries []E
 		return err
 	}
 	res.Alerts = queued
+	if queued > 0 && p.AlertsQueued != nil {
+		p.AlertsQueued(queued)
+	}
 	return nil
 }
 

@@ -238,6 +238,8 @@ func TestPollCrashBetweenItemsAndAlerts(t *testing.T) {
 	feed := Feed{Name: "Crashy", URL: srv.URL, Enabled: true}
 	env.addFeeds(feed)
 
+	var queuedCalls []int
+	env.poller.AlertsQueued = func(n int) { queuedCalls = append(queuedCalls, n) }
 	crash := errors.New("injected crash")
 	env.poller.beforeAlerts = func() error { return crash }
 	if _, err := env.poller.Poll(context.Background(), feed); !errors.Is(err, crash) {
@@ -250,10 +252,17 @@ func TestPollCrashBetweenItemsAndAlerts(t *testing.T) {
 		t.Fatalf("feed state was saved by the crashed poll: %+v", st)
 	}
 
+	if len(queuedCalls) != 0 {
+		t.Fatalf("AlertsQueued called %v by a poll that rolled back", queuedCalls)
+	}
+
 	env.poller.beforeAlerts = nil
 	res := env.poll(feed)
 	if res.New != 2 || res.Alerts != 2 {
 		t.Fatalf("poll after the crash = %+v", res)
+	}
+	if !slices.Equal(queuedCalls, []int{2}) {
+		t.Errorf("AlertsQueued calls = %v, want [2] after the commit", queuedCalls)
 	}
 	// Oldest first, so alerts are queued in publication order.
 	if got := alertTitles(env.alerts()); !slices.Equal(got, []string{story(1, 0).Title, story(2, 0).Title}) {

@@ -108,6 +108,7 @@ func (d *daemon) wire(ctx context.Context, rulesNow func() *rules.Set, stdout io
 	disp.Rules = func() []*rules.Rule { return rulesNow().Rules() }
 	disp.Log = d.log
 	d.dispatcher = disp
+	d.poller.AlertsQueued = func(int) { disp.Wake() }
 	return nil
 }
 
