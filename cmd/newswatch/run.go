@@ -9,6 +9,7 @@ import (
 	"os/signal"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/newswatch/newswatch/admin"
 	"github.com/newswatch/newswatch/rules"
@@ -157,4 +158,12 @@ func (d *daemon) run(ctx context.Context, watcher *rules.Watcher, srv *admin.Ser
 	return nil
 }
 
-func (d *daemon) dispatcherAlive() bool { return d.dispatcherRunning.Load() }
+// dispatcherStall is how long the dispatcher may go without reading the
+// outbox before /healthz calls it stuck; it reads every few seconds.
+const dispatcherStall = time.Minute
+
+// dispatcherAlive reports whether the dispatcher runs and has read the
+// outbox lately.
+func (d *daemon) dispatcherAlive() bool {
+	return d.dispatcherRunning.Load() && time.Since(d.dispatcher.LastRead()) < dispatcherStall
+}
