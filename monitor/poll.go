@@ -49,6 +49,9 @@ type Poller struct {
 	// that the dispatcher can send them at once instead of at its next
 	// outbox read. It must not block.
 	AlertsQueued func(n int)
+	// OnPoll, when set, is called at the end of every Poll with its result
+	// and error, for metrics. It must not block.
+	OnPoll func(PollResult, error)
 
 	// beforeAlerts, when set, runs after a poll's new items are recorded and
 	// before their alerts are queued; an error aborts the poll there. Tests
@@ -79,6 +82,10 @@ type PollResult struct {
 	NextAttemptAt time.Time
 	// LastError is, for a held feed, the error of its last attempt.
 	LastError string
+	// FetchDuration is how long the fetch took, body included.
+	FetchDuration time.Duration
+	// Matches counts, by rule name, the new items each rule matched.
+	Matches map[string]int
 }
 
 // Poll polls feed f once, unless it is backing off (then it returns a
@@ -98,6 +105,14 @@ type PollResult struct {
 // cancelled half-way commits nothing, so the next poll sees the same items
 // as new again.
 func (p *Poller) Poll(ctx context.Context, f Feed) (PollResult, error) {
+	res, err := p.poll(ctx, f)
+	if p.OnPoll != nil {
+		p.OnPoll(res, err)
+	}
+	return res, err
+}
+
+func (p *Poller) poll(ctx context.Context, f Feed) (PollResult, error) {
 	res := PollResult{Feed: f.Name}
 	st, err := p.Store.Feed(ctx, f.Name)
 	if err != nil {
@@ -116,7 +131,9 @@ func (p *Poller) Poll(ctx context.Context, f Feed) (PollResult, error) {
 	if st.CurrentURL != "" {
 		from = st.CurrentURL
 	}
+	fetchStart := time.Now()
 	fr, err := p.fetcher().Fetch(ctx, FetchRequest{Feed: f.Name, URL: from, ETag: st.ETag, LastModified: st.LastModified})
+	res.FetchDuration = time.Since(fetchStart)
 	st.LastFetchAt = now
 	if err != nil {
 		return res, p.fail(ctx, f, from, st, &res, err)
@@ -236,9 +253,14 @@ func (p *Poller) record(ctx context.Context, f Feed, st *store.Feed, entries []E
 		}
 	}
 	queued := 0
+	var matches map[string]int
 	if set != nil {
 		for _, it := range fresh {
 			for _, m := range set.Match(RulesItem(it, f)) {
+				if matches == nil {
+					matches = map[string]int{}
+				}
+				matches[m.Rule.Name]++
 				for _, d := range p.Routing.Destinations(m.Rule) {
 					a := newAlert(it, f, m, d)
 					a.CreatedAt = now
@@ -256,7 +278,7 @@ func (p *Poller) record(ctx context.Context, f Feed, st *store.Feed, entries []E
 	if err := tx.Commit(); err != nil {
 		return err
 	}
-	res.Alerts = queued
+	res.Alerts, res.Matches = queued, matches
 	if queued > 0 && p.AlertsQueued != nil {
 		p.AlertsQueued(queued)
 	}

@@ -240,6 +240,8 @@ func TestPollCrashBetweenItemsAndAlerts(t *testing.T) {
 
 	var queuedCalls []int
 	env.poller.AlertsQueued = func(n int) { queuedCalls = append(queuedCalls, n) }
+	var polled []error
+	env.poller.OnPoll = func(_ PollResult, err error) { polled = append(polled, err) }
 	crash := errors.New("injected crash")
 	env.poller.beforeAlerts = func() error { return crash }
 	if _, err := env.poller.Poll(context.Background(), feed); !errors.Is(err, crash) {
@@ -263,6 +265,12 @@ func TestPollCrashBetweenItemsAndAlerts(t *testing.T) {
 	}
 	if !slices.Equal(queuedCalls, []int{2}) {
 		t.Errorf("AlertsQueued calls = %v, want [2] after the commit", queuedCalls)
+	}
+	if len(polled) != 2 || !errors.Is(polled[0], crash) || polled[1] != nil {
+		t.Errorf("OnPoll saw errors %v, want the crash then nil", polled)
+	}
+	if len(res.Matches) != 1 || res.Matches["syria-israel"] != 2 {
+		t.Errorf("Matches = %v, want 2 for syria-israel", res.Matches)
 	}
 	// Oldest first, so alerts are queued in publication order.
 	if got := alertTitles(env.alerts()); !slices.Equal(got, []string{story(1, 0).Title, story(2, 0).Title}) {
