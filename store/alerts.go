@@ -24,11 +24,36 @@ const (
 	StatusDead      AlertStatus = "dead"
 )
 
+// AlertKind says what an alert tells about its story.
+type AlertKind string
+
+// The kinds of alert. A rule alerts once per story and notifier (KindAlert);
+// later items of the story and edits of an alerted item follow that alert
+// up (they have a ParentID).
+const (
+	// KindAlert is the first alert of a rule for a story.
+	KindAlert AlertKind = "alert"
+	// KindAlso is a later item of a story a rule already alerted: another
+	// outlet's report, sent as a reply under the parent alert.
+	KindAlso AlertKind = "also"
+	// KindUpdate is an edit of an alerted item (same identity, changed
+	// title or text), for rules that ask for it.
+	KindUpdate AlertKind = "update"
+)
+
 // Alert is one message owed to one notifier because a rule matched an item:
 // an outbox entry while queued, history afterwards.
 type Alert struct {
 	ID     int64
 	ItemID int64 // 0 once the item row is gone
+
+	// Kind is KindAlert when empty at Enqueue.
+	Kind AlertKind
+	// StoryID is the story of the item, 0 when unknown.
+	StoryID int64
+	// ParentID is, for KindAlso and KindUpdate, the KindAlert alert they
+	// follow up; 0 otherwise.
+	ParentID int64
 
 	Rule     string
 	Notifier string
@@ -54,7 +79,11 @@ type Alert struct {
 	// CreatedAt when zero.
 	NextAttemptAt time.Time
 	CreatedAt     time.Time
-	DeliveredAt   time.Time
+	// QueuedAt is when the alert became due to be sent: its first due time
+	// (NextAttemptAt at Enqueue), or when Requeue queued it again. A
+	// delivery deadline (max_age) counts from it.
+	QueuedAt    time.Time
+	DeliveredAt time.Time
 	// DeadAt is when the alert became dead; zero unless Status is dead.
 	DeadAt    time.Time
 	LastError string
@@ -76,28 +105,30 @@ type AlertFilter struct {
 const alertColumns = `id, item_id, rule, notifier, channel, severity,
 	title, link, feed, summary, description, published, hits, digest,
 	status, attempts, next_attempt_at, created_at, delivered_at, dead_at,
-	last_error, remote_id, remote_channel`
+	last_error, remote_id, remote_channel, kind, story_id, parent_id, queued_at`
 
 const insertAlertSQL = `INSERT INTO alerts (item_id, rule, notifier, channel,
 	severity, title, link, feed, summary, description, published, hits,
-	digest, status, next_attempt_at, created_at)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)`
+	digest, status, next_attempt_at, created_at, kind, story_id, parent_id, queued_at)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?)`
 
 func scanAlert(r rowScanner) (*Alert, error) {
 	var (
 		a                                           Alert
-		itemID                                      sql.NullInt64
+		itemID, storyID, parentID                   sql.NullInt64
 		hits                                        sql.NullString
 		published, next, created, delivered, deadAt sql.NullInt64
+		queued                                      sql.NullInt64
 	)
 	err := r.Scan(&a.ID, &itemID, &a.Rule, &a.Notifier, &a.Channel, &a.Severity,
 		&a.Title, &a.Link, &a.Feed, &a.Summary, &a.Description, &published, &hits, &a.Digest,
 		&a.Status, &a.Attempts, &next, &created, &delivered, &deadAt,
-		&a.LastError, &a.RemoteID, &a.RemoteChannel)
+		&a.LastError, &a.RemoteID, &a.RemoteChannel, &a.Kind, &storyID, &parentID, &queued)
 	if err != nil {
 		return nil, err
 	}
-	a.ItemID = itemID.Int64
+	a.ItemID, a.StoryID, a.ParentID = itemID.Int64, storyID.Int64, parentID.Int64
+	a.QueuedAt = timeFrom(queued)
 	if err := jsonFrom(hits, &a.Hits); err != nil {
 		return nil, fmt.Errorf("alert %d hits: %w", a.ID, err)
 	}
@@ -260,13 +291,14 @@ func (s *Store) MarkDead(ctx context.Context, id int64, at time.Time, reason str
 	return nil
 }
 
-// Requeue queues alerts again, due at now with their attempts reset: alert
-// id if it is dead or queued, or every dead alert when id is 0. It returns
-// how many alerts it queued; a delivered alert is left alone (0), an unknown
-// id is ErrNotFound. LastError is kept until the next attempt.
+// Requeue queues alerts again, due at now with their attempts reset and
+// QueuedAt set to now: alert id if it is dead or queued, or every dead alert
+// when id is 0. It returns how many alerts it queued; a delivered alert is
+// left alone (0), an unknown id is ErrNotFound. LastError is kept until the
+// next attempt.
 func (s *Store) Requeue(ctx context.Context, id int64, now time.Time) (int, error) {
-	const requeue = `UPDATE alerts SET status = 'queued', next_attempt_at = ?,
-		attempts = 0, dead_at = NULL WHERE `
+	const requeue = `UPDATE alerts SET status = 'queued', next_attempt_at = ?1,
+		queued_at = ?1, attempts = 0, dead_at = NULL WHERE `
 	var n int64
 	err := s.inWriteTx(ctx, func(tx *sql.Tx) error {
 		var (

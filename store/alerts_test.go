@@ -291,6 +291,7 @@ func TestAlertRoundTrip(t *testing.T) {
 	want.Published = want.Published.Truncate(time.Millisecond)
 	want.CreatedAt = want.CreatedAt.Truncate(time.Millisecond)
 	want.NextAttemptAt = want.CreatedAt
+	want.QueuedAt = want.CreatedAt
 	if !reflect.DeepEqual(*got, want) {
 		t.Errorf("round trip:\n got %+v\nwant %+v", *got, want)
 	}

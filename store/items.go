@@ -16,12 +16,16 @@ type Item struct {
 	// Identity is unique within the feed: the GUID, else the canonical
 	// link, else a hash of title and date (the monitor decides).
 	Identity string
-	GUID     string
-	Link     string
-	Title    string
-	Summary  string
-	Content  string
-	Author   string
+	// Aliases are other identities the item is known by in its feed (its
+	// canonical link, "link:…", when Identity is its GUID). AddItem records
+	// them as seen; they are not read back.
+	Aliases []string
+	GUID    string
+	Link    string
+	Title   string
+	Summary string
+	Content string
+	Author  string
 	// Categories is stored as JSON; empty reads back as nil.
 	Categories []string
 	Lang       string
@@ -29,26 +33,60 @@ type Item struct {
 	Published time.Time
 	// SeenAt is when the item was first recorded.
 	SeenAt time.Time
+
+	// StoryID is the story the item belongs to; 0 for none (items recorded
+	// before stories existed). It must name an existing story.
+	StoryID int64
+	// Canonical is the item's canonical link, "" when it has none.
+	Canonical string
+	// SimHash is the item's text fingerprint, valid when HasSimHash.
+	SimHash    uint64
+	HasSimHash bool
+	// TextHash identifies the item's text, to tell an edited item.
+	TextHash string
+	// UpdatedAt is when an edit of the item was last recorded; zero when
+	// never.
+	UpdatedAt time.Time
 }
 
 const itemColumns = `id, feed_id, identity, guid, link, title, summary, content,
-	author, categories, lang, published, seen_at`
+	author, categories, lang, published, seen_at,
+	story_id, canonical, simhash, text_hash, updated_at`
 
 const insertItemSQL = `INSERT INTO items (feed_id, identity, guid, link, title,
-	summary, content, author, categories, lang, published, seen_at)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-	ON CONFLICT (feed_id, identity) DO NOTHING`
+	summary, content, author, categories, lang, published, seen_at,
+	story_id, canonical, simhash, text_hash)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
-const seenSQL = `SELECT EXISTS (SELECT 1 FROM items WHERE feed_id = ? AND identity = ?)`
+const seenSQL = `SELECT EXISTS (SELECT 1 FROM seen WHERE feed_id = ? AND identity = ?)`
+
+// addSeenSQL records an identity as seen; it changes no row when the feed
+// has seen it already.
+const addSeenSQL = `INSERT INTO seen (feed_id, identity, first_seen, item_id)
+	VALUES (?, ?, ?, ?) ON CONFLICT (feed_id, identity) DO NOTHING`
+
+const linkSeenSQL = `UPDATE seen SET item_id = ? WHERE feed_id = ? AND identity = ?`
+
+// simhashValue encodes a fingerprint as the signed 64-bit integer SQLite
+// stores, or NULL when there is none.
+func simhashValue(h uint64, ok bool) any {
+	if !ok {
+		return nil
+	}
+	return int64(h)
+}
 
 func scanItem(r rowScanner) (*Item, error) {
 	var (
 		it                Item
 		categories        sql.NullString
 		published, seenAt sql.NullInt64
+		storyID, simhash  sql.NullInt64
+		updatedAt         sql.NullInt64
 	)
 	err := r.Scan(&it.ID, &it.FeedID, &it.Identity, &it.GUID, &it.Link, &it.Title,
-		&it.Summary, &it.Content, &it.Author, &categories, &it.Lang, &published, &seenAt)
+		&it.Summary, &it.Content, &it.Author, &categories, &it.Lang, &published, &seenAt,
+		&storyID, &it.Canonical, &simhash, &it.TextHash, &updatedAt)
 	if err != nil {
 		return nil, err
 	}
@@ -57,6 +95,9 @@ func scanItem(r rowScanner) (*Item, error) {
 	}
 	it.Published = timeFrom(published)
 	it.SeenAt = timeFrom(seenAt)
+	it.StoryID = storyID.Int64
+	it.SimHash, it.HasSimHash = uint64(simhash.Int64), simhash.Valid
+	it.UpdatedAt = timeFrom(updatedAt)
 	return &it, nil
 }
 
@@ -65,7 +106,7 @@ func scanItem(r rowScanner) (*Item, error) {
 // for any number of identities: no limit on host parameters, and one
 // prepared form.
 const unseenSQL = `SELECT j.value FROM json_each(?2) AS j
-	WHERE NOT EXISTS (SELECT 1 FROM items WHERE feed_id = ?1 AND identity = j.value)
+	WHERE NOT EXISTS (SELECT 1 FROM seen WHERE feed_id = ?1 AND identity = j.value)
 	GROUP BY j.value ORDER BY MIN(j.key)`
 
 // Unseen returns those of identities that feed feedID has no item for, in

@@ -48,9 +48,9 @@ const walSizeLimit = 64 << 20
 // Store's own write methods (SaveFeed, SyncFeeds, Mark…, Requeue) before the
 // Tx ends: they wait for the connection the Tx holds.
 type Store struct {
-	write *sql.DB // exactly one connection, transactions BEGIN IMMEDIATE
-	read  *sql.DB // read-only connections
-	poll  pollStatements
+	write *sql.DB             // exactly one connection, transactions BEGIN IMMEDIATE
+	read  *sql.DB             // read-only connections
+	poll  [numStmts]*sql.Stmt // see pollSQL
 	now   func() time.Time
 }
 
@@ -138,7 +138,7 @@ func dsn(abs string, params url.Values) string {
 func (s *Store) Close() error {
 	s.optimize()
 	errs := []error{s.read.Close()}
-	for _, stmt := range []*sql.Stmt{s.poll.seen, s.poll.addItem, s.poll.enqueue} {
+	for _, stmt := range s.poll {
 		errs = append(errs, stmt.Close())
 	}
 	errs = append(errs, s.write.Close())

@@ -9,7 +9,8 @@ import (
 )
 
 // ErrDuplicate is returned (wrapped) by Tx.AddItem when the feed already has
-// an item with that identity. The transaction remains usable.
+// an item with that identity, and by Tx.Enqueue for a second first alert of
+// one story, rule and notifier. The transaction remains usable.
 var ErrDuplicate = errors.New("identity already seen")
 
 // Tx is the one write transaction of a feed poll: the items seen for the
@@ -22,31 +23,40 @@ type Tx struct {
 	ctx context.Context
 	tx  *sql.Tx
 
-	// The store's prepared statements bound to this transaction, on first
-	// use.
-	seen, addItem, enqueue *sql.Stmt
+	// stmts are the store's prepared statements bound to this transaction,
+	// on first use.
+	stmts [numStmts]*sql.Stmt
 }
 
-// pollStatements are the statements a poll runs once per item or alert,
-// prepared once on the write connection when the store opens.
-type pollStatements struct {
-	seen, addItem, enqueue *sql.Stmt
+// stmtID names one of the statements a poll runs once per item or alert.
+type stmtID int
+
+const (
+	stmtSeen stmtID = iota
+	stmtAddSeen
+	stmtLinkSeen
+	stmtAddItem
+	stmtEnqueue
+	numStmts
+)
+
+// pollSQL are the statements a poll runs once per item or alert, prepared
+// once on the write connection when the store opens.
+var pollSQL = [numStmts]string{
+	stmtSeen:     seenSQL,
+	stmtAddSeen:  addSeenSQL,
+	stmtLinkSeen: linkSeenSQL,
+	stmtAddItem:  insertItemSQL,
+	stmtEnqueue:  insertAlertSQL,
 }
 
 func (s *Store) preparePoll(ctx context.Context) error {
-	for _, p := range []struct {
-		stmt **sql.Stmt
-		sql  string
-	}{
-		{&s.poll.seen, seenSQL},
-		{&s.poll.addItem, insertItemSQL},
-		{&s.poll.enqueue, insertAlertSQL},
-	} {
-		stmt, err := s.write.PrepareContext(ctx, p.sql)
+	for id, query := range pollSQL {
+		stmt, err := s.write.PrepareContext(ctx, query)
 		if err != nil {
 			return fmt.Errorf("store: prepare: %w", err)
 		}
-		*p.stmt = stmt
+		s.poll[id] = stmt
 	}
 	return nil
 }
@@ -62,28 +72,29 @@ func (s *Store) Begin(ctx context.Context) (*Tx, error) {
 	return &Tx{s: s, ctx: ctx, tx: tx}, nil
 }
 
-// bound returns the store's statement shared bound to the transaction,
-// binding it on first use.
-func (tx *Tx) bound(stmt **sql.Stmt, shared *sql.Stmt) *sql.Stmt {
-	if *stmt == nil {
-		*stmt = tx.tx.StmtContext(tx.ctx, shared)
+// stmt returns the store's statement id bound to the transaction, binding
+// it on first use.
+func (tx *Tx) stmt(id stmtID) *sql.Stmt {
+	if tx.stmts[id] == nil {
+		tx.stmts[id] = tx.tx.StmtContext(tx.ctx, tx.s.poll[id])
 	}
-	return *stmt
+	return tx.stmts[id]
 }
 
 // Seen reports whether feed feedID already has an item with identity,
 // including items added earlier in this transaction.
 func (tx *Tx) Seen(feedID int64, identity string) (bool, error) {
 	var seen bool
-	err := tx.bound(&tx.seen, tx.s.poll.seen).QueryRowContext(tx.ctx, feedID, identity).Scan(&seen)
+	err := tx.stmt(stmtSeen).QueryRowContext(tx.ctx, feedID, identity).Scan(&seen)
 	if err != nil {
 		return false, fmt.Errorf("store: seen: %w", err)
 	}
 	return seen, nil
 }
 
-// AddItem records it as seen in its feed and sets it.ID, and it.SeenAt when
-// zero. An identity the feed already has is ErrDuplicate.
+// AddItem records it as seen in its feed, under it.Identity and each of
+// it.Aliases, and sets it.ID, and it.SeenAt when zero. An identity the feed
+// has already seen is ErrDuplicate; an alias already seen is left as it is.
 func (tx *Tx) AddItem(it *Item) error {
 	if it.Identity == "" {
 		return fmt.Errorf("store: add item to feed %d: empty identity", it.FeedID)
@@ -96,30 +107,60 @@ func (tx *Tx) AddItem(it *Item) error {
 	if err != nil {
 		return fmt.Errorf("store: add item %q: categories: %w", it.Identity, err)
 	}
-	res, err := tx.bound(&tx.addItem, tx.s.poll.addItem).ExecContext(tx.ctx,
-		it.FeedID, it.Identity, it.GUID, it.Link, it.Title,
-		it.Summary, it.Content, it.Author, categories, it.Lang, millis(it.Published), millis(seenAt))
+	res, err := tx.stmt(stmtAddSeen).ExecContext(tx.ctx, it.FeedID, it.Identity, millis(seenAt), nil)
 	if err != nil {
 		return fmt.Errorf("store: add item %q: %w", it.Identity, err)
 	}
 	if err := affected(res, 1); err != nil {
 		return fmt.Errorf("store: add item %q to feed %d: %w", it.Identity, it.FeedID, ErrDuplicate)
 	}
+	res, err = tx.stmt(stmtAddItem).ExecContext(tx.ctx,
+		it.FeedID, it.Identity, it.GUID, it.Link, it.Title,
+		it.Summary, it.Content, it.Author, categories, it.Lang, millis(it.Published), millis(seenAt),
+		nullID(it.StoryID), it.Canonical, simhashValue(it.SimHash, it.HasSimHash), it.TextHash)
+	if err != nil {
+		return fmt.Errorf("store: add item %q: %w", it.Identity, err)
+	}
 	id, err := res.LastInsertId()
 	if err != nil {
 		return fmt.Errorf("store: add item %q: %w", it.Identity, err)
+	}
+	if _, err := tx.stmt(stmtLinkSeen).ExecContext(tx.ctx, id, it.FeedID, it.Identity); err != nil {
+		return fmt.Errorf("store: add item %q: %w", it.Identity, err)
+	}
+	for _, alias := range it.Aliases {
+		if alias == "" || alias == it.Identity {
+			continue
+		}
+		if _, err := tx.stmt(stmtAddSeen).ExecContext(tx.ctx, it.FeedID, alias, millis(seenAt), id); err != nil {
+			return fmt.Errorf("store: add item %q: alias %q: %w", it.Identity, alias, err)
+		}
 	}
 	it.ID, it.SeenAt = id, seenAt
 	return nil
 }
 
 // Enqueue writes a to the outbox as a new queued alert and sets a.ID and
-// a.Status, a.CreatedAt when zero, and a.NextAttemptAt (when zero: due at
-// once, at CreatedAt). Its delivery fields (Attempts, DeliveredAt, DeadAt,
-// LastError, Remote…) are not written.
+// a.Status, a.Kind (KindAlert when empty), a.CreatedAt when zero,
+// a.NextAttemptAt (when zero: due at once, at CreatedAt) and a.QueuedAt
+// (NextAttemptAt). Its delivery fields (Attempts, DeliveredAt, DeadAt,
+// LastError, Remote…) are not written. A second KindAlert alert for the same
+// story, rule and notifier is refused with an error wrapping ErrDuplicate.
 func (tx *Tx) Enqueue(a *Alert) error {
 	if a.Rule == "" || a.Notifier == "" {
 		return fmt.Errorf("store: enqueue: alert needs a rule and a notifier (rule %q, notifier %q)", a.Rule, a.Notifier)
+	}
+	kind := a.Kind
+	switch kind {
+	case "":
+		kind = KindAlert
+	case KindAlert:
+	case KindAlso, KindUpdate:
+		if a.ParentID == 0 {
+			return fmt.Errorf("store: enqueue: %s alert of rule %q without a parent alert", kind, a.Rule)
+		}
+	default:
+		return fmt.Errorf("store: enqueue: alert of rule %q: unknown kind %q", a.Rule, kind)
 	}
 	created := a.CreatedAt
 	if created.IsZero() {
@@ -133,22 +174,23 @@ func (tx *Tx) Enqueue(a *Alert) error {
 	if err != nil {
 		return fmt.Errorf("store: enqueue alert of rule %q: hits: %w", a.Rule, err)
 	}
-	var itemID any
-	if a.ItemID != 0 {
-		itemID = a.ItemID
-	}
-	res, err := tx.bound(&tx.enqueue, tx.s.poll.enqueue).ExecContext(tx.ctx,
+	itemID := nullID(a.ItemID)
+	res, err := tx.stmt(stmtEnqueue).ExecContext(tx.ctx,
 		itemID, a.Rule, a.Notifier, a.Channel, a.Severity,
 		a.Title, a.Link, a.Feed, a.Summary, a.Description, millis(a.Published), hits,
-		boolInt(a.Digest), millis(next), millis(created))
+		boolInt(a.Digest), millis(next), millis(created),
+		string(kind), nullID(a.StoryID), nullID(a.ParentID), millis(next))
 	if err != nil {
+		if isUniqueViolation(err) {
+			return fmt.Errorf("store: enqueue alert of rule %q for story %d and notifier %q: %w", a.Rule, a.StoryID, a.Notifier, ErrDuplicate)
+		}
 		return fmt.Errorf("store: enqueue alert of rule %q: %w", a.Rule, err)
 	}
 	id, err := res.LastInsertId()
 	if err != nil {
 		return fmt.Errorf("store: enqueue alert of rule %q: %w", a.Rule, err)
 	}
-	a.ID, a.Status, a.CreatedAt, a.NextAttemptAt = id, StatusQueued, created, next
+	a.ID, a.Status, a.Kind, a.CreatedAt, a.NextAttemptAt, a.QueuedAt = id, StatusQueued, kind, created, next, next
 	return nil
 }
 

@@ -1,0 +1,72 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"net/url"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// TestMigration0002KeepsHistory upgrades a database written by the 0001
+// schema: every item's identity becomes a seen row, and an alert requeued
+// by the old code (due after its creation, no attempts) counts its age from
+// the requeue.
+func TestMigration0002KeepsHistory(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "newswatch.db")
+	db, err := sql.Open("sqlite", dsn(path, url.Values{"_txlock": {"immediate"}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.SetMaxOpenConns(1)
+	old := &Store{write: db, now: time.Now}
+	if err := old.migrate(ctx, embedded[:1]); err != nil {
+		t.Fatal(err)
+	}
+	created := testTime.UnixMilli()
+	requeued := created + time.Hour.Milliseconds()
+	for _, q := range []string{
+		`INSERT INTO feeds (id, name, url) VALUES (1, 'wire', 'https://wire.example/rss')`,
+		`INSERT INTO items (id, feed_id, identity, seen_at) VALUES (1, 1, 'guid:a', 1000), (2, 1, 'guid:b', 2000)`,
+		`INSERT INTO alerts (id, item_id, rule, notifier, next_attempt_at, created_at, attempts)
+			VALUES (1, 1, 'r', 'slack', ?1, ?1, 0), (2, 2, 'r', 'slack', ?2, ?1, 0), (3, 2, 'r', 'hook', ?2, ?1, 2)`,
+	} {
+		if _, err := db.ExecContext(ctx, q, created, requeued); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+
+	tx := begin(t, s)
+	for _, id := range []string{"guid:a", "guid:b"} {
+		if !seen(t, tx, 1, id) {
+			t.Errorf("identity %s of a 0001 item is not seen after the migration", id)
+		}
+	}
+	if seen(t, tx, 1, "guid:c") {
+		t.Error("an identity never recorded is seen")
+	}
+	tx.Rollback()
+
+	want := map[int64]time.Time{
+		1: time.UnixMilli(created).UTC(),
+		2: time.UnixMilli(requeued).UTC(), // requeued by the old code
+		3: time.UnixMilli(created).UTC(),  // retried: due later because it failed
+	}
+	for id, at := range want {
+		a := alertByID(t, s, id)
+		if !a.QueuedAt.Equal(at) || a.Kind != KindAlert {
+			t.Errorf("alert %d: queued at %v, kind %q; want %v, %q", id, a.QueuedAt, a.Kind, at, KindAlert)
+		}
+	}
+}
