@@ -7,12 +7,12 @@ import (
 	"github.com/newswatch/newswatch/store"
 )
 
-// queuedSince is the time an alert's MaxAge counts from: when it was
-// written, or, for an alert requeued by `alerts retry` and not tried since,
-// when it was requeued.
+// queuedSince is the time an alert's MaxAge counts from: when it became due
+// to be sent (store.Alert.QueuedAt: its first due time, or when `alerts
+// retry` requeued it), else when it was written.
 func queuedSince(a *store.Alert) time.Time {
-	if a.Attempts == 0 && a.NextAttemptAt.After(a.CreatedAt) {
-		return a.NextAttemptAt
+	if !a.QueuedAt.IsZero() {
+		return a.QueuedAt
 	}
 	return a.CreatedAt
 }
