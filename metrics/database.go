@@ -1,0 +1,184 @@
+package metrics
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/newswatch/newswatch/store"
+)
+
+// dbCollector reads the database when Prometheus scrapes: the outbox, the
+// alerts written since the last scrape, and every feed's polling state.
+// Reading at scrape time keeps the numbers true whoever wrote the rows (a
+// poll, feed health, `alerts retry` from another process) at the cost of a
+// few indexed queries per scrape.
+type dbCollector struct {
+	store   *store.Store
+	now     func() time.Time
+	timeout time.Duration
+	log     *slog.Logger
+
+	queuedDesc, depthDesc, digestDesc, oldestDesc, deadDesc *prometheus.Desc
+	lastSuccessDesc, failuresDesc, lastItemDesc             *prometheus.Desc
+
+	// mu serialises scrapes, which move lastID and add to queued.
+	mu     sync.Mutex
+	lastID int64          // the highest alert ID counted
+	queued map[string]int // alerts written since start, by notifier
+}
+
+func newDBCollector(ctx context.Context, o Options) (*dbCollector, error) {
+	last, err := o.Store.LastAlertID(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
+	c := &dbCollector{
+		store:   o.Store,
+		now:     o.Now,
+		timeout: o.ScrapeTimeout,
+		log:     o.Log,
+		lastID:  last,
+		queued:  map[string]int{},
+		queuedDesc: prometheus.NewDesc("newswatch_alerts_queued_total",
+			"Alerts written to the outbox, by notifier: one per rule match and destination, and feed-health alerts.",
+			[]string{"notifier"}, nil),
+		depthDesc: prometheus.NewDesc("newswatch_outbox_depth",
+			"Alerts waiting to be sent or retried, by notifier (digest alerts aside).",
+			[]string{"notifier"}, nil),
+		digestDesc: prometheus.NewDesc("newswatch_outbox_digest_pending",
+			"Alerts waiting for their rule's scheduled digest, by notifier.",
+			[]string{"notifier"}, nil),
+		oldestDesc: prometheus.NewDesc("newswatch_outbox_oldest_age_seconds",
+			"How long the longest-waiting queued alert has waited, by notifier; 0 when none waits.",
+			[]string{"notifier"}, nil),
+		deadDesc: prometheus.NewDesc("newswatch_dead_letters",
+			"Dead letters (alerts given up on) kept for `newswatch alerts retry`, by notifier.",
+			[]string{"notifier"}, nil),
+		lastSuccessDesc: prometheus.NewDesc("newswatch_feed_last_success_timestamp_seconds",
+			"When the feed was last fetched successfully, as a Unix time; absent until it has been.",
+			[]string{"feed"}, nil),
+		failuresDesc: prometheus.NewDesc("newswatch_feed_consecutive_failures",
+			"Failed fetches of the feed since its last success.",
+			[]string{"feed"}, nil),
+		lastItemDesc: prometheus.NewDesc("newswatch_feed_last_item_timestamp_seconds",
+			"When the feed's newest item was first seen, as a Unix time; absent until it has one.",
+			[]string{"feed"}, nil),
+	}
+	if c.now == nil {
+		c.now = time.Now
+	}
+	if c.timeout <= 0 {
+		c.timeout = DefaultScrapeTimeout
+	}
+	if c.log == nil {
+		c.log = slog.New(slog.DiscardHandler)
+	}
+	for _, n := range o.Notifiers {
+		c.queued[n] = 0
+	}
+	return c, nil
+}
+
+// Describe sends the descriptions of every metric the collector makes.
+func (c *dbCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{c.queuedDesc, c.depthDesc, c.digestDesc, c.oldestDesc,
+		c.deadDesc, c.lastSuccessDesc, c.failuresDesc, c.lastItemDesc} {
+		ch <- d
+	}
+}
+
+// Collect reads the database and sends the metrics. A failed read sends
+// an invalid metric, which the handler reports, in place of the metrics it
+// would have made.
+func (c *dbCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
+	defer cancel()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := c.now()
+
+	if err := c.collectOutbox(ctx, ch, now); err != nil {
+		c.fail(ch, c.depthDesc, err)
+	}
+	if err := c.collectFeeds(ctx, ch); err != nil {
+		c.fail(ch, c.failuresDesc, err)
+	}
+}
+
+func (c *dbCollector) fail(ch chan<- prometheus.Metric, d *prometheus.Desc, err error) {
+	c.log.Warn("metrics: reading the database for a scrape", "error", err)
+	ch <- prometheus.NewInvalidMetric(d, err)
+}
+
+func (c *dbCollector) collectOutbox(ctx context.Context, ch chan<- prometheus.Metric, now time.Time) error {
+	written, last, err := c.store.AlertsWrittenAfter(ctx, c.lastID)
+	if err != nil {
+		return err
+	}
+	c.lastID = last
+	for n, k := range written {
+		c.queued[n] += k
+	}
+	outbox, err := c.store.Outbox(ctx)
+	if err != nil {
+		return err
+	}
+	// Every notifier that ever had an alert gets every gauge, at 0 when
+	// it has nothing waiting, so that alerting rules see it drop to 0.
+	seen := map[string]bool{}
+	for _, o := range outbox {
+		seen[o.Notifier] = true
+		if _, ok := c.queued[o.Notifier]; !ok {
+			c.queued[o.Notifier] = 0
+		}
+		age := 0.0
+		if o.Queued > 0 && !o.OldestQueued.IsZero() {
+			age = max(0, now.Sub(o.OldestQueued).Seconds())
+		}
+		ch <- prometheus.MustNewConstMetric(c.depthDesc, prometheus.GaugeValue, float64(o.Queued), o.Notifier)
+		ch <- prometheus.MustNewConstMetric(c.digestDesc, prometheus.GaugeValue, float64(o.Digest), o.Notifier)
+		ch <- prometheus.MustNewConstMetric(c.oldestDesc, prometheus.GaugeValue, age, o.Notifier)
+		ch <- prometheus.MustNewConstMetric(c.deadDesc, prometheus.GaugeValue, float64(o.Dead), o.Notifier)
+	}
+	for n, total := range c.queued {
+		ch <- prometheus.MustNewConstMetric(c.queuedDesc, prometheus.CounterValue, float64(total), n)
+		if !seen[n] {
+			for _, d := range []*prometheus.Desc{c.depthDesc, c.digestDesc, c.oldestDesc, c.deadDesc} {
+				ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, 0, n)
+			}
+		}
+	}
+	return nil
+}
+
+func (c *dbCollector) collectFeeds(ctx context.Context, ch chan<- prometheus.Metric) error {
+	feeds, err := c.store.Feeds(ctx)
+	if err != nil {
+		return err
+	}
+	// Only the newest item matters here; counting from now counts nothing.
+	activity, err := c.store.FeedActivity(ctx, c.now())
+	if err != nil {
+		return err
+	}
+	for _, f := range feeds {
+		ch <- prometheus.MustNewConstMetric(c.failuresDesc, prometheus.GaugeValue, float64(f.ConsecutiveFailures), f.Name)
+		if !f.LastSuccessAt.IsZero() {
+			ch <- prometheus.MustNewConstMetric(c.lastSuccessDesc, prometheus.GaugeValue, unixSeconds(f.LastSuccessAt), f.Name)
+		}
+		if t := activity[f.ID].LastItemAt; !t.IsZero() {
+			ch <- prometheus.MustNewConstMetric(c.lastItemDesc, prometheus.GaugeValue, unixSeconds(t), f.Name)
+		}
+	}
+	return nil
+}
+
+// unixSeconds is t as fractional Unix seconds, Prometheus's time unit.
+func unixSeconds(t time.Time) float64 {
+	return float64(t.UnixMilli()) / 1e3
+}

@@ -1,0 +1,305 @@
+package metrics
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+
+	"github.com/newswatch/newswatch/monitor"
+	"github.com/newswatch/newswatch/notify"
+	"github.com/newswatch/newswatch/rules"
+	"github.com/newswatch/newswatch/store"
+)
+
+// scrape fetches the metrics from h in the text format and returns every
+// sample as "name{label="value",…}" → value, labels sorted by name.
+func scrape(t *testing.T, h http.Handler) map[string]float64 {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	if rec.Code != http.StatusOK {
+		t.Fatalf("GET /metrics: %d %s", rec.Code, rec.Body)
+	}
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(rec.Body)
+	if err != nil {
+		t.Fatalf("parse /metrics: %v", err)
+	}
+	out := map[string]float64{}
+	for name, fam := range families {
+		for _, m := range fam.GetMetric() {
+			var v float64
+			switch {
+			case m.Counter != nil:
+				v = m.GetCounter().GetValue()
+			case m.Gauge != nil:
+				v = m.GetGauge().GetValue()
+			case m.Histogram != nil:
+				v = float64(m.GetHistogram().GetSampleCount())
+			default:
+				continue
+			}
+			out[sampleKey(name, m.GetLabel())] = v
+		}
+	}
+	return out
+}
+
+func sampleKey(name string, labels []*dto.LabelPair) string {
+	parts := make([]string, 0, len(labels))
+	for _, l := range labels {
+		parts = append(parts, fmt.Sprintf("%s=%q", l.GetName(), l.GetValue()))
+	}
+	sort.Strings(parts)
+	return name + "{" + strings.Join(parts, ",") + "}"
+}
+
+// feedServer serves an RSS document with an ETag, answering 304 to a
+// matching If-None-Match, or a failing status when told to.
+type feedServer struct {
+	mu     sync.Mutex
+	body   string
+	status int
+}
+
+func (s *feedServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	body, status := s.body, s.status
+	s.mu.Unlock()
+	if status != 0 {
+		http.Error(w, "broken", status)
+		return
+	}
+	etag := fmt.Sprintf(`"%x"`, len(body))
+	if r.Header.Get("If-None-Match") == etag {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	w.Header().Set("ETag", etag)
+	w.Header().Set("Content-Type", "application/rss+xml")
+	fmt.Fprint(w, body)
+}
+
+func (s *feedServer) set(body string, status int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.body, s.status = body, status
+}
+
+func rss(titles ...string) string {
+	var b strings.Builder
+	b.WriteString(`<?xml version="1.0"?><rss version="2.0"><channel><title>Test</title>`)
+	for i, title := range titles {
+		fmt.Fprintf(&b, `<item><guid>item-%d</guid><title>%s</title><pubDate>%s</pubDate></item>`,
+			i, title, time.Now().Add(-time.Hour).Format(time.RFC1123Z))
+	}
+	b.WriteString(`</channel></rss>`)
+	return b.String()
+}
+
+func TestMetricsMoveWithPolls(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "newswatch.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	srv := &feedServer{body: rss("Syria and Israel resume talks", "Weather in Haifa", "Syria reopens border")}
+	web := httptest.NewServer(srv)
+	defer web.Close()
+	if err := st.SyncFeeds(ctx, []store.FeedSpec{{Name: "Example", URL: web.URL}}); err != nil {
+		t.Fatal(err)
+	}
+	q, err := rules.ParseQuery("syria")
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := rules.NewSet([]rules.Compiled{{Rule: &rules.Rule{Name: "syria", Query: "syria", Enabled: true}, Query: q}})
+
+	m, err := New(ctx, Options{Store: st, Notifiers: []string{"slack", "console"}, Version: "1.2.3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.RulesLoaded(set)
+	poller := &monitor.Poller{
+		Store:    st,
+		Rules:    func() *rules.Set { return set },
+		Routing:  monitor.Routing{Default: []string{"slack", "console"}},
+		Backfill: 24 * time.Hour,
+		OnPoll:   m.ObservePoll,
+	}
+	feed := monitor.Feed{Name: "Example", URL: web.URL, Enabled: true}
+	h := m.Handler()
+
+	before := scrape(t, h)
+	for key, want := range map[string]float64{
+		`newswatch_alerts_queued_total{notifier="slack"}`:                                0,
+		`newswatch_alerts_sent_total{notifier="console"}`:                                0,
+		`newswatch_outbox_depth{notifier="slack"}`:                                       0,
+		`newswatch_rules{}`:                                                              1,
+		`newswatch_rules_last_reload_successful{}`:                                       1,
+		`newswatch_build_info{goversion="` + goVersion(t, before) + `",version="1.2.3"}`: 1,
+	} {
+		if got, ok := before[key]; !ok || got != want {
+			t.Errorf("before any poll: %s = %v (present %v), want %v", key, got, ok, want)
+		}
+	}
+	if _, ok := before[`newswatch_fetches_total{feed="Example",outcome="ok"}`]; ok {
+		t.Error("a fetch is counted before any poll")
+	}
+
+	if _, err := poller.Poll(ctx, feed); err != nil {
+		t.Fatal(err)
+	}
+	after := scrape(t, h)
+	for key, want := range map[string]float64{
+		`newswatch_fetches_total{feed="Example",outcome="ok"}`: 1,
+		`newswatch_fetch_duration_seconds{outcome="ok"}`:       1,
+		`newswatch_items_parsed_total{feed="Example"}`:         3,
+		`newswatch_items_new_total{feed="Example"}`:            3,
+		`newswatch_matches_total{rule="syria"}`:                2,
+		`newswatch_alerts_queued_total{notifier="slack"}`:      2,
+		`newswatch_alerts_queued_total{notifier="console"}`:    2,
+		`newswatch_outbox_depth{notifier="slack"}`:             2,
+		`newswatch_feed_consecutive_failures{feed="Example"}`:  0,
+		`newswatch_dead_letters{notifier="slack"}`:             0,
+		`newswatch_outbox_digest_pending{notifier="console"}`:  0,
+	} {
+		if got, ok := after[key]; !ok || got != want {
+			t.Errorf("after a poll: %s = %v (present %v), want %v", key, got, ok, want)
+		}
+	}
+	if after[`newswatch_feed_last_success_timestamp_seconds{feed="Example"}`] <= 0 ||
+		after[`newswatch_feed_last_item_timestamp_seconds{feed="Example"}`] <= 0 {
+		t.Error("feed timestamps missing after a successful poll")
+	}
+	if age, ok := after[`newswatch_outbox_oldest_age_seconds{notifier="slack"}`]; !ok || age < 0 {
+		t.Errorf("oldest queued age = %v (present %v)", age, ok)
+	}
+
+	// The same document again: a 304. Then a broken server.
+	if _, err := poller.Poll(ctx, feed); err != nil {
+		t.Fatal(err)
+	}
+	srv.set("", http.StatusBadGateway)
+	if _, err := poller.Poll(ctx, feed); err == nil {
+		t.Fatal("poll of a failing server succeeded")
+	}
+	last := scrape(t, h)
+	for key, want := range map[string]float64{
+		`newswatch_fetches_total{feed="Example",outcome="ok"}`:           1,
+		`newswatch_fetches_total{feed="Example",outcome="not_modified"}`: 1,
+		`newswatch_fetches_total{feed="Example",outcome="http_status"}`:  1,
+		`newswatch_fetch_duration_seconds{outcome="error"}`:              1,
+		`newswatch_items_new_total{feed="Example"}`:                      3,
+		`newswatch_alerts_queued_total{notifier="slack"}`:                2,
+		`newswatch_feed_consecutive_failures{feed="Example"}`:            1,
+	} {
+		if got, ok := last[key]; !ok || got != want {
+			t.Errorf("after a 304 and a failure: %s = %v (present %v), want %v", key, got, ok, want)
+		}
+	}
+
+	// A held poll (the feed backs off after failing) fetches nothing.
+	res, err := poller.Poll(ctx, feed)
+	if err != nil || !res.Held {
+		t.Fatalf("poll during backoff = %+v, %v; want held", res, err)
+	}
+	if n := scrape(t, h)[`newswatch_fetches_total{feed="Example",outcome="http_status"}`]; n != 1 {
+		t.Errorf("held poll counted as a fetch: %v", n)
+	}
+}
+
+// goVersion finds the goversion label that build_info carries.
+func goVersion(t *testing.T, samples map[string]float64) string {
+	for key := range samples {
+		if rest, ok := strings.CutPrefix(key, `newswatch_build_info{goversion="`); ok {
+			v, _, _ := strings.Cut(rest, `"`)
+			return v
+		}
+	}
+	t.Fatal("newswatch_build_info missing")
+	return ""
+}
+
+func TestObserveOutcomeAndReload(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "newswatch.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	m, err := New(ctx, Options{Store: st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.ObserveOutcome(notify.Outcome{Notifier: "slack", Alerts: 1, Result: notify.ResultDelivered})
+	m.ObserveOutcome(notify.Outcome{Notifier: "slack", Alerts: 12, Kind: notify.KindSummary, Result: notify.ResultDelivered})
+	m.ObserveOutcome(notify.Outcome{Notifier: "slack", Alerts: 1, Result: notify.ResultRetry, Reason: "rate_limited"})
+	m.ObserveOutcome(notify.Outcome{Notifier: "hook", Alerts: 2, Result: notify.ResultDead, Reason: "expired"})
+	m.ObserveOutcome(notify.Outcome{Notifier: "hook", Alerts: 1, Result: notify.ResultDead})
+
+	q, _ := rules.ParseQuery("a")
+	two := rules.NewSet([]rules.Compiled{
+		{Rule: &rules.Rule{Name: "a", Query: "a", Enabled: true}, Query: q},
+		{Rule: &rules.Rule{Name: "b", Query: "a", Enabled: true}, Query: q},
+	})
+	m.ObserveReload(two, nil)
+	m.ObserveReload(two, errors.New("rules.d/x.toml:3:1: bad"))
+
+	got := scrape(t, m.Handler())
+	for key, want := range map[string]float64{
+		`newswatch_alerts_sent_total{notifier="slack"}`:                         13,
+		`newswatch_alerts_failed_total{notifier="slack",reason="rate_limited"}`: 1,
+		`newswatch_alerts_dead_total{notifier="hook",reason="expired"}`:         2,
+		`newswatch_alerts_dead_total{notifier="hook",reason="error"}`:           1,
+		`newswatch_rule_reloads_total{}`:                                        2,
+		`newswatch_rule_reload_errors_total{}`:                                  1,
+		`newswatch_rules_last_reload_successful{}`:                              0,
+		`newswatch_rules{}`: 2,
+	} {
+		if v, ok := got[key]; !ok || v != want {
+			t.Errorf("%s = %v (present %v), want %v", key, v, ok, want)
+		}
+	}
+	if got[`newswatch_rules_last_reload_success_timestamp_seconds{}`] <= 0 {
+		t.Error("no success timestamp after a successful reload")
+	}
+}
+
+func TestScrapeSurvivesAClosedStore(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "newswatch.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := New(ctx, Options{Store: st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.ObserveReload(nil, nil)
+	st.Close()
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "newswatch_rule_reloads_total 1") {
+		t.Errorf("scrape with the database gone: %d\n%s", rec.Code, rec.Body)
+	}
+}
+
+func TestNewNeedsAStore(t *testing.T) {
+	if _, err := New(context.Background(), Options{}); err == nil {
+		t.Error("New without a store succeeded")
+	}
+}
