@@ -166,9 +166,9 @@ type OutboxCount struct {
 	Digest int
 	// Dead counts the dead letters.
 	Dead int
-	// OldestQueued is when the longest-waiting of the Queued alerts
-	// started waiting: when it was written, or, if it was requeued and not
-	// tried since, when it was requeued. Zero when Queued is 0.
+	// OldestQueued is when the longest-waiting of the Queued alerts was
+	// queued (written, or requeued: Alert.QueuedAt). Zero when Queued is
+	// 0.
 	OldestQueued time.Time
 }
 
@@ -179,9 +179,7 @@ func (s *Store) Outbox(ctx context.Context) ([]OutboxCount, error) {
 		SUM(status = 'queued' AND digest = 0),
 		SUM(status = 'queued' AND digest = 1),
 		SUM(status = 'dead'),
-		MIN(CASE WHEN status = 'queued' AND digest = 0 THEN
-			CASE WHEN attempts = 0 AND next_attempt_at > created_at
-			THEN next_attempt_at ELSE created_at END END)
+		MIN(CASE WHEN status = 'queued' AND digest = 0 THEN queued_at END)
 		FROM alerts WHERE status IN ('queued', 'dead')
 		GROUP BY notifier ORDER BY notifier`)
 	if err != nil {
