@@ -79,6 +79,9 @@ func (c *Console) Notify(ctx context.Context, m *Message) (Receipt, bool, error)
 //	matched: "Abraham Accords" (title), normalization (summary)
 //	Officials said normalization talks resumed on Tuesday.
 func (c *Console) format(m *Message) string {
+	if m.Kind == KindHealth {
+		return c.formatHealth(m)
+	}
 	var b strings.Builder
 	sev := CleanText(m.Severity)
 	if sev == "" {

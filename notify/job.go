@@ -58,8 +58,10 @@ func (j *job) message() *Message {
 			AlertID: a.ID, ItemID: a.ItemID,
 			Title: a.Title, Link: a.Link, Feed: a.Feed, Summary: a.Summary,
 			Published: a.Published, Seen: a.CreatedAt, Hits: a.Hits,
+			Severity: a.Severity,
 		}
 	}
+	m.Kind = healthKind(first.Rule, m.Kind)
 	if j.kind != KindAlert {
 		sortNewestFirst(m.Entries)
 	}

@@ -67,6 +67,10 @@ type Entry struct {
 	// Story identifies the story the item belongs to, when stories are
 	// known: entries of one story are shown together.
 	Story string
+	// Severity is the alert's own severity; it differs from the message's
+	// only in a folded message of feed-health alerts (problems and
+	// recoveries).
+	Severity string
 }
 
 // When returns the entry's publication time, or when it was seen for an

@@ -47,6 +47,9 @@ type slackStyle struct {
 // render returns m as Block Kit blocks and the fallback text Slack shows in
 // notifications and to clients that cannot show blocks.
 func (st slackStyle) render(m *Message) ([]slack.Block, string) {
+	if m.Kind == KindHealth {
+		return st.renderHealth(m)
+	}
 	if m.Kind == KindAlert && len(m.Entries) == 1 {
 		return st.renderAlert(m)
 	}

@@ -45,7 +45,7 @@ const (
 type WebhookPayload struct {
 	Version  int            `json:"version"`
 	Delivery string         `json:"delivery"` // the X-Newswatch-Delivery value
-	Kind     Kind           `json:"kind"`     // "alert", "summary" or "digest"
+	Kind     Kind           `json:"kind"`     // "alert", "summary", "digest" or "feed_health"
 	Rule     WebhookRule    `json:"rule"`
 	Channel  string         `json:"channel,omitempty"` // the rule's channel, if any
 	Part     int            `json:"part,omitempty"`    // of a split digest, 1-based
