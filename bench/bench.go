@@ -1,0 +1,289 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/pprof"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/newswatch/newswatch/monitor"
+	"github.com/newswatch/newswatch/notify"
+)
+
+// options are the harness's settings.
+type options struct {
+	Mix           mix
+	Rules         int
+	Rounds        int
+	Settings      settings
+	Dir           string
+	Keep          bool
+	CPUProfile    string
+	ProfileRounds string
+	MemProfile    string
+	JSON          bool
+	R2E           bool
+}
+
+// result is everything one run measured.
+type result struct {
+	Machine  machine       `json:"machine"`
+	Feeds    int           `json:"feeds"`
+	Rules    int           `json:"rules"`
+	Mix      mix           `json:"mix"`
+	Rounds   []roundResult `json:"rounds"`
+	PeakRSS  int64         `json:"peak_rss_bytes"`
+	DBBytes  int64         `json:"db_bytes"` // database file and its WAL after the run
+	Dir      string        `json:"dir,omitempty"`
+	R2E      *r2eResult    `json:"rss2email,omitempty"`
+	LogBytes int64         `json:"log_bytes"`
+}
+
+// roundResult is one poll round.
+type roundResult struct {
+	Round int       `json:"round"`
+	World roundInfo `json:"world"`
+	Polls pollCount `json:"polls"`
+	// PollSecs is the time RunOnce took: every feed polled. DrainSecs is
+	// the further time until every alert queued in the round was
+	// delivered.
+	PollSecs  float64 `json:"poll_secs"`
+	DrainSecs float64 `json:"drain_secs"`
+	// CPUSecs is the process's CPU time (getrusage) from the round's start
+	// until its alerts were delivered.
+	CPUSecs float64    `json:"cpu_secs"`
+	Seen    roundStats `json:"seen"` // what the world saw
+}
+
+// pollCount counts a round's polls by outcome, from Poller.OnPoll.
+type pollCount struct {
+	Changed   int `json:"changed"`   // 200 with new items
+	Unchanged int `json:"unchanged"` // 200 with nothing new
+	NotMod    int `json:"not_modified"`
+	Failed    int `json:"failed"`
+	Held      int `json:"held"` // backing off: not fetched
+	Items     int `json:"items"`
+	New       int `json:"new"`
+	Alerts    int `json:"alerts"`
+}
+
+// counters collect the daemon's hooks.
+type counters struct {
+	mu     sync.Mutex
+	polls  pollCount
+	queued atomic.Int64 // alerts queued, since the start
+	ended  atomic.Int64 // alerts delivered or dead, since the start
+}
+
+func (c *counters) onPoll(res monitor.PollResult, err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	p := &c.polls
+	switch {
+	case err != nil:
+		p.Failed++
+	case res.Held:
+		p.Held++
+	case res.NotModified:
+		p.NotMod++
+	case res.New > 0:
+		p.Changed++
+	default:
+		p.Unchanged++
+	}
+	p.Items += res.Items
+	p.New += res.New
+	p.Alerts += res.Alerts
+	c.queued.Add(int64(res.Alerts))
+}
+
+func (c *counters) onOutcome(o notify.Outcome) {
+	if o.Result == notify.ResultDelivered || o.Result == notify.ResultDead {
+		c.ended.Add(int64(o.Alerts))
+	}
+}
+
+func (c *counters) take() pollCount {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	p := c.polls
+	c.polls = pollCount{}
+	return p
+}
+
+// drainTimeout bounds the wait for a round's alerts.
+const drainTimeout = 10 * time.Minute
+
+func runBench(ctx context.Context, o options) (*result, error) {
+	dir := o.Dir
+	if dir == "" {
+		var err error
+		if dir, err = os.MkdirTemp("", "newswatch-bench-"); err != nil {
+			return nil, err
+		}
+		if !o.Keep {
+			defer os.RemoveAll(dir)
+		}
+	}
+	res := &result{Machine: thisMachine(), Feeds: o.Mix.Feeds, Rules: o.Rules, Mix: o.Mix}
+	if o.Keep {
+		res.Dir = dir
+	}
+
+	world, err := startWorld(ctx, o.Mix)
+	if err != nil {
+		return nil, err
+	}
+	defer world.Close()
+
+	specs := feedSpecs(o.Mix)
+	path, err := writeSetup(dir, world, specs, generateRules(o.Rules, o.Mix.Seed, o.Mix.Feeds), o.Settings)
+	if err != nil {
+		return nil, err
+	}
+	logFile, err := os.Create(filepath.Join(dir, "daemon.log"))
+	if err != nil {
+		return nil, err
+	}
+	defer logFile.Close()
+	env := func(k string) (string, bool) {
+		if k == "BENCH_SLACK_TOKEN" {
+			return "xoxb-bench", true
+		}
+		return "", false
+	}
+	d, err := openDaemon(ctx, path, env, logFile)
+	if err != nil {
+		return nil, err
+	}
+	defer d.Close()
+
+	var c counters
+	d.poller.OnPoll = c.onPoll
+	d.dispatcher.OnOutcome = c.onOutcome
+	dctx, stopDispatcher := context.WithCancel(ctx)
+	dispatched := make(chan error, 1)
+	go func() { dispatched <- d.dispatcher.Run(dctx) }()
+	defer func() {
+		stopDispatcher()
+		<-dispatched
+	}()
+
+	var profiling bool
+	stopProfile := func() {
+		if profiling {
+			pprof.StopCPUProfile()
+			profiling = false
+		}
+	}
+	defer stopProfile()
+
+	for n := 0; n <= o.Rounds; n++ {
+		info, err := world.advance(ctx, n)
+		if err != nil {
+			return nil, err
+		}
+		if n == 0 && o.R2E {
+			if res.R2E, err = runR2E(ctx, dir, world, specs, info); err != nil {
+				return nil, err
+			}
+		}
+		if o.CPUProfile != "" && !profiling && profileRound(o.ProfileRounds, n) {
+			f, err := os.Create(o.CPUProfile)
+			if err != nil {
+				return nil, err
+			}
+			defer f.Close()
+			if err := pprof.StartCPUProfile(f); err != nil {
+				return nil, err
+			}
+			profiling = true
+		}
+
+		r := roundResult{Round: n, World: info}
+		before, start := selfUsage(), time.Now()
+		if _, err := d.scheduler.RunOnce(ctx); err != nil {
+			return nil, err
+		}
+		r.PollSecs = time.Since(start).Seconds()
+		if err := waitDrained(ctx, &c); err != nil {
+			return nil, err
+		}
+		r.DrainSecs = time.Since(start).Seconds() - r.PollSecs
+		r.CPUSecs = (selfUsage().CPU - before.CPU).Seconds()
+		r.Polls = c.take()
+		if r.Seen, err = world.stats(ctx, n); err != nil {
+			return nil, err
+		}
+		res.Rounds = append(res.Rounds, r)
+		if n == 0 && o.ProfileRounds == "first" {
+			stopProfile()
+		}
+		if !o.JSON {
+			fmt.Fprintf(os.Stderr, "round %d: %d polls in %.1fs, %d new items, %d alerts, %.1f CPU s\n",
+				n, r.Polls.total(), r.PollSecs, r.Polls.New, r.Polls.Alerts, r.CPUSecs)
+		}
+	}
+	stopProfile()
+	res.PeakRSS = selfUsage().MaxRSS
+	if o.MemProfile != "" {
+		if err := writeHeapProfile(o.MemProfile); err != nil {
+			return nil, err
+		}
+	}
+	for _, suffix := range []string{"", "-wal"} {
+		if fi, err := os.Stat(filepath.Join(d.cfg.Daemon.DataDir, databaseFile+suffix)); err == nil {
+			res.DBBytes += fi.Size()
+		}
+	}
+	if fi, err := logFile.Stat(); err == nil {
+		res.LogBytes = fi.Size()
+	}
+	return res, nil
+}
+
+func profileRound(which string, n int) bool {
+	switch which {
+	case "first":
+		return n == 0
+	case "all":
+		return true
+	}
+	return n > 0
+}
+
+// waitDrained waits until every alert queued so far was delivered (or
+// given up).
+func waitDrained(ctx context.Context, c *counters) error {
+	deadline := time.Now().Add(drainTimeout)
+	tick := time.NewTicker(2 * time.Millisecond)
+	defer tick.Stop()
+	for c.ended.Load() < c.queued.Load() {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%d alerts still undelivered after %s", c.queued.Load()-c.ended.Load(), drainTimeout)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-tick.C:
+		}
+	}
+	return nil
+}
+
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	runtime.GC()
+	return errors.Join(pprof.WriteHeapProfile(f), f.Close())
+}
+
+func (p pollCount) total() int { return p.Changed + p.Unchanged + p.NotMod + p.Failed + p.Held }

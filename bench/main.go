@@ -1,0 +1,114 @@
+// Command bench measures newswatch under load: it runs the daemon's real
+// code (configuration, scheduler, fetcher, SQLite store, rule matcher,
+// dispatcher and Slack notifier, wired as `newswatch run` wires them) over a
+// generated world of news feeds served on loopback, and reports the cost and
+// the latency of each poll round.
+//
+//	go run ./bench -feeds 1000 -rules 10 -rounds 3
+//
+// The world (the feed servers and a fake Slack Web API) runs in a child
+// process, so that the CPU time and the peak memory reported are the
+// daemon's. See BENCHMARKS.md for what is measured, how, and the figures.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	var (
+		m = mix{Seed: 1, Feeds: 1000, Validators: 0.6, Failing: 0.03, Changing: 0.2,
+			NewMin: 1, NewMax: 5, Arabic: 0.35, Skew: 0.8, Gzip: true}
+		o options
+	)
+	world := flag.String("world", "", "internal: run as the world, with this mix (JSON)")
+	flag.IntVar(&m.Feeds, "feeds", m.Feeds, "number of feeds")
+	flag.IntVar(&m.Hosts, "hosts", 0, "number of feed servers (hosts) the feeds are spread over (default min(feeds, 200))")
+	flag.Uint64Var(&m.Seed, "seed", m.Seed, "seed of the generated world and rules")
+	flag.Float64Var(&m.Validators, "validators", m.Validators, "share of healthy feeds that send ETag and Last-Modified (and answer 304)")
+	flag.Float64Var(&m.Failing, "failing", m.Failing, "share of feeds that always fail (500, 503, 404, an HTML page, a reset)")
+	flag.Float64Var(&m.Changing, "changing", m.Changing, "share of healthy feeds with new items in each round after the first")
+	flag.IntVar(&m.NewMin, "new-min", m.NewMin, "fewest new items of a changing feed in a round")
+	flag.IntVar(&m.NewMax, "new-max", m.NewMax, "most new items of a changing feed in a round")
+	flag.Float64Var(&m.Arabic, "arabic", m.Arabic, "share of feeds in Arabic (the others are in English)")
+	flag.Float64Var(&m.Skew, "skew", m.Skew, "Zipf skew of the names and topics in items (0 uniform)")
+	flag.BoolVar(&m.Gzip, "gzip", m.Gzip, "serve feeds gzip-compressed")
+	flag.IntVar(&o.Rules, "rules", 10, "number of rules")
+	flag.IntVar(&o.Rounds, "rounds", 3, "poll rounds after the first one (in which every item is new)")
+	flag.StringVar(&o.Settings.Backfill, "backfill", "24h", "daemon.backfill (items of the first round are dated over the 48h before it)")
+	flag.IntVar(&o.Settings.Concurrency, "concurrency", 0, "fetch.concurrency (0: the configuration's default)")
+	flag.IntVar(&o.Settings.PerHost, "per-host", 0, "fetch.per_host (0: the configuration's default)")
+	flag.StringVar(&o.Settings.LogLevel, "log-level", "warn", "log.level of the daemon (its log goes to daemon.log in the work directory)")
+	flag.StringVar(&o.Dir, "dir", "", "work directory (default: a new temporary directory, removed at the end unless -keep)")
+	flag.BoolVar(&o.Keep, "keep", false, "keep the work directory (configuration, rules, database, log)")
+	flag.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the rounds chosen by -profile to this file")
+	flag.StringVar(&o.ProfileRounds, "profile", "steady", "rounds to profile: first, steady (all after the first) or all")
+	flag.StringVar(&o.MemProfile, "memprofile", "", "write a heap profile at the end to this file")
+	flag.BoolVar(&o.JSON, "json", false, "print the results as JSON instead of tables")
+	flag.BoolVar(&o.R2E, "r2e", false, "also run rss2email (r2e run --no-send) over the first round's documents, for comparison")
+	flag.Usage = func() {
+		fmt.Fprintf(flag.CommandLine.Output(), "Usage: go run ./bench [flags]\n\n"+
+			"Runs newswatch's daemon code over generated feeds on loopback and reports\n"+
+			"the cost of each poll round. See BENCHMARKS.md.\n\nFlags:\n")
+		flag.PrintDefaults()
+	}
+	flag.Parse()
+
+	if *world != "" {
+		if err := json.Unmarshal([]byte(*world), &m); err != nil {
+			fatal(err)
+		}
+		if err := serveWorld(m); err != nil {
+			fatal(err)
+		}
+		return
+	}
+	if m.Hosts <= 0 {
+		m.Hosts = min(m.Feeds, 200)
+	}
+	if err := m.check(); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(2)
+	}
+	o.Mix = m
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	res, err := runBench(ctx, o)
+	if err != nil {
+		fatal(err)
+	}
+	if o.JSON {
+		enc := json.NewEncoder(os.Stdout)
+		enc.SetIndent("", "  ")
+		enc.Encode(res)
+		return
+	}
+	res.print(os.Stdout)
+}
+
+func (m mix) check() error {
+	switch {
+	case m.Feeds < 1:
+		return fmt.Errorf("-feeds must be at least 1")
+	case m.NewMin < 1 || m.NewMax < m.NewMin:
+		return fmt.Errorf("want 1 <= -new-min <= -new-max")
+	}
+	for _, share := range []float64{m.Validators, m.Failing, m.Changing, m.Arabic} {
+		if share < 0 || share > 1 {
+			return fmt.Errorf("shares (-validators, -failing, -changing, -arabic) must be within [0, 1]")
+		}
+	}
+	return nil
+}
+
+func fatal(err error) {
+	fmt.Fprintln(os.Stderr, "bench:", err)
+	os.Exit(1)
+}

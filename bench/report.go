@@ -1,0 +1,76 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strings"
+	"text/tabwriter"
+)
+
+// machine describes where the figures were taken.
+type machine struct {
+	CPU   string `json:"cpu"`
+	CPUs  int    `json:"cpus"`
+	GoVer string `json:"go"`
+	OS    string `json:"os"`
+}
+
+func thisMachine() machine {
+	m := machine{CPU: "unknown", CPUs: runtime.NumCPU(), GoVer: runtime.Version(), OS: runtime.GOOS + "/" + runtime.GOARCH}
+	if f, err := os.Open("/proc/cpuinfo"); err == nil {
+		defer f.Close()
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			if name, value, ok := strings.Cut(sc.Text(), ":"); ok && strings.TrimSpace(name) == "model name" {
+				m.CPU = strings.TrimSpace(value)
+				break
+			}
+		}
+	}
+	return m
+}
+
+// print writes the results for people: the machine, a line per round, and
+// the figures the targets in BENCHMARKS.md are about.
+func (r *result) print(w io.Writer) {
+	fmt.Fprintf(w, "machine: %s, %d CPUs, %s, %s\n", r.Machine.CPU, r.Machine.CPUs, r.Machine.GoVer, r.Machine.OS)
+	fmt.Fprintf(w, "world: %d feeds on %d hosts, %d rules, seed %d; validators %.0f%%, failing %.0f%%, changing %.0f%% (%d–%d new items), Arabic %.0f%%, gzip %v\n\n",
+		r.Feeds, r.Mix.Hosts, r.Rules, r.Mix.Seed, 100*r.Mix.Validators, 100*r.Mix.Failing, 100*r.Mix.Changing,
+		r.Mix.NewMin, r.Mix.NewMax, 100*r.Mix.Arabic, r.Mix.Gzip)
+
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "round\tMB\tnew docs\t200 new\t200 same\t304\tfailed\theld\titems\tnew items\talerts\tpoll s\tdrain s\tCPU s\tCPU s/1k feeds\tms CPU/new item\titems/s\tappear→alert p50/p99 ms\tfetch→alert p50/p99 ms\t")
+	for _, rr := range r.Rounds {
+		p := rr.Polls
+		perItem := "-"
+		if p.New > 0 {
+			perItem = fmt.Sprintf("%.3f", 1000*rr.CPUSecs/float64(p.New))
+		}
+		fmt.Fprintf(tw, "%d\t%.0f\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%.2f\t%.2f\t%.2f\t%.3f\t%s\t%.0f\t%s\t%s\t\n",
+			rr.Round, float64(rr.World.Bytes)/1e6, rr.World.Changed, p.Changed, p.Unchanged, p.NotMod, p.Failed, p.Held,
+			p.Items, p.New, p.Alerts, rr.PollSecs, rr.DrainSecs, rr.CPUSecs,
+			rr.CPUSecs/(float64(r.Feeds)/1000), perItem, float64(p.Items)/rr.PollSecs,
+			latency(rr.Seen.AppearToAlert), latency(rr.Seen.FetchToAlert))
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "\npeak RSS %.0f MB, database %.0f MB", float64(r.PeakRSS)/(1<<20), float64(r.DBBytes)/(1<<20))
+	if r.Dir != "" {
+		fmt.Fprintf(w, ", work directory %s", r.Dir)
+	}
+	fmt.Fprintln(w)
+	if r.R2E != nil {
+		fmt.Fprintf(w, "rss2email %s: %d items in %.1fs, %.2f CPU s, %.3f ms CPU/item (newswatch's first round: %.3f ms CPU/item)\n",
+			r.R2E.Version, r.R2E.Items, r.R2E.WallSecs, r.R2E.CPUSecs, 1000*r.R2E.CPUSecs/float64(max(r.R2E.Items, 1)),
+			1000*r.Rounds[0].CPUSecs/float64(max(r.Rounds[0].Polls.New, 1)))
+	}
+}
+
+func latency(p percentiles) string {
+	if p.N == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.0f/%.0f", p.P50, p.P99)
+}
