@@ -1,0 +1,179 @@
+// Package feedhealth owns how each configured feed is doing: the state that
+// the status page and `newswatch feeds list` show, and the feed-health
+// alerts that tell operators, through the outbox, when a feed has failed
+// for too long or gone quiet, and once more when it recovers.
+//
+// It reads what the monitor records about each feed (fetch times, errors,
+// items) and keeps its own small record per feed in the store, so that a
+// problem is alerted once however many polls fail, and a restart neither
+// forgets an alert nor sends it again.
+package feedhealth
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/newswatch/newswatch/config"
+	"github.com/newswatch/newswatch/store"
+)
+
+// State is what a feed is doing, in a word.
+type State string
+
+// The states of a feed.
+const (
+	// StateOK: the last fetch succeeded, and the feed publishes as often
+	// as expected.
+	StateOK State = "ok"
+	// StateFailing: the last fetch failed; the feed backs off and is
+	// retried.
+	StateFailing State = "failing"
+	// StateSilent: fetches succeed, but no new item has come for longer
+	// than the feed's expect_every.
+	StateSilent State = "silent"
+	// StateNew: the feed has not been fetched yet.
+	StateNew State = "new"
+	// StateDisabled: the feed is configured with enabled = false.
+	StateDisabled State = "disabled"
+)
+
+// Status is how one configured feed is doing.
+type Status struct {
+	// Feed is the feed as configured.
+	Feed config.Feed
+	// State sums the rest up.
+	State State
+	// CurrentURL is where the feed is fetched from after a permanent
+	// redirect; "" when it has not moved.
+	CurrentURL string
+	// LastFetchAt is when the last fetch ended, successful or not, and
+	// LastSuccessAt when the last successful one did; zero if never.
+	LastFetchAt, LastSuccessAt time.Time
+	// LastStatus is the HTTP status of the last fetch, 0 when none came.
+	LastStatus int
+	// LastError is why the last fetch failed; "" after a success.
+	LastError string
+	// ConsecutiveFailures counts failed fetches since the last success.
+	ConsecutiveFailures int
+	// FailingSince is when the current run of failures began, as the
+	// health checks saw it; zero when not failing or not yet checked.
+	FailingSince time.Time
+	// HeldUntil is when a failing feed may be fetched again (its
+	// backoff, or the server's Retry-After); zero when it is not held.
+	HeldUntil time.Time
+	// NextPollAt estimates the next fetch: the next time of the feed's
+	// schedule after its last fetch, and not before HeldUntil. It leaves
+	// out the scheduler's jitter. Zero for a disabled feed.
+	NextPollAt time.Time
+	// LastItemAt is when the feed's newest item was first seen; zero if
+	// it has none.
+	LastItemAt time.Time
+	// ItemsLastDay counts the items first seen in the last 24 hours.
+	ItemsLastDay int
+	// Alerted is the problem (StateFailing or StateSilent) operators have
+	// been alerted about and not yet told has passed; "" for none.
+	Alerted State
+}
+
+// Report returns the status of every configured feed at now, in the order
+// of feeds. A feed the store does not know yet (the daemon has not run
+// since it was added) is reported as new.
+func Report(ctx context.Context, st *store.Store, feeds []config.Feed, now time.Time) ([]Status, error) {
+	stored, err := st.Feeds(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("feedhealth: %w", err)
+	}
+	activity, err := st.FeedActivity(ctx, now.Add(-24*time.Hour))
+	if err != nil {
+		return nil, fmt.Errorf("feedhealth: %w", err)
+	}
+	health, err := st.FeedHealth(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("feedhealth: %w", err)
+	}
+	byName := make(map[string]*store.Feed, len(stored))
+	for _, f := range stored {
+		byName[f.Name] = f
+	}
+	out := make([]Status, 0, len(feeds))
+	for _, cf := range feeds {
+		s := Status{Feed: cf, State: StateNew}
+		if f := byName[cf.Name]; f != nil && f.URL == cf.URL {
+			act := activity[f.ID]
+			s.CurrentURL = f.CurrentURL
+			s.LastFetchAt, s.LastSuccessAt = f.LastFetchAt, f.LastSuccessAt
+			s.LastStatus, s.LastError = f.LastStatus, f.LastError
+			s.ConsecutiveFailures = f.ConsecutiveFailures
+			s.LastItemAt, s.ItemsLastDay = act.LastItemAt, act.ItemsSince
+			if f.NextAttemptAt.After(now) {
+				s.HeldUntil = f.NextAttemptAt
+			}
+			if h := health[f.ID]; h != nil {
+				s.Alerted = State(h.Alerted)
+				s.FailingSince = h.FailingSince
+			}
+			s.State = state(cf, f, act.LastItemAt)
+		}
+		if cf.Enabled {
+			s.NextPollAt = nextPoll(cf.Schedule, s.LastFetchAt, s.HeldUntil, now)
+		} else {
+			s.State = StateDisabled
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// state is the state of an enabled feed from what the store holds of it.
+func state(cf config.Feed, f *store.Feed, lastItem time.Time) State {
+	switch {
+	case f.LastFetchAt.IsZero():
+		return StateNew
+	case f.ConsecutiveFailures > 0:
+		return StateFailing
+	case quiet(cf, f, lastItem) > cf.ExpectEvery && cf.ExpectEvery > 0:
+		return StateSilent
+	}
+	return StateOK
+}
+
+// quiet is how long the feed had gone without a new item at its last
+// successful fetch: counting to that fetch rather than to now means that
+// time the daemon was not running, or the feed could not be fetched, is
+// never taken for silence. Zero until the feed's first successful fetch.
+func quiet(cf config.Feed, f *store.Feed, lastItem time.Time) time.Duration {
+	if f.PrimedAt.IsZero() || f.LastSuccessAt.IsZero() {
+		return 0
+	}
+	since := f.PrimedAt
+	if lastItem.After(since) {
+		since = lastItem
+	}
+	return max(0, f.LastSuccessAt.Sub(since))
+}
+
+// maxScheduleSteps bounds the walk of a schedule past a hold, for
+// schedules that fire far more often than the hold is long.
+const maxScheduleSteps = 10000
+
+// nextPoll estimates when a feed on schedule spec, last fetched at last
+// (zero if never) and held until hold (zero if not), is fetched next.
+func nextPoll(spec string, last, hold, now time.Time) time.Time {
+	sched, err := config.ParseSchedule(spec)
+	if err != nil {
+		return time.Time{}
+	}
+	next := now
+	if !last.IsZero() {
+		next = sched.Next(last)
+	}
+	if next.Before(now) {
+		// Missed: the daemon was not running, or polls are backed up.
+		next = sched.Next(now)
+	}
+	for i := 0; next.Before(hold) && i < maxScheduleSteps; i++ {
+		next = sched.Next(next)
+	}
+	return next
+}
