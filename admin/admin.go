@@ -1,6 +1,13 @@
-// Package admin serves newswatch's admin HTTP endpoints: health now, and the
-// status page and metrics as they grow. It only reads what the daemon's
-// parts report; it never changes their state.
+// Package admin serves newswatch's admin HTTP endpoints: GET /healthz
+// (the process is alive) and GET /readyz (it can do its work) for
+// supervisors and load balancers, GET /metrics for Prometheus, and a status
+// page at / with a search over stored items, for people. It only reads
+// what the daemon's parts report and what the database holds; it never
+// changes their state.
+//
+// Everything but /healthz and /readyz can be protected by a token. Every
+// response carries a strict Content-Security-Policy: the page has no
+// script at all, and feed text on it is escaped by html/template.
 package admin
 
 import (
@@ -10,44 +17,104 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
+
+	"github.com/newswatch/newswatch/config"
+	"github.com/newswatch/newswatch/rules"
+	"github.com/newswatch/newswatch/store"
 )
 
 // Check reports whether one part of the daemon is working: nil when it is,
-// else an error saying why not.
+// else an error saying why not. It must answer quickly.
 type Check func() error
 
-// Server is the admin HTTP server.
+// Server is the admin HTTP server. Set its fields before calling Handler
+// or Serve, and do not change them after.
 type Server struct {
 	// Addr is the listen address, host:port.
 	Addr string
 	// Live holds the checks behind GET /healthz, by name: the process
 	// answers 200 while every one of them passes.
 	Live map[string]Check
+	// Ready holds the checks behind GET /readyz, by name: the daemon is
+	// ready to do its work (database open, scheduler running, rules
+	// loaded) while every one of them passes.
+	Ready map[string]Check
+	// Token, when set, is required for everything but /healthz and
+	// /readyz: as a bearer token (Authorization: Bearer TOKEN) or as the
+	// password of HTTP basic authentication, with any user name.
+	Token string
+	// Metrics serves GET /metrics; nil leaves the route out.
+	Metrics http.Handler
+
+	// Store is read by the status page and the search; nil leaves both
+	// out.
+	Store *store.Store
+	// Feeds are the configured feeds, in the configuration's order.
+	Feeds []config.Feed
+	// Rules returns the rules in force; nil means none.
+	Rules func() *rules.Set
+	// Version is shown on the status page.
+	Version string
+	// Location is the time zone of times on the page (time.Local).
+	Location *time.Location
+	// Now tells the time (time.Now).
+	Now func() time.Time
 	// Log receives the server's errors (nothing when nil).
 	Log *slog.Logger
+
+	// searches limits the searches running at once: each reads items
+	// from the database for up to searchTimeout.
+	searchesOnce sync.Once
+	searches     chan struct{}
 }
 
-// Handler returns the server's routes.
+// Handler returns the server's routes, behind the token check where it
+// applies and with the security headers on every response.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.healthz)
-	return mux
+	mux.HandleFunc("GET /readyz", s.readyz)
+	private := func(pattern string, h http.Handler) { mux.Handle(pattern, s.requireToken(h)) }
+	if s.Metrics != nil {
+		private("GET /metrics", s.Metrics)
+	}
+	if s.Store != nil {
+		private("GET /{$}", http.HandlerFunc(s.statusPage))
+		private("GET /search", http.HandlerFunc(s.search))
+	}
+	private("GET /static/{file}", http.HandlerFunc(serveStatic))
+	return secureHeaders(mux)
 }
 
-// healthStatus is the JSON body of /healthz.
+// healthStatus is the JSON body of /healthz and /readyz.
 type healthStatus struct {
 	Status string            `json:"status"`
 	Checks map[string]string `json:"checks,omitempty"`
 }
 
+// healthz answers whether the process is alive: 200 when every Live check
+// passes, 503 with the failing checks' reasons otherwise.
 func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
-	body := healthStatus{Status: "ok", Checks: map[string]string{}}
+	writeChecks(w, s.Live, "ok", "unavailable")
+}
+
+// readyz answers whether the daemon can do its work: 200 when every Ready
+// check passes, 503 with the failing checks' reasons otherwise.
+func (s *Server) readyz(w http.ResponseWriter, _ *http.Request) {
+	writeChecks(w, s.Ready, "ready", "not_ready")
+}
+
+// writeChecks runs checks and writes their results as JSON, with the
+// status up when all pass and down otherwise.
+func writeChecks(w http.ResponseWriter, checks map[string]Check, up, down string) {
+	body := healthStatus{Status: up, Checks: map[string]string{}}
 	code := http.StatusOK
-	for name, check := range s.Live {
+	for name, check := range checks {
 		if err := check(); err != nil {
 			body.Checks[name] = err.Error()
-			body.Status = "unavailable"
+			body.Status = down
 			code = http.StatusServiceUnavailable
 		} else {
 			body.Checks[name] = "ok"
@@ -78,6 +145,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
 	}
 	if s.Log != nil {
 		srv.ErrorLog = slog.NewLogLogger(s.Log.Handler(), slog.LevelWarn)
@@ -94,4 +162,25 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	err := srv.Shutdown(shutdownCtx)
 	<-done
 	return err
+}
+
+func (s *Server) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+func (s *Server) location() *time.Location {
+	if s.Location != nil {
+		return s.Location
+	}
+	return time.Local
+}
+
+func (s *Server) logger() *slog.Logger {
+	if s.Log != nil {
+		return s.Log
+	}
+	return slog.New(slog.DiscardHandler)
 }

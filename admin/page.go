@@ -1,0 +1,308 @@
+package admin
+
+import (
+	"bytes"
+	"context"
+	"embed"
+	"html/template"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/newswatch/newswatch/feedhealth"
+	"github.com/newswatch/newswatch/notify"
+	"github.com/newswatch/newswatch/store"
+)
+
+//go:embed templates/*.html
+var templateFiles embed.FS
+
+// pages are the page templates, each with the layout.
+var pages = map[string]*template.Template{
+	"status": template.Must(template.ParseFS(templateFiles, "templates/layout.html", "templates/status.html")),
+	"search": template.Must(template.ParseFS(templateFiles, "templates/layout.html", "templates/search.html")),
+}
+
+// Sizes of the status page.
+const (
+	sparkDays    = 14 // days in a rule's sparkline
+	recentAlerts = 50 // alerts listed
+	deadLetters  = 50 // dead letters listed
+)
+
+// layout is what every page's frame shows.
+type layout struct {
+	Title   string
+	Version string
+	Now     stamp
+	// Query and Days fill the search form.
+	Query      string
+	Days       int
+	DayChoices []int
+}
+
+// statusView is the status page.
+type statusView struct {
+	layout
+	Summary summary
+	Feeds   []feedRow
+	Rules   []ruleRow
+	Alerts  []alertRow
+	Dead    []alertRow
+	// Problems lists what could not be read; the rest of the page shows.
+	Problems []string
+}
+
+// summary is the line of counts at the top of the page.
+type summary struct {
+	Feeds, Failing, Silent, New, Disabled int
+	Rules                                 int
+	Queued, Digest, Dead                  int
+	OldestQueued                          stamp
+}
+
+// feedRow is one feed on the page.
+type feedRow struct {
+	Name       string
+	Link       string // the feed URL when http(s)
+	URL        string // the feed URL as text
+	Tags       string
+	State      string
+	Alerted    bool // operators were alerted about it
+	Since      stamp
+	LastOK     stamp
+	LastError  string // shortened
+	ErrorFull  string // for the tooltip
+	Failures   int
+	NextPoll   stamp
+	Held       bool
+	Items      int
+	LastItem   stamp
+	Expect     string // expect_every, "" when not set
+	StatusCode int
+}
+
+// ruleRow is one rule on the page.
+type ruleRow struct {
+	Name        string
+	Description string
+	Severity    string
+	Digest      string
+	Day, Week   int
+	Spark       sparkline
+	Last        stamp
+}
+
+// alertRow is one alert on the page.
+type alertRow struct {
+	ID        int64
+	Created   stamp
+	Rule      string
+	To        string
+	Title     string
+	Link      string
+	Feed      string
+	Status    string // queued, retrying, digest, delivered, dead
+	Attempts  int
+	Delivered stamp
+	NextTry   stamp
+	Error     string
+	Health    bool // a feed-health alert
+}
+
+func (s *Server) statusPage(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
+	defer cancel()
+	now := s.now()
+	v := statusView{layout: s.layout("newswatch", "", 0, now)}
+	if err := s.fillFeeds(ctx, &v, now); err != nil {
+		v.Problems = append(v.Problems, "feeds: "+err.Error())
+	}
+	if err := s.fillRules(ctx, &v, now); err != nil {
+		v.Problems = append(v.Problems, "rules: "+err.Error())
+	}
+	if err := s.fillAlerts(ctx, &v, now); err != nil {
+		v.Problems = append(v.Problems, "alerts: "+err.Error())
+	}
+	for _, p := range v.Problems {
+		s.logger().Warn("admin: status page", "error", p)
+	}
+	s.render(w, "status", v)
+}
+
+func (s *Server) layout(title, query string, days int, now time.Time) layout {
+	if days == 0 {
+		days = defaultSearchDays
+	}
+	return layout{Title: title, Version: s.Version, Now: newStamp(now, now, s.location()),
+		Query: query, Days: days, DayChoices: dayChoices(days)}
+}
+
+func (s *Server) fillFeeds(ctx context.Context, v *statusView, now time.Time) error {
+	statuses, err := feedhealth.Report(ctx, s.Store, s.Feeds, now)
+	if err != nil {
+		return err
+	}
+	loc := s.location()
+	for _, st := range statuses {
+		v.Summary.Feeds++
+		switch st.State {
+		case feedhealth.StateFailing:
+			v.Summary.Failing++
+		case feedhealth.StateSilent:
+			v.Summary.Silent++
+		case feedhealth.StateNew:
+			v.Summary.New++
+		case feedhealth.StateDisabled:
+			v.Summary.Disabled++
+		}
+		row := feedRow{
+			Name:       clean(st.Feed.Name, 200),
+			Link:       safeLink(st.Feed.URL),
+			URL:        st.Feed.URL,
+			Tags:       strings.Join(st.Feed.Tags, ", "),
+			State:      string(st.State),
+			Alerted:    st.Alerted != "",
+			Since:      newStamp(st.FailingSince, now, loc),
+			LastOK:     newStamp(st.LastSuccessAt, now, loc),
+			LastError:  clean(st.LastError, 160),
+			ErrorFull:  clean(st.LastError, 2000),
+			Failures:   st.ConsecutiveFailures,
+			NextPoll:   newStamp(st.NextPollAt, now, loc),
+			Held:       !st.HeldUntil.IsZero(),
+			Items:      st.ItemsLastDay,
+			LastItem:   newStamp(st.LastItemAt, now, loc),
+			Expect:     duration(st.Feed.ExpectEvery),
+			StatusCode: st.LastStatus,
+		}
+		v.Feeds = append(v.Feeds, row)
+	}
+	return nil
+}
+
+func (s *Server) fillRules(ctx context.Context, v *statusView, now time.Time) error {
+	if s.Rules == nil || s.Rules() == nil {
+		return nil
+	}
+	activity, err := s.Store.RuleActivity(ctx, now, sparkDays)
+	if err != nil {
+		return err
+	}
+	loc := s.location()
+	for _, r := range s.Rules().Rules() {
+		a := activity[r.Name]
+		if a.Days == nil {
+			a.Days = make([]int, sparkDays)
+		}
+		sev := string(r.Severity)
+		if sev == "" {
+			sev = "info"
+		}
+		v.Rules = append(v.Rules, ruleRow{
+			Name:        r.Name,
+			Description: clean(r.Description, 300),
+			Severity:    sev,
+			Digest:      r.Digest,
+			Day:         a.Total(1),
+			Week:        a.Total(7),
+			Spark:       newSparkline(a.Days),
+			Last:        newStamp(a.LastAt, now, loc),
+		})
+	}
+	v.Summary.Rules = len(v.Rules)
+	return nil
+}
+
+func (s *Server) fillAlerts(ctx context.Context, v *statusView, now time.Time) error {
+	outbox, err := s.Store.Outbox(ctx)
+	if err != nil {
+		return err
+	}
+	var oldest time.Time
+	for _, o := range outbox {
+		v.Summary.Queued += o.Queued
+		v.Summary.Digest += o.Digest
+		v.Summary.Dead += o.Dead
+		if !o.OldestQueued.IsZero() && (oldest.IsZero() || o.OldestQueued.Before(oldest)) {
+			oldest = o.OldestQueued
+		}
+	}
+	v.Summary.OldestQueued = newStamp(oldest, now, s.location())
+	recent, err := s.Store.Alerts(ctx, store.AlertFilter{Limit: recentAlerts})
+	if err != nil {
+		return err
+	}
+	for _, a := range recent {
+		v.Alerts = append(v.Alerts, s.alertRow(a, now))
+	}
+	dead, err := s.Store.Alerts(ctx, store.AlertFilter{Status: store.StatusDead, Limit: deadLetters})
+	if err != nil {
+		return err
+	}
+	for _, a := range dead {
+		v.Dead = append(v.Dead, s.alertRow(a, now))
+	}
+	return nil
+}
+
+func (s *Server) alertRow(a *store.Alert, now time.Time) alertRow {
+	loc := s.location()
+	row := alertRow{
+		ID:        a.ID,
+		Created:   newStamp(a.CreatedAt, now, loc),
+		Rule:      a.Rule,
+		To:        a.Notifier,
+		Title:     clean(a.Title, 200),
+		Link:      safeLink(a.Link),
+		Feed:      clean(a.Feed, 100),
+		Status:    string(a.Status),
+		Attempts:  a.Attempts,
+		Delivered: newStamp(a.DeliveredAt, now, loc),
+		Error:     clean(a.LastError, 300),
+		Health:    a.Rule == notify.HealthRule,
+	}
+	if a.Channel != "" {
+		row.To += " " + a.Channel
+	}
+	if row.Title == "" {
+		row.Title = "(untitled)"
+	}
+	if row.Health {
+		row.Rule = "feed health"
+	}
+	if a.Status == store.StatusQueued {
+		switch {
+		case a.Digest:
+			row.Status = "digest"
+		case a.Attempts > 0:
+			row.Status = "retrying"
+			row.NextTry = newStamp(a.NextAttemptAt, now, loc)
+		}
+	}
+	return row
+}
+
+// render executes the page template name with v, buffered so that a
+// template error is a clean 500 rather than half a page.
+func (s *Server) render(w http.ResponseWriter, name string, v any) {
+	var buf bytes.Buffer
+	if err := pages[name].ExecuteTemplate(&buf, "layout", v); err != nil {
+		s.logger().Error("admin: render page", "page", name, "error", err)
+		http.Error(w, "500 Internal Server Error: the page could not be rendered", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = buf.WriteTo(w)
+}
+
+// dayChoices are the windows the search form offers, with days among them.
+func dayChoices(days int) []int {
+	choices := []int{1, 7, 30, maxSearchDays}
+	if !slices.Contains(choices, days) {
+		choices = append(choices, days)
+		slices.Sort(choices)
+	}
+	return choices
+}

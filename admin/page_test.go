@@ -1,0 +1,193 @@
+package admin
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"golang.org/x/net/html"
+)
+
+// get requests path from h and returns the status and the body.
+func get(t *testing.T, h http.Handler, path string) (int, http.Header, string) {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+	body, _ := io.ReadAll(rec.Body)
+	return rec.Code, rec.Header(), string(body)
+}
+
+func TestStatusPage(t *testing.T) {
+	fx := newFixture(t)
+	code, header, body := get(t, fx.server().Handler(), "/")
+	if code != http.StatusOK {
+		t.Fatalf("GET /: %d\n%s", code, body)
+	}
+	if ct := header.Get("Content-Type"); ct != "text/html; charset=utf-8" {
+		t.Errorf("Content-Type %q", ct)
+	}
+	for _, want := range []string{
+		// Feeds with their state.
+		`<a href="https://www.timesofisrael.com/feed/" rel="noopener noreferrer nofollow" dir="auto">Times of Israel</a>`,
+		`<span class="tags">mideast, english</span>`,
+		`<tr class="feed failing">`, `<span class="state failing">failing</span> <span class="alerted"`,
+		`<tr class="feed ok">`, `<tr class="feed disabled">`,
+		`unexpected status 503 Service Unavailable`, `(backing off)`, `>14</td>`,
+		`since <time datetime="2026-11-26T03:00:00Z" title="2026-11-26 03:00 UTC">9 h ago</time>`,
+		// Rules with matches and sparklines.
+		`syria-israel<br><small>Syria–Israel normalization talks</small>`,
+		`<svg class="spark"`, `aria-label="Matches per day over the last 14 days, oldest first: 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2"`,
+		`<td data-label="Matches 24 h" class="num">2</td>`, `<td data-label="7 days" class="num">3</td>`,
+		// Alerts and dead letters.
+		`<a href="https://www.timesofisrael.com/syria-israel-baku/" rel="noopener noreferrer nofollow" dir="auto">Syria and Israel resume talks in Baku</a>`,
+		`<span class="status delivered">delivered</span>`, `<span class="status retrying">retrying</span>`,
+		`<span class="health">feed health</span>`, `channel_not_found`, `newswatch alerts retry ID`,
+		`سوريا وإسرائيل`,
+		`1 dead letter</a>`, `<strong>2</strong> alerts queued`, `<strong>3</strong> feeds`, `1 failing`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("status page lacks %s", want)
+		}
+	}
+	// Feed text is escaped, and a javascript: link is not a link.
+	if strings.Contains(body, "<script>") || strings.Contains(body, "<img src=x") || strings.Contains(body, "javascript:") {
+		t.Error("hostile feed text reached the page unescaped")
+	}
+	if !strings.Contains(body, "&lt;/td&gt;&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;") {
+		t.Error("hostile title not shown as text")
+	}
+	checkInert(t, body)
+}
+
+// checkInert parses page as a browser would and fails the test if it holds
+// anything that runs or that the Content-Security-Policy would block: a
+// script, an event handler, an inline style, a link to javascript: or a
+// frame.
+func checkInert(t *testing.T, page string) {
+	t.Helper()
+	doc, err := html.Parse(strings.NewReader(page))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for n := range doc.Descendants() {
+		if n.Type != html.ElementNode {
+			continue
+		}
+		switch n.Data {
+		case "script", "iframe", "object", "embed", "style", "base":
+			t.Errorf("the page has a <%s> element", n.Data)
+		}
+		for _, a := range n.Attr {
+			switch {
+			case strings.HasPrefix(strings.ToLower(a.Key), "on"):
+				t.Errorf("<%s> has an event handler %s=%q", n.Data, a.Key, a.Val)
+			case a.Key == "style":
+				t.Errorf("<%s> has an inline style", n.Data)
+			case (a.Key == "href" || a.Key == "src" || a.Key == "action") && !strings.HasPrefix(a.Val, "/") &&
+				!strings.HasPrefix(a.Val, "https://") && !strings.HasPrefix(a.Val, "http://") && !strings.HasPrefix(a.Val, "#"):
+				t.Errorf("<%s %s=%q> leads somewhere else than a web page", n.Data, a.Key, a.Val)
+			}
+		}
+	}
+}
+
+func TestStatusPageWithoutData(t *testing.T) {
+	fx := newFixture(t)
+	s := fx.server()
+	s.Feeds, s.Rules = nil, nil
+	code, _, body := get(t, s.Handler(), "/")
+	if code != http.StatusOK || !strings.Contains(body, "No feed is configured.") || !strings.Contains(body, "No rule is in force.") {
+		t.Errorf("empty page: %d\n%s", code, body)
+	}
+	if code, _, _ := get(t, s.Handler(), "/nothing-here"); code != http.StatusNotFound {
+		t.Errorf("GET /nothing-here: %d, want 404", code)
+	}
+}
+
+func TestStatusPageShowsStoreProblems(t *testing.T) {
+	fx := newFixture(t)
+	fx.store.Close()
+	code, _, body := get(t, fx.server().Handler(), "/")
+	if code != http.StatusOK || !strings.Contains(body, `<p class="problem">Could not read feeds:`) {
+		t.Errorf("page with the database closed: %d\n%s", code, body)
+	}
+}
+
+func TestSearch(t *testing.T) {
+	fx := newFixture(t)
+	h := fx.server().Handler()
+	search := func(q string, extra string) (int, string) {
+		code, _, body := get(t, h, "/search?q="+url.QueryEscape(q)+extra)
+		return code, body
+	}
+
+	code, body := search("syria AND israel", "")
+	if code != http.StatusOK {
+		t.Fatalf("search: %d\n%s", code, body)
+	}
+	for _, want := range []string{
+		`<strong>3</strong> matching items among 5 read`,
+		`<a href="https://www.timesofisrael.com/syria-israel-baku/" rel="noopener noreferrer nofollow">Syria and Israel resume talks in Baku</a>`,
+		`matched: Syria (title, summary), Israel (title, summary)`,
+		`Officials from Syria and Israel met.`,
+		`value="syria AND israel"`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("search results lack %s\n", want)
+		}
+	}
+	if !strings.Contains(body, `<p class="title" dir="auto">Syria talks</p>`) {
+		t.Error("the hostile item's title is not shown as its text")
+	}
+	checkInert(t, body)
+
+	// A longer window finds the older item; a narrow one only today's.
+	if _, body := search(`"abraham accords"`, "&days=30"); !strings.Contains(body, `<strong>1</strong> matching item among 5 read`) {
+		t.Errorf("30-day search:\n%s", body)
+	}
+	if _, body := search("syria", "&days=1"); !strings.Contains(body, "<strong>2</strong> matching items among 3 read") {
+		t.Errorf("1-day search:\n%s", body)
+	}
+
+	// A bad query shows its error where it is.
+	code, body = search("syria AND (israel OR", "")
+	if code != http.StatusUnprocessableEntity || !strings.Contains(body, `<pre class="query">syria AND (israel OR<mark>&nbsp;</mark></pre>`) ||
+		!strings.Contains(body, "at column 21") {
+		t.Errorf("bad query: %d\n%s", code, body)
+	}
+	code, body = search("syria ) israel", "")
+	if code != http.StatusUnprocessableEntity || !strings.Contains(body, `<pre class="query">syria <mark>)</mark> israel</pre>`) {
+		t.Errorf("stray ): %d\n%s", code, body)
+	}
+	if code, _ := search("syria", "&days=-3"); code != http.StatusBadRequest {
+		t.Errorf("days=-3: %d, want 400", code)
+	}
+	if _, body := search("", ""); strings.Contains(body, "matching item") {
+		t.Error("an empty query searched")
+	}
+	if _, body := search("syria and israel", ""); !strings.Contains(body, `<p class="warning">Warning:`) {
+		t.Error("a query warning is not shown")
+	}
+}
+
+func TestSparkline(t *testing.T) {
+	days := make([]int, 14)
+	days[0], days[1], days[13] = 4, 0, 1
+	sp := newSparkline(days)
+	if sp.Width != 14*7-2 || sp.Height != 24 || len(sp.Bars) != 14 {
+		t.Fatalf("sparkline %+v", sp)
+	}
+	last, first := sp.Bars[13], sp.Bars[0]
+	if last.Height != 24 || last.Y != 0 || last.Count != 4 || last.Label != "4 matches in the last 24 hours" {
+		t.Errorf("newest bar %+v", last)
+	}
+	if first.Height != 6 || first.Count != 1 || first.Label != "1 match 13 days ago" {
+		t.Errorf("oldest bar %+v", first)
+	}
+	if z := sp.Bars[12]; !z.Zero || z.Height != 1 || z.Y != 23 {
+		t.Errorf("empty day %+v", z)
+	}
+}
