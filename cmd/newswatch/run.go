@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/signal"
 	"sync"
@@ -68,27 +67,16 @@ func cmdRun(ctx context.Context, args []string, sio *IO) int {
 	}
 	defer d.Close()
 
-	var srv *admin.Server
-	var ln net.Listener
-	if cfg.Daemon.AdminAddr != "" {
-		srv = &admin.Server{
-			Addr: cfg.Daemon.AdminAddr,
-			Live: map[string]admin.Check{
-				"scheduler":  alive("scheduler", d.scheduler.Alive),
-				"dispatcher": alive("dispatcher", d.dispatcherAlive),
-			},
-			Log: log,
-		}
-		if ln, err = srv.Listen(); err != nil {
-			fmt.Fprintf(sio.Stderr, "newswatch: %v\n", err)
-			return 1
-		}
+	o, err := d.wireOps(ctx, watcher)
+	if err != nil {
+		fmt.Fprintf(sio.Stderr, "newswatch: %v\n", err)
+		return 1
 	}
 
 	log.Info("newswatch started",
 		"config", cfg.File, "feeds", len(cfg.Feeds), "rules", len(watcher.Current().Rules()),
 		"notifiers", len(cfg.Notifiers), "admin_addr", cfg.Daemon.AdminAddr)
-	if err := d.run(ctx, watcher, srv, ln); err != nil {
+	if err := d.run(ctx, watcher, o); err != nil {
 		log.Error("newswatch stopped on an error", "err", err)
 		return 1
 	}
@@ -108,7 +96,7 @@ func alive(name string, ok func() bool) admin.Check {
 
 // run runs every part of the daemon until ctx is done or one of them fails,
 // then stops them all and waits for them.
-func (d *daemon) run(ctx context.Context, watcher *rules.Watcher, srv *admin.Server, ln net.Listener) error {
+func (d *daemon) run(ctx context.Context, watcher *rules.Watcher, o *ops) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 
@@ -133,8 +121,9 @@ func (d *daemon) run(ctx context.Context, watcher *rules.Watcher, srv *admin.Ser
 	})
 	start("scheduler", d.scheduler.Run)
 	start("rules watcher", watcher.Run)
-	if srv != nil {
-		start("admin server", func(ctx context.Context) error { return srv.Serve(ctx, ln) })
+	start("feed health", o.health.Run)
+	if o.srv != nil {
+		start("admin server", func(ctx context.Context) error { return o.srv.Serve(ctx, o.ln) })
 	}
 	wg.Go(func() {
 		for {
