@@ -1,0 +1,265 @@
+package notify
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/newswatch/newswatch/store"
+)
+
+// outageSlack is a Slack Web API on loopback that answers 503 until its
+// clock reaches up, and records, on that clock, when each message it
+// accepted arrived.
+type outageSlack struct {
+	srv   *httptest.Server
+	clock func() time.Time
+	up    time.Time
+
+	mu       sync.Mutex
+	accepted []outagePost
+	refused  []time.Time
+}
+
+type outagePost struct {
+	alert int // the alert number in the message's title
+	at    time.Time
+}
+
+var outageTitle = regexp.MustCompile(`Outage alert (\d+)\b`)
+
+func newOutageSlack(t *testing.T, clock func() time.Time, up time.Time) *outageSlack {
+	s := &outageSlack{clock: clock, up: up}
+	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := r.ParseForm(); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		now := s.clock()
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if now.Before(s.up) {
+			s.refused = append(s.refused, now)
+			http.Error(w, "<html><body>Slack is down</body></html>", http.StatusServiceUnavailable)
+			return
+		}
+		m := outageTitle.FindStringSubmatch(r.PostForm.Get("text"))
+		if m == nil {
+			http.Error(w, "no alert number in "+r.PostForm.Get("text"), http.StatusBadRequest)
+			return
+		}
+		n, _ := strconv.Atoi(m[1])
+		s.accepted = append(s.accepted, outagePost{alert: n, at: now})
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(map[string]any{"ok": true, "channel": "CNEWS", "ts": fmt.Sprintf("1800000000.%06d", len(s.accepted))})
+	}))
+	t.Cleanup(s.srv.Close)
+	return s
+}
+
+func (s *outageSlack) posts() ([]outagePost, []time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]outagePost(nil), s.accepted...), append([]time.Time(nil), s.refused...)
+}
+
+// outageClock is a fake clock that a goroutine moves forward every
+// millisecond of real time by step(now), so that hours of outage pass in a
+// second while the recovery can be watched closely.
+type outageClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *outageClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *outageClock) run(t *testing.T, step func(now time.Time) time.Duration) {
+	done, stopped := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(stopped)
+		tick := time.NewTicker(time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+				c.mu.Lock()
+				c.t = c.t.Add(step(c.t))
+				c.mu.Unlock()
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		close(done)
+		<-stopped
+	})
+}
+
+// TestOutageThenRecovery keeps Slack down (503) for two hours while alerts
+// queue up, some of them during the outage, then brings it back: every
+// alert must arrive exactly once, in the order it was queued, paced by the
+// destination's rate limit, and none may become a dead letter. During the
+// outage the dispatcher must back off rather than hammer Slack.
+func TestOutageThenRecovery(t *testing.T) {
+	const (
+		outage  = 2 * time.Hour
+		rate    = 1.0 // messages a second
+		burst   = 3
+		perRule = 8 // below the fold threshold: each alert is its own message
+	)
+	st, err := store.Open(context.Background(), t.TempDir()+"/newswatch.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	start := time.Date(2026, 11, 27, 6, 0, 0, 0, time.UTC)
+	clk := &outageClock{t: start}
+	up := start.Add(outage)
+	fake := newOutageSlack(t, clk.Now, up)
+	slack, err := NewSlack(SlackOptions{Name: "slack", Token: "xoxb-outage", Channel: "#news", APIURL: fake.srv.URL + "/api/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &Dispatcher{
+		Store:        st,
+		Notifiers:    map[string]Notifier{"slack": slack},
+		Limits:       map[string]Limit{"slack": {Rate: rate, Burst: burst}},
+		PollInterval: 5 * time.Millisecond,
+		Location:     time.UTC,
+		Log:          slog.New(slog.DiscardHandler),
+		Now:          clk.Now,
+	}
+
+	// Alerts of three rules, interleaved, numbered in the order queued.
+	n := 0
+	queue := func(count int) {
+		t.Helper()
+		tx, err := st.Begin(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tx.Rollback()
+		for range count {
+			n++
+			a := &store.Alert{
+				Rule: fmt.Sprintf("rule-%d", n%3), Notifier: "slack", Severity: "info",
+				Title: fmt.Sprintf("Outage alert %d", n), Link: fmt.Sprintf("https://news.example/%d", n),
+				Feed: "Wire", CreatedAt: clk.Now(),
+			}
+			if err := tx.Enqueue(a); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := tx.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		d.Wake()
+	}
+	queue(perRule * 3 / 2)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- d.Run(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	}()
+	// Ten seconds of fake time a millisecond while Slack is down, so the
+	// outage lasts about 0.7s; a tenth of a second once it is up, so that a
+	// message's arrival is stamped within 0.1s of the dispatcher's decision
+	// to send it, and the next retry (at most RetryMax later) comes within
+	// seconds.
+	const slow = 100 * time.Millisecond
+	clk.run(t, func(now time.Time) time.Duration {
+		if now.Before(up.Add(-time.Minute)) {
+			return 10 * time.Second
+		}
+		return slow
+	})
+
+	// Halfway through the outage, more alerts arrive.
+	waitUntil(t, "half of the outage", func() bool { return clk.Now().After(start.Add(outage / 2)) })
+	if accepted, _ := fake.posts(); len(accepted) > 0 {
+		t.Fatalf("Slack accepted %d messages while down", len(accepted))
+	}
+	queue(perRule * 3 / 2)
+	total := n
+
+	waitUntil(t, "every alert delivered", func() bool {
+		accepted, _ := fake.posts()
+		return len(accepted) >= total
+	})
+	accepted, refused := fake.posts()
+	for i, p := range accepted {
+		if p.alert != i+1 {
+			t.Fatalf("message %d is alert %d; Slack shows %v, want alerts 1 to %d once each, in order", i+1, p.alert, accepted, total)
+		}
+		if p.at.Before(up) {
+			t.Errorf("alert %d accepted at %s, before Slack was up at %s", p.alert, p.at, up)
+		}
+	}
+	// Paced: in any stretch of time, at most burst messages plus rate per
+	// second of it (give or take a tick of the clock).
+	for i := range accepted {
+		for j := i + 1; j < len(accepted); j++ {
+			span := (accepted[j].at.Sub(accepted[i].at) + slow).Seconds()
+			if float64(j-i+1) > burst+rate*span {
+				t.Fatalf("messages %d to %d (%d of them) arrived within %.1fs: not paced at %.0f/s, burst %d",
+					i+1, j+1, j-i+1, span, rate, burst)
+			}
+		}
+	}
+	t.Logf("%d attempts refused during the outage", len(refused))
+	// Backed off during the outage: exponential, capped at RetryMax.
+	if len(refused) < 4 || len(refused) > int(outage/(DefaultRetryMax/2))+10 {
+		t.Errorf("%d attempts during a %s outage, want a handful: retries backed off up to %s", len(refused), outage, DefaultRetryMax)
+	}
+	for i := 1; i < len(refused); i++ {
+		if gap := refused[i].Sub(refused[i-1]); gap < DefaultRetryMin/2 {
+			t.Errorf("attempts %d and %d only %s apart during the outage", i, i+1, gap)
+		}
+	}
+
+	// The store agrees: everything delivered, nothing dead.
+	all, err := st.Alerts(context.Background(), store.AlertFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "every delivery recorded", func() bool {
+		all, err = st.Alerts(context.Background(), store.AlertFilter{Status: store.StatusDelivered})
+		return err == nil && len(all) == total
+	})
+	if dead, _ := st.Alerts(context.Background(), store.AlertFilter{Status: store.StatusDead}); len(dead) > 0 {
+		t.Errorf("%d dead letters after the outage", len(dead))
+	}
+}
+
+// waitUntil polls cond until it holds, failing after a generous deadline;
+// it waits for an event, it does not measure time.
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	tick := time.NewTicker(time.Millisecond)
+	defer tick.Stop()
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("gave up waiting for %s", what)
+		}
+		<-tick.C
+	}
+}
