@@ -1,0 +1,77 @@
+package story
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+)
+
+// synthetic makes items of made-up words with a Zipf distribution, like
+// the words of news text: a few very common, most rare.
+type synthetic struct {
+	rng   *rand.Rand
+	zipf  *rand.Zipf
+	vocab []string
+}
+
+func newSynthetic(seed uint64) *synthetic {
+	rng := rand.New(rand.NewPCG(seed, seed))
+	s := &synthetic{rng: rng, zipf: rand.NewZipf(rng, 1.1, 2, 49_999)}
+	const letters = "abcdefghijklmnopqrstuvwxyz"
+	for range 50_000 {
+		var b strings.Builder
+		for range 4 + rng.IntN(6) {
+			b.WriteByte(letters[rng.IntN(len(letters))])
+		}
+		s.vocab = append(s.vocab, b.String())
+	}
+	return s
+}
+
+func (s *synthetic) text(words int) string {
+	var b strings.Builder
+	for i := range words {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(s.vocab[s.zipf.Uint64()])
+	}
+	return b.String()
+}
+
+func (s *synthetic) item(id int64, seen time.Time) Item {
+	return Item{
+		ID: id, Story: id, Feed: int64(s.rng.IntN(200)),
+		Canonical: fmt.Sprintf("https://outlet%d.example/news/%d", s.rng.IntN(200), id),
+		Published: seen, Seen: seen,
+		Features: Extract(s.text(10), s.text(40)),
+	}
+}
+
+// BenchmarkAssign measures finding the story of a new item in a window of
+// 10,000 and of 100,000 items (docs/stories.md has the figures).
+func BenchmarkAssign(b *testing.B) {
+	for _, n := range []int{10_000, 100_000} {
+		b.Run(fmt.Sprintf("window=%d", n), func(b *testing.B) {
+			s := newSynthetic(1)
+			x := NewIndex(Options{})
+			step := DefaultWindow / time.Duration(n)
+			for i := range n {
+				x.Add(s.item(int64(i+1), t0.Add(time.Duration(i)*step)))
+			}
+			probes := make([]Item, 256)
+			for i := range probes {
+				probes[i] = s.item(int64(n+i+1), t0.Add(DefaultWindow))
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			i := 0
+			for b.Loop() {
+				x.Assign(&probes[i%len(probes)])
+				i++
+			}
+		})
+	}
+}

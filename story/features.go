@@ -1,0 +1,274 @@
+package story
+
+import (
+	"hash/fnv"
+	"math/bits"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/newswatch/newswatch/rules"
+)
+
+// Features are what clustering compares of an item: its SimHash and the
+// words of its title and summary. Extract computes them once per item.
+type Features struct {
+	// SimHash is the 64-bit fingerprint of the item's word shingles
+	// (Charikar's sketch, as Manku, Jain and Das Sarma use it to find
+	// near-duplicates: "Detecting near-duplicates for web crawling", WWW
+	// 2007). Near-duplicate texts differ in few bits.
+	SimHash uint64
+	// Shingles is the number of distinct shingles SimHash was computed
+	// from. A fingerprint of very few shingles says little (two one-word
+	// titles collide by chance), so the index ignores fingerprints of fewer
+	// than MinShingles.
+	Shingles int
+	// Terms are the distinct forms of the words of the title and summary,
+	// sorted: each word as written (analysed) and, where an attached
+	// prefix or an inflection may differ between reports, its other forms
+	// (see Extract).
+	Terms []string
+	// Words groups Terms by word: Words[i] holds the indexes in Terms of
+	// the forms of word i, the word as written first. Title words come
+	// first: the first TitleWords words are those of the title.
+	Words      [][]uint16
+	TitleWords int
+}
+
+// MinShingles is the fewest shingles a fingerprint must have to be used
+// for near-duplicate detection.
+const MinShingles = 6
+
+// shingleSize is the number of consecutive words in a shingle.
+const shingleSize = 2
+
+// maxWords bounds the words of one item that take part in clustering: a
+// summary that is a whole article says nothing more about which event it
+// reports than its first paragraphs.
+const maxWords = 400
+
+// Extract computes the features of an item from its title and its summary
+// (HTML is stripped). Text is analysed as rules.Analyze does for matching,
+// so that clustering and rules see the same words. A word's forms are the
+// word itself and:
+//   - words written with an apostrophe, a geresh or gershayim, a dot, a
+//     comma or a hyphen inside them (צה"ל, ג'באליה, 3.5, al-Sharaa) are
+//     also taken joined without it;
+//   - a Hebrew or Arabic word also gives its forms without an attached
+//     prefix (the article, a conjunction, a one-letter preposition: the
+//     prefixes rules' matching strips, docs/rules.md), so that בריאד meets
+//     ריאד and الرياض meets رياض;
+//   - a Latin-script word also gives its form without a plural or past
+//     ending (talks, arrested: talk, arrest).
+//
+// Words of one letter, other than digits, are left out.
+func Extract(title, summary string) Features {
+	body := rules.StripHTML(summary)
+	titleToks := rules.Analyze(title)
+	bodyToks := rules.Analyze(body)
+
+	var wb wordBuilder
+	wb.add(title, titleToks)
+	titleWords := len(wb.words)
+	wb.add(body, bodyToks)
+
+	var f Features
+	f.Terms, f.Words = wb.finish()
+	f.TitleWords = min(titleWords, len(f.Words))
+
+	words := make([]string, 0, len(titleToks)+len(bodyToks))
+	for _, t := range titleToks {
+		words = append(words, t.Text)
+	}
+	for _, t := range bodyToks {
+		words = append(words, t.Text)
+	}
+	f.SimHash, f.Shingles = simhash(words)
+	return f
+}
+
+// wordBuilder collects the distinct words of a text and their forms.
+type wordBuilder struct {
+	seen  map[string]bool // words (as written) already added
+	words [][]string      // forms of each word, the word first
+}
+
+// add adds the words of analysed text.
+func (wb *wordBuilder) add(text string, toks []rules.Token) {
+	if wb.seen == nil {
+		wb.seen = map[string]bool{}
+	}
+	for i := 0; i < len(toks) && len(wb.words) < maxWords; i++ {
+		wb.word(toks[i].Text)
+		// A run of tokens separated by one inner mark each is also a word.
+		joined, j := toks[i].Text, i
+		for j+1 < len(toks) && toks[j+1].Start == toks[j].End+1 && isInnerMark(text[toks[j].End]) {
+			joined += toks[j+1].Text
+			j++
+		}
+		if j > i {
+			wb.word(joined)
+		}
+	}
+}
+
+func (wb *wordBuilder) word(w string) {
+	if wb.seen[w] || (utf8.RuneCountInString(w) < 2 && !isDigits(w)) {
+		return
+	}
+	wb.seen[w] = true
+	wb.words = append(wb.words, appendForms([]string{w}, w))
+}
+
+// finish returns the sorted distinct forms of all words and, per word, the
+// indexes of its forms.
+func (wb *wordBuilder) finish() ([]string, [][]uint16) {
+	var terms []string
+	for _, forms := range wb.words {
+		terms = append(terms, forms...)
+	}
+	slices.Sort(terms)
+	terms = slices.Compact(terms)
+	words := make([][]uint16, len(wb.words))
+	for i, forms := range wb.words {
+		idx := make([]uint16, 0, len(forms))
+		for _, f := range forms {
+			k, _ := slices.BinarySearch(terms, f)
+			if !slices.Contains(idx, uint16(k)) {
+				idx = append(idx, uint16(k))
+			}
+		}
+		words[i] = idx
+	}
+	return terms, words
+}
+
+// simhash computes the 64-bit SimHash of the word shingles of words, each
+// shingle weighted once however often it occurs, and returns it with the
+// number of distinct shingles.
+func simhash(words []string) (uint64, int) {
+	n := shingleSize
+	if len(words) < n {
+		n = len(words)
+	}
+	if n == 0 {
+		return 0, 0
+	}
+	seen := make(map[uint64]bool, len(words))
+	var counts [64]int
+	for i := 0; i+n <= len(words); i++ {
+		h := shingleHash(words[i : i+n])
+		if seen[h] {
+			continue
+		}
+		seen[h] = true
+		for b := range 64 {
+			if h&(1<<b) != 0 {
+				counts[b]++
+			} else {
+				counts[b]--
+			}
+		}
+	}
+	var fp uint64
+	for b, c := range counts {
+		if c > 0 {
+			fp |= 1 << b
+		}
+	}
+	return fp, len(seen)
+}
+
+// shingleHash hashes a shingle with FNV-1a (stable across processes and
+// releases, as stored fingerprints require) and then mixes the result with
+// the MurmurHash3 finaliser so that every output bit depends on every input
+// bit, which SimHash needs of its feature hashes.
+func shingleHash(words []string) uint64 {
+	h := fnv.New64a()
+	var sep [1]byte
+	for i, w := range words {
+		if i > 0 {
+			h.Write(sep[:])
+		}
+		h.Write([]byte(w))
+	}
+	return fmix64(h.Sum64())
+}
+
+// fmix64 is the 64-bit finaliser of MurmurHash3.
+func fmix64(k uint64) uint64 {
+	k ^= k >> 33
+	k *= 0xff51afd7ed558ccd
+	k ^= k >> 33
+	k *= 0xc4ceb9fe1a85ec53
+	k ^= k >> 33
+	return k
+}
+
+// Distance is the Hamming distance of two fingerprints: the number of bits
+// they differ in.
+func Distance(a, b uint64) int { return bits.OnesCount64(a ^ b) }
+
+// isInnerMark reports whether b, the one byte between two tokens, joins them
+// into one word: an ASCII apostrophe or quote (Hebrew acronyms typed as צה"ל
+// and ג'), a dot or comma (numbers), or a hyphen.
+func isInnerMark(b byte) bool {
+	return b == '\'' || b == '"' || b == '.' || b == ',' || b == '-'
+}
+
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// Attached prefixes in analysed form, longest first.
+var (
+	hebrewPrefixes = []string{"וה", "וב", "ול", "ומ", "וש", "וכ", "שה", "מה", "ו", "ה", "ב", "ל", "מ", "ש", "כ"}
+	arabicPrefixes = []string{"وال", "بال", "كال", "فال", "لل", "ال", "و", "ف", "ب", "ل", "ك"}
+	// latinEndings are removed from Latin-script words of five or more
+	// letters: a plural, a past tense, a gerund.
+	latinEndings = []string{"ing", "ies", "ed", "es", "s"}
+)
+
+// appendForms appends the other forms of word w: a Hebrew or Arabic word
+// without each attached prefix it starts with (when at least three letters
+// remain), a Latin-script word without an inflectional ending.
+func appendForms(dst []string, w string) []string {
+	r, _ := utf8.DecodeRuneInString(w)
+	var prefixes []string
+	switch {
+	case r >= 0x05D0 && r <= 0x05EA:
+		prefixes = hebrewPrefixes
+	case r >= 0x0620 && r <= 0x064A:
+		prefixes = arabicPrefixes
+	case r < utf8.RuneSelf && len(w) >= 5 && !isDigits(w):
+		for _, e := range latinEndings {
+			if stem, ok := strings.CutSuffix(w, e); ok && !strings.HasSuffix(w, "ss") {
+				if e == "ies" {
+					stem += "y"
+				}
+				return append(dst, stem)
+			}
+		}
+		return dst
+	default:
+		return dst
+	}
+	for _, p := range prefixes {
+		if rest, ok := strings.CutPrefix(w, p); ok && utf8.RuneCountInString(rest) >= 3 {
+			dst = append(dst, rest)
+		}
+	}
+	return dst
+}
+
+// band returns block i (0–3) of a fingerprint: 16 bits. Two fingerprints
+// within Hamming distance 3 agree on at least one of the four blocks, since
+// three differing bits touch at most three blocks (Manku et al., section
+// 3.1.1: the tables of their method, one per block, here kept as hash maps
+// keyed by the block instead of sorted permuted lists).
+func band(fp uint64, i int) uint16 { return uint16(fp >> (16 * i)) }
