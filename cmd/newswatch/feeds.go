@@ -1,0 +1,259 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/newswatch/newswatch/config"
+	"github.com/newswatch/newswatch/feedhealth"
+	"github.com/newswatch/newswatch/monitor"
+)
+
+func init() {
+	register("feeds", "list, add, import, export and try feeds", cmdFeeds)
+}
+
+const feedsDescription = `
+Manages the feeds of the configuration file.
+
+  feeds list [-json]
+      Each feed's state, as on the status page: ok, failing, silent (no
+      new item for longer than its expect_every), new (not fetched yet) or
+      disabled; last success, failures, next poll, items of the last 24
+      hours and the last error.
+  feeds add URL [-name NAME] [-tags a,b] [-schedule S] [-expect-every D] [-lang L] [-dry-run]
+      Appends a [[feed]] to the configuration file, keeping its comments
+      and layout. URL may be a feed, or a web page that links to its feed
+      (<link rel="alternate">).
+  feeds import FILE.opml [-dry-run]
+      Appends every feed of an OPML subscription list (as feed readers
+      export them) that is not configured yet; folders become tags.
+  feeds export [-o FILE]
+      Writes the configured feeds as an OPML 2.0 subscription list.
+  feeds test URL [-n N] [-json]
+      Fetches and parses a feed (or the feed a page links to) and shows
+      its items. It changes nothing.
+
+A running daemon reads the configuration at start: restart it after
+'feeds add' or 'feeds import' to poll the new feeds.
+
+Exit status: 0 on success, 1 on errors.
+`
+
+func cmdFeeds(ctx context.Context, args []string, sio *IO) int {
+	if len(args) > 0 {
+		switch args[0] {
+		case "list":
+			return cmdFeedsList(ctx, args[1:], sio)
+		case "add":
+			return cmdFeedsAdd(ctx, args[1:], sio)
+		case "import":
+			return cmdFeedsImport(ctx, args[1:], sio)
+		case "export":
+			return cmdFeedsExport(ctx, args[1:], sio)
+		case "test":
+			return cmdFeedsTest(ctx, args[1:], sio)
+		}
+	}
+	fs := newFlagSet("feeds", "feeds list|add|import|export|test [flags]", feedsDescription, sio.Stderr)
+	if _, err := parseArgs(fs, args); err != nil {
+		return exitUsage(err)
+	}
+	if len(args) == 0 {
+		return usageError(sio, "feeds", "missing sub-command: list, add, import, export or test")
+	}
+	return usageError(sio, "feeds", fmt.Sprintf("unknown sub-command %q: want list, add, import, export or test", args[0]))
+}
+
+const feedsListDescription = `
+Lists the configured feeds with their state, read from the database of a
+daemon that has run (a feed not polled yet is "new"). States: ok; failing
+(its last fetch failed; it backs off and is retried); silent (fetched without
+error, but no new item for longer than its expect_every); new; disabled.
+"alerted" follows a state when operators were sent a feed-health alert
+about it. Times are relative to now.
+`
+
+func cmdFeedsList(ctx context.Context, args []string, sio *IO) int {
+	fs := newFlagSet("feeds list", "feeds list [-json] [-config FILE]", feedsListDescription, sio.Stderr)
+	configPath := fs.String("config", "", configFlagHelp)
+	asJSON := fs.Bool("json", false, "print one JSON object per line")
+	rest, err := parseArgs(fs, args)
+	if err != nil {
+		return exitUsage(err)
+	}
+	if len(rest) > 0 {
+		return usageError(sio, "feeds list", fmt.Sprintf("unexpected argument %q", rest[0]))
+	}
+	cfg := loadConfig(*configPath, sio, sio.Stderr)
+	if cfg == nil {
+		return 1
+	}
+	now := time.Now()
+	statuses, err := feedStatuses(ctx, cfg, now)
+	if err != nil {
+		fmt.Fprintf(sio.Stderr, "newswatch feeds list: %v\n", err)
+		return 1
+	}
+	if *asJSON {
+		err = writeFeedsJSON(sio.Stdout, statuses)
+	} else {
+		err = writeFeedsTable(sio.Stdout, statuses, now)
+	}
+	if err != nil {
+		fmt.Fprintf(sio.Stderr, "newswatch feeds list: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// feedStatuses reports every configured feed, from the database when there
+// is one; without one, every feed is new (or disabled).
+func feedStatuses(ctx context.Context, cfg *config.Config, now time.Time) ([]feedhealth.Status, error) {
+	st, _, err := openAlertStore(ctx, cfg)
+	if errors.Is(err, os.ErrNotExist) {
+		out := make([]feedhealth.Status, len(cfg.Feeds))
+		for i, f := range cfg.Feeds {
+			out[i] = feedhealth.Status{Feed: f, State: feedhealth.StateNew}
+			if !f.Enabled {
+				out[i].State = feedhealth.StateDisabled
+			}
+		}
+		return out, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	return feedhealth.Report(ctx, st, cfg.Feeds, now)
+}
+
+// feedJSON is one line of 'feeds list -json'. Times are RFC 3339 in UTC;
+// times that did not happen are left out.
+type feedJSON struct {
+	Name                string   `json:"name"`
+	URL                 string   `json:"url"`
+	CurrentURL          string   `json:"current_url,omitempty"`
+	Tags                []string `json:"tags,omitempty"`
+	Enabled             bool     `json:"enabled"`
+	Schedule            string   `json:"schedule"`
+	ExpectEvery         string   `json:"expect_every,omitempty"`
+	State               string   `json:"state"`
+	Alerted             string   `json:"alerted,omitempty"`
+	LastFetchAt         string   `json:"last_fetch_at,omitempty"`
+	LastSuccessAt       string   `json:"last_success_at,omitempty"`
+	LastStatus          int      `json:"last_status,omitempty"`
+	LastError           string   `json:"last_error,omitempty"`
+	ConsecutiveFailures int      `json:"consecutive_failures"`
+	FailingSince        string   `json:"failing_since,omitempty"`
+	HeldUntil           string   `json:"held_until,omitempty"`
+	NextPollAt          string   `json:"next_poll_at,omitempty"`
+	LastItemAt          string   `json:"last_item_at,omitempty"`
+	Items24h            int      `json:"items_24h"`
+}
+
+func writeFeedsJSON(w io.Writer, statuses []feedhealth.Status) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	for _, s := range statuses {
+		j := feedJSON{
+			Name: s.Feed.Name, URL: s.Feed.URL, CurrentURL: s.CurrentURL, Tags: s.Feed.Tags,
+			Enabled: s.Feed.Enabled, Schedule: s.Feed.Schedule, State: string(s.State), Alerted: string(s.Alerted),
+			LastFetchAt: jsonTime(s.LastFetchAt), LastSuccessAt: jsonTime(s.LastSuccessAt),
+			LastStatus: s.LastStatus, LastError: s.LastError, ConsecutiveFailures: s.ConsecutiveFailures,
+			FailingSince: jsonTime(s.FailingSince), HeldUntil: jsonTime(s.HeldUntil),
+			NextPollAt: jsonTime(s.NextPollAt), LastItemAt: jsonTime(s.LastItemAt), Items24h: s.ItemsLastDay,
+		}
+		if s.Feed.ExpectEvery > 0 {
+			j.ExpectEvery = s.Feed.ExpectEvery.String()
+		}
+		if err := enc.Encode(j); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeFeedsTable prints the statuses as an aligned table.
+func writeFeedsTable(w io.Writer, statuses []feedhealth.Status, now time.Time) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tSTATE\tLAST SUCCESS\tFAILURES\tNEXT POLL\tITEMS 24H\tLAST ERROR")
+	for _, s := range statuses {
+		state := string(s.State)
+		if s.Alerted != "" {
+			state += " (alerted)"
+		}
+		next := relativeTime(s.NextPollAt, now)
+		if !s.HeldUntil.IsZero() {
+			next += " (backoff)"
+		}
+		lastErr := "-"
+		if s.LastError != "" {
+			lastErr = cell(s.LastError, 80)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%d\t%s\n", cell(s.Feed.Name, 40), state,
+			relativeTime(s.LastSuccessAt, now), s.ConsecutiveFailures, next, s.ItemsLastDay, lastErr)
+	}
+	return tw.Flush()
+}
+
+// relativeTime renders t relative to now: "3 min ago", "in 2 h", "-" for
+// the zero time.
+func relativeTime(t, now time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	d := now.Sub(t)
+	future := d < 0
+	if future {
+		d = -d
+	}
+	var s string
+	switch {
+	case d < time.Minute:
+		return "now"
+	case d < time.Hour:
+		s = fmt.Sprintf("%d min", int(d/time.Minute))
+	case d < 48*time.Hour:
+		s = fmt.Sprintf("%d h", int(d/time.Hour))
+	default:
+		s = fmt.Sprintf("%d d", int(d/(24*time.Hour)))
+	}
+	if future {
+		return "in " + s
+	}
+	return s + " ago"
+}
+
+// fetcherFor returns a fetcher with the configuration's limits, or the
+// defaults when cfg is nil.
+func fetcherFor(cfg *config.Config) *monitor.Fetcher {
+	ver, _ := buildVersion()
+	o := monitor.FetcherOptions{UserAgent: monitor.UserAgent(ver)}
+	if cfg != nil {
+		o.Timeout, o.ConnectTimeout = cfg.Fetch.Timeout, cfg.Fetch.ConnectTimeout
+		o.TLSHandshakeTimeout, o.MaxBodyBytes = cfg.Fetch.ConnectTimeout, cfg.Fetch.MaxBodyBytes
+		if cfg.Fetch.UserAgent != "" {
+			o.UserAgent = cfg.Fetch.UserAgent
+		}
+	}
+	return monitor.NewFetcher(o)
+}
+
+// splitList reads a comma-separated flag value: "a, b,,c" is [a b c].
+func splitList(s string) []string {
+	var out []string
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
+}

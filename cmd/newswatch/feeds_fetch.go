@@ -1,0 +1,166 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"slices"
+	"text/tabwriter"
+	"time"
+
+	"github.com/newswatch/newswatch/config"
+	"github.com/newswatch/newswatch/monitor"
+	"github.com/newswatch/newswatch/notify"
+)
+
+const feedsTestDescription = `
+Fetches a feed as the daemon would (its User-Agent, timeouts and size cap)
+and parses it, then shows what newswatch reads of it: the feed's title and
+format, and its items, newest first, each with its identity. When URL is a
+web page that links to a feed, that feed is tried. Nothing is recorded:
+the database and the configuration are not touched.
+`
+
+// feedTestJSON is the output of 'feeds test -json'.
+type feedTestJSON struct {
+	URL         string         `json:"url"`
+	FoundOn     string         `json:"found_on,omitempty"`
+	FinalURL    string         `json:"final_url"`
+	Status      int            `json:"status"`
+	ContentType string         `json:"content_type,omitempty"`
+	Bytes       int            `json:"bytes"`
+	ETag        string         `json:"etag,omitempty"`
+	Modified    string         `json:"last_modified,omitempty"`
+	Format      string         `json:"format"`
+	Title       string         `json:"title"`
+	Language    string         `json:"language,omitempty"`
+	Items       int            `json:"items"`
+	Shown       []itemTestJSON `json:"shown"`
+}
+
+type itemTestJSON struct {
+	Identity   string   `json:"identity"`
+	Title      string   `json:"title"`
+	Link       string   `json:"link,omitempty"`
+	Published  string   `json:"published,omitempty"`
+	Author     string   `json:"author,omitempty"`
+	Categories []string `json:"categories,omitempty"`
+}
+
+func cmdFeedsTest(ctx context.Context, args []string, sio *IO) int {
+	const name = "feeds test"
+	fs := newFlagSet(name, "feeds test URL [-n N] [-json] [-config FILE]", feedsTestDescription, sio.Stderr)
+	configPath := fs.String("config", "", "configuration whose [fetch] settings to use (default: built-in settings)")
+	limit := fs.Int("n", 20, "show at most this many items, newest first (0 for all)")
+	asJSON := fs.Bool("json", false, "print one JSON object")
+	rest, err := parseArgs(fs, args)
+	if err != nil {
+		return exitUsage(err)
+	}
+	if len(rest) != 1 {
+		return usageError(sio, name, "want one URL: a feed, or a web page that links to its feed")
+	}
+	if *limit < 0 {
+		return usageError(sio, name, "-n must not be negative")
+	}
+	target, err := url.Parse(rest[0])
+	if err != nil || (target.Scheme != "http" && target.Scheme != "https") || target.Host == "" {
+		return usageError(sio, name, fmt.Sprintf("%q is not an http or https URL", rest[0]))
+	}
+	var cfg *config.Config
+	if *configPath != "" {
+		if cfg = loadConfig(*configPath, sio, sio.Stderr); cfg == nil {
+			return 1
+		}
+	}
+
+	start := time.Now()
+	found, err := findFeed(ctx, fetcherFor(cfg), target.String())
+	if err != nil {
+		fmt.Fprintf(sio.Stderr, "newswatch %s: %v\n", name, err)
+		return 1
+	}
+	took := time.Since(start)
+	entries := monitor.Entries(found.Feed, found.Result.FinalURL)
+	slices.Reverse(entries) // newest first
+	shown := entries
+	if *limit > 0 && len(shown) > *limit {
+		shown = shown[:*limit]
+	}
+	format := found.Feed.FeedType
+	if found.Feed.FeedVersion != "" {
+		format += " " + found.Feed.FeedVersion
+	}
+
+	if *asJSON {
+		out := feedTestJSON{
+			URL: found.URL, FoundOn: found.Page, FinalURL: found.Result.FinalURL, Status: found.Result.StatusCode,
+			ContentType: found.Result.ContentType, Bytes: len(found.Result.Body),
+			ETag: found.Result.ETag, Modified: found.Result.LastModified,
+			Format: format, Title: found.Feed.Title, Language: found.Feed.Language, Items: len(entries),
+			Shown: []itemTestJSON{},
+		}
+		for _, e := range shown {
+			out.Shown = append(out.Shown, itemTestJSON{Identity: e.Identity, Title: e.Title, Link: e.Link,
+				Published: jsonTime(e.Published), Author: e.Author, Categories: e.Categories})
+		}
+		enc := json.NewEncoder(sio.Stdout)
+		enc.SetEscapeHTML(false)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(out); err != nil {
+			fmt.Fprintf(sio.Stderr, "newswatch %s: %v\n", name, err)
+			return 1
+		}
+		return 0
+	}
+
+	w := sio.Stdout
+	if found.Page != "" {
+		fmt.Fprintf(w, "found on:  %s\n", found.Page)
+	}
+	fmt.Fprintf(w, "feed:      %s\n", found.URL)
+	if found.Result.FinalURL != found.URL {
+		fmt.Fprintf(w, "fetched:   %s\n", found.Result.FinalURL)
+	}
+	fmt.Fprintf(w, "title:     %s\n", cell(found.Feed.Title, 120))
+	fmt.Fprintf(w, "format:    %s, %d bytes, HTTP %d in %s\n", format, len(found.Result.Body), found.Result.StatusCode, took.Round(time.Millisecond))
+	if found.Result.ETag != "" || found.Result.LastModified != "" {
+		fmt.Fprintf(w, "caching:   ETag %s, Last-Modified %s\n", orDash(found.Result.ETag), orDash(found.Result.LastModified))
+	} else {
+		fmt.Fprintln(w, "caching:   no ETag nor Last-Modified: every poll downloads the whole feed")
+	}
+	fmt.Fprintf(w, "items:     %d", len(entries))
+	if len(shown) < len(entries) {
+		fmt.Fprintf(w, " (the newest %d shown; -n 0 shows all)", len(shown))
+	}
+	fmt.Fprintln(w)
+	for _, o := range found.Others {
+		fmt.Fprintf(w, "the page also links to %s%s\n", o.URL, titled(o.Title))
+	}
+	if len(shown) == 0 {
+		return 0
+	}
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "PUBLISHED\tTITLE\tLINK")
+	for _, e := range shown {
+		title := cell(e.Title, 70)
+		if title == "" {
+			title = "(untitled)"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", tableTime(e.Published, time.Local), title, orDash(cell(e.Link, 100)))
+	}
+	if err := tw.Flush(); err != nil {
+		fmt.Fprintf(sio.Stderr, "newswatch %s: %v\n", name, err)
+		return 1
+	}
+	return 0
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return notify.CleanText(s)
+}
