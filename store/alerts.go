@@ -92,6 +92,17 @@ type Alert struct {
 	// its ts and channel id), so later messages can thread under it.
 	RemoteID      string
 	RemoteChannel string
+
+	// Parent is, for an alert with a ParentID, where the parent alert is:
+	// its status and, once delivered, its message. Read only.
+	Parent *ParentState
+}
+
+// ParentState is where an alert's parent is in its delivery.
+type ParentState struct {
+	Status        AlertStatus
+	RemoteID      string // the parent's message: reply in its thread
+	RemoteChannel string
 }
 
 // AlertFilter selects alerts for Alerts. Zero fields select everything.
@@ -102,10 +113,15 @@ type AlertFilter struct {
 	Limit  int       // at most this many; 0 means no limit
 }
 
-const alertColumns = `id, item_id, rule, notifier, channel, severity,
-	title, link, feed, summary, description, published, hits, digest,
-	status, attempts, next_attempt_at, created_at, delivered_at, dead_at,
-	last_error, remote_id, remote_channel, kind, story_id, parent_id, queued_at`
+// alertColumns are the columns scanAlert reads, of alerts a (FROM
+// alertsFrom) and their parents p.
+const alertColumns = `a.id, a.item_id, a.rule, a.notifier, a.channel, a.severity,
+	a.title, a.link, a.feed, a.summary, a.description, a.published, a.hits, a.digest,
+	a.status, a.attempts, a.next_attempt_at, a.created_at, a.delivered_at, a.dead_at,
+	a.last_error, a.remote_id, a.remote_channel, a.kind, a.story_id, a.parent_id, a.queued_at,
+	p.status, p.remote_id, p.remote_channel`
+
+const alertsFrom = ` FROM alerts AS a LEFT JOIN alerts AS p ON p.id = a.parent_id`
 
 const insertAlertSQL = `INSERT INTO alerts (item_id, rule, notifier, channel,
 	severity, title, link, feed, summary, description, published, hits,
@@ -119,15 +135,20 @@ func scanAlert(r rowScanner) (*Alert, error) {
 		hits                                        sql.NullString
 		published, next, created, delivered, deadAt sql.NullInt64
 		queued                                      sql.NullInt64
+		pStatus, pRemote, pChannel                  sql.NullString
 	)
 	err := r.Scan(&a.ID, &itemID, &a.Rule, &a.Notifier, &a.Channel, &a.Severity,
 		&a.Title, &a.Link, &a.Feed, &a.Summary, &a.Description, &published, &hits, &a.Digest,
 		&a.Status, &a.Attempts, &next, &created, &delivered, &deadAt,
-		&a.LastError, &a.RemoteID, &a.RemoteChannel, &a.Kind, &storyID, &parentID, &queued)
+		&a.LastError, &a.RemoteID, &a.RemoteChannel, &a.Kind, &storyID, &parentID, &queued,
+		&pStatus, &pRemote, &pChannel)
 	if err != nil {
 		return nil, err
 	}
 	a.ItemID, a.StoryID, a.ParentID = itemID.Int64, storyID.Int64, parentID.Int64
+	if pStatus.Valid {
+		a.Parent = &ParentState{Status: AlertStatus(pStatus.String), RemoteID: pRemote.String, RemoteChannel: pChannel.String}
+	}
 	a.QueuedAt = timeFrom(queued)
 	if err := jsonFrom(hits, &a.Hits); err != nil {
 		return nil, fmt.Errorf("alert %d hits: %w", a.ID, err)
@@ -159,12 +180,14 @@ func (s *Store) queryAlerts(ctx context.Context, query string, args ...any) ([]*
 }
 
 // DueAlerts returns at most limit (0: all) queued alerts that are due at now
-// and not waiting for a digest, oldest first (by ID, the order they were
-// written).
+// and not waiting for a digest nor for their parent alert to be delivered
+// (a follow-up replies under its parent's message), oldest first (by ID,
+// the order they were written).
 func (s *Store) DueAlerts(ctx context.Context, now time.Time, limit int) ([]*Alert, error) {
-	alerts, err := s.queryAlerts(ctx, `SELECT `+alertColumns+` FROM alerts
-		WHERE status = 'queued' AND next_attempt_at <= ? AND digest = 0
-		ORDER BY id LIMIT ?`, now.UnixMilli(), sqlLimit(limit))
+	alerts, err := s.queryAlerts(ctx, `SELECT `+alertColumns+alertsFrom+`
+		WHERE a.status = 'queued' AND a.next_attempt_at <= ? AND a.digest = 0
+		AND (p.id IS NULL OR p.status <> 'queued')
+		ORDER BY a.id LIMIT ?`, now.UnixMilli(), sqlLimit(limit))
 	if err != nil {
 		return nil, fmt.Errorf("store: due alerts: %w", err)
 	}
@@ -173,9 +196,9 @@ func (s *Store) DueAlerts(ctx context.Context, now time.Time, limit int) ([]*Ale
 
 // PendingDigest returns the queued digest alerts of rule, oldest first.
 func (s *Store) PendingDigest(ctx context.Context, rule string) ([]*Alert, error) {
-	alerts, err := s.queryAlerts(ctx, `SELECT `+alertColumns+` FROM alerts
-		WHERE rule = ? AND status = 'queued' AND digest = 1
-		ORDER BY id`, rule)
+	alerts, err := s.queryAlerts(ctx, `SELECT `+alertColumns+alertsFrom+`
+		WHERE a.rule = ? AND a.status = 'queued' AND a.digest = 1
+		ORDER BY a.id`, rule)
 	if err != nil {
 		return nil, fmt.Errorf("store: pending digest of %q: %w", rule, err)
 	}
@@ -191,21 +214,21 @@ func (s *Store) Alerts(ctx context.Context, f AlertFilter) ([]*Alert, error) {
 	switch f.Status {
 	case "":
 	case StatusQueued, StatusDelivered, StatusDead:
-		where, args = append(where, "status = ?"), append(args, string(f.Status))
+		where, args = append(where, "a.status = ?"), append(args, string(f.Status))
 	default:
 		return nil, fmt.Errorf("store: alerts: unknown status %q", f.Status)
 	}
 	if f.Rule != "" {
-		where, args = append(where, "rule = ?"), append(args, f.Rule)
+		where, args = append(where, "a.rule = ?"), append(args, f.Rule)
 	}
 	if !f.Since.IsZero() {
-		where, args = append(where, "created_at >= ?"), append(args, f.Since.UnixMilli())
+		where, args = append(where, "a.created_at >= ?"), append(args, f.Since.UnixMilli())
 	}
-	query := `SELECT ` + alertColumns + ` FROM alerts`
+	query := `SELECT ` + alertColumns + alertsFrom
 	if len(where) > 0 {
 		query += ` WHERE ` + strings.Join(where, " AND ")
 	}
-	query += ` ORDER BY created_at DESC, id DESC LIMIT ?`
+	query += ` ORDER BY a.created_at DESC, a.id DESC LIMIT ?`
 	alerts, err := s.queryAlerts(ctx, query, append(args, sqlLimit(f.Limit))...)
 	if err != nil {
 		return nil, fmt.Errorf("store: alerts: %w", err)

@@ -37,20 +37,45 @@ type Feed struct {
 	// PrimedAt is when the first successful fetch was recorded (the backfill
 	// applied); zero means never.
 	PrimedAt time.Time
+
+	// IdentityMode says how the feed's items are identified:
+	// IdentityGUID (the default) or IdentityLink, for a feed found to give
+	// its items a new GUID on every fetch.
+	IdentityMode IdentityMode
+	// GUIDChanges counts the items the feed has carried again under a new
+	// GUID with a known link.
+	GUIDChanges int
+	// IdentityModeAt is when IdentityMode last changed; zero when never.
+	IdentityModeAt time.Time
 }
+
+// IdentityMode is how a feed's items are identified.
+type IdentityMode string
+
+// The identity modes of a feed.
+const (
+	// IdentityGUID identifies items by GUID, else canonical link, else a
+	// hash of title and date.
+	IdentityGUID IdentityMode = "guid"
+	// IdentityLink ignores GUIDs: canonical link, else the hash.
+	IdentityLink IdentityMode = "link"
+)
 
 const feedColumns = `id, name, url, current_url, etag, last_modified,
 	last_fetch_at, last_success_at, last_status, last_error,
-	consecutive_failures, next_attempt_at, primed_at`
+	consecutive_failures, next_attempt_at, primed_at,
+	identity_mode, guid_changes, identity_mode_at`
 
 func scanFeed(r rowScanner) (*Feed, error) {
 	var (
 		f                                   Feed
 		fetch, success, nextAttempt, primed sql.NullInt64
+		modeAt                              sql.NullInt64
 	)
 	err := r.Scan(&f.ID, &f.Name, &f.URL, &f.CurrentURL, &f.ETag, &f.LastModified,
 		&fetch, &success, &f.LastStatus, &f.LastError,
-		&f.ConsecutiveFailures, &nextAttempt, &primed)
+		&f.ConsecutiveFailures, &nextAttempt, &primed,
+		&f.IdentityMode, &f.GUIDChanges, &modeAt)
 	if err != nil {
 		return nil, err
 	}
@@ -58,14 +83,15 @@ func scanFeed(r rowScanner) (*Feed, error) {
 	f.LastSuccessAt = timeFrom(success)
 	f.NextAttemptAt = timeFrom(nextAttempt)
 	f.PrimedAt = timeFrom(primed)
+	f.IdentityModeAt = timeFrom(modeAt)
 	return &f, nil
 }
 
 // SyncFeeds makes the configured feeds those of specs, matched by name. A new
 // name is inserted. A name whose URL changed gets the new URL and loses the
-// old one's HTTP state (CurrentURL, ETag, LastModified) and backoff
-// (ConsecutiveFailures, NextAttemptAt), but keeps its seen items and
-// PrimedAt. A feed missing from specs is kept, with its items and alerts, but
+// old one's HTTP state (CurrentURL, ETag, LastModified), backoff
+// (ConsecutiveFailures, NextAttemptAt) and identity mode (the new source
+// may give stable GUIDs), but keeps its seen items and PrimedAt. A feed missing from specs is kept, with its items and alerts, but
 // no longer returned by Feeds or Feed; it returns if configured again.
 func (s *Store) SyncFeeds(ctx context.Context, specs []FeedSpec) error {
 	names := make(map[string]bool, len(specs))
@@ -115,7 +141,8 @@ func (s *Store) SyncFeeds(ctx context.Context, specs []FeedSpec) error {
 			case st.url != sp.URL:
 				_, err = tx.ExecContext(ctx, `UPDATE feeds SET url = ?, configured = 1,
 					current_url = '', etag = '', last_modified = '',
-					consecutive_failures = 0, next_attempt_at = NULL
+					consecutive_failures = 0, next_attempt_at = NULL,
+					identity_mode = 'guid', guid_changes = 0, identity_mode_at = NULL
 					WHERE name = ?`, sp.URL, sp.Name)
 			case !st.configured:
 				_, err = tx.ExecContext(ctx, `UPDATE feeds SET configured = 1 WHERE name = ?`, sp.Name)
@@ -190,8 +217,17 @@ func (s *Store) SaveFeed(ctx context.Context, f *Feed) error {
 
 const saveFeedSQL = `UPDATE feeds SET current_url = ?, etag = ?, last_modified = ?,
 	last_fetch_at = ?, last_success_at = ?, last_status = ?, last_error = ?,
-	consecutive_failures = ?, next_attempt_at = ?, primed_at = ?
+	consecutive_failures = ?, next_attempt_at = ?, primed_at = ?,
+	identity_mode = ?, guid_changes = ?, identity_mode_at = ?
 	WHERE id = ? AND url = ?`
+
+// identityMode is f.IdentityMode, IdentityGUID when empty.
+func (f *Feed) identityMode() IdentityMode {
+	if f.IdentityMode == "" {
+		return IdentityGUID
+	}
+	return f.IdentityMode
+}
 
 // saveFeed records f's polling state through db, the write pool or a write
 // transaction.
@@ -200,6 +236,7 @@ func saveFeed(ctx context.Context, db querier, f *Feed) error {
 		f.CurrentURL, f.ETag, f.LastModified,
 		millis(f.LastFetchAt), millis(f.LastSuccessAt), f.LastStatus, f.LastError,
 		f.ConsecutiveFailures, millis(f.NextAttemptAt), millis(f.PrimedAt),
+		string(f.identityMode()), f.GUIDChanges, millis(f.IdentityModeAt),
 		f.ID, f.URL)
 	if err != nil {
 		return err

@@ -82,7 +82,7 @@ func TestSyncFeeds(t *testing.T) {
 		t.Errorf("Feeds = %v, want %v", got, want)
 	}
 	got := feedNamed(t, s, "a")
-	want := &Feed{ID: a.ID, Name: "a", URL: "https://a.example/new-feed", PrimedAt: testTime.Truncate(time.Millisecond)}
+	want := &Feed{ID: a.ID, Name: "a", URL: "https://a.example/new-feed", PrimedAt: testTime.Truncate(time.Millisecond), IdentityMode: IdentityGUID}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("after URL change:\n got %+v\nwant %+v", got, want)
 	}

@@ -47,11 +47,19 @@ type Item struct {
 	// UpdatedAt is when an edit of the item was last recorded; zero when
 	// never.
 	UpdatedAt time.Time
+
+	// FeedName is the name of the item's feed, filled in by the methods
+	// that read items (AddItem ignores it).
+	FeedName string
 }
 
-const itemColumns = `id, feed_id, identity, guid, link, title, summary, content,
-	author, categories, lang, published, seen_at,
-	story_id, canonical, simhash, text_hash, updated_at`
+// itemColumns are the columns scanItem reads, of items i joined with feeds
+// f.
+const itemColumns = `i.id, i.feed_id, i.identity, i.guid, i.link, i.title, i.summary, i.content,
+	i.author, i.categories, i.lang, i.published, i.seen_at,
+	i.story_id, i.canonical, i.simhash, i.text_hash, i.updated_at, f.name`
+
+const itemsFrom = ` FROM items AS i JOIN feeds AS f ON f.id = i.feed_id`
 
 const insertItemSQL = `INSERT INTO items (feed_id, identity, guid, link, title,
 	summary, content, author, categories, lang, published, seen_at,
@@ -86,7 +94,7 @@ func scanItem(r rowScanner) (*Item, error) {
 	)
 	err := r.Scan(&it.ID, &it.FeedID, &it.Identity, &it.GUID, &it.Link, &it.Title,
 		&it.Summary, &it.Content, &it.Author, &categories, &it.Lang, &published, &seenAt,
-		&storyID, &it.Canonical, &simhash, &it.TextHash, &updatedAt)
+		&storyID, &it.Canonical, &simhash, &it.TextHash, &updatedAt, &it.FeedName)
 	if err != nil {
 		return nil, err
 	}
@@ -160,8 +168,24 @@ func (s *Store) Items(ctx context.Context, since time.Time) ([]*Item, error) {
 // returns unwrapped. One read transaction spans the whole walk, which keeps
 // the WAL from being checkpointed past it: fn should not block for long.
 func (s *Store) EachItem(ctx context.Context, since time.Time, fn func(*Item) error) error {
-	rows, err := s.read.QueryContext(ctx, `SELECT `+itemColumns+` FROM items
-		WHERE seen_at >= ? ORDER BY seen_at DESC, id DESC`, since.UnixMilli())
+	return s.eachItem(ctx, `SELECT `+itemColumns+itemsFrom+`
+		WHERE i.seen_at >= ? ORDER BY i.seen_at DESC, i.id DESC`, fn, since.UnixMilli())
+}
+
+// WindowItems calls fn for each item first seen at or after since whose ID
+// is greater than after, in the order they were recorded (by ID), and stops
+// at the first error fn returns, which it returns unwrapped. It is how a
+// story index is built at start (after 0) and caught up with items that
+// another process recorded (after the highest ID it has).
+func (s *Store) WindowItems(ctx context.Context, since time.Time, after int64, fn func(*Item) error) error {
+	return s.eachItem(ctx, `SELECT `+itemColumns+itemsFrom+`
+		WHERE i.id > ? AND i.seen_at >= ? ORDER BY i.id`, fn, after, since.UnixMilli())
+}
+
+// eachItem runs a query of itemColumns on the read pool and calls fn for
+// each item.
+func (s *Store) eachItem(ctx context.Context, query string, fn func(*Item) error, args ...any) error {
+	rows, err := s.read.QueryContext(ctx, query, args...)
 	if err != nil {
 		return fmt.Errorf("store: items: %w", err)
 	}

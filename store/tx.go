@@ -36,6 +36,7 @@ const (
 	stmtAddSeen
 	stmtLinkSeen
 	stmtAddItem
+	stmtJoinStory
 	stmtEnqueue
 	numStmts
 )
@@ -46,8 +47,9 @@ var pollSQL = [numStmts]string{
 	stmtSeen:     seenSQL,
 	stmtAddSeen:  addSeenSQL,
 	stmtLinkSeen: linkSeenSQL,
-	stmtAddItem:  insertItemSQL,
-	stmtEnqueue:  insertAlertSQL,
+	stmtAddItem:   insertItemSQL,
+	stmtJoinStory: joinStorySQL,
+	stmtEnqueue:   insertAlertSQL,
 }
 
 func (s *Store) preparePoll(ctx context.Context) error {
@@ -95,6 +97,7 @@ func (tx *Tx) Seen(feedID int64, identity string) (bool, error) {
 // AddItem records it as seen in its feed, under it.Identity and each of
 // it.Aliases, and sets it.ID, and it.SeenAt when zero. An identity the feed
 // has already seen is ErrDuplicate; an alias already seen is left as it is.
+// An item with a StoryID joins that story (NewStory).
 func (tx *Tx) AddItem(it *Item) error {
 	if it.Identity == "" {
 		return fmt.Errorf("store: add item to feed %d: empty identity", it.FeedID)
@@ -127,6 +130,15 @@ func (tx *Tx) AddItem(it *Item) error {
 	}
 	if _, err := tx.stmt(stmtLinkSeen).ExecContext(tx.ctx, id, it.FeedID, it.Identity); err != nil {
 		return fmt.Errorf("store: add item %q: %w", it.Identity, err)
+	}
+	if it.StoryID != 0 {
+		res, err := tx.stmt(stmtJoinStory).ExecContext(tx.ctx, millis(seenAt), it.StoryID)
+		if err == nil {
+			err = affected(res, 1)
+		}
+		if err != nil {
+			return fmt.Errorf("store: add item %q to story %d: %w", it.Identity, it.StoryID, err)
+		}
 	}
 	for _, alias := range it.Aliases {
 		if alias == "" || alias == it.Identity {

@@ -1,0 +1,96 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// SeenItem is what the store knows of an identity a feed has carried.
+type SeenItem struct {
+	Identity string
+	// ItemID is the item recorded under the identity; 0 once retention
+	// pruned it.
+	ItemID int64
+	// TextHash is the item's Item.TextHash, "" once it was pruned.
+	TextHash string
+}
+
+// seenItemsSQL selects, from a JSON array of identities, those feed ?1 has
+// seen, with their item where it is still kept.
+const seenItemsSQL = `SELECT s.identity, s.item_id, COALESCE(i.text_hash, '')
+	FROM json_each(?2) AS j
+	JOIN seen AS s ON s.feed_id = ?1 AND s.identity = j.value
+	LEFT JOIN items AS i ON i.id = s.item_id
+	GROUP BY s.identity`
+
+// SeenItems returns, by identity, those of identities that feed feedID has
+// seen. Like Unseen it reads outside any write transaction, so that a poll
+// learns which items are new and which changed without the write
+// connection; a Tx's Seen stays authoritative.
+func (s *Store) SeenItems(ctx context.Context, feedID int64, identities []string) (map[string]SeenItem, error) {
+	out := map[string]SeenItem{}
+	if len(identities) == 0 {
+		return out, nil
+	}
+	list, err := json.Marshal(identities)
+	if err != nil {
+		return nil, fmt.Errorf("store: seen items: %w", err)
+	}
+	rows, err := s.read.QueryContext(ctx, seenItemsSQL, feedID, string(list))
+	if err != nil {
+		return nil, fmt.Errorf("store: seen items: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			si     SeenItem
+			itemID sql.NullInt64
+		)
+		if err := rows.Scan(&si.Identity, &itemID, &si.TextHash); err != nil {
+			return nil, fmt.Errorf("store: seen items: %w", err)
+		}
+		si.ItemID = itemID.Int64
+		out[si.Identity] = si
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: seen items: %w", err)
+	}
+	return out, nil
+}
+
+// ItemEdit is a new version of an item's text.
+type ItemEdit struct {
+	Title, Summary, Content string
+	TextHash                string
+	At                      time.Time // when the edit was seen
+}
+
+// UpdateItem records an edit of item id: its new text and text hash, and
+// when it was seen (UpdatedAt). A pruned item is ErrNotFound.
+func (tx *Tx) UpdateItem(id int64, e ItemEdit) error {
+	res, err := tx.tx.ExecContext(tx.ctx, `UPDATE items SET title = ?, summary = ?, content = ?,
+		text_hash = ?, updated_at = ? WHERE id = ?`,
+		e.Title, e.Summary, e.Content, e.TextHash, millis(e.At), id)
+	if err == nil {
+		err = affected(res, 1)
+	}
+	if err != nil {
+		return fmt.Errorf("store: update item %d: %w", id, err)
+	}
+	return nil
+}
+
+// Item returns item id, or an error wrapping ErrNotFound.
+func (s *Store) Item(ctx context.Context, id int64) (*Item, error) {
+	it, err := scanItem(s.read.QueryRowContext(ctx, `SELECT `+itemColumns+itemsFrom+` WHERE i.id = ?`, id))
+	if err == sql.ErrNoRows {
+		return nil, fmt.Errorf("store: item %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: item %d: %w", id, err)
+	}
+	return it, nil
+}

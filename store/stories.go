@@ -1,0 +1,138 @@
+package store
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Story is one news event as newswatch recognised it across feeds: the
+// items that joined it (Item.StoryID) are its reports. A story outlives
+// its items' text until retention removes it along with the last of them.
+type Story struct {
+	ID int64
+	// Title and Link (canonical) are the first item's, kept to name the
+	// story once item text is pruned.
+	Title string
+	Link  string
+	// Items counts the items that joined, pruned ones included.
+	Items int
+	// CreatedAt is when the first item was seen; UpdatedAt when the last
+	// one joined.
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// NewStory records a new story and sets s.ID, and s.CreatedAt (when zero:
+// now) and s.UpdatedAt (when zero: CreatedAt). Items join it with AddItem.
+func (tx *Tx) NewStory(s *Story) error {
+	created := s.CreatedAt
+	if created.IsZero() {
+		created = time.UnixMilli(tx.s.now().UnixMilli()).UTC()
+	}
+	updated := s.UpdatedAt
+	if updated.IsZero() {
+		updated = created
+	}
+	res, err := tx.tx.ExecContext(tx.ctx, `INSERT INTO stories (title, link, created_at, updated_at)
+		VALUES (?, ?, ?, ?)`, s.Title, s.Link, millis(created), millis(updated))
+	if err != nil {
+		return fmt.Errorf("store: new story: %w", err)
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return fmt.Errorf("store: new story: %w", err)
+	}
+	s.ID, s.CreatedAt, s.UpdatedAt = id, created, updated
+	return nil
+}
+
+// joinStory counts an item that joined story id at seen.
+const joinStorySQL = `UPDATE stories SET items = items + 1, updated_at = MAX(updated_at, ?) WHERE id = ?`
+
+// AlertRef identifies an alert and says where it is in its delivery:
+// enough to decide how to follow it up.
+type AlertRef struct {
+	ID       int64
+	Rule     string
+	Notifier string
+	Channel  string
+	Status   AlertStatus
+	Digest   bool
+}
+
+const alertRefColumns = `id, rule, notifier, channel, status, digest`
+
+func scanAlertRef(r rowScanner) (*AlertRef, error) {
+	var a AlertRef
+	if err := r.Scan(&a.ID, &a.Rule, &a.Notifier, &a.Channel, &a.Status, &a.Digest); err != nil {
+		return nil, err
+	}
+	return &a, nil
+}
+
+// StoryAlert returns the first alert (KindAlert) of rule for story to
+// notifier, or nil when there is none yet.
+func (tx *Tx) StoryAlert(story int64, rule, notifier string) (*AlertRef, error) {
+	a, err := scanAlertRef(tx.tx.QueryRowContext(tx.ctx, `SELECT `+alertRefColumns+` FROM alerts
+		WHERE story_id = ? AND rule = ? AND notifier = ? AND kind = 'alert'`, story, rule, notifier))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: alert of rule %q for story %d: %w", rule, story, err)
+	}
+	return a, nil
+}
+
+// ItemAlerts returns the first alerts (KindAlert) of the item id, in the
+// order they were written.
+func (tx *Tx) ItemAlerts(item int64) ([]*AlertRef, error) {
+	rows, err := tx.tx.QueryContext(tx.ctx, `SELECT `+alertRefColumns+` FROM alerts
+		WHERE item_id = ? AND kind = 'alert' ORDER BY id`, item)
+	if err != nil {
+		return nil, fmt.Errorf("store: alerts of item %d: %w", item, err)
+	}
+	defer rows.Close()
+	var out []*AlertRef
+	for rows.Next() {
+		a, err := scanAlertRef(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: alerts of item %d: %w", item, err)
+		}
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: alerts of item %d: %w", item, err)
+	}
+	return out, nil
+}
+
+// FollowUps says how an alert has been followed up so far.
+type FollowUps struct {
+	// NextDue is when the follow-ups (KindAlso) still queued are due, the
+	// earliest of them; zero when none is queued.
+	NextDue time.Time
+	// Sent is the number of follow-up messages delivered: follow-ups
+	// delivered together count once.
+	Sent int
+}
+
+// FollowUps returns how alert parent has been followed up by KindAlso
+// alerts.
+func (tx *Tx) FollowUps(parent int64) (FollowUps, error) {
+	var (
+		f    FollowUps
+		next sql.NullInt64
+	)
+	err := tx.tx.QueryRowContext(tx.ctx, `SELECT
+		(SELECT MIN(next_attempt_at) FROM alerts WHERE parent_id = ?1 AND kind = 'also' AND status = 'queued'),
+		(SELECT COUNT(DISTINCT delivered_at) FROM alerts WHERE parent_id = ?1 AND kind = 'also' AND status = 'delivered')`,
+		parent).Scan(&next, &f.Sent)
+	if err != nil {
+		return FollowUps{}, fmt.Errorf("store: follow-ups of alert %d: %w", parent, err)
+	}
+	f.NextDue = timeFrom(next)
+	return f, nil
+}

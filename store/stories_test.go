@@ -1,0 +1,300 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"runtime"
+	"testing"
+	"time"
+)
+
+// storyFixture is a feed with a story of two items.
+type storyFixture struct {
+	s     *Store
+	feed  *Feed
+	story *Story
+	items []*Item
+}
+
+func newStoryFixture(t *testing.T) *storyFixture {
+	t.Helper()
+	s := openTest(t)
+	syncFeeds(t, s, "a")
+	f := &storyFixture{s: s, feed: feedNamed(t, s, "a")}
+	tx := begin(t, s)
+	f.story = &Story{Title: "Talks in Baku", Link: "https://a.example/baku", CreatedAt: testTime}
+	if err := tx.NewStory(f.story); err != nil {
+		t.Fatal(err)
+	}
+	for i, id := range []string{"guid:1", "guid:2"} {
+		it := &Item{FeedID: f.feed.ID, Identity: id, Aliases: []string{"link:https://a.example/" + id[5:]},
+			StoryID: f.story.ID, TextHash: "h" + id[5:], SeenAt: testTime.Add(time.Duration(i) * time.Hour)}
+		if err := tx.AddItem(it); err != nil {
+			t.Fatal(err)
+		}
+		f.items = append(f.items, it)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func TestStoryJoinAndSeenItems(t *testing.T) {
+	ctx := context.Background()
+	f := newStoryFixture(t)
+	var items int
+	var updated int64
+	if err := f.s.read.QueryRow(`SELECT items, updated_at FROM stories WHERE id = ?`, f.story.ID).Scan(&items, &updated); err != nil {
+		t.Fatal(err)
+	}
+	if items != 2 || updated != testTime.Add(time.Hour).UnixMilli() {
+		t.Errorf("story: %d items, updated %d; want 2, the second item's seen time", items, updated)
+	}
+
+	got, err := f.s.SeenItems(ctx, f.feed.ID, []string{"guid:1", "link:https://a.example/2", "guid:9", "guid:1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]SeenItem{
+		"guid:1":                  {Identity: "guid:1", ItemID: f.items[0].ID, TextHash: "h1"},
+		"link:https://a.example/2": {Identity: "link:https://a.example/2", ItemID: f.items[1].ID, TextHash: "h2"},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("SeenItems = %+v, want %+v", got, want)
+	}
+
+	tx := begin(t, f.s)
+	if !seen(t, tx, f.feed.ID, "link:https://a.example/1") {
+		t.Error("an alias is not seen")
+	}
+	err = tx.AddItem(&Item{FeedID: f.feed.ID, Identity: "link:https://a.example/1"})
+	if !errors.Is(err, ErrDuplicate) {
+		t.Errorf("adding an item under an alias already seen: %v, want ErrDuplicate", err)
+	}
+	edit := ItemEdit{Title: "Talks in Baku end", TextHash: "h1b", At: testTime.Add(2 * time.Hour)}
+	if err := tx.UpdateItem(f.items[0].ID, edit); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.UpdateItem(9999, edit); !errors.Is(err, ErrNotFound) {
+		t.Errorf("UpdateItem of a missing item: %v, want ErrNotFound", err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	it, err := f.s.Item(ctx, f.items[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if it.Title != edit.Title || it.TextHash != "h1b" || !it.UpdatedAt.Equal(edit.At.Truncate(time.Millisecond)) || it.StoryID != f.story.ID {
+		t.Errorf("edited item: %+v", it)
+	}
+}
+
+func TestStoryAlertsAndFollowUps(t *testing.T) {
+	ctx := context.Background()
+	f := newStoryFixture(t)
+	tx := begin(t, f.s)
+	if a, err := tx.StoryAlert(f.story.ID, "r", "slack"); err != nil || a != nil {
+		t.Fatalf("StoryAlert before any: %+v, %v", a, err)
+	}
+	head := &Alert{ItemID: f.items[0].ID, StoryID: f.story.ID, Rule: "r", Notifier: "slack", Channel: "#news", CreatedAt: testTime}
+	if err := tx.Enqueue(head); err != nil {
+		t.Fatal(err)
+	}
+	again := &Alert{ItemID: f.items[1].ID, StoryID: f.story.ID, Rule: "r", Notifier: "slack"}
+	if err := tx.Enqueue(again); !errors.Is(err, ErrDuplicate) {
+		t.Errorf("a second first alert of the story: %v, want ErrDuplicate", err)
+	}
+	ref, err := tx.StoryAlert(f.story.ID, "r", "slack")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (&AlertRef{ID: head.ID, Rule: "r", Notifier: "slack", Channel: "#news", Status: StatusQueued}); !reflect.DeepEqual(ref, want) {
+		t.Errorf("StoryAlert = %+v, want %+v", ref, want)
+	}
+	if refs, err := tx.ItemAlerts(f.items[0].ID); err != nil || len(refs) != 1 || refs[0].ID != head.ID {
+		t.Errorf("ItemAlerts = %+v, %v", refs, err)
+	}
+	due := testTime.Add(10 * time.Minute).Truncate(time.Millisecond)
+	var also []*Alert
+	for _, it := range f.items {
+		a := &Alert{ItemID: it.ID, StoryID: f.story.ID, ParentID: head.ID, Kind: KindAlso, Rule: "r", Notifier: "slack",
+			CreatedAt: testTime, NextAttemptAt: due}
+		if err := tx.Enqueue(a); err != nil {
+			t.Fatal(err)
+		}
+		also = append(also, a)
+	}
+	if err := tx.Enqueue(&Alert{Kind: KindAlso, Rule: "r", Notifier: "slack"}); err == nil {
+		t.Error("a follow-up without a parent was queued")
+	}
+	fu, err := tx.FollowUps(head.ID)
+	if err != nil || !fu.NextDue.Equal(due) || fu.Sent != 0 {
+		t.Errorf("FollowUps = %+v, %v; want due %v, none sent", fu, err, due)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if !also[0].QueuedAt.Equal(due) {
+		t.Errorf("a delayed alert is queued at %v, want its due time %v", also[0].QueuedAt, due)
+	}
+
+	// The follow-ups wait for their parent.
+	dueIDs := func() []int64 {
+		t.Helper()
+		as, err := f.s.DueAlerts(ctx, due, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []int64
+		for _, a := range as {
+			ids = append(ids, a.ID)
+		}
+		return ids
+	}
+	if got, want := dueIDs(), []int64{head.ID}; !reflect.DeepEqual(got, want) {
+		t.Errorf("due while the parent is queued: %v, want %v", got, want)
+	}
+	if err := f.s.MarkDelivered(ctx, head.ID, due, "1700000000.000100", "C0NEWS"); err != nil {
+		t.Fatal(err)
+	}
+	due2, err := f.s.DueAlerts(ctx, due, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(due2) != 2 || due2[0].Parent == nil || *due2[0].Parent != (ParentState{StatusDelivered, "1700000000.000100", "C0NEWS"}) {
+		t.Fatalf("due after the parent was delivered: %+v", due2)
+	}
+	if err := f.s.MarkDeliveredMany(ctx, []int64{also[0].ID, also[1].ID}, due, "1700000000.000200", "C0NEWS"); err != nil {
+		t.Fatal(err)
+	}
+	tx = begin(t, f.s)
+	if fu, err := tx.FollowUps(head.ID); err != nil || !fu.NextDue.IsZero() || fu.Sent != 1 {
+		t.Errorf("FollowUps after one reply = %+v, %v; want one sent, none queued", fu, err)
+	}
+}
+
+func TestPrune(t *testing.T) {
+	ctx := context.Background()
+	f := newStoryFixture(t)
+	// A second story of one old item, and an alert of the first old item.
+	tx := begin(t, f.s)
+	old := &Story{Title: "Old", CreatedAt: testTime.Add(-48 * time.Hour)}
+	if err := tx.NewStory(old); err != nil {
+		t.Fatal(err)
+	}
+	oldItem := &Item{FeedID: f.feed.ID, Identity: "guid:old", StoryID: old.ID, Title: "Old", SeenAt: old.CreatedAt}
+	if err := tx.AddItem(oldItem); err != nil {
+		t.Fatal(err)
+	}
+	alert := &Alert{ItemID: f.items[0].ID, StoryID: f.story.ID, Rule: "r", Notifier: "slack", Title: "Talks in Baku"}
+	if err := tx.Enqueue(alert); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+
+	// Prune before the second item of the first story, a row at a time.
+	res, err := f.s.Prune(ctx, testTime.Add(30*time.Minute), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res != (PruneResult{Items: 2, Stories: 1}) {
+		t.Errorf("Prune = %+v, want 2 items and the old story", res)
+	}
+	var left []int64
+	if err := f.s.WindowItems(ctx, time.Time{}, 0, func(it *Item) error { left = append(left, it.ID); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if want := []int64{f.items[1].ID}; !reflect.DeepEqual(left, want) {
+		t.Errorf("items left %v, want %v", left, want)
+	}
+	if n := countRows(t, f.s, "stories"); n != 1 {
+		t.Errorf("%d stories left, want the one that still has an item", n)
+	}
+	tx = begin(t, f.s)
+	for _, id := range []string{"guid:1", "guid:old", "link:https://a.example/1"} {
+		if !seen(t, tx, f.feed.ID, id) {
+			t.Errorf("identity %s of a pruned item is no longer seen", id)
+		}
+	}
+	tx.Rollback()
+	a := alertByID(t, f.s, alert.ID)
+	if a.ItemID != 0 || a.Title != "Talks in Baku" || a.StoryID != f.story.ID {
+		t.Errorf("alert of a pruned item: item %d, title %q, story %d", a.ItemID, a.Title, a.StoryID)
+	}
+	si, err := f.s.SeenItems(ctx, f.feed.ID, []string{"guid:1"})
+	if err != nil || si["guid:1"].ItemID != 0 {
+		t.Errorf("SeenItems of a pruned item = %+v, %v; want no item", si, err)
+	}
+}
+
+func TestWindowItemsAfter(t *testing.T) {
+	f := newStoryFixture(t)
+	var got []int64
+	err := f.s.WindowItems(context.Background(), testTime.Add(30*time.Minute), 0, func(it *Item) error {
+		got = append(got, it.ID)
+		if it.FeedName != "a" || it.StoryID != f.story.ID {
+			t.Errorf("item %+v", it)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []int64{f.items[1].ID}; !reflect.DeepEqual(got, want) {
+		t.Errorf("since: %v, want %v", got, want)
+	}
+	got = nil
+	f.s.WindowItems(context.Background(), time.Time{}, f.items[0].ID, func(it *Item) error { got = append(got, it.ID); return nil })
+	if want := []int64{f.items[1].ID}; !reflect.DeepEqual(got, want) {
+		t.Errorf("after: %v, want %v", got, want)
+	}
+}
+
+func TestFeedIdentityMode(t *testing.T) {
+	s := openTest(t)
+	syncFeeds(t, s, "a")
+	f := feedNamed(t, s, "a")
+	if f.IdentityMode != IdentityGUID {
+		t.Errorf("new feed: mode %q, want guid", f.IdentityMode)
+	}
+	f.IdentityMode, f.GUIDChanges, f.IdentityModeAt = IdentityLink, 12, testTime
+	tx := begin(t, s)
+	if err := tx.SaveFeed(f); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	got := feedNamed(t, s, "a")
+	if got.IdentityMode != IdentityLink || got.GUIDChanges != 12 || !got.IdentityModeAt.Equal(testTime.Truncate(time.Millisecond)) {
+		t.Errorf("saved mode: %+v", got)
+	}
+}
+
+func TestPrunerRunsAtStart(t *testing.T) {
+	f := newStoryFixture(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	p := &Pruner{Store: f.s, Retention: time.Hour, Every: time.Hour,
+		Now: func() time.Time { return testTime.Add(90 * time.Minute) }}
+	go func() { done <- p.Run(ctx) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for countRows(t, f.s, "items") != 1 {
+		if time.Now().After(deadline) {
+			t.Fatal("the pruner did not prune the item older than its retention")
+		}
+		runtime.Gosched()
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("Run = %v", err)
+	}
+	if err := (&Pruner{Store: f.s}).Run(context.Background()); err == nil {
+		t.Error("a Pruner without retention ran")
+	}
+}
