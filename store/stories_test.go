@@ -58,7 +58,7 @@ func TestStoryJoinAndSeenItems(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]SeenItem{
-		"guid:1":                  {Identity: "guid:1", ItemID: f.items[0].ID, TextHash: "h1"},
+		"guid:1":                   {Identity: "guid:1", ItemID: f.items[0].ID, TextHash: "h1"},
 		"link:https://a.example/2": {Identity: "link:https://a.example/2", ItemID: f.items[1].ID, TextHash: "h2"},
 	}
 	if !reflect.DeepEqual(got, want) {

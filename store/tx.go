@@ -44,9 +44,9 @@ const (
 // pollSQL are the statements a poll runs once per item or alert, prepared
 // once on the write connection when the store opens.
 var pollSQL = [numStmts]string{
-	stmtSeen:     seenSQL,
-	stmtAddSeen:  addSeenSQL,
-	stmtLinkSeen: linkSeenSQL,
+	stmtSeen:      seenSQL,
+	stmtAddSeen:   addSeenSQL,
+	stmtLinkSeen:  linkSeenSQL,
 	stmtAddItem:   insertItemSQL,
 	stmtJoinStory: joinStorySQL,
 	stmtEnqueue:   insertAlertSQL,
