@@ -28,7 +28,7 @@ const DefaultInterval = time.Minute
 // failing is not checked for silence.
 //
 // Check may be called at any time; Run calls it every Interval and soon
-// after each Poke. Do not run two Checkers, or Run and Check, on one
+// after a Poke (at most once every DefaultMinGap for pokes). Do not run two Checkers, or Run and Check, on one
 // database at once.
 type Checker struct {
 	// Store holds the feeds' state, the health records and the outbox.
@@ -53,9 +53,16 @@ type Checker struct {
 	// block.
 	AlertsQueued func(n int)
 
+	// minGap is the least time between two checks that pokes start
+	// (DefaultMinGap): a burst of polls costs one check, not one each.
+	minGap time.Duration
+
 	once sync.Once
 	poke chan struct{}
 }
+
+// DefaultMinGap is the least time between two checks that Poke starts.
+const DefaultMinGap = 5 * time.Second
 
 func (c *Checker) init() {
 	c.once.Do(func() { c.poke = make(chan struct{}, 1) })
@@ -84,11 +91,24 @@ func (c *Checker) Run(ctx context.Context) error {
 	if interval <= 0 {
 		interval = DefaultInterval
 	}
+	gap := c.minGap
+	if gap == 0 {
+		gap = DefaultMinGap
+	}
 	ticker := time.NewTicker(interval)
 	defer ticker.Stop()
 	for {
 		if _, err := c.Check(ctx); err != nil && ctx.Err() == nil {
 			c.logger().Warn("feedhealth: check failed; trying again later", "error", err)
+		}
+		// Pokes that come meanwhile wait in the channel and start one
+		// check after the gap.
+		if gap > 0 {
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(gap):
+			}
 		}
 		select {
 		case <-ctx.Done():

@@ -275,6 +275,7 @@ func TestRunChecksWhenPoked(t *testing.T) {
 	queued := make(chan int, 10)
 	e.checker.AlertsQueued = func(n int) { queued <- n }
 	e.checker.Interval = time.Hour // only pokes and the first turn check here
+	e.checker.minGap = -1          // no wait between checks
 	ctx, cancel := context.WithCancel(e.ctx)
 	done := make(chan error, 1)
 	go func() { done <- e.checker.Run(ctx) }()
