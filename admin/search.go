@@ -3,6 +3,7 @@ package admin
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -101,7 +102,8 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for _, warn := range query.Warnings() {
-		v.Warnings = append(v.Warnings, warn.String())
+		col := utf8.RuneCountInString(q[:min(max(warn.Offset, 0), len(q))]) + 1
+		v.Warnings = append(v.Warnings, fmt.Sprintf("at column %d: %s", col, warn.Msg))
 	}
 
 	select {
