@@ -35,9 +35,10 @@ type Config struct {
 	// implicit console notifier when the file configures none.
 	Notifiers []Notifier
 
-	Notify Notify
-	Health Health
-	Store  StoreConfig
+	Notify  Notify
+	Health  Health
+	Store   StoreConfig
+	Stories Stories
 
 	// Warnings are problems that do not stop the configuration from being
 	// used, sorted by position; `newswatch check` prints them.
@@ -196,7 +197,20 @@ type Notifier struct {
 	// Burst is how many messages may go to one destination at once before
 	// Rate applies; zero for console.
 	Burst int
+
+	// StoryUpdates is what later reports of a story already alerted
+	// become: StoryUpdatesThread (replies in the alert's Slack thread; the
+	// default of slack), StoryUpdatesDigest (collected into follow-up
+	// messages; the default of the others) or StoryUpdatesDrop.
+	StoryUpdates string
 }
+
+// What later reports of a story become, as Notifier.StoryUpdates.
+const (
+	StoryUpdatesThread = "thread" // replies in the alert's thread (slack)
+	StoryUpdatesDigest = "digest" // collected into follow-up messages
+	StoryUpdatesDrop   = "drop"   // not sent
+)
 
 // Notifier types.
 const (

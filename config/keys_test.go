@@ -125,18 +125,29 @@ burst = 1
 `, func(c *Config) any { return c.Notifiers }, []Notifier{{
 			Name: "slack", Type: TypeSlack, Token: "xoxb-123", Channel: "#news-alerts", APIURL: "http://127.0.0.1:9999/api/",
 			Unfurl: true, Mention: "<!subteam^S0123ABCD|analysts> <!here>", Timeout: 5 * time.Second, Rate: 0.5, Burst: 1,
+			StoryUpdates: StoryUpdatesThread,
 		}}},
 		{"slack defaults", "[[notifier]]\nname = \"s\"\ntype = \"slack\"\ntoken = \"xoxb-1\"\nchannel = \"C0123ABCD\"",
 			func(c *Config) any { return c.Notifiers[0] },
-			Notifier{Name: "s", Type: TypeSlack, Token: "xoxb-1", Channel: "C0123ABCD", Timeout: 10 * time.Second, Rate: 1, Burst: 3}},
+			Notifier{Name: "s", Type: TypeSlack, Token: "xoxb-1", Channel: "C0123ABCD", Timeout: 10 * time.Second, Rate: 1, Burst: 3, StoryUpdates: StoryUpdatesThread}},
 		{"slack-webhook", "[[notifier]]\nname = \"hook\"\ntype = \"slack-webhook\"\nurl = \"${HOOK}\"\nmention = \"<@U0123>\"\nrate = 2",
 			func(c *Config) any { return c.Notifiers[0] },
-			Notifier{Name: "hook", Type: TypeSlackWebhook, URL: "https://hooks.slack.com/services/T/B/x", Mention: "<@U0123>", Timeout: 10 * time.Second, Rate: 2, Burst: 3}},
+			Notifier{Name: "hook", Type: TypeSlackWebhook, URL: "https://hooks.slack.com/services/T/B/x", Mention: "<@U0123>", Timeout: 10 * time.Second, Rate: 2, Burst: 3, StoryUpdates: StoryUpdatesDigest}},
 		{"webhook", "[[notifier]]\nname = \"ops\"\ntype = \"webhook\"\nurl = \"https://ops.example/hook\"\nsecret = \"s3cret\"\ntimeout = \"3s\"\nburst = 10",
 			func(c *Config) any { return c.Notifiers[0] },
-			Notifier{Name: "ops", Type: TypeWebhook, URL: "https://ops.example/hook", Secret: "s3cret", Timeout: 3 * time.Second, Rate: 1, Burst: 10}},
+			Notifier{Name: "ops", Type: TypeWebhook, URL: "https://ops.example/hook", Secret: "s3cret", Timeout: 3 * time.Second, Rate: 1, Burst: 10, StoryUpdates: StoryUpdatesDigest}},
 		{"console", "[[notifier]]\nname = \"stdout\"\ntype = \"console\"",
-			func(c *Config) any { return c.Notifiers }, []Notifier{{Name: "stdout", Type: TypeConsole}}},
+			func(c *Config) any { return c.Notifiers }, []Notifier{{Name: "stdout", Type: TypeConsole, StoryUpdates: StoryUpdatesDigest}}},
+		{"story_updates drop", "[[notifier]]\nname = \"stdout\"\ntype = \"console\"\nstory_updates = \"drop\"",
+			func(c *Config) any { return c.Notifiers[0].StoryUpdates }, StoryUpdatesDrop},
+		{"story_updates digest on slack", "[[notifier]]\nname = \"s\"\ntype = \"slack\"\ntoken = \"xoxb-1\"\nchannel = \"#n\"\nstory_updates = \"digest\"",
+			func(c *Config) any { return c.Notifiers[0].StoryUpdates }, StoryUpdatesDigest},
+
+		// [stories]
+		{"stories", "[stories]\nwindow = \"1d\"\nthreshold = 0.55\nreply_delay = \"0\"",
+			func(c *Config) any { return c.Stories }, Stories{Window: 24 * time.Hour, Threshold: 0.55}},
+		{"stories threshold integer", "[stories]\nthreshold = 1",
+			func(c *Config) any { return c.Stories.Threshold }, 1.0},
 
 		// [notify]
 		{"notify", `
@@ -290,15 +301,15 @@ func TestKeyErrors(t *testing.T) {
 		}},
 		{"slack token empty from env", "[[notifier]]\nname = \"s\"\ntype = \"slack\"\ntoken = \"${EMPTY}\"\nchannel = \"#c\"", []string{`4:9: "token" is empty after expanding ${EMPTY}`}},
 		{"slack with a webhook key", slack + "url = \"https://x.example/\"\nsecret = \"s\"", []string{
-			`6:1: "url" is not a setting of a "slack" notifier; its settings are token, channel, api_url, unfurl, mention, timeout, rate, burst`,
+			`6:1: "url" is not a setting of a "slack" notifier; its settings are token, channel, api_url, unfurl, mention, timeout, rate, burst, story_updates`,
 			`7:1: "secret" is not a setting of a "slack" notifier`,
 		}},
 		{"console with settings", "[[notifier]]\nname = \"c\"\ntype = \"console\"\nchannel = \"#x\"\nrate = 2", []string{
-			`4:1: "channel" is not a setting of a "console" notifier, which has none besides name and type`,
+			`4:1: "channel" is not a setting of a "console" notifier; its settings are story_updates`,
 			`5:1: "rate" is not a setting of a "console" notifier`,
 		}},
 		{"webhook with slack keys", "[[notifier]]\nname = \"w\"\ntype = \"webhook\"\nurl = \"https://x.example/\"\nmention = \"@here\"\nunfurl = \"yes\"", []string{
-			`5:1: "mention" is not a setting of a "webhook" notifier; its settings are url, secret, timeout, rate, burst`,
+			`5:1: "mention" is not a setting of a "webhook" notifier; its settings are url, secret, timeout, rate, burst, story_updates`,
 			`6:1: "unfurl" is not a setting of a "webhook" notifier`,
 		}},
 		{"slack channel", "[[notifier]]\nname = \"s\"\ntype = \"slack\"\ntoken = \"xoxb-1\"\nchannel = \"news alerts\"", []string{`5:11: "channel" must be a channel name such as "#news-alerts"`}},
@@ -315,6 +326,18 @@ func TestKeyErrors(t *testing.T) {
 		{"slack-webhook without url", "[[notifier]]\nname = \"h\"\ntype = \"slack-webhook\"", []string{`1:3: missing "url": a "slack-webhook" notifier posts to an http or https URL`}},
 		{"slack-webhook url", "[[notifier]]\nname = \"h\"\ntype = \"slack-webhook\"\nurl = \"hooks.slack.com/x\"", []string{`4:7: "url" must be an http or https URL, not "hooks.slack.com/x"`}},
 		{"webhook secret", "[[notifier]]\nname = \"w\"\ntype = \"webhook\"\nurl = \"https://x.example/\"\nsecret = 5", []string{`5:10: "secret" must be a string, not an integer`}},
+		{"webhook story_updates thread", "[[notifier]]\nname = \"w\"\ntype = \"webhook\"\nurl = \"https://x.example/\"\nstory_updates = \"thread\"",
+			[]string{`5:17: "story_updates" must be one of digest, drop, not "thread"`}},
+
+		// [stories]
+		{"stories window zero", "[stories]\nwindow = \"0\"", []string{`2:10: "window" must be longer than zero`}},
+		{"stories window past retention", "[stories]\nwindow = \"3d\"\n[store]\nretention = \"2d\"",
+			[]string{`2:10: stories.window (3d) must not be longer than store.retention (2d)`}},
+		{"retention shorter than the default window", "[store]\nretention = \"1d\"",
+			[]string{`2:13: stories.window (2d) must not be longer than store.retention (1d)`}},
+		{"stories threshold", "[stories]\nthreshold = 0", []string{`2:13: "threshold" must be a number greater than zero, not 0`}},
+		{"stories threshold too high", "[stories]\nthreshold = 3.5", []string{`2:13: "threshold" must be at most 2`}},
+		{"stories reply_delay", "[stories]\nreply_delay = \"-1m\"", []string{`2:15: "reply_delay" must not be negative`}},
 
 		// [notify]
 		{"default unknown", slack + "[notify]\ndefault = [\"s\", \"nope\"]", []string{`7:17: notifier "nope" is not configured; the notifiers are s`}},

@@ -102,6 +102,7 @@ func (b *builder) build(raw *rawConfig) *Config {
 	cfg.Notifiers = b.notifiers(raw.Notifiers)
 	cfg.Notify = b.notify(raw.Notify, cfg.Notifiers)
 	cfg.Health = b.health(&raw.Health, cfg.Notifiers, cfg.Notify.Default)
+	cfg.Stories = b.stories(&raw.Stories, cfg.Store.Retention)
 	return cfg
 }
 

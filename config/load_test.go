@@ -38,10 +38,11 @@ func TestDefaults(t *testing.T) {
 		Fetch: Fetch{Timeout: 30 * time.Second, ConnectTimeout: 10 * time.Second, MaxBodyBytes: 10 << 20,
 			Concurrency: 16, PerHost: 2, BackoffMax: 6 * time.Hour, Jitter: 10 * time.Second},
 		Rules:     Rules{Dir: "/srv/newswatch/rules.d"},
-		Notifiers: []Notifier{{Name: "console", Type: "console"}},
+		Notifiers: []Notifier{{Name: "console", Type: "console", StoryUpdates: StoryUpdatesDigest}},
 		Notify:    Notify{Default: []string{"console"}, MaxAge: 24 * time.Hour, FoldThreshold: 10, RetryMax: 10 * time.Minute},
 		Health:    Health{FeedAlertAfter: 6 * time.Hour, Notify: []string{"console"}},
 		Store:     StoreConfig{Retention: 30 * 24 * time.Hour},
+		Stories:   Stories{Window: 48 * time.Hour, Threshold: 0.4, ReplyDelay: 10 * time.Minute},
 	}
 	got := *cfg
 	got.Doc = nil

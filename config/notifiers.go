@@ -12,10 +12,10 @@ import (
 // notifierSettings lists, by type, the keys a [[notifier]] may have
 // besides name and type.
 var notifierSettings = map[string][]string{
-	TypeSlack:        {"token", "channel", "api_url", "unfurl", "mention", "timeout", "rate", "burst"},
-	TypeSlackWebhook: {"url", "unfurl", "mention", "timeout", "rate", "burst"},
-	TypeWebhook:      {"url", "secret", "timeout", "rate", "burst"},
-	TypeConsole:      {},
+	TypeSlack:        {"token", "channel", "api_url", "unfurl", "mention", "timeout", "rate", "burst", "story_updates"},
+	TypeSlackWebhook: {"url", "unfurl", "mention", "timeout", "rate", "burst", "story_updates"},
+	TypeWebhook:      {"url", "secret", "timeout", "rate", "burst", "story_updates"},
+	TypeConsole:      {"story_updates"},
 }
 
 var notifierTypes = []string{TypeSlack, TypeSlackWebhook, TypeWebhook, TypeConsole}
@@ -30,7 +30,7 @@ var slackMention = regexp.MustCompile(`^<(?:!here|!channel|!everyone|!subteam\^[
 
 // implicitConsole is the notifier Load adds when the file has none, so that
 // a new user sees alerts in the terminal.
-var implicitConsole = Notifier{Name: "console", Type: TypeConsole}
+var implicitConsole = Notifier{Name: "console", Type: TypeConsole, StoryUpdates: StoryUpdatesDigest}
 
 // setting is a type-specific key of a [[notifier]] and its raw value.
 type setting struct {
@@ -44,6 +44,7 @@ func (r *rawNotifier) settings() []setting {
 		{"token", &r.Token}, {"channel", &r.Channel}, {"api_url", &r.APIURL}, {"url", &r.URL},
 		{"secret", &r.Secret}, {"unfurl", &r.Unfurl}, {"mention", &r.Mention},
 		{"timeout", &r.Timeout}, {"rate", &r.Rate}, {"burst", &r.Burst},
+		{"story_updates", &r.StoryUpdates},
 	}
 }
 
@@ -104,6 +105,16 @@ func (b *builder) notifierSettings(n *Notifier, r *rawNotifier, i int) {
 		} else {
 			b.errorAt(b.doc.KeyPos(p(s.key)...), `%q is not a setting of a %q notifier; its settings are %s`, s.key, n.Type, strings.Join(allowed, ", "))
 		}
+	}
+
+	n.StoryUpdates = StoryUpdatesDigest
+	updates := []string{StoryUpdatesDigest, StoryUpdatesDrop}
+	if n.Type == TypeSlack {
+		n.StoryUpdates = StoryUpdatesThread
+		updates = append([]string{StoryUpdatesThread}, updates...)
+	}
+	if s, ok := b.oneOf(r.StoryUpdates, updates, p("story_updates")...); ok {
+		n.StoryUpdates = s
 	}
 
 	switch n.Type {

@@ -14,9 +14,10 @@ type rawConfig struct {
 	Notifiers []rawNotifier `toml:"notifier"`
 	// Notify is a pointer to tell an absent [notify] table, so that an
 	// error about notify.default can point at the table when it exists.
-	Notify *rawNotify `toml:"notify"`
-	Health rawHealth  `toml:"health"`
-	Store  rawStore   `toml:"store"`
+	Notify  *rawNotify `toml:"notify"`
+	Health  rawHealth  `toml:"health"`
+	Store   rawStore   `toml:"store"`
+	Stories rawStories `toml:"stories"`
 }
 
 type rawDaemon struct {
@@ -58,18 +59,19 @@ type rawFeed struct {
 }
 
 type rawNotifier struct {
-	Name    any `toml:"name"`
-	Type    any `toml:"type"`
-	Token   any `toml:"token"`
-	Channel any `toml:"channel"`
-	APIURL  any `toml:"api_url"`
-	URL     any `toml:"url"`
-	Secret  any `toml:"secret"`
-	Unfurl  any `toml:"unfurl"`
-	Mention any `toml:"mention"`
-	Timeout any `toml:"timeout"`
-	Rate    any `toml:"rate"`
-	Burst   any `toml:"burst"`
+	Name         any `toml:"name"`
+	Type         any `toml:"type"`
+	Token        any `toml:"token"`
+	Channel      any `toml:"channel"`
+	APIURL       any `toml:"api_url"`
+	URL          any `toml:"url"`
+	Secret       any `toml:"secret"`
+	Unfurl       any `toml:"unfurl"`
+	Mention      any `toml:"mention"`
+	Timeout      any `toml:"timeout"`
+	Rate         any `toml:"rate"`
+	Burst        any `toml:"burst"`
+	StoryUpdates any `toml:"story_updates"`
 }
 
 type rawNotify struct {
