@@ -13,7 +13,8 @@ import (
 )
 
 // chromium returns the path of a Chromium or Chrome binary, or skips the
-// test when there is none.
+// test when there is none; CI sets NEWSWATCH_BROWSER_TEST=required so that
+// a missing browser fails instead.
 func chromium(t *testing.T) string {
 	t.Helper()
 	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
@@ -21,7 +22,11 @@ func chromium(t *testing.T) string {
 			return path
 		}
 	}
-	t.Skip("no chromium, chromium-browser or google-chrome on PATH: skipping the browser test (apt-get install -y chromium)")
+	const why = "no chromium, chromium-browser or google-chrome on PATH (apt-get install -y chromium)"
+	if os.Getenv("NEWSWATCH_BROWSER_TEST") == "required" {
+		t.Fatal(why + ", and NEWSWATCH_BROWSER_TEST=required")
+	}
+	t.Skip(why + ": skipping the browser test")
 	return ""
 }
 
