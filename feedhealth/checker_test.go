@@ -271,7 +271,11 @@ func TestRunChecksWhenPoked(t *testing.T) {
 	e.pollAt(t0)
 	e.site.set(true)
 	e.pollAt(t0.Add(time.Minute))
+	// Fails again hours later; no check has run since.
 	e.clock.Set(t0.Add(8 * time.Hour))
+	if _, err := e.poller.Poll(e.ctx, monitor.Feed{Name: "Kan", URL: e.feed.URL, Enabled: true}); err == nil {
+		t.Fatal("poll of a broken site succeeded")
+	}
 	queued := make(chan int, 10)
 	e.checker.AlertsQueued = func(n int) { queued <- n }
 	e.checker.Interval = time.Hour // only pokes and the first turn check here

@@ -25,7 +25,7 @@ type event struct {
 	nextAttempt time.Time
 	neverOK     bool // failing: not one successful fetch yet
 
-	quietFor      time.Duration // silent: how long without a new item; recovered: how long it had been
+	quietFor      time.Duration // silent: how long without a new item
 	lastSuccessAt time.Time
 	lastItemAt    time.Time
 }
@@ -60,7 +60,7 @@ func evaluate(cf config.Feed, f *store.Feed, lastItem time.Time, rec *store.Feed
 	quietFor := quiet(cf, f, lastItem)
 	switch {
 	case f.ConsecutiveFailures > 0:
-		if alertAfter > 0 && now.Sub(rec.FailingSince) >= alertAfter {
+		if alertAfter > 0 && failingUntil(cf, f, now).Sub(rec.FailingSince) >= alertAfter {
 			problem = StateFailing
 		} else if alerted == StateSilent {
 			// Silence cannot be told while fetches fail: keep it.
@@ -79,7 +79,7 @@ func evaluate(cf config.Feed, f *store.Feed, lastItem time.Time, rec *store.Feed
 		lastSuccessAt: f.LastSuccessAt, lastItemAt: lastItem}
 	switch {
 	case problem == StateFailing:
-		ev.failingFor = now.Sub(rec.FailingSince)
+		ev.failingFor = failingUntil(cf, f, now).Sub(rec.FailingSince)
 	case problem == "" && alerted == StateFailing:
 		ev.to = StateOK
 		if !prevFailingSince.IsZero() && !f.LastSuccessAt.Before(prevFailingSince) {
@@ -91,6 +91,28 @@ func evaluate(cf config.Feed, f *store.Feed, lastItem time.Time, rec *store.Feed
 	rec.Alerted = string(problem)
 	rec.AlertedAt = now
 	return ev
+}
+
+// fetchGrace is how late a fetch may come after its scheduled time (the
+// scheduler's jitter, a busy worker pool) before the feed is taken for not
+// polled at all.
+const fetchGrace = 5 * time.Minute
+
+// failingUntil is the end of the time a failing feed is known to have kept
+// failing, at now: now, while its next fetch is not overdue (it waits out
+// its backoff, or its schedule), else when that fetch was due. A daemon
+// that was stopped while a feed failed thus does not count its downtime as
+// failure, and does not alert at start about a feed that may work again;
+// the next failed fetch resumes the count.
+func failingUntil(cf config.Feed, f *store.Feed, now time.Time) time.Time {
+	due := nextPoll(cf.Schedule, f.LastFetchAt, f.NextAttemptAt, f.LastFetchAt)
+	if due.IsZero() {
+		return now
+	}
+	if limit := due.Add(fetchGrace); limit.Before(now) {
+		return limit
+	}
+	return now
 }
 
 // Severities of feed-health alerts: a problem asks for attention, a

@@ -31,6 +31,12 @@ func TestEvaluate(t *testing.T) {
 		wantFrom: "", wantTo: StateFailing,
 		wantRec: store.FeedHealth{Alerted: "failing", AlertedAt: now, FailingSince: now.Add(-7 * h)},
 	}, {
+		name: "a daemon stopped while a feed failed does not count the downtime",
+		feed: store.Feed{ConsecutiveFailures: 3, LastFetchAt: now.Add(-10 * h), LastSuccessAt: now.Add(-11 * h),
+			NextAttemptAt: now.Add(-10*h + 4*time.Minute)},
+		rec:     store.FeedHealth{FailingSince: now.Add(-11 * h)},
+		wantRec: store.FeedHealth{FailingSince: now.Add(-11 * h)},
+	}, {
 		name:     "a success missed between two failures ends the alerted run",
 		feed:     store.Feed{ConsecutiveFailures: 1, LastFetchAt: now, LastSuccessAt: now.Add(-time.Minute)},
 		rec:      store.FeedHealth{Alerted: "failing", FailingSince: now.Add(-10 * h)},
@@ -63,7 +69,7 @@ func TestEvaluate(t *testing.T) {
 	}}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			cf := config.Feed{Name: "Kan", URL: "https://kan.example/rss", Enabled: true, ExpectEvery: tc.expectEvery}
+			cf := config.Feed{Name: "Kan", URL: "https://kan.example/rss", Enabled: true, Schedule: "@every 5m", ExpectEvery: tc.expectEvery}
 			rec := tc.rec
 			ev := evaluate(cf, &tc.feed, tc.lastItem, &rec, now, 6*h)
 			switch {
