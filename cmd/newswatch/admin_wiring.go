@@ -75,6 +75,8 @@ func (d *daemon) wireOps(ctx context.Context, watcher *rules.Watcher) (*ops, err
 		if o.ln, err = o.srv.Listen(); err != nil {
 			return nil, err
 		}
+		// The address actually bound: admin_addr may ask for port 0.
+		d.log.Info("admin server listening", "addr", o.ln.Addr().String(), "token", cfg.Daemon.AdminToken != "")
 	}
 
 	prevPoll := d.poller.OnPoll
