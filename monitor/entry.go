@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/mmcdole/gofeed"
+
+	"github.com/newswatch/newswatch/canonical"
 )
 
 // Entry is one item of a parsed feed in newswatch's terms: its identity, its
@@ -26,6 +28,11 @@ type Entry struct {
 	// Published is when the item was published, else last updated; zero
 	// when the feed gives neither.
 	Published time.Time
+	// Canonical is the canonical form of Link (package canonical), "" when
+	// the item has no link.
+	Canonical string
+	// TextHash identifies the title and summary, to tell an edited item.
+	TextHash string
 }
 
 // Entries converts a parsed feed's items, oldest first: dated items by date,
@@ -53,6 +60,10 @@ func Entries(feed *gofeed.Feed, baseURL string) []Entry {
 			Lang:       lang,
 			Published:  itemDate(it),
 		}
+		if e.Link != "" {
+			e.Canonical = canonical.Link(e.Link)
+		}
+		e.TextHash = textHash(e.Title, e.Summary)
 		e.Identity = identity(e.GUID, e.Link, e.Title, e.Summary, e.Published)
 		if seen[e.Identity] {
 			continue

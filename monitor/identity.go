@@ -8,6 +8,9 @@ import (
 	"time"
 
 	"github.com/mmcdole/gofeed"
+
+	"github.com/newswatch/newswatch/canonical"
+	"github.com/newswatch/newswatch/rules"
 )
 
 // maxGUIDLength is the longest GUID kept verbatim as an identity; a longer
@@ -18,13 +21,14 @@ const maxGUIDLength = 256
 // on every poll of its feed. It is, in this order:
 //
 //   - "guid:" and the item's GUID (Atom id, RSS guid, JSON Feed id);
-//   - "link:" and its canonical link (see CanonicalLink), resolved against
+//   - "link:" and its canonical link (package canonical), resolved against
 //     baseURL (the URL the feed was fetched from) when relative;
 //   - "hash:" and the SHA-256 of its normalised title and its date (of its
 //     summary when it has no title).
 //
 // The prefix keeps the three kinds apart. Identities are unique per feed,
-// not across feeds.
+// not across feeds. A feed found to regenerate its GUIDs is identified by
+// links instead (see Poller).
 func Identity(it *gofeed.Item, baseURL string) string {
 	return identity(it.GUID, resolveLink(itemLink(it), parseBase(baseURL)), it.Title, it.Description, itemDate(it))
 }
@@ -36,9 +40,38 @@ func identity(guid, link, title, summary string, date time.Time) string {
 		}
 		return "guid:" + guid
 	}
-	if link != "" {
-		return "link:" + CanonicalLink(link)
+	if id := linkIdentity(link); id != "" {
+		return id
 	}
+	return hashIdentity(title, summary, date)
+}
+
+// linkIdentity is the identity of an item by its link, "" when it has none.
+func linkIdentity(link string) string {
+	if link = strings.TrimSpace(link); link == "" {
+		return ""
+	}
+	return "link:" + canonical.Link(link)
+}
+
+// legacyLinkIdentity is the identity newswatch gave an item by its link
+// before links were canonicalised by package canonical (tracking
+// parameters, AMP variants and redirectors kept), "" when it has none or it
+// is the same as linkIdentity. An item recorded under it is still seen.
+func legacyLinkIdentity(link string) string {
+	if link = strings.TrimSpace(link); link == "" {
+		return ""
+	}
+	old := "link:" + legacyCanonicalLink(link)
+	if old == linkIdentity(link) {
+		return ""
+	}
+	return old
+}
+
+// hashIdentity identifies an item without GUID and link by its normalised
+// title (else summary) and its date.
+func hashIdentity(title, summary string, date time.Time) string {
 	text := normaliseTitle(title)
 	if text == "" {
 		text = normaliseTitle(summary)
@@ -50,12 +83,12 @@ func identity(guid, link, title, summary string, date time.Time) string {
 	return "hash:" + hashHex(text+"\n"+day)
 }
 
-// CanonicalLink returns a link in a canonical form, so that spellings of the
-// same address compare equal: scheme and host in lower case, the default
-// port dropped, an empty path made "/", the fragment removed (RFC 3986,
-// section 6.2.3). A link that does not parse as an absolute URL is returned
+// legacyCanonicalLink is the canonical form links had in identities before
+// package canonical: scheme and host in lower case, the default port
+// dropped, an empty path made "/", the fragment removed (RFC 3986, section
+// 6.2.3). A link that does not parse as an absolute URL is returned
 // trimmed.
-func CanonicalLink(link string) string {
+func legacyCanonicalLink(link string) string {
 	link = strings.TrimSpace(link)
 	u, err := url.Parse(link)
 	if err != nil || !u.IsAbs() || u.Host == "" {
@@ -79,6 +112,14 @@ func CanonicalLink(link string) string {
 	}
 	u.Fragment, u.RawFragment = "", ""
 	return u.String()
+}
+
+// textHash identifies the text of an item, to tell an edit: a hash of its
+// normalised title and summary (HTML stripped). A change of white space,
+// case or markup alone is not an edit.
+func textHash(title, summary string) string {
+	text := normaliseTitle(title) + "\n" + normaliseTitle(rules.StripHTML(summary))
+	return hashHex(text)[:32]
 }
 
 // normaliseTitle lower-cases a title and collapses its white space.

@@ -8,22 +8,35 @@ import (
 	"github.com/mmcdole/gofeed"
 )
 
-func TestCanonicalLink(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"HTTPS://Example.ORG:443/News/Item?id=1#comments", "https://example.org/News/Item?id=1"},
-		{"http://example.org:80", "http://example.org/"},
-		{"http://example.org:8080/a", "http://example.org:8080/a"},
-		{"https://example.org:80/a", "https://example.org:80/a"},
-		{"  https://example.org/a  ", "https://example.org/a"},
-		{"http://[::1]:80/a#x", "http://[::1]/a"},
-		{"https://www.arab48.com/%D8%A3%D8%AE%D8%A8%D8%A7%D8%B1", "https://www.arab48.com/%D8%A3%D8%AE%D8%A8%D8%A7%D8%B1"},
-		{"/relative/path#frag", "/relative/path#frag"}, // not absolute: kept as it is
-		{"not a url %zz", "not a url %zz"},
+func TestLinkIdentities(t *testing.T) {
+	tests := []struct {
+		link, identity, legacy string
+	}{
+		{"HTTPS://Example.ORG:443/News/Item?id=1#comments", "link:https://example.org/News/Item?id=1", ""},
+		{"https://example.org/a?utm_source=rss&b=2&a=1", "link:https://example.org/a?a=1&b=2",
+			"link:https://example.org/a?utm_source=rss&b=2&a=1"},
+		{"https://example.org/story/amp/", "link:https://example.org/story", "link:https://example.org/story/amp/"},
+		{"  https://example.org/a  ", "link:https://example.org/a", ""},
+		{"/relative/path#frag", "link:/relative/path#frag", ""}, // not absolute: kept as it is
+		{"", "", ""},
 	}
 	for _, tc := range tests {
-		if got := CanonicalLink(tc.in); got != tc.want {
-			t.Errorf("CanonicalLink(%q) = %q, want %q", tc.in, got, tc.want)
+		if got := linkIdentity(tc.link); got != tc.identity {
+			t.Errorf("linkIdentity(%q) = %q, want %q", tc.link, got, tc.identity)
 		}
+		if got := legacyLinkIdentity(tc.link); got != tc.legacy {
+			t.Errorf("legacyLinkIdentity(%q) = %q, want %q", tc.link, got, tc.legacy)
+		}
+	}
+}
+
+func TestTextHash(t *testing.T) {
+	a := textHash("Talks  Resume", "<p>Israel and Syria</p>")
+	if b := textHash("talks resume", "Israel   and Syria"); a != b {
+		t.Errorf("case, spaces and markup changed the text hash: %s, %s", a, b)
+	}
+	if b := textHash("Talks resume in Baku", "Israel and Syria"); a == b {
+		t.Error("an edited title kept its text hash")
 	}
 }
 
@@ -46,7 +59,7 @@ func TestIdentity(t *testing.T) {
 			a: &gofeed.Item{GUID: "1", Link: "https://example.org/a"},
 			b: &gofeed.Item{GUID: "2", Link: "https://example.org/a"}, prefix: "guid:"},
 		{name: "link spellings",
-			a:        &gofeed.Item{Link: "HTTPS://Example.org:443/a#top"},
+			a:        &gofeed.Item{Link: "HTTPS://Example.org:443/a/?utm_source=rss#top"},
 			b:        &gofeed.Item{Link: "https://example.org/a"},
 			wantSame: true, prefix: "link:"},
 		{name: "relative link resolved",

@@ -33,6 +33,11 @@ type Poller struct {
 	Backfill time.Duration
 	// Backoff spaces the attempts of a failing feed.
 	Backoff Backoff
+	// Stories, when set, groups new items into stories across feeds, so
+	// that a rule alerts once per story and later reports follow that
+	// alert up (see Stories). Nil records items without stories: every
+	// matching item alerts.
+	Stories *Stories
 	// MaxItems is the most items one poll considers, the newest ones
 	// (DefaultMaxItems). It keeps one pathological document from holding
 	// the store's only write connection for long.
@@ -76,8 +81,12 @@ type PollResult struct {
 	// Backfilled is how many of New were recorded without matching, on the
 	// feed's first successful fetch.
 	Backfilled int
-	// Alerts is the number of alerts queued.
+	// Alerts is the number of alerts queued, follow-ups included.
 	Alerts int
+	// Joined is how many of New joined a story that had items already.
+	Joined int
+	// Edited is the number of known items whose text changed.
+	Edited int
 	// NextAttemptAt is when a failing or held feed may be fetched again.
 	NextAttemptAt time.Time
 	// LastError is, for a held feed, the error of its last attempt.
@@ -189,15 +198,12 @@ func (p *Poller) poll(ctx context.Context, f Feed) (PollResult, error) {
 	return res, nil
 }
 
-// record writes the unseen entries, their alerts and the feed state st in
-// one transaction.
+// record writes the new items of entries (each in its story), their
+// alerts, the edits of known items and the feed state st in one
+// transaction.
 func (p *Poller) record(ctx context.Context, f Feed, st *store.Feed, entries []Entry, now time.Time, res *PollResult) error {
-	ids := make([]string, len(entries))
-	for i, e := range entries {
-		ids[i] = e.Identity
-	}
 	// Most polls find nothing new: learn that without the write connection.
-	unseen, err := p.Store.Unseen(ctx, st.ID, ids)
+	plan, err := p.plan(ctx, st, entries, now)
 	if err != nil {
 		return err
 	}
@@ -205,7 +211,7 @@ func (p *Poller) record(ctx context.Context, f Feed, st *store.Feed, entries []E
 	if !primed {
 		st.PrimedAt = now
 	}
-	if len(unseen) == 0 {
+	if len(plan.fresh) == 0 && len(plan.edits) == 0 {
 		return p.Store.SaveFeed(ctx, st)
 	}
 
@@ -213,74 +219,46 @@ func (p *Poller) record(ctx context.Context, f Feed, st *store.Feed, entries []E
 	if p.Rules != nil {
 		set = p.Rules()
 	}
-	cutoff := now.Add(-p.Backfill)
-
 	tx, err := p.Store.Begin(ctx)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-
-	isUnseen := make(map[string]bool, len(unseen))
-	for _, id := range unseen {
-		isUnseen[id] = true
-	}
-	var fresh []*store.Item // recorded and to be matched, oldest first
-	for _, e := range entries {
-		if !isUnseen[e.Identity] {
-			continue
-		}
-		if seen, err := tx.Seen(st.ID, e.Identity); err != nil {
-			return err
-		} else if seen {
-			continue
-		}
-		it := storeItem(e, st.ID, now)
-		if err := tx.AddItem(it); err != nil {
+	var ss *storySession
+	if p.Stories != nil {
+		if ss, err = p.Stories.begin(ctx, now); err != nil {
 			return err
 		}
-		res.New++
-		if !primed && (e.Published.IsZero() || e.Published.Before(cutoff)) {
-			res.Backfilled++
-			continue
-		}
-		fresh = append(fresh, it)
+		defer ss.end(false)
 	}
 
+	items, err := p.recordItems(tx, ss, st, plan, primed, now, res)
+	if err != nil {
+		return err
+	}
 	if p.beforeAlerts != nil {
 		if err := p.beforeAlerts(); err != nil {
 			return err
 		}
 	}
-	queued := 0
-	var matches map[string]int
 	if set != nil {
-		for _, it := range fresh {
-			for _, m := range set.Match(RulesItem(it, f)) {
-				if matches == nil {
-					matches = map[string]int{}
-				}
-				matches[m.Rule.Name]++
-				for _, d := range p.Routing.Destinations(m.Rule) {
-					a := newAlert(it, f, m, d)
-					a.CreatedAt = now
-					if err := tx.Enqueue(a); err != nil {
-						return err
-					}
-					queued++
-				}
-			}
+		if err := p.queueAlerts(tx, set, f, items, now, res); err != nil {
+			return err
 		}
+	}
+	if err := p.recordEdits(tx, set, f, plan, now, res); err != nil {
+		return err
 	}
 	if err := tx.SaveFeed(st); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
+		res.Alerts, res.Matches = 0, nil
 		return err
 	}
-	res.Alerts, res.Matches = queued, matches
-	if queued > 0 && p.AlertsQueued != nil {
-		p.AlertsQueued(queued)
+	ss.end(true)
+	if res.Alerts > 0 && p.AlertsQueued != nil {
+		p.AlertsQueued(res.Alerts)
 	}
 	return nil
 }
@@ -300,6 +278,8 @@ func storeItem(e Entry, feedID int64, now time.Time) *store.Item {
 		Lang:       e.Lang,
 		Published:  e.Published,
 		SeenAt:     now,
+		Canonical:  e.Canonical,
+		TextHash:   e.TextHash,
 	}
 }
 

@@ -24,6 +24,16 @@ type Routing struct {
 	// missing here gets "", which the store reads as "the notifier's
 	// default".
 	Channels map[string]string
+	// StoryUpdates maps a notifier's name to what later reports of a story
+	// already alerted become there (config.Notifier.StoryUpdates); a
+	// notifier missing here gets them (as thread replies or follow-up
+	// messages, as the dispatcher can).
+	StoryUpdates map[string]string
+}
+
+// storyUpdates is what later reports of a story become at notifier.
+func (r Routing) storyUpdates(notifier string) string {
+	return r.StoryUpdates[notifier]
 }
 
 // Destinations returns the destinations of rule's alerts: each notifier of

@@ -114,6 +114,11 @@ type scoring struct {
 	// every term counts in the score.
 	rareFraction float64
 	minRareDF    int
+	// minDocs is the fewest items a script's document frequencies are
+	// taken among: a window that has fewer (the first hours after a
+	// start) weighs words as if the rest of the items lacked them, so
+	// that words shared by two items of a near-empty window still count.
+	minDocs int
 }
 
 // defaultScoring was tuned on the labelled set in testdata
@@ -123,6 +128,7 @@ var defaultScoring = scoring{
 	gapPenalty:   0.5,
 	rareFraction: 0.002,
 	minRareDF:    8,
+	minDocs:      0,
 }
 
 func (o Options) scoring() *scoring {
@@ -183,8 +189,9 @@ func (it *Item) when() time.Time {
 type Match struct {
 	// Story is the story to join; 0 with StageNew.
 	Story int64
-	// Item is the item of the story that matched.
+	// Item is the item of the story that matched, and Feed its feed.
 	Item  int64
+	Feed  int64
 	Stage Stage
 	// Distance is the Hamming distance of the fingerprints (StageSimHash).
 	Distance int
@@ -410,7 +417,7 @@ func (x *Index) Assign(it *Item) Match {
 			}
 		}
 		if best != nil {
-			return Match{Story: best.Story, Item: best.ID, Stage: StageLink}
+			return Match{Story: best.Story, Item: best.ID, Feed: best.Feed, Stage: StageLink}
 		}
 	}
 
@@ -429,7 +436,7 @@ func (x *Index) Assign(it *Item) Match {
 			}
 		}
 		if best != nil {
-			return Match{Story: best.Story, Item: best.ID, Stage: StageSimHash, Distance: bestDist}
+			return Match{Story: best.Story, Item: best.ID, Feed: best.Feed, Stage: StageSimHash, Distance: bestDist}
 		}
 	}
 
@@ -498,7 +505,7 @@ func (x *Index) byTerms(it *Item, in func(*entry) bool) (Match, bool) {
 		}
 		first := members[0] // the earliest report: the one to name
 		if !found || s > bestScore || (s == bestScore && first.Seen.Before(x.byID[best.Item].Seen)) {
-			best, bestScore, found = Match{Story: story, Item: first.ID, Stage: StageTerms, Score: s}, s, true
+			best, bestScore, found = Match{Story: story, Item: first.ID, Feed: first.Feed, Stage: StageTerms, Score: s}, s, true
 		}
 	}
 	if !found || bestScore < x.opt.threshold() {
@@ -551,7 +558,7 @@ func (x *Index) query(it *Item) *query {
 // of the window's items (it included) have: ln(n/df), n the items with
 // words of that script.
 func (q *query) weight(s script, df int) float64 {
-	return math.Log(float64(max(q.n[s], 1)) / float64(max(df, 1)))
+	return math.Log(float64(max(q.n[s], q.sc.minDocs, 1)) / float64(max(df, 1)))
 }
 
 // score compares the query's item with a story, given as its items in the

@@ -1,0 +1,325 @@
+package monitor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	cluster "github.com/newswatch/newswatch/story"
+
+	"github.com/newswatch/newswatch/config"
+	"github.com/newswatch/newswatch/rules"
+	"github.com/newswatch/newswatch/store"
+)
+
+// onUpdateThread is the rule setting (rules.Rule.OnUpdate) that posts an
+// edit of an alerted item in the alert's thread.
+const onUpdateThread = "thread"
+
+// pollPlan is what a poll found in a document before it writes anything:
+// the items to record and the items edited since they were recorded.
+type pollPlan struct {
+	fresh []*plannedItem // new items, oldest first
+	edits []*plannedItem // known items whose text changed
+	// regenerated counts the items carried again under a new GUID with a
+	// known canonical link.
+	regenerated int
+}
+
+type plannedItem struct {
+	e        Entry
+	identity string   // under which it is recorded
+	aliases  []string // other identities it is recorded under
+	itemID   int64    // edits: the recorded item
+}
+
+// plan classifies the entries of a document: new, edited, or seen and
+// unchanged. Identities follow the feed's identity mode; an entry is seen
+// when its identity, its identity before links were canonicalised, or (for
+// a feed that regenerates GUIDs) its canonical link was recorded. A feed in
+// GUID mode whose document brings back at least two known links under new
+// GUIDs, more than the entries whose GUIDs are known, regenerates its GUIDs:
+// it switches to link identities (st is updated; the caller saves it).
+func (p *Poller) plan(ctx context.Context, st *store.Feed, entries []Entry, now time.Time) (*pollPlan, error) {
+	linkMode := st.IdentityMode == store.IdentityLink
+	links := map[string]int{} // canonical link identities in the document
+	for _, e := range entries {
+		if id := linkIdentity(e.Link); id != "" {
+			links[id]++
+		}
+	}
+	var (
+		items   []*plannedItem
+		lookups []string
+		dup     = map[string]bool{}
+	)
+	for _, e := range entries {
+		pi := &plannedItem{e: e, identity: e.Identity}
+		link := linkIdentity(e.Link)
+		if linkMode && link != "" {
+			pi.identity = link
+		} else if link != "" && link != e.Identity {
+			pi.aliases = append(pi.aliases, link)
+		}
+		if old := legacyLinkIdentity(e.Link); old != "" {
+			pi.aliases = append(pi.aliases, old)
+		}
+		if dup[pi.identity] {
+			continue
+		}
+		dup[pi.identity] = true
+		items = append(items, pi)
+		lookups = append(lookups, pi.identity)
+		lookups = append(lookups, pi.aliases...)
+	}
+	known, err := p.Store.SeenItems(ctx, st.ID, lookups)
+	if err != nil {
+		return nil, err
+	}
+
+	plan := &pollPlan{}
+	var candidates []*plannedItem // new GUID, known link
+	seenGUIDs := 0
+	for _, pi := range items {
+		if rec, ok := known[pi.identity]; ok {
+			if !linkMode {
+				seenGUIDs++
+			}
+			plan.edit(pi, rec)
+			continue
+		}
+		link := linkIdentity(pi.e.Link)
+		if old := legacyLinkIdentity(pi.e.Link); old != "" {
+			if rec, ok := known[old]; ok {
+				plan.edit(pi, rec)
+				continue
+			}
+		}
+		if rec, ok := known[link]; ok && !linkMode && pi.e.GUID != "" && links[link] == 1 {
+			pi.itemID = rec.ItemID
+			if rec.TextHash == pi.e.TextHash || rec.TextHash == "" {
+				pi.itemID = 0
+			}
+			candidates = append(candidates, pi)
+			continue
+		}
+		plan.fresh = append(plan.fresh, pi)
+	}
+	plan.regenerated = len(candidates)
+	switch {
+	case len(candidates) >= 2 && len(candidates) > seenGUIDs:
+		// The feed gives known items new GUIDs: identify them by link.
+		st.IdentityMode, st.IdentityModeAt = store.IdentityLink, now
+		p.logger().Warn("feed gives its items new GUIDs on every fetch; identifying them by link from now on",
+			"feed", st.Name, "items_with_new_guids", len(candidates), "items_with_known_guids", seenGUIDs)
+		for _, pi := range candidates {
+			if pi.itemID != 0 {
+				plan.edits = append(plan.edits, pi)
+			}
+		}
+	default:
+		// A new GUID for a known link, among stable GUIDs, is a new
+		// item (a live blog's next entry); its story is the link's.
+		plan.fresh = mergeFresh(plan.fresh, candidates)
+		for _, pi := range candidates {
+			pi.itemID = 0
+		}
+	}
+	st.GUIDChanges += len(candidates)
+	return plan, nil
+}
+
+// edit notes pi, seen as rec, as edited when its text changed. Items
+// recorded before text hashes were kept (TextHash "") and pruned items
+// cannot tell.
+func (plan *pollPlan) edit(pi *plannedItem, rec store.SeenItem) {
+	if rec.ItemID != 0 && rec.TextHash != "" && rec.TextHash != pi.e.TextHash {
+		pi.itemID = rec.ItemID
+		plan.edits = append(plan.edits, pi)
+	}
+}
+
+// mergeFresh returns the entries of a and b in the order of the document's
+// entries (oldest first), which both follow.
+func mergeFresh(a, b []*plannedItem) []*plannedItem {
+	if len(b) == 0 {
+		return a
+	}
+	out := make([]*plannedItem, 0, len(a)+len(b))
+	i, j := 0, 0
+	for i < len(a) || j < len(b) {
+		switch {
+		case j == len(b) || (i < len(a) && !entryAfter(a[i].e, b[j].e)):
+			out = append(out, a[i])
+			i++
+		default:
+			out = append(out, b[j])
+			j++
+		}
+	}
+	return out
+}
+
+// entryAfter reports whether a comes after b in Entries' order.
+func entryAfter(a, b Entry) bool {
+	switch {
+	case a.Published.IsZero():
+		return !b.Published.IsZero()
+	case b.Published.IsZero():
+		return false
+	}
+	return a.Published.After(b.Published)
+}
+
+// recorded is an item written by a poll, with its story.
+type recorded struct {
+	item  *store.Item
+	match cluster.Match
+	fresh bool // matched against the rules (not a backfilled item)
+}
+
+// recordItems writes the new items of plan in tx, each in its story.
+func (p *Poller) recordItems(tx *store.Tx, ss *storySession, st *store.Feed, plan *pollPlan, primed bool, now time.Time, res *PollResult) ([]recorded, error) {
+	cutoff := now.Add(-p.Backfill)
+	var out []recorded
+	for _, pi := range plan.fresh {
+		if seen, err := tx.Seen(st.ID, pi.identity); err != nil {
+			return nil, err
+		} else if seen {
+			continue
+		}
+		it := storeItem(pi.e, st.ID, now)
+		it.Identity, it.Aliases = pi.identity, pi.aliases
+		var m cluster.Match
+		if ss != nil {
+			f := cluster.Extract(it.Title, it.Summary)
+			it.SimHash, it.HasSimHash = f.SimHash, true
+			m = ss.assign(it, f)
+			if m.Stage == cluster.StageNew {
+				s := &store.Story{Title: it.Title, Link: it.Canonical, CreatedAt: now}
+				if err := tx.NewStory(s); err != nil {
+					return nil, err
+				}
+				m.Story = s.ID
+			} else {
+				res.Joined++
+			}
+			it.StoryID = m.Story
+			if err := tx.AddItem(it); err != nil {
+				return nil, err
+			}
+			ss.add(it, f)
+		} else if err := tx.AddItem(it); err != nil {
+			return nil, err
+		}
+		res.New++
+		backfill := !primed && (pi.e.Published.IsZero() || pi.e.Published.Before(cutoff))
+		if backfill {
+			res.Backfilled++
+		}
+		out = append(out, recorded{item: it, match: m, fresh: !backfill})
+	}
+	return out, nil
+}
+
+// queueAlerts matches the fresh recorded items against set and queues
+// their alerts: per rule and story one alert for each destination; later
+// items of the story follow it up (see Stories), unless the destination
+// drops them or the item is the same article again from the same feed.
+func (p *Poller) queueAlerts(tx *store.Tx, set *rules.Set, f Feed, items []recorded, now time.Time, res *PollResult) error {
+	for _, r := range items {
+		if !r.fresh {
+			continue
+		}
+		it := r.item
+		for _, m := range set.Match(RulesItem(it, f)) {
+			if res.Matches == nil {
+				res.Matches = map[string]int{}
+			}
+			res.Matches[m.Rule.Name]++
+			for _, d := range p.Routing.Destinations(m.Rule) {
+				a := newAlert(it, f, m, d)
+				a.CreatedAt, a.StoryID = now, it.StoryID
+				queue, err := p.followUp(tx, a, r.match, it, now)
+				if err != nil {
+					return err
+				}
+				if !queue {
+					continue
+				}
+				if err := tx.Enqueue(a); err != nil {
+					return err
+				}
+				res.Alerts++
+			}
+		}
+	}
+	return nil
+}
+
+// followUp makes a, an alert of a later item of a story its rule already
+// alerted to the same notifier, a follow-up of that first alert, due as
+// Stories paces it, and reports whether to queue it. A rule's first alert
+// of a story is left as it is.
+func (p *Poller) followUp(tx *store.Tx, a *store.Alert, m cluster.Match, it *store.Item, now time.Time) (bool, error) {
+	if p.Stories == nil || a.StoryID == 0 {
+		return true, nil
+	}
+	head, err := tx.StoryAlert(a.StoryID, a.Rule, a.Notifier)
+	if err != nil || head == nil {
+		return true, err
+	}
+	if m.Stage == cluster.StageLink && m.Feed == it.FeedID {
+		return false, nil // the same article again from the same feed
+	}
+	a.Kind, a.ParentID = store.KindAlso, head.ID
+	if a.Digest {
+		return true, nil // goes in the rule's next digest, with its story
+	}
+	if p.Routing.storyUpdates(a.Notifier) == config.StoryUpdatesDrop {
+		return false, nil
+	}
+	a.NextAttemptAt, err = p.Stories.followUpDue(tx, head.ID, now)
+	return err == nil, err
+}
+
+// recordEdits records the new text of edited items and, for the rules
+// that ask for it (on_update = "thread"), queues an update under each of
+// their alerts of the item.
+func (p *Poller) recordEdits(tx *store.Tx, set *rules.Set, f Feed, plan *pollPlan, now time.Time, res *PollResult) error {
+	for _, pi := range plan.edits {
+		e := pi.e
+		err := tx.UpdateItem(pi.itemID, store.ItemEdit{Title: e.Title, Summary: e.Summary, Content: e.Content, TextHash: e.TextHash, At: now})
+		if errors.Is(err, store.ErrNotFound) {
+			continue // pruned since the poll looked
+		}
+		if err != nil {
+			return err
+		}
+		res.Edited++
+		if set == nil {
+			continue
+		}
+		refs, err := tx.ItemAlerts(pi.itemID)
+		if err != nil {
+			return err
+		}
+		for _, ref := range refs {
+			rule := set.Rule(ref.Rule)
+			if rule == nil || rule.OnUpdate != onUpdateThread || ref.Digest ||
+				p.Routing.storyUpdates(ref.Notifier) == config.StoryUpdatesDrop {
+				continue
+			}
+			it := storeItem(e, 0, now)
+			it.ID = pi.itemID
+			a := newAlert(it, f, rules.Match{Rule: rule}, Destination{Notifier: ref.Notifier, Channel: ref.Channel})
+			a.Kind, a.ParentID, a.CreatedAt = store.KindUpdate, ref.ID, now
+			if err := tx.Enqueue(a); err != nil {
+				return fmt.Errorf("update of alert %d: %w", ref.ID, err)
+			}
+			res.Alerts++
+		}
+	}
+	return nil
+}

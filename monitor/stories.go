@@ -1,0 +1,160 @@
+package monitor
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	// Imported under another name: the tests of this package have a
+	// helper called story.
+	cluster "github.com/newswatch/newswatch/story"
+
+	"github.com/newswatch/newswatch/store"
+)
+
+// maxFollowUpDelay caps the growing wait between two follow-ups of one
+// alert.
+const maxFollowUpDelay = 6 * time.Hour
+
+// Stories groups the items that polls record into stories (package story)
+// and paces the follow-ups of a story's alerts. It keeps a story index of
+// the items of the window in step with the store: the index is built from
+// the store at the first poll, caught up at the start of every poll
+// transaction with the items other processes recorded since, and changed
+// only by a transaction that commits. It is safe for concurrent use;
+// polls use it one transaction at a time.
+type Stories struct {
+	// Store is the store polls record items in; required.
+	Store *store.Store
+	// Options tune the index (window, threshold).
+	Options cluster.Options
+	// ReplyDelay is how long later reports of a story are collected
+	// before a follow-up tells them; the next follow-up of the same alert
+	// waits twice as long, up to six hours. Zero sends each at once.
+	ReplyDelay time.Duration
+	// Log receives a line when the index is built; nil discards it.
+	Log *slog.Logger
+
+	mu    sync.Mutex
+	index *cluster.Index
+	maxID int64 // the highest item ID the index has taken in
+}
+
+func (s *Stories) window() time.Duration {
+	if s.Options.Window > 0 {
+		return s.Options.Window
+	}
+	return cluster.DefaultWindow
+}
+
+// begin starts the story work of a poll transaction: it locks the index
+// until commit or rollback, builds it when needed, drops the items that
+// left the window and takes in the items recorded since it last looked.
+func (s *Stories) begin(ctx context.Context, now time.Time) (*storySession, error) {
+	s.mu.Lock()
+	since := now.Add(-s.window())
+	if s.index == nil {
+		s.index = cluster.NewIndex(s.Options)
+		s.maxID = 0
+	} else {
+		s.index.Expire(since)
+	}
+	start, before := time.Now(), s.maxID
+	err := s.Store.WindowItems(ctx, since, s.maxID, func(it *store.Item) error {
+		s.maxID = max(s.maxID, it.ID)
+		if it.StoryID != 0 { // items recorded before stories existed cannot be joined
+			s.index.Add(indexItem(it, cluster.Extract(it.Title, it.Summary)))
+		}
+		return nil
+	})
+	if err != nil {
+		// Start again from the store at the next poll: what was taken
+		// in is right, but what was not is unknown.
+		s.index = nil
+		s.mu.Unlock()
+		return nil, fmt.Errorf("story index: %w", err)
+	}
+	if before == 0 && s.Log != nil {
+		s.Log.Info("story index built", "items", s.index.Len(), "window", s.window(),
+			"duration", time.Since(start).Round(time.Millisecond))
+	}
+	return &storySession{s: s}, nil
+}
+
+// indexItem is the story index's view of a stored item.
+func indexItem(it *store.Item, f cluster.Features) cluster.Item {
+	return cluster.Item{
+		ID: it.ID, Story: it.StoryID, Feed: it.FeedID, Canonical: it.Canonical,
+		Published: it.Published, Seen: it.SeenAt, Features: f,
+	}
+}
+
+// storySession is the story work of one poll transaction. The items it
+// adds are in the index at once, so that the next item of the poll can
+// join their stories, and are taken out again if the transaction does not
+// commit.
+type storySession struct {
+	s     *Stories
+	added []int64
+	done  bool
+}
+
+// assign finds the story of it, whose features are f.
+func (ss *storySession) assign(it *store.Item, f cluster.Features) cluster.Match {
+	x := indexItem(it, f)
+	return ss.s.index.Assign(&x)
+}
+
+// add puts the recorded item it (its ID and story set) in the index.
+func (ss *storySession) add(it *store.Item, f cluster.Features) {
+	ss.s.index.Add(indexItem(it, f))
+	ss.added = append(ss.added, it.ID)
+}
+
+// end ends the session after the transaction committed (true) or not. It
+// may be called more than once; only the first call counts.
+func (ss *storySession) end(committed bool) {
+	if ss == nil || ss.done {
+		return
+	}
+	ss.done = true
+	for _, id := range ss.added {
+		if committed {
+			ss.s.maxID = max(ss.s.maxID, id)
+		} else {
+			ss.s.index.Remove(id)
+		}
+	}
+	ss.s.mu.Unlock()
+}
+
+// followUpDue returns when a follow-up of the alert parent, queued at
+// now, is due: with the follow-ups of it still waiting when there are
+// some, else ReplyDelay after now, doubled for each follow-up already sent
+// or being sent, up to maxFollowUpDelay.
+func (s *Stories) followUpDue(tx *store.Tx, parent int64, now time.Time) (time.Time, error) {
+	if s.ReplyDelay <= 0 {
+		return now, nil
+	}
+	fu, err := tx.FollowUps(parent)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if fu.NextDue.After(now) {
+		return fu.NextDue, nil
+	}
+	n := fu.Sent
+	if !fu.NextDue.IsZero() {
+		n++ // due already: being sent
+	}
+	delay := s.ReplyDelay
+	for range n {
+		if delay >= maxFollowUpDelay {
+			break
+		}
+		delay *= 2
+	}
+	return now.Add(min(delay, maxFollowUpDelay)), nil
+}
