@@ -53,7 +53,8 @@ func New(cfg config.Notifier, opts Options) (Notifier, error) {
 }
 
 // NewDispatcher returns a Dispatcher for cfg: one notifier per configured
-// notifier, each destination limited to its notifier's rate and burst, and
+// notifier, each destination limited to its notifier's rate and burst,
+// follow-ups threaded for Slack bots whose story_updates is "thread", and
 // cfg.Notify's max age, fold threshold and retry cap. The caller sets Rules
 // (for digests) and may set Log and OnOutcome before Run or Drain.
 func NewDispatcher(cfg *config.Config, st Outbox, opts Options) (*Dispatcher, error) {
@@ -61,6 +62,7 @@ func NewDispatcher(cfg *config.Config, st Outbox, opts Options) (*Dispatcher, er
 		Store:         st,
 		Notifiers:     make(map[string]Notifier, len(cfg.Notifiers)),
 		Limits:        make(map[string]Limit, len(cfg.Notifiers)),
+		Threads:       map[string]bool{},
 		MaxAge:        cfg.Notify.MaxAge,
 		FoldThreshold: cfg.Notify.FoldThreshold,
 		RetryMax:      cfg.Notify.RetryMax,
@@ -74,6 +76,9 @@ func NewDispatcher(cfg *config.Config, st Outbox, opts Options) (*Dispatcher, er
 		}
 		d.Notifiers[nc.Name] = n
 		d.Limits[nc.Name] = Limit{Rate: nc.Rate, Burst: nc.Burst}
+		if nc.Type == config.TypeSlack && nc.StoryUpdates == config.StoryUpdatesThread {
+			d.Threads[nc.Name] = true
+		}
 	}
 	return d, nil
 }

@@ -82,6 +82,9 @@ func (c *Console) format(m *Message) string {
 	if m.Kind == KindHealth {
 		return c.formatHealth(m)
 	}
+	if m.Kind == KindAlso || m.Kind == KindUpdate {
+		return c.formatFollowUp(m)
+	}
 	var b strings.Builder
 	sev := CleanText(m.Severity)
 	if sev == "" {

@@ -113,6 +113,10 @@ type Dispatcher struct {
 	// Limits paces each notifier's destinations; a notifier without an
 	// entry gets DefaultLimit.
 	Limits map[string]Limit
+	// Threads names the notifiers that send follow-ups of an alert (later
+	// reports of its story, edits) as replies in its thread; the others
+	// get them as messages of their own (see followup.go).
+	Threads map[string]bool
 	// MaxAge is how long an alert may wait undelivered before it becomes a
 	// dead letter; zero means DefaultMaxAge.
 	MaxAge time.Duration

@@ -2,6 +2,7 @@ package notify
 
 import (
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/newswatch/newswatch/store"
@@ -29,6 +30,8 @@ type job struct {
 	part, parts int    // parts is 0 until split looked at it, then 1 or the number of parts
 	id          string // message ID once fixed (split parts)
 	digest      *digestState
+	// threaded: a follow-up that replies in its parent's thread.
+	threaded bool
 }
 
 func (j *job) ids() []int64 {
@@ -60,6 +63,12 @@ func (j *job) message() *Message {
 			Published: a.Published, Seen: a.CreatedAt, Hits: a.Hits,
 			Severity: a.Severity,
 		}
+		if a.StoryID != 0 {
+			m.Entries[i].Story = strconv.FormatInt(a.StoryID, 10)
+		}
+	}
+	if j.kind == KindAlso || j.kind == KindUpdate {
+		j.followUpMessage(m)
 	}
 	m.Kind = healthKind(first.Rule, m.Kind)
 	if j.kind != KindAlert {

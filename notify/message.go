@@ -23,6 +23,13 @@ const (
 	KindSummary Kind = "summary"
 	// KindDigest is a rule's scheduled digest of its matches.
 	KindDigest Kind = "digest"
+	// KindAlso is later reports of stories a rule already alerted
+	// ("Also reported by"): a reply in the alert's thread (ThreadTS) or,
+	// where there are no threads, a follow-up message (see followup.go).
+	KindAlso Kind = "also"
+	// KindUpdate is an edit of an alerted item, for rules with on_update =
+	// "thread": a reply in the alert's thread, or a message of its own.
+	KindUpdate Kind = "update"
 )
 
 // Message is what a Notifier sends: one alert, a folded summary or a digest,
@@ -71,6 +78,9 @@ type Entry struct {
 	// only in a folded message of feed-health alerts (problems and
 	// recoveries).
 	Severity string
+	// Parent is, for a follow-up (KindAlso, KindUpdate), the title of the
+	// alert it follows up.
+	Parent string
 }
 
 // When returns the entry's publication time, or when it was seen for an

@@ -53,6 +53,9 @@ func (st slackStyle) render(m *Message) ([]slack.Block, string) {
 	if m.Kind == KindAlert && len(m.Entries) == 1 {
 		return st.renderAlert(m)
 	}
+	if m.Kind == KindAlso || m.Kind == KindUpdate {
+		return st.renderFollowUp(m)
+	}
 	return st.renderList(m)
 }
 

@@ -156,6 +156,7 @@ func (r *runner) fill() int {
 	}
 	d.lastRead.Store(now.UnixNano())
 	batches := map[*destination][]*job{}
+	followUps := map[*destination]map[string]*job{}
 	var order []*destination
 	queued := 0
 	for _, a := range due {
@@ -172,6 +173,18 @@ func (r *runner) fill() int {
 		}
 		if batches[ds] == nil {
 			order = append(order, ds)
+			batches[ds] = []*job{}
+		}
+		if kind := followUpKind(a); kind != "" {
+			if followUps[ds] == nil {
+				followUps[ds] = map[string]*job{}
+			}
+			jobs := batches[ds]
+			if r.followUp(ds, a, kind, &jobs, followUps[ds]) {
+				queued++
+			}
+			batches[ds] = jobs
+			continue
 		}
 		batches[ds] = append(batches[ds], &job{kind: KindAlert, rule: a.Rule, alerts: []*store.Alert{a}, since: []time.Time{queuedSince(a)}})
 		queued++

@@ -45,7 +45,7 @@ const (
 type WebhookPayload struct {
 	Version  int            `json:"version"`
 	Delivery string         `json:"delivery"` // the X-Newswatch-Delivery value
-	Kind     Kind           `json:"kind"`     // "alert", "summary", "digest" or "feed_health"
+	Kind     Kind           `json:"kind"`     // "alert", "summary", "digest", "also", "update" or "feed_health"
 	Rule     WebhookRule    `json:"rule"`
 	Channel  string         `json:"channel,omitempty"` // the rule's channel, if any
 	Part     int            `json:"part,omitempty"`    // of a split digest, 1-based
@@ -67,6 +67,9 @@ type WebhookAlert struct {
 	Item    WebhookItem `json:"item"`
 	Matches []rules.Hit `json:"matches"`
 	Story   string      `json:"story,omitempty"`
+	// FollowsUp is, in an "also" or "update" payload, the title of the
+	// alert this one follows up.
+	FollowsUp string `json:"follows_up,omitempty"`
 }
 
 // WebhookItem is the feed item an alert is about.
@@ -184,10 +187,11 @@ func webhookPayload(m *Message, now time.Time) *WebhookPayload {
 	}
 	for i, e := range m.Entries {
 		a := WebhookAlert{
-			ID:      e.AlertID,
-			Item:    WebhookItem{ID: e.ItemID, Title: e.Title, Link: e.Link, Feed: e.Feed, Summary: e.Summary},
-			Matches: e.Hits,
-			Story:   e.Story,
+			ID:        e.AlertID,
+			Item:      WebhookItem{ID: e.ItemID, Title: e.Title, Link: e.Link, Feed: e.Feed, Summary: e.Summary},
+			Matches:   e.Hits,
+			Story:     e.Story,
+			FollowsUp: e.Parent,
 		}
 		if a.Matches == nil {
 			a.Matches = []rules.Hit{}

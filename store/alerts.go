@@ -101,6 +101,7 @@ type Alert struct {
 // ParentState is where an alert's parent is in its delivery.
 type ParentState struct {
 	Status        AlertStatus
+	Title         string // the parent's title: what a follow-up follows up
 	RemoteID      string // the parent's message: reply in its thread
 	RemoteChannel string
 }
@@ -119,7 +120,7 @@ const alertColumns = `a.id, a.item_id, a.rule, a.notifier, a.channel, a.severity
 	a.title, a.link, a.feed, a.summary, a.description, a.published, a.hits, a.digest,
 	a.status, a.attempts, a.next_attempt_at, a.created_at, a.delivered_at, a.dead_at,
 	a.last_error, a.remote_id, a.remote_channel, a.kind, a.story_id, a.parent_id, a.queued_at,
-	p.status, p.remote_id, p.remote_channel`
+	p.status, p.title, p.remote_id, p.remote_channel`
 
 const alertsFrom = ` FROM alerts AS a LEFT JOIN alerts AS p ON p.id = a.parent_id`
 
@@ -135,19 +136,20 @@ func scanAlert(r rowScanner) (*Alert, error) {
 		hits                                        sql.NullString
 		published, next, created, delivered, deadAt sql.NullInt64
 		queued                                      sql.NullInt64
-		pStatus, pRemote, pChannel                  sql.NullString
+		pStatus, pTitle, pRemote, pChannel          sql.NullString
 	)
 	err := r.Scan(&a.ID, &itemID, &a.Rule, &a.Notifier, &a.Channel, &a.Severity,
 		&a.Title, &a.Link, &a.Feed, &a.Summary, &a.Description, &published, &hits, &a.Digest,
 		&a.Status, &a.Attempts, &next, &created, &delivered, &deadAt,
 		&a.LastError, &a.RemoteID, &a.RemoteChannel, &a.Kind, &storyID, &parentID, &queued,
-		&pStatus, &pRemote, &pChannel)
+		&pStatus, &pTitle, &pRemote, &pChannel)
 	if err != nil {
 		return nil, err
 	}
 	a.ItemID, a.StoryID, a.ParentID = itemID.Int64, storyID.Int64, parentID.Int64
 	if pStatus.Valid {
-		a.Parent = &ParentState{Status: AlertStatus(pStatus.String), RemoteID: pRemote.String, RemoteChannel: pChannel.String}
+		a.Parent = &ParentState{Status: AlertStatus(pStatus.String), Title: pTitle.String,
+			RemoteID: pRemote.String, RemoteChannel: pChannel.String}
 	}
 	a.QueuedAt = timeFrom(queued)
 	if err := jsonFrom(hits, &a.Hits); err != nil {

@@ -164,7 +164,7 @@ func TestStoryAlertsAndFollowUps(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(due2) != 2 || due2[0].Parent == nil || *due2[0].Parent != (ParentState{StatusDelivered, "1700000000.000100", "C0NEWS"}) {
+	if len(due2) != 2 || due2[0].Parent == nil || *due2[0].Parent != (ParentState{StatusDelivered, "", "1700000000.000100", "C0NEWS"}) {
 		t.Fatalf("due after the parent was delivered: %+v", due2)
 	}
 	if err := f.s.MarkDeliveredMany(ctx, []int64{also[0].ID, also[1].ID}, due, "1700000000.000200", "C0NEWS"); err != nil {
