@@ -126,7 +126,7 @@ func New(ctx context.Context, o Options) (*Metrics, error) {
 	}, []string{"rule"})
 	m.storiesMerged = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "newswatch_stories_merged_total",
-		Help: "New items recognised as another report of a story already seen, by feed.",
+		Help: "New items that joined a story already seen (another outlet's report of it), by feed.",
 	}, []string{"feed"})
 	m.alertsSent = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "newswatch_alerts_sent_total",
@@ -235,8 +235,9 @@ func (m *Metrics) ObservePoll(res monitor.PollResult, err error) {
 	for rule, n := range res.Matches {
 		m.matches.WithLabelValues(rule).Add(float64(n))
 	}
-	// TODO(stories): count res.StoriesMerged into m.storiesMerged once
-	// monitor.PollResult reports it.
+	if res.Joined > 0 {
+		m.storiesMerged.WithLabelValues(res.Feed).Add(float64(res.Joined))
+	}
 }
 
 // ObserveOutcome records the end of one delivery attempt; it is the

@@ -245,6 +245,8 @@ func TestObserveOutcomeAndReload(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	m.ObservePoll(monitor.PollResult{Feed: "Kan", StatusCode: 200, Items: 20, New: 3, Joined: 2}, nil)
+	m.ObservePoll(monitor.PollResult{Feed: "Kan", StatusCode: 200, Items: 20, New: 1}, nil)
 	m.ObserveOutcome(notify.Outcome{Notifier: "slack", Alerts: 1, Result: notify.ResultDelivered})
 	m.ObserveOutcome(notify.Outcome{Notifier: "slack", Alerts: 12, Kind: notify.KindSummary, Result: notify.ResultDelivered})
 	m.ObserveOutcome(notify.Outcome{Notifier: "slack", Alerts: 1, Result: notify.ResultRetry, Reason: "rate_limited"})
@@ -268,7 +270,9 @@ func TestObserveOutcomeAndReload(t *testing.T) {
 		`newswatch_rule_reloads_total{}`:                                        2,
 		`newswatch_rule_reload_errors_total{}`:                                  1,
 		`newswatch_rules_last_reload_successful{}`:                              0,
-		`newswatch_rules{}`: 2,
+		`newswatch_rules{}`:                          2,
+		`newswatch_stories_merged_total{feed="Kan"}`: 2,
+		`newswatch_items_new_total{feed="Kan"}`:      4,
 	} {
 		if v, ok := got[key]; !ok || v != want {
 			t.Errorf("%s = %v (present %v), want %v", key, v, ok, want)
