@@ -72,6 +72,11 @@ func cmdOnce(ctx context.Context, args []string, sio *IO) int {
 			log.Warn("feed not fetched: backing off", "feed", f.Feed, "until", hold.Until, "last_error", hold.LastError)
 		}
 	}
+	// A feed that has failed (or stayed quiet) too long is alerted about
+	// like in the daemon, so cron-driven users hear of it too.
+	if _, err := d.healthChecker().Check(ctx); err != nil {
+		log.Warn("feed health check failed", "err", err)
+	}
 	undelivered, err := d.dispatcher.Drain(ctx, time.Now().Add(*drain))
 	if err != nil {
 		fmt.Fprintf(sio.Stderr, "newswatch: %v\n", err)
