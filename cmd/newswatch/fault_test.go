@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"maps"
 	"math/rand/v2"
@@ -23,14 +24,20 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"modernc.org/sqlite"
+
+	"github.com/newswatch/newswatch/store"
 )
 
-// Fault tests run the real newswatch binary as a separate process against a
-// loopback feed server and a fake Slack, and do to it what happens to
-// daemons: SIGKILL at the worst moments, the database locked by another
-// process. Afterwards every alert must have reached Slack, and none twice
-// but within the window the Dispatcher documents: a message Slack accepted
-// just before the kill, which is sent again after the restart.
+// Fault tests run newswatch against a loopback feed server and a fake Slack
+// and do to it what happens to daemons: SIGKILL at the worst moments, the
+// database locked by another process, a full disk. Afterwards every alert
+// must have reached Slack, and none twice but within the window the
+// Dispatcher documents: a message Slack accepted just before the kill,
+// which is sent again after the restart. The daemon runs as a separate
+// process (the binary built from this package), but for the full disk,
+// which needs a hook in its SQLite driver.
 
 // newswatchBinary builds the binary of this package into a temporary
 // directory.
@@ -468,10 +475,10 @@ func TestFaultSIGKILL(t *testing.T) {
 	recorded := func(keys []int) int {
 		ids := make([]string, len(keys))
 		for i, k := range keys {
-			ids[i] = fmt.Sprintf("'story-%d'", k)
+			ids[i] = fmt.Sprintf("'https://wire.example/story-%d'", k)
 		}
 		var n int
-		if err := db.QueryRow("SELECT COUNT(*) FROM items WHERE identity IN (" + strings.Join(ids, ",") + ")").Scan(&n); err != nil {
+		if err := db.QueryRow("SELECT COUNT(*) FROM items WHERE link IN (" + strings.Join(ids, ",") + ")").Scan(&n); err != nil {
 			t.Fatal(err)
 		}
 		return n
@@ -709,5 +716,107 @@ func waitForCounts(t *testing.T, setup *faultSetup, d *faultDaemon, slack *fault
 		case err := <-d.done:
 			t.Fatalf("the daemon exited: %v\n%s", err, d.stderr)
 		}
+	}
+}
+
+// pageLimited holds the database paths whose new connections get a page
+// limit of the database's size when they open: a full disk for SQLite.
+var pageLimited sync.Map // string → struct{}
+
+// The hook is registered before any test runs, as the driver wants.
+func init() {
+	sqlite.RegisterConnectionHook(func(conn sqlite.ExecQuerierContext, dsn string) error {
+		limited := false
+		pageLimited.Range(func(path, _ any) bool {
+			limited = strings.Contains(dsn, path.(string))
+			return !limited
+		})
+		if !limited {
+			return nil
+		}
+		ctx := context.Background()
+		rows, err := conn.QueryContext(ctx, "PRAGMA page_count", nil)
+		if err != nil {
+			return err
+		}
+		v := make([]driver.Value, 1)
+		err = rows.Next(v)
+		rows.Close()
+		if err != nil {
+			return err
+		}
+		_, err = conn.ExecContext(ctx, fmt.Sprintf("PRAGMA max_page_count = %d", v[0]), nil)
+		return err
+	})
+}
+
+// TestFaultDiskFull runs the daemon (in this process, so that its SQLite
+// connections can be given a page limit) on a database that cannot grow:
+// new items cannot be recorded. The daemon must log it and keep its place;
+// once space is freed (another process drops a table) every alert must be
+// delivered, once.
+func TestFaultDiskFull(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	feeds := newFaultFeeds(t, "/wire")
+	slack := newFaultSlack(t)
+	setup := newFaultSetup(t, feeds, slack)
+	dbPath := filepath.Join(setup.dir, "data", databaseFile)
+
+	// The database exists, migrated, with 4 MB of ballast: the space that
+	// will be freed.
+	st, err := store.Open(context.Background(), dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	db := setup.openDB(t, false)
+	if _, err := db.Exec(`CREATE TABLE ballast (b BLOB);
+		WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000)
+		INSERT INTO ballast SELECT zeroblob(4000) FROM n`); err != nil {
+		t.Fatal(err)
+	}
+	pageLimited.Store(dbPath, struct{}{})
+	defer pageLimited.Delete(dbPath)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stderr := &lockedBuffer{}
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"run", "-config", setup.config}, &IO{
+			Stdin: strings.NewReader(""), Stdout: &lockedBuffer{}, Stderr: stderr,
+			LookupEnv: func(k string) (string, bool) { return "xoxb-fault", k == "FAULT_SLACK_TOKEN" },
+		})
+	}()
+	// Enough items that recording them needs new pages.
+	keys := feeds.publish("/wire", 60, r)
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(stderr.String(), "database or disk is full") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no log of the full disk within 30s:\n%s", stderr)
+		}
+		select {
+		case code := <-done:
+			t.Fatalf("the daemon exited with %d:\n%s", code, stderr)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	if counts := slack.count(); len(counts) > 0 {
+		t.Fatalf("alerts sent though their items could not be recorded: %v", counts)
+	}
+
+	// Another process frees space; the daemon's next polls record the items.
+	if _, err := db.Exec("DROP TABLE ballast"); err != nil {
+		t.Fatal(err)
+	}
+	d := &faultDaemon{stderr: stderr, done: make(chan error, 1)}
+	go func() {
+		code := <-done
+		d.done <- fmt.Errorf("exit status %d", code)
+	}()
+	waitForCounts(t, setup, d, slack, keys)
+	cancel()
+	if err := <-d.done; err.Error() != "exit status 0" {
+		t.Errorf("the daemon stopped with %v:\n%s", err, stderr)
 	}
 }
