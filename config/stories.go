@@ -26,7 +26,7 @@ type Stories struct {
 // Defaults of [stories].
 const (
 	defaultStoryWindow     = 48 * time.Hour
-	defaultStoryThreshold  = 0.4
+	defaultStoryThreshold  = 0.35
 	defaultStoryReplyDelay = 10 * time.Minute
 	maxStoryThreshold      = 2
 )

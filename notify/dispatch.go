@@ -286,11 +286,18 @@ func (d *Dispatcher) Drain(ctx context.Context, deadline time.Time) (undelivered
 	undelivered = r.dead
 	r.mu.Unlock()
 	for _, a := range queued {
-		if !a.Digest || r.heldAtStop[a.ID] {
+		if r.heldAtStop[a.ID] || (!a.Digest && !scheduledAfter(a, deadline)) {
 			undelivered++
 		}
 	}
 	return undelivered, nil
+}
+
+// scheduledAfter reports whether a queued alert is first due after
+// deadline and was never tried: a follow-up collecting its batch, which is
+// not late.
+func scheduledAfter(a *store.Alert, deadline time.Time) bool {
+	return a.Attempts == 0 && a.ParentID != 0 && a.QueuedAt.After(deadline)
 }
 
 // nextQueued returns the earliest next attempt of the queued alerts that

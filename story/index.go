@@ -14,7 +14,7 @@ const (
 	DefaultWindow = 48 * time.Hour
 	// DefaultThreshold is the score an item must reach with an item of a
 	// story to join it by shared rare terms (see Options.Threshold).
-	DefaultThreshold = 0.4
+	DefaultThreshold = 0.35
 	// DefaultMinShared is the fewest rare terms two items must share to be
 	// compared by the second stage at all.
 	DefaultMinShared = 3
@@ -114,6 +114,15 @@ type scoring struct {
 	// every term counts in the score.
 	rareFraction float64
 	minRareDF    int
+	// minWindow is the fewest items of the window written in an item's
+	// script for the second stage to compare it at all: rarity needs a
+	// window to be measured in. Until then (the first polls after a start
+	// with an empty database) only the first stage joins stories.
+	minWindow int
+	// minWords is the fewest words an item needs for the second stage:
+	// a few words shared by two headlines of four or five words are not
+	// evidence of one event.
+	minWords int
 	// minDocs is the fewest items a script's document frequencies are
 	// taken among: a window that has fewer (the first hours after a
 	// start) weighs words as if the rest of the items lacked them, so
@@ -124,10 +133,12 @@ type scoring struct {
 // defaultScoring was tuned on the labelled set in testdata
 // (docs/stories.md).
 var defaultScoring = scoring{
-	titleWeight:  0.5,
+	titleWeight:  0.25,
 	gapPenalty:   0.5,
 	rareFraction: 0.002,
 	minRareDF:    8,
+	minWindow:    30,
+	minWords:     6,
 	minDocs:      0,
 }
 
@@ -455,6 +466,9 @@ func (x *Index) Assign(it *Item) Match {
 // words by a rare form. The best story at or above the threshold wins.
 func (x *Index) byTerms(it *Item, in func(*entry) bool) (Match, bool) {
 	q := x.query(it)
+	if q.n[q.script] < q.sc.minWindow || len(it.Words) < q.sc.minWords {
+		return Match{}, false
+	}
 	// Count, per candidate story, the words of it it has by a rare form.
 	type candidate struct {
 		words int // words of it shared by a rare form
@@ -525,6 +539,7 @@ type query struct {
 	w         []float64 // weights of it.Terms
 	total     float64   // weight of its words
 	title     float64   // weight of its title words
+	script    script    // the script most of its words are written in
 }
 
 func (x *Index) query(it *Item) *query {
@@ -545,10 +560,17 @@ func (x *Index) query(it *Item) *query {
 		}
 		q.w[k] = q.weight(scriptOf(s), df+1)
 	}
+	var words [numScripts]int
 	for i, forms := range it.Words {
 		q.total += q.w[forms[0]]
 		if i < it.TitleWords {
 			q.title += q.w[forms[0]]
+		}
+		words[scriptOf(it.Terms[forms[0]])]++
+	}
+	for s := scriptLatin; s < numScripts; s++ {
+		if words[s] > words[q.script] {
+			q.script = s
 		}
 	}
 	return q

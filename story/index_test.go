@@ -46,9 +46,12 @@ func TestAssignStages(t *testing.T) {
 		{"outside the window", item(16, 3, t0.Add(49*time.Hour), "https://wire.example/baku", "Israel and Syria hold second round of security talks in Baku", wire),
 			StageNew, 0},
 	}
+	// These windows are tiny: let the second stage work in them.
+	tiny := defaultScoring
+	tiny.minWindow = 0
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			x := NewIndex(Options{})
+			x := NewIndex(Options{tuning: &tiny})
 			for i, it := range base {
 				it.Story = 101 + int64(i)
 				x.Add(it)
@@ -58,6 +61,38 @@ func TestAssignStages(t *testing.T) {
 				t.Errorf("Assign = %+v, want stage %s story %d", m, tc.stage, tc.story)
 			}
 		})
+	}
+}
+
+// TestSecondStageNeedsAWindow: in a window with too few items to tell
+// rare words from common ones, only near-duplicates join a story.
+func TestSecondStageNeedsAWindow(t *testing.T) {
+	window := []Item{
+		item(1, 1, t0, "https://a.example/1", "Oman joins the Abraham Accords", "A new member."),
+		item(2, 3, t0, "https://c.example/1", "Syria and Israel move toward normalization", "Talks in Baku."),
+		item(3, 3, t0, "https://c.example/2", "Weather in Damascus", "Sunny and mild."),
+		item(4, 4, t0, "https://d.example/1", "Syria Israel normalization, explained", "An explainer."),
+		item(5, 4, t0, "https://d.example/2", "Oil prices rise", "Brent crude rose."),
+	}
+	later := item(6, 2, t0.Add(time.Hour), "https://b.example/2", "Five years of the Abraham Accords", "Analysis.")
+	tiny := defaultScoring
+	tiny.minWindow = 0
+	for _, tc := range []struct {
+		name  string
+		o     Options
+		stage Stage
+	}{
+		{"default", Options{}, StageNew},
+		{"without the minimum window", Options{tuning: &tiny}, StageTerms},
+	} {
+		x := NewIndex(tc.o)
+		for i, it := range window {
+			it.Story = int64(i + 1)
+			x.Add(it)
+		}
+		if m := x.Assign(&later); m.Stage != tc.stage {
+			t.Errorf("%s: two reports sharing common words in a window of five items: %+v, want %s", tc.name, m, tc.stage)
+		}
 	}
 }
 
@@ -122,5 +157,26 @@ func TestExtract(t *testing.T) {
 	}
 	if d := Distance(g.SimHash, Extract("Oil prices rise as Red Sea shipping insurance costs climb", "").SimHash); d <= MaxDistance {
 		t.Errorf("unrelated titles at distance %d", d)
+	}
+}
+
+// TestShortTextsAreNotComparedByTerms: two five-word headlines sharing
+// four words are not evidence of one event.
+func TestShortTextsAreNotComparedByTerms(t *testing.T) {
+	s := newSynthetic(2)
+	x := NewIndex(Options{})
+	for i := range 200 {
+		x.Add(s.item(int64(i+1), t0))
+	}
+	a := item(1001, 1, t0, "https://a.example/1", "Syria ministers harbour wheat bridge", "")
+	a.Story = 1001
+	x.Add(a)
+	b := item(1002, 2, t0.Add(time.Minute), "https://b.example/1", "Syria ministers harbour wheat courts", "")
+	if m := x.Assign(&b); m.Stage != StageNew {
+		t.Errorf("short headlines: %+v, want apart", m)
+	}
+	c := item(1003, 2, t0.Add(time.Minute), "https://b.example/2", "Syria ministers harbour wheat courts after the bridge talks in Baku", "")
+	if m := x.Assign(&c); m.Stage != StageTerms || m.Story != 1001 {
+		t.Errorf("a longer headline sharing the words: %+v, want it joined by terms", m)
 	}
 }

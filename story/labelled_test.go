@@ -103,7 +103,45 @@ func loadLabelled(t testing.TB) *labelledSet {
 			t.Errorf("labels.tsv: no item %q", key)
 		}
 	}
+	set.addBackground(t, &id)
 	return set
+}
+
+// addBackground adds the items of testdata/background, other news of
+// another day, as if seen when the labelled set begins: the other news a
+// window holds around the stories, which rarity is measured against. They
+// are stories of their own.
+func (set *labelledSet) addBackground(t testing.TB, id *int64) {
+	t.Helper()
+	var start time.Time
+	for _, l := range set.items {
+		if start.IsZero() || l.Item.Seen.Before(start) {
+			start = l.Item.Seen
+		}
+	}
+	files, err := filepath.Glob(filepath.Join("testdata", "background", "*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range files {
+		f, err := os.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc, err := gofeed.NewParser().Parse(f)
+		f.Close()
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		file := filepath.Base(path)
+		for _, gi := range doc.Items {
+			*id++
+			it := Item{ID: *id, Feed: 1000 + int64(len(files)), Canonical: canonical.Link(gi.Link),
+				Published: start, Seen: start, Features: Extract(gi.Title, gi.Description)}
+			set.items = append(set.items, Labelled{Item: it, Label: "background:" + gi.GUID + gi.Link})
+			set.about[*id] = itemInfo{file: file, outlet: "background", lang: "en", title: gi.Title}
+		}
+	}
 }
 
 // readLabels reads FILE<TAB>GUID<TAB>LABEL lines; # starts a comment.

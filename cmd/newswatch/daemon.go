@@ -109,6 +109,7 @@ func (d *daemon) wire(ctx context.Context, rulesNow func() *rules.Set, stdout io
 	disp.Log = d.log
 	d.dispatcher = disp
 	d.poller.AlertsQueued = func(int) { disp.Wake() }
+	d.wireStories()
 	return nil
 }
 

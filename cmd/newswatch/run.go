@@ -122,6 +122,7 @@ func (d *daemon) run(ctx context.Context, watcher *rules.Watcher, o *ops) error 
 	start("scheduler", d.scheduler.Run)
 	start("rules watcher", watcher.Run)
 	start("feed health", o.health.Run)
+	start("retention", d.retention().Run)
 	if o.srv != nil {
 		start("admin server", func(ctx context.Context) error { return o.srv.Serve(ctx, o.ln) })
 	}
