@@ -395,3 +395,24 @@ func TestRolledBackPollLeavesTheIndex(t *testing.T) {
 		t.Errorf("alert kinds %v, want %v", kinds, want)
 	}
 }
+
+func TestPrunedItemNeverAlertsAgain(t *testing.T) {
+	env := storyEnv(t)
+	it := story(1, time.Hour)
+	srv := newFeedServer(t, rssDoc(it))
+	f := Feed{Name: "Old", URL: srv.URL}
+	env.addFeeds(f)
+	env.poll(f)
+	before := len(env.alerts())
+	// Retention removes every item's text.
+	env.clock.Advance(31 * 24 * time.Hour)
+	res, err := env.store.Prune(context.Background(), env.clock.Now(), 10)
+	if err != nil || res.Items == 0 {
+		t.Fatalf("Prune = %+v, %v", res, err)
+	}
+	srv.set(rssDoc(it, story(2, 0)), 0) // the old item reappears beside a new one
+	got := env.poll(f)
+	if got.New != 1 || len(env.alerts()) != before+1 {
+		t.Errorf("after pruning: %+v, %d alerts; want only the new item recorded and alerted", got, len(env.alerts())-before)
+	}
+}
