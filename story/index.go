@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -238,11 +239,15 @@ type entry struct {
 	scripts uint8   // the scripts of its terms, a bit each
 	terms   []*term // parallel to Item.Terms
 	title   []bool  // Terms[i] is a form of a title word
+	// surfaces holds, per word, the index in Terms of the word as
+	// written (Item.Words is dropped: its forms are not needed again).
+	surfaces []uint16
 }
 
 // term is one term of the window: how many live items have it, and the
 // items that had it (removed ones are dropped lazily).
 type term struct {
+	word     string
 	script   script
 	df       int
 	postings []*entry
@@ -292,16 +297,20 @@ func (x *Index) Add(it Item) {
 			x.bands[i][k] = append(x.bands[i][k], e)
 		}
 	}
+	// The entry keeps the index's copy of each term (a term of an item
+	// may be a substring of its whole text) and, of its words, only the
+	// surface form: what scoring it as a candidate needs.
 	e.terms = make([]*term, len(it.Terms))
+	e.Terms = make([]string, len(it.Terms))
 	for i, w := range it.Terms {
 		t := x.terms[w]
 		if t == nil {
-			t = &term{script: scriptOf(w)}
-			x.terms[w] = t
+			t = &term{word: strings.Clone(w), script: scriptOf(w)}
+			x.terms[t.word] = t
 		}
 		t.df++
 		t.postings = append(t.postings, e)
-		e.terms[i] = t
+		e.terms[i], e.Terms[i] = t, t.word
 	}
 	e.scripts = scriptsOf(it.Terms)
 	for sc := range numScripts {
@@ -315,6 +324,11 @@ func (x *Index) Add(it Item) {
 			e.title[k] = true
 		}
 	}
+	e.surfaces = make([]uint16, len(it.Words))
+	for i, forms := range it.Words {
+		e.surfaces[i] = forms[0]
+	}
+	e.Words = nil
 }
 
 // Remove takes the item id out of the index, if it is there.
@@ -621,8 +635,7 @@ func (q *query) score(members []*entry) (float64, int) {
 	gap := math.Inf(1)
 	for _, e := range members {
 		var eTotal, eTitle float64
-		for i, forms := range e.Words {
-			surface := forms[0]
+		for i, surface := range e.surfaces {
 			df := e.terms[surface].df // counts e
 			if _, ok := slices.BinarySearch(it.Terms, e.Terms[surface]); ok {
 				df++ // and it
