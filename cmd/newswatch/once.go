@@ -82,6 +82,13 @@ func cmdOnce(ctx context.Context, args []string, sio *IO) int {
 		fmt.Fprintf(sio.Stderr, "newswatch: %v\n", err)
 		return 1
 	}
+	// The daemon prunes hourly; a cron-driven once prunes on every run, so
+	// that item text is still kept only for store.retention.
+	if pr, err := d.store.Prune(ctx, time.Now().Add(-cfg.Store.Retention), 0); err != nil {
+		log.Warn("pruning old items failed", "err", err)
+	} else if pr.Items > 0 || pr.Stories > 0 {
+		log.Info("pruned old items", "items", pr.Items, "stories", pr.Stories)
+	}
 	enabled := 0
 	for _, f := range cfg.Feeds {
 		if f.Enabled {
