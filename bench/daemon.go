@@ -14,6 +14,7 @@ import (
 	"github.com/newswatch/newswatch/notify"
 	"github.com/newswatch/newswatch/rules"
 	"github.com/newswatch/newswatch/store"
+	cluster "github.com/newswatch/newswatch/story"
 )
 
 // databaseFile is the database's name in data_dir, as the daemon names it.
@@ -49,6 +50,9 @@ jitter = "0"
 	if s.PerHost > 0 {
 		fmt.Fprintf(&b, "per_host = %d\n", s.PerHost)
 	}
+	// Later reports of a story are told at once rather than collected for
+	// ten minutes, so that a round's alerts are all delivered by its end.
+	b.WriteString("\n[stories]\nreply_delay = \"0s\"\n")
 	// The fake Slack has no rate limit, and the point is the pipeline's
 	// cost, not Slack's pace: the notifier's own limit is raised.
 	fmt.Fprintf(&b, `
@@ -169,6 +173,19 @@ func (d *daemon) wire(ctx context.Context, log *slog.Logger) error {
 	disp.Log = log
 	d.dispatcher = disp
 	d.poller.AlertsQueued = func(int) { disp.Wake() }
+
+	// Stories, as cmd/newswatch/stories.go wires them.
+	d.poller.Stories = &monitor.Stories{
+		Store:      d.store,
+		Options:    cluster.Options{Window: cfg.Stories.Window, Threshold: cfg.Stories.Threshold},
+		ReplyDelay: cfg.Stories.ReplyDelay,
+		Log:        log,
+	}
+	updates := make(map[string]string, len(cfg.Notifiers))
+	for _, n := range cfg.Notifiers {
+		updates[n.Name] = n.StoryUpdates
+	}
+	d.poller.Routing.StoryUpdates = updates
 	return nil
 }
 
