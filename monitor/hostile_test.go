@@ -127,7 +127,7 @@ var gzipBomb = sync.OnceValue(func() []byte {
 	return bomb.Bytes()
 })
 
-// hostileWorld is a store, a poller with a short fetch timeout, and one
+// hostileWorld is a store, a poller with a given fetch timeout, and one
 // loopback server with every feed of the test on its own path.
 type hostileWorld struct {
 	t       *testing.T
