@@ -17,8 +17,8 @@ import (
 )
 
 // outageSlack is a Slack Web API on loopback that answers 503 until its
-// clock reaches up, and records, on that clock, when each message it
-// accepted arrived.
+// clock reaches up, and records when each message it accepted was sent (see
+// stampTransport).
 type outageSlack struct {
 	srv   *httptest.Server
 	clock func() time.Time
@@ -30,8 +30,26 @@ type outageSlack struct {
 }
 
 type outagePost struct {
-	alert int // the alert number in the message's title
-	at    time.Time
+	alert int       // the alert number in the message's title
+	at    time.Time // when the notifier sent it, on the fake clock
+}
+
+// sentHeader carries the time a request was sent, on the fake clock.
+const sentHeader = "X-Test-Sent"
+
+// stampTransport stamps each request with the fake clock's time as the
+// notifier sends it, right after the dispatcher decided to. (Stamped when it
+// arrives, a message could look later than it was sent by however many
+// ticks of the fake clock the request took.)
+type stampTransport struct {
+	clock func() time.Time
+	base  http.RoundTripper
+}
+
+func (s stampTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	req = req.Clone(req.Context())
+	req.Header.Set(sentHeader, s.clock().Format(time.RFC3339Nano))
+	return s.base.RoundTrip(req)
 }
 
 var outageTitle = regexp.MustCompile(`Outage alert (\d+)\b`)
@@ -57,7 +75,12 @@ func newOutageSlack(t *testing.T, clock func() time.Time, up time.Time) *outageS
 			return
 		}
 		n, _ := strconv.Atoi(m[1])
-		s.accepted = append(s.accepted, outagePost{alert: n, at: now})
+		sent, err := time.Parse(time.RFC3339Nano, r.Header.Get(sentHeader))
+		if err != nil {
+			http.Error(w, "no "+sentHeader, http.StatusBadRequest)
+			return
+		}
+		s.accepted = append(s.accepted, outagePost{alert: n, at: sent})
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(map[string]any{"ok": true, "channel": "CNEWS", "ts": fmt.Sprintf("1800000000.%06d", len(s.accepted))})
 	}))
@@ -129,7 +152,8 @@ func TestOutageThenRecovery(t *testing.T) {
 	clk := &outageClock{t: start}
 	up := start.Add(outage)
 	fake := newOutageSlack(t, clk.Now, up)
-	slack, err := NewSlack(SlackOptions{Name: "slack", Token: "xoxb-outage", Channel: "#news", APIURL: fake.srv.URL + "/api/"})
+	slack, err := NewSlack(SlackOptions{Name: "slack", Token: "xoxb-outage", Channel: "#news", APIURL: fake.srv.URL + "/api/",
+		Transport: stampTransport{clock: clk.Now, base: http.DefaultTransport}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,10 +204,9 @@ func TestOutageThenRecovery(t *testing.T) {
 		}
 	}()
 	// Ten seconds of fake time a millisecond while Slack is down, so the
-	// outage lasts about 0.7s; a tenth of a second once it is up, so that a
-	// message's arrival is stamped within 0.1s of the dispatcher's decision
-	// to send it, and the next retry (at most RetryMax later) comes within
-	// seconds.
+	// outage lasts about 0.7s; a tenth of a second once it is up, so that
+	// the next retry (at most RetryMax later) comes within seconds and the
+	// pacing can be seen.
 	const slow = 100 * time.Millisecond
 	clk.run(t, func(now time.Time) time.Duration {
 		if now.Before(up.Add(-time.Minute)) {
@@ -214,15 +237,20 @@ func TestOutageThenRecovery(t *testing.T) {
 		}
 	}
 	// Paced: in any stretch of time, at most burst messages plus rate per
-	// second of it (give or take a tick of the clock).
+	// second of it, give or take one (the clock ticks between the decision
+	// to send and the stamp); and all of them over at least the time the
+	// rate needs, give or take a tick.
 	for i := range accepted {
 		for j := i + 1; j < len(accepted); j++ {
-			span := (accepted[j].at.Sub(accepted[i].at) + slow).Seconds()
-			if float64(j-i+1) > burst+rate*span {
-				t.Fatalf("messages %d to %d (%d of them) arrived within %.1fs: not paced at %.0f/s, burst %d",
+			span := accepted[j].at.Sub(accepted[i].at).Seconds()
+			if float64(j-i+1) > burst+1+rate*span {
+				t.Fatalf("messages %d to %d (%d of them) were sent within %.2fs: not paced at %.0f/s, burst %d",
 					i+1, j+1, j-i+1, span, rate, burst)
 			}
 		}
+	}
+	if span, least := accepted[len(accepted)-1].at.Sub(accepted[0].at), time.Duration(float64(total-burst)/rate*float64(time.Second))-slow; span < least {
+		t.Errorf("%d messages were sent within %s, want at least %s at %.0f/s, burst %d", total, span, least, rate, burst)
 	}
 	t.Logf("%d attempts refused during the outage", len(refused))
 	// Backed off during the outage: exponential, capped at RetryMax.
