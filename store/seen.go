@@ -19,12 +19,15 @@ type SeenItem struct {
 }
 
 // seenItemsSQL selects, from a JSON array of identities, those feed ?1 has
-// seen, with their item where it is still kept.
+// seen, with their item where it is still kept. SQLite keeps the order of
+// the tables of a CROSS JOIN: the list is read once and each identity
+// looked up by primary key. Left to itself, the planner puts seen outside
+// and reads the feed's whole history, parsing the list again for every
+// row (TestSeenItemsPlan). An identity listed twice gives two rows.
 const seenItemsSQL = `SELECT s.identity, s.item_id, COALESCE(i.text_hash, '')
 	FROM json_each(?2) AS j
-	JOIN seen AS s ON s.feed_id = ?1 AND s.identity = j.value
-	LEFT JOIN items AS i ON i.id = s.item_id
-	GROUP BY s.identity`
+	CROSS JOIN seen AS s ON s.feed_id = ?1 AND s.identity = j.value
+	LEFT JOIN items AS i ON i.id = s.item_id`
 
 // SeenItems returns, by identity, those of identities that feed feedID has
 // seen. Like Unseen it reads outside any write transaction, so that a poll
