@@ -272,7 +272,7 @@ const markDeliveredBatch = 500
 
 func (s *Store) markDelivered(ctx context.Context, ids []int64, at time.Time, remoteID, remoteChannel string) error {
 	ids = slices.Compact(slices.Sorted(slices.Values(ids)))
-	return s.inWriteTx(ctx, func(tx *sql.Tx) error {
+	return s.inWriteTx(ctx, writeUrgent, func(tx *sql.Tx) error {
 		for batch := range slices.Chunk(ids, markDeliveredBatch) {
 			args := []any{millis(at), remoteID, remoteChannel}
 			for _, id := range batch {
@@ -325,7 +325,7 @@ func (s *Store) Requeue(ctx context.Context, id int64, now time.Time) (int, erro
 	const requeue = `UPDATE alerts SET status = 'queued', next_attempt_at = ?1,
 		queued_at = ?1, attempts = 0, dead_at = NULL WHERE `
 	var n int64
-	err := s.inWriteTx(ctx, func(tx *sql.Tx) error {
+	err := s.inWriteTx(ctx, writeNormal, func(tx *sql.Tx) error {
 		var (
 			res sql.Result
 			err error
@@ -357,9 +357,10 @@ func (s *Store) Requeue(ctx context.Context, id int64, now time.Time) (int, erro
 	return int(n), nil
 }
 
-// updateAlert runs an UPDATE of one alert by id on the write connection.
+// updateAlert runs an UPDATE of one alert by id on the write connection,
+// urgently: the dispatcher waits for it.
 func (s *Store) updateAlert(ctx context.Context, query string, args ...any) error {
-	res, err := s.write.ExecContext(ctx, query, args...)
+	res, err := s.writeExec(ctx, writeUrgent, query, args...)
 	if err != nil {
 		return err
 	}

@@ -104,7 +104,7 @@ func (s *Store) SyncFeeds(ctx context.Context, specs []FeedSpec) error {
 		}
 		names[sp.Name] = true
 	}
-	err := s.inWriteTx(ctx, func(tx *sql.Tx) error {
+	err := s.inWriteTx(ctx, writeNormal, func(tx *sql.Tx) error {
 		// A temporary table would cost more than this for the few thousand
 		// feeds a configuration lists: every row is read once, and only rows
 		// that change are written.
@@ -209,6 +209,10 @@ func (s *Store) Feed(ctx context.Context, name string) (*Feed, error) {
 // discarded; SaveFeed then returns nil. A feed that no longer exists is
 // ErrNotFound.
 func (s *Store) SaveFeed(ctx context.Context, f *Feed) error {
+	if err := s.gate.lock(ctx, writeNormal); err != nil {
+		return fmt.Errorf("store: save feed %q: %w", f.Name, err)
+	}
+	defer s.gate.unlock()
 	if err := saveFeed(ctx, s.write, f); err != nil {
 		return fmt.Errorf("store: save feed %q: %w", f.Name, err)
 	}

@@ -91,7 +91,7 @@ func (s *Store) migrate(ctx context.Context, ms []migration) error {
 		return fmt.Errorf("store: database schema version %d is newer than this newswatch supports (%d): upgrade newswatch", v, len(ms))
 	}
 	for _, m := range ms[v:] {
-		err := s.inWriteTx(ctx, func(tx *sql.Tx) error {
+		err := s.inWriteTx(ctx, writeNormal, func(tx *sql.Tx) error {
 			// Another process may have applied it since the check above.
 			if v, err := schemaVersion(ctx, tx); err != nil || v >= m.version {
 				return err

@@ -47,7 +47,7 @@ func (s *Store) Prune(ctx context.Context, before time.Time, batch int) (PruneRe
 	for _, step := range steps {
 		for {
 			var n int64
-			err := s.inWriteTx(ctx, func(tx *sql.Tx) error {
+			err := s.inWriteTx(ctx, writeNormal, func(tx *sql.Tx) error {
 				r, err := tx.ExecContext(ctx, step.query, before.UnixMilli(), batch)
 				if err != nil {
 					return err

@@ -51,6 +51,7 @@ type Store struct {
 	write *sql.DB             // exactly one connection, transactions BEGIN IMMEDIATE
 	read  *sql.DB             // read-only connections
 	poll  [numStmts]*sql.Stmt // see pollSQL
+	gate  writeGate           // who gets the write connection next
 	now   func() time.Time
 }
 
@@ -155,12 +156,20 @@ func (s *Store) Close() error {
 func (s *Store) optimize() {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
+	if s.gate.lock(ctx, writeNormal) != nil {
+		return
+	}
+	defer s.gate.unlock()
 	s.write.ExecContext(ctx, `PRAGMA analysis_limit = 400; PRAGMA optimize`)
 }
 
-// inWriteTx runs fn in a write transaction and commits it when fn returns
-// nil.
-func (s *Store) inWriteTx(ctx context.Context, fn func(*sql.Tx) error) error {
+// inWriteTx runs fn in a write transaction, when the write connection is
+// its turn at priority p, and commits it when fn returns nil.
+func (s *Store) inWriteTx(ctx context.Context, p writePriority, fn func(*sql.Tx) error) error {
+	if err := s.gate.lock(ctx, p); err != nil {
+		return err
+	}
+	defer s.gate.unlock()
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -170,4 +179,14 @@ func (s *Store) inWriteTx(ctx context.Context, fn func(*sql.Tx) error) error {
 		return err
 	}
 	return tx.Commit()
+}
+
+// writeExec runs one statement on the write connection, when it is its turn
+// at priority p.
+func (s *Store) writeExec(ctx context.Context, p writePriority, query string, args ...any) (sql.Result, error) {
+	if err := s.gate.lock(ctx, p); err != nil {
+		return nil, err
+	}
+	defer s.gate.unlock()
+	return s.write.ExecContext(ctx, query, args...)
 }

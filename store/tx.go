@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 )
 
@@ -22,6 +23,11 @@ type Tx struct {
 	s   *Store
 	ctx context.Context
 	tx  *sql.Tx
+
+	// ended is set once the transaction has given the write connection
+	// back (Commit, Rollback, or its context done).
+	ended     atomic.Bool
+	stopWatch func() bool // stops the watch on ctx
 
 	// stmts are the store's prepared statements bound to this transaction,
 	// on first use.
@@ -67,11 +73,26 @@ func (s *Store) preparePoll(ctx context.Context) error {
 // open. ctx bounds the whole transaction: when it is done before Commit,
 // the transaction is rolled back.
 func (s *Store) Begin(ctx context.Context) (*Tx, error) {
-	tx, err := s.write.BeginTx(ctx, nil)
-	if err != nil {
+	if err := s.gate.lock(ctx, writeNormal); err != nil {
 		return nil, fmt.Errorf("store: begin: %w", err)
 	}
-	return &Tx{s: s, ctx: ctx, tx: tx}, nil
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		s.gate.unlock()
+		return nil, fmt.Errorf("store: begin: %w", err)
+	}
+	t := &Tx{s: s, ctx: ctx, tx: tx}
+	// database/sql rolls the transaction back when ctx is done; the
+	// connection's next user may then have its turn.
+	t.stopWatch = context.AfterFunc(ctx, t.end)
+	return t, nil
+}
+
+// end gives the write connection's turn to the next writer, once.
+func (tx *Tx) end() {
+	if tx.ended.CompareAndSwap(false, true) {
+		tx.s.gate.unlock()
+	}
 }
 
 // stmt returns the store's statement id bound to the transaction, binding
@@ -217,7 +238,10 @@ func (tx *Tx) SaveFeed(f *Feed) error {
 
 // Commit makes the transaction's writes durable and visible.
 func (tx *Tx) Commit() error {
-	if err := tx.tx.Commit(); err != nil {
+	err := tx.tx.Commit()
+	tx.stopWatch()
+	tx.end()
+	if err != nil {
 		return fmt.Errorf("store: commit: %w", err)
 	}
 	return nil
@@ -226,7 +250,10 @@ func (tx *Tx) Commit() error {
 // Rollback abandons the transaction's writes. It is a no-op after Commit or
 // a previous Rollback, so it can be deferred right after Begin.
 func (tx *Tx) Rollback() error {
-	if err := tx.tx.Rollback(); err != nil && !errors.Is(err, sql.ErrTxDone) {
+	err := tx.tx.Rollback()
+	tx.stopWatch()
+	tx.end()
+	if err != nil && !errors.Is(err, sql.ErrTxDone) {
 		return fmt.Errorf("store: rollback: %w", err)
 	}
 	return nil
