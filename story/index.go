@@ -2,9 +2,8 @@ package story
 
 import (
 	"fmt"
+	"hash/maphash"
 	"math"
-	"slices"
-	"strings"
 	"sync"
 	"time"
 )
@@ -19,6 +18,10 @@ const (
 	// DefaultMinShared is the fewest rare terms two items must share to be
 	// compared by the second stage at all.
 	DefaultMinShared = 3
+	// DefaultMaxItems is the most items an index holds (Options.MaxItems):
+	// a 48-hour window of 1,000 feeds that publish 50 items a day each,
+	// in about 50 MB.
+	DefaultMaxItems = 100_000
 )
 
 // MaxDistance is the largest Hamming distance between the fingerprints of
@@ -75,6 +78,9 @@ type Options struct {
 	// MinShared is the fewest rare terms the two items must share;
 	// DefaultMinShared when zero.
 	MinShared int
+	// MaxItems is the most items the index holds, DefaultMaxItems when
+	// zero: beyond it, the items added first leave the window early.
+	MaxItems int
 	// Stages selects the stages Assign tries; zero means AllStages. Only
 	// for measuring the stages apart.
 	Stages Stages
@@ -157,6 +163,13 @@ func (o Options) window() time.Duration {
 	return DefaultWindow
 }
 
+func (o Options) maxItems() int {
+	if o.MaxItems > 0 {
+		return o.MaxItems
+	}
+	return DefaultMaxItems
+}
+
 func (o Options) threshold() float64 {
 	if o.Threshold != 0 {
 		return o.Threshold
@@ -212,61 +225,60 @@ type Match struct {
 }
 
 // Index holds the items of the window and finds the story of a new item
-// without scanning the window: canonical links in a hash map, fingerprints
-// in four tables keyed by one 16-bit block each (Manku et al.'s method
-// for Hamming distance 3), terms in an inverted index with their document
-// frequencies. It is safe for concurrent use.
+// without scanning the window: canonical links in a hash table,
+// fingerprints in four tables indexed by one 16-bit block each (Manku et
+// al.'s method for Hamming distance 3), terms in an inverted index with
+// their document frequencies. It keeps each item in a few hundred bytes
+// (see entries.go) and at most MaxItems items. It is safe for concurrent
+// use.
 type Index struct {
 	opt Options
 
-	mu      sync.Mutex
-	byID    map[int64]*entry
-	stories map[int64][]*entry // the items of each story
+	mu   sync.Mutex
+	log  entryLog
+	text arena
+	dict dictionary
+	byID map[int64]uint32 // seqs of the live entries
 	// docs counts the items with words in each script: a form's rarity
 	// is measured among the items that could have it, so that the common
 	// words of the window's smaller languages do not pass for rare.
-	docs  [numScripts]int
-	order []*entry // by time added; expired from the front
-	links map[string][]*entry
-	bands [4]map[uint16][]*entry
-	terms map[string]*term
+	docs    [numScripts]int
+	stories map[int64]chain  // the items of each story
+	links   map[uint64]chain // the items of each canonical link, by hash
+	bands   [4][]chain       // the items of each value of each block; nil until needed
+	seed    maphash.Seed     // of link hashes
+
+	// Scratch, reused under mu.
+	gen     uint32 // of Assign: marks terms of the new item (term.gen)
+	enc     termScratch
+	buf     []byte
+	ids     []uint32
+	q       query
+	members []*entry
+	list    termList
+	cands   []candidate
+	candOf  map[int64]int32 // index in cands by story
 }
 
-// entry is an item in the index.
-type entry struct {
-	Item
-	removed bool
-	scripts uint8   // the scripts of its terms, a bit each
-	terms   []*term // parallel to Item.Terms
-	title   []bool  // Terms[i] is a form of a title word
-	// surfaces holds, per word, the index in Terms of the word as
-	// written (Item.Words is dropped: its forms are not needed again).
-	surfaces []uint16
-}
-
-// term is one term of the window: how many live items have it, and the
-// items that had it (removed ones are dropped lazily).
-type term struct {
-	word     string
-	script   script
-	df       int
-	postings []*entry
-	dead     int // removed entries still in postings
+// candidate is a story the second stage compares an item with.
+type candidate struct {
+	story int64
+	words int // words of it shared by a rare form
+	last  int // the last word of it counted, +1
 }
 
 // NewIndex returns an empty index.
 func NewIndex(o Options) *Index {
-	x := &Index{
+	return &Index{
 		opt:     o,
-		byID:    map[int64]*entry{},
-		stories: map[int64][]*entry{},
-		links:   map[string][]*entry{},
-		terms:   map[string]*term{},
+		log:     newEntryLog(),
+		dict:    newDictionary(),
+		byID:    map[int64]uint32{},
+		stories: map[int64]chain{},
+		links:   map[uint64]chain{},
+		seed:    maphash.MakeSeed(),
+		candOf:  map[int64]int32{},
 	}
-	for i := range x.bands {
-		x.bands[i] = map[uint16][]*entry{}
-	}
-	return x
 }
 
 // Len returns the number of items in the index.
@@ -276,111 +288,181 @@ func (x *Index) Len() int {
 	return len(x.byID)
 }
 
-// Add puts it in the index, replacing an item with its ID. Add keeps it;
-// the caller must not change it afterwards.
+// linkHash returns the hash under which the index keeps a canonical link,
+// never 0. Two links with one hash would be taken for one (a chance of
+// about one in 10^8 for a window of 10^6 links).
+func (x *Index) linkHash(link string) uint64 {
+	return max(maphash.String(x.seed, link), 1)
+}
+
+// Add puts it in the index, replacing an item with its ID, and then
+// evicts the oldest items beyond MaxItems. Add does not keep it.
 func (x *Index) Add(it Item) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	if old := x.byID[it.ID]; old != nil {
-		x.remove(old)
+	if seq, ok := x.byID[it.ID]; ok {
+		x.remove(seq)
 	}
-	e := &entry{Item: it}
-	x.byID[it.ID] = e
-	x.stories[it.Story] = append(x.stories[it.Story], e)
-	x.order = append(x.order, e)
+	e := entry{
+		id: it.ID, story: it.Story, feed: it.Feed,
+		seen: nanos(it.Seen), when: nanos(it.when()),
+		fp: it.Shingles >= MinShingles, simHash: it.SimHash,
+		scripts: 1 << scriptNone,
+	}
 	if it.Canonical != "" {
-		x.links[it.Canonical] = append(x.links[it.Canonical], e)
+		e.link = x.linkHash(it.Canonical)
 	}
-	if it.Shingles >= MinShingles {
-		for i := range x.bands {
-			k := band(it.SimHash, i)
-			x.bands[i][k] = append(x.bands[i][k], e)
-		}
+	x.ids = x.ids[:0]
+	for _, w := range it.Terms {
+		id := x.dict.intern(w)
+		x.ids = append(x.ids, id)
+		e.scripts |= 1 << x.dict.terms[id].script
 	}
-	// The entry keeps the index's copy of each term (a term of an item
-	// may be a substring of its whole text) and, of its words, only the
-	// surface form: what scoring it as a candidate needs.
-	e.terms = make([]*term, len(it.Terms))
-	e.Terms = make([]string, len(it.Terms))
-	for i, w := range it.Terms {
-		t := x.terms[w]
-		if t == nil {
-			t = &term{word: strings.Clone(w), script: scriptOf(w)}
-			x.terms[t.word] = t
-		}
+	x.buf = x.enc.encodeTerms(x.buf[:0], &it.Features, x.ids)
+	e.n = uint32(len(x.buf))
+	e.blk, e.off = x.text.add(x.buf)
+	seq := x.log.push(e)
+
+	for _, id := range x.ids {
+		t := &x.dict.terms[id]
 		t.df++
-		t.postings = append(t.postings, e)
-		e.terms[i], e.Terms[i] = t, t.word
+		t.addPosting(seq)
 	}
-	e.scripts = scriptsOf(it.Terms)
 	for sc := range numScripts {
 		if e.scripts&(1<<sc) != 0 {
 			x.docs[sc]++
 		}
 	}
-	e.title = make([]bool, len(it.Terms))
-	for _, forms := range it.Words[:it.TitleWords] {
-		for _, k := range forms {
-			e.title[k] = true
+	x.byID[it.ID] = seq
+	x.stories[it.Story] = x.link(x.stories[it.Story], seq, storyChain)
+	if e.link != 0 {
+		x.links[e.link] = x.link(x.links[e.link], seq, linkChain)
+	}
+	if e.fp {
+		if x.bands[0] == nil {
+			for i := range x.bands {
+				x.bands[i] = make([]chain, 1<<16)
+			}
+		}
+		for i := range x.bands {
+			c := &x.bands[i][band(e.simHash, i)]
+			*c = x.link(*c, seq, i)
 		}
 	}
-	e.surfaces = make([]uint16, len(it.Words))
-	for i, forms := range it.Words {
-		e.surfaces[i] = forms[0]
+	for len(x.byID) > x.opt.maxItems() {
+		x.evictOldest()
 	}
-	e.Words = nil
+}
+
+// link appends seq to chain c of kind k and returns the chain.
+func (x *Index) link(c chain, seq uint32, k int) chain {
+	if c.head == noSeq {
+		return chain{seq, seq}
+	}
+	x.log.at(c.tail).next[k] = seq
+	c.tail = seq
+	return c
+}
+
+// unlink removes seq from chain c of kind k and returns the chain.
+func (x *Index) unlink(c chain, seq uint32, k int) chain {
+	prev := uint32(noSeq)
+	for cur := c.head; cur != seq; cur = x.log.at(cur).next[k] {
+		prev = cur
+	}
+	e := x.log.at(seq)
+	after := e.next[k]
+	e.next[k] = noSeq
+	if prev == noSeq {
+		c.head = after
+	} else {
+		x.log.at(prev).next[k] = after
+	}
+	if c.tail == seq {
+		c.tail = prev
+	}
+	return c
 }
 
 // Remove takes the item id out of the index, if it is there.
 func (x *Index) Remove(id int64) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	if e := x.byID[id]; e != nil {
-		x.remove(e)
+	if seq, ok := x.byID[id]; ok {
+		x.remove(seq)
+		x.dropRemoved()
 	}
 }
 
-// Expire removes the items seen before t and returns how many.
+// Expire removes the items seen before t and returns how many. It stops
+// at the first item added that was seen at t or later.
 func (x *Index) Expire(t time.Time) int {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	n, i := 0, 0
-	for ; i < len(x.order); i++ {
-		e := x.order[i]
+	limit, n := nanos(t), 0
+	for ; !x.log.empty(); x.log.popFront() {
+		e := x.log.at(x.log.head)
 		if e.removed {
 			continue
 		}
-		if !e.Seen.Before(t) {
+		if e.seen >= limit {
 			break
 		}
-		x.remove(e)
+		x.remove(x.log.head)
 		n++
 	}
-	clear(x.order[:i])
-	x.order = x.order[i:]
+	x.dropText()
 	return n
 }
 
-func (x *Index) remove(e *entry) {
-	e.removed = true
-	delete(x.byID, e.ID)
-	x.stories[e.Story] = without(x.stories[e.Story], e)
-	if len(x.stories[e.Story]) == 0 {
-		delete(x.stories, e.Story)
+// evictOldest removes the item added first.
+func (x *Index) evictOldest() {
+	x.dropRemoved()
+	if !x.log.empty() {
+		x.remove(x.log.head)
+		x.dropRemoved()
 	}
-	if e.Canonical != "" {
-		x.links[e.Canonical] = without(x.links[e.Canonical], e)
-		if len(x.links[e.Canonical]) == 0 {
-			delete(x.links, e.Canonical)
+}
+
+// dropRemoved drops the removed entries at the front of the log.
+func (x *Index) dropRemoved() {
+	for !x.log.empty() && x.log.at(x.log.head).removed {
+		x.log.popFront()
+	}
+	x.dropText()
+}
+
+// dropText drops the arena blocks that only dropped entries used.
+func (x *Index) dropText() {
+	if x.log.empty() {
+		x.text.dropAll()
+		return
+	}
+	x.text.dropBefore(x.log.at(x.log.head).blk)
+}
+
+// remove takes entry seq out of the index; the log drops it when it
+// reaches the front.
+func (x *Index) remove(seq uint32) {
+	e := x.log.at(seq)
+	e.removed = true
+	delete(x.byID, e.id)
+	if c := x.unlink(x.stories[e.story], seq, storyChain); c.head == noSeq {
+		delete(x.stories, e.story)
+	} else {
+		x.stories[e.story] = c
+	}
+	if e.link != 0 {
+		if c := x.unlink(x.links[e.link], seq, linkChain); c.head == noSeq {
+			delete(x.links, e.link)
+		} else {
+			x.links[e.link] = c
 		}
 	}
-	if e.Shingles >= MinShingles {
+	if e.fp {
 		for i := range x.bands {
-			k := band(e.SimHash, i)
-			x.bands[i][k] = without(x.bands[i][k], e)
-			if len(x.bands[i][k]) == 0 {
-				delete(x.bands[i], k)
-			}
+			c := &x.bands[i][band(e.simHash, i)]
+			*c = x.unlink(*c, seq, i)
 		}
 	}
 	for sc := range numScripts {
@@ -388,39 +470,24 @@ func (x *Index) remove(e *entry) {
 			x.docs[sc]--
 		}
 	}
-	for i, t := range e.terms {
+	decodeTerms(x.text.bytes(e.blk, e.off, e.n), &x.list)
+	for _, id := range x.list.ids {
+		t := &x.dict.terms[id]
 		t.df--
 		t.dead++
-		if t.df == 0 {
-			delete(x.terms, e.Terms[i])
-		} else if t.dead*2 > len(t.postings) {
-			t.compact()
+		switch {
+		case t.df == 0:
+			x.dict.release(id)
+		case t.dead > t.df:
+			t.compactPostings(x.live)
 		}
 	}
 }
 
-// compact drops removed entries from the postings.
-func (t *term) compact() {
-	kept := t.postings[:0]
-	for _, e := range t.postings {
-		if !e.removed {
-			kept = append(kept, e)
-		}
-	}
-	clear(t.postings[len(kept):])
-	t.postings, t.dead = kept, 0
-}
-
-// without removes e from list, keeping the order.
-func without(list []*entry, e *entry) []*entry {
-	for i, x := range list {
-		if x == e {
-			copy(list[i:], list[i+1:])
-			list[len(list)-1] = nil
-			return list[:len(list)-1]
-		}
-	}
-	return list
+// live reports whether entry seq is in the index.
+func (x *Index) live(seq uint32) bool {
+	e := x.log.at(seq)
+	return e != nil && !e.removed
 }
 
 // Assign finds the story it belongs to among the items of the window
@@ -430,81 +497,97 @@ func without(list []*entry, e *entry) []*entry {
 func (x *Index) Assign(it *Item) Match {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	since := it.Seen.Add(-x.opt.window())
-	in := func(e *entry) bool { return !e.removed && !e.Seen.Before(since) && e.ID != it.ID }
+	w := window{since: nanos(it.Seen.Add(-x.opt.window())), id: it.ID}
 
 	stages := x.opt.stages()
 	if it.Canonical != "" && stages&NearDuplicates != 0 {
 		var best *entry
-		for _, e := range x.links[it.Canonical] {
-			if in(e) && (best == nil || e.Seen.Before(best.Seen)) {
+		for seq := x.links[x.linkHash(it.Canonical)].head; seq != noSeq; {
+			e := x.log.at(seq)
+			if w.in(e) && (best == nil || e.seen < best.seen) {
 				best = e
 			}
+			seq = e.next[linkChain]
 		}
 		if best != nil {
-			return Match{Story: best.Story, Item: best.ID, Feed: best.Feed, Stage: StageLink}
+			return Match{Story: best.story, Item: best.id, Feed: best.feed, Stage: StageLink}
 		}
 	}
 
-	if it.Shingles >= MinShingles && stages&NearDuplicates != 0 {
+	if it.Shingles >= MinShingles && stages&NearDuplicates != 0 && x.bands[0] != nil {
 		var best *entry
 		bestDist := MaxDistance + 1
 		for i := range x.bands {
-			for _, e := range x.bands[i][band(it.SimHash, i)] {
-				if !in(e) {
+			for seq := x.bands[i][band(it.SimHash, i)].head; seq != noSeq; {
+				e := x.log.at(seq)
+				seq = e.next[i]
+				if !w.in(e) {
 					continue
 				}
-				d := Distance(it.SimHash, e.SimHash)
-				if d < bestDist || (d == bestDist && best != nil && e.Seen.Before(best.Seen)) {
+				d := Distance(it.SimHash, e.simHash)
+				if d < bestDist || (d == bestDist && best != nil && e.seen < best.seen) {
 					best, bestDist = e, d
 				}
 			}
 		}
 		if best != nil {
-			return Match{Story: best.Story, Item: best.ID, Feed: best.Feed, Stage: StageSimHash, Distance: bestDist}
+			return Match{Story: best.story, Item: best.id, Feed: best.feed, Stage: StageSimHash, Distance: bestDist}
 		}
 	}
 
 	if stages&SharedTerms != 0 {
-		if m, ok := x.byTerms(it, in); ok {
+		if m, ok := x.byTerms(it, w); ok {
 			return m
 		}
 	}
 	return Match{Stage: StageNew}
 }
 
+// window says which entries an item may join: live ones seen at or after
+// since, other than the item itself.
+type window struct {
+	since int64
+	id    int64
+}
+
+func (w window) in(e *entry) bool { return !e.removed && e.seen >= w.since && e.id != w.id }
+
 // byTerms is the second stage. Candidates are the stories with an item of
 // another feed that shares a word with it by a rare form; a story is
 // compared with it as one text, the union of the words of its items in the
-// window (see query.score), and only when they share at least MinShared
-// words by a rare form. The best story at or above the threshold wins.
-func (x *Index) byTerms(it *Item, in func(*entry) bool) (Match, bool) {
+// window (see score), and only when they share at least MinShared words by
+// a rare form. The best story at or above the threshold wins.
+func (x *Index) byTerms(it *Item, w window) (Match, bool) {
 	q := x.query(it)
 	if q.n[q.script] < q.sc.minWindow || len(it.Words) < q.sc.minWords {
 		return Match{}, false
 	}
 	// Count, per candidate story, the words of it it has by a rare form.
-	type candidate struct {
-		words int // words of it shared by a rare form
-		last  int // the last word of it counted, +1
-	}
-	cands := map[int64]*candidate{}
+	x.cands = x.cands[:0]
+	clear(x.candOf)
 	for i, forms := range it.Words {
 		for _, k := range forms {
-			t := x.terms[it.Terms[k]]
-			if t == nil || t.df > q.rareDF[t.script] {
+			id := q.ids[k]
+			if id == noTerm {
 				continue
 			}
-			for _, e := range t.postings {
-				if !in(e) || e.Feed == it.Feed {
+			t := &x.dict.terms[id]
+			if int(t.df) > q.rareDF[t.script] {
+				continue
+			}
+			r := postingReader{p: t.postings}
+			for seq, ok := r.next(); ok; seq, ok = r.next() {
+				e := x.log.at(seq)
+				if e == nil || !w.in(e) || e.feed == it.Feed {
 					continue
 				}
-				c := cands[e.Story]
-				if c == nil {
-					c = &candidate{}
-					cands[e.Story] = c
+				ci, ok := x.candOf[e.story]
+				if !ok {
+					ci = int32(len(x.cands))
+					x.candOf[e.story] = ci
+					x.cands = append(x.cands, candidate{story: e.story})
 				}
-				if c.last != i+1 {
+				if c := &x.cands[ci]; c.last != i+1 {
 					c.words++
 					c.last = i + 1
 				}
@@ -513,34 +596,40 @@ func (x *Index) byTerms(it *Item, in func(*entry) bool) (Match, bool) {
 	}
 	var (
 		best      Match
+		bestFirst *entry
 		bestScore float64
-		found     bool
 	)
 	minShared := x.opt.minShared()
-	for story, c := range cands {
+	for _, c := range x.cands {
 		if c.words < minShared {
 			continue
 		}
-		var members []*entry
-		for _, e := range x.stories[story] {
-			if in(e) {
-				members = append(members, e)
+		x.members = x.members[:0]
+		for seq := x.stories[c.story].head; seq != noSeq; {
+			e := x.log.at(seq)
+			if w.in(e) {
+				x.members = append(x.members, e)
 			}
+			seq = e.next[storyChain]
 		}
-		s, rare := q.score(members)
+		s, rare := x.score(q, x.members)
 		if rare < minShared {
 			continue
 		}
-		first := members[0] // the earliest report: the one to name
-		if !found || s > bestScore || (s == bestScore && first.Seen.Before(x.byID[best.Item].Seen)) {
-			best, bestScore, found = Match{Story: story, Item: first.ID, Feed: first.Feed, Stage: StageTerms, Score: s}, s, true
+		first := x.members[0] // the earliest report: the one to name
+		if bestFirst == nil || s > bestScore || (s == bestScore && first.seen < bestFirst.seen) {
+			best, bestFirst, bestScore = Match{Story: c.story, Item: first.id, Feed: first.feed, Stage: StageTerms, Score: s}, first, s
 		}
 	}
-	if !found || bestScore < x.opt.threshold() {
+	clear(x.members)
+	if bestFirst == nil || bestScore < x.opt.threshold() {
 		return Match{}, false
 	}
 	return best, true
 }
+
+// noTerm is the ID of a term the window does not have.
+const noTerm = math.MaxUint32
 
 // query is an item being compared with the window: the weights of its
 // forms by the window's document frequencies.
@@ -550,15 +639,30 @@ type query struct {
 	// n counts, per script, the window's items with words in it, it
 	// included; rareDF is the highest document frequency of a rare form.
 	n, rareDF [numScripts]int
+	ids       []uint32  // of it.Terms in the index, noTerm when missing
 	w         []float64 // weights of it.Terms
+	rare      []bool    // it.Terms[k] is a rare form of the window
 	total     float64   // weight of its words
 	title     float64   // weight of its title words
 	script    script    // the script most of its words are written in
+	// Scratch of score: it.Terms[k] is a term of the story (has), of the
+	// title of one of its items (hasTitle).
+	has, hasTitle []bool
 }
 
+// query prepares it for comparison with the window, in x.q.
 func (x *Index) query(it *Item) *query {
+	x.gen++
+	if x.gen == 0 { // wrapped: old marks could look current
+		for i := range x.dict.terms {
+			x.dict.terms[i].gen, x.dict.terms[i].wgen = 0, 0
+		}
+		x.gen = 1
+	}
 	sc := x.opt.scoring()
-	q := &query{it: it, sc: sc, n: x.docs}
+	q := &x.q
+	*q = query{it: it, sc: sc, n: x.docs,
+		ids: q.ids[:0], w: q.w[:0], rare: q.rare[:0], has: q.has[:0], hasTitle: q.hasTitle[:0]}
 	own := scriptsOf(it.Terms)
 	for s := range numScripts {
 		if own&(1<<s) != 0 {
@@ -566,14 +670,20 @@ func (x *Index) query(it *Item) *query {
 		}
 		q.rareDF[s] = max(sc.minRareDF, int(sc.rareFraction*float64(q.n[s])))
 	}
-	q.w = make([]float64, len(it.Terms))
 	for k, s := range it.Terms {
-		df := 0
-		if t := x.terms[s]; t != nil {
-			df = t.df
+		df, id := 0, uint32(noTerm)
+		if i, ok := x.dict.ids[s]; ok {
+			t := &x.dict.terms[i]
+			df, id = int(t.df), i
+			t.gen, t.k = x.gen, int32(k)
 		}
-		q.w[k] = q.weight(scriptOf(s), df+1)
+		sc := scriptOf(s)
+		q.ids = append(q.ids, id)
+		q.w = append(q.w, q.weight(sc, df+1))
+		q.rare = append(q.rare, id != noTerm && df <= q.rareDF[sc])
 	}
+	q.has = append(q.has, make([]bool, len(it.Terms))...)
+	q.hasTitle = append(q.hasTitle, make([]bool, len(it.Terms))...)
 	var words [numScripts]int
 	for i, forms := range it.Words {
 		q.total += q.w[forms[0]]
@@ -605,24 +715,48 @@ func (q *query) weight(s script, df int) float64 {
 // same for the item's title and the story's titles, minus gapPenalty per
 // day between the item and the story's nearest item. It also returns how
 // many words of the item the story has by a rare form.
-func (q *query) score(members []*entry) (float64, int) {
+func (x *Index) score(q *query, members []*entry) (float64, int) {
 	it := q.it
+	clear(q.has)
+	clear(q.hasTitle)
+	var sTotal, sTitle float64
+	gap := math.Inf(1)
+	itWhen := nanos(it.when())
+	for _, e := range members {
+		l := &x.list
+		decodeTerms(x.text.bytes(e.blk, e.off, e.n), l)
+		for j, id := range l.ids {
+			if t := &x.dict.terms[id]; t.gen == x.gen {
+				q.has[t.k] = true
+				if l.title[j] {
+					q.hasTitle[t.k] = true
+				}
+			}
+		}
+		var eTotal, eTitle float64
+		for i, j := range l.surfaces {
+			w := x.surfaceWeight(q, l.ids[j])
+			eTotal += w
+			if i < l.titleWords {
+				eTitle += w
+			}
+		}
+		sTotal, sTitle = max(sTotal, eTotal), max(sTitle, eTitle)
+		gap = min(gap, days(itWhen, e.when))
+	}
 	var shared, sharedTitle float64
 	rare := 0
 	for i, forms := range it.Words {
 		var best, bestTitle float64
 		isRare := false
 		for _, k := range forms {
-			for _, e := range members {
-				j, ok := slices.BinarySearch(e.Terms, it.Terms[k])
-				if !ok {
-					continue
-				}
-				best = max(best, q.w[k])
-				isRare = isRare || e.terms[j].df <= q.rareDF[e.terms[j].script]
-				if i < it.TitleWords && e.title[j] {
-					bestTitle = max(bestTitle, q.w[k])
-				}
+			if !q.has[k] {
+				continue
+			}
+			best = max(best, q.w[k])
+			isRare = isRare || q.rare[k]
+			if i < it.TitleWords && q.hasTitle[k] {
+				bestTitle = max(bestTitle, q.w[k])
 			}
 		}
 		shared += best
@@ -631,27 +765,23 @@ func (q *query) score(members []*entry) (float64, int) {
 			rare++
 		}
 	}
-	var sTotal, sTitle float64
-	gap := math.Inf(1)
-	for _, e := range members {
-		var eTotal, eTitle float64
-		for i, surface := range e.surfaces {
-			df := e.terms[surface].df // counts e
-			if _, ok := slices.BinarySearch(it.Terms, e.Terms[surface]); ok {
-				df++ // and it
-			}
-			w := q.weight(e.terms[surface].script, df)
-			eTotal += w
-			if i < e.TitleWords {
-				eTitle += w
-			}
-		}
-		sTotal, sTitle = max(sTotal, eTotal), max(sTitle, eTitle)
-		gap = min(gap, it.when().Sub(e.when()).Abs().Hours()/24)
-	}
 	overlap := ratio(shared, math.Min(q.total, sTotal))
 	title := ratio(sharedTitle, math.Min(q.title, sTitle))
 	return overlap + q.sc.titleWeight*title - q.sc.gapPenalty*gap, rare
+}
+
+// surfaceWeight is the weight of term id as a word of an item of the
+// window: by its document frequency, counting the query's item too when
+// it has the term.
+func (x *Index) surfaceWeight(q *query, id uint32) float64 {
+	t := &x.dict.terms[id]
+	if t.gen == x.gen {
+		return q.w[t.k]
+	}
+	if t.wgen != x.gen {
+		t.wgen, t.weight = x.gen, q.weight(t.script, int(t.df))
+	}
+	return t.weight
 }
 
 func ratio(a, b float64) float64 {
@@ -667,9 +797,9 @@ func ratio(a, b float64) float64 {
 func (x *Index) explain(it *Item, id int64) (score float64, shared int) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	e := x.byID[id]
-	if e == nil {
+	seq, ok := x.byID[id]
+	if !ok {
 		return 0, 0
 	}
-	return x.query(it).score([]*entry{e})
+	return x.score(x.query(it), []*entry{x.log.at(seq)})
 }

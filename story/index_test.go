@@ -1,6 +1,8 @@
 package story
 
 import (
+	"fmt"
+	"math"
 	"testing"
 	"time"
 )
@@ -121,13 +123,18 @@ func TestIndexRemoveAndExpire(t *testing.T) {
 	if n := x.Expire(t0.Add(31 * time.Minute)); n != 1 || x.Len() != 0 {
 		t.Errorf("Expire removed %d, Len %d; want 1 and 0", n, x.Len())
 	}
-	if len(x.terms) != 0 || len(x.links) != 0 || x.docs != [numScripts]int{} {
-		t.Errorf("empty index keeps %d terms, %d links, docs %v", len(x.terms), len(x.links), x.docs)
+	if len(x.dict.ids) != 0 || len(x.links) != 0 || len(x.stories) != 0 || x.docs != [numScripts]int{} {
+		t.Errorf("empty index keeps %d terms, %d links, %d stories, docs %v", len(x.dict.ids), len(x.links), len(x.stories), x.docs)
 	}
 	for i := range x.bands {
-		if len(x.bands[i]) != 0 {
-			t.Errorf("band table %d keeps %d keys", i, len(x.bands[i]))
+		for k, c := range x.bands[i] {
+			if c != (chain{}) {
+				t.Errorf("band table %d keeps key %x", i, k)
+			}
 		}
+	}
+	if !x.log.empty() || len(x.text.blocks) != 0 {
+		t.Errorf("empty index keeps entries %d to %d and %d blocks of text", x.log.head, x.log.next, len(x.text.blocks))
 	}
 }
 
@@ -179,4 +186,196 @@ func TestShortTextsAreNotComparedByTerms(t *testing.T) {
 	if m := x.Assign(&c); m.Stage != StageTerms || m.Story != 1001 {
 		t.Errorf("a longer headline sharing the words: %+v, want it joined by terms", m)
 	}
+}
+
+func TestIndexMaxItems(t *testing.T) {
+	x := NewIndex(Options{MaxItems: 3})
+	for i := range 5 {
+		x.Add(Item{ID: int64(i + 1), Story: int64(i + 1), Feed: 1, Canonical: fmt.Sprintf("https://a.example/%d", i+1), Seen: t0, Features: Extract("t", "s")})
+	}
+	if n := x.Len(); n != 3 {
+		t.Fatalf("Len = %d, want 3", n)
+	}
+	for id, want := range map[int64]Stage{1: StageNew, 2: StageNew, 3: StageLink, 5: StageLink} {
+		probe := Item{ID: 100, Feed: 2, Canonical: fmt.Sprintf("https://a.example/%d", id), Seen: t0.Add(time.Minute)}
+		if m := x.Assign(&probe); m.Stage != want {
+			t.Errorf("link of item %d: %+v, want %s", id, m, want)
+		}
+	}
+}
+
+// TestIndexConsistency runs random additions, removals and expiries, some
+// of items sharing links, fingerprints and words, and checks after each
+// that the index's lists and counts describe exactly its live items.
+func TestIndexConsistency(t *testing.T) {
+	for _, start := range []uint32{1, math.MaxUint32 - 700} { // the second wraps seqs around
+		t.Run(fmt.Sprintf("seq=%d", start), func(t *testing.T) {
+			s := newSynthetic(3)
+			x := NewIndex(Options{MaxItems: 300, Window: time.Hour})
+			x.log = entryLog{base: start, head: start, next: start}
+			var texts []Item
+			for i := range 1500 {
+				seen := t0.Add(time.Duration(i) * 10 * time.Second)
+				var it Item
+				if r := s.rng.IntN(4); r == 0 && len(texts) > 0 {
+					it = texts[s.rng.IntN(len(texts))] // the same link and text again
+				} else {
+					it = s.item(0, seen)
+				}
+				it.ID, it.Story, it.Seen = int64(i+1), int64(s.rng.IntN(400)), seen
+				texts = append(texts, it)
+				switch r := s.rng.IntN(20); {
+				case r == 0:
+					x.Remove(int64(s.rng.IntN(i + 1)))
+				case r == 1:
+					x.Expire(seen.Add(-30 * time.Minute))
+				case r == 2 && i > 0:
+					again := texts[s.rng.IntN(i)] // replaces an item
+					x.Add(again)
+				}
+				x.Add(it)
+				if i%25 != 24 {
+					continue
+				}
+				if err := x.check(); err != nil {
+					t.Fatalf("after item %d: %v", i+1, err)
+				}
+			}
+		})
+	}
+}
+
+// check verifies the index's invariants.
+func (x *Index) check() error {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	live := map[uint32]*entry{}
+	for seq := x.log.head; seq != x.log.next; seq++ {
+		if seq == noSeq {
+			continue
+		}
+		if e := x.log.at(seq); !e.removed {
+			live[seq] = e
+		}
+	}
+	if len(live) != len(x.byID) {
+		return fmt.Errorf("%d live entries, %d IDs", len(live), len(x.byID))
+	}
+	if len(live) > x.opt.maxItems() {
+		return fmt.Errorf("%d live entries, more than %d", len(live), x.opt.maxItems())
+	}
+	if !x.log.empty() && x.log.at(x.log.head).removed {
+		return fmt.Errorf("the front entry is removed")
+	}
+	// Chains: every live entry once, in the order of seqs.
+	walk := func(name string, c chain, k int, want func(*entry) bool) (int, error) {
+		n, prev, last := 0, uint32(0), uint32(noSeq)
+		for seq := c.head; seq != noSeq; seq = x.log.at(seq).next[k] {
+			e := live[seq]
+			if e == nil || !want(e) {
+				return 0, fmt.Errorf("%s chain holds entry %d, dead or not its own", name, seq)
+			}
+			if n > 0 && seq-x.log.head <= prev-x.log.head {
+				return 0, fmt.Errorf("%s chain out of order", name)
+			}
+			prev, last = seq, seq
+			n++
+		}
+		if last != c.tail {
+			return 0, fmt.Errorf("%s chain ends at %d, tail says %d", name, last, c.tail)
+		}
+		return n, nil
+	}
+	n := 0
+	for story, c := range x.stories {
+		k, err := walk("story", c, storyChain, func(e *entry) bool { return e.story == story })
+		if err != nil {
+			return err
+		}
+		n += k
+	}
+	if n != len(live) {
+		return fmt.Errorf("story chains hold %d entries, want %d", n, len(live))
+	}
+	n = 0
+	for h, c := range x.links {
+		k, err := walk("link", c, linkChain, func(e *entry) bool { return e.link == h })
+		if err != nil {
+			return err
+		}
+		n += k
+	}
+	withLink, withFP := 0, 0
+	for _, e := range live {
+		if e.link != 0 {
+			withLink++
+		}
+		if e.fp {
+			withFP++
+		}
+	}
+	if n != withLink {
+		return fmt.Errorf("link chains hold %d entries, want %d", n, withLink)
+	}
+	if x.bands[0] != nil {
+		for i := range x.bands {
+			n = 0
+			for v, c := range x.bands[i] {
+				k, err := walk("band", c, i, func(e *entry) bool { return band(e.simHash, i) == uint16(v) })
+				if err != nil {
+					return err
+				}
+				n += k
+			}
+			if n != withFP {
+				return fmt.Errorf("band %d chains hold %d entries, want %d", i, n, withFP)
+			}
+		}
+	}
+	// Terms: document frequencies and postings.
+	df := map[uint32]int{}
+	posted := map[uint32]map[uint32]bool{}
+	var docs [numScripts]int
+	for seq, e := range live {
+		var l termList
+		decodeTerms(x.text.bytes(e.blk, e.off, e.n), &l)
+		for _, id := range l.ids {
+			df[id]++
+			if posted[id] == nil {
+				posted[id] = map[uint32]bool{}
+			}
+			posted[id][seq] = true
+		}
+		for sc := range numScripts {
+			if e.scripts&(1<<sc) != 0 {
+				docs[sc]++
+			}
+		}
+	}
+	if docs != x.docs {
+		return fmt.Errorf("docs %v, want %v", x.docs, docs)
+	}
+	if len(df) != len(x.dict.ids) {
+		return fmt.Errorf("%d terms, want %d", len(x.dict.ids), len(df))
+	}
+	for word, id := range x.dict.ids {
+		tm := &x.dict.terms[id]
+		if tm.word != word || int(tm.df) != df[id] {
+			return fmt.Errorf("term %q: %q df %d, want df %d", word, tm.word, tm.df, df[id])
+		}
+		r := postingReader{p: tm.postings}
+		got := 0
+		for seq, ok := r.next(); ok; seq, ok = r.next() {
+			if live[seq] != nil {
+				if !posted[id][seq] {
+					return fmt.Errorf("term %q lists entry %d, which lacks it", word, seq)
+				}
+				got++
+			}
+		}
+		if got != df[id] {
+			return fmt.Errorf("term %q lists %d live entries, want %d", word, got, df[id])
+		}
+	}
+	return nil
 }

@@ -1,0 +1,210 @@
+package story
+
+import (
+	"encoding/binary"
+	"slices"
+	"strings"
+)
+
+// term is one term of the window, interned: the index names it by its ID,
+// its place in Index.terms. It counts the live items that have it (its
+// document frequency) and lists the items that had it, by seq (removed
+// ones are dropped lazily).
+type term struct {
+	word string
+	// postings are the seqs of the items that had it, in increasing
+	// order, as unsigned varints: the first seq, then the differences.
+	postings []byte
+	last     uint32 // the last seq in postings
+	df       int32
+	dead     int32 // removed items still in postings
+	script   script
+
+	// Scratch of the Assign running (valid while gen is the Index's gen):
+	// k is the index of the term in the new item's Terms, or -1 when the
+	// item does not have it, and weight its weight as a word of an item
+	// of the window (valid while wgen is the Index's gen).
+	gen, wgen uint32
+	k         int32
+	weight    float64
+}
+
+// dictionary interns the terms of the window.
+type dictionary struct {
+	ids   map[string]uint32
+	terms []term
+	free  []uint32 // IDs of terms no item has any more
+}
+
+func newDictionary() dictionary { return dictionary{ids: map[string]uint32{}} }
+
+// intern returns the ID of word, adding it when new. The dictionary keeps
+// its own copy of the word: that of an item may be a substring of its
+// whole text.
+func (d *dictionary) intern(word string) uint32 {
+	if id, ok := d.ids[word]; ok {
+		return id
+	}
+	t := term{word: strings.Clone(word), script: scriptOf(word)}
+	var id uint32
+	if n := len(d.free); n > 0 {
+		id = d.free[n-1]
+		d.free = d.free[:n-1]
+		d.terms[id] = t
+	} else {
+		id = uint32(len(d.terms))
+		d.terms = append(d.terms, t)
+	}
+	d.ids[t.word] = id
+	return id
+}
+
+// release forgets term id, which no item has any more.
+func (d *dictionary) release(id uint32) {
+	delete(d.ids, d.terms[id].word)
+	d.terms[id] = term{}
+	d.free = append(d.free, id)
+}
+
+// addPosting appends seq, greater than every seq in the postings.
+func (t *term) addPosting(seq uint32) {
+	v := seq
+	if len(t.postings) > 0 {
+		v = seq - t.last
+	}
+	t.postings = binary.AppendUvarint(t.postings, uint64(v))
+	t.last = seq
+}
+
+// postingReader reads postings.
+type postingReader struct {
+	p    []byte
+	seq  uint32
+	read bool
+}
+
+func (r *postingReader) next() (uint32, bool) {
+	if len(r.p) == 0 {
+		return 0, false
+	}
+	v, n := uvarint(r.p)
+	r.p = r.p[n:]
+	if r.read {
+		r.seq += uint32(v)
+	} else {
+		r.seq, r.read = uint32(v), true
+	}
+	return r.seq, true
+}
+
+// uvarint decodes an unsigned varint.
+func uvarint(p []byte) (uint64, int) {
+	if p[0] < 0x80 {
+		return uint64(p[0]), 1
+	}
+	return binary.Uvarint(p)
+}
+
+// compactPostings drops the seqs of removed items, keeping those for
+// which live returns true.
+func (t *term) compactPostings(live func(uint32) bool) {
+	var kept []byte
+	var last uint32
+	r := postingReader{p: t.postings}
+	for seq, ok := r.next(); ok; seq, ok = r.next() {
+		if !live(seq) {
+			continue
+		}
+		v := seq
+		if len(kept) > 0 {
+			v = seq - last
+		}
+		kept = binary.AppendUvarint(kept, uint64(v))
+		last = seq
+	}
+	t.postings, t.last, t.dead = kept, last, 0
+}
+
+// The terms of an entry are encoded in the arena as unsigned varints:
+//
+//	the number of terms, of words, of title words;
+//	per term, by increasing ID: (ID − previous ID) << 1 | 1 if a form of
+//	a title word;
+//	per word, in order: the index (in that order) of the term of the word
+//	as written.
+//
+// termList is the decoded form.
+type termList struct {
+	ids        []uint32 // increasing
+	title      []bool   // ids[i] is a form of a title word
+	surfaces   []uint32 // per word, the index in ids of the word as written
+	titleWords int
+}
+
+// termScratch is the working memory of encoding an item's terms.
+type termScratch struct {
+	order []uint64
+	title []bool
+	pos   []uint32
+}
+
+// encodeTerms appends the encoding of the terms of f, whose IDs are ids
+// (parallel to f.Terms), to dst.
+func (sc *termScratch) encodeTerms(dst []byte, f *Features, ids []uint32) []byte {
+	// Sort the terms by ID, remembering where each went.
+	sc.order = sc.order[:0]
+	for k, id := range ids {
+		sc.order = append(sc.order, uint64(id)<<32|uint64(k))
+	}
+	slices.Sort(sc.order)
+	sc.title = append(sc.title[:0], make([]bool, len(ids))...)
+	for _, forms := range f.Words[:f.TitleWords] {
+		for _, k := range forms {
+			sc.title[k] = true
+		}
+	}
+	sc.pos = append(sc.pos[:0], make([]uint32, len(ids))...)
+	dst = binary.AppendUvarint(dst, uint64(len(ids)))
+	dst = binary.AppendUvarint(dst, uint64(len(f.Words)))
+	dst = binary.AppendUvarint(dst, uint64(f.TitleWords))
+	var prev uint64
+	for i, o := range sc.order {
+		id, k := o>>32, uint32(o)
+		v := (id - prev) << 1
+		if sc.title[k] {
+			v |= 1
+		}
+		dst = binary.AppendUvarint(dst, v)
+		prev = id
+		sc.pos[k] = uint32(i)
+	}
+	for _, forms := range f.Words {
+		dst = binary.AppendUvarint(dst, uint64(sc.pos[forms[0]]))
+	}
+	return dst
+}
+
+// decodeTerms decodes p into l, reusing its slices.
+func decodeTerms(p []byte, l *termList) {
+	nTerms, n := uvarint(p)
+	p = p[n:]
+	nWords, n := uvarint(p)
+	p = p[n:]
+	titleWords, n := uvarint(p)
+	p = p[n:]
+	l.ids, l.title, l.surfaces = l.ids[:0], l.title[:0], l.surfaces[:0]
+	l.titleWords = int(titleWords)
+	var id uint64
+	for range nTerms {
+		v, n := uvarint(p)
+		p = p[n:]
+		id += v >> 1
+		l.ids = append(l.ids, uint32(id))
+		l.title = append(l.title, v&1 != 0)
+	}
+	for range nWords {
+		v, n := uvarint(p)
+		p = p[n:]
+		l.surfaces = append(l.surfaces, uint32(v))
+	}
+}
