@@ -169,6 +169,12 @@ func (s *Store) queryAlerts(ctx context.Context, query string, args ...any) ([]*
 	if err != nil {
 		return nil, err
 	}
+	return scanAlerts(rows)
+}
+
+// scanAlerts reads the alerts of rows, a SELECT of alertColumns, and closes
+// it.
+func scanAlerts(rows *sql.Rows) ([]*Alert, error) {
 	defer rows.Close()
 	var alerts []*Alert
 	for rows.Next() {

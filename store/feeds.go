@@ -188,11 +188,12 @@ func (s *Store) Feeds(ctx context.Context) ([]*Feed, error) {
 	return feeds, nil
 }
 
+const feedByNameSQL = `SELECT ` + feedColumns + ` FROM feeds WHERE name = ? AND configured = 1`
+
 // Feed returns the configured feed called name, or an error wrapping
 // ErrNotFound.
 func (s *Store) Feed(ctx context.Context, name string) (*Feed, error) {
-	f, err := scanFeed(s.read.QueryRowContext(ctx,
-		`SELECT `+feedColumns+` FROM feeds WHERE name = ? AND configured = 1`, name))
+	f, err := scanFeed(s.reads.get(stmtFeedByName).QueryRowContext(ctx, name))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("store: feed %q: %w", name, ErrNotFound)
 	}

@@ -42,7 +42,7 @@ func (s *Store) SeenItems(ctx context.Context, feedID int64, identities []string
 	if err != nil {
 		return nil, fmt.Errorf("store: seen items: %w", err)
 	}
-	rows, err := s.read.QueryContext(ctx, seenItemsSQL, feedID, string(list))
+	rows, err := s.reads.get(stmtSeenItems).QueryContext(ctx, feedID, string(list))
 	if err != nil {
 		return nil, fmt.Errorf("store: seen items: %w", err)
 	}

@@ -51,6 +51,7 @@ type Store struct {
 	write *sql.DB             // exactly one connection, transactions BEGIN IMMEDIATE
 	read  *sql.DB             // read-only connections
 	poll  [numStmts]*sql.Stmt // see pollSQL
+	reads readStmts           // prepared queries of the read pool
 	gate  writeGate           // who gets the write connection next
 	now   func() time.Time
 }
@@ -120,6 +121,11 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	readers := max(4, runtime.GOMAXPROCS(0))
 	s.read.SetMaxOpenConns(readers)
 	s.read.SetMaxIdleConns(readers)
+	if err := s.reads.prepare(ctx, s.read); err != nil {
+		s.read.Close()
+		s.write.Close()
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -138,7 +144,7 @@ func dsn(abs string, params url.Values) string {
 // Close closes the database. Transactions still open are rolled back.
 func (s *Store) Close() error {
 	s.optimize()
-	errs := []error{s.read.Close()}
+	errs := []error{s.reads.close(), s.read.Close()}
 	for _, stmt := range s.poll {
 		errs = append(errs, stmt.Close())
 	}

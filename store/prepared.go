@@ -1,0 +1,67 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// readStmt names a query of the read pool prepared when the store opens:
+// the ones run on every poll or every look at the outbox, which would
+// otherwise be compiled again each time.
+type readStmt int
+
+const (
+	stmtFeedByName readStmt = iota
+	stmtSeenItems
+	stmtLastAlertID
+	stmtDueAfter
+	stmtDueIDs
+	stmtDueIn
+	stmtDueFollowUps
+	numReadStmts
+)
+
+var readSQL = [numReadStmts]string{
+	stmtFeedByName:   feedByNameSQL,
+	stmtSeenItems:    seenItemsSQL,
+	stmtLastAlertID:  lastAlertIDSQL,
+	stmtDueAfter:     dueAfterSQL,
+	stmtDueIDs:       dueIDsSQL,
+	stmtDueIn:        dueInSQL,
+	stmtDueFollowUps: dueFollowUpsSQL,
+}
+
+// readStmts are the prepared read queries. database/sql prepares each on a
+// read connection the first time it runs there.
+type readStmts [numReadStmts]*sql.Stmt
+
+func (r *readStmts) get(id readStmt) *sql.Stmt { return r[id] }
+
+// prepare prepares every read query on db.
+func (r *readStmts) prepare(ctx context.Context, db *sql.DB) error {
+	for id, query := range readSQL {
+		stmt, err := db.PrepareContext(ctx, query)
+		if err != nil {
+			r.close()
+			return fmt.Errorf("store: prepare: %w", err)
+		}
+		r[id] = stmt
+	}
+	return nil
+}
+
+// close closes the prepared queries.
+func (r *readStmts) close() error {
+	var first error
+	for i, stmt := range r {
+		if stmt == nil {
+			continue
+		}
+		if err := stmt.Close(); err != nil && first == nil {
+			first = err
+		}
+		r[i] = nil
+	}
+	return first
+}
