@@ -20,6 +20,10 @@ import (
 // implements it.
 type Outbox interface {
 	DueAlerts(ctx context.Context, now time.Time, limit int) ([]*store.Alert, error)
+	DueAlertsAfter(ctx context.Context, now time.Time, after int64, limit int) ([]*store.Alert, int64, error)
+	DueAlertIDs(ctx context.Context, since, now time.Time) ([]int64, error)
+	DueAlertsIn(ctx context.Context, now time.Time, ids []int64) ([]*store.Alert, error)
+	DueFollowUps(ctx context.Context, now time.Time, parents []int64) ([]*store.Alert, error)
 	PendingDigest(ctx context.Context, rule string) ([]*store.Alert, error)
 	MarkDelivered(ctx context.Context, id int64, at time.Time, remoteID, remoteChannel string) error
 	MarkDeliveredMany(ctx context.Context, ids []int64, at time.Time, remoteID, remoteChannel string) error
@@ -157,9 +161,23 @@ type Dispatcher struct {
 	recordRetry time.Duration
 }
 
-// fillBatch is how many due alerts beyond those already held in memory one
-// read of the outbox takes.
+// fillBatch is how many new due alerts one read of the outbox takes at
+// most; a full batch is followed by another read at once.
 const fillBatch = 1000
+
+// fillGap is the least time between two reads of the outbox prompted by
+// Wake: a burst of polls committing alerts is read in one go.
+const fillGap = 50 * time.Millisecond
+
+// sweepOverlap is how far back before the last sweep the next sweep of the
+// outbox looks (see runner.fill), so that an alert requeued by another
+// process whose commit came a moment after its due time is still found.
+const sweepOverlap = 5 * time.Second
+
+// fullSweepEvery is every how many sweeps one looks at every due alert,
+// whatever its due time: what no other read finds (an alert whose parent
+// another process delivered) waits no longer than that.
+const fullSweepEvery = 30
 
 // digestRefresh is how often pending digests are looked at again when
 // nothing else prompts it (an `alerts retry` from another process).
@@ -225,14 +243,33 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	defer r.stop()
 	ticker := time.NewTicker(d.pollInterval())
 	defer ticker.Stop()
+	gap := time.NewTimer(0)
+	defer gap.Stop()
+	sweep := false
 	for {
-		r.fill()
+		last := time.Now()
+		r.fill(sweep)
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-ticker.C:
 			r.nudge()
+			sweep = true
+			continue
 		case <-d.wake:
+		case <-r.refill:
+		}
+		// Prompted by a poll or a delivery: wait a little for more of
+		// them, so that a burst is read once.
+		sweep = false
+		gap.Reset(fillGap - time.Since(last))
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-ticker.C:
+			r.nudge()
+			sweep = true
+		case <-gap.C:
 		}
 	}
 }
@@ -253,7 +290,7 @@ func (d *Dispatcher) Drain(ctx context.Context, deadline time.Time) (undelivered
 	ticker := time.NewTicker(d.pollInterval())
 	defer ticker.Stop()
 	for {
-		found := r.fill()
+		found := r.fill(true)
 		if ctx.Err() != nil {
 			break
 		}
@@ -273,6 +310,7 @@ func (d *Dispatcher) Drain(ctx context.Context, deadline time.Time) (undelivered
 		case <-ticker.C:
 			r.nudge()
 		case <-r.changed:
+		case <-r.refill:
 		case <-d.wake:
 		}
 	}

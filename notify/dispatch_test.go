@@ -673,12 +673,12 @@ type watchedOutbox struct {
 	failRecords bool
 }
 
-func (w *watchedOutbox) DueAlerts(ctx context.Context, now time.Time, limit int) ([]*store.Alert, error) {
-	alerts, err := w.Outbox.DueAlerts(ctx, now, limit)
+func (w *watchedOutbox) DueAlertsAfter(ctx context.Context, now time.Time, after int64, limit int) ([]*store.Alert, int64, error) {
+	alerts, next, err := w.Outbox.DueAlertsAfter(ctx, now, after, limit)
 	w.mu.Lock()
 	w.dueReads++
 	w.mu.Unlock()
-	return alerts, err
+	return alerts, next, err
 }
 
 func (w *watchedOutbox) reads() int {

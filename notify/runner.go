@@ -1,8 +1,10 @@
 package notify
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -19,6 +21,13 @@ type runner struct {
 	cancelSends context.CancelFunc
 	wg          sync.WaitGroup
 	changed     chan struct{} // a job ended
+	refill      chan struct{} // read the outbox again soon (see fill)
+
+	// What the reads of the outbox have looked at (see fill); used by
+	// fill only.
+	cursor  int64     // every alert up to this ID was read if it was due
+	sweptTo time.Time // alerts due up to this time were looked for
+	sweeps  int
 
 	mu         sync.Mutex
 	dests      map[string]*destination
@@ -34,6 +43,9 @@ type runner struct {
 	digests map[string]*digestState
 	dead    int // alerts that became dead letters during this runner
 	warned  map[string]bool
+	// parents are alerts that ended since the last read of the outbox:
+	// their follow-ups, held back while they were queued, may be due.
+	parents []int64
 }
 
 func (d *Dispatcher) start(ctx context.Context) *runner {
@@ -41,6 +53,7 @@ func (d *Dispatcher) start(ctx context.Context) *runner {
 		d:       d,
 		ctx:     ctx,
 		changed: make(chan struct{}, 1),
+		refill:  make(chan struct{}, 1),
 		dests:   map[string]*destination{},
 		held:    map[int64]bool{},
 		gone:    map[int64]uint64{},
@@ -86,16 +99,32 @@ func (r *runner) nudge() {
 }
 
 // release forgets alerts that ended, delivered or dead; dead counts the
-// dead letters among them.
+// dead letters among them. Follow-ups of theirs that waited for them are
+// looked for at the next read.
 func (r *runner) release(alerts []*store.Alert, dead int) {
+	parents := false
 	r.mu.Lock()
 	for _, a := range alerts {
 		delete(r.held, a.ID)
 		r.gone[a.ID] = r.epoch
+		if a.Kind == store.KindAlert || a.Kind == "" {
+			r.parents = append(r.parents, a.ID)
+			parents = true
+		}
 	}
 	r.dead += dead
 	r.mu.Unlock()
 	r.signalChanged()
+	if parents {
+		r.signalRefill()
+	}
+}
+
+func (r *runner) signalRefill() {
+	select {
+	case r.refill <- struct{}{}:
+	default:
+	}
 }
 
 // jobEnded notes that j left its destination's queue.
@@ -135,26 +164,33 @@ func (r *runner) busyBefore(deadline time.Time) bool {
 
 // fill reads due alerts and due digests from the outbox and queues them at
 // their destinations. It returns how many alerts it queued.
-func (r *runner) fill() int {
+//
+// It does not read again what the runner holds. It reads the alerts
+// written since its last read (DueAlertsAfter, from r.cursor), and the
+// follow-ups of alerts that ended since (DueFollowUps). The alerts those
+// reads pass over because they were not due yet come due later: when
+// sweep is set, fill also looks for the alerts that became due since the
+// last sweep (DueAlertIDs from r.sweptTo, a little before it for commits
+// of other processes that came late, and every fullSweepEvery sweeps from
+// the start) and reads those it does not hold. Run sweeps every
+// PollInterval.
+func (r *runner) fill(sweep bool) int {
 	d := r.d
 	if r.ctx.Err() != nil {
 		return 0
 	}
 	now := d.now()
 	r.mu.Lock()
-	limit := len(r.held) + fillBatch
 	r.epoch++
 	epoch := r.epoch
+	parents := r.parents
+	r.parents = nil
 	r.mu.Unlock()
 	defer r.forget(epoch)
-	due, err := d.Store.DueAlerts(r.ctx, now, limit)
-	if err != nil {
-		if r.ctx.Err() == nil {
-			d.log().Warn("notify: read due alerts", "error", err)
-		}
-		return 0
+	due, ok := r.read(now, parents, sweep)
+	if ok {
+		d.lastRead.Store(now.UnixNano())
 	}
-	d.lastRead.Store(now.UnixNano())
 	batches := map[*destination][]*job{}
 	followUps := map[*destination]map[string]*job{}
 	var order []*destination
@@ -193,6 +229,88 @@ func (r *runner) fill() int {
 		ds.push(batches[ds]...)
 	}
 	return queued + r.fillDigests(now)
+}
+
+// read reads the due alerts fill looks at, oldest first, and reports
+// whether every read succeeded. A failed read is tried again at the next
+// fill.
+func (r *runner) read(now time.Time, parents []int64, sweep bool) ([]*store.Alert, bool) {
+	d := r.d
+	ok := true
+	fail := func(what string, err error) {
+		ok = false
+		if r.ctx.Err() == nil {
+			d.log().Warn("notify: read "+what, "error", err)
+		}
+	}
+	first := r.sweptTo.IsZero()
+	var due []*store.Alert
+	if sweep && !first {
+		// Before the read of new alerts, which moves the cursor: the
+		// sweep leaves those to it.
+		since := r.sweptTo.Add(-sweepOverlap)
+		if r.sweeps++; r.sweeps%fullSweepEvery == 0 {
+			since = time.Time{}
+		}
+		swept, err := r.sweep(since, now)
+		if err != nil {
+			fail("due alerts", err)
+		} else if now.After(r.sweptTo) {
+			r.sweptTo = now
+		}
+		due = swept
+	}
+	fresh, next, err := d.Store.DueAlertsAfter(r.ctx, now, r.cursor, fillBatch)
+	switch {
+	case err != nil:
+		fail("due alerts", err)
+		if first {
+			return nil, false
+		}
+	case first:
+		// Every alert due now is read, from the first ID on; those due
+		// later are found by the sweeps from now on.
+		r.cursor, r.sweptTo = next, now
+	default:
+		r.cursor = next
+	}
+	if err == nil && len(fresh) == fillBatch {
+		r.signalRefill()
+	}
+	due = append(due, fresh...)
+	if len(parents) > 0 {
+		fu, err := d.Store.DueFollowUps(r.ctx, now, parents)
+		if err != nil {
+			fail("due follow-ups", err)
+			r.mu.Lock()
+			r.parents = append(r.parents, parents...)
+			r.mu.Unlock()
+		}
+		due = append(due, fu...)
+	}
+	slices.SortFunc(due, func(a, b *store.Alert) int { return cmp.Compare(a.ID, b.ID) })
+	return due, ok
+}
+
+// sweep reads the alerts due at now whose due time is after since that
+// the runner neither holds nor has read past the cursor of.
+func (r *runner) sweep(since, now time.Time) ([]*store.Alert, error) {
+	ids, err := r.d.Store.DueAlertIDs(r.ctx, since, now)
+	if err != nil {
+		return nil, err
+	}
+	r.mu.Lock()
+	unknown := ids[:0]
+	for _, id := range ids {
+		if id <= r.cursor && !r.held[id] && !r.ended(id) {
+			unknown = append(unknown, id)
+		}
+	}
+	r.mu.Unlock()
+	if len(unknown) == 0 {
+		return nil, nil
+	}
+	return r.d.Store.DueAlertsIn(r.ctx, now, unknown)
 }
 
 // ended reports whether alert id ended recently enough that a read of the
