@@ -29,6 +29,9 @@ type destination struct {
 	queue     []*job
 	notBefore time.Time // held by a backoff or Retry-After until then
 	sending   bool      // the head job is being sent or its result recorded
+	// recording: the job sent was delivered, and the store failed to
+	// record it; the destination waits until it does.
+	recording bool
 }
 
 // push appends jobs and wakes the worker.
@@ -49,10 +52,15 @@ func (ds *destination) poke() {
 
 // busyBefore reports whether the destination has a send under way or a job
 // it may attempt before deadline: one it is not held from by a backoff or
-// Retry-After, and that its rate limit allows by then.
+// Retry-After, and that its rate limit allows by then. A destination
+// waiting for the store to record a delivery is not: nobody knows when
+// the store will.
 func (ds *destination) busyBefore(deadline time.Time) bool {
 	ds.mu.Lock()
 	defer ds.mu.Unlock()
+	if ds.recording {
+		return false
+	}
 	if ds.sending {
 		return true
 	}
@@ -240,27 +248,16 @@ func (ds *destination) send(j *job) {
 	}
 }
 
-// delivered records a successful send. When the store cannot record it
-// (even after retrying for a while) the alerts are not sent again by this
-// process; they will be after a restart: the duplicate window the
-// Dispatcher's documentation describes.
+// delivered records a successful send. The destination sends nothing
+// more until it is recorded: when the store cannot record it (a full disk,
+// a locked database), it tries again with backoff for as long as it takes,
+// and the one message per destination the Dispatcher may send twice stays
+// one. Only a stop gives up, after StopTimeout: the alerts stay queued and
+// are sent again after a restart.
 func (ds *destination) delivered(j *job, m *Message, receipt Receipt, now time.Time) {
 	d, r := ds.r.d, ds.r
 	ds.pop(j)
 	ids := j.ids()
-	ctx, cancel := r.recordCtx()
-	defer cancel()
-	var err error
-	for attempt := 0; ; attempt++ {
-		if len(ids) == 1 {
-			err = d.Store.MarkDelivered(ctx, ids[0], now, receipt.RemoteID, receipt.Channel)
-		} else {
-			err = d.Store.MarkDeliveredMany(ctx, ids, now, receipt.RemoteID, receipt.Channel)
-		}
-		if err == nil || attempt == 5 || !sleep(ctx, d.recordBackoff()<<attempt) {
-			break
-		}
-	}
 	log := d.log().With("rule", j.rule, "notifier", ds.notifier, "channel", ds.channel,
 		"remote_id", receipt.RemoteID, "delivery", m.ID)
 	if len(ids) == 1 {
@@ -268,12 +265,41 @@ func (ds *destination) delivered(j *job, m *Message, receipt Receipt, now time.T
 	} else {
 		log = log.With("alert_ids", ids, "kind", string(j.kind))
 	}
+	var err error
+	attempt := 0
+	for ; ; attempt++ {
+		ctx, cancel := r.recordCtx()
+		if len(ids) == 1 {
+			err = d.Store.MarkDelivered(ctx, ids[0], now, receipt.RemoteID, receipt.Channel)
+		} else {
+			err = d.Store.MarkDeliveredMany(ctx, ids, now, receipt.RemoteID, receipt.Channel)
+		}
+		cancel()
+		if err == nil {
+			break
+		}
+		if attempt == 0 {
+			log.Error("notify: delivered but not recorded yet; the destination waits until it is", "error", err)
+			ds.setRecording(true)
+		}
+		if !sleep(r.sendCtx, d.recordBackoff(attempt)) {
+			break
+		}
+	}
+	if attempt > 0 {
+		ds.setRecording(false)
+	}
 	if err != nil {
-		log.Error("notify: delivered but not recorded; it will be sent again after a restart", "error", err)
+		log.Error("notify: delivered but not recorded; it will be sent again after a restart",
+			"error", err, "attempts", attempt+1)
 		r.jobEnded(j) // its alerts stay held: not sent again by this process
 		return
 	}
-	log.Info("notify: delivered")
+	if attempt > 0 {
+		log.Info("notify: delivered", "record_attempts", attempt+1)
+	} else {
+		log.Info("notify: delivered")
+	}
 	d.outcome(ds.outcomeOf(j, ResultDelivered, ""))
 	r.release(j.alerts, 0)
 	r.jobEnded(j)
@@ -315,6 +341,12 @@ func (ds *destination) retry(j *job, m *Message, err error, now time.Time) {
 		"notifier", ds.notifier, "channel", ds.channel, "reason", Reason(err), "error", err,
 		"retry_in", wait.Round(time.Millisecond), "delivery", m.ID)
 	d.outcome(ds.outcomeOf(j, ResultRetry, Reason(err)))
+}
+
+func (ds *destination) setRecording(on bool) {
+	ds.mu.Lock()
+	ds.recording = on
+	ds.mu.Unlock()
 }
 
 // pop removes j from the head of the queue.

@@ -97,7 +97,10 @@ type Outcome struct {
 // accepting it and the store recording that (a crash or kill there, or a
 // request that times out after the destination accepted it). The window is
 // kept to one message per destination: a destination has at most one
-// message in flight, and its result is recorded before the next is sent.
+// message in flight, and its result is recorded before the next is sent;
+// when the store cannot record a delivery (a full disk), the destination
+// sends nothing more and retries the record until it is written or Run
+// stops.
 // A summary or digest covering many alerts is recorded in one transaction.
 // Generic webhooks carry a delivery ID (X-Newswatch-Delivery), the same on
 // every retry, that receivers can use to drop such a duplicate.
@@ -157,8 +160,9 @@ type Dispatcher struct {
 	lastRead atomic.Int64 // unix nanoseconds of the last successful read of the outbox
 
 	// recordRetry is the first wait before writing a result to the store
-	// again after it failed; it doubles on each try. Zero means 50ms.
-	recordRetry time.Duration
+	// again after it failed; it doubles on each try up to recordRetryMax.
+	// Zero means 50ms and 10s.
+	recordRetry, recordRetryMax time.Duration
 }
 
 // fillBatch is how many new due alerts one read of the outbox takes at
@@ -392,8 +396,13 @@ func (d *Dispatcher) pollInterval() time.Duration {
 	return orDefault(d.PollInterval, DefaultPollInterval)
 }
 func (d *Dispatcher) stopTimeout() time.Duration { return orDefault(d.StopTimeout, DefaultStopTimeout) }
-func (d *Dispatcher) recordBackoff() time.Duration {
-	return orDefault(d.recordRetry, 50*time.Millisecond)
+func (d *Dispatcher) recordBackoff(attempt int) time.Duration {
+	limit := orDefault(d.recordRetryMax, 10*time.Second)
+	b := orDefault(d.recordRetry, 50*time.Millisecond) << min(attempt, 30)
+	if b <= 0 || b > limit {
+		return limit
+	}
+	return b
 }
 
 // orDefault returns v, or def when v is not positive.

@@ -671,6 +671,7 @@ type watchedOutbox struct {
 	mu          sync.Mutex
 	dueReads    int
 	failRecords bool
+	records     int // attempts to record a delivery
 }
 
 func (w *watchedOutbox) DueAlertsAfter(ctx context.Context, now time.Time, after int64, limit int) ([]*store.Alert, int64, error) {
@@ -687,9 +688,25 @@ func (w *watchedOutbox) reads() int {
 	return w.dueReads
 }
 
+func (w *watchedOutbox) recordAttempts() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.records
+}
+
+func (w *watchedOutbox) setFailRecords(fail bool) {
+	w.mu.Lock()
+	w.failRecords = fail
+	w.mu.Unlock()
+}
+
 func (w *watchedOutbox) MarkDelivered(ctx context.Context, id int64, at time.Time, remoteID, remoteChannel string) error {
-	if w.failRecords {
-		return fmt.Errorf("disk I/O error")
+	w.mu.Lock()
+	w.records++
+	fail := w.failRecords
+	w.mu.Unlock()
+	if fail {
+		return fmt.Errorf("database or disk is full")
 	}
 	return w.Outbox.MarkDelivered(ctx, id, at, remoteID, remoteChannel)
 }
@@ -714,20 +731,21 @@ func TestDispatchWake(t *testing.T) {
 }
 
 // TestDispatchDeliveredButNotRecorded makes the store refuse to record a
-// delivery: the alert stays queued for the next start, is not sent again by
-// this process, and the failure is logged.
+// delivery until the dispatcher stops: the alert stays queued for the next
+// start, is not sent again by this process, and the failure is logged.
 func TestDispatchDeliveredButNotRecorded(t *testing.T) {
 	st, _ := openStore(t)
 	w := &watchedOutbox{Outbox: st, failRecords: true}
 	clk := newFakeClock(t0)
 	f := newFakeSlack(t)
 	d, _, logs := newTestDispatcher(t, w, clk, newTestSlack(t, f, SlackOptions{}))
-	d.recordRetry = time.Millisecond
+	d.recordRetry, d.recordRetryMax = time.Millisecond, 5*time.Millisecond
+	d.StopTimeout = 50 * time.Millisecond
 	ids := enqueue(t, st, testAlert(1, "r", "slack", ""))
 	clk.drive(t, time.Second)
 	stop := run(t, d)
 	waitFor(t, "the failure to record", func() bool {
-		return strings.Contains(logs.String(), "delivered but not recorded")
+		return strings.Contains(logs.String(), "delivered but not recorded yet")
 	})
 	target := w.reads() + 3
 	waitFor(t, "three more reads of the outbox", func() bool { return w.reads() >= target })
@@ -737,6 +755,50 @@ func TestDispatchDeliveredButNotRecorded(t *testing.T) {
 	}
 	if a := alertsByID(t, st)[ids[0]]; a.Status != store.StatusQueued {
 		t.Errorf("alert %s, want queued for the next start", a.Status)
+	}
+	if !strings.Contains(logs.String(), "it will be sent again after a restart") {
+		t.Errorf("the stop with a delivery not recorded is not logged:\n%s", logs)
+	}
+}
+
+// TestDispatchHoldsTheDestinationUntilTheDeliveryIsRecorded: while the
+// store cannot record a delivery (a full disk), the destination sends
+// nothing more, however long it lasts, so that a restart would send at
+// most that one message again; once the store records it, the rest
+// follows, each alert sent once.
+func TestDispatchHoldsTheDestinationUntilTheDeliveryIsRecorded(t *testing.T) {
+	st, _ := openStore(t)
+	w := &watchedOutbox{Outbox: st, failRecords: true}
+	clk := newFakeClock(t0)
+	f := newFakeSlack(t)
+	d, out, logs := newTestDispatcher(t, w, clk, newTestSlack(t, f, SlackOptions{}))
+	d.Limits = map[string]Limit{"slack": {}}
+	d.FoldThreshold = -1
+	d.recordRetry, d.recordRetryMax = time.Millisecond, 2*time.Millisecond
+	ids := enqueue(t, st, testAlert(1, "r", "slack", ""), testAlert(2, "r", "slack", ""), testAlert(3, "r", "slack", ""))
+	run(t, d)
+	// Far more attempts to record than the dispatcher once made before
+	// moving on to the next message (six).
+	waitFor(t, "20 attempts to record the first delivery", func() bool { return w.recordAttempts() >= 20 })
+	if n := f.requestCount("#news"); n != 1 {
+		t.Fatalf("%d messages sent while the first delivery was not recorded, want only that one", n)
+	}
+	if !strings.Contains(logs.String(), "delivered but not recorded yet") {
+		t.Errorf("the failure to record is not logged:\n%s", logs)
+	}
+	w.setFailRecords(false) // space is freed
+	for range ids {
+		if o := out.next(t); o.Result != ResultDelivered {
+			t.Fatalf("outcome %+v, want delivered", o)
+		}
+	}
+	if got := strings.Join(postTitles(f.posted()), ","); got != "Alert 1,Alert 2,Alert 3" {
+		t.Errorf("Slack shows %s, want each alert once, in order", got)
+	}
+	for _, id := range ids {
+		if a := alertsByID(t, st)[id]; a.Status != store.StatusDelivered {
+			t.Errorf("alert %d: %s, want delivered", id, a.Status)
+		}
 	}
 }
 
