@@ -42,22 +42,10 @@ already delivered, a bad flag or configuration).
 `
 
 func cmdAlerts(ctx context.Context, args []string, sio *IO) int {
-	if len(args) > 0 {
-		switch args[0] {
-		case "list":
-			return cmdAlertsList(ctx, args[1:], sio)
-		case "retry":
-			return cmdAlertsRetry(ctx, args[1:], sio)
-		}
-	}
-	fs := newFlagSet("alerts", "alerts list|retry [flags]", alertsDescription, sio.Stderr)
-	if _, err := parseArgs(fs, args); err != nil {
-		return exitUsage(err)
-	}
-	if len(args) == 0 {
-		return usageError(sio, "alerts", "missing sub-command: list or retry")
-	}
-	return usageError(sio, "alerts", fmt.Sprintf("unknown sub-command %q: want list or retry", args[0]))
+	return runSubcommand(ctx, "alerts", alertsDescription, []subcommand{
+		{"list", cmdAlertsList},
+		{"retry", cmdAlertsRetry},
+	}, args, sio)
 }
 
 const alertsListDescription = `
@@ -78,12 +66,8 @@ func cmdAlertsList(ctx context.Context, args []string, sio *IO) int {
 	since := fs.String("since", "", "list only alerts created since this duration ago or this date")
 	limit := fs.Int("limit", 100, "list at most this many alerts (0 for all)")
 	asJSON := fs.Bool("json", false, "print one JSON object per line")
-	rest, err := parseArgs(fs, args)
-	if err != nil {
-		return exitUsage(err)
-	}
-	if len(rest) > 0 {
-		return usageError(sio, "alerts list", fmt.Sprintf("unexpected argument %q", rest[0]))
+	if code, ok := parseFlagsOnly(fs, args, sio); !ok {
+		return code
 	}
 	if *limit < 0 {
 		return usageError(sio, "alerts list", "-limit must not be negative")

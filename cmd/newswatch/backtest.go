@@ -53,12 +53,8 @@ func cmdBacktest(ctx context.Context, args []string, sio *IO) int {
 	rulesPath := fs.String("rules", "", "a rule file or directory to try instead of the configured rules")
 	since := fs.String("since", "168h", "items first seen since this duration ago or this date")
 	asJSON := fs.Bool("json", false, "print one JSON object per line")
-	rest, err := parseArgs(fs, args)
-	if err != nil {
-		return exitUsage(err)
-	}
-	if len(rest) > 0 {
-		return usageError(sio, fs.Name(), fmt.Sprintf("unexpected argument %q", rest[0]))
+	if code, ok := parseFlagsOnly(fs, args, sio); !ok {
+		return code
 	}
 	now := time.Now()
 	from, err := parseSince(*since, now)

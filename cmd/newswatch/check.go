@@ -20,12 +20,8 @@ Exit status: 0 when everything is valid (warnings allowed), 1 when not.
 func cmdCheck(_ context.Context, args []string, sio *IO) int {
 	fs := newFlagSet("check", "check [-config FILE]", checkDescription, sio.Stderr)
 	configPath := fs.String("config", "", configFlagHelp)
-	rest, err := parseArgs(fs, args)
-	if err != nil {
-		return exitUsage(err)
-	}
-	if len(rest) > 0 {
-		return usageError(sio, fs.Name(), fmt.Sprintf("unexpected argument %q", rest[0]))
+	if code, ok := parseFlagsOnly(fs, args, sio); !ok {
+		return code
 	}
 	cfg := loadConfig(*configPath, sio, sio.Stdout)
 	if cfg == nil {

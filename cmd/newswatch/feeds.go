@@ -48,28 +48,13 @@ Exit status: 0 on success, 1 on errors.
 `
 
 func cmdFeeds(ctx context.Context, args []string, sio *IO) int {
-	if len(args) > 0 {
-		switch args[0] {
-		case "list":
-			return cmdFeedsList(ctx, args[1:], sio)
-		case "add":
-			return cmdFeedsAdd(ctx, args[1:], sio)
-		case "import":
-			return cmdFeedsImport(ctx, args[1:], sio)
-		case "export":
-			return cmdFeedsExport(ctx, args[1:], sio)
-		case "test":
-			return cmdFeedsTest(ctx, args[1:], sio)
-		}
-	}
-	fs := newFlagSet("feeds", "feeds list|add|import|export|test [flags]", feedsDescription, sio.Stderr)
-	if _, err := parseArgs(fs, args); err != nil {
-		return exitUsage(err)
-	}
-	if len(args) == 0 {
-		return usageError(sio, "feeds", "missing sub-command: list, add, import, export or test")
-	}
-	return usageError(sio, "feeds", fmt.Sprintf("unknown sub-command %q: want list, add, import, export or test", args[0]))
+	return runSubcommand(ctx, "feeds", feedsDescription, []subcommand{
+		{"list", cmdFeedsList},
+		{"add", cmdFeedsAdd},
+		{"import", cmdFeedsImport},
+		{"export", cmdFeedsExport},
+		{"test", cmdFeedsTest},
+	}, args, sio)
 }
 
 const feedsListDescription = `
@@ -85,12 +70,8 @@ func cmdFeedsList(ctx context.Context, args []string, sio *IO) int {
 	fs := newFlagSet("feeds list", "feeds list [-json] [-config FILE]", feedsListDescription, sio.Stderr)
 	configPath := fs.String("config", "", configFlagHelp)
 	asJSON := fs.Bool("json", false, "print one JSON object per line")
-	rest, err := parseArgs(fs, args)
-	if err != nil {
-		return exitUsage(err)
-	}
-	if len(rest) > 0 {
-		return usageError(sio, "feeds list", fmt.Sprintf("unexpected argument %q", rest[0]))
+	if code, ok := parseFlagsOnly(fs, args, sio); !ok {
+		return code
 	}
 	cfg := loadConfig(*configPath, sio, sio.Stderr)
 	if cfg == nil {

@@ -260,12 +260,8 @@ func cmdFeedsExport(ctx context.Context, args []string, sio *IO) int {
 	fs := newFlagSet(name, "feeds export [-o FILE] [-config FILE]", feedsExportDescription, sio.Stderr)
 	configPath := fs.String("config", "", configFlagHelp)
 	out := fs.String("o", "", "write to this file instead of standard output")
-	rest, err := parseArgs(fs, args)
-	if err != nil {
-		return exitUsage(err)
-	}
-	if len(rest) > 0 {
-		return usageError(sio, name, fmt.Sprintf("unexpected argument %q", rest[0]))
+	if code, ok := parseFlagsOnly(fs, args, sio); !ok {
+		return code
 	}
 	path := config.Resolve(*configPath, sio.Getenv, nil)
 	cfg, ok := loadForEdit(path, sio, name)

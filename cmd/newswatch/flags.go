@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -58,4 +59,49 @@ func exitUsage(err error) int {
 		return 0
 	}
 	return 1
+}
+
+// parseFlagsOnly parses args for a command that takes flags and no
+// positional arguments. When it returns false the command must exit with
+// the status it returns: the user asked for help, or misused the command.
+func parseFlagsOnly(fs *flag.FlagSet, args []string, sio *IO) (int, bool) {
+	rest, err := parseArgs(fs, args)
+	if err != nil {
+		return exitUsage(err), false
+	}
+	if len(rest) > 0 {
+		return usageError(sio, fs.Name(), fmt.Sprintf("unexpected argument %q", rest[0])), false
+	}
+	return 0, true
+}
+
+// subcommand is one word of a command group such as "feeds list".
+type subcommand struct {
+	name string
+	run  func(ctx context.Context, args []string, sio *IO) int
+}
+
+// runSubcommand runs the sub-command of group that args name. Without one,
+// or with an unknown one, it prints the group's usage (for -h, and exits 0)
+// or says what is wrong (and exits 1).
+func runSubcommand(ctx context.Context, group, description string, subs []subcommand, args []string, sio *IO) int {
+	names := make([]string, len(subs))
+	for i, sub := range subs {
+		if len(args) > 0 && args[0] == sub.name {
+			return sub.run(ctx, args[1:], sio)
+		}
+		names[i] = sub.name
+	}
+	fs := newFlagSet(group, group+" "+strings.Join(names, "|")+" [flags]", description, sio.Stderr)
+	if _, err := parseArgs(fs, args); err != nil {
+		return exitUsage(err)
+	}
+	want := strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+	if len(names) == 1 {
+		want = names[0]
+	}
+	if len(args) == 0 {
+		return usageError(sio, group, "missing sub-command: "+want)
+	}
+	return usageError(sio, group, fmt.Sprintf("unknown sub-command %q: want %s", args[0], want))
 }

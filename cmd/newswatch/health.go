@@ -27,12 +27,8 @@ func cmdHealth(ctx context.Context, args []string, sio *IO) int {
 	configPath := fs.String("config", "", configFlagHelp)
 	addr := fs.String("addr", "", "admin server address (default: daemon.admin_addr of the configuration)")
 	timeout := fs.Duration("timeout", 5*time.Second, "how long to wait for the answer")
-	rest, err := parseArgs(fs, args)
-	if err != nil {
-		return exitUsage(err)
-	}
-	if len(rest) > 0 {
-		return usageError(sio, fs.Name(), fmt.Sprintf("unexpected argument %q", rest[0]))
+	if code, ok := parseFlagsOnly(fs, args, sio); !ok {
+		return code
 	}
 	if *addr == "" {
 		cfg := loadConfig(*configPath, sio, sio.Stderr)

@@ -31,12 +31,8 @@ func cmdOnce(ctx context.Context, args []string, sio *IO) int {
 	fs := newFlagSet("once", "once [-config FILE] [-drain 30s]", onceDescription, sio.Stderr)
 	configPath := fs.String("config", "", configFlagHelp)
 	drain := fs.Duration("drain", 30*time.Second, "how long to wait for alerts that must be retried")
-	rest, err := parseArgs(fs, args)
-	if err != nil {
-		return exitUsage(err)
-	}
-	if len(rest) > 0 {
-		return usageError(sio, fs.Name(), fmt.Sprintf("unexpected argument %q", rest[0]))
+	if code, ok := parseFlagsOnly(fs, args, sio); !ok {
+		return code
 	}
 	if *drain < 0 {
 		return usageError(sio, fs.Name(), "-drain must not be negative")

@@ -24,29 +24,21 @@ func init() {
 // fetchTimeout bounds fetching an -input URL.
 const fetchTimeout = 30 * time.Second
 
-const rulesUsage = `Usage: newswatch rules <command> [flags]
+const rulesDescription = `
+Works with rule files.
 
-Commands:
-  test   evaluate rules against items from a feed file, a URL or JSON Lines
+  rules test -rules PATH -input PATH|URL|- [-json] [-feed NAME]
+      Evaluates rules against items from a feed file, a URL or JSON Lines
+      and shows which rules match and why. Nothing is stored or sent.
 
 Run 'newswatch rules test -h' for its flags.
 `
 
 // cmdRules dispatches the words after "rules".
 func cmdRules(ctx context.Context, args []string, sio *IO) int {
-	if len(args) == 0 {
-		fmt.Fprint(sio.Stderr, rulesUsage)
-		return 1
-	}
-	switch args[0] {
-	case "test":
-		return cmdRulesTest(ctx, args[1:], sio)
-	case "-h", "-help", "--help", "help":
-		fmt.Fprint(sio.Stderr, rulesUsage)
-		return 0
-	}
-	fmt.Fprintf(sio.Stderr, "newswatch rules: unknown command %q\n\n%s", args[0], rulesUsage)
-	return 1
+	return runSubcommand(ctx, "rules", rulesDescription, []subcommand{
+		{"test", cmdRulesTest},
+	}, args, sio)
 }
 
 const rulesTestDescription = `

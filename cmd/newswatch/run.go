@@ -35,12 +35,8 @@ invalid or the daemon could not start.
 func cmdRun(ctx context.Context, args []string, sio *IO) int {
 	fs := newFlagSet("run", "run [-config FILE]", runDescription, sio.Stderr)
 	configPath := fs.String("config", "", configFlagHelp)
-	rest, err := parseArgs(fs, args)
-	if err != nil {
-		return exitUsage(err)
-	}
-	if len(rest) > 0 {
-		return usageError(sio, fs.Name(), fmt.Sprintf("unexpected argument %q", rest[0]))
+	if code, ok := parseFlagsOnly(fs, args, sio); !ok {
+		return code
 	}
 	cfg := loadConfig(*configPath, sio, sio.Stderr)
 	if cfg == nil {
