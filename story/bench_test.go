@@ -94,3 +94,57 @@ func heapInUse() int64 {
 	runtime.ReadMemStats(&m)
 	return int64(m.HeapAlloc)
 }
+
+// BenchmarkExtract measures Extract over the titles and descriptions of
+// the labelled set (testdata), one item per op.
+func BenchmarkExtract(b *testing.B) {
+	set := loadLabelledTexts(b)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		x := &set[i%len(set)]
+		Extract(x.title, x.summary)
+		i++
+	}
+}
+
+// loadLabelledTexts returns the title and description of every item of
+// the labelled set and its background.
+func loadLabelledTexts(tb testing.TB) []extractInput {
+	var out []extractInput
+	for _, x := range extractInputs(tb) {
+		if !strings.Contains(x.name, "/") && !strings.HasPrefix(x.name, "synthetic#") && !strings.HasPrefix(x.name, "edge#") {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// BenchmarkAddAssign measures what a poll does with each new item: Assign
+// it and then Add it, in a window of 10,000 items.
+func BenchmarkAddAssign(b *testing.B) {
+	const n = 10_000
+	s := newSynthetic(1)
+	x := NewIndex(Options{MaxItems: n})
+	step := DefaultWindow / time.Duration(n)
+	for i := range n {
+		x.Add(s.item(int64(i+1), t0.Add(time.Duration(i)*step)))
+	}
+	probes := make([]Item, 4096)
+	for i := range probes {
+		probes[i] = s.item(int64(n+i+1), t0.Add(DefaultWindow+time.Duration(i)*step))
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	i := 0
+	for b.Loop() {
+		it := probes[i%len(probes)]
+		it.ID = int64(n + i + 1)
+		m := x.Assign(&it)
+		if m.Stage != StageNew {
+			it.Story = m.Story
+		}
+		x.Add(it)
+		i++
+	}
+}
