@@ -25,15 +25,16 @@ func newStamp(t, now time.Time, loc *time.Location) stamp {
 		return stamp{Rel: "—", Zero: true}
 	}
 	return stamp{
-		Rel: relative(t, now),
+		Rel: RelativeTime(t, now),
 		Abs: t.In(loc).Format("2006-01-02 15:04 MST"),
 		ISO: t.UTC().Format(time.RFC3339),
 	}
 }
 
-// relative renders t relative to now in a short form: "just now",
-// "12 min ago", "in 3 h", "5 d ago".
-func relative(t, now time.Time) string {
+// RelativeTime renders t relative to now as the status page shows it:
+// "just now", "12 min ago", "in 3 h", "5 d ago". The command line's tables
+// use it too, so that both say the same.
+func RelativeTime(t, now time.Time) string {
 	d := now.Sub(t)
 	future := d < 0
 	if future {

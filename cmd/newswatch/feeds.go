@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/newswatch/newswatch/admin"
 	"github.com/newswatch/newswatch/config"
 	"github.com/newswatch/newswatch/feedhealth"
 	"github.com/newswatch/newswatch/monitor"
@@ -185,32 +186,13 @@ func writeFeedsTable(w io.Writer, statuses []feedhealth.Status, now time.Time) e
 	return tw.Flush()
 }
 
-// relativeTime renders t relative to now: "3 min ago", "in 2 h", "-" for
-// the zero time.
+// relativeTime renders t relative to now as the status page does, and
+// "-" for never.
 func relativeTime(t, now time.Time) string {
 	if t.IsZero() {
 		return "-"
 	}
-	d := now.Sub(t)
-	future := d < 0
-	if future {
-		d = -d
-	}
-	var s string
-	switch {
-	case d < time.Minute:
-		return "now"
-	case d < time.Hour:
-		s = fmt.Sprintf("%d min", int(d/time.Minute))
-	case d < 48*time.Hour:
-		s = fmt.Sprintf("%d h", int(d/time.Hour))
-	default:
-		s = fmt.Sprintf("%d d", int(d/(24*time.Hour)))
-	}
-	if future {
-		return "in " + s
-	}
-	return s + " ago"
+	return admin.RelativeTime(t, now)
 }
 
 // fetcherFor returns a fetcher with the configuration's limits, or the
