@@ -47,6 +47,16 @@ type Feed struct {
 	GUIDChanges int
 	// IdentityModeAt is when IdentityMode last changed; zero when never.
 	IdentityModeAt time.Time
+
+	// BodyHash identifies the last document whose poll was recorded in full
+	// (monitor computes it from the body and what else its parse depends
+	// on); "" when none. It is meant to be saved only with the state of a
+	// poll that recorded that document, so that a document is never taken
+	// as known before its items are. A URL change clears it.
+	BodyHash string
+	// BodySize is the size in bytes of that document, a hint for reading
+	// the next one; 0 when unknown.
+	BodySize int64
 }
 
 // IdentityMode is how a feed's items are identified.
@@ -64,7 +74,8 @@ const (
 const feedColumns = `id, name, url, current_url, etag, last_modified,
 	last_fetch_at, last_success_at, last_status, last_error,
 	consecutive_failures, next_attempt_at, primed_at,
-	identity_mode, guid_changes, identity_mode_at`
+	identity_mode, guid_changes, identity_mode_at,
+	body_hash, body_size`
 
 func scanFeed(r rowScanner) (*Feed, error) {
 	var (
@@ -75,7 +86,8 @@ func scanFeed(r rowScanner) (*Feed, error) {
 	err := r.Scan(&f.ID, &f.Name, &f.URL, &f.CurrentURL, &f.ETag, &f.LastModified,
 		&fetch, &success, &f.LastStatus, &f.LastError,
 		&f.ConsecutiveFailures, &nextAttempt, &primed,
-		&f.IdentityMode, &f.GUIDChanges, &modeAt)
+		&f.IdentityMode, &f.GUIDChanges, &modeAt,
+		&f.BodyHash, &f.BodySize)
 	if err != nil {
 		return nil, err
 	}
@@ -89,10 +101,11 @@ func scanFeed(r rowScanner) (*Feed, error) {
 
 // SyncFeeds makes the configured feeds those of specs, matched by name. A new
 // name is inserted. A name whose URL changed gets the new URL and loses the
-// old one's HTTP state (CurrentURL, ETag, LastModified), backoff
-// (ConsecutiveFailures, NextAttemptAt) and identity mode (the new source
-// may give stable GUIDs), but keeps its seen items and PrimedAt. A feed missing from specs is kept, with its items and alerts, but
-// no longer returned by Feeds or Feed; it returns if configured again.
+// old one's HTTP state (CurrentURL, ETag, LastModified, BodyHash,
+// BodySize), backoff (ConsecutiveFailures, NextAttemptAt) and identity mode
+// (the new source may give stable GUIDs), but keeps its seen items and
+// PrimedAt. A feed missing from specs is kept, with its items and alerts,
+// but no longer returned by Feeds or Feed; it returns if configured again.
 func (s *Store) SyncFeeds(ctx context.Context, specs []FeedSpec) error {
 	names := make(map[string]bool, len(specs))
 	for _, sp := range specs {
@@ -141,6 +154,7 @@ func (s *Store) SyncFeeds(ctx context.Context, specs []FeedSpec) error {
 			case st.url != sp.URL:
 				_, err = tx.ExecContext(ctx, `UPDATE feeds SET url = ?, configured = 1,
 					current_url = '', etag = '', last_modified = '',
+					body_hash = '', body_size = 0,
 					consecutive_failures = 0, next_attempt_at = NULL,
 					identity_mode = 'guid', guid_changes = 0, identity_mode_at = NULL
 					WHERE name = ?`, sp.URL, sp.Name)
@@ -223,7 +237,8 @@ func (s *Store) SaveFeed(ctx context.Context, f *Feed) error {
 const saveFeedSQL = `UPDATE feeds SET current_url = ?, etag = ?, last_modified = ?,
 	last_fetch_at = ?, last_success_at = ?, last_status = ?, last_error = ?,
 	consecutive_failures = ?, next_attempt_at = ?, primed_at = ?,
-	identity_mode = ?, guid_changes = ?, identity_mode_at = ?
+	identity_mode = ?, guid_changes = ?, identity_mode_at = ?,
+	body_hash = ?, body_size = ?
 	WHERE id = ? AND url = ?`
 
 // identityMode is f.IdentityMode, IdentityGUID when empty.
@@ -242,6 +257,7 @@ func saveFeed(ctx context.Context, db querier, f *Feed) error {
 		millis(f.LastFetchAt), millis(f.LastSuccessAt), f.LastStatus, f.LastError,
 		f.ConsecutiveFailures, millis(f.NextAttemptAt), millis(f.PrimedAt),
 		string(f.identityMode()), f.GUIDChanges, millis(f.IdentityModeAt),
+		f.BodyHash, f.BodySize,
 		f.ID, f.URL)
 	if err != nil {
 		return err

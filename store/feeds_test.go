@@ -2,7 +2,10 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
+	"net/url"
+	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
@@ -65,6 +68,7 @@ func TestSyncFeeds(t *testing.T) {
 		f.ConsecutiveFailures = 3
 		f.NextAttemptAt = testTime
 		f.PrimedAt = testTime
+		f.BodyHash, f.BodySize = "body-of-"+name, 4096
 		if err := s.SaveFeed(ctx, f); err != nil {
 			t.Fatal(err)
 		}
@@ -93,7 +97,7 @@ func TestSyncFeeds(t *testing.T) {
 	// b comes back with its id and state.
 	syncFeeds(t, s, "a", "b", "c")
 	b := feedNamed(t, s, "b")
-	if b.ETag != `"v1"` || b.ConsecutiveFailures != 3 {
+	if b.ETag != `"v1"` || b.ConsecutiveFailures != 3 || b.BodyHash != "body-of-b" || b.BodySize != 4096 {
 		t.Errorf("re-added feed b lost its state: %+v", b)
 	}
 	var n int
@@ -142,6 +146,7 @@ func TestSaveFeedRoundTrip(t *testing.T) {
 	f.ConsecutiveFailures = 2
 	f.NextAttemptAt = testTime.Add(10 * time.Minute)
 	f.PrimedAt = testTime.Add(-48 * time.Hour)
+	f.BodyHash, f.BodySize = "0123456789abcdef", 65_536
 	if err := s.SaveFeed(ctx, f); err != nil {
 		t.Fatal(err)
 	}
@@ -174,10 +179,11 @@ func TestSaveFeedAfterURLChangeIsDiscarded(t *testing.T) {
 	}
 	// …and the poll saves what it learnt about the old URL.
 	stale.ETag, stale.CurrentURL = `"old"`, "https://old.example/redirected"
+	stale.BodyHash, stale.BodySize = "old-body", 100
 	if err := s.SaveFeed(ctx, stale); err != nil {
 		t.Fatal(err)
 	}
-	if got := feedNamed(t, s, "a"); got.ETag != "" || got.CurrentURL != "" {
+	if got := feedNamed(t, s, "a"); got.ETag != "" || got.CurrentURL != "" || got.BodyHash != "" || got.BodySize != 0 {
 		t.Errorf("stale state was saved: %+v", got)
 	}
 }
@@ -187,5 +193,92 @@ func TestSaveFeedUnknown(t *testing.T) {
 	err := s.SaveFeed(context.Background(), &Feed{ID: 42, Name: "ghost", URL: "https://ghost.example/"})
 	if !errors.Is(err, ErrNotFound) {
 		t.Errorf("err = %v, want ErrNotFound", err)
+	}
+}
+
+// TestSaveFeedInRolledBackTx checks that the state a poll transaction saves,
+// its body hash included, is gone with the transaction: a document whose
+// items were not recorded must never be taken as known.
+func TestSaveFeedInRolledBackTx(t *testing.T) {
+	s := openTest(t)
+	syncFeeds(t, s, "a")
+	f := feedNamed(t, s, "a")
+	f.BodyHash, f.BodySize = "recorded", 10
+	if err := s.SaveFeed(context.Background(), f); err != nil {
+		t.Fatal(err)
+	}
+
+	tx := begin(t, s)
+	f.BodyHash, f.BodySize, f.ETag = "not-recorded", 20, `"new"`
+	if err := tx.SaveFeed(f); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	if got := feedNamed(t, s, "a"); got.BodyHash != "recorded" || got.BodySize != 10 || got.ETag != "" {
+		t.Errorf("after a rolled-back poll: body hash %q, size %d, ETag %q; want the state before it",
+			got.BodyHash, got.BodySize, got.ETag)
+	}
+
+	tx = begin(t, s)
+	if err := tx.SaveFeed(f); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if got := feedNamed(t, s, "a"); got.BodyHash != "not-recorded" || got.BodySize != 20 {
+		t.Errorf("after a committed poll: body hash %q, size %d", got.BodyHash, got.BodySize)
+	}
+}
+
+// TestMigration0004KeepsFeedState upgrades a database written by the 0003
+// schema: its feeds keep their state and know no document yet, so their
+// next poll parses whatever comes.
+func TestMigration0004KeepsFeedState(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "newswatch.db")
+	db, err := sql.Open("sqlite", dsn(path, url.Values{"_txlock": {"immediate"}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.SetMaxOpenConns(1)
+	old := &Store{write: db, now: time.Now}
+	if err := old.migrate(ctx, embedded[:3]); err != nil {
+		t.Fatal(err)
+	}
+	primed := testTime.UnixMilli()
+	if _, err := db.ExecContext(ctx, `INSERT INTO feeds (id, name, url, etag, last_status, primed_at, identity_mode)
+		VALUES (1, 'wire', 'https://wire.example/rss', '"v7"', 200, ?, 'link')`, primed); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var version int
+	if err := s.read.QueryRowContext(ctx, `SELECT MAX(version) FROM schema_migrations`).Scan(&version); err != nil {
+		t.Fatal(err)
+	}
+	if version < 4 {
+		t.Fatalf("schema version %d after Open, want at least 4", version)
+	}
+	got := feedNamed(t, s, "wire")
+	if got.ETag != `"v7"` || got.LastStatus != 200 || !got.PrimedAt.Equal(time.UnixMilli(primed).UTC()) ||
+		got.IdentityMode != IdentityLink || got.BodyHash != "" || got.BodySize != 0 {
+		t.Errorf("feed after the migration: %+v", got)
+	}
+	got.BodyHash, got.BodySize = "abc", 3
+	if err := s.SaveFeed(ctx, got); err != nil {
+		t.Fatal(err)
+	}
+	if again := feedNamed(t, s, "wire"); again.BodyHash != "abc" || again.BodySize != 3 {
+		t.Errorf("body hash %q and size %d after saving them", again.BodyHash, again.BodySize)
 	}
 }
