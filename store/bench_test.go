@@ -110,3 +110,131 @@ func BenchmarkNothingNew(b *testing.B) {
 		}
 	})
 }
+
+// firstPollWords is the vocabulary of benchmarkText.
+var firstPollWords = strings.Fields(`the a of in on and to said talks minister
+	ceasefire border Syria Israel Lebanon Gaza Hamas Jordan Egypt Yemen Iran
+	Qatar Doha Cairo Beirut Damascus Riyadh envoy delegation agreement aid
+	security council resolution draft normalization gas exports currency
+	markets officials spokesman parliament week Sunday Monday announced
+	reported according people affected situation deteriorate negotiations
+	mediators prisoners exchange humanitarian corridor crossing reopened
+	sanctions embassy statement government president army chief accord`)
+
+// benchmarkText returns about n bytes of words drawn from firstPollWords by
+// a small linear congruential generator seeded with seed: text that
+// compresses about as well as prose does, not like one repeated sentence.
+func benchmarkText(seed uint64, n int) string {
+	var sb strings.Builder
+	x := seed*6364136223846793005 + 1442695040888963407
+	for sb.Len() < n {
+		x = x*6364136223846793005 + 1442695040888963407
+		if sb.Len() > 0 {
+			sb.WriteByte(' ')
+		}
+		sb.WriteString(firstPollWords[(x>>33)%uint64(len(firstPollWords))])
+	}
+	return sb.String()
+}
+
+// benchmarkHTML returns about n bytes of paragraphs of benchmarkText.
+func benchmarkHTML(seed uint64, n int) string {
+	var sb strings.Builder
+	for i := uint64(0); sb.Len() < n; i++ {
+		sb.WriteString("<p>")
+		sb.WriteString(benchmarkText(seed*31+i, 300))
+		sb.WriteString(".</p>\n")
+	}
+	return sb.String()
+}
+
+// BenchmarkFirstPoll measures the write transaction of a poll in the
+// harness's first round (BENCHMARKS.md), where every item is new: 65 items,
+// each seen under its GUID and its link, each starting a story, one in six
+// with a 6 KB HTML content besides its 600-byte summary, one alert per 13
+// items, polls spread over 100 feeds of a database that grows as the
+// benchmark runs. The poll's context can be cancelled, as the daemon's
+// is. ns/item divides the whole by the items.
+func BenchmarkFirstPoll(b *testing.B) {
+	const (
+		feeds        = 100
+		itemsPerPoll = 65
+		alertEvery   = 13
+		contentEvery = 6
+	)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	s := openTest(b)
+	names := make([]string, feeds)
+	for i := range names {
+		names[i] = fmt.Sprintf("outlet%d", i)
+	}
+	syncFeeds(b, s, names...)
+	fs := make([]*Feed, feeds)
+	for i, name := range names {
+		fs[i] = feedNamed(b, s, name)
+	}
+	// Texts are made before the clock runs, and reused across polls.
+	const variants = 64
+	var summaries, contents [variants]string
+	for i := range variants {
+		summaries[i] = benchmarkText(uint64(i), 600)
+		contents[i] = benchmarkHTML(uint64(i), 6000)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	var n int
+	for poll := 0; b.Loop(); poll++ {
+		f := fs[poll%feeds]
+		tx, err := s.Begin(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for range itemsPerPoll {
+			n++
+			guid := fmt.Sprintf("%s-%d", f.Name, n)
+			link := fmt.Sprintf("https://%s.example/news/%d", f.Name, n)
+			identity := "guid:" + guid
+			if seen, err := tx.Seen(f.ID, identity); err != nil || seen {
+				b.Fatalf("Seen(%s) = %v, %v", identity, seen, err)
+			}
+			title := "Envoy says talks on the border resume in Doha, story " + guid
+			st := &Story{Title: title, Link: link, CreatedAt: testTime}
+			if err := tx.NewStory(st); err != nil {
+				b.Fatal(err)
+			}
+			it := &Item{
+				FeedID: f.ID, Identity: identity, Aliases: []string{"link:" + link},
+				GUID: guid, Link: link, Canonical: link, Title: title,
+				Summary: summaries[n%variants], Categories: []string{"World"}, Lang: "en",
+				Published: testTime.Add(-time.Duration(n) * time.Minute), SeenAt: testTime,
+				StoryID: st.ID, SimHash: uint64(n) * 0x9e3779b97f4a7c15, HasSimHash: true,
+				TextHash: fmt.Sprintf("%032x", n),
+			}
+			if n%contentEvery == 0 {
+				it.Content = contents[n%variants]
+			}
+			if err := tx.AddItem(it); err != nil {
+				b.Fatal(err)
+			}
+			if n%alertEvery == 0 {
+				a := &Alert{
+					ItemID: it.ID, StoryID: st.ID, Rule: "syria-israel", Notifier: "slack",
+					Title: it.Title, Link: it.Link, Feed: f.Name, Summary: it.Summary,
+					Hits: []rules.Hit{{Field: "title", Text: "Syria"}}, CreatedAt: testTime,
+				}
+				if err := tx.Enqueue(a); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+		f.LastFetchAt, f.LastSuccessAt = testTime, testTime
+		if err := tx.SaveFeed(f); err != nil {
+			b.Fatal(err)
+		}
+		if err := tx.Commit(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n), "ns/item")
+}
