@@ -71,12 +71,13 @@ type ItemEdit struct {
 	At                      time.Time // when the edit was seen
 }
 
+const updateItemSQL = `UPDATE items SET title = ?, summary = ?, content = ?,
+	text_hash = ?, updated_at = ? WHERE id = ?`
+
 // UpdateItem records an edit of item id: its new text and text hash, and
 // when it was seen (UpdatedAt). A pruned item is ErrNotFound.
 func (tx *Tx) UpdateItem(id int64, e ItemEdit) error {
-	res, err := tx.tx.ExecContext(tx.ctx, `UPDATE items SET title = ?, summary = ?, content = ?,
-		text_hash = ?, updated_at = ? WHERE id = ?`,
-		e.Title, e.Summary, e.Content, e.TextHash, millis(e.At), id)
+	res, err := tx.exec(stmtUpdateItem, e.Title, e.Summary, e.Content, e.TextHash, millis(e.At), id)
 	if err == nil {
 		err = affected(res, 1)
 	}

@@ -35,8 +35,7 @@ func (tx *Tx) NewStory(s *Story) error {
 	if updated.IsZero() {
 		updated = created
 	}
-	res, err := tx.tx.ExecContext(tx.ctx, `INSERT INTO stories (title, link, created_at, updated_at)
-		VALUES (?, ?, ?, ?)`, s.Title, s.Link, millis(created), millis(updated))
+	res, err := tx.exec(stmtNewStory, s.Title, s.Link, millis(created), millis(updated))
 	if err != nil {
 		return fmt.Errorf("store: new story: %w", err)
 	}
@@ -47,6 +46,8 @@ func (tx *Tx) NewStory(s *Story) error {
 	s.ID, s.CreatedAt, s.UpdatedAt = id, created, updated
 	return nil
 }
+
+const newStorySQL = `INSERT INTO stories (title, link, created_at, updated_at) VALUES (?, ?, ?, ?)`
 
 // joinStory counts an item that joined story id at seen.
 const joinStorySQL = `UPDATE stories SET items = items + 1, updated_at = MAX(updated_at, ?) WHERE id = ?`
@@ -64,44 +65,46 @@ type AlertRef struct {
 
 const alertRefColumns = `id, rule, notifier, channel, status, digest`
 
-func scanAlertRef(r rowScanner) (*AlertRef, error) {
-	var a AlertRef
-	if err := r.Scan(&a.ID, &a.Rule, &a.Notifier, &a.Channel, &a.Status, &a.Digest); err != nil {
-		return nil, err
-	}
-	return &a, nil
+// fields are the destinations of alertRefColumns.
+func (a *AlertRef) fields() []any {
+	return []any{&a.ID, &a.Rule, &a.Notifier, &a.Channel, &a.Status, &a.Digest}
 }
+
+const storyAlertSQL = `SELECT ` + alertRefColumns + ` FROM alerts
+	WHERE story_id = ? AND rule = ? AND notifier = ? AND kind = 'alert'`
+
+const itemAlertsSQL = `SELECT ` + alertRefColumns + ` FROM alerts
+	WHERE item_id = ? AND kind = 'alert' ORDER BY id`
 
 // StoryAlert returns the first alert (KindAlert) of rule for story to
 // notifier, or nil when there is none yet.
 func (tx *Tx) StoryAlert(story int64, rule, notifier string) (*AlertRef, error) {
-	a, err := scanAlertRef(tx.tx.QueryRowContext(tx.ctx, `SELECT `+alertRefColumns+` FROM alerts
-		WHERE story_id = ? AND rule = ? AND notifier = ? AND kind = 'alert'`, story, rule, notifier))
+	var a AlertRef
+	err := tx.queryRow(stmtStoryAlert, []any{story, rule, notifier}, a.fields()...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("store: alert of rule %q for story %d: %w", rule, story, err)
 	}
-	return a, nil
+	return &a, nil
 }
 
 // ItemAlerts returns the first alerts (KindAlert) of the item id, in the
 // order they were written.
 func (tx *Tx) ItemAlerts(item int64) ([]*AlertRef, error) {
-	rows, err := tx.tx.QueryContext(tx.ctx, `SELECT `+alertRefColumns+` FROM alerts
-		WHERE item_id = ? AND kind = 'alert' ORDER BY id`, item)
+	rows, err := tx.query(stmtItemAlerts, item)
 	if err != nil {
 		return nil, fmt.Errorf("store: alerts of item %d: %w", item, err)
 	}
 	defer rows.Close()
 	var out []*AlertRef
 	for rows.Next() {
-		a, err := scanAlertRef(rows)
-		if err != nil {
+		var a AlertRef
+		if err := rows.Scan(a.fields()...); err != nil {
 			return nil, fmt.Errorf("store: alerts of item %d: %w", item, err)
 		}
-		out = append(out, a)
+		out = append(out, &a)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: alerts of item %d: %w", item, err)
@@ -119,6 +122,10 @@ type FollowUps struct {
 	Sent int
 }
 
+const followUpsSQL = `SELECT
+	(SELECT MIN(next_attempt_at) FROM alerts WHERE parent_id = ?1 AND kind = 'also' AND status = 'queued'),
+	(SELECT COUNT(DISTINCT delivered_at) FROM alerts WHERE parent_id = ?1 AND kind = 'also' AND status = 'delivered')`
+
 // FollowUps returns how alert parent has been followed up by KindAlso
 // alerts.
 func (tx *Tx) FollowUps(parent int64) (FollowUps, error) {
@@ -126,11 +133,7 @@ func (tx *Tx) FollowUps(parent int64) (FollowUps, error) {
 		f    FollowUps
 		next sql.NullInt64
 	)
-	err := tx.tx.QueryRowContext(tx.ctx, `SELECT
-		(SELECT MIN(next_attempt_at) FROM alerts WHERE parent_id = ?1 AND kind = 'also' AND status = 'queued'),
-		(SELECT COUNT(DISTINCT delivered_at) FROM alerts WHERE parent_id = ?1 AND kind = 'also' AND status = 'delivered')`,
-		parent).Scan(&next, &f.Sent)
-	if err != nil {
+	if err := tx.queryRow(stmtFollowUps, []any{parent}, &next, &f.Sent); err != nil {
 		return FollowUps{}, fmt.Errorf("store: follow-ups of alert %d: %w", parent, err)
 	}
 	f.NextDue = timeFrom(next)

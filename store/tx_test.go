@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"reflect"
@@ -130,6 +131,53 @@ func TestTxCommitAndRollback(t *testing.T) {
 		tx = begin(t, s)
 		if seen(t, tx, f.ID, "cancelled") {
 			t.Error("the cancelled transaction's item was kept")
+		}
+	})
+
+	// The statements run under a context that does not end (Tx.exec): each
+	// must still refuse to run once the poll's context has ended.
+	t.Run("cancelled context stops every statement", func(t *testing.T) {
+		f := feedNamed(t, s, "a")
+		cctx, cancel := context.WithCancel(ctx)
+		tx, err := s.Begin(cctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tx.Rollback()
+		st := &Story{Title: "Before"}
+		if err := tx.NewStory(st); err != nil {
+			t.Fatal(err)
+		}
+		it := &Item{FeedID: f.ID, Identity: "before", StoryID: st.ID}
+		if err := tx.AddItem(it); err != nil {
+			t.Fatal(err)
+		}
+		a := &Alert{ItemID: it.ID, StoryID: st.ID, Rule: "r", Notifier: "console"}
+		if err := tx.Enqueue(a); err != nil {
+			t.Fatal(err)
+		}
+		cancel()
+		for name, call := range map[string]func() error{
+			"Seen":     func() error { _, err := tx.Seen(f.ID, "before"); return err },
+			"NewStory": func() error { return tx.NewStory(&Story{Title: "After"}) },
+			"AddItem": func() error {
+				return tx.AddItem(&Item{FeedID: f.ID, Identity: "after", StoryID: st.ID})
+			},
+			"Enqueue": func() error {
+				return tx.Enqueue(&Alert{ItemID: it.ID, Rule: "r2", Notifier: "console"})
+			},
+			"StoryAlert": func() error { _, err := tx.StoryAlert(st.ID, "r", "console"); return err },
+			"ItemAlerts": func() error { _, err := tx.ItemAlerts(it.ID); return err },
+			"FollowUps":  func() error { _, err := tx.FollowUps(a.ID); return err },
+			"UpdateItem": func() error { return tx.UpdateItem(it.ID, ItemEdit{Title: "Edited", At: testTime}) },
+			"SaveFeed":   func() error { return tx.SaveFeed(f) },
+		} {
+			if err := call(); !errors.Is(err, context.Canceled) && !errors.Is(err, sql.ErrTxDone) {
+				t.Errorf("%s after the context ended: %v, want context.Canceled or sql.ErrTxDone", name, err)
+			}
+		}
+		if err := tx.Commit(); err == nil {
+			t.Error("Commit succeeded after the context was cancelled")
 		}
 	})
 }
