@@ -1,7 +1,6 @@
 package story
 
 import (
-	"hash/fnv"
 	"math/bits"
 	"slices"
 	"strings"
@@ -64,8 +63,12 @@ const maxWords = 400
 // Words of one letter, other than digits, are left out.
 func Extract(title, summary string) Features {
 	body := rules.StripHTML(summary)
-	titleToks := rules.Analyze(title)
-	bodyToks := rules.Analyze(body)
+	return extract(title, rules.Analyze(title), body, rules.Analyze(body))
+}
+
+// extract is Extract of analysed text: the title and its tokens, the
+// summary without HTML and its tokens.
+func extract(title string, titleToks []rules.Token, body string, bodyToks []rules.Token) Features {
 
 	var wb wordBuilder
 	wb.add(title, titleToks)
@@ -83,7 +86,7 @@ func Extract(title, summary string) Features {
 	for _, t := range bodyToks {
 		words = append(words, t.Text)
 	}
-	f.SimHash, f.Shingles = simhash(words)
+	f.SimHash, f.Shingles, _ = simhash(words, nil)
 	return f
 }
 
@@ -145,54 +148,116 @@ func (wb *wordBuilder) finish() ([]string, [][]uint16) {
 
 // simhash computes the 64-bit SimHash of the word shingles of words, each
 // shingle weighted once however often it occurs, and returns it with the
-// number of distinct shingles.
-func simhash(words []string) (uint64, int) {
-	n := shingleSize
-	if len(words) < n {
-		n = len(words)
-	}
+// number of distinct shingles. set is scratch memory, returned for reuse.
+func simhash(words []string, set []uint64) (uint64, int, []uint64) {
+	n := min(shingleSize, len(words))
 	if n == 0 {
-		return 0, 0
+		return 0, 0, set
 	}
-	seen := make(map[uint64]bool, len(words))
-	var counts [64]int
-	for i := 0; i+n <= len(words); i++ {
-		h := shingleHash(words[i : i+n])
-		if seen[h] {
-			continue
-		}
-		seen[h] = true
-		for b := range 64 {
-			if h&(1<<b) != 0 {
-				counts[b]++
-			} else {
-				counts[b]--
+	// The distinct shingle hashes, in an open-addressing table at most
+	// half full (0 is an empty slot; a hash of 0 is marked apart).
+	size := 16
+	for size < 2*(len(words)-n+1) {
+		size <<= 1
+	}
+	if cap(set) < size {
+		set = make([]uint64, size)
+	} else {
+		set = set[:size]
+		clear(set)
+	}
+	mask := uint64(size - 1)
+	zero := false
+	// Count, per bit, the distinct shingles that have it: eight bits at a
+	// time, each counted in a byte of lanes[i] (spread puts bit k of a
+	// byte in byte k), added up in ones before a byte can overflow.
+	var ones [64]int
+	var lanes [8]uint64
+	distinct, pending := 0, 0
+	flush := func() {
+		for i, l := range lanes {
+			for k := range 8 {
+				ones[8*i+k] += int(l >> (8 * k) & 0xff)
 			}
 		}
+		lanes, pending = [8]uint64{}, 0
 	}
+	for i := 0; i+n <= len(words); i++ {
+		h := shingleHash(words[i : i+n])
+		if h == 0 {
+			if zero {
+				continue
+			}
+			zero = true
+		} else if !insert(set, mask, h) {
+			continue
+		}
+		distinct++
+		for b := range lanes {
+			lanes[b] += spread[uint8(h>>(8*b))]
+		}
+		if pending++; pending == 255 {
+			flush()
+		}
+	}
+	flush()
+	// A bit is set when more shingles have it than lack it.
 	var fp uint64
-	for b, c := range counts {
-		if c > 0 {
+	for b, c := range ones {
+		if 2*c > distinct {
 			fp |= 1 << b
 		}
 	}
-	return fp, len(seen)
+	return fp, distinct, set
 }
 
+// insert adds h, not 0, to the open-addressing table set (a power of two
+// in size, mask one less, never full) and reports whether it was new.
+func insert(set []uint64, mask, h uint64) bool {
+	for j := h & mask; ; j = (j + 1) & mask {
+		switch set[j] {
+		case h:
+			return false
+		case 0:
+			set[j] = h
+			return true
+		}
+	}
+}
+
+// spread[b] has bit k of b in the lowest bit of its byte k.
+var spread = func() (t [256]uint64) {
+	for b := range t {
+		for k := range 8 {
+			t[b] |= uint64(b>>k&1) << (8 * k)
+		}
+	}
+	return t
+}()
+
+// FNV-1a's 64-bit parameters.
+const (
+	fnvOffset64 = 14695981039346656037
+	fnvPrime64  = 1099511628211
+)
+
 // shingleHash hashes a shingle with FNV-1a (stable across processes and
-// releases, as stored fingerprints require) and then mixes the result with
-// the MurmurHash3 finaliser so that every output bit depends on every input
-// bit, which SimHash needs of its feature hashes.
+// releases, as stored fingerprints require), its words separated by a
+// zero byte, and then mixes the result with the MurmurHash3 finaliser so
+// that every output bit depends on every input bit, which SimHash needs of
+// its feature hashes.
 func shingleHash(words []string) uint64 {
-	h := fnv.New64a()
-	var sep [1]byte
+	h := uint64(fnvOffset64)
 	for i, w := range words {
 		if i > 0 {
-			h.Write(sep[:])
+			h *= fnvPrime64 // the separator: h ^= 0, then multiply
 		}
-		h.Write([]byte(w))
+		for j := 0; j < len(w); j++ {
+			h ^= uint64(w[j])
+			h *= fnvPrime64
+		}
 	}
-	return fmix64(h.Sum64())
+	return fmix64(h)
 }
 
 // fmix64 is the 64-bit finaliser of MurmurHash3.
