@@ -1,9 +1,11 @@
 package story
 
 import (
+	"cmp"
 	"math/bits"
 	"slices"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/newswatch/newswatch/rules"
@@ -69,79 +71,167 @@ func Extract(title, summary string) Features {
 // extract is Extract of analysed text: the title and its tokens, the
 // summary without HTML and its tokens.
 func extract(title string, titleToks []rules.Token, body string, bodyToks []rules.Token) Features {
-
-	var wb wordBuilder
-	wb.add(title, titleToks)
-	titleWords := len(wb.words)
-	wb.add(body, bodyToks)
+	x := extractors.Get().(*extractor)
+	defer x.release()
+	x.add(title, titleToks)
+	titleWords := len(x.ends)
+	x.add(body, bodyToks)
 
 	var f Features
-	f.Terms, f.Words = wb.finish()
+	f.Terms, f.Words = x.finish()
 	f.TitleWords = min(titleWords, len(f.Words))
 
-	words := make([]string, 0, len(titleToks)+len(bodyToks))
 	for _, t := range titleToks {
-		words = append(words, t.Text)
+		x.tokens = append(x.tokens, t.Text)
 	}
 	for _, t := range bodyToks {
-		words = append(words, t.Text)
+		x.tokens = append(x.tokens, t.Text)
 	}
-	f.SimHash, f.Shingles, _ = simhash(words, nil)
+	f.SimHash, f.Shingles, x.set = simhash(x.tokens, x.set)
 	return f
 }
 
-// wordBuilder collects the distinct words of a text and their forms.
-type wordBuilder struct {
-	seen  map[string]bool // words (as written) already added
-	words [][]string      // forms of each word, the word first
+// extractor is the working memory of Extract, reused through extractors.
+// It collects the distinct words of a text and their forms.
+type extractor struct {
+	seen  map[string]struct{} // words (as written) already added
+	forms []string            // the forms of each word in turn, the word first
+	ends  []int               // per word, the end of its forms in forms
+	join  []byte              // a word being joined from tokens
+
+	// finish's: forms by their text, and the index in Terms of each form.
+	sorted []formRef
+	ranks  []uint16
+
+	tokens []string // the texts of the tokens, for simhash
+	set    []uint64 // simhash's
+}
+
+// formRef is a form by its index in extractor.forms, and its first
+// eight bytes (see prefixKey).
+type formRef struct {
+	key uint64
+	i   int
+}
+
+// prefixKey returns the first eight bytes of s as a big-endian number,
+// padded with zeros: of two strings with different keys, the one with the
+// lower key sorts first.
+func prefixKey(s string) uint64 {
+	var k uint64
+	for j := range 8 {
+		k <<= 8
+		if j < len(s) {
+			k |= uint64(s[j])
+		}
+	}
+	return k
+}
+
+// same reports whether a and b are the same form.
+func (x *extractor) same(a, b formRef) bool {
+	return a.key == b.key && x.forms[a.i] == x.forms[b.i]
+}
+
+var extractors = sync.Pool{New: func() any { return &extractor{seen: map[string]struct{}{}} }}
+
+// release clears x and returns it to extractors, unless a very long text
+// made its memory too large to keep.
+func (x *extractor) release() {
+	if len(x.tokens) > 1<<14 || len(x.forms) > 1<<14 {
+		return
+	}
+	clear(x.seen)
+	clear(x.forms)
+	clear(x.tokens)
+	x.forms, x.ends, x.sorted, x.ranks, x.tokens = x.forms[:0], x.ends[:0], x.sorted[:0], x.ranks[:0], x.tokens[:0]
+	extractors.Put(x)
 }
 
 // add adds the words of analysed text.
-func (wb *wordBuilder) add(text string, toks []rules.Token) {
-	if wb.seen == nil {
-		wb.seen = map[string]bool{}
-	}
-	for i := 0; i < len(toks) && len(wb.words) < maxWords; i++ {
-		wb.word(toks[i].Text)
+func (x *extractor) add(text string, toks []rules.Token) {
+	for i := 0; i < len(toks) && len(x.ends) < maxWords; i++ {
+		x.word(toks[i].Text)
 		// A run of tokens separated by one inner mark each is also a word.
-		joined, j := toks[i].Text, i
+		j := i
 		for j+1 < len(toks) && toks[j+1].Start == toks[j].End+1 && isInnerMark(text[toks[j].End]) {
-			joined += toks[j+1].Text
+			if j == i {
+				x.join = append(x.join[:0], toks[i].Text...)
+			}
+			x.join = append(x.join, toks[j+1].Text...)
 			j++
 		}
-		if j > i {
-			wb.word(joined)
+		if j > i && x.wanted(x.join) {
+			x.word(string(x.join))
 		}
 	}
 }
 
-func (wb *wordBuilder) word(w string) {
-	if wb.seen[w] || (utf8.RuneCountInString(w) < 2 && !isDigits(w)) {
+// wanted reports whether w is a word not added yet that is worth adding,
+// without converting it to a string.
+func (x *extractor) wanted(w []byte) bool {
+	_, seen := x.seen[string(w)]
+	return !seen && (utf8.RuneCount(w) >= 2 || isDigits(string(w)))
+}
+
+// word adds word w and its forms, unless it was added already or is too
+// short.
+func (x *extractor) word(w string) {
+	if utf8.RuneCountInString(w) < 2 && !isDigits(w) {
 		return
 	}
-	wb.seen[w] = true
-	wb.words = append(wb.words, appendForms([]string{w}, w))
+	if _, seen := x.seen[w]; seen {
+		return
+	}
+	x.seen[w] = struct{}{}
+	x.forms = appendForms(append(x.forms, w), w)
+	x.ends = append(x.ends, len(x.forms))
 }
 
 // finish returns the sorted distinct forms of all words and, per word, the
 // indexes of its forms.
-func (wb *wordBuilder) finish() ([]string, [][]uint16) {
-	var terms []string
-	for _, forms := range wb.words {
-		terms = append(terms, forms...)
+func (x *extractor) finish() ([]string, [][]uint16) {
+	words := make([][]uint16, len(x.ends))
+	if len(x.forms) == 0 {
+		return nil, words
 	}
-	slices.Sort(terms)
-	terms = slices.Compact(terms)
-	words := make([][]uint16, len(wb.words))
-	for i, forms := range wb.words {
-		idx := make([]uint16, 0, len(forms))
-		for _, f := range forms {
-			k, _ := slices.BinarySearch(terms, f)
-			if !slices.Contains(idx, uint16(k)) {
-				idx = append(idx, uint16(k))
+	// Sort the forms by their first eight bytes, and by the whole text
+	// when those are equal: comparing strings is then rare.
+	for i, f := range x.forms {
+		x.sorted = append(x.sorted, formRef{prefixKey(f), i})
+	}
+	forms := x.forms
+	slices.SortFunc(x.sorted, func(a, b formRef) int {
+		if a.key != b.key {
+			return cmp.Compare(a.key, b.key)
+		}
+		return strings.Compare(forms[a.i], forms[b.i])
+	})
+	x.ranks = slices.Grow(x.ranks[:0], len(forms))[:len(forms)]
+	n := 0
+	for j, r := range x.sorted {
+		if j > 0 && !x.same(r, x.sorted[j-1]) {
+			n++
+		}
+		x.ranks[r.i] = uint16(n)
+	}
+	terms := make([]string, 0, n+1)
+	for j, r := range x.sorted {
+		if j == 0 || !x.same(r, x.sorted[j-1]) {
+			terms = append(terms, forms[r.i])
+		}
+	}
+	idx := make([]uint16, 0, len(x.forms))
+	start := 0
+	for i, end := range x.ends {
+		first := len(idx)
+		for _, k := range x.ranks[start:end] {
+			if !slices.Contains(idx[first:], k) {
+				idx = append(idx, k)
 			}
 		}
-		words[i] = idx
+		words[i] = idx[first:len(idx):len(idx)]
+		start = end
 	}
 	return terms, words
 }
