@@ -73,7 +73,9 @@ const seenSQL = `SELECT EXISTS (SELECT 1 FROM seen WHERE feed_id = ? AND identit
 const addSeenSQL = `INSERT INTO seen (feed_id, identity, first_seen, item_id)
 	VALUES (?, ?, ?, ?) ON CONFLICT (feed_id, identity) DO NOTHING`
 
-const linkSeenSQL = `UPDATE seen SET item_id = ? WHERE feed_id = ? AND identity = ?`
+// dropItemSQL takes back an item AddItem has just written, when its
+// identity turns out to be seen already.
+const dropItemSQL = `DELETE FROM items WHERE id = ?`
 
 // simhashValue encodes a fingerprint as the signed 64-bit integer SQLite
 // stores, or NULL when there is none.

@@ -44,13 +44,46 @@ func (tx *Tx) NewStory(s *Story) error {
 		return fmt.Errorf("store: new story: %w", err)
 	}
 	s.ID, s.CreatedAt, s.UpdatedAt = id, created, updated
+	if tx.fresh == nil {
+		tx.fresh = map[int64]int64{}
+	}
+	tx.fresh[id] = updated.UnixMilli()
 	return nil
 }
 
 const newStorySQL = `INSERT INTO stories (title, link, created_at, updated_at) VALUES (?, ?, ?, ?)`
 
-// joinStory counts an item that joined story id at seen.
-const joinStorySQL = `UPDATE stories SET items = items + 1, updated_at = MAX(updated_at, ?) WHERE id = ?`
+// joinStorySQL counts an item that joined story ?2 at ?1.
+const joinStorySQL = `UPDATE stories SET items = items + 1, updated_at = MAX(updated_at, ?1) WHERE id = ?2`
+
+// countStorySQL counts an item that joined story ?1 no later than it was
+// last updated. Leaving updated_at out of the SET spares the write of
+// stories_updated_at, which SQLite makes for a column set to its own value.
+const countStorySQL = `UPDATE stories SET items = items + 1 WHERE id = ?1`
+
+// joinStory counts an item that joined story id at seen. A story created
+// in this transaction, as most are when every item is new, is known to
+// have been updated at its creation: an item seen by then leaves that
+// time as it is.
+func (tx *Tx) joinStory(id int64, seen time.Time) error {
+	at := seen.UnixMilli()
+	var (
+		res sql.Result
+		err error
+	)
+	if updated, ok := tx.fresh[id]; ok && at <= updated {
+		res, err = tx.exec(stmtCountStory, id)
+	} else {
+		res, err = tx.exec(stmtJoinStory, at, id)
+		if ok && err == nil {
+			tx.fresh[id] = at
+		}
+	}
+	if err != nil {
+		return err
+	}
+	return affected(res, 1)
+}
 
 // AlertRef identifies an alert and says where it is in its delivery:
 // enough to decide how to follow it up.

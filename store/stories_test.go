@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"reflect"
 	"runtime"
 	"testing"
@@ -297,4 +298,134 @@ func TestPrunerRunsAtStart(t *testing.T) {
 	if err := (&Pruner{Store: f.s}).Run(context.Background()); err == nil {
 		t.Error("a Pruner without retention ran")
 	}
+}
+
+// TestAddItemOfASeenIdentity: AddItem writes the item before its seen
+// rows; an identity seen already, whether its item is kept, pruned or
+// another item's alias, is ErrDuplicate and leaves no item behind.
+func TestAddItemOfASeenIdentity(t *testing.T) {
+	ctx := context.Background()
+	f := newStoryFixture(t)
+	if _, err := f.s.Prune(ctx, testTime.Add(30*time.Minute), 0); err != nil {
+		t.Fatal(err) // guid:1 is pruned, guid:2 kept
+	}
+	before := countRows(t, f.s, "items")
+	tx := begin(t, f.s)
+	for _, tc := range []struct{ name, identity string }{
+		{"item kept", "guid:2"},
+		{"item pruned", "guid:1"},
+		{"alias of a kept item", "link:https://a.example/2"},
+		{"alias of a pruned item", "link:https://a.example/1"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			it := &Item{FeedID: f.feed.ID, Identity: tc.identity, StoryID: f.story.ID, Title: "Again"}
+			if err := tx.AddItem(it); !errors.Is(err, ErrDuplicate) {
+				t.Errorf("AddItem(%s) = %v, want ErrDuplicate", tc.identity, err)
+			}
+			if it.ID != 0 {
+				t.Errorf("AddItem(%s) set ID %d", tc.identity, it.ID)
+			}
+		})
+	}
+	// The transaction goes on, and the duplicates left nothing.
+	fresh := &Item{FeedID: f.feed.ID, Identity: "guid:3", Aliases: []string{"link:https://a.example/3"},
+		StoryID: f.story.ID, TextHash: "h3", SeenAt: testTime.Add(time.Hour)}
+	if err := tx.AddItem(fresh); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if n := countRows(t, f.s, "items"); n != before+1 {
+		t.Errorf("%d items, want %d: a duplicate left its row", n, before+1)
+	}
+	var items int
+	if err := f.s.read.QueryRow(`SELECT items FROM stories WHERE id = ?`, f.story.ID).Scan(&items); err != nil {
+		t.Fatal(err)
+	}
+	if items != 3 {
+		t.Errorf("story counts %d items, want 3: the duplicates joined it", items)
+	}
+	got, err := f.s.SeenItems(ctx, f.feed.ID, []string{"guid:1", "guid:3", "link:https://a.example/3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]SeenItem{
+		"guid:1":                   {Identity: "guid:1"},
+		"guid:3":                   {Identity: "guid:3", ItemID: fresh.ID, TextHash: "h3"},
+		"link:https://a.example/3": {Identity: "link:https://a.example/3", ItemID: fresh.ID, TextHash: "h3"},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("SeenItems = %+v, want %+v", got, want)
+	}
+}
+
+// TestJoinStory: an item that joins a story counts in it and moves its
+// updated time forward, never back, whether the story was created in the
+// same transaction (joinStory's shortcut) or before it.
+func TestJoinStory(t *testing.T) {
+	s := openTest(t)
+	syncFeeds(t, s, "a")
+	f := feedNamed(t, s, "a")
+	hour := func(h int) time.Time { return testTime.Add(time.Duration(h) * time.Hour) }
+	n := 0
+	add := func(tx *Tx, st *Story, seen time.Time) {
+		t.Helper()
+		n++
+		if err := tx.AddItem(&Item{FeedID: f.ID, Identity: fmt.Sprint("guid:", n), StoryID: st.ID, SeenAt: seen}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check := func(st *Story, items int, updated time.Time) {
+		t.Helper()
+		var (
+			gotItems int
+			gotAt    int64
+		)
+		if err := s.read.QueryRow(`SELECT items, updated_at FROM stories WHERE id = ?`, st.ID).Scan(&gotItems, &gotAt); err != nil {
+			t.Fatal(err)
+		}
+		if gotItems != items || gotAt != updated.UnixMilli() {
+			t.Errorf("story %q: %d items, updated %v; want %d, %v", st.Title, gotItems, time.UnixMilli(gotAt).UTC(), items, updated)
+		}
+		var indexed int
+		if err := s.read.QueryRow(`SELECT COUNT(*) FROM stories INDEXED BY stories_updated_at
+			WHERE updated_at = ? AND id = ?`, updated.UnixMilli(), st.ID).Scan(&indexed); err != nil {
+			t.Fatal(err)
+		}
+		if indexed != 1 {
+			t.Errorf("story %q: stories_updated_at does not have its updated time", st.Title)
+		}
+	}
+
+	tx := begin(t, s)
+	same := &Story{Title: "same time", CreatedAt: hour(1)}
+	later := &Story{Title: "later", CreatedAt: hour(1)}
+	earlier := &Story{Title: "earlier", CreatedAt: hour(5)}
+	for _, st := range []*Story{same, later, earlier} {
+		if err := tx.NewStory(st); err != nil {
+			t.Fatal(err)
+		}
+	}
+	add(tx, same, hour(1))
+	add(tx, same, hour(1))
+	add(tx, later, hour(2))
+	add(tx, later, hour(1)) // after a later one: stays at hour 2
+	add(tx, later, hour(3))
+	add(tx, earlier, hour(4))
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	check(same, 2, hour(1))
+	check(later, 3, hour(3))
+	check(earlier, 1, hour(5))
+
+	tx = begin(t, s)
+	add(tx, same, hour(6))
+	add(tx, earlier, hour(2))
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	check(same, 3, hour(6))
+	check(earlier, 2, hour(5))
 }

@@ -35,6 +35,10 @@ type Tx struct {
 	// stmts are the store's prepared statements bound to this transaction,
 	// on first use.
 	stmts [numStmts]*sql.Stmt
+
+	// fresh holds the stories NewStory recorded in this transaction, with
+	// their updated_at: see joinStory.
+	fresh map[int64]int64
 }
 
 // stmtID names one of the statements a poll runs once per item or alert.
@@ -43,9 +47,10 @@ type stmtID int
 const (
 	stmtSeen stmtID = iota
 	stmtAddSeen
-	stmtLinkSeen
 	stmtAddItem
+	stmtDropItem
 	stmtJoinStory
+	stmtCountStory
 	stmtEnqueue
 	stmtNewStory
 	stmtStoryAlert
@@ -58,12 +63,13 @@ const (
 // pollSQL are the statements a poll runs once per item or alert, prepared
 // once on the write connection when the store opens.
 var pollSQL = [numStmts]string{
-	stmtSeen:      seenSQL,
-	stmtAddSeen:   addSeenSQL,
-	stmtLinkSeen:  linkSeenSQL,
-	stmtAddItem:   insertItemSQL,
-	stmtJoinStory: joinStorySQL,
-	stmtEnqueue:   insertAlertSQL,
+	stmtSeen:       seenSQL,
+	stmtAddSeen:    addSeenSQL,
+	stmtAddItem:    insertItemSQL,
+	stmtDropItem:   dropItemSQL,
+	stmtJoinStory:  joinStorySQL,
+	stmtCountStory: countStorySQL,
+	stmtEnqueue:    insertAlertSQL,
 
 	stmtNewStory:   newStorySQL,
 	stmtStoryAlert: storyAlertSQL,
@@ -166,6 +172,11 @@ func (tx *Tx) Seen(feedID int64, identity string) (bool, error) {
 // it.Aliases, and sets it.ID, and it.SeenAt when zero. An identity the feed
 // has already seen is ErrDuplicate; an alias already seen is left as it is.
 // An item with a StoryID joins that story (NewStory).
+//
+// The item's row is written first, so that its identity's seen row is
+// written once, with the item's ID; when the identity turns out to be
+// seen already (its item pruned, or another item's alias), the row is
+// taken back.
 func (tx *Tx) AddItem(it *Item) error {
 	if it.Identity == "" {
 		return fmt.Errorf("store: add item to feed %d: empty identity", it.FeedID)
@@ -178,17 +189,13 @@ func (tx *Tx) AddItem(it *Item) error {
 	if err != nil {
 		return fmt.Errorf("store: add item %q: categories: %w", it.Identity, err)
 	}
-	res, err := tx.exec(stmtAddSeen, it.FeedID, it.Identity, millis(seenAt), nil)
-	if err != nil {
-		return fmt.Errorf("store: add item %q: %w", it.Identity, err)
-	}
-	if err := affected(res, 1); err != nil {
-		return fmt.Errorf("store: add item %q to feed %d: %w", it.Identity, it.FeedID, ErrDuplicate)
-	}
-	res, err = tx.exec(stmtAddItem,
+	res, err := tx.exec(stmtAddItem,
 		it.FeedID, it.Identity, it.GUID, it.Link, it.Title,
 		it.Summary, it.Content, it.Author, categories, it.Lang, millis(it.Published), millis(seenAt),
 		nullID(it.StoryID), it.Canonical, simhashValue(it.SimHash, it.HasSimHash), it.TextHash)
+	if isUniqueViolation(err) { // the item is still kept
+		return fmt.Errorf("store: add item %q to feed %d: %w", it.Identity, it.FeedID, ErrDuplicate)
+	}
 	if err != nil {
 		return fmt.Errorf("store: add item %q: %w", it.Identity, err)
 	}
@@ -196,15 +203,20 @@ func (tx *Tx) AddItem(it *Item) error {
 	if err != nil {
 		return fmt.Errorf("store: add item %q: %w", it.Identity, err)
 	}
-	if _, err := tx.exec(stmtLinkSeen, id, it.FeedID, it.Identity); err != nil {
+	res, err = tx.exec(stmtAddSeen, it.FeedID, it.Identity, millis(seenAt), id)
+	if err == nil {
+		var n int64
+		if n, err = res.RowsAffected(); err == nil && n == 0 {
+			if _, err = tx.exec(stmtDropItem, id); err == nil {
+				return fmt.Errorf("store: add item %q to feed %d: %w", it.Identity, it.FeedID, ErrDuplicate)
+			}
+		}
+	}
+	if err != nil {
 		return fmt.Errorf("store: add item %q: %w", it.Identity, err)
 	}
 	if it.StoryID != 0 {
-		res, err := tx.exec(stmtJoinStory, millis(seenAt), it.StoryID)
-		if err == nil {
-			err = affected(res, 1)
-		}
-		if err != nil {
+		if err := tx.joinStory(it.StoryID, seenAt); err != nil {
 			return fmt.Errorf("store: add item %q to story %d: %w", it.Identity, it.StoryID, err)
 		}
 	}
