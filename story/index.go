@@ -313,8 +313,19 @@ func (x *Index) Add(it Item) {
 		e.link = x.linkHash(it.Canonical)
 	}
 	x.ids = x.ids[:0]
-	for _, w := range it.Terms {
-		id := x.dict.intern(w)
+	// An item is usually added right after Assign looked its terms up
+	// (x.q.ids): a term still there by that ID needs no second lookup.
+	known := x.q.ids
+	if len(it.Terms) == 0 || len(known) != len(it.Terms) || x.q.terms != &it.Terms[0] {
+		known = nil
+	}
+	for k, w := range it.Terms {
+		var id uint32
+		if known != nil && known[k] != noTerm && x.dict.terms[known[k]].word == w {
+			id = known[k]
+		} else {
+			id = x.dict.intern(w)
+		}
 		x.ids = append(x.ids, id)
 		e.scripts |= 1 << x.dict.terms[id].script
 	}
@@ -636,6 +647,9 @@ const noTerm = math.MaxUint32
 type query struct {
 	it *Item
 	sc *scoring
+	// terms is the first of it.Terms, to know them again in Add; nil
+	// when it has none.
+	terms *string
 	// n counts, per script, the window's items with words in it, it
 	// included; rareDF is the highest document frequency of a rare form.
 	n, rareDF [numScripts]int
@@ -663,6 +677,9 @@ func (x *Index) query(it *Item) *query {
 	q := &x.q
 	*q = query{it: it, sc: sc, n: x.docs,
 		ids: q.ids[:0], w: q.w[:0], rare: q.rare[:0], has: q.has[:0], hasTitle: q.hasTitle[:0]}
+	if len(it.Terms) > 0 {
+		q.terms = &it.Terms[0]
+	}
 	own := scriptsOf(it.Terms)
 	for s := range numScripts {
 		if own&(1<<s) != 0 {

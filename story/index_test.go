@@ -3,6 +3,7 @@ package story
 import (
 	"fmt"
 	"math"
+	"slices"
 	"testing"
 	"time"
 )
@@ -378,4 +379,71 @@ func (x *Index) check() error {
 		}
 	}
 	return nil
+}
+
+// TestAddAfterAssign: Add takes the term IDs Assign looked up for an item
+// when they still name its terms. Whatever happened in between (other
+// items added, removed, expired, their terms released and their IDs taken
+// again) each entry must hold exactly its item's terms.
+func TestAddAfterAssign(t *testing.T) {
+	s := newSynthetic(4)
+	x := NewIndex(Options{MaxItems: 200, Window: time.Hour})
+	items := map[int64]Item{}
+	var pending []Item // assigned, not yet added
+	for i := range 2000 {
+		seen := t0.Add(time.Duration(i) * 10 * time.Second)
+		it := s.item(int64(i+1), seen)
+		x.Assign(&it)
+		pending = append(pending, it)
+		switch r := s.rng.IntN(10); {
+		case r == 0:
+			x.Remove(int64(s.rng.IntN(i + 1)))
+		case r == 1:
+			x.Expire(seen.Add(-20 * time.Minute))
+		}
+		// Add the pending items in turn, sometimes the last one assigned
+		// first, sometimes a copy of it with its terms in another array.
+		for len(pending) > 0 && s.rng.IntN(3) != 0 {
+			k := len(pending) - 1
+			if s.rng.IntN(2) == 0 {
+				k = 0
+			}
+			p := pending[k]
+			pending = append(pending[:k], pending[k+1:]...)
+			if s.rng.IntN(4) == 0 {
+				p.Terms = slices.Clone(p.Terms)
+			}
+			x.Add(p)
+			items[p.ID] = p
+		}
+		if i%50 != 49 {
+			continue
+		}
+		if err := x.check(); err != nil {
+			t.Fatalf("after item %d: %v", i+1, err)
+		}
+		x.mu.Lock()
+		for id, seq := range x.byID {
+			e := x.log.at(seq)
+			var l termList
+			decodeTerms(x.text.bytes(e.blk, e.off, e.n), &l)
+			var words []string
+			for _, tid := range l.ids {
+				words = append(words, x.dict.terms[tid].word)
+			}
+			slices.Sort(words)
+			it := items[id]
+			if !slices.Equal(words, it.Terms) {
+				x.mu.Unlock()
+				t.Fatalf("after item %d: item %d has terms %q, want %q", i+1, id, words, it.Terms)
+			}
+			for w, j := range l.surfaces {
+				if got, want := x.dict.terms[l.ids[j]].word, it.Terms[it.Words[w][0]]; got != want {
+					x.mu.Unlock()
+					t.Fatalf("after item %d: item %d word %d is %q, want %q", i+1, id, w, got, want)
+				}
+			}
+		}
+		x.mu.Unlock()
+	}
 }
