@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"flag"
 	"fmt"
+	"hash/fnv"
 	"os"
 	"path/filepath"
 	"strings"
@@ -157,4 +158,74 @@ func TestExtractGolden(t *testing.T) {
 	if bad > 0 {
 		t.Errorf("%d of %d outputs differ", bad, len(got))
 	}
+}
+
+// simhashReference is SimHash as first written: a map of the shingles
+// seen and a count per bit, each shingle hashed by shingleHash.
+func simhashReference(words []string) (uint64, int) {
+	n := min(shingleSize, len(words))
+	if n == 0 {
+		return 0, 0
+	}
+	seen := map[uint64]bool{}
+	var counts [64]int
+	for i := 0; i+n <= len(words); i++ {
+		h := shingleHash(words[i : i+n])
+		if seen[h] {
+			continue
+		}
+		seen[h] = true
+		for b := range 64 {
+			if h&(1<<b) != 0 {
+				counts[b]++
+			} else {
+				counts[b]--
+			}
+		}
+	}
+	var fp uint64
+	for b, c := range counts {
+		if c > 0 {
+			fp |= 1 << b
+		}
+	}
+	return fp, len(seen)
+}
+
+// TestSimhash compares simhash with simhashReference on word lists of
+// every length up to past a lane's 255 shingles, with repeated shingles
+// and empty words.
+func TestSimhash(t *testing.T) {
+	s := newSynthetic(5)
+	var set []uint64
+	for n := range 700 {
+		words := make([]string, n)
+		for i := range words {
+			switch r := s.rng.IntN(20); {
+			case r == 0:
+				words[i] = ""
+			case r < 4 && i >= 2:
+				words[i] = words[i-2] // repeats shingles
+			default:
+				words[i] = s.vocab[s.rng.IntN(len(s.vocab))]
+			}
+		}
+		var fp uint64
+		var k int
+		fp, k, set = simhash(words, set)
+		wantFP, wantK := simhashReference(words)
+		if fp != wantFP || k != wantK {
+			t.Fatalf("%d words: simhash %016x of %d shingles, want %016x of %d", n, fp, k, wantFP, wantK)
+		}
+	}
+	if fp, k := simhashReference([]string{"Baku"}); fp != fmix64(fnvString("Baku")) || k != 1 {
+		t.Errorf("one word: %016x of %d shingles", fp, k)
+	}
+}
+
+// fnvString is FNV-1a of s, as hash/fnv computes it.
+func fnvString(s string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(s))
+	return h.Sum64()
 }

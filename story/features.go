@@ -272,8 +272,23 @@ func simhash(words []string, set []uint64) (uint64, int, []uint64) {
 		}
 		lanes, pending = [8]uint64{}, 0
 	}
+	// With two-word shingles, each word is hashed once, into two FNV-1a
+	// states at a time: that of the shingle it ends and that of the one
+	// it starts (next: after the word and the separator).
+	pairs := shingleSize == 2 && n == 2
+	var next uint64
+	if pairs {
+		_, next = fnv2(0, fnvOffset64, words[0])
+		next *= fnvPrime64
+	}
 	for i := 0; i+n <= len(words); i++ {
-		h := shingleHash(words[i : i+n])
+		var h uint64
+		if pairs {
+			h, next = fnv2(next, fnvOffset64, words[i+1])
+			h, next = fmix64(h), next*fnvPrime64
+		} else {
+			h = shingleHash(words[i : i+n])
+		}
 		if h == 0 {
 			if zero {
 				continue
@@ -348,6 +363,16 @@ func shingleHash(words []string) uint64 {
 		}
 	}
 	return fmix64(h)
+}
+
+// fnv2 continues two FNV-1a hashes, a and b, with the bytes of w.
+func fnv2(a, b uint64, w string) (uint64, uint64) {
+	for j := 0; j < len(w); j++ {
+		c := uint64(w[j])
+		a = (a ^ c) * fnvPrime64
+		b = (b ^ c) * fnvPrime64
+	}
+	return a, b
 }
 
 // fmix64 is the 64-bit finaliser of MurmurHash3.
