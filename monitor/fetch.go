@@ -1,7 +1,6 @@
 package monitor
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -79,6 +78,11 @@ type FetchRequest struct {
 	// ETag and LastModified are the validators of the last successful
 	// fetch; when set, the request is conditional (RFC 9110, section 13.1).
 	ETag, LastModified string
+	// SizeHint is the size the body is expected to have (the feed's last
+	// document's), 0 when unknown. It sizes the buffer a body without a
+	// Content-Length (a compressed one, say) is read into; it never changes
+	// what is read or the size cap.
+	SizeHint int64
 }
 
 // FetchResult is a successful fetch.
@@ -225,7 +229,7 @@ func (f *Fetcher) fetchHTTP(parent context.Context, req FetchRequest) (*FetchRes
 		res.NotModified = true
 		return res, nil
 	case resp.StatusCode >= 200 && resp.StatusCode < 300:
-		body, err := readCapped(resp.Body, resp.ContentLength, f.opts.MaxBodyBytes)
+		body, err := readCapped(resp.Body, resp.ContentLength, req.SizeHint, f.opts.MaxBodyBytes)
 		if err != nil {
 			fe := classify(parent, f.opts.Timeout, req, err)
 			fe.StatusCode = resp.StatusCode
@@ -261,26 +265,79 @@ func (f *Fetcher) fetchHTTP(parent context.Context, req FetchRequest) (*FetchRes
 	return nil, fe
 }
 
+// minReadChunk is the first buffer a body of unknown size is read into, and
+// the least a later one grows by.
+const minReadChunk = 32 << 10
+
 // readCapped reads r to its end, failing with a *tooLargeError once it has
 // produced more than limit bytes. length is the declared Content-Length, or -1;
-// a declared length over the cap fails before anything is read.
-func readCapped(r io.Reader, length, limit int64) ([]byte, error) {
+// a declared length over the cap fails before anything is read. hint is the
+// size the body is expected to have when no length is declared, 0 when
+// unknown; it only sizes buffers.
+//
+// The body is read into a first buffer of the expected size (with room to
+// see the end without another one), then, if it is longer, into further
+// buffers each as large as everything read so far, joined once at the end.
+// A body of the expected size costs one buffer; one of unknown size about
+// twice its size; a body over the cap about the cap. (A buffer that doubles
+// as it fills costs about three times the body.)
+func readCapped(r io.Reader, length, hint, limit int64) ([]byte, error) {
 	if length > limit {
 		return nil, &tooLargeError{max: limit}
 	}
-	var buf bytes.Buffer
-	if length > 0 {
-		buf.Grow(int(length) + 1)
+	next := int64(minReadChunk)
+	switch {
+	case length >= 0:
+		next = length + 1 // the extra byte tells the end from a longer body
+	case hint > 0:
+		next = hint + hint/8 + 512 // a document grows and shrinks by a few items
 	}
 	// Reading one byte past the cap tells a body of exactly limit bytes from
 	// a longer one.
-	if _, err := buf.ReadFrom(io.LimitReader(r, limit+1)); err != nil {
-		return nil, err
+	r = io.LimitReader(r, limit+1)
+	var (
+		chunks [][]byte
+		total  int64
+	)
+	for {
+		buf := make([]byte, min(next, limit+1-total))
+		n, err := fill(r, buf)
+		total += int64(n)
+		if total > limit {
+			return nil, &tooLargeError{max: limit}
+		}
+		chunks = append(chunks, buf[:n])
+		if err == io.EOF { // the end, as io.Reader says it, never wrapped
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		next = max(total, minReadChunk)
 	}
-	if int64(buf.Len()) > limit {
-		return nil, &tooLargeError{max: limit}
+	if len(chunks) == 1 {
+		return chunks[0], nil
 	}
-	return buf.Bytes(), nil
+	body := make([]byte, 0, total)
+	for _, c := range chunks {
+		body = append(body, c...)
+	}
+	return body, nil
+}
+
+// fill reads from r until buf is full or r fails; io.EOF is the end.
+// (io.ReadFull would report a short body as io.ErrUnexpectedEOF, which is
+// also how a transport reports a body cut short of its Content-Length.)
+func fill(r io.Reader, buf []byte) (int, error) {
+	n := 0
+	for n < len(buf) {
+		m, err := r.Read(buf[n:])
+		n += m
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
 }
 
 // redirects is the redirect policy of one fetch: at most MaxRedirects hops,

@@ -13,8 +13,10 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 )
 
@@ -417,5 +419,85 @@ func TestParseRetryAfter(t *testing.T) {
 		if got := parseRetryAfter(tc.in, now, limit); got != tc.want {
 			t.Errorf("parseRetryAfter(%q) = %s, want %s", tc.in, got, tc.want)
 		}
+	}
+}
+
+// TestReadCapped reads bodies of sizes around the first buffer and the
+// cap, declared or not, with right and wrong size hints, in pieces as a
+// network delivers them.
+func TestReadCapped(t *testing.T) {
+	const limit = 200 << 10
+	for _, size := range []int{0, 1, 100, minReadChunk - 1, minReadChunk, minReadChunk + 1, 3*minReadChunk + 7, limit, limit + 1, 3 * limit} {
+		body := make([]byte, size)
+		for i := range body {
+			body[i] = byte('a' + i%26)
+		}
+		for _, declared := range []bool{false, true} {
+			for _, hint := range []int64{0, 1, int64(size), int64(size) / 2, int64(size) * 2, limit * 4} {
+				name := fmt.Sprintf("%d bytes, declared %v, hint %d", size, declared, hint)
+				length := int64(-1)
+				if declared {
+					length = int64(size)
+				}
+				got, err := readCapped(iotest.HalfReader(bytes.NewReader(body)), length, hint, limit)
+				if size > limit {
+					var tooLarge *tooLargeError
+					if !errors.As(err, &tooLarge) {
+						t.Errorf("%s: err = %v, want too large", name, err)
+					}
+					continue
+				}
+				if err != nil || !bytes.Equal(got, body) {
+					t.Errorf("%s: read %d bytes (%v), want the body", name, len(got), err)
+				}
+			}
+		}
+	}
+}
+
+// TestReadCappedKeepsReadErrors checks that a body cut short fails, also
+// when it fails the way a short read of a buffer would be told.
+func TestReadCappedKeepsReadErrors(t *testing.T) {
+	body := bytes.Repeat([]byte("x"), 100)
+	for _, want := range []error{io.ErrUnexpectedEOF, errors.New("connection reset")} {
+		for _, hint := range []int64{0, 50, 100, 1000} {
+			r := io.MultiReader(bytes.NewReader(body), iotest.ErrReader(want))
+			if got, err := readCapped(r, -1, hint, 1<<20); !errors.Is(err, want) {
+				t.Errorf("hint %d: read %d bytes, err %v; want %v", hint, len(got), err, want)
+			}
+		}
+	}
+}
+
+// TestReadCappedAllocation measures what reading a body allocates: about
+// the body when its size is known (declared, or hinted by the last one),
+// about twice when not; never the three times a doubling buffer costs.
+func TestReadCappedAllocation(t *testing.T) {
+	const size = 4 << 20
+	body := bytes.Repeat([]byte("<item>x</item>"), size/14)
+	tests := []struct {
+		name         string
+		length, hint int64
+		most         float64 // allocated bytes per body byte
+	}{
+		{"declared length", int64(len(body)), 0, 1.1},
+		{"the hinted size", -1, int64(len(body)), 1.2},
+		{"a slightly smaller hint", -1, int64(len(body)) * 15 / 16, 1.2},
+		{"no size known", -1, 0, 2.2},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			got, err := readCapped(bytes.NewReader(body), tc.length, tc.hint, DefaultMaxBodyBytes)
+			runtime.ReadMemStats(&after)
+			if err != nil || len(got) != len(body) {
+				t.Fatalf("read %d bytes, %v", len(got), err)
+			}
+			if per := float64(after.TotalAlloc-before.TotalAlloc) / float64(len(body)); per > tc.most {
+				t.Errorf("allocated %.2f bytes per body byte, want at most %.2f", per, tc.most)
+			}
+		})
 	}
 }

@@ -65,7 +65,7 @@ func (f *Fetcher) fetchFile(ctx context.Context, u *url.URL, req FetchRequest) (
 		return fail(KindFile, err)
 	}
 	defer fh.Close()
-	body, err := readCapped(fh, st.Size(), f.opts.MaxBodyBytes)
+	body, err := readCapped(fh, st.Size(), 0, f.opts.MaxBodyBytes)
 	if err != nil {
 		var tooLarge *tooLargeError
 		if errors.As(err, &tooLarge) {
