@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -24,8 +25,13 @@ type Tx struct {
 	ctx context.Context
 	// run is ctx without its end, for the transaction's statements: see
 	// exec.
-	run context.Context
-	tx  *sql.Tx
+	run  context.Context
+	conn *sql.Conn // the write connection, which tx holds
+	tx   *sql.Tx
+	// seen is Seen's query, prepared on conn when the transaction
+	// begins: see Seen. seenMu is held while it runs and to close it.
+	seen   *sql.Stmt
+	seenMu sync.Mutex
 
 	// ended is set once the transaction has given the write connection
 	// back (Commit, Rollback, or its context done).
@@ -45,8 +51,7 @@ type Tx struct {
 type stmtID int
 
 const (
-	stmtSeen stmtID = iota
-	stmtAddSeen
+	stmtAddSeen stmtID = iota
 	stmtAddItem
 	stmtDropItem
 	stmtJoinStory
@@ -63,7 +68,6 @@ const (
 // pollSQL are the statements a poll runs once per item or alert, prepared
 // once on the write connection when the store opens.
 var pollSQL = [numStmts]string{
-	stmtSeen:       seenSQL,
 	stmtAddSeen:    addSeenSQL,
 	stmtAddItem:    insertItemSQL,
 	stmtDropItem:   dropItemSQL,
@@ -96,21 +100,41 @@ func (s *Store) Begin(ctx context.Context) (*Tx, error) {
 	if err := s.gate.lock(ctx, writeNormal); err != nil {
 		return nil, fmt.Errorf("store: begin: %w", err)
 	}
-	tx, err := s.write.BeginTx(ctx, nil)
+	conn, err := s.write.Conn(ctx)
 	if err != nil {
 		s.gate.unlock()
 		return nil, fmt.Errorf("store: begin: %w", err)
 	}
-	t := &Tx{s: s, ctx: ctx, run: context.WithoutCancel(ctx), tx: tx}
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		conn.Close()
+		s.gate.unlock()
+		return nil, fmt.Errorf("store: begin: %w", err)
+	}
+	run := context.WithoutCancel(ctx)
+	seen, err := conn.PrepareContext(run, seenSQL)
+	if err != nil {
+		tx.Rollback()
+		conn.Close()
+		s.gate.unlock()
+		return nil, fmt.Errorf("store: begin: %w", err)
+	}
+	t := &Tx{s: s, ctx: ctx, run: run, conn: conn, tx: tx, seen: seen}
 	// database/sql rolls the transaction back when ctx is done; the
 	// connection's next user may then have its turn.
 	t.stopWatch = context.AfterFunc(ctx, t.end)
 	return t, nil
 }
 
-// end gives the write connection's turn to the next writer, once.
+// end gives the write connection back, once the transaction is over, and
+// the turn to the next writer, once.
 func (tx *Tx) end() {
 	if tx.ended.CompareAndSwap(false, true) {
+		// When ctx ends, a Seen may be running on the Tx's goroutine.
+		tx.seenMu.Lock()
+		tx.seen.Close()
+		tx.seenMu.Unlock()
+		tx.conn.Close() // waits for the transaction to end
 		tx.s.gate.unlock()
 	}
 }
@@ -160,9 +184,25 @@ func (tx *Tx) queryRow(id stmtID, args []any, dest ...any) error {
 
 // Seen reports whether feed feedID already has an item with identity,
 // including items added earlier in this transaction.
+//
+// database/sql watches the rows of every query made through a
+// transaction with a goroutine, for the transaction's end; a poll asks
+// Seen once per new item. Seen's query is prepared on the connection the
+// transaction holds instead (once per transaction, in Begin), so it runs
+// in the transaction, seeing its writes, without that goroutine; the query
+// is over before Seen returns.
 func (tx *Tx) Seen(feedID int64, identity string) (bool, error) {
 	var seen bool
-	if err := tx.queryRow(stmtSeen, []any{feedID, identity}, &seen); err != nil {
+	tx.seenMu.Lock()
+	err := tx.ctx.Err()
+	if err == nil && tx.ended.Load() {
+		err = sql.ErrTxDone
+	}
+	if err == nil {
+		err = tx.seen.QueryRowContext(tx.run, feedID, identity).Scan(&seen)
+	}
+	tx.seenMu.Unlock()
+	if err != nil {
 		return false, fmt.Errorf("store: seen: %w", err)
 	}
 	return seen, nil

@@ -466,3 +466,44 @@ func TestUnseen(t *testing.T) {
 		t.Errorf("Unseen(nil) = %v, %v", got, err)
 	}
 }
+
+// TestCancelledPollAfterSeen: Seen runs on the connection the Tx holds,
+// outside database/sql's watch of the transaction. A poll whose context
+// ends still gives the connection back to the next writer, writes nothing,
+// and leaves the next poll's Seen working.
+func TestCancelledPollAfterSeen(t *testing.T) {
+	s := openTest(t)
+	syncFeeds(t, s, "a")
+	f := feedNamed(t, s, "a")
+	ctx, cancel := context.WithCancel(context.Background())
+	tx, err := s.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if seen(t, tx, f.ID, "guid:1") {
+		t.Fatal("a new identity is seen")
+	}
+	if err := tx.AddItem(&Item{FeedID: f.ID, Identity: "guid:1"}); err != nil {
+		t.Fatal(err)
+	}
+	if !seen(t, tx, f.ID, "guid:1") {
+		t.Fatal("Seen does not see the transaction's own item")
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.SaveFeed(context.Background(), f) }()
+	waitForWaiters(t, &s.gate, writeNormal, 1)
+	cancel() // the poll is abandoned, neither committed nor rolled back
+	if err := <-done; err != nil {
+		t.Fatalf("SaveFeed after the open transaction's context ended: %v", err)
+	}
+	if _, err := tx.Seen(f.ID, "guid:1"); !errors.Is(err, context.Canceled) {
+		t.Errorf("Seen after the context ended: %v, want context.Canceled", err)
+	}
+	if err := tx.Rollback(); err != nil {
+		t.Errorf("Rollback after the context ended: %v", err)
+	}
+	next := begin(t, s)
+	if seen(t, next, f.ID, "guid:1") {
+		t.Error("the abandoned poll's item was kept")
+	}
+}
