@@ -28,8 +28,8 @@ type Tx struct {
 	run  context.Context
 	conn *sql.Conn // the write connection, which tx holds
 	tx   *sql.Tx
-	// seen is Seen's query, prepared on conn when the transaction
-	// begins: see Seen. seenMu is held while it runs and to close it.
+	// seen is Seen's query, prepared on conn by the first Seen: see
+	// Seen. seenMu is held while it is prepared or runs, and to close it.
 	seen   *sql.Stmt
 	seenMu sync.Mutex
 
@@ -111,15 +111,7 @@ func (s *Store) Begin(ctx context.Context) (*Tx, error) {
 		s.gate.unlock()
 		return nil, fmt.Errorf("store: begin: %w", err)
 	}
-	run := context.WithoutCancel(ctx)
-	seen, err := conn.PrepareContext(run, seenSQL)
-	if err != nil {
-		tx.Rollback()
-		conn.Close()
-		s.gate.unlock()
-		return nil, fmt.Errorf("store: begin: %w", err)
-	}
-	t := &Tx{s: s, ctx: ctx, run: run, conn: conn, tx: tx, seen: seen}
+	t := &Tx{s: s, ctx: ctx, run: context.WithoutCancel(ctx), conn: conn, tx: tx}
 	// database/sql rolls the transaction back when ctx is done; the
 	// connection's next user may then have its turn.
 	t.stopWatch = context.AfterFunc(ctx, t.end)
@@ -132,7 +124,9 @@ func (tx *Tx) end() {
 	if tx.ended.CompareAndSwap(false, true) {
 		// When ctx ends, a Seen may be running on the Tx's goroutine.
 		tx.seenMu.Lock()
-		tx.seen.Close()
+		if tx.seen != nil {
+			tx.seen.Close()
+		}
 		tx.seenMu.Unlock()
 		tx.conn.Close() // waits for the transaction to end
 		tx.s.gate.unlock()
@@ -188,15 +182,18 @@ func (tx *Tx) queryRow(id stmtID, args []any, dest ...any) error {
 // database/sql watches the rows of every query made through a
 // transaction with a goroutine, for the transaction's end; a poll asks
 // Seen once per new item. Seen's query is prepared on the connection the
-// transaction holds instead (once per transaction, in Begin), so it runs
-// in the transaction, seeing its writes, without that goroutine; the query
-// is over before Seen returns.
+// transaction holds instead (once per transaction, by its first Seen),
+// so it runs in the transaction, seeing its writes, without that
+// goroutine; the query is over before Seen returns.
 func (tx *Tx) Seen(feedID int64, identity string) (bool, error) {
 	var seen bool
 	tx.seenMu.Lock()
 	err := tx.ctx.Err()
 	if err == nil && tx.ended.Load() {
 		err = sql.ErrTxDone
+	}
+	if err == nil && tx.seen == nil {
+		tx.seen, err = tx.conn.PrepareContext(tx.run, seenSQL)
 	}
 	if err == nil {
 		err = tx.seen.QueryRowContext(tx.run, feedID, identity).Scan(&seen)
