@@ -38,9 +38,19 @@ type Entry struct {
 // Entries converts a parsed feed's items, oldest first: dated items by date,
 // then undated ones, each group otherwise in the reverse of document order
 // (feeds list their newest item first). Of items sharing an identity only
-// the first in the document is kept. baseURL is the URL the document came from; relative
-// links resolve against it.
+// the first in the document is kept. baseURL is the URL the document came
+// from; relative links resolve against it.
 func Entries(feed *gofeed.Feed, baseURL string) []Entry {
+	out := entriesOf(feed, baseURL)
+	for i := range out {
+		out[i].TextHash = textHash(out[i].Title, out[i].Summary)
+	}
+	return out
+}
+
+// entriesOf is Entries without the text hashes, which a poll computes only
+// for the entries that need one (see plannedItem.textHash).
+func entriesOf(feed *gofeed.Feed, baseURL string) []Entry {
 	base := parseBase(baseURL)
 	lang := strings.TrimSpace(feed.Language)
 	out := make([]Entry, 0, len(feed.Items))
@@ -63,7 +73,6 @@ func Entries(feed *gofeed.Feed, baseURL string) []Entry {
 		if e.Link != "" {
 			e.Canonical = canonical.Link(e.Link)
 		}
-		e.TextHash = textHash(e.Title, e.Summary)
 		e.Identity = identity(e.GUID, e.Link, e.Title, e.Summary, e.Published)
 		if seen[e.Identity] {
 			continue

@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/mmcdole/gofeed"
 
@@ -118,9 +120,85 @@ func legacyCanonicalLink(link string) string {
 // normalised title and summary (HTML stripped). A change of white space,
 // case or markup alone is not an edit.
 func textHash(title, summary string) string {
-	text := normaliseTitle(title) + "\n" + normaliseTitle(rules.StripHTML(summary))
-	return hashHex(text)[:32]
+	// The same bytes as normaliseTitle(title) + "\n" +
+	// normaliseTitle(StripHTML(summary)), written into one buffer.
+	summary = rules.StripHTML(summary)
+	var stack [1024]byte
+	text := appendNormalised(stack[:0], title)
+	text = append(text, '\n')
+	text = appendNormalised(text, summary)
+	sum := sha256.Sum256(text)
+	return hex.EncodeToString(sum[:16])
 }
+
+// appendNormalised appends normaliseTitle(s) to b: s lower-cased
+// (unicode.ToLower, bytes that are not UTF-8 replaced by U+FFFD, as
+// strings.ToLower does), its runs of white space (unicode.IsSpace) made one
+// space, none at either end.
+func appendNormalised(b []byte, s string) []byte {
+	start, space := len(b), false
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			i++
+			switch {
+			case asciiSpace[c]:
+				space = true
+				continue
+			case 'A' <= c && c <= 'Z':
+				c += 'a' - 'A'
+			}
+			if space && len(b) > start {
+				b = append(b, ' ')
+			}
+			space = false
+			b = append(b, c)
+			continue
+		}
+		var r rune
+		if c >= 0xc2 && c < 0xe0 && i+1 < len(s) && s[i+1]&0xc0 == 0x80 {
+			// Two bytes (U+0080 to U+07FF: Latin, Greek, Cyrillic,
+			// Hebrew, Arabic…): from the table.
+			r = twoByteLower[rune(c&0x1f)<<6|rune(s[i+1]&0x3f)]
+			i += 2
+			if r < 0 {
+				space = true
+				continue
+			}
+		} else {
+			var size int
+			r, size = utf8.DecodeRuneInString(s[i:])
+			i += size
+			r = unicode.ToLower(r) // utf8.RuneError stays itself
+			if unicode.IsSpace(r) {
+				space = true
+				continue
+			}
+		}
+		if space && len(b) > start {
+			b = append(b, ' ')
+		}
+		space = false
+		b = utf8.AppendRune(b, r)
+	}
+	return b
+}
+
+// asciiSpace marks the ASCII bytes unicode.IsSpace reports as space.
+var asciiSpace = [utf8.RuneSelf]bool{'\t': true, '\n': true, '\v': true, '\f': true, '\r': true, ' ': true}
+
+// twoByteLower is unicode.ToLower of every rune of two bytes in UTF-8, -1
+// for those unicode.IsSpace reports as space: a look-up instead of two
+// searches of Unicode's tables for most letters of the feeds newswatch reads.
+var twoByteLower = func() (t [0x800]rune) {
+	for r := rune(0x80); r < 0x800; r++ {
+		t[r] = unicode.ToLower(r)
+		if unicode.IsSpace(t[r]) {
+			t[r] = -1
+		}
+	}
+	return t
+}()
 
 // normaliseTitle lower-cases a title and collapses its white space.
 func normaliseTitle(s string) string {

@@ -1,11 +1,14 @@
 package monitor
 
 import (
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/mmcdole/gofeed"
+
+	"github.com/newswatch/newswatch/rules"
 )
 
 func TestLinkIdentities(t *testing.T) {
@@ -37,6 +40,67 @@ func TestTextHash(t *testing.T) {
 	}
 	if b := textHash("Talks resume in Baku", "Israel and Syria"); a == b {
 		t.Error("an edited title kept its text hash")
+	}
+}
+
+// TestTextHashIsStable pins the text hash of a known text: hashes are
+// stored with items, and a hash computed differently would make every
+// known item look edited.
+func TestTextHashIsStable(t *testing.T) {
+	// SHA-256 of "talks resume\nisrael and syria", its first 16 bytes.
+	const want = "fbc91589e1e0a01bb50d3e3112432cea"
+	if got := textHash("  Talks \t RESUME ", "<p>Israel and <b>Syria</b></p>"); got != want {
+		t.Errorf("textHash = %s, want %s", got, want)
+	}
+}
+
+// TestTextHashMatchesItsDefinition checks the one-pass text hash against
+// its definition (normaliseTitle of the title and of the summary without
+// HTML) on text that tests lower-casing and white space at their edges:
+// letters whose lower case is ASCII, or longer or shorter in UTF-8,
+// white space outside ASCII, bytes that are not UTF-8.
+func TestTextHashMatchesItsDefinition(t *testing.T) {
+	definition := func(title, summary string) string {
+		return hashHex(normaliseTitle(title) + "\n" + normaliseTitle(rules.StripHTML(summary)))[:32]
+	}
+	pieces := []string{
+		"a", "Z", "Syria", "ISRAEL", " ", "  ", "\t", "\n", "\r\n", "\v", "\f",
+		"\u00a0", "\u0085", "\u2003", "\u3000", "\u200b", "\ufeff",
+		"\u0130", "\u212a", "\u2126", "\u1e9e", "\u023a", "\u0391\u03a3", "\u0418\u0417",
+		"\u0633\u0648\u0631\u064a\u0627", "\u05d9\u05e9\u05e8\u05d0\u05dc", "\U0001F600",
+		"\xff", "\xc3", "\xe2\x80", "\xed\xa0\x80", "\ufffd",
+		"<p>", "</p>", "<br/>", "&amp;", "&nbsp;",
+	}
+	rnd := rand.New(rand.NewPCG(1, 2))
+	random := func() string {
+		var b strings.Builder
+		for range rnd.IntN(12) {
+			b.WriteString(pieces[rnd.IntN(len(pieces))])
+		}
+		return b.String()
+	}
+	cases := [][2]string{{"", ""}, {" ", " "}, {"\u00a0x\u00a0", "\u0085"}}
+	for _, p := range pieces {
+		cases = append(cases, [2]string{p, p}, [2]string{"x" + p + "y", p + "x" + p})
+	}
+	for range 3000 {
+		cases = append(cases, [2]string{random(), random()})
+	}
+	// Every pair of bytes that starts like a two-byte rune, valid or not,
+	// at the end of a title and before more text.
+	for c := 0xc0; c < 0xe0; c++ {
+		for d := range 0x100 {
+			pair := string([]byte{byte(c), byte(d)})
+			cases = append(cases, [2]string{"A" + pair, pair + "B c"})
+		}
+	}
+	for _, c := range cases {
+		if got, want := textHash(c[0], c[1]), definition(c[0], c[1]); got != want {
+			t.Errorf("textHash(%q, %q) = %s, want %s", c[0], c[1], got, want)
+		}
+		if got, want := string(appendNormalised(nil, c[0])), normaliseTitle(c[0]); got != want {
+			t.Errorf("appendNormalised(%q) = %q, want %q", c[0], got, want)
+		}
 	}
 }
 

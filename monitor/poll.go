@@ -178,7 +178,7 @@ func (p *Poller) poll(ctx context.Context, f Feed) (PollResult, error) {
 		// and parsed, not answered with a 304.
 		return res, p.fail(ctx, f, from, st, &res, err)
 	}
-	entries := Entries(doc, fr.FinalURL)
+	entries := entriesOf(doc, fr.FinalURL)
 	res.Items = len(entries)
 	if limit := p.maxItems(); len(entries) > limit {
 		p.logger().Warn("feed has too many items; only the newest are read", "feed", f.Name, "url", from,

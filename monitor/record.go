@@ -28,10 +28,21 @@ type pollPlan struct {
 }
 
 type plannedItem struct {
-	e        Entry
+	e        Entry    // its TextHash is filled by textHash, when needed
 	identity string   // under which it is recorded
 	aliases  []string // other identities it is recorded under
 	itemID   int64    // edits: the recorded item
+}
+
+// textHash is the entry's text hash, computed the first time it is needed:
+// to compare a known item's text with the recorded one, and to record a new
+// or edited item. Most entries of a document are known items without a
+// recorded hash to compare with (pruned ones), or need no hash at all.
+func (pi *plannedItem) textHash() string {
+	if pi.e.TextHash == "" {
+		pi.e.TextHash = textHash(pi.e.Title, pi.e.Summary)
+	}
+	return pi.e.TextHash
 }
 
 // plan classifies the entries of a document: new, edited, or seen and
@@ -98,7 +109,7 @@ func (p *Poller) plan(ctx context.Context, st *store.Feed, entries []Entry, now 
 		}
 		if rec, ok := known[link]; ok && !linkMode && pi.e.GUID != "" && links[link] == 1 {
 			pi.itemID = rec.ItemID
-			if rec.TextHash == pi.e.TextHash || rec.TextHash == "" {
+			if rec.ItemID == 0 || rec.TextHash == "" || rec.TextHash == pi.textHash() {
 				pi.itemID = 0
 			}
 			candidates = append(candidates, pi)
@@ -134,7 +145,7 @@ func (p *Poller) plan(ctx context.Context, st *store.Feed, entries []Entry, now 
 // recorded before text hashes were kept (TextHash "") and pruned items
 // cannot tell.
 func (plan *pollPlan) edit(pi *plannedItem, rec store.SeenItem) {
-	if rec.ItemID != 0 && rec.TextHash != "" && rec.TextHash != pi.e.TextHash {
+	if rec.ItemID != 0 && rec.TextHash != "" && rec.TextHash != pi.textHash() {
 		pi.itemID = rec.ItemID
 		plan.edits = append(plan.edits, pi)
 	}
@@ -189,6 +200,7 @@ func (p *Poller) recordItems(tx *store.Tx, ss *storySession, st *store.Feed, pla
 		} else if seen {
 			continue
 		}
+		pi.textHash()
 		it := storeItem(pi.e, st.ID, now)
 		it.Identity, it.Aliases = pi.identity, pi.aliases
 		var m cluster.Match
