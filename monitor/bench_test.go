@@ -37,8 +37,9 @@ func benchRules(b *testing.B) *rules.Set {
 
 // BenchmarkPoll measures one poll of a 50-item feed from a loopback server:
 // fetch, parse, identity, the store transaction and matching. "new" serves
-// 50 unseen items every time, "unchanged" the same 50 seen items (200),
-// "not-modified" a 304.
+// 50 unseen items every time, "one-new" one unseen item and 49 seen ones,
+// "unchanged" the same document of 50 seen items (a 200 without
+// validators, not parsed again), "not-modified" a 304.
 func BenchmarkPoll(b *testing.B) {
 	const items = 50
 	var body strings.Builder
@@ -53,7 +54,7 @@ func BenchmarkPoll(b *testing.B) {
 	body.WriteString(`</channel></rss>`)
 	template := body.String()
 
-	for _, mode := range []string{"new", "unchanged", "not-modified"} {
+	for _, mode := range []string{"new", "one-new", "unchanged", "not-modified"} {
 		b.Run(mode, func(b *testing.B) {
 			var round atomic.Int64
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -66,7 +67,12 @@ func BenchmarkPoll(b *testing.B) {
 				} else {
 					w.Header().Set("ETag", `"v1"`)
 				}
-				fmt.Fprint(w, strings.ReplaceAll(template, "ROUND", fmt.Sprint(round.Load())))
+				doc := strings.ReplaceAll(template, "ROUND", fmt.Sprint(round.Load()))
+				if mode == "one-new" {
+					// The first item (the newest) is new; the others stay.
+					doc = strings.Replace(strings.ReplaceAll(template, "ROUND", "0"), "-0<", fmt.Sprintf("-0-%d<", round.Load()), 1)
+				}
+				fmt.Fprint(w, doc)
 			}))
 			defer srv.Close()
 			env := newTestEnv(b, benchRules(b))
@@ -80,19 +86,46 @@ func BenchmarkPoll(b *testing.B) {
 			b.ReportAllocs()
 			b.ResetTimer()
 			for b.Loop() {
-				if mode == "new" {
+				if mode == "new" || mode == "one-new" {
 					round.Add(1)
 				}
 				res, err := env.poller.Poll(ctx, feed)
 				if err != nil {
 					b.Fatal(err)
 				}
-				if mode == "new" && res.New != items {
-					b.Fatalf("poll = %+v, want %d new items", res, items)
+				switch {
+				case mode == "new" && res.New != items,
+					mode == "one-new" && (res.New != 1 || res.Items != items),
+					mode == "unchanged" && !res.Unchanged:
+					b.Fatalf("%s poll = %+v", mode, res)
 				}
 			}
 			if mode == "new" {
 				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*items)/1e3, "µs/item")
+			}
+		})
+	}
+}
+
+// BenchmarkTextHash measures the text hash of a title and an HTML summary,
+// in one pass and as its definition spells it.
+func BenchmarkTextHash(b *testing.B) {
+	title := "Syria and Israel Peace Talks  Resume in Baku, Officials Say"
+	summary := "<p>Delegations of <b>Syria</b> and Israel met in Baku for normalization talks.</p> " +
+		strings.Repeat("More background on the regional context of the talks. ", 8)
+	arTitle := "سوريا وإسرائيل تستأنفان المحادثات في باكو"
+	arSummary := strings.Repeat("التقى وفدا سوريا وإسرائيل في باكو لإجراء محادثات التطبيع، بحسب مسؤولين. ", 4)
+	for _, c := range []struct{ name, title, summary string }{{"en", title, summary}, {"ar", arTitle, arSummary}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				textHash(c.title, c.summary)
+			}
+		})
+		b.Run(c.name+"-definition", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				_ = hashHex(normaliseTitle(c.title) + "\n" + normaliseTitle(rules.StripHTML(c.summary)))[:32]
 			}
 		})
 	}

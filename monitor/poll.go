@@ -74,6 +74,11 @@ type PollResult struct {
 	StatusCode int
 	// NotModified reports a 304 (or an unchanged file): nothing was parsed.
 	NotModified bool
+	// Unchanged reports a 200 whose document is the one the feed's last
+	// recorded poll read (a server that sends no validators, or ignores
+	// them): it counts as a successful fetch, like a 304, and nothing was
+	// parsed. StatusCode is the 200; NotModified is false.
+	Unchanged bool
 	// Items is the number of items in the document.
 	Items int
 	// New is the number of items seen for the first time and recorded.
@@ -102,11 +107,14 @@ type PollResult struct {
 //
 //  1. reads the feed's state and fetches its current URL conditionally;
 //  2. on 304, saves the state: nothing is parsed;
-//  3. parses the document and finds the items it has not seen;
-//  4. in one store transaction records them, oldest first; matches each
+//  3. on a 200 that brings the same document as the last recorded poll
+//     (see documentHash), saves the state as for a 304: nothing is parsed;
+//  4. parses the document and finds the items it has not seen;
+//  5. in one store transaction records them, oldest first; matches each
 //     against the current rules (unless the feed's first fetch backfills
 //     it) and queues one alert per match and destination; and saves the
-//     feed's new state (validators, a permanent redirect, success).
+//     feed's new state (validators, a permanent redirect, success, the
+//     document's hash).
 //
 // A failed fetch or parse records the error, counts the failure and holds
 // the feed back (Backoff; a longer Retry-After wins), and returns the
@@ -141,7 +149,8 @@ func (p *Poller) poll(ctx context.Context, f Feed) (PollResult, error) {
 		from = st.CurrentURL
 	}
 	fetchStart := time.Now()
-	fr, err := p.fetcher().Fetch(ctx, FetchRequest{Feed: f.Name, URL: from, ETag: st.ETag, LastModified: st.LastModified})
+	fr, err := p.fetcher().Fetch(ctx, FetchRequest{Feed: f.Name, URL: from, ETag: st.ETag, LastModified: st.LastModified,
+		SizeHint: st.BodySize})
 	res.FetchDuration = time.Since(fetchStart)
 	st.LastFetchAt = now
 	if err != nil {
@@ -172,6 +181,21 @@ func (p *Poller) poll(ctx context.Context, f Feed) (PollResult, error) {
 		return res, nil
 	}
 
+	// A document recorded in full before yields nothing new: no item, no
+	// edit. Rules apply to new items only, so a rule reloaded since
+	// changes nothing either.
+	sum := documentHash(fr, f, p.maxItems())
+	if st.BodyHash != "" && sum == st.BodyHash {
+		res.Unchanged = true
+		st.ETag, st.LastModified = fr.ETag, fr.LastModified
+		p.succeeded(st, fr.StatusCode, now)
+		if err := p.Store.SaveFeed(ctx, st); err != nil {
+			return res, fmt.Errorf("monitor: feed %q: %w", f.Name, err)
+		}
+		p.logger().Debug("feed unchanged; not parsed", "feed", f.Name, "url", from, "bytes", len(fr.Body))
+		return res, nil
+	}
+
 	doc, err := ParseFeed(fr.Body, ParseOptions{Feed: f.Name, URL: fr.FinalURL, ContentType: fr.ContentType, Lang: f.Lang})
 	if err != nil {
 		// The validators are not kept: a fixed document must be fetched
@@ -187,6 +211,9 @@ func (p *Poller) poll(ctx context.Context, f Feed) (PollResult, error) {
 	}
 
 	st.ETag, st.LastModified = fr.ETag, fr.LastModified
+	// Saved with the items or not at all: a document is known once its
+	// poll is recorded, never before.
+	st.BodyHash, st.BodySize = sum, int64(len(fr.Body))
 	p.succeeded(st, fr.StatusCode, now)
 	if err := p.record(ctx, f, st, entries, now, &res); err != nil {
 		return res, fmt.Errorf("monitor: feed %q: %w", f.Name, err)
