@@ -62,6 +62,7 @@ const (
 	stmtItemAlerts
 	stmtFollowUps
 	stmtUpdateItem
+	stmtSaveFeed
 	numStmts
 )
 
@@ -80,6 +81,7 @@ var pollSQL = [numStmts]string{
 	stmtItemAlerts: itemAlertsSQL,
 	stmtFollowUps:  followUpsSQL,
 	stmtUpdateItem: updateItemSQL,
+	stmtSaveFeed:   saveFeedSQL,
 }
 
 func (s *Store) preparePoll(ctx context.Context) error {
@@ -329,10 +331,31 @@ func (tx *Tx) SaveFeed(f *Feed) error {
 	if err := tx.ctx.Err(); err != nil {
 		return fmt.Errorf("store: save feed %q: %w", f.Name, err)
 	}
-	if err := saveFeed(tx.run, tx.tx, f); err != nil {
+	if err := saveFeed(tx.run, txQuerier{tx}, f); err != nil {
 		return fmt.Errorf("store: save feed %q: %w", f.Name, err)
 	}
 	return nil
+}
+
+// txQuerier runs statements in a Tx for code written against querier
+// (saveFeed, shared with Store.SaveFeed): a poll statement it knows is run
+// prepared, as exec runs it, instead of being compiled again (about 90 us
+// for saveFeedSQL, once per poll); any other statement as it comes.
+type txQuerier struct{ tx *Tx }
+
+func (q txQuerier) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if query == saveFeedSQL {
+		return q.tx.exec(stmtSaveFeed, args...)
+	}
+	return q.tx.tx.ExecContext(ctx, query, args...)
+}
+
+func (q txQuerier) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return q.tx.tx.QueryContext(ctx, query, args...)
+}
+
+func (q txQuerier) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	return q.tx.tx.QueryRowContext(ctx, query, args...)
 }
 
 // Commit makes the transaction's writes durable and visible.

@@ -507,3 +507,46 @@ func TestCancelledPollAfterSeen(t *testing.T) {
 		t.Error("the abandoned poll's item was kept")
 	}
 }
+
+// TestTxSaveFeed: a poll's Tx saves the feed's state with the prepared
+// statement, and keeps Store.SaveFeed's answers for a feed whose URL
+// changed meanwhile (discarded) or that does not exist (ErrNotFound).
+func TestTxSaveFeed(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t)
+	syncFeeds(t, s, "a", "b")
+	stale := feedNamed(t, s, "b")
+	if err := s.SyncFeeds(ctx, []FeedSpec{{Name: "a", URL: "https://a.example/feed"}, {Name: "b", URL: "https://b.example/new"}}); err != nil {
+		t.Fatal(err)
+	}
+	a := feedNamed(t, s, "a")
+	a.ETag, a.LastModified, a.LastStatus = `"v2"`, "Thu, 26 Nov 2026 09:12:00 GMT", 200
+	a.LastFetchAt, a.LastSuccessAt, a.PrimedAt = testTime, testTime, testTime
+	a.BodyHash, a.BodySize = "body", 1234
+	stale.ETag = `"old"`
+	tx := begin(t, s)
+	for i := range 2 { // the statement is run twice in one transaction
+		a.ConsecutiveFailures = i
+		if err := tx.SaveFeed(a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tx.SaveFeed(stale); err != nil {
+		t.Errorf("SaveFeed of a feed whose URL changed: %v, want it discarded", err)
+	}
+	if err := tx.SaveFeed(&Feed{ID: 42, Name: "ghost", URL: "https://ghost.example/"}); !errors.Is(err, ErrNotFound) {
+		t.Errorf("SaveFeed of an unknown feed: %v, want ErrNotFound", err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	got := feedNamed(t, s, "a")
+	if got.ETag != a.ETag || got.LastModified != a.LastModified || got.LastStatus != 200 ||
+		got.LastSuccessAt.UnixMilli() != testTime.UnixMilli() || got.PrimedAt.UnixMilli() != testTime.UnixMilli() ||
+		got.BodyHash != "body" || got.BodySize != 1234 || got.ConsecutiveFailures != 1 {
+		t.Errorf("saved state %+v, want %+v", got, a)
+	}
+	if got := feedNamed(t, s, "b"); got.ETag != "" {
+		t.Errorf("stale state was saved: %+v", got)
+	}
+}
