@@ -31,6 +31,10 @@ import (
 const (
 	OutcomeOK          = "ok"
 	OutcomeNotModified = "not_modified"
+	// OutcomeUnchanged labels a 200 that brought the very document of the
+	// last recorded poll (a server that ignores ETag and Last-Modified): it
+	// was not parsed.
+	OutcomeUnchanged = "unchanged"
 	// OutcomeError labels a poll that failed for a reason other than the
 	// fetch or the parse (the database, say).
 	OutcomeError = "error"
@@ -214,6 +218,8 @@ func (m *Metrics) ObservePoll(res monitor.PollResult, err error) {
 		}
 	case res.NotModified:
 		outcome = OutcomeNotModified
+	case res.Unchanged:
+		outcome = OutcomeUnchanged
 	}
 	m.fetches.WithLabelValues(res.Feed, outcome).Inc()
 	if res.FetchDuration > 0 {

@@ -67,23 +67,25 @@ func sampleKey(name string, labels []*dto.LabelPair) string {
 }
 
 // feedServer serves an RSS document with an ETag, answering 304 to a
-// matching If-None-Match, or a failing status when told to.
+// matching If-None-Match (unless told to ignore it), or a failing status
+// when told to.
 type feedServer struct {
-	mu     sync.Mutex
-	body   string
-	status int
+	mu         sync.Mutex
+	body       string
+	status     int
+	ignoreETag bool
 }
 
 func (s *feedServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
-	body, status := s.body, s.status
+	body, status, ignore := s.body, s.status, s.ignoreETag
 	s.mu.Unlock()
 	if status != 0 {
 		http.Error(w, "broken", status)
 		return
 	}
 	etag := fmt.Sprintf(`"%x"`, len(body))
-	if r.Header.Get("If-None-Match") == etag {
+	if r.Header.Get("If-None-Match") == etag && !ignore {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
@@ -189,7 +191,14 @@ func TestMetricsMoveWithPolls(t *testing.T) {
 		t.Errorf("oldest queued age = %v (present %v)", age, ok)
 	}
 
-	// The same document again: a 304. Then a broken server.
+	// The same document again: a 304; again from a server that ignores the
+	// ETag: unchanged, not parsed. Then a broken server.
+	if _, err := poller.Poll(ctx, feed); err != nil {
+		t.Fatal(err)
+	}
+	srv.mu.Lock()
+	srv.ignoreETag = true
+	srv.mu.Unlock()
 	if _, err := poller.Poll(ctx, feed); err != nil {
 		t.Fatal(err)
 	}
@@ -201,6 +210,9 @@ func TestMetricsMoveWithPolls(t *testing.T) {
 	for key, want := range map[string]float64{
 		`newswatch_fetches_total{feed="Example",outcome="ok"}`:           1,
 		`newswatch_fetches_total{feed="Example",outcome="not_modified"}`: 1,
+		`newswatch_fetches_total{feed="Example",outcome="unchanged"}`:    1,
+		`newswatch_fetch_duration_seconds{outcome="unchanged"}`:          1,
+		`newswatch_items_parsed_total{feed="Example"}`:                   3,
 		`newswatch_fetches_total{feed="Example",outcome="http_status"}`:  1,
 		`newswatch_fetch_duration_seconds{outcome="error"}`:              1,
 		`newswatch_items_new_total{feed="Example"}`:                      3,
@@ -208,7 +220,7 @@ func TestMetricsMoveWithPolls(t *testing.T) {
 		`newswatch_feed_consecutive_failures{feed="Example"}`:            1,
 	} {
 		if got, ok := last[key]; !ok || got != want {
-			t.Errorf("after a 304 and a failure: %s = %v (present %v), want %v", key, got, ok, want)
+			t.Errorf("after a 304, an unchanged 200 and a failure: %s = %v (present %v), want %v", key, got, ok, want)
 		}
 	}
 
