@@ -246,6 +246,7 @@ func (p *Poller) record(ctx context.Context, f Feed, st *store.Feed, entries []E
 	if p.Rules != nil {
 		set = p.Rules()
 	}
+	p.prepare(set, f, st, plan, primed, now)
 	tx, err := p.Store.Begin(ctx)
 	if err != nil {
 		return err
@@ -259,7 +260,7 @@ func (p *Poller) record(ctx context.Context, f Feed, st *store.Feed, entries []E
 		defer ss.end(false)
 	}
 
-	items, err := p.recordItems(tx, ss, st, plan, primed, now, res)
+	items, err := p.recordItems(tx, ss, st, plan, now, res)
 	if err != nil {
 		return err
 	}
@@ -268,10 +269,8 @@ func (p *Poller) record(ctx context.Context, f Feed, st *store.Feed, entries []E
 			return err
 		}
 	}
-	if set != nil {
-		if err := p.queueAlerts(tx, set, f, items, now, res); err != nil {
-			return err
-		}
+	if err := p.queueAlerts(tx, f, items, now, res); err != nil {
+		return err
 	}
 	if err := p.recordEdits(tx, set, f, plan, now, res); err != nil {
 		return err

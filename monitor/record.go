@@ -32,6 +32,14 @@ type plannedItem struct {
 	identity string   // under which it is recorded
 	aliases  []string // other identities it is recorded under
 	itemID   int64    // edits: the recorded item
+
+	// Of a new item, filled by prepare: its row, its story features (with
+	// Stories), whether it is backfilled, and the rules it matches (nil
+	// when backfilled or without rules).
+	item     *store.Item
+	features cluster.Features
+	backfill bool
+	matches  []rules.Match
 }
 
 // textHash is the entry's text hash, computed the first time it is needed:
@@ -183,16 +191,41 @@ func entryAfter(a, b Entry) bool {
 	return a.Published.After(b.Published)
 }
 
-// recorded is an item written by a poll, with its story.
-type recorded struct {
-	item  *store.Item
-	match cluster.Match
-	fresh bool // matched against the rules (not a backfilled item)
+// prepare does the CPU work of recording plan's new items before the poll
+// takes the write connection: each item's row, its story features and, for
+// an item that is not backfilled, the rules it matches against set (which
+// may be nil). The poll transaction then holds the write connection, which
+// the dispatcher's delivery records wait for, only for its reads and
+// writes.
+func (p *Poller) prepare(set *rules.Set, f Feed, st *store.Feed, plan *pollPlan, primed bool, now time.Time) {
+	cutoff := now.Add(-p.Backfill)
+	for _, pi := range plan.fresh {
+		pi.textHash()
+		it := storeItem(pi.e, st.ID, now)
+		it.Identity, it.Aliases = pi.identity, pi.aliases
+		pi.item = it
+		if p.Stories != nil {
+			pi.features = cluster.Extract(it.Title, it.Summary)
+			it.SimHash, it.HasSimHash = pi.features.SimHash, true
+		}
+		pi.backfill = !primed && (pi.e.Published.IsZero() || pi.e.Published.Before(cutoff))
+		if set != nil && !pi.backfill {
+			pi.matches = set.Match(RulesItem(it, f))
+		}
+	}
 }
 
-// recordItems writes the new items of plan in tx, each in its story.
-func (p *Poller) recordItems(tx *store.Tx, ss *storySession, st *store.Feed, plan *pollPlan, primed bool, now time.Time, res *PollResult) ([]recorded, error) {
-	cutoff := now.Add(-p.Backfill)
+// recorded is an item written by a poll, with its story and the rules it
+// matched.
+type recorded struct {
+	item    *store.Item
+	match   cluster.Match
+	matches []rules.Match
+}
+
+// recordItems writes the new items of plan, made ready by prepare, in tx,
+// each in its story.
+func (p *Poller) recordItems(tx *store.Tx, ss *storySession, st *store.Feed, plan *pollPlan, now time.Time, res *PollResult) ([]recorded, error) {
 	var out []recorded
 	for _, pi := range plan.fresh {
 		if seen, err := tx.Seen(st.ID, pi.identity); err != nil {
@@ -200,14 +233,10 @@ func (p *Poller) recordItems(tx *store.Tx, ss *storySession, st *store.Feed, pla
 		} else if seen {
 			continue
 		}
-		pi.textHash()
-		it := storeItem(pi.e, st.ID, now)
-		it.Identity, it.Aliases = pi.identity, pi.aliases
+		it := pi.item
 		var m cluster.Match
 		if ss != nil {
-			f := cluster.Extract(it.Title, it.Summary)
-			it.SimHash, it.HasSimHash = f.SimHash, true
-			m = ss.assign(it, f)
+			m = ss.assign(it, pi.features)
 			if m.Stage == cluster.StageNew {
 				s := &store.Story{Title: it.Title, Link: it.Canonical, CreatedAt: now}
 				if err := tx.NewStory(s); err != nil {
@@ -221,31 +250,27 @@ func (p *Poller) recordItems(tx *store.Tx, ss *storySession, st *store.Feed, pla
 			if err := tx.AddItem(it); err != nil {
 				return nil, err
 			}
-			ss.add(it, f)
+			ss.add(it, pi.features)
 		} else if err := tx.AddItem(it); err != nil {
 			return nil, err
 		}
 		res.New++
-		backfill := !primed && (pi.e.Published.IsZero() || pi.e.Published.Before(cutoff))
-		if backfill {
+		if pi.backfill {
 			res.Backfilled++
 		}
-		out = append(out, recorded{item: it, match: m, fresh: !backfill})
+		out = append(out, recorded{item: it, match: m, matches: pi.matches})
 	}
 	return out, nil
 }
 
-// queueAlerts matches the fresh recorded items against set and queues
-// their alerts: per rule and story one alert for each destination; later
-// items of the story follow it up (see Stories), unless the destination
-// drops them or the item is the same article again from the same feed.
-func (p *Poller) queueAlerts(tx *store.Tx, set *rules.Set, f Feed, items []recorded, now time.Time, res *PollResult) error {
+// queueAlerts queues the alerts of the recorded items' rule matches: per
+// rule and story one alert for each destination; later items of the story
+// follow it up (see Stories), unless the destination drops them or the item
+// is the same article again from the same feed.
+func (p *Poller) queueAlerts(tx *store.Tx, f Feed, items []recorded, now time.Time, res *PollResult) error {
 	for _, r := range items {
-		if !r.fresh {
-			continue
-		}
 		it := r.item
-		for _, m := range set.Match(RulesItem(it, f)) {
+		for _, m := range r.matches {
 			if res.Matches == nil {
 				res.Matches = map[string]int{}
 			}
