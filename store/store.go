@@ -98,7 +98,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 
 	// The first connection switches the file to WAL (a persistent setting),
 	// so it must exist before any read connection opens the file.
-	if err := s.write.PingContext(ctx); err != nil {
+	if err := pingWhileBusy(ctx, s.write); err != nil {
 		s.write.Close()
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
@@ -134,6 +134,30 @@ func Open(ctx context.Context, path string) (*Store, error) {
 // SQLite ignores the driver's underscore parameters, which the driver applies
 // to every new connection: busy_timeout first, then foreign keys, journal
 // mode, synchronous, and query_only last.
+// pingWhileBusy opens db's first connection, trying again while SQLite
+// answers SQLITE_BUSY, for up to busyTimeout. Switching a new file to WAL
+// needs the file to itself, and SQLite does not wait for that with the busy
+// handler: two processes opening a new database at once (a daemon starting
+// while `newswatch once` runs) would otherwise see "database is locked".
+func pingWhileBusy(ctx context.Context, db *sql.DB) error {
+	deadline := time.Now().Add(busyTimeout)
+	wait := 5 * time.Millisecond
+	for {
+		err := db.PingContext(ctx)
+		if err == nil || !isBusy(err) || time.Now().Add(wait).After(deadline) {
+			return err
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+		wait = min(2*wait, 200*time.Millisecond)
+	}
+}
+
 func dsn(abs string, params url.Values) string {
 	params.Set("_busy_timeout", fmt.Sprint(busyTimeout.Milliseconds()))
 	params.Set("_foreign_keys", "on")
