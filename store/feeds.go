@@ -228,7 +228,8 @@ func (s *Store) SaveFeed(ctx context.Context, f *Feed) error {
 		return fmt.Errorf("store: save feed %q: %w", f.Name, err)
 	}
 	defer s.gate.unlock()
-	if err := saveFeed(ctx, s.write, f); err != nil {
+	q := preparedQuerier{querier: s.write, exec: s.poll[stmtSaveFeed].ExecContext}
+	if err := saveFeed(ctx, q, f); err != nil {
 		return fmt.Errorf("store: save feed %q: %w", f.Name, err)
 	}
 	return nil
