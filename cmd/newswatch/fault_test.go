@@ -403,10 +403,13 @@ func (s *faultSetup) stop(t *testing.T, d *faultDaemon) {
 // or not, and closes it when the test ends.
 func (s *faultSetup) openDB(t *testing.T, readOnly bool) *sql.DB {
 	t.Helper()
-	u := url.URL{Scheme: "file", Path: filepath.ToSlash(filepath.Join(s.dir, "data", databaseFile))}
+	// Like any other program on the database (the sqlite3 shell's .timeout),
+	// it waits for the daemon's write lock rather than failing at once.
+	q := url.Values{"_busy_timeout": {"10000"}}
 	if readOnly {
-		u.RawQuery = "_pragma=query_only(1)"
+		q.Set("_pragma", "query_only(1)")
 	}
+	u := url.URL{Scheme: "file", Path: filepath.ToSlash(filepath.Join(s.dir, "data", databaseFile)), RawQuery: q.Encode()}
 	db, err := sql.Open("sqlite", u.String())
 	if err != nil {
 		t.Fatal(err)
