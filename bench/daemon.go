@@ -176,8 +176,9 @@ func (d *daemon) wire(ctx context.Context, log *slog.Logger) error {
 
 	// Stories, as cmd/newswatch/stories.go wires them.
 	d.poller.Stories = &monitor.Stories{
-		Store:      d.store,
-		Options:    cluster.Options{Window: cfg.Stories.Window, Threshold: cfg.Stories.Threshold},
+		Store: d.store,
+		Options: cluster.Options{Window: cfg.Stories.Window, Threshold: cfg.Stories.Threshold,
+			MaxItems: cfg.Stories.MaxItems},
 		ReplyDelay: cfg.Stories.ReplyDelay,
 		Log:        log,
 	}

@@ -144,8 +144,10 @@ burst = 1
 			func(c *Config) any { return c.Notifiers[0].StoryUpdates }, StoryUpdatesDigest},
 
 		// [stories]
-		{"stories", "[stories]\nwindow = \"1d\"\nthreshold = 0.55\nreply_delay = \"0\"",
-			func(c *Config) any { return c.Stories }, Stories{Window: 24 * time.Hour, Threshold: 0.55}},
+		{"stories", "[stories]\nwindow = \"1d\"\nthreshold = 0.55\nreply_delay = \"0\"\nmax_items = 250000",
+			func(c *Config) any { return c.Stories }, Stories{Window: 24 * time.Hour, Threshold: 0.55, MaxItems: 250000}},
+		{"stories defaults", "",
+			func(c *Config) any { return c.Stories }, Stories{Window: 48 * time.Hour, Threshold: 0.35, ReplyDelay: 10 * time.Minute, MaxItems: 100000}},
 		{"stories threshold integer", "[stories]\nthreshold = 1",
 			func(c *Config) any { return c.Stories.Threshold }, 1.0},
 
@@ -338,6 +340,8 @@ func TestKeyErrors(t *testing.T) {
 		{"stories threshold", "[stories]\nthreshold = 0", []string{`2:13: "threshold" must be a number greater than zero, not 0`}},
 		{"stories threshold too high", "[stories]\nthreshold = 3.5", []string{`2:13: "threshold" must be at most 2`}},
 		{"stories reply_delay", "[stories]\nreply_delay = \"-1m\"", []string{`2:15: "reply_delay" must not be negative`}},
+		{"stories max_items too few", "[stories]\nmax_items = 10", []string{`2:13: "max_items" must be at least 1000, not 10`}},
+		{"stories max_items text", "[stories]\nmax_items = \"lots\"", []string{`2:13: "max_items" must be an integer`}},
 
 		// [notify]
 		{"default unknown", slack + "[notify]\ndefault = [\"s\", \"nope\"]", []string{`7:17: notifier "nope" is not configured; the notifiers are s`}},

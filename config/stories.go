@@ -21,6 +21,11 @@ type Stories struct {
 	// most six hours), so a busy story gives a few replies, not one per
 	// outlet. Zero tells each report at once.
 	ReplyDelay time.Duration
+
+	// MaxItems is the most items the story index holds in memory (about
+	// 500 bytes each); beyond it the oldest leave the window early, so
+	// with many busy feeds later reports can only join stories this recent.
+	MaxItems int
 }
 
 // Defaults of [stories].
@@ -28,6 +33,8 @@ const (
 	defaultStoryWindow     = 48 * time.Hour
 	defaultStoryThreshold  = 0.35
 	defaultStoryReplyDelay = 10 * time.Minute
+	defaultStoryMaxItems   = 100_000
+	minStoryMaxItems       = 1_000
 	maxStoryThreshold      = 2
 )
 
@@ -35,13 +42,15 @@ type rawStories struct {
 	Window     any `toml:"window"`
 	Threshold  any `toml:"threshold"`
 	ReplyDelay any `toml:"reply_delay"`
+	MaxItems   any `toml:"max_items"`
 }
 
 // stories checks [stories]; retention is store.retention, which the window
 // must fit in.
 func (b *builder) stories(raw *rawStories, retention time.Duration) Stories {
 	p := func(key string) []any { return []any{"stories", key} }
-	s := Stories{Window: defaultStoryWindow, Threshold: defaultStoryThreshold, ReplyDelay: defaultStoryReplyDelay}
+	s := Stories{Window: defaultStoryWindow, Threshold: defaultStoryThreshold, ReplyDelay: defaultStoryReplyDelay,
+		MaxItems: defaultStoryMaxItems}
 	if v, ok := b.positiveDuration(raw.Window, p("window")...); ok {
 		s.Window = v
 	}
@@ -62,6 +71,9 @@ func (b *builder) stories(raw *rawStories, retention time.Duration) Stories {
 	}
 	if v, ok := b.duration(raw.ReplyDelay, p("reply_delay")...); ok {
 		s.ReplyDelay = v
+	}
+	if v, ok := b.integer(raw.MaxItems, minStoryMaxItems, p("max_items")...); ok {
+		s.MaxItems = int(v)
 	}
 	return s
 }

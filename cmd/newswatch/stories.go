@@ -12,8 +12,9 @@ import (
 func (d *daemon) wireStories() {
 	cfg := d.cfg
 	d.poller.Stories = &monitor.Stories{
-		Store:      d.store,
-		Options:    story.Options{Window: cfg.Stories.Window, Threshold: cfg.Stories.Threshold},
+		Store: d.store,
+		Options: story.Options{Window: cfg.Stories.Window, Threshold: cfg.Stories.Threshold,
+			MaxItems: cfg.Stories.MaxItems},
 		ReplyDelay: cfg.Stories.ReplyDelay,
 		Log:        d.log,
 	}
