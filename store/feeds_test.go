@@ -2,10 +2,7 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"errors"
-	"net/url"
-	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
@@ -238,16 +235,7 @@ func TestSaveFeedInRolledBackTx(t *testing.T) {
 // next poll parses whatever comes.
 func TestMigration0004KeepsFeedState(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "newswatch.db")
-	db, err := sql.Open("sqlite", dsn(path, url.Values{"_txlock": {"immediate"}}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	db.SetMaxOpenConns(1)
-	old := &Store{write: db, now: time.Now}
-	if err := old.migrate(ctx, embedded[:3]); err != nil {
-		t.Fatal(err)
-	}
+	path, db := databaseAtMigration(t, 3)
 	primed := testTime.UnixMilli()
 	if _, err := db.ExecContext(ctx, `INSERT INTO feeds (id, name, url, etag, last_status, primed_at, identity_mode)
 		VALUES (1, 'wire', 'https://wire.example/rss', '"v7"', 200, ?, 'link')`, primed); err != nil {

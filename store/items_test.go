@@ -2,10 +2,7 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
-	"net/url"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -100,16 +97,7 @@ func TestItemQueryPlans(t *testing.T) {
 // gone.
 func TestMigration0005(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "newswatch.db")
-	db, err := sql.Open("sqlite", dsn(path, url.Values{"_txlock": {"immediate"}}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	db.SetMaxOpenConns(1)
-	old := &Store{write: db, now: time.Now}
-	if err := old.migrate(ctx, embedded[:4]); err != nil {
-		t.Fatal(err)
-	}
+	path, db := databaseAtMigration(t, 4)
 	published, seenAt := testTime.Add(-time.Hour).UnixMilli(), testTime.UnixMilli()
 	for _, q := range []string{
 		`INSERT INTO feeds (id, name, url) VALUES (1, 'wire', 'https://wire.example/rss')`,

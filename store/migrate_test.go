@@ -15,16 +15,7 @@ import (
 // the requeue.
 func TestMigration0002KeepsHistory(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "newswatch.db")
-	db, err := sql.Open("sqlite", dsn(path, url.Values{"_txlock": {"immediate"}}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	db.SetMaxOpenConns(1)
-	old := &Store{write: db, now: time.Now}
-	if err := old.migrate(ctx, embedded[:1]); err != nil {
-		t.Fatal(err)
-	}
+	path, db := databaseAtMigration(t, 1)
 	created := testTime.UnixMilli()
 	requeued := created + time.Hour.Milliseconds()
 	for _, q := range []string{
@@ -69,4 +60,24 @@ func TestMigration0002KeepsHistory(t *testing.T) {
 			t.Errorf("alert %d: queued at %v, kind %q; want %v, %q", id, a.QueuedAt, a.Kind, at, KindAlert)
 		}
 	}
+}
+
+// databaseAtMigration makes a database in a temporary directory with the
+// schema of the first n migrations, as an older release left it, and
+// returns its path and its one connection, for a test to fill before
+// opening it with Open.
+func databaseAtMigration(t *testing.T, n int) (string, *sql.DB) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "newswatch.db")
+	db, err := sql.Open("sqlite", dsn(path, url.Values{"_txlock": {"immediate"}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	db.SetMaxOpenConns(1)
+	old := &Store{write: db, now: time.Now}
+	if err := old.migrate(context.Background(), embedded[:n]); err != nil {
+		t.Fatal(err)
+	}
+	return path, db
 }
