@@ -109,16 +109,16 @@ func New(ctx context.Context, o Options) (*Metrics, error) {
 	}
 	m.fetches = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "newswatch_fetches_total",
-		Help: "Feed fetches by feed and outcome: ok, not_modified, or why it failed (timeout, dns, connect, tls, http_status, rate_limited, too_large, parse, …).",
+		Help: "Feed fetches by feed and outcome: ok, not_modified (304), unchanged (a 200 with the last recorded document, not parsed), or why it failed (timeout, dns, connect, tls, http_status, rate_limited, too_large, parse, …).",
 	}, []string{"feed", "outcome"})
 	m.fetchDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "newswatch_fetch_duration_seconds",
-		Help:    "How long feed fetches took, body included, by outcome: ok, not_modified or error.",
+		Help:    "How long feed fetches took, body included, by outcome: ok, not_modified, unchanged or error.",
 		Buckets: fetchBuckets,
 	}, []string{"outcome"})
 	m.itemsParsed = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "newswatch_items_parsed_total",
-		Help: "Items read from fetched feed documents, by feed.",
+		Help: "Items read from parsed feed documents, by feed (an unchanged document is not parsed).",
 	}, []string{"feed"})
 	m.itemsNew = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "newswatch_items_new_total",
