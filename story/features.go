@@ -56,9 +56,10 @@ const maxWords = 400
 //     comma or a hyphen inside them (צה"ל, ג'באליה, 3.5, al-Sharaa) are
 //     also taken joined without it;
 //   - a Hebrew or Arabic word also gives its forms without an attached
-//     prefix (the article, a conjunction, a one-letter preposition: the
-//     prefixes rules' matching strips, docs/rules.md), so that בריאד meets
-//     ריאד and الرياض meets رياض;
+//     prefix (the article, a conjunction, a one-letter preposition), so
+//     that בריאד meets ריאד and الرياض meets رياض. These are the prefixes
+//     rules' matching strips (docs/rules.md) and, in Hebrew, also שה and
+//     מה; unlike rules, at least three letters must remain;
 //   - a Latin-script word also gives its form without a plural or past
 //     ending (talks, arrested: talk, arrest).
 //
@@ -405,7 +406,10 @@ func isDigits(s string) bool {
 	return s != ""
 }
 
-// Attached prefixes in analysed form, longest first.
+// Attached prefixes in analysed form, longest first. arabicPrefixes is
+// rules' list (rules/affix.go) and hebrewPrefixes is rules' with שה and מה
+// added: rules does not export its lists, so a change to them must be made
+// here too.
 var (
 	hebrewPrefixes = []string{"וה", "וב", "ול", "ומ", "וש", "וכ", "שה", "מה", "ו", "ה", "ב", "ל", "מ", "ש", "כ"}
 	arabicPrefixes = []string{"وال", "بال", "كال", "فال", "لل", "ال", "و", "ف", "ب", "ل", "ك"}
