@@ -10,15 +10,15 @@ import (
 	"strings"
 
 	"github.com/newswatch/newswatch/config"
+	"github.com/newswatch/newswatch/internal/pipeline"
 	"github.com/newswatch/newswatch/monitor"
 	"github.com/newswatch/newswatch/notify"
 	"github.com/newswatch/newswatch/rules"
 	"github.com/newswatch/newswatch/store"
-	cluster "github.com/newswatch/newswatch/story"
 )
 
 // databaseFile is the database's name in data_dir, as the daemon names it.
-const databaseFile = "newswatch.db"
+const databaseFile = pipeline.DatabaseFile
 
 // settings are the parts of the configuration the harness varies.
 type settings struct {
@@ -83,9 +83,9 @@ burst   = 1000
 	return path, nil
 }
 
-// daemon is the daemon's parts, wired from the configuration the way
-// cmd/newswatch wires them for `run` (see cmd/newswatch/daemon.go), through
-// the packages' public APIs only.
+// daemon is the daemon's parts, wired from the configuration by package
+// pipeline, as `newswatch run` wires them, with the rule files watched as
+// `run` watches them.
 type daemon struct {
 	cfg        *config.Config
 	store      *store.Store
@@ -107,87 +107,11 @@ func openDaemon(ctx context.Context, path string, lookupEnv func(string) (string
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(cfg.Daemon.DataDir, 0o750); err != nil {
-		return nil, err
-	}
-	st, err := store.Open(ctx, filepath.Join(cfg.Daemon.DataDir, databaseFile))
+	p, err := pipeline.Open(ctx, cfg, pipeline.Options{Log: log, Rules: watcher.Current, Stdout: io.Discard, Version: "bench"})
 	if err != nil {
 		return nil, err
 	}
-	d := &daemon{cfg: cfg, store: st, watcher: watcher}
-	if err := d.wire(ctx, log); err != nil {
-		st.Close()
-		return nil, err
-	}
-	return d, nil
-}
-
-func (d *daemon) wire(ctx context.Context, log *slog.Logger) error {
-	cfg := d.cfg
-	feeds := make([]monitor.Feed, len(cfg.Feeds))
-	specs := make([]store.FeedSpec, len(cfg.Feeds))
-	for i, f := range cfg.Feeds {
-		feeds[i] = monitor.Feed{Name: f.Name, URL: f.URL, Tags: f.Tags, Schedule: f.Schedule, Enabled: f.Enabled, Lang: f.Lang}
-		specs[i] = store.FeedSpec{Name: f.Name, URL: f.URL}
-	}
-	if err := d.store.SyncFeeds(ctx, specs); err != nil {
-		return err
-	}
-	channels := make(map[string]string, len(cfg.Notifiers))
-	for _, n := range cfg.Notifiers {
-		channels[n.Name] = n.Channel
-	}
-	userAgent := cfg.Fetch.UserAgent
-	if userAgent == "" {
-		userAgent = monitor.UserAgent("bench")
-	}
-	d.poller = &monitor.Poller{
-		Store: d.store,
-		Fetcher: monitor.NewFetcher(monitor.FetcherOptions{
-			Timeout:             cfg.Fetch.Timeout,
-			ConnectTimeout:      cfg.Fetch.ConnectTimeout,
-			TLSHandshakeTimeout: cfg.Fetch.ConnectTimeout,
-			MaxBodyBytes:        cfg.Fetch.MaxBodyBytes,
-			UserAgent:           userAgent,
-		}),
-		Rules:    d.watcher.Current,
-		Routing:  monitor.Routing{Default: cfg.Notify.Default, Channels: channels},
-		Backfill: cfg.Daemon.Backfill,
-		Backoff:  monitor.Backoff{Max: cfg.Fetch.BackoffMax},
-		Log:      log,
-	}
-	d.scheduler = &monitor.Scheduler{
-		Poller:          d.poller,
-		Feeds:           feeds,
-		DefaultSchedule: cfg.Daemon.Schedule,
-		Concurrency:     cfg.Fetch.Concurrency,
-		PerHost:         cfg.Fetch.PerHost,
-		Jitter:          cfg.Fetch.Jitter,
-		Log:             log,
-	}
-	disp, err := notify.NewDispatcher(cfg, d.store, notify.Options{Stdout: io.Discard})
-	if err != nil {
-		return err
-	}
-	disp.Rules = func() []*rules.Rule { return d.watcher.Current().Rules() }
-	disp.Log = log
-	d.dispatcher = disp
-	d.poller.AlertsQueued = func(int) { disp.Wake() }
-
-	// Stories, as cmd/newswatch/stories.go wires them.
-	d.poller.Stories = &monitor.Stories{
-		Store: d.store,
-		Options: cluster.Options{Window: cfg.Stories.Window, Threshold: cfg.Stories.Threshold,
-			MaxItems: cfg.Stories.MaxItems},
-		ReplyDelay: cfg.Stories.ReplyDelay,
-		Log:        log,
-	}
-	updates := make(map[string]string, len(cfg.Notifiers))
-	for _, n := range cfg.Notifiers {
-		updates[n.Name] = n.StoryUpdates
-	}
-	d.poller.Routing.StoryUpdates = updates
-	return nil
+	return &daemon{cfg: cfg, store: p.Store, watcher: watcher, poller: p.Poller, scheduler: p.Scheduler, dispatcher: p.Dispatcher}, nil
 }
 
 // Close closes the store.

@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/newswatch/newswatch/config"
+	"github.com/newswatch/newswatch/internal/pipeline"
 	"github.com/newswatch/newswatch/notify"
 	"github.com/newswatch/newswatch/store"
 )
@@ -24,7 +25,7 @@ func init() {
 }
 
 // databaseFile is the name of the SQLite database in daemon.data_dir.
-const databaseFile = "newswatch.db"
+const databaseFile = pipeline.DatabaseFile
 
 const alertsDescription = `
 Shows the alerts newswatch has sent or tried to send, and puts dead letters

@@ -1,0 +1,130 @@
+// Package pipeline wires newswatch's pipeline from a configuration: the
+// database in data_dir with the configured feeds, the poller (fetcher,
+// rules, routing, stories), the scheduler and the dispatcher. `newswatch
+// run` and `newswatch once` start from it, and so does the bench harness,
+// so that what the harness measures is what the daemon runs.
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"github.com/newswatch/newswatch/config"
+	"github.com/newswatch/newswatch/monitor"
+	"github.com/newswatch/newswatch/notify"
+	"github.com/newswatch/newswatch/rules"
+	"github.com/newswatch/newswatch/store"
+	"github.com/newswatch/newswatch/story"
+)
+
+// DatabaseFile is the name of the SQLite database in daemon.data_dir.
+const DatabaseFile = "newswatch.db"
+
+// Options are what the pipeline needs beyond the configuration.
+type Options struct {
+	Log *slog.Logger
+	// Rules returns the rules in force; each poll takes it once.
+	Rules func() *rules.Set
+	// Stdout is where console notifiers print.
+	Stdout io.Writer
+	// Version names the build in the default User-Agent.
+	Version string
+}
+
+// Pipeline is the daemon's parts. The caller runs the scheduler and the
+// dispatcher (or polls once and drains), and may hook the poller's OnPoll
+// and the dispatcher's OnOutcome before it does.
+type Pipeline struct {
+	Store      *store.Store
+	Poller     *monitor.Poller
+	Scheduler  *monitor.Scheduler
+	Dispatcher *notify.Dispatcher
+}
+
+// Open creates data_dir, opens the database in it, records the configured
+// feeds there and wires the pipeline.
+func Open(ctx context.Context, cfg *config.Config, o Options) (*Pipeline, error) {
+	if err := os.MkdirAll(cfg.Daemon.DataDir, 0o750); err != nil {
+		return nil, fmt.Errorf("data_dir: %w", err)
+	}
+	st, err := store.Open(ctx, filepath.Join(cfg.Daemon.DataDir, DatabaseFile))
+	if err != nil {
+		return nil, err
+	}
+	p, err := wire(ctx, cfg, st, o)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	return p, nil
+}
+
+// Close closes the database.
+func (p *Pipeline) Close() error { return p.Store.Close() }
+
+func wire(ctx context.Context, cfg *config.Config, st *store.Store, o Options) (*Pipeline, error) {
+	feeds := make([]monitor.Feed, len(cfg.Feeds))
+	specs := make([]store.FeedSpec, len(cfg.Feeds))
+	for i, f := range cfg.Feeds {
+		feeds[i] = monitor.Feed{Name: f.Name, URL: f.URL, Tags: f.Tags, Schedule: f.Schedule, Enabled: f.Enabled, Lang: f.Lang}
+		specs[i] = store.FeedSpec{Name: f.Name, URL: f.URL}
+	}
+	if err := st.SyncFeeds(ctx, specs); err != nil {
+		return nil, err
+	}
+
+	channels := make(map[string]string, len(cfg.Notifiers))
+	updates := make(map[string]string, len(cfg.Notifiers))
+	for _, n := range cfg.Notifiers {
+		channels[n.Name] = n.Channel
+		updates[n.Name] = n.StoryUpdates
+	}
+	userAgent := cfg.Fetch.UserAgent
+	if userAgent == "" {
+		userAgent = monitor.UserAgent(o.Version)
+	}
+	poller := &monitor.Poller{
+		Store: st,
+		Fetcher: monitor.NewFetcher(monitor.FetcherOptions{
+			Timeout:             cfg.Fetch.Timeout,
+			ConnectTimeout:      cfg.Fetch.ConnectTimeout,
+			TLSHandshakeTimeout: cfg.Fetch.ConnectTimeout,
+			MaxBodyBytes:        cfg.Fetch.MaxBodyBytes,
+			UserAgent:           userAgent,
+		}),
+		Rules:    o.Rules,
+		Routing:  monitor.Routing{Default: cfg.Notify.Default, Channels: channels, StoryUpdates: updates},
+		Backfill: cfg.Daemon.Backfill,
+		Backoff:  monitor.Backoff{Max: cfg.Fetch.BackoffMax},
+		// New items are grouped into stories as [stories] says.
+		Stories: &monitor.Stories{
+			Store: st,
+			Options: story.Options{Window: cfg.Stories.Window, Threshold: cfg.Stories.Threshold,
+				MaxItems: cfg.Stories.MaxItems},
+			ReplyDelay: cfg.Stories.ReplyDelay,
+			Log:        o.Log,
+		},
+		Log: o.Log,
+	}
+	scheduler := &monitor.Scheduler{
+		Poller:          poller,
+		Feeds:           feeds,
+		DefaultSchedule: cfg.Daemon.Schedule,
+		Concurrency:     cfg.Fetch.Concurrency,
+		PerHost:         cfg.Fetch.PerHost,
+		Jitter:          cfg.Fetch.Jitter,
+		Log:             o.Log,
+	}
+	disp, err := notify.NewDispatcher(cfg, st, notify.Options{Stdout: o.Stdout})
+	if err != nil {
+		return nil, err
+	}
+	disp.Rules = func() []*rules.Rule { return o.Rules().Rules() }
+	disp.Log = o.Log
+	poller.AlertsQueued = func(int) { disp.Wake() }
+	return &Pipeline{Store: st, Poller: poller, Scheduler: scheduler, Dispatcher: disp}, nil
+}
