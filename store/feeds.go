@@ -228,8 +228,7 @@ func (s *Store) SaveFeed(ctx context.Context, f *Feed) error {
 		return fmt.Errorf("store: save feed %q: %w", f.Name, err)
 	}
 	defer s.gate.unlock()
-	q := preparedQuerier{querier: s.write, exec: s.poll[stmtSaveFeed].ExecContext}
-	if err := saveFeed(ctx, q, f); err != nil {
+	if err := saveFeed(ctx, s.poll[stmtSaveFeed], s.write, f); err != nil {
 		return fmt.Errorf("store: save feed %q: %w", f.Name, err)
 	}
 	return nil
@@ -250,10 +249,11 @@ func (f *Feed) identityMode() IdentityMode {
 	return f.IdentityMode
 }
 
-// saveFeed records f's polling state through db, the write pool or a write
-// transaction.
-func saveFeed(ctx context.Context, db querier, f *Feed) error {
-	res, err := db.ExecContext(ctx, saveFeedSQL,
+// saveFeed records f's polling state with update, saveFeedSQL prepared
+// on the write connection (or bound to a write transaction), and looks
+// through db, the write pool or that transaction, for why no row changed.
+func saveFeed(ctx context.Context, update *sql.Stmt, db querier, f *Feed) error {
+	res, err := update.ExecContext(ctx,
 		f.CurrentURL, f.ETag, f.LastModified,
 		millis(f.LastFetchAt), millis(f.LastSuccessAt), f.LastStatus, f.LastError,
 		f.ConsecutiveFailures, millis(f.NextAttemptAt), millis(f.PrimedAt),

@@ -331,29 +331,10 @@ func (tx *Tx) SaveFeed(f *Feed) error {
 	if err := tx.ctx.Err(); err != nil {
 		return fmt.Errorf("store: save feed %q: %w", f.Name, err)
 	}
-	q := preparedQuerier{querier: tx.tx, exec: func(_ context.Context, args ...any) (sql.Result, error) {
-		return tx.exec(stmtSaveFeed, args...)
-	}}
-	if err := saveFeed(tx.run, q, f); err != nil {
+	if err := saveFeed(tx.run, tx.stmt(stmtSaveFeed), tx.tx, f); err != nil {
 		return fmt.Errorf("store: save feed %q: %w", f.Name, err)
 	}
 	return nil
-}
-
-// preparedQuerier runs statements for code written against querier
-// (saveFeed, shared by Store.SaveFeed and Tx.SaveFeed): saveFeedSQL through
-// exec, prepared, instead of compiled again (about 90 us, once per poll);
-// any other statement through querier as it comes.
-type preparedQuerier struct {
-	querier
-	exec func(ctx context.Context, args ...any) (sql.Result, error)
-}
-
-func (q preparedQuerier) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	if query == saveFeedSQL {
-		return q.exec(ctx, args...)
-	}
-	return q.querier.ExecContext(ctx, query, args...)
 }
 
 // Commit makes the transaction's writes durable and visible.
