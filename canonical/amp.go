@@ -24,22 +24,10 @@ func foldPath(path string) string {
 	}
 }
 
-// dropAMPParams removes the AMP switches from a canonical query: the
-// parameters outputType=amp and amp with an empty, "1" or "true" value.
-func dropAMPParams(query string) string {
-	if query == "" {
-		return ""
-	}
-	parts := strings.Split(query, "&")
-	kept := parts[:0]
-	for _, p := range parts {
-		key, value, _ := strings.Cut(p, "=")
-		switch {
-		case strings.EqualFold(key, "outputType") && strings.EqualFold(value, "amp"):
-		case strings.EqualFold(key, "amp") && (value == "" || value == "1" || strings.EqualFold(value, "true")):
-		default:
-			kept = append(kept, p)
-		}
-	}
-	return strings.Join(kept, "&")
+// isAMPSwitch reports whether a query parameter (escapes normalised) asks
+// for the AMP variant of an article: outputType=amp, or amp with an empty,
+// "1" or "true" value.
+func isAMPSwitch(key, value string) bool {
+	return strings.EqualFold(key, "outputType") && strings.EqualFold(value, "amp") ||
+		strings.EqualFold(key, "amp") && (value == "" || value == "1" || strings.EqualFold(value, "true"))
 }

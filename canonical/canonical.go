@@ -82,7 +82,7 @@ func format(u *url.URL) string {
 		h += ":" + port
 	}
 	path := foldPath(normEscapes(u.EscapedPath()))
-	query := dropAMPParams(sortedQuery(u.RawQuery))
+	query := sortedQuery(u.RawQuery)
 	var b strings.Builder
 	b.Grow(len(u.Scheme) + 3 + len(h) + len(path) + 1 + len(query))
 	b.WriteString(u.Scheme)
@@ -97,8 +97,8 @@ func format(u *url.URL) string {
 }
 
 // sortedQuery returns the parameters of a raw query without the tracking
-// ones, with normalised escapes, sorted by name (stable, so that repeated
-// names keep their order).
+// ones and the AMP switches, with normalised escapes, sorted by name
+// (stable, so that repeated names keep their order).
 func sortedQuery(raw string) string {
 	if raw == "" {
 		return ""
@@ -110,8 +110,8 @@ func sortedQuery(raw string) string {
 			continue
 		}
 		part = normEscapes(part)
-		key, _, _ := strings.Cut(part, "=")
-		if isTracking(key) {
+		key, value, _ := strings.Cut(part, "=")
+		if isTracking(key) || isAMPSwitch(key, value) {
 			continue
 		}
 		params = append(params, param{key, part})

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -42,7 +43,7 @@ func unwrap(u *url.URL) *url.URL {
 	escaped := normEscapes(u.EscapedPath())
 	path := foldPath(escaped)
 	for _, r := range redirectors {
-		if !contains(r.hosts, h) || (r.path != "" && path != foldPath(r.path)) {
+		if !slices.Contains(r.hosts, h) || (r.path != "" && path != foldPath(r.path)) {
 			continue
 		}
 		q := u.Query()
@@ -61,15 +62,6 @@ func unwrap(u *url.URL) *url.URL {
 		return ampPath(escaped, []string{"/amp/"}) // before folding drops "/amp"
 	}
 	return nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // ampPath unwraps the AMP cache and AMP viewer form PREFIX[s/]HOST/PATH of
