@@ -41,14 +41,29 @@ func Link(raw string) string {
 	if u == nil {
 		return raw
 	}
-	for range maxRedirects {
-		target := unwrap(u)
-		if target == nil {
-			break
+	for i := 0; ; i++ {
+		c := split(u)
+		if i < maxRedirects {
+			if target := unwrap(u, c); target != nil {
+				u = target
+				continue
+			}
 		}
-		u = target
+		return format(u, c)
 	}
-	return format(u)
+}
+
+// parts are the host and path of a URL in the forms both unwrap and format
+// look at, computed once per URL.
+type parts struct {
+	host    string // see host
+	escaped string // the path with normalised escapes
+	path    string // escaped, folded by foldPath
+}
+
+func split(u *url.URL) parts {
+	escaped := normEscapes(u.EscapedPath())
+	return parts{host: host(u), escaped: escaped, path: foldPath(escaped)}
 }
 
 // parseHTTP parses s as an absolute http(s) URL with a host, or returns nil.
@@ -72,23 +87,22 @@ func host(u *url.URL) string {
 	return strings.TrimRight(strings.ToLower(u.Hostname()), ".")
 }
 
-// format writes the canonical spelling of u.
-func format(u *url.URL) string {
-	h := host(u)
+// format writes the canonical spelling of u, whose parts are c.
+func format(u *url.URL, c parts) string {
+	h := c.host
 	if strings.Contains(h, ":") {
 		h = "[" + h + "]" // an IPv6 literal
 	}
 	if port := u.Port(); port != "" && !(u.Scheme == "http" && port == "80") && !(u.Scheme == "https" && port == "443") {
 		h += ":" + port
 	}
-	path := foldPath(normEscapes(u.EscapedPath()))
 	query := sortedQuery(u.RawQuery)
 	var b strings.Builder
-	b.Grow(len(u.Scheme) + 3 + len(h) + len(path) + 1 + len(query))
+	b.Grow(len(u.Scheme) + 3 + len(h) + len(c.path) + 1 + len(query))
 	b.WriteString(u.Scheme)
 	b.WriteString("://")
 	b.WriteString(h)
-	b.WriteString(path)
+	b.WriteString(c.path)
 	if query != "" {
 		b.WriteByte('?')
 		b.WriteString(query)

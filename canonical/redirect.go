@@ -38,10 +38,8 @@ var redirectors = []redirector{
 // one or its target is not an absolute http(s) URL. It looks at u's host
 // and path in their canonical form, so that a canonical link is unwrapped
 // exactly when the link it came from was.
-func unwrap(u *url.URL) *url.URL {
-	h := host(u)
-	escaped := normEscapes(u.EscapedPath())
-	path := foldPath(escaped)
+func unwrap(u *url.URL, c parts) *url.URL {
+	h, escaped, path := c.host, c.escaped, c.path
 	for _, r := range redirectors {
 		if !slices.Contains(r.hosts, h) || (r.path != "" && path != foldPath(r.path)) {
 			continue
