@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"time"
 )
@@ -111,44 +110,27 @@ func scanItem(r rowScanner) (*Item, error) {
 	return &it, nil
 }
 
-// unseenSQL selects, from a JSON array of identities, those feed ?1 has no
-// item for, each once, in the order of their first occurrence. One statement
-// for any number of identities: no limit on host parameters, and one
-// prepared form.
-const unseenSQL = `SELECT j.value FROM json_each(?2) AS j
-	WHERE NOT EXISTS (SELECT 1 FROM seen WHERE feed_id = ?1 AND identity = j.value)
-	GROUP BY j.value ORDER BY MIN(j.key)`
-
 // Unseen returns those of identities that feed feedID has no item for, in
 // their first order and without repeats. It reads outside any write
 // transaction, so a poll can learn that nothing is new, the common case,
 // without taking the write connection; the poll's Tx still checks Seen for
 // the identities it records, which stays authoritative: an item a Tx has
 // not committed yet counts as unseen here, and so does an identity that is
-// not valid UTF-8 (it travels as JSON).
+// not valid UTF-8 (it travels as JSON). It is SeenItems' answer turned
+// round.
 func (s *Store) Unseen(ctx context.Context, feedID int64, identities []string) ([]string, error) {
-	if len(identities) == 0 {
-		return nil, nil
-	}
-	list, err := json.Marshal(identities)
+	seen, err := s.SeenItems(ctx, feedID, identities)
 	if err != nil {
-		return nil, fmt.Errorf("store: unseen: %w", err)
+		return nil, err
 	}
-	rows, err := s.read.QueryContext(ctx, unseenSQL, feedID, string(list))
-	if err != nil {
-		return nil, fmt.Errorf("store: unseen: %w", err)
-	}
-	defer rows.Close()
 	var unseen []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("store: unseen: %w", err)
+	listed := make(map[string]bool, len(identities))
+	for _, id := range identities {
+		if _, ok := seen[id]; ok || listed[id] {
+			continue
 		}
+		listed[id] = true
 		unseen = append(unseen, id)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: unseen: %w", err)
 	}
 	return unseen, nil
 }
