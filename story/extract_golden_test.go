@@ -11,8 +11,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/mmcdole/gofeed"
 )
 
 var updateGolden = flag.Bool("update-golden", false, "rewrite testdata/extract.golden from Extract's current output")
@@ -42,15 +40,7 @@ func extractInputs(t testing.TB) []extractInput {
 	}
 	var in []extractInput
 	for _, path := range files {
-		f, err := os.Open(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		doc, err := gofeed.NewParser().Parse(f)
-		f.Close()
-		if err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
+		doc := parseFeedFile(t, path)
 		file := filepath.Base(path)
 		var all strings.Builder
 		for i, gi := range doc.Items {

@@ -52,15 +52,7 @@ func loadLabelled(t testing.TB) *labelledSet {
 			feedID = int64(len(outlets) + 1)
 			outlets[outlet] = feedID
 		}
-		f, err := os.Open(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		doc, err := gofeed.NewParser().Parse(f)
-		f.Close()
-		if err != nil {
-			t.Fatalf("%s: %v", file, err)
-		}
+		doc := parseFeedFile(t, path)
 		var captured time.Time
 		if doc.PublishedParsed != nil {
 			captured = *doc.PublishedParsed
@@ -124,15 +116,7 @@ func (set *labelledSet) addBackground(t testing.TB, id *int64) {
 		t.Fatal(err)
 	}
 	for _, path := range files {
-		f, err := os.Open(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		doc, err := gofeed.NewParser().Parse(f)
-		f.Close()
-		if err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
+		doc := parseFeedFile(t, path)
 		file := filepath.Base(path)
 		for _, gi := range doc.Items {
 			*id++
@@ -142,6 +126,21 @@ func (set *labelledSet) addBackground(t testing.TB, id *int64) {
 			set.about[*id] = itemInfo{file: file, outlet: "background", lang: "en", title: gi.Title}
 		}
 	}
+}
+
+// parseFeedFile parses the feed document at path.
+func parseFeedFile(t testing.TB, path string) *gofeed.Feed {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	doc, err := gofeed.NewParser().Parse(f)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return doc
 }
 
 // readLabels reads FILE<TAB>GUID<TAB>LABEL lines; # starts a comment.
