@@ -137,43 +137,15 @@ func textHash(title, summary string) string {
 // space, none at either end.
 func appendNormalised(b []byte, s string) []byte {
 	start, space := len(b), false
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			i++
-			switch {
-			case asciiSpace[c]:
-				space = true
-				continue
-			case 'A' <= c && c <= 'Z':
-				c += 'a' - 'A'
-			}
-			if space && len(b) > start {
-				b = append(b, ' ')
-			}
-			space = false
-			b = append(b, c)
-			continue
+	for _, r := range s { // a byte that is not UTF-8 is utf8.RuneError
+		if r < rune(len(smallLower)) {
+			r = smallLower[r]
+		} else if r = unicode.ToLower(r); unicode.IsSpace(r) {
+			r = -1
 		}
-		var r rune
-		if c >= 0xc2 && c < 0xe0 && i+1 < len(s) && s[i+1]&0xc0 == 0x80 {
-			// Two bytes (U+0080 to U+07FF: Latin, Greek, Cyrillic,
-			// Hebrew, Arabic…): from the table.
-			r = twoByteLower[rune(c&0x1f)<<6|rune(s[i+1]&0x3f)]
-			i += 2
-			if r < 0 {
-				space = true
-				continue
-			}
-		} else {
-			var size int
-			r, size = utf8.DecodeRuneInString(s[i:])
-			i += size
-			r = unicode.ToLower(r) // utf8.RuneError stays itself
-			if unicode.IsSpace(r) {
-				space = true
-				continue
-			}
+		if r < 0 {
+			space = true
+			continue
 		}
 		if space && len(b) > start {
 			b = append(b, ' ')
@@ -184,14 +156,13 @@ func appendNormalised(b []byte, s string) []byte {
 	return b
 }
 
-// asciiSpace marks the ASCII bytes unicode.IsSpace reports as space.
-var asciiSpace = [utf8.RuneSelf]bool{'\t': true, '\n': true, '\v': true, '\f': true, '\r': true, ' ': true}
-
-// twoByteLower is unicode.ToLower of every rune of two bytes in UTF-8, -1
-// for those unicode.IsSpace reports as space: a look-up instead of two
-// searches of Unicode's tables for most letters of the feeds newswatch reads.
-var twoByteLower = func() (t [0x800]rune) {
-	for r := rune(0x80); r < 0x800; r++ {
+// smallLower is unicode.ToLower of every rune of one or two bytes in UTF-8
+// (up to U+07FF: ASCII, Latin, Greek, Cyrillic, Hebrew, Arabic…), -1 for
+// those unicode.IsSpace reports as space: a look-up instead of two searches
+// of Unicode's tables for most letters of the feeds newswatch reads (about
+// four times faster on Arabic or Russian text).
+var smallLower = func() (t [0x800]rune) {
+	for r := range rune(len(t)) {
 		t[r] = unicode.ToLower(r)
 		if unicode.IsSpace(t[r]) {
 			t[r] = -1

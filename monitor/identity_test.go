@@ -86,8 +86,12 @@ func TestTextHashMatchesItsDefinition(t *testing.T) {
 	for range 3000 {
 		cases = append(cases, [2]string{random(), random()})
 	}
-	// Every pair of bytes that starts like a two-byte rune, valid or not,
-	// at the end of a title and before more text.
+	// Every ASCII byte, and every pair of bytes that starts like a two-byte
+	// rune, valid or not, at the end of a title and before more text.
+	for c := range 0x80 {
+		one := string(rune(c))
+		cases = append(cases, [2]string{"A" + one, one + "B c"})
+	}
 	for c := 0xc0; c < 0xe0; c++ {
 		for d := range 0x100 {
 			pair := string([]byte{byte(c), byte(d)})
