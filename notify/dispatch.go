@@ -19,7 +19,6 @@ import (
 // Outbox is the part of the store the Dispatcher works on; *store.Store
 // implements it.
 type Outbox interface {
-	DueAlerts(ctx context.Context, now time.Time, limit int) ([]*store.Alert, error)
 	DueAlertsAfter(ctx context.Context, now time.Time, after int64, limit int) ([]*store.Alert, int64, error)
 	DueAlertIDs(ctx context.Context, since, now time.Time) ([]int64, error)
 	DueAlertsIn(ctx context.Context, now time.Time, ids []int64) ([]*store.Alert, error)

@@ -29,12 +29,6 @@ func (c *countingOutbox) count(alerts []*store.Alert) {
 	}
 }
 
-func (c *countingOutbox) DueAlerts(ctx context.Context, now time.Time, limit int) ([]*store.Alert, error) {
-	as, err := c.Outbox.DueAlerts(ctx, now, limit)
-	c.count(as)
-	return as, err
-}
-
 func (c *countingOutbox) DueAlertsAfter(ctx context.Context, now time.Time, after int64, limit int) ([]*store.Alert, int64, error) {
 	as, next, err := c.Outbox.DueAlertsAfter(ctx, now, after, limit)
 	c.count(as)
