@@ -59,16 +59,11 @@ func cmdFeedsAdd(ctx context.Context, args []string, sio *IO) int {
 		return usageError(sio, name, fmt.Sprintf("%q is not an http or https URL", rest[0]))
 	}
 
-	path := config.Resolve(*configPath, sio.Getenv, nil)
-	cfg, ok := loadForEdit(path, sio, name)
+	edit, ok := openFeedsToEdit(*configPath, sio, name)
 	if !ok {
 		return 1
 	}
-	names, urls, err := configuredFeeds(cfg, path)
-	if err != nil {
-		fmt.Fprintf(sio.Stderr, "newswatch %s: %v\n", name, err)
-		return 1
-	}
+	cfg, path, names, urls := edit.cfg, edit.path, edit.names, edit.urls
 
 	found, err := findFeed(ctx, fetcherFor(cfg), target.String())
 	if err != nil {

@@ -79,21 +79,46 @@ func tomlString(s string) string {
 	return b.String()
 }
 
-// configuredFeeds returns the names and URLs of the configured feeds,
-// each mapped to the other: from the loaded configuration, or, when cfg is
-// nil, from the file's [[feed]] tables.
-func configuredFeeds(cfg *config.Config, path string) (names, urls map[string]string, err error) {
-	feeds := []config.Feed(nil)
-	if cfg != nil {
-		feeds = cfg.Feeds
-	} else if feeds, err = rawFeeds(path); err != nil {
-		return nil, nil, err
+// feedsToEdit is a configuration file that a command adds feeds to.
+type feedsToEdit struct {
+	path string
+	// cfg is the loaded configuration, nil when the file does not load
+	// here (see loadForEdit).
+	cfg *config.Config
+	// names maps the configured feeds' names to their URLs, urls their
+	// URLs to their names.
+	names, urls map[string]string
+}
+
+// openFeedsToEdit resolves the configuration file (-config configFlag) and
+// reads its feeds for command name to add to. It says why not and returns
+// false when it cannot.
+func openFeedsToEdit(configFlag string, sio *IO, name string) (*feedsToEdit, bool) {
+	path := config.Resolve(configFlag, sio.Getenv, nil)
+	cfg, ok := loadForEdit(path, sio, name)
+	if !ok {
+		return nil, false
 	}
-	names, urls = map[string]string{}, map[string]string{}
+	feeds, err := configuredFeeds(cfg, path)
+	if err != nil {
+		fmt.Fprintf(sio.Stderr, "newswatch %s: %v\n", name, err)
+		return nil, false
+	}
+	e := &feedsToEdit{path: path, cfg: cfg, names: map[string]string{}, urls: map[string]string{}}
 	for _, f := range feeds {
-		names[f.Name], urls[f.URL] = f.URL, f.Name
+		e.names[f.Name], e.urls[f.URL] = f.URL, f.Name
 	}
-	return names, urls, nil
+	return e, true
+}
+
+// configuredFeeds returns the configured feeds, from the loaded
+// configuration or, when cfg is nil (it does not load here), from the
+// file's [[feed]] tables.
+func configuredFeeds(cfg *config.Config, path string) ([]config.Feed, error) {
+	if cfg != nil {
+		return cfg.Feeds, nil
+	}
+	return rawFeeds(path)
 }
 
 // rawFeeds reads the [[feed]] tables of a configuration file as written,

@@ -190,16 +190,11 @@ func cmdFeedsImport(ctx context.Context, args []string, sio *IO) int {
 		return 1
 	}
 
-	path := config.Resolve(*configPath, sio.Getenv, nil)
-	cfg, ok := loadForEdit(path, sio, name)
+	edit, ok := openFeedsToEdit(*configPath, sio, name)
 	if !ok {
 		return 1
 	}
-	names, urls, err := configuredFeeds(cfg, path)
-	if err != nil {
-		fmt.Fprintf(sio.Stderr, "newswatch %s: %v\n", name, err)
-		return 1
-	}
+	path, names, urls := edit.path, edit.names, edit.urls
 
 	var blocks []string
 	skipped := 0
@@ -268,7 +263,7 @@ func cmdFeedsExport(ctx context.Context, args []string, sio *IO) int {
 	if !ok {
 		return 1
 	}
-	feeds, err := exportedFeeds(cfg, path)
+	feeds, err := configuredFeeds(cfg, path)
 	if err != nil {
 		fmt.Fprintf(sio.Stderr, "newswatch %s: %v\n", name, err)
 		return 1
@@ -288,15 +283,6 @@ func cmdFeedsExport(ctx context.Context, args []string, sio *IO) int {
 		return 1
 	}
 	return 0
-}
-
-// exportedFeeds returns the configured feeds, from the loaded configuration
-// or, when it does not load here, from the file's [[feed]] tables.
-func exportedFeeds(cfg *config.Config, path string) ([]config.Feed, error) {
-	if cfg != nil {
-		return cfg.Feeds, nil
-	}
-	return rawFeeds(path)
 }
 
 // writeOPML writes feeds as an OPML 2.0 subscription list. Tags are the
