@@ -101,7 +101,7 @@ func (c *Console) format(m *Message) string {
 	if m.Parts > 1 {
 		head += fmt.Sprintf(" (%d/%d)", m.Part, m.Parts)
 	}
-	b.WriteString(head + " " + strings.Repeat("─", max(3, consoleWidth-1-utf8.RuneCountInString(head))) + "\n")
+	b.WriteString(consoleHeading(head))
 
 	if m.Kind == KindAlert && len(m.Entries) == 1 {
 		e := &m.Entries[0]
@@ -131,17 +131,29 @@ func (c *Console) format(m *Message) string {
 		if link, ok := normalizeLink(e.Link); ok {
 			b.WriteString("  " + link + "\n")
 		}
-		for i := range g[1:] {
-			also := &g[1+i]
-			b.WriteString("  also: " + CleanText(also.Feed))
-			if link, ok := normalizeLink(also.Link); ok {
-				b.WriteString(" " + link)
-			}
-			b.WriteString("\n")
-		}
+		writeAlso(&b, g[1:])
 	}
 	b.WriteString("\n")
 	return b.String()
+}
+
+// consoleHeading returns head followed by a rule out to consoleWidth, the
+// line that starts each printed block.
+func consoleHeading(head string) string {
+	return head + " " + strings.Repeat("─", max(3, consoleWidth-1-utf8.RuneCountInString(head))) + "\n"
+}
+
+// writeAlso writes an "also:" line, outlet and link, for each of entries:
+// the other reports of a story.
+func writeAlso(b *strings.Builder, entries []Entry) {
+	for i := range entries {
+		e := &entries[i]
+		b.WriteString("  also: " + CleanText(e.Feed))
+		if link, ok := normalizeLink(e.Link); ok {
+			b.WriteString(" " + link)
+		}
+		b.WriteString("\n")
+	}
 }
 
 // meta is an entry's outlet and publication time.

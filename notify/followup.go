@@ -243,7 +243,7 @@ func (c *Console) formatFollowUp(m *Message) string {
 	if m.Kind == KindUpdate {
 		head = "── " + CleanText(m.Rule) + " · updated"
 	}
-	b.WriteString(head + " " + strings.Repeat("─", max(3, consoleWidth-1-utf8.RuneCountInString(head))) + "\n")
+	b.WriteString(consoleHeading(head))
 	if m.Kind == KindUpdate {
 		e := &m.Entries[0]
 		b.WriteString(entryTitle(e) + "\n")
@@ -262,14 +262,7 @@ func (c *Console) formatFollowUp(m *Message) string {
 			title = entryTitle(&g[0])
 		}
 		b.WriteString("• " + title + "\n")
-		for i := range g {
-			e := &g[i]
-			b.WriteString("  also: " + CleanText(e.Feed))
-			if link, ok := normalizeLink(e.Link); ok {
-				b.WriteString(" " + link)
-			}
-			b.WriteString("\n")
-		}
+		writeAlso(&b, g)
 	}
 	b.WriteString("\n")
 	return b.String()

@@ -147,7 +147,7 @@ func (c *Console) formatHealth(m *Message) string {
 	if m.Parts > 1 {
 		head += fmt.Sprintf(" (%d/%d)", m.Part, m.Parts)
 	}
-	b.WriteString(head + " " + strings.Repeat("─", max(3, consoleWidth-1-utf8.RuneCountInString(head))) + "\n")
+	b.WriteString(consoleHeading(head))
 	for i := range m.Entries {
 		e := &m.Entries[i]
 		word := "PROBLEM"
