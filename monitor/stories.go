@@ -55,13 +55,14 @@ func (s *Stories) window() time.Duration {
 func (s *Stories) begin(ctx context.Context, now time.Time) (*storySession, error) {
 	s.mu.Lock()
 	since := now.Add(-s.window())
-	if s.index == nil {
+	build := s.index == nil
+	if build {
 		s.index = cluster.NewIndex(s.Options)
 		s.maxID = 0
 	} else {
 		s.index.Expire(since)
 	}
-	start, before := time.Now(), s.maxID
+	start := time.Now()
 	err := s.Store.WindowItems(ctx, since, s.maxID, func(it *store.Item) error {
 		s.maxID = max(s.maxID, it.ID)
 		if it.StoryID != 0 { // items recorded before stories existed cannot be joined
@@ -76,7 +77,7 @@ func (s *Stories) begin(ctx context.Context, now time.Time) (*storySession, erro
 		s.mu.Unlock()
 		return nil, fmt.Errorf("story index: %w", err)
 	}
-	if before == 0 && s.Log != nil {
+	if build && s.Log != nil {
 		s.Log.Info("story index built", "items", s.index.Len(), "window", s.window(),
 			"duration", time.Since(start).Round(time.Millisecond))
 	}

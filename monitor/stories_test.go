@@ -3,9 +3,11 @@ package monitor
 import (
 	"context"
 	"encoding/base64"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -365,6 +367,24 @@ func TestStoryIndexAcrossRestarts(t *testing.T) {
 	env.addFeeds(fw, fg, fd)
 	if res := env.poll(fd); res.Joined != 0 || res.Alerts != 1 {
 		t.Errorf("a report after the window: %+v, want a story of its own and an alert", res)
+	}
+}
+
+// The index is built once: polls that find no item in the window (a new
+// database, or a restart after a long stop) only catch it up.
+func TestStoryIndexBuiltOnce(t *testing.T) {
+	env := newTestEnv(t, nil)
+	var log syncBuffer
+	s := &Stories{Store: env.store, Log: slog.New(slog.NewTextHandler(&log, nil))}
+	for range 3 {
+		ss, err := s.begin(context.Background(), t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ss.end(true)
+	}
+	if n := strings.Count(log.String(), "story index built"); n != 1 {
+		t.Errorf("%d lines say the story index was built, want 1:\n%s", n, log.String())
 	}
 }
 
