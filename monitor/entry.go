@@ -70,10 +70,8 @@ func entriesOf(feed *gofeed.Feed, baseURL string) []Entry {
 			Lang:       lang,
 			Published:  itemDate(it),
 		}
-		if e.Link != "" {
-			e.Canonical = canonical.Link(e.Link)
-		}
-		e.Identity = identity(e.GUID, e.Link, e.Title, e.Summary, e.Published)
+		e.Canonical = canonical.Link(e.Link)
+		e.Identity = identity(e.GUID, e.Canonical, e.Title, e.Summary, e.Published)
 		if seen[e.Identity] {
 			continue
 		}

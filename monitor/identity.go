@@ -32,40 +32,45 @@ const maxGUIDLength = 256
 // not across feeds. A feed found to regenerate its GUIDs is identified by
 // links instead (see Poller).
 func Identity(it *gofeed.Item, baseURL string) string {
-	return identity(it.GUID, resolveLink(itemLink(it), parseBase(baseURL)), it.Title, it.Description, itemDate(it))
+	link := resolveLink(itemLink(it), parseBase(baseURL))
+	return identity(it.GUID, canonical.Link(link), it.Title, it.Description, itemDate(it))
 }
 
-func identity(guid, link, title, summary string, date time.Time) string {
+// identity is Identity of an item whose link is already in canonical form
+// (canon, "" when it has none).
+func identity(guid, canon, title, summary string, date time.Time) string {
 	if guid = strings.TrimSpace(guid); guid != "" {
 		if len(guid) > maxGUIDLength {
 			return "guid-sha256:" + hashHex(guid)
 		}
 		return "guid:" + guid
 	}
-	if id := linkIdentity(link); id != "" {
+	if id := linkIdentity(canon); id != "" {
 		return id
 	}
 	return hashIdentity(title, summary, date)
 }
 
-// linkIdentity is the identity of an item by its link, "" when it has none.
-func linkIdentity(link string) string {
-	if link = strings.TrimSpace(link); link == "" {
+// linkIdentity is the identity of an item by its canonical link (canon),
+// "" when it has none.
+func linkIdentity(canon string) string {
+	if canon == "" {
 		return ""
 	}
-	return "link:" + canonical.Link(link)
+	return "link:" + canon
 }
 
 // legacyLinkIdentity is the identity newswatch gave an item by its link
 // before links were canonicalised by package canonical (tracking
 // parameters, AMP variants and redirectors kept), "" when it has none or it
-// is the same as linkIdentity. An item recorded under it is still seen.
-func legacyLinkIdentity(link string) string {
+// is the same as the one by its canonical link, canon. An item recorded
+// under it is still seen.
+func legacyLinkIdentity(link, canon string) string {
 	if link = strings.TrimSpace(link); link == "" {
 		return ""
 	}
 	old := "link:" + legacyCanonicalLink(link)
-	if old == linkIdentity(link) {
+	if old == linkIdentity(canon) {
 		return ""
 	}
 	return old

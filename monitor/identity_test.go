@@ -8,6 +8,7 @@ import (
 
 	"github.com/mmcdole/gofeed"
 
+	"github.com/newswatch/newswatch/canonical"
 	"github.com/newswatch/newswatch/rules"
 )
 
@@ -24,10 +25,11 @@ func TestLinkIdentities(t *testing.T) {
 		{"", "", ""},
 	}
 	for _, tc := range tests {
-		if got := linkIdentity(tc.link); got != tc.identity {
-			t.Errorf("linkIdentity(%q) = %q, want %q", tc.link, got, tc.identity)
+		canon := canonical.Link(tc.link)
+		if got := linkIdentity(canon); got != tc.identity {
+			t.Errorf("linkIdentity(canonical.Link(%q)) = %q, want %q", tc.link, got, tc.identity)
 		}
-		if got := legacyLinkIdentity(tc.link); got != tc.legacy {
+		if got := legacyLinkIdentity(tc.link, canon); got != tc.legacy {
 			t.Errorf("legacyLinkIdentity(%q) = %q, want %q", tc.link, got, tc.legacy)
 		}
 	}

@@ -32,6 +32,9 @@ type plannedItem struct {
 	identity string   // under which it is recorded
 	aliases  []string // other identities it is recorded under
 	itemID   int64    // edits: the recorded item
+	// link and legacyLink are its identities by link (linkIdentity,
+	// legacyLinkIdentity), "" when it has none.
+	link, legacyLink string
 
 	// Of a new item, filled by prepare: its row, its story features (with
 	// Stories), whether it is backfilled, and the rules it matches (nil
@@ -62,10 +65,10 @@ func (pi *plannedItem) textHash() string {
 // it switches to link identities (st is updated; the caller saves it).
 func (p *Poller) plan(ctx context.Context, st *store.Feed, entries []Entry, now time.Time) (*pollPlan, error) {
 	linkMode := st.IdentityMode == store.IdentityLink
-	links := map[string]int{} // canonical link identities in the document
+	links := map[string]int{} // canonical links in the document
 	for _, e := range entries {
-		if id := linkIdentity(e.Link); id != "" {
-			links[id]++
+		if e.Canonical != "" {
+			links[e.Canonical]++
 		}
 	}
 	var (
@@ -74,15 +77,15 @@ func (p *Poller) plan(ctx context.Context, st *store.Feed, entries []Entry, now 
 		dup     = map[string]bool{}
 	)
 	for _, e := range entries {
-		pi := &plannedItem{e: e, identity: e.Identity}
-		link := linkIdentity(e.Link)
-		if linkMode && link != "" {
-			pi.identity = link
-		} else if link != "" && link != e.Identity {
-			pi.aliases = append(pi.aliases, link)
+		pi := &plannedItem{e: e, identity: e.Identity,
+			link: linkIdentity(e.Canonical), legacyLink: legacyLinkIdentity(e.Link, e.Canonical)}
+		if linkMode && pi.link != "" {
+			pi.identity = pi.link
+		} else if pi.link != "" && pi.link != e.Identity {
+			pi.aliases = append(pi.aliases, pi.link)
 		}
-		if old := legacyLinkIdentity(e.Link); old != "" {
-			pi.aliases = append(pi.aliases, old)
+		if pi.legacyLink != "" {
+			pi.aliases = append(pi.aliases, pi.legacyLink)
 		}
 		if dup[pi.identity] {
 			continue
@@ -108,14 +111,13 @@ func (p *Poller) plan(ctx context.Context, st *store.Feed, entries []Entry, now 
 			plan.edit(pi, rec)
 			continue
 		}
-		link := linkIdentity(pi.e.Link)
-		if old := legacyLinkIdentity(pi.e.Link); old != "" {
-			if rec, ok := known[old]; ok {
+		if pi.legacyLink != "" {
+			if rec, ok := known[pi.legacyLink]; ok {
 				plan.edit(pi, rec)
 				continue
 			}
 		}
-		if rec, ok := known[link]; ok && !linkMode && pi.e.GUID != "" && links[link] == 1 {
+		if rec, ok := known[pi.link]; ok && !linkMode && pi.e.GUID != "" && links[pi.e.Canonical] == 1 {
 			pi.itemID = rec.ItemID
 			if rec.ItemID == 0 || rec.TextHash == "" || rec.TextHash == pi.textHash() {
 				pi.itemID = 0
