@@ -130,11 +130,6 @@ type scoring struct {
 	// a few words shared by two headlines of four or five words are not
 	// evidence of one event.
 	minWords int
-	// minDocs is the fewest items a script's document frequencies are
-	// taken among: a window that has fewer (the first hours after a
-	// start) weighs words as if the rest of the items lacked them, so
-	// that words shared by two items of a near-empty window still count.
-	minDocs int
 }
 
 // defaultScoring was tuned on the labelled set in testdata
@@ -146,7 +141,6 @@ var defaultScoring = scoring{
 	minRareDF:    8,
 	minWindow:    30,
 	minWords:     6,
-	minDocs:      0,
 }
 
 func (o Options) scoring() *scoring {
@@ -721,7 +715,7 @@ func (x *Index) query(it *Item) *query {
 // of the window's items (it included) have: ln(n/df), n the items with
 // words of that script.
 func (q *query) weight(s script, df int) float64 {
-	return math.Log(float64(max(q.n[s], q.sc.minDocs, 1)) / float64(max(df, 1)))
+	return math.Log(float64(max(q.n[s], 1)) / float64(max(df, 1)))
 }
 
 // score compares the query's item with a story, given as its items in the
