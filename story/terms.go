@@ -108,21 +108,13 @@ func uvarint(p []byte) (uint64, int) {
 // compactPostings drops the seqs of removed items, keeping those for
 // which live returns true.
 func (t *term) compactPostings(live func(uint32) bool) {
-	var kept []byte
-	var last uint32
 	r := postingReader{p: t.postings}
+	t.postings, t.last, t.dead = nil, 0, 0
 	for seq, ok := r.next(); ok; seq, ok = r.next() {
-		if !live(seq) {
-			continue
+		if live(seq) {
+			t.addPosting(seq)
 		}
-		v := seq
-		if len(kept) > 0 {
-			v = seq - last
-		}
-		kept = binary.AppendUvarint(kept, uint64(v))
-		last = seq
 	}
-	t.postings, t.last, t.dead = kept, last, 0
 }
 
 // The terms of an entry are encoded in the arena as unsigned varints:
