@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/slack-go/slack"
 
@@ -155,26 +154,7 @@ func (st slackStyle) followUpLines(entries []Entry) []string {
 		if CleanText(title) == "" {
 			title = entryTitle(&g[0])
 		}
-		line := "• *" + truncEscape(CleanText(title), maxListTitle) + "* — also reported by "
-		n := utf8.RuneCountInString(line)
-		for i := range g {
-			e := &g[i]
-			name := CleanText(e.Feed)
-			if name == "" {
-				name = entryTitle(e)
-			}
-			also := linkText(e.Link, truncEscape(name, 60))
-			if i > 0 {
-				also = ", " + also
-			}
-			if n+utf8.RuneCountInString(also) > maxLineChars-40 {
-				line += fmt.Sprintf(" and %d more", len(g)-i)
-				break
-			}
-			line += also
-			n += utf8.RuneCountInString(also)
-		}
-		lines = append(lines, line)
+		lines = append(lines, appendOutlets("• *"+truncEscape(CleanText(title), maxListTitle)+"* — also reported by ", g))
 	}
 	return lines
 }

@@ -3,6 +3,7 @@ package notify
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -10,6 +11,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/newswatch/newswatch/store"
 )
@@ -233,5 +235,34 @@ func TestDigestGroupsByStory(t *testing.T) {
 	groups := groupEntries(j.message().Entries)
 	if len(groups) != 2 || len(groups[0])+len(groups[1]) != 3 {
 		t.Errorf("digest of two stories in %d groups: %+v", len(groups), groups)
+	}
+}
+
+// TestFollowUpLineCapsOutlets: a story reported again by more outlets than
+// one line holds lists as many as fit within maxLineChars, then counts the
+// rest.
+func TestFollowUpLineCapsOutlets(t *testing.T) {
+	var entries []Entry
+	for i := range 200 {
+		entries = append(entries, Entry{
+			AlertID: int64(i + 1), Title: "Talks resume", Story: "7", Parent: "Baku talks", Seen: t0,
+			Link: fmt.Sprintf("https://outlet-%d.example/2026/11/27/baku-talks-resume-after-a-long-pause", i),
+			Feed: fmt.Sprintf("Outlet number %d", i),
+		})
+	}
+	lines := slackStyle{}.followUpLines(entries)
+	if len(lines) != 1 {
+		t.Fatalf("got %d lines for one story, want 1", len(lines))
+	}
+	line := lines[0]
+	if n := utf8.RuneCountInString(line); n > maxLineChars {
+		t.Errorf("line of %d characters, more than %d", n, maxLineChars)
+	}
+	listed := strings.Count(line, "|Outlet number ")
+	if listed == 0 || listed == len(entries) {
+		t.Fatalf("%d of %d outlets listed, want some but not all", listed, len(entries))
+	}
+	if want := fmt.Sprintf(" and %d more", len(entries)-listed); !strings.HasSuffix(line, want) {
+		t.Errorf("line ends %q, want %q", line[len(line)-40:], want)
 	}
 }

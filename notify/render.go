@@ -127,30 +127,36 @@ func (st slackStyle) listLines(groups [][]Entry) []string {
 			line += " — " + meta
 		}
 		if len(g) > 1 {
-			line += "\n      also reported by "
-			n := utf8.RuneCountInString(line)
-			for i := range g[1:] {
-				e := &g[1+i]
-				name := CleanText(e.Feed)
-				if name == "" {
-					name = entryTitle(e)
-				}
-				also := linkText(e.Link, truncEscape(name, 60))
-				if i > 0 {
-					also = ", " + also
-				}
-				more := fmt.Sprintf(" and %d more", len(g)-1-i)
-				if n+utf8.RuneCountInString(also)+utf8.RuneCountInString(more) > maxLineChars {
-					line += more
-					break
-				}
-				line += also
-				n += utf8.RuneCountInString(also)
-			}
+			line = appendOutlets(line+"\n      also reported by ", g[1:])
 		}
 		lines = append(lines, line)
 	}
 	return lines
+}
+
+// appendOutlets appends to line the outlets of entries, each linked to
+// its report, separated by commas, as many as keep line within
+// maxLineChars, and " and N more" for the rest.
+func appendOutlets(line string, entries []Entry) string {
+	n := utf8.RuneCountInString(line)
+	for i := range entries {
+		e := &entries[i]
+		name := CleanText(e.Feed)
+		if name == "" {
+			name = entryTitle(e)
+		}
+		also := linkText(e.Link, truncEscape(name, 60))
+		if i > 0 {
+			also = ", " + also
+		}
+		more := fmt.Sprintf(" and %d more", len(entries)-i)
+		if n+utf8.RuneCountInString(also)+utf8.RuneCountInString(more) > maxLineChars {
+			return line + more
+		}
+		line += also
+		n += utf8.RuneCountInString(also)
+	}
+	return line
 }
 
 // packSections joins lines into section texts of at most maxTextChars each.
