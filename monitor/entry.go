@@ -31,8 +31,6 @@ type Entry struct {
 	// Canonical is the canonical form of Link (package canonical), "" when
 	// the item has no link.
 	Canonical string
-	// TextHash identifies the title and summary, to tell an edited item.
-	TextHash string
 }
 
 // Entries converts a parsed feed's items, oldest first: dated items by date,
@@ -41,16 +39,6 @@ type Entry struct {
 // the first in the document is kept. baseURL is the URL the document came
 // from; relative links resolve against it.
 func Entries(feed *gofeed.Feed, baseURL string) []Entry {
-	out := entriesOf(feed, baseURL)
-	for i := range out {
-		out[i].TextHash = textHash(out[i].Title, out[i].Summary)
-	}
-	return out
-}
-
-// entriesOf is Entries without the text hashes, which a poll computes only
-// for the entries that need one (see plannedItem.textHash).
-func entriesOf(feed *gofeed.Feed, baseURL string) []Entry {
 	base := parseBase(baseURL)
 	lang := strings.TrimSpace(feed.Language)
 	out := make([]Entry, 0, len(feed.Items))

@@ -202,7 +202,7 @@ func (p *Poller) poll(ctx context.Context, f Feed) (PollResult, error) {
 		// and parsed, not answered with a 304.
 		return res, p.fail(ctx, f, from, st, &res, err)
 	}
-	entries := entriesOf(doc, fr.FinalURL)
+	entries := Entries(doc, fr.FinalURL)
 	res.Items = len(entries)
 	if limit := p.maxItems(); len(entries) > limit {
 		p.logger().Warn("feed has too many items; only the newest are read", "feed", f.Name, "url", from,
@@ -305,7 +305,6 @@ func storeItem(e Entry, feedID int64, now time.Time) *store.Item {
 		Published:  e.Published,
 		SeenAt:     now,
 		Canonical:  e.Canonical,
-		TextHash:   e.TextHash,
 	}
 }
 

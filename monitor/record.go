@@ -28,13 +28,14 @@ type pollPlan struct {
 }
 
 type plannedItem struct {
-	e        Entry    // its TextHash is filled by textHash, when needed
+	e        Entry
 	identity string   // under which it is recorded
 	aliases  []string // other identities it is recorded under
 	itemID   int64    // edits: the recorded item
 	// link and legacyLink are its identities by link (linkIdentity,
 	// legacyLinkIdentity), "" when it has none.
 	link, legacyLink string
+	hash             string // the entry's text hash, once textHash computed it
 
 	// Of a new item, filled by prepare: its row, its story features (with
 	// Stories), whether it is backfilled, and the rules it matches (nil
@@ -47,13 +48,13 @@ type plannedItem struct {
 
 // textHash is the entry's text hash, computed the first time it is needed:
 // to compare a known item's text with the recorded one, and to record a new
-// or edited item. Most entries of a document are known items without a
-// recorded hash to compare with (pruned ones), or need no hash at all.
+// or edited item. Known items without a recorded hash to compare with
+// (pruned ones, or recorded before text hashes were kept) need none.
 func (pi *plannedItem) textHash() string {
-	if pi.e.TextHash == "" {
-		pi.e.TextHash = textHash(pi.e.Title, pi.e.Summary)
+	if pi.hash == "" {
+		pi.hash = textHash(pi.e.Title, pi.e.Summary)
 	}
-	return pi.e.TextHash
+	return pi.hash
 }
 
 // plan classifies the entries of a document: new, edited, or seen and
@@ -202,9 +203,8 @@ func entryAfter(a, b Entry) bool {
 func (p *Poller) prepare(set *rules.Set, f Feed, st *store.Feed, plan *pollPlan, primed bool, now time.Time) {
 	cutoff := now.Add(-p.Backfill)
 	for _, pi := range plan.fresh {
-		pi.textHash()
 		it := storeItem(pi.e, st.ID, now)
-		it.Identity, it.Aliases = pi.identity, pi.aliases
+		it.Identity, it.Aliases, it.TextHash = pi.identity, pi.aliases, pi.textHash()
 		pi.item = it
 		if p.Stories != nil {
 			pi.features = cluster.Extract(it.Title, it.Summary)
@@ -329,7 +329,7 @@ func (p *Poller) followUp(tx *store.Tx, a *store.Alert, m cluster.Match, it *sto
 func (p *Poller) recordEdits(tx *store.Tx, set *rules.Set, f Feed, plan *pollPlan, now time.Time, res *PollResult) error {
 	for _, pi := range plan.edits {
 		e := pi.e
-		err := tx.UpdateItem(pi.itemID, store.ItemEdit{Title: e.Title, Summary: e.Summary, Content: e.Content, TextHash: e.TextHash, At: now})
+		err := tx.UpdateItem(pi.itemID, store.ItemEdit{Title: e.Title, Summary: e.Summary, Content: e.Content, TextHash: pi.textHash(), At: now})
 		if errors.Is(err, store.ErrNotFound) {
 			continue // pruned since the poll looked
 		}
