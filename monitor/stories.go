@@ -42,26 +42,18 @@ type Stories struct {
 	maxID int64 // the highest item ID the index has taken in
 }
 
-func (s *Stories) window() time.Duration {
-	if s.Options.Window > 0 {
-		return s.Options.Window
-	}
-	return cluster.DefaultWindow
-}
-
 // begin starts the story work of a poll transaction: it locks the index
 // until commit or rollback, builds it when needed, drops the items that
 // left the window and takes in the items recorded since it last looked.
 func (s *Stories) begin(ctx context.Context, now time.Time) (*storySession, error) {
 	s.mu.Lock()
-	since := now.Add(-s.window())
 	build := s.index == nil
 	if build {
 		s.index = cluster.NewIndex(s.Options)
 		s.maxID = 0
-	} else {
-		s.index.Expire(since)
 	}
+	since := now.Add(-s.index.Window())
+	s.index.Expire(since)
 	start := time.Now()
 	err := s.Store.WindowItems(ctx, since, s.maxID, func(it *store.Item) error {
 		s.maxID = max(s.maxID, it.ID)
@@ -78,7 +70,7 @@ func (s *Stories) begin(ctx context.Context, now time.Time) (*storySession, erro
 		return nil, fmt.Errorf("story index: %w", err)
 	}
 	if build && s.Log != nil {
-		s.Log.Info("story index built", "items", s.index.Len(), "window", s.window(),
+		s.Log.Info("story index built", "items", s.index.Len(), "window", s.index.Window(),
 			"duration", time.Since(start).Round(time.Millisecond))
 	}
 	return &storySession{s: s}, nil

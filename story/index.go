@@ -282,6 +282,10 @@ func (x *Index) Len() int {
 	return len(x.byID)
 }
 
+// Window returns how far back, by the time items were seen, an item looks
+// for its story: Options.Window, or DefaultWindow when that is zero.
+func (x *Index) Window() time.Duration { return x.opt.window() }
+
 // linkHash returns the hash under which the index keeps a canonical link,
 // never 0. Two links with one hash would be taken for one (a chance of
 // about one in 10^8 for a window of 10^6 links).

@@ -447,3 +447,21 @@ func TestAddAfterAssign(t *testing.T) {
 		x.mu.Unlock()
 	}
 }
+
+func TestIndexWindow(t *testing.T) {
+	tests := []struct {
+		name   string
+		window time.Duration
+		want   time.Duration
+	}{
+		{"default", 0, DefaultWindow},
+		{"set", time.Hour, time.Hour},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := NewIndex(Options{Window: tc.window}).Window(); got != tc.want {
+				t.Errorf("Window() = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
