@@ -82,9 +82,7 @@ func BenchmarkAssign(b *testing.B) {
 				x.Assign(&probes[i%len(probes)])
 				i++
 			}
-			if cpu := processCPU() - cpu; cpu > 0 {
-				b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
-			}
+			reportCPU(b, cpu)
 			b.ReportMetric(perItem, "index-B/item")
 		})
 	}
