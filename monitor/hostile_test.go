@@ -1,4 +1,4 @@
-package monitor_test
+package monitor
 
 import (
 	"bytes"
@@ -20,7 +20,6 @@ import (
 
 	"golang.org/x/text/encoding/charmap"
 
-	"github.com/newswatch/newswatch/monitor"
 	"github.com/newswatch/newswatch/rules"
 	"github.com/newswatch/newswatch/store"
 )
@@ -35,25 +34,7 @@ import (
 // body, an endless body, a redirect loop); this file covers the rest.
 
 // hostileCap is the fetcher's body cap in these tests: the daemon's default.
-const hostileCap = monitor.DefaultMaxBodyBytes
-
-// hostileClock is the pollers' clock.
-type hostileClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *hostileClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *hostileClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+const hostileCap = DefaultMaxBodyBytes
 
 // hostileItem is an item of a generated RSS document.
 type hostileItem struct {
@@ -132,33 +113,21 @@ var gzipBomb = sync.OnceValue(func() []byte {
 type hostileWorld struct {
 	t       *testing.T
 	store   *store.Store
-	clock   *hostileClock
-	log     *bytes.Buffer
-	logMu   *sync.Mutex
-	poller  *monitor.Poller
+	clock   *testClock
+	log     *syncBuffer
+	poller  *Poller
 	mux     *http.ServeMux
 	srv     *httptest.Server
 	healthy map[string]*healthyFeed
-	feeds   []monitor.Feed
+	feeds   []Feed
 	failing map[string]failure
 }
 
 // failure is how a hostile feed must fail: with an error of kind, whose
 // message says says.
 type failure struct {
-	kind monitor.ErrorKind
+	kind ErrorKind
 	says string
-}
-
-type lockedWriter struct {
-	mu *sync.Mutex
-	w  io.Writer
-}
-
-func (l lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }
 
 func newHostileWorld(t *testing.T, timeout time.Duration) *hostileWorld {
@@ -173,17 +142,17 @@ func newHostileWorld(t *testing.T, timeout time.Duration) *hostileWorld {
 	}
 	set := rules.NewSet([]rules.Compiled{{Rule: &rules.Rule{Name: "watch", Enabled: true}, Query: q}})
 	w := &hostileWorld{
-		t: t, store: st, clock: &hostileClock{t: time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)},
-		log: &bytes.Buffer{}, logMu: &sync.Mutex{}, mux: http.NewServeMux(), healthy: map[string]*healthyFeed{},
+		t: t, store: st, clock: &testClock{t: time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)},
+		log: &syncBuffer{}, mux: http.NewServeMux(), healthy: map[string]*healthyFeed{},
 		failing: map[string]failure{},
 	}
-	w.poller = &monitor.Poller{
+	w.poller = &Poller{
 		Store:    st,
-		Fetcher:  monitor.NewFetcher(monitor.FetcherOptions{Timeout: timeout, MaxBodyBytes: hostileCap}),
+		Fetcher:  NewFetcher(FetcherOptions{Timeout: timeout, MaxBodyBytes: hostileCap}),
 		Rules:    func() *rules.Set { return set },
-		Routing:  monitor.Routing{Default: []string{"slack"}},
+		Routing:  Routing{Default: []string{"slack"}},
 		Backfill: 24 * time.Hour,
-		Log:      slog.New(slog.NewTextHandler(lockedWriter{w.logMu, w.log}, nil)),
+		Log:      slog.New(slog.NewTextHandler(w.log, nil)),
 		Now:      w.clock.Now,
 		Rand:     func() float64 { return 0 },
 	}
@@ -193,9 +162,9 @@ func newHostileWorld(t *testing.T, timeout time.Duration) *hostileWorld {
 }
 
 // handle serves feed name with h and adds it to the feeds polled.
-func (w *hostileWorld) handle(name string, h http.Handler) monitor.Feed {
+func (w *hostileWorld) handle(name string, h http.Handler) Feed {
 	w.mux.Handle("/"+name, h)
-	f := monitor.Feed{Name: name, URL: w.srv.URL + "/" + name, Enabled: true}
+	f := Feed{Name: name, URL: w.srv.URL + "/" + name, Enabled: true}
 	w.feeds = append(w.feeds, f)
 	return f
 }
@@ -206,22 +175,16 @@ func (w *hostileWorld) fail(name string, want failure, h http.HandlerFunc) {
 	w.failing[name] = want
 }
 
-func (w *hostileWorld) handleFunc(name string, h http.HandlerFunc) monitor.Feed {
+func (w *hostileWorld) handleFunc(name string, h http.HandlerFunc) Feed {
 	return w.handle(name, h)
 }
 
 // addHealthy adds a healthy feed with one item that alerts.
-func (w *hostileWorld) addHealthy(name string) monitor.Feed {
+func (w *hostileWorld) addHealthy(name string) Feed {
 	h := &healthyFeed{}
 	h.add(hostileItem{guid: name + "-1", title: "Syria talks, round 1", published: w.clock.Now().Add(-time.Minute)})
 	w.healthy[name] = h
 	return w.handle(name, h)
-}
-
-func (w *hostileWorld) logText() string {
-	w.logMu.Lock()
-	defer w.logMu.Unlock()
-	return w.log.String()
 }
 
 // alertsByFeed counts the alerts of each feed.
@@ -266,7 +229,7 @@ func (w *hostileWorld) itemsOf(feed string) []*store.Item {
 func (w *hostileWorld) pollRounds(rounds int) {
 	t := w.t
 	t.Helper()
-	s := &monitor.Scheduler{Poller: w.poller, Feeds: w.feeds, PerHost: len(w.feeds), Concurrency: len(w.feeds)}
+	s := &Scheduler{Poller: w.poller, Feeds: w.feeds, PerHost: len(w.feeds), Concurrency: len(w.feeds)}
 	for round := 1; round <= rounds; round++ {
 		failures, err := s.RunOnce(context.Background())
 		if err != nil {
@@ -277,7 +240,7 @@ func (w *hostileWorld) pollRounds(rounds int) {
 			got[f.Feed] = f.Err
 		}
 		for name, want := range w.failing {
-			var fe *monitor.FetchError
+			var fe *FetchError
 			if !errors.As(got[name], &fe) || fe.Kind != want.kind {
 				t.Errorf("round %d: %s failed with %v, want a %s error", round, name, got[name], want.kind)
 			}
@@ -320,7 +283,7 @@ func TestHostileDrip(t *testing.T) {
 	w := newHostileWorld(t, time.Second)
 	w.addHealthy("healthy-1")
 	w.addHealthy("healthy-2")
-	w.fail("drip", failure{monitor.KindTimeout, "no complete response within 1s"}, func(rw http.ResponseWriter, r *http.Request) {
+	w.fail("drip", failure{KindTimeout, "no complete response within 1s"}, func(rw http.ResponseWriter, r *http.Request) {
 		rw.Header().Set("Content-Type", "application/rss+xml")
 		tick := time.NewTicker(time.Second)
 		defer tick.Stop()
@@ -353,7 +316,7 @@ func TestHostileWorld(t *testing.T) {
 
 	// Gzip bomb: small on the wire, 25 times the cap once inflated.
 	bomb := gzipBomb()
-	w.fail("gzip-bomb", failure{monitor.KindTooLarge, "size cap of 10 MiB"}, func(rw http.ResponseWriter, r *http.Request) {
+	w.fail("gzip-bomb", failure{KindTooLarge, "size cap of 10 MiB"}, func(rw http.ResponseWriter, r *http.Request) {
 		rw.Header().Set("Content-Encoding", "gzip")
 		rw.Header().Set("Content-Type", "application/rss+xml")
 		rw.Write(bomb)
@@ -362,17 +325,17 @@ func TestHostileWorld(t *testing.T) {
 	// 50 MB of valid RSS, with its length declared, and streamed without.
 	item := []byte("<item><title>Filler</title><description>" + strings.Repeat("x", 400) + "</description></item>\n")
 	const fifty = 50 << 20
-	w.fail("50mb-declared", failure{monitor.KindTooLarge, "size cap"}, func(rw http.ResponseWriter, r *http.Request) {
+	w.fail("50mb-declared", failure{KindTooLarge, "size cap"}, func(rw http.ResponseWriter, r *http.Request) {
 		rw.Header().Set("Content-Length", fmt.Sprint(fifty))
 		repeat(rw, r, item, fifty)
 	})
-	w.fail("50mb-streamed", failure{monitor.KindTooLarge, "size cap"}, func(rw http.ResponseWriter, r *http.Request) {
+	w.fail("50mb-streamed", failure{KindTooLarge, "size cap"}, func(rw http.ResponseWriter, r *http.Request) {
 		io.WriteString(rw, `<?xml version="1.0"?><rss version="2.0"><channel>`)
 		repeat(rw, r, item, fifty)
 	})
 
 	// An HTML home page where the feed was.
-	w.fail("html-page", failure{monitor.KindParse, "HTML page"}, func(rw http.ResponseWriter, r *http.Request) {
+	w.fail("html-page", failure{KindParse, "HTML page"}, func(rw http.ResponseWriter, r *http.Request) {
 		rw.Header().Set("Content-Type", "text/html; charset=utf-8")
 		io.WriteString(rw, `<!DOCTYPE html><html lang="en"><head><title>Daily News</title>
 <link rel="alternate" type="application/rss+xml" href="/rss"></head>
@@ -387,7 +350,7 @@ func TestHostileWorld(t *testing.T) {
 		wantAlerts int
 	}
 	readables := map[string]readable{}
-	read := func(f monitor.Feed, r readable) { readables[f.Name] = r }
+	read := func(f Feed, r readable) { readables[f.Name] = r }
 	recent := now.Add(-time.Hour)
 
 	// 100,000 items in one document: only the newest MaxItems are read.
@@ -405,7 +368,7 @@ func TestHostileWorld(t *testing.T) {
 			return
 		}
 		rw.Write(huge.Bytes())
-	}), readable{items: monitor.DefaultMaxItems, wantTitle: "Item 100000"})
+	}), readable{items: DefaultMaxItems, wantTitle: "Item 100000"})
 
 	// Invalid UTF-8 in a document that declares UTF-8: the bad bytes do not
 	// reach the store, the rest of the text does.
@@ -473,7 +436,7 @@ func TestHostileWorld(t *testing.T) {
 			t.Errorf("%s: %d alerts, want %d", name, alerts[name], want.wantAlerts)
 		}
 	}
-	if log := w.logText(); !strings.Contains(log, "too many items") {
+	if log := w.log.String(); !strings.Contains(log, "too many items") {
 		t.Errorf("the 100,000-item feed was not logged:\n%s", log)
 	}
 
@@ -493,7 +456,7 @@ func TestHostileBodiesStayWithinTheCap(t *testing.T) {
 	w := newHostileWorld(t, 10*time.Second)
 	bomb := gzipBomb()
 	chunk := bytes.Repeat([]byte("<item><title>x</title></item>\n"), 1000)
-	feeds := []monitor.Feed{
+	feeds := []Feed{
 		w.handleFunc("gzip-bomb", func(rw http.ResponseWriter, r *http.Request) {
 			rw.Header().Set("Content-Encoding", "gzip")
 			rw.Write(bomb)
@@ -517,8 +480,8 @@ func TestHostileBodiesStayWithinTheCap(t *testing.T) {
 			runtime.ReadMemStats(&before)
 			_, err := w.poller.Poll(context.Background(), f)
 			runtime.ReadMemStats(&after)
-			var fe *monitor.FetchError
-			if !errors.As(err, &fe) || fe.Kind != monitor.KindTooLarge {
+			var fe *FetchError
+			if !errors.As(err, &fe) || fe.Kind != KindTooLarge {
 				t.Fatalf("poll: %v, want a too_large error", err)
 			}
 			// Reading a body of unknown size allocates about what it read
