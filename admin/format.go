@@ -2,7 +2,6 @@ package admin
 
 import (
 	"fmt"
-	"net/url"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -75,24 +74,14 @@ func duration(d time.Duration) string {
 	return d.String()
 }
 
-// safeLink returns raw when it is an absolute http or https URL with a
-// host, and "" otherwise: feed text decides links on the page, and nothing
-// but a web page may be behind one (no javascript:, data:, file:).
+// safeLink returns raw as notify.NormalizeLink makes it (an absolute http
+// or https URL with a host, without user information), or "" when it is
+// anything else: feed text decides links on the page, and nothing but a
+// web page may be behind one (no javascript:, data:, file:).
 // html/template escapes what is returned for its attribute.
 func safeLink(raw string) string {
-	raw = strings.TrimSpace(raw)
-	if raw == "" || len(raw) > 4096 {
-		return ""
-	}
-	u, err := url.Parse(raw)
-	if err != nil || u.Opaque != "" || u.Host == "" {
-		return ""
-	}
-	switch strings.ToLower(u.Scheme) {
-	case "http", "https":
-		return u.String()
-	}
-	return ""
+	link, _ := notify.NormalizeLink(raw)
+	return link
 }
 
 // clean makes feed text one line of at most n characters, without control

@@ -109,7 +109,7 @@ func (c *Console) format(m *Message) string {
 		if meta := c.meta(e); meta != "" {
 			b.WriteString(meta + "\n")
 		}
-		if link, ok := normalizeLink(e.Link); ok {
+		if link, ok := NormalizeLink(e.Link); ok {
 			b.WriteString(link + "\n")
 		}
 		if matched := consoleMatched(e.Hits); matched != "" {
@@ -128,7 +128,7 @@ func (c *Console) format(m *Message) string {
 			b.WriteString(" — " + meta)
 		}
 		b.WriteString("\n")
-		if link, ok := normalizeLink(e.Link); ok {
+		if link, ok := NormalizeLink(e.Link); ok {
 			b.WriteString("  " + link + "\n")
 		}
 		writeAlso(&b, g[1:])
@@ -149,7 +149,7 @@ func writeAlso(b *strings.Builder, entries []Entry) {
 	for i := range entries {
 		e := &entries[i]
 		b.WriteString("  also: " + CleanText(e.Feed))
-		if link, ok := normalizeLink(e.Link); ok {
+		if link, ok := NormalizeLink(e.Link); ok {
 			b.WriteString(" " + link)
 		}
 		b.WriteString("\n")

@@ -216,11 +216,11 @@ const maxLinkLength = 2000
 
 // safeLink returns raw as a URL that is safe to put inside Slack's
 // "<url|label>" syntax, or ok false when it should not be linked at all. It
-// is normalizeLink's URL with "&" written as "&amp;" (Slack decodes entities
+// is NormalizeLink's URL with "&" written as "&amp;" (Slack decodes entities
 // in link targets too), so the result can neither end the link early nor
 // change its label.
 func safeLink(raw string) (link string, ok bool) {
-	link, ok = normalizeLink(raw)
+	link, ok = NormalizeLink(raw)
 	if !ok {
 		return "", false
 	}
@@ -231,14 +231,15 @@ func safeLink(raw string) (link string, ok bool) {
 	return link, true
 }
 
-// normalizeLink returns raw as an absolute http or https URL with a host in
-// plain ASCII, or ok false when it is anything else (javascript:, data:,
-// mailto:, relative, malformed, too long). Spaces, "|", "<", ">", quotes,
+// NormalizeLink returns raw as an absolute http or https URL with a host in
+// plain ASCII, or "" and ok false when it is anything else (javascript:,
+// data:, mailto:, relative, malformed, too long): every link taken from
+// feed text goes through it, in messages and on the admin page. Spaces, "|", "<", ">", quotes,
 // control characters and non-ASCII characters are percent-encoded,
 // internationalised host names become punycode, and user information is
 // dropped, so that "https://bank.example@evil.example/" cannot pass for a
 // bank's link.
-func normalizeLink(raw string) (string, bool) {
+func NormalizeLink(raw string) (string, bool) {
 	raw = strings.TrimSpace(raw)
 	if raw == "" || len(raw) > maxLinkLength {
 		return "", false

@@ -230,7 +230,7 @@ func (c *Console) formatFollowUp(m *Message) string {
 		if was := CleanText(e.Parent); was != "" {
 			b.WriteString("was: " + was + "\n")
 		}
-		if link, ok := normalizeLink(e.Link); ok {
+		if link, ok := NormalizeLink(e.Link); ok {
 			b.WriteString(link + "\n")
 		}
 		b.WriteString("\n")

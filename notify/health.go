@@ -156,7 +156,7 @@ func (c *Console) formatHealth(m *Message) string {
 		}
 		b.WriteString(word + " " + CleanText(e.Title) + "\n")
 		var where []string
-		if link, ok := normalizeLink(e.Link); ok {
+		if link, ok := NormalizeLink(e.Link); ok {
 			where = append(where, link)
 		}
 		if !e.Published.IsZero() {
