@@ -685,17 +685,17 @@ func (x *Index) query(it *Item) *query {
 		}
 		q.rareDF[s] = max(sc.minRareDF, int(sc.rareFraction*float64(q.n[s])))
 	}
-	for k, s := range it.Terms {
+	for k, form := range it.Terms {
 		df, id := 0, uint32(noTerm)
-		if i, ok := x.dict.ids[s]; ok {
+		if i, ok := x.dict.ids[form]; ok {
 			t := &x.dict.terms[i]
 			df, id = int(t.df), i
 			t.gen, t.k = x.gen, int32(k)
 		}
-		sc := scriptOf(s)
+		fs := scriptOf(form)
 		q.ids = append(q.ids, id)
-		q.w = append(q.w, q.weight(sc, df+1))
-		q.rare = append(q.rare, id != noTerm && df <= q.rareDF[sc])
+		q.w = append(q.w, q.weight(fs, df+1))
+		q.rare = append(q.rare, id != noTerm && df <= q.rareDF[fs])
 	}
 	q.has = append(q.has, make([]bool, len(it.Terms))...)
 	q.hasTitle = append(q.hasTitle, make([]bool, len(it.Terms))...)
