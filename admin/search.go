@@ -5,13 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/newswatch/newswatch/monitor"
+	"github.com/newswatch/newswatch/notify"
 	"github.com/newswatch/newswatch/rules"
 	"github.com/newswatch/newswatch/store"
 )
@@ -169,7 +169,7 @@ func (s *Server) runSearch(ctx context.Context, query *rules.Query, src string, 
 			Feed:    clean(feeds[it.FeedID].Name, 100),
 			When:    newStamp(it.Published, now, loc),
 			Seen:    newStamp(it.SeenAt, now, loc),
-			Matched: matchedTerms(ms[0].Hits),
+			Matched: notify.MatchedTerms(ms[0].Hits, 80),
 			Snippet: clean(rules.StripHTML(it.Summary), 280),
 		})
 		if len(v.Results) == maxResults {
@@ -197,43 +197,4 @@ func itemTitle(t string) string {
 		return t
 	}
 	return "(untitled)"
-}
-
-// matchedTerms lists the distinct texts a query matched, with their fields:
-// `"Abraham Accords" (title), normalization (summary)`.
-func matchedTerms(hits []rules.Hit) string {
-	type term struct {
-		text   string
-		fields []string
-	}
-	var terms []*term
-	index := map[string]*term{}
-	for _, h := range hits {
-		text := clean(h.Text, 80)
-		if text == "" {
-			continue
-		}
-		key := strings.ToLower(text)
-		t := index[key]
-		if t == nil {
-			t = &term{text: text}
-			index[key] = t
-			terms = append(terms, t)
-		}
-		if f := clean(h.Field, 40); f != "" && !slices.Contains(t.fields, f) {
-			t.fields = append(t.fields, f)
-		}
-	}
-	parts := make([]string, 0, len(terms))
-	for _, t := range terms {
-		s := t.text
-		if strings.Contains(s, " ") {
-			s = `"` + s + `"`
-		}
-		if len(t.fields) > 0 {
-			s += " (" + strings.Join(t.fields, ", ") + ")"
-		}
-		parts = append(parts, s)
-	}
-	return strings.Join(parts, ", ")
 }

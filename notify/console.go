@@ -112,7 +112,7 @@ func (c *Console) format(m *Message) string {
 		if link, ok := NormalizeLink(e.Link); ok {
 			b.WriteString(link + "\n")
 		}
-		if matched := consoleMatched(e.Hits); matched != "" {
+		if matched := MatchedTerms(e.Hits, 200); matched != "" {
 			b.WriteString("matched: " + matched + "\n")
 		}
 		if s := snippetOf(e.Summary); s != "" {
@@ -168,12 +168,16 @@ func (c *Console) meta(e *Entry) string {
 	return strings.Join(parts, " · ")
 }
 
-// consoleMatched lists what matched, as matchedText does for Slack.
-func consoleMatched(hits []rules.Hit) string {
+// MatchedTerms lists the distinct texts hits matched, in the order they
+// first appear, each with its fields, as people read them:
+// `"Abraham Accords" (title), normalization (summary)`. Each text is cut
+// to limit characters. It is plain text, for the console and the admin
+// page; matchedText is its escaped form for Slack.
+func MatchedTerms(hits []rules.Hit, limit int) string {
 	terms := matchTerms(hits)
 	parts := make([]string, len(terms))
 	for i, t := range terms {
-		parts[i] = t.format(200)
+		parts[i] = t.format(limit)
 	}
 	return strings.Join(parts, ", ")
 }
