@@ -52,9 +52,11 @@ const maxWords = 400
 // (HTML is stripped). Text is analysed as rules.Analyze does for matching,
 // so that clustering and rules see the same words. A word's forms are the
 // word itself and:
-//   - words written with an apostrophe, a geresh or gershayim, a dot, a
-//     comma or a hyphen inside them (צה"ל, ג'באליה, 3.5, al-Sharaa) are
-//     also taken joined without it;
+//   - words written with an ASCII apostrophe or quote (as Hebrew
+//     acronyms are often typed: צה"ל, ג'באליה), a dot, a comma or a hyphen
+//     inside them (3.5, al-Sharaa) are also taken joined without it. The
+//     Hebrew geresh and gershayim themselves (׳ ״, as in צה״ל) are not
+//     joined: the words on either side stay apart;
 //   - a Hebrew or Arabic word also gives its forms without an attached
 //     prefix (the article, a conjunction, a one-letter preposition), so
 //     that בריאד meets ריאד and الرياض meets رياض. These are the prefixes
