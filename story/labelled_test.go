@@ -15,8 +15,8 @@ import (
 	"github.com/newswatch/newswatch/canonical"
 )
 
-// labelledItem is one item of the labelled set with what the report of an
-// evaluation prints about it.
+// labelledSet is the labelled set: its items, and what the report of an
+// evaluation prints about each.
 type labelledSet struct {
 	items []Labelled
 	// about describes each item by ID: outlet, language and title.
