@@ -3,7 +3,7 @@ package monitor
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"strconv"
+	"fmt"
 )
 
 // documentHashVersion is part of every document hash. Changing it makes
@@ -23,16 +23,7 @@ const documentHashVersion = "newswatch-document-1"
 func documentHash(fr *FetchResult, f Feed, maxItems int) string {
 	h := sha256.New()
 	// Quoted fields, one a line, cannot run into each other.
-	var head []byte
-	head = append(head, documentHashVersion...)
-	head = append(head, '\n')
-	head = strconv.AppendInt(head, int64(maxItems), 10)
-	head = append(head, '\n')
-	for _, field := range []string{fr.FinalURL, fr.ContentType, f.Lang} {
-		head = strconv.AppendQuote(head, field)
-		head = append(head, '\n')
-	}
-	h.Write(head)
+	fmt.Fprintf(h, "%s\n%d\n%q\n%q\n%q\n", documentHashVersion, maxItems, fr.FinalURL, fr.ContentType, f.Lang)
 	h.Write(fr.Body)
 	return hex.EncodeToString(h.Sum(nil))
 }

@@ -232,3 +232,31 @@ func TestPollNewURLReadsTheDocumentAgain(t *testing.T) {
 		t.Errorf("first poll of the new URL = %+v, want its document parsed, nothing new", res)
 	}
 }
+
+// TestDocumentHashIsStable pins the hash of a known document: a change of
+// what documentHash covers, or of how it writes it, must come with a new
+// documentHashVersion (every feed is then parsed once more), not by
+// accident. It also checks that each input changes the hash.
+func TestDocumentHashIsStable(t *testing.T) {
+	fr := &FetchResult{FinalURL: "https://example.org/feed", ContentType: "application/rss+xml; charset=utf-8", Body: []byte("<rss/>")}
+	f := Feed{Name: "example", Lang: "he"}
+	const want = "2ff3797d32c6650cfe7b1991c97aa9cdb01ce75544bc9bd743e8f534707bbd2f"
+	base := documentHash(fr, f, 500)
+	if base != want {
+		t.Errorf("documentHash = %s, want %s", base, want)
+	}
+	variants := map[string]string{
+		"body":         documentHash(&FetchResult{FinalURL: fr.FinalURL, ContentType: fr.ContentType, Body: []byte("<rss />")}, f, 500),
+		"url":          documentHash(&FetchResult{FinalURL: fr.FinalURL + "/", ContentType: fr.ContentType, Body: fr.Body}, f, 500),
+		"content type": documentHash(&FetchResult{FinalURL: fr.FinalURL, ContentType: "application/rss+xml", Body: fr.Body}, f, 500),
+		"lang":         documentHash(fr, Feed{Name: f.Name, Lang: "ar"}, 500),
+		"max items":    documentHash(fr, f, 501),
+		// A field's text moved into the next one must not give the same hash.
+		"fields run together": documentHash(&FetchResult{FinalURL: fr.FinalURL + "\n", ContentType: fr.ContentType[1:], Body: fr.Body}, f, 500),
+	}
+	for name, h := range variants {
+		if h == base {
+			t.Errorf("a different %s gives the same document hash", name)
+		}
+	}
+}
