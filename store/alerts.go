@@ -193,9 +193,7 @@ func scanAlerts(rows *sql.Rows) ([]*Alert, error) {
 // the order they were written).
 func (s *Store) DueAlerts(ctx context.Context, now time.Time, limit int) ([]*Alert, error) {
 	alerts, err := s.queryAlerts(ctx, `SELECT `+alertColumns+alertsFrom+`
-		WHERE a.status = 'queued' AND a.next_attempt_at <= ? AND a.digest = 0
-		AND (p.id IS NULL OR p.status <> 'queued')
-		ORDER BY a.id LIMIT ?`, now.UnixMilli(), sqlLimit(limit))
+		WHERE `+dueCond+` ORDER BY a.id LIMIT ?2`, now.UnixMilli(), sqlLimit(limit))
 	if err != nil {
 		return nil, fmt.Errorf("store: due alerts: %w", err)
 	}
