@@ -123,35 +123,24 @@ func (c *Checker) Run(ctx context.Context) error {
 // call for, and returns how many it queued.
 func (c *Checker) Check(ctx context.Context) (int, error) {
 	now := c.now()
-	stored, err := c.Store.Feeds(ctx)
+	// Only the newest item's time is read: no items to count since now.
+	snap, err := readSnapshot(ctx, c.Store, now)
 	if err != nil {
-		return 0, fmt.Errorf("feedhealth: %w", err)
-	}
-	activity, err := c.Store.FeedActivity(ctx, now)
-	if err != nil {
-		return 0, fmt.Errorf("feedhealth: %w", err)
-	}
-	records, err := c.Store.FeedHealth(ctx)
-	if err != nil {
-		return 0, fmt.Errorf("feedhealth: %w", err)
-	}
-	byName := make(map[string]*store.Feed, len(stored))
-	for _, f := range stored {
-		byName[f.Name] = f
+		return 0, err
 	}
 	queued := 0
 	var errs []error
 	for _, cf := range c.Feeds {
-		f := byName[cf.Name]
-		if !cf.Enabled || f == nil || f.URL != cf.URL {
+		f := snap.feed(cf)
+		if !cf.Enabled || f == nil {
 			continue
 		}
-		rec := records[f.ID]
+		rec := snap.health[f.ID]
 		if rec == nil {
 			rec = &store.FeedHealth{FeedID: f.ID}
 		}
 		before := *rec
-		ev := evaluate(cf, f, activity[f.ID].LastItemAt, rec, now, c.AlertAfter)
+		ev := evaluate(cf, f, snap.activity[f.ID].LastItemAt, rec, now, c.AlertAfter)
 		if ev == nil && *rec == before {
 			continue
 		}

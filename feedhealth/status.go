@@ -80,27 +80,15 @@ type Status struct {
 // of feeds. A feed the store does not know yet (the daemon has not run
 // since it was added) is reported as new.
 func Report(ctx context.Context, st *store.Store, feeds []config.Feed, now time.Time) ([]Status, error) {
-	stored, err := st.Feeds(ctx)
+	snap, err := readSnapshot(ctx, st, now.Add(-24*time.Hour))
 	if err != nil {
-		return nil, fmt.Errorf("feedhealth: %w", err)
-	}
-	activity, err := st.FeedActivity(ctx, now.Add(-24*time.Hour))
-	if err != nil {
-		return nil, fmt.Errorf("feedhealth: %w", err)
-	}
-	health, err := st.FeedHealth(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("feedhealth: %w", err)
-	}
-	byName := make(map[string]*store.Feed, len(stored))
-	for _, f := range stored {
-		byName[f.Name] = f
+		return nil, err
 	}
 	out := make([]Status, 0, len(feeds))
 	for _, cf := range feeds {
 		s := Status{Feed: cf, State: StateNew}
-		if f := byName[cf.Name]; f != nil && f.URL == cf.URL {
-			act := activity[f.ID]
+		if f := snap.feed(cf); f != nil {
+			act := snap.activity[f.ID]
 			s.CurrentURL = f.CurrentURL
 			s.LastFetchAt, s.LastSuccessAt = f.LastFetchAt, f.LastSuccessAt
 			s.LastStatus, s.LastError = f.LastStatus, f.LastError
@@ -109,7 +97,7 @@ func Report(ctx context.Context, st *store.Store, feeds []config.Feed, now time.
 			if f.NextAttemptAt.After(now) {
 				s.HeldUntil = f.NextAttemptAt
 			}
-			if h := health[f.ID]; h != nil {
+			if h := snap.health[f.ID]; h != nil {
 				s.Alerted = State(h.Alerted)
 				s.FailingSince = h.FailingSince
 			}
@@ -123,6 +111,44 @@ func Report(ctx context.Context, st *store.Store, feeds []config.Feed, now time.
 		out = append(out, s)
 	}
 	return out, nil
+}
+
+// snapshot is what the store holds about the configured feeds, for a report
+// or a check.
+type snapshot struct {
+	byName   map[string]*store.Feed
+	activity map[int64]store.FeedActivity // items counted since the time given
+	health   map[int64]*store.FeedHealth
+}
+
+func readSnapshot(ctx context.Context, st *store.Store, itemsSince time.Time) (*snapshot, error) {
+	stored, err := st.Feeds(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("feedhealth: %w", err)
+	}
+	activity, err := st.FeedActivity(ctx, itemsSince)
+	if err != nil {
+		return nil, fmt.Errorf("feedhealth: %w", err)
+	}
+	health, err := st.FeedHealth(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("feedhealth: %w", err)
+	}
+	byName := make(map[string]*store.Feed, len(stored))
+	for _, f := range stored {
+		byName[f.Name] = f
+	}
+	return &snapshot{byName: byName, activity: activity, health: health}, nil
+}
+
+// feed is the stored state of configured feed cf; nil when the store does
+// not know it under that name and URL yet (the daemon has not synced it
+// since it was added or its URL changed).
+func (s *snapshot) feed(cf config.Feed) *store.Feed {
+	if f := s.byName[cf.Name]; f != nil && f.URL == cf.URL {
+		return f
+	}
+	return nil
 }
 
 // state is the state of an enabled feed from what the store holds of it.
