@@ -182,7 +182,12 @@ func (s *Server) fillFeeds(ctx context.Context, v *statusView, now time.Time) er
 }
 
 func (s *Server) fillRules(ctx context.Context, v *statusView, now time.Time) error {
-	if s.Rules == nil || s.Rules() == nil {
+	if s.Rules == nil {
+		return nil
+	}
+	// One set for the whole page: a reload may swap it at any moment.
+	set := s.Rules()
+	if set == nil {
 		return nil
 	}
 	activity, err := s.Store.RuleActivity(ctx, now, sparkDays)
@@ -190,7 +195,7 @@ func (s *Server) fillRules(ctx context.Context, v *statusView, now time.Time) er
 		return err
 	}
 	loc := s.location()
-	for _, r := range s.Rules().Rules() {
+	for _, r := range set.Rules() {
 		a := activity[r.Name]
 		if a.Days == nil {
 			a.Days = make([]int, sparkDays)
