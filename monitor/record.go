@@ -22,9 +22,6 @@ const onUpdateThread = "thread"
 type pollPlan struct {
 	fresh []*plannedItem // new items, oldest first
 	edits []*plannedItem // known items whose text changed
-	// regenerated counts the items carried again under a new GUID with a
-	// known canonical link.
-	regenerated int
 }
 
 type plannedItem struct {
@@ -128,7 +125,6 @@ func (p *Poller) plan(ctx context.Context, st *store.Feed, entries []Entry, now 
 		}
 		plan.fresh = append(plan.fresh, pi)
 	}
-	plan.regenerated = len(candidates)
 	switch {
 	case len(candidates) >= 2 && len(candidates) > seenGUIDs:
 		// The feed gives known items new GUIDs: identify them by link.
