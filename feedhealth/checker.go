@@ -28,8 +28,8 @@ const DefaultInterval = time.Minute
 // failing is not checked for silence.
 //
 // Check may be called at any time; Run calls it every Interval and soon
-// after a Poke (at most once every DefaultMinGap for pokes). Do not run two Checkers, or Run and Check, on one
-// database at once.
+// after a Poke (at most once every DefaultMinGap for pokes). Do not run two
+// Checkers, or Run and Check, on one database at once.
 type Checker struct {
 	// Store holds the feeds' state, the health records and the outbox.
 	// Required.
