@@ -129,11 +129,6 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	return s, nil
 }
 
-// dsn builds a modernc.org/sqlite data source name for the database file at
-// abs. The path travels as a file: URI so that any character in it is safe;
-// SQLite ignores the driver's underscore parameters, which the driver applies
-// to every new connection: busy_timeout first, then foreign keys, journal
-// mode, synchronous, and query_only last.
 // pingWhileBusy opens db's first connection, trying again while SQLite
 // answers SQLITE_BUSY, for up to busyTimeout. Switching a new file to WAL
 // needs the file to itself, and SQLite does not wait for that with the busy
@@ -158,6 +153,11 @@ func pingWhileBusy(ctx context.Context, db *sql.DB) error {
 	}
 }
 
+// dsn builds a modernc.org/sqlite data source name for the database file at
+// abs. The path travels as a file: URI so that any character in it is safe;
+// SQLite ignores the driver's underscore parameters, which the driver applies
+// to every new connection: busy_timeout first, then foreign keys, journal
+// mode, synchronous, and query_only last.
 func dsn(abs string, params url.Values) string {
 	params.Set("_busy_timeout", fmt.Sprint(busyTimeout.Milliseconds()))
 	params.Set("_foreign_keys", "on")

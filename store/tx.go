@@ -47,7 +47,7 @@ type Tx struct {
 	fresh map[int64]int64
 }
 
-// stmtID names one of the statements a poll runs once per item or alert.
+// stmtID names one of the statements of pollSQL.
 type stmtID int
 
 const (
@@ -66,8 +66,10 @@ const (
 	numStmts
 )
 
-// pollSQL are the statements a poll runs once per item or alert, prepared
-// once on the write connection when the store opens.
+// pollSQL are the statements a poll runs once per item or alert, and
+// saveFeedSQL, which every poll runs once (Tx.SaveFeed, or Store.SaveFeed
+// after a failure or a 304), prepared once on the write connection when
+// the store opens.
 var pollSQL = [numStmts]string{
 	stmtAddSeen:    addSeenSQL,
 	stmtAddItem:    insertItemSQL,
