@@ -116,9 +116,8 @@ func (p *Poller) plan(ctx context.Context, st *store.Feed, entries []Entry, now 
 			}
 		}
 		if rec, ok := known[pi.link]; ok && !linkMode && pi.e.GUID != "" && links[pi.e.Canonical] == 1 {
-			pi.itemID = rec.ItemID
-			if rec.ItemID == 0 || rec.TextHash == "" || rec.TextHash == pi.textHash() {
-				pi.itemID = 0
+			if pi.editedSince(rec) {
+				pi.itemID = rec.ItemID // an edit, if the feed is found to regenerate GUIDs
 			}
 			candidates = append(candidates, pi)
 			continue
@@ -148,14 +147,19 @@ func (p *Poller) plan(ctx context.Context, st *store.Feed, entries []Entry, now 
 	return plan, nil
 }
 
-// edit notes pi, seen as rec, as edited when its text changed. Items
-// recorded before text hashes were kept (TextHash "") and pruned items
-// cannot tell.
+// edit notes pi, seen as rec, as edited when its text changed.
 func (plan *pollPlan) edit(pi *plannedItem, rec store.SeenItem) {
-	if rec.ItemID != 0 && rec.TextHash != "" && rec.TextHash != pi.textHash() {
+	if pi.editedSince(rec) {
 		pi.itemID = rec.ItemID
 		plan.edits = append(plan.edits, pi)
 	}
+}
+
+// editedSince reports whether pi's text differs from that of rec, the item
+// it was seen as. Items recorded before text hashes were kept (TextHash "")
+// and pruned items (ItemID 0) cannot tell: they count as unchanged.
+func (pi *plannedItem) editedSince(rec store.SeenItem) bool {
+	return rec.ItemID != 0 && rec.TextHash != "" && rec.TextHash != pi.textHash()
 }
 
 // mergeFresh returns the entries of a and b in the order of the document's
