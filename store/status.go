@@ -240,7 +240,7 @@ func (s *Store) AlertsWrittenAfter(ctx context.Context, after int64) (map[string
 // none: the starting point for AlertsWrittenAfter.
 func (s *Store) LastAlertID(ctx context.Context) (int64, error) {
 	var id int64
-	if err := s.read.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM alerts`).Scan(&id); err != nil {
+	if err := s.reads.get(stmtLastAlertID).QueryRowContext(ctx).Scan(&id); err != nil {
 		return 0, fmt.Errorf("store: last alert id: %w", err)
 	}
 	return id, nil
