@@ -267,6 +267,7 @@ func (ds *destination) delivered(j *job, m *Message, receipt Receipt, now time.T
 	}
 	var err error
 	attempt := 0
+	waiting := false // the destination waits for the record (recording)
 	for ; ; attempt++ {
 		ctx, cancel := r.recordCtx()
 		if len(ids) == 1 {
@@ -278,15 +279,16 @@ func (ds *destination) delivered(j *job, m *Message, receipt Receipt, now time.T
 		if err == nil {
 			break
 		}
-		if attempt == 0 {
+		if !waiting {
 			log.Error("notify: delivered but not recorded yet; the destination waits until it is", "error", err)
 			ds.setRecording(true)
+			waiting = true
 		}
 		if !sleep(r.sendCtx, d.recordBackoff(attempt)) {
 			break
 		}
 	}
-	if attempt > 0 {
+	if waiting {
 		ds.setRecording(false)
 	}
 	if err != nil {
