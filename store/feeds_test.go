@@ -241,15 +241,7 @@ func TestMigration0004KeepsFeedState(t *testing.T) {
 		VALUES (1, 'wire', 'https://wire.example/rss', '"v7"', 200, ?, 'link')`, primed); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
-
-	s, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := upgrade(t, path, db)
 	var version int
 	if err := s.read.QueryRowContext(ctx, `SELECT MAX(version) FROM schema_migrations`).Scan(&version); err != nil {
 		t.Fatal(err)

@@ -116,15 +116,7 @@ func TestMigration0005(t *testing.T) {
 	if err := db.QueryRow(`SELECT COUNT(*) FROM sqlite_schema WHERE name = 'items_published'`).Scan(&n); err != nil || n != 1 {
 		t.Fatalf("0004 schema: items_published %d (%v), want the index", n, err)
 	}
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
-
-	s, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := upgrade(t, path, db)
 	if err := s.read.QueryRow(`SELECT COUNT(*) FROM sqlite_schema WHERE name = 'items_published'`).Scan(&n); err != nil || n != 0 {
 		t.Errorf("after 0005: items_published %d (%v), want it dropped", n, err)
 	}

@@ -28,15 +28,7 @@ func TestMigration0002KeepsHistory(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
-
-	s, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := upgrade(t, path, db)
 
 	tx := begin(t, s)
 	for _, id := range []string{"guid:a", "guid:b"} {
@@ -80,4 +72,19 @@ func databaseAtMigration(t *testing.T, n int) (string, *sql.DB) {
 		t.Fatal(err)
 	}
 	return path, db
+}
+
+// upgrade closes db, a database made by databaseAtMigration and filled by
+// the test, and opens it with Open, which applies the later migrations.
+func upgrade(t *testing.T, path string, db *sql.DB) *Store {
+	t.Helper()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
 }
