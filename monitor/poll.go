@@ -247,11 +247,11 @@ func (p *Poller) record(ctx context.Context, f Feed, st *store.Feed, entries []E
 		set = p.Rules()
 	}
 	p.prepare(set, f, st, plan, primed, now)
-	tx, err := p.Store.Begin(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
+	// The story index is brought up to date (built, on the first poll
+	// after a start) before the write connection is taken: it reads
+	// through the read pool, and the dispatcher's delivery records need
+	// not wait for it. The session holds the index until the transaction
+	// has ended, so polls take the index, then the writer, in that order.
 	var ss *storySession
 	if p.Stories != nil {
 		if ss, err = p.Stories.begin(ctx, now); err != nil {
@@ -259,6 +259,11 @@ func (p *Poller) record(ctx context.Context, f Feed, st *store.Feed, entries []E
 		}
 		defer ss.end(false)
 	}
+	tx, err := p.Store.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
 
 	items, err := p.recordItems(tx, ss, st, plan, now, res)
 	if err != nil {
