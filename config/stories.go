@@ -1,6 +1,10 @@
 package config
 
-import "time"
+import (
+	"time"
+
+	"github.com/newswatch/newswatch/story"
+)
 
 // Stories is the [stories] table: how reports of one event from several
 // feeds are grouped into a story, and how later reports are told.
@@ -28,12 +32,12 @@ type Stories struct {
 	MaxItems int
 }
 
-// Defaults of [stories].
+// Defaults of [stories]: the story index's own, and how long replies wait.
 const (
-	defaultStoryWindow     = 48 * time.Hour
-	defaultStoryThreshold  = 0.35
+	defaultStoryWindow     = story.DefaultWindow
+	defaultStoryThreshold  = story.DefaultThreshold
 	defaultStoryReplyDelay = 10 * time.Minute
-	defaultStoryMaxItems   = 100_000
+	defaultStoryMaxItems   = story.DefaultMaxItems
 	minStoryMaxItems       = 1_000
 	maxStoryThreshold      = 2
 )
