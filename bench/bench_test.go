@@ -70,3 +70,21 @@ func TestItemKeyPattern(t *testing.T) {
 		t.Fatalf("match = %q", m)
 	}
 }
+
+func TestFixedItems(t *testing.T) {
+	m := mix{Seed: 3, Feeds: 30, Hosts: 3, Validators: 0.5, Failing: 0.1, NewMin: 1, NewMax: 5}
+	drawn := feedSpecs(m)
+	m.Items = 50
+	fixed := feedSpecs(m)
+	for i, f := range fixed {
+		if f.Items != 50 {
+			t.Errorf("%s: %d items with -items 50", f.Name, f.Items)
+		}
+		// The rest of the world is the same as without -items.
+		d := *drawn[i]
+		d.Items = 50
+		if f.Size != d.Size || f.Behaviour != d.Behaviour || f.Lang != d.Lang || f.Atom != d.Atom {
+			t.Errorf("%s differs from the drawn world beyond its item count", f.Name)
+		}
+	}
+}

@@ -36,6 +36,7 @@ func main() {
 	flag.Float64Var(&m.Changing, "changing", m.Changing, "share of healthy feeds with new items in each round after the first")
 	flag.IntVar(&m.NewMin, "new-min", m.NewMin, "fewest new items of a changing feed in a round")
 	flag.IntVar(&m.NewMax, "new-max", m.NewMax, "most new items of a changing feed in a round")
+	flag.IntVar(&m.Items, "items", 0, "items in every feed's document (0: 30–100, drawn for each feed)")
 	flag.Float64Var(&m.Arabic, "arabic", m.Arabic, "share of feeds in Arabic (the others are in English)")
 	flag.Float64Var(&m.Skew, "skew", m.Skew, "Zipf skew of the names and topics in items (0 uniform)")
 	flag.BoolVar(&m.Gzip, "gzip", m.Gzip, "serve feeds gzip-compressed")
@@ -99,6 +100,8 @@ func (m mix) check() error {
 		return fmt.Errorf("-feeds must be at least 1")
 	case m.NewMin < 1 || m.NewMax < m.NewMin:
 		return fmt.Errorf("want 1 <= -new-min <= -new-max")
+	case m.Items < 0 || m.Items > 100_000:
+		return fmt.Errorf("-items must be within [0, 100000]")
 	}
 	for _, share := range []float64{m.Validators, m.Failing, m.Changing, m.Arabic} {
 		if share < 0 || share > 1 {

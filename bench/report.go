@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 )
@@ -37,8 +38,12 @@ func thisMachine() machine {
 // the figures the targets in BENCHMARKS.md are about.
 func (r *result) print(w io.Writer) {
 	fmt.Fprintf(w, "machine: %s, %d CPUs, %s, %s\n", r.Machine.CPU, r.Machine.CPUs, r.Machine.GoVer, r.Machine.OS)
-	fmt.Fprintf(w, "world: %d feeds on %d hosts, %d rules, seed %d; validators %.0f%%, failing %.0f%%, changing %.0f%% (%d–%d new items), Arabic %.0f%%, gzip %v\n\n",
-		r.Feeds, r.Mix.Hosts, r.Rules, r.Mix.Seed, 100*r.Mix.Validators, 100*r.Mix.Failing, 100*r.Mix.Changing,
+	items := "30–100"
+	if r.Mix.Items > 0 {
+		items = strconv.Itoa(r.Mix.Items)
+	}
+	fmt.Fprintf(w, "world: %d feeds on %d hosts, %s items each, %d rules, seed %d; validators %.0f%%, failing %.0f%%, changing %.0f%% (%d–%d new items), Arabic %.0f%%, gzip %v\n\n",
+		r.Feeds, r.Mix.Hosts, items, r.Rules, r.Mix.Seed, 100*r.Mix.Validators, 100*r.Mix.Failing, 100*r.Mix.Changing,
 		r.Mix.NewMin, r.Mix.NewMax, 100*r.Mix.Arabic, r.Mix.Gzip)
 
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
