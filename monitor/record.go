@@ -206,15 +206,27 @@ func (p *Poller) prepare(set *rules.Set, f Feed, st *store.Feed, plan *pollPlan,
 		it := storeItem(pi.e, st.ID, now)
 		it.Identity, it.Aliases, it.TextHash = pi.identity, pi.aliases, pi.textHash()
 		pi.item = it
-		if p.Stories != nil {
+		pi.backfill = !primed && (pi.e.Published.IsZero() || pi.e.Published.Before(cutoff))
+		switch matched := set != nil && !pi.backfill; {
+		case matched && p.Stories != nil:
+			// Matching analyses the title and summary as Extract would:
+			// take the features from that analysis.
+			pi.matches = set.MatchVisit(RulesItem(it, f), pi.extractAnalysed)
+		case matched:
+			pi.matches = set.Match(RulesItem(it, f))
+		case p.Stories != nil:
 			pi.features = cluster.Extract(it.Title, it.Summary)
+		}
+		if p.Stories != nil {
 			it.SimHash, it.HasSimHash = pi.features.SimHash, true
 		}
-		pi.backfill = !primed && (pi.e.Published.IsZero() || pi.e.Published.Before(cutoff))
-		if set != nil && !pi.backfill {
-			pi.matches = set.Match(RulesItem(it, f))
-		}
 	}
+}
+
+// extractAnalysed sets pi's story features from its title and summary as
+// rules.Set.MatchVisit analysed them: they are cluster.Extract's.
+func (pi *plannedItem) extractAnalysed(title string, titleToks []rules.Token, summary string, summaryToks []rules.Token) {
+	pi.features = cluster.ExtractAnalysed(title, titleToks, summary, summaryToks)
 }
 
 // recorded is an item written by a poll, with its story and the rules it

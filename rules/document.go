@@ -78,6 +78,31 @@ func (d *document) load(it *Item, a *analyzer) {
 	d.lang = normalizeLang(lang)
 }
 
+// visitTitleSummary calls visit with the text and tokens of the title and
+// summary segments ("" and nil for a field without one).
+func (d *document) visitTitleSummary(visit func(title string, titleToks []Token, summary string, summaryToks []Token)) {
+	var title, summary *segment
+	for i := range d.segs {
+		switch d.segs[i].field {
+		case fieldTitle:
+			title = &d.segs[i]
+		case fieldSummary:
+			summary = &d.segs[i]
+		}
+	}
+	var (
+		titleText, summaryText string
+		titleToks, summaryToks []Token
+	)
+	if title != nil {
+		titleText, titleToks = title.text, title.toks
+	}
+	if summary != nil {
+		summaryText, summaryToks = summary.text, summary.toks
+	}
+	visit(titleText, titleToks, summaryText, summaryToks)
+}
+
 // release drops the references to the item so a pooled document does not
 // keep it alive.
 func (d *document) release() {

@@ -99,8 +99,22 @@ func (s *Set) Rule(name string) *Rule { return s.byName[name] }
 // hits that explain it. A rule only sees items of the feeds its Feeds
 // selectors admit. The item is analysed once; its tokens select the
 // candidate rules through the term index, and only those are evaluated.
-func (s *Set) Match(it *Item) []Match {
-	if len(s.rules) == 0 {
+func (s *Set) Match(it *Item) []Match { return s.match(it, nil) }
+
+// MatchVisit is Match that also hands visit the item's title and summary
+// as Match analysed them, for a caller that needs them analysed too
+// (clustering) and need not analyse them again: title is it.Title and
+// summary is StripHTML(it.Summary), each with the tokens Analyze returns
+// for it (none for an empty text). visit is called once, before MatchVisit
+// returns, even when the set has no rules. The token slices are reused
+// once visit returns; the strings in them may be kept.
+func (s *Set) MatchVisit(it *Item, visit func(title string, titleToks []Token, summary string, summaryToks []Token)) []Match {
+	return s.match(it, visit)
+}
+
+// match is Match, and MatchVisit when visit is not nil.
+func (s *Set) match(it *Item, visit func(title string, titleToks []Token, summary string, summaryToks []Token)) []Match {
+	if len(s.rules) == 0 && visit == nil {
 		return nil
 	}
 	sc, _ := s.scratch.Get().(*scratch)
@@ -112,6 +126,12 @@ func (s *Set) Match(it *Item) []Match {
 		s.scratch.Put(sc)
 	}()
 	sc.doc.load(it, &sc.an)
+	if visit != nil {
+		sc.doc.visitTitleSummary(visit)
+		if len(s.rules) == 0 {
+			return nil
+		}
+	}
 	sc.collect(s)
 	e := &sc.eval
 	*e = evaluation{doc: &sc.doc, occ: sc, sc: sc, hits: e.hits[:0], near: e.near[:0]}

@@ -186,8 +186,60 @@ func BenchmarkExtractAnalysed(b *testing.B) {
 	i := 0
 	for b.Loop() {
 		x := &set[i%len(set)]
-		extract(x.title, x.titleToks, x.body, x.bodyToks)
+		ExtractAnalysed(x.title, x.titleToks, x.body, x.bodyToks)
 		i++
 	}
 	reportCPU(b, cpu)
+}
+
+// BenchmarkMatchExtract measures what a poll does with a new item that is
+// matched and clustered, over the labelled set: rules.Set.Match and
+// Extract, each analysing the title and summary (separate), or
+// rules.Set.MatchVisit handing its analysis to ExtractAnalysed (shared).
+func BenchmarkMatchExtract(b *testing.B) {
+	var compiled []rules.Compiled
+	for i, src := range []string{
+		`israel OR syria OR gaza OR iran`, `title:(attack OR strike*) AND NOT weather`,
+		`إسرائيل OR غزة OR سوريا OR لبنان`, `ישראל OR עזה OR סוריה OR איראן`,
+		`"prime minister" OR minister NEAR/3 said`, `summary:(police OR army) -sport`,
+	} {
+		q, err := rules.ParseQuery(src)
+		if err != nil {
+			b.Fatal(err)
+		}
+		compiled = append(compiled, rules.Compiled{Rule: &rules.Rule{Name: string(rune('a' + i)), Enabled: true}, Query: q})
+	}
+	set := rules.NewSet(compiled)
+	var items []*rules.Item
+	for _, x := range loadLabelledTexts(b) {
+		items = append(items, &rules.Item{Title: x.title, Summary: x.summary, Feed: "feed"})
+	}
+	for _, shared := range []bool{false, true} {
+		name := "separate"
+		if shared {
+			name = "shared"
+		}
+		b.Run(name, func(b *testing.B) {
+			var f Features
+			visit := func(title string, titleToks []rules.Token, body string, bodyToks []rules.Token) {
+				f = ExtractAnalysed(title, titleToks, body, bodyToks)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			cpu := processCPU()
+			i := 0
+			for b.Loop() {
+				it := items[i%len(items)]
+				if shared {
+					set.MatchVisit(it, visit)
+				} else {
+					set.Match(it)
+					f = Extract(it.Title, it.Summary)
+				}
+				i++
+			}
+			reportCPU(b, cpu)
+			runtime.KeepAlive(f)
+		})
+	}
 }

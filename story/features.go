@@ -68,12 +68,15 @@ const maxWords = 400
 // Words of one letter, other than digits, are left out.
 func Extract(title, summary string) Features {
 	body := rules.StripHTML(summary)
-	return extract(title, rules.Analyze(title), body, rules.Analyze(body))
+	return ExtractAnalysed(title, rules.Analyze(title), body, rules.Analyze(body))
 }
 
-// extract is Extract of analysed text: the title and its tokens, the
-// summary without HTML and its tokens.
-func extract(title string, titleToks []rules.Token, body string, bodyToks []rules.Token) Features {
+// ExtractAnalysed is Extract of text already analysed: the title and
+// rules.Analyze(title), the summary without HTML (rules.StripHTML) and its
+// tokens, as rules.Set.MatchVisit hands them over. Given those, it returns
+// what Extract returns for the title and the summary. It does not keep the
+// token slices, only strings of the tokens.
+func ExtractAnalysed(title string, titleToks []rules.Token, body string, bodyToks []rules.Token) Features {
 	x := extractors.Get().(*extractor)
 	defer x.release()
 	x.add(title, titleToks)
