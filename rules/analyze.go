@@ -26,6 +26,16 @@ func Analyze(text string) []Token {
 	return a.analyze(nil, text)
 }
 
+// Analyzer analyses text as Analyze does, reusing its working memory from
+// one call to the next, so that it allocates little more than the strings
+// of the tokens. The zero value is ready to use. An Analyzer is not safe
+// for concurrent use.
+type Analyzer struct{ a analyzer }
+
+// Append appends the tokens of text, those Analyze returns for it, to dst
+// and returns the extended slice.
+func (a *Analyzer) Append(dst []Token, text string) []Token { return a.a.analyze(dst, text) }
+
 // analyzer turns text into tokens. Its buffers are reused from one call to
 // the next, so a pooled analyzer allocates little more than the strings of
 // the tokens it returns.

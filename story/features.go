@@ -67,8 +67,14 @@ const maxWords = 400
 //
 // Words of one letter, other than digits, are left out.
 func Extract(title, summary string) Features {
+	x := extractors.Get().(*extractor)
+	defer x.release()
 	body := rules.StripHTML(summary)
-	return ExtractAnalysed(title, rules.Analyze(title), body, rules.Analyze(body))
+	x.text = len(title) + len(body)
+	x.toks = x.an.Append(x.toks[:0], title)
+	n := len(x.toks)
+	x.toks = x.an.Append(x.toks, body)
+	return x.extract(title, x.toks[:n:n], body, x.toks[n:])
 }
 
 // ExtractAnalysed is Extract of text already analysed: the title and
@@ -79,6 +85,11 @@ func Extract(title, summary string) Features {
 func ExtractAnalysed(title string, titleToks []rules.Token, body string, bodyToks []rules.Token) Features {
 	x := extractors.Get().(*extractor)
 	defer x.release()
+	return x.extract(title, titleToks, body, bodyToks)
+}
+
+// extract is ExtractAnalysed with x.
+func (x *extractor) extract(title string, titleToks []rules.Token, body string, bodyToks []rules.Token) Features {
 	x.add(title, titleToks)
 	titleWords := len(x.ends)
 	x.add(body, bodyToks)
@@ -111,6 +122,12 @@ type extractor struct {
 
 	tokens []string // the texts of the tokens, for simhash
 	set    []uint64 // simhash's
+
+	// Extract's analysis: the analyzer, the tokens of the title and
+	// summary, and the length of their texts.
+	an   rules.Analyzer
+	toks []rules.Token
+	text int
 }
 
 // formRef is a form by its index in extractor.forms, and its first
@@ -144,13 +161,14 @@ var extractors = sync.Pool{New: func() any { return &extractor{seen: map[string]
 // release clears x and returns it to extractors, unless a very long text
 // made its memory too large to keep.
 func (x *extractor) release() {
-	if len(x.tokens) > 1<<14 || len(x.forms) > 1<<14 {
+	if len(x.tokens) > 1<<14 || len(x.forms) > 1<<14 || x.text > 1<<18 {
 		return
 	}
 	clear(x.seen)
 	clear(x.forms)
 	clear(x.tokens)
-	x.forms, x.ends, x.sorted, x.ranks, x.tokens = x.forms[:0], x.ends[:0], x.sorted[:0], x.ranks[:0], x.tokens[:0]
+	clear(x.toks)
+	x.forms, x.ends, x.sorted, x.ranks, x.tokens, x.toks, x.text = x.forms[:0], x.ends[:0], x.sorted[:0], x.ranks[:0], x.tokens[:0], x.toks[:0], 0
 	extractors.Put(x)
 }
 
