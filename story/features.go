@@ -1,7 +1,7 @@
 package story
 
 import (
-	"cmp"
+	"hash/maphash"
 	"math/bits"
 	"slices"
 	"strings"
@@ -90,6 +90,7 @@ func ExtractAnalysed(title string, titleToks []rules.Token, body string, bodyTok
 
 // extract is ExtractAnalysed with x.
 func (x *extractor) extract(title string, titleToks []rules.Token, body string, bodyToks []rules.Token) Features {
+	x.reset(len(titleToks) + len(bodyToks))
 	x.add(title, titleToks)
 	titleWords := len(x.ends)
 	x.add(body, bodyToks)
@@ -111,13 +112,19 @@ func (x *extractor) extract(title string, titleToks []rules.Token, body string, 
 // extractor is the working memory of Extract, reused through extractors.
 // It collects the distinct words of a text and their forms.
 type extractor struct {
-	seen  map[string]struct{} // words (as written) already added
-	forms []string            // the forms of each word in turn, the word first
-	ends  []int               // per word, the end of its forms in forms
-	join  []byte              // a word being joined from tokens
+	forms []string // the forms of each word in turn, the word first
+	ends  []int    // per word, the end of its forms in forms
+	join  []byte   // a word being joined from tokens
 
-	// finish's: forms by their text, and the index in Terms of each form.
-	sorted []formRef
+	// seen is an open-addressing table of the words added: 1 + the index
+	// in forms of each, at the place its hash (by seed) gives, 0 for an
+	// empty slot. It is kept at most half full.
+	seen []int32
+	seed maphash.Seed
+
+	// finish's: forms by their text (see sortKey), and the index in Terms
+	// of each form.
+	sorted []uint64
 	ranks  []uint16
 
 	tokens []string // the texts of the tokens, for simhash
@@ -130,33 +137,62 @@ type extractor struct {
 	text int
 }
 
-// formRef is a form by its index in extractor.forms, and its first
-// eight bytes (see prefixKey).
-type formRef struct {
-	key uint64
-	i   int
-}
-
-// prefixKey returns the first eight bytes of s as a big-endian number,
-// padded with zeros: of two strings with different keys, the one with the
-// lower key sorts first.
-func prefixKey(s string) uint64 {
+// sortKey is form i of extractor.forms as a number that sorts as the
+// form does, up to its first six bytes: those as a big-endian number
+// padded with zeros, then i (i < 2^16: an item has at most maxWords+1
+// words, of at most three forms each). Of two
+// forms with different prefixes, the one with the lower key sorts first.
+func sortKey(s string, i int) uint64 {
 	var k uint64
-	for j := range 8 {
+	for j := range 6 {
 		k <<= 8
 		if j < len(s) {
 			k |= uint64(s[j])
 		}
 	}
-	return k
+	return k<<16 | uint64(i)
 }
 
-// same reports whether a and b are the same form.
-func (x *extractor) same(a, b formRef) bool {
-	return a.key == b.key && x.forms[a.i] == x.forms[b.i]
+// prefix is the prefix part of a sortKey, and form its form's index.
+func prefix(k uint64) uint64 { return k >> 16 }
+func form(k uint64) int      { return int(k & 0xffff) }
+
+// same reports whether the forms of keys a and b are the same.
+func (x *extractor) same(a, b uint64) bool {
+	return prefix(a) == prefix(b) && x.forms[form(a)] == x.forms[form(b)]
 }
 
-var extractors = sync.Pool{New: func() any { return &extractor{seen: map[string]struct{}{}} }}
+var extractors = sync.Pool{New: func() any { return &extractor{seed: maphash.MakeSeed()} }}
+
+// reset makes x ready for text of n tokens: an empty table of words large
+// enough for the words they can give (one per token and one per run of
+// joined tokens, at most maxWords+1).
+func (x *extractor) reset(n int) {
+	size := 16
+	for size < 2*min(2*n, maxWords+1) {
+		size <<= 1
+	}
+	if cap(x.seen) < size {
+		x.seen = make([]int32, size)
+	} else {
+		x.seen = x.seen[:size]
+		clear(x.seen)
+	}
+}
+
+// find returns the place of word w, of hash h, in x.seen and whether w is
+// there; if it is not, the place is the empty slot where it would go.
+func (x *extractor) find(w string, h uint64) (int, bool) {
+	mask := uint64(len(x.seen) - 1)
+	for j := h & mask; ; j = (j + 1) & mask {
+		switch i := x.seen[j]; {
+		case i == 0:
+			return int(j), false
+		case x.forms[i-1] == w:
+			return int(j), true
+		}
+	}
+}
 
 // release clears x and returns it to extractors, unless a very long text
 // made its memory too large to keep.
@@ -164,7 +200,6 @@ func (x *extractor) release() {
 	if len(x.tokens) > 1<<14 || len(x.forms) > 1<<14 || x.text > 1<<18 {
 		return
 	}
-	clear(x.seen)
 	clear(x.forms)
 	clear(x.tokens)
 	clear(x.toks)
@@ -194,20 +229,21 @@ func (x *extractor) add(text string, toks []rules.Token) {
 // wanted reports whether w is a word not added yet that is worth adding,
 // without converting it to a string.
 func (x *extractor) wanted(w []byte) bool {
-	_, seen := x.seen[string(w)]
+	_, seen := x.find(string(w), maphash.Bytes(x.seed, w))
 	return !seen && (utf8.RuneCount(w) >= 2 || isDigits(string(w)))
 }
 
 // word adds word w and its forms, unless it was added already or is too
 // short.
 func (x *extractor) word(w string) {
-	if utf8.RuneCountInString(w) < 2 && !isDigits(w) {
+	if len(w) <= utf8.UTFMax && utf8.RuneCountInString(w) < 2 && !isDigits(w) {
 		return
 	}
-	if _, seen := x.seen[w]; seen {
+	j, seen := x.find(w, maphash.String(x.seed, w))
+	if seen {
 		return
 	}
-	x.seen[w] = struct{}{}
+	x.seen[j] = int32(len(x.forms) + 1)
 	x.forms = appendForms(append(x.forms, w), w)
 	x.ends = append(x.ends, len(x.forms))
 }
@@ -219,30 +255,37 @@ func (x *extractor) finish() ([]string, [][]uint16) {
 	if len(x.forms) == 0 {
 		return nil, words
 	}
-	// Sort the forms by their first eight bytes, and by the whole text
-	// when those are equal: comparing strings is then rare.
+	// Sort the forms by their first six bytes (as numbers), and then the
+	// runs of forms with the same six by their whole text: comparing
+	// strings is then rare.
 	for i, f := range x.forms {
-		x.sorted = append(x.sorted, formRef{prefixKey(f), i})
+		x.sorted = append(x.sorted, sortKey(f, i))
 	}
 	forms := x.forms
-	slices.SortFunc(x.sorted, func(a, b formRef) int {
-		if a.key != b.key {
-			return cmp.Compare(a.key, b.key)
+	slices.Sort(x.sorted)
+	byText := func(a, b uint64) int { return strings.Compare(forms[form(a)], forms[form(b)]) }
+	for j := 0; j < len(x.sorted); {
+		k := j + 1
+		for k < len(x.sorted) && prefix(x.sorted[k]) == prefix(x.sorted[j]) {
+			k++
 		}
-		return strings.Compare(forms[a.i], forms[b.i])
-	})
+		if k-j > 1 {
+			slices.SortFunc(x.sorted[j:k], byText)
+		}
+		j = k
+	}
 	x.ranks = slices.Grow(x.ranks[:0], len(forms))[:len(forms)]
 	n := 0
 	for j, r := range x.sorted {
 		if j > 0 && !x.same(r, x.sorted[j-1]) {
 			n++
 		}
-		x.ranks[r.i] = uint16(n)
+		x.ranks[form(r)] = uint16(n)
 	}
 	terms := make([]string, 0, n+1)
 	for j, r := range x.sorted {
 		if j == 0 || !x.same(r, x.sorted[j-1]) {
-			terms = append(terms, forms[r.i])
+			terms = append(terms, forms[form(r)])
 		}
 	}
 	idx := make([]uint16, 0, len(x.forms))
@@ -439,7 +482,30 @@ var (
 	// latinEndings are removed from Latin-script words of five or more
 	// letters: a plural, a past tense, a gerund.
 	latinEndings = []string{"ing", "ies", "ed", "es", "s"}
+
+	// hebrewByLetter and arabicByLetter list, per letter of the range
+	// appendForms takes a word of the script by (from the first letter),
+	// the prefixes that start with it, in the order of the lists.
+	hebrewByLetter = byFirstLetter(hebrewPrefixes, hebrewFirst, hebrewLast)
+	arabicByLetter = byFirstLetter(arabicPrefixes, arabicFirst, arabicLast)
 )
+
+// The letters that start Hebrew and Arabic words with prefixes.
+const (
+	hebrewFirst, hebrewLast = 0x05D0, 0x05EA
+	arabicFirst, arabicLast = 0x0620, 0x064A
+)
+
+// byFirstLetter returns prefixes by their first letter, from first to
+// last, each list in the order of prefixes.
+func byFirstLetter(prefixes []string, first, last rune) [][]string {
+	t := make([][]string, last-first+1)
+	for _, p := range prefixes {
+		r, _ := utf8.DecodeRuneInString(p)
+		t[r-first] = append(t[r-first], p)
+	}
+	return t
+}
 
 // appendForms appends the other forms of word w: a Hebrew or Arabic word
 // without each attached prefix it starts with (when at least three letters
@@ -448,10 +514,10 @@ func appendForms(dst []string, w string) []string {
 	r, _ := utf8.DecodeRuneInString(w)
 	var prefixes []string
 	switch {
-	case r >= 0x05D0 && r <= 0x05EA:
-		prefixes = hebrewPrefixes
-	case r >= 0x0620 && r <= 0x064A:
-		prefixes = arabicPrefixes
+	case r >= hebrewFirst && r <= hebrewLast:
+		prefixes = hebrewByLetter[r-hebrewFirst]
+	case r >= arabicFirst && r <= arabicLast:
+		prefixes = arabicByLetter[r-arabicFirst]
 	case r < utf8.RuneSelf && len(w) >= 5 && !isDigits(w):
 		for _, e := range latinEndings {
 			if stem, ok := strings.CutSuffix(w, e); ok && !strings.HasSuffix(w, "ss") {
