@@ -1,0 +1,34 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+)
+
+// alertsInSQL reads the alerts whose IDs are in a JSON array, by primary
+// key, whatever their status.
+const alertsInSQL = `SELECT ` + alertColumns + ` FROM json_each(?1) AS j
+	CROSS JOIN alerts AS a ON a.id = j.value
+	LEFT JOIN alerts AS p ON p.id = a.parent_id
+	ORDER BY a.id`
+
+// AlertsIn returns the alerts ids, oldest first, whatever their status; an
+// ID with no alert is left out. A dispatcher with a long queue keeps only
+// the head of it whole and reads the rest again through AlertsIn when its
+// turn comes.
+func (s *Store) AlertsIn(ctx context.Context, ids []int64) ([]*Alert, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	list, err := json.Marshal(slices.Compact(slices.Sorted(slices.Values(ids))))
+	if err != nil {
+		return nil, fmt.Errorf("store: alerts in: %w", err)
+	}
+	alerts, err := s.queryAlerts(ctx, alertsInSQL, string(list))
+	if err != nil {
+		return nil, fmt.Errorf("store: alerts in: %w", err)
+	}
+	return alerts, nil
+}
