@@ -34,10 +34,16 @@ type destination struct {
 	recording bool
 }
 
-// push appends jobs and wakes the worker.
+// push appends jobs and wakes the worker. Jobs placed beyond the first
+// wholeJobs of the queue are made light.
 func (ds *destination) push(jobs ...*job) {
 	ds.mu.Lock()
-	ds.queue = append(ds.queue, jobs...)
+	for _, j := range jobs {
+		if len(ds.queue) >= wholeJobs {
+			j.lighten()
+		}
+		ds.queue = append(ds.queue, j)
+	}
 	ds.mu.Unlock()
 	ds.poke()
 }
@@ -119,6 +125,11 @@ func (ds *destination) step() time.Duration {
 		return wait
 	}
 	ds.fold()
+	if j := ds.queue[0]; j.light {
+		// Only this worker changes the queue's jobs; push only appends.
+		ds.mu.Unlock()
+		return ds.restore(j)
+	}
 	ds.split()
 	if ds.limiter != nil && !ds.limiter.AllowN(now, 1) {
 		missing := 1 - ds.limiter.TokensAt(now)
@@ -132,6 +143,28 @@ func (ds *destination) step() time.Duration {
 	ds.send(j)
 	ds.mu.Lock()
 	ds.sending = false
+	ds.mu.Unlock()
+	return 0
+}
+
+// restore reads the text of j's alerts again (see wholeJobs). It returns
+// 0, for step to go on with j, or how long to wait when the outbox cannot
+// be read.
+func (ds *destination) restore(j *job) time.Duration {
+	d := ds.r.d
+	whole, err := d.Store.AlertsIn(ds.r.ctx, j.ids())
+	if err != nil {
+		if ds.r.ctx.Err() == nil {
+			d.log().Warn("notify: read queued alerts", "alert_ids", j.ids(), "notifier", ds.notifier, "channel", ds.channel, "error", err)
+		}
+		return d.retryMin()
+	}
+	if missing := j.restore(whole); len(missing) > 0 {
+		d.log().Warn("notify: queued alerts not in the outbox any more; sent without their text",
+			"alert_ids", missing, "notifier", ds.notifier, "channel", ds.channel)
+	}
+	ds.mu.Lock()
+	j.light = false
 	ds.mu.Unlock()
 	return 0
 }

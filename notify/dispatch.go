@@ -22,6 +22,7 @@ type Outbox interface {
 	DueAlertsAfter(ctx context.Context, now time.Time, after int64, limit int) ([]*store.Alert, int64, error)
 	DueAlertIDs(ctx context.Context, since, now time.Time) ([]int64, error)
 	DueAlertsIn(ctx context.Context, now time.Time, ids []int64) ([]*store.Alert, error)
+	AlertsIn(ctx context.Context, ids []int64) ([]*store.Alert, error)
 	DueFollowUps(ctx context.Context, now time.Time, parents []int64) ([]*store.Alert, error)
 	PendingDigest(ctx context.Context, rule string) ([]*store.Alert, error)
 	MarkDelivered(ctx context.Context, id int64, at time.Time, remoteID, remoteChannel string) error
@@ -167,6 +168,14 @@ type Dispatcher struct {
 // fillBatch is how many new due alerts one read of the outbox takes at
 // most; a full batch is followed by another read at once.
 const fillBatch = 1000
+
+// wholeJobs is how many jobs at the head of a destination's queue keep
+// their alerts whole. The alerts of the jobs behind them keep only what
+// ordering, folding and expiry look at; their text (title, link, summary,
+// hits…) is read again from the outbox when their job reaches the head. A
+// backlog (a long outage, a burst of matches to one channel) then holds
+// a few hundred bytes an alert in memory instead of its whole snapshot.
+const wholeJobs = 200
 
 // fillGap is the least time between two reads of the outbox prompted by
 // Wake: a burst of polls committing alerts is read in one go.

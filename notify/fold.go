@@ -26,6 +26,7 @@ func (ds *destination) fold() {
 	for _, j := range ds.queue {
 		if j.kind == KindAlert && j.rule == head.rule {
 			summary.alerts = append(summary.alerts, j.alerts...)
+			summary.light = summary.light || j.light
 			summary.since = append(summary.since, j.since...)
 			continue
 		}

@@ -32,6 +32,40 @@ type job struct {
 	digest      *digestState
 	// threaded: a follow-up that replies in its parent's thread.
 	threaded bool
+	// light: the text of the alerts was dropped (see wholeJobs) and must be
+	// read again before a message is built.
+	light bool
+}
+
+// lighten drops the text of j's alerts, which the outbox keeps, leaving
+// what the queue needs: IDs, rule, kind, story, parent, due times, errors.
+// A digest is left whole (its alerts wait in their digest state).
+func (j *job) lighten() {
+	if j.light || j.digest != nil || j.kind == KindDigest {
+		return
+	}
+	for _, a := range j.alerts {
+		a.Title, a.Link, a.Feed, a.Summary, a.Description, a.Hits = "", "", "", "", "", nil
+	}
+	j.light = true
+}
+
+// restore puts back the text of j's alerts from whole, their rows read
+// again from the outbox, and reports the IDs it found no row for.
+func (j *job) restore(whole []*store.Alert) (missing []int64) {
+	byID := make(map[int64]*store.Alert, len(whole))
+	for _, w := range whole {
+		byID[w.ID] = w
+	}
+	for _, a := range j.alerts {
+		w := byID[a.ID]
+		if w == nil {
+			missing = append(missing, a.ID)
+			continue
+		}
+		a.Title, a.Link, a.Feed, a.Summary, a.Description, a.Hits = w.Title, w.Link, w.Feed, w.Summary, w.Description, w.Hits
+	}
+	return missing
 }
 
 func (j *job) ids() []int64 {
