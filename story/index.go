@@ -652,6 +652,7 @@ type query struct {
 	// included; rareDF is the highest document frequency of a rare form.
 	n, rareDF [numScripts]int
 	ids       []uint32  // of it.Terms in the index, noTerm when missing
+	scripts   []script  // of it.Terms
 	w         []float64 // weights of it.Terms
 	rare      []bool    // it.Terms[k] is a rare form of the window
 	total     float64   // weight of its words
@@ -660,6 +661,10 @@ type query struct {
 	// Scratch of score: it.Terms[k] is a term of the story (has), of the
 	// title of one of its items (hasTitle).
 	has, hasTitle []bool
+	// weights[s][df] is weight(s, df) when bit df of weighed[s] is set:
+	// most forms have one of a few low document frequencies.
+	weights [numScripts][64]float64
+	weighed [numScripts]uint64
 }
 
 // query prepares it for comparison with the window, in x.q.
@@ -673,28 +678,39 @@ func (x *Index) query(it *Item) *query {
 	}
 	sc := x.opt.scoring()
 	q := &x.q
-	*q = query{it: it, sc: sc, n: x.docs,
-		ids: q.ids[:0], w: q.w[:0], rare: q.rare[:0], has: q.has[:0], hasTitle: q.hasTitle[:0]}
+	*q = query{it: it, sc: sc, n: x.docs, ids: q.ids[:0], scripts: q.scripts[:0],
+		w: q.w[:0], rare: q.rare[:0], has: q.has[:0], hasTitle: q.hasTitle[:0]}
 	if len(it.Terms) > 0 {
 		q.terms = &it.Terms[0]
 	}
-	own := scriptsOf(it.Terms)
+	// Every item counts for scriptNone (see scriptOf).
+	own := uint8(1 << scriptNone)
+	for k, form := range it.Terms {
+		id, fs := uint32(noTerm), scriptNone
+		if i, ok := x.dict.ids[form]; ok {
+			t := &x.dict.terms[i]
+			id, fs = i, t.script
+			t.gen, t.k = x.gen, int32(k)
+		} else {
+			fs = scriptOf(form)
+		}
+		q.ids = append(q.ids, id)
+		q.scripts = append(q.scripts, fs)
+		own |= 1 << fs
+	}
 	for s := range numScripts {
 		if own&(1<<s) != 0 {
 			q.n[s]++
 		}
 		q.rareDF[s] = max(sc.minRareDF, int(sc.rareFraction*float64(q.n[s])))
 	}
-	for k, form := range it.Terms {
-		df, id := 0, uint32(noTerm)
-		if i, ok := x.dict.ids[form]; ok {
-			t := &x.dict.terms[i]
-			df, id = int(t.df), i
-			t.gen, t.k = x.gen, int32(k)
+	for k, id := range q.ids {
+		df := 0
+		if id != noTerm {
+			df = int(x.dict.terms[id].df)
 		}
-		fs := scriptOf(form)
-		q.ids = append(q.ids, id)
-		q.w = append(q.w, q.weight(fs, df+1))
+		fs := q.scripts[k]
+		q.w = append(q.w, q.weightOf(fs, df+1))
 		q.rare = append(q.rare, id != noTerm && df <= q.rareDF[fs])
 	}
 	q.has = append(q.has, make([]bool, len(it.Terms))...)
@@ -705,7 +721,7 @@ func (x *Index) query(it *Item) *query {
 		if i < it.TitleWords {
 			q.title += q.w[forms[0]]
 		}
-		words[scriptOf(it.Terms[forms[0]])]++
+		words[q.scripts[forms[0]]]++
 	}
 	for s := scriptLatin; s < numScripts; s++ {
 		if words[s] > words[q.script] {
@@ -713,6 +729,18 @@ func (x *Index) query(it *Item) *query {
 		}
 	}
 	return q
+}
+
+// weightOf is weight(s, df), computed once per query for low df.
+func (q *query) weightOf(s script, df int) float64 {
+	if df < 0 || df >= len(q.weights[s]) {
+		return q.weight(s, df)
+	}
+	if q.weighed[s]&(1<<df) == 0 {
+		q.weights[s][df] = q.weight(s, df)
+		q.weighed[s] |= 1 << df
+	}
+	return q.weights[s][df]
 }
 
 // weight is the inverse document frequency of a form of script s that df
@@ -794,7 +822,7 @@ func (x *Index) surfaceWeight(q *query, id uint32) float64 {
 		return q.w[t.k]
 	}
 	if t.wgen != x.gen {
-		t.wgen, t.weight = x.gen, q.weight(t.script, int(t.df))
+		t.wgen, t.weight = x.gen, q.weightOf(t.script, int(t.df))
 	}
 	return t.weight
 }

@@ -35,13 +35,3 @@ func scriptOf(term string) script {
 	}
 	return scriptNone
 }
-
-// scriptsOf returns the scripts of terms as a bit set; every item counts
-// for scriptNone.
-func scriptsOf(terms []string) uint8 {
-	set := uint8(1 << scriptNone)
-	for _, t := range terms {
-		set |= 1 << scriptOf(t)
-	}
-	return set
-}
