@@ -240,11 +240,20 @@ type recorded struct {
 // recordItems writes the new items of plan, made ready by prepare, in tx,
 // each in its story.
 func (p *Poller) recordItems(tx *store.Tx, ss *storySession, st *store.Feed, plan *pollPlan, now time.Time, res *PollResult) ([]recorded, error) {
+	// Another poll may have recorded some of them since plan looked: ask
+	// for all at once. An item recorded here marks its identities seen
+	// for the items after it, as the transaction would.
+	identities := make([]string, len(plan.fresh))
+	for i, pi := range plan.fresh {
+		identities[i] = pi.identity
+	}
+	seen, err := tx.SeenAmong(st.ID, identities)
+	if err != nil {
+		return nil, err
+	}
 	var out []recorded
 	for _, pi := range plan.fresh {
-		if seen, err := tx.Seen(st.ID, pi.identity); err != nil {
-			return nil, err
-		} else if seen {
+		if seen[pi.identity] {
 			continue
 		}
 		it := pi.item
@@ -267,6 +276,10 @@ func (p *Poller) recordItems(tx *store.Tx, ss *storySession, st *store.Feed, pla
 			ss.add(it, pi.features)
 		} else if err := tx.AddItem(it); err != nil {
 			return nil, err
+		}
+		seen[it.Identity] = true
+		for _, alias := range it.Aliases {
+			seen[alias] = true
 		}
 		res.New++
 		if pi.backfill {

@@ -113,11 +113,11 @@ func scanItem(r rowScanner) (*Item, error) {
 // Unseen returns those of identities that feed feedID has no item for, in
 // their first order and without repeats. It reads outside any write
 // transaction, so a poll can learn that nothing is new, the common case,
-// without taking the write connection; the poll's Tx still checks Seen for
-// the identities it records, which stays authoritative: an item a Tx has
-// not committed yet counts as unseen here, and so does an identity that is
-// not valid UTF-8 (it travels as JSON). It is SeenItems' answer turned
-// round.
+// without taking the write connection; the poll's Tx still checks the
+// identities it records (SeenAmong, Seen), which stays authoritative: an
+// item a Tx has not committed yet counts as unseen here, and so does an
+// identity that is not valid UTF-8 (it travels as JSON). It is SeenItems'
+// answer turned round.
 func (s *Store) Unseen(ctx context.Context, feedID int64, identities []string) ([]string, error) {
 	seen, err := s.SeenItems(ctx, feedID, identities)
 	if err != nil {

@@ -63,13 +63,15 @@ const (
 	stmtFollowUps
 	stmtUpdateItem
 	stmtSaveFeed
+	stmtSeenAmong
 	numStmts
 )
 
-// pollSQL are the statements a poll runs once per item or alert, and
-// saveFeedSQL, which every poll runs once (Tx.SaveFeed, or Store.SaveFeed
-// after a failure or a 304), prepared once on the write connection when
-// the store opens.
+// pollSQL are the statements a poll runs once per item or alert,
+// seenAmongSQL, which a poll with new items runs once, and saveFeedSQL,
+// which every poll runs once (Tx.SaveFeed, or Store.SaveFeed after a
+// failure or a 304), prepared once on the write connection when the store
+// opens.
 var pollSQL = [numStmts]string{
 	stmtAddSeen:    addSeenSQL,
 	stmtAddItem:    insertItemSQL,
@@ -84,6 +86,7 @@ var pollSQL = [numStmts]string{
 	stmtFollowUps:  followUpsSQL,
 	stmtUpdateItem: updateItemSQL,
 	stmtSaveFeed:   saveFeedSQL,
+	stmtSeenAmong:  seenAmongSQL,
 }
 
 func (s *Store) preparePoll(ctx context.Context) error {
@@ -181,14 +184,15 @@ func (tx *Tx) queryRow(id stmtID, args []any, dest ...any) error {
 }
 
 // Seen reports whether feed feedID already has an item with identity,
-// including items added earlier in this transaction.
+// including items added earlier in this transaction. SeenAmong asks the
+// same of many identities in one query.
 //
 // database/sql watches the rows of every query made through a
-// transaction with a goroutine, for the transaction's end; a poll asks
-// Seen once per new item. Seen's query is prepared on the connection the
-// transaction holds instead (once per transaction, by its first Seen),
-// so it runs in the transaction, seeing its writes, without that
-// goroutine; the query is over before Seen returns.
+// transaction with a goroutine, for the transaction's end. Seen's query
+// is prepared on the connection the transaction holds instead (once per
+// transaction, by its first Seen), so it runs in the transaction, seeing
+// its writes, without that goroutine; the query is over before Seen
+// returns.
 func (tx *Tx) Seen(feedID int64, identity string) (bool, error) {
 	var seen bool
 	tx.seenMu.Lock()
