@@ -26,6 +26,11 @@ type Story struct {
 
 // NewStory records a new story and sets s.ID, and s.CreatedAt (when zero:
 // now) and s.UpdatedAt (when zero: CreatedAt). Items join it with AddItem.
+//
+// A story is recorded with its first item counted, as a poll records
+// each new story for the item it adds next: that item's AddItem has no
+// count of its own to write. A story no item joined by Commit has the
+// count taken back.
 func (tx *Tx) NewStory(s *Story) error {
 	created := s.CreatedAt
 	if created.IsZero() {
@@ -45,44 +50,84 @@ func (tx *Tx) NewStory(s *Story) error {
 	}
 	s.ID, s.CreatedAt, s.UpdatedAt = id, created, updated
 	if tx.fresh == nil {
-		tx.fresh = map[int64]int64{}
+		tx.fresh = map[int64]freshStory{}
 	}
-	tx.fresh[id] = updated.UnixMilli()
+	tx.fresh[id] = freshStory{updated: updated.UnixMilli(), unjoined: true}
 	return nil
 }
 
-const newStorySQL = `INSERT INTO stories (title, link, created_at, updated_at) VALUES (?, ?, ?, ?)`
+// freshStory is what a Tx knows of a story NewStory recorded in it.
+type freshStory struct {
+	updated  int64 // its updated_at
+	unjoined bool  // no item joined it yet: its count holds one ahead
+}
 
-// joinStorySQL counts an item that joined story ?2 at ?1.
-const joinStorySQL = `UPDATE stories SET items = items + 1, updated_at = MAX(updated_at, ?1) WHERE id = ?2`
+// newStorySQL records a story with one item, the first to join it,
+// counted ahead.
+const newStorySQL = `INSERT INTO stories (title, link, items, created_at, updated_at) VALUES (?, ?, 1, ?, ?)`
 
-// countStorySQL counts an item that joined story ?1 no later than it was
-// last updated. Leaving updated_at out of the SET spares the write of
-// stories_updated_at, which SQLite makes for a column set to its own value.
-const countStorySQL = `UPDATE stories SET items = items + 1 WHERE id = ?1`
+// joinStorySQL counts ?3 items that joined story ?2 at ?1.
+const joinStorySQL = `UPDATE stories SET items = items + ?3, updated_at = MAX(updated_at, ?1) WHERE id = ?2`
+
+// countStorySQL counts ?2 items that joined story ?1 no later than it
+// was last updated (-1: takes back NewStory's count ahead). Leaving
+// updated_at out of the SET spares the write of stories_updated_at,
+// which SQLite makes for a column set to its own value.
+const countStorySQL = `UPDATE stories SET items = items + ?2 WHERE id = ?1`
 
 // joinStory counts an item that joined story id at seen. A story created
 // in this transaction, as most are when every item is new, is known to
 // have been updated at its creation: an item seen by then leaves that
-// time as it is.
+// time as it is, and the first such item was counted by NewStory.
 func (tx *Tx) joinStory(id int64, seen time.Time) error {
 	at := seen.UnixMilli()
+	fresh, ok := tx.fresh[id]
+	count := int64(1)
+	if ok && fresh.unjoined {
+		count = 0
+		fresh.unjoined = false
+		tx.fresh[id] = fresh
+		if at <= fresh.updated {
+			return nil
+		}
+	}
 	var (
 		res sql.Result
 		err error
 	)
-	if updated, ok := tx.fresh[id]; ok && at <= updated {
-		res, err = tx.exec(stmtCountStory, id)
+	if ok && at <= fresh.updated {
+		res, err = tx.exec(stmtCountStory, id, count)
 	} else {
-		res, err = tx.exec(stmtJoinStory, at, id)
+		res, err = tx.exec(stmtJoinStory, at, id, count)
 		if ok && err == nil {
-			tx.fresh[id] = at
+			fresh.updated = at
+			tx.fresh[id] = fresh
 		}
 	}
 	if err != nil {
 		return err
 	}
 	return affected(res, 1)
+}
+
+// uncountUnjoined takes back the count NewStory made ahead for each story
+// of the transaction that no item joined.
+func (tx *Tx) uncountUnjoined() error {
+	for id, fresh := range tx.fresh {
+		if !fresh.unjoined {
+			continue
+		}
+		res, err := tx.exec(stmtCountStory, id, -1)
+		if err == nil {
+			err = affected(res, 1)
+		}
+		if err != nil {
+			return fmt.Errorf("store: story %d: %w", id, err)
+		}
+		fresh.unjoined = false
+		tx.fresh[id] = fresh
+	}
+	return nil
 }
 
 // AlertRef identifies an alert and says where it is in its delivery:

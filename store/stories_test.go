@@ -402,7 +402,11 @@ func TestJoinStory(t *testing.T) {
 	same := &Story{Title: "same time", CreatedAt: hour(1)}
 	later := &Story{Title: "later", CreatedAt: hour(1)}
 	earlier := &Story{Title: "earlier", CreatedAt: hour(5)}
-	for _, st := range []*Story{same, later, earlier} {
+	// NewStory counts the first item ahead: a story no item joins, or
+	// whose only item is refused, counts none.
+	alone := &Story{Title: "no item", CreatedAt: hour(1)}
+	refused := &Story{Title: "refused item", CreatedAt: hour(1)}
+	for _, st := range []*Story{same, later, earlier, alone, refused} {
 		if err := tx.NewStory(st); err != nil {
 			t.Fatal(err)
 		}
@@ -413,12 +417,18 @@ func TestJoinStory(t *testing.T) {
 	add(tx, later, hour(1)) // after a later one: stays at hour 2
 	add(tx, later, hour(3))
 	add(tx, earlier, hour(4))
+	err := tx.AddItem(&Item{FeedID: f.ID, Identity: "guid:1", StoryID: refused.ID, SeenAt: hour(1)})
+	if !errors.Is(err, ErrDuplicate) {
+		t.Fatalf("AddItem of a seen identity: %v, want ErrDuplicate", err)
+	}
 	if err := tx.Commit(); err != nil {
 		t.Fatal(err)
 	}
 	check(same, 2, hour(1))
 	check(later, 3, hour(3))
 	check(earlier, 1, hour(5))
+	check(alone, 0, hour(1))
+	check(refused, 0, hour(1))
 
 	tx = begin(t, s)
 	add(tx, same, hour(6))

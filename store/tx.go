@@ -42,9 +42,9 @@ type Tx struct {
 	// on first use.
 	stmts [numStmts]*sql.Stmt
 
-	// fresh holds the stories NewStory recorded in this transaction, with
-	// their updated_at: see joinStory.
-	fresh map[int64]int64
+	// fresh holds the stories NewStory recorded in this transaction: see
+	// joinStory.
+	fresh map[int64]freshStory
 }
 
 // stmtID names one of the statements of pollSQL.
@@ -345,7 +345,12 @@ func (tx *Tx) SaveFeed(f *Feed) error {
 
 // Commit makes the transaction's writes durable and visible.
 func (tx *Tx) Commit() error {
-	err := tx.tx.Commit()
+	err := tx.uncountUnjoined()
+	if err == nil {
+		err = tx.tx.Commit()
+	} else {
+		tx.tx.Rollback()
+	}
 	tx.stopWatch()
 	tx.end()
 	if err != nil {
