@@ -20,6 +20,32 @@ var hebrewPrefixes = []string{
 	"ו", "ה", "ב", "ל", "מ", "ש", "כ",
 }
 
+// arabicByLetter and hebrewByLetter list, for each letter of the range
+// tokenForms takes a token of the script by (from its first letter), the
+// prefixes that start with it, in the order of the lists above: a token
+// is only tried with the prefixes it can start with.
+var (
+	arabicByLetter = byFirstLetter(arabicPrefixes, arabicFirst, arabicLast)
+	hebrewByLetter = byFirstLetter(hebrewPrefixes, hebrewFirst, hebrewLast)
+)
+
+// The ranges of first letters of Arabic and Hebrew tokens with prefixes.
+const (
+	arabicFirst, arabicLast = 0x0600, 0x06FF
+	hebrewFirst, hebrewLast = 0x05D0, 0x05EA
+)
+
+// byFirstLetter returns prefixes by their first letter, from first to
+// last, each list in the order of prefixes.
+func byFirstLetter(prefixes []string, first, last rune) [][]string {
+	t := make([][]string, last-first+1)
+	for _, p := range prefixes {
+		r, _ := utf8.DecodeRuneInString(p)
+		t[r-first] = append(t[r-first], p)
+	}
+	return t
+}
+
 // maxForms bounds the forms tokenForms returns: the token, and at most one
 // one-letter prefix and one longer prefix starting with that letter.
 const maxForms = 3
@@ -34,10 +60,10 @@ func tokenForms(dst []string, tok string) []string {
 	}
 	var prefixes []string
 	switch r, _ := utf8.DecodeRuneInString(tok); {
-	case r >= 0x0600 && r <= 0x06FF:
-		prefixes = arabicPrefixes
-	case r >= 0x05D0 && r <= 0x05EA:
-		prefixes = hebrewPrefixes
+	case r >= arabicFirst && r <= arabicLast:
+		prefixes = arabicByLetter[r-arabicFirst]
+	case r >= hebrewFirst && r <= hebrewLast:
+		prefixes = hebrewByLetter[r-hebrewFirst]
 	default:
 		return dst
 	}
