@@ -59,7 +59,7 @@ type mix struct {
 	Changing   float64 // share of healthy feeds with new items each round
 	NewMin     int     // new items of a changing feed per round
 	NewMax     int
-	Items      int // items in every document; 0: 30–100, drawn per feed
+	Items      int     // items in every document; 0: 30–100, drawn per feed
 	Arabic     float64 // share of feeds in Arabic
 	Skew       float64 // Zipf skew of names and topics
 	Gzip       bool
