@@ -26,6 +26,9 @@ type writeGate struct {
 	mu     sync.Mutex
 	busy   bool
 	queues [numPriorities][]chan struct{}
+	// onUnlock, when set, is called after each unlock: a write may have
+	// grown the WAL. It must not block.
+	onUnlock func()
 }
 
 // lock waits for the write connection, or until ctx is done.
@@ -64,6 +67,13 @@ func (g *writeGate) lock(ctx context.Context, p writePriority) error {
 
 // unlock hands the write connection to the next waiter, if any.
 func (g *writeGate) unlock() {
+	g.handOver()
+	if g.onUnlock != nil {
+		g.onUnlock()
+	}
+}
+
+func (g *writeGate) handOver() {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	for p := range g.queues {

@@ -53,6 +53,7 @@ type Store struct {
 	poll  [numStmts]*sql.Stmt // see pollSQL
 	reads readStmts           // prepared queries of the read pool
 	gate  writeGate           // who gets the write connection next
+	ckpt  *checkpointer       // WAL checkpoints in the background
 	now   func() time.Time
 }
 
@@ -86,7 +87,12 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		"_txlock":      {"immediate"},
 		// Truncate the WAL file back to this size after a checkpoint, so
 		// that one burst of writes does not hold disk space forever.
-		"_pragma": {fmt.Sprintf("journal_size_limit(%d)", walSizeLimit)},
+		"_pragma": {
+			fmt.Sprintf("journal_size_limit(%d)", walSizeLimit),
+			// Checkpoints are made in the background (checkpoint.go);
+			// a commit makes one only past this backstop.
+			fmt.Sprintf("wal_autocheckpoint(%d)", walBackstop),
+		},
 	}))
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
@@ -118,10 +124,21 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		s.write.Close()
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
+	ckpt, err := sql.Open("sqlite", dsn(abs, url.Values{}))
+	if err != nil {
+		s.read.Close()
+		s.write.Close()
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	s.ckpt = newCheckpointer(ckpt)
+	s.gate.onUnlock = s.ckpt.noteWrite
+	go s.ckpt.run()
+
 	readers := max(4, runtime.GOMAXPROCS(0))
 	s.read.SetMaxOpenConns(readers)
 	s.read.SetMaxIdleConns(readers)
 	if err := s.reads.prepare(ctx, s.read); err != nil {
+		s.ckpt.close()
 		s.read.Close()
 		s.write.Close()
 		return nil, err
@@ -168,7 +185,7 @@ func dsn(abs string, params url.Values) string {
 // Close closes the database. Transactions still open are rolled back.
 func (s *Store) Close() error {
 	s.optimize()
-	errs := []error{s.reads.close(), s.read.Close()}
+	errs := []error{s.ckpt.close(), s.reads.close(), s.read.Close()}
 	for _, stmt := range s.poll {
 		errs = append(errs, stmt.Close())
 	}
