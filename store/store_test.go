@@ -15,7 +15,13 @@ import (
 // openTest opens a store on a fresh file and closes it when the test ends.
 func openTest(t testing.TB) *Store {
 	t.Helper()
-	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "newswatch.db"))
+	return openTestAt(t, filepath.Join(t.TempDir(), "newswatch.db"))
+}
+
+// openTestAt opens the database at path, to be closed when the test ends.
+func openTestAt(t testing.TB, path string) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), path)
 	if err != nil {
 		t.Fatal(err)
 	}
