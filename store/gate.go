@@ -73,6 +73,8 @@ func (g *writeGate) unlock() {
 	}
 }
 
+// handOver passes the write connection to the first waiter of the most
+// urgent queue, or marks it free.
 func (g *writeGate) handOver() {
 	g.mu.Lock()
 	defer g.mu.Unlock()
