@@ -79,15 +79,16 @@ func legacyLinkIdentity(link, canon string) string {
 // hashIdentity identifies an item without GUID and link by its normalised
 // title (else summary) and its date.
 func hashIdentity(title, summary string, date time.Time) string {
-	text := normaliseTitle(title)
-	if text == "" {
-		text = normaliseTitle(summary)
+	text := appendNormalised(nil, title)
+	if len(text) == 0 {
+		text = appendNormalised(text, summary)
 	}
-	var day string
+	text = append(text, '\n')
 	if !date.IsZero() {
-		day = date.UTC().Format(time.RFC3339)
+		text = date.UTC().AppendFormat(text, time.RFC3339)
 	}
-	return "hash:" + hashHex(text+"\n"+day)
+	sum := sha256.Sum256(text)
+	return "hash:" + hex.EncodeToString(sum[:])
 }
 
 // legacyCanonicalLink is the canonical form links had in identities before
@@ -125,8 +126,8 @@ func legacyCanonicalLink(link string) string {
 // normalised title and summary (HTML stripped). A change of white space,
 // case or markup alone is not an edit.
 func textHash(title, summary string) string {
-	// The same bytes as normaliseTitle(title) + "\n" +
-	// normaliseTitle(StripHTML(summary)), written into one buffer.
+	// The normalised title, a newline, the normalised summary without
+	// HTML, in one buffer.
 	summary = rules.StripHTML(summary)
 	var stack [1024]byte
 	text := appendNormalised(stack[:0], title)
@@ -136,7 +137,8 @@ func textHash(title, summary string) string {
 	return hex.EncodeToString(sum[:16])
 }
 
-// appendNormalised appends normaliseTitle(s) to b: s lower-cased
+// appendNormalised appends s normalised to b, the bytes of
+// strings.Join(strings.Fields(strings.ToLower(s)), " "): s lower-cased
 // (unicode.ToLower, bytes that are not UTF-8 replaced by U+FFFD, as
 // strings.ToLower does), its runs of white space (unicode.IsSpace) made one
 // space, none at either end.
@@ -175,11 +177,6 @@ var smallLower = func() (t [0x800]rune) {
 	}
 	return t
 }()
-
-// normaliseTitle lower-cases a title and collapses its white space.
-func normaliseTitle(s string) string {
-	return strings.Join(strings.Fields(strings.ToLower(s)), " ")
-}
 
 func hashHex(s string) string {
 	sum := sha256.Sum256([]byte(s))

@@ -107,7 +107,27 @@ func TestTextHashMatchesItsDefinition(t *testing.T) {
 		if got, want := string(appendNormalised(nil, c[0])), normaliseTitle(c[0]); got != want {
 			t.Errorf("appendNormalised(%q) = %q, want %q", c[0], got, want)
 		}
+		// An item recorded under a hash identity must keep it.
+		for _, date := range []time.Time{{}, time.Date(2026, 10, 3, 9, 0, 0, 0, time.FixedZone("IDT", 3*3600))} {
+			text := normaliseTitle(c[0])
+			if text == "" {
+				text = normaliseTitle(c[1])
+			}
+			day := ""
+			if !date.IsZero() {
+				day = date.UTC().Format(time.RFC3339)
+			}
+			if got, want := hashIdentity(c[0], c[1], date), "hash:"+hashHex(text+"\n"+day); got != want {
+				t.Errorf("hashIdentity(%q, %q, %v) = %s, want %s", c[0], c[1], date, got, want)
+			}
+		}
 	}
+}
+
+// normaliseTitle is what appendNormalised is held to: a title lower-cased,
+// its white space collapsed.
+func normaliseTitle(s string) string {
+	return strings.Join(strings.Fields(strings.ToLower(s)), " ")
 }
 
 func TestIdentity(t *testing.T) {
