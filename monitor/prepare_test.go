@@ -86,7 +86,7 @@ func TestPrepareSharesAnalysis(t *testing.T) {
 								shared++
 							}
 						}
-						if !sameMatches(pi.matches, wantMatches) {
+						if !reflect.DeepEqual(pi.matches, wantMatches) {
 							t.Fatalf("%s item %d (primed %v, stories %v): matches %v, want %v",
 								file.name, i, primed, stories != nil, pi.matches, wantMatches)
 						}
@@ -103,18 +103,4 @@ func TestPrepareSharesAnalysis(t *testing.T) {
 	if matched < 20 || shared < 100 || backfilled < 20 {
 		t.Fatalf("%d matches, %d items by the shared analysis, %d backfilled: the test says little", matched, shared, backfilled)
 	}
-}
-
-// sameMatches reports whether a and b are the same rules with the same
-// hits.
-func sameMatches(a, b []rules.Match) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i].Rule != b[i].Rule || !reflect.DeepEqual(a[i].Hits, b[i].Hits) {
-			return false
-		}
-	}
-	return true
 }

@@ -48,11 +48,11 @@ func queryPlan(t testing.TB, s *Store, query string, args ...any) string {
 	return strings.Join(lines, "\n")
 }
 
-// TestSeenItemsPlan checks that SeenItems looks each identity of the
-// document up in the feed's seen rows, instead of scanning the feed's whole
-// history and the document's list for each of its rows: the cost of a poll
-// must not grow with the feed's age.
-func TestSeenItemsPlan(t *testing.T) {
+// TestSeenPlans checks that SeenItems, and SeenAmong like it, look each
+// identity of the document up in the feed's seen rows, instead of scanning
+// the feed's whole history and the document's list for each of its rows:
+// the cost of a poll must not grow with the feed's age.
+func TestSeenPlans(t *testing.T) {
 	s := openTest(t)
 	syncFeeds(t, s, "a")
 	f := feedNamed(t, s, "a")
@@ -60,11 +60,13 @@ func TestSeenItemsPlan(t *testing.T) {
 	if _, err := s.write.Exec(`ANALYZE`); err != nil {
 		t.Fatal(err)
 	}
-	plan := queryPlan(t, s, seenItemsSQL, f.ID, `["old-1","new-1"]`)
-	lines := strings.Split(plan, "\n")
-	if len(lines) < 2 || !strings.HasPrefix(lines[0], "SCAN j") ||
-		!strings.Contains(plan, "SEARCH s USING PRIMARY KEY (feed_id=? AND identity=?)") {
-		t.Errorf("SeenItems plan:\n%s\nwant json_each outside and a primary key search of seen inside", plan)
+	for name, query := range map[string]string{"SeenItems": seenItemsSQL, "SeenAmong": seenAmongSQL} {
+		plan := queryPlan(t, s, query, f.ID, `["old-1","new-1"]`)
+		lines := strings.Split(plan, "\n")
+		if len(lines) < 2 || !strings.HasPrefix(lines[0], "SCAN j") ||
+			!strings.Contains(plan, "SEARCH s USING PRIMARY KEY (feed_id=? AND identity=?)") {
+			t.Errorf("%s plan:\n%s\nwant json_each outside and a primary key search of seen inside", name, plan)
+		}
 	}
 }
 
@@ -133,23 +135,5 @@ func TestTxSeenAmong(t *testing.T) {
 	}
 	if got, err := tx.SeenAmong(a.ID, nil); err != nil || len(got) != 0 {
 		t.Errorf("SeenAmong(nil) = %v, %v; want none", got, err)
-	}
-}
-
-// TestSeenAmongPlan checks that SeenAmong, like SeenItems, looks each
-// identity up in the feed's seen rows.
-func TestSeenAmongPlan(t *testing.T) {
-	s := openTest(t)
-	syncFeeds(t, s, "a")
-	f := feedNamed(t, s, "a")
-	addSeen(t, s, f, "old-", 300)
-	if _, err := s.write.Exec(`ANALYZE`); err != nil {
-		t.Fatal(err)
-	}
-	plan := queryPlan(t, s, seenAmongSQL, f.ID, `["old-1","new-1"]`)
-	lines := strings.Split(plan, "\n")
-	if len(lines) < 2 || !strings.HasPrefix(lines[0], "SCAN j") ||
-		!strings.Contains(plan, "SEARCH s USING PRIMARY KEY (feed_id=? AND identity=?)") {
-		t.Errorf("SeenAmong plan:\n%s\nwant json_each outside and a primary key search of seen inside", plan)
 	}
 }
