@@ -304,7 +304,7 @@ func (x *Index) Add(it Item) {
 	e := entry{
 		id: it.ID, story: it.Story, feed: it.Feed,
 		seen: nanos(it.Seen), when: nanos(it.when()),
-		fp: it.Shingles >= MinShingles, simHash: it.SimHash,
+		fp:      it.Shingles >= MinShingles,
 		scripts: 1 << scriptNone,
 	}
 	if it.Canonical != "" {
@@ -330,7 +330,7 @@ func (x *Index) Add(it Item) {
 	x.buf = x.enc.encodeTerms(x.buf[:0], &it.Features, x.ids)
 	e.n = uint32(len(x.buf))
 	e.blk, e.off = x.text.add(x.buf)
-	seq := x.log.push(e)
+	seq := x.log.push(e, it.SimHash)
 
 	for _, id := range x.ids {
 		t := &x.dict.terms[id]
@@ -354,7 +354,7 @@ func (x *Index) Add(it Item) {
 			}
 		}
 		for i := range x.bands {
-			c := &x.bands[i][band(e.simHash, i)]
+			c := &x.bands[i][band(it.SimHash, i)]
 			*c = x.link(*c, seq, i)
 		}
 	}
@@ -368,7 +368,7 @@ func (x *Index) link(c chain, seq uint32, k int) chain {
 	if c.head == noSeq {
 		return chain{seq, seq}
 	}
-	x.log.at(c.tail).next[k] = seq
+	*x.log.chainNext(c.tail, k) = seq
 	c.tail = seq
 	return c
 }
@@ -376,16 +376,16 @@ func (x *Index) link(c chain, seq uint32, k int) chain {
 // unlink removes seq from chain c of kind k and returns the chain.
 func (x *Index) unlink(c chain, seq uint32, k int) chain {
 	prev := uint32(noSeq)
-	for cur := c.head; cur != seq; cur = x.log.at(cur).next[k] {
+	for cur := c.head; cur != seq; cur = *x.log.chainNext(cur, k) {
 		prev = cur
 	}
-	e := x.log.at(seq)
-	after := e.next[k]
-	e.next[k] = noSeq
+	next := x.log.chainNext(seq, k)
+	after := *next
+	*next = noSeq
 	if prev == noSeq {
 		c.head = after
 	} else {
-		x.log.at(prev).next[k] = after
+		*x.log.chainNext(prev, k) = after
 	}
 	if c.tail == seq {
 		c.tail = prev
@@ -469,8 +469,9 @@ func (x *Index) remove(seq uint32) {
 		}
 	}
 	if e.fp {
+		simHash := x.log.fp(seq).simHash
 		for i := range x.bands {
-			c := &x.bands[i][band(e.simHash, i)]
+			c := &x.bands[i][band(simHash, i)]
 			*c = x.unlink(*c, seq, i)
 		}
 	}
@@ -516,7 +517,7 @@ func (x *Index) Assign(it *Item) Match {
 			if w.in(e) && (best == nil || e.seen < best.seen) {
 				best = e
 			}
-			seq = e.next[linkChain]
+			seq = *x.log.chainNext(seq, linkChain)
 		}
 		if best != nil {
 			return Match{Story: best.story, Item: best.id, Feed: best.feed, Stage: StageLink}
@@ -527,13 +528,19 @@ func (x *Index) Assign(it *Item) Match {
 		var best *entry
 		bestDist := MaxDistance + 1
 		for i := range x.bands {
+			// Only the chain's fpNodes are read, and the entry of a
+			// fingerprint near enough.
 			for seq := x.bands[i][band(it.SimHash, i)].head; seq != noSeq; {
-				e := x.log.at(seq)
-				seq = e.next[i]
-				if !w.in(e) {
+				n := x.log.fp(seq)
+				d := Distance(it.SimHash, n.simHash)
+				var e *entry
+				if d <= bestDist && d <= MaxDistance {
+					e = x.log.at(seq)
+				}
+				seq = n.next[i]
+				if e == nil || !w.in(e) {
 					continue
 				}
-				d := Distance(it.SimHash, e.simHash)
 				if d < bestDist || (d == bestDist && best != nil && e.seen < best.seen) {
 					best, bestDist = e, d
 				}
@@ -619,7 +626,7 @@ func (x *Index) byTerms(it *Item, w window) (Match, bool) {
 			if w.in(e) {
 				x.members = append(x.members, e)
 			}
-			seq = e.next[storyChain]
+			seq = *x.log.chainNext(seq, storyChain)
 		}
 		s, rare := x.score(q, x.members)
 		if rare < minShared {

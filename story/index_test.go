@@ -269,11 +269,11 @@ func (x *Index) check() error {
 		return fmt.Errorf("the front entry is removed")
 	}
 	// Chains: every live entry once, in the order of seqs.
-	walk := func(name string, c chain, k int, want func(*entry) bool) (int, error) {
+	walk := func(name string, c chain, k int, want func(uint32, *entry) bool) (int, error) {
 		n, prev, last := 0, uint32(0), uint32(noSeq)
-		for seq := c.head; seq != noSeq; seq = x.log.at(seq).next[k] {
+		for seq := c.head; seq != noSeq; seq = *x.log.chainNext(seq, k) {
 			e := live[seq]
-			if e == nil || !want(e) {
+			if e == nil || !want(seq, e) {
 				return 0, fmt.Errorf("%s chain holds entry %d, dead or not its own", name, seq)
 			}
 			if n > 0 && seq-x.log.head <= prev-x.log.head {
@@ -289,7 +289,7 @@ func (x *Index) check() error {
 	}
 	n := 0
 	for story, c := range x.stories {
-		k, err := walk("story", c, storyChain, func(e *entry) bool { return e.story == story })
+		k, err := walk("story", c, storyChain, func(_ uint32, e *entry) bool { return e.story == story })
 		if err != nil {
 			return err
 		}
@@ -300,7 +300,7 @@ func (x *Index) check() error {
 	}
 	n = 0
 	for h, c := range x.links {
-		k, err := walk("link", c, linkChain, func(e *entry) bool { return e.link == h })
+		k, err := walk("link", c, linkChain, func(_ uint32, e *entry) bool { return e.link == h })
 		if err != nil {
 			return err
 		}
@@ -322,7 +322,9 @@ func (x *Index) check() error {
 		for i := range x.bands {
 			n = 0
 			for v, c := range x.bands[i] {
-				k, err := walk("band", c, i, func(e *entry) bool { return band(e.simHash, i) == uint16(v) })
+				k, err := walk("band", c, i, func(seq uint32, _ *entry) bool {
+					return band(x.log.fp(seq).simHash, i) == uint16(v)
+				})
 				if err != nil {
 					return err
 				}
