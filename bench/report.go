@@ -47,18 +47,18 @@ func (r *result) print(w io.Writer) {
 		r.Mix.NewMin, r.Mix.NewMax, 100*r.Mix.Arabic, r.Mix.Gzip)
 
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "round\tMB\tnew docs\t200 new\t200 same\t304\tfailed\theld\titems\tnew items\talerts\tpoll s\tdrain s\tCPU s\tCPU s/1k feeds\tms CPU/new item\titems/s\tappear→alert p50/p99 ms\tfetch→alert p50/p99 ms\t")
+	fmt.Fprintln(tw, "round\tMB\tnew docs\t200 new\t200 same\t304\tfailed\theld\titems\tnew items\talerts\tpoll s\tdrain s\tCPU s\tCPU s/1k feeds\tms CPU/new item\titems/s\tappear→alert p50/p99 ms\tfetch→alert p50/p99 ms\tworld CPU s\t")
 	for _, rr := range r.Rounds {
 		p := rr.Polls
 		perItem := "-"
 		if p.New > 0 {
 			perItem = fmt.Sprintf("%.3f", 1000*rr.CPUSecs/float64(p.New))
 		}
-		fmt.Fprintf(tw, "%d\t%.0f\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%.2f\t%.2f\t%.2f\t%.3f\t%s\t%.0f\t%s\t%s\t\n",
+		fmt.Fprintf(tw, "%d\t%.0f\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%.2f\t%.2f\t%.2f\t%.3f\t%s\t%.0f\t%s\t%s\t%.2f\t\n",
 			rr.Round, float64(rr.World.Bytes)/1e6, rr.World.Changed, p.Changed, p.Unchanged, p.NotMod, p.Failed, p.Held,
 			p.Items, p.New, p.Alerts, rr.PollSecs, rr.DrainSecs, rr.CPUSecs,
 			rr.CPUSecs/(float64(r.Feeds)/1000), perItem, float64(p.Items)/rr.PollSecs,
-			latency(rr.Seen.AppearToAlert), latency(rr.Seen.FetchToAlert))
+			latency(rr.Seen.AppearToAlert), latency(rr.Seen.FetchToAlert), rr.Seen.CPUSecs)
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "\npeak RSS %.0f MB, database %.0f MB", float64(r.PeakRSS)/(1<<20), float64(r.DBBytes)/(1<<20))

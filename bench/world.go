@@ -60,6 +60,11 @@ type roundStats struct {
 	Failed    int `json:"failed"`
 	// WireBytes is what the feed servers sent, compressed when asked.
 	WireBytes int64 `json:"wire_bytes"`
+	// CPUSecs is the world process's CPU time from the moment the round's
+	// documents were in place until these stats were asked for (at the
+	// round's end): what serving the feeds and the fake Slack took of the
+	// machine the daemon ran on.
+	CPUSecs float64 `json:"cpu_secs"`
 	// Tracked items are those that appeared in the round; Alerted of them
 	// reached Slack in at least one message.
 	Tracked int `json:"tracked"`
@@ -127,13 +132,15 @@ type world struct {
 	mu     sync.Mutex
 	round  int
 	tracks map[itemKey]*track
-	stats  map[int]*roundStats // per round: requests and posts
+	stats  map[int]*roundStats   // per round: requests and posts
+	cpuAt  map[int]time.Duration // per round: the world's CPU time when it began
 
 	ts atomic.Int64 // Slack message counter
 }
 
 func newWorld(m mix) *world {
-	w := &world{mix: m, corpus: newCorpus(m.Skew), tracks: map[itemKey]*track{}, stats: map[int]*roundStats{}}
+	w := &world{mix: m, corpus: newCorpus(m.Skew), tracks: map[itemKey]*track{}, stats: map[int]*roundStats{},
+		cpuAt: map[int]time.Duration{}}
 	for _, s := range feedSpecs(m) {
 		w.feeds = append(w.feeds, &feedState{spec: s})
 	}
@@ -244,6 +251,7 @@ func (w *world) advance(n int) roundInfo {
 	w.mu.Lock()
 	w.round = n
 	w.stats[n] = &roundStats{Round: n}
+	w.cpuAt[n] = selfUsage().CPU
 	for _, k := range newKeys {
 		w.tracks[k] = &track{round: n, appeared: now}
 	}
@@ -468,6 +476,7 @@ func (w *world) roundStats(n int) roundStats {
 	var out roundStats
 	if s := w.stats[n]; s != nil {
 		out = *s
+		out.CPUSecs = (selfUsage().CPU - w.cpuAt[n]).Seconds()
 	}
 	var appear, fetch []float64
 	for _, t := range w.tracks {
