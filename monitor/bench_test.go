@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -127,6 +129,39 @@ func BenchmarkTextHash(b *testing.B) {
 			for b.Loop() {
 				_ = hashHex(normaliseTitle(c.title) + "\n" + normaliseTitle(rules.StripHTML(c.summary)))[:32]
 			}
+		})
+	}
+}
+
+// BenchmarkParseFeed measures ParseFeed, gofeed's parse with the charset
+// check before it, on the real feeds of testdata: the part of a new item's
+// cost that no change to newswatch's own code can lower (BENCHMARKS.md).
+// µs/item divides the time by the document's items.
+func BenchmarkParseFeed(b *testing.B) {
+	for _, name := range []string{
+		"guardian-us-2018.rss",         // RSS 2.0 with HTML articles, English
+		"heise-developer-2016.atom",    // Atom with HTML content, German
+		"arab48-arabic-2026-10-03.xml", // RSS 2.0, Arabic
+		"kan11-hebrew-2026-10-03.xml",  // RSS 2.0, Hebrew
+	} {
+		body, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			b.Fatal(err)
+		}
+		doc, err := ParseFeed(body, ParseOptions{Feed: name})
+		if err != nil || len(doc.Items) == 0 {
+			b.Fatalf("%s: %d items, %v", name, len(doc.Items), err)
+		}
+		items := len(doc.Items)
+		b.Run(strings.TrimSuffix(name, filepath.Ext(name)), func(b *testing.B) {
+			b.SetBytes(int64(len(body)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := ParseFeed(body, ParseOptions{Feed: name}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*items)/1e3, "µs/item")
 		})
 	}
 }
