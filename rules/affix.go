@@ -3,6 +3,8 @@ package rules
 import (
 	"strings"
 	"unicode/utf8"
+
+	"github.com/newswatch/newswatch/internal/affix"
 )
 
 // Attached prefixes (step 5 of the analysis). Arabic and Hebrew write some
@@ -25,8 +27,8 @@ var hebrewPrefixes = []string{
 // prefixes that start with it, in the order of the lists above: a token
 // is only tried with the prefixes it can start with.
 var (
-	arabicByLetter = byFirstLetter(arabicPrefixes, arabicFirst, arabicLast)
-	hebrewByLetter = byFirstLetter(hebrewPrefixes, hebrewFirst, hebrewLast)
+	arabicByLetter = affix.NewTable(arabicPrefixes, arabicFirst, arabicLast)
+	hebrewByLetter = affix.NewTable(hebrewPrefixes, hebrewFirst, hebrewLast)
 )
 
 // The ranges of first letters of Arabic and Hebrew tokens with prefixes.
@@ -34,17 +36,6 @@ const (
 	arabicFirst, arabicLast = 0x0600, 0x06FF
 	hebrewFirst, hebrewLast = 0x05D0, 0x05EA
 )
-
-// byFirstLetter returns prefixes by their first letter, from first to
-// last, each list in the order of prefixes.
-func byFirstLetter(prefixes []string, first, last rune) [][]string {
-	t := make([][]string, last-first+1)
-	for _, p := range prefixes {
-		r, _ := utf8.DecodeRuneInString(p)
-		t[r-first] = append(t[r-first], p)
-	}
-	return t
-}
 
 // maxForms bounds the forms tokenForms returns: the token, and at most one
 // one-letter prefix and one longer prefix starting with that letter.
@@ -61,9 +52,9 @@ func tokenForms(dst []string, tok string) []string {
 	var prefixes []string
 	switch r, _ := utf8.DecodeRuneInString(tok); {
 	case r >= arabicFirst && r <= arabicLast:
-		prefixes = arabicByLetter[r-arabicFirst]
+		prefixes = arabicByLetter.Starting(r)
 	case r >= hebrewFirst && r <= hebrewLast:
-		prefixes = hebrewByLetter[r-hebrewFirst]
+		prefixes = hebrewByLetter.Starting(r)
 	default:
 		return dst
 	}

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"unicode/utf8"
 
+	"github.com/newswatch/newswatch/internal/affix"
 	"github.com/newswatch/newswatch/rules"
 )
 
@@ -486,8 +487,8 @@ var (
 	// hebrewByLetter and arabicByLetter list, per letter of the range
 	// appendForms takes a word of the script by (from the first letter),
 	// the prefixes that start with it, in the order of the lists.
-	hebrewByLetter = byFirstLetter(hebrewPrefixes, hebrewFirst, hebrewLast)
-	arabicByLetter = byFirstLetter(arabicPrefixes, arabicFirst, arabicLast)
+	hebrewByLetter = affix.NewTable(hebrewPrefixes, hebrewFirst, hebrewLast)
+	arabicByLetter = affix.NewTable(arabicPrefixes, arabicFirst, arabicLast)
 )
 
 // The letters that start Hebrew and Arabic words with prefixes.
@@ -495,17 +496,6 @@ const (
 	hebrewFirst, hebrewLast = 0x05D0, 0x05EA
 	arabicFirst, arabicLast = 0x0620, 0x064A
 )
-
-// byFirstLetter returns prefixes by their first letter, from first to
-// last, each list in the order of prefixes.
-func byFirstLetter(prefixes []string, first, last rune) [][]string {
-	t := make([][]string, last-first+1)
-	for _, p := range prefixes {
-		r, _ := utf8.DecodeRuneInString(p)
-		t[r-first] = append(t[r-first], p)
-	}
-	return t
-}
 
 // appendForms appends the other forms of word w: a Hebrew or Arabic word
 // without each attached prefix it starts with (when at least three letters
@@ -515,9 +505,9 @@ func appendForms(dst []string, w string) []string {
 	var prefixes []string
 	switch {
 	case r >= hebrewFirst && r <= hebrewLast:
-		prefixes = hebrewByLetter[r-hebrewFirst]
+		prefixes = hebrewByLetter.Starting(r)
 	case r >= arabicFirst && r <= arabicLast:
-		prefixes = arabicByLetter[r-arabicFirst]
+		prefixes = arabicByLetter.Starting(r)
 	case r < utf8.RuneSelf && len(w) >= 5 && !isDigits(w):
 		for _, e := range latinEndings {
 			if stem, ok := strings.CutSuffix(w, e); ok && !strings.HasSuffix(w, "ss") {
