@@ -126,13 +126,18 @@ func legacyCanonicalLink(link string) string {
 // normalised title and summary (HTML stripped). A change of white space,
 // case or markup alone is not an edit.
 func textHash(title, summary string) string {
-	// The normalised title, a newline, the normalised summary without
-	// HTML, in one buffer.
-	summary = rules.StripHTML(summary)
+	return strippedTextHash(title, rules.StripHTML(summary))
+}
+
+// strippedTextHash is textHash of a summary whose HTML is stripped
+// already: plain is rules.StripHTML(summary).
+func strippedTextHash(title, plain string) string {
+	// The normalised title, a newline, the normalised summary, in one
+	// buffer.
 	var stack [1024]byte
 	text := appendNormalised(stack[:0], title)
 	text = append(text, '\n')
-	text = appendNormalised(text, summary)
+	text = appendNormalised(text, plain)
 	sum := sha256.Sum256(text)
 	return hex.EncodeToString(sum[:16])
 }

@@ -15,8 +15,8 @@ import (
 // TestPrepareSharesAnalysis checks prepare over the fixture feeds, with and
 // without rules and stories, primed and not: an item that is matched and
 // clustered has its title and summary analysed once (rules.Set.MatchVisit
-// and story.ExtractAnalysed), and its features and matches must be exactly
-// what story.Extract and rules.Set.Match give.
+// and story.ExtractAnalysed), and its features, matches and text hash must
+// be exactly what story.Extract, rules.Set.Match and textHash give.
 func TestPrepareSharesAnalysis(t *testing.T) {
 	files := []struct{ name, contentType, lang string }{
 		{name: "kan11-hebrew-2026-10-03.xml"},
@@ -75,6 +75,10 @@ func TestPrepareSharesAnalysis(t *testing.T) {
 						if !reflect.DeepEqual(pi.features, want) {
 							t.Fatalf("%s item %d (primed %v, rules %v, stories %v): features differ from Extract's",
 								file.name, i, primed, rs != nil, stories != nil)
+						}
+						if wantHash := textHash(it.Title, it.Summary); it.TextHash != wantHash {
+							t.Fatalf("%s item %d (primed %v, rules %v, stories %v): text hash %s, want %s",
+								file.name, i, primed, rs != nil, stories != nil, it.TextHash, wantHash)
 						}
 						if it.HasSimHash != (stories != nil) || it.SimHash != want.SimHash {
 							t.Fatalf("%s item %d: SimHash %x (%v), want %x", file.name, i, it.SimHash, it.HasSimHash, want.SimHash)

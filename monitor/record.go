@@ -204,7 +204,7 @@ func (p *Poller) prepare(set *rules.Set, f Feed, st *store.Feed, plan *pollPlan,
 	cutoff := now.Add(-p.Backfill)
 	for _, pi := range plan.fresh {
 		it := storeItem(pi.e, st.ID, now)
-		it.Identity, it.Aliases, it.TextHash = pi.identity, pi.aliases, pi.textHash()
+		it.Identity, it.Aliases = pi.identity, pi.aliases
 		pi.item = it
 		pi.backfill = !primed && (pi.e.Published.IsZero() || pi.e.Published.Before(cutoff))
 		switch matched := set != nil && !pi.backfill; {
@@ -220,13 +220,19 @@ func (p *Poller) prepare(set *rules.Set, f Feed, st *store.Feed, plan *pollPlan,
 		if p.Stories != nil {
 			it.SimHash, it.HasSimHash = pi.features.SimHash, true
 		}
+		it.TextHash = pi.textHash() // extractAnalysed may have set it
 	}
 }
 
 // extractAnalysed sets pi's story features from its title and summary as
-// rules.Set.MatchVisit analysed them: they are cluster.Extract's.
+// rules.Set.MatchVisit analysed them: they are cluster.Extract's. It also
+// sets pi's text hash from them.
 func (pi *plannedItem) extractAnalysed(title string, titleToks []rules.Token, summary string, summaryToks []rules.Token) {
 	pi.features = cluster.ExtractAnalysed(title, titleToks, summary, summaryToks)
+	// The matcher stripped the summary's HTML: the text hash need not.
+	if pi.hash == "" {
+		pi.hash = strippedTextHash(title, summary)
+	}
 }
 
 // recorded is an item written by a poll, with its story and the rules it
