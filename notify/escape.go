@@ -234,11 +234,11 @@ func safeLink(raw string) (link string, ok bool) {
 // NormalizeLink returns raw as an absolute http or https URL with a host in
 // plain ASCII, or "" and ok false when it is anything else (javascript:,
 // data:, mailto:, relative, malformed, too long): every link taken from
-// feed text goes through it, in messages and on the admin page. Spaces, "|", "<", ">", quotes,
-// control characters and non-ASCII characters are percent-encoded,
-// internationalised host names become punycode, and user information is
-// dropped, so that "https://bank.example@evil.example/" cannot pass for a
-// bank's link.
+// feed text goes through it, in messages and on the admin page. Spaces,
+// "|", "<", ">", quotes, control characters and non-ASCII characters are
+// percent-encoded, internationalised host names become punycode, and user
+// information is dropped, so that "https://bank.example@evil.example/"
+// cannot pass for a bank's link.
 func NormalizeLink(raw string) (string, bool) {
 	raw = strings.TrimSpace(raw)
 	if raw == "" || len(raw) > maxLinkLength {
