@@ -9,12 +9,12 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/newswatch/newswatch/config"
+	"github.com/newswatch/newswatch/internal/config"
 	"github.com/newswatch/newswatch/internal/pipeline"
+	"github.com/newswatch/newswatch/internal/store"
 	"github.com/newswatch/newswatch/monitor"
 	"github.com/newswatch/newswatch/notify"
 	"github.com/newswatch/newswatch/rules"
-	"github.com/newswatch/newswatch/store"
 )
 
 // databaseFile is the database's name in data_dir, as the daemon names it.

@@ -8,7 +8,7 @@ import (
 
 	"github.com/mmcdole/gofeed"
 
-	"github.com/newswatch/newswatch/canonical"
+	"github.com/newswatch/newswatch/internal/canonical"
 )
 
 // Entry is one item of a parsed feed in newswatch's terms: its identity, its

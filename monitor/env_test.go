@@ -16,8 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/newswatch/newswatch/internal/store"
 	"github.com/newswatch/newswatch/rules"
-	"github.com/newswatch/newswatch/store"
 )
 
 // testClock is a settable clock.

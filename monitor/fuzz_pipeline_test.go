@@ -12,9 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/newswatch/newswatch/internal/store"
 	"github.com/newswatch/newswatch/monitor"
 	"github.com/newswatch/newswatch/rules"
-	"github.com/newswatch/newswatch/store"
 )
 
 // bodyTransport answers every request with its body, as a feed server

@@ -20,8 +20,8 @@ import (
 
 	"golang.org/x/text/encoding/charmap"
 
+	"github.com/newswatch/newswatch/internal/store"
 	"github.com/newswatch/newswatch/rules"
-	"github.com/newswatch/newswatch/store"
 )
 
 // The hostile world: feeds that are slow, huge, endless, malformed or in

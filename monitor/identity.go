@@ -11,7 +11,7 @@ import (
 
 	"github.com/mmcdole/gofeed"
 
-	"github.com/newswatch/newswatch/canonical"
+	"github.com/newswatch/newswatch/internal/canonical"
 	"github.com/newswatch/newswatch/rules"
 )
 

@@ -9,8 +9,8 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/newswatch/newswatch/internal/store"
 	"github.com/newswatch/newswatch/rules"
-	"github.com/newswatch/newswatch/store"
 )
 
 // Poller polls one feed at a time: fetch, parse, record the new items,

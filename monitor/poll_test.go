@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/newswatch/newswatch/internal/store"
 	"github.com/newswatch/newswatch/rules"
-	"github.com/newswatch/newswatch/store"
 )
 
 // syriaRules is the rule set of most poll tests: one rule on Syria and

@@ -6,10 +6,10 @@ import (
 	"testing"
 	"time"
 
-	cluster "github.com/newswatch/newswatch/story"
+	cluster "github.com/newswatch/newswatch/internal/story"
 
+	"github.com/newswatch/newswatch/internal/store"
 	"github.com/newswatch/newswatch/rules"
-	"github.com/newswatch/newswatch/store"
 )
 
 // TestPrepareSharesAnalysis checks prepare over the fixture feeds, with and

@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"time"
 
-	cluster "github.com/newswatch/newswatch/story"
+	cluster "github.com/newswatch/newswatch/internal/story"
 
-	"github.com/newswatch/newswatch/config"
+	"github.com/newswatch/newswatch/internal/config"
+	"github.com/newswatch/newswatch/internal/store"
 	"github.com/newswatch/newswatch/rules"
-	"github.com/newswatch/newswatch/store"
 )
 
 // onUpdateThread is the rule setting (rules.Rule.OnUpdate) that posts an

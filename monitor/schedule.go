@@ -16,8 +16,8 @@ import (
 
 	"github.com/robfig/cron/v3"
 
-	"github.com/newswatch/newswatch/config"
-	"github.com/newswatch/newswatch/store"
+	"github.com/newswatch/newswatch/internal/config"
+	"github.com/newswatch/newswatch/internal/store"
 )
 
 // Defaults of Scheduler.

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/newswatch/newswatch/config"
+	"github.com/newswatch/newswatch/internal/config"
 )
 
 // waitFor polls cond until it holds, failing the test after a generous

@@ -9,9 +9,9 @@ import (
 
 	// Imported under another name: the tests of this package have a
 	// helper called story.
-	cluster "github.com/newswatch/newswatch/story"
+	cluster "github.com/newswatch/newswatch/internal/story"
 
-	"github.com/newswatch/newswatch/store"
+	"github.com/newswatch/newswatch/internal/store"
 )
 
 // maxFollowUpDelay caps the growing wait between two follow-ups of one

@@ -11,11 +11,11 @@ import (
 	"testing"
 	"time"
 
-	cluster "github.com/newswatch/newswatch/story"
+	cluster "github.com/newswatch/newswatch/internal/story"
 
-	"github.com/newswatch/newswatch/config"
+	"github.com/newswatch/newswatch/internal/config"
+	"github.com/newswatch/newswatch/internal/store"
 	"github.com/newswatch/newswatch/rules"
-	"github.com/newswatch/newswatch/store"
 )
 
 // The fixtures of these tests are written here (not captured): one event

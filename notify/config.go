@@ -7,7 +7,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/newswatch/newswatch/config"
+	"github.com/newswatch/newswatch/internal/config"
 )
 
 // Options are what notifiers built from configuration share. The zero value

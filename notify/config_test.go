@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/newswatch/newswatch/config"
+	"github.com/newswatch/newswatch/internal/config"
 )
 
 func TestNewFromConfig(t *testing.T) {

@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/newswatch/newswatch/internal/store"
 	"github.com/newswatch/newswatch/rules"
-	"github.com/newswatch/newswatch/store"
 )
 
 // fakeClock is a settable clock shared by a Dispatcher and a fake server.

@@ -13,7 +13,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/newswatch/newswatch/store"
+	"github.com/newswatch/newswatch/internal/store"
 )
 
 // storyHead enqueues the first alert of a story (story 1 needs an item of

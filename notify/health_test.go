@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/newswatch/newswatch/store"
+	"github.com/newswatch/newswatch/internal/store"
 )
 
 // healthAlert is a feed-health alert as package feedhealth writes it.

@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/newswatch/newswatch/store"
+	"github.com/newswatch/newswatch/internal/store"
 )
 
 // queuedSince is the time an alert's MaxAge counts from: when it became due

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/newswatch/newswatch/store"
+	"github.com/newswatch/newswatch/internal/store"
 )
 
 // outageSlack is a Slack Web API on loopback that answers 503 until its

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/newswatch/newswatch/store"
+	"github.com/newswatch/newswatch/internal/store"
 )
 
 // countingOutbox counts the alerts each read of the outbox returns.

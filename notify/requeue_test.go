@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/newswatch/newswatch/store"
+	"github.com/newswatch/newswatch/internal/store"
 )
 
 // TestRequeuedAlertDoesNotExpireAtOnce: an alert written long ago and

@@ -8,7 +8,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/newswatch/newswatch/store"
+	"github.com/newswatch/newswatch/internal/store"
 )
 
 // runner is one Run or Drain: the destinations' workers and what they hold.

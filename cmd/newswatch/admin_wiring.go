@@ -9,9 +9,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/newswatch/newswatch/admin"
-	"github.com/newswatch/newswatch/feedhealth"
-	"github.com/newswatch/newswatch/metrics"
+	"github.com/newswatch/newswatch/internal/admin"
+	"github.com/newswatch/newswatch/internal/feedhealth"
+	"github.com/newswatch/newswatch/internal/metrics"
 	"github.com/newswatch/newswatch/monitor"
 	"github.com/newswatch/newswatch/notify"
 	"github.com/newswatch/newswatch/rules"

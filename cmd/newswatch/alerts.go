@@ -14,10 +14,10 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/newswatch/newswatch/config"
+	"github.com/newswatch/newswatch/internal/config"
 	"github.com/newswatch/newswatch/internal/pipeline"
+	"github.com/newswatch/newswatch/internal/store"
 	"github.com/newswatch/newswatch/notify"
-	"github.com/newswatch/newswatch/store"
 )
 
 func init() {

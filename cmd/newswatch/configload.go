@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/newswatch/newswatch/config"
+	"github.com/newswatch/newswatch/internal/config"
 	"github.com/newswatch/newswatch/internal/tomlfile"
 	"github.com/newswatch/newswatch/rules"
 )

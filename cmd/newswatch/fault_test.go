@@ -27,7 +27,7 @@ import (
 
 	"modernc.org/sqlite"
 
-	"github.com/newswatch/newswatch/store"
+	"github.com/newswatch/newswatch/internal/store"
 )
 
 // Fault tests run newswatch against a loopback feed server and a fake Slack

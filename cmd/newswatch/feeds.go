@@ -11,9 +11,9 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/newswatch/newswatch/admin"
-	"github.com/newswatch/newswatch/config"
-	"github.com/newswatch/newswatch/feedhealth"
+	"github.com/newswatch/newswatch/internal/admin"
+	"github.com/newswatch/newswatch/internal/config"
+	"github.com/newswatch/newswatch/internal/feedhealth"
 	"github.com/newswatch/newswatch/monitor"
 )
 

@@ -7,7 +7,7 @@ import (
 	"net/url"
 	"time"
 
-	"github.com/newswatch/newswatch/config"
+	"github.com/newswatch/newswatch/internal/config"
 	"github.com/newswatch/newswatch/internal/tomlfile"
 	"github.com/newswatch/newswatch/notify"
 )

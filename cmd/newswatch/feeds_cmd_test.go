@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/newswatch/newswatch/config"
-	"github.com/newswatch/newswatch/store"
+	"github.com/newswatch/newswatch/internal/config"
+	"github.com/newswatch/newswatch/internal/store"
 )
 
 // newsSite serves the testdata site: a WordPress-like home page at /he/

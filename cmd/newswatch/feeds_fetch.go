@@ -9,7 +9,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/newswatch/newswatch/config"
+	"github.com/newswatch/newswatch/internal/config"
 	"github.com/newswatch/newswatch/monitor"
 	"github.com/newswatch/newswatch/notify"
 )

@@ -17,7 +17,7 @@ import (
 	"golang.org/x/net/html/charset"
 	"golang.org/x/text/language"
 
-	"github.com/newswatch/newswatch/config"
+	"github.com/newswatch/newswatch/internal/config"
 )
 
 // OPML 2.0 (http://opml.org/spec2.opml) as feed readers use it for

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/newswatch/newswatch/config"
+	"github.com/newswatch/newswatch/internal/config"
 	"github.com/newswatch/newswatch/monitor"
 	"github.com/newswatch/newswatch/rules"
 )

@@ -10,7 +10,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/newswatch/newswatch/admin"
+	"github.com/newswatch/newswatch/internal/admin"
 	"github.com/newswatch/newswatch/rules"
 )
 

@@ -1,7 +1,7 @@
 package main
 
 import (
-	"github.com/newswatch/newswatch/store"
+	"github.com/newswatch/newswatch/internal/store"
 )
 
 // retention is the background job of `run` that deletes the text of items

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/newswatch/newswatch/config"
+	"github.com/newswatch/newswatch/internal/config"
 	"github.com/newswatch/newswatch/rules"
 )
 

@@ -10,9 +10,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/newswatch/newswatch/feedhealth"
+	"github.com/newswatch/newswatch/internal/feedhealth"
+	"github.com/newswatch/newswatch/internal/store"
 	"github.com/newswatch/newswatch/notify"
-	"github.com/newswatch/newswatch/store"
 )
 
 //go:embed templates/*.html

@@ -12,7 +12,7 @@ import (
 
 	"github.com/mmcdole/gofeed"
 
-	"github.com/newswatch/newswatch/canonical"
+	"github.com/newswatch/newswatch/internal/canonical"
 )
 
 // labelledSet is the labelled set: its items, and what the report of an

@@ -8,8 +8,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/newswatch/newswatch/config"
-	"github.com/newswatch/newswatch/store"
+	"github.com/newswatch/newswatch/internal/config"
+	"github.com/newswatch/newswatch/internal/store"
 )
 
 // DefaultInterval is the default of Checker.Interval.

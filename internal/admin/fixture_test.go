@@ -7,10 +7,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/newswatch/newswatch/config"
+	"github.com/newswatch/newswatch/internal/config"
+	"github.com/newswatch/newswatch/internal/store"
 	"github.com/newswatch/newswatch/notify"
 	"github.com/newswatch/newswatch/rules"
-	"github.com/newswatch/newswatch/store"
 )
 
 // now is the fixed time of the fixture's status page.

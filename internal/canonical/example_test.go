@@ -3,7 +3,7 @@ package canonical_test
 import (
 	"fmt"
 
-	"github.com/newswatch/newswatch/canonical"
+	"github.com/newswatch/newswatch/internal/canonical"
 )
 
 // Three spellings of one article, from a feed, a share button and an AMP

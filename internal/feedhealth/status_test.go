@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/newswatch/newswatch/config"
+	"github.com/newswatch/newswatch/internal/config"
 )
 
 func TestReport(t *testing.T) {

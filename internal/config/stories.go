@@ -3,7 +3,7 @@ package config
 import (
 	"time"
 
-	"github.com/newswatch/newswatch/story"
+	"github.com/newswatch/newswatch/internal/story"
 )
 
 // Stories is the [stories] table: how reports of one event from several

@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/newswatch/newswatch/config"
-	"github.com/newswatch/newswatch/store"
+	"github.com/newswatch/newswatch/internal/config"
+	"github.com/newswatch/newswatch/internal/store"
 )
 
 func TestEvaluate(t *testing.T) {

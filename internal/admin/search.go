@@ -10,10 +10,10 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/newswatch/newswatch/internal/store"
 	"github.com/newswatch/newswatch/monitor"
 	"github.com/newswatch/newswatch/notify"
 	"github.com/newswatch/newswatch/rules"
-	"github.com/newswatch/newswatch/store"
 )
 
 // Bounds of a search: it reads the items of the last Days days (at most

@@ -20,9 +20,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/newswatch/newswatch/config"
+	"github.com/newswatch/newswatch/internal/config"
+	"github.com/newswatch/newswatch/internal/store"
 	"github.com/newswatch/newswatch/rules"
-	"github.com/newswatch/newswatch/store"
 )
 
 // Check reports whether one part of the daemon is working: nil when it is,

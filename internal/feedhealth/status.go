@@ -14,8 +14,8 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/newswatch/newswatch/config"
-	"github.com/newswatch/newswatch/store"
+	"github.com/newswatch/newswatch/internal/config"
+	"github.com/newswatch/newswatch/internal/store"
 )
 
 // State is what a feed is doing, in a word.

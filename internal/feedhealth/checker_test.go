@@ -12,10 +12,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/newswatch/newswatch/config"
+	"github.com/newswatch/newswatch/internal/config"
+	"github.com/newswatch/newswatch/internal/store"
 	"github.com/newswatch/newswatch/monitor"
 	"github.com/newswatch/newswatch/notify"
-	"github.com/newswatch/newswatch/store"
 )
 
 var t0 = time.Date(2026, 11, 26, 8, 0, 0, 0, time.UTC)

@@ -14,7 +14,7 @@ import (
 
 // exampleFile is the repository's example configuration, which the README's
 // first command runs.
-const exampleFile = "../config.example.toml"
+const exampleFile = "../../config.example.toml"
 
 // TestExampleConfig checks that config.example.toml loads as it is, with
 // no environment at all: a new user's first run must not need one.
@@ -26,7 +26,7 @@ func TestExampleConfig(t *testing.T) {
 	if len(cfg.Warnings) > 0 {
 		t.Errorf("warnings:\n%v", cfg.Warnings)
 	}
-	root, err := filepath.Abs("..")
+	root, err := filepath.Abs(filepath.Dir(exampleFile))
 	if err != nil {
 		t.Fatal(err)
 	}
