@@ -21,7 +21,9 @@ import (
 )
 
 func init() {
-	register("alerts", "list alert history and dead letters; requeue dead letters", cmdAlerts)
+	registerGroup("alerts", "list alert history and dead letters; requeue dead letters", alertsDescription,
+		subcommand{"list", cmdAlertsList},
+		subcommand{"retry", cmdAlertsRetry})
 }
 
 // databaseFile is the name of the SQLite database in daemon.data_dir.
@@ -42,13 +44,6 @@ Exit status: 0 on success, 1 on errors (an unknown ID, an alert that was
 already delivered, a bad flag or configuration).
 `
 
-func cmdAlerts(ctx context.Context, args []string, sio *IO) int {
-	return runSubcommand(ctx, "alerts", alertsDescription, []subcommand{
-		{"list", cmdAlertsList},
-		{"retry", cmdAlertsRetry},
-	}, args, sio)
-}
-
 const alertsListDescription = `
 Lists alerts newest first. Without -failed, every status is listed:
 queued (waiting to be sent, or retried after a failure), delivered, and
@@ -59,7 +54,7 @@ notify.max_age). Times are local.
 ("2026-11-20", "2026-11-20T08:00:00Z").
 `
 
-func cmdAlertsList(ctx context.Context, args []string, sio *IO) int {
+func cmdAlertsList(ctx context.Context, args []string, sio *IO) error {
 	fs := newFlagSet("alerts list", "alerts list [-failed] [-rule R] [-since D] [-limit N] [-json] [-config FILE]", alertsListDescription, sio.Stderr)
 	configPath := fs.String("config", "", configFlagHelp)
 	failed := fs.Bool("failed", false, "list dead letters only, with the reason they failed")
@@ -67,11 +62,11 @@ func cmdAlertsList(ctx context.Context, args []string, sio *IO) int {
 	since := fs.String("since", "", "list only alerts created since this duration ago or this date")
 	limit := fs.Int("limit", 100, "list at most this many alerts (0 for all)")
 	asJSON := fs.Bool("json", false, "print one JSON object per line")
-	if code, ok := parseFlagsOnly(fs, args, sio); !ok {
-		return code
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	if *limit < 0 {
-		return usageError(sio, "alerts list", "-limit must not be negative")
+		return usageError("-limit must not be negative")
 	}
 	filter := store.AlertFilter{Rule: *rule, Limit: *limit}
 	if *failed {
@@ -80,42 +75,36 @@ func cmdAlertsList(ctx context.Context, args []string, sio *IO) int {
 	if *since != "" {
 		t, err := parseSince(*since, time.Now())
 		if err != nil {
-			return usageError(sio, "alerts list", err.Error())
+			return usageError(err.Error())
 		}
 		filter.Since = t
 	}
-	cfg := loadConfig(*configPath, sio, sio.Stderr)
-	if cfg == nil {
-		return 1
+	cfg, err := loadConfig(*configPath, sio, sio.Stderr)
+	if err != nil {
+		return err
 	}
 	st, path, err := openAlertStore(ctx, cfg)
 	if errors.Is(err, os.ErrNotExist) {
-		fmt.Fprintf(sio.Stderr, "newswatch alerts list: no alerts yet: no database at %s\n", path)
-		return 0
+		return exit(0, fmt.Errorf("no alerts yet: no database at %s", path))
 	}
 	if err != nil {
-		fmt.Fprintf(sio.Stderr, "newswatch alerts list: %v\n", err)
-		return 1
+		return err
 	}
 	defer st.Close()
 	alerts, err := st.Alerts(ctx, filter)
 	if err != nil {
-		fmt.Fprintf(sio.Stderr, "newswatch alerts list: %v\n", err)
-		return 1
+		return err
 	}
 	if *asJSON {
-		err = writeAlertsJSON(sio.Stdout, alerts)
-	} else {
-		err = writeAlertsTable(sio.Stdout, alerts, *failed, time.Local)
-		if err == nil && *limit > 0 && len(alerts) == *limit {
-			fmt.Fprintf(sio.Stderr, "(the newest %d; -limit 0 lists all)\n", *limit)
-		}
+		return writeAlertsJSON(sio.Stdout, alerts)
 	}
-	if err != nil {
-		fmt.Fprintf(sio.Stderr, "newswatch alerts list: %v\n", err)
-		return 1
+	if err := writeAlertsTable(sio.Stdout, alerts, *failed, time.Local); err != nil {
+		return err
 	}
-	return 0
+	if *limit > 0 && len(alerts) == *limit {
+		fmt.Fprintf(sio.Stderr, "(the newest %d; -limit 0 lists all)\n", *limit)
+	}
+	return nil
 }
 
 const alertsRetryDescription = `
@@ -126,15 +115,15 @@ an error. A running daemon sends them within seconds; otherwise run
 'newswatch once'.
 `
 
-func cmdAlertsRetry(ctx context.Context, args []string, sio *IO) int {
+func cmdAlertsRetry(ctx context.Context, args []string, sio *IO) error {
 	fs := newFlagSet("alerts retry", "alerts retry ID...|all [-config FILE]", alertsRetryDescription, sio.Stderr)
 	configPath := fs.String("config", "", configFlagHelp)
 	rest, err := parseArgs(fs, args)
 	if err != nil {
-		return exitUsage(err)
+		return err
 	}
 	if len(rest) == 0 {
-		return usageError(sio, "alerts retry", "missing alert ID or \"all\"")
+		return usageError("missing alert ID or \"all\"")
 	}
 	all := len(rest) == 1 && rest[0] == "all"
 	var ids []int64
@@ -142,57 +131,54 @@ func cmdAlertsRetry(ctx context.Context, args []string, sio *IO) int {
 		for _, arg := range rest {
 			id, err := strconv.ParseInt(arg, 10, 64)
 			if err != nil || id <= 0 {
-				return usageError(sio, "alerts retry", fmt.Sprintf("%q is not an alert ID (or \"all\")", arg))
+				return usageError(fmt.Sprintf("%q is not an alert ID (or \"all\")", arg))
 			}
 			ids = append(ids, id)
 		}
 	}
-	cfg := loadConfig(*configPath, sio, sio.Stderr)
-	if cfg == nil {
-		return 1
+	cfg, err := loadConfig(*configPath, sio, sio.Stderr)
+	if err != nil {
+		return err
 	}
 	st, path, err := openAlertStore(ctx, cfg)
 	if errors.Is(err, os.ErrNotExist) {
 		if all {
 			fmt.Fprintln(sio.Stdout, "no dead letters to retry")
-			return 0
+			return nil
 		}
-		fmt.Fprintf(sio.Stderr, "newswatch alerts retry: no alerts yet: no database at %s\n", path)
-		return 1
+		return fmt.Errorf("no alerts yet: no database at %s", path)
 	}
 	if err != nil {
-		fmt.Fprintf(sio.Stderr, "newswatch alerts retry: %v\n", err)
-		return 1
+		return err
 	}
 	defer st.Close()
 	now := time.Now()
 	if all {
 		n, err := st.Requeue(ctx, 0, now)
 		if err != nil {
-			fmt.Fprintf(sio.Stderr, "newswatch alerts retry: %v\n", err)
-			return 1
+			return err
 		}
 		fmt.Fprintf(sio.Stdout, "requeued %d dead %s\n", n, plural(n, "letter", "letters"))
-		return 0
+		return nil
 	}
-	code := 0
+	var failed failures
 	for _, id := range ids {
 		n, err := st.Requeue(ctx, id, now)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
-			fmt.Fprintf(sio.Stderr, "newswatch alerts retry: no alert %d\n", id)
-			code = 1
+			failed = append(failed, fmt.Errorf("no alert %d", id))
 		case err != nil:
-			fmt.Fprintf(sio.Stderr, "newswatch alerts retry: %v\n", err)
-			code = 1
+			failed = append(failed, err)
 		case n == 0:
-			fmt.Fprintf(sio.Stderr, "newswatch alerts retry: alert %d was delivered; there is nothing to retry\n", id)
-			code = 1
+			failed = append(failed, fmt.Errorf("alert %d was delivered; there is nothing to retry", id))
 		default:
 			fmt.Fprintf(sio.Stdout, "requeued alert %d\n", id)
 		}
 	}
-	return code
+	if failed != nil {
+		return failed
+	}
+	return nil
 }
 
 // openAlertStore opens the database in the configured data directory. It

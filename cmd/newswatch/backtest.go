@@ -47,46 +47,40 @@ stories were kept); "published" is left out when the feed gave no date.
 Exit status: 0 on success, 1 on errors (a bad flag, configuration or rule).
 `
 
-func cmdBacktest(ctx context.Context, args []string, sio *IO) int {
+func cmdBacktest(ctx context.Context, args []string, sio *IO) error {
 	fs := newFlagSet("backtest", "backtest [-config FILE] [-rules PATH] [-since 168h] [-json]", backtestDescription, sio.Stderr)
 	configPath := fs.String("config", "", configFlagHelp)
 	rulesPath := fs.String("rules", "", "a rule file or directory to try instead of the configured rules")
 	since := fs.String("since", "168h", "items first seen since this duration ago or this date")
 	asJSON := fs.Bool("json", false, "print one JSON object per line")
-	if code, ok := parseFlagsOnly(fs, args, sio); !ok {
-		return code
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	now := time.Now()
 	from, err := parseSince(*since, now)
 	if err != nil {
-		return usageError(sio, fs.Name(), err.Error())
+		return usageError(err.Error())
 	}
-	cfg := loadConfig(*configPath, sio, sio.Stderr)
-	if cfg == nil {
-		return 1
+	cfg, err := loadConfig(*configPath, sio, sio.Stderr)
+	if err != nil {
+		return err
 	}
 	set, diags := backtestRules(cfg, *rulesPath)
-	if len(diags) > 0 {
-		fmt.Fprintln(sio.Stderr, diags.Error())
-	}
-	if diags.HasErrors() {
-		return 1
+	if set, err = rulesOrError(set, diags, sio.Stderr); err != nil {
+		return err
 	}
 
 	st, path, err := openAlertStore(ctx, cfg)
 	if errors.Is(err, os.ErrNotExist) {
-		fmt.Fprintf(sio.Stderr, "newswatch backtest: nothing stored yet: no database at %s\n", path)
-		return 0
+		return exit(0, fmt.Errorf("nothing stored yet: no database at %s", path))
 	}
 	if err != nil {
-		fmt.Fprintf(sio.Stderr, "newswatch backtest: %v\n", err)
-		return 1
+		return err
 	}
 	defer st.Close()
 	result, err := backtest(ctx, st, set, cfg.Feeds, from)
 	if err != nil {
-		fmt.Fprintf(sio.Stderr, "newswatch backtest: %v\n", err)
-		return 1
+		return err
 	}
 	if *asJSON {
 		err = writeBacktestJSON(sio.Stdout, result.groups)
@@ -94,8 +88,7 @@ func cmdBacktest(ctx context.Context, args []string, sio *IO) int {
 		err = writeBacktestText(sio.Stdout, result.groups, time.Local)
 	}
 	if err != nil {
-		fmt.Fprintf(sio.Stderr, "newswatch backtest: %v\n", err)
-		return 1
+		return err
 	}
 	stories := map[string]bool{}
 	for _, g := range result.groups {
@@ -105,7 +98,7 @@ func cmdBacktest(ctx context.Context, args []string, sio *IO) int {
 		result.matches, plural(result.matches, "match", "matches"), len(set.Rules()), plural(len(set.Rules()), "rule", "rules"),
 		len(stories), plural(len(stories), "story", "stories"),
 		result.items, plural(result.items, "item", "items"), from.In(time.Local).Format("2006-01-02 15:04 MST"))
-	return 0
+	return nil
 }
 
 // backtestRules loads the rules to try: path (a file or directory) when

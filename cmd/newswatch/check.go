@@ -17,22 +17,23 @@ warnings as FILE:LINE:COL: warning: message.
 Exit status: 0 when everything is valid (warnings allowed), 1 when not.
 `
 
-func cmdCheck(_ context.Context, args []string, sio *IO) int {
+func cmdCheck(_ context.Context, args []string, sio *IO) error {
 	fs := newFlagSet("check", "check [-config FILE]", checkDescription, sio.Stderr)
 	configPath := fs.String("config", "", configFlagHelp)
-	if code, ok := parseFlagsOnly(fs, args, sio); !ok {
-		return code
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
-	cfg := loadConfig(*configPath, sio, sio.Stdout)
-	if cfg == nil {
-		return 1
+	// The problems are what check prints: on standard output.
+	cfg, err := loadConfig(*configPath, sio, sio.Stdout)
+	if err != nil {
+		return onStdout{err}
 	}
 	set, diags := loadRules(cfg)
+	if diags.HasErrors() {
+		return onStdout{diags}
+	}
 	if len(diags) > 0 {
 		fmt.Fprintln(sio.Stdout, diags.Error())
-	}
-	if diags.HasErrors() {
-		return 1
 	}
 	fmt.Fprintf(sio.Stderr, "%s: ok: %s, %s, %s", cfg.File,
 		count(len(cfg.Feeds), "feed", "feeds"),
@@ -42,7 +43,7 @@ func cmdCheck(_ context.Context, args []string, sio *IO) int {
 		fmt.Fprintf(sio.Stderr, ", %s", count(n, "warning", "warnings"))
 	}
 	fmt.Fprintln(sio.Stderr)
-	return 0
+	return nil
 }
 
 // count says how many of a thing there are: "1 feed", "3 feeds".

@@ -13,24 +13,21 @@ import (
 const configFlagHelp = "configuration file (default $NEWSWATCH_CONFIG, else ./config.toml, else /etc/newswatch/config.toml)"
 
 // loadConfig loads the configuration named by the -config flag value (or
-// the default chain) and prints its warnings to w. On failure it prints
-// every problem to w and returns nil.
-func loadConfig(flagValue string, sio *IO, w io.Writer) *config.Config {
+// the default chain) and prints its warnings to w. Its error lists every
+// problem of the file.
+func loadConfig(flagValue string, sio *IO, w io.Writer) (*config.Config, error) {
 	path := config.Resolve(flagValue, sio.Getenv, nil)
 	cfg, err := config.LoadEnv(path, sio.LookupEnv)
 	if err != nil {
-		var ds tomlfile.Diagnostics
-		if errors.As(err, &ds) {
-			fmt.Fprintln(w, ds.Error())
-		} else {
-			fmt.Fprintf(w, "newswatch: %v\n", err)
+		if ds, ok := errors.AsType[tomlfile.Diagnostics](err); ok {
+			return nil, ds
 		}
-		return nil
+		return nil, unnamed{err}
 	}
 	if len(cfg.Warnings) > 0 {
 		fmt.Fprintln(w, cfg.Warnings.Error())
 	}
-	return cfg
+	return cfg, nil
 }
 
 // knownToRules lists what the configuration defines that rules refer to.
@@ -56,4 +53,16 @@ func loadRules(cfg *config.Config) (*rules.Set, tomlfile.Diagnostics) {
 	}
 	diags.Sort()
 	return set, diags
+}
+
+// rulesOrError returns set, printing the warnings among diags to w, or,
+// when diags has errors, an error listing them all.
+func rulesOrError(set *rules.Set, diags tomlfile.Diagnostics, w io.Writer) (*rules.Set, error) {
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	if len(diags) > 0 {
+		fmt.Fprintln(w, diags.Error())
+	}
+	return set, nil
 }

@@ -18,7 +18,12 @@ import (
 )
 
 func init() {
-	register("feeds", "list, add, import, export and try feeds", cmdFeeds)
+	registerGroup("feeds", "list, add, import, export and try feeds", feedsDescription,
+		subcommand{"list", cmdFeedsList},
+		subcommand{"add", cmdFeedsAdd},
+		subcommand{"import", cmdFeedsImport},
+		subcommand{"export", cmdFeedsExport},
+		subcommand{"test", cmdFeedsTest})
 }
 
 const feedsDescription = `
@@ -48,16 +53,6 @@ A running daemon reads the configuration at start: restart it after
 Exit status: 0 on success, 1 on errors.
 `
 
-func cmdFeeds(ctx context.Context, args []string, sio *IO) int {
-	return runSubcommand(ctx, "feeds", feedsDescription, []subcommand{
-		{"list", cmdFeedsList},
-		{"add", cmdFeedsAdd},
-		{"import", cmdFeedsImport},
-		{"export", cmdFeedsExport},
-		{"test", cmdFeedsTest},
-	}, args, sio)
-}
-
 const feedsListDescription = `
 Lists the configured feeds with their state, read from the database of a
 daemon that has run (a feed not polled yet is "new"). States: ok; failing
@@ -67,33 +62,26 @@ error, but no new item for longer than its expect_every); new; disabled.
 about it. Times are relative to now.
 `
 
-func cmdFeedsList(ctx context.Context, args []string, sio *IO) int {
+func cmdFeedsList(ctx context.Context, args []string, sio *IO) error {
 	fs := newFlagSet("feeds list", "feeds list [-json] [-config FILE]", feedsListDescription, sio.Stderr)
 	configPath := fs.String("config", "", configFlagHelp)
 	asJSON := fs.Bool("json", false, "print one JSON object per line")
-	if code, ok := parseFlagsOnly(fs, args, sio); !ok {
-		return code
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
-	cfg := loadConfig(*configPath, sio, sio.Stderr)
-	if cfg == nil {
-		return 1
+	cfg, err := loadConfig(*configPath, sio, sio.Stderr)
+	if err != nil {
+		return err
 	}
 	now := time.Now()
 	statuses, err := feedStatuses(ctx, cfg, now)
 	if err != nil {
-		fmt.Fprintf(sio.Stderr, "newswatch feeds list: %v\n", err)
-		return 1
+		return err
 	}
 	if *asJSON {
-		err = writeFeedsJSON(sio.Stdout, statuses)
-	} else {
-		err = writeFeedsTable(sio.Stdout, statuses, now)
+		return writeFeedsJSON(sio.Stdout, statuses)
 	}
-	if err != nil {
-		fmt.Fprintf(sio.Stderr, "newswatch feeds list: %v\n", err)
-		return 1
-	}
-	return 0
+	return writeFeedsTable(sio.Stdout, statuses, now)
 }
 
 // feedStatuses reports every configured feed, from the database when there

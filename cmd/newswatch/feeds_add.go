@@ -27,9 +27,8 @@ Restart the daemon to start polling the feed.
 // maxNameRunes bounds a feed name taken from a feed's title.
 const maxNameRunes = 80
 
-func cmdFeedsAdd(ctx context.Context, args []string, sio *IO) int {
-	const name = "feeds add"
-	fs := newFlagSet(name, "feeds add URL [-name NAME] [-tags a,b] [-schedule S] [-expect-every D] [-lang L] [-dry-run] [-config FILE]", feedsAddDescription, sio.Stderr)
+func cmdFeedsAdd(ctx context.Context, args []string, sio *IO) error {
+	fs := newFlagSet("feeds add", "feeds add URL [-name NAME] [-tags a,b] [-schedule S] [-expect-every D] [-lang L] [-dry-run] [-config FILE]", feedsAddDescription, sio.Stderr)
 	configPath := fs.String("config", "", configFlagHelp)
 	feedName := fs.String("name", "", "the feed's name (default: its title)")
 	tags := fs.String("tags", "", "comma-separated tags, e.g. mideast,arabic")
@@ -39,36 +38,35 @@ func cmdFeedsAdd(ctx context.Context, args []string, sio *IO) int {
 	dryRun := fs.Bool("dry-run", false, "print the [[feed]] table instead of writing it")
 	rest, err := parseArgs(fs, args)
 	if err != nil {
-		return exitUsage(err)
+		return err
 	}
 	if len(rest) != 1 {
-		return usageError(sio, name, "want one URL: a feed, or a web page that links to its feed")
+		return usageError("want one URL: a feed, or a web page that links to its feed")
 	}
 	if *schedule != "" {
 		if _, err := config.ParseSchedule(*schedule); err != nil {
-			return usageError(sio, name, "-schedule: "+err.Error())
+			return usageError("-schedule: " + err.Error())
 		}
 	}
 	if *expectEvery != "" {
 		if d, err := config.ParseDuration(*expectEvery); err != nil || d <= 0 {
-			return usageError(sio, name, fmt.Sprintf("-expect-every %q: want a positive duration such as 6h or 1d", *expectEvery))
+			return usageError(fmt.Sprintf("-expect-every %q: want a positive duration such as 6h or 1d", *expectEvery))
 		}
 	}
 	target, err := url.Parse(rest[0])
 	if err != nil || (target.Scheme != "http" && target.Scheme != "https") || target.Host == "" {
-		return usageError(sio, name, fmt.Sprintf("%q is not an http or https URL", rest[0]))
+		return usageError(fmt.Sprintf("%q is not an http or https URL", rest[0]))
 	}
 
-	edit, ok := openFeedsToEdit(*configPath, sio, name)
-	if !ok {
-		return 1
+	edit, err := openFeedsToEdit(*configPath, sio)
+	if err != nil {
+		return err
 	}
 	cfg, path, names, urls := edit.cfg, edit.path, edit.names, edit.urls
 
 	found, err := findFeed(ctx, fetcherFor(cfg), target.String())
 	if err != nil {
-		fmt.Fprintf(sio.Stderr, "newswatch %s: %v\n", name, err)
-		return 1
+		return err
 	}
 	if found.Page != "" {
 		fmt.Fprintf(sio.Stderr, "found the feed %s on %s\n", found.URL, found.Page)
@@ -84,12 +82,10 @@ func cmdFeedsAdd(ctx context.Context, args []string, sio *IO) int {
 		f.Name = target.Hostname()
 	}
 	if other, dup := urls[f.URL]; dup {
-		fmt.Fprintf(sio.Stderr, "newswatch %s: %s is already configured, as the feed %q\n", name, f.URL, other)
-		return 1
+		return fmt.Errorf("%s is already configured, as the feed %q", f.URL, other)
 	}
 	if _, dup := names[f.Name]; dup {
-		fmt.Fprintf(sio.Stderr, "newswatch %s: a feed named %q is already configured; give this one another name with -name\n", name, f.Name)
-		return 1
+		return fmt.Errorf("a feed named %q is already configured; give this one another name with -name", f.Name)
 	}
 
 	from := "Added"
@@ -99,36 +95,34 @@ func cmdFeedsAdd(ctx context.Context, args []string, sio *IO) int {
 	text := addedComment(from, time.Now()) + f.block()
 	if *dryRun {
 		fmt.Fprint(sio.Stdout, text)
-		return 0
+		return nil
 	}
 	if _, err := appendToConfig(path, text, sio.LookupEnv); err != nil {
-		fmt.Fprintf(sio.Stderr, "newswatch %s: %v\n", name, err)
-		return 1
+		return err
 	}
 	n := len(found.Feed.Items)
 	fmt.Fprintf(sio.Stdout, "added the feed %q (%s, %d %s now) to %s\n", f.Name, f.URL, n, plural(n, "item", "items"), path)
 	fmt.Fprintln(sio.Stdout, "restart newswatch to start polling it")
-	return 0
+	return nil
 }
 
 // loadForEdit loads the configuration at path to edit it. A file that does
 // not load in this environment only because of its values (say, a ${VAR}
 // set only where the daemon runs) can still be edited: it returns nil and
-// true then, after a note; edits are checked to add no problem of their
-// own. A missing or unreadable file is an error.
-func loadForEdit(path string, sio *IO, name string) (*config.Config, bool) {
+// no error then, after a note; edits are checked to add no problem of
+// their own. A missing or unreadable file is an error.
+func loadForEdit(path string, sio *IO) (*config.Config, error) {
 	cfg, err := config.LoadEnv(path, sio.LookupEnv)
 	if err == nil {
-		return cfg, true
+		return cfg, nil
 	}
 	var ds tomlfile.Diagnostics
 	if !errors.As(err, &ds) {
-		fmt.Fprintf(sio.Stderr, "newswatch %s: %v\n", name, err)
-		return nil, false
+		return nil, err
 	}
 	fmt.Fprintf(sio.Stderr, "note: %s does not load here (%d problems, e.g. %s); the change is checked to add none\n",
 		path, len(ds.Errors()), ds.Errors()[0].String())
-	return nil, true
+	return nil, nil
 }
 
 // titled renders a link title for a message: ` ("Comments")`, or "".

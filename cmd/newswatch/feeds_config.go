@@ -91,24 +91,22 @@ type feedsToEdit struct {
 }
 
 // openFeedsToEdit resolves the configuration file (-config configFlag) and
-// reads its feeds for command name to add to. It says why not and returns
-// false when it cannot.
-func openFeedsToEdit(configFlag string, sio *IO, name string) (*feedsToEdit, bool) {
+// reads its feeds to add to.
+func openFeedsToEdit(configFlag string, sio *IO) (*feedsToEdit, error) {
 	path := config.Resolve(configFlag, sio.Getenv, nil)
-	cfg, ok := loadForEdit(path, sio, name)
-	if !ok {
-		return nil, false
+	cfg, err := loadForEdit(path, sio)
+	if err != nil {
+		return nil, err
 	}
 	feeds, err := configuredFeeds(cfg, path)
 	if err != nil {
-		fmt.Fprintf(sio.Stderr, "newswatch %s: %v\n", name, err)
-		return nil, false
+		return nil, err
 	}
 	e := &feedsToEdit{path: path, cfg: cfg, names: map[string]string{}, urls: map[string]string{}}
 	for _, f := range feeds {
 		e.names[f.Name], e.urls[f.URL] = f.URL, f.Name
 	}
-	return e, true
+	return e, nil
 }
 
 // configuredFeeds returns the configured feeds, from the loaded

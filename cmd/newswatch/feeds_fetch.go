@@ -48,38 +48,36 @@ type itemTestJSON struct {
 	Categories []string `json:"categories,omitempty"`
 }
 
-func cmdFeedsTest(ctx context.Context, args []string, sio *IO) int {
-	const name = "feeds test"
-	fs := newFlagSet(name, "feeds test URL [-n N] [-json] [-config FILE]", feedsTestDescription, sio.Stderr)
+func cmdFeedsTest(ctx context.Context, args []string, sio *IO) error {
+	fs := newFlagSet("feeds test", "feeds test URL [-n N] [-json] [-config FILE]", feedsTestDescription, sio.Stderr)
 	configPath := fs.String("config", "", "configuration whose [fetch] settings to use (default: built-in settings)")
 	limit := fs.Int("n", 20, "show at most this many items, newest first (0 for all)")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	rest, err := parseArgs(fs, args)
 	if err != nil {
-		return exitUsage(err)
+		return err
 	}
 	if len(rest) != 1 {
-		return usageError(sio, name, "want one URL: a feed, or a web page that links to its feed")
+		return usageError("want one URL: a feed, or a web page that links to its feed")
 	}
 	if *limit < 0 {
-		return usageError(sio, name, "-n must not be negative")
+		return usageError("-n must not be negative")
 	}
 	target, err := url.Parse(rest[0])
 	if err != nil || (target.Scheme != "http" && target.Scheme != "https") || target.Host == "" {
-		return usageError(sio, name, fmt.Sprintf("%q is not an http or https URL", rest[0]))
+		return usageError(fmt.Sprintf("%q is not an http or https URL", rest[0]))
 	}
 	var cfg *config.Config
 	if *configPath != "" {
-		if cfg = loadConfig(*configPath, sio, sio.Stderr); cfg == nil {
-			return 1
+		if cfg, err = loadConfig(*configPath, sio, sio.Stderr); err != nil {
+			return err
 		}
 	}
 
 	start := time.Now()
 	found, err := findFeed(ctx, fetcherFor(cfg), target.String())
 	if err != nil {
-		fmt.Fprintf(sio.Stderr, "newswatch %s: %v\n", name, err)
-		return 1
+		return err
 	}
 	took := time.Since(start)
 	entries := monitor.Entries(found.Feed, found.Result.FinalURL)
@@ -108,11 +106,7 @@ func cmdFeedsTest(ctx context.Context, args []string, sio *IO) int {
 		enc := json.NewEncoder(sio.Stdout)
 		enc.SetEscapeHTML(false)
 		enc.SetIndent("", "  ")
-		if err := enc.Encode(out); err != nil {
-			fmt.Fprintf(sio.Stderr, "newswatch %s: %v\n", name, err)
-			return 1
-		}
-		return 0
+		return enc.Encode(out)
 	}
 
 	w := sio.Stdout
@@ -139,7 +133,7 @@ func cmdFeedsTest(ctx context.Context, args []string, sio *IO) int {
 		fmt.Fprintf(w, "the page also links to %s%s\n", o.URL, titled(o.Title))
 	}
 	if len(shown) == 0 {
-		return 0
+		return nil
 	}
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
@@ -151,11 +145,7 @@ func cmdFeedsTest(ctx context.Context, args []string, sio *IO) int {
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", tableTime(e.Published, time.Local), title, orDash(cell(e.Link, 100)))
 	}
-	if err := tw.Flush(); err != nil {
-		fmt.Fprintf(sio.Stderr, "newswatch %s: %v\n", name, err)
-		return 1
-	}
-	return 0
+	return tw.Flush()
 }
 
 func orDash(s string) string {

@@ -162,37 +162,34 @@ number. The file is written only if the configuration stays valid, and
 atomically. Restart the daemon to poll the new feeds.
 `
 
-func cmdFeedsImport(ctx context.Context, args []string, sio *IO) int {
-	const name = "feeds import"
-	fs := newFlagSet(name, "feeds import FILE.opml [-dry-run] [-config FILE]", feedsImportDescription, sio.Stderr)
+func cmdFeedsImport(ctx context.Context, args []string, sio *IO) error {
+	fs := newFlagSet("feeds import", "feeds import FILE.opml [-dry-run] [-config FILE]", feedsImportDescription, sio.Stderr)
 	configPath := fs.String("config", "", configFlagHelp)
 	dryRun := fs.Bool("dry-run", false, "print the [[feed]] tables instead of writing them")
 	rest, err := parseArgs(fs, args)
 	if err != nil {
-		return exitUsage(err)
+		return err
 	}
 	if len(rest) != 1 {
-		return usageError(sio, name, "want one OPML file ('-' reads standard input)")
+		return usageError("want one OPML file ('-' reads standard input)")
 	}
 	in := sio.Stdin
 	if rest[0] != "-" {
 		f, err := os.Open(rest[0])
 		if err != nil {
-			fmt.Fprintf(sio.Stderr, "newswatch %s: %v\n", name, err)
-			return 1
+			return err
 		}
 		defer f.Close()
 		in = f
 	}
 	subs, err := readOPML(in)
 	if err != nil {
-		fmt.Fprintf(sio.Stderr, "newswatch %s: %s: %v\n", name, rest[0], err)
-		return 1
+		return fmt.Errorf("%s: %w", rest[0], err)
 	}
 
-	edit, ok := openFeedsToEdit(*configPath, sio, name)
-	if !ok {
-		return 1
+	edit, err := openFeedsToEdit(*configPath, sio)
+	if err != nil {
+		return err
 	}
 	path, names, urls := edit.path, edit.names, edit.urls
 
@@ -225,23 +222,22 @@ func cmdFeedsImport(ctx context.Context, args []string, sio *IO) int {
 	}
 	if len(blocks) == 0 {
 		fmt.Fprintf(sio.Stdout, "nothing to import: %d %s skipped\n", skipped, plural(skipped, "feed", "feeds"))
-		return 0
+		return nil
 	}
 	text := addedComment("Imported from "+cell(rest[0], 200), time.Now()) + strings.Join(blocks, "\n")
 	if *dryRun {
 		fmt.Fprint(sio.Stdout, text)
-		return 0
+		return nil
 	}
 	if _, err := appendToConfig(path, text, sio.LookupEnv); err != nil {
-		fmt.Fprintf(sio.Stderr, "newswatch %s: %v\n", name, err)
-		return 1
+		return err
 	}
 	fmt.Fprintf(sio.Stdout, "imported %d %s to %s", len(blocks), plural(len(blocks), "feed", "feeds"), path)
 	if skipped > 0 {
 		fmt.Fprintf(sio.Stdout, " (%d skipped)", skipped)
 	}
 	fmt.Fprintln(sio.Stdout, "\nrestart newswatch to start polling them")
-	return 0
+	return nil
 }
 
 const feedsExportDescription = `
@@ -250,39 +246,31 @@ subscription list that feed readers import: one outline per feed, with its
 name, URL and language, and its tags as categories.
 `
 
-func cmdFeedsExport(ctx context.Context, args []string, sio *IO) int {
-	const name = "feeds export"
-	fs := newFlagSet(name, "feeds export [-o FILE] [-config FILE]", feedsExportDescription, sio.Stderr)
+func cmdFeedsExport(ctx context.Context, args []string, sio *IO) error {
+	fs := newFlagSet("feeds export", "feeds export [-o FILE] [-config FILE]", feedsExportDescription, sio.Stderr)
 	configPath := fs.String("config", "", configFlagHelp)
 	out := fs.String("o", "", "write to this file instead of standard output")
-	if code, ok := parseFlagsOnly(fs, args, sio); !ok {
-		return code
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	path := config.Resolve(*configPath, sio.Getenv, nil)
-	cfg, ok := loadForEdit(path, sio, name)
-	if !ok {
-		return 1
+	cfg, err := loadForEdit(path, sio)
+	if err != nil {
+		return err
 	}
 	feeds, err := configuredFeeds(cfg, path)
 	if err != nil {
-		fmt.Fprintf(sio.Stderr, "newswatch %s: %v\n", name, err)
-		return 1
+		return err
 	}
 	var buf bytes.Buffer
 	if err := writeOPML(&buf, feeds, time.Now()); err != nil {
-		fmt.Fprintf(sio.Stderr, "newswatch %s: %v\n", name, err)
-		return 1
+		return err
 	}
 	if *out == "" {
 		_, err = sio.Stdout.Write(buf.Bytes())
-	} else {
-		err = os.WriteFile(*out, buf.Bytes(), 0o644)
+		return err
 	}
-	if err != nil {
-		fmt.Fprintf(sio.Stderr, "newswatch %s: %v\n", name, err)
-		return 1
-	}
-	return 0
+	return os.WriteFile(*out, buf.Bytes(), 0o644)
 }
 
 // writeOPML writes feeds as an OPML 2.0 subscription list. Tags are the

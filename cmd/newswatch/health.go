@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -22,49 +23,45 @@ container health checks and monitoring scripts.
 Exit status: 0 when the daemon answers that it is healthy, 1 otherwise.
 `
 
-func cmdHealth(ctx context.Context, args []string, sio *IO) int {
+func cmdHealth(ctx context.Context, args []string, sio *IO) error {
 	fs := newFlagSet("health", "health [-config FILE] [-addr HOST:PORT]", healthDescription, sio.Stderr)
 	configPath := fs.String("config", "", configFlagHelp)
 	addr := fs.String("addr", "", "admin server address (default: daemon.admin_addr of the configuration)")
 	timeout := fs.Duration("timeout", 5*time.Second, "how long to wait for the answer")
-	if code, ok := parseFlagsOnly(fs, args, sio); !ok {
-		return code
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	if *addr == "" {
-		cfg := loadConfig(*configPath, sio, sio.Stderr)
-		if cfg == nil {
-			return 1
+		cfg, err := loadConfig(*configPath, sio, sio.Stderr)
+		if err != nil {
+			return err
 		}
 		if cfg.Daemon.AdminAddr == "" {
-			fmt.Fprintln(sio.Stderr, "newswatch health: the admin server is off (daemon.admin_addr is empty)")
-			return 1
+			return errors.New("the admin server is off (daemon.admin_addr is empty)")
 		}
 		*addr = cfg.Daemon.AdminAddr
 	}
 	target, err := healthURL(*addr)
 	if err != nil {
-		return usageError(sio, fs.Name(), err.Error())
+		return usageError(err.Error())
 	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
 	if err != nil {
-		fmt.Fprintf(sio.Stderr, "newswatch health: %v\n", err)
-		return 1
+		return err
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		fmt.Fprintf(sio.Stderr, "newswatch health: %v\n", err)
-		return 1
+		return err
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 	fmt.Fprintln(sio.Stdout, strings.TrimSpace(string(body)))
 	if resp.StatusCode != http.StatusOK {
-		fmt.Fprintf(sio.Stderr, "newswatch health: %s answered %s\n", target, resp.Status)
-		return 1
+		return fmt.Errorf("%s answered %s", target, resp.Status)
 	}
-	return 0
+	return nil
 }
 
 // healthURL returns the /healthz URL of the admin server listening on

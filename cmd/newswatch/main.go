@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"sort"
+	"strings"
 	"syscall"
 )
 
@@ -29,18 +30,36 @@ func (sio *IO) Getenv(key string) string {
 	return v
 }
 
-// command is one sub-command (or sub-command group) of newswatch.
+// runFunc runs a command with the arguments after its words. It returns
+// how the command failed, which main prints (see report).
+type runFunc func(ctx context.Context, args []string, sio *IO) error
+
+// command is one sub-command, or a group of them such as "feeds".
 type command struct {
 	summary string
-	run     func(ctx context.Context, args []string, sio *IO) int
+	run     runFunc
+	// A group has sub-commands instead of run, named by the word after
+	// the group's, and a description for its usage.
+	description string
+	subs        []subcommand
+}
+
+// subcommand is one word of a command group such as "feeds list".
+type subcommand struct {
+	name string
+	run  runFunc
 }
 
 // commands holds every sub-command by its first word. Files of this package
 // register theirs in init functions.
 var commands = map[string]command{}
 
-func register(name, summary string, run func(ctx context.Context, args []string, sio *IO) int) {
+func register(name, summary string, run runFunc) {
 	commands[name] = command{summary: summary, run: run}
+}
+
+func registerGroup(name, summary, description string, subs ...subcommand) {
+	commands[name] = command{summary: summary, description: description, subs: subs}
 }
 
 func main() {
@@ -72,7 +91,41 @@ func run(ctx context.Context, args []string, sio *IO) int {
 		usage(sio.Stderr)
 		return 1
 	}
-	return cmd.run(ctx, args[1:], sio)
+	name, fn, rest := args[0], cmd.run, args[1:]
+	if cmd.subs != nil {
+		name, fn, rest = cmd.subcommand(name, rest)
+	}
+	return report(sio, name, fn(ctx, rest, sio))
+}
+
+// subcommand returns the full name, the function and the arguments of the
+// sub-command of group that args name. Without one, or with an unknown
+// one, the function prints the group's usage (for -h) or says what is
+// wrong.
+func (c command) subcommand(group string, args []string) (string, runFunc, []string) {
+	for _, sub := range c.subs {
+		if len(args) > 0 && args[0] == sub.name {
+			return group + " " + sub.name, sub.run, args[1:]
+		}
+	}
+	return group, func(_ context.Context, args []string, sio *IO) error {
+		names := make([]string, len(c.subs))
+		for i, sub := range c.subs {
+			names[i] = sub.name
+		}
+		fs := newFlagSet(group, group+" "+strings.Join(names, "|")+" [flags]", c.description, sio.Stderr)
+		if _, err := parseArgs(fs, args); err != nil {
+			return err
+		}
+		want := names[0]
+		if len(names) > 1 {
+			want = strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+		}
+		if len(args) == 0 {
+			return usageError("missing sub-command: " + want)
+		}
+		return usageError(fmt.Sprintf("unknown sub-command %q: want %s", args[0], want))
+	}, args
 }
 
 func usage(w io.Writer) {

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/newswatch/newswatch/monitor"
@@ -27,40 +26,35 @@ see 'newswatch alerts list'); 1 when the configuration or the rules are
 invalid.
 `
 
-func cmdOnce(ctx context.Context, args []string, sio *IO) int {
+func cmdOnce(ctx context.Context, args []string, sio *IO) error {
 	fs := newFlagSet("once", "once [-config FILE] [-drain 30s]", onceDescription, sio.Stderr)
 	configPath := fs.String("config", "", configFlagHelp)
 	drain := fs.Duration("drain", 30*time.Second, "how long to wait for alerts that must be retried")
-	if code, ok := parseFlagsOnly(fs, args, sio); !ok {
-		return code
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	if *drain < 0 {
-		return usageError(sio, fs.Name(), "-drain must not be negative")
+		return usageError("-drain must not be negative")
 	}
-	cfg := loadConfig(*configPath, sio, sio.Stderr)
-	if cfg == nil {
-		return 1
+	cfg, err := loadConfig(*configPath, sio, sio.Stderr)
+	if err != nil {
+		return err
 	}
 	log := newLogger(cfg.Log, sio.Stderr)
 	set, diags := loadRules(cfg)
-	if len(diags) > 0 {
-		fmt.Fprintln(sio.Stderr, diags.Error())
-	}
-	if diags.HasErrors() {
-		return 1
+	if set, err = rulesOrError(set, diags, sio.Stderr); err != nil {
+		return err
 	}
 
 	d, err := openDaemon(ctx, cfg, log, func() *rules.Set { return set }, sio.Stdout)
 	if err != nil {
-		fmt.Fprintf(sio.Stderr, "newswatch: %v\n", err)
-		return 1
+		return unnamed{err}
 	}
 	defer d.Close()
 
 	failures, err := d.scheduler.RunOnce(ctx)
 	if err != nil {
-		fmt.Fprintf(sio.Stderr, "newswatch: %v\n", err)
-		return 1
+		return unnamed{err}
 	}
 	for _, f := range failures {
 		var hold *monitor.HoldError
@@ -75,8 +69,7 @@ func cmdOnce(ctx context.Context, args []string, sio *IO) int {
 	}
 	undelivered, err := d.dispatcher.Drain(ctx, time.Now().Add(*drain))
 	if err != nil {
-		fmt.Fprintf(sio.Stderr, "newswatch: %v\n", err)
-		return 1
+		return unnamed{err}
 	}
 	// The daemon prunes hourly; a cron-driven once prunes on every run, so
 	// that item text is still kept only for store.retention.
@@ -93,7 +86,7 @@ func cmdOnce(ctx context.Context, args []string, sio *IO) int {
 	}
 	log.Info("once: done", "feeds", enabled, "failed_feeds", len(failures), "undelivered_alerts", undelivered)
 	if len(failures) > 0 || undelivered > 0 {
-		return 2
+		return exit(2, nil)
 	}
-	return 0
+	return nil
 }

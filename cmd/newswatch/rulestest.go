@@ -18,7 +18,8 @@ import (
 )
 
 func init() {
-	register("rules", "work with rule files: 'rules test' tries rules on items", cmdRules)
+	registerGroup("rules", "work with rule files: 'rules test' tries rules on items", rulesDescription,
+		subcommand{"test", cmdRulesTest})
 }
 
 // fetchTimeout bounds fetching an -input URL.
@@ -33,13 +34,6 @@ Works with rule files.
 
 Run 'newswatch rules test -h' for its flags.
 `
-
-// cmdRules dispatches the words after "rules".
-func cmdRules(ctx context.Context, args []string, sio *IO) int {
-	return runSubcommand(ctx, "rules", rulesDescription, []subcommand{
-		{"test", cmdRulesTest},
-	}, args, sio)
-}
 
 const rulesTestDescription = `
 Evaluates the rules in a rule file or a directory of rule files against
@@ -74,47 +68,40 @@ Examples:
 `
 
 // cmdRulesTest is `newswatch rules test`.
-func cmdRulesTest(ctx context.Context, args []string, sio *IO) int {
+func cmdRulesTest(ctx context.Context, args []string, sio *IO) error {
 	fs := newFlagSet("rules test", "rules test -rules PATH -input PATH|URL|- [-json] [-feed NAME]", rulesTestDescription, sio.Stderr)
 	rulesPath := fs.String("rules", "", "a rule file or a directory of rule files (required)")
 	input := fs.String("input", "", "a feed file, an http(s) URL, a .jsonl file, or - for JSON Lines on standard input (required)")
 	asJSON := fs.Bool("json", false, "print one JSON object per item, in input order")
 	feed := fs.String("feed", "", "the feed that items naming none come from, so that rules' feeds selectors apply")
 	configPath := fs.String("config", "", "a configuration file: items of its feeds get their URL, tags and language (only when given)")
-	rest, err := parseArgs(fs, args)
-	if err != nil {
-		return exitUsage(err)
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	switch {
-	case len(rest) > 0:
-		return usageError(sio, fs.Name(), fmt.Sprintf("unexpected argument %q", rest[0]))
 	case *rulesPath == "":
-		return usageError(sio, fs.Name(), "-rules is required")
+		return usageError("-rules is required")
 	case *input == "":
-		return usageError(sio, fs.Name(), "-input is required")
+		return usageError("-input is required")
 	}
 
 	var feeds []config.Feed
 	if *configPath != "" {
 		cfg, err := config.LoadEnv(*configPath, sio.LookupEnv)
 		if err != nil {
-			fmt.Fprintln(sio.Stderr, err)
-			return 1
+			return verbatim{err}
 		}
 		feeds = cfg.Feeds
 	}
 
 	set, diags := rules.LoadPath(*rulesPath)
-	if len(diags) > 0 {
-		fmt.Fprintln(sio.Stderr, diags.Error())
-	}
-	if diags.HasErrors() {
-		return 1
+	set, err := rulesOrError(set, diags, sio.Stderr)
+	if err != nil {
+		return err
 	}
 	feedName, feedConfig, err := inputFeed(*feed, *input, feeds)
 	if err != nil {
-		fmt.Fprintf(sio.Stderr, "newswatch rules test: %v\n", err)
-		return 1
+		return err
 	}
 	var lang string // picks the code page of a feed that is not UTF-8
 	if feedConfig != nil {
@@ -122,36 +109,24 @@ func cmdRulesTest(ctx context.Context, args []string, sio *IO) int {
 	}
 	items, err := readItems(ctx, *input, sio.Stdin, lang)
 	if err != nil {
-		fmt.Fprintf(sio.Stderr, "newswatch rules test: %v\n", err)
-		return 1
+		return err
 	}
 	assignFeeds(items, feedName, feeds)
 	results, err := evaluate(set, items)
 	if err != nil {
-		fmt.Fprintf(sio.Stderr, "newswatch rules test: %v\n", err)
-		return 1
+		return err
 	}
 
 	var out bytes.Buffer
 	if *asJSON {
-		err = writeJSON(&out, results)
+		if err := writeJSON(&out, results); err != nil {
+			return err
+		}
 	} else {
 		writeReport(&out, results)
 	}
-	if err == nil {
-		_, err = sio.Stdout.Write(out.Bytes())
-	}
-	if err != nil {
-		fmt.Fprintf(sio.Stderr, "newswatch rules test: %v\n", err)
-		return 1
-	}
-	return 0
-}
-
-// usageError reports a misuse of the command's flags.
-func usageError(sio *IO, name, msg string) int {
-	fmt.Fprintf(sio.Stderr, "newswatch %s: %s\nRun 'newswatch %s -h' for usage.\n", name, msg, name)
-	return 1
+	_, err = sio.Stdout.Write(out.Bytes())
+	return err
 }
 
 // inputFeed returns the name of the feed that items naming none come from,

@@ -32,41 +32,35 @@ Exit status: 0 after a clean stop, 1 when the configuration or the rules are
 invalid or the daemon could not start.
 `
 
-func cmdRun(ctx context.Context, args []string, sio *IO) int {
+func cmdRun(ctx context.Context, args []string, sio *IO) error {
 	fs := newFlagSet("run", "run [-config FILE]", runDescription, sio.Stderr)
 	configPath := fs.String("config", "", configFlagHelp)
-	if code, ok := parseFlagsOnly(fs, args, sio); !ok {
-		return code
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
-	cfg := loadConfig(*configPath, sio, sio.Stderr)
-	if cfg == nil {
-		return 1
+	cfg, err := loadConfig(*configPath, sio, sio.Stderr)
+	if err != nil {
+		return err
 	}
 	log := newLogger(cfg.Log, sio.Stderr)
 
 	watcher, err := rules.NewWatcher(cfg.Rules.Dir, log)
 	if err != nil {
-		fmt.Fprintln(sio.Stderr, err)
-		return 1
+		return verbatim{err}
 	}
-	if ds := watcher.SetKnown(knownToRules(cfg)); len(ds) > 0 {
-		fmt.Fprintln(sio.Stderr, ds.Error())
-		if ds.HasErrors() {
-			return 1
-		}
+	if _, err := rulesOrError(nil, watcher.SetKnown(knownToRules(cfg)), sio.Stderr); err != nil {
+		return err
 	}
 
 	d, err := openDaemon(ctx, cfg, log, watcher.Current, sio.Stdout)
 	if err != nil {
-		fmt.Fprintf(sio.Stderr, "newswatch: %v\n", err)
-		return 1
+		return unnamed{err}
 	}
 	defer d.Close()
 
 	o, err := d.wireOps(ctx, watcher)
 	if err != nil {
-		fmt.Fprintf(sio.Stderr, "newswatch: %v\n", err)
-		return 1
+		return unnamed{err}
 	}
 
 	log.Info("newswatch started",
@@ -74,10 +68,10 @@ func cmdRun(ctx context.Context, args []string, sio *IO) int {
 		"notifiers", len(cfg.Notifiers), "admin_addr", cfg.Daemon.AdminAddr)
 	if err := d.run(ctx, watcher, o); err != nil {
 		log.Error("newswatch stopped on an error", "err", err)
-		return 1
+		return exit(1, nil)
 	}
 	log.Info("newswatch stopped")
-	return 0
+	return nil
 }
 
 // alive turns a liveness report into an admin check.

@@ -47,13 +47,13 @@ func or(s, fallback string) string {
 	return s
 }
 
-func cmdVersion(_ context.Context, args []string, sio *IO) int {
+func cmdVersion(_ context.Context, args []string, sio *IO) error {
 	fs := newFlagSet("version", "version", "Prints the version, the commit and the Go version of this binary.", sio.Stderr)
 	fs.String("config", "", "ignored; accepted like by every command")
 	if _, err := parseArgs(fs, args); err != nil {
-		return exitUsage(err)
+		return err
 	}
 	ver, rev := buildVersion()
 	fmt.Fprintf(sio.Stdout, "newswatch %s (commit %s, %s, %s/%s)\n", ver, rev, runtime.Version(), runtime.GOOS, runtime.GOARCH)
-	return 0
+	return nil
 }
