@@ -1,131 +1,95 @@
 package story
 
 import (
-	"bufio"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/mmcdole/gofeed"
 
-	"github.com/newswatch/newswatch/internal/canonical"
+	"github.com/newswatch/newswatch/internal/story/labelled"
 )
 
-// labelledSet is the labelled set: its items, and what the report of an
-// evaluation prints about each.
+// labelledSet is a labelled set as the index sees it: its items, and what
+// the report of an evaluation prints about each.
 type labelledSet struct {
 	items []Labelled
 	// about describes each item by ID: outlet, language and title.
 	about map[int64]itemInfo
+	// corpus is the set as read, corpus.Items[i] the item of ID i+1.
+	corpus *labelled.Set
 }
 
 type itemInfo struct {
 	file, outlet, lang, title string
 }
 
-// lateSeen is how much older than its document an item's date may be and
-// still count as when the item was seen; an older date (a feed republishing
-// or misdating an item) counts as seen when the document was captured.
-const lateSeen = 24 * time.Hour
+// The directories of the labelled corpus (see package labelled): the first
+// labelled set, on which the constants were tuned, the new stories of the
+// tuning half, and the test half. Nothing may be tuned on the test half,
+// and its texts are never printed.
+var (
+	firstSetDir   = "testdata"
+	tuningDir     = filepath.Join("testdata", "tuning")
+	testDir       = filepath.Join("testdata", "heldout")
+	backgroundDir = filepath.Join("testdata", "background")
+)
 
-// loadLabelled reads testdata/feeds and testdata/labels.tsv.
+// loadLabelled reads the first labelled set (testdata/feeds and
+// testdata/labels.tsv) and its background.
 func loadLabelled(t testing.TB) *labelledSet {
 	t.Helper()
-	labels := readLabels(t, filepath.Join("testdata", "labels.tsv"))
-	files, err := filepath.Glob(filepath.Join("testdata", "feeds", "*.xml"))
+	return loadSet(t, firstSetDir)
+}
+
+// loadSet reads the corpus directories dirs and the background, and
+// gives every item an ID (in the order read) and every outlet a feed.
+// Background items are other news of another day, put in the window as
+// seen when the set begins: the other news a window holds around the
+// stories, which rarity is measured against. They are stories of their
+// own.
+func loadSet(t testing.TB, dirs ...string) *labelledSet {
+	t.Helper()
+	corpus, err := labelled.Load(dirs...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	set := &labelledSet{about: map[int64]itemInfo{}}
-	outlets := map[string]int64{}
-	used := map[string]bool{}
-	var id int64
-	for _, path := range files {
-		file := filepath.Base(path)
-		outlet, _, _ := strings.Cut(file, "-")
-		feedID, ok := outlets[outlet]
+	bg, err := labelled.Background(backgroundDir, labelled.Start(corpus.Items))
+	if err != nil {
+		t.Fatal(err)
+	}
+	corpus.Items = append(corpus.Items, bg...)
+	set := &labelledSet{about: map[int64]itemInfo{}, corpus: corpus}
+	feeds := map[string]int64{}
+	for i, x := range corpus.Items {
+		id := int64(i + 1)
+		feed, ok := feeds[x.Outlet]
 		if !ok {
-			feedID = int64(len(outlets) + 1)
-			outlets[outlet] = feedID
+			feed = int64(len(feeds) + 1)
+			feeds[x.Outlet] = feed
 		}
-		doc := parseFeedFile(t, path)
-		var captured time.Time
-		if doc.PublishedParsed != nil {
-			captured = *doc.PublishedParsed
-		} else if doc.UpdatedParsed != nil {
-			captured = *doc.UpdatedParsed
+		if x.Outlet == "background" {
+			feed = 1001 // as when the background was one file after the feeds
 		}
-		for _, gi := range doc.Items {
-			id++
-			published := captured
-			if gi.PublishedParsed != nil {
-				published = gi.PublishedParsed.UTC()
-			}
-			seen := published
-			if !captured.IsZero() && captured.Sub(seen) > lateSeen {
-				seen = captured
-			}
-			key := file + "\t" + gi.GUID
-			label, ok := labels[key]
-			switch {
-			case !ok:
-				label = "solo:" + key
-			case label == "?":
-				label = ""
-			}
-			used[key] = true
-			it := Item{
-				ID:        id,
-				Feed:      feedID,
-				Canonical: canonical.Link(gi.Link),
-				Published: published,
-				Seen:      seen,
-				Features:  Extract(gi.Title, gi.Description),
-			}
-			set.items = append(set.items, Labelled{Item: it, Label: label})
-			set.about[id] = itemInfo{file: file, outlet: outlet, lang: doc.Language, title: gi.Title}
-		}
+		it := Item{ID: id, Feed: feed, Canonical: x.Canonical, Published: x.Published, Seen: x.Seen,
+			Features: Extract(x.Title, x.Summary)}
+		set.items = append(set.items, Labelled{Item: it, Label: x.Label})
+		set.about[id] = itemInfo{file: x.File, outlet: x.Outlet, lang: x.Lang, title: x.Title}
 	}
-	for key := range labels {
-		if !used[key] {
-			t.Errorf("labels.tsv: no item %q", key)
-		}
-	}
-	set.addBackground(t, &id)
 	return set
 }
 
-// addBackground adds the items of testdata/background, other news of
-// another day, as if seen when the labelled set begins: the other news a
-// window holds around the stories, which rarity is measured against. They
-// are stories of their own.
-func (set *labelledSet) addBackground(t testing.TB, id *int64) {
-	t.Helper()
-	var start time.Time
-	for _, l := range set.items {
-		if start.IsZero() || l.Item.Seen.Before(start) {
-			start = l.Item.Seen
-		}
+// stories returns the story Cluster gave each item of the corpus, in the
+// corpus's order.
+func (s *labelledSet) stories(as []Assignment) []int64 {
+	out := make([]int64, len(s.corpus.Items))
+	for _, a := range as {
+		out[a.Item.ID-1] = a.Story
 	}
-	files, err := filepath.Glob(filepath.Join("testdata", "background", "*"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, path := range files {
-		doc := parseFeedFile(t, path)
-		file := filepath.Base(path)
-		for _, gi := range doc.Items {
-			*id++
-			it := Item{ID: *id, Feed: 1000 + int64(len(files)), Canonical: canonical.Link(gi.Link),
-				Published: start, Seen: start, Features: Extract(gi.Title, gi.Description)}
-			set.items = append(set.items, Labelled{Item: it, Label: "background:" + gi.GUID + gi.Link})
-			set.about[*id] = itemInfo{file: file, outlet: "background", lang: "en", title: gi.Title}
-		}
-	}
+	return out
 }
 
 // parseFeedFile parses the feed document at path.
@@ -141,37 +105,6 @@ func parseFeedFile(t testing.TB, path string) *gofeed.Feed {
 		t.Fatalf("%s: %v", path, err)
 	}
 	return doc
-}
-
-// readLabels reads FILE<TAB>GUID<TAB>LABEL lines; # starts a comment.
-func readLabels(t testing.TB, path string) map[string]string {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	labels := map[string]string{}
-	sc := bufio.NewScanner(f)
-	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		parts := strings.Split(line, "\t")
-		if len(parts) != 3 {
-			t.Fatalf("%s:%d: want FILE<TAB>GUID<TAB>LABEL", path, n)
-		}
-		key := parts[0] + "\t" + parts[1]
-		if _, dup := labels[key]; dup {
-			t.Fatalf("%s:%d: %s labelled twice", path, n, key)
-		}
-		labels[key] = parts[2]
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return labels
 }
 
 // sameLanguage counts pairs of items in one language.

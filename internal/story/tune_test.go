@@ -6,18 +6,20 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/newswatch/newswatch/internal/story/labelled"
 )
 
 var tune = flag.Bool("tune", false, "print the second stage's scores of labelled pairs")
 
 // TestTune prints, with -tune, the second stage's score of every pair of
-// items of different feeds and one language that share rare terms, marked
-// same (one story) or diff, to choose the threshold.
+// items of the tuning half of different feeds and one language that share
+// rare terms, marked same (one story) or diff, to choose the threshold.
 func TestTune(t *testing.T) {
 	if !*tune {
 		t.Skip("run with -tune")
 	}
-	set := loadLabelled(t)
+	set := loadHalf(t, labelled.Tuning)
 	x := NewIndex(Options{})
 	for _, l := range set.items {
 		x.Add(l.Item)
@@ -60,13 +62,13 @@ func TestTune(t *testing.T) {
 	t.Log("\n" + b.String())
 }
 
-// TestSweep prints, with -tune, precision and recall over a grid of the
-// second stage's constants.
+// TestSweep prints, with -tune, precision and recall on the tuning half
+// over a grid of the second stage's constants.
 func TestSweep(t *testing.T) {
 	if !*tune {
 		t.Skip("run with -tune")
 	}
-	set := loadLabelled(t)
+	set := loadHalf(t, labelled.Tuning)
 	var b strings.Builder
 	for _, gap := range []float64{0, 0.15, 0.3, 0.5} {
 		for _, tw := range []float64{0, 0.25, 0.5, 1} {

@@ -1,0 +1,142 @@
+package story
+
+import (
+	"errors"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/newswatch/newswatch/internal/story/labelled"
+)
+
+// loadHalf reads one half of the labelled corpus: the tuning half is the
+// first labelled set with the new stories of testdata/tuning, the test
+// half testdata/heldout. The test half's texts must never be printed.
+func loadHalf(t testing.TB, half labelled.Half) *labelledSet {
+	t.Helper()
+	if half == labelled.Test {
+		return loadSet(t, testDir)
+	}
+	return loadSet(t, firstSetDir, tuningDir)
+}
+
+// clusterHalf groups a half with the default options and scores it.
+func clusterHalf(set *labelledSet) ([]Assignment, labelled.Report) {
+	as := Cluster(set.items, Options{})
+	return as, set.corpus.Score(set.stories(as))
+}
+
+// TestTuningHalf prints the figures of the tuning half, and with -v every
+// wrong pair; it fails when the grouping gets worse than the first
+// labelled set's floors on it.
+func TestTuningHalf(t *testing.T) {
+	set := loadHalf(t, labelled.Tuning)
+	as, r := clusterHalf(set)
+	t.Logf("tuning half: %v", set.corpus.Stats())
+	t.Logf("tuning half, grouped:\n%v", r)
+	if testing.Verbose() {
+		t.Log("\n" + set.report(as))
+	}
+	if r.All.Precision() < minPrecision {
+		t.Errorf("precision %.3f, want at least %.2f", r.All.Precision(), minPrecision)
+	}
+}
+
+// TestCorpus checks the corpus itself: every item of the new stories
+// labelled, each story in the half the split rule (labelled.HalfOf) gives
+// it and in no other, hard-negative pairs within one group and one day,
+// and items that `backtest -json` can tell apart. It names items by file
+// and GUID only, never by their text.
+func TestCorpus(t *testing.T) {
+	first, err := labelled.Load(firstSetDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	firstLabels := map[string]bool{}
+	for _, it := range first.Items {
+		firstLabels[it.Label] = true
+	}
+	halves := map[labelled.Half]*labelled.Set{}
+	for half, dir := range map[labelled.Half]string{labelled.Tuning: tuningDir, labelled.Test: testDir} {
+		set, err := labelled.Load(dir)
+		if errors.Is(err, os.ErrNotExist) {
+			t.Logf("%s: none yet", dir)
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		halves[half] = set
+		checkHalf(t, dir, half, set, firstLabels)
+	}
+	if tun, test := halves[labelled.Tuning], halves[labelled.Test]; tun != nil && test != nil {
+		inTuning := map[string]bool{}
+		for _, it := range tun.Items {
+			inTuning[it.Label] = true
+		}
+		for _, it := range test.Items {
+			if inTuning[it.Label] || firstLabels[it.Label] {
+				t.Errorf("%s: story %s is in both halves", it.Key, it.Label)
+			}
+		}
+	}
+}
+
+// checkHalf checks the new stories of one half, read from dir.
+func checkHalf(t *testing.T, dir string, half labelled.Half, set *labelled.Set, firstLabels map[string]bool) {
+	t.Helper()
+	type story struct {
+		days      map[string]bool
+		beforeAll bool
+	}
+	stories := map[string]*story{}
+	seen := map[string]string{}
+	for _, it := range set.Items {
+		key := strings.ReplaceAll(it.Key, "\t", " ")
+		if strings.HasPrefix(it.Label, "solo:") {
+			t.Errorf("%s: %s is not labelled (every new item is)", dir, key)
+			continue
+		}
+		// backtest -json tells items apart by feed, link and title.
+		id := it.Outlet + "\x00" + it.Link + "\x00" + strings.TrimSpace(it.Title)
+		if prev, dup := seen[id]; dup {
+			t.Errorf("%s: %s and %s have one outlet, link and title", dir, prev, key)
+		}
+		seen[id] = key
+		if it.Label == "" {
+			continue
+		}
+		s := stories[it.Label]
+		if s == nil {
+			s = &story{days: map[string]bool{}, beforeAll: true}
+			stories[it.Label] = s
+		}
+		s.days[it.Published.UTC().Format("2006-01-02")] = true
+		s.beforeAll = s.beforeAll && it.Published.Before(labelled.OldSetEnd)
+	}
+	for label, s := range stories {
+		switch got := labelled.HalfOf(label); {
+		case half == labelled.Test && got != labelled.Test:
+			t.Errorf("%s: story %s belongs to the %s half", dir, label, got)
+		case half == labelled.Tuning && got != labelled.Tuning && !firstLabels[label] && !s.beforeAll:
+			t.Errorf("%s: story %s belongs to the %s half", dir, label, got)
+		}
+	}
+	for _, p := range set.HardNegatives {
+		if labelled.Group(p.A) != labelled.Group(p.B) {
+			t.Errorf("%s: hard-negative pair %s, %s: two groups, so the split could part them", dir, p.A, p.B)
+		}
+		a, b := stories[p.A], stories[p.B]
+		if a == nil || b == nil {
+			t.Errorf("%s: hard-negative pair %s, %s: a story with no clear item", dir, p.A, p.B)
+			continue
+		}
+		shared := false
+		for d := range a.days {
+			shared = shared || b.days[d]
+		}
+		if !shared {
+			t.Errorf("%s: hard-negative pair %s, %s: not reported on one day", dir, p.A, p.B)
+		}
+	}
+}
