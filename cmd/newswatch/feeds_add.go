@@ -2,13 +2,13 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"time"
 
 	"github.com/newswatch/newswatch/internal/config"
-	"github.com/newswatch/newswatch/internal/tomlfile"
+	"github.com/newswatch/newswatch/internal/subscription"
 	"github.com/newswatch/newswatch/notify"
 )
 
@@ -23,9 +23,6 @@ The file keeps its comments and layout: the new table is appended at its
 end. It is written only if the configuration stays valid, and atomically.
 Restart the daemon to start polling the feed.
 `
-
-// maxNameRunes bounds a feed name taken from a feed's title.
-const maxNameRunes = 80
 
 func cmdFeedsAdd(ctx context.Context, args []string, sio *IO) error {
 	fs := newFlagSet("feeds add", "feeds add URL [-name NAME] [-tags a,b] [-schedule S] [-expect-every D] [-lang L] [-dry-run] [-config FILE]", feedsAddDescription, sio.Stderr)
@@ -58,13 +55,11 @@ func cmdFeedsAdd(ctx context.Context, args []string, sio *IO) error {
 		return usageError(fmt.Sprintf("%q is not an http or https URL", rest[0]))
 	}
 
-	edit, err := openFeedsToEdit(*configPath, sio)
+	edit, feeds, err := editConfig(*configPath, sio)
 	if err != nil {
 		return err
 	}
-	cfg, path, names, urls := edit.cfg, edit.path, edit.names, edit.urls
-
-	found, err := findFeed(ctx, fetcherFor(cfg), target.String())
+	found, err := subscription.Find(ctx, fetcherFor(edit.Config), target.String())
 	if err != nil {
 		return err
 	}
@@ -74,17 +69,19 @@ func cmdFeedsAdd(ctx context.Context, args []string, sio *IO) error {
 			fmt.Fprintf(sio.Stderr, "  the page also links to %s%s\n", o.URL, titled(o.Title))
 		}
 	}
-	f := newFeed{Name: *feedName, URL: found.URL, Tags: splitList(*tags), Schedule: *schedule, ExpectEvery: *expectEvery, Lang: *lang}
+	f := config.FeedTable{Name: *feedName, URL: found.URL, Tags: splitList(*tags), Schedule: *schedule, ExpectEvery: *expectEvery, Lang: *lang}
 	if f.Name == "" {
-		f.Name = cell(found.Feed.Title, maxNameRunes)
+		f.Name = subscription.FeedName(found.Feed.Title)
 	}
 	if f.Name == "" {
 		f.Name = target.Hostname()
 	}
-	if other, dup := urls[f.URL]; dup {
-		return fmt.Errorf("%s is already configured, as the feed %q", f.URL, other)
+	for _, c := range slices.Backward(feeds) { // the last one, when feeds share a URL
+		if c.URL == f.URL {
+			return fmt.Errorf("%s is already configured, as the feed %q", f.URL, c.Name)
+		}
 	}
-	if _, dup := names[f.Name]; dup {
+	if slices.ContainsFunc(feeds, func(c config.Feed) bool { return c.Name == f.Name }) {
 		return fmt.Errorf("a feed named %q is already configured; give this one another name with -name", f.Name)
 	}
 
@@ -92,37 +89,42 @@ func cmdFeedsAdd(ctx context.Context, args []string, sio *IO) error {
 	if found.Page != "" {
 		from += " (found on " + found.Page + ")"
 	}
-	text := addedComment(from, time.Now()) + f.block()
+	text := addedComment(from, time.Now()) + f.TOML()
 	if *dryRun {
 		fmt.Fprint(sio.Stdout, text)
 		return nil
 	}
-	if _, err := appendToConfig(path, text, sio.LookupEnv); err != nil {
+	if _, err := edit.Append(text); err != nil {
 		return err
 	}
 	n := len(found.Feed.Items)
-	fmt.Fprintf(sio.Stdout, "added the feed %q (%s, %d %s now) to %s\n", f.Name, f.URL, n, plural(n, "item", "items"), path)
+	fmt.Fprintf(sio.Stdout, "added the feed %q (%s, %d %s now) to %s\n", f.Name, f.URL, n, plural(n, "item", "items"), edit.Path)
 	fmt.Fprintln(sio.Stdout, "restart newswatch to start polling it")
 	return nil
 }
 
-// loadForEdit loads the configuration at path to edit it. A file that does
-// not load in this environment only because of its values (say, a ${VAR}
-// set only where the daemon runs) can still be edited: it returns nil and
-// no error then, after a note; edits are checked to add no problem of
-// their own. A missing or unreadable file is an error.
-func loadForEdit(path string, sio *IO) (*config.Config, error) {
-	cfg, err := config.LoadEnv(path, sio.LookupEnv)
-	if err == nil {
-		return cfg, nil
+// editConfig opens the configuration file (-config configFlag) to add
+// feeds to, and returns its feeds. A file that does not load here only
+// because of its values can still be edited, after a note.
+func editConfig(configFlag string, sio *IO) (*config.FileEdit, []config.Feed, error) {
+	edit, err := config.Edit(config.Resolve(configFlag, sio.Getenv, nil), sio.LookupEnv)
+	if err != nil {
+		return nil, nil, err
 	}
-	var ds tomlfile.Diagnostics
-	if !errors.As(err, &ds) {
-		return nil, err
+	if edit.Config == nil {
+		fmt.Fprintf(sio.Stderr, "note: %s does not load here (%d problems, e.g. %s); the change is checked to add none\n",
+			edit.Path, len(edit.Problems), edit.Problems[0].String())
 	}
-	fmt.Fprintf(sio.Stderr, "note: %s does not load here (%d problems, e.g. %s); the change is checked to add none\n",
-		path, len(ds.Errors()), ds.Errors()[0].String())
-	return nil, nil
+	feeds, err := edit.Feeds()
+	if err != nil {
+		return nil, nil, err
+	}
+	return edit, feeds, nil
+}
+
+// addedComment is the comment above appended feeds.
+func addedComment(what string, now time.Time) string {
+	return fmt.Sprintf("# %s by `newswatch feeds` on %s.\n", what, now.Format("2006-01-02"))
 }
 
 // titled renders a link title for a message: ` ("Comments")`, or "".

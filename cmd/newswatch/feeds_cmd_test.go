@@ -200,42 +200,6 @@ func TestFeedsAddKeepsAWeirdNameAndFollowsSymlinks(t *testing.T) {
 	}
 }
 
-func TestTOMLString(t *testing.T) {
-	for in, want := range map[string]string{
-		"plain":              `"plain"`,
-		`say "hi" \ bye`:     `"say \"hi\" \\ bye"`,
-		"tab\tnew\nline\x01": `"tab\tnew\nline\u0001"`,
-		"${VAR} and $x":      `"$${VAR} and $x"`,
-		"עברית":              `"עברית"`,
-	} {
-		if got := tomlString(in); got != want {
-			t.Errorf("tomlString(%q) = %s, want %s", in, got, want)
-		}
-	}
-}
-
-func TestDiscoverFeeds(t *testing.T) {
-	page := `<html><head>
-<base href="https://cdn.example/site/">
-<link rel="alternate" type="application/rss+xml" title="Posts" href="feed.xml">
-<link rel="Alternate Feed" type="application/atom+xml; charset=utf-8" href="https://news.example/atom#top">
-<link rel="alternate" type="application/feed+json" href="/feed.json">
-<link rel="alternate" type="application/rss+xml" href="feed.xml">
-<link rel="alternate" type="text/html" hreflang="ar" href="/ar/">
-<link rel="alternate" type="application/rss+xml" href="javascript:alert(1)">
-<link rel="stylesheet" type="application/rss+xml" href="not-alternate.xml">
-</head><body><link rel="alternate" type="application/rss+xml" href="ftp://files.example/feed"></body></html>`
-	got := discoverFeeds([]byte(page), "https://www.example/page")
-	want := []feedLink{
-		{URL: "https://cdn.example/site/feed.xml", Title: "Posts"},
-		{URL: "https://news.example/atom"},
-		{URL: "https://cdn.example/feed.json"},
-	}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("discoverFeeds =\n%+v, want\n%+v", got, want)
-	}
-}
-
 func TestFeedsImportExportRoundTrip(t *testing.T) {
 	ctx := context.Background()
 	env := map[string]string{"SLACK_TOKEN": "xoxb-1"}
@@ -325,25 +289,6 @@ func mustRead(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return string(data)
-}
-
-func TestReadOPMLRejectsNonOPML(t *testing.T) {
-	if _, err := readOPML(strings.NewReader(`<rss version="2.0"><channel/></rss>`)); err == nil {
-		t.Error("an RSS document was read as OPML")
-	}
-	feeds, err := readOPML(strings.NewReader(`<?xml version="1.0" encoding="ISO-8859-1"?>` +
-		"<opml version=\"2.0\"><body><outline text=\"Caf\xe9\" xmlUrl=\"https://cafe.example/rss\" language=\"fr-FR\" category=\"/News/World,Food\"/>" +
-		"<outline text=\"Bogus\" xmlUrl=\"https://bogus.example/rss\" language=\"qq\"/></body></opml>"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []opmlFeed{
-		{Name: "Café", URL: "https://cafe.example/rss", Tags: []string{"world", "food"}, Lang: "fr"},
-		{Name: "Bogus", URL: "https://bogus.example/rss"},
-	}
-	if !reflect.DeepEqual(feeds, want) {
-		t.Errorf("readOPML = %+v, want %+v", feeds, want)
-	}
 }
 
 func TestFeedsList(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/newswatch/newswatch/internal/config"
+	"github.com/newswatch/newswatch/internal/subscription"
 	"github.com/newswatch/newswatch/monitor"
 	"github.com/newswatch/newswatch/notify"
 )
@@ -75,7 +76,7 @@ func cmdFeedsTest(ctx context.Context, args []string, sio *IO) error {
 	}
 
 	start := time.Now()
-	found, err := findFeed(ctx, fetcherFor(cfg), target.String())
+	found, err := subscription.Find(ctx, fetcherFor(cfg), target.String())
 	if err != nil {
 		return err
 	}

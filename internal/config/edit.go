@@ -1,4 +1,4 @@
-package main
+package config
 
 import (
 	"bytes"
@@ -7,17 +7,16 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	toml "github.com/pelletier/go-toml/v2"
 
-	"github.com/newswatch/newswatch/internal/config"
 	"github.com/newswatch/newswatch/internal/tomlfile"
 )
 
-// newFeed is a [[feed]] to append to a configuration file.
-type newFeed struct {
+// FeedTable is a [[feed]] table to append to a configuration file, its
+// values as they are to be written.
+type FeedTable struct {
 	Name        string
 	URL         string
 	Tags        []string
@@ -26,8 +25,8 @@ type newFeed struct {
 	Lang        string
 }
 
-// block renders f as a [[feed]] table.
-func (f newFeed) block() string {
+// TOML renders f as a [[feed]] table.
+func (f FeedTable) TOML() string {
 	var b strings.Builder
 	b.WriteString("[[feed]]\n")
 	fmt.Fprintf(&b, "name = %s\n", tomlString(f.Name))
@@ -79,51 +78,55 @@ func tomlString(s string) string {
 	return b.String()
 }
 
-// feedsToEdit is a configuration file that a command adds feeds to.
-type feedsToEdit struct {
-	path string
-	// cfg is the loaded configuration, nil when the file does not load
-	// here (see loadForEdit).
-	cfg *config.Config
-	// names maps the configured feeds' names to their URLs, urls their
-	// URLs to their names.
-	names, urls map[string]string
+// FileEdit is a configuration file opened to append feeds to it.
+type FileEdit struct {
+	// Path is the file's path, as given to Edit.
+	Path string
+	// Config is the configuration the file holds; nil when it does not
+	// load in this environment only because of its values (say, a ${VAR}
+	// set only where the daemon runs). Problems then says why.
+	Config *Config
+	// Problems are the errors of a file that does not load here. Such a
+	// file can still be edited: an edit is checked to add no problem of
+	// its own.
+	Problems tomlfile.Diagnostics
+	// lookupEnv expands ${VAR}, as when the file was opened.
+	lookupEnv func(string) (string, bool)
 }
 
-// openFeedsToEdit resolves the configuration file (-config configFlag) and
-// reads its feeds to add to.
-func openFeedsToEdit(configFlag string, sio *IO) (*feedsToEdit, error) {
-	path := config.Resolve(configFlag, sio.Getenv, nil)
-	cfg, err := loadForEdit(path, sio)
-	if err != nil {
+// Edit opens the configuration file at path to append feeds to it,
+// expanding ${VAR} with lookupEnv (nil means os.LookupEnv). A missing or
+// unreadable file is an error; a file with problems is not (see
+// FileEdit.Problems).
+func Edit(path string, lookupEnv func(string) (string, bool)) (*FileEdit, error) {
+	e := &FileEdit{Path: path, lookupEnv: lookupEnv}
+	cfg, err := LoadEnv(path, lookupEnv)
+	if err == nil {
+		e.Config = cfg
+		return e, nil
+	}
+	if !errors.As(err, &e.Problems) {
 		return nil, err
 	}
-	feeds, err := configuredFeeds(cfg, path)
-	if err != nil {
-		return nil, err
-	}
-	e := &feedsToEdit{path: path, cfg: cfg, names: map[string]string{}, urls: map[string]string{}}
-	for _, f := range feeds {
-		e.names[f.Name], e.urls[f.URL] = f.URL, f.Name
-	}
+	e.Problems = e.Problems.Errors()
 	return e, nil
 }
 
-// configuredFeeds returns the configured feeds, from the loaded
-// configuration or, when cfg is nil (it does not load here), from the
-// file's [[feed]] tables.
-func configuredFeeds(cfg *config.Config, path string) ([]config.Feed, error) {
-	if cfg != nil {
-		return cfg.Feeds, nil
+// Feeds returns the configured feeds: Config's, or, when the file does not
+// load here, its [[feed]] tables as written (only name, url, tags and
+// lang), which is an error when the file is not even TOML.
+func (e *FileEdit) Feeds() ([]Feed, error) {
+	if e.Config != nil {
+		return e.Config.Feeds, nil
 	}
-	return rawFeeds(path)
+	return rawFeeds(e.Path)
 }
 
 // rawFeeds reads the [[feed]] tables of a configuration file as written,
 // without validating the rest, so that feeds can be added to or exported
-// from a file that does not load in this environment (a ${VAR} set only
-// where the daemon runs). Only name, url, tags and lang are read.
-func rawFeeds(path string) ([]config.Feed, error) {
+// from a file that does not load in this environment. Only name, url, tags
+// and lang are read.
+func rawFeeds(path string) ([]Feed, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -139,30 +142,29 @@ func rawFeeds(path string) ([]config.Feed, error) {
 	if err := toml.Unmarshal(data, &raw); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	feeds := make([]config.Feed, len(raw.Feed))
+	feeds := make([]Feed, len(raw.Feed))
 	for i, f := range raw.Feed {
-		feeds[i] = config.Feed{Name: f.Name, URL: f.URL, Tags: f.Tags, Lang: f.Lang}
+		feeds[i] = Feed{Name: f.Name, URL: f.URL, Tags: f.Tags, Lang: f.Lang}
 	}
 	return feeds, nil
 }
 
-// errConfigChanged is returned when the configuration file changed while
-// it was being edited.
-var errConfigChanged = errors.New("the configuration file changed while it was being edited; nothing was written: try again")
+// ErrChanged is returned when the configuration file changed while it was
+// being edited.
+var ErrChanged = errors.New("the configuration file changed while it was being edited; nothing was written: try again")
 
-// appendToConfig appends text to the configuration file at path, keeping
-// every byte already there (comments, layout, order), and returns the
-// configuration as it then loads.
+// Append appends text to the configuration file, keeping every byte
+// already there (comments, layout, order), and returns the configuration
+// as it then loads.
 //
-// The file is written only if the result is valid, or, when the file was
-// already invalid in this environment (say, a ${VAR} set only where the
-// daemon runs), if the change adds no problem of its own. It is written
-// atomically: a new file beside it, synced, with the old one's permissions
-// (and owner, where that can be kept), renamed over it. A symbolic link is
-// followed, so its target is what changes. The returned configuration is
-// nil when the file loads only where the daemon runs.
-func appendToConfig(path, text string, lookupEnv func(string) (string, bool)) (*config.Config, error) {
-	real, err := filepath.EvalSymlinks(path)
+// The file is written only if the result is valid, or, when the file did
+// not load in this environment, if the change adds no problem of its own.
+// It is written atomically: a new file beside it, synced, with the old
+// one's permissions (and owner, where that can be kept), renamed over it.
+// A symbolic link is followed, so its target is what changes. The returned
+// configuration is nil when the file loads only where the daemon runs.
+func (e *FileEdit) Append(text string) (*Config, error) {
+	real, err := filepath.EvalSymlinks(e.Path)
 	if err != nil {
 		return nil, err
 	}
@@ -175,7 +177,7 @@ func appendToConfig(path, text string, lookupEnv func(string) (string, bool)) (*
 		return nil, err
 	}
 	if !utf8.Valid(old) {
-		return nil, fmt.Errorf("%s is not UTF-8 text", path)
+		return nil, fmt.Errorf("%s is not UTF-8 text", e.Path)
 	}
 	var next bytes.Buffer
 	next.Write(old)
@@ -210,9 +212,9 @@ func appendToConfig(path, text string, lookupEnv func(string) (string, bool)) (*
 	}
 	keepOwner(tmpName, info)
 
-	cfg, err := config.LoadEnv(tmpName, lookupEnv)
+	cfg, err := LoadEnv(tmpName, e.lookupEnv)
 	if err != nil {
-		if err := newProblems(real, tmpName, err, lookupEnv); err != nil {
+		if err := newProblems(real, tmpName, err, e.lookupEnv); err != nil {
 			return nil, err
 		}
 		cfg = nil
@@ -221,7 +223,7 @@ func appendToConfig(path, text string, lookupEnv func(string) (string, bool)) (*
 	// Nobody else may have changed the file meanwhile: their change would
 	// be lost.
 	if now, err := os.ReadFile(real); err != nil || !bytes.Equal(now, old) {
-		return nil, errConfigChanged
+		return nil, ErrChanged
 	}
 	if err := os.Rename(tmpName, real); err != nil {
 		return nil, err
@@ -245,7 +247,7 @@ func newProblems(orig, edited string, err error, lookupEnv func(string) (string,
 		return err
 	}
 	before := map[string]bool{}
-	if _, berr := config.LoadEnv(orig, lookupEnv); berr != nil {
+	if _, berr := LoadEnv(orig, lookupEnv); berr != nil {
 		var ds tomlfile.Diagnostics
 		if errors.As(berr, &ds) {
 			for _, d := range ds.Errors() {
@@ -265,9 +267,4 @@ func newProblems(orig, edited string, err error, lookupEnv func(string) (string,
 		return nil
 	}
 	return fmt.Errorf("the configuration would not be valid with the new feeds; nothing was written:\n%w", added)
-}
-
-// addedComment is the comment above appended feeds.
-func addedComment(what string, now time.Time) string {
-	return fmt.Sprintf("# %s by `newswatch feeds` on %s.\n", what, now.Format("2006-01-02"))
 }

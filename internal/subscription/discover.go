@@ -1,4 +1,10 @@
-package main
+// Package subscription finds and lists the feeds people subscribe to: it
+// discovers the feed a web page announces (<link rel="alternate">), and
+// reads and writes OPML subscription lists, the format feed readers import
+// and export. `newswatch feeds add`, `import`, `export` and `test` are
+// built on it; appending the feeds to the configuration file is package
+// config's (config.Edit).
+package subscription
 
 import (
 	"bytes"
@@ -26,18 +32,18 @@ var feedTypes = map[string]bool{
 	"application/json":      true,
 }
 
-// feedLink is a feed a web page links to.
-type feedLink struct {
+// Link is a feed a web page links to.
+type Link struct {
 	URL   string
 	Title string
 }
 
-// discoverFeeds returns the feeds an HTML page announces with <link
+// Discover returns the feeds an HTML page announces with <link
 // rel="alternate" type="…"> (the RSS autodiscovery convention, also used
 // for Atom and JSON Feed), in document order and without repeats, with
 // their URLs resolved against the page's <base href> or pageURL. Only
 // http(s) URLs are kept.
-func discoverFeeds(page []byte, pageURL string) []feedLink {
+func Discover(page []byte, pageURL string) []Link {
 	base, err := url.Parse(pageURL)
 	if err != nil {
 		return nil
@@ -47,7 +53,7 @@ func discoverFeeds(page []byte, pageURL string) []feedLink {
 		return nil
 	}
 	var (
-		links   []feedLink
+		links   []Link
 		seen    = map[string]bool{}
 		baseSet bool
 	)
@@ -85,7 +91,7 @@ func discoverFeeds(page []byte, pageURL string) []feedLink {
 				continue
 			}
 			seen[u.String()] = true
-			links = append(links, feedLink{URL: u.String(), Title: strings.TrimSpace(attrs["title"])})
+			links = append(links, Link{URL: u.String(), Title: strings.TrimSpace(attrs["title"])})
 		}
 	}
 	return links
@@ -112,41 +118,41 @@ func looksLikeHTML(contentType string, body []byte) bool {
 	return bytes.HasPrefix(head, []byte("<!doctype html")) || bytes.Contains(head, []byte("<html"))
 }
 
-// foundFeed is a feed fetched and parsed from what the user gave: the URL
+// Found is a feed fetched and parsed from what the user gave: the URL
 // itself, or the feed the page at it links to.
-type foundFeed struct {
+type Found struct {
 	// URL is the feed's URL: the one given, or the one discovered.
 	URL string
 	// Page is the web page the feed was discovered on; "" when the URL
 	// given was the feed.
 	Page string
 	// Others are the other feeds the page announces.
-	Others []feedLink
+	Others []Link
 	// Result and Feed are the fetch and the parsed document.
 	Result *monitor.FetchResult
 	Feed   *gofeed.Feed
 }
 
-// errNoFeed is the error of a page that announces no feed.
-var errNoFeed = errors.New("no feed found")
+// ErrNoFeed is the error of a page that announces no feed.
+var ErrNoFeed = errors.New("no feed found")
 
-// findFeed fetches rawURL and parses it as a feed; when it is a web page
+// Find fetches rawURL and parses it as a feed; when it is a web page
 // instead, it fetches and parses the first feed the page announces.
-func findFeed(ctx context.Context, f *monitor.Fetcher, rawURL string) (*foundFeed, error) {
+func Find(ctx context.Context, f *monitor.Fetcher, rawURL string) (*Found, error) {
 	res, err := f.Fetch(ctx, monitor.FetchRequest{URL: rawURL})
 	if err != nil {
 		return nil, err
 	}
 	doc, perr := monitor.ParseFeed(res.Body, monitor.ParseOptions{URL: res.FinalURL, ContentType: res.ContentType})
 	if perr == nil {
-		return &foundFeed{URL: rawURL, Result: res, Feed: doc}, nil
+		return &Found{URL: rawURL, Result: res, Feed: doc}, nil
 	}
 	if !looksLikeHTML(res.ContentType, res.Body) {
 		return nil, perr
 	}
-	links := discoverFeeds(res.Body, res.FinalURL)
+	links := Discover(res.Body, res.FinalURL)
 	if len(links) == 0 {
-		return nil, fmt.Errorf(`%w: %s is a web page that links to no feed (no <link rel="alternate" type="application/rss+xml"> or the like); give the feed's own URL`, errNoFeed, rawURL)
+		return nil, fmt.Errorf(`%w: %s is a web page that links to no feed (no <link rel="alternate" type="application/rss+xml"> or the like); give the feed's own URL`, ErrNoFeed, rawURL)
 	}
 	first := links[0]
 	fres, err := f.Fetch(ctx, monitor.FetchRequest{URL: first.URL})
@@ -157,5 +163,5 @@ func findFeed(ctx context.Context, f *monitor.Fetcher, rawURL string) (*foundFee
 	if err != nil {
 		return nil, fmt.Errorf("%s links to %s, which is not a feed newswatch can read: %w", rawURL, first.URL, err)
 	}
-	return &foundFeed{URL: first.URL, Page: rawURL, Others: links[1:], Result: fres, Feed: fdoc}, nil
+	return &Found{URL: first.URL, Page: rawURL, Others: links[1:], Result: fres, Feed: fdoc}, nil
 }
