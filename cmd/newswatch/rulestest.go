@@ -1,19 +1,15 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
-	"time"
 
 	"github.com/newswatch/newswatch/internal/config"
-	"github.com/newswatch/newswatch/monitor"
+	"github.com/newswatch/newswatch/internal/dryrun"
 	"github.com/newswatch/newswatch/rules"
 )
 
@@ -21,9 +17,6 @@ func init() {
 	registerGroup("rules", "work with rule files: 'rules test' tries rules on items", rulesDescription,
 		subcommand{"test", cmdRulesTest})
 }
-
-// fetchTimeout bounds fetching an -input URL.
-const fetchTimeout = 30 * time.Second
 
 const rulesDescription = `
 Works with rule files.
@@ -107,12 +100,12 @@ func cmdRulesTest(ctx context.Context, args []string, sio *IO) error {
 	if feedConfig != nil {
 		lang = feedConfig.Lang
 	}
-	items, err := readItems(ctx, *input, sio.Stdin, lang)
+	items, err := dryrun.ReadItems(ctx, *input, sio.Stdin, lang)
 	if err != nil {
 		return err
 	}
-	assignFeeds(items, feedName, feeds)
-	results, err := evaluate(set, items)
+	dryrun.AssignFeeds(items, feedName, feeds)
+	results, err := dryrun.Evaluate(set, items)
 	if err != nil {
 		return err
 	}
@@ -145,213 +138,7 @@ func inputFeed(flagFeed, input string, configured []config.Feed) (string, *confi
 	return flagFeed, nil, nil
 }
 
-// assignFeeds gives items that name no feed the feed name, and every item
-// of a configured feed that feed's URL, tags and language.
-func assignFeeds(items []*rules.Item, name string, configured []config.Feed) {
-	byName := make(map[string]*config.Feed, len(configured))
-	for i := range configured {
-		byName[configured[i].Name] = &configured[i]
-	}
-	for _, it := range items {
-		if it.Feed == "" {
-			it.Feed = name
-		}
-		if f := byName[it.Feed]; f != nil {
-			it.FeedURL, it.FeedTags, it.FeedLang = f.URL, f.Tags, f.Lang
-		}
-	}
-}
-
-// result is one item and the rules it matched.
-type result struct {
-	item    *rules.Item
-	matches []rules.Match
-}
-
-// evaluate matches every item. Items that name no feed are matched against
-// the rules without their feeds selectors: with no feed, a selector could
-// only ever exclude the item, which is not what trying a rule is about.
-func evaluate(set *rules.Set, items []*rules.Item) ([]result, error) {
-	var anyFeed *rules.Set
-	results := make([]result, len(items))
-	for i, it := range items {
-		s := set
-		if it.Feed == "" {
-			if anyFeed == nil {
-				var err error
-				if anyFeed, err = withoutSelectors(set); err != nil {
-					return nil, err
-				}
-			}
-			s = anyFeed
-		}
-		results[i] = result{item: it, matches: s.Match(it)}
-	}
-	return results, nil
-}
-
-// withoutSelectors returns set with every rule's feeds selectors removed.
-func withoutSelectors(set *rules.Set) (*rules.Set, error) {
-	var compiled []rules.Compiled
-	for _, r := range set.Rules() {
-		q, err := rules.ParseQuery(r.Query)
-		if err != nil {
-			return nil, fmt.Errorf("rule %q: %w", r.Name, err)
-		}
-		rc := *r
-		rc.Feeds = nil
-		compiled = append(compiled, rules.Compiled{Rule: &rc, Query: q})
-	}
-	return rules.NewSet(compiled), nil
-}
-
-// readItems reads the items of input: "-" for JSON Lines on stdin, an
-// http(s) URL, a .jsonl file, or a feed file.
-func readItems(ctx context.Context, input string, stdin io.Reader, lang string) ([]*rules.Item, error) {
-	lower := strings.ToLower(input)
-	switch {
-	case input == "-":
-		return readJSONLines("standard input", stdin)
-	case strings.HasPrefix(lower, "http://"), strings.HasPrefix(lower, "https://"):
-		return fetchItems(ctx, input, lang)
-	case strings.HasSuffix(lower, ".jsonl"), strings.HasSuffix(lower, ".ndjson"):
-		f, err := os.Open(input)
-		if err != nil {
-			return nil, err
-		}
-		defer f.Close()
-		return readJSONLines(input, f)
-	}
-	body, err := os.ReadFile(input)
-	if err != nil {
-		return nil, err
-	}
-	return feedItems(body, monitor.ParseOptions{URL: input, Lang: lang})
-}
-
-// fetchItems fetches a feed from url with the daemon's fetcher (timeouts,
-// size cap, gzip) and returns its items.
-func fetchItems(ctx context.Context, url, lang string) ([]*rules.Item, error) {
-	f := monitor.NewFetcher(monitor.FetcherOptions{Timeout: fetchTimeout})
-	res, err := f.Fetch(ctx, monitor.FetchRequest{URL: url})
-	if err != nil {
-		return nil, err
-	}
-	return feedItems(res.Body, monitor.ParseOptions{URL: url, ContentType: res.ContentType, Lang: lang})
-}
-
-// feedItems parses an RSS, Atom or JSON Feed document as the daemon does
-// (the same charset detection: with the feed's configured language, a
-// mislabelled Arabic feed reads the same) and returns its items in document
-// order. An item's ID is its GUID,
-// else its link.
-func feedItems(body []byte, o monitor.ParseOptions) ([]*rules.Item, error) {
-	feed, err := monitor.ParseFeed(body, o)
-	if err != nil {
-		return nil, err // names the input and says what is wrong
-	}
-	items := make([]*rules.Item, 0, len(feed.Items))
-	for _, fi := range feed.Items {
-		it := &rules.Item{
-			ID:         fi.GUID,
-			Title:      fi.Title,
-			Summary:    fi.Description,
-			Content:    fi.Content,
-			Link:       fi.Link,
-			Categories: fi.Categories,
-			Lang:       feed.Language,
-		}
-		if it.ID == "" {
-			it.ID = fi.Link
-		}
-		if len(fi.Authors) > 0 && fi.Authors[0] != nil {
-			it.Author = fi.Authors[0].Name
-		}
-		switch {
-		case fi.PublishedParsed != nil:
-			it.Published = *fi.PublishedParsed
-		case fi.UpdatedParsed != nil:
-			it.Published = *fi.UpdatedParsed
-		}
-		items = append(items, it)
-	}
-	return items, nil
-}
-
-// jsonItem is one line of JSON Lines input.
-type jsonItem struct {
-	ID         string   `json:"id"`
-	Title      string   `json:"title"`
-	Summary    string   `json:"summary"`
-	Content    string   `json:"content"`
-	Link       string   `json:"link"`
-	Author     string   `json:"author"`
-	Categories []string `json:"categories"`
-	Feed       string   `json:"feed"`
-	Lang       string   `json:"lang"`
-	Published  string   `json:"published"`
-}
-
-// readJSONLines reads one item per line from r, skipping blank lines. An
-// item's ID is its "id", else its "link". Unknown keys are errors, so a
-// misspelt "titel" is not silently ignored.
-func readJSONLines(name string, r io.Reader) ([]*rules.Item, error) {
-	var items []*rules.Item
-	br := bufio.NewReader(r)
-	for n := 1; ; n++ {
-		line, err := br.ReadBytes('\n')
-		if err != nil && !errors.Is(err, io.EOF) {
-			return nil, fmt.Errorf("%s: %w", name, err)
-		}
-		if len(bytes.TrimSpace(line)) > 0 {
-			it, perr := parseJSONItem(line)
-			if perr != nil {
-				return nil, fmt.Errorf("%s:%d: %v", name, n, perr)
-			}
-			items = append(items, it)
-		}
-		if err != nil {
-			return items, nil
-		}
-	}
-}
-
-// parseJSONItem decodes one JSON Lines object.
-func parseJSONItem(line []byte) (*rules.Item, error) {
-	dec := json.NewDecoder(bytes.NewReader(line))
-	dec.DisallowUnknownFields()
-	var ji jsonItem
-	if err := dec.Decode(&ji); err != nil {
-		return nil, fmt.Errorf("not a JSON object of an item: %w", err)
-	}
-	if dec.More() {
-		return nil, errors.New("more than one JSON value on the line")
-	}
-	it := &rules.Item{
-		ID:         ji.ID,
-		Title:      ji.Title,
-		Summary:    ji.Summary,
-		Content:    ji.Content,
-		Link:       ji.Link,
-		Author:     ji.Author,
-		Categories: ji.Categories,
-		Feed:       ji.Feed,
-		Lang:       ji.Lang,
-	}
-	if it.ID == "" {
-		it.ID = it.Link
-	}
-	if ji.Published != "" {
-		t, err := time.Parse(time.RFC3339, ji.Published)
-		if err != nil {
-			return nil, fmt.Errorf(`"published" %q is not an RFC 3339 time such as 2026-10-03T09:12:00Z`, ji.Published)
-		}
-		it.Published = t
-	}
-	return it, nil
-}
-
-// jsonResult is the -json form of a result.
+// jsonResult is the -json form of a dryrun.Result.
 type jsonResult struct {
 	ID      string      `json:"id"`
 	Title   string      `json:"title"`
@@ -364,12 +151,12 @@ type jsonMatch struct {
 }
 
 // writeJSON writes one JSON object per result.
-func writeJSON(w io.Writer, results []result) error {
+func writeJSON(w io.Writer, results []dryrun.Result) error {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	for _, r := range results {
-		jr := jsonResult{ID: r.item.ID, Title: r.item.Title, Matches: make([]jsonMatch, 0, len(r.matches))}
-		for _, m := range r.matches {
+		jr := jsonResult{ID: r.Item.ID, Title: r.Item.Title, Matches: make([]jsonMatch, 0, len(r.Matches))}
+		for _, m := range r.Matches {
 			hits := m.Hits
 			if hits == nil {
 				hits = []rules.Hit{}
@@ -385,23 +172,23 @@ func writeJSON(w io.Writer, results []result) error {
 
 // writeReport writes a readable report: each item's title, and under it
 // each matching rule with what matched.
-func writeReport(w io.Writer, results []result) {
+func writeReport(w io.Writer, results []dryrun.Result) {
 	matched := 0
 	for i, r := range results {
-		title := oneLine(r.item.Title)
+		title := oneLine(r.Item.Title)
 		if title == "" {
 			title = "(no title)"
 		}
 		fmt.Fprintf(w, "[%d] %s\n", i+1, title)
-		if r.item.ID != "" {
-			fmt.Fprintf(w, "    id: %s\n", r.item.ID)
+		if r.Item.ID != "" {
+			fmt.Fprintf(w, "    id: %s\n", r.Item.ID)
 		}
-		if len(r.matches) == 0 {
+		if len(r.Matches) == 0 {
 			fmt.Fprintln(w, "    no rule matched")
 			continue
 		}
 		matched++
-		for _, m := range r.matches {
+		for _, m := range r.Matches {
 			fmt.Fprintf(w, "    MATCH %s: %s\n", m.Rule.Name, describeHits(m.Hits))
 		}
 	}

@@ -10,8 +10,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/newswatch/newswatch/internal/dryrun"
 	"github.com/newswatch/newswatch/internal/store"
-	"github.com/newswatch/newswatch/monitor"
 	"github.com/newswatch/newswatch/notify"
 	"github.com/newswatch/newswatch/rules"
 )
@@ -133,40 +133,24 @@ func (s *Server) searchSlots() chan struct{} {
 // runSearch matches query against the stored items of v.Days days before
 // now, newest first, within the bounds above.
 func (s *Server) runSearch(ctx context.Context, query *rules.Query, src string, now time.Time, v *searchView) error {
-	names, err := s.Store.FeedNames(ctx)
-	if err != nil {
-		return err
-	}
-	feeds := make(map[int64]monitor.Feed, len(names))
-	configured := make(map[string]monitor.Feed, len(s.Feeds))
-	for _, f := range s.Feeds {
-		configured[f.Name] = monitor.Feed{Name: f.Name, URL: f.URL, Tags: f.Tags, Lang: f.Lang, Enabled: f.Enabled}
-	}
-	for id, name := range names {
-		if f, ok := configured[name]; ok {
-			feeds[id] = f
-		} else {
-			feeds[id] = monitor.Feed{Name: name}
-		}
-	}
 	set := rules.NewSet([]rules.Compiled{{Rule: &rules.Rule{Name: "search", Query: src, Enabled: true}, Query: query}})
 	loc := s.location()
 	v.Searched = true
-	err = s.Store.EachItem(ctx, now.Add(-time.Duration(v.Days)*24*time.Hour), func(it *store.Item) error {
+	since := now.Add(-time.Duration(v.Days) * 24 * time.Hour)
+	err := dryrun.MatchStored(ctx, s.Store, set, s.Feeds, since, func(it *store.Item, ms []rules.Match) error {
 		v.Scanned++
 		if v.Scanned > maxScanned {
 			v.Scanned--
 			v.Cut = "read the newest " + strconv.Itoa(maxScanned) + " items only"
 			return errEnough
 		}
-		ms := set.Match(monitor.RulesItem(it, feeds[it.FeedID]))
 		if len(ms) == 0 {
 			return nil
 		}
 		v.Results = append(v.Results, resultRow{
 			Title:   itemTitle(it.Title),
 			Link:    safeLink(it.Link),
-			Feed:    clean(feeds[it.FeedID].Name, 100),
+			Feed:    clean(it.FeedName, 100),
 			When:    newStamp(it.Published, now, loc),
 			Seen:    newStamp(it.SeenAt, now, loc),
 			Matched: notify.MatchedTerms(ms[0].Hits, 80),

@@ -1,0 +1,65 @@
+package dryrun
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/newswatch/newswatch/internal/config"
+	"github.com/newswatch/newswatch/rules"
+)
+
+func TestReadItemsJSONLines(t *testing.T) {
+	in := `{"id":"a1","title":"Accords","published":"2026-10-03T09:12:00Z","feed":"Wire"}
+
+{"link":"https://example.com/weather","title":"Weather"}
+`
+	items, err := ReadItems(context.Background(), "-", strings.NewReader(in), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(items) != 2 || items[0].ID != "a1" || items[0].Feed != "Wire" ||
+		!items[0].Published.Equal(time.Date(2026, 10, 3, 9, 12, 0, 0, time.UTC)) || items[1].ID != "https://example.com/weather" {
+		t.Errorf("items %+v, %+v", items[0], items[1])
+	}
+
+	for _, tc := range []struct{ name, in, want string }{
+		{"unknown key", "{\"title\":\"a\"}\n{\"titel\":\"b\"}\n", `standard input:2: not a JSON object of an item: json: unknown field "titel"`},
+		{"two values", `{"title":"a"} {"title":"b"}`, "standard input:1: more than one JSON value on the line"},
+		{"bad date", `{"published":"yesterday"}`, `standard input:1: "published" "yesterday" is not an RFC 3339 time`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := ReadItems(context.Background(), "-", strings.NewReader(tc.in), "")
+			if err == nil || !strings.HasPrefix(err.Error(), tc.want) {
+				t.Errorf("error %v, want %s…", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestEvaluate(t *testing.T) {
+	set := ruleSet(t, &rules.Rule{Name: "syria", Query: "syria", Feeds: []string{"tag:mideast"}})
+	items, err := ReadItems(context.Background(), "-", strings.NewReader(`{"title":"Syria"}
+{"title":"Syria","feed":"Wire"}
+{"title":"Syria","feed":"Other"}
+`), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	AssignFeeds(items, "", []config.Feed{{Name: "Wire", URL: "https://wire.example/rss", Tags: []string{"mideast"}}})
+	results, err := Evaluate(set, items)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// An item that names no feed is matched without the feeds selector;
+	// the others as the daemon would: the tag is the configured feed's.
+	for i, want := range []int{1, 1, 0} {
+		if got := len(results[i].Matches); got != want {
+			t.Errorf("item %d (feed %q): %d matches, want %d", i, results[i].Item.Feed, got, want)
+		}
+	}
+	if set.Rules()[0].Feeds == nil {
+		t.Error("Evaluate changed the rules it was given")
+	}
+}
