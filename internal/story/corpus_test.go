@@ -26,9 +26,54 @@ func clusterHalf(set *labelledSet) ([]Assignment, labelled.Report) {
 	return as, set.corpus.Score(set.stories(as))
 }
 
-// TestTuningHalf prints the figures of the tuning half, and with -v every
-// wrong pair; it fails when the grouping gets worse than the first
-// labelled set's floors on it.
+// floor is a regression guard: the least figures a grouping of a half may
+// score.
+type floor struct {
+	precision, recall, sameLanguageRecall float64
+	merged                                int // hard-negative pairs merged, at most
+}
+
+// check fails t when r is below f.
+func (f floor) check(t *testing.T, r labelled.Report) {
+	t.Helper()
+	if p := r.All.Precision(); p < f.precision {
+		t.Errorf("precision %.3f, below the floor %.3f", p, f.precision)
+	}
+	if rc := r.All.Recall(); rc < f.recall {
+		t.Errorf("recall %.3f, below the floor %.3f", rc, f.recall)
+	}
+	if rc := r.SameLanguage.Recall(); rc < f.sameLanguageRecall {
+		t.Errorf("same-language recall %.3f, below the floor %.3f", rc, f.sameLanguageRecall)
+	}
+	if n := len(r.Merged); n > f.merged {
+		t.Errorf("%d hard-negative pairs merged, more than the %d allowed", n, f.merged)
+	}
+}
+
+// The regression guards of the two halves: the figures of the grouping
+// on the corpus as it stands (docs/stories.md records them), less a margin of 0.02 (precision and
+// recall) and one hard-negative pair. Whoever improves the grouping and
+// records its new figures raises them. They are not targets: nothing is
+// tuned on the test half.
+var (
+	heldOutFloor = floor{precision: 0.82, recall: 0.17, sameLanguageRecall: 0.73, merged: 2}
+	tuningFloor  = floor{precision: 0.89, recall: 0.41, sameLanguageRecall: 0.67, merged: 2}
+)
+
+// TestHeldOut groups the test half with the default options and fails when
+// it scores below heldOutFloor. It prints only figures: the test half's
+// texts are not to be read while tuning.
+func TestHeldOut(t *testing.T) {
+	set := loadHalf(t, labelled.Test)
+	_, r := clusterHalf(set)
+	t.Logf("test half: %v", set.corpus.Stats())
+	t.Logf("test half, grouped:\n%v", r)
+	heldOutFloor.check(t, r)
+}
+
+// TestTuningHalf groups the tuning half with the default options, prints
+// its figures (and with -v every wrong pair) and fails when it scores
+// below tuningFloor.
 func TestTuningHalf(t *testing.T) {
 	set := loadHalf(t, labelled.Tuning)
 	as, r := clusterHalf(set)
@@ -37,9 +82,7 @@ func TestTuningHalf(t *testing.T) {
 	if testing.Verbose() {
 		t.Log("\n" + set.report(as))
 	}
-	if r.All.Precision() < minPrecision {
-		t.Errorf("precision %.3f, want at least %.2f", r.All.Precision(), minPrecision)
-	}
+	tuningFloor.check(t, r)
 }
 
 // TestCorpus checks the corpus itself: every item of the new stories
