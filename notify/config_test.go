@@ -17,7 +17,7 @@ func TestNewFromConfig(t *testing.T) {
 		cfg  config.Notifier
 		want string // the Go type built, "" for an error
 	}{
-		{config.Notifier{Name: "team", Type: config.TypeSlack, Token: f.token, Channel: "#news", APIURL: f.apiURL(), Mention: "@here"}, "*notify.Slack"},
+		{config.Notifier{Name: "team", Type: config.TypeSlack, Token: f.Token(), Channel: "#news", APIURL: f.APIURL(), Mention: "@here"}, "*notify.Slack"},
 		{config.Notifier{Name: "hook", Type: config.TypeSlackWebhook, URL: "https://hooks.slack.com/services/T/B/x",
 			Mention: "<!subteam^S0123ABCD|@analysts> <@U0123ABCD>"}, "*notify.SlackWebhook"}, // as config accepts it
 		{config.Notifier{Name: "siem", Type: config.TypeWebhook, URL: "https://siem.example/in", Secret: "s"}, "*notify.Webhook"},
@@ -53,7 +53,7 @@ func TestNewFromConfig(t *testing.T) {
 	if _, _, err := n.Notify(context.Background(), m); err != nil {
 		t.Fatal(err)
 	}
-	if p := f.posted()[0]; p.Channel != "#news" || !bytes.Contains([]byte(p.Text), []byte("<!here>")) {
+	if p := f.Messages()[0]; p.Channel != "#news" || !bytes.Contains([]byte(p.Text), []byte("<!here>")) {
 		t.Errorf("post %+v", p)
 	}
 }

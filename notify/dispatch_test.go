@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/newswatch/newswatch/internal/slacktest"
 	"github.com/newswatch/newswatch/internal/store"
 	"github.com/newswatch/newswatch/rules"
 )
@@ -225,7 +226,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-func postTitles(posts []slackPost) []string {
+func postTitles(posts []slacktest.Message) []string {
 	var titles []string
 	for _, p := range posts {
 		i := strings.Index(p.Text, "Alert ")
@@ -241,9 +242,8 @@ func postTitles(posts []slackPost) []string {
 func TestDispatchDeliversExactlyOnceAfterTransientFailures(t *testing.T) {
 	st, _ := openStore(t)
 	clk := newFakeClock(t0)
-	f := newFakeSlack(t)
-	f.clock = clk.Now
-	f.script("#news", reply{status: 500}, reply{status: 503}, reply{err: "internal_error"}, reply{status: 429, retryAfter: "2"})
+	f := newFakeSlack(t, slacktest.Options{Clock: clk.Now})
+	f.Script("#news", slacktest.Reply{Status: 500}, slacktest.Reply{Status: 503}, slacktest.Reply{Error: "internal_error"}, slacktest.Reply{Status: 429, RetryAfter: "2"})
 	d, out, _ := newTestDispatcher(t, st, clk, newTestSlack(t, f, SlackOptions{}))
 	ids := enqueue(t, st, testAlert(1, "r", "slack", ""), testAlert(2, "r", "slack", ""), testAlert(3, "r", "slack", ""))
 	run(t, d)
@@ -278,7 +278,7 @@ func TestDispatchDeliversExactlyOnceAfterTransientFailures(t *testing.T) {
 			t.Fatalf("outcome %+v, want delivered", o)
 		}
 	}
-	posts := f.posted()
+	posts := f.Messages()
 	if got := postTitles(posts); strings.Join(got, ",") != "Alert 1,Alert 2,Alert 3" {
 		t.Errorf("Slack shows %q, want each alert once, in order", got)
 	}
@@ -296,7 +296,7 @@ func TestDispatchDeadLetters(t *testing.T) {
 	clk := newFakeClock(t0.Add(time.Hour))
 	f := newFakeSlack(t)
 	good := newTestSlack(t, f, SlackOptions{Name: "slack"})
-	badToken, err := NewSlack(SlackOptions{Name: "revoked", Token: "xoxb-revoked", Channel: "#news", APIURL: f.apiURL()})
+	badToken, err := NewSlack(SlackOptions{Name: "revoked", Token: "xoxb-revoked", Channel: "#news", APIURL: f.APIURL()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -334,7 +334,7 @@ func TestDispatchDeadLetters(t *testing.T) {
 			t.Errorf("dead letter %d not logged at error level with its id and rule", a.ID)
 		}
 	}
-	if n := f.requestCount("#fresh"); n != 1 {
+	if n := f.RequestCount("#fresh"); n != 1 {
 		t.Errorf("%d requests to #fresh, want 1: the expired alert is never sent", n)
 	}
 	if !strings.Contains(logs.String(), `"notifier":"revoked"`) || !strings.Contains(logs.String(), `"reason":"notify: revoked: invalid_auth`) {
@@ -345,10 +345,9 @@ func TestDispatchDeadLetters(t *testing.T) {
 func TestDispatchRetryAfterPausesTheDestination(t *testing.T) {
 	st, _ := openStore(t)
 	clk := newFakeClock(t0)
-	f := newFakeSlack(t)
-	f.clock = clk.Now
-	f.script("#news", reply{status: 429, retryAfter: "30"})
-	f.script("#quiet", reply{status: 429}) // no Retry-After: still a rate limit
+	f := newFakeSlack(t, slacktest.Options{Clock: clk.Now})
+	f.Script("#news", slacktest.Reply{Status: 429, RetryAfter: "30"})
+	f.Script("#quiet", slacktest.Reply{Status: 429}) // no Retry-After: still a rate limit
 	d, out, _ := newTestDispatcher(t, st, clk, newTestSlack(t, f, SlackOptions{}))
 	ids := enqueue(t, st, testAlert(1, "r", "slack", "#news"), testAlert(2, "r", "slack", "#news"), testAlert(3, "r", "slack", "#quiet"))
 	run(t, d)
@@ -371,9 +370,7 @@ func TestDispatchRetryAfterPausesTheDestination(t *testing.T) {
 		}
 	}
 	// Nothing went to #news while it was paused, not even the second alert.
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for _, p := range f.requests[2:] {
+	for _, p := range f.Requests()[2:] {
 		if p.At.Before(t0.Add(30 * time.Second)) {
 			t.Errorf("request to %s at %s, during the pause", p.Channel, p.At)
 		}
@@ -413,7 +410,7 @@ func TestDispatchPacesEachDestination(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, ch := range []string{"#a", "#b"} {
-			if n := f.requestCount(ch); n != step.total {
+			if n := f.RequestCount(ch); n != step.total {
 				t.Fatalf("after %s more: %d messages to %s, want %d", step.advance, n, ch, step.total)
 			}
 		}
@@ -427,9 +424,9 @@ func TestDispatchOneFailingDestinationDoesNotBlockOthers(t *testing.T) {
 	st, _ := openStore(t)
 	clk := newFakeClock(t0)
 	f := newFakeSlack(t)
-	f.script("#slow", reply{hang: true})
+	f.Script("#slow", slacktest.Reply{Hang: true})
 	for range 50 {
-		f.script("#down", reply{status: 500})
+		f.Script("#down", slacktest.Reply{Status: 500})
 	}
 	hook := newFakeHook(t)
 	hook.script = []hookReply{{status: 502}, {status: 502}, {status: 502}}
@@ -446,7 +443,6 @@ func TestDispatchOneFailingDestinationDoesNotBlockOthers(t *testing.T) {
 		alerts = append(alerts, testAlert(10+i, "r", "slack", "#ok"))
 	}
 	ids := enqueue(t, st, alerts...)
-	f.arrived = make(chan slackPost, 100)
 	run(t, d)
 	waitFor(t, "all of #ok delivered", func() bool {
 		all := alertsByID(t, st)
@@ -461,8 +457,8 @@ func TestDispatchOneFailingDestinationDoesNotBlockOthers(t *testing.T) {
 	if all[ids[0]].Status != store.StatusQueued || all[ids[1]].Status != store.StatusQueued || all[ids[2]].Status != store.StatusQueued {
 		t.Errorf("failing destinations' alerts: %s %s %s, want queued", all[ids[0]].Status, all[ids[1]].Status, all[ids[2]].Status)
 	}
-	if f.requestCount("#slow") != 1 {
-		t.Errorf("#slow got %d requests, want its first still in flight", f.requestCount("#slow"))
+	if f.RequestCount("#slow") != 1 {
+		t.Errorf("#slow got %d requests, want its first still in flight", f.RequestCount("#slow"))
 	}
 }
 
@@ -484,14 +480,14 @@ func TestDispatchFoldsABurst(t *testing.T) {
 	if n, err := d.Drain(context.Background(), clk.Now()); err != nil || n != 0 {
 		t.Fatalf("Drain: %d undelivered, %v", n, err)
 	}
-	if n := f.requestCount("#news"); n != 3 {
+	if n := f.RequestCount("#news"); n != 3 {
 		t.Errorf("%d messages to #news, want one summary and two alerts", n)
 	}
-	if n := f.requestCount("#other"); n != 10 {
+	if n := f.RequestCount("#other"); n != 10 {
 		t.Errorf("%d messages to #other, want 10 (at the threshold nothing folds)", n)
 	}
-	var news []slackPost
-	for _, p := range f.posted() {
+	var news []slacktest.Message
+	for _, p := range f.Messages() {
 		if p.Channel == "#news" {
 			news = append(news, p)
 		}
@@ -535,15 +531,15 @@ func TestDispatchDigest(t *testing.T) {
 		}
 	}
 	drain()
-	if n := f.requestCount("#digest"); n != 0 {
+	if n := f.RequestCount("#digest"); n != 0 {
 		t.Fatalf("%d messages before the digest was due", n)
 	}
 	clk.Set(time.Date(2026, 11, 26, 9, 0, 1, 0, time.UTC))
 	drain()
-	if n := f.requestCount("#digest"); n != 1 {
+	if n := f.RequestCount("#digest"); n != 1 {
 		t.Fatalf("%d digest messages, want 1", n)
 	}
-	p := f.posted()[0]
+	p := f.Messages()[0]
 	if !strings.Contains(p.Text, "Digest for daily: 5 matches") {
 		t.Errorf("digest text %q", p.Text)
 	}
@@ -561,7 +557,7 @@ func TestDispatchDigest(t *testing.T) {
 	// The next day: an empty digest sends nothing.
 	clk.Set(time.Date(2026, 11, 27, 9, 0, 1, 0, time.UTC))
 	drain()
-	if n := len(f.posted()); n != 1 {
+	if n := len(f.Messages()); n != 1 {
 		t.Errorf("%d messages, want no empty digest", n)
 	}
 
@@ -574,7 +570,7 @@ func TestDispatchDigest(t *testing.T) {
 	enqueue(t, st, late, orphan)
 	clk.Set(time.Date(2026, 11, 28, 11, 0, 0, 0, time.UTC))
 	drain()
-	posts := f.posted()
+	posts := f.Messages()
 	if len(posts) != 3 {
 		t.Fatalf("%d messages, want the missed digest and the orphaned one", len(posts))
 	}
@@ -592,9 +588,9 @@ func TestDispatchDigest(t *testing.T) {
 func TestDispatchCrashBeforeRecording(t *testing.T) {
 	st, path := openStore(t)
 	clk := newFakeClock(t0)
-	f := newFakeSlack(t)
-	f.arrived = make(chan slackPost, 100)
-	f.script("#news", reply{}, reply{}, reply{hang: true, accept: true})
+	arrived := make(chan slacktest.Message, 100)
+	f := newFakeSlack(t, slacktest.Options{Arrived: arrived})
+	f.Script("#news", slacktest.Reply{}, slacktest.Reply{}, slacktest.Reply{Hang: true, Accept: true})
 	d, _, _ := newTestDispatcher(t, st, clk, newTestSlack(t, f, SlackOptions{}))
 	d.StopTimeout = time.Millisecond
 	d.FoldThreshold = -1
@@ -603,7 +599,7 @@ func TestDispatchCrashBeforeRecording(t *testing.T) {
 	stop := run(t, d)
 	for range 3 {
 		select {
-		case <-f.arrived:
+		case <-arrived:
 		case <-time.After(20 * time.Second):
 			t.Fatal("requests did not arrive")
 		}
@@ -629,7 +625,7 @@ func TestDispatchCrashBeforeRecording(t *testing.T) {
 	if n, err := d2.Drain(context.Background(), clk.Now()); err != nil || n != 0 {
 		t.Fatalf("Drain after restart: %d undelivered, %v", n, err)
 	}
-	if got := strings.Join(postTitles(f.posted()), ","); got != "Alert 1,Alert 2,Alert 3,Alert 3,Alert 4" {
+	if got := strings.Join(postTitles(f.Messages()), ","); got != "Alert 1,Alert 2,Alert 3,Alert 3,Alert 4" {
 		t.Errorf("Slack shows %s; want only the unrecorded alert 3 twice", got)
 	}
 }
@@ -639,28 +635,28 @@ func TestDispatchCrashBeforeRecording(t *testing.T) {
 func TestDispatchGracefulStop(t *testing.T) {
 	st, _ := openStore(t)
 	clk := newFakeClock(t0)
-	f := newFakeSlack(t)
-	f.arrived = make(chan slackPost, 10)
-	f.script("#news", reply{wait: true})
+	arrived := make(chan slacktest.Message, 10)
+	f := newFakeSlack(t, slacktest.Options{Arrived: arrived})
+	f.Script("#news", slacktest.Reply{Wait: true})
 	d, _, _ := newTestDispatcher(t, st, clk, newTestSlack(t, f, SlackOptions{}))
 	d.StopTimeout = time.Minute
 	d.FoldThreshold = -1
 	ids := enqueue(t, st, testAlert(1, "r", "slack", "#news"), testAlert(2, "r", "slack", "#news"))
 	stop := run(t, d)
-	<-f.arrived
+	<-arrived
 	stopped := make(chan struct{})
 	go func() {
 		stop()
 		close(stopped)
 	}()
-	f.releaseAll() // the send under way completes after the stop began
+	f.Release() // the send under way completes after the stop began
 	<-stopped
 	all := alertsByID(t, st)
 	if all[ids[0]].Status != store.StatusDelivered {
 		t.Errorf("in-flight alert: %s, want delivered and recorded", all[ids[0]].Status)
 	}
-	if all[ids[1]].Status != store.StatusQueued || f.requestCount("#news") != 1 {
-		t.Errorf("second alert %s after %d requests; want it left queued, unsent", all[ids[1]].Status, f.requestCount("#news"))
+	if all[ids[1]].Status != store.StatusQueued || f.RequestCount("#news") != 1 {
+		t.Errorf("second alert %s after %d requests; want it left queued, unsent", all[ids[1]].Status, f.RequestCount("#news"))
 	}
 }
 
@@ -750,7 +746,7 @@ func TestDispatchDeliveredButNotRecorded(t *testing.T) {
 	target := w.reads() + 3
 	waitFor(t, "three more reads of the outbox", func() bool { return w.reads() >= target })
 	stop()
-	if n := f.requestCount("#news"); n != 1 {
+	if n := f.RequestCount("#news"); n != 1 {
 		t.Errorf("%d requests, want 1: an unrecorded delivery is not repeated by the same process", n)
 	}
 	if a := alertsByID(t, st)[ids[0]]; a.Status != store.StatusQueued {
@@ -780,7 +776,7 @@ func TestDispatchHoldsTheDestinationUntilTheDeliveryIsRecorded(t *testing.T) {
 	// Far more attempts to record than the dispatcher once made before
 	// moving on to the next message (six).
 	waitFor(t, "20 attempts to record the first delivery", func() bool { return w.recordAttempts() >= 20 })
-	if n := f.requestCount("#news"); n != 1 {
+	if n := f.RequestCount("#news"); n != 1 {
 		t.Fatalf("%d messages sent while the first delivery was not recorded, want only that one", n)
 	}
 	if !strings.Contains(logs.String(), "delivered but not recorded yet") {
@@ -792,7 +788,7 @@ func TestDispatchHoldsTheDestinationUntilTheDeliveryIsRecorded(t *testing.T) {
 			t.Fatalf("outcome %+v, want delivered", o)
 		}
 	}
-	if got := strings.Join(postTitles(f.posted()), ","); got != "Alert 1,Alert 2,Alert 3" {
+	if got := strings.Join(postTitles(f.Messages()), ","); got != "Alert 1,Alert 2,Alert 3" {
 		t.Errorf("Slack shows %s, want each alert once, in order", got)
 	}
 	for _, id := range ids {
@@ -816,20 +812,20 @@ func (l *lockedBuilder) Write(p []byte) (int, error) {
 func TestDrainWaitsForRetriesUntilTheDeadline(t *testing.T) {
 	tests := []struct {
 		name        string
-		replies     []reply
+		replies     []slacktest.Reply
 		deadline    time.Duration
 		undelivered int
 	}{
-		{"recovers before the deadline", []reply{{status: 500}, {status: 500}}, time.Hour, 0},
-		{"still failing at the deadline", repeatReply(reply{status: 500}, 100), time.Minute, 2},
-		{"rate limited past the deadline", []reply{{status: 429, retryAfter: "3600"}}, time.Minute, 2},
+		{"recovers before the deadline", []slacktest.Reply{{Status: 500}, {Status: 500}}, time.Hour, 0},
+		{"still failing at the deadline", repeatReply(slacktest.Reply{Status: 500}, 100), time.Minute, 2},
+		{"rate limited past the deadline", []slacktest.Reply{{Status: 429, RetryAfter: "3600"}}, time.Minute, 2},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			st, _ := openStore(t)
 			clk := newFakeClock(t0)
 			f := newFakeSlack(t)
-			f.script("#news", tc.replies...)
+			f.Script("#news", tc.replies...)
 			d, _, _ := newTestDispatcher(t, st, clk, newTestSlack(t, f, SlackOptions{}))
 			enqueue(t, st, testAlert(1, "r", "slack", ""), testAlert(2, "r", "slack", ""))
 			clk.drive(t, 200*time.Millisecond)
@@ -844,8 +840,8 @@ func TestDrainWaitsForRetriesUntilTheDeadline(t *testing.T) {
 	}
 }
 
-func repeatReply(r reply, n int) []reply {
-	out := make([]reply, n)
+func repeatReply(r slacktest.Reply, n int) []slacktest.Reply {
+	out := make([]slacktest.Reply, n)
 	for i := range out {
 		out[i] = r
 	}

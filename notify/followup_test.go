@@ -65,7 +65,7 @@ func TestFollowUpsAreBatchedThreadReplies(t *testing.T) {
 	if n, err := d.Drain(ctx, clk.Now()); err != nil || n != 0 {
 		t.Fatalf("Drain before the batch is due: %d undelivered, %v; want none late", n, err)
 	}
-	posts := f.posted()
+	posts := f.Messages()
 	if len(posts) != 1 || posts[0].ThreadTS != "" {
 		t.Fatalf("posts %+v, want the first alert alone", posts)
 	}
@@ -73,7 +73,7 @@ func TestFollowUpsAreBatchedThreadReplies(t *testing.T) {
 	if n, err := d.Drain(ctx, clk.Now()); err != nil || n != 0 {
 		t.Fatalf("Drain at the batch's time: %d undelivered, %v", n, err)
 	}
-	posts = f.posted()
+	posts = f.Messages()
 	if len(posts) != 2 {
 		t.Fatalf("%d posts, want the alert and one reply", len(posts))
 	}
@@ -119,7 +119,7 @@ func TestFollowUpOfDeadAlertDies(t *testing.T) {
 			t.Errorf("follow-up's reason %q", a.LastError)
 		}
 	}
-	if n := f.requestCount("#missing-channel"); n != 1 {
+	if n := f.RequestCount("#missing-channel"); n != 1 {
 		t.Errorf("%d requests, want only the first alert's", n)
 	}
 }

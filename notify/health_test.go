@@ -88,7 +88,7 @@ func TestDispatchFoldsFeedHealth(t *testing.T) {
 	if n, err := d.Drain(context.Background(), clk.Now()); err != nil || n != 0 {
 		t.Fatalf("Drain: %d undelivered, %v", n, err)
 	}
-	posts := f.posted()
+	posts := f.Messages()
 	if len(posts) != 1 {
 		t.Fatalf("%d messages, want the burst folded into one", len(posts))
 	}

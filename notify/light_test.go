@@ -46,7 +46,7 @@ func TestDispatchLongQueueReadsAlertsAgain(t *testing.T) {
 	if n, err := d.Drain(context.Background(), clk.Now()); err != nil || n != 0 {
 		t.Fatalf("Drain: %d undelivered, %v", n, err)
 	}
-	posts := f.posted()
+	posts := f.Messages()
 	if len(posts) != single+1 {
 		t.Fatalf("%d messages, want %d alerts and one summary", len(posts), single)
 	}

@@ -2,98 +2,61 @@ package notify
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"regexp"
 	"strconv"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/newswatch/newswatch/internal/slacktest"
 	"github.com/newswatch/newswatch/internal/store"
 )
 
-// outageSlack is a Slack Web API on loopback that answers 503 until its
-// clock reaches up, and records when each message it accepted was sent (see
-// stampTransport).
-type outageSlack struct {
-	srv   *httptest.Server
-	clock func() time.Time
-	up    time.Time
-
-	mu       sync.Mutex
-	accepted []outagePost
-	refused  []time.Time
+// holdTransport holds the fake clock still from the moment the notifier
+// sends a request until its answer is back, so that the fake Slack stamps
+// each request (and decides whether it is still down) with the time the
+// dispatcher decided to send it. (Stamped a tick later, a message could
+// look later than it was sent by however many ticks of the fake clock the
+// request took, and that depends on how busy the machine is.)
+type holdTransport struct {
+	clock *outageClock
+	base  http.RoundTripper
 }
 
+func (h holdTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	h.clock.hold()
+	defer h.clock.release()
+	return h.base.RoundTrip(req)
+}
+
+var outageTitle = regexp.MustCompile(`Outage alert (\d+)\b`)
+
+// outagePost is one message Slack accepted after the outage.
 type outagePost struct {
 	alert int       // the alert number in the message's title
 	at    time.Time // when the notifier sent it, on the fake clock
 }
 
-// sentHeader carries the time a request was sent, on the fake clock.
-const sentHeader = "X-Test-Sent"
-
-// stampTransport stamps each request with the fake clock's time as the
-// notifier sends it, right after the dispatcher decided to, and holds the
-// clock still until the answer is back. (Stamped when it arrives, a message
-// could look later than it was sent by however many ticks of the fake clock
-// the request took, and that depends on how busy the machine is.)
-type stampTransport struct {
-	clock *outageClock
-	base  http.RoundTripper
-}
-
-func (s stampTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	req = req.Clone(req.Context())
-	req.Header.Set(sentHeader, s.clock.hold().Format(time.RFC3339Nano))
-	defer s.clock.release()
-	return s.base.RoundTrip(req)
-}
-
-var outageTitle = regexp.MustCompile(`Outage alert (\d+)\b`)
-
-func newOutageSlack(t *testing.T, clock func() time.Time, up time.Time) *outageSlack {
-	s := &outageSlack{clock: clock, up: up}
-	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := r.ParseForm(); err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
+// outagePosts returns the messages f accepted, by alert number, and when
+// it refused the others.
+func outagePosts(t *testing.T, f *slacktest.Server) (accepted []outagePost, refused []time.Time) {
+	t.Helper()
+	for _, m := range f.Requests() {
+		if !m.Accepted {
+			refused = append(refused, m.At)
+			continue
 		}
-		now := s.clock()
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		if now.Before(s.up) {
-			s.refused = append(s.refused, now)
-			http.Error(w, "<html><body>Slack is down</body></html>", http.StatusServiceUnavailable)
-			return
+		n := outageTitle.FindStringSubmatch(m.Text)
+		if n == nil {
+			t.Fatalf("no alert number in %q", m.Text)
 		}
-		m := outageTitle.FindStringSubmatch(r.PostForm.Get("text"))
-		if m == nil {
-			http.Error(w, "no alert number in "+r.PostForm.Get("text"), http.StatusBadRequest)
-			return
-		}
-		n, _ := strconv.Atoi(m[1])
-		sent, err := time.Parse(time.RFC3339Nano, r.Header.Get(sentHeader))
-		if err != nil {
-			http.Error(w, "no "+sentHeader, http.StatusBadRequest)
-			return
-		}
-		s.accepted = append(s.accepted, outagePost{alert: n, at: sent})
-		w.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(w).Encode(map[string]any{"ok": true, "channel": "CNEWS", "ts": fmt.Sprintf("1800000000.%06d", len(s.accepted))})
-	}))
-	t.Cleanup(s.srv.Close)
-	return s
-}
-
-func (s *outageSlack) posts() ([]outagePost, []time.Time) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]outagePost(nil), s.accepted...), append([]time.Time(nil), s.refused...)
+		alert, _ := strconv.Atoi(n[1])
+		accepted = append(accepted, outagePost{alert: alert, at: m.At})
+	}
+	return accepted, refused
 }
 
 // outageClock is a fake clock that a goroutine moves forward every
@@ -170,9 +133,10 @@ func TestOutageThenRecovery(t *testing.T) {
 	start := time.Date(2026, 11, 27, 6, 0, 0, 0, time.UTC)
 	clk := &outageClock{t: start}
 	up := start.Add(outage)
-	fake := newOutageSlack(t, clk.Now, up)
-	slack, err := NewSlack(SlackOptions{Name: "slack", Token: "xoxb-outage", Channel: "#news", APIURL: fake.srv.URL + "/api/",
-		Transport: stampTransport{clock: clk, base: http.DefaultTransport}})
+	fake := newFakeSlack(t, slacktest.Options{Clock: clk.Now})
+	fake.Down(up)
+	slack, err := NewSlack(SlackOptions{Name: "slack", Token: fake.Token(), Channel: "#news", APIURL: fake.APIURL(),
+		Transport: holdTransport{clock: clk, base: http.DefaultTransport}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -236,17 +200,16 @@ func TestOutageThenRecovery(t *testing.T) {
 
 	// Halfway through the outage, more alerts arrive.
 	waitUntil(t, "half of the outage", func() bool { return clk.Now().After(start.Add(outage / 2)) })
-	if accepted, _ := fake.posts(); len(accepted) > 0 {
+	if accepted, _ := outagePosts(t, fake); len(accepted) > 0 {
 		t.Fatalf("Slack accepted %d messages while down", len(accepted))
 	}
 	queue(perRule * 3 / 2)
 	total := n
 
 	waitUntil(t, "every alert delivered", func() bool {
-		accepted, _ := fake.posts()
-		return len(accepted) >= total
+		return len(fake.Messages()) >= total
 	})
-	accepted, refused := fake.posts()
+	accepted, refused := outagePosts(t, fake)
 	for i, p := range accepted {
 		if p.alert != i+1 {
 			t.Fatalf("message %d is alert %d; Slack shows %v, want alerts 1 to %d once each, in order", i+1, p.alert, accepted, total)

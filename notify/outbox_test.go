@@ -97,7 +97,7 @@ func TestDispatchReadsEachAlertOnce(t *testing.T) {
 	if twice := c.readTwice(); len(twice) > 0 {
 		t.Errorf("alerts read more than once (id: reads): %v", twice)
 	}
-	if n := f.requestCount("#news"); n != 1 {
+	if n := f.RequestCount("#news"); n != 1 {
 		t.Errorf("%d messages, want 1 (the burst)", n)
 	}
 }
@@ -134,7 +134,7 @@ func TestDispatchFindsAlertsThatComeDueLater(t *testing.T) {
 			t.Fatalf("outcome %+v, want delivered", o)
 		}
 	}
-	posts := f.posted()
+	posts := f.Messages()
 	if len(posts) != 2 || posts[1].ThreadTS != posts[0].TS {
 		t.Fatalf("posts %+v, want the story's alert and a reply under it", posts)
 	}
@@ -149,7 +149,7 @@ func TestDispatchFindsAlertsThatComeDueLater(t *testing.T) {
 	if o := out.next(t); o.Result != ResultDelivered {
 		t.Fatalf("outcome %+v, want the requeued alert delivered", o)
 	}
-	got := postTitles(f.posted())
+	got := postTitles(f.Messages())
 	if strings.Join(got[2:], ",") != "Alert 2,Alert 1" {
 		t.Errorf("Slack shows %v, want the alert due later, then the requeued one", got)
 	}

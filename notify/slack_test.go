@@ -8,12 +8,26 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/newswatch/newswatch/internal/slacktest"
 )
 
-func newTestSlack(t *testing.T, f *fakeSlack, o SlackOptions) *Slack {
+// newFakeSlack starts the fake Slack for a test.
+func newFakeSlack(t *testing.T, o ...slacktest.Options) *slacktest.Server {
 	t.Helper()
-	o.Token = f.token
-	o.APIURL = f.apiURL()
+	var opts slacktest.Options
+	if len(o) > 0 {
+		opts = o[0]
+	}
+	f := slacktest.New(opts)
+	t.Cleanup(f.Close)
+	return f
+}
+
+func newTestSlack(t *testing.T, f *slacktest.Server, o SlackOptions) *Slack {
+	t.Helper()
+	o.Token = f.Token()
+	o.APIURL = f.APIURL()
 	if o.Channel == "" {
 		o.Channel = "#news"
 	}
@@ -32,7 +46,7 @@ func TestSlackNotify(t *testing.T) {
 	if err != nil || retry {
 		t.Fatalf("Notify: %v (retry %v)", err, retry)
 	}
-	posts := f.posted()
+	posts := f.Messages()
 	if len(posts) != 1 {
 		t.Fatalf("%d messages posted", len(posts))
 	}
@@ -54,7 +68,7 @@ func TestSlackNotify(t *testing.T) {
 	if _, _, err := s.Notify(context.Background(), m); err != nil {
 		t.Fatal(err)
 	}
-	p = f.posted()[1]
+	p = f.Messages()[1]
 	if p.Channel != "#other" || p.ThreadTS != r.RemoteID || p.UnfurlLinks != "true" {
 		t.Errorf("post %+v: want #other, in thread %s, unfurling on", p, r.RemoteID)
 	}
@@ -63,37 +77,37 @@ func TestSlackNotify(t *testing.T) {
 func TestSlackFailures(t *testing.T) {
 	tests := []struct {
 		name       string
-		reply      reply
+		reply      slacktest.Reply
 		retry      bool
 		reason     string
 		rateLimit  bool
 		retryAfter time.Duration
 	}{
-		{"429 with Retry-After", reply{status: 429, retryAfter: "7"}, true, "rate_limited", true, 7 * time.Second},
-		{"429 without Retry-After", reply{status: 429}, true, "rate_limited", true, 0},
-		{"429 with an HTTP date", reply{status: 429, retryAfter: time.Now().Add(time.Hour).UTC().Format(http.TimeFormat)}, true, "rate_limited", true, time.Hour},
-		{"ratelimited error", reply{err: "ratelimited"}, true, "rate_limited", true, 0},
-		{"500", reply{status: 500}, true, "http_500", false, 0},
-		{"503", reply{status: 503}, true, "http_503", false, 0},
-		{"internal_error", reply{err: "internal_error"}, true, "internal_error", false, 0},
-		{"channel_not_found", reply{err: "channel_not_found"}, false, "channel_not_found", false, 0},
-		{"not_in_channel", reply{err: "not_in_channel"}, false, "not_in_channel", false, 0},
-		{"invalid_auth", reply{err: "invalid_auth"}, false, "invalid_auth", false, 0},
-		{"account_inactive", reply{err: "account_inactive"}, false, "account_inactive", false, 0},
-		{"token_revoked", reply{err: "token_revoked"}, false, "token_revoked", false, 0},
-		{"is_archived", reply{err: "is_archived"}, false, "is_archived", false, 0},
-		{"msg_too_long", reply{err: "msg_too_long"}, false, "msg_too_long", false, 0},
-		{"invalid_blocks", reply{err: "invalid_blocks"}, false, "invalid_blocks", false, 0},
-		{"unknown error code", reply{err: "something_new"}, false, "something_new", false, 0},
-		{"404 from a wrong api_url", reply{status: 404}, false, "http_404", false, 0},
-		{"slow beyond the timeout", reply{hang: true}, true, "timeout", false, 0},
+		{"429 with Retry-After", slacktest.Reply{Status: 429, RetryAfter: "7"}, true, "rate_limited", true, 7 * time.Second},
+		{"429 without Retry-After", slacktest.Reply{Status: 429}, true, "rate_limited", true, 0},
+		{"429 with an HTTP date", slacktest.Reply{Status: 429, RetryAfter: time.Now().Add(time.Hour).UTC().Format(http.TimeFormat)}, true, "rate_limited", true, time.Hour},
+		{"ratelimited error", slacktest.Reply{Error: "ratelimited"}, true, "rate_limited", true, 0},
+		{"500", slacktest.Reply{Status: 500}, true, "http_500", false, 0},
+		{"503", slacktest.Reply{Status: 503}, true, "http_503", false, 0},
+		{"internal_error", slacktest.Reply{Error: "internal_error"}, true, "internal_error", false, 0},
+		{"channel_not_found", slacktest.Reply{Error: "channel_not_found"}, false, "channel_not_found", false, 0},
+		{"not_in_channel", slacktest.Reply{Error: "not_in_channel"}, false, "not_in_channel", false, 0},
+		{"invalid_auth", slacktest.Reply{Error: "invalid_auth"}, false, "invalid_auth", false, 0},
+		{"account_inactive", slacktest.Reply{Error: "account_inactive"}, false, "account_inactive", false, 0},
+		{"token_revoked", slacktest.Reply{Error: "token_revoked"}, false, "token_revoked", false, 0},
+		{"is_archived", slacktest.Reply{Error: "is_archived"}, false, "is_archived", false, 0},
+		{"msg_too_long", slacktest.Reply{Error: "msg_too_long"}, false, "msg_too_long", false, 0},
+		{"invalid_blocks", slacktest.Reply{Error: "invalid_blocks"}, false, "invalid_blocks", false, 0},
+		{"unknown error code", slacktest.Reply{Error: "something_new"}, false, "something_new", false, 0},
+		{"404 from a wrong api_url", slacktest.Reply{Status: 404}, false, "http_404", false, 0},
+		{"slow beyond the timeout", slacktest.Reply{Hang: true}, true, "timeout", false, 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFakeSlack(t)
-			f.script("#news", tc.reply)
+			f.Script("#news", tc.reply)
 			var o SlackOptions
-			if tc.reply.hang {
+			if tc.reply.Hang {
 				o.Timeout = 100 * time.Millisecond
 			}
 			s := newTestSlack(t, f, o)
@@ -113,7 +127,7 @@ func TestSlackFailures(t *testing.T) {
 					t.Errorf("RetryAfter %s, want about %s", rl.RetryAfter, tc.retryAfter)
 				}
 			}
-			if strings.Contains(err.Error(), f.token) {
+			if strings.Contains(err.Error(), f.Token()) {
 				t.Errorf("error shows the token: %v", err)
 			}
 		})
@@ -136,7 +150,7 @@ func TestSlackUnreachable(t *testing.T) {
 
 func TestSlackNoChannel(t *testing.T) {
 	f := newFakeSlack(t)
-	s, err := NewSlack(SlackOptions{Token: f.token, APIURL: f.apiURL()})
+	s, err := NewSlack(SlackOptions{Token: f.Token(), APIURL: f.APIURL()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/newswatch/newswatch/internal/slacktest"
 )
 
 // fakeHook is a webhook receiver on loopback that answers from a script
@@ -27,7 +29,6 @@ type hookReply struct {
 	status     int
 	body       string
 	retryAfter string
-	hang       bool
 }
 
 type hookRequest struct {
@@ -46,10 +47,6 @@ func newFakeHook(t *testing.T) *fakeHook {
 			rep, h.script = h.script[0], h.script[1:]
 		}
 		h.mu.Unlock()
-		if rep.hang {
-			<-r.Context().Done()
-			return
-		}
 		if rep.retryAfter != "" {
 			w.Header().Set("Retry-After", rep.retryAfter)
 		}
@@ -70,60 +67,52 @@ func (h *fakeHook) got() []hookRequest {
 }
 
 func TestSlackWebhookNotify(t *testing.T) {
-	h := newFakeHook(t)
-	w, err := NewSlackWebhook(SlackWebhookOptions{URL: h.url()})
+	f := newFakeSlack(t)
+	w, err := NewSlackWebhook(SlackWebhookOptions{URL: f.WebhookURL("#alerts")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, retry, err := w.Notify(context.Background(), alertMessage(sampleEntry(1))); err != nil || retry {
 		t.Fatalf("Notify: %v", err)
 	}
-	reqs := h.got()
-	if len(reqs) != 1 {
-		t.Fatalf("%d requests", len(reqs))
+	msgs := f.Messages()
+	if len(msgs) != 1 {
+		t.Fatalf("%d messages", len(msgs))
 	}
-	var body struct {
-		Text        string          `json:"text"`
-		Blocks      json.RawMessage `json:"blocks"`
-		UnfurlLinks *bool           `json:"unfurl_links"`
-		UnfurlMedia *bool           `json:"unfurl_media"`
+	m := msgs[0]
+	if m.UnfurlLinks != "false" || m.UnfurlMedia != "false" {
+		t.Errorf("unfurling not turned off: %+v", m)
 	}
-	if err := json.Unmarshal(reqs[0].body, &body); err != nil {
-		t.Fatal(err)
+	if !strings.Contains(m.Text, "Abraham Accords") {
+		t.Errorf("text %q", m.Text)
 	}
-	if body.UnfurlLinks == nil || *body.UnfurlLinks || body.UnfurlMedia == nil || *body.UnfurlMedia {
-		t.Errorf("unfurling not turned off: %s", reqs[0].body)
-	}
-	if !strings.Contains(body.Text, "Abraham Accords") {
-		t.Errorf("text %q", body.Text)
-	}
-	checkBlockKitJSON(t, body.Blocks)
+	checkBlockKitJSON(t, []byte(m.Blocks))
 }
 
 func TestSlackWebhookFailures(t *testing.T) {
 	tests := []struct {
 		name      string
-		reply     hookReply
+		reply     slacktest.Reply
 		retry     bool
 		reason    string
 		rateLimit bool
 	}{
-		{"invalid_payload", hookReply{status: 400, body: "invalid_payload"}, false, "invalid_payload", false},
-		{"no_service", hookReply{status: 404, body: "no_service"}, false, "no_service", false},
-		{"channel_is_archived", hookReply{status: 410, body: "channel_is_archived"}, false, "channel_is_archived", false},
-		{"action_prohibited", hookReply{status: 403, body: "action_prohibited"}, false, "action_prohibited", false},
-		{"429 with Retry-After", hookReply{status: 429, retryAfter: "3"}, true, "rate_limited", true},
-		{"429 without Retry-After", hookReply{status: 429, body: "rate_limited"}, true, "rate_limited", true},
-		{"500", hookReply{status: 500, body: "<html>oops</html>"}, true, "http_500", false},
-		{"redirect not followed", hookReply{status: 302}, false, "http_302", false},
-		{"slow beyond the timeout", hookReply{hang: true}, true, "timeout", false},
+		{"invalid_payload", slacktest.Reply{Status: 400, Error: "invalid_payload"}, false, "invalid_payload", false},
+		{"no_service", slacktest.Reply{Status: 404, Error: "no_service"}, false, "no_service", false},
+		{"channel_is_archived", slacktest.Reply{Status: 410, Error: "channel_is_archived"}, false, "channel_is_archived", false},
+		{"action_prohibited", slacktest.Reply{Status: 403, Error: "action_prohibited"}, false, "action_prohibited", false},
+		{"429 with Retry-After", slacktest.Reply{Status: 429, RetryAfter: "3"}, true, "rate_limited", true},
+		{"429 without Retry-After", slacktest.Reply{Status: 429, Error: "rate_limited"}, true, "rate_limited", true},
+		{"500", slacktest.Reply{Status: 500}, true, "http_500", false},
+		{"redirect not followed", slacktest.Reply{Status: 302}, false, "http_302", false},
+		{"slow beyond the timeout", slacktest.Reply{Hang: true}, true, "timeout", false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			h := newFakeHook(t)
-			h.script = []hookReply{tc.reply}
-			o := SlackWebhookOptions{URL: h.url()}
-			if tc.reply.hang {
+			f := newFakeSlack(t)
+			f.Script("#alerts", tc.reply)
+			o := SlackWebhookOptions{URL: f.WebhookURL("#alerts")}
+			if tc.reply.Hang {
 				o.Timeout = 100 * time.Millisecond
 			}
 			w, err := NewSlackWebhook(o)
