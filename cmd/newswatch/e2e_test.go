@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -12,83 +11,31 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/newswatch/newswatch/internal/slacktest"
 )
 
-// fakeSlack is a Slack Web API (chat.postMessage) and an incoming webhook on
-// loopback that record what they receive.
+// fakeSlack is the fake Slack, with an incoming webhook for the "hook"
+// notifier.
 type fakeSlack struct {
-	mu       sync.Mutex
-	posts    []slackPost // chat.postMessage calls
-	webhooks []slackPost // incoming webhook calls
-	server   *httptest.Server
-}
-
-type slackPost struct {
-	Channel string
-	Text    string
-	Auth    string
+	*slacktest.Server
+	hook string // the webhook's URL
 }
 
 func newFakeSlack(t *testing.T) *fakeSlack {
-	f := &fakeSlack{}
-	mux := http.NewServeMux()
-	mux.HandleFunc("POST /api/chat.postMessage", func(w http.ResponseWriter, r *http.Request) {
-		if err := r.ParseForm(); err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		// slack-go posts a form, or JSON when blocks are given.
-		// The token travels as a form field or as a bearer token.
-		auth := r.Header.Get("Authorization")
-		if tok := r.Form.Get("token"); tok != "" {
-			auth = "Bearer " + tok
-		}
-		post := slackPost{Channel: r.Form.Get("channel"), Text: r.Form.Get("text"), Auth: auth}
-		if strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
-			var body struct {
-				Channel string `json:"channel"`
-				Text    string `json:"text"`
-			}
-			if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
-				http.Error(w, err.Error(), http.StatusBadRequest)
-				return
-			}
-			post.Channel, post.Text = body.Channel, body.Text
-		}
-		f.mu.Lock()
-		f.posts = append(f.posts, post)
-		n := len(f.posts)
-		f.mu.Unlock()
-		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprintf(w, `{"ok":true,"channel":"C0NEWS","ts":"1764200000.%06d"}`, n)
-	})
-	mux.HandleFunc("POST /hook", func(w http.ResponseWriter, r *http.Request) {
-		var body struct {
-			Text string `json:"text"`
-		}
-		if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		f.mu.Lock()
-		f.webhooks = append(f.webhooks, slackPost{Text: body.Text})
-		f.mu.Unlock()
-		io.WriteString(w, "ok")
-	})
-	f.server = httptest.NewServer(mux)
-	t.Cleanup(f.server.Close)
-	return f
+	s := slacktest.New(slacktest.Options{})
+	t.Cleanup(s.Close)
+	return &fakeSlack{Server: s, hook: s.WebhookURL("#hook")}
 }
 
 // texts returns the fallback texts of the bot posts and the webhook posts.
 func (f *fakeSlack) texts() (posts, hooks []string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for _, p := range f.posts {
-		posts = append(posts, p.Text)
-	}
-	for _, p := range f.webhooks {
-		hooks = append(hooks, p.Text)
+	for _, m := range f.Messages() {
+		if m.Method == slacktest.MethodWebhook {
+			hooks = append(hooks, m.Text)
+		} else {
+			posts = append(posts, m.Text)
+		}
 	}
 	return posts, hooks
 }
@@ -203,11 +150,11 @@ api_url = "%[2]s/api/"
 [[notifier]]
 name = "hook"
 type = "slack-webhook"
-url  = "%[2]s/hook"
+url  = "%[3]s"
 
 [notify]
 default = ["slack"]
-`, news.server.URL, slack.server.URL)
+`, news.server.URL, slack.URL(), slack.hook)
 	writeFiles(t, dir, map[string]string{
 		"config.toml": config,
 		"rules.d/watch.toml": `
@@ -269,13 +216,11 @@ func TestEndToEndOnce(t *testing.T) {
 	wantHooks := []string{"Oman joins the Abraham Accords", "Five years of the Abraham Accords"}
 	assertDelivered(t, "bot posts", posts, wantPosts)
 	assertDelivered(t, "webhook posts", hooks, wantHooks)
-	slack.mu.Lock()
-	for _, p := range slack.posts {
-		if p.Channel != "#news" || p.Auth != "Bearer xoxb-test-token" {
-			t.Errorf("post to channel %q with authorization %q", p.Channel, p.Auth)
+	for _, p := range slack.Messages() {
+		if p.Method == slacktest.MethodPost && (p.Channel != "#news" || p.Token != "xoxb-test-token") {
+			t.Errorf("post to channel %q with token %q", p.Channel, p.Token)
 		}
 	}
-	slack.mu.Unlock()
 
 	code, _, stderr = runWithEnv(t, ctx, env, "once", "-config", cfgPath, "-drain", "10s")
 	if code != 0 {

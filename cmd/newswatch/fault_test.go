@@ -27,6 +27,7 @@ import (
 
 	"modernc.org/sqlite"
 
+	"github.com/newswatch/newswatch/internal/slacktest"
 	"github.com/newswatch/newswatch/internal/store"
 )
 
@@ -89,7 +90,6 @@ type faultFeeds struct {
 // handler has returned.
 type gate struct {
 	arrived, release, done chan struct{}
-	keys                   []int // for Slack: the items of the held message
 }
 
 func newGate() *gate {
@@ -197,84 +197,30 @@ func (f *faultFeeds) served() <-chan struct{} {
 	return f.servedC
 }
 
-// faultSlack is chat.postMessage on loopback, counting the messages that
-// name each item. A gate, when set, holds the next message: before Slack
-// accepts it, or after (Slack has it, but the answer is not sent yet).
-type faultSlack struct {
-	srv *httptest.Server
-
-	mu          sync.Mutex
-	counts      map[int]int // accepted messages naming each item
-	gate        *gate
-	acceptFirst bool
-}
+// faultSlack is the fake Slack, counting the messages that name each item.
+type faultSlack struct{ *slacktest.Server }
 
 var storyLink = regexp.MustCompile(`wire\.example/story-(\d+)`)
 
 func newFaultSlack(t *testing.T) *faultSlack {
-	s := &faultSlack{counts: map[int]int{}}
-	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
-	t.Cleanup(s.srv.Close)
-	return s
+	s := slacktest.New(slacktest.Options{Token: "xoxb-fault"})
+	t.Cleanup(s.Close)
+	return &faultSlack{s}
 }
 
-// hold makes the next message wait at a gate; acceptFirst counts it as
-// delivered before it waits, else it is never delivered.
-func (s *faultSlack) hold(acceptFirst bool) *gate {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.gate, s.acceptFirst = newGate(), acceptFirst
-	return s.gate
-}
-
-func (s *faultSlack) serve(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Path != "/api/chat.postMessage" || r.ParseForm() != nil {
-		http.Error(w, "bad request", http.StatusBadRequest)
-		return
-	}
-	var keys []int
-	seen := map[int]bool{}
-	for _, m := range storyLink.FindAllStringSubmatch(r.PostForm.Get("text")+r.PostForm.Get("blocks"), -1) {
-		if n, _ := strconv.Atoi(m[1]); !seen[n] {
-			seen[n] = true
-			keys = append(keys, n)
-		}
-	}
-	s.mu.Lock()
-	g, acceptFirst := s.gate, s.acceptFirst
-	s.gate = nil
-	accept := func() {
-		for _, k := range keys {
-			s.counts[k]++
-		}
-	}
-	if g == nil || acceptFirst {
-		accept()
-	}
-	s.mu.Unlock()
-	if g != nil {
-		defer close(g.done)
-		g.keys = keys
-		close(g.arrived)
-		select {
-		case <-g.release:
-		case <-r.Context().Done():
-		}
-		if !acceptFirst {
-			// Held before Slack took it: the sender is gone, so it never
-			// arrives.
-			http.Error(w, "gone", http.StatusServiceUnavailable)
-			return
-		}
-	}
-	w.Header().Set("Content-Type", "application/json")
-	fmt.Fprintf(w, `{"ok":true,"channel":"CNEWS","ts":"1800000000.%06d"}`, rand.IntN(1e6))
-}
-
+// count returns how many messages Slack accepted name each item.
 func (s *faultSlack) count() map[int]int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return maps.Clone(s.counts)
+	counts := map[int]int{}
+	for _, m := range s.Messages() {
+		seen := map[int]bool{}
+		for _, k := range storyLink.FindAllStringSubmatch(m.Text+m.Blocks, -1) {
+			if n, _ := strconv.Atoi(k[1]); !seen[n] {
+				seen[n] = true
+				counts[n]++
+			}
+		}
+	}
+	return counts
 }
 
 // faultDaemon is one run of the newswatch binary.
@@ -334,7 +280,7 @@ burst   = 100
 
 [notify]
 fold_threshold = 1000
-`, slack.srv.URL)
+`, slack.URL())
 	for _, p := range slices.Sorted(maps.Keys(feeds.items)) {
 		fmt.Fprintf(&b, "\n[[feed]]\nname = %q\nurl = %q\n", strings.Trim(p, "/"), feeds.srv.URL+p)
 	}
@@ -566,11 +512,14 @@ func TestFaultSIGKILL(t *testing.T) {
 				txCut++ // the poll's transaction died with the process
 			}
 		case beforeAccepted, afterAccepted:
-			g := slack.hold(mode == afterAccepted)
+			// The next message hangs: Slack has it (after) or not
+			// (before), and the answer never comes.
+			arrived := make(chan struct{})
+			slack.Script("#news", slacktest.Reply{Hang: true, Accept: mode == afterAccepted, Arrived: arrived})
 			publish(3)
-			await(t, setup, "a message to Slack", g.arrived)
+			await(t, setup, "a message to Slack", arrived)
 			setup.kill(t, d)
-			g.open()
+			slack.Release()
 		case atRandom:
 			publish(1 + r.IntN(5))
 			select {

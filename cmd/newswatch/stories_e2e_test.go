@@ -2,60 +2,22 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/newswatch/newswatch/internal/slacktest"
 )
-
-// threadSlack is a Slack Web API (chat.postMessage) on loopback that
-// records the thread each message was posted in.
-type threadSlack struct {
-	mu     sync.Mutex
-	posts  []threadPost
-	server *httptest.Server
-}
-
-type threadPost struct {
-	Channel, Text, ThreadTS, TS string
-}
-
-func newThreadSlack(t *testing.T) *threadSlack {
-	s := &threadSlack{}
-	s.server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/api/chat.postMessage" || r.ParseForm() != nil {
-			http.Error(w, "bad request", http.StatusBadRequest)
-			return
-		}
-		s.mu.Lock()
-		p := threadPost{Channel: r.Form.Get("channel"), Text: r.Form.Get("text"), ThreadTS: r.Form.Get("thread_ts"),
-			TS: fmt.Sprintf("1800000000.%06d", len(s.posts)+1)}
-		s.posts = append(s.posts, p)
-		s.mu.Unlock()
-		w.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(w).Encode(map[string]any{"ok": true, "channel": "C0NEWS", "ts": p.TS})
-	}))
-	t.Cleanup(s.server.Close)
-	return s
-}
-
-func (s *threadSlack) all() []threadPost {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]threadPost(nil), s.posts...)
-}
 
 // TestStoryThreadEndToEnd: one event from four feeds gives one Slack
 // alert and one reply in its thread naming the other outlets; a later
 // report gives a second reply; a distinct event of the same day its own
 // alert; an edited item nothing.
 func TestStoryThreadEndToEnd(t *testing.T) {
-	slack := newThreadSlack(t)
+	slack := slacktest.New(slacktest.Options{})
+	t.Cleanup(slack.Close)
 	dir := t.TempDir()
 	pub := time.Now().UTC().Add(-time.Hour).Truncate(time.Second)
 	const talks = "Officials of Israel and Syria met in Baku on Saturday for a second round of talks on security " +
@@ -88,10 +50,10 @@ url  = "file:monitor.xml"
 [[notifier]]
 name    = "slack"
 type    = "slack"
-token   = "xoxb-test"
+token   = %q
 channel = "#news"
-api_url = "%s/api/"
-`, slack.server.URL)
+api_url = %q
+`, slack.Token(), slack.APIURL())
 	writeFiles(t, dir, map[string]string{
 		"config.toml":        config,
 		"rules.d/watch.toml": "[[rule]]\nname = \"syria-israel\"\nquery = 'syria AND israel'\n",
@@ -108,7 +70,7 @@ api_url = "%s/api/"
 		}
 	}
 	once()
-	posts := slack.all()
+	posts := slack.Messages()
 	if len(posts) != 2 || posts[0].ThreadTS != "" || posts[1].ThreadTS != "" {
 		t.Fatalf("first run: %+v; want the two events' alerts", posts)
 	}
@@ -120,12 +82,12 @@ api_url = "%s/api/"
 	// Two more outlets carry the wire copy: one reply lists both.
 	writeFiles(t, dir, map[string]string{"daily.xml": btRSS(daily), "gazette.xml": btRSS(gazette)})
 	once()
-	posts = slack.all()
+	posts = slack.Messages()
 	if len(posts) != 3 {
 		t.Fatalf("second run: %d posts, want one reply: %+v", len(posts), posts[2:])
 	}
 	reply := posts[2]
-	if reply.ThreadTS != head.TS || reply.Channel != "C0NEWS" ||
+	if reply.ThreadTS != head.TS || reply.Channel != slack.ChannelID("#news") ||
 		!strings.Contains(reply.Text, "Also reported by: ") || !strings.Contains(reply.Text, "Daily") || !strings.Contains(reply.Text, "Gazette") {
 		t.Errorf("reply %+v; want one reply in the alert's thread naming Daily and Gazette", reply)
 	}
@@ -136,7 +98,7 @@ api_url = "%s/api/"
 	late := btItem{"m1", "Israel and Syria hold talks in Baku", "https://monitor.example/1", talks, pub.Add(10 * time.Minute)}
 	writeFiles(t, dir, map[string]string{"monitor.xml": btRSS(late), "wire.xml": btRSS(edited, distinct)})
 	once()
-	posts = slack.all()
+	posts = slack.Messages()
 	if len(posts) != 4 || posts[3].ThreadTS != head.TS || !strings.Contains(posts[3].Text, "Monitor") {
 		t.Errorf("third run: %+v; want one more reply, naming Monitor", posts[3:])
 	}
