@@ -154,7 +154,7 @@ func runBench(ctx context.Context, o options) (*result, error) {
 	defer logFile.Close()
 	env := func(k string) (string, bool) {
 		if k == "BENCH_SLACK_TOKEN" {
-			return "xoxb-bench", true
+			return benchSlackToken, true
 		}
 		return "", false
 	}

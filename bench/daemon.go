@@ -20,6 +20,10 @@ import (
 // databaseFile is the database's name in data_dir, as the daemon names it.
 const databaseFile = pipeline.DatabaseFile
 
+// benchSlackToken is the bot token of the daemon's Slack notifier, which
+// the world's fake Slack accepts.
+const benchSlackToken = "xoxb-bench"
+
 // settings are the parts of the configuration the harness varies.
 type settings struct {
 	Backfill    string

@@ -12,7 +12,6 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"regexp"
@@ -21,8 +20,9 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
+
+	"github.com/newswatch/newswatch/internal/slacktest"
 )
 
 // The world is the other side of the benchmark, run in a child process so
@@ -134,8 +134,6 @@ type world struct {
 	tracks map[itemKey]*track
 	stats  map[int]*roundStats   // per round: requests and posts
 	cpuAt  map[int]time.Duration // per round: the world's CPU time when it began
-
-	ts atomic.Int64 // Slack message counter
 }
 
 func newWorld(m mix) *world {
@@ -165,11 +163,13 @@ func serveWorld(m mix) error {
 	if addrs.Control, err = listen(http.HandlerFunc(w.serveControl)); err != nil {
 		return err
 	}
-	slack, err := listen(http.HandlerFunc(w.serveSlack))
+	slack := slacktest.NewHandler(slacktest.Options{Token: benchSlackToken, Observe: w.slackMessage, Discard: true})
+	base, err := listen(slack)
 	if err != nil {
 		return err
 	}
-	addrs.Slack = slack + "/api/"
+	slack.SetURL(base)
+	addrs.Slack = slack.APIURL()
 	feeds := http.HandlerFunc(w.serveFeed)
 	for range m.Hosts {
 		u, err := listen(feeds)
@@ -417,33 +417,20 @@ func (w *world) serveFeed(rw http.ResponseWriter, r *http.Request) {
 // itemKeyPattern finds the items an alert names, by their links.
 var itemKeyPattern = regexp.MustCompile(`/news/(\d+)-(\d+)`)
 
-func (w *world) serveSlack(rw http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost || r.URL.Path != "/api/chat.postMessage" {
-		http.NotFound(rw, r)
-		return
-	}
-	raw, err := io.ReadAll(io.LimitReader(r.Body, 4<<20))
-	if err != nil {
-		http.Error(rw, err.Error(), http.StatusBadRequest)
-		return
+// slackMessage notes what a message the fake Slack accepted says of the
+// items: the first message naming a tracked item is its alert.
+func (w *world) slackMessage(m slacktest.Message) {
+	keys := map[itemKey]bool{}
+	for _, text := range []string{m.Text, m.Blocks} {
+		for _, k := range itemKeyPattern.FindAllStringSubmatch(text, -1) {
+			feed, _ := strconv.Atoi(k[1])
+			seq, _ := strconv.Atoi(k[2])
+			keys[itemKey{feed, seq}] = true
+		}
 	}
 	now := time.Now()
-	text := raw
-	if !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
-		form, err := url.ParseQuery(string(raw))
-		if err != nil {
-			http.Error(rw, err.Error(), http.StatusBadRequest)
-			return
-		}
-		text = []byte(form.Get("text") + "\n" + form.Get("blocks"))
-	}
-	keys := map[itemKey]bool{}
-	for _, m := range itemKeyPattern.FindAllSubmatch(text, -1) {
-		feed, _ := strconv.Atoi(string(m[1]))
-		seq, _ := strconv.Atoi(string(m[2]))
-		keys[itemKey{feed, seq}] = true
-	}
 	w.mu.Lock()
+	defer w.mu.Unlock()
 	s := w.stats[w.round]
 	if s != nil {
 		s.Posts++
@@ -465,9 +452,6 @@ func (w *world) serveSlack(rw http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	w.mu.Unlock()
-	rw.Header().Set("Content-Type", "application/json")
-	fmt.Fprintf(rw, `{"ok":true,"channel":"CBENCH","ts":"1800000000.%06d"}`, w.ts.Add(1))
 }
 
 func (w *world) roundStats(n int) roundStats {
