@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -25,9 +24,6 @@ func init() {
 		subcommand{"list", cmdAlertsList},
 		subcommand{"retry", cmdAlertsRetry})
 }
-
-// databaseFile is the name of the SQLite database in daemon.data_dir.
-const databaseFile = pipeline.DatabaseFile
 
 const alertsDescription = `
 Shows the alerts newswatch has sent or tried to send, and puts dead letters
@@ -83,7 +79,7 @@ func cmdAlertsList(ctx context.Context, args []string, sio *IO) error {
 	if err != nil {
 		return err
 	}
-	st, path, err := openAlertStore(ctx, cfg)
+	st, path, err := pipeline.OpenExisting(ctx, cfg)
 	if errors.Is(err, os.ErrNotExist) {
 		return exit(0, fmt.Errorf("no alerts yet: no database at %s", path))
 	}
@@ -140,7 +136,7 @@ func cmdAlertsRetry(ctx context.Context, args []string, sio *IO) error {
 	if err != nil {
 		return err
 	}
-	st, path, err := openAlertStore(ctx, cfg)
+	st, path, err := pipeline.OpenExisting(ctx, cfg)
 	if errors.Is(err, os.ErrNotExist) {
 		if all {
 			fmt.Fprintln(sio.Stdout, "no dead letters to retry")
@@ -179,18 +175,6 @@ func cmdAlertsRetry(ctx context.Context, args []string, sio *IO) error {
 		return failed
 	}
 	return nil
-}
-
-// openAlertStore opens the database in the configured data directory. It
-// does not create one: when there is none yet, the error is os.ErrNotExist
-// and path says where it was looked for.
-func openAlertStore(ctx context.Context, cfg *config.Config) (st *store.Store, path string, err error) {
-	path = filepath.Join(cfg.Daemon.DataDir, databaseFile)
-	if _, err := os.Stat(path); err != nil {
-		return nil, path, err
-	}
-	st, err = store.Open(ctx, path)
-	return st, path, err
 }
 
 // parseSince reads -since: a duration back from now, or a date or time.

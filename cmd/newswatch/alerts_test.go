@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/newswatch/newswatch/internal/pipeline"
 	"github.com/newswatch/newswatch/internal/store"
 	"github.com/newswatch/newswatch/rules"
 )
@@ -26,6 +27,9 @@ url  = "https://wire.example/rss"
 // alertsFixture writes a configuration and a database holding a delivered,
 // a dead, a queued and a digest alert, and returns the config path and the
 // alerts' IDs in that order.
+// databaseFile is the name of the database in data_dir.
+const databaseFile = pipeline.DatabaseFile
+
 func alertsFixture(t *testing.T) (string, []int64) {
 	t.Helper()
 	dir := t.TempDir()

@@ -10,11 +10,9 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/newswatch/newswatch/internal/config"
 	"github.com/newswatch/newswatch/internal/dryrun"
-	"github.com/newswatch/newswatch/internal/tomlfile"
+	"github.com/newswatch/newswatch/internal/pipeline"
 	"github.com/newswatch/newswatch/notify"
-	"github.com/newswatch/newswatch/rules"
 )
 
 func init() {
@@ -60,12 +58,12 @@ func cmdBacktest(ctx context.Context, args []string, sio *IO) error {
 	if err != nil {
 		return err
 	}
-	set, diags := backtestRules(cfg, *rulesPath)
+	set, diags := pipeline.LoadRules(cfg, *rulesPath)
 	if set, err = rulesOrError(set, diags, sio.Stderr); err != nil {
 		return err
 	}
 
-	st, path, err := openAlertStore(ctx, cfg)
+	st, path, err := pipeline.OpenExisting(ctx, cfg)
 	if errors.Is(err, os.ErrNotExist) {
 		return exit(0, fmt.Errorf("nothing stored yet: no database at %s", path))
 	}
@@ -94,21 +92,6 @@ func cmdBacktest(ctx context.Context, args []string, sio *IO) error {
 		len(stories), plural(len(stories), "story", "stories"),
 		result.Items, plural(result.Items, "item", "items"), from.In(time.Local).Format("2006-01-02 15:04 MST"))
 	return nil
-}
-
-// backtestRules loads the rules to try: path (a file or directory) when
-// given, else the configured rules; both are checked against the
-// configuration.
-func backtestRules(cfg *config.Config, path string) (*rules.Set, tomlfile.Diagnostics) {
-	if path == "" {
-		return loadRules(cfg)
-	}
-	set, diags := rules.LoadPath(path)
-	if set != nil {
-		diags = append(diags, rules.Check(set, knownToRules(cfg))...)
-	}
-	diags.Sort()
-	return set, diags
 }
 
 // backtestJSON is one line of 'backtest -json' (config-and-cli.md).

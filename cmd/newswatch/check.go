@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+
+	"github.com/newswatch/newswatch/internal/pipeline"
 )
 
 func init() {
@@ -28,7 +30,7 @@ func cmdCheck(_ context.Context, args []string, sio *IO) error {
 	if err != nil {
 		return onStdout{err}
 	}
-	set, diags := loadRules(cfg)
+	set, diags := pipeline.LoadRules(cfg, "")
 	if diags.HasErrors() {
 		return onStdout{diags}
 	}

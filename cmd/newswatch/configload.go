@@ -30,31 +30,6 @@ func loadConfig(flagValue string, sio *IO, w io.Writer) (*config.Config, error) 
 	return cfg, nil
 }
 
-// knownToRules lists what the configuration defines that rules refer to.
-func knownToRules(cfg *config.Config) rules.Known {
-	k := rules.Known{Feeds: []string{}, FeedURLs: []string{}, Tags: []string{}, Notifiers: []string{}}
-	for _, f := range cfg.Feeds {
-		k.Feeds = append(k.Feeds, f.Name)
-		k.FeedURLs = append(k.FeedURLs, f.URL)
-		k.Tags = append(k.Tags, f.Tags...)
-	}
-	for _, n := range cfg.Notifiers {
-		k.Notifiers = append(k.Notifiers, n.Name)
-	}
-	return k
-}
-
-// loadRules loads the rule files of the configuration and checks them
-// against it, returning every problem found.
-func loadRules(cfg *config.Config) (*rules.Set, tomlfile.Diagnostics) {
-	set, diags := rules.LoadDir(cfg.Rules.Dir)
-	if set != nil {
-		diags = append(diags, rules.Check(set, knownToRules(cfg))...)
-	}
-	diags.Sort()
-	return set, diags
-}
-
 // rulesOrError returns set, printing the warnings among diags to w, or,
 // when diags has errors, an error listing them all.
 func rulesOrError(set *rules.Set, diags tomlfile.Diagnostics, w io.Writer) (*rules.Set, error) {

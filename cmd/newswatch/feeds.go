@@ -3,10 +3,8 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -14,6 +12,7 @@ import (
 	"github.com/newswatch/newswatch/internal/admin"
 	"github.com/newswatch/newswatch/internal/config"
 	"github.com/newswatch/newswatch/internal/feedhealth"
+	"github.com/newswatch/newswatch/internal/pipeline"
 	"github.com/newswatch/newswatch/monitor"
 )
 
@@ -74,7 +73,7 @@ func cmdFeedsList(ctx context.Context, args []string, sio *IO) error {
 		return err
 	}
 	now := time.Now()
-	statuses, err := feedStatuses(ctx, cfg, now)
+	statuses, err := pipeline.FeedStatuses(ctx, cfg, now)
 	if err != nil {
 		return err
 	}
@@ -82,27 +81,6 @@ func cmdFeedsList(ctx context.Context, args []string, sio *IO) error {
 		return writeFeedsJSON(sio.Stdout, statuses)
 	}
 	return writeFeedsTable(sio.Stdout, statuses, now)
-}
-
-// feedStatuses reports every configured feed, from the database when there
-// is one; without one, every feed is new (or disabled).
-func feedStatuses(ctx context.Context, cfg *config.Config, now time.Time) ([]feedhealth.Status, error) {
-	st, _, err := openAlertStore(ctx, cfg)
-	if errors.Is(err, os.ErrNotExist) {
-		out := make([]feedhealth.Status, len(cfg.Feeds))
-		for i, f := range cfg.Feeds {
-			out[i] = feedhealth.Status{Feed: f, State: feedhealth.StateNew}
-			if !f.Enabled {
-				out[i].State = feedhealth.StateDisabled
-			}
-		}
-		return out, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	defer st.Close()
-	return feedhealth.Report(ctx, st, cfg.Feeds, now)
 }
 
 // feedJSON is one line of 'feeds list -json'. Times are RFC 3339 in UTC;
@@ -187,15 +165,10 @@ func relativeTime(t, now time.Time) string {
 // defaults when cfg is nil.
 func fetcherFor(cfg *config.Config) *monitor.Fetcher {
 	ver, _ := buildVersion()
-	o := monitor.FetcherOptions{UserAgent: monitor.UserAgent(ver)}
-	if cfg != nil {
-		o.Timeout, o.ConnectTimeout = cfg.Fetch.Timeout, cfg.Fetch.ConnectTimeout
-		o.TLSHandshakeTimeout, o.MaxBodyBytes = cfg.Fetch.ConnectTimeout, cfg.Fetch.MaxBodyBytes
-		if cfg.Fetch.UserAgent != "" {
-			o.UserAgent = cfg.Fetch.UserAgent
-		}
+	if cfg == nil {
+		return pipeline.Fetcher(config.Fetch{}, ver)
 	}
-	return monitor.NewFetcher(o)
+	return pipeline.Fetcher(cfg.Fetch, ver)
 }
 
 // splitList reads a comma-separated flag value: "a, b,,c" is [a b c].

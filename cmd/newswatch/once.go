@@ -2,10 +2,9 @@ package main
 
 import (
 	"context"
-	"errors"
 	"time"
 
-	"github.com/newswatch/newswatch/monitor"
+	"github.com/newswatch/newswatch/internal/pipeline"
 	"github.com/newswatch/newswatch/rules"
 )
 
@@ -40,53 +39,24 @@ func cmdOnce(ctx context.Context, args []string, sio *IO) error {
 	if err != nil {
 		return err
 	}
-	log := newLogger(cfg.Log, sio.Stderr)
-	set, diags := loadRules(cfg)
+	log := pipeline.NewLogger(cfg.Log, sio.Stderr)
+	set, diags := pipeline.LoadRules(cfg, "")
 	if set, err = rulesOrError(set, diags, sio.Stderr); err != nil {
 		return err
 	}
 
-	d, err := openDaemon(ctx, cfg, log, func() *rules.Set { return set }, sio.Stdout)
+	ver, _ := buildVersion()
+	p, err := pipeline.Open(ctx, cfg, pipeline.Options{Log: log, Rules: func() *rules.Set { return set }, Stdout: sio.Stdout, Version: ver})
 	if err != nil {
 		return unnamed{err}
 	}
-	defer d.Close()
-
-	failures, err := d.scheduler.RunOnce(ctx)
+	defer p.Close()
+	res, err := p.Once(ctx, *drain)
 	if err != nil {
 		return unnamed{err}
 	}
-	for _, f := range failures {
-		var hold *monitor.HoldError
-		if errors.As(f.Err, &hold) {
-			log.Warn("feed not fetched: backing off", "feed", f.Feed, "until", hold.Until, "last_error", hold.LastError)
-		}
-	}
-	// A feed that has failed (or stayed quiet) too long is alerted about
-	// like in the daemon, so cron-driven users hear of it too.
-	if _, err := d.healthChecker().Check(ctx); err != nil {
-		log.Warn("feed health check failed", "err", err)
-	}
-	undelivered, err := d.dispatcher.Drain(ctx, time.Now().Add(*drain))
-	if err != nil {
-		return unnamed{err}
-	}
-	// The daemon prunes hourly; a cron-driven once prunes on every run, so
-	// that item text is still kept only for store.retention.
-	if pr, err := d.store.Prune(ctx, time.Now().Add(-cfg.Store.Retention), 0); err != nil {
-		log.Warn("pruning old items failed", "err", err)
-	} else if pr.Items > 0 || pr.Stories > 0 {
-		log.Info("pruned old items", "items", pr.Items, "stories", pr.Stories)
-	}
-	enabled := 0
-	for _, f := range cfg.Feeds {
-		if f.Enabled {
-			enabled++
-		}
-	}
-	log.Info("once: done", "feeds", enabled, "failed_feeds", len(failures), "undelivered_alerts", undelivered)
-	if len(failures) > 0 || undelivered > 0 {
-		return exit(2, nil)
+	if !res.OK() {
+		return exit(2, nil) // the log says which feeds failed
 	}
 	return nil
 }

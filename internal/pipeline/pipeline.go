@@ -1,8 +1,11 @@
 // Package pipeline wires newswatch's pipeline from a configuration: the
 // database in data_dir with the configured feeds, the poller (fetcher,
-// rules, routing, stories), the scheduler and the dispatcher. `newswatch
-// run` and `newswatch once` start from it, and so does the bench harness,
-// so that what the harness measures is what the daemon runs.
+// rules, routing, stories), the scheduler and the dispatcher. It also runs
+// it: one poll of every feed and a drain of the outbox (`newswatch once`),
+// or the daemon (`newswatch run`): every part supervised, with the
+// observers that watch them (feed health, metrics, the admin server). The
+// bench harness starts from it too, so that what the harness measures is
+// what the daemon runs.
 package pipeline
 
 import (
@@ -12,6 +15,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 
 	"github.com/newswatch/newswatch/internal/config"
 	"github.com/newswatch/newswatch/internal/store"
@@ -43,6 +47,12 @@ type Pipeline struct {
 	Poller     *monitor.Poller
 	Scheduler  *monitor.Scheduler
 	Dispatcher *notify.Dispatcher
+
+	cfg     *config.Config
+	log     *slog.Logger
+	version string
+	// dispatcherRunning is true while the daemon's dispatcher runs.
+	dispatcherRunning atomic.Bool
 }
 
 // Open creates data_dir, opens the database in it, records the configured
@@ -83,19 +93,9 @@ func wire(ctx context.Context, cfg *config.Config, st *store.Store, o Options) (
 		channels[n.Name] = n.Channel
 		updates[n.Name] = n.StoryUpdates
 	}
-	userAgent := cfg.Fetch.UserAgent
-	if userAgent == "" {
-		userAgent = monitor.UserAgent(o.Version)
-	}
 	poller := &monitor.Poller{
-		Store: st,
-		Fetcher: monitor.NewFetcher(monitor.FetcherOptions{
-			Timeout:             cfg.Fetch.Timeout,
-			ConnectTimeout:      cfg.Fetch.ConnectTimeout,
-			TLSHandshakeTimeout: cfg.Fetch.ConnectTimeout,
-			MaxBodyBytes:        cfg.Fetch.MaxBodyBytes,
-			UserAgent:           userAgent,
-		}),
+		Store:    st,
+		Fetcher:  Fetcher(cfg.Fetch, o.Version),
 		Rules:    o.Rules,
 		Routing:  monitor.Routing{Default: cfg.Notify.Default, Channels: channels, StoryUpdates: updates},
 		Backfill: cfg.Daemon.Backfill,
@@ -126,5 +126,32 @@ func wire(ctx context.Context, cfg *config.Config, st *store.Store, o Options) (
 	disp.Rules = func() []*rules.Rule { return o.Rules().Rules() }
 	disp.Log = o.Log
 	poller.AlertsQueued = func(int) { disp.Wake() }
-	return &Pipeline{Store: st, Poller: poller, Scheduler: scheduler, Dispatcher: disp}, nil
+	return &Pipeline{Store: st, Poller: poller, Scheduler: scheduler, Dispatcher: disp,
+		cfg: cfg, log: o.Log, version: o.Version}, nil
+}
+
+// Fetcher returns a fetcher with the limits of a [fetch] section; its
+// User-Agent names version unless the section gives one. The zero Fetch
+// gives the fetcher's defaults.
+func Fetcher(f config.Fetch, version string) *monitor.Fetcher {
+	userAgent := f.UserAgent
+	if userAgent == "" {
+		userAgent = monitor.UserAgent(version)
+	}
+	return monitor.NewFetcher(monitor.FetcherOptions{
+		Timeout:             f.Timeout,
+		ConnectTimeout:      f.ConnectTimeout,
+		TLSHandshakeTimeout: f.ConnectTimeout,
+		MaxBodyBytes:        f.MaxBodyBytes,
+		UserAgent:           userAgent,
+	})
+}
+
+// NewLogger returns the logger a [log] section asks for, writing to w.
+func NewLogger(cfg config.Log, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.Level}
+	if cfg.Format == config.FormatJSON {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
 }

@@ -1,0 +1,231 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/newswatch/newswatch/internal/admin"
+	"github.com/newswatch/newswatch/internal/feedhealth"
+	"github.com/newswatch/newswatch/internal/metrics"
+	"github.com/newswatch/newswatch/monitor"
+	"github.com/newswatch/newswatch/notify"
+	"github.com/newswatch/newswatch/rules"
+)
+
+// Daemon is the pipeline of `newswatch run` with the parts that watch it:
+// feed health, and when the admin server is on, the metrics and the admin
+// server with its listener.
+type Daemon struct {
+	p       *Pipeline
+	watcher *rules.Watcher
+	health  *feedhealth.Checker
+	srv     *admin.Server // nil when admin_addr is ""
+	ln      net.Listener
+}
+
+// readyTimeout bounds the database check of /readyz.
+const readyTimeout = 2 * time.Second
+
+// dispatcherStall is how long the dispatcher may go without reading the
+// outbox before /healthz calls it stuck; it reads every few seconds.
+const dispatcherStall = time.Minute
+
+// Daemon builds feed health, and when the admin server is on, the metrics
+// and the admin server, and hooks them into the poller, the dispatcher and
+// watcher, which holds the rules in force (the Rules of the pipeline's
+// Options). It opens the admin listener, so that a taken port stops the
+// daemon at start.
+func (p *Pipeline) Daemon(ctx context.Context, watcher *rules.Watcher) (*Daemon, error) {
+	cfg := p.cfg
+	d := &Daemon{p: p, watcher: watcher, health: p.healthChecker()}
+	var m *metrics.Metrics
+	if cfg.Daemon.AdminAddr != "" {
+		if err := checkAdminExposure(cfg.Daemon.AdminAddr, cfg.Daemon.AdminToken); err != nil {
+			return nil, err
+		}
+		notifiers := make([]string, len(cfg.Notifiers))
+		for i, n := range cfg.Notifiers {
+			notifiers[i] = n.Name
+		}
+		var err error
+		m, err = metrics.New(ctx, metrics.Options{Store: p.Store, Notifiers: notifiers, Version: p.version, Log: p.log})
+		if err != nil {
+			return nil, err
+		}
+		m.RulesLoaded(watcher.Current())
+		watcher.OnReload(m.ObserveReload)
+		d.srv = &admin.Server{
+			Addr: cfg.Daemon.AdminAddr,
+			Live: map[string]admin.Check{
+				"scheduler":  alive("scheduler", p.Scheduler.Alive),
+				"dispatcher": alive("dispatcher", p.dispatcherAlive),
+			},
+			Ready: map[string]admin.Check{
+				"database":  p.databaseReady,
+				"scheduler": alive("scheduler", p.Scheduler.Alive),
+				"rules":     rulesReady(watcher),
+			},
+			Token:   cfg.Daemon.AdminToken,
+			Metrics: m.Handler(),
+			Store:   p.Store,
+			Feeds:   cfg.Feeds,
+			Rules:   watcher.Current,
+			Version: p.version,
+			Log:     p.log,
+		}
+		if d.ln, err = d.srv.Listen(); err != nil {
+			return nil, err
+		}
+		// The address actually bound: admin_addr may ask for port 0.
+		p.log.Info("admin server listening", "addr", d.ln.Addr().String(), "token", cfg.Daemon.AdminToken != "")
+	}
+
+	prevPoll := p.Poller.OnPoll
+	p.Poller.OnPoll = func(res monitor.PollResult, err error) {
+		if prevPoll != nil {
+			prevPoll(res, err)
+		}
+		if m != nil {
+			m.ObservePoll(res, err)
+		}
+		d.health.Poke()
+	}
+	if m != nil {
+		prevOutcome := p.Dispatcher.OnOutcome
+		p.Dispatcher.OnOutcome = func(out notify.Outcome) {
+			if prevOutcome != nil {
+				prevOutcome(out)
+			}
+			m.ObserveOutcome(out)
+		}
+	}
+	return d, nil
+}
+
+// Run runs every part of the daemon until ctx is done or one of them
+// fails, then stops them all and waits for them. A value received from
+// reload (SIGHUP) reloads the rules. It logs the start and the stop, and
+// returns the error that stopped the daemon, nil after a clean stop.
+func (d *Daemon) Run(ctx context.Context, reload <-chan os.Signal) error {
+	p, cfg := d.p, d.p.cfg
+	p.log.Info("newswatch started",
+		"config", cfg.File, "feeds", len(cfg.Feeds), "rules", len(d.watcher.Current().Rules()),
+		"notifiers", len(cfg.Notifiers), "admin_addr", cfg.Daemon.AdminAddr)
+	if err := d.supervise(ctx, reload); err != nil {
+		p.log.Error("newswatch stopped on an error", "err", err)
+		return err
+	}
+	p.log.Info("newswatch stopped")
+	return nil
+}
+
+// supervise starts every part and stops them all when one fails or ctx is
+// done.
+func (d *Daemon) supervise(ctx context.Context, reload <-chan os.Signal) error {
+	p := d.p
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+
+	var wg sync.WaitGroup
+	start := func(name string, fn func(context.Context) error) {
+		wg.Go(func() {
+			if err := fn(ctx); err != nil && ctx.Err() == nil {
+				cancel(fmt.Errorf("%s: %w", name, err))
+			} else if ctx.Err() == nil {
+				cancel(fmt.Errorf("%s stopped unexpectedly", name))
+			}
+		})
+	}
+	p.dispatcherRunning.Store(true)
+	start("dispatcher", func(ctx context.Context) error {
+		defer p.dispatcherRunning.Store(false)
+		return p.Dispatcher.Run(ctx)
+	})
+	start("scheduler", p.Scheduler.Run)
+	start("rules watcher", d.watcher.Run)
+	start("feed health", d.health.Run)
+	start("retention", p.retention().Run)
+	if d.srv != nil {
+		start("admin server", func(ctx context.Context) error { return d.srv.Serve(ctx, d.ln) })
+	}
+	wg.Go(func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-reload:
+				p.log.Info("SIGHUP: reloading rules")
+				if err := d.watcher.Reload(); err != nil {
+					p.log.Error("rules not reloaded; the previous rules stay in force", "err", err)
+				}
+			}
+		}
+	})
+
+	<-ctx.Done()
+	wg.Wait()
+	if err := context.Cause(ctx); err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return nil
+}
+
+// alive turns a liveness report into an admin check.
+func alive(name string, ok func() bool) admin.Check {
+	return func() error {
+		if !ok() {
+			return errors.New(name + " is not running")
+		}
+		return nil
+	}
+}
+
+// dispatcherAlive reports whether the dispatcher runs and has read the
+// outbox lately.
+func (p *Pipeline) dispatcherAlive() bool {
+	return p.dispatcherRunning.Load() && time.Since(p.Dispatcher.LastRead()) < dispatcherStall
+}
+
+// databaseReady checks that the database answers.
+func (p *Pipeline) databaseReady() error {
+	ctx, cancel := context.WithTimeout(context.Background(), readyTimeout)
+	defer cancel()
+	return p.Store.Ping(ctx)
+}
+
+// rulesReady checks that rules are in force.
+func rulesReady(w *rules.Watcher) admin.Check {
+	return func() error {
+		if w.Current() == nil {
+			return errors.New("no rules are loaded")
+		}
+		return nil
+	}
+}
+
+// checkAdminExposure refuses an admin address that accepts connections from
+// other machines when there is no token: the configuration already refuses
+// it, and the daemon does not rely on that alone.
+func checkAdminExposure(addr, token string) error {
+	if token != "" {
+		return nil
+	}
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("admin_addr %q: %w", addr, err)
+	}
+	if strings.EqualFold(host, "localhost") {
+		return nil
+	}
+	if ip, err := netip.ParseAddr(host); err == nil && ip.IsLoopback() {
+		return nil
+	}
+	return fmt.Errorf("admin_addr %q accepts connections from other machines: set daemon.admin_token, or listen on 127.0.0.1", addr)
+}

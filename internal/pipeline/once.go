@@ -1,0 +1,85 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/newswatch/newswatch/internal/feedhealth"
+	"github.com/newswatch/newswatch/internal/store"
+	"github.com/newswatch/newswatch/monitor"
+)
+
+// OnceResult is what one run of Once did.
+type OnceResult struct {
+	// Feeds counts the enabled feeds, FailedFeeds those that were not
+	// fetched and read (a feed backing off after failures counts).
+	Feeds, FailedFeeds int
+	// Undelivered counts the alerts not delivered: still queued when the
+	// drain ended, or dead.
+	Undelivered int
+}
+
+// OK reports whether every feed was fetched and every alert delivered.
+func (r OnceResult) OK() bool { return r.FailedFeeds == 0 && r.Undelivered == 0 }
+
+// Once polls every enabled feed once, checks the feeds' health as the
+// daemon does (so that users who run newswatch from cron hear of a feed
+// that failed too long), then delivers the queued alerts, waiting at most
+// drain for retries, and prunes item text older than store.retention.
+// The error is of the run itself: feeds that failed and alerts that were
+// not delivered are counted in the result.
+func (p *Pipeline) Once(ctx context.Context, drain time.Duration) (OnceResult, error) {
+	failures, err := p.Scheduler.RunOnce(ctx)
+	if err != nil {
+		return OnceResult{}, err
+	}
+	for _, f := range failures {
+		var hold *monitor.HoldError
+		if errors.As(f.Err, &hold) {
+			p.log.Warn("feed not fetched: backing off", "feed", f.Feed, "until", hold.Until, "last_error", hold.LastError)
+		}
+	}
+	if _, err := p.healthChecker().Check(ctx); err != nil {
+		p.log.Warn("feed health check failed", "err", err)
+	}
+	undelivered, err := p.Dispatcher.Drain(ctx, time.Now().Add(drain))
+	if err != nil {
+		return OnceResult{}, err
+	}
+	// The daemon prunes hourly; a cron-driven once prunes on every run, so
+	// that item text is still kept only for store.retention.
+	if pr, err := p.Store.Prune(ctx, time.Now().Add(-p.cfg.Store.Retention), 0); err != nil {
+		p.log.Warn("pruning old items failed", "err", err)
+	} else if pr.Items > 0 || pr.Stories > 0 {
+		p.log.Info("pruned old items", "items", pr.Items, "stories", pr.Stories)
+	}
+	res := OnceResult{FailedFeeds: len(failures), Undelivered: undelivered}
+	for _, f := range p.cfg.Feeds {
+		if f.Enabled {
+			res.Feeds++
+		}
+	}
+	p.log.Info("once: done", "feeds", res.Feeds, "failed_feeds", res.FailedFeeds, "undelivered_alerts", res.Undelivered)
+	return res, nil
+}
+
+// healthChecker returns the feed-health checker of the configuration,
+// which wakes the dispatcher when it queues alerts. The daemon runs it;
+// Once checks once after its polls.
+func (p *Pipeline) healthChecker() *feedhealth.Checker {
+	return &feedhealth.Checker{
+		Store:        p.Store,
+		Feeds:        p.cfg.Feeds,
+		AlertAfter:   p.cfg.Health.FeedAlertAfter,
+		Notify:       p.cfg.Health.Notify,
+		Log:          p.log,
+		AlertsQueued: func(int) { p.Dispatcher.Wake() },
+	}
+}
+
+// retention is the daemon's background job that deletes the text of items
+// older than store.retention, a batch at a time.
+func (p *Pipeline) retention() *store.Pruner {
+	return &store.Pruner{Store: p.Store, Retention: p.cfg.Store.Retention, Log: p.log}
+}

@@ -1,0 +1,50 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/newswatch/newswatch/internal/config"
+	"github.com/newswatch/newswatch/internal/feedhealth"
+	"github.com/newswatch/newswatch/internal/store"
+)
+
+// The commands that read what a daemon recorded (alerts, backtest, feeds
+// list) open its database with OpenExisting, which creates none.
+
+// OpenExisting opens the database in the configured data_dir for a command
+// that reads it. It creates none: when there is none yet, the error is
+// os.ErrNotExist and path says where it was looked for.
+func OpenExisting(ctx context.Context, cfg *config.Config) (st *store.Store, path string, err error) {
+	path = filepath.Join(cfg.Daemon.DataDir, DatabaseFile)
+	if _, err := os.Stat(path); err != nil {
+		return nil, path, err
+	}
+	st, err = store.Open(ctx, path)
+	return st, path, err
+}
+
+// FeedStatuses reports the state of every configured feed, read from the
+// database in data_dir; when there is none yet, every feed is new (or
+// disabled).
+func FeedStatuses(ctx context.Context, cfg *config.Config, now time.Time) ([]feedhealth.Status, error) {
+	st, _, err := OpenExisting(ctx, cfg)
+	if errors.Is(err, os.ErrNotExist) {
+		out := make([]feedhealth.Status, len(cfg.Feeds))
+		for i, f := range cfg.Feeds {
+			out[i] = feedhealth.Status{Feed: f, State: feedhealth.StateNew}
+			if !f.Enabled {
+				out[i].State = feedhealth.StateDisabled
+			}
+		}
+		return out, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	return feedhealth.Report(ctx, st, cfg.Feeds, now)
+}
