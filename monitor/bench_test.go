@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/newswatch/newswatch/internal/analysis"
 	"github.com/newswatch/newswatch/rules"
 )
 
@@ -127,7 +128,7 @@ func BenchmarkTextHash(b *testing.B) {
 		b.Run(c.name+"-definition", func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				_ = hashHex(normaliseTitle(c.title) + "\n" + normaliseTitle(rules.StripHTML(c.summary)))[:32]
+				_ = hashHex(normaliseTitle(c.title) + "\n" + normaliseTitle(analysis.StripHTML(c.summary)))[:32]
 			}
 		})
 	}

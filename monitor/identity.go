@@ -11,8 +11,8 @@ import (
 
 	"github.com/mmcdole/gofeed"
 
+	"github.com/newswatch/newswatch/internal/analysis"
 	"github.com/newswatch/newswatch/internal/canonical"
-	"github.com/newswatch/newswatch/rules"
 )
 
 // maxGUIDLength is the longest GUID kept verbatim as an identity; a longer
@@ -126,11 +126,11 @@ func legacyCanonicalLink(link string) string {
 // normalised title and summary (HTML stripped). A change of white space,
 // case or markup alone is not an edit.
 func textHash(title, summary string) string {
-	return strippedTextHash(title, rules.StripHTML(summary))
+	return strippedTextHash(title, analysis.StripHTML(summary))
 }
 
 // strippedTextHash is textHash of a summary whose HTML is stripped
-// already: plain is rules.StripHTML(summary).
+// already: plain is analysis.StripHTML(summary).
 func strippedTextHash(title, plain string) string {
 	// The normalised title, a newline, the normalised summary, in one
 	// buffer.

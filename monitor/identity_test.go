@@ -8,8 +8,8 @@ import (
 
 	"github.com/mmcdole/gofeed"
 
+	"github.com/newswatch/newswatch/internal/analysis"
 	"github.com/newswatch/newswatch/internal/canonical"
-	"github.com/newswatch/newswatch/rules"
 )
 
 func TestLinkIdentities(t *testing.T) {
@@ -63,7 +63,7 @@ func TestTextHashIsStable(t *testing.T) {
 // white space outside ASCII, bytes that are not UTF-8.
 func TestTextHashMatchesItsDefinition(t *testing.T) {
 	definition := func(title, summary string) string {
-		return hashHex(normaliseTitle(title) + "\n" + normaliseTitle(rules.StripHTML(summary)))[:32]
+		return hashHex(normaliseTitle(title) + "\n" + normaliseTitle(analysis.StripHTML(summary)))[:32]
 	}
 	pieces := []string{
 		"a", "Z", "Syria", "ISRAEL", " ", "  ", "\t", "\n", "\r\n", "\v", "\f",

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/newswatch/newswatch/internal/analysis"
 	cluster "github.com/newswatch/newswatch/internal/story"
 
 	"github.com/newswatch/newswatch/internal/config"
@@ -227,7 +228,7 @@ func (p *Poller) prepare(set *rules.Set, f Feed, st *store.Feed, plan *pollPlan,
 // extractAnalysed sets pi's story features from its title and summary as
 // rules.Set.MatchVisit analysed them: they are cluster.Extract's. It also
 // sets pi's text hash from them.
-func (pi *plannedItem) extractAnalysed(title string, titleToks []rules.Token, summary string, summaryToks []rules.Token) {
+func (pi *plannedItem) extractAnalysed(title string, titleToks []analysis.Token, summary string, summaryToks []analysis.Token) {
 	pi.features = cluster.ExtractAnalysed(title, titleToks, summary, summaryToks)
 	// The matcher stripped the summary's HTML: the text hash need not.
 	if pi.hash == "" {

@@ -5,6 +5,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/newswatch/newswatch/internal/analysis"
 	"github.com/newswatch/newswatch/internal/store"
 	"github.com/newswatch/newswatch/rules"
 )
@@ -119,7 +120,7 @@ func newAlert(it *store.Item, f Feed, m rules.Match, d Destination) *store.Alert
 		Title:       it.Title,
 		Link:        it.Link,
 		Feed:        f.Name,
-		Summary:     snippet(rules.StripHTML(summary), snippetRunes),
+		Summary:     snippet(analysis.StripHTML(summary), snippetRunes),
 		Description: m.Rule.Description,
 		Published:   it.Published,
 		Hits:        m.Hits,

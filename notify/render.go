@@ -12,6 +12,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/newswatch/newswatch/internal/analysis"
 	"github.com/newswatch/newswatch/rules"
 )
 
@@ -444,7 +445,7 @@ func matchedText(hits []rules.Hit) string {
 // snippetOf returns the first maxSnippetChars characters of a summary as
 // plain text, cut on a word boundary.
 func snippetOf(summary string) string {
-	return truncate(CleanText(rules.StripHTML(summary)), maxSnippetChars, plainCost)
+	return truncate(CleanText(analysis.StripHTML(summary)), maxSnippetChars, plainCost)
 }
 
 // entryTitle is an entry's title as one clean line, or a stand-in when the
@@ -456,7 +457,7 @@ func snippetOf(summary string) string {
 func entryTitle(e *Entry) string {
 	t := e.Title
 	if htmlTag.MatchString(t) {
-		t = rules.StripHTML(t)
+		t = analysis.StripHTML(t)
 	} else {
 		t = html.UnescapeString(t)
 	}

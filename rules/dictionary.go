@@ -1,6 +1,10 @@
 package rules
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/newswatch/newswatch/internal/analysis"
+)
 
 // termKey identifies a termRef in a dictionary.
 type termKey struct {
@@ -56,7 +60,7 @@ func (d *dictionary) intern(e elem, cased bool) *termRef {
 	if cased {
 		table = &d.cased
 		d.hasCased = true
-		if toks := Analyze(t.text); len(toks) == 1 && toks[0].Text == t.text {
+		if toks := analysis.Analyze(t.text); len(toks) == 1 && toks[0].Text == t.text {
 			d.casedCaseless = true
 		}
 	}

@@ -3,6 +3,8 @@ package rules
 import (
 	"sync"
 	"testing"
+
+	"github.com/newswatch/newswatch/internal/analysis"
 )
 
 // TestSetMatchesDirectEvaluation is the differential test of the index:
@@ -27,7 +29,7 @@ func TestSetMatchesDirectEvaluation(t *testing.T) {
 	for range 80 {
 		it := g.item()
 		var doc document
-		var an analyzer
+		var an analysis.Analyzer
 		doc.load(it, &an)
 		e := &evaluation{doc: &doc, occ: &scan{doc: &doc, found: map[*termRef][]pos{}}}
 		var want []Match

@@ -4,6 +4,8 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/newswatch/newswatch/internal/analysis"
+
 	"golang.org/x/net/idna"
 )
 
@@ -14,7 +16,7 @@ import (
 type document struct {
 	item *Item
 	segs []segment
-	toks []Token // backing store of the segments' tokens
+	toks []analysis.Token // backing store of the segments' tokens
 
 	hostDone bool
 	host     string // normalized host of the item link, for domain:
@@ -31,7 +33,7 @@ type document struct {
 type segment struct {
 	field field  // fieldTitle … fieldFeed
 	text  string // the text the tokens point into (HTML already stripped)
-	toks  []Token
+	toks  []analysis.Token
 
 	// joined: the segment's regexp text is joinBuf[joinAt:joinEnd] and its
 	// token offsets are joinStarts[startsAt:startsAt+len(toks)]. Built on
@@ -46,7 +48,7 @@ type pos struct {
 }
 
 // load analyses it into d, reusing d's storage and a's buffers.
-func (d *document) load(it *Item, a *analyzer) {
+func (d *document) load(it *Item, a *analysis.Analyzer) {
 	*d = document{item: it, segs: d.segs[:0], toks: d.toks[:0], joinBuf: d.joinBuf[:0], joinStarts: d.joinStarts[:0]}
 	type span struct{ from, to int }
 	var spans [8]span
@@ -56,13 +58,13 @@ func (d *document) load(it *Item, a *analyzer) {
 			return
 		}
 		from := len(d.toks)
-		d.toks = a.analyze(d.toks, text)
+		d.toks = a.Append(d.toks, text)
 		d.segs = append(d.segs, segment{field: f, text: text})
 		ranges = append(ranges, span{from, len(d.toks)})
 	}
 	add(fieldTitle, it.Title)
-	add(fieldSummary, StripHTML(it.Summary))
-	add(fieldContent, StripHTML(it.Content))
+	add(fieldSummary, analysis.StripHTML(it.Summary))
+	add(fieldContent, analysis.StripHTML(it.Content))
 	add(fieldAuthor, it.Author)
 	for _, c := range it.Categories {
 		add(fieldCategory, c)
@@ -80,7 +82,7 @@ func (d *document) load(it *Item, a *analyzer) {
 
 // visitTitleSummary calls visit with the text and tokens of the title and
 // summary segments ("" and nil for a field without one).
-func (d *document) visitTitleSummary(visit func(title string, titleToks []Token, summary string, summaryToks []Token)) {
+func (d *document) visitTitleSummary(visit func(title string, titleToks []analysis.Token, summary string, summaryToks []analysis.Token)) {
 	var title, summary *segment
 	for i := range d.segs {
 		switch d.segs[i].field {
@@ -92,7 +94,7 @@ func (d *document) visitTitleSummary(visit func(title string, titleToks []Token,
 	}
 	var (
 		titleText, summaryText string
-		titleToks, summaryToks []Token
+		titleToks, summaryToks []analysis.Token
 	)
 	if title != nil {
 		titleText, titleToks = title.text, title.toks

@@ -32,19 +32,6 @@ func ExampleQuery_Warnings() {
 	// Output: 6 "or" is searched as a word; write OR for the operator, or quote it ("or") to keep it as a word
 }
 
-func ExampleAnalyze() {
-	for _, t := range rules.Analyze("İstanbul: Al‑Sharaa meets the US envoy; سوريا وإسرائيل") {
-		fmt.Printf("%s/%s ", t.Text, t.Cased)
-	}
-	fmt.Println()
-	// Output: istanbul/Istanbul al/Al sharaa/Sharaa meets/meets the/the us/US envoy/envoy سوريا/سوريا واسرائيل/واسرائيل
-}
-
-func ExampleStripHTML() {
-	fmt.Printf("%q\n", rules.StripHTML(`<p>Syria &amp; <b>Is</b>rael</p><script>track()</script><p>talks</p>`))
-	// Output: "Syria & Israel\ntalks\n"
-}
-
 func ExampleSet_Match() {
 	q, _ := rules.ParseQuery(`"abraham accords" OR (normaliz* AND (israel OR ישראל))`)
 	set := rules.NewSet([]rules.Compiled{{

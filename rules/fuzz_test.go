@@ -3,7 +3,6 @@ package rules
 import (
 	"errors"
 	"testing"
-	"unicode/utf8"
 )
 
 // FuzzParseQuery checks that no query makes the parser panic or hang, that
@@ -43,30 +42,6 @@ func FuzzParseQuery(f *testing.F) {
 		}
 		if again.String() != canon {
 			t.Fatalf("canonical form %q parses to %q", canon, again.String())
-		}
-	})
-}
-
-// FuzzAnalyze checks the invariants of analysis on any text, HTML or not.
-func FuzzAnalyze(f *testing.F) {
-	for _, s := range []string{
-		"The Abraham Accords", "İstanbul Straße ﬁne ½ ℌ", "وإسرائيلـية أحمد مسؤول", "צה״ל וישראל",
-		"e\u0301clair", "<p>Hi</p><script>x</script>&amp;", "\xff\xfe", "ǅ ᾳ \u0345",
-	} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, text string) {
-		for _, s := range []string{text, StripHTML(text)} {
-			toks := Analyze(s)
-			checkTokenInvariants(t, s, toks)
-			for _, tok := range toks {
-				if !utf8.ValidString(tok.Text) || !utf8.ValidString(tok.Cased) {
-					t.Fatalf("invalid UTF-8 in %+v", tok)
-				}
-				if len(tokenForms(nil, tok.Text)) > maxForms {
-					t.Fatalf("too many forms of %q", tok.Text)
-				}
-			}
 		}
 	})
 }

@@ -31,8 +31,8 @@ const maxNearDistance = 1000
 // defaultNearDistance is the distance of NEAR and PRE without /n.
 const defaultNearDistance = 10
 
-// lexeme is one token of the query language. (Token is taken by analysed
-// text.)
+// lexeme is one token of the query language (analysis.Token is a word of
+// analysed text).
 type lexeme struct {
 	kind     lexKind
 	text     string

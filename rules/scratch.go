@@ -1,12 +1,16 @@
 package rules
 
-import "slices"
+import (
+	"slices"
+
+	"github.com/newswatch/newswatch/internal/analysis"
+)
 
 // scratch is the working memory of one Set.Match call, pooled so that
 // matching allocates little. Per-term and per-rule arrays are marked with a
 // generation number instead of being cleared for every item.
 type scratch struct {
-	an   analyzer
+	an   analysis.Analyzer
 	doc  document
 	eval evaluation
 
@@ -33,7 +37,7 @@ func newScratch(s *Set) *scratch {
 		stamp:     make([]uint32, len(s.dict.terms)),
 		slot:      make([]int32, len(s.dict.terms)),
 		ruleStamp: make([]uint32, len(s.rules)),
-		forms:     make([]string, 0, maxForms),
+		forms:     make([]string, 0, analysis.MaxForms),
 	}
 }
 
@@ -114,11 +118,11 @@ func (sc *scratch) collect(s *Set) {
 		for ti := range sc.doc.segs[si].toks {
 			tok := &sc.doc.segs[si].toks[ti]
 			p = pos{seg: int32(si), tok: int32(ti)}
-			for _, form := range tokenForms(sc.forms[:0], tok.Text) {
+			for _, form := range analysis.Forms(sc.forms[:0], tok.Text) {
 				d.folded.match(form, add)
 			}
 			if d.hasCased && (d.casedCaseless || tok.Cased != tok.Text) {
-				for _, form := range tokenForms(sc.forms[:0], tok.Cased) {
+				for _, form := range analysis.Forms(sc.forms[:0], tok.Cased) {
 					d.cased.match(form, add)
 				}
 			}

@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/newswatch/newswatch/internal/analysis"
 )
 
 // Compiled is a rule with its parsed query.
@@ -104,16 +106,17 @@ func (s *Set) Match(it *Item) []Match { return s.match(it, nil) }
 // MatchVisit is Match that also hands visit the item's title and summary
 // as Match analysed them, for a caller that needs them analysed too
 // (clustering) and need not analyse them again: title is it.Title and
-// summary is StripHTML(it.Summary), each with the tokens Analyze returns
-// for it (none for an empty text). visit is called once, before MatchVisit
-// returns, even when the set has no rules. The token slices are reused
-// once visit returns; the strings in them may be kept.
-func (s *Set) MatchVisit(it *Item, visit func(title string, titleToks []Token, summary string, summaryToks []Token)) []Match {
+// summary is analysis.StripHTML(it.Summary), each with the tokens
+// analysis.Analyze returns for it (none for an empty text). visit is
+// called once, before MatchVisit returns, even when the set has no rules.
+// The token slices are reused once visit returns; the strings in them may
+// be kept.
+func (s *Set) MatchVisit(it *Item, visit func(title string, titleToks []analysis.Token, summary string, summaryToks []analysis.Token)) []Match {
 	return s.match(it, visit)
 }
 
 // match is Match, and MatchVisit when visit is not nil.
-func (s *Set) match(it *Item, visit func(title string, titleToks []Token, summary string, summaryToks []Token)) []Match {
+func (s *Set) match(it *Item, visit func(title string, titleToks []analysis.Token, summary string, summaryToks []analysis.Token)) []Match {
 	if len(s.rules) == 0 && visit == nil {
 		return nil
 	}
@@ -152,7 +155,7 @@ func (s *Set) match(it *Item, visit func(title string, titleToks []Token, summar
 // answers; the tests hold it to that.
 func matchQuery(q *Query, it *Item) ([]Hit, bool) {
 	var doc document
-	var an analyzer
+	var an analysis.Analyzer
 	doc.load(it, &an)
 	m := compileQuery(q)
 	e := &evaluation{doc: &doc, occ: &scan{doc: &doc, found: map[*termRef][]pos{}}}
@@ -180,7 +183,7 @@ func (s *scan) find(t *termRef) []pos {
 			if t.cased {
 				text = tok.Cased
 			}
-			forms = tokenForms(forms[:0], text)
+			forms = analysis.Forms(forms[:0], text)
 			for _, f := range forms {
 				if f == t.text || t.prefix && strings.HasPrefix(f, t.text) {
 					ps = append(ps, pos{seg: int32(si), tok: int32(ti)})

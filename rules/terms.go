@@ -6,6 +6,9 @@ import (
 	"regexp"
 	"regexp/syntax"
 	"strings"
+	"unicode/utf8"
+
+	"github.com/newswatch/newswatch/internal/analysis"
 )
 
 // Building the terms of a query: words, phrases and prefixes are analysed
@@ -86,12 +89,12 @@ func termElems(word string, at int, cased bool) ([]elem, error) {
 	if i := strings.IndexByte(text, '*'); i >= 0 {
 		return nil, &SyntaxError{Offset: at + i, Msg: "'*' can only end a word (prefix search, like normaliz*)"}
 	}
-	toks := Analyze(text)
+	toks := analysis.Analyze(text)
 	if prefix {
 		if len(toks) == 0 || toks[len(toks)-1].End != len(text) {
 			return nil, &SyntaxError{Offset: at + len(text), Msg: "'*' must directly follow a letter or digit (prefix search, like normaliz*)"}
 		}
-		if last := toks[len(toks)-1]; !atLeastRunes(last.Text, 3) {
+		if last := toks[len(toks)-1]; utf8.RuneCountInString(last.Text) < 3 {
 			return nil, &SyntaxError{Offset: at + last.Start, Msg: fmt.Sprintf(
 				"prefix needs at least 3 characters before '*'; %q has %d", text[last.Start:last.End], len([]rune(last.Text)))}
 		}

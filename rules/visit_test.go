@@ -4,12 +4,14 @@ import (
 	"fmt"
 	"reflect"
 	"testing"
+
+	"github.com/newswatch/newswatch/internal/analysis"
 )
 
 // TestMatchVisit checks that MatchVisit matches as Match does and hands its
-// visitor exactly what Analyze and StripHTML make of the title and the
-// summary, for generated items, the fixture feeds and edge cases, with a
-// set of rules and with an empty set.
+// visitor exactly what analysis.Analyze and analysis.StripHTML make of the
+// title and the summary, for generated items, the fixture feeds and edge
+// cases, with a set of rules and with an empty set.
 func TestMatchVisit(t *testing.T) {
 	g := newGenerator(7, 1.01, 0)
 	g.dense = true
@@ -35,30 +37,30 @@ func TestMatchVisit(t *testing.T) {
 	type seen struct {
 		calls                  int
 		title, summary         string
-		titleToks, summaryToks []Token
+		titleToks, summaryToks []analysis.Token
 	}
 	matched := 0
 	for i, it := range items {
 		for _, set := range []*Set{full, empty} {
 			name := fmt.Sprintf("item %d (%.30q), %d rules", i, it.Title, len(set.rules))
 			var v seen
-			got := set.MatchVisit(it, func(title string, titleToks []Token, summary string, summaryToks []Token) {
+			got := set.MatchVisit(it, func(title string, titleToks []analysis.Token, summary string, summaryToks []analysis.Token) {
 				v.calls++
 				v.title, v.summary = title, summary
-				v.titleToks = append([]Token(nil), titleToks...)
-				v.summaryToks = append([]Token(nil), summaryToks...)
+				v.titleToks = append([]analysis.Token(nil), titleToks...)
+				v.summaryToks = append([]analysis.Token(nil), summaryToks...)
 			})
 			if v.calls != 1 {
 				t.Fatalf("%s: visit called %d times", name, v.calls)
 			}
-			summary := StripHTML(it.Summary)
+			summary := analysis.StripHTML(it.Summary)
 			if v.title != it.Title || v.summary != summary {
 				t.Fatalf("%s: visited %q and %q, want %q and %q", name, v.title, v.summary, it.Title, summary)
 			}
-			if want := Analyze(it.Title); !sameTokens(v.titleToks, want) {
+			if want := analysis.Analyze(it.Title); !sameTokens(v.titleToks, want) {
 				t.Fatalf("%s: title tokens\n%v\nwant\n%v", name, v.titleToks, want)
 			}
-			if want := Analyze(summary); !sameTokens(v.summaryToks, want) {
+			if want := analysis.Analyze(summary); !sameTokens(v.summaryToks, want) {
 				t.Fatalf("%s: summary tokens\n%v\nwant\n%v", name, v.summaryToks, want)
 			}
 			want := set.Match(it)
@@ -81,6 +83,6 @@ func TestMatchVisit(t *testing.T) {
 
 // sameTokens reports whether a and b hold equal tokens, an empty slice
 // being the same as nil.
-func sameTokens(a, b []Token) bool {
+func sameTokens(a, b []analysis.Token) bool {
 	return len(a) == len(b) && (len(a) == 0 || reflect.DeepEqual(a, b))
 }

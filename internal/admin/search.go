@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/newswatch/newswatch/internal/analysis"
 	"github.com/newswatch/newswatch/internal/dryrun"
 	"github.com/newswatch/newswatch/internal/store"
 	"github.com/newswatch/newswatch/notify"
@@ -154,7 +155,7 @@ func (s *Server) runSearch(ctx context.Context, query *rules.Query, src string, 
 			When:    newStamp(it.Published, now, loc),
 			Seen:    newStamp(it.SeenAt, now, loc),
 			Matched: notify.MatchedTerms(ms[0].Hits, 80),
-			Snippet: clean(rules.StripHTML(it.Summary), 280),
+			Snippet: clean(analysis.StripHTML(it.Summary), 280),
 		})
 		if len(v.Results) == maxResults {
 			v.Cut = "showing the newest " + strconv.Itoa(maxResults) + " matches only"
@@ -175,7 +176,7 @@ func (s *Server) runSearch(ctx context.Context, query *rules.Query, src string, 
 // itemTitle is an item's title as one clean line, HTML stripped.
 func itemTitle(t string) string {
 	if strings.ContainsAny(t, "<&") {
-		t = rules.StripHTML(t)
+		t = analysis.StripHTML(t)
 	}
 	if t = clean(t, 300); t != "" {
 		return t

@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/newswatch/newswatch/internal/analysis"
 	"github.com/newswatch/newswatch/rules"
 )
 
@@ -36,7 +37,7 @@ func TestExtractAnalysedByMatchVisit(t *testing.T) {
 			it := &rules.Item{Title: x.title, Summary: x.summary, Feed: "feed"}
 			var got Features
 			calls := 0
-			ms := set.MatchVisit(it, func(title string, titleToks []rules.Token, body string, bodyToks []rules.Token) {
+			ms := set.MatchVisit(it, func(title string, titleToks []analysis.Token, body string, bodyToks []analysis.Token) {
 				calls++
 				got = ExtractAnalysed(title, titleToks, body, bodyToks)
 			})

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/newswatch/newswatch/internal/analysis"
 	"github.com/newswatch/newswatch/rules"
 )
 
@@ -169,16 +170,16 @@ func BenchmarkAddAssign(b *testing.B) {
 }
 
 // BenchmarkExtractAnalysed measures Extract's own work, after the text is
-// analysed (rules.StripHTML and rules.Analyze), over the labelled set.
+// analysed (analysis.StripHTML and rules.Analyze), over the labelled set.
 func BenchmarkExtractAnalysed(b *testing.B) {
 	type analysed struct {
 		title, body         string
-		titleToks, bodyToks []rules.Token
+		titleToks, bodyToks []analysis.Token
 	}
 	var set []analysed
 	for _, x := range loadLabelledTexts(b) {
-		body := rules.StripHTML(x.summary)
-		set = append(set, analysed{x.title, body, rules.Analyze(x.title), rules.Analyze(body)})
+		body := analysis.StripHTML(x.summary)
+		set = append(set, analysed{x.title, body, analysis.Analyze(x.title), analysis.Analyze(body)})
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -221,7 +222,7 @@ func BenchmarkMatchExtract(b *testing.B) {
 		}
 		b.Run(name, func(b *testing.B) {
 			var f Features
-			visit := func(title string, titleToks []rules.Token, body string, bodyToks []rules.Token) {
+			visit := func(title string, titleToks []analysis.Token, body string, bodyToks []analysis.Token) {
 				f = ExtractAnalysed(title, titleToks, body, bodyToks)
 			}
 			b.ReportAllocs()

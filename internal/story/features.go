@@ -8,8 +8,7 @@ import (
 	"sync"
 	"unicode/utf8"
 
-	"github.com/newswatch/newswatch/internal/affix"
-	"github.com/newswatch/newswatch/rules"
+	"github.com/newswatch/newswatch/internal/analysis"
 )
 
 // Features are what clustering compares of an item: its SimHash and the
@@ -50,7 +49,7 @@ const shingleSize = 2
 const maxWords = 400
 
 // Extract computes the features of an item from its title and its summary
-// (HTML is stripped). Text is analysed as rules.Analyze does for matching,
+// (HTML is stripped). Text is analysed as analysis.Analyze does for matching,
 // so that clustering and rules see the same words. A word's forms are the
 // word itself and:
 //   - words written with an ASCII apostrophe or quote (as Hebrew
@@ -70,7 +69,7 @@ const maxWords = 400
 func Extract(title, summary string) Features {
 	x := extractors.Get().(*extractor)
 	defer x.release()
-	body := rules.StripHTML(summary)
+	body := analysis.StripHTML(summary)
 	x.text = len(title) + len(body)
 	x.toks = x.an.Append(x.toks[:0], title)
 	n := len(x.toks)
@@ -79,18 +78,18 @@ func Extract(title, summary string) Features {
 }
 
 // ExtractAnalysed is Extract of text already analysed: the title and
-// rules.Analyze(title), the summary without HTML (rules.StripHTML) and its
-// tokens, as rules.Set.MatchVisit hands them over. Given those, it returns
-// what Extract returns for the title and the summary. It does not keep the
-// token slices, only strings of the tokens.
-func ExtractAnalysed(title string, titleToks []rules.Token, body string, bodyToks []rules.Token) Features {
+// analysis.Analyze(title), the summary without HTML (analysis.StripHTML)
+// and its tokens, as rules.Set.MatchVisit hands them over. Given those, it
+// returns what Extract returns for the title and the summary. It does not
+// keep the token slices, only strings of the tokens.
+func ExtractAnalysed(title string, titleToks []analysis.Token, body string, bodyToks []analysis.Token) Features {
 	x := extractors.Get().(*extractor)
 	defer x.release()
 	return x.extract(title, titleToks, body, bodyToks)
 }
 
 // extract is ExtractAnalysed with x.
-func (x *extractor) extract(title string, titleToks []rules.Token, body string, bodyToks []rules.Token) Features {
+func (x *extractor) extract(title string, titleToks []analysis.Token, body string, bodyToks []analysis.Token) Features {
 	x.reset(len(titleToks) + len(bodyToks))
 	x.add(title, titleToks)
 	titleWords := len(x.ends)
@@ -133,8 +132,8 @@ type extractor struct {
 
 	// Extract's analysis: the analyzer, the tokens of the title and
 	// summary, and the length of their texts.
-	an   rules.Analyzer
-	toks []rules.Token
+	an   analysis.Analyzer
+	toks []analysis.Token
 	text int
 }
 
@@ -209,7 +208,7 @@ func (x *extractor) release() {
 }
 
 // add adds the words of analysed text.
-func (x *extractor) add(text string, toks []rules.Token) {
+func (x *extractor) add(text string, toks []analysis.Token) {
 	for i := 0; i < len(toks) && len(x.ends) < maxWords; i++ {
 		x.word(toks[i].Text)
 		// A run of tokens separated by one inner mark each is also a word.
@@ -473,13 +472,13 @@ func isDigits(s string) bool {
 	return s != ""
 }
 
-// Attached prefixes in analysed form, longest first. arabicPrefixes is
-// rules' list (rules/affix.go) and hebrewPrefixes is rules' with שה and מה
-// added: rules does not export its lists, so a change to them must be made
-// here too.
+// Attached prefixes in analysed form, longest first: the rule language's
+// (analysis.ArabicPrefixes and analysis.HebrewPrefixes) and, in Hebrew, שה
+// and מה too. Only the order of the prefixes of one letter matters (see
+// analysis.PrefixTable): שה and מה come before ש and מ.
 var (
-	hebrewPrefixes = []string{"וה", "וב", "ול", "ומ", "וש", "וכ", "שה", "מה", "ו", "ה", "ב", "ל", "מ", "ש", "כ"}
-	arabicPrefixes = []string{"وال", "بال", "كال", "فال", "لل", "ال", "و", "ف", "ب", "ل", "ك"}
+	hebrewPrefixes = append([]string{"שה", "מה"}, analysis.HebrewPrefixes...)
+	arabicPrefixes = analysis.ArabicPrefixes
 	// latinEndings are removed from Latin-script words of five or more
 	// letters: a plural, a past tense, a gerund.
 	latinEndings = []string{"ing", "ies", "ed", "es", "s"}
@@ -487,8 +486,8 @@ var (
 	// hebrewByLetter and arabicByLetter list, per letter of the range
 	// appendForms takes a word of the script by (from the first letter),
 	// the prefixes that start with it, in the order of the lists.
-	hebrewByLetter = affix.NewTable(hebrewPrefixes, hebrewFirst, hebrewLast)
-	arabicByLetter = affix.NewTable(arabicPrefixes, arabicFirst, arabicLast)
+	hebrewByLetter = analysis.NewPrefixTable(hebrewPrefixes, hebrewFirst, hebrewLast)
+	arabicByLetter = analysis.NewPrefixTable(arabicPrefixes, arabicFirst, arabicLast)
 )
 
 // The letters that start Hebrew and Arabic words with prefixes.

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/newswatch/newswatch/rules"
+	"github.com/newswatch/newswatch/internal/analysis"
 )
 
 // appendFormsReference is appendForms as first written: every prefix of
@@ -36,8 +36,8 @@ func appendFormsReference(dst []string, w string) []string {
 func TestAppendForms(t *testing.T) {
 	var words []string
 	for _, x := range extractInputs(t) {
-		for _, text := range []string{x.title, rules.StripHTML(x.summary)} {
-			for _, tok := range rules.Analyze(text) {
+		for _, text := range []string{x.title, analysis.StripHTML(x.summary)} {
+			for _, tok := range analysis.Analyze(text) {
 				words = append(words, tok.Text)
 			}
 		}

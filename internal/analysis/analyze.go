@@ -1,4 +1,4 @@
-package rules
+package analysis
 
 import (
 	"strings"
@@ -22,24 +22,15 @@ type Token struct {
 // Arabic normalization (docs/rules.md, "How text is analysed"). It does not
 // strip HTML; use StripHTML first for HTML text.
 func Analyze(text string) []Token {
-	var a analyzer
-	return a.analyze(nil, text)
+	var a Analyzer
+	return a.Append(nil, text)
 }
 
 // Analyzer analyses text as Analyze does, reusing its working memory from
 // one call to the next, so that it allocates little more than the strings
 // of the tokens. The zero value is ready to use. An Analyzer is not safe
 // for concurrent use.
-type Analyzer struct{ a analyzer }
-
-// Append appends the tokens of text, those Analyze returns for it, to dst
-// and returns the extended slice.
-func (a *Analyzer) Append(dst []Token, text string) []Token { return a.a.analyze(dst, text) }
-
-// analyzer turns text into tokens. Its buffers are reused from one call to
-// the next, so a pooled analyzer allocates little more than the strings of
-// the tokens it returns.
-type analyzer struct {
+type Analyzer struct {
 	fold, cased []byte  // arenas for forms that are not substrings of the text
 	pending     []arena // tokens whose forms live in the arenas
 }
@@ -67,8 +58,9 @@ type tokenState struct {
 	foldStart, casedStart int
 }
 
-// analyze appends the tokens of text to dst.
-func (a *analyzer) analyze(dst []Token, text string) []Token {
+// Append appends the tokens of text, those Analyze returns for it, to dst
+// and returns the extended slice.
+func (a *Analyzer) Append(dst []Token, text string) []Token {
 	a.fold, a.cased, a.pending = a.fold[:0], a.cased[:0], a.pending[:0]
 	var t tokenState
 	for i := 0; i < len(text); {
@@ -109,7 +101,7 @@ func (a *analyzer) analyze(dst []Token, text string) []Token {
 }
 
 // addASCII adds the ASCII letter or digit c at text[i] to the current token.
-func (a *analyzer) addASCII(t *tokenState, i int, c byte) {
+func (a *Analyzer) addASCII(t *tokenState, i int, c byte) {
 	if !t.open {
 		*t = tokenState{open: true, start: i, ascii: true}
 	}
@@ -128,7 +120,7 @@ func (a *analyzer) addASCII(t *tokenState, i int, c byte) {
 
 // toArena starts a token at text[i] if none is open and makes sure the
 // current token writes its forms to the arenas.
-func (a *analyzer) toArena(t *tokenState, text string, i int) {
+func (a *Analyzer) toArena(t *tokenState, text string, i int) {
 	if !t.open {
 		*t = tokenState{open: true, start: i, foldStart: len(a.fold), casedStart: len(a.cased)}
 		return
@@ -151,7 +143,7 @@ func (a *analyzer) toArena(t *tokenState, text string, i int) {
 
 // addMixed handles a code point that normalizes to several tokens or parts
 // of tokens, such as '½' → "1⁄2".
-func (a *analyzer) addMixed(dst []Token, t *tokenState, text string, i, size int, info *runeInfo) []Token {
+func (a *Analyzer) addMixed(dst []Token, t *tokenState, text string, i, size int, info *runeInfo) []Token {
 	fold, cased := info.fold, info.cased
 	for {
 		fpart, frest, fmore := strings.Cut(fold, " ")
@@ -171,7 +163,7 @@ func (a *analyzer) addMixed(dst []Token, t *tokenState, text string, i, size int
 }
 
 // flush closes the current token, if any, and appends it to dst.
-func (a *analyzer) flush(dst []Token, t *tokenState, text string) []Token {
+func (a *Analyzer) flush(dst []Token, t *tokenState, text string) []Token {
 	if !t.open {
 		return dst
 	}
@@ -202,7 +194,7 @@ func (a *analyzer) flush(dst []Token, t *tokenState, text string) []Token {
 
 // resolve gives the tokens whose forms were written to the arenas (toks[p.i]
 // for each pending p) their strings, converting each arena to a string once.
-func (a *analyzer) resolve(toks []Token) {
+func (a *Analyzer) resolve(toks []Token) {
 	if len(a.pending) == 0 {
 		return
 	}

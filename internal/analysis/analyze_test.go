@@ -1,4 +1,4 @@
-package rules
+package analysis
 
 import (
 	"slices"
@@ -151,65 +151,5 @@ func checkTokenInvariants(t *testing.T, text string, toks []Token) {
 		if strings.ContainsFunc(tok.Text, func(r rune) bool { return !isTokenRune(r) }) {
 			t.Fatalf("token %q has a separator", tok.Text)
 		}
-	}
-}
-
-func TestTokenForms(t *testing.T) {
-	tests := []struct {
-		name string
-		tok  string // analysed item token
-		want []string
-	}{
-		{"English: none", "israel", []string{"israel"}},
-		{"Arabic wa", "واسرائيل", []string{"واسرائيل", "اسرائيل"}},
-		{"Arabic wa-al", "والسعوديه", []string{"والسعوديه", "سعوديه", "السعوديه"}},
-		{"Arabic al", "السعوديه", []string{"السعوديه", "سعوديه"}},
-		{"Arabic li-l", "للاحتلال", []string{"للاحتلال", "احتلال", "لاحتلال"}},
-		{"Arabic bi-al", "بالقدس", []string{"بالقدس", "قدس", "القدس"}},
-		{"Arabic: two letters must remain", "ولي", []string{"ولي", "لي"}},
-		{"Arabic: one letter does not", "وف", []string{"وف"}},
-		{"Hebrew ve", "וישראל", []string{"וישראל", "ישראל"}},
-		{"Hebrew be", "בישראל", []string{"בישראל", "ישראל"}},
-		{"Hebrew ha", "הסעודית", []string{"הסעודית", "סעודית"}},
-		{"Hebrew ve-be", "ובישראל", []string{"ובישראל", "ישראל", "בישראל"}},
-		{"Hebrew: two letters must remain", "בית", []string{"בית", "ית"}},
-		{"Hebrew: not a prefix letter", "ישראל", []string{"ישראל"}},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			got := tokenForms(nil, tc.tok)
-			if !slices.Equal(got, tc.want) {
-				t.Errorf("tokenForms(%q) = %q, want %q", tc.tok, got, tc.want)
-			}
-			if len(got) > maxForms {
-				t.Errorf("%d forms, more than maxForms", len(got))
-			}
-		})
-	}
-}
-
-func TestStripHTML(t *testing.T) {
-	tests := []struct {
-		name, in, want string
-	}{
-		{"plain text unchanged", "Syria & Israel", "Syria & Israel"},
-		{"tags removed", `<a href="x">Abraham</a> <b>Accords</b>`, "Abraham Accords"},
-		{"entities decoded", "Syria &amp; Israel &#8211; talks &quot;soon&quot;", "Syria & Israel – talks \"soon\""},
-		{"inline tags join", "<b>Is</b>rael", "Israel"},
-		{"paragraphs separate", "<p>peace</p><p>talks</p>", "peace\ntalks\n"},
-		{"br separates", "peace<br>talks<br/>now", "peace\ntalks\nnow"},
-		{"list items separate", "<ul><li>a</li><li>b</li></ul>", "a\nb\n"},
-		{"script dropped", "a<script>var israel = 1;</script>b", "ab"},
-		{"style dropped", "<style>p{color:red}</style>text", "text"},
-		{"comments dropped", "a<!-- israel -->b", "ab"},
-		{"Arabic with entities", "<p>سوريا&nbsp;وإسرائيل</p>", "سوريا\u00a0وإسرائيل\n"},
-		{"broken HTML", "<p>unclosed <b>bold", "unclosed bold"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			if got := StripHTML(tc.in); got != tc.want {
-				t.Errorf("StripHTML(%q) = %q, want %q", tc.in, got, tc.want)
-			}
-		})
 	}
 }
