@@ -6,7 +6,9 @@
 // rest of the program never parses configuration text again.
 //
 // The key names and their meaning are a contract with users' files; see
-// docs/configuration.md and config.example.toml.
+// docs/configuration.md and config.example.toml. The package imports no
+// other package of newswatch but internal/tomlfile: the packages configured
+// take their settings from it, never the other way round.
 package config
 
 import (

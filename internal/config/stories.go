@@ -1,10 +1,6 @@
 package config
 
-import (
-	"time"
-
-	"github.com/newswatch/newswatch/internal/story"
-)
+import "time"
 
 // Stories is the [stories] table: how reports of one event from several
 // feeds are grouped into a story, and how later reports are told.
@@ -32,12 +28,15 @@ type Stories struct {
 	MaxItems int
 }
 
-// Defaults of [stories]: the story index's own, and how long replies wait.
+// Defaults of [stories]: the story index's own (story.DefaultWindow,
+// DefaultThreshold and DefaultMaxItems; config imports no package of
+// newswatch, and a test in internal/pipeline, which wires one into the
+// other, holds them equal), and how long replies wait.
 const (
-	defaultStoryWindow     = story.DefaultWindow
-	defaultStoryThreshold  = story.DefaultThreshold
+	defaultStoryWindow     = 48 * time.Hour
+	defaultStoryThreshold  = 0.35
 	defaultStoryReplyDelay = 10 * time.Minute
-	defaultStoryMaxItems   = story.DefaultMaxItems
+	defaultStoryMaxItems   = 100_000
 	minStoryMaxItems       = 1_000
 	maxStoryThreshold      = 2
 )
