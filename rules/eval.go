@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/newswatch/newswatch/internal/model"
 )
 
 // matcher is a compiled query or part of one, evaluated against a document.
@@ -39,11 +41,11 @@ type span struct {
 	seg, first, last int32
 }
 
-// hitAt is a Hit with the place it was found, for ordering.
+// hitAt is a model.Hit with the place it was found, for ordering.
 type hitAt struct {
 	seg   int // segment index; domain and lang hits come after every segment
 	start int // byte offset in the segment
-	Hit
+	model.Hit
 }
 
 const (
@@ -53,7 +55,7 @@ const (
 
 // explainMatch returns the hits of m, which matched, ordered by field and
 // position, without duplicates.
-func (e *evaluation) explainMatch(m matcher) []Hit {
+func (e *evaluation) explainMatch(m matcher) []model.Hit {
 	e.hits = e.hits[:0]
 	m.explain(e)
 	slices.SortStableFunc(e.hits, func(a, b hitAt) int {
@@ -62,7 +64,7 @@ func (e *evaluation) explainMatch(m matcher) []Hit {
 		}
 		return a.start - b.start
 	})
-	out := make([]Hit, 0, len(e.hits))
+	out := make([]model.Hit, 0, len(e.hits))
 	for _, h := range e.hits {
 		if !slices.Contains(out, h.Hit) {
 			out = append(out, h.Hit)
@@ -76,7 +78,7 @@ func (e *evaluation) addHit(s span) {
 	e.hits = append(e.hits, hitAt{
 		seg:   int(s.seg),
 		start: seg.toks[s.first].Start,
-		Hit:   Hit{Field: seg.field.String(), Text: e.doc.quote(int(s.seg), s.first, s.last)},
+		Hit:   model.Hit{Field: seg.field.String(), Text: e.doc.quote(int(s.seg), s.first, s.last)},
 	})
 }
 
@@ -341,7 +343,7 @@ func (m *domainMatch) match(e *evaluation) bool {
 
 func (m *domainMatch) explain(e *evaluation) {
 	_, raw := e.doc.linkHost()
-	e.hits = append(e.hits, hitAt{seg: domainSeg, Hit: Hit{Field: fieldDomain.String(), Text: raw}})
+	e.hits = append(e.hits, hitAt{seg: domainSeg, Hit: model.Hit{Field: fieldDomain.String(), Text: raw}})
 }
 
 // langMatch matches when the item's language is in a language range.
@@ -354,5 +356,5 @@ func (m *langMatch) explain(e *evaluation) {
 	if lang == "" {
 		lang = e.doc.item.FeedLang
 	}
-	e.hits = append(e.hits, hitAt{seg: langSeg, Hit: Hit{Field: fieldLang.String(), Text: strings.TrimSpace(lang)}})
+	e.hits = append(e.hits, hitAt{seg: langSeg, Hit: model.Hit{Field: fieldLang.String(), Text: strings.TrimSpace(lang)}})
 }

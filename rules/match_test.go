@@ -4,10 +4,12 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/newswatch/newswatch/internal/model"
 )
 
 // hitsString renders hits as `field:"text", …` for comparisons.
-func hitsString(hits []Hit) string {
+func hitsString(hits []model.Hit) string {
 	parts := make([]string, len(hits))
 	for i, h := range hits {
 		parts[i] = fmt.Sprintf("%s:%q", h.Field, h.Text)

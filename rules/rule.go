@@ -1,10 +1,14 @@
 // Package rules owns newswatch's watch rules: rule files, the query language
-// (lexer, parser, AST), text analysis, the compiled matcher with its term
-// index, match explanations and hot reload. It never touches the network or
-// the database.
+// (lexer, parser, AST), the compiled matcher with its term index, match
+// explanations and hot reload. Items and queries are analysed into words by
+// internal/analysis. It never touches the network or the database.
 package rules
 
-import "time"
+import (
+	"time"
+
+	"github.com/newswatch/newswatch/internal/model"
+)
 
 // Severity orders how urgent a rule's alerts are.
 type Severity string
@@ -63,15 +67,13 @@ type Item struct {
 	FeedLang string   // the feed's language, used when Lang is empty
 }
 
-// Hit is one positive term that contributed to a match: the field it matched
-// in and the original (not analysed) text it matched.
-type Hit struct {
-	Field string `json:"field"`
-	Text  string `json:"text"`
-}
+// Hit is one positive term that contributed to a match (see model.Hit).
+// It is the same type as model.Hit, named here too while notify and cmd
+// still spell it rules.Hit.
+type Hit = model.Hit
 
 // Match reports that a rule matched an item, and why.
 type Match struct {
-	Rule *Rule `json:"-"`
-	Hits []Hit `json:"hits"`
+	Rule *Rule       `json:"-"`
+	Hits []model.Hit `json:"hits"`
 }

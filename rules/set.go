@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/newswatch/newswatch/internal/analysis"
+	"github.com/newswatch/newswatch/internal/model"
 )
 
 // Compiled is a rule with its parsed query.
@@ -153,7 +154,7 @@ func (s *Set) match(it *Item, visit func(title string, titleToks []analysis.Toke
 // matchQuery evaluates one query against an item without an index, by
 // scanning the item's tokens for each term. Set.Match must give the same
 // answers; the tests hold it to that.
-func matchQuery(q *Query, it *Item) ([]Hit, bool) {
+func matchQuery(q *Query, it *Item) ([]model.Hit, bool) {
 	var doc document
 	var an analysis.Analyzer
 	doc.load(it, &an)

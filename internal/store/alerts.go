@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/newswatch/newswatch/rules"
+	"github.com/newswatch/newswatch/internal/model"
 )
 
 // AlertStatus is where an alert is in its delivery.
@@ -67,7 +67,7 @@ type Alert struct {
 	Summary     string
 	Description string // the rule's description
 	Published   time.Time
-	Hits        []rules.Hit // stored as JSON; empty reads back as nil
+	Hits        []model.Hit // stored as JSON; empty reads back as nil
 
 	// Digest is true when the alert waits for its rule's digest instead of
 	// being sent alone: DueAlerts never returns it, PendingDigest does.

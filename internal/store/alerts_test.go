@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/newswatch/newswatch/rules"
+	"github.com/newswatch/newswatch/internal/model"
 )
 
 // enqueue writes alerts in one committed transaction, for an item of feed
@@ -271,14 +271,14 @@ func TestAlertRoundTrip(t *testing.T) {
 		Rule:        "syria-israel-normalization",
 		Notifier:    "slack",
 		Channel:     "#news-alerts",
-		Severity:    string(rules.SeverityHigh),
+		Severity:    "high",
 		Title:       "Israel, Syria <!channel> agree",
 		Link:        "https://a.example/story",
 		Feed:        "Times of Israel",
 		Summary:     "A summary — ملخص",
 		Description: "Normalization talks",
 		Published:   testTime.Add(-time.Hour),
-		Hits:        []rules.Hit{{Field: "title", Text: "Israel"}, {Field: "summary", Text: "سوريا"}},
+		Hits:        []model.Hit{{Field: "title", Text: "Israel"}, {Field: "summary", Text: "سوريا"}},
 		Digest:      true,
 		CreatedAt:   testTime,
 		// Ignored by Enqueue:

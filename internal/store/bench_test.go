@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/newswatch/newswatch/rules"
+	"github.com/newswatch/newswatch/internal/model"
 )
 
 // BenchmarkPollTx measures the write transaction of one feed poll that finds
@@ -49,7 +49,7 @@ func BenchmarkPollTx(b *testing.B) {
 				a := &Alert{
 					ItemID: it.ID, Rule: "syria-israel", Notifier: "slack",
 					Title: it.Title, Link: it.Link, Feed: f.Name, Summary: summary,
-					Hits: []rules.Hit{{Field: "title", Text: "Syria"}}, CreatedAt: testTime,
+					Hits: []model.Hit{{Field: "title", Text: "Syria"}}, CreatedAt: testTime,
 				}
 				if err := tx.Enqueue(a); err != nil {
 					b.Fatal(err)
@@ -229,7 +229,7 @@ func BenchmarkFirstPoll(b *testing.B) {
 				a := &Alert{
 					ItemID: it.ID, StoryID: st.ID, Rule: "syria-israel", Notifier: "slack",
 					Title: it.Title, Link: it.Link, Feed: f.Name, Summary: it.Summary,
-					Hits: []rules.Hit{{Field: "title", Text: "Syria"}}, CreatedAt: testTime,
+					Hits: []model.Hit{{Field: "title", Text: "Syria"}}, CreatedAt: testTime,
 				}
 				if err := tx.Enqueue(a); err != nil {
 					b.Fatal(err)

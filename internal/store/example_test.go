@@ -8,8 +8,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/internal/store"
-	"github.com/newswatch/newswatch/rules"
 )
 
 // A poll records the new items of a feed, the alerts they raise and the
@@ -66,7 +66,7 @@ func Example() {
 	alert := &store.Alert{
 		ItemID: fetched[0].ID, Rule: "syria-israel", Notifier: "console",
 		Title: fetched[0].Title, Feed: feed.Name, CreatedAt: now,
-		Hits: []rules.Hit{{Field: "title", Text: "Syria"}},
+		Hits: []model.Hit{{Field: "title", Text: "Syria"}},
 	}
 	if err := tx.Enqueue(alert); err != nil {
 		log.Fatal(err)

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/newswatch/newswatch/rules"
+	"github.com/newswatch/newswatch/internal/model"
 )
 
 // TestDueAlertsAfter reads the outbox as a dispatcher does, with the ID
@@ -182,7 +182,7 @@ func BenchmarkOutboxRead(b *testing.B) {
 	newAlert := func(i int) *Alert {
 		return &Alert{Rule: fmt.Sprintf("rule-%d", i%50), Notifier: "slack", CreatedAt: now,
 			Title: fmt.Sprintf("Story %d", i), Link: fmt.Sprintf("https://a.example/%d", i), Summary: summary,
-			Hits: []rules.Hit{{Field: "title", Text: "Syria"}}}
+			Hits: []model.Hit{{Field: "title", Text: "Syria"}}}
 	}
 	const backlog, fresh = 5000, 20
 	var as []*Alert
