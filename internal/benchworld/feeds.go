@@ -1,4 +1,4 @@
-package main
+package benchworld
 
 import (
 	"fmt"
@@ -49,8 +49,9 @@ func (b behaviour) String() string {
 
 func (b behaviour) failing() bool { return b >= fail500 }
 
-// mix is the shape of the generated world, from the command line.
-type mix struct {
+// Mix is the shape of the generated world, as the command line of
+// cmd/newswatch-bench sets it.
+type Mix struct {
 	Seed       uint64
 	Feeds      int
 	Hosts      int
@@ -63,6 +64,25 @@ type mix struct {
 	Arabic     float64 // share of feeds in Arabic
 	Skew       float64 // Zipf skew of names and topics
 	Gzip       bool
+}
+
+// Check reports a mix the world cannot be made of, naming the flag of
+// cmd/newswatch-bench that sets the wrong value.
+func (m Mix) Check() error {
+	switch {
+	case m.Feeds < 1:
+		return fmt.Errorf("-feeds must be at least 1")
+	case m.NewMin < 1 || m.NewMax < m.NewMin:
+		return fmt.Errorf("want 1 <= -new-min <= -new-max")
+	case m.Items < 0 || m.Items > 100_000:
+		return fmt.Errorf("-items must be within [0, 100000]")
+	}
+	for _, share := range []float64{m.Validators, m.Failing, m.Changing, m.Arabic} {
+		if share < 0 || share > 1 {
+			return fmt.Errorf("shares (-validators, -failing, -changing, -arabic) must be within [0, 1]")
+		}
+	}
+	return nil
 }
 
 // feedSpec is one generated feed: everything about it derives from the
@@ -81,7 +101,7 @@ type feedSpec struct {
 }
 
 // feedSpecs generates the feeds of m.
-func feedSpecs(m mix) []*feedSpec {
+func feedSpecs(m Mix) []*feedSpec {
 	specs := make([]*feedSpec, m.Feeds)
 	for i := range specs {
 		r := rand.New(rand.NewPCG(m.Seed, uint64(i)))

@@ -1,4 +1,4 @@
-package main
+package benchworld
 
 import (
 	"os"
@@ -30,7 +30,7 @@ func TestGeneratedRulesLoad(t *testing.T) {
 }
 
 func TestGeneratedFeedsParse(t *testing.T) {
-	m := mix{Seed: 7, Feeds: 40, Hosts: 4, Validators: 0.5, Arabic: 0.5, Skew: 0.8, NewMin: 1, NewMax: 5}
+	m := Mix{Seed: 7, Feeds: 40, Hosts: 4, Validators: 0.5, Arabic: 0.5, Skew: 0.8, NewMin: 1, NewMax: 5}
 	c := newCorpus(m.Skew)
 	base := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
 	for _, f := range feedSpecs(m) {
@@ -72,7 +72,7 @@ func TestItemKeyPattern(t *testing.T) {
 }
 
 func TestFixedItems(t *testing.T) {
-	m := mix{Seed: 3, Feeds: 30, Hosts: 3, Validators: 0.5, Failing: 0.1, NewMin: 1, NewMax: 5}
+	m := Mix{Seed: 3, Feeds: 30, Hosts: 3, Validators: 0.5, Failing: 0.1, NewMin: 1, NewMax: 5}
 	drawn := feedSpecs(m)
 	m.Items = 50
 	fixed := feedSpecs(m)

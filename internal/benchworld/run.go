@@ -1,9 +1,10 @@
-package main
+package benchworld
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -16,40 +17,48 @@ import (
 	"github.com/newswatch/newswatch/notify"
 )
 
-// options are the harness's settings.
-type options struct {
-	Mix           mix
-	Rules         int
-	Rounds        int
-	Settings      settings
-	Dir           string
-	Keep          bool
+// Options are the harness's settings, as the flags of cmd/newswatch-bench
+// set them.
+type Options struct {
+	Mix      Mix
+	Rules    int // generated rules
+	Rounds   int // poll rounds after the first one
+	Settings Settings
+	// Dir is the work directory (configuration, rules, database, log); ""
+	// makes a temporary one, removed at the end unless Keep.
+	Dir  string
+	Keep bool
+	// CPUProfile, if set, is where a CPU profile of the rounds chosen by
+	// ProfileRounds (first, steady or all) is written; MemProfile, if set,
+	// where a heap profile is written at the end.
 	CPUProfile    string
 	ProfileRounds string
 	MemProfile    string
-	JSON          bool
-	R2E           bool
+	// R2E also runs rss2email over the first round's documents.
+	R2E bool
+	// Progress, if not nil, receives a line at the end of each round.
+	Progress io.Writer
 }
 
-// result is everything one run measured.
-type result struct {
-	Machine  machine       `json:"machine"`
+// Result is everything one run measured.
+type Result struct {
+	Machine  Machine       `json:"machine"`
 	Feeds    int           `json:"feeds"`
 	Rules    int           `json:"rules"`
-	Mix      mix           `json:"mix"`
-	Rounds   []roundResult `json:"rounds"`
+	Mix      Mix           `json:"mix"`
+	Rounds   []RoundResult `json:"rounds"`
 	PeakRSS  int64         `json:"peak_rss_bytes"`
 	DBBytes  int64         `json:"db_bytes"` // database file and its WAL after the run
 	Dir      string        `json:"dir,omitempty"`
-	R2E      *r2eResult    `json:"rss2email,omitempty"`
+	R2E      *R2EResult    `json:"rss2email,omitempty"`
 	LogBytes int64         `json:"log_bytes"`
 }
 
-// roundResult is one poll round.
-type roundResult struct {
+// RoundResult is one poll round.
+type RoundResult struct {
 	Round int       `json:"round"`
-	World roundInfo `json:"world"`
-	Polls pollCount `json:"polls"`
+	World RoundInfo `json:"world"`
+	Polls PollCount `json:"polls"`
 	// PollSecs is the time RunOnce took: every feed polled. DrainSecs is
 	// the further time until every alert queued in the round was
 	// delivered.
@@ -58,11 +67,11 @@ type roundResult struct {
 	// CPUSecs is the process's CPU time (getrusage) from the round's start
 	// until its alerts were delivered.
 	CPUSecs float64    `json:"cpu_secs"`
-	Seen    roundStats `json:"seen"` // what the world saw
+	Seen    RoundStats `json:"seen"` // what the world saw
 }
 
-// pollCount counts a round's polls by outcome, from Poller.OnPoll.
-type pollCount struct {
+// PollCount counts a round's polls by outcome, from Poller.OnPoll.
+type PollCount struct {
 	Changed   int `json:"changed"`   // 200 with new items
 	Unchanged int `json:"unchanged"` // 200 with nothing new
 	NotMod    int `json:"not_modified"`
@@ -76,7 +85,7 @@ type pollCount struct {
 // counters collect the daemon's hooks.
 type counters struct {
 	mu     sync.Mutex
-	polls  pollCount
+	polls  PollCount
 	queued atomic.Int64 // alerts queued, since the start
 	ended  atomic.Int64 // alerts delivered or dead, since the start
 }
@@ -109,18 +118,23 @@ func (c *counters) onOutcome(o notify.Outcome) {
 	}
 }
 
-func (c *counters) take() pollCount {
+func (c *counters) take() PollCount {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	p := c.polls
-	c.polls = pollCount{}
+	c.polls = PollCount{}
 	return p
 }
 
 // drainTimeout bounds the wait for a round's alerts.
 const drainTimeout = 10 * time.Minute
 
-func runBench(ctx context.Context, o options) (*result, error) {
+// Run measures the daemon in a world of mix o.Mix: it starts the world as a
+// child process (see Start), writes a configuration and o.Rules generated
+// rules for it, wires the daemon from them as `newswatch run` does, and
+// polls every feed o.Rounds+1 times, waiting after each round until every
+// alert it queued was delivered.
+func Run(ctx context.Context, o Options) (*Result, error) {
 	dir := o.Dir
 	if dir == "" {
 		var err error
@@ -131,7 +145,7 @@ func runBench(ctx context.Context, o options) (*result, error) {
 			defer os.RemoveAll(dir)
 		}
 	}
-	res := &result{Machine: thisMachine(), Feeds: o.Mix.Feeds, Rules: o.Rules, Mix: o.Mix}
+	res := &Result{Machine: thisMachine(), Feeds: o.Mix.Feeds, Rules: o.Rules, Mix: o.Mix}
 	if o.Keep {
 		res.Dir = dir
 	}
@@ -206,7 +220,7 @@ func runBench(ctx context.Context, o options) (*result, error) {
 			profiling = true
 		}
 
-		r := roundResult{Round: n, World: info}
+		r := RoundResult{Round: n, World: info}
 		before, start := selfUsage(), time.Now()
 		if _, err := d.scheduler.RunOnce(ctx); err != nil {
 			return nil, err
@@ -225,9 +239,9 @@ func runBench(ctx context.Context, o options) (*result, error) {
 		if n == 0 && o.ProfileRounds == "first" {
 			stopProfile()
 		}
-		if !o.JSON {
-			fmt.Fprintf(os.Stderr, "round %d: %d polls in %.1fs, %d new items, %d alerts, %.1f CPU s\n",
-				n, r.Polls.total(), r.PollSecs, r.Polls.New, r.Polls.Alerts, r.CPUSecs)
+		if o.Progress != nil {
+			fmt.Fprintf(o.Progress, "round %d: %d polls in %.1fs, %d new items, %d alerts, %.1f CPU s\n",
+				n, r.Polls.Total(), r.PollSecs, r.Polls.New, r.Polls.Alerts, r.CPUSecs)
 		}
 	}
 	stopProfile()
@@ -286,4 +300,5 @@ func writeHeapProfile(path string) error {
 	return errors.Join(pprof.WriteHeapProfile(f), f.Close())
 }
 
-func (p pollCount) total() int { return p.Changed + p.Unchanged + p.NotMod + p.Failed + p.Held }
+// Total is the number of polls of the round.
+func (p PollCount) Total() int { return p.Changed + p.Unchanged + p.NotMod + p.Failed + p.Held }

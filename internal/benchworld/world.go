@@ -1,4 +1,4 @@
-package main
+package benchworld
 
 import (
 	"bufio"
@@ -40,8 +40,8 @@ type worldAddrs struct {
 	Hosts   []string `json:"hosts"` // base URLs of the feed servers
 }
 
-// roundInfo is the control API's answer to POST /round.
-type roundInfo struct {
+// RoundInfo is the control API's answer to POST /round.
+type RoundInfo struct {
 	Round        int     `json:"round"`
 	Changed      int     `json:"changed"`       // documents that changed
 	NewItems     int     `json:"new_items"`     // items that appeared
@@ -50,9 +50,9 @@ type roundInfo struct {
 	GenerateSecs float64 `json:"generate_secs"` // time the world took to write them
 }
 
-// roundStats is the control API's answer to GET /stats?round=N: what the
+// RoundStats is the control API's answer to GET /stats?round=N: what the
 // world saw of round N's items and requests.
-type roundStats struct {
+type RoundStats struct {
 	Round     int `json:"round"`
 	Requests  int `json:"requests"`
 	Served200 int `json:"served_200"`
@@ -72,8 +72,8 @@ type roundStats struct {
 	// Latencies in milliseconds, from the item's appearance on its feed
 	// (AppearToAlert) or from the daemon's first fetch of a document that
 	// held it (FetchToAlert) to the first Slack message naming it.
-	AppearToAlert percentiles `json:"appear_to_alert_ms"`
-	FetchToAlert  percentiles `json:"fetch_to_alert_ms"`
+	AppearToAlert Percentiles `json:"appear_to_alert_ms"`
+	FetchToAlert  Percentiles `json:"fetch_to_alert_ms"`
 	// Posts counts chat.postMessage calls during the round; PrimeMentions
 	// counts mentions of items of the first round (not tracked); Repeats
 	// counts mentions of an item already alerted (another rule, a
@@ -83,7 +83,8 @@ type roundStats struct {
 	Repeats       int `json:"repeats"`
 }
 
-type percentiles struct {
+// Percentiles summarise N latencies, in milliseconds.
+type Percentiles struct {
 	N   int     `json:"n"`
 	P50 float64 `json:"p50"`
 	P90 float64 `json:"p90"`
@@ -125,19 +126,19 @@ type feedState struct {
 
 // world serves the generated feeds and the fake Slack.
 type world struct {
-	mix    mix
+	mix    Mix
 	corpus *corpus
 	feeds  []*feedState
 
 	mu     sync.Mutex
 	round  int
 	tracks map[itemKey]*track
-	stats  map[int]*roundStats   // per round: requests and posts
+	stats  map[int]*RoundStats   // per round: requests and posts
 	cpuAt  map[int]time.Duration // per round: the world's CPU time when it began
 }
 
-func newWorld(m mix) *world {
-	w := &world{mix: m, corpus: newCorpus(m.Skew), tracks: map[itemKey]*track{}, stats: map[int]*roundStats{},
+func newWorld(m Mix) *world {
+	w := &world{mix: m, corpus: newCorpus(m.Skew), tracks: map[itemKey]*track{}, stats: map[int]*RoundStats{},
 		cpuAt: map[int]time.Duration{}}
 	for _, s := range feedSpecs(m) {
 		w.feeds = append(w.feeds, &feedState{spec: s})
@@ -145,9 +146,10 @@ func newWorld(m mix) *world {
 	return w
 }
 
-// serveWorld is the child process's main: it listens, prints its addresses
-// and serves until its standard input closes (the harness ended).
-func serveWorld(m mix) error {
+// Serve is the world's main, in the child process Run starts (see
+// WorldFlag): it listens, prints its addresses and serves until its
+// standard input closes (the harness ended).
+func Serve(m Mix) error {
 	w := newWorld(m)
 	listen := func(h http.Handler) (string, error) {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -208,9 +210,9 @@ func (w *world) serveControl(rw http.ResponseWriter, r *http.Request) {
 // advance writes round n's documents and makes them current: in round 0
 // every healthy feed gets its first document; later, each healthy feed
 // gets new items with probability mix.Changing.
-func (w *world) advance(n int) roundInfo {
+func (w *world) advance(n int) RoundInfo {
 	begin := time.Now()
-	info := roundInfo{Round: n}
+	info := RoundInfo{Round: n}
 	var mu sync.Mutex
 	var newKeys []itemKey
 	jobs := make(chan *feedState)
@@ -250,7 +252,7 @@ func (w *world) advance(n int) roundInfo {
 	now := time.Now()
 	w.mu.Lock()
 	w.round = n
-	w.stats[n] = &roundStats{Round: n}
+	w.stats[n] = &RoundStats{Round: n}
 	w.cpuAt[n] = selfUsage().CPU
 	for _, k := range newKeys {
 		w.tracks[k] = &track{round: n, appeared: now}
@@ -310,7 +312,7 @@ func (f *feedState) published(seq int) time.Time {
 	return f.base.Add(-age)
 }
 
-func (w *world) count(fn func(s *roundStats)) {
+func (w *world) count(fn func(s *RoundStats)) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if s := w.stats[w.round]; s != nil {
@@ -328,25 +330,25 @@ func (w *world) serveFeed(rw http.ResponseWriter, r *http.Request) {
 	f := w.feeds[i]
 	switch f.spec.Behaviour {
 	case fail500:
-		w.count(func(s *roundStats) { s.Requests++; s.Failed++ })
+		w.count(func(s *RoundStats) { s.Requests++; s.Failed++ })
 		http.Error(rw, "internal server error", http.StatusInternalServerError)
 		return
 	case fail503:
-		w.count(func(s *roundStats) { s.Requests++; s.Failed++ })
+		w.count(func(s *RoundStats) { s.Requests++; s.Failed++ })
 		rw.Header().Set("Retry-After", "120")
 		http.Error(rw, "service unavailable", http.StatusServiceUnavailable)
 		return
 	case fail404:
-		w.count(func(s *roundStats) { s.Requests++; s.Failed++ })
+		w.count(func(s *RoundStats) { s.Requests++; s.Failed++ })
 		http.NotFound(rw, r)
 		return
 	case failHTML:
-		w.count(func(s *roundStats) { s.Requests++; s.Failed++ })
+		w.count(func(s *RoundStats) { s.Requests++; s.Failed++ })
 		rw.Header().Set("Content-Type", "text/html; charset=utf-8")
 		io.WriteString(rw, "<!DOCTYPE html><html><head><title>Moved</title></head><body><p>Our feeds moved. Visit our home page.</p></body></html>")
 		return
 	case failReset:
-		w.count(func(s *roundStats) { s.Requests++; s.Failed++ })
+		w.count(func(s *RoundStats) { s.Requests++; s.Failed++ })
 		if conn, _, err := http.NewResponseController(rw).Hijack(); err == nil {
 			if tcp, ok := conn.(*net.TCPConn); ok {
 				tcp.SetLinger(0)
@@ -362,7 +364,7 @@ func (w *world) serveFeed(rw http.ResponseWriter, r *http.Request) {
 		inm, ims := r.Header.Get("If-None-Match"), r.Header.Get("If-Modified-Since")
 		if (inm != "" && inm == etag) || (inm == "" && ims != "" && ims == lastMod) {
 			f.mu.Unlock()
-			w.count(func(s *roundStats) { s.Requests++; s.Served304++ })
+			w.count(func(s *RoundStats) { s.Requests++; s.Served304++ })
 			rw.Header().Set("ETag", etag)
 			rw.WriteHeader(http.StatusNotModified)
 			return
@@ -411,7 +413,7 @@ func (w *world) serveFeed(rw http.ResponseWriter, r *http.Request) {
 	}
 	h.Set("Content-Length", strconv.FormatInt(n, 10))
 	sent, _ := io.Copy(rw, out)
-	w.count(func(s *roundStats) { s.WireBytes += sent })
+	w.count(func(s *RoundStats) { s.WireBytes += sent })
 }
 
 // itemKeyPattern finds the items an alert names, by their links.
@@ -454,10 +456,10 @@ func (w *world) slackMessage(m slacktest.Message) {
 	}
 }
 
-func (w *world) roundStats(n int) roundStats {
+func (w *world) roundStats(n int) RoundStats {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	var out roundStats
+	var out RoundStats
 	if s := w.stats[n]; s != nil {
 		out = *s
 		out.CPUSecs = (selfUsage().CPU - w.cpuAt[n]).Seconds()
@@ -484,16 +486,16 @@ func (w *world) roundStats(n int) roundStats {
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
-func percentilesOf(xs []float64) percentiles {
+func percentilesOf(xs []float64) Percentiles {
 	if len(xs) == 0 {
-		return percentiles{}
+		return Percentiles{}
 	}
 	slices.Sort(xs)
 	at := func(q float64) float64 {
 		i := int(q*float64(len(xs))+0.5) - 1
 		return xs[min(max(i, 0), len(xs)-1)]
 	}
-	return percentiles{N: len(xs), P50: at(0.50), P90: at(0.90), P99: at(0.99), Max: xs[len(xs)-1]}
+	return Percentiles{N: len(xs), P50: at(0.50), P90: at(0.90), P99: at(0.99), Max: xs[len(xs)-1]}
 }
 
 // worldProcess is the world as the harness sees it: a child process and its
@@ -505,8 +507,13 @@ type worldProcess struct {
 	client *http.Client
 }
 
+// WorldFlag is the flag with which Run starts this program again as the
+// world: its value is the mix as JSON, and a program given it must call
+// Serve with that mix instead of doing its own work.
+const WorldFlag = "world"
+
 // startWorld starts this program again as the world, with mix m.
-func startWorld(ctx context.Context, m mix) (*worldProcess, error) {
+func startWorld(ctx context.Context, m Mix) (*worldProcess, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, err
@@ -515,7 +522,7 @@ func startWorld(ctx context.Context, m mix) (*worldProcess, error) {
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.CommandContext(ctx, exe, "-world", string(spec))
+	cmd := exec.CommandContext(ctx, exe, "-"+WorldFlag, string(spec))
 	cmd.Stderr = os.Stderr
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -554,14 +561,14 @@ func (p *worldProcess) Close() error {
 }
 
 // advance starts round n in the world.
-func (p *worldProcess) advance(ctx context.Context, n int) (roundInfo, error) {
-	var info roundInfo
+func (p *worldProcess) advance(ctx context.Context, n int) (RoundInfo, error) {
+	var info RoundInfo
 	return info, p.call(ctx, http.MethodPost, "/round?round="+strconv.Itoa(n), &info)
 }
 
 // stats reads what the world saw of round n.
-func (p *worldProcess) stats(ctx context.Context, n int) (roundStats, error) {
-	var s roundStats
+func (p *worldProcess) stats(ctx context.Context, n int) (RoundStats, error) {
+	var s RoundStats
 	return s, p.call(ctx, http.MethodGet, "/stats?round="+strconv.Itoa(n), &s)
 }
 

@@ -1,4 +1,4 @@
-package main
+package benchworld
 
 // The vocabulary of generated news: concepts with an English and an Arabic
 // form, so that items in either language mention the same places, people

@@ -1,4 +1,4 @@
-package main
+package benchworld
 
 import (
 	"bytes"
@@ -11,8 +11,8 @@ import (
 	"time"
 )
 
-// r2eResult is rss2email's run over the first round's documents.
-type r2eResult struct {
+// R2EResult is rss2email's run over the first round's documents.
+type R2EResult struct {
 	Version  string  `json:"version"`
 	Items    int     `json:"items"`
 	WallSecs float64 `json:"wall_secs"`
@@ -23,7 +23,7 @@ type r2eResult struct {
 // it stands in the first round, so that every item is new to it as it is
 // to the daemon. rss2email fetches, parses and builds an email of each new
 // item, but sends nothing.
-func runR2E(ctx context.Context, dir string, world *worldProcess, specs []*feedSpec, info roundInfo) (*r2eResult, error) {
+func runR2E(ctx context.Context, dir string, world *worldProcess, specs []*feedSpec, info RoundInfo) (*R2EResult, error) {
 	bin, err := exec.LookPath("r2e")
 	if err != nil {
 		return nil, fmt.Errorf("-r2e: %w (on Debian: apt-get install rss2email)", err)
@@ -42,7 +42,7 @@ func runR2E(ctx context.Context, dir string, world *worldProcess, specs []*feedS
 	if err := os.WriteFile(cfgPath, []byte(cfg.String()), 0o644); err != nil {
 		return nil, err
 	}
-	res := &r2eResult{Items: info.Items}
+	res := &R2EResult{Items: info.Items}
 	if out, err := exec.CommandContext(ctx, bin, "--version").Output(); err == nil {
 		res.Version = strings.TrimSpace(string(out))
 	}

@@ -1,14 +1,15 @@
-// Command bench measures newswatch under load: it runs the daemon's real
-// code (configuration, scheduler, fetcher, SQLite store, rule matcher,
-// dispatcher and Slack notifier, wired as `newswatch run` wires them) over a
-// generated world of news feeds served on loopback, and reports the cost and
-// the latency of each poll round.
+// Command newswatch-bench measures newswatch under load: it runs the
+// daemon's real code (configuration, scheduler, fetcher, SQLite store, rule
+// matcher, dispatcher and Slack notifier, wired as `newswatch run` wires
+// them) over a generated world of news feeds served on loopback, and
+// reports the cost and the latency of each poll round.
 //
-//	go run ./bench -feeds 1000 -rules 10 -rounds 3
+//	go run ./cmd/newswatch-bench -feeds 1000 -rules 10 -rounds 3
 //
-// The world (the feed servers and a fake Slack Web API) runs in a child
-// process, so that the CPU time and the peak memory reported are the
-// daemon's. See BENCHMARKS.md for what is measured, how, and the figures.
+// The world (the feed servers and a fake Slack Web API, package
+// internal/benchworld) runs in a child process, so that the CPU time and
+// the peak memory reported are the daemon's. See BENCHMARKS.md for what is
+// measured, how, and the figures.
 package main
 
 import (
@@ -19,15 +20,18 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/newswatch/newswatch/internal/benchworld"
 )
 
 func main() {
 	var (
-		m = mix{Seed: 1, Feeds: 1000, Validators: 0.6, Failing: 0.03, Changing: 0.2,
+		m = benchworld.Mix{Seed: 1, Feeds: 1000, Validators: 0.6, Failing: 0.03, Changing: 0.2,
 			NewMin: 1, NewMax: 5, Arabic: 0.35, Skew: 0.8, Gzip: true}
-		o options
+		o      benchworld.Options
+		asJSON bool
 	)
-	world := flag.String("world", "", "internal: run as the world, with this mix (JSON)")
+	world := flag.String(benchworld.WorldFlag, "", "internal: run as the world, with this mix (JSON)")
 	flag.IntVar(&m.Feeds, "feeds", m.Feeds, "number of feeds")
 	flag.IntVar(&m.Hosts, "hosts", 0, "number of feed servers (hosts) the feeds are spread over (default min(feeds, 200))")
 	flag.Uint64Var(&m.Seed, "seed", m.Seed, "seed of the generated world and rules")
@@ -51,10 +55,10 @@ func main() {
 	flag.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the rounds chosen by -profile to this file")
 	flag.StringVar(&o.ProfileRounds, "profile", "steady", "rounds to profile: first, steady (all after the first) or all")
 	flag.StringVar(&o.MemProfile, "memprofile", "", "write a heap profile at the end to this file")
-	flag.BoolVar(&o.JSON, "json", false, "print the results as JSON instead of tables")
+	flag.BoolVar(&asJSON, "json", false, "print the results as JSON instead of tables")
 	flag.BoolVar(&o.R2E, "r2e", false, "also run rss2email (r2e run --no-send) over the first round's documents, for comparison")
 	flag.Usage = func() {
-		fmt.Fprintf(flag.CommandLine.Output(), "Usage: go run ./bench [flags]\n\n"+
+		fmt.Fprintf(flag.CommandLine.Output(), "Usage: go run ./cmd/newswatch-bench [flags]\n\n"+
 			"Runs newswatch's daemon code over generated feeds on loopback and reports\n"+
 			"the cost of each poll round. See BENCHMARKS.md.\n\nFlags:\n")
 		flag.PrintDefaults()
@@ -65,7 +69,7 @@ func main() {
 		if err := json.Unmarshal([]byte(*world), &m); err != nil {
 			fatal(err)
 		}
-		if err := serveWorld(m); err != nil {
+		if err := benchworld.Serve(m); err != nil {
 			fatal(err)
 		}
 		return
@@ -73,42 +77,28 @@ func main() {
 	if m.Hosts <= 0 {
 		m.Hosts = min(m.Feeds, 200)
 	}
-	if err := m.check(); err != nil {
+	if err := m.Check(); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(2)
 	}
 	o.Mix = m
+	if !asJSON {
+		o.Progress = os.Stderr
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	res, err := runBench(ctx, o)
+	res, err := benchworld.Run(ctx, o)
 	if err != nil {
 		fatal(err)
 	}
-	if o.JSON {
+	if asJSON {
 		enc := json.NewEncoder(os.Stdout)
 		enc.SetIndent("", "  ")
 		enc.Encode(res)
 		return
 	}
-	res.print(os.Stdout)
-}
-
-func (m mix) check() error {
-	switch {
-	case m.Feeds < 1:
-		return fmt.Errorf("-feeds must be at least 1")
-	case m.NewMin < 1 || m.NewMax < m.NewMin:
-		return fmt.Errorf("want 1 <= -new-min <= -new-max")
-	case m.Items < 0 || m.Items > 100_000:
-		return fmt.Errorf("-items must be within [0, 100000]")
-	}
-	for _, share := range []float64{m.Validators, m.Failing, m.Changing, m.Arabic} {
-		if share < 0 || share > 1 {
-			return fmt.Errorf("shares (-validators, -failing, -changing, -arabic) must be within [0, 1]")
-		}
-	}
-	return nil
+	printResult(os.Stdout, res)
 }
 
 func fatal(err error) {

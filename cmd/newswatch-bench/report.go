@@ -1,42 +1,17 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
 	"io"
-	"os"
-	"runtime"
 	"strconv"
-	"strings"
 	"text/tabwriter"
+
+	"github.com/newswatch/newswatch/internal/benchworld"
 )
 
-// machine describes where the figures were taken.
-type machine struct {
-	CPU   string `json:"cpu"`
-	CPUs  int    `json:"cpus"`
-	GoVer string `json:"go"`
-	OS    string `json:"os"`
-}
-
-func thisMachine() machine {
-	m := machine{CPU: "unknown", CPUs: runtime.NumCPU(), GoVer: runtime.Version(), OS: runtime.GOOS + "/" + runtime.GOARCH}
-	if f, err := os.Open("/proc/cpuinfo"); err == nil {
-		defer f.Close()
-		sc := bufio.NewScanner(f)
-		for sc.Scan() {
-			if name, value, ok := strings.Cut(sc.Text(), ":"); ok && strings.TrimSpace(name) == "model name" {
-				m.CPU = strings.TrimSpace(value)
-				break
-			}
-		}
-	}
-	return m
-}
-
-// print writes the results for people: the machine, a line per round, and
+// printResult writes the results for people: the machine, a line per round, and
 // the figures the targets in BENCHMARKS.md are about.
-func (r *result) print(w io.Writer) {
+func printResult(w io.Writer, r *benchworld.Result) {
 	fmt.Fprintf(w, "machine: %s, %d CPUs, %s, %s\n", r.Machine.CPU, r.Machine.CPUs, r.Machine.GoVer, r.Machine.OS)
 	items := "30–100"
 	if r.Mix.Items > 0 {
@@ -73,7 +48,7 @@ func (r *result) print(w io.Writer) {
 	}
 }
 
-func latency(p percentiles) string {
+func latency(p benchworld.Percentiles) string {
 	if p.N == 0 {
 		return "-"
 	}
