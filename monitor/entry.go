@@ -39,11 +39,22 @@ type Entry struct {
 // the first in the document is kept. baseURL is the URL the document came
 // from; relative links resolve against it.
 func Entries(feed *gofeed.Feed, baseURL string) []Entry {
+	out, _ := entries(feed, baseURL)
+	return out
+}
+
+// entries is Entries with, for each entry, the index of its item in
+// feed.Items.
+func entries(feed *gofeed.Feed, baseURL string) ([]Entry, []int) {
+	type indexed struct {
+		e  Entry
+		at int
+	}
 	base := parseBase(baseURL)
 	lang := strings.TrimSpace(feed.Language)
-	out := make([]Entry, 0, len(feed.Items))
+	all := make([]indexed, 0, len(feed.Items))
 	seen := make(map[string]bool, len(feed.Items))
-	for _, it := range feed.Items {
+	for i, it := range feed.Items {
 		if it == nil {
 			continue
 		}
@@ -64,21 +75,26 @@ func Entries(feed *gofeed.Feed, baseURL string) []Entry {
 			continue
 		}
 		seen[e.Identity] = true
-		out = append(out, e)
+		all = append(all, indexed{e, i})
 	}
-	slices.Reverse(out)
-	slices.SortStableFunc(out, func(a, b Entry) int {
+	slices.Reverse(all)
+	slices.SortStableFunc(all, func(a, b indexed) int {
 		switch {
-		case a.Published.IsZero() && b.Published.IsZero():
+		case a.e.Published.IsZero() && b.e.Published.IsZero():
 			return 0
-		case a.Published.IsZero():
+		case a.e.Published.IsZero():
 			return 1
-		case b.Published.IsZero():
+		case b.e.Published.IsZero():
 			return -1
 		}
-		return a.Published.Compare(b.Published)
+		return a.e.Published.Compare(b.e.Published)
 	})
-	return out
+	out := make([]Entry, len(all))
+	at := make([]int, len(all))
+	for i, x := range all {
+		out[i], at[i] = x.e, x.at
+	}
+	return out, at
 }
 
 // itemLink is an item's link; when it has none, a GUID that is an http(s)

@@ -29,10 +29,14 @@ type ParseOptions struct {
 // encoding/xml does not expand entities declared in a DTD, so an
 // entity-expansion ("billion laughs") document costs nothing here.
 func ParseFeed(body []byte, o ParseOptions) (*gofeed.Feed, error) {
+	return parseText(toUTF8(body, o.ContentType, o.Lang), o)
+}
+
+// parseText is ParseFeed of a document toUTF8 made UTF-8.
+func parseText(text []byte, o ParseOptions) (*gofeed.Feed, error) {
 	fail := func(err error) (*gofeed.Feed, error) {
 		return nil, &FetchError{Kind: KindParse, Feed: o.Feed, URL: o.URL, Err: err}
 	}
-	text := toUTF8(body, o.ContentType, o.Lang)
 	if len(bytes.TrimSpace(text)) == 0 {
 		return fail(errors.New("empty document"))
 	}

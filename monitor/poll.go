@@ -58,6 +58,10 @@ type Poller struct {
 	// and error, for metrics. It must not block.
 	OnPoll func(PollResult, error)
 
+	// wholeDocuments, when set, parses every changed document whole,
+	// without the feed's item memo (see read): the other way, for tests
+	// and benchmarks to compare with.
+	wholeDocuments bool
 	// beforeAlerts, when set, runs after a poll's new items are recorded and
 	// before their alerts are queued; an error aborts the poll there. Tests
 	// use it to crash a poll half-way.
@@ -81,6 +85,10 @@ type PollResult struct {
 	Unchanged bool
 	// Items is the number of items in the document.
 	Items int
+	// Parsed is how many of Items were parsed: all of them, or only the
+	// new and changed ones when the feed's item memo told the others (see
+	// Poller.read).
+	Parsed int
 	// New is the number of items seen for the first time and recorded.
 	New int
 	// Backfilled is how many of New were recorded without matching, on the
@@ -109,12 +117,14 @@ type PollResult struct {
 //  2. on 304, saves the state: nothing is parsed;
 //  3. on a 200 that brings the same document as the last recorded poll
 //     (see documentHash), saves the state as for a 304: nothing is parsed;
-//  4. parses the document and finds the items it has not seen;
+//  4. parses the document, or only its new and changed items when the
+//     feed's item memo tells the others (see Poller.read), and finds the
+//     items it has not seen;
 //  5. in one store transaction records them, oldest first; matches each
 //     against the current rules (unless the feed's first fetch backfills
 //     it) and queues one alert per match and destination; and saves the
 //     feed's new state (validators, a permanent redirect, success, the
-//     document's hash).
+//     document's hash, the item memo).
 //
 // A failed fetch or parse records the error, counts the failure and holds
 // the feed back (Backoff; a longer Retry-After wins), and returns the
@@ -196,18 +206,27 @@ func (p *Poller) poll(ctx context.Context, f Feed) (PollResult, error) {
 		return res, nil
 	}
 
-	doc, err := ParseFeed(fr.Body, ParseOptions{Feed: f.Name, URL: fr.FinalURL, ContentType: fr.ContentType, Lang: f.Lang})
+	memo, err := p.Store.ItemMemo(ctx, st.ID)
+	if err != nil {
+		return res, fmt.Errorf("monitor: feed %q: %w", f.Name, err)
+	}
+	if p.wholeDocuments {
+		memo = nil
+	}
+	doc, err := p.read(f, st, fr, memo)
 	if err != nil {
 		// The validators are not kept: a fixed document must be fetched
 		// and parsed, not answered with a 304.
 		return res, p.fail(ctx, f, from, st, &res, err)
 	}
-	entries := Entries(doc, fr.FinalURL)
-	res.Items = len(entries)
-	if limit := p.maxItems(); len(entries) > limit {
+	res.Items, res.Parsed = doc.items, doc.items-doc.skipped
+	if limit := p.maxItems(); len(doc.entries) > limit {
 		p.logger().Warn("feed has too many items; only the newest are read", "feed", f.Name, "url", from,
-			"items", len(entries), "max_items", limit)
-		entries = entries[len(entries)-limit:]
+			"items", len(doc.entries), "max_items", limit)
+		doc.entries = doc.entries[len(doc.entries)-limit:]
+		if doc.at != nil {
+			doc.at = doc.at[len(doc.at)-limit:]
+		}
 	}
 
 	st.ETag, st.LastModified = fr.ETag, fr.LastModified
@@ -215,7 +234,7 @@ func (p *Poller) poll(ctx context.Context, f Feed) (PollResult, error) {
 	// poll is recorded, never before.
 	st.BodyHash, st.BodySize = sum, int64(len(fr.Body))
 	p.succeeded(st, fr.StatusCode, now)
-	if err := p.record(ctx, f, st, entries, now, &res); err != nil {
+	if err := p.record(ctx, f, st, doc, now, &res); err != nil {
 		return res, fmt.Errorf("monitor: feed %q: %w", f.Name, err)
 	}
 	if res.New > 0 {
@@ -225,12 +244,12 @@ func (p *Poller) poll(ctx context.Context, f Feed) (PollResult, error) {
 	return res, nil
 }
 
-// record writes the new items of entries (each in its story), their
-// alerts, the edits of known items and the feed state st in one
-// transaction.
-func (p *Poller) record(ctx context.Context, f Feed, st *store.Feed, entries []Entry, now time.Time, res *PollResult) error {
+// record writes the new items of doc (each in its story), their alerts,
+// the edits of known items, the feed state st and the document's item memo
+// in one transaction.
+func (p *Poller) record(ctx context.Context, f Feed, st *store.Feed, doc *reading, now time.Time, res *PollResult) error {
 	// Most polls find nothing new: learn that without the write connection.
-	plan, err := p.plan(ctx, st, entries, now)
+	plan, err := p.plan(ctx, st, doc, now)
 	if err != nil {
 		return err
 	}
@@ -238,8 +257,12 @@ func (p *Poller) record(ctx context.Context, f Feed, st *store.Feed, entries []E
 	if !primed {
 		st.PrimedAt = now
 	}
+	memo, memoChanged := doc.memo(plan)
 	if len(plan.fresh) == 0 && len(plan.edits) == 0 {
-		return p.Store.SaveFeed(ctx, st)
+		if !memoChanged {
+			return p.Store.SaveFeed(ctx, st)
+		}
+		return p.saveState(ctx, st, memo)
 	}
 
 	var set *rules.Set
@@ -283,6 +306,11 @@ func (p *Poller) record(ctx context.Context, f Feed, st *store.Feed, entries []E
 	if err := tx.SaveFeed(st); err != nil {
 		return err
 	}
+	if memoChanged {
+		if err := tx.SaveItemMemo(st.ID, memo); err != nil {
+			return err
+		}
+	}
 	if err := tx.Commit(); err != nil {
 		res.Alerts, res.Matches = 0, nil
 		return err
@@ -292,6 +320,23 @@ func (p *Poller) record(ctx context.Context, f Feed, st *store.Feed, entries []E
 		p.AlertsQueued(res.Alerts)
 	}
 	return nil
+}
+
+// saveState saves the feed state st and its item memo, of a poll with
+// nothing else to record.
+func (p *Poller) saveState(ctx context.Context, st *store.Feed, memo []byte) error {
+	tx, err := p.Store.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := tx.SaveFeed(st); err != nil {
+		return err
+	}
+	if err := tx.SaveItemMemo(st.ID, memo); err != nil {
+		return err
+	}
+	return tx.Commit()
 }
 
 // storeItem is the item row of entry e in feed feedID.

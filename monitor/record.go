@@ -23,10 +23,17 @@ const onUpdateThread = "thread"
 type pollPlan struct {
 	fresh []*plannedItem // new items, oldest first
 	edits []*plannedItem // known items whose text changed
+	// remembered are the items the document's item memo keeps (see
+	// itemMemo): those seen under their identity, and the new ones.
+	remembered []*plannedItem
+	// modeChanged reports that the feed was found to regenerate its
+	// GUIDs: it is identified by links from now on.
+	modeChanged bool
 }
 
 type plannedItem struct {
 	e        Entry
+	at       int      // the item of the reading's cut it is, -1 when not cut
 	identity string   // under which it is recorded
 	aliases  []string // other identities it is recorded under
 	itemID   int64    // edits: the recorded item
@@ -62,8 +69,12 @@ func (pi *plannedItem) textHash() string {
 // GUID mode whose document brings back at least two known links under new
 // GUIDs, more than the entries whose GUIDs are known, regenerates its GUIDs:
 // it switches to link identities (st is updated; the caller saves it).
-func (p *Poller) plan(ctx context.Context, st *store.Feed, entries []Entry, now time.Time) (*pollPlan, error) {
+//
+// The items of the document not parsed again (doc.skipped) are seen under
+// their identity and unchanged: they count as seen GUIDs.
+func (p *Poller) plan(ctx context.Context, st *store.Feed, doc *reading, now time.Time) (*pollPlan, error) {
 	linkMode := st.IdentityMode == store.IdentityLink
+	entries := doc.entries
 	links := map[string]int{} // canonical links in the document
 	for _, e := range entries {
 		if e.Canonical != "" {
@@ -75,9 +86,12 @@ func (p *Poller) plan(ctx context.Context, st *store.Feed, entries []Entry, now 
 		lookups []string
 		dup     = map[string]bool{}
 	)
-	for _, e := range entries {
-		pi := &plannedItem{e: e, identity: e.Identity,
+	for i, e := range entries {
+		pi := &plannedItem{e: e, identity: e.Identity, at: -1,
 			link: linkIdentity(e.Canonical), legacyLink: legacyLinkIdentity(e.Link, e.Canonical)}
+		if doc.at != nil {
+			pi.at = doc.at[i]
+		}
 		if linkMode && pi.link != "" {
 			pi.identity = pi.link
 		} else if pi.link != "" && pi.link != e.Identity {
@@ -102,12 +116,16 @@ func (p *Poller) plan(ctx context.Context, st *store.Feed, entries []Entry, now 
 	plan := &pollPlan{}
 	var candidates []*plannedItem // new GUID, known link
 	seenGUIDs := 0
+	if !linkMode {
+		seenGUIDs = doc.skipped
+	}
 	for _, pi := range items {
 		if rec, ok := known[pi.identity]; ok {
 			if !linkMode {
 				seenGUIDs++
 			}
 			plan.edit(pi, rec)
+			plan.remember(pi)
 			continue
 		}
 		if pi.legacyLink != "" {
@@ -129,6 +147,7 @@ func (p *Poller) plan(ctx context.Context, st *store.Feed, entries []Entry, now 
 	case len(candidates) >= 2 && len(candidates) > seenGUIDs:
 		// The feed gives known items new GUIDs: identify them by link.
 		st.IdentityMode, st.IdentityModeAt = store.IdentityLink, now
+		plan.modeChanged = true
 		p.logger().Warn("feed gives its items new GUIDs on every fetch; identifying them by link from now on",
 			"feed", st.Name, "items_with_new_guids", len(candidates), "items_with_known_guids", seenGUIDs)
 		for _, pi := range candidates {
@@ -143,9 +162,19 @@ func (p *Poller) plan(ctx context.Context, st *store.Feed, entries []Entry, now 
 		for _, pi := range candidates {
 			pi.itemID = 0
 		}
+		for _, pi := range plan.fresh {
+			plan.remember(pi)
+		}
 	}
 	st.GUIDChanges += len(candidates)
 	return plan, nil
+}
+
+// remember notes pi, an item of the document's cut, for the item memo.
+func (plan *pollPlan) remember(pi *plannedItem) {
+	if pi.at >= 0 {
+		plan.remembered = append(plan.remembered, pi)
+	}
 }
 
 // edit notes pi, seen as rec, as edited when its text changed.

@@ -102,9 +102,9 @@ func scanFeed(r rowScanner) (*Feed, error) {
 // SyncFeeds makes the configured feeds those of specs, matched by name. A new
 // name is inserted. A name whose URL changed gets the new URL and loses the
 // old one's HTTP state (CurrentURL, ETag, LastModified, BodyHash,
-// BodySize), backoff (ConsecutiveFailures, NextAttemptAt) and identity mode
-// (the new source may give stable GUIDs), but keeps its seen items and
-// PrimedAt. A feed missing from specs is kept, with its items and alerts,
+// BodySize, the item memo), backoff (ConsecutiveFailures, NextAttemptAt)
+// and identity mode (the new source may give stable GUIDs), but keeps its
+// seen items and PrimedAt. A feed missing from specs is kept, with its items and alerts,
 // but no longer returned by Feeds or Feed; it returns if configured again.
 func (s *Store) SyncFeeds(ctx context.Context, specs []FeedSpec) error {
 	names := make(map[string]bool, len(specs))
@@ -158,6 +158,10 @@ func (s *Store) SyncFeeds(ctx context.Context, specs []FeedSpec) error {
 					consecutive_failures = 0, next_attempt_at = NULL,
 					identity_mode = 'guid', guid_changes = 0, identity_mode_at = NULL
 					WHERE name = ?`, sp.URL, sp.Name)
+				if err == nil {
+					_, err = tx.ExecContext(ctx, `DELETE FROM item_memos
+						WHERE feed_id = (SELECT id FROM feeds WHERE name = ?)`, sp.Name)
+				}
 			case !st.configured:
 				_, err = tx.ExecContext(ctx, `UPDATE feeds SET configured = 1 WHERE name = ?`, sp.Name)
 			}

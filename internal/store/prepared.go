@@ -19,6 +19,7 @@ const (
 	stmtDueIDs
 	stmtDueIn
 	stmtDueFollowUps
+	stmtItemMemo
 	numReadStmts
 )
 
@@ -30,6 +31,7 @@ var readSQL = [numReadStmts]string{
 	stmtDueIDs:       dueIDsSQL,
 	stmtDueIn:        dueInSQL,
 	stmtDueFollowUps: dueFollowUpsSQL,
+	stmtItemMemo:     itemMemoSQL,
 }
 
 // readStmts are the prepared read queries. database/sql prepares each on a

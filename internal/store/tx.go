@@ -64,6 +64,8 @@ const (
 	stmtUpdateItem
 	stmtSaveFeed
 	stmtSeenAmong
+	stmtSaveItemMemo
+	stmtDeleteItemMemo
 	numStmts
 )
 
@@ -87,6 +89,9 @@ var pollSQL = [numStmts]string{
 	stmtUpdateItem: updateItemSQL,
 	stmtSaveFeed:   saveFeedSQL,
 	stmtSeenAmong:  seenAmongSQL,
+
+	stmtSaveItemMemo:   saveItemMemoSQL,
+	stmtDeleteItemMemo: deleteItemMemoSQL,
 }
 
 func (s *Store) preparePoll(ctx context.Context) error {
