@@ -8,21 +8,19 @@ import (
 	"io"
 	"os"
 	"strconv"
-	"strings"
 	"text/tabwriter"
 	"time"
-	"unicode/utf8"
 
+	"github.com/newswatch/newswatch/internal/cli"
 	"github.com/newswatch/newswatch/internal/config"
 	"github.com/newswatch/newswatch/internal/pipeline"
 	"github.com/newswatch/newswatch/internal/store"
-	"github.com/newswatch/newswatch/notify"
 )
 
 func init() {
-	registerGroup("alerts", "list alert history and dead letters; requeue dead letters", alertsDescription,
-		subcommand{"list", cmdAlertsList},
-		subcommand{"retry", cmdAlertsRetry})
+	program.RegisterGroup("alerts", "list alert history and dead letters; requeue dead letters", alertsDescription,
+		cli.Sub{Name: "list", Run: cmdAlertsList},
+		cli.Sub{Name: "retry", Run: cmdAlertsRetry})
 }
 
 const alertsDescription = `
@@ -51,18 +49,18 @@ notify.max_age). Times are local.
 `
 
 func cmdAlertsList(ctx context.Context, args []string, sio *IO) error {
-	fs := newFlagSet("alerts list", "alerts list [-failed] [-rule R] [-since D] [-limit N] [-json] [-config FILE]", alertsListDescription, sio.Stderr)
+	fs := program.FlagSet("alerts list", "alerts list [-failed] [-rule R] [-since D] [-limit N] [-json] [-config FILE]", alertsListDescription, sio.Stderr)
 	configPath := fs.String("config", "", configFlagHelp)
 	failed := fs.Bool("failed", false, "list dead letters only, with the reason they failed")
 	rule := fs.String("rule", "", "list only alerts of this rule")
 	since := fs.String("since", "", "list only alerts created since this duration ago or this date")
 	limit := fs.Int("limit", 100, "list at most this many alerts (0 for all)")
 	asJSON := fs.Bool("json", false, "print one JSON object per line")
-	if err := parseFlags(fs, args); err != nil {
+	if err := cli.ParseFlags(fs, args); err != nil {
 		return err
 	}
 	if *limit < 0 {
-		return usageError("-limit must not be negative")
+		return cli.UsageError("-limit must not be negative")
 	}
 	filter := store.AlertFilter{Rule: *rule, Limit: *limit}
 	if *failed {
@@ -71,7 +69,7 @@ func cmdAlertsList(ctx context.Context, args []string, sio *IO) error {
 	if *since != "" {
 		t, err := parseSince(*since, time.Now())
 		if err != nil {
-			return usageError(err.Error())
+			return cli.UsageError(err.Error())
 		}
 		filter.Since = t
 	}
@@ -81,7 +79,7 @@ func cmdAlertsList(ctx context.Context, args []string, sio *IO) error {
 	}
 	st, path, err := pipeline.OpenExisting(ctx, cfg)
 	if errors.Is(err, os.ErrNotExist) {
-		return exit(0, fmt.Errorf("no alerts yet: no database at %s", path))
+		return cli.Exit(0, fmt.Errorf("no alerts yet: no database at %s", path))
 	}
 	if err != nil {
 		return err
@@ -112,14 +110,14 @@ an error. A running daemon sends them within seconds; otherwise run
 `
 
 func cmdAlertsRetry(ctx context.Context, args []string, sio *IO) error {
-	fs := newFlagSet("alerts retry", "alerts retry ID...|all [-config FILE]", alertsRetryDescription, sio.Stderr)
+	fs := program.FlagSet("alerts retry", "alerts retry ID...|all [-config FILE]", alertsRetryDescription, sio.Stderr)
 	configPath := fs.String("config", "", configFlagHelp)
-	rest, err := parseArgs(fs, args)
+	rest, err := cli.ParseArgs(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(rest) == 0 {
-		return usageError("missing alert ID or \"all\"")
+		return cli.UsageError("missing alert ID or \"all\"")
 	}
 	all := len(rest) == 1 && rest[0] == "all"
 	var ids []int64
@@ -127,7 +125,7 @@ func cmdAlertsRetry(ctx context.Context, args []string, sio *IO) error {
 		for _, arg := range rest {
 			id, err := strconv.ParseInt(arg, 10, 64)
 			if err != nil || id <= 0 {
-				return usageError(fmt.Sprintf("%q is not an alert ID (or \"all\")", arg))
+				return cli.UsageError(fmt.Sprintf("%q is not an alert ID (or \"all\")", arg))
 			}
 			ids = append(ids, id)
 		}
@@ -154,10 +152,10 @@ func cmdAlertsRetry(ctx context.Context, args []string, sio *IO) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(sio.Stdout, "requeued %d dead %s\n", n, plural(n, "letter", "letters"))
+		fmt.Fprintf(sio.Stdout, "requeued %d dead %s\n", n, cli.Plural(n, "letter", "letters"))
 		return nil
 	}
-	var failed failures
+	var failed cli.Failures
 	for _, id := range ids {
 		n, err := st.Requeue(ctx, id, now)
 		switch {
@@ -226,13 +224,13 @@ func writeAlertsJSON(w io.Writer, alerts []*store.Alert) error {
 		j := alertJSON{
 			ID: a.ID, Status: string(a.Status), Rule: a.Rule, Severity: a.Severity,
 			Notifier: a.Notifier, Channel: a.Channel, Digest: a.Digest,
-			Title: a.Title, Link: a.Link, Feed: a.Feed, Published: jsonTime(a.Published),
-			CreatedAt: jsonTime(a.CreatedAt), Attempts: a.Attempts,
-			DeliveredAt: jsonTime(a.DeliveredAt), DeadAt: jsonTime(a.DeadAt),
+			Title: a.Title, Link: a.Link, Feed: a.Feed, Published: cli.JSONTime(a.Published),
+			CreatedAt: cli.JSONTime(a.CreatedAt), Attempts: a.Attempts,
+			DeliveredAt: cli.JSONTime(a.DeliveredAt), DeadAt: cli.JSONTime(a.DeadAt),
 			LastError: a.LastError, RemoteID: a.RemoteID, RemoteChannel: a.RemoteChannel,
 		}
 		if a.Status == store.StatusQueued {
-			j.NextAttemptAt = jsonTime(a.NextAttemptAt)
+			j.NextAttemptAt = cli.JSONTime(a.NextAttemptAt)
 		}
 		for _, h := range a.Hits {
 			j.Matched = append(j.Matched, h.Text)
@@ -242,13 +240,6 @@ func writeAlertsJSON(w io.Writer, alerts []*store.Alert) error {
 		}
 	}
 	return nil
-}
-
-func jsonTime(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.UTC().Format(time.RFC3339)
 }
 
 // writeAlertsTable prints alerts as an aligned table. Feed text is cleaned
@@ -266,38 +257,21 @@ func writeAlertsTable(w io.Writer, alerts []*store.Alert, failed bool, loc *time
 		if a.Channel != "" {
 			to += " " + a.Channel
 		}
-		title := cell(a.Title, 60)
+		title := cli.Cell(a.Title, 60)
 		if title == "" {
 			title = "(untitled)"
 		}
 		if failed {
-			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", a.ID, tableTime(a.CreatedAt, loc), tableTime(a.DeadAt, loc),
-				cell(a.Rule, 40), cell(to, 40), a.Attempts, cell(a.LastError, 80), title)
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", a.ID, cli.TableTime(a.CreatedAt, loc), cli.TableTime(a.DeadAt, loc),
+				cli.Cell(a.Rule, 40), cli.Cell(to, 40), a.Attempts, cli.Cell(a.LastError, 80), title)
 			continue
 		}
 		status := string(a.Status)
 		if a.Digest && a.Status == store.StatusQueued {
 			status = "digest"
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\t%s\n", a.ID, tableTime(a.CreatedAt, loc), status,
-			cell(a.Rule, 40), cell(to, 40), a.Attempts, title)
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\t%s\n", a.ID, cli.TableTime(a.CreatedAt, loc), status,
+			cli.Cell(a.Rule, 40), cli.Cell(to, 40), a.Attempts, title)
 	}
 	return tw.Flush()
-}
-
-// cell makes s fit a table cell: one clean line of at most n characters,
-// without tabs that would break the alignment.
-func cell(s string, n int) string {
-	s = notify.CleanText(s)
-	if utf8.RuneCountInString(s) > n {
-		s = string([]rune(s)[:n-1]) + "…"
-	}
-	return strings.TrimSpace(s)
-}
-
-func tableTime(t time.Time, loc *time.Location) string {
-	if t.IsZero() {
-		return "-"
-	}
-	return t.In(loc).Format("2006-01-02 15:04")
 }

@@ -10,13 +10,14 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/newswatch/newswatch/internal/cli"
 	"github.com/newswatch/newswatch/internal/dryrun"
 	"github.com/newswatch/newswatch/internal/pipeline"
 	"github.com/newswatch/newswatch/notify"
 )
 
 func init() {
-	register("backtest", "run rules against stored items, grouped by story; sends nothing", cmdBacktest)
+	program.Register("backtest", "run rules against stored items, grouped by story; sends nothing", cmdBacktest)
 }
 
 const backtestDescription = `
@@ -41,18 +42,18 @@ Exit status: 0 on success, 1 on errors (a bad flag, configuration or rule).
 `
 
 func cmdBacktest(ctx context.Context, args []string, sio *IO) error {
-	fs := newFlagSet("backtest", "backtest [-config FILE] [-rules PATH] [-since 168h] [-json]", backtestDescription, sio.Stderr)
+	fs := program.FlagSet("backtest", "backtest [-config FILE] [-rules PATH] [-since 168h] [-json]", backtestDescription, sio.Stderr)
 	configPath := fs.String("config", "", configFlagHelp)
 	rulesPath := fs.String("rules", "", "a rule file or directory to try instead of the configured rules")
 	since := fs.String("since", "168h", "items first seen since this duration ago or this date")
 	asJSON := fs.Bool("json", false, "print one JSON object per line")
-	if err := parseFlags(fs, args); err != nil {
+	if err := cli.ParseFlags(fs, args); err != nil {
 		return err
 	}
 	now := time.Now()
 	from, err := parseSince(*since, now)
 	if err != nil {
-		return usageError(err.Error())
+		return cli.UsageError(err.Error())
 	}
 	cfg, err := loadConfig(*configPath, sio, sio.Stderr)
 	if err != nil {
@@ -65,7 +66,7 @@ func cmdBacktest(ctx context.Context, args []string, sio *IO) error {
 
 	st, path, err := pipeline.OpenExisting(ctx, cfg)
 	if errors.Is(err, os.ErrNotExist) {
-		return exit(0, fmt.Errorf("nothing stored yet: no database at %s", path))
+		return cli.Exit(0, fmt.Errorf("nothing stored yet: no database at %s", path))
 	}
 	if err != nil {
 		return err
@@ -83,14 +84,10 @@ func cmdBacktest(ctx context.Context, args []string, sio *IO) error {
 	if err != nil {
 		return err
 	}
-	stories := map[string]bool{}
-	for _, g := range result.Groups {
-		stories[g.Story] = true
-	}
-	fmt.Fprintf(sio.Stderr, "%d %s of %d %s in %d %s, among %d %s first seen since %s; nothing was sent\n",
-		result.Matches, plural(result.Matches, "match", "matches"), len(set.Rules()), plural(len(set.Rules()), "rule", "rules"),
-		len(stories), plural(len(stories), "story", "stories"),
-		result.Items, plural(result.Items, "item", "items"), from.In(time.Local).Format("2006-01-02 15:04 MST"))
+	fmt.Fprintf(sio.Stderr, "%s of %s in %s, among %s first seen since %s; nothing was sent\n",
+		cli.Count(result.Matches, "match", "matches"), cli.Count(len(set.Rules()), "rule", "rules"),
+		cli.Count(result.Stories(), "story", "stories"), cli.Count(result.Items, "item", "items"),
+		from.In(time.Local).Format("2006-01-02 15:04 MST"))
 	return nil
 }
 
@@ -140,27 +137,18 @@ func writeBacktestText(w io.Writer, groups []dryrun.Group, loc *time.Location) e
 			feeds[it.FeedName] = true
 		}
 		fmt.Fprintf(tw, "%s · story %s · %d %s from %d %s\n", g.Rule, g.Story,
-			len(g.Items), plural(len(g.Items), "item", "items"), len(feeds), plural(len(feeds), "feed", "feeds"))
+			len(g.Items), cli.Plural(len(g.Items), "item", "items"), len(feeds), cli.Plural(len(feeds), "feed", "feeds"))
 		for _, it := range g.Items {
 			when := it.Published
 			if when.IsZero() {
 				when = it.SeenAt
 			}
 			fmt.Fprintf(tw, "  %s\t%s\t%s\n", when.In(loc).Format("2006-01-02 15:04"),
-				clip(notify.CleanText(it.FeedName), 40), clip(notify.CleanText(it.Title), 120))
+				cli.Clip(notify.CleanText(it.FeedName), 40), cli.Clip(notify.CleanText(it.Title), 120))
 			if it.Link != "" {
-				fmt.Fprintf(tw, "  \t\t%s\n", clip(notify.CleanText(it.Link), 200))
+				fmt.Fprintf(tw, "  \t\t%s\n", cli.Clip(notify.CleanText(it.Link), 200))
 			}
 		}
 	}
 	return tw.Flush()
-}
-
-// clip puts s on one line of at most n characters, marking a cut with "…".
-func clip(s string, n int) string {
-	r := []rune(oneLine(s))
-	if len(r) <= n {
-		return string(r)
-	}
-	return string(r[:n-1]) + "…"
 }

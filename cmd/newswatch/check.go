@@ -4,11 +4,12 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/newswatch/newswatch/internal/cli"
 	"github.com/newswatch/newswatch/internal/pipeline"
 )
 
 func init() {
-	register("check", "validate the configuration and every rule file", cmdCheck)
+	program.Register("check", "validate the configuration and every rule file", cmdCheck)
 }
 
 const checkDescription = `
@@ -20,35 +21,30 @@ Exit status: 0 when everything is valid (warnings allowed), 1 when not.
 `
 
 func cmdCheck(_ context.Context, args []string, sio *IO) error {
-	fs := newFlagSet("check", "check [-config FILE]", checkDescription, sio.Stderr)
+	fs := program.FlagSet("check", "check [-config FILE]", checkDescription, sio.Stderr)
 	configPath := fs.String("config", "", configFlagHelp)
-	if err := parseFlags(fs, args); err != nil {
+	if err := cli.ParseFlags(fs, args); err != nil {
 		return err
 	}
 	// The problems are what check prints: on standard output.
 	cfg, err := loadConfig(*configPath, sio, sio.Stdout)
 	if err != nil {
-		return onStdout{err}
+		return cli.OnStdout(err)
 	}
 	set, diags := pipeline.LoadRules(cfg, "")
 	if diags.HasErrors() {
-		return onStdout{diags}
+		return cli.OnStdout(diags)
 	}
 	if len(diags) > 0 {
 		fmt.Fprintln(sio.Stdout, diags.Error())
 	}
 	fmt.Fprintf(sio.Stderr, "%s: ok: %s, %s, %s", cfg.File,
-		count(len(cfg.Feeds), "feed", "feeds"),
-		count(len(set.Rules()), "rule", "rules"),
-		count(len(cfg.Notifiers), "notifier", "notifiers"))
+		cli.Count(len(cfg.Feeds), "feed", "feeds"),
+		cli.Count(len(set.Rules()), "rule", "rules"),
+		cli.Count(len(cfg.Notifiers), "notifier", "notifiers"))
 	if n := len(cfg.Warnings) + len(diags.Warnings()); n > 0 {
-		fmt.Fprintf(sio.Stderr, ", %s", count(n, "warning", "warnings"))
+		fmt.Fprintf(sio.Stderr, ", %s", cli.Count(n, "warning", "warnings"))
 	}
 	fmt.Fprintln(sio.Stderr)
 	return nil
-}
-
-// count says how many of a thing there are: "1 feed", "3 feeds".
-func count(n int, one, many string) string {
-	return fmt.Sprintf("%d %s", n, plural(n, one, many))
 }

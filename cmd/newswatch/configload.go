@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/newswatch/newswatch/internal/cli"
 	"github.com/newswatch/newswatch/internal/config"
 	"github.com/newswatch/newswatch/internal/tomlfile"
 	"github.com/newswatch/newswatch/rules"
@@ -22,7 +23,7 @@ func loadConfig(flagValue string, sio *IO, w io.Writer) (*config.Config, error) 
 		if ds, ok := errors.AsType[tomlfile.Diagnostics](err); ok {
 			return nil, ds
 		}
-		return nil, unnamed{err}
+		return nil, cli.Unnamed(err)
 	}
 	if len(cfg.Warnings) > 0 {
 		fmt.Fprintln(w, cfg.Warnings.Error())

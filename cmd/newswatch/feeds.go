@@ -10,19 +10,18 @@ import (
 	"time"
 
 	"github.com/newswatch/newswatch/internal/admin"
-	"github.com/newswatch/newswatch/internal/config"
+	"github.com/newswatch/newswatch/internal/cli"
 	"github.com/newswatch/newswatch/internal/feedhealth"
 	"github.com/newswatch/newswatch/internal/pipeline"
-	"github.com/newswatch/newswatch/monitor"
 )
 
 func init() {
-	registerGroup("feeds", "list, add, import, export and try feeds", feedsDescription,
-		subcommand{"list", cmdFeedsList},
-		subcommand{"add", cmdFeedsAdd},
-		subcommand{"import", cmdFeedsImport},
-		subcommand{"export", cmdFeedsExport},
-		subcommand{"test", cmdFeedsTest})
+	program.RegisterGroup("feeds", "list, add, import, export and try feeds", feedsDescription,
+		cli.Sub{Name: "list", Run: cmdFeedsList},
+		cli.Sub{Name: "add", Run: cmdFeedsAdd},
+		cli.Sub{Name: "import", Run: cmdFeedsImport},
+		cli.Sub{Name: "export", Run: cmdFeedsExport},
+		cli.Sub{Name: "test", Run: cmdFeedsTest})
 }
 
 const feedsDescription = `
@@ -62,10 +61,10 @@ about it. Times are relative to now.
 `
 
 func cmdFeedsList(ctx context.Context, args []string, sio *IO) error {
-	fs := newFlagSet("feeds list", "feeds list [-json] [-config FILE]", feedsListDescription, sio.Stderr)
+	fs := program.FlagSet("feeds list", "feeds list [-json] [-config FILE]", feedsListDescription, sio.Stderr)
 	configPath := fs.String("config", "", configFlagHelp)
 	asJSON := fs.Bool("json", false, "print one JSON object per line")
-	if err := parseFlags(fs, args); err != nil {
+	if err := cli.ParseFlags(fs, args); err != nil {
 		return err
 	}
 	cfg, err := loadConfig(*configPath, sio, sio.Stderr)
@@ -114,10 +113,10 @@ func writeFeedsJSON(w io.Writer, statuses []feedhealth.Status) error {
 		j := feedJSON{
 			Name: s.Feed.Name, URL: s.Feed.URL, CurrentURL: s.CurrentURL, Tags: s.Feed.Tags,
 			Enabled: s.Feed.Enabled, Schedule: s.Feed.Schedule, State: string(s.State), Alerted: string(s.Alerted),
-			LastFetchAt: jsonTime(s.LastFetchAt), LastSuccessAt: jsonTime(s.LastSuccessAt),
+			LastFetchAt: cli.JSONTime(s.LastFetchAt), LastSuccessAt: cli.JSONTime(s.LastSuccessAt),
 			LastStatus: s.LastStatus, LastError: s.LastError, ConsecutiveFailures: s.ConsecutiveFailures,
-			FailingSince: jsonTime(s.FailingSince), HeldUntil: jsonTime(s.HeldUntil),
-			NextPollAt: jsonTime(s.NextPollAt), LastItemAt: jsonTime(s.LastItemAt), Items24h: s.ItemsLastDay,
+			FailingSince: cli.JSONTime(s.FailingSince), HeldUntil: cli.JSONTime(s.HeldUntil),
+			NextPollAt: cli.JSONTime(s.NextPollAt), LastItemAt: cli.JSONTime(s.LastItemAt), Items24h: s.ItemsLastDay,
 		}
 		if s.Feed.ExpectEvery > 0 {
 			j.ExpectEvery = s.Feed.ExpectEvery.String()
@@ -144,9 +143,9 @@ func writeFeedsTable(w io.Writer, statuses []feedhealth.Status, now time.Time) e
 		}
 		lastErr := "-"
 		if s.LastError != "" {
-			lastErr = cell(s.LastError, 80)
+			lastErr = cli.Cell(s.LastError, 80)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%d\t%s\n", cell(s.Feed.Name, 40), state,
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%d\t%s\n", cli.Cell(s.Feed.Name, 40), state,
 			relativeTime(s.LastSuccessAt, now), s.ConsecutiveFailures, next, s.ItemsLastDay, lastErr)
 	}
 	return tw.Flush()
@@ -159,16 +158,6 @@ func relativeTime(t, now time.Time) string {
 		return "-"
 	}
 	return admin.RelativeTime(t, now)
-}
-
-// fetcherFor returns a fetcher with the configuration's limits, or the
-// defaults when cfg is nil.
-func fetcherFor(cfg *config.Config) *monitor.Fetcher {
-	ver, _ := buildVersion()
-	if cfg == nil {
-		return pipeline.Fetcher(config.Fetch{}, ver)
-	}
-	return pipeline.Fetcher(cfg.Fetch, ver)
 }
 
 // splitList reads a comma-separated flag value: "a, b,,c" is [a b c].

@@ -7,7 +7,9 @@ import (
 	"slices"
 	"time"
 
+	"github.com/newswatch/newswatch/internal/cli"
 	"github.com/newswatch/newswatch/internal/config"
+	"github.com/newswatch/newswatch/internal/pipeline"
 	"github.com/newswatch/newswatch/internal/subscription"
 	"github.com/newswatch/newswatch/notify"
 )
@@ -25,7 +27,7 @@ Restart the daemon to start polling the feed.
 `
 
 func cmdFeedsAdd(ctx context.Context, args []string, sio *IO) error {
-	fs := newFlagSet("feeds add", "feeds add URL [-name NAME] [-tags a,b] [-schedule S] [-expect-every D] [-lang L] [-dry-run] [-config FILE]", feedsAddDescription, sio.Stderr)
+	fs := program.FlagSet("feeds add", "feeds add URL [-name NAME] [-tags a,b] [-schedule S] [-expect-every D] [-lang L] [-dry-run] [-config FILE]", feedsAddDescription, sio.Stderr)
 	configPath := fs.String("config", "", configFlagHelp)
 	feedName := fs.String("name", "", "the feed's name (default: its title)")
 	tags := fs.String("tags", "", "comma-separated tags, e.g. mideast,arabic")
@@ -33,33 +35,34 @@ func cmdFeedsAdd(ctx context.Context, args []string, sio *IO) error {
 	expectEvery := fs.String("expect-every", "", "how often the feed should publish, for feed-health alerts (e.g. 6h)")
 	lang := fs.String("lang", "", "the feed's language (ISO 639, e.g. ar)")
 	dryRun := fs.Bool("dry-run", false, "print the [[feed]] table instead of writing it")
-	rest, err := parseArgs(fs, args)
+	rest, err := cli.ParseArgs(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(rest) != 1 {
-		return usageError("want one URL: a feed, or a web page that links to its feed")
+		return cli.UsageError("want one URL: a feed, or a web page that links to its feed")
 	}
 	if *schedule != "" {
 		if _, err := config.ParseSchedule(*schedule); err != nil {
-			return usageError("-schedule: " + err.Error())
+			return cli.UsageError("-schedule: " + err.Error())
 		}
 	}
 	if *expectEvery != "" {
 		if d, err := config.ParseDuration(*expectEvery); err != nil || d <= 0 {
-			return usageError(fmt.Sprintf("-expect-every %q: want a positive duration such as 6h or 1d", *expectEvery))
+			return cli.UsageError(fmt.Sprintf("-expect-every %q: want a positive duration such as 6h or 1d", *expectEvery))
 		}
 	}
 	target, err := url.Parse(rest[0])
 	if err != nil || (target.Scheme != "http" && target.Scheme != "https") || target.Host == "" {
-		return usageError(fmt.Sprintf("%q is not an http or https URL", rest[0]))
+		return cli.UsageError(fmt.Sprintf("%q is not an http or https URL", rest[0]))
 	}
 
 	edit, feeds, err := editConfig(*configPath, sio)
 	if err != nil {
 		return err
 	}
-	found, err := subscription.Find(ctx, fetcherFor(edit.Config), target.String())
+	ver, _ := buildVersion()
+	found, err := subscription.Find(ctx, pipeline.Fetcher(edit.Config, ver), target.String())
 	if err != nil {
 		return err
 	}
@@ -98,7 +101,7 @@ func cmdFeedsAdd(ctx context.Context, args []string, sio *IO) error {
 		return err
 	}
 	n := len(found.Feed.Items)
-	fmt.Fprintf(sio.Stdout, "added the feed %q (%s, %d %s now) to %s\n", f.Name, f.URL, n, plural(n, "item", "items"), edit.Path)
+	fmt.Fprintf(sio.Stdout, "added the feed %q (%s, %d %s now) to %s\n", f.Name, f.URL, n, cli.Plural(n, "item", "items"), edit.Path)
 	fmt.Fprintln(sio.Stdout, "restart newswatch to start polling it")
 	return nil
 }

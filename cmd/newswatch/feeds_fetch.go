@@ -9,10 +9,11 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/newswatch/newswatch/internal/cli"
 	"github.com/newswatch/newswatch/internal/config"
+	"github.com/newswatch/newswatch/internal/pipeline"
 	"github.com/newswatch/newswatch/internal/subscription"
 	"github.com/newswatch/newswatch/monitor"
-	"github.com/newswatch/newswatch/notify"
 )
 
 const feedsTestDescription = `
@@ -50,23 +51,23 @@ type itemTestJSON struct {
 }
 
 func cmdFeedsTest(ctx context.Context, args []string, sio *IO) error {
-	fs := newFlagSet("feeds test", "feeds test URL [-n N] [-json] [-config FILE]", feedsTestDescription, sio.Stderr)
+	fs := program.FlagSet("feeds test", "feeds test URL [-n N] [-json] [-config FILE]", feedsTestDescription, sio.Stderr)
 	configPath := fs.String("config", "", "configuration whose [fetch] settings to use (default: built-in settings)")
 	limit := fs.Int("n", 20, "show at most this many items, newest first (0 for all)")
 	asJSON := fs.Bool("json", false, "print one JSON object")
-	rest, err := parseArgs(fs, args)
+	rest, err := cli.ParseArgs(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(rest) != 1 {
-		return usageError("want one URL: a feed, or a web page that links to its feed")
+		return cli.UsageError("want one URL: a feed, or a web page that links to its feed")
 	}
 	if *limit < 0 {
-		return usageError("-n must not be negative")
+		return cli.UsageError("-n must not be negative")
 	}
 	target, err := url.Parse(rest[0])
 	if err != nil || (target.Scheme != "http" && target.Scheme != "https") || target.Host == "" {
-		return usageError(fmt.Sprintf("%q is not an http or https URL", rest[0]))
+		return cli.UsageError(fmt.Sprintf("%q is not an http or https URL", rest[0]))
 	}
 	var cfg *config.Config
 	if *configPath != "" {
@@ -75,8 +76,9 @@ func cmdFeedsTest(ctx context.Context, args []string, sio *IO) error {
 		}
 	}
 
+	ver, _ := buildVersion()
 	start := time.Now()
-	found, err := subscription.Find(ctx, fetcherFor(cfg), target.String())
+	found, err := subscription.Find(ctx, pipeline.Fetcher(cfg, ver), target.String())
 	if err != nil {
 		return err
 	}
@@ -102,7 +104,7 @@ func cmdFeedsTest(ctx context.Context, args []string, sio *IO) error {
 		}
 		for _, e := range shown {
 			out.Shown = append(out.Shown, itemTestJSON{Identity: e.Identity, Title: e.Title, Link: e.Link,
-				Published: jsonTime(e.Published), Author: e.Author, Categories: e.Categories})
+				Published: cli.JSONTime(e.Published), Author: e.Author, Categories: e.Categories})
 		}
 		enc := json.NewEncoder(sio.Stdout)
 		enc.SetEscapeHTML(false)
@@ -118,10 +120,10 @@ func cmdFeedsTest(ctx context.Context, args []string, sio *IO) error {
 	if found.Result.FinalURL != found.URL {
 		fmt.Fprintf(w, "fetched:   %s\n", found.Result.FinalURL)
 	}
-	fmt.Fprintf(w, "title:     %s\n", cell(found.Feed.Title, 120))
+	fmt.Fprintf(w, "title:     %s\n", cli.Cell(found.Feed.Title, 120))
 	fmt.Fprintf(w, "format:    %s, %d bytes, HTTP %d in %s\n", format, len(found.Result.Body), found.Result.StatusCode, took.Round(time.Millisecond))
 	if found.Result.ETag != "" || found.Result.LastModified != "" {
-		fmt.Fprintf(w, "caching:   ETag %s, Last-Modified %s\n", orDash(found.Result.ETag), orDash(found.Result.LastModified))
+		fmt.Fprintf(w, "caching:   ETag %s, Last-Modified %s\n", cli.OrDash(found.Result.ETag), cli.OrDash(found.Result.LastModified))
 	} else {
 		fmt.Fprintln(w, "caching:   no ETag nor Last-Modified: every poll downloads the whole feed")
 	}
@@ -140,18 +142,11 @@ func cmdFeedsTest(ctx context.Context, args []string, sio *IO) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "PUBLISHED\tTITLE\tLINK")
 	for _, e := range shown {
-		title := cell(e.Title, 70)
+		title := cli.Cell(e.Title, 70)
 		if title == "" {
 			title = "(untitled)"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", tableTime(e.Published, time.Local), title, orDash(cell(e.Link, 100)))
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", cli.TableTime(e.Published, time.Local), title, cli.OrDash(cli.Cell(e.Link, 100)))
 	}
 	return tw.Flush()
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return notify.CleanText(s)
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/newswatch/newswatch/internal/cli"
 	"github.com/newswatch/newswatch/internal/subscription"
 )
 
@@ -23,15 +24,15 @@ atomically. Restart the daemon to poll the new feeds.
 `
 
 func cmdFeedsImport(ctx context.Context, args []string, sio *IO) error {
-	fs := newFlagSet("feeds import", "feeds import FILE.opml [-dry-run] [-config FILE]", feedsImportDescription, sio.Stderr)
+	fs := program.FlagSet("feeds import", "feeds import FILE.opml [-dry-run] [-config FILE]", feedsImportDescription, sio.Stderr)
 	configPath := fs.String("config", "", configFlagHelp)
 	dryRun := fs.Bool("dry-run", false, "print the [[feed]] tables instead of writing them")
-	rest, err := parseArgs(fs, args)
+	rest, err := cli.ParseArgs(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(rest) != 1 {
-		return usageError("want one OPML file ('-' reads standard input)")
+		return cli.UsageError("want one OPML file ('-' reads standard input)")
 	}
 	in := sio.Stdin
 	if rest[0] != "-" {
@@ -56,14 +57,14 @@ func cmdFeedsImport(ctx context.Context, args []string, sio *IO) error {
 		fmt.Fprintf(sio.Stderr, "skipped %q: %s\n", s.Name, s.Reason)
 	}
 	if len(add) == 0 {
-		fmt.Fprintf(sio.Stdout, "nothing to import: %d %s skipped\n", len(skipped), plural(len(skipped), "feed", "feeds"))
+		fmt.Fprintf(sio.Stdout, "nothing to import: %d %s skipped\n", len(skipped), cli.Plural(len(skipped), "feed", "feeds"))
 		return nil
 	}
 	blocks := make([]string, len(add))
 	for i, f := range add {
 		blocks[i] = f.TOML()
 	}
-	text := addedComment("Imported from "+cell(rest[0], 200), time.Now()) + strings.Join(blocks, "\n")
+	text := addedComment("Imported from "+cli.Cell(rest[0], 200), time.Now()) + strings.Join(blocks, "\n")
 	if *dryRun {
 		fmt.Fprint(sio.Stdout, text)
 		return nil
@@ -71,7 +72,7 @@ func cmdFeedsImport(ctx context.Context, args []string, sio *IO) error {
 	if _, err := edit.Append(text); err != nil {
 		return err
 	}
-	fmt.Fprintf(sio.Stdout, "imported %d %s to %s", len(add), plural(len(add), "feed", "feeds"), edit.Path)
+	fmt.Fprintf(sio.Stdout, "imported %d %s to %s", len(add), cli.Plural(len(add), "feed", "feeds"), edit.Path)
 	if len(skipped) > 0 {
 		fmt.Fprintf(sio.Stdout, " (%d skipped)", len(skipped))
 	}
@@ -86,10 +87,10 @@ name, URL and language, and its tags as categories.
 `
 
 func cmdFeedsExport(ctx context.Context, args []string, sio *IO) error {
-	fs := newFlagSet("feeds export", "feeds export [-o FILE] [-config FILE]", feedsExportDescription, sio.Stderr)
+	fs := program.FlagSet("feeds export", "feeds export [-o FILE] [-config FILE]", feedsExportDescription, sio.Stderr)
 	configPath := fs.String("config", "", configFlagHelp)
 	out := fs.String("o", "", "write to this file instead of standard output")
-	if err := parseFlags(fs, args); err != nil {
+	if err := cli.ParseFlags(fs, args); err != nil {
 		return err
 	}
 	_, feeds, err := editConfig(*configPath, sio)

@@ -4,15 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"net"
-	"net/http"
 	"strings"
 	"time"
+
+	"github.com/newswatch/newswatch/internal/admin"
+	"github.com/newswatch/newswatch/internal/cli"
 )
 
 func init() {
-	register("health", "ask a running daemon's admin server whether it is healthy", cmdHealth)
+	program.Register("health", "ask a running daemon's admin server whether it is healthy", cmdHealth)
 }
 
 const healthDescription = `
@@ -24,11 +24,11 @@ Exit status: 0 when the daemon answers that it is healthy, 1 otherwise.
 `
 
 func cmdHealth(ctx context.Context, args []string, sio *IO) error {
-	fs := newFlagSet("health", "health [-config FILE] [-addr HOST:PORT]", healthDescription, sio.Stderr)
+	fs := program.FlagSet("health", "health [-config FILE] [-addr HOST:PORT]", healthDescription, sio.Stderr)
 	configPath := fs.String("config", "", configFlagHelp)
 	addr := fs.String("addr", "", "admin server address (default: daemon.admin_addr of the configuration)")
 	timeout := fs.Duration("timeout", 5*time.Second, "how long to wait for the answer")
-	if err := parseFlags(fs, args); err != nil {
+	if err := cli.ParseFlags(fs, args); err != nil {
 		return err
 	}
 	if *addr == "" {
@@ -41,41 +41,19 @@ func cmdHealth(ctx context.Context, args []string, sio *IO) error {
 		}
 		*addr = cfg.Daemon.AdminAddr
 	}
-	target, err := healthURL(*addr)
+	target, err := admin.HealthURL(*addr)
 	if err != nil {
-		return usageError(err.Error())
+		return cli.UsageError(err.Error())
 	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
+	answer, err := admin.Probe(ctx, target)
 	if err != nil {
 		return err
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-	fmt.Fprintln(sio.Stdout, strings.TrimSpace(string(body)))
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("%s answered %s", target, resp.Status)
+	fmt.Fprintln(sio.Stdout, strings.TrimSpace(string(answer.Body)))
+	if !answer.Healthy {
+		return fmt.Errorf("%s answered %s", target, answer.Status)
 	}
 	return nil
-}
-
-// healthURL returns the /healthz URL of the admin server listening on
-// addr, asking loopback when addr listens on every interface.
-func healthURL(addr string) (string, error) {
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return "", fmt.Errorf("admin address %q: %w", addr, err)
-	}
-	switch host {
-	case "", "0.0.0.0":
-		host = "127.0.0.1"
-	case "::":
-		host = "::1"
-	}
-	return "http://" + net.JoinHostPort(host, port) + "/healthz", nil
 }

@@ -32,21 +32,3 @@ func TestHealth(t *testing.T) {
 		t.Errorf("nobody listening: exit %d", code)
 	}
 }
-
-func TestHealthURL(t *testing.T) {
-	tests := map[string]string{
-		"127.0.0.1:8080": "http://127.0.0.1:8080/healthz",
-		"0.0.0.0:9000":   "http://127.0.0.1:9000/healthz",
-		":8080":          "http://127.0.0.1:8080/healthz",
-		"[::]:8080":      "http://[::1]:8080/healthz",
-		"admin.lan:80":   "http://admin.lan:80/healthz",
-	}
-	for addr, want := range tests {
-		if got, err := healthURL(addr); err != nil || got != want {
-			t.Errorf("healthURL(%q) = %q, %v; want %q", addr, got, err, want)
-		}
-	}
-	if _, err := healthURL("no-port"); err == nil {
-		t.Error("an address without a port was accepted")
-	}
-}

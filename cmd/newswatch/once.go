@@ -4,12 +4,13 @@ import (
 	"context"
 	"time"
 
+	"github.com/newswatch/newswatch/internal/cli"
 	"github.com/newswatch/newswatch/internal/pipeline"
 	"github.com/newswatch/newswatch/rules"
 )
 
 func init() {
-	register("once", "poll every feed once, deliver the alerts, exit", cmdOnce)
+	program.Register("once", "poll every feed once, deliver the alerts, exit", cmdOnce)
 }
 
 const onceDescription = `
@@ -26,14 +27,14 @@ invalid.
 `
 
 func cmdOnce(ctx context.Context, args []string, sio *IO) error {
-	fs := newFlagSet("once", "once [-config FILE] [-drain 30s]", onceDescription, sio.Stderr)
+	fs := program.FlagSet("once", "once [-config FILE] [-drain 30s]", onceDescription, sio.Stderr)
 	configPath := fs.String("config", "", configFlagHelp)
 	drain := fs.Duration("drain", 30*time.Second, "how long to wait for alerts that must be retried")
-	if err := parseFlags(fs, args); err != nil {
+	if err := cli.ParseFlags(fs, args); err != nil {
 		return err
 	}
 	if *drain < 0 {
-		return usageError("-drain must not be negative")
+		return cli.UsageError("-drain must not be negative")
 	}
 	cfg, err := loadConfig(*configPath, sio, sio.Stderr)
 	if err != nil {
@@ -48,15 +49,15 @@ func cmdOnce(ctx context.Context, args []string, sio *IO) error {
 	ver, _ := buildVersion()
 	p, err := pipeline.Open(ctx, cfg, pipeline.Options{Log: log, Rules: func() *rules.Set { return set }, Stdout: sio.Stdout, Version: ver})
 	if err != nil {
-		return unnamed{err}
+		return cli.Unnamed(err)
 	}
 	defer p.Close()
 	res, err := p.Once(ctx, *drain)
 	if err != nil {
-		return unnamed{err}
+		return cli.Unnamed(err)
 	}
 	if !res.OK() {
-		return exit(2, nil) // the log says which feeds failed
+		return cli.Exit(2, nil) // the log says which feeds failed
 	}
 	return nil
 }

@@ -4,18 +4,20 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
 
+	"github.com/newswatch/newswatch/internal/cli"
 	"github.com/newswatch/newswatch/internal/config"
 	"github.com/newswatch/newswatch/internal/dryrun"
 	"github.com/newswatch/newswatch/rules"
 )
 
 func init() {
-	registerGroup("rules", "work with rule files: 'rules test' tries rules on items", rulesDescription,
-		subcommand{"test", cmdRulesTest})
+	program.RegisterGroup("rules", "work with rule files: 'rules test' tries rules on items", rulesDescription,
+		cli.Sub{Name: "test", Run: cmdRulesTest})
 }
 
 const rulesDescription = `
@@ -62,27 +64,27 @@ Examples:
 
 // cmdRulesTest is `newswatch rules test`.
 func cmdRulesTest(ctx context.Context, args []string, sio *IO) error {
-	fs := newFlagSet("rules test", "rules test -rules PATH -input PATH|URL|- [-json] [-feed NAME]", rulesTestDescription, sio.Stderr)
+	fs := program.FlagSet("rules test", "rules test -rules PATH -input PATH|URL|- [-json] [-feed NAME]", rulesTestDescription, sio.Stderr)
 	rulesPath := fs.String("rules", "", "a rule file or a directory of rule files (required)")
 	input := fs.String("input", "", "a feed file, an http(s) URL, a .jsonl file, or - for JSON Lines on standard input (required)")
 	asJSON := fs.Bool("json", false, "print one JSON object per item, in input order")
 	feed := fs.String("feed", "", "the feed that items naming none come from, so that rules' feeds selectors apply")
 	configPath := fs.String("config", "", "a configuration file: items of its feeds get their URL, tags and language (only when given)")
-	if err := parseFlags(fs, args); err != nil {
+	if err := cli.ParseFlags(fs, args); err != nil {
 		return err
 	}
 	switch {
 	case *rulesPath == "":
-		return usageError("-rules is required")
+		return cli.UsageError("-rules is required")
 	case *input == "":
-		return usageError("-input is required")
+		return cli.UsageError("-input is required")
 	}
 
 	var feeds []config.Feed
 	if *configPath != "" {
 		cfg, err := config.LoadEnv(*configPath, sio.LookupEnv)
 		if err != nil {
-			return verbatim{err}
+			return cli.Verbatim(err)
 		}
 		feeds = cfg.Feeds
 	}
@@ -92,20 +94,10 @@ func cmdRulesTest(ctx context.Context, args []string, sio *IO) error {
 	if err != nil {
 		return err
 	}
-	feedName, feedConfig, err := inputFeed(*feed, *input, feeds)
-	if err != nil {
-		return err
+	results, err := dryrun.Try(ctx, set, dryrun.Input{Path: *input, Stdin: sio.Stdin, Feed: *feed, Feeds: feeds})
+	if errors.Is(err, dryrun.ErrUnknownFeed) {
+		return fmt.Errorf("-feed %q: %w", *feed, err)
 	}
-	var lang string // picks the code page of a feed that is not UTF-8
-	if feedConfig != nil {
-		lang = feedConfig.Lang
-	}
-	items, err := dryrun.ReadItems(ctx, *input, sio.Stdin, lang)
-	if err != nil {
-		return err
-	}
-	dryrun.AssignFeeds(items, feedName, feeds)
-	results, err := dryrun.Evaluate(set, items)
 	if err != nil {
 		return err
 	}
@@ -120,22 +112,6 @@ func cmdRulesTest(ctx context.Context, args []string, sio *IO) error {
 	}
 	_, err = sio.Stdout.Write(out.Bytes())
 	return err
-}
-
-// inputFeed returns the name of the feed that items naming none come from,
-// as the daemon would see it: the -feed flag's, else the configured feed
-// whose URL is the input. It also returns that feed's configuration when
-// there is one. configured is nil without -config.
-func inputFeed(flagFeed, input string, configured []config.Feed) (string, *config.Feed, error) {
-	for i, f := range configured {
-		if flagFeed == f.Name || flagFeed == "" && f.URL == input {
-			return f.Name, &configured[i], nil
-		}
-	}
-	if flagFeed != "" && configured != nil {
-		return "", nil, fmt.Errorf("-feed %q: the configuration has no feed of that name", flagFeed)
-	}
-	return flagFeed, nil, nil
 }
 
 // jsonResult is the -json form of a dryrun.Result.
@@ -175,7 +151,7 @@ func writeJSON(w io.Writer, results []dryrun.Result) error {
 func writeReport(w io.Writer, results []dryrun.Result) {
 	matched := 0
 	for i, r := range results {
-		title := oneLine(r.Item.Title)
+		title := cli.OneLine(r.Item.Title)
 		if title == "" {
 			title = "(no title)"
 		}
@@ -192,7 +168,7 @@ func writeReport(w io.Writer, results []dryrun.Result) {
 			fmt.Fprintf(w, "    MATCH %s: %s\n", m.Rule.Name, describeHits(m.Hits))
 		}
 	}
-	fmt.Fprintf(w, "\n%d %s, %d matched\n", len(results), plural(len(results), "item", "items"), matched)
+	fmt.Fprintf(w, "\n%d %s, %d matched\n", len(results), cli.Plural(len(results), "item", "items"), matched)
 }
 
 // describeHits formats hits the way alerts show them:
@@ -203,23 +179,11 @@ func describeHits(hits []rules.Hit) string {
 	}
 	parts := make([]string, len(hits))
 	for i, h := range hits {
-		text := oneLine(h.Text)
+		text := cli.OneLine(h.Text)
 		if text == "" || strings.ContainsAny(text, " \t") {
 			text = `"` + text + `"`
 		}
 		parts[i] = fmt.Sprintf("%s (%s)", text, h.Field)
 	}
 	return strings.Join(parts, ", ")
-}
-
-// oneLine collapses runs of white space, newlines included, to one space.
-func oneLine(s string) string {
-	return strings.Join(strings.Fields(s), " ")
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }

@@ -6,12 +6,13 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/newswatch/newswatch/internal/cli"
 	"github.com/newswatch/newswatch/internal/pipeline"
 	"github.com/newswatch/newswatch/rules"
 )
 
 func init() {
-	register("run", "run the daemon: poll feeds, match rules, send alerts", cmdRun)
+	program.Register("run", "run the daemon: poll feeds, match rules, send alerts", cmdRun)
 }
 
 const runDescription = `
@@ -29,9 +30,9 @@ invalid or the daemon could not start.
 `
 
 func cmdRun(ctx context.Context, args []string, sio *IO) error {
-	fs := newFlagSet("run", "run [-config FILE]", runDescription, sio.Stderr)
+	fs := program.FlagSet("run", "run [-config FILE]", runDescription, sio.Stderr)
 	configPath := fs.String("config", "", configFlagHelp)
-	if err := parseFlags(fs, args); err != nil {
+	if err := cli.ParseFlags(fs, args); err != nil {
 		return err
 	}
 	cfg, err := loadConfig(*configPath, sio, sio.Stderr)
@@ -41,7 +42,7 @@ func cmdRun(ctx context.Context, args []string, sio *IO) error {
 	log := pipeline.NewLogger(cfg.Log, sio.Stderr)
 	watcher, err := rules.NewWatcher(cfg.Rules.Dir, log)
 	if err != nil {
-		return verbatim{err}
+		return cli.Verbatim(err)
 	}
 	if _, err := rulesOrError(nil, watcher.SetKnown(pipeline.Known(cfg)), sio.Stderr); err != nil {
 		return err
@@ -50,18 +51,18 @@ func cmdRun(ctx context.Context, args []string, sio *IO) error {
 	ver, _ := buildVersion()
 	p, err := pipeline.Open(ctx, cfg, pipeline.Options{Log: log, Rules: watcher.Current, Stdout: sio.Stdout, Version: ver})
 	if err != nil {
-		return unnamed{err}
+		return cli.Unnamed(err)
 	}
 	defer p.Close()
 	d, err := p.Daemon(ctx, watcher)
 	if err != nil {
-		return unnamed{err}
+		return cli.Unnamed(err)
 	}
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
 	if err := d.Run(ctx, hup); err != nil {
-		return exit(1, nil) // logged by Run
+		return cli.Exit(1, nil) // logged by Run
 	}
 	return nil
 }

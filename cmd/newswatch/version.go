@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"runtime"
 	"runtime/debug"
+
+	"github.com/newswatch/newswatch/internal/cli"
 )
 
 // version and commit are set at build time with
@@ -16,7 +18,7 @@ var (
 )
 
 func init() {
-	register("version", "print version, commit and Go version", cmdVersion)
+	program.Register("version", "print version, commit and Go version", cmdVersion)
 }
 
 // buildVersion returns the version and commit of this binary.
@@ -48,9 +50,9 @@ func or(s, fallback string) string {
 }
 
 func cmdVersion(_ context.Context, args []string, sio *IO) error {
-	fs := newFlagSet("version", "version", "Prints the version, the commit and the Go version of this binary.", sio.Stderr)
+	fs := program.FlagSet("version", "version", "Prints the version, the commit and the Go version of this binary.", sio.Stderr)
 	fs.String("config", "", "ignored; accepted like by every command")
-	if _, err := parseArgs(fs, args); err != nil {
+	if _, err := cli.ParseArgs(fs, args); err != nil {
 		return err
 	}
 	ver, rev := buildVersion()

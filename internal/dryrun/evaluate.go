@@ -1,15 +1,18 @@
 package dryrun
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"io"
 
 	"github.com/newswatch/newswatch/internal/config"
 	"github.com/newswatch/newswatch/rules"
 )
 
-// AssignFeeds gives items that name no feed the feed name, and every item
+// assignFeeds gives items that name no feed the feed name, and every item
 // of a configured feed that feed's URL, tags and language.
-func AssignFeeds(items []*rules.Item, name string, configured []config.Feed) {
+func assignFeeds(items []*rules.Item, name string, configured []config.Feed) {
 	byName := make(map[string]*config.Feed, len(configured))
 	for i := range configured {
 		byName[configured[i].Name] = &configured[i]
@@ -30,10 +33,58 @@ type Result struct {
 	Matches []rules.Match
 }
 
-// Evaluate matches every item. Items that name no feed are matched against
+// Input is what `rules test` tries rules on.
+type Input struct {
+	// Path is a feed file, an http(s) URL, a .jsonl file, or "-" for JSON
+	// Lines on Stdin.
+	Path  string
+	Stdin io.Reader
+	// Feed is the feed that items naming none come from: when "", the
+	// configured feed whose URL is Path, if any.
+	Feed string
+	// Feeds are the configured feeds, nil without a configuration: the
+	// items of one of them have its URL, tags and language, as the daemon
+	// sees them.
+	Feeds []config.Feed
+}
+
+// ErrUnknownFeed is the error of an Input whose Feed the configuration
+// does not have.
+var ErrUnknownFeed = errors.New("the configuration has no feed of that name")
+
+// Try reads the items of in and matches them against set (see evaluate),
+// in input order.
+func Try(ctx context.Context, set *rules.Set, in Input) ([]Result, error) {
+	name, lang := in.Feed, "" // lang picks the code page of a feed that is not UTF-8
+	if f := in.feed(); f != nil {
+		name, lang = f.Name, f.Lang
+	} else if in.Feed != "" && in.Feeds != nil {
+		return nil, ErrUnknownFeed
+	}
+	items, err := readItems(ctx, in.Path, in.Stdin, lang)
+	if err != nil {
+		return nil, err
+	}
+	assignFeeds(items, name, in.Feeds)
+	return evaluate(set, items)
+}
+
+// feed returns the configured feed that items naming none come from, as
+// the daemon would see it: the one named Feed, else the one whose URL is
+// Path; nil when there is none.
+func (in Input) feed() *config.Feed {
+	for i, f := range in.Feeds {
+		if in.Feed == f.Name || in.Feed == "" && f.URL == in.Path {
+			return &in.Feeds[i]
+		}
+	}
+	return nil
+}
+
+// evaluate matches every item. Items that name no feed are matched against
 // the rules without their feeds selectors: with no feed, a selector could
 // only ever exclude the item, which is not what trying a rule is about.
-func Evaluate(set *rules.Set, items []*rules.Item) ([]Result, error) {
+func evaluate(set *rules.Set, items []*rules.Item) ([]Result, error) {
 	var anyFeed *rules.Set
 	results := make([]Result, len(items))
 	for i, it := range items {

@@ -19,11 +19,11 @@ import (
 // fetchTimeout bounds fetching a URL given as input.
 const fetchTimeout = 30 * time.Second
 
-// ReadItems reads the items of input: "-" for JSON Lines on stdin, an
+// readItems reads the items of input: "-" for JSON Lines on stdin, an
 // http(s) URL, a .jsonl file, or a feed file. lang is the language of the
 // feed the items come from, if known: it picks the code page of a feed
 // that is not UTF-8.
-func ReadItems(ctx context.Context, input string, stdin io.Reader, lang string) ([]*rules.Item, error) {
+func readItems(ctx context.Context, input string, stdin io.Reader, lang string) ([]*rules.Item, error) {
 	lower := strings.ToLower(input)
 	switch {
 	case input == "-":

@@ -2,6 +2,7 @@ package dryrun
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -15,7 +16,7 @@ func TestReadItemsJSONLines(t *testing.T) {
 
 {"link":"https://example.com/weather","title":"Weather"}
 `
-	items, err := ReadItems(context.Background(), "-", strings.NewReader(in), "")
+	items, err := readItems(context.Background(), "-", strings.NewReader(in), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,7 +31,7 @@ func TestReadItemsJSONLines(t *testing.T) {
 		{"bad date", `{"published":"yesterday"}`, `standard input:1: "published" "yesterday" is not an RFC 3339 time`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := ReadItems(context.Background(), "-", strings.NewReader(tc.in), "")
+			_, err := readItems(context.Background(), "-", strings.NewReader(tc.in), "")
 			if err == nil || !strings.HasPrefix(err.Error(), tc.want) {
 				t.Errorf("error %v, want %s…", err, tc.want)
 			}
@@ -38,28 +39,43 @@ func TestReadItemsJSONLines(t *testing.T) {
 	}
 }
 
-func TestEvaluate(t *testing.T) {
+func TestTry(t *testing.T) {
 	set := ruleSet(t, &rules.Rule{Name: "syria", Query: "syria", Feeds: []string{"tag:mideast"}})
-	items, err := ReadItems(context.Background(), "-", strings.NewReader(`{"title":"Syria"}
+	configured := []config.Feed{{Name: "Wire", URL: "https://wire.example/rss", Tags: []string{"mideast"}}}
+	const items = `{"title":"Syria"}
 {"title":"Syria","feed":"Wire"}
 {"title":"Syria","feed":"Other"}
-`), "")
-	if err != nil {
-		t.Fatal(err)
+`
+	for _, tc := range []struct {
+		name  string
+		in    Input
+		want  []int // matches per item
+		feeds []string
+	}{
+		// An item that names no feed is matched without the feeds
+		// selector; the others as the daemon would: the tag is the
+		// configured feed's.
+		{"no feed", Input{Path: "-", Feeds: configured}, []int{1, 1, 0}, []string{"", "Wire", "Other"}},
+		{"a feed given", Input{Path: "-", Feed: "Wire", Feeds: configured}, []int{1, 1, 0}, []string{"Wire", "Wire", "Other"}},
+		{"a feed given, no configuration", Input{Path: "-", Feed: "Wire"}, []int{0, 0, 0}, []string{"Wire", "Wire", "Other"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.in.Stdin = strings.NewReader(items)
+			results, err := Try(context.Background(), set, tc.in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, want := range tc.want {
+				if got := len(results[i].Matches); got != want || results[i].Item.Feed != tc.feeds[i] {
+					t.Errorf("item %d: feed %q, %d matches; want %q, %d", i, results[i].Item.Feed, got, tc.feeds[i], want)
+				}
+			}
+		})
 	}
-	AssignFeeds(items, "", []config.Feed{{Name: "Wire", URL: "https://wire.example/rss", Tags: []string{"mideast"}}})
-	results, err := Evaluate(set, items)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// An item that names no feed is matched without the feeds selector;
-	// the others as the daemon would: the tag is the configured feed's.
-	for i, want := range []int{1, 1, 0} {
-		if got := len(results[i].Matches); got != want {
-			t.Errorf("item %d (feed %q): %d matches, want %d", i, results[i].Item.Feed, got, want)
-		}
+	if _, err := Try(context.Background(), set, Input{Path: "-", Stdin: strings.NewReader(items), Feed: "Nope", Feeds: configured}); !errors.Is(err, ErrUnknownFeed) {
+		t.Errorf("an unknown feed: %v, want ErrUnknownFeed", err)
 	}
 	if set.Rules()[0].Feeds == nil {
-		t.Error("Evaluate changed the rules it was given")
+		t.Error("Try changed the rules it was given")
 	}
 }

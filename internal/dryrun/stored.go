@@ -109,6 +109,15 @@ func Backtest(ctx context.Context, st *store.Store, set *rules.Set, feeds []conf
 	return res, nil
 }
 
+// Stories counts the stories matched.
+func (r *Report) Stories() int {
+	stories := map[string]bool{}
+	for _, g := range r.Groups {
+		stories[g.Story] = true
+	}
+	return len(stories)
+}
+
 // storyKey is the story identifier of it in a backtest: its story's ID, or
 // "item-N" for an item stored before stories were kept.
 func storyKey(it *store.Item) string {

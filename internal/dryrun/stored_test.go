@@ -171,7 +171,7 @@ func TestBacktest(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("groups\n%+v\nwant\n%+v", got, want)
 	}
-	if rep.Matches != 5 || rep.Items != 4 {
-		t.Errorf("%d matches among %d items, want 5 among 4", rep.Matches, rep.Items)
+	if rep.Matches != 5 || rep.Items != 4 || rep.Stories() != 2 {
+		t.Errorf("%d matches in %d stories among %d items, want 5 in 2 among 4", rep.Matches, rep.Stories(), rep.Items)
 	}
 }

@@ -95,7 +95,7 @@ func wire(ctx context.Context, cfg *config.Config, st *store.Store, o Options) (
 	}
 	poller := &monitor.Poller{
 		Store:    st,
-		Fetcher:  Fetcher(cfg.Fetch, o.Version),
+		Fetcher:  Fetcher(cfg, o.Version),
 		Rules:    o.Rules,
 		Routing:  monitor.Routing{Default: cfg.Notify.Default, Channels: channels, StoryUpdates: updates},
 		Backfill: cfg.Daemon.Backfill,
@@ -130,10 +130,14 @@ func wire(ctx context.Context, cfg *config.Config, st *store.Store, o Options) (
 		cfg: cfg, log: o.Log, version: o.Version}, nil
 }
 
-// Fetcher returns a fetcher with the limits of a [fetch] section; its
-// User-Agent names version unless the section gives one. The zero Fetch
-// gives the fetcher's defaults.
-func Fetcher(f config.Fetch, version string) *monitor.Fetcher {
+// Fetcher returns a fetcher with the limits of the configuration's
+// [fetch] section, or the fetcher's defaults when cfg is nil; its
+// User-Agent names version unless the section gives one.
+func Fetcher(cfg *config.Config, version string) *monitor.Fetcher {
+	var f config.Fetch
+	if cfg != nil {
+		f = cfg.Fetch
+	}
 	userAgent := f.UserAgent
 	if userAgent == "" {
 		userAgent = monitor.UserAgent(version)

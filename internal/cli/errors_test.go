@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"errors"
@@ -21,21 +21,22 @@ func TestReport(t *testing.T) {
 		{"success", nil, 0, "", ""},
 		{"help", flag.ErrHelp, 0, "", ""},
 		{"plain", errors.New("it broke"), 1, "", "newswatch feeds add: it broke\n"},
-		{"usage", usageError("-n must not be negative"), 1, "",
+		{"usage", UsageError("-n must not be negative"), 1, "",
 			"newswatch feeds add: -n must not be negative\nRun 'newswatch feeds add -h' for usage.\n"},
 		{"diagnostics", diags, 1, "", "a.toml:2:3: bad\n"},
-		{"verbatim", verbatim{errors.New("x.toml: no such file")}, 1, "", "x.toml: no such file\n"},
-		{"unnamed", unnamed{errors.New("data_dir: denied")}, 1, "", "newswatch: data_dir: denied\n"},
-		{"status only", exit(2, nil), 2, "", ""},
-		{"status and message", exit(0, errors.New("nothing stored yet")), 0, "", "newswatch feeds add: nothing stored yet\n"},
-		{"on stdout", onStdout{diags}, 1, "a.toml:2:3: bad\n", ""},
-		{"several", failures{errors.New("no alert 3"), fmt.Errorf("alert %d was delivered", 4)}, 1, "",
+		{"verbatim", Verbatim(errors.New("x.toml: no such file")), 1, "", "x.toml: no such file\n"},
+		{"unnamed", Unnamed(errors.New("data_dir: denied")), 1, "", "newswatch: data_dir: denied\n"},
+		{"status only", Exit(2, nil), 2, "", ""},
+		{"status and message", Exit(0, errors.New("nothing stored yet")), 0, "", "newswatch feeds add: nothing stored yet\n"},
+		{"on stdout", OnStdout(diags), 1, "a.toml:2:3: bad\n", ""},
+		{"several", Failures{errors.New("no alert 3"), fmt.Errorf("alert %d was delivered", 4)}, 1, "",
 			"newswatch feeds add: no alert 3\nnewswatch feeds add: alert 4 was delivered\n"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var stdout, stderr strings.Builder
-			status := report(&IO{Stdout: &stdout, Stderr: &stderr}, "feeds add", tc.err)
+			p := &Program{Name: "newswatch"}
+			status := p.report(&IO{Stdout: &stdout, Stderr: &stderr}, "feeds add", tc.err)
 			if status != tc.status || stdout.String() != tc.stdout || stderr.String() != tc.stderr {
 				t.Errorf("report = %d, stdout %q, stderr %q; want %d, %q, %q",
 					status, stdout.String(), stderr.String(), tc.status, tc.stdout, tc.stderr)

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"flag"
@@ -27,7 +27,7 @@ func TestParseArgs(t *testing.T) {
 			fs.SetOutput(io.Discard)
 			config := fs.String("config", "", "")
 			asJSON := fs.Bool("json", false, "")
-			got, err := parseArgs(fs, tc.args)
+			got, err := ParseArgs(fs, tc.args)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -44,7 +44,7 @@ func TestParseArgs(t *testing.T) {
 func TestParseArgsUnknownFlag(t *testing.T) {
 	fs := flag.NewFlagSet("x", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	if _, err := parseArgs(fs, []string{"12", "-nope"}); err == nil {
+	if _, err := ParseArgs(fs, []string{"12", "-nope"}); err == nil {
 		t.Fatal("an unknown flag after a positional argument was accepted")
 	}
 }

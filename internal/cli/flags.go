@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"flag"
@@ -7,14 +7,14 @@ import (
 	"strings"
 )
 
-// newFlagSet returns a flag set for a sub-command that reports errors
-// instead of exiting, prints its usage to w, and starts the usage with the
-// command's synopsis and description.
-func newFlagSet(name, synopsis, description string, w io.Writer) *flag.FlagSet {
+// FlagSet returns a flag set for the command name that reports errors
+// instead of exiting, prints its usage to w, and starts the usage with
+// the command's synopsis and description.
+func (p *Program) FlagSet(name, synopsis, description string, w io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(w)
 	fs.Usage = func() {
-		fmt.Fprintf(w, "Usage: newswatch %s\n\n%s\n", synopsis, strings.TrimSpace(description))
+		fmt.Fprintf(w, "Usage: %s %s\n\n%s\n", p.Name, synopsis, strings.TrimSpace(description))
 		var any bool
 		fs.VisitAll(func(*flag.Flag) { any = true })
 		if any {
@@ -25,14 +25,14 @@ func newFlagSet(name, synopsis, description string, w io.Writer) *flag.FlagSet {
 	return fs
 }
 
-// parseArgs parses flags that may come before, between or after the
+// ParseArgs parses flags that may come before, between or after the
 // positional arguments ("alerts retry 12 -config x.toml" and "alerts retry
 // -config x.toml 12" mean the same) and returns the positional arguments.
 // A lone "--" ends flag parsing; everything after it is positional. Its
 // error is flag.ErrHelp for -h, else one that exits 1: the flag package
 // has printed what is wrong (2 means "some feed or alert failed" to
 // `once`, so usage errors don't use it).
-func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+func ParseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 	var positional []string
 	for {
 		if err := fs.Parse(args); err != nil {
@@ -51,15 +51,15 @@ func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
-// parseFlags parses args for a command that takes flags and no positional
+// ParseFlags parses args for a command that takes flags and no positional
 // arguments.
-func parseFlags(fs *flag.FlagSet, args []string) error {
-	rest, err := parseArgs(fs, args)
+func ParseFlags(fs *flag.FlagSet, args []string) error {
+	rest, err := ParseArgs(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(rest) > 0 {
-		return usageError(fmt.Sprintf("unexpected argument %q", rest[0]))
+		return UsageError(fmt.Sprintf("unexpected argument %q", rest[0]))
 	}
 	return nil
 }
