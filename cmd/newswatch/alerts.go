@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -18,38 +17,13 @@ import (
 )
 
 func init() {
-	program.RegisterGroup("alerts", "list alert history and dead letters; requeue dead letters", alertsDescription,
+	program.RegisterGroup("alerts", "list alert history and dead letters; requeue dead letters", help("alerts"),
 		cli.Sub{Name: "list", Run: cmdAlertsList},
 		cli.Sub{Name: "retry", Run: cmdAlertsRetry})
 }
 
-const alertsDescription = `
-Shows the alerts newswatch has sent or tried to send, and puts dead letters
-(alerts it gave up on) back in the queue.
-
-  alerts list [-failed] [-rule R] [-since D] [-limit N] [-json]
-      Lists alerts, newest first: an aligned table, or with -json one JSON
-      object per line. -failed lists dead letters only, with the reason.
-  alerts retry ID... | all
-      Queues the dead letters with those IDs (or every one) again; a
-      running daemon sends them within seconds, or run 'newswatch once'.
-
-Exit status: 0 on success, 1 on errors (an unknown ID, an alert that was
-already delivered, a bad flag or configuration).
-`
-
-const alertsListDescription = `
-Lists alerts newest first. Without -failed, every status is listed:
-queued (waiting to be sent, or retried after a failure), delivered, and
-dead (given up: a permanent failure, or undelivered for longer than
-notify.max_age). Times are local.
-
--since takes a duration back from now ("24h", "7d") or a date
-("2026-11-20", "2026-11-20T08:00:00Z").
-`
-
 func cmdAlertsList(ctx context.Context, args []string, sio *IO) error {
-	fs := program.FlagSet("alerts list", "alerts list [-failed] [-rule R] [-since D] [-limit N] [-json] [-config FILE]", alertsListDescription, sio.Stderr)
+	fs := program.FlagSet("alerts list", "alerts list [-failed] [-rule R] [-since D] [-limit N] [-json] [-config FILE]", help("alerts list"), sio.Stderr)
 	configPath := fs.String("config", "", configFlagHelp)
 	failed := fs.Bool("failed", false, "list dead letters only, with the reason they failed")
 	rule := fs.String("rule", "", "list only alerts of this rule")
@@ -101,16 +75,8 @@ func cmdAlertsList(ctx context.Context, args []string, sio *IO) error {
 	return nil
 }
 
-const alertsRetryDescription = `
-Queues dead letters again, due now and with their attempts reset: the
-alerts with the given IDs (as 'alerts list -failed' shows them), or every
-dead letter with "all". A queued alert is left as it is; a delivered one is
-an error. A running daemon sends them within seconds; otherwise run
-'newswatch once'.
-`
-
 func cmdAlertsRetry(ctx context.Context, args []string, sio *IO) error {
-	fs := program.FlagSet("alerts retry", "alerts retry ID...|all [-config FILE]", alertsRetryDescription, sio.Stderr)
+	fs := program.FlagSet("alerts retry", "alerts retry ID...|all [-config FILE]", help("alerts retry"), sio.Stderr)
 	configPath := fs.String("config", "", configFlagHelp)
 	rest, err := cli.ParseArgs(fs, args)
 	if err != nil {
@@ -218,9 +184,7 @@ type alertJSON struct {
 }
 
 func writeAlertsJSON(w io.Writer, alerts []*store.Alert) error {
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	for _, a := range alerts {
+	return cli.JSONLines(w, alerts, func(a *store.Alert) any {
 		j := alertJSON{
 			ID: a.ID, Status: string(a.Status), Rule: a.Rule, Severity: a.Severity,
 			Notifier: a.Notifier, Channel: a.Channel, Digest: a.Digest,
@@ -235,11 +199,8 @@ func writeAlertsJSON(w io.Writer, alerts []*store.Alert) error {
 		for _, h := range a.Hits {
 			j.Matched = append(j.Matched, h.Text)
 		}
-		if err := enc.Encode(j); err != nil {
-			return err
-		}
-	}
-	return nil
+		return j
+	})
 }
 
 // writeAlertsTable prints alerts as an aligned table. Feed text is cleaned

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -20,29 +19,8 @@ func init() {
 	program.Register("backtest", "run rules against stored items, grouped by story; sends nothing", cmdBacktest)
 }
 
-const backtestDescription = `
-Runs rules against the items newswatch has stored (their text is kept for
-store.retention) and shows what they would have alerted, grouped by story
-as the daemon groups them: one entry per rule and story, the newest story
-first, with every stored item of the story that the rule matches, the first
-seen first. Nothing is sent and nothing is written. It is the way to try a
-rule change on last week's news before saving it, and to see why two
-reports were, or were not, taken for one story.
-
--rules takes a rule file or a directory of *.toml rule files (a draft);
-by default the configured rules.dir is used. -since takes a duration back
-from now ("168h", "7d") or a date ("2026-11-20").
-
-With -json, one JSON object per line:
-  {"rule":"…","story":"…","items":[{"feed":"…","title":"…","link":"…","published":"2026-11-26T09:12:00Z"}]}
-"story" is the story's ID in the store ("item-N" for an item stored before
-stories were kept); "published" is left out when the feed gave no date.
-
-Exit status: 0 on success, 1 on errors (a bad flag, configuration or rule).
-`
-
 func cmdBacktest(ctx context.Context, args []string, sio *IO) error {
-	fs := program.FlagSet("backtest", "backtest [-config FILE] [-rules PATH] [-since 168h] [-json]", backtestDescription, sio.Stderr)
+	fs := program.FlagSet("backtest", "backtest [-config FILE] [-rules PATH] [-since 168h] [-json]", help("backtest"), sio.Stderr)
 	configPath := fs.String("config", "", configFlagHelp)
 	rulesPath := fs.String("rules", "", "a rule file or directory to try instead of the configured rules")
 	since := fs.String("since", "168h", "items first seen since this duration ago or this date")
@@ -106,21 +84,13 @@ type backtestItemJSON struct {
 }
 
 func writeBacktestJSON(w io.Writer, groups []dryrun.Group) error {
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	for _, g := range groups {
+	return cli.JSONLines(w, groups, func(g dryrun.Group) any {
 		line := backtestJSON{Rule: g.Rule, Story: g.Story, Items: make([]backtestItemJSON, len(g.Items))}
 		for i, it := range g.Items {
-			line.Items[i] = backtestItemJSON{Feed: it.FeedName, Title: it.Title, Link: it.Link}
-			if !it.Published.IsZero() {
-				line.Items[i].Published = it.Published.UTC().Format(time.RFC3339)
-			}
+			line.Items[i] = backtestItemJSON{Feed: it.FeedName, Title: it.Title, Link: it.Link, Published: cli.JSONTime(it.Published)}
 		}
-		if err := enc.Encode(line); err != nil {
-			return err
-		}
-	}
-	return nil
+		return line
+	})
 }
 
 // writeBacktestText prints, per rule and story, a heading and one line per

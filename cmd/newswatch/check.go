@@ -12,16 +12,8 @@ func init() {
 	program.Register("check", "validate the configuration and every rule file", cmdCheck)
 }
 
-const checkDescription = `
-Validates the configuration file and every rule file of its rules directory,
-without starting anything. Each problem is printed as FILE:LINE:COL: message,
-warnings as FILE:LINE:COL: warning: message.
-
-Exit status: 0 when everything is valid (warnings allowed), 1 when not.
-`
-
 func cmdCheck(_ context.Context, args []string, sio *IO) error {
-	fs := program.FlagSet("check", "check [-config FILE]", checkDescription, sio.Stderr)
+	fs := program.FlagSet("check", "check [-config FILE]", help("check"), sio.Stderr)
 	configPath := fs.String("config", "", configFlagHelp)
 	if err := cli.ParseFlags(fs, args); err != nil {
 		return err

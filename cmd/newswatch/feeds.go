@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -16,7 +15,7 @@ import (
 )
 
 func init() {
-	program.RegisterGroup("feeds", "list, add, import, export and try feeds", feedsDescription,
+	program.RegisterGroup("feeds", "list, add, import, export and try feeds", help("feeds"),
 		cli.Sub{Name: "list", Run: cmdFeedsList},
 		cli.Sub{Name: "add", Run: cmdFeedsAdd},
 		cli.Sub{Name: "import", Run: cmdFeedsImport},
@@ -24,44 +23,8 @@ func init() {
 		cli.Sub{Name: "test", Run: cmdFeedsTest})
 }
 
-const feedsDescription = `
-Manages the feeds of the configuration file.
-
-  feeds list [-json]
-      Each feed's state, as on the status page: ok, failing, silent (no
-      new item for longer than its expect_every), new (not fetched yet) or
-      disabled; last success, failures, next poll, items of the last 24
-      hours and the last error.
-  feeds add URL [-name NAME] [-tags a,b] [-schedule S] [-expect-every D] [-lang L] [-dry-run]
-      Appends a [[feed]] to the configuration file, keeping its comments
-      and layout. URL may be a feed, or a web page that links to its feed
-      (<link rel="alternate">).
-  feeds import FILE.opml [-dry-run]
-      Appends every feed of an OPML subscription list (as feed readers
-      export them) that is not configured yet; folders become tags.
-  feeds export [-o FILE]
-      Writes the configured feeds as an OPML 2.0 subscription list.
-  feeds test URL [-n N] [-json]
-      Fetches and parses a feed (or the feed a page links to) and shows
-      its items. It changes nothing.
-
-A running daemon reads the configuration at start: restart it after
-'feeds add' or 'feeds import' to poll the new feeds.
-
-Exit status: 0 on success, 1 on errors.
-`
-
-const feedsListDescription = `
-Lists the configured feeds with their state, read from the database of a
-daemon that has run (a feed not polled yet is "new"). States: ok; failing
-(its last fetch failed; it backs off and is retried); silent (fetched without
-error, but no new item for longer than its expect_every); new; disabled.
-"alerted" follows a state when operators were sent a feed-health alert
-about it. Times are relative to now.
-`
-
 func cmdFeedsList(ctx context.Context, args []string, sio *IO) error {
-	fs := program.FlagSet("feeds list", "feeds list [-json] [-config FILE]", feedsListDescription, sio.Stderr)
+	fs := program.FlagSet("feeds list", "feeds list [-json] [-config FILE]", help("feeds list"), sio.Stderr)
 	configPath := fs.String("config", "", configFlagHelp)
 	asJSON := fs.Bool("json", false, "print one JSON object per line")
 	if err := cli.ParseFlags(fs, args); err != nil {
@@ -107,9 +70,7 @@ type feedJSON struct {
 }
 
 func writeFeedsJSON(w io.Writer, statuses []feedhealth.Status) error {
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	for _, s := range statuses {
+	return cli.JSONLines(w, statuses, func(s feedhealth.Status) any {
 		j := feedJSON{
 			Name: s.Feed.Name, URL: s.Feed.URL, CurrentURL: s.CurrentURL, Tags: s.Feed.Tags,
 			Enabled: s.Feed.Enabled, Schedule: s.Feed.Schedule, State: string(s.State), Alerted: string(s.Alerted),
@@ -121,11 +82,8 @@ func writeFeedsJSON(w io.Writer, statuses []feedhealth.Status) error {
 		if s.Feed.ExpectEvery > 0 {
 			j.ExpectEvery = s.Feed.ExpectEvery.String()
 		}
-		if err := enc.Encode(j); err != nil {
-			return err
-		}
-	}
-	return nil
+		return j
+	})
 }
 
 // writeFeedsTable prints the statuses as an aligned table.

@@ -14,20 +14,8 @@ import (
 	"github.com/newswatch/newswatch/notify"
 )
 
-const feedsAddDescription = `
-Appends a [[feed]] to the configuration file. URL may be the feed itself or
-a web page that announces its feed with <link rel="alternate"
-type="application/rss+xml"> (or Atom, or JSON Feed): the page's first feed
-is taken, and the others are listed. The feed is fetched and parsed first;
-its title is the name unless -name is given.
-
-The file keeps its comments and layout: the new table is appended at its
-end. It is written only if the configuration stays valid, and atomically.
-Restart the daemon to start polling the feed.
-`
-
 func cmdFeedsAdd(ctx context.Context, args []string, sio *IO) error {
-	fs := program.FlagSet("feeds add", "feeds add URL [-name NAME] [-tags a,b] [-schedule S] [-expect-every D] [-lang L] [-dry-run] [-config FILE]", feedsAddDescription, sio.Stderr)
+	fs := program.FlagSet("feeds add", "feeds add URL [-name NAME] [-tags a,b] [-schedule S] [-expect-every D] [-lang L] [-dry-run] [-config FILE]", help("feeds add"), sio.Stderr)
 	configPath := fs.String("config", "", configFlagHelp)
 	feedName := fs.String("name", "", "the feed's name (default: its title)")
 	tags := fs.String("tags", "", "comma-separated tags, e.g. mideast,arabic")

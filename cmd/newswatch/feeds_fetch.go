@@ -16,14 +16,6 @@ import (
 	"github.com/newswatch/newswatch/monitor"
 )
 
-const feedsTestDescription = `
-Fetches a feed as the daemon would (its User-Agent, timeouts and size cap)
-and parses it, then shows what newswatch reads of it: the feed's title and
-format, and its items, newest first, each with its identity. When URL is a
-web page that links to a feed, that feed is tried. Nothing is recorded:
-the database and the configuration are not touched.
-`
-
 // feedTestJSON is the output of 'feeds test -json'.
 type feedTestJSON struct {
 	URL         string         `json:"url"`
@@ -51,7 +43,7 @@ type itemTestJSON struct {
 }
 
 func cmdFeedsTest(ctx context.Context, args []string, sio *IO) error {
-	fs := program.FlagSet("feeds test", "feeds test URL [-n N] [-json] [-config FILE]", feedsTestDescription, sio.Stderr)
+	fs := program.FlagSet("feeds test", "feeds test URL [-n N] [-json] [-config FILE]", help("feeds test"), sio.Stderr)
 	configPath := fs.String("config", "", "configuration whose [fetch] settings to use (default: built-in settings)")
 	limit := fs.Int("n", 20, "show at most this many items, newest first (0 for all)")
 	asJSON := fs.Bool("json", false, "print one JSON object")

@@ -12,19 +12,8 @@ import (
 	"github.com/newswatch/newswatch/internal/subscription"
 )
 
-const feedsImportDescription = `
-Appends the subscriptions of an OPML file (the subscription list feed
-readers export: Feedly, Inoreader, NetNewsWire, Thunderbird, …) to the
-configuration file as [[feed]] tables, keeping the file's comments and
-layout. The folders a feed is in, and its categories, become its tags
-("Middle East" is middle-east). A feed whose URL is configured already, or
-that is not an http(s) URL, is skipped; a name already taken gets a
-number. The file is written only if the configuration stays valid, and
-atomically. Restart the daemon to poll the new feeds.
-`
-
 func cmdFeedsImport(ctx context.Context, args []string, sio *IO) error {
-	fs := program.FlagSet("feeds import", "feeds import FILE.opml [-dry-run] [-config FILE]", feedsImportDescription, sio.Stderr)
+	fs := program.FlagSet("feeds import", "feeds import FILE.opml [-dry-run] [-config FILE]", help("feeds import"), sio.Stderr)
 	configPath := fs.String("config", "", configFlagHelp)
 	dryRun := fs.Bool("dry-run", false, "print the [[feed]] tables instead of writing them")
 	rest, err := cli.ParseArgs(fs, args)
@@ -80,14 +69,8 @@ func cmdFeedsImport(ctx context.Context, args []string, sio *IO) error {
 	return nil
 }
 
-const feedsExportDescription = `
-Writes the configured feeds, disabled ones included, as an OPML 2.0
-subscription list that feed readers import: one outline per feed, with its
-name, URL and language, and its tags as categories.
-`
-
 func cmdFeedsExport(ctx context.Context, args []string, sio *IO) error {
-	fs := program.FlagSet("feeds export", "feeds export [-o FILE] [-config FILE]", feedsExportDescription, sio.Stderr)
+	fs := program.FlagSet("feeds export", "feeds export [-o FILE] [-config FILE]", help("feeds export"), sio.Stderr)
 	configPath := fs.String("config", "", configFlagHelp)
 	out := fs.String("o", "", "write to this file instead of standard output")
 	if err := cli.ParseFlags(fs, args); err != nil {

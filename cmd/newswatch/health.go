@@ -15,16 +15,8 @@ func init() {
 	program.Register("health", "ask a running daemon's admin server whether it is healthy", cmdHealth)
 }
 
-const healthDescription = `
-Asks the admin server of a running daemon (daemon.admin_addr of the
-configuration, or -addr) for GET /healthz and prints its answer. For
-container health checks and monitoring scripts.
-
-Exit status: 0 when the daemon answers that it is healthy, 1 otherwise.
-`
-
 func cmdHealth(ctx context.Context, args []string, sio *IO) error {
-	fs := program.FlagSet("health", "health [-config FILE] [-addr HOST:PORT]", healthDescription, sio.Stderr)
+	fs := program.FlagSet("health", "health [-config FILE] [-addr HOST:PORT]", help("health"), sio.Stderr)
 	configPath := fs.String("config", "", configFlagHelp)
 	addr := fs.String("addr", "", "admin server address (default: daemon.admin_addr of the configuration)")
 	timeout := fs.Duration("timeout", 5*time.Second, "how long to wait for the answer")

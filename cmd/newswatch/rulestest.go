@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -16,55 +15,13 @@ import (
 )
 
 func init() {
-	program.RegisterGroup("rules", "work with rule files: 'rules test' tries rules on items", rulesDescription,
+	program.RegisterGroup("rules", "work with rule files: 'rules test' tries rules on items", help("rules"),
 		cli.Sub{Name: "test", Run: cmdRulesTest})
 }
 
-const rulesDescription = `
-Works with rule files.
-
-  rules test -rules PATH -input PATH|URL|- [-json] [-feed NAME]
-      Evaluates rules against items from a feed file, a URL or JSON Lines
-      and shows which rules match and why. Nothing is stored or sent.
-
-Run 'newswatch rules test -h' for its flags.
-`
-
-const rulesTestDescription = `
-Evaluates the rules in a rule file or a directory of rule files against
-items and prints, for each item, the rules that match it and the words that
-made them match. Nothing is stored and nothing is sent: this is how to try a
-rule before saving it into the rules directory.
-
--input is one of:
-  a feed file      RSS, Atom or JSON Feed                  -input toi.xml
-  a URL            fetched once (http or https)            -input https://www.timesofisrael.com/feed/
-  JSON Lines       a .jsonl file, or - for standard input   -input items.jsonl
-                   one object per line with any of: id, title, summary,
-                   content, link, author, categories, feed, lang,
-                   published (RFC 3339)
-
-A rule's feeds selectors apply to items that name a feed: "feed" in JSON
-Lines, or -feed for the items that name none. With -config, an item of a
-configured feed also has the feed's URL and tags (for "tag:NAME"), and the
-items of a URL that a configured feed has come from that feed. Items that
-name no feed are evaluated against every rule, as there is no feed to
-select.
-
-Exit status: 0 when the items were evaluated (whether or not anything
-matched), 1 when the rules or the input are invalid; the errors go to
-standard error (rule errors as FILE:LINE:COL: message) and nothing is
-printed on standard output.
-
-Examples:
-  newswatch rules test -rules rules.d -input feed.xml
-  newswatch rules test -rules rules.d/abraham-accords.toml -input https://example.com/rss -json
-  echo '{"title":"Syria and Israel near a security agreement"}' | newswatch rules test -rules rules.d -input -
-`
-
 // cmdRulesTest is `newswatch rules test`.
 func cmdRulesTest(ctx context.Context, args []string, sio *IO) error {
-	fs := program.FlagSet("rules test", "rules test -rules PATH -input PATH|URL|- [-json] [-feed NAME]", rulesTestDescription, sio.Stderr)
+	fs := program.FlagSet("rules test", "rules test -rules PATH -input PATH|URL|- [-json] [-feed NAME]", help("rules test"), sio.Stderr)
 	rulesPath := fs.String("rules", "", "a rule file or a directory of rule files (required)")
 	input := fs.String("input", "", "a feed file, an http(s) URL, a .jsonl file, or - for JSON Lines on standard input (required)")
 	asJSON := fs.Bool("json", false, "print one JSON object per item, in input order")
@@ -128,9 +85,7 @@ type jsonMatch struct {
 
 // writeJSON writes one JSON object per result.
 func writeJSON(w io.Writer, results []dryrun.Result) error {
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	for _, r := range results {
+	return cli.JSONLines(w, results, func(r dryrun.Result) any {
 		jr := jsonResult{ID: r.Item.ID, Title: r.Item.Title, Matches: make([]jsonMatch, 0, len(r.Matches))}
 		for _, m := range r.Matches {
 			hits := m.Hits
@@ -139,11 +94,8 @@ func writeJSON(w io.Writer, results []dryrun.Result) error {
 			}
 			jr.Matches = append(jr.Matches, jsonMatch{Rule: m.Rule.Name, Hits: hits})
 		}
-		if err := enc.Encode(jr); err != nil {
-			return err
-		}
-	}
-	return nil
+		return jr
+	})
 }
 
 // writeReport writes a readable report: each item's title, and under it

@@ -15,22 +15,8 @@ func init() {
 	program.Register("run", "run the daemon: poll feeds, match rules, send alerts", cmdRun)
 }
 
-const runDescription = `
-Runs the daemon. Every enabled feed is polled soon after start (spread over a
-few seconds), then on its schedule; new items are matched against the rules,
-and alerts are queued and delivered. Rule files are reloaded when they change
-and on SIGHUP. SIGINT or SIGTERM stops the daemon cleanly: polls under way
-finish or are rolled back, sends under way finish or stay queued.
-
-With no notifier configured, alerts are printed to standard output. Logs go
-to standard error.
-
-Exit status: 0 after a clean stop, 1 when the configuration or the rules are
-invalid or the daemon could not start.
-`
-
 func cmdRun(ctx context.Context, args []string, sio *IO) error {
-	fs := program.FlagSet("run", "run [-config FILE]", runDescription, sio.Stderr)
+	fs := program.FlagSet("run", "run [-config FILE]", help("run"), sio.Stderr)
 	configPath := fs.String("config", "", configFlagHelp)
 	if err := cli.ParseFlags(fs, args); err != nil {
 		return err

@@ -42,3 +42,19 @@ func TestHelp(t *testing.T) {
 		t.Errorf("version -h: exit %d, stderr %q", code, errOut)
 	}
 }
+
+func TestEveryCommandHasHelp(t *testing.T) {
+	for _, cmd := range [][]string{
+		{"run"}, {"once"}, {"check"}, {"health"}, {"backtest"},
+		{"alerts"}, {"alerts", "list"}, {"alerts", "retry"},
+		{"feeds"}, {"feeds", "list"}, {"feeds", "add"}, {"feeds", "import"}, {"feeds", "export"}, {"feeds", "test"},
+		{"rules"}, {"rules", "test"},
+	} {
+		name := strings.Join(cmd, " ")
+		want := strings.SplitN(help(name), "\n", 2)[0]
+		code, _, errOut := runCmd(t, "", append(cmd, "-h")...)
+		if code != 0 || !strings.Contains(errOut, "Usage: newswatch "+name) || !strings.Contains(errOut, want) {
+			t.Errorf("%s -h: exit %d, usage:\n%s", name, code, errOut)
+		}
+	}
+}

@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -73,4 +75,18 @@ func JSONTime(t time.Time) string {
 		return ""
 	}
 	return t.UTC().Format(time.RFC3339)
+}
+
+// JSONLines writes one JSON object per element of s, the one line makes
+// of it, without escaping HTML characters (JSON Lines output is read by
+// scripts, not browsers).
+func JSONLines[T any](w io.Writer, s []T, line func(T) any) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	for _, v := range s {
+		if err := enc.Encode(line(v)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
