@@ -26,6 +26,23 @@ func clusterHalf(set *labelledSet) ([]Assignment, labelled.Report) {
 	return as, set.corpus.Score(set.stories(as))
 }
 
+// logStages logs, with -v, the figures of each stage of the grouping on
+// its own (no texts).
+func logStages(t *testing.T, name string, set *labelledSet) {
+	t.Helper()
+	if !testing.Verbose() {
+		return
+	}
+	for _, st := range []struct {
+		name   string
+		stages Stages
+	}{{"link and near-duplicate", NearDuplicates}, {"shared rare words", SharedTerms}} {
+		r := set.corpus.Score(set.stories(Cluster(set.items, Options{Stages: st.stages})))
+		t.Logf("%s half, %s stage alone: all %v; same-language %v; hard-negative pairs merged %d of %d",
+			name, st.name, r.All, r.SameLanguage, len(r.Merged), r.HardNegatives)
+	}
+}
+
 // floor is a regression guard: the least figures a grouping of a half may
 // score.
 type floor struct {
@@ -56,8 +73,8 @@ func (f floor) check(t *testing.T, r labelled.Report) {
 // records its new figures raises them. They are not targets: nothing is
 // tuned on the test half.
 var (
-	heldOutFloor = floor{precision: 0.64, recall: 0.14, sameLanguageRecall: 0.73, merged: 3}
-	tuningFloor  = floor{precision: 0.58, recall: 0.31, sameLanguageRecall: 0.72, merged: 9}
+	heldOutFloor = floor{precision: 0.640, recall: 0.207, sameLanguageRecall: 0.843, merged: 4}
+	tuningFloor  = floor{precision: 0.590, recall: 0.304, sameLanguageRecall: 0.793, merged: 13}
 )
 
 // TestHeldOut groups the test half with the default options and fails when
@@ -68,6 +85,7 @@ func TestHeldOut(t *testing.T) {
 	_, r := clusterHalf(set)
 	t.Logf("test half: %v", set.corpus.Stats())
 	t.Logf("test half, grouped:\n%v", r)
+	logStages(t, "test", set)
 	heldOutFloor.check(t, r)
 }
 
@@ -79,6 +97,7 @@ func TestTuningHalf(t *testing.T) {
 	as, r := clusterHalf(set)
 	t.Logf("tuning half: %v", set.corpus.Stats())
 	t.Logf("tuning half, grouped:\n%v", r)
+	logStages(t, "tuning", set)
 	if testing.Verbose() {
 		t.Log("\n" + set.report(as))
 	}
