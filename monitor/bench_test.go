@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/newswatch/newswatch/internal/analysis"
+	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/rules"
 )
 
@@ -81,7 +82,7 @@ func BenchmarkPoll(b *testing.B) {
 			}))
 			defer srv.Close()
 			env := newTestEnv(b, benchRules(b))
-			feed := Feed{Name: "bench", URL: srv.URL, Enabled: true}
+			feed := model.Feed{Name: "bench", URL: srv.URL, Enabled: true}
 			env.addFeeds(feed)
 			ctx := context.Background()
 			if _, err := env.poller.Poll(ctx, feed); err != nil { // prime the feed
@@ -234,7 +235,7 @@ func BenchmarkPollChanged(b *testing.B) {
 			defer srv.Close()
 			env := newTestEnv(b, benchRules(b))
 			env.poller.wholeDocuments = mode == "whole"
-			feed := Feed{Name: "bench", URL: srv.URL, Enabled: true}
+			feed := model.Feed{Name: "bench", URL: srv.URL, Enabled: true}
 			env.addFeeds(feed)
 			ctx := context.Background()
 			if _, err := env.poller.Poll(ctx, feed); err != nil { // prime the feed

@@ -4,6 +4,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+
+	"github.com/newswatch/newswatch/internal/model"
 )
 
 // documentHashVersion is part of every document hash. Changing it makes
@@ -20,7 +22,7 @@ const documentHashVersion = "newswatch-document-1"
 // and how many items a poll reads. Two polls of one feed whose documents
 // have the same hash find the same entries, so the second finds nothing
 // the first did not record.
-func documentHash(fr *FetchResult, f Feed, maxItems int) string {
+func documentHash(fr *FetchResult, f model.Feed, maxItems int) string {
 	h := sha256.New()
 	// Quoted fields, one a line, cannot run into each other.
 	fmt.Fprintf(h, "%s\n%d\n%q\n%q\n%q\n", documentHashVersion, maxItems, fr.FinalURL, fr.ContentType, f.Lang)

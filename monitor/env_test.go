@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/internal/store"
 	"github.com/newswatch/newswatch/rules"
 )
@@ -93,11 +94,11 @@ func newTestEnv(t testing.TB, set *rules.Set) *testEnv {
 }
 
 // addFeeds configures feeds in the store.
-func (e *testEnv) addFeeds(feeds ...Feed) {
+func (e *testEnv) addFeeds(feeds ...model.Feed) {
 	e.t.Helper()
-	specs := make([]store.FeedSpec, len(feeds))
+	specs := make([]model.Feed, len(feeds))
 	for i, f := range feeds {
-		specs[i] = store.FeedSpec{Name: f.Name, URL: f.URL}
+		specs[i] = model.Feed{Name: f.Name, URL: f.URL}
 	}
 	if err := e.store.SyncFeeds(context.Background(), specs); err != nil {
 		e.t.Fatal(err)
@@ -133,7 +134,7 @@ func (e *testEnv) items() []*store.Item {
 	return items
 }
 
-func (e *testEnv) poll(f Feed) PollResult {
+func (e *testEnv) poll(f model.Feed) PollResult {
 	e.t.Helper()
 	res, err := e.poller.Poll(context.Background(), f)
 	if err != nil {

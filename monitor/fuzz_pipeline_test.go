@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/internal/store"
 	"github.com/newswatch/newswatch/monitor"
 	"github.com/newswatch/newswatch/rules"
@@ -68,7 +69,7 @@ func FuzzPipeline(f *testing.F) {
 		compiled = append(compiled, rules.Compiled{Rule: &rules.Rule{Name: name, Enabled: true}, Query: q})
 	}
 	set := rules.NewSet(compiled)
-	feed := monitor.Feed{Name: "fuzz", URL: "https://example.org/feed.xml", Enabled: true, Tags: []string{"t"}}
+	feed := model.Feed{Name: "fuzz", URL: "https://example.org/feed.xml", Enabled: true, Tags: []string{"t"}}
 	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
 
 	f.Fuzz(func(t *testing.T, body []byte, contentType string) {
@@ -79,7 +80,7 @@ func FuzzPipeline(f *testing.F) {
 			t.Fatal(err)
 		}
 		defer st.Close()
-		if err := st.SyncFeeds(context.Background(), []store.FeedSpec{{Name: feed.Name, URL: feed.URL}}); err != nil {
+		if err := st.SyncFeeds(context.Background(), []model.Feed{{Name: feed.Name, URL: feed.URL}}); err != nil {
 			t.Fatal(err)
 		}
 		transport := &bodyTransport{body: body, contentType: contentType}

@@ -20,6 +20,7 @@ import (
 
 	"golang.org/x/text/encoding/charmap"
 
+	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/internal/store"
 	"github.com/newswatch/newswatch/rules"
 )
@@ -119,7 +120,7 @@ type hostileWorld struct {
 	mux     *http.ServeMux
 	srv     *httptest.Server
 	healthy map[string]*healthyFeed
-	feeds   []Feed
+	feeds   []model.Feed
 	failing map[string]failure
 }
 
@@ -162,9 +163,9 @@ func newHostileWorld(t *testing.T, timeout time.Duration) *hostileWorld {
 }
 
 // handle serves feed name with h and adds it to the feeds polled.
-func (w *hostileWorld) handle(name string, h http.Handler) Feed {
+func (w *hostileWorld) handle(name string, h http.Handler) model.Feed {
 	w.mux.Handle("/"+name, h)
-	f := Feed{Name: name, URL: w.srv.URL + "/" + name, Enabled: true}
+	f := model.Feed{Name: name, URL: w.srv.URL + "/" + name, Enabled: true}
 	w.feeds = append(w.feeds, f)
 	return f
 }
@@ -175,12 +176,12 @@ func (w *hostileWorld) fail(name string, want failure, h http.HandlerFunc) {
 	w.failing[name] = want
 }
 
-func (w *hostileWorld) handleFunc(name string, h http.HandlerFunc) Feed {
+func (w *hostileWorld) handleFunc(name string, h http.HandlerFunc) model.Feed {
 	return w.handle(name, h)
 }
 
 // addHealthy adds a healthy feed with one item that alerts.
-func (w *hostileWorld) addHealthy(name string) Feed {
+func (w *hostileWorld) addHealthy(name string) model.Feed {
 	h := &healthyFeed{}
 	h.add(hostileItem{guid: name + "-1", title: "Syria talks, round 1", published: w.clock.Now().Add(-time.Minute)})
 	w.healthy[name] = h
@@ -350,7 +351,7 @@ func TestHostileWorld(t *testing.T) {
 		wantAlerts int
 	}
 	readables := map[string]readable{}
-	read := func(f Feed, r readable) { readables[f.Name] = r }
+	read := func(f model.Feed, r readable) { readables[f.Name] = r }
 	recent := now.Add(-time.Hour)
 
 	// 100,000 items in one document: only the newest MaxItems are read.
@@ -456,7 +457,7 @@ func TestHostileBodiesStayWithinTheCap(t *testing.T) {
 	w := newHostileWorld(t, 10*time.Second)
 	bomb := gzipBomb()
 	chunk := bytes.Repeat([]byte("<item><title>x</title></item>\n"), 1000)
-	feeds := []Feed{
+	feeds := []model.Feed{
 		w.handleFunc("gzip-bomb", func(rw http.ResponseWriter, r *http.Request) {
 			rw.Header().Set("Content-Encoding", "gzip")
 			rw.Write(bomb)
@@ -466,9 +467,9 @@ func TestHostileBodiesStayWithinTheCap(t *testing.T) {
 			repeat(rw, r, chunk, 1<<40)
 		}),
 	}
-	specs := make([]store.FeedSpec, len(feeds))
+	specs := make([]model.Feed, len(feeds))
 	for i, f := range feeds {
-		specs[i] = store.FeedSpec{Name: f.Name, URL: f.URL}
+		specs[i] = model.Feed{Name: f.Name, URL: f.URL}
 	}
 	if err := w.store.SyncFeeds(context.Background(), specs); err != nil {
 		t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/newswatch/newswatch/internal/analysis"
 	"github.com/newswatch/newswatch/internal/canonical"
+	"github.com/newswatch/newswatch/internal/model"
 )
 
 func TestLinkIdentities(t *testing.T) {
@@ -239,7 +240,7 @@ func TestEntryRulesItem(t *testing.T) {
 	pub := time.Date(2026, 10, 3, 9, 0, 0, 0, time.UTC)
 	e := Entry{Identity: "guid:1", GUID: "1", Link: "https://example.org/1", Title: "t", Summary: "s", Content: "c",
 		Author: "a", Categories: []string{"x"}, Lang: "he", Published: pub}
-	f := Feed{Name: "n", URL: "https://example.org/feed", Tags: []string{"mideast"}, Lang: "he"}
+	f := model.Feed{Name: "n", URL: "https://example.org/feed", Tags: []string{"mideast"}, Lang: "he"}
 	it := e.RulesItem(f)
 	if it.ID != "guid:1" || it.Title != "t" || it.Summary != "s" || it.Content != "c" || it.Link != e.Link ||
 		it.Author != "a" || it.Categories[0] != "x" || it.Lang != "he" || !it.Published.Equal(pub) ||

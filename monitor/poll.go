@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/internal/store"
 	"github.com/newswatch/newswatch/rules"
 )
@@ -131,7 +132,7 @@ type PollResult struct {
 // error: a *FetchError naming the feed and URL. A poll that fails or is
 // cancelled half-way commits nothing, so the next poll sees the same items
 // as new again.
-func (p *Poller) Poll(ctx context.Context, f Feed) (PollResult, error) {
+func (p *Poller) Poll(ctx context.Context, f model.Feed) (PollResult, error) {
 	res, err := p.poll(ctx, f)
 	if p.OnPoll != nil {
 		p.OnPoll(res, err)
@@ -139,7 +140,7 @@ func (p *Poller) Poll(ctx context.Context, f Feed) (PollResult, error) {
 	return res, err
 }
 
-func (p *Poller) poll(ctx context.Context, f Feed) (PollResult, error) {
+func (p *Poller) poll(ctx context.Context, f model.Feed) (PollResult, error) {
 	res := PollResult{Feed: f.Name}
 	st, err := p.Store.Feed(ctx, f.Name)
 	if err != nil {
@@ -247,7 +248,7 @@ func (p *Poller) poll(ctx context.Context, f Feed) (PollResult, error) {
 // record writes the new items of doc (each in its story), their alerts,
 // the edits of known items, the feed state st and the document's item memo
 // in one transaction.
-func (p *Poller) record(ctx context.Context, f Feed, st *store.Feed, doc *reading, now time.Time, res *PollResult) error {
+func (p *Poller) record(ctx context.Context, f model.Feed, st *store.Feed, doc *reading, now time.Time, res *PollResult) error {
 	// Most polls find nothing new: learn that without the write connection.
 	plan, err := p.plan(ctx, st, doc, now)
 	if err != nil {
@@ -370,7 +371,7 @@ func (p *Poller) succeeded(st *store.Feed, status int, now time.Time) {
 // fail records a failed fetch or parse of url in st and saves it, and
 // returns the poll's error. A cancelled poll records nothing: the daemon is
 // stopping, and the feed did nothing wrong.
-func (p *Poller) fail(ctx context.Context, f Feed, url string, st *store.Feed, res *PollResult, err error) error {
+func (p *Poller) fail(ctx context.Context, f model.Feed, url string, st *store.Feed, res *PollResult, err error) error {
 	var fe *FetchError
 	if ctx.Err() != nil || (errors.As(err, &fe) && fe.Kind == KindCanceled) {
 		return err

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/internal/store"
 	"github.com/newswatch/newswatch/rules"
 )
@@ -42,7 +43,7 @@ func story(n int, ago time.Duration) testItem {
 func TestPollConditionalGET(t *testing.T) {
 	env := newTestEnv(t, syriaRules(t))
 	srv := newFeedServer(t, rssDoc(story(1, time.Hour)))
-	feed := Feed{Name: "Example", URL: srv.URL, Enabled: true}
+	feed := model.Feed{Name: "Example", URL: srv.URL, Enabled: true}
 	env.addFeeds(feed)
 
 	first := env.poll(feed)
@@ -105,7 +106,7 @@ func TestPollRedirects(t *testing.T) {
 			mux.HandleFunc("/new", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, rssDoc(story(1, 0))) })
 			srv := httptest.NewServer(mux)
 			defer srv.Close()
-			feed := Feed{Name: "Moving", URL: srv.URL + "/old", Enabled: true}
+			feed := model.Feed{Name: "Moving", URL: srv.URL + "/old", Enabled: true}
 			env.addFeeds(feed)
 
 			if res := env.poll(feed); res.Alerts != 1 {
@@ -140,7 +141,7 @@ func TestPollRetryAfter(t *testing.T) {
 	srv := newFeedServer(t, rssDoc(story(1, 0)))
 	srv.set("", http.StatusTooManyRequests)
 	srv.setHeader("Retry-After", "3600")
-	feed := Feed{Name: "Busy", URL: srv.URL, Enabled: true}
+	feed := model.Feed{Name: "Busy", URL: srv.URL, Enabled: true}
 	env.addFeeds(feed)
 
 	_, err := env.poller.Poll(context.Background(), feed)
@@ -175,7 +176,7 @@ func TestPollBackoffAndRecovery(t *testing.T) {
 	env.poller.Backoff = Backoff{Base: time.Minute, Max: 10 * time.Minute}
 	srv := newFeedServer(t, "")
 	srv.set("", http.StatusInternalServerError)
-	feed := Feed{Name: "Flaky", URL: srv.URL, Enabled: true}
+	feed := model.Feed{Name: "Flaky", URL: srv.URL, Enabled: true}
 	env.addFeeds(feed)
 
 	// With Rand 0 the jitter takes nothing off: 1, 2, 4, 8, 10, 10 minutes.
@@ -235,7 +236,7 @@ func TestBackoffDelay(t *testing.T) {
 func TestPollCrashBetweenItemsAndAlerts(t *testing.T) {
 	env := newTestEnv(t, syriaRules(t))
 	srv := newFeedServer(t, rssDoc(story(2, 0), story(1, time.Hour)))
-	feed := Feed{Name: "Crashy", URL: srv.URL, Enabled: true}
+	feed := model.Feed{Name: "Crashy", URL: srv.URL, Enabled: true}
 	env.addFeeds(feed)
 
 	var queuedCalls []int
@@ -281,7 +282,7 @@ func TestPollCrashBetweenItemsAndAlerts(t *testing.T) {
 func TestPollCancelledRollsBack(t *testing.T) {
 	env := newTestEnv(t, syriaRules(t))
 	srv := newFeedServer(t, rssDoc(story(1, 0)))
-	feed := Feed{Name: "Stopped", URL: srv.URL, Enabled: true}
+	feed := model.Feed{Name: "Stopped", URL: srv.URL, Enabled: true}
 	env.addFeeds(feed)
 
 	ctx, cancel := context.WithCancel(context.Background())
@@ -306,7 +307,7 @@ func TestPollMalformedFeedDoesNotStopOthers(t *testing.T) {
 	bad := newFeedServer(t, `<rss version="2.0"><channel><item><title>Syria and Israel`)
 	good := newFeedServer(t, rssDoc(story(1, 0)))
 	html := newFeedServer(t, "<!DOCTYPE html><html><body>Moved</body></html>")
-	feeds := []Feed{
+	feeds := []model.Feed{
 		{Name: "Bad", URL: bad.URL, Enabled: true},
 		{Name: "Good", URL: good.URL, Enabled: true},
 		{Name: "Page", URL: html.URL, Enabled: true},
@@ -350,7 +351,7 @@ func TestPollOversizedBody(t *testing.T) {
 		w.Write(bombBody)
 	}))
 	defer bomb.Close()
-	feeds := []Feed{{Name: "Huge", URL: plain.URL, Enabled: true}, {Name: "Bomb", URL: bomb.URL, Enabled: true}}
+	feeds := []model.Feed{{Name: "Huge", URL: plain.URL, Enabled: true}, {Name: "Bomb", URL: bomb.URL, Enabled: true}}
 	env.addFeeds(feeds...)
 
 	for _, f := range feeds {
@@ -374,7 +375,7 @@ func TestPollFileFeed(t *testing.T) {
 	if err := os.WriteFile(path, []byte(rssDoc(story(1, 0))), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	feed := Feed{Name: "Local", URL: "file://" + filepath.ToSlash(path), Enabled: true}
+	feed := model.Feed{Name: "Local", URL: "file://" + filepath.ToSlash(path), Enabled: true}
 	env.addFeeds(feed)
 
 	if res := env.poll(feed); res.Alerts != 1 {
@@ -399,7 +400,7 @@ func TestPollBackfill(t *testing.T) {
 	undated.Published = time.Time{}
 	recent := story(3, time.Hour)
 	srv := newFeedServer(t, rssDoc(recent, undated, old))
-	feed := Feed{Name: "New feed", URL: srv.URL, Enabled: true}
+	feed := model.Feed{Name: "New feed", URL: srv.URL, Enabled: true}
 	env.addFeeds(feed)
 
 	res := env.poll(feed)
@@ -425,7 +426,7 @@ func TestPollZeroBackfillAlertsNothingFirst(t *testing.T) {
 	env := newTestEnv(t, syriaRules(t))
 	env.poller.Backfill = 0
 	srv := newFeedServer(t, rssDoc(story(1, time.Minute)))
-	feed := Feed{Name: "Quiet start", URL: srv.URL, Enabled: true}
+	feed := model.Feed{Name: "Quiet start", URL: srv.URL, Enabled: true}
 	env.addFeeds(feed)
 	if res := env.poll(feed); res.New != 1 || res.Alerts != 0 {
 		t.Fatalf("first fetch with zero backfill = %+v", res)
@@ -438,7 +439,7 @@ func TestPollNeverRealerts(t *testing.T) {
 	var doc string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, doc) }))
 	defer srv.Close()
-	feed := Feed{Name: "Chatty", URL: srv.URL, Enabled: true}
+	feed := model.Feed{Name: "Chatty", URL: srv.URL, Enabled: true}
 	env.addFeeds(feed)
 
 	doc = rssDoc(story(2, 0), story(1, time.Hour))
@@ -477,7 +478,7 @@ func TestPollAlertSnapshotAndRouting(t *testing.T) {
 	it := story(1, time.Hour)
 	it.Description = "<p>Delegations of <b>Syria</b> &amp; Israel met &mdash; " + strings.Repeat("again and ", 60) + "</p>"
 	srv := newFeedServer(t, rssDoc(it))
-	feed := Feed{Name: "Routed", URL: srv.URL, Enabled: true, Tags: []string{"mideast"}}
+	feed := model.Feed{Name: "Routed", URL: srv.URL, Enabled: true, Tags: []string{"mideast"}}
 	env.addFeeds(feed)
 
 	if res := env.poll(feed); res.Alerts != 4 {
@@ -548,7 +549,7 @@ func TestPollFixtures(t *testing.T) {
 				w.Write(body)
 			}))
 			defer srv.Close()
-			feed := Feed{Name: tc.file, URL: srv.URL + "/feed", Enabled: true, Lang: tc.lang}
+			feed := model.Feed{Name: tc.file, URL: srv.URL + "/feed", Enabled: true, Lang: tc.lang}
 			env.addFeeds(feed)
 
 			res := env.poll(feed)
@@ -575,7 +576,7 @@ func TestPollReadsOnlyTheNewestMaxItems(t *testing.T) {
 		items = append(items, story(i, time.Duration(i)*time.Minute)) // story 0 is the newest
 	}
 	srv := newFeedServer(t, rssDoc(items...))
-	feed := Feed{Name: "Flood", URL: srv.URL, Enabled: true}
+	feed := model.Feed{Name: "Flood", URL: srv.URL, Enabled: true}
 	env.addFeeds(feed)
 
 	res := env.poll(feed)

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/newswatch/newswatch/internal/model"
 	cluster "github.com/newswatch/newswatch/internal/story"
 
 	"github.com/newswatch/newswatch/internal/store"
@@ -37,7 +38,7 @@ func TestPrepareSharesAnalysis(t *testing.T) {
 	)
 	var matched, backfilled, shared int
 	for _, file := range files {
-		feed := Feed{Name: file.name, URL: "https://example.com/" + file.name, Lang: file.lang}
+		feed := model.Feed{Name: file.name, URL: "https://example.com/" + file.name, Lang: file.lang}
 		doc, err := ParseFeed(readFixture(t, file.name), ParseOptions{Feed: feed.Name, URL: feed.URL, ContentType: file.contentType, Lang: file.lang})
 		if err != nil {
 			t.Fatalf("%s: %v", file.name, err)

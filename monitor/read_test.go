@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/text/encoding/charmap"
 
+	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/rules"
 )
 
@@ -22,7 +23,7 @@ type version struct {
 // and with one that parses whole documents, each with its own store, and
 // fails unless every poll gives the same result and the stores end with
 // the same items and alerts. It returns the item-memo poller's results.
-func bothWays(t *testing.T, feed Feed, maxItems int, docs ...version) []PollResult {
+func bothWays(t *testing.T, feed model.Feed, maxItems int, docs ...version) []PollResult {
 	t.Helper()
 	set := ruleSet(t,
 		&rules.Rule{Name: "syria", Query: "syria OR سوريا OR סוריה OR report"},
@@ -118,7 +119,7 @@ func TestReadNewItemsAsWhole(t *testing.T) {
 	rss := func(head string, it []string) version { return version{doc: rssItems(head, it...)} }
 
 	t.Run("new items, edits and an edit undone", func(t *testing.T) {
-		res := bothWays(t, Feed{}, 0,
+		res := bothWays(t, model.Feed{}, 0,
 			rss(plainHead, items(1, 10, nil)),
 			rss(plainHead+`<lastBuildDate>now</lastBuildDate>`, items(3, 12, nil)),
 			rss(plainHead, items(3, 12, map[int]string{5: "Report 5 edited"})),
@@ -138,7 +139,7 @@ func TestReadNewItemsAsWhole(t *testing.T) {
 
 	t.Run("a new item with a GUID left out", func(t *testing.T) {
 		old := items(1, 5, nil)
-		res := bothWays(t, Feed{}, 0,
+		res := bothWays(t, model.Feed{}, 0,
 			rss(plainHead, old),
 			// after the item it repeats: gofeed's first is kept, nothing new
 			rss(plainHead, append(append([]string{}, old...), rssItem("g3", "Report 3 again", "https://news.example/3b", 3))),
@@ -152,7 +153,7 @@ func TestReadNewItemsAsWhole(t *testing.T) {
 
 	t.Run("a new GUID for a link left out", func(t *testing.T) {
 		old := items(1, 5, nil)
-		bothWays(t, Feed{}, 0,
+		bothWays(t, model.Feed{}, 0,
 			rss(plainHead, old),
 			rss(plainHead, append([]string{rssItem("g9", "Live: report 4 continued", "https://news.example/4", 9)}, old...)),
 		)
@@ -162,7 +163,7 @@ func TestReadNewItemsAsWhole(t *testing.T) {
 		// The items left out count as seen GUIDs: 3 of them against 2
 		// new GUIDs is not a feed that regenerates its GUIDs.
 		old := items(1, 5, nil)
-		res := bothWays(t, Feed{}, 0,
+		res := bothWays(t, model.Feed{}, 0,
 			rss(plainHead, old),
 			rss(plainHead, append([]string{
 				rssItem("n5", "Report 5", "https://news.example/5", 5),
@@ -182,7 +183,7 @@ func TestReadNewItemsAsWhole(t *testing.T) {
 			}
 			return out
 		}
-		bothWays(t, Feed{}, 0,
+		bothWays(t, model.Feed{}, 0,
 			rss(plainHead, regen(0)), rss(plainHead, regen(1)), rss(plainHead, regen(2)),
 			rss(plainHead, append([]string{rssItem("r3-6", "Report 6", "https://news.example/6", 6)}, regen(2)...)),
 		)
@@ -191,7 +192,7 @@ func TestReadNewItemsAsWhole(t *testing.T) {
 	t.Run("items twice, byte for byte", func(t *testing.T) {
 		old := items(1, 4, nil)
 		twice := append(append([]string{}, old...), old[1])
-		res := bothWays(t, Feed{}, 0, rss(plainHead, twice), rss(plainHead, append(items(5, 5, nil), twice...)))
+		res := bothWays(t, model.Feed{}, 0, rss(plainHead, twice), rss(plainHead, append(items(5, 5, nil), twice...)))
 		if res[1].Parsed != 1 {
 			t.Errorf("parsed %d of %d items, want the new one", res[1].Parsed, res[1].Items)
 		}
@@ -209,7 +210,7 @@ func TestReadNewItemsAsWhole(t *testing.T) {
 		a := `<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/" xml:base="https://a.example/"><channel><title>T</title>`
 		b := `<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/" xml:base="https://b.example/"><channel><title>T</title>`
 		c := `<rss version="2.0" xmlns:dc="urn:other"><channel xml:base="https://b.example/"><title>T</title>`
-		res := bothWays(t, Feed{}, 0, rss(a, rel(1, 4)), rss(a, rel(1, 5)), rss(b, rel(1, 5)), rss(c, rel(1, 6)), rss(c, rel(1, 7)))
+		res := bothWays(t, model.Feed{}, 0, rss(a, rel(1, 4)), rss(a, rel(1, 5)), rss(b, rel(1, 5)), rss(c, rel(1, 6)), rss(c, rel(1, 7)))
 		wantParsed := []int{4, 1, 5, 6, 1}
 		for i, r := range res {
 			if r.Parsed != wantParsed[i] {
@@ -219,7 +220,7 @@ func TestReadNewItemsAsWhole(t *testing.T) {
 	})
 
 	t.Run("the language changes", func(t *testing.T) {
-		bothWays(t, Feed{}, 0,
+		bothWays(t, model.Feed{}, 0,
 			rss(plainHead+`<language>en</language>`, items(1, 3, nil)),
 			rss(plainHead+`<language>ar</language>`, items(1, 4, nil)))
 	})
@@ -233,19 +234,19 @@ func TestReadNewItemsAsWhole(t *testing.T) {
 			}
 			return out
 		}
-		res := bothWays(t, Feed{}, 0, rss(plainHead, cdata(1, 3)), rss(plainHead, cdata(1, 5)))
+		res := bothWays(t, model.Feed{}, 0, rss(plainHead, cdata(1, 3)), rss(plainHead, cdata(1, 5)))
 		if res[1].Parsed != 2 {
 			t.Errorf("parsed %d of %d items, want 2", res[1].Parsed, res[1].Items)
 		}
 	})
 
 	t.Run("more items than MaxItems", func(t *testing.T) {
-		bothWays(t, Feed{}, 4, rss(plainHead, items(1, 6, nil)), rss(plainHead, items(1, 8, nil)))
+		bothWays(t, model.Feed{}, 4, rss(plainHead, items(1, 6, nil)), rss(plainHead, items(1, 8, nil)))
 	})
 
 	t.Run("a document the cut is unsure of", func(t *testing.T) {
 		head := plainHead + `<image><url>u</url></IMAGE>`
-		res := bothWays(t, Feed{}, 0, rss(head, items(1, 3, nil)), rss(head, items(1, 4, nil)))
+		res := bothWays(t, model.Feed{}, 0, rss(head, items(1, 3, nil)), rss(head, items(1, 4, nil)))
 		if res[1].Parsed != res[1].Items {
 			t.Errorf("parsed %d of %d items, want the whole document", res[1].Parsed, res[1].Items)
 		}
@@ -270,7 +271,7 @@ func TestReadNewItemsAsWhole(t *testing.T) {
 					}
 					return version{doc: b, contentType: "application/rss+xml"}
 				}
-				res := bothWays(t, Feed{}, 0, encode(3), encode(5))
+				res := bothWays(t, model.Feed{}, 0, encode(3), encode(5))
 				if res[1].Parsed != 2 || res[1].New != 2 {
 					t.Errorf("second poll %+v, want 2 new items parsed of 5", res[1])
 				}
@@ -290,7 +291,7 @@ func TestReadNewItemsAsWhole(t *testing.T) {
 			b.WriteString("</feed>")
 			return version{doc: b.String(), contentType: "application/atom+xml"}
 		}
-		res := bothWays(t, Feed{}, 0, atom(3, "en"), atom(5, "en"), atom(6, "he"))
+		res := bothWays(t, model.Feed{}, 0, atom(3, "en"), atom(5, "en"), atom(6, "he"))
 		if res[1].Parsed != 2 || res[2].Parsed != 6 {
 			t.Errorf("parsed %d and %d, want 2 and 6 (xml:lang is on the root)", res[1].Parsed, res[2].Parsed)
 		}
@@ -308,7 +309,7 @@ func TestReadNewItemsAsWhole(t *testing.T) {
 			b.WriteString("</rdf:RDF>")
 			return version{doc: b.String()}
 		}
-		res := bothWays(t, Feed{}, 0, rdf(3), rdf(4))
+		res := bothWays(t, model.Feed{}, 0, rdf(3), rdf(4))
 		if res[1].Parsed != 1 {
 			t.Errorf("parsed %d of %d, want 1", res[1].Parsed, res[1].Items)
 		}
@@ -328,7 +329,7 @@ func TestReadNewItemsAsWhole(t *testing.T) {
 			return version{doc: `{"version":"https://jsonfeed.org/version/1.1","title":"T","items":[` + strings.Join(it, ",\n") + `]}`,
 				contentType: "application/feed+json"}
 		}
-		res := bothWays(t, Feed{}, 0, jf(3, ""), jf(5, ""), jf(5, "Report 2 edited"))
+		res := bothWays(t, model.Feed{}, 0, jf(3, ""), jf(5, ""), jf(5, "Report 2 edited"))
 		if res[1].Parsed != 2 || res[2].Parsed != 1 || res[2].Edited != 1 {
 			t.Errorf("results %+v", res)
 		}
@@ -341,7 +342,7 @@ func TestReadNewItemsAsWhole(t *testing.T) {
 func TestItemMemoSaved(t *testing.T) {
 	env := newTestEnv(t, nil)
 	srv := newFeedServer(t, rssItems(plainHead, rssItem("a", "A", "https://news.example/a", 1)))
-	feed := Feed{Name: "memo", URL: srv.URL}
+	feed := model.Feed{Name: "memo", URL: srv.URL}
 	env.addFeeds(feed)
 	memoItems := func() int {
 		t.Helper()

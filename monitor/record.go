@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/newswatch/newswatch/internal/analysis"
+	"github.com/newswatch/newswatch/internal/model"
 	cluster "github.com/newswatch/newswatch/internal/story"
 
 	"github.com/newswatch/newswatch/internal/config"
@@ -230,7 +231,7 @@ func entryAfter(a, b Entry) bool {
 // may be nil). The poll transaction then holds the write connection, which
 // the dispatcher's delivery records wait for, only for its reads and
 // writes.
-func (p *Poller) prepare(set *rules.Set, f Feed, st *store.Feed, plan *pollPlan, primed bool, now time.Time) {
+func (p *Poller) prepare(set *rules.Set, f model.Feed, st *store.Feed, plan *pollPlan, primed bool, now time.Time) {
 	cutoff := now.Add(-p.Backfill)
 	for _, pi := range plan.fresh {
 		it := storeItem(pi.e, st.ID, now)
@@ -330,7 +331,7 @@ func (p *Poller) recordItems(tx *store.Tx, ss *storySession, st *store.Feed, pla
 // rule and story one alert for each destination; later items of the story
 // follow it up (see Stories), unless the destination drops them or the item
 // is the same article again from the same feed.
-func (p *Poller) queueAlerts(tx *store.Tx, f Feed, items []recorded, now time.Time, res *PollResult) error {
+func (p *Poller) queueAlerts(tx *store.Tx, f model.Feed, items []recorded, now time.Time, res *PollResult) error {
 	for _, r := range items {
 		it := r.item
 		for _, m := range r.matches {
@@ -387,7 +388,7 @@ func (p *Poller) followUp(tx *store.Tx, a *store.Alert, m cluster.Match, it *sto
 // recordEdits records the new text of edited items and, for the rules
 // that ask for it (on_update = "thread"), queues an update under each of
 // their alerts of the item.
-func (p *Poller) recordEdits(tx *store.Tx, set *rules.Set, f Feed, plan *pollPlan, now time.Time, res *PollResult) error {
+func (p *Poller) recordEdits(tx *store.Tx, set *rules.Set, f model.Feed, plan *pollPlan, now time.Time, res *PollResult) error {
 	for _, pi := range plan.edits {
 		e := pi.e
 		err := tx.UpdateItem(pi.itemID, store.ItemEdit{Title: e.Title, Summary: e.Summary, Content: e.Content, TextHash: pi.textHash(), At: now})

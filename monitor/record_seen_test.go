@@ -5,6 +5,8 @@ import (
 	"net/http/httptest"
 	"testing"
 	"time"
+
+	"github.com/newswatch/newswatch/internal/model"
 )
 
 // TestPollSkipsItemSeenEarlierInThePoll checks that an item whose
@@ -18,7 +20,7 @@ func TestPollSkipsItemSeenEarlierInThePoll(t *testing.T) {
 	doc := rssDoc(byLink, withGUID)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(doc)) }))
 	defer srv.Close()
-	feed := Feed{Name: "Wire", URL: srv.URL, Enabled: true}
+	feed := model.Feed{Name: "Wire", URL: srv.URL, Enabled: true}
 	env.addFeeds(feed)
 
 	res := env.poll(feed)

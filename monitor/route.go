@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/newswatch/newswatch/internal/analysis"
+	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/internal/store"
 	"github.com/newswatch/newswatch/rules"
 )
@@ -71,7 +72,7 @@ func containsNotifier(ds []Destination, name string) bool {
 // RulesItem is how the matcher sees a stored item of feed f. The daemon and
 // backtests both use it, so a rule matches history as it would have matched
 // live.
-func RulesItem(it *store.Item, f Feed) *rules.Item {
+func RulesItem(it *store.Item, f model.Feed) *rules.Item {
 	return &rules.Item{
 		ID:         it.Identity,
 		Title:      it.Title,
@@ -91,7 +92,7 @@ func RulesItem(it *store.Item, f Feed) *rules.Item {
 
 // RulesItem is how the matcher sees entry e of feed f, exactly as it sees
 // the item once recorded (for `rules test` on a feed document).
-func (e *Entry) RulesItem(f Feed) *rules.Item {
+func (e *Entry) RulesItem(f model.Feed) *rules.Item {
 	it := storeItem(*e, 0, time.Time{})
 	return RulesItem(it, f)
 }
@@ -102,7 +103,7 @@ const snippetRunes = 300
 // newAlert is the outbox row for one match of it in feed f, sent to d. It
 // carries a snapshot of what a message shows, so rendering never needs the
 // item again.
-func newAlert(it *store.Item, f Feed, m rules.Match, d Destination) *store.Alert {
+func newAlert(it *store.Item, f model.Feed, m rules.Match, d Destination) *store.Alert {
 	severity := string(m.Rule.Severity)
 	if severity == "" {
 		severity = string(rules.SeverityInfo)

@@ -17,7 +17,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/newswatch/newswatch/internal/config"
-	"github.com/newswatch/newswatch/internal/store"
+	"github.com/newswatch/newswatch/internal/model"
 )
 
 // Defaults of Scheduler.
@@ -45,7 +45,7 @@ type Scheduler struct {
 	Poller *Poller
 	// Feeds are the configured feeds. All are recorded in the store (so
 	// their state and history are kept); only enabled ones are polled.
-	Feeds []Feed
+	Feeds []model.Feed
 	// DefaultSchedule applies to feeds whose Schedule is ""
 	// (DefaultSchedule).
 	DefaultSchedule string
@@ -96,7 +96,7 @@ func (e *HoldError) Error() string {
 
 // scheduled is an enabled feed with its parsed schedule and pool key.
 type scheduled struct {
-	feed     Feed
+	feed     model.Feed
 	schedule cron.Schedule
 	host     string
 }
@@ -189,12 +189,10 @@ func (s *Scheduler) prepare(ctx context.Context) ([]scheduled, error) {
 		return nil, errors.New("monitor: scheduler without a Poller and its Store")
 	}
 	var (
-		out   []scheduled
-		errs  []error
-		specs = make([]store.FeedSpec, 0, len(s.Feeds))
+		out  []scheduled
+		errs []error
 	)
 	for _, f := range s.Feeds {
-		specs = append(specs, store.FeedSpec{Name: f.Name, URL: f.URL})
 		if !f.Enabled {
 			continue
 		}
@@ -215,7 +213,7 @@ func (s *Scheduler) prepare(ctx context.Context) ([]scheduled, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	if err := s.Poller.Store.SyncFeeds(ctx, specs); err != nil {
+	if err := s.Poller.Store.SyncFeeds(ctx, s.Feeds); err != nil {
 		return nil, fmt.Errorf("monitor: recording the configured feeds: %w", err)
 	}
 	return out, nil
@@ -250,7 +248,7 @@ func (s *Scheduler) submit(ctx context.Context, p *pool, sf scheduled) {
 
 // poll runs one scheduled poll. The Poller has already logged a failed
 // fetch or parse.
-func (s *Scheduler) poll(ctx context.Context, f Feed) {
+func (s *Scheduler) poll(ctx context.Context, f model.Feed) {
 	res, err := s.safePoll(ctx, f)
 	var fe *FetchError
 	switch {
@@ -267,7 +265,7 @@ func (s *Scheduler) poll(ctx context.Context, f Feed) {
 // safePoll polls f and turns a panic into an error, so that one hostile
 // document cannot stop the daemon; the poll's transaction is rolled back on
 // the way out.
-func (s *Scheduler) safePoll(ctx context.Context, f Feed) (res PollResult, err error) {
+func (s *Scheduler) safePoll(ctx context.Context, f model.Feed) (res PollResult, err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			s.logger().Error("poll panicked", "feed", f.Name, "url", f.URL, "panic", v, "stack", string(debug.Stack()))

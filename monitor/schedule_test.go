@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/newswatch/newswatch/internal/config"
+	"github.com/newswatch/newswatch/internal/model"
 )
 
 // waitFor polls cond until it holds, failing the test after a generous
@@ -84,11 +85,11 @@ func TestRunOnceRespectsLimits(t *testing.T) {
 	var total, maxTotal atomic.Int32
 	a, b := newGate(t, &total, &maxTotal), newGate(t, &total, &maxTotal)
 	env := newTestEnv(t, syriaRules(t))
-	var feeds []Feed
+	var feeds []model.Feed
 	for i := range feedsPerHost {
 		feeds = append(feeds,
-			Feed{Name: fmt.Sprintf("a%d", i), URL: fmt.Sprintf("%s/%d", a.URL, i), Enabled: true},
-			Feed{Name: fmt.Sprintf("b%d", i), URL: fmt.Sprintf("%s/%d", b.URL, i), Enabled: true})
+			model.Feed{Name: fmt.Sprintf("a%d", i), URL: fmt.Sprintf("%s/%d", a.URL, i), Enabled: true},
+			model.Feed{Name: fmt.Sprintf("b%d", i), URL: fmt.Sprintf("%s/%d", b.URL, i), Enabled: true})
 	}
 	s := &Scheduler{Poller: env.poller, Feeds: feeds, Concurrency: 3, PerHost: 2}
 
@@ -131,9 +132,9 @@ func TestRunOncePerHostLimit(t *testing.T) {
 	var total, maxTotal atomic.Int32
 	g := newGate(t, &total, &maxTotal)
 	env := newTestEnv(t, syriaRules(t))
-	var feeds []Feed
+	var feeds []model.Feed
 	for i := range 5 {
-		feeds = append(feeds, Feed{Name: fmt.Sprint(i), URL: fmt.Sprintf("%s/%d", g.URL, i), Enabled: true})
+		feeds = append(feeds, model.Feed{Name: fmt.Sprint(i), URL: fmt.Sprintf("%s/%d", g.URL, i), Enabled: true})
 	}
 	s := &Scheduler{Poller: env.poller, Feeds: feeds, Concurrency: 10, PerHost: 2}
 	done := make(chan error)
@@ -166,7 +167,7 @@ func TestRunOnceReportsFailuresAndHolds(t *testing.T) {
 		fmt.Fprint(w, rssDoc(story(1, 0)))
 	}))
 	defer srv.Close()
-	feeds := []Feed{
+	feeds := []model.Feed{
 		{Name: "ok-1", URL: srv.URL + "/ok-1", Enabled: true},
 		{Name: "ok-2", URL: srv.URL + "/ok-2", Enabled: true},
 		{Name: "broken", URL: srv.URL + "/broken", Enabled: true},
@@ -272,7 +273,7 @@ func TestRunPollsAtStartAndStopsCleanly(t *testing.T) {
 		<-r.Context().Done() // answers only when the poll is abandoned
 	}))
 	defer slow.Close()
-	feeds := []Feed{
+	feeds := []model.Feed{
 		{Name: "quick", URL: quick.URL, Enabled: true, Schedule: "@every 1h"},
 		{Name: "slow", URL: slow.URL, Enabled: true},
 	}
@@ -310,7 +311,7 @@ func TestRunPollsAtStartAndStopsCleanly(t *testing.T) {
 
 func TestRunRejectsABadSchedule(t *testing.T) {
 	env := newTestEnv(t, nil)
-	s := &Scheduler{Poller: env.poller, Feeds: []Feed{
+	s := &Scheduler{Poller: env.poller, Feeds: []model.Feed{
 		{Name: "fine", URL: "file:///dev/null", Enabled: true},
 		{Name: "typo", URL: "file:///dev/null", Enabled: true, Schedule: "every 5 minutes"},
 		{Name: "seconds", URL: "file:///dev/null", Enabled: true, Schedule: "*/30 * * * * *"},
@@ -405,9 +406,9 @@ func TestRunOnceBesideHostileFeeds(t *testing.T) {
 	want := map[string]ErrorKind{
 		"empty": KindParse, "soft-404": KindParse, "drip": KindTimeout, "endless": KindTooLarge, "loop": KindRedirect,
 	}
-	feeds := []Feed{{Name: "healthy", URL: srv.URL + "/healthy", Enabled: true}}
+	feeds := []model.Feed{{Name: "healthy", URL: srv.URL + "/healthy", Enabled: true}}
 	for name := range want {
-		feeds = append(feeds, Feed{Name: name, URL: srv.URL + "/" + name, Enabled: true})
+		feeds = append(feeds, model.Feed{Name: name, URL: srv.URL + "/" + name, Enabled: true})
 	}
 	s := &Scheduler{Poller: env.poller, Feeds: feeds, PerHost: len(feeds)}
 	failures, err := s.RunOnce(context.Background())

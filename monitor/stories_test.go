@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/newswatch/newswatch/internal/model"
 	cluster "github.com/newswatch/newswatch/internal/story"
 
 	"github.com/newswatch/newswatch/internal/config"
@@ -70,7 +71,7 @@ func storyEnv(t *testing.T, rs ...*rules.Rule) *testEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bg := Feed{Name: "Background", URL: newFeedServer(t, string(doc)).URL}
+	bg := model.Feed{Name: "Background", URL: newFeedServer(t, string(doc)).URL}
 	env.addFeeds(bg)
 	if res := env.poll(bg); res.New != 55 || res.Alerts != 0 {
 		t.Fatalf("background poll: %+v", res)
@@ -88,9 +89,9 @@ func TestPollOneStoryFromFourFeeds(t *testing.T) {
 		feeds[name] = newFeedServer(t, rssDoc(items...))
 	}
 	order := []string{"Wire", "Daily", "Aggregator", "Gazette"}
-	var fs []Feed
+	var fs []model.Feed
 	for _, name := range order {
-		fs = append(fs, Feed{Name: name, URL: feeds[name].URL, Enabled: true})
+		fs = append(fs, model.Feed{Name: name, URL: feeds[name].URL, Enabled: true})
 	}
 	env.addFeeds(fs...)
 	var joined int
@@ -158,7 +159,7 @@ func TestFollowUpPacing(t *testing.T) {
 	w := newFeedServer(t, rssDoc(wire))
 	d := newFeedServer(t, rssDoc())
 	g := newFeedServer(t, rssDoc())
-	fw, fd, fg := Feed{Name: "Wire", URL: w.URL}, Feed{Name: "Daily", URL: d.URL}, Feed{Name: "Gazette", URL: g.URL}
+	fw, fd, fg := model.Feed{Name: "Wire", URL: w.URL}, model.Feed{Name: "Daily", URL: d.URL}, model.Feed{Name: "Gazette", URL: g.URL}
 	env.addFeeds(fw, fd, fg)
 	env.poll(fw)
 	head := env.alerts()[0]
@@ -186,7 +187,7 @@ func TestStoryUpdatesDrop(t *testing.T) {
 	env.poller.Routing.StoryUpdates = map[string]string{"console": config.StoryUpdatesDrop}
 	wire, daily, _, _, _ := bakuReports(t0.Add(-time.Hour))
 	w, d := newFeedServer(t, rssDoc(wire)), newFeedServer(t, rssDoc(daily))
-	fw, fd := Feed{Name: "Wire", URL: w.URL}, Feed{Name: "Daily", URL: d.URL}
+	fw, fd := model.Feed{Name: "Wire", URL: w.URL}, model.Feed{Name: "Daily", URL: d.URL}
 	env.addFeeds(fw, fd)
 	env.poll(fw)
 	if res := env.poll(fd); res.New != 1 || res.Joined != 1 || res.Alerts != 0 {
@@ -206,7 +207,7 @@ func TestRegeneratedGUIDs(t *testing.T) {
 		return out
 	}
 	srv := newFeedServer(t, rssDoc(items("fetch1")...))
-	f := Feed{Name: "Regenerator", URL: srv.URL}
+	f := model.Feed{Name: "Regenerator", URL: srv.URL}
 	env.addFeeds(f)
 	if res := env.poll(f); res.New != 3 {
 		t.Fatalf("first poll: %+v", res)
@@ -245,7 +246,7 @@ func TestNewGUIDForKnownLinkAmongStableGUIDs(t *testing.T) {
 	env := storyEnv(t)
 	a, b := story(1, 2*time.Hour), story(2, time.Hour)
 	srv := newFeedServer(t, rssDoc(a, b))
-	f := Feed{Name: "Live", URL: srv.URL}
+	f := model.Feed{Name: "Live", URL: srv.URL}
 	env.addFeeds(f)
 	env.poll(f)
 	// A live blog's next entry: a new GUID under a known link, other GUIDs stable.
@@ -275,7 +276,7 @@ func TestEditedItems(t *testing.T) {
 			env := storyEnv(t, &rules.Rule{Name: "syria-israel", Query: "syria AND israel", OnUpdate: tc.onUpdate})
 			it := story(1, time.Hour)
 			srv := newFeedServer(t, rssDoc(it))
-			f := Feed{Name: "Editor", URL: srv.URL}
+			f := model.Feed{Name: "Editor", URL: srv.URL}
 			env.addFeeds(f)
 			env.poll(f)
 
@@ -321,7 +322,7 @@ func TestLegacyLinkIdentityStaysSeen(t *testing.T) {
 	it := story(1, time.Hour)
 	it.GUID, it.Link = "", "https://news.example/story/1?utm_source=rss"
 	srv := newFeedServer(t, rssDoc(it))
-	f := Feed{Name: "Legacy", URL: srv.URL}
+	f := model.Feed{Name: "Legacy", URL: srv.URL}
 	env.addFeeds(f)
 	// Recorded as a release before package canonical would have.
 	st := env.feedState("Legacy")
@@ -349,7 +350,7 @@ func TestStoryIndexAcrossRestarts(t *testing.T) {
 	env := storyEnv(t)
 	wire, _, _, own, _ := bakuReports(t0.Add(-time.Hour))
 	w, g := newFeedServer(t, rssDoc(wire)), newFeedServer(t, rssDoc(own))
-	fw, fg := Feed{Name: "Wire", URL: w.URL}, Feed{Name: "Gazette", URL: g.URL}
+	fw, fg := model.Feed{Name: "Wire", URL: w.URL}, model.Feed{Name: "Gazette", URL: g.URL}
 	env.addFeeds(fw, fg)
 	env.poll(fw)
 	// A new process: its index is built from the store.
@@ -363,7 +364,7 @@ func TestStoryIndexAcrossRestarts(t *testing.T) {
 	env.clock.Advance(2 * time.Hour)
 	_, daily, _, _, _ := bakuReports(t0)
 	d := newFeedServer(t, rssDoc(daily))
-	fd := Feed{Name: "Daily", URL: d.URL}
+	fd := model.Feed{Name: "Daily", URL: d.URL}
 	env.addFeeds(fw, fg, fd)
 	if res := env.poll(fd); res.Joined != 0 || res.Alerts != 1 {
 		t.Errorf("a report after the window: %+v, want a story of its own and an alert", res)
@@ -392,7 +393,7 @@ func TestRolledBackPollLeavesTheIndex(t *testing.T) {
 	env := storyEnv(t)
 	wire, daily, _, _, _ := bakuReports(t0.Add(-time.Hour))
 	w, d := newFeedServer(t, rssDoc(wire)), newFeedServer(t, rssDoc(daily))
-	fw, fd := Feed{Name: "Wire", URL: w.URL}, Feed{Name: "Daily", URL: d.URL}
+	fw, fd := model.Feed{Name: "Wire", URL: w.URL}, model.Feed{Name: "Daily", URL: d.URL}
 	env.addFeeds(fw, fd)
 	before := env.poller.Stories.index.Len()
 	env.poller.beforeAlerts = func() error { return context.DeadlineExceeded }
@@ -420,7 +421,7 @@ func TestPrunedItemNeverAlertsAgain(t *testing.T) {
 	env := storyEnv(t)
 	it := story(1, time.Hour)
 	srv := newFeedServer(t, rssDoc(it))
-	f := Feed{Name: "Old", URL: srv.URL}
+	f := model.Feed{Name: "Old", URL: srv.URL}
 	env.addFeeds(f)
 	env.poll(f)
 	before := len(env.alerts())

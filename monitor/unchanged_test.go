@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/rules"
 )
 
@@ -82,7 +83,7 @@ func TestPollSameDocumentWithoutValidatorsIsNotParsed(t *testing.T) {
 	env.poller.OnPoll = hook.hook
 	doc := rssDoc(story(2, 0), story(1, time.Hour))
 	srv := newPlainServer(t, doc)
-	feed := Feed{Name: "NoValidators", URL: srv.URL, Enabled: true}
+	feed := model.Feed{Name: "NoValidators", URL: srv.URL, Enabled: true}
 	env.addFeeds(feed)
 
 	env.poll(feed)
@@ -153,7 +154,7 @@ func TestPollDocumentOfAFailedPollIsReadAgain(t *testing.T) {
 	docA := rssDoc(story(1, time.Hour))
 	docB := rssDoc(story(2, 0), story(1, time.Hour))
 	srv := newPlainServer(t, docA)
-	feed := Feed{Name: "Flaky", URL: srv.URL, Enabled: true}
+	feed := model.Feed{Name: "Flaky", URL: srv.URL, Enabled: true}
 	env.addFeeds(feed)
 
 	// The first fetch of a feed rolls back: its document is not known.
@@ -218,7 +219,7 @@ func TestPollNewURLReadsTheDocumentAgain(t *testing.T) {
 	env.poller.OnPoll = hook.hook
 	doc := rssDoc(story(1, 0))
 	a, b := newPlainServer(t, doc), newPlainServer(t, doc)
-	feed := Feed{Name: "Moved", URL: a.URL, Enabled: true}
+	feed := model.Feed{Name: "Moved", URL: a.URL, Enabled: true}
 	env.addFeeds(feed)
 	env.poll(feed)
 
@@ -239,7 +240,7 @@ func TestPollNewURLReadsTheDocumentAgain(t *testing.T) {
 // accident. It also checks that each input changes the hash.
 func TestDocumentHashIsStable(t *testing.T) {
 	fr := &FetchResult{FinalURL: "https://example.org/feed", ContentType: "application/rss+xml; charset=utf-8", Body: []byte("<rss/>")}
-	f := Feed{Name: "example", Lang: "he"}
+	f := model.Feed{Name: "example", Lang: "he"}
 	const want = "2ff3797d32c6650cfe7b1991c97aa9cdb01ce75544bc9bd743e8f534707bbd2f"
 	base := documentHash(fr, f, 500)
 	if base != want {
@@ -249,7 +250,7 @@ func TestDocumentHashIsStable(t *testing.T) {
 		"body":         documentHash(&FetchResult{FinalURL: fr.FinalURL, ContentType: fr.ContentType, Body: []byte("<rss />")}, f, 500),
 		"url":          documentHash(&FetchResult{FinalURL: fr.FinalURL + "/", ContentType: fr.ContentType, Body: fr.Body}, f, 500),
 		"content type": documentHash(&FetchResult{FinalURL: fr.FinalURL, ContentType: "application/rss+xml", Body: fr.Body}, f, 500),
-		"lang":         documentHash(fr, Feed{Name: f.Name, Lang: "ar"}, 500),
+		"lang":         documentHash(fr, model.Feed{Name: f.Name, Lang: "ar"}, 500),
 		"max items":    documentHash(fr, f, 501),
 		// A field's text moved into the next one must not give the same hash.
 		"fields run together": documentHash(&FetchResult{FinalURL: fr.FinalURL + "\n", ContentType: fr.ContentType[1:], Body: fr.Body}, f, 500),

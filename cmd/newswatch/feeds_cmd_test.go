@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/newswatch/newswatch/internal/config"
+	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/internal/store"
 )
 
@@ -314,7 +315,7 @@ func TestFeedsList(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := st.SyncFeeds(ctx, []store.FeedSpec{{Name: "Kan 11", URL: "https://www.kan.org.il/rss"}, {Name: "Makor", URL: "https://makor.example/rss"}}); err != nil {
+	if err := st.SyncFeeds(ctx, []model.Feed{{Name: "Kan 11", URL: "https://www.kan.org.il/rss"}, {Name: "Makor", URL: "https://makor.example/rss"}}); err != nil {
 		t.Fatal(err)
 	}
 	f, err := st.Feed(ctx, "Kan 11")

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/newswatch/newswatch/internal/config"
+	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/internal/store"
 	"github.com/newswatch/newswatch/notify"
 	"github.com/newswatch/newswatch/rules"
@@ -43,9 +44,9 @@ func newFixture(t testing.TB) *fixture {
 		{Name: "Arab48", URL: "https://www.arab48.com/rss", Tags: []string{"arabic"}, Schedule: "*/10 * * * *", Enabled: true, Lang: "ar"},
 		{Name: "Kan 11 (off)", URL: "https://www.kan.org.il/rss", Schedule: "@hourly", Enabled: false},
 	}
-	specs := make([]store.FeedSpec, len(fx.feeds))
+	specs := make([]model.Feed, len(fx.feeds))
 	for i, f := range fx.feeds {
-		specs[i] = store.FeedSpec{Name: f.Name, URL: f.URL}
+		specs[i] = model.Feed{Name: f.Name, URL: f.URL}
 	}
 	if err := st.SyncFeeds(ctx, specs); err != nil {
 		t.Fatal(err)

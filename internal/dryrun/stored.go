@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/newswatch/newswatch/internal/config"
+	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/internal/store"
 	"github.com/newswatch/newswatch/monitor"
 	"github.com/newswatch/newswatch/rules"
@@ -25,9 +26,9 @@ import (
 // language; a feed no longer configured has only its name). It stops at
 // the first error of fn or of ctx and returns it.
 func MatchStored(ctx context.Context, st *store.Store, set *rules.Set, feeds []config.Feed, since time.Time, fn func(*store.Item, []rules.Match) error) error {
-	byName := make(map[string]monitor.Feed, len(feeds))
+	byName := make(map[string]model.Feed, len(feeds))
 	for _, f := range feeds {
-		byName[f.Name] = monitor.Feed{Name: f.Name, URL: f.URL, Tags: f.Tags, Lang: f.Lang, Enabled: f.Enabled}
+		byName[f.Name] = model.Feed{Name: f.Name, URL: f.URL, Tags: f.Tags, Lang: f.Lang, Enabled: f.Enabled}
 	}
 	return st.EachItem(ctx, since, func(it *store.Item) error {
 		if err := ctx.Err(); err != nil {
@@ -35,7 +36,7 @@ func MatchStored(ctx context.Context, st *store.Store, set *rules.Set, feeds []c
 		}
 		f, ok := byName[it.FeedName]
 		if !ok {
-			f = monitor.Feed{Name: it.FeedName}
+			f = model.Feed{Name: it.FeedName}
 		}
 		return fn(it, set.Match(monitor.RulesItem(it, f)))
 	})

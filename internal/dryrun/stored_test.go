@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/newswatch/newswatch/internal/config"
+	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/internal/store"
 	"github.com/newswatch/newswatch/rules"
 )
@@ -37,7 +38,7 @@ func newStore(t *testing.T, items []storedItem) *store.Store {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	if err := st.SyncFeeds(ctx, []store.FeedSpec{{Name: "Wire", URL: "https://wire.example/rss"}, {Name: "Old", URL: "https://old.example/rss"}}); err != nil {
+	if err := st.SyncFeeds(ctx, []model.Feed{{Name: "Wire", URL: "https://wire.example/rss"}, {Name: "Old", URL: "https://old.example/rss"}}); err != nil {
 		t.Fatal(err)
 	}
 	stories := map[int]int64{}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/newswatch/newswatch/internal/config"
+	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/internal/store"
 	"github.com/newswatch/newswatch/monitor"
 	"github.com/newswatch/newswatch/notify"
@@ -101,7 +102,7 @@ func newHealthEnv(t *testing.T, expectEvery time.Duration) *healthEnv {
 	t.Cleanup(srv.Close)
 	e := &healthEnv{t: t, ctx: ctx, store: st, clock: &clock{t: t0}, site: s}
 	e.feed = config.Feed{Name: "Kan", URL: srv.URL, Enabled: true, Schedule: "@every 5m", ExpectEvery: expectEvery}
-	if err := st.SyncFeeds(ctx, []store.FeedSpec{{Name: e.feed.Name, URL: e.feed.URL}}); err != nil {
+	if err := st.SyncFeeds(ctx, []model.Feed{{Name: e.feed.Name, URL: e.feed.URL}}); err != nil {
 		t.Fatal(err)
 	}
 	e.poller = &monitor.Poller{Store: st, Now: e.clock.Now, Rand: func() float64 { return 0 }}
@@ -125,7 +126,7 @@ func (e *healthEnv) newChecker() *Checker {
 func (e *healthEnv) pollAt(t time.Time) int {
 	e.t.Helper()
 	e.clock.Set(t)
-	if _, err := e.poller.Poll(e.ctx, monitor.Feed{Name: e.feed.Name, URL: e.feed.URL, Enabled: true}); err != nil {
+	if _, err := e.poller.Poll(e.ctx, model.Feed{Name: e.feed.Name, URL: e.feed.URL, Enabled: true}); err != nil {
 		var fe *monitor.FetchError
 		if !errors.As(err, &fe) {
 			e.t.Fatalf("poll at %s: %v", t, err)
@@ -273,7 +274,7 @@ func TestRunChecksWhenPoked(t *testing.T) {
 	e.pollAt(t0.Add(time.Minute))
 	// Fails again hours later; no check has run since.
 	e.clock.Set(t0.Add(8 * time.Hour))
-	if _, err := e.poller.Poll(e.ctx, monitor.Feed{Name: "Kan", URL: e.feed.URL, Enabled: true}); err == nil {
+	if _, err := e.poller.Poll(e.ctx, model.Feed{Name: "Kan", URL: e.feed.URL, Enabled: true}); err == nil {
 		t.Fatal("poll of a broken site succeeded")
 	}
 	queued := make(chan int, 10)
@@ -293,7 +294,7 @@ func TestRunChecksWhenPoked(t *testing.T) {
 	}
 	e.site.set(false)
 	e.clock.Set(t0.Add(9 * time.Hour))
-	if _, err := e.poller.Poll(e.ctx, monitor.Feed{Name: "Kan", URL: e.feed.URL, Enabled: true}); err != nil {
+	if _, err := e.poller.Poll(e.ctx, model.Feed{Name: "Kan", URL: e.feed.URL, Enabled: true}); err != nil {
 		t.Fatal(err)
 	}
 	e.checker.Poke()

@@ -15,8 +15,9 @@ import (
 
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
+	prommodel "github.com/prometheus/common/model"
 
+	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/internal/store"
 	"github.com/newswatch/newswatch/monitor"
 	"github.com/newswatch/newswatch/notify"
@@ -32,7 +33,7 @@ func scrape(t *testing.T, h http.Handler) map[string]float64 {
 	if rec.Code != http.StatusOK {
 		t.Fatalf("GET /metrics: %d %s", rec.Code, rec.Body)
 	}
-	parser := expfmt.NewTextParser(model.UTF8Validation)
+	parser := expfmt.NewTextParser(prommodel.UTF8Validation)
 	families, err := parser.TextToMetricFamilies(rec.Body)
 	if err != nil {
 		t.Fatalf("parse /metrics: %v", err)
@@ -121,7 +122,7 @@ func TestMetricsMoveWithPolls(t *testing.T) {
 	srv := &feedServer{body: rss("Syria and Israel resume talks", "Weather in Haifa", "Syria reopens border")}
 	web := httptest.NewServer(srv)
 	defer web.Close()
-	if err := st.SyncFeeds(ctx, []store.FeedSpec{{Name: "Example", URL: web.URL}}); err != nil {
+	if err := st.SyncFeeds(ctx, []model.Feed{{Name: "Example", URL: web.URL}}); err != nil {
 		t.Fatal(err)
 	}
 	q, err := rules.ParseQuery("syria")
@@ -142,7 +143,7 @@ func TestMetricsMoveWithPolls(t *testing.T) {
 		Backfill: 24 * time.Hour,
 		OnPoll:   m.ObservePoll,
 	}
-	feed := monitor.Feed{Name: "Example", URL: web.URL, Enabled: true}
+	feed := model.Feed{Name: "Example", URL: web.URL, Enabled: true}
 	h := m.Handler()
 
 	before := scrape(t, h)

@@ -18,6 +18,7 @@ import (
 	"sync/atomic"
 
 	"github.com/newswatch/newswatch/internal/config"
+	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/internal/store"
 	"github.com/newswatch/newswatch/internal/story"
 	"github.com/newswatch/newswatch/monitor"
@@ -76,14 +77,20 @@ func Open(ctx context.Context, cfg *config.Config, o Options) (*Pipeline, error)
 // Close closes the database.
 func (p *Pipeline) Close() error { return p.Store.Close() }
 
-func wire(ctx context.Context, cfg *config.Config, st *store.Store, o Options) (*Pipeline, error) {
-	feeds := make([]monitor.Feed, len(cfg.Feeds))
-	specs := make([]store.FeedSpec, len(cfg.Feeds))
-	for i, f := range cfg.Feeds {
-		feeds[i] = monitor.Feed{Name: f.Name, URL: f.URL, Tags: f.Tags, Schedule: f.Schedule, Enabled: f.Enabled, Lang: f.Lang}
-		specs[i] = store.FeedSpec{Name: f.Name, URL: f.URL}
+// Feeds converts the configured feeds to the feeds the other packages
+// take: the one place where config.Feed becomes model.Feed.
+func Feeds(configured []config.Feed) []model.Feed {
+	feeds := make([]model.Feed, len(configured))
+	for i, f := range configured {
+		feeds[i] = model.Feed{Name: f.Name, URL: f.URL, Tags: f.Tags, Schedule: f.Schedule, Enabled: f.Enabled,
+			Lang: f.Lang, ExpectEvery: f.ExpectEvery}
 	}
-	if err := st.SyncFeeds(ctx, specs); err != nil {
+	return feeds
+}
+
+func wire(ctx context.Context, cfg *config.Config, st *store.Store, o Options) (*Pipeline, error) {
+	feeds := Feeds(cfg.Feeds)
+	if err := st.SyncFeeds(ctx, feeds); err != nil {
 		return nil, err
 	}
 

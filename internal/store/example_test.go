@@ -27,7 +27,7 @@ func Example() {
 		log.Fatal(err)
 	}
 	defer s.Close()
-	err = s.SyncFeeds(ctx, []store.FeedSpec{{Name: "Times of Israel", URL: "https://www.timesofisrael.com/feed/"}})
+	err = s.SyncFeeds(ctx, []model.Feed{{Name: "Times of Israel", URL: "https://www.timesofisrael.com/feed/"}})
 	if err != nil {
 		log.Fatal(err)
 	}

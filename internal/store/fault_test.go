@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/newswatch/newswatch/internal/model"
 )
 
 // Faults of the database itself: another process holding the lock, and a
@@ -24,7 +26,7 @@ func openFaultStore(t *testing.T) (*Store, string, *Feed) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	if err := s.SyncFeeds(context.Background(), []FeedSpec{{Name: "Wire", URL: "https://wire.example/rss"}}); err != nil {
+	if err := s.SyncFeeds(context.Background(), []model.Feed{{Name: "Wire", URL: "https://wire.example/rss"}}); err != nil {
 		t.Fatal(err)
 	}
 	f, err := s.Feed(context.Background(), "Wire")

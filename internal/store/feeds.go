@@ -6,12 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"time"
-)
 
-// FeedSpec is a feed as the configuration names it.
-type FeedSpec struct {
-	Name, URL string
-}
+	"github.com/newswatch/newswatch/internal/model"
+)
 
 // Feed is a configured feed and the state of its polling.
 type Feed struct {
@@ -106,7 +103,7 @@ func scanFeed(r rowScanner) (*Feed, error) {
 // and identity mode (the new source may give stable GUIDs), but keeps its
 // seen items and PrimedAt. A feed missing from specs is kept, with its items and alerts,
 // but no longer returned by Feeds or Feed; it returns if configured again.
-func (s *Store) SyncFeeds(ctx context.Context, specs []FeedSpec) error {
+func (s *Store) SyncFeeds(ctx context.Context, specs []model.Feed) error {
 	names := make(map[string]bool, len(specs))
 	for _, sp := range specs {
 		if sp.Name == "" || sp.URL == "" {

@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"testing"
 	"time"
+
+	"github.com/newswatch/newswatch/internal/model"
 )
 
 // feedNamed returns the configured feed name, failing the test if missing.
@@ -21,9 +23,9 @@ func feedNamed(t testing.TB, s *Store, name string) *Feed {
 // syncFeeds configures one feed per name, at https://NAME.example/feed.
 func syncFeeds(t testing.TB, s *Store, names ...string) {
 	t.Helper()
-	var specs []FeedSpec
+	var specs []model.Feed
 	for _, n := range names {
-		specs = append(specs, FeedSpec{Name: n, URL: "https://" + n + ".example/feed"})
+		specs = append(specs, model.Feed{Name: n, URL: "https://" + n + ".example/feed"})
 	}
 	if err := s.SyncFeeds(context.Background(), specs); err != nil {
 		t.Fatal(err)
@@ -72,7 +74,7 @@ func TestSyncFeeds(t *testing.T) {
 	}
 
 	// a changes URL, b is dropped, c is new.
-	err := s.SyncFeeds(ctx, []FeedSpec{
+	err := s.SyncFeeds(ctx, []model.Feed{
 		{Name: "a", URL: "https://a.example/new-feed"},
 		{Name: "c", URL: "https://c.example/feed"},
 	})
@@ -109,11 +111,11 @@ func TestSyncFeeds(t *testing.T) {
 func TestSyncFeedsRejectsBadSpecs(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
-		specs []FeedSpec
+		specs []model.Feed
 	}{
-		{"duplicate name", []FeedSpec{{"a", "https://a.example/1"}, {"a", "https://a.example/2"}}},
-		{"empty name", []FeedSpec{{"", "https://a.example/1"}}},
-		{"empty url", []FeedSpec{{"a", ""}}},
+		{"duplicate name", []model.Feed{{Name: "a", URL: "https://a.example/1"}, {Name: "a", URL: "https://a.example/2"}}},
+		{"empty name", []model.Feed{{Name: "", URL: "https://a.example/1"}}},
+		{"empty url", []model.Feed{{Name: "a", URL: ""}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := openTest(t)
@@ -171,7 +173,7 @@ func TestSaveFeedAfterURLChangeIsDiscarded(t *testing.T) {
 	syncFeeds(t, s, "a")
 	stale := feedNamed(t, s, "a") // a poll reads the feed…
 	// …the configuration changes the URL meanwhile…
-	if err := s.SyncFeeds(ctx, []FeedSpec{{Name: "a", URL: "https://a.example/new"}}); err != nil {
+	if err := s.SyncFeeds(ctx, []model.Feed{{Name: "a", URL: "https://a.example/new"}}); err != nil {
 		t.Fatal(err)
 	}
 	// …and the poll saves what it learnt about the old URL.

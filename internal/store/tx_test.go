@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/newswatch/newswatch/internal/model"
 )
 
 // begin starts a poll transaction that is rolled back when the test ends if
@@ -516,7 +518,7 @@ func TestTxSaveFeed(t *testing.T) {
 	s := openTest(t)
 	syncFeeds(t, s, "a", "b")
 	stale := feedNamed(t, s, "b")
-	if err := s.SyncFeeds(ctx, []FeedSpec{{Name: "a", URL: "https://a.example/feed"}, {Name: "b", URL: "https://b.example/new"}}); err != nil {
+	if err := s.SyncFeeds(ctx, []model.Feed{{Name: "a", URL: "https://a.example/feed"}, {Name: "b", URL: "https://b.example/new"}}); err != nil {
 		t.Fatal(err)
 	}
 	a := feedNamed(t, s, "a")
