@@ -3,7 +3,8 @@
 // supervisors and load balancers, GET /metrics for Prometheus, and a status
 // page at / with a search over stored items, for people. It only reads
 // what the daemon's parts report and what the database holds; it never
-// changes their state.
+// changes their state. Probe is the client side of /healthz, for
+// `newswatch health`.
 //
 // Everything but /healthz and /readyz can be protected by a token. Every
 // response carries a strict Content-Security-Policy: the page has no

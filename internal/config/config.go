@@ -3,7 +3,10 @@
 // paths against the file's directory and validates every value, reporting
 // each problem as FILE:LINE:COL: message. The result is a Config of plain
 // structs holding parsed values (durations, levels, byte counts), so the
-// rest of the program never parses configuration text again.
+// rest of the program never parses configuration text again. It also edits
+// the file for `newswatch feeds add` and `import` (Edit): [[feed]] tables
+// are appended, every byte already there is kept, and the result is
+// written only if it stays valid.
 //
 // The key names and their meaning are a contract with users' files; see
 // docs/configuration.md and config.example.toml. The package imports no
