@@ -12,11 +12,8 @@ import (
 	"github.com/newswatch/newswatch/internal/store"
 )
 
-// The commands that read what a daemon recorded (alerts, backtest, feeds
-// list) open its database with OpenExisting, which creates none.
-
 // OpenExisting opens the database in the configured data_dir for a command
-// that reads it. It creates none: when there is none yet, the error is
+// that reads what a daemon recorded (alerts, backtest, feeds list). It creates none: when there is none yet, the error is
 // os.ErrNotExist and path says where it was looked for.
 func OpenExisting(ctx context.Context, cfg *config.Config) (st *store.Store, path string, err error) {
 	path = filepath.Join(cfg.Daemon.DataDir, DatabaseFile)
