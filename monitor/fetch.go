@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/newswatch/newswatch/internal/redact"
 )
 
 // Defaults of FetcherOptions.
@@ -171,7 +173,7 @@ func newTransport(o FetcherOptions) *http.Transport {
 func (f *Fetcher) Fetch(ctx context.Context, req FetchRequest) (*FetchResult, error) {
 	u, err := url.Parse(req.URL)
 	if err != nil {
-		return nil, &FetchError{Kind: KindInvalidURL, Feed: req.Feed, URL: req.URL, Err: err}
+		return nil, &FetchError{Kind: KindInvalidURL, Feed: req.Feed, URL: req.URL, Err: withoutURL(err)}
 	}
 	switch strings.ToLower(u.Scheme) {
 	case "http", "https":
@@ -192,7 +194,7 @@ func (f *Fetcher) fetchHTTP(parent context.Context, req FetchRequest) (*FetchRes
 
 	hreq, err := http.NewRequestWithContext(ctx, http.MethodGet, req.URL, nil)
 	if err != nil {
-		return nil, &FetchError{Kind: KindInvalidURL, Feed: req.Feed, URL: req.URL, Err: err}
+		return nil, &FetchError{Kind: KindInvalidURL, Feed: req.Feed, URL: req.URL, Err: withoutURL(err)}
 	}
 	hreq.Header.Set("User-Agent", f.opts.UserAgent)
 	hreq.Header.Set("Accept", acceptHeader)
@@ -354,7 +356,7 @@ func (r *redirects) check(req *http.Request, via []*http.Request) error {
 	next := req.URL.String()
 	for _, v := range via {
 		if v.URL.String() == next {
-			return &redirectError{fmt.Sprintf("redirect loop: %s was visited twice", next)}
+			return &redirectError{fmt.Sprintf("redirect loop: %s was visited twice", redact.URL(next))}
 		}
 	}
 	r.hops++

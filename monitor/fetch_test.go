@@ -501,3 +501,50 @@ func TestReadCappedAllocation(t *testing.T) {
 		})
 	}
 }
+
+// TestFetchErrorsHideSecrets fails fetches of a URL with a password and an
+// API key in every way that quotes the URL, and checks that neither shows
+// in the error, which is logged, stored and shown on the status page.
+func TestFetchErrorsHideSecrets(t *testing.T) {
+	const password, key = "hunter2pw", "k3yvalue"
+	mux := http.NewServeMux()
+	mux.HandleFunc("/down", func(w http.ResponseWriter, r *http.Request) { http.Error(w, "down", http.StatusServiceUnavailable) })
+	mux.HandleFunc("/loop", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, r.URL.String(), http.StatusFound) })
+	mux.HandleFunc("/notfeed", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("<html><body>hi</body></html>")) })
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closedURL := closed.URL
+	closed.Close()
+	secret := func(base, path string) string {
+		return strings.Replace(base, "http://", "http://reader:"+password+"@", 1) + path + "?apikey=" + key + "&lang=en"
+	}
+	tests := []struct {
+		name string
+		url  string
+		kind ErrorKind
+	}{
+		{"status", secret(srv.URL, "/down"), KindHTTPStatus},
+		{"redirect loop", secret(srv.URL, "/loop"), KindRedirect},
+		{"connection refused", secret(closedURL, "/feed"), KindConnect},
+		{"unparsable URL", "http://reader:" + password + "@bad host/feed?token=" + key, KindInvalidURL},
+		{"parse", secret(srv.URL, "/notfeed"), KindParse},
+	}
+	f := NewFetcher(FetcherOptions{Timeout: 5 * time.Second})
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			fr, err := f.Fetch(context.Background(), FetchRequest{Feed: "Secret", URL: tc.url})
+			if err == nil {
+				_, err = ParseFeed(fr.Body, ParseOptions{Feed: "Secret", URL: fr.FinalURL})
+			}
+			fe := fetchErr(t, err, tc.kind)
+			msg := fe.Error()
+			if strings.Contains(msg, password) || strings.Contains(msg, key) || strings.Contains(msg, "reader") {
+				t.Errorf("the error shows a secret: %s", msg)
+			}
+			if !strings.Contains(msg, "REDACTED") && strings.Contains(tc.url, "apikey") {
+				t.Errorf("the error does not show the redacted URL: %s", msg)
+			}
+		})
+	}
+}

@@ -9,6 +9,8 @@ import (
 	"net"
 	"net/url"
 	"time"
+
+	"github.com/newswatch/newswatch/internal/redact"
 )
 
 // ErrorKind says why a fetch or a parse failed, in a word fit for a metric
@@ -33,12 +35,14 @@ const (
 )
 
 // FetchError is the error of a failed fetch or parse. Kind classifies it;
-// Err holds the detail.
+// Err holds the detail. Its message shows the URL as redact.URL does, so
+// that it can be logged, stored and shown: Err never quotes the URL (a
+// *url.Error, which does, is replaced by what it wraps).
 type FetchError struct {
 	Kind ErrorKind
 	// Feed is the feed's configured name when the caller gave it.
 	Feed string
-	// URL is the URL that was fetched.
+	// URL is the URL that was fetched, as it was: secrets included.
 	URL string
 	// StatusCode is the HTTP status, when a response arrived.
 	StatusCode int
@@ -49,12 +53,24 @@ type FetchError struct {
 	Err        error
 }
 
-// Error says which feed and URL failed and why.
+// Error says which feed and URL failed and why. The URL is redacted.
 func (e *FetchError) Error() string {
 	if e.Feed != "" {
-		return fmt.Sprintf("monitor: feed %q (%s): %v", e.Feed, e.URL, e.Err)
+		return fmt.Sprintf("monitor: feed %q (%s): %v", e.Feed, redact.URL(e.URL), e.Err)
 	}
-	return fmt.Sprintf("monitor: fetch %s: %v", e.URL, e.Err)
+	return fmt.Sprintf("monitor: fetch %s: %v", redact.URL(e.URL), e.Err)
+}
+
+// withoutURL returns what a *url.Error wraps, err itself when it is not
+// one. A *url.Error quotes its URL (net/http masks the password with
+// "***", but neither the user name nor the query), and a FetchError names
+// the URL itself, redacted.
+func withoutURL(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
 }
 
 // Unwrap returns the underlying error.
@@ -91,10 +107,7 @@ func classify(parent context.Context, limit time.Duration, req FetchRequest, err
 	fe := &FetchError{Kind: KindNetwork, Feed: req.Feed, URL: req.URL}
 
 	// The URL is already in our message; keep only what went wrong.
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		err = ue.Err
-	}
+	err = withoutURL(err)
 	fe.Err = err
 
 	var (

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/newswatch/newswatch/internal/model"
+	"github.com/newswatch/newswatch/internal/redact"
 	"github.com/newswatch/newswatch/internal/store"
 	"github.com/newswatch/newswatch/rules"
 )
@@ -147,7 +148,7 @@ func (p *Poller) poll(ctx context.Context, f model.Feed) (PollResult, error) {
 		return res, fmt.Errorf("monitor: feed %q: %w", f.Name, err)
 	}
 	if st.URL != f.URL {
-		return res, fmt.Errorf("monitor: feed %q: configured URL %s is not the stored %s (store.SyncFeeds first)", f.Name, f.URL, st.URL)
+		return res, fmt.Errorf("monitor: feed %q: configured URL %s is not the stored %s (store.SyncFeeds first)", f.Name, redact.URL(f.URL), redact.URL(st.URL))
 	}
 	now := p.now()
 	if st.NextAttemptAt.After(now) {
@@ -169,7 +170,7 @@ func (p *Poller) poll(ctx context.Context, f model.Feed) (PollResult, error) {
 	}
 	res.StatusCode = fr.StatusCode
 	if fr.PermanentURL != "" && fr.PermanentURL != from {
-		p.logger().Info("feed moved permanently", "feed", f.Name, "url", from, "new_url", fr.PermanentURL)
+		p.logger().Info("feed moved permanently", "feed", f.Name, "url", redact.URL(from), "new_url", redact.URL(fr.PermanentURL))
 		st.CurrentURL = fr.PermanentURL
 		if st.CurrentURL == st.URL {
 			st.CurrentURL = ""
@@ -203,7 +204,7 @@ func (p *Poller) poll(ctx context.Context, f model.Feed) (PollResult, error) {
 		if err := p.Store.SaveFeed(ctx, st); err != nil {
 			return res, fmt.Errorf("monitor: feed %q: %w", f.Name, err)
 		}
-		p.logger().Debug("feed unchanged; not parsed", "feed", f.Name, "url", from, "bytes", len(fr.Body))
+		p.logger().Debug("feed unchanged; not parsed", "feed", f.Name, "url", redact.URL(from), "bytes", len(fr.Body))
 		return res, nil
 	}
 
@@ -222,7 +223,7 @@ func (p *Poller) poll(ctx context.Context, f model.Feed) (PollResult, error) {
 	}
 	res.Items, res.Parsed = doc.items, doc.items-doc.skipped
 	if limit := p.maxItems(); len(doc.entries) > limit {
-		p.logger().Warn("feed has too many items; only the newest are read", "feed", f.Name, "url", from,
+		p.logger().Warn("feed has too many items; only the newest are read", "feed", f.Name, "url", redact.URL(from),
 			"items", len(doc.entries), "max_items", limit)
 		doc.entries = doc.entries[len(doc.entries)-limit:]
 		if doc.at != nil {
@@ -377,7 +378,10 @@ func (p *Poller) fail(ctx context.Context, f model.Feed, url string, st *store.F
 		return err
 	}
 	st.ConsecutiveFailures++
-	st.LastError = err.Error()
+	// It is shown on the status page and in feed-health alerts: a
+	// FetchError redacts its URL, and any URL another error quotes is
+	// redacted here.
+	st.LastError = redact.Text(err.Error(), url, f.URL)
 	st.LastStatus = res.StatusCode // a parse failure's 200, else none yet
 	wait := p.Backoff.Delay(st.ConsecutiveFailures, p.rand())
 	if fe != nil {
@@ -390,7 +394,7 @@ func (p *Poller) fail(ctx context.Context, f model.Feed, url string, st *store.F
 	res.StatusCode = st.LastStatus
 	res.NextAttemptAt = st.NextAttemptAt
 
-	attrs := []any{"feed", f.Name, "url", url, "error", err,
+	attrs := []any{"feed", f.Name, "url", redact.URL(url), "error", err,
 		"failures", st.ConsecutiveFailures, "next_attempt_at", st.NextAttemptAt}
 	if fe != nil {
 		attrs = append(attrs, "kind", string(fe.Kind))

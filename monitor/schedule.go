@@ -18,6 +18,7 @@ import (
 
 	"github.com/newswatch/newswatch/internal/config"
 	"github.com/newswatch/newswatch/internal/model"
+	"github.com/newswatch/newswatch/internal/redact"
 )
 
 // Defaults of Scheduler.
@@ -256,7 +257,7 @@ func (s *Scheduler) poll(ctx context.Context, f model.Feed) {
 		s.logger().Debug("poll abandoned: stopping", "feed", f.Name)
 	case errors.As(err, &fe):
 	case err != nil:
-		s.logger().Error("poll failed", "feed", f.Name, "url", f.URL, "error", err)
+		s.logger().Error("poll failed", "feed", f.Name, "url", redact.URL(f.URL), "error", err)
 	case res.Held:
 		s.logger().Debug("poll skipped: backing off", "feed", f.Name, "next_attempt_at", res.NextAttemptAt)
 	}
@@ -268,7 +269,7 @@ func (s *Scheduler) poll(ctx context.Context, f model.Feed) {
 func (s *Scheduler) safePoll(ctx context.Context, f model.Feed) (res PollResult, err error) {
 	defer func() {
 		if v := recover(); v != nil {
-			s.logger().Error("poll panicked", "feed", f.Name, "url", f.URL, "panic", v, "stack", string(debug.Stack()))
+			s.logger().Error("poll panicked", "feed", f.Name, "url", redact.URL(f.URL), "panic", v, "stack", string(debug.Stack()))
 			err = fmt.Errorf("monitor: feed %q: poll panicked: %v", f.Name, v)
 		}
 	}()

@@ -10,6 +10,7 @@ import (
 	"github.com/newswatch/newswatch/internal/cli"
 	"github.com/newswatch/newswatch/internal/config"
 	"github.com/newswatch/newswatch/internal/pipeline"
+	"github.com/newswatch/newswatch/internal/redact"
 	"github.com/newswatch/newswatch/internal/subscription"
 	"github.com/newswatch/newswatch/notify"
 )
@@ -42,7 +43,7 @@ func cmdFeedsAdd(ctx context.Context, args []string, sio *IO) error {
 	}
 	target, err := url.Parse(rest[0])
 	if err != nil || (target.Scheme != "http" && target.Scheme != "https") || target.Host == "" {
-		return cli.UsageError(fmt.Sprintf("%q is not an http or https URL", rest[0]))
+		return cli.UsageError(fmt.Sprintf("%q is not an http or https URL", redact.URL(rest[0])))
 	}
 
 	edit, feeds, err := editConfig(*configPath, sio)
@@ -55,9 +56,9 @@ func cmdFeedsAdd(ctx context.Context, args []string, sio *IO) error {
 		return err
 	}
 	if found.Page != "" {
-		fmt.Fprintf(sio.Stderr, "found the feed %s on %s\n", found.URL, found.Page)
+		fmt.Fprintf(sio.Stderr, "found the feed %s on %s\n", redact.URL(found.URL), redact.URL(found.Page))
 		for _, o := range found.Others {
-			fmt.Fprintf(sio.Stderr, "  the page also links to %s%s\n", o.URL, titled(o.Title))
+			fmt.Fprintf(sio.Stderr, "  the page also links to %s%s\n", redact.URL(o.URL), titled(o.Title))
 		}
 	}
 	f := config.FeedTable{Name: *feedName, URL: found.URL, Tags: splitList(*tags), Schedule: *schedule, ExpectEvery: *expectEvery, Lang: *lang}
@@ -69,7 +70,7 @@ func cmdFeedsAdd(ctx context.Context, args []string, sio *IO) error {
 	}
 	for _, c := range slices.Backward(feeds) { // the last one, when feeds share a URL
 		if c.URL == f.URL {
-			return fmt.Errorf("%s is already configured, as the feed %q", f.URL, c.Name)
+			return fmt.Errorf("%s is already configured, as the feed %q", redact.URL(f.URL), c.Name)
 		}
 	}
 	if slices.ContainsFunc(feeds, func(c config.Feed) bool { return c.Name == f.Name }) {
@@ -89,7 +90,7 @@ func cmdFeedsAdd(ctx context.Context, args []string, sio *IO) error {
 		return err
 	}
 	n := len(found.Feed.Items)
-	fmt.Fprintf(sio.Stdout, "added the feed %q (%s, %d %s now) to %s\n", f.Name, f.URL, n, cli.Plural(n, "item", "items"), edit.Path)
+	fmt.Fprintf(sio.Stdout, "added the feed %q (%s, %d %s now) to %s\n", f.Name, redact.URL(f.URL), n, cli.Plural(n, "item", "items"), edit.Path)
 	fmt.Fprintln(sio.Stdout, "restart newswatch to start polling it")
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/newswatch/newswatch/internal/cli"
 	"github.com/newswatch/newswatch/internal/config"
 	"github.com/newswatch/newswatch/internal/pipeline"
+	"github.com/newswatch/newswatch/internal/redact"
 	"github.com/newswatch/newswatch/internal/subscription"
 	"github.com/newswatch/newswatch/monitor"
 )
@@ -59,7 +60,7 @@ func cmdFeedsTest(ctx context.Context, args []string, sio *IO) error {
 	}
 	target, err := url.Parse(rest[0])
 	if err != nil || (target.Scheme != "http" && target.Scheme != "https") || target.Host == "" {
-		return cli.UsageError(fmt.Sprintf("%q is not an http or https URL", rest[0]))
+		return cli.UsageError(fmt.Sprintf("%q is not an http or https URL", redact.URL(rest[0])))
 	}
 	var cfg *config.Config
 	if *configPath != "" {
@@ -88,7 +89,7 @@ func cmdFeedsTest(ctx context.Context, args []string, sio *IO) error {
 
 	if *asJSON {
 		out := feedTestJSON{
-			URL: found.URL, FoundOn: found.Page, FinalURL: found.Result.FinalURL, Status: found.Result.StatusCode,
+			URL: redact.URL(found.URL), FoundOn: redact.URL(found.Page), FinalURL: redact.URL(found.Result.FinalURL), Status: found.Result.StatusCode,
 			ContentType: found.Result.ContentType, Bytes: len(found.Result.Body),
 			ETag: found.Result.ETag, Modified: found.Result.LastModified,
 			Format: format, Title: found.Feed.Title, Language: found.Feed.Language, Items: len(entries),
@@ -106,11 +107,11 @@ func cmdFeedsTest(ctx context.Context, args []string, sio *IO) error {
 
 	w := sio.Stdout
 	if found.Page != "" {
-		fmt.Fprintf(w, "found on:  %s\n", found.Page)
+		fmt.Fprintf(w, "found on:  %s\n", redact.URL(found.Page))
 	}
-	fmt.Fprintf(w, "feed:      %s\n", found.URL)
+	fmt.Fprintf(w, "feed:      %s\n", redact.URL(found.URL))
 	if found.Result.FinalURL != found.URL {
-		fmt.Fprintf(w, "fetched:   %s\n", found.Result.FinalURL)
+		fmt.Fprintf(w, "fetched:   %s\n", redact.URL(found.Result.FinalURL))
 	}
 	fmt.Fprintf(w, "title:     %s\n", cli.Cell(found.Feed.Title, 120))
 	fmt.Fprintf(w, "format:    %s, %d bytes, HTTP %d in %s\n", format, len(found.Result.Body), found.Result.StatusCode, took.Round(time.Millisecond))
@@ -125,7 +126,7 @@ func cmdFeedsTest(ctx context.Context, args []string, sio *IO) error {
 	}
 	fmt.Fprintln(w)
 	for _, o := range found.Others {
-		fmt.Fprintf(w, "the page also links to %s%s\n", o.URL, titled(o.Title))
+		fmt.Fprintf(w, "the page also links to %s%s\n", redact.URL(o.URL), titled(o.Title))
 	}
 	if len(shown) == 0 {
 		return nil

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/newswatch/newswatch/internal/redact"
 	"golang.org/x/text/language"
 )
 
@@ -77,28 +78,30 @@ func (b *builder) feeds(raws []rawFeed, schedule string) []Feed {
 // feedURL checks s, the feed URL at path, and returns it with a relative
 // file URL made absolute.
 func (b *builder) feedURL(s string, path []any) (string, bool) {
+	// Errors show the URL redacted: it may hold a password from ${…}.
+	shown := redact.URL(s)
 	u, err := url.Parse(s)
 	if err != nil {
 		var ue *url.Error
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
-		b.errorf(path, `"url" %q is not a valid URL: %v`, s, err)
+		b.errorf(path, `"url" %q is not a valid URL: %v`, shown, err)
 		return "", false
 	}
 	switch strings.ToLower(u.Scheme) {
 	case "http", "https":
 		if u.Host == "" {
-			b.errorf(path, `"url" %q has no host`, s)
+			b.errorf(path, `"url" %q has no host`, shown)
 			return "", false
 		}
 		return s, true
 	case "file":
 		return b.fileURL(u, s, path)
 	case "":
-		b.errorf(path, `"url" %q must start with http://, https:// or file:`, s)
+		b.errorf(path, `"url" %q must start with http://, https:// or file:`, shown)
 	default:
-		b.errorf(path, `"url" %q has the scheme %q; want http, https or file`, s, u.Scheme)
+		b.errorf(path, `"url" %q has the scheme %q; want http, https or file`, shown, u.Scheme)
 	}
 	return "", false
 }

@@ -269,6 +269,7 @@ func TestKeyErrors(t *testing.T) {
 		{"feed name empty", "[[feed]]\nname = \"\"\nurl = \"https://a.example/\"", []string{`2:8: "name" is empty`}},
 		{"feed names not unique", oneFeed + oneFeed, []string{`7:8: feed name "f" is already used by the feed on line 3`}},
 		{"feed url scheme", "[[feed]]\nname = \"a\"\nurl = \"ftp://a.example/rss\"", []string{`3:7: "url" "ftp://a.example/rss" has the scheme "ftp"; want http, https or file`}},
+		{"feed url error hides secrets", "[[feed]]\nname = \"a\"\nurl = \"ftp://u:pw@a.example/rss?key=k\"", []string{`3:7: "url" "ftp://a.example/rss?key=REDACTED" has the scheme "ftp"; want http, https or file`}},
 		{"feed url without scheme", "[[feed]]\nname = \"a\"\nurl = \"www.example.com/rss\"", []string{`3:7: must start with http://, https:// or file:`}},
 		{"feed url without host", "[[feed]]\nname = \"a\"\nurl = \"https:///rss\"", []string{`3:7: "url" "https:///rss" has no host`}},
 		{"feed url invalid", "[[feed]]\nname = \"a\"\nurl = \"https://a b/\"", []string{`3:7: "url" "https://a b/" is not a valid URL`}},

@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/newswatch/newswatch/internal/config"
+	"github.com/newswatch/newswatch/internal/redact"
 	"github.com/newswatch/newswatch/internal/store"
 	"github.com/newswatch/newswatch/notify"
 	"github.com/newswatch/newswatch/rules"
@@ -74,7 +75,7 @@ func evaluate(cf config.Feed, f *store.Feed, lastItem time.Time, rec *store.Feed
 	}
 
 	ev := &event{feed: cf, from: alerted, to: problem, at: now,
-		failures: f.ConsecutiveFailures, lastError: f.LastError, nextAttempt: f.NextAttemptAt,
+		failures: f.ConsecutiveFailures, lastError: redact.Text(f.LastError, f.URL, f.CurrentURL), nextAttempt: f.NextAttemptAt,
 		neverOK: f.LastSuccessAt.IsZero(), quietFor: quietFor,
 		lastSuccessAt: f.LastSuccessAt, lastItemAt: lastItem}
 	switch {
@@ -139,7 +140,7 @@ func (ev *event) alerts(notifiers []string) []*store.Alert {
 			Notifier:  n,
 			Severity:  string(severity),
 			Title:     title,
-			Link:      ev.feed.URL,
+			Link:      redact.URL(ev.feed.URL), // shown as the feed's link
 			Feed:      ev.feed.Name,
 			Summary:   summary,
 			Published: ev.at,

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/newswatch/newswatch/internal/config"
+	"github.com/newswatch/newswatch/internal/redact"
 	"github.com/newswatch/newswatch/internal/store"
 )
 
@@ -38,9 +39,10 @@ const (
 	StateDisabled State = "disabled"
 )
 
-// Status is how one configured feed is doing.
+// Status is how one configured feed is doing, to be shown: its URLs, and
+// any URL its last error quotes, are redacted (redact.URL).
 type Status struct {
-	// Feed is the feed as configured.
+	// Feed is the feed as configured, its URL redacted.
 	Feed config.Feed
 	// State sums the rest up.
 	State State
@@ -89,9 +91,10 @@ func Report(ctx context.Context, st *store.Store, feeds []config.Feed, now time.
 		s := Status{Feed: cf, State: StateNew}
 		if f := snap.feed(cf); f != nil {
 			act := snap.activity[f.ID]
-			s.CurrentURL = f.CurrentURL
+			s.CurrentURL = redact.URL(f.CurrentURL)
 			s.LastFetchAt, s.LastSuccessAt = f.LastFetchAt, f.LastSuccessAt
-			s.LastStatus, s.LastError = f.LastStatus, f.LastError
+			// An error recorded by an older newswatch may quote the URL.
+			s.LastStatus, s.LastError = f.LastStatus, redact.Text(f.LastError, f.URL, f.CurrentURL)
 			s.ConsecutiveFailures = f.ConsecutiveFailures
 			s.LastItemAt, s.ItemsLastDay = act.LastItemAt, act.ItemsSince
 			if f.NextAttemptAt.After(now) {
@@ -108,6 +111,7 @@ func Report(ctx context.Context, st *store.Store, feeds []config.Feed, now time.
 		} else {
 			s.State = StateDisabled
 		}
+		s.Feed.URL = redact.URL(cf.URL)
 		out = append(out, s)
 	}
 	return out, nil

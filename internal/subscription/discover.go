@@ -18,6 +18,7 @@ import (
 	"github.com/mmcdole/gofeed"
 	"golang.org/x/net/html"
 
+	"github.com/newswatch/newswatch/internal/redact"
 	"github.com/newswatch/newswatch/monitor"
 )
 
@@ -152,16 +153,16 @@ func Find(ctx context.Context, f *monitor.Fetcher, rawURL string) (*Found, error
 	}
 	links := Discover(res.Body, res.FinalURL)
 	if len(links) == 0 {
-		return nil, fmt.Errorf(`%w: %s is a web page that links to no feed (no <link rel="alternate" type="application/rss+xml"> or the like); give the feed's own URL`, ErrNoFeed, rawURL)
+		return nil, fmt.Errorf(`%w: %s is a web page that links to no feed (no <link rel="alternate" type="application/rss+xml"> or the like); give the feed's own URL`, ErrNoFeed, redact.URL(rawURL))
 	}
 	first := links[0]
 	fres, err := f.Fetch(ctx, monitor.FetchRequest{URL: first.URL})
 	if err != nil {
-		return nil, fmt.Errorf("%s links to the feed %s, which could not be fetched: %w", rawURL, first.URL, err)
+		return nil, fmt.Errorf("%s links to the feed %s, which could not be fetched: %w", redact.URL(rawURL), redact.URL(first.URL), err)
 	}
 	fdoc, err := monitor.ParseFeed(fres.Body, monitor.ParseOptions{URL: fres.FinalURL, ContentType: fres.ContentType})
 	if err != nil {
-		return nil, fmt.Errorf("%s links to %s, which is not a feed newswatch can read: %w", rawURL, first.URL, err)
+		return nil, fmt.Errorf("%s links to %s, which is not a feed newswatch can read: %w", redact.URL(rawURL), redact.URL(first.URL), err)
 	}
 	return &Found{URL: first.URL, Page: rawURL, Others: links[1:], Result: fres, Feed: fdoc}, nil
 }
