@@ -472,7 +472,7 @@ func TestPollAlertSnapshotAndRouting(t *testing.T) {
 		&rules.Rule{Name: "d-silent", Query: "nothing"},
 	)
 	env := newTestEnv(t, set)
-	env.poller.Routing = Routing{Default: []string{"console"}, Channels: map[string]string{"slack": "#news", "console": ""}}
+	env.poller.Routing = Routing{Default: []string{"console"}, Notifiers: map[string]Route{"slack": {Channel: "#news"}, "console": {}}}
 	rulesCalls := 0
 	env.poller.Rules = func() *rules.Set { rulesCalls++; return set }
 	it := story(1, time.Hour)
@@ -594,7 +594,7 @@ func TestPollReadsOnlyTheNewestMaxItems(t *testing.T) {
 }
 
 func TestRoutingDestinations(t *testing.T) {
-	r := Routing{Default: []string{"slack", "console"}, Channels: map[string]string{"slack": "#general"}}
+	r := Routing{Default: []string{"slack", "console"}, Notifiers: map[string]Route{"slack": {Channel: "#general"}}}
 	tests := []struct {
 		rule rules.Rule
 		want []Destination

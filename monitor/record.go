@@ -10,14 +10,10 @@ import (
 	"github.com/newswatch/newswatch/internal/model"
 	cluster "github.com/newswatch/newswatch/internal/story"
 
-	"github.com/newswatch/newswatch/internal/config"
+	"github.com/newswatch/newswatch/internal/followup"
 	"github.com/newswatch/newswatch/internal/store"
 	"github.com/newswatch/newswatch/rules"
 )
-
-// onUpdateThread is the rule setting (rules.Rule.OnUpdate) that posts an
-// edit of an alerted item in the alert's thread.
-const onUpdateThread = "thread"
 
 // pollPlan is what a poll found in a document before it writes anything:
 // the items to record and the items edited since they were recorded.
@@ -360,9 +356,10 @@ func (p *Poller) queueAlerts(tx *store.Tx, f model.Feed, items []recorded, now t
 }
 
 // followUp makes a, an alert of a later item of a story its rule already
-// alerted to the same notifier, a follow-up of that first alert, due as
-// Stories paces it, and reports whether to queue it. A rule's first alert
-// of a story is left as it is.
+// alerted to the same notifier, what package followup decides it is (a
+// follow-up of that first alert, due as Stories paces it, or a line of the
+// rule's next digest), and reports whether to queue it. A rule's first
+// alert of a story is left as it is.
 func (p *Poller) followUp(tx *store.Tx, a *store.Alert, m cluster.Match, it *store.Item, now time.Time) (bool, error) {
 	if p.Stories == nil || a.StoryID == 0 {
 		return true, nil
@@ -371,23 +368,24 @@ func (p *Poller) followUp(tx *store.Tx, a *store.Alert, m cluster.Match, it *sto
 	if err != nil || head == nil {
 		return true, err
 	}
-	if m.Stage == cluster.StageLink && m.Feed == it.FeedID {
-		return false, nil // the same article again from the same feed
-	}
-	a.Kind, a.ParentID = store.KindAlso, head.ID
-	if a.Digest {
-		return true, nil // goes in the rule's next digest, with its story
-	}
-	if p.Routing.storyUpdates(a.Notifier) == config.StoryUpdatesDrop {
+	action := followup.Decide(followup.Report{
+		Mode:        p.Routing.Notifiers[a.Notifier].StoryUpdates,
+		SameArticle: m.Stage == cluster.StageLink && m.Feed == it.FeedID,
+		DigestRule:  a.Digest,
+	})
+	if action == followup.Skip {
 		return false, nil
 	}
-	a.NextAttemptAt, err = p.Stories.followUpDue(tx, head.ID, now)
+	a.Kind, a.ParentID = store.KindAlso, head.ID
+	if action == followup.FollowUp {
+		a.NextAttemptAt, err = p.Stories.followUpDue(tx, head.ID, now)
+	}
 	return err == nil, err
 }
 
-// recordEdits records the new text of edited items and, for the rules
-// that ask for it (on_update = "thread"), queues an update under each of
-// their alerts of the item.
+// recordEdits records the new text of edited items and queues an update
+// under each of their alerts that package followup says is to be told of
+// the edit (on_update = "thread").
 func (p *Poller) recordEdits(tx *store.Tx, set *rules.Set, f model.Feed, plan *pollPlan, now time.Time, res *PollResult) error {
 	for _, pi := range plan.edits {
 		e := pi.e
@@ -408,8 +406,9 @@ func (p *Poller) recordEdits(tx *store.Tx, set *rules.Set, f model.Feed, plan *p
 		}
 		for _, ref := range refs {
 			rule := set.Rule(ref.Rule)
-			if rule == nil || rule.OnUpdate != onUpdateThread || ref.Digest ||
-				p.Routing.storyUpdates(ref.Notifier) == config.StoryUpdatesDrop {
+			if rule == nil || !followup.Updates(followup.Edit{
+				Mode: p.Routing.Notifiers[ref.Notifier].StoryUpdates, OnUpdate: rule.OnUpdate, DigestRule: ref.Digest,
+			}) {
 				continue
 			}
 			it := storeItem(e, 0, now)

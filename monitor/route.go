@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/newswatch/newswatch/internal/analysis"
+	"github.com/newswatch/newswatch/internal/followup"
 	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/internal/store"
 	"github.com/newswatch/newswatch/rules"
@@ -22,20 +23,19 @@ type Destination struct {
 type Routing struct {
 	// Default names the notifiers of rules that name none.
 	Default []string
-	// Channels maps a notifier's name to its default channel. A notifier
-	// missing here gets "", which the store reads as "the notifier's
-	// default".
-	Channels map[string]string
-	// StoryUpdates maps a notifier's name to what later reports of a story
-	// already alerted become there (config.Notifier.StoryUpdates); a
-	// notifier missing here gets them (as thread replies or follow-up
-	// messages, as the dispatcher can).
-	StoryUpdates map[string]string
+	// Notifiers are the configured notifiers by name. A notifier missing
+	// here has the zero Route.
+	Notifiers map[string]Route
 }
 
-// storyUpdates is what later reports of a story become at notifier.
-func (r Routing) storyUpdates(notifier string) string {
-	return r.StoryUpdates[notifier]
+// Route is what routing needs to know of one notifier.
+type Route struct {
+	// Channel is its default channel; "" is read by the store as "the
+	// notifier's default".
+	Channel string
+	// StoryUpdates is what later reports of a story already alerted
+	// become there (see package followup).
+	StoryUpdates followup.Mode
 }
 
 // Destinations returns the destinations of rule's alerts: each notifier of
@@ -53,7 +53,7 @@ func (r Routing) Destinations(rule *rules.Rule) []Destination {
 		}
 		channel := rule.Channel
 		if channel == "" {
-			channel = r.Channels[name]
+			channel = r.Notifiers[name].Channel
 		}
 		out = append(out, Destination{Notifier: name, Channel: channel})
 	}

@@ -11,12 +11,9 @@ import (
 	// helper called story.
 	cluster "github.com/newswatch/newswatch/internal/story"
 
+	"github.com/newswatch/newswatch/internal/followup"
 	"github.com/newswatch/newswatch/internal/store"
 )
-
-// maxFollowUpDelay caps the growing wait between two follow-ups of one
-// alert.
-const maxFollowUpDelay = 6 * time.Hour
 
 // Stories groups the items that polls record into stories (package story)
 // and paces the follow-ups of a story's alerts. It keeps a story index of
@@ -32,7 +29,8 @@ type Stories struct {
 	Options cluster.Options
 	// ReplyDelay is how long later reports of a story are collected
 	// before a follow-up tells them; the next follow-up of the same alert
-	// waits twice as long, up to six hours. Zero sends each at once.
+	// waits twice as long, up to six hours (see followup.Due). Zero sends
+	// each at once.
 	ReplyDelay time.Duration
 	// Log receives a line when the index is built; nil discards it.
 	Log *slog.Logger
@@ -124,30 +122,14 @@ func (ss *storySession) end(committed bool) {
 }
 
 // followUpDue returns when a follow-up of the alert parent, queued at
-// now, is due: with the follow-ups of it still waiting when there are
-// some, else ReplyDelay after now, doubled for each follow-up already sent
-// or being sent, up to maxFollowUpDelay.
+// now, is due, as followup.Due paces it with the alert's history.
 func (s *Stories) followUpDue(tx *store.Tx, parent int64, now time.Time) (time.Time, error) {
 	if s.ReplyDelay <= 0 {
-		return now, nil
+		return now, nil // each at once: no history to read
 	}
 	fu, err := tx.FollowUps(parent)
 	if err != nil {
 		return time.Time{}, err
 	}
-	if fu.NextDue.After(now) {
-		return fu.NextDue, nil
-	}
-	n := fu.Sent
-	if !fu.NextDue.IsZero() {
-		n++ // due already: being sent
-	}
-	delay := s.ReplyDelay
-	for range n {
-		if delay >= maxFollowUpDelay {
-			break
-		}
-		delay *= 2
-	}
-	return now.Add(min(delay, maxFollowUpDelay)), nil
+	return followup.Due(s.ReplyDelay, followup.History{NextDue: fu.NextDue, Sent: fu.Sent}, now), nil
 }

@@ -14,7 +14,7 @@ import (
 	"github.com/newswatch/newswatch/internal/model"
 	cluster "github.com/newswatch/newswatch/internal/story"
 
-	"github.com/newswatch/newswatch/internal/config"
+	"github.com/newswatch/newswatch/internal/followup"
 	"github.com/newswatch/newswatch/internal/store"
 	"github.com/newswatch/newswatch/rules"
 )
@@ -184,7 +184,7 @@ func TestFollowUpPacing(t *testing.T) {
 
 func TestStoryUpdatesDrop(t *testing.T) {
 	env := storyEnv(t)
-	env.poller.Routing.StoryUpdates = map[string]string{"console": config.StoryUpdatesDrop}
+	env.poller.Routing.Notifiers = map[string]Route{"console": {StoryUpdates: followup.Drop}}
 	wire, daily, _, _, _ := bakuReports(t0.Add(-time.Hour))
 	w, d := newFeedServer(t, rssDoc(wire)), newFeedServer(t, rssDoc(daily))
 	fw, fd := model.Feed{Name: "Wire", URL: w.URL}, model.Feed{Name: "Daily", URL: d.URL}

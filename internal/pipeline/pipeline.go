@@ -18,6 +18,7 @@ import (
 	"sync/atomic"
 
 	"github.com/newswatch/newswatch/internal/config"
+	"github.com/newswatch/newswatch/internal/followup"
 	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/internal/store"
 	"github.com/newswatch/newswatch/internal/story"
@@ -94,17 +95,15 @@ func wire(ctx context.Context, cfg *config.Config, st *store.Store, o Options) (
 		return nil, err
 	}
 
-	channels := make(map[string]string, len(cfg.Notifiers))
-	updates := make(map[string]string, len(cfg.Notifiers))
+	routes := make(map[string]monitor.Route, len(cfg.Notifiers))
 	for _, n := range cfg.Notifiers {
-		channels[n.Name] = n.Channel
-		updates[n.Name] = n.StoryUpdates
+		routes[n.Name] = monitor.Route{Channel: n.Channel, StoryUpdates: followup.Mode(n.StoryUpdates)}
 	}
 	poller := &monitor.Poller{
 		Store:    st,
 		Fetcher:  Fetcher(cfg, o.Version),
 		Rules:    o.Rules,
-		Routing:  monitor.Routing{Default: cfg.Notify.Default, Channels: channels, StoryUpdates: updates},
+		Routing:  monitor.Routing{Default: cfg.Notify.Default, Notifiers: routes},
 		Backfill: cfg.Daemon.Backfill,
 		Backoff:  monitor.Backoff{Max: cfg.Fetch.BackoffMax},
 		// New items are grouped into stories as [stories] says.

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/newswatch/newswatch/internal/config"
+	"github.com/newswatch/newswatch/internal/followup"
 	"github.com/newswatch/newswatch/rules"
 )
 
@@ -77,7 +78,7 @@ lang = "ar"
 		len(s.Feeds) != 1 || s.Feeds[0].Lang != "ar" {
 		t.Errorf("scheduler = %+v", s)
 	}
-	if got := p.Poller.Routing.StoryUpdates["wire"]; got != "drop" {
+	if got := p.Poller.Routing.Notifiers["wire"].StoryUpdates; got != followup.Drop {
 		t.Errorf("story_updates of wire = %q, want drop", got)
 	}
 	if st := p.Poller.Stories; st == nil || st.Options.Window != 12*time.Hour || st.Options.MaxItems != 5000 {
