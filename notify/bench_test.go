@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/newswatch/newswatch/internal/followup"
 	"github.com/newswatch/newswatch/internal/store"
 )
 
@@ -38,9 +39,7 @@ func BenchmarkDrain(b *testing.B) {
 	n := &sink{name: "slack"}
 	d := &Dispatcher{
 		Store:         st,
-		Notifiers:     map[string]Notifier{"slack": n},
-		Limits:        map[string]Limit{"slack": {}},
-		Threads:       map[string]bool{"slack": true},
+		Notifiers:     []Settings{{Notifier: n, StoryUpdates: followup.Thread}},
 		FoldThreshold: -1,
 		Location:      time.UTC,
 		Log:           slog.New(slog.DiscardHandler),
@@ -112,9 +111,7 @@ func BenchmarkDispatch(b *testing.B) {
 	mem := &memOutbox{}
 	d := &Dispatcher{
 		Store:         mem,
-		Notifiers:     map[string]Notifier{"slack": n},
-		Limits:        map[string]Limit{"slack": {}},
-		Threads:       map[string]bool{"slack": true},
+		Notifiers:     []Settings{{Notifier: n, StoryUpdates: followup.Thread}},
 		FoldThreshold: -1,
 		Location:      time.UTC,
 		Log:           slog.New(slog.DiscardHandler),

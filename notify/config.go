@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/newswatch/newswatch/internal/config"
+	"github.com/newswatch/newswatch/internal/followup"
 )
 
 // Options are what notifiers built from configuration share. The zero value
@@ -60,9 +61,7 @@ func New(cfg config.Notifier, opts Options) (Notifier, error) {
 func NewDispatcher(cfg *config.Config, st Outbox, opts Options) (*Dispatcher, error) {
 	d := &Dispatcher{
 		Store:         st,
-		Notifiers:     make(map[string]Notifier, len(cfg.Notifiers)),
-		Limits:        make(map[string]Limit, len(cfg.Notifiers)),
-		Threads:       map[string]bool{},
+		Notifiers:     make([]Settings, 0, len(cfg.Notifiers)),
 		MaxAge:        cfg.Notify.MaxAge,
 		FoldThreshold: cfg.Notify.FoldThreshold,
 		RetryMax:      cfg.Notify.RetryMax,
@@ -74,11 +73,8 @@ func NewDispatcher(cfg *config.Config, st Outbox, opts Options) (*Dispatcher, er
 		if err != nil {
 			return nil, err
 		}
-		d.Notifiers[nc.Name] = n
-		d.Limits[nc.Name] = Limit{Rate: nc.Rate, Burst: nc.Burst}
-		if nc.Type == config.TypeSlack && nc.StoryUpdates == config.StoryUpdatesThread {
-			d.Threads[nc.Name] = true
-		}
+		d.Notifiers = append(d.Notifiers, Settings{Notifier: n, Limit: Limit{Rate: nc.Rate, Burst: nc.Burst},
+			StoryUpdates: followup.Mode(nc.StoryUpdates)})
 	}
 	return d, nil
 }

@@ -71,11 +71,11 @@ func TestNewDispatcherFromConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(d.Notifiers) != 2 || d.Notifiers["siem"] == nil || d.Notifiers["stdout"] == nil {
+	if len(d.Notifiers) != 2 || d.Notifiers[0].Notifier.Name() != "stdout" || d.Notifiers[1].Notifier.Name() != "siem" {
 		t.Errorf("notifiers %v", d.Notifiers)
 	}
-	if d.Limits["siem"] != (Limit{Rate: 5, Burst: 10}) || d.Limits["stdout"] != (Limit{}) {
-		t.Errorf("limits %v", d.Limits)
+	if d.Notifiers[1].Limit != (Limit{Rate: 5, Burst: 10}) || d.Notifiers[0].Limit != (Limit{}) {
+		t.Errorf("limits %v", d.Notifiers)
 	}
 	if d.MaxAge != time.Hour || d.FoldThreshold != 4 || d.RetryMax != time.Minute {
 		t.Errorf("settings %v %v %v", d.MaxAge, d.FoldThreshold, d.RetryMax)

@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/newswatch/newswatch/internal/followup"
 	"github.com/newswatch/newswatch/internal/store"
 )
 
@@ -22,6 +23,7 @@ type destination struct {
 	n        Notifier
 	notifier string
 	channel  string
+	updates  followup.Mode // the notifier's StoryUpdates
 	limiter  *rate.Limiter // nil: no limit
 	signal   chan struct{}
 

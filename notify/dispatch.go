@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/newswatch/newswatch/internal/followup"
 	"github.com/newswatch/newswatch/internal/store"
 	"github.com/newswatch/newswatch/rules"
 )
@@ -39,6 +40,20 @@ type Limit struct {
 	Burst int
 }
 
+// Settings are one configured notifier as the Dispatcher sends through
+// it, built once from the configuration (by package pipeline).
+type Settings struct {
+	// Notifier sends the messages; alerts name it by its Name.
+	Notifier Notifier
+	// Limit paces each of its destinations (each channel of a Slack bot,
+	// on its own); the zero Limit sends unpaced.
+	Limit Limit
+	// StoryUpdates is what later reports of a story become there (see
+	// package followup): with followup.Thread, follow-ups of an alert
+	// whose message is known reply in its thread.
+	StoryUpdates followup.Mode
+}
+
 // Defaults of the Dispatcher's settings, used where a field is zero.
 const (
 	DefaultMaxAge        = 24 * time.Hour
@@ -48,11 +63,6 @@ const (
 	DefaultPollInterval  = 2 * time.Second
 	DefaultStopTimeout   = 10 * time.Second
 )
-
-// DefaultLimit paces destinations that have no entry in Dispatcher.Limits:
-// one message a second, bursts of three (Slack allows about one message a
-// second per channel).
-var DefaultLimit = Limit{Rate: 1, Burst: 3}
 
 // Results of a delivery attempt, as Outcome.Result.
 const (
@@ -111,19 +121,13 @@ type Outcome struct {
 type Dispatcher struct {
 	// Store is the outbox; required.
 	Store Outbox
-	// Notifiers by configured name; required. An alert for a notifier that
-	// is not here becomes a dead letter.
-	Notifiers map[string]Notifier
+	// Notifiers are the configured notifiers with their settings, each
+	// name once; required. An alert for a notifier that is not here
+	// becomes a dead letter.
+	Notifiers []Settings
 	// Rules returns the current rules, for their digest schedules; nil
 	// means no digests.
 	Rules func() []*rules.Rule
-	// Limits paces each notifier's destinations; a notifier without an
-	// entry gets DefaultLimit.
-	Limits map[string]Limit
-	// Threads names the notifiers that send follow-ups of an alert (later
-	// reports of its story, edits) as replies in its thread; the others
-	// get them as messages of their own (see followup.go).
-	Threads map[string]bool
 	// MaxAge is how long an alert may wait undelivered before it becomes a
 	// dead letter; zero means DefaultMaxAge.
 	MaxAge time.Duration
@@ -151,8 +155,9 @@ type Dispatcher struct {
 	// destination's worker; it must not block.
 	OnOutcome func(Outcome)
 
-	once sync.Once
-	wake chan struct{}
+	once   sync.Once
+	wake   chan struct{}
+	byName map[string]*Settings // Notifiers by name
 
 	mu       sync.Mutex
 	limiters map[string]*rate.Limiter // by destination, kept across Run and Drain calls
@@ -205,11 +210,7 @@ func (d *Dispatcher) init() {
 // limiter returns the rate limiter of a destination, or nil for none. A
 // destination keeps its limiter for the Dispatcher's life, so that a second
 // Drain does not start with a full burst.
-func (d *Dispatcher) limiter(notifier, key string) *rate.Limiter {
-	lim, ok := d.Limits[notifier]
-	if !ok {
-		lim = DefaultLimit
-	}
+func (d *Dispatcher) limiter(lim Limit, key string) *rate.Limiter {
 	if lim.Rate <= 0 {
 		return nil
 	}
@@ -379,7 +380,20 @@ func (d *Dispatcher) check() error {
 	if len(d.Notifiers) == 0 {
 		return errors.New("notify: Dispatcher without Notifiers")
 	}
+	byName := make(map[string]*Settings, len(d.Notifiers))
+	for i := range d.Notifiers {
+		s := &d.Notifiers[i]
+		if s.Notifier == nil {
+			return fmt.Errorf("notify: Dispatcher.Notifiers[%d] without a Notifier", i)
+		}
+		name := s.Notifier.Name()
+		if byName[name] != nil {
+			return fmt.Errorf("notify: two notifiers named %q", name)
+		}
+		byName[name] = s
+	}
 	d.init()
+	d.byName = byName
 	return nil
 }
 

@@ -156,7 +156,6 @@ func newTestDispatcher(t *testing.T, st Outbox, clk *fakeClock, notifiers ...Not
 	o := &outcomes{ch: make(chan Outcome, 1000), logs: logs}
 	d := &Dispatcher{
 		Store:        st,
-		Notifiers:    map[string]Notifier{},
 		PollInterval: 5 * time.Millisecond,
 		StopTimeout:  5 * time.Second,
 		Location:     time.UTC,
@@ -165,9 +164,27 @@ func newTestDispatcher(t *testing.T, st Outbox, clk *fakeClock, notifiers ...Not
 		OnOutcome:    o.hook,
 	}
 	for _, n := range notifiers {
-		d.Notifiers[n.Name()] = n
+		d.Notifiers = append(d.Notifiers, Settings{Notifier: n, Limit: slackPace})
 	}
 	return d, o, logs
+}
+
+// slackPace is the Limit the tests give a notifier unless they say
+// otherwise: the pace Slack allows, about a message a second per channel,
+// in bursts of three.
+var slackPace = Limit{Rate: 1, Burst: 3}
+
+// settings returns the settings of notifier name in d, for a test to
+// change before Run or Drain.
+func settings(t *testing.T, d *Dispatcher, name string) *Settings {
+	t.Helper()
+	for i := range d.Notifiers {
+		if d.Notifiers[i].Notifier.Name() == name {
+			return &d.Notifiers[i]
+		}
+	}
+	t.Fatalf("no notifier %q", name)
+	return nil
 }
 
 // logSink keeps a Dispatcher's log for the test to read while it runs.
@@ -386,7 +403,7 @@ func TestDispatchPacesEachDestination(t *testing.T) {
 	f := newFakeSlack(t)
 	d, _, _ := newTestDispatcher(t, st, clk, newTestSlack(t, f, SlackOptions{}))
 	d.FoldThreshold = -1
-	d.Limits = map[string]Limit{"slack": {Rate: 2, Burst: 3}}
+	settings(t, d, "slack").Limit = Limit{Rate: 2, Burst: 3}
 	var alerts []*store.Alert
 	for i := range 12 {
 		alerts = append(alerts, testAlert(i, "r", "slack", "#a"), testAlert(100+i, "r", "slack", "#b"))
@@ -436,8 +453,8 @@ func TestDispatchOneFailingDestinationDoesNotBlockOthers(t *testing.T) {
 	}
 	d, _, _ := newTestDispatcher(t, st, clk, newTestSlack(t, f, SlackOptions{Timeout: time.Minute}), wh)
 	d.FoldThreshold = -1
-	d.Limits = map[string]Limit{"slack": {}} // unpaced: the clock stands still
-	d.StopTimeout = 10 * time.Millisecond    // #slow is still hanging at the end
+	settings(t, d, "slack").Limit = Limit{} // unpaced: the clock stands still
+	d.StopTimeout = 10 * time.Millisecond   // #slow is still hanging at the end
 	alerts := []*store.Alert{testAlert(1, "r", "slack", "#slow"), testAlert(2, "r", "slack", "#down"), testAlert(3, "r", "hook", "")}
 	for i := range 5 {
 		alerts = append(alerts, testAlert(10+i, "r", "slack", "#ok"))
@@ -467,7 +484,7 @@ func TestDispatchFoldsABurst(t *testing.T) {
 	clk := newFakeClock(t0)
 	f := newFakeSlack(t)
 	d, _, _ := newTestDispatcher(t, st, clk, newTestSlack(t, f, SlackOptions{}))
-	d.Limits = map[string]Limit{"slack": {}} // no pacing, to keep the test fast
+	settings(t, d, "slack").Limit = Limit{} // no pacing, to keep the test fast
 	var alerts []*store.Alert
 	for i := range 25 {
 		alerts = append(alerts, testAlert(i, "burst", "slack", "#news"))
@@ -768,7 +785,7 @@ func TestDispatchHoldsTheDestinationUntilTheDeliveryIsRecorded(t *testing.T) {
 	clk := newFakeClock(t0)
 	f := newFakeSlack(t)
 	d, out, logs := newTestDispatcher(t, w, clk, newTestSlack(t, f, SlackOptions{}))
-	d.Limits = map[string]Limit{"slack": {}}
+	settings(t, d, "slack").Limit = Limit{}
 	d.FoldThreshold = -1
 	d.recordRetry, d.recordRetryMax = time.Millisecond, 2*time.Millisecond
 	ids := enqueue(t, st, testAlert(1, "r", "slack", ""), testAlert(2, "r", "slack", ""), testAlert(3, "r", "slack", ""))

@@ -7,23 +7,15 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/newswatch/newswatch/internal/followup"
 	"github.com/newswatch/newswatch/internal/store"
 )
 
-// Follow-ups. A rule alerts once per story and notifier; the monitor queues
-// later reports of the story as KindAlso alerts and edits of an alerted item
-// as KindUpdate alerts, each with the alert they follow up as parent, due
-// when the reports of a batch have been collected. The Dispatcher holds a
-// follow-up until its parent is delivered (the store does), then sends:
-//
-//   - to a notifier that threads (Dispatcher.Threads: Slack bots), the
-//     follow-ups of one parent due together as one reply in the parent's
-//     thread: "Also reported by: Reuters, Al-Monitor" and their links;
-//   - to any other, the follow-ups of one rule due together as one message
-//     that names the stories they follow up.
-//
-// A follow-up whose parent is a dead letter becomes one too (`alerts retry`
-// queues both again), and one whose parent is gone is sent on its own.
+// Follow-ups: later reports of a story a rule already alerted (KindAlso)
+// and edits of an alerted item (KindUpdate), as package followup decides
+// them. The store holds one until its parent is delivered; then the
+// follow-ups of a destination due together are sent as followup.Threaded
+// and followup.BatchKey say.
 
 // followUpKind is the message kind of a follow-up alert, or "" for another.
 func followUpKind(a *store.Alert) Kind {
@@ -36,10 +28,10 @@ func followUpKind(a *store.Alert) Kind {
 	return ""
 }
 
-// threaded reports whether follow-ups of alert a reply in its parent's
-// thread: its notifier threads and the parent's message is known.
-func (d *Dispatcher) threaded(a *store.Alert) bool {
-	return d.Threads[a.Notifier] && a.Parent != nil && a.Parent.RemoteID != ""
+// threaded reports whether follow-up a of destination ds replies in its
+// parent's thread (see followup.Threaded).
+func (ds *destination) threaded(a *store.Alert) bool {
+	return a.Parent != nil && followup.Threaded(ds.updates, a.Parent.RemoteID)
 }
 
 // followUp adds the due follow-up a, of destination ds, to the jobs of a
@@ -55,16 +47,8 @@ func (r *runner) followUp(ds *destination, a *store.Alert, kind Kind, jobs *[]*j
 		r.release([]*store.Alert{a}, 1)
 		return false
 	}
-	threaded := d.threaded(a)
-	var key string
-	switch {
-	case kind == KindUpdate:
-		// An edit is told on its own.
-	case threaded:
-		key = fmt.Sprintf("thread\x00%d", a.ParentID)
-	default:
-		key = "rule\x00" + a.Rule
-	}
+	threaded := ds.threaded(a)
+	key := followup.BatchKey(kind == KindUpdate, threaded, a.ParentID, a.Rule)
 	if j := groups[key]; key != "" && j != nil {
 		j.alerts = append(j.alerts, a)
 		j.since = append(j.since, queuedSince(a))

@@ -13,6 +13,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/newswatch/newswatch/internal/followup"
 	"github.com/newswatch/newswatch/internal/store"
 )
 
@@ -53,7 +54,7 @@ func TestFollowUpsAreBatchedThreadReplies(t *testing.T) {
 	clk := newFakeClock(t0)
 	f := newFakeSlack(t)
 	d, _, _ := newTestDispatcher(t, st, clk, newTestSlack(t, f, SlackOptions{Name: "slack"}))
-	d.Threads = map[string]bool{"slack": true}
+	settings(t, d, "slack").StoryUpdates = followup.Thread
 	ctx := context.Background()
 
 	head := storyHead(t, st, "slack", "#news")
@@ -105,7 +106,7 @@ func TestFollowUpOfDeadAlertDies(t *testing.T) {
 	clk := newFakeClock(t0)
 	f := newFakeSlack(t)
 	d, _, _ := newTestDispatcher(t, st, clk, newTestSlack(t, f, SlackOptions{Name: "slack"}))
-	d.Threads = map[string]bool{"slack": true}
+	settings(t, d, "slack").StoryUpdates = followup.Thread
 	head := storyHead(t, st, "slack", "#missing-channel")
 	enqueue(t, st, alsoAlert(head, 2, "Reuters", t0))
 	if n, err := d.Drain(context.Background(), clk.Now()); err != nil || n != 2 {
@@ -153,7 +154,7 @@ func TestFollowUpsWithoutThreads(t *testing.T) {
 		t.Fatal(err)
 	}
 	d, _, logs := newTestDispatcher(t, st, clk, hook)
-	d.Limits = map[string]Limit{"ops": {}} // no pacing: the fake clock stands still
+	settings(t, d, "ops").Limit = Limit{} // no pacing: the fake clock stands still
 	defer func() {
 		if t.Failed() {
 			t.Log(logs.String())

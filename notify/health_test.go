@@ -75,7 +75,7 @@ func TestDispatchFoldsFeedHealth(t *testing.T) {
 	clk := newFakeClock(t0)
 	f := newFakeSlack(t)
 	d, _, _ := newTestDispatcher(t, st, clk, newTestSlack(t, f, SlackOptions{}))
-	d.Limits = map[string]Limit{"slack": {}}
+	settings(t, d, "slack").Limit = Limit{}
 	var alerts []*store.Alert
 	for i := range 11 {
 		alerts = append(alerts, healthAlert(fmt.Sprintf("Feed %d", i), false))

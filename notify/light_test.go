@@ -30,7 +30,7 @@ func TestDispatchLongQueueReadsAlertsAgain(t *testing.T) {
 	clk := newFakeClock(t0)
 	f := newFakeSlack(t)
 	d, _, _ := newTestDispatcher(t, counter, clk, newTestSlack(t, f, SlackOptions{}))
-	d.Limits = map[string]Limit{"slack": {}} // no pacing, to keep the test fast
+	settings(t, d, "slack").Limit = Limit{} // no pacing, to keep the test fast
 
 	single := wholeJobs + 20 // each of its own rule: none folds
 	var alerts []*store.Alert

@@ -142,8 +142,7 @@ func TestOutageThenRecovery(t *testing.T) {
 	}
 	d := &Dispatcher{
 		Store:        st,
-		Notifiers:    map[string]Notifier{"slack": slack},
-		Limits:       map[string]Limit{"slack": {Rate: rate, Burst: burst}},
+		Notifiers:    []Settings{{Notifier: slack, Limit: Limit{Rate: rate, Burst: burst}}},
 		PollInterval: 5 * time.Millisecond,
 		Location:     time.UTC,
 		Log:          slog.New(slog.DiscardHandler),

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/newswatch/newswatch/internal/followup"
 	"github.com/newswatch/newswatch/internal/store"
 )
 
@@ -80,7 +81,7 @@ func TestDispatchReadsEachAlertOnce(t *testing.T) {
 	f := newFakeSlack(t)
 	d, _, _ := newTestDispatcher(t, c, clk, newTestSlack(t, f, SlackOptions{}))
 	d.FoldThreshold = -1
-	d.Limits = map[string]Limit{"slack": {Rate: 1, Burst: 1}} // the clock stands still: one message
+	settings(t, d, "slack").Limit = Limit{Rate: 1, Burst: 1} // the clock stands still: one message
 	var backlog []*store.Alert
 	for i := range 40 {
 		backlog = append(backlog, testAlert(i, "r", "slack", ""))
@@ -111,8 +112,8 @@ func TestDispatchFindsAlertsThatComeDueLater(t *testing.T) {
 	clk := newFakeClock(t0)
 	f := newFakeSlack(t)
 	d, out, _ := newTestDispatcher(t, st, clk, newTestSlack(t, f, SlackOptions{Name: "slack"}))
-	d.Threads = map[string]bool{"slack": true}
-	d.Limits = map[string]Limit{"slack": {}}
+	settings(t, d, "slack").StoryUpdates = followup.Thread
+	settings(t, d, "slack").Limit = Limit{}
 	ctx := context.Background()
 
 	dead := enqueue(t, st, testAlert(1, "r", "slack", "#news"))[0]

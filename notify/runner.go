@@ -336,14 +336,15 @@ func (r *runner) forget(epoch uint64) {
 // it is new, or nil when a's notifier is not configured (a is then a dead
 // letter).
 func (r *runner) destination(a *store.Alert) *destination {
-	n := r.d.Notifiers[a.Notifier]
-	if n == nil {
+	set := r.d.byName[a.Notifier]
+	if set == nil {
 		reason := fmt.Sprintf("unknown notifier %q (not in the configuration)", a.Notifier)
 		r.d.markDead(r, []*store.Alert{a}, reason)
 		r.d.outcome(Outcome{Notifier: a.Notifier, Rule: a.Rule, Kind: KindAlert, Alerts: 1, Result: ResultDead, Reason: "unknown_notifier"})
 		r.release([]*store.Alert{a}, 1)
 		return nil
 	}
+	n := set.Notifier
 	channel := ""
 	if cr, ok := n.(ChannelResolver); ok {
 		channel = cr.ResolveChannel(a.Channel)
@@ -355,7 +356,7 @@ func (r *runner) destination(a *store.Alert) *destination {
 		return ds
 	}
 	ds := &destination{r: r, n: n, notifier: a.Notifier, channel: channel,
-		limiter: r.d.limiter(a.Notifier, key), signal: make(chan struct{}, 1)}
+		updates: set.StoryUpdates, limiter: r.d.limiter(set.Limit, key), signal: make(chan struct{}, 1)}
 	r.dests[key] = ds
 	r.wg.Add(1)
 	go ds.run()
