@@ -1,4 +1,4 @@
-package notify
+package notify_test
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 
 	"github.com/newswatch/newswatch/internal/followup"
 	"github.com/newswatch/newswatch/internal/store"
+	"github.com/newswatch/newswatch/notify"
 )
 
 // sink is a Notifier that accepts every message at once and counts them:
@@ -22,9 +23,9 @@ type sink struct {
 
 func (s *sink) Name() string { return s.name }
 
-func (s *sink) Notify(_ context.Context, m *Message) (Receipt, bool, error) {
+func (s *sink) Notify(_ context.Context, m *notify.Message) (notify.Receipt, bool, error) {
 	n := s.sent.Add(1)
-	return Receipt{RemoteID: fmt.Sprintf("1800000000.%06d", n), Channel: "C" + m.Channel}, false, nil
+	return notify.Receipt{RemoteID: fmt.Sprintf("1800000000.%06d", n), Channel: "C" + m.Channel}, false, nil
 }
 
 func (s *sink) ResolveChannel(channel string) string { return channel }
@@ -37,9 +38,9 @@ func BenchmarkDrain(b *testing.B) {
 	st, _ := openStoreB(b)
 	ctx := context.Background()
 	n := &sink{name: "slack"}
-	d := &Dispatcher{
+	d := &notify.Dispatcher{
 		Store:         st,
-		Notifiers:     []Settings{{Notifier: n, StoryUpdates: followup.Thread}},
+		Notifiers:     []notify.Settings{{Notifier: n, StoryUpdates: followup.Thread}},
 		FoldThreshold: -1,
 		Location:      time.UTC,
 		Log:           slog.New(slog.DiscardHandler),
@@ -109,9 +110,9 @@ func BenchmarkDispatch(b *testing.B) {
 	ctx := context.Background()
 	n := &sink{name: "slack"}
 	mem := &memOutbox{}
-	d := &Dispatcher{
+	d := &notify.Dispatcher{
 		Store:         mem,
-		Notifiers:     []Settings{{Notifier: n, StoryUpdates: followup.Thread}},
+		Notifiers:     []notify.Settings{{Notifier: n, StoryUpdates: followup.Thread}},
 		FoldThreshold: -1,
 		Location:      time.UTC,
 		Log:           slog.New(slog.DiscardHandler),

@@ -1,18 +1,25 @@
-package notify
+package notify_test
 
 import (
 	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/newswatch/newswatch/internal/slacktest"
 	"github.com/newswatch/newswatch/internal/store"
+	"github.com/newswatch/newswatch/notify"
+	"github.com/newswatch/newswatch/notify/console"
+	"github.com/newswatch/newswatch/notify/slack"
+	"github.com/newswatch/newswatch/notify/webhook"
 	"github.com/newswatch/newswatch/rules"
 )
 
@@ -129,14 +136,14 @@ func alertsByID(t *testing.T, st *store.Store) map[int64]*store.Alert {
 
 // outcomes collects a Dispatcher's outcomes.
 type outcomes struct {
-	ch   chan Outcome
+	ch   chan notify.Outcome
 	logs *logSink
 }
 
-func (o *outcomes) hook(x Outcome) { o.ch <- x }
+func (o *outcomes) hook(x notify.Outcome) { o.ch <- x }
 
 // next waits for the next outcome.
-func (o *outcomes) next(t *testing.T) Outcome {
+func (o *outcomes) next(t *testing.T) notify.Outcome {
 	t.Helper()
 	select {
 	case x := <-o.ch:
@@ -146,15 +153,15 @@ func (o *outcomes) next(t *testing.T) Outcome {
 			t.Log(o.logs.String())
 		}
 		t.Fatal("no delivery outcome within 20s")
-		return Outcome{}
+		return notify.Outcome{}
 	}
 }
 
-func newTestDispatcher(t *testing.T, st Outbox, clk *fakeClock, notifiers ...Notifier) (*Dispatcher, *outcomes, *logSink) {
+func newTestDispatcher(t *testing.T, st notify.Outbox, clk *fakeClock, notifiers ...notify.Notifier) (*notify.Dispatcher, *outcomes, *logSink) {
 	t.Helper()
 	logs := &logSink{}
-	o := &outcomes{ch: make(chan Outcome, 1000), logs: logs}
-	d := &Dispatcher{
+	o := &outcomes{ch: make(chan notify.Outcome, 1000), logs: logs}
+	d := &notify.Dispatcher{
 		Store:        st,
 		PollInterval: 5 * time.Millisecond,
 		StopTimeout:  5 * time.Second,
@@ -164,19 +171,54 @@ func newTestDispatcher(t *testing.T, st Outbox, clk *fakeClock, notifiers ...Not
 		OnOutcome:    o.hook,
 	}
 	for _, n := range notifiers {
-		d.Notifiers = append(d.Notifiers, Settings{Notifier: n, Limit: slackPace})
+		d.Notifiers = append(d.Notifiers, notify.Settings{Notifier: n, Limit: slackPace})
 	}
 	return d, o, logs
+}
+
+// newFakeSlack starts the fake Slack for a test.
+func newFakeSlack(t *testing.T, o ...slacktest.Options) *slacktest.Server {
+	t.Helper()
+	var opts slacktest.Options
+	if len(o) > 0 {
+		opts = o[0]
+	}
+	f := slacktest.New(opts)
+	t.Cleanup(f.Close)
+	return f
+}
+
+// newTestSlack returns a Slack bot of f's, posting to #news by default.
+func newTestSlack(t *testing.T, f *slacktest.Server, o slack.BotOptions) *slack.Bot {
+	t.Helper()
+	o.Token, o.APIURL = f.Token(), f.APIURL()
+	if o.Channel == "" {
+		o.Channel = "#news"
+	}
+	b, err := slack.NewBot(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// checkBlockKitJSON fails t unless raw is valid Block Kit (see
+// slacktest.CheckBlocks).
+func checkBlockKitJSON(t *testing.T, raw []byte) {
+	t.Helper()
+	if err := slacktest.CheckBlocks(raw); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // slackPace is the Limit the tests give a notifier unless they say
 // otherwise: the pace Slack allows, about a message a second per channel,
 // in bursts of three.
-var slackPace = Limit{Rate: 1, Burst: 3}
+var slackPace = notify.Limit{Rate: 1, Burst: 3}
 
 // settings returns the settings of notifier name in d, for a test to
 // change before Run or Drain.
-func settings(t *testing.T, d *Dispatcher, name string) *Settings {
+func settings(t *testing.T, d *notify.Dispatcher, name string) *notify.Settings {
 	t.Helper()
 	for i := range d.Notifiers {
 		if d.Notifiers[i].Notifier.Name() == name {
@@ -206,7 +248,7 @@ func (l *logSink) String() string {
 }
 
 // run starts d.Run and returns a function that stops it and waits.
-func run(t *testing.T, d *Dispatcher) (stop func()) {
+func run(t *testing.T, d *notify.Dispatcher) (stop func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -261,13 +303,13 @@ func TestDispatchDeliversExactlyOnceAfterTransientFailures(t *testing.T) {
 	clk := newFakeClock(t0)
 	f := newFakeSlack(t, slacktest.Options{Clock: clk.Now})
 	f.Script("#news", slacktest.Reply{Status: 500}, slacktest.Reply{Status: 503}, slacktest.Reply{Error: "internal_error"}, slacktest.Reply{Status: 429, RetryAfter: "2"})
-	d, out, _ := newTestDispatcher(t, st, clk, newTestSlack(t, f, SlackOptions{}))
+	d, out, _ := newTestDispatcher(t, st, clk, newTestSlack(t, f, slack.BotOptions{}))
 	ids := enqueue(t, st, testAlert(1, "r", "slack", ""), testAlert(2, "r", "slack", ""), testAlert(3, "r", "slack", ""))
 	run(t, d)
 
 	for i, want := range []string{"http_500", "http_503", "internal_error"} {
 		o := out.next(t)
-		if o.Result != ResultRetry || o.Reason != want {
+		if o.Result != notify.ResultRetry || o.Reason != want {
 			t.Fatalf("attempt %d: %+v, want a retry for %s", i+1, o, want)
 		}
 		a := alertsByID(t, st)[ids[0]]
@@ -277,13 +319,13 @@ func TestDispatchDeliversExactlyOnceAfterTransientFailures(t *testing.T) {
 		// Exponential backoff with jitter: between half and all of
 		// RetryMin·2^attempt, on the injected clock.
 		wait := a.NextAttemptAt.Sub(clk.Now())
-		full := DefaultRetryMin << i
+		full := notify.DefaultRetryMin << i
 		if wait < full/2 || wait > full {
 			t.Errorf("attempt %d: next attempt in %s, want within [%s, %s]", i+1, wait, full/2, full)
 		}
 		clk.Advance(wait)
 	}
-	if o := out.next(t); o.Result != ResultRetry || o.Reason != "rate_limited" {
+	if o := out.next(t); o.Result != notify.ResultRetry || o.Reason != "rate_limited" {
 		t.Fatalf("fourth attempt: %+v", o)
 	}
 	if a := alertsByID(t, st)[ids[0]]; !a.NextAttemptAt.Equal(clk.Now().Add(2 * time.Second)) {
@@ -291,7 +333,7 @@ func TestDispatchDeliversExactlyOnceAfterTransientFailures(t *testing.T) {
 	}
 	clk.Advance(2 * time.Second)
 	for range ids {
-		if o := out.next(t); o.Result != ResultDelivered {
+		if o := out.next(t); o.Result != notify.ResultDelivered {
 			t.Fatalf("outcome %+v, want delivered", o)
 		}
 	}
@@ -312,8 +354,8 @@ func TestDispatchDeadLetters(t *testing.T) {
 	st, _ := openStore(t)
 	clk := newFakeClock(t0.Add(time.Hour))
 	f := newFakeSlack(t)
-	good := newTestSlack(t, f, SlackOptions{Name: "slack"})
-	badToken, err := NewSlack(SlackOptions{Name: "revoked", Token: "xoxb-revoked", Channel: "#news", APIURL: f.APIURL()})
+	good := newTestSlack(t, f, slack.BotOptions{Name: "slack"})
+	badToken, err := slack.NewBot(slack.BotOptions{Name: "revoked", Token: "xoxb-revoked", Channel: "#news", APIURL: f.APIURL()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -365,11 +407,11 @@ func TestDispatchRetryAfterPausesTheDestination(t *testing.T) {
 	f := newFakeSlack(t, slacktest.Options{Clock: clk.Now})
 	f.Script("#news", slacktest.Reply{Status: 429, RetryAfter: "30"})
 	f.Script("#quiet", slacktest.Reply{Status: 429}) // no Retry-After: still a rate limit
-	d, out, _ := newTestDispatcher(t, st, clk, newTestSlack(t, f, SlackOptions{}))
+	d, out, _ := newTestDispatcher(t, st, clk, newTestSlack(t, f, slack.BotOptions{}))
 	ids := enqueue(t, st, testAlert(1, "r", "slack", "#news"), testAlert(2, "r", "slack", "#news"), testAlert(3, "r", "slack", "#quiet"))
 	run(t, d)
 	for range 2 {
-		if o := out.next(t); o.Result != ResultRetry || o.Reason != "rate_limited" {
+		if o := out.next(t); o.Result != notify.ResultRetry || o.Reason != "rate_limited" {
 			t.Fatalf("outcome %+v", o)
 		}
 	}
@@ -377,12 +419,12 @@ func TestDispatchRetryAfterPausesTheDestination(t *testing.T) {
 	if !all[ids[0]].NextAttemptAt.Equal(t0.Add(30 * time.Second)) {
 		t.Errorf("next attempt %s, want Retry-After's %s", all[ids[0]].NextAttemptAt, t0.Add(30*time.Second))
 	}
-	if !all[ids[2]].NextAttemptAt.Equal(t0.Add(DefaultRateLimitWait)) {
-		t.Errorf("next attempt without Retry-After %s, want %s", all[ids[2]].NextAttemptAt, t0.Add(DefaultRateLimitWait))
+	if !all[ids[2]].NextAttemptAt.Equal(t0.Add(notify.DefaultRateLimitWait)) {
+		t.Errorf("next attempt without Retry-After %s, want %s", all[ids[2]].NextAttemptAt, t0.Add(notify.DefaultRateLimitWait))
 	}
-	clk.Advance(DefaultRateLimitWait)
+	clk.Advance(notify.DefaultRateLimitWait)
 	for range 3 {
-		if o := out.next(t); o.Result != ResultDelivered {
+		if o := out.next(t); o.Result != notify.ResultDelivered {
 			t.Fatalf("outcome %+v", o)
 		}
 	}
@@ -401,9 +443,9 @@ func TestDispatchPacesEachDestination(t *testing.T) {
 	st, _ := openStore(t)
 	clk := newFakeClock(t0)
 	f := newFakeSlack(t)
-	d, _, _ := newTestDispatcher(t, st, clk, newTestSlack(t, f, SlackOptions{}))
+	d, _, _ := newTestDispatcher(t, st, clk, newTestSlack(t, f, slack.BotOptions{}))
 	d.FoldThreshold = -1
-	settings(t, d, "slack").Limit = Limit{Rate: 2, Burst: 3}
+	settings(t, d, "slack").Limit = notify.Limit{Rate: 2, Burst: 3}
 	var alerts []*store.Alert
 	for i := range 12 {
 		alerts = append(alerts, testAlert(i, "r", "slack", "#a"), testAlert(100+i, "r", "slack", "#b"))
@@ -445,16 +487,21 @@ func TestDispatchOneFailingDestinationDoesNotBlockOthers(t *testing.T) {
 	for range 50 {
 		f.Script("#down", slacktest.Reply{Status: 500})
 	}
-	hook := newFakeHook(t)
-	hook.script = []hookReply{{status: 502}, {status: 502}, {status: 502}}
-	wh, err := NewWebhook(WebhookOptions{Name: "hook", URL: hook.url()})
+	var hookCalls atomic.Int32
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if hookCalls.Add(1) <= 3 {
+			http.Error(w, "bad gateway", http.StatusBadGateway)
+		}
+	}))
+	t.Cleanup(hook.Close)
+	wh, err := webhook.New(webhook.Options{Name: "hook", URL: hook.URL})
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, _, _ := newTestDispatcher(t, st, clk, newTestSlack(t, f, SlackOptions{Timeout: time.Minute}), wh)
+	d, _, _ := newTestDispatcher(t, st, clk, newTestSlack(t, f, slack.BotOptions{Timeout: time.Minute}), wh)
 	d.FoldThreshold = -1
-	settings(t, d, "slack").Limit = Limit{} // unpaced: the clock stands still
-	d.StopTimeout = 10 * time.Millisecond   // #slow is still hanging at the end
+	settings(t, d, "slack").Limit = notify.Limit{} // unpaced: the clock stands still
+	d.StopTimeout = 10 * time.Millisecond          // #slow is still hanging at the end
 	alerts := []*store.Alert{testAlert(1, "r", "slack", "#slow"), testAlert(2, "r", "slack", "#down"), testAlert(3, "r", "hook", "")}
 	for i := range 5 {
 		alerts = append(alerts, testAlert(10+i, "r", "slack", "#ok"))
@@ -483,8 +530,8 @@ func TestDispatchFoldsABurst(t *testing.T) {
 	st, _ := openStore(t)
 	clk := newFakeClock(t0)
 	f := newFakeSlack(t)
-	d, _, _ := newTestDispatcher(t, st, clk, newTestSlack(t, f, SlackOptions{}))
-	settings(t, d, "slack").Limit = Limit{} // no pacing, to keep the test fast
+	d, _, _ := newTestDispatcher(t, st, clk, newTestSlack(t, f, slack.BotOptions{}))
+	settings(t, d, "slack").Limit = notify.Limit{} // no pacing, to keep the test fast
 	var alerts []*store.Alert
 	for i := range 25 {
 		alerts = append(alerts, testAlert(i, "burst", "slack", "#news"))
@@ -526,7 +573,7 @@ func TestDispatchDigest(t *testing.T) {
 	st, _ := openStore(t)
 	clk := newFakeClock(t0.Add(30 * time.Minute)) // 08:30
 	f := newFakeSlack(t)
-	d, _, _ := newTestDispatcher(t, st, clk, newTestSlack(t, f, SlackOptions{}))
+	d, _, _ := newTestDispatcher(t, st, clk, newTestSlack(t, f, slack.BotOptions{}))
 	ruleSet := []*rules.Rule{
 		{Name: "daily", Digest: "0 9 * * *"},
 		{Name: "was-digest"}, // its digest was removed from the rule file
@@ -608,7 +655,7 @@ func TestDispatchCrashBeforeRecording(t *testing.T) {
 	arrived := make(chan slacktest.Message, 100)
 	f := newFakeSlack(t, slacktest.Options{Arrived: arrived})
 	f.Script("#news", slacktest.Reply{}, slacktest.Reply{}, slacktest.Reply{Hang: true, Accept: true})
-	d, _, _ := newTestDispatcher(t, st, clk, newTestSlack(t, f, SlackOptions{}))
+	d, _, _ := newTestDispatcher(t, st, clk, newTestSlack(t, f, slack.BotOptions{}))
 	d.StopTimeout = time.Millisecond
 	d.FoldThreshold = -1
 	ids := enqueue(t, st, testAlert(1, "r", "slack", "#news"), testAlert(2, "r", "slack", "#news"),
@@ -638,7 +685,7 @@ func TestDispatchCrashBeforeRecording(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st2.Close()
-	d2, _, _ := newTestDispatcher(t, st2, clk, newTestSlack(t, f, SlackOptions{}))
+	d2, _, _ := newTestDispatcher(t, st2, clk, newTestSlack(t, f, slack.BotOptions{}))
 	if n, err := d2.Drain(context.Background(), clk.Now()); err != nil || n != 0 {
 		t.Fatalf("Drain after restart: %d undelivered, %v", n, err)
 	}
@@ -655,7 +702,7 @@ func TestDispatchGracefulStop(t *testing.T) {
 	arrived := make(chan slacktest.Message, 10)
 	f := newFakeSlack(t, slacktest.Options{Arrived: arrived})
 	f.Script("#news", slacktest.Reply{Wait: true})
-	d, _, _ := newTestDispatcher(t, st, clk, newTestSlack(t, f, SlackOptions{}))
+	d, _, _ := newTestDispatcher(t, st, clk, newTestSlack(t, f, slack.BotOptions{}))
 	d.StopTimeout = time.Minute
 	d.FoldThreshold = -1
 	ids := enqueue(t, st, testAlert(1, "r", "slack", "#news"), testAlert(2, "r", "slack", "#news"))
@@ -680,7 +727,7 @@ func TestDispatchGracefulStop(t *testing.T) {
 // watchedOutbox wraps an Outbox to count reads of due alerts and to make
 // recording deliveries fail.
 type watchedOutbox struct {
-	Outbox
+	notify.Outbox
 	mu          sync.Mutex
 	dueReads    int
 	failRecords bool
@@ -729,13 +776,13 @@ func TestDispatchWake(t *testing.T) {
 	w := &watchedOutbox{Outbox: st}
 	clk := newFakeClock(t0)
 	var out strings.Builder
-	d, o, _ := newTestDispatcher(t, w, clk, NewConsole(ConsoleOptions{Out: &lockedBuilder{b: &out}}))
+	d, o, _ := newTestDispatcher(t, w, clk, console.New(console.Options{Out: &lockedBuilder{b: &out}}))
 	d.PollInterval = time.Hour
 	run(t, d)
 	waitFor(t, "the first read of the outbox", func() bool { return w.reads() > 0 })
 	enqueue(t, st, testAlert(1, "r", "console", ""))
 	d.Wake()
-	if x := o.next(t); x.Result != ResultDelivered {
+	if x := o.next(t); x.Result != notify.ResultDelivered {
 		t.Fatalf("outcome %+v", x)
 	}
 	if !strings.Contains(out.String(), "Alert 1") {
@@ -751,8 +798,8 @@ func TestDispatchDeliveredButNotRecorded(t *testing.T) {
 	w := &watchedOutbox{Outbox: st, failRecords: true}
 	clk := newFakeClock(t0)
 	f := newFakeSlack(t)
-	d, _, logs := newTestDispatcher(t, w, clk, newTestSlack(t, f, SlackOptions{}))
-	d.recordRetry, d.recordRetryMax = time.Millisecond, 5*time.Millisecond
+	d, _, logs := newTestDispatcher(t, w, clk, newTestSlack(t, f, slack.BotOptions{}))
+	notify.SetRecordRetry(d, time.Millisecond, 5*time.Millisecond)
 	d.StopTimeout = 50 * time.Millisecond
 	ids := enqueue(t, st, testAlert(1, "r", "slack", ""))
 	clk.drive(t, time.Second)
@@ -784,10 +831,10 @@ func TestDispatchHoldsTheDestinationUntilTheDeliveryIsRecorded(t *testing.T) {
 	w := &watchedOutbox{Outbox: st, failRecords: true}
 	clk := newFakeClock(t0)
 	f := newFakeSlack(t)
-	d, out, logs := newTestDispatcher(t, w, clk, newTestSlack(t, f, SlackOptions{}))
-	settings(t, d, "slack").Limit = Limit{}
+	d, out, logs := newTestDispatcher(t, w, clk, newTestSlack(t, f, slack.BotOptions{}))
+	settings(t, d, "slack").Limit = notify.Limit{}
 	d.FoldThreshold = -1
-	d.recordRetry, d.recordRetryMax = time.Millisecond, 2*time.Millisecond
+	notify.SetRecordRetry(d, time.Millisecond, 2*time.Millisecond)
 	ids := enqueue(t, st, testAlert(1, "r", "slack", ""), testAlert(2, "r", "slack", ""), testAlert(3, "r", "slack", ""))
 	run(t, d)
 	// Far more attempts to record than the dispatcher once made before
@@ -801,7 +848,7 @@ func TestDispatchHoldsTheDestinationUntilTheDeliveryIsRecorded(t *testing.T) {
 	}
 	w.setFailRecords(false) // space is freed
 	for range ids {
-		if o := out.next(t); o.Result != ResultDelivered {
+		if o := out.next(t); o.Result != notify.ResultDelivered {
 			t.Fatalf("outcome %+v, want delivered", o)
 		}
 	}
@@ -843,7 +890,7 @@ func TestDrainWaitsForRetriesUntilTheDeadline(t *testing.T) {
 			clk := newFakeClock(t0)
 			f := newFakeSlack(t)
 			f.Script("#news", tc.replies...)
-			d, _, _ := newTestDispatcher(t, st, clk, newTestSlack(t, f, SlackOptions{}))
+			d, _, _ := newTestDispatcher(t, st, clk, newTestSlack(t, f, slack.BotOptions{}))
 			enqueue(t, st, testAlert(1, "r", "slack", ""), testAlert(2, "r", "slack", ""))
 			clk.drive(t, 200*time.Millisecond)
 			n, err := d.Drain(context.Background(), clk.Now().Add(tc.deadline))

@@ -1,9 +1,8 @@
-package notify
+package notify_test
 
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -11,10 +10,12 @@ import (
 	"sync"
 	"testing"
 	"time"
-	"unicode/utf8"
 
 	"github.com/newswatch/newswatch/internal/followup"
 	"github.com/newswatch/newswatch/internal/store"
+	"github.com/newswatch/newswatch/notify"
+	"github.com/newswatch/newswatch/notify/slack"
+	"github.com/newswatch/newswatch/notify/webhook"
 )
 
 // storyHead enqueues the first alert of a story (story 1 needs an item of
@@ -53,7 +54,7 @@ func TestFollowUpsAreBatchedThreadReplies(t *testing.T) {
 	st, _ := openStore(t)
 	clk := newFakeClock(t0)
 	f := newFakeSlack(t)
-	d, _, _ := newTestDispatcher(t, st, clk, newTestSlack(t, f, SlackOptions{Name: "slack"}))
+	d, _, _ := newTestDispatcher(t, st, clk, newTestSlack(t, f, slack.BotOptions{Name: "slack"}))
 	settings(t, d, "slack").StoryUpdates = followup.Thread
 	ctx := context.Background()
 
@@ -105,7 +106,7 @@ func TestFollowUpOfDeadAlertDies(t *testing.T) {
 	st, _ := openStore(t)
 	clk := newFakeClock(t0)
 	f := newFakeSlack(t)
-	d, _, _ := newTestDispatcher(t, st, clk, newTestSlack(t, f, SlackOptions{Name: "slack"}))
+	d, _, _ := newTestDispatcher(t, st, clk, newTestSlack(t, f, slack.BotOptions{Name: "slack"}))
 	settings(t, d, "slack").StoryUpdates = followup.Thread
 	head := storyHead(t, st, "slack", "#missing-channel")
 	enqueue(t, st, alsoAlert(head, 2, "Reuters", t0))
@@ -128,12 +129,12 @@ func TestFollowUpOfDeadAlertDies(t *testing.T) {
 // webhookSink records the payloads a webhook receives.
 type webhookSink struct {
 	mu       sync.Mutex
-	payloads []WebhookPayload
+	payloads []webhook.Payload
 }
 
 func (w *webhookSink) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
-	var p WebhookPayload
+	var p webhook.Payload
 	if err := json.Unmarshal(body, &p); err != nil {
 		http.Error(rw, err.Error(), http.StatusBadRequest)
 		return
@@ -149,12 +150,12 @@ func TestFollowUpsWithoutThreads(t *testing.T) {
 	sink := &webhookSink{}
 	srv := httptest.NewServer(sink)
 	t.Cleanup(srv.Close)
-	hook, err := NewWebhook(WebhookOptions{Name: "ops", URL: srv.URL})
+	hook, err := webhook.New(webhook.Options{Name: "ops", URL: srv.URL})
 	if err != nil {
 		t.Fatal(err)
 	}
 	d, _, logs := newTestDispatcher(t, st, clk, hook)
-	settings(t, d, "ops").Limit = Limit{} // no pacing: the fake clock stands still
+	settings(t, d, "ops").Limit = notify.Limit{} // no pacing: the fake clock stands still
 	defer func() {
 		if t.Failed() {
 			t.Log(logs.String())
@@ -174,9 +175,9 @@ func TestFollowUpsWithoutThreads(t *testing.T) {
 	}
 	sink.mu.Lock()
 	defer sink.mu.Unlock()
-	var also []WebhookPayload
+	var also []webhook.Payload
 	for _, p := range sink.payloads {
-		if p.Kind == KindAlso {
+		if p.Kind == notify.KindAlso {
 			also = append(also, p)
 		}
 	}
@@ -188,82 +189,15 @@ func TestFollowUpsWithoutThreads(t *testing.T) {
 	}
 }
 
-func TestFollowUpRendering(t *testing.T) {
-	st := slackStyle{}
-	entries := []Entry{
-		{AlertID: 2, Title: "Talks resume", Link: "https://reuters.example/1", Feed: "Reuters", Story: "7", Parent: "Baku talks", Seen: t0},
-		{AlertID: 3, Title: "Baku round two", Link: "https://al-monitor.example/2", Feed: "Al-Monitor", Story: "7", Parent: "Baku talks", Seen: t0},
-	}
-	thread := &Message{Kind: KindAlso, Rule: "r", ThreadTS: "1.1", Entries: entries}
-	blocks, text := st.render(thread)
-	checkBlockKit(t, blocks)
-	if text != "Also reported by: Reuters, Al-Monitor" {
-		t.Errorf("thread reply text %q", text)
-	}
-	out := &Message{Kind: KindAlso, Rule: "r", Entries: entries}
-	blocks, text = st.render(out)
-	checkBlockKit(t, blocks)
-	raw, _ := json.Marshal(blocks)
-	if text != "More reports of 1 story already alerted" || !strings.Contains(string(raw), "Baku talks") ||
-		!strings.Contains(string(raw), "https://al-monitor.example/2|Al-Monitor") {
-		t.Errorf("follow-up message %q: %s", text, raw)
-	}
-	upd := &Message{Kind: KindUpdate, Rule: "r", Entries: []Entry{{Title: "Talks end", Link: "https://x.example/1", Parent: "Talks resume"}}}
-	blocks, text = st.render(upd)
-	checkBlockKit(t, blocks)
-	raw, _ = json.Marshal(blocks)
-	if text != "Updated: Talks end" || !strings.Contains(string(raw), "was:") {
-		t.Errorf("update %q: %s", text, raw)
-	}
-	var b strings.Builder
-	c := NewConsole(ConsoleOptions{Out: &b, Location: time.UTC})
-	if _, _, err := c.Notify(context.Background(), out); err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(b.String(), "also reported") || !strings.Contains(b.String(), "also: Al-Monitor https://al-monitor.example/2") {
-		t.Errorf("console:\n%s", b.String())
-	}
-}
-
 func TestDigestGroupsByStory(t *testing.T) {
-	j := &job{kind: KindDigest, rule: "r"}
+	var alerts []*store.Alert
 	for i, story := range []int64{5, 6, 5} {
 		a := testAlert(i+1, "r", "console", "")
 		a.ID, a.StoryID = int64(i+1), story
-		j.alerts = append(j.alerts, a)
-		j.since = append(j.since, t0)
+		alerts = append(alerts, a)
 	}
-	groups := groupEntries(j.message().Entries)
+	groups := notify.GroupByStory(notify.MessageOf(notify.KindDigest, alerts).Entries)
 	if len(groups) != 2 || len(groups[0])+len(groups[1]) != 3 {
 		t.Errorf("digest of two stories in %d groups: %+v", len(groups), groups)
-	}
-}
-
-// TestFollowUpLineCapsOutlets: a story reported again by more outlets than
-// one line holds lists as many as fit within maxLineChars, then counts the
-// rest.
-func TestFollowUpLineCapsOutlets(t *testing.T) {
-	var entries []Entry
-	for i := range 200 {
-		entries = append(entries, Entry{
-			AlertID: int64(i + 1), Title: "Talks resume", Story: "7", Parent: "Baku talks", Seen: t0,
-			Link: fmt.Sprintf("https://outlet-%d.example/2026/11/27/baku-talks-resume-after-a-long-pause", i),
-			Feed: fmt.Sprintf("Outlet number %d", i),
-		})
-	}
-	lines := slackStyle{}.followUpLines(entries)
-	if len(lines) != 1 {
-		t.Fatalf("got %d lines for one story, want 1", len(lines))
-	}
-	line := lines[0]
-	if n := utf8.RuneCountInString(line); n > maxLineChars {
-		t.Errorf("line of %d characters, more than %d", n, maxLineChars)
-	}
-	listed := strings.Count(line, "|Outlet number ")
-	if listed == 0 || listed == len(entries) {
-		t.Fatalf("%d of %d outlets listed, want some but not all", listed, len(entries))
-	}
-	if want := fmt.Sprintf(" and %d more", len(entries)-listed); !strings.HasSuffix(line, want) {
-		t.Errorf("line ends %q, want %q", line[len(line)-40:], want)
 	}
 }

@@ -1,4 +1,4 @@
-package notify
+package notify_test
 
 import (
 	"context"
@@ -8,11 +8,13 @@ import (
 	"testing"
 
 	"github.com/newswatch/newswatch/internal/store"
+	"github.com/newswatch/newswatch/notify"
+	"github.com/newswatch/newswatch/notify/slack"
 )
 
 // readCounter counts the outbox's reads of queued alerts by ID.
 type readCounter struct {
-	Outbox
+	notify.Outbox
 	reads atomic.Int64
 }
 
@@ -21,7 +23,7 @@ func (c *readCounter) AlertsIn(ctx context.Context, ids []int64) ([]*store.Alert
 	return c.Outbox.AlertsIn(ctx, ids)
 }
 
-// A queue longer than wholeJobs keeps only the head's alerts whole; the
+// A queue longer than WholeJobs keeps only the head's alerts whole; the
 // others are read again when their turn comes, and every message still
 // carries its alerts' text, in order, a folded summary included.
 func TestDispatchLongQueueReadsAlertsAgain(t *testing.T) {
@@ -29,10 +31,10 @@ func TestDispatchLongQueueReadsAlertsAgain(t *testing.T) {
 	counter := &readCounter{Outbox: st}
 	clk := newFakeClock(t0)
 	f := newFakeSlack(t)
-	d, _, _ := newTestDispatcher(t, counter, clk, newTestSlack(t, f, SlackOptions{}))
-	settings(t, d, "slack").Limit = Limit{} // no pacing, to keep the test fast
+	d, _, _ := newTestDispatcher(t, counter, clk, newTestSlack(t, f, slack.BotOptions{}))
+	settings(t, d, "slack").Limit = notify.Limit{} // no pacing, to keep the test fast
 
-	single := wholeJobs + 20 // each of its own rule: none folds
+	single := notify.WholeJobs + 20 // each of its own rule: none folds
 	var alerts []*store.Alert
 	for i := range single {
 		alerts = append(alerts, testAlert(i, fmt.Sprintf("rule-%03d", i), "slack", "#news"))
@@ -66,8 +68,8 @@ func TestDispatchLongQueueReadsAlertsAgain(t *testing.T) {
 		}
 	}
 	// 20 light single alerts and the summary: one read each.
-	if got := counter.reads.Load(); got != int64(single-wholeJobs+1) {
-		t.Errorf("%d reads of queued alerts by ID, want %d", got, single-wholeJobs+1)
+	if got := counter.reads.Load(); got != int64(single-notify.WholeJobs+1) {
+		t.Errorf("%d reads of queued alerts by ID, want %d", got, single-notify.WholeJobs+1)
 	}
 	for id, a := range alertsByID(t, st) {
 		if a.Status != store.StatusDelivered {

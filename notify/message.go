@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"fmt"
 	"slices"
 	"strconv"
 	"time"
@@ -25,11 +26,15 @@ const (
 	KindDigest Kind = "digest"
 	// KindAlso is later reports of stories a rule already alerted
 	// ("Also reported by"): a reply in the alert's thread (ThreadTS) or,
-	// where there are no threads, a follow-up message (see followup.go).
+	// where there are no threads, a follow-up message (see package
+	// followup).
 	KindAlso Kind = "also"
 	// KindUpdate is an edit of an alerted item, for rules with on_update =
 	// "thread": a reply in the alert's thread, or a message of its own.
 	KindUpdate Kind = "update"
+	// KindHealth is feed-health alerts (HealthRule): one, or a burst of
+	// them folded into one message.
+	KindHealth Kind = "feed_health"
 )
 
 // Message is what a Notifier sends: one alert, a folded summary or a digest,
@@ -99,6 +104,25 @@ func (m *Message) AlertIDs() []int64 {
 		ids[i] = m.Entries[i].AlertID
 	}
 	return ids
+}
+
+// Split returns m divided into one message for each of parts (the
+// entries of m, in the order the parts are to be sent), numbered 1 to
+// len(parts), each with a delivery ID of its own; or m itself when there
+// are fewer than two parts. Splitters build their answer with it.
+func (m *Message) Split(parts [][]Entry) []*Message {
+	if len(parts) < 2 {
+		return []*Message{m}
+	}
+	out := make([]*Message, len(parts))
+	for i, p := range parts {
+		part := *m
+		part.Entries = p
+		part.Part, part.Parts = i+1, len(parts)
+		part.ID = fmt.Sprintf("%s-%d", deliveryID(m.Kind, part.AlertIDs()), i+1)
+		out[i] = &part
+	}
+	return out
 }
 
 // deliveryID derives a Message.ID from the kind and the alert IDs it

@@ -1,10 +1,17 @@
-// Package notify owns how newswatch tells people about matches: the Notifier
-// interface and its implementations (Slack through the Web API with a bot
-// token, Slack incoming webhooks, a generic signed JSON webhook, and the
-// console), the rendering of alerts into messages with every piece of feed
-// text escaped, and the Dispatcher that drains the store's outbox under
-// per-destination rate limits, with retries, backoff, dead letters, burst
-// folding and scheduled digests.
+// Package notify owns how newswatch tells people about matches: the
+// Notifier interface and Message, what a notifier is given to send; the
+// Dispatcher that drains the store's outbox under per-destination rate
+// limits, with retries, backoff and dead letters, folding bursts into
+// summaries, batching follow-ups and collecting scheduled digests.
+//
+// Each notifier is a subpackage that owns all of its rendering (alerts,
+// summaries and digests, follow-ups, feed-health messages): notify/slack
+// (a bot through the Web API, and incoming webhooks, both through
+// slack-go), notify/webhook (a generic signed JSON webhook) and
+// notify/console. A new notifier is a new subpackage, and a case where
+// package pipeline builds the configured ones. What every notifier reads
+// the same way (clean text, links, the entries grouped by story, the terms
+// matched) is here.
 //
 // Notifiers follow Prometheus Alertmanager's manner: Notify makes one attempt
 // and reports whether a failure is worth retrying; the Dispatcher owns the
@@ -126,6 +133,6 @@ func Reason(err error) string {
 	return "error"
 }
 
-// ErrNoChannel is returned (permanent) by a Slack bot notifier asked to post
-// a message that names no channel when the notifier has no default channel.
-var ErrNoChannel = errors.New("notify: no channel: set the notifier's channel or the rule's channel")
+// DefaultTimeout bounds one delivery request of a notifier whose options
+// leave Timeout zero.
+const DefaultTimeout = 10 * time.Second

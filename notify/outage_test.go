@@ -1,4 +1,4 @@
-package notify
+package notify_test
 
 import (
 	"context"
@@ -13,6 +13,8 @@ import (
 
 	"github.com/newswatch/newswatch/internal/slacktest"
 	"github.com/newswatch/newswatch/internal/store"
+	"github.com/newswatch/newswatch/notify"
+	"github.com/newswatch/newswatch/notify/slack"
 )
 
 // holdTransport holds the fake clock still from the moment the notifier
@@ -135,14 +137,14 @@ func TestOutageThenRecovery(t *testing.T) {
 	up := start.Add(outage)
 	fake := newFakeSlack(t, slacktest.Options{Clock: clk.Now})
 	fake.Down(up)
-	slack, err := NewSlack(SlackOptions{Name: "slack", Token: fake.Token(), Channel: "#news", APIURL: fake.APIURL(),
+	bot, err := slack.NewBot(slack.BotOptions{Name: "slack", Token: fake.Token(), Channel: "#news", APIURL: fake.APIURL(),
 		Transport: holdTransport{clock: clk, base: http.DefaultTransport}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := &Dispatcher{
+	d := &notify.Dispatcher{
 		Store:        st,
-		Notifiers:    []Settings{{Notifier: slack, Limit: Limit{Rate: rate, Burst: burst}}},
+		Notifiers:    []notify.Settings{{Notifier: bot, Limit: notify.Limit{Rate: rate, Burst: burst}}},
 		PollInterval: 5 * time.Millisecond,
 		Location:     time.UTC,
 		Log:          slog.New(slog.DiscardHandler),
@@ -236,11 +238,11 @@ func TestOutageThenRecovery(t *testing.T) {
 	}
 	t.Logf("%d attempts refused during the outage", len(refused))
 	// Backed off during the outage: exponential, capped at RetryMax.
-	if len(refused) < 4 || len(refused) > int(outage/(DefaultRetryMax/2))+10 {
-		t.Errorf("%d attempts during a %s outage, want a handful: retries backed off up to %s", len(refused), outage, DefaultRetryMax)
+	if len(refused) < 4 || len(refused) > int(outage/(notify.DefaultRetryMax/2))+10 {
+		t.Errorf("%d attempts during a %s outage, want a handful: retries backed off up to %s", len(refused), outage, notify.DefaultRetryMax)
 	}
 	for i := 1; i < len(refused); i++ {
-		if gap := refused[i].Sub(refused[i-1]); gap < DefaultRetryMin/2 {
+		if gap := refused[i].Sub(refused[i-1]); gap < notify.DefaultRetryMin/2 {
 			t.Errorf("attempts %d and %d only %s apart during the outage", i, i+1, gap)
 		}
 	}

@@ -1,4 +1,4 @@
-package notify
+package notify_test
 
 import (
 	"context"
@@ -9,11 +9,13 @@ import (
 
 	"github.com/newswatch/newswatch/internal/followup"
 	"github.com/newswatch/newswatch/internal/store"
+	"github.com/newswatch/newswatch/notify"
+	"github.com/newswatch/newswatch/notify/slack"
 )
 
 // countingOutbox counts the alerts each read of the outbox returns.
 type countingOutbox struct {
-	Outbox
+	notify.Outbox
 	mu    sync.Mutex
 	reads int // reads of new alerts (DueAlertsAfter)
 	rows  map[int64]int
@@ -79,9 +81,9 @@ func TestDispatchReadsEachAlertOnce(t *testing.T) {
 	c := &countingOutbox{Outbox: st}
 	clk := newFakeClock(t0)
 	f := newFakeSlack(t)
-	d, _, _ := newTestDispatcher(t, c, clk, newTestSlack(t, f, SlackOptions{}))
+	d, _, _ := newTestDispatcher(t, c, clk, newTestSlack(t, f, slack.BotOptions{}))
 	d.FoldThreshold = -1
-	settings(t, d, "slack").Limit = Limit{Rate: 1, Burst: 1} // the clock stands still: one message
+	settings(t, d, "slack").Limit = notify.Limit{Rate: 1, Burst: 1} // the clock stands still: one message
 	var backlog []*store.Alert
 	for i := range 40 {
 		backlog = append(backlog, testAlert(i, "r", "slack", ""))
@@ -111,9 +113,9 @@ func TestDispatchFindsAlertsThatComeDueLater(t *testing.T) {
 	st, _ := openStore(t)
 	clk := newFakeClock(t0)
 	f := newFakeSlack(t)
-	d, out, _ := newTestDispatcher(t, st, clk, newTestSlack(t, f, SlackOptions{Name: "slack"}))
+	d, out, _ := newTestDispatcher(t, st, clk, newTestSlack(t, f, slack.BotOptions{Name: "slack"}))
 	settings(t, d, "slack").StoryUpdates = followup.Thread
-	settings(t, d, "slack").Limit = Limit{}
+	settings(t, d, "slack").Limit = notify.Limit{}
 	ctx := context.Background()
 
 	dead := enqueue(t, st, testAlert(1, "r", "slack", "#news"))[0]
@@ -131,7 +133,7 @@ func TestDispatchFindsAlertsThatComeDueLater(t *testing.T) {
 	enqueue(t, st, alsoAlert(head, 3, "Reuters", t0))
 	d.Wake()
 	for range 2 {
-		if o := out.next(t); o.Result != ResultDelivered {
+		if o := out.next(t); o.Result != notify.ResultDelivered {
 			t.Fatalf("outcome %+v, want delivered", o)
 		}
 	}
@@ -141,13 +143,13 @@ func TestDispatchFindsAlertsThatComeDueLater(t *testing.T) {
 	}
 
 	clk.Advance(10 * time.Minute)
-	if o := out.next(t); o.Result != ResultDelivered || o.Rule != "r" {
+	if o := out.next(t); o.Result != notify.ResultDelivered || o.Rule != "r" {
 		t.Fatalf("outcome %+v, want the alert due later delivered", o)
 	}
 	if n, err := st.Requeue(ctx, dead, clk.Now()); err != nil || n != 1 {
 		t.Fatalf("requeue: %d, %v", n, err)
 	}
-	if o := out.next(t); o.Result != ResultDelivered {
+	if o := out.next(t); o.Result != notify.ResultDelivered {
 		t.Fatalf("outcome %+v, want the requeued alert delivered", o)
 	}
 	got := postTitles(f.Messages())

@@ -1,4 +1,4 @@
-package notify
+package notify_test
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/newswatch/newswatch/internal/store"
+	"github.com/newswatch/newswatch/notify/slack"
 )
 
 // TestRequeuedAlertDoesNotExpireAtOnce: an alert written long ago and
@@ -15,7 +16,7 @@ func TestRequeuedAlertDoesNotExpireAtOnce(t *testing.T) {
 	st, _ := openStore(t)
 	clk := newFakeClock(t0.Add(48 * time.Hour))
 	f := newFakeSlack(t)
-	d, _, _ := newTestDispatcher(t, st, clk, newTestSlack(t, f, SlackOptions{Name: "slack"}))
+	d, _, _ := newTestDispatcher(t, st, clk, newTestSlack(t, f, slack.BotOptions{Name: "slack"}))
 	ids := enqueue(t, st, testAlert(1, "r", "slack", "#news")) // written at t0, 48h ago
 	ctx := context.Background()
 	if err := st.MarkDead(ctx, ids[0], t0.Add(25*time.Hour), "expired"); err != nil {

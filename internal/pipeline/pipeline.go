@@ -18,7 +18,6 @@ import (
 	"sync/atomic"
 
 	"github.com/newswatch/newswatch/internal/config"
-	"github.com/newswatch/newswatch/internal/followup"
 	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/internal/store"
 	"github.com/newswatch/newswatch/internal/story"
@@ -95,9 +94,9 @@ func wire(ctx context.Context, cfg *config.Config, st *store.Store, o Options) (
 		return nil, err
 	}
 
-	routes := make(map[string]monitor.Route, len(cfg.Notifiers))
-	for _, n := range cfg.Notifiers {
-		routes[n.Name] = monitor.Route{Channel: n.Channel, StoryUpdates: followup.Mode(n.StoryUpdates)}
+	settings, routes, err := notifiers(cfg, notifierOptions{Stdout: o.Stdout})
+	if err != nil {
+		return nil, err
 	}
 	poller := &monitor.Poller{
 		Store:    st,
@@ -125,10 +124,7 @@ func wire(ctx context.Context, cfg *config.Config, st *store.Store, o Options) (
 		Jitter:          cfg.Fetch.Jitter,
 		Log:             o.Log,
 	}
-	disp, err := notify.NewDispatcher(cfg, st, notify.Options{Stdout: o.Stdout})
-	if err != nil {
-		return nil, err
-	}
+	disp := newDispatcher(cfg, st, settings)
 	disp.Rules = func() []*rules.Rule { return o.Rules().Rules() }
 	disp.Log = o.Log
 	poller.AlertsQueued = func(int) { disp.Wake() }

@@ -1,4 +1,4 @@
-package notify
+package slack
 
 import (
 	"context"
@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/newswatch/newswatch/internal/slacktest"
+	"github.com/newswatch/newswatch/notify"
+	"github.com/newswatch/newswatch/notify/internal/notifytest"
 )
 
 // newFakeSlack starts the fake Slack for a test.
@@ -24,14 +26,14 @@ func newFakeSlack(t *testing.T, o ...slacktest.Options) *slacktest.Server {
 	return f
 }
 
-func newTestSlack(t *testing.T, f *slacktest.Server, o SlackOptions) *Slack {
+func newTestSlack(t *testing.T, f *slacktest.Server, o BotOptions) *Bot {
 	t.Helper()
 	o.Token = f.Token()
 	o.APIURL = f.APIURL()
 	if o.Channel == "" {
 		o.Channel = "#news"
 	}
-	s, err := NewSlack(o)
+	s, err := NewBot(o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,8 +42,8 @@ func newTestSlack(t *testing.T, f *slacktest.Server, o SlackOptions) *Slack {
 
 func TestSlackNotify(t *testing.T) {
 	f := newFakeSlack(t)
-	s := newTestSlack(t, f, SlackOptions{Name: "team"})
-	m := alertMessage(sampleEntry(1))
+	s := newTestSlack(t, f, BotOptions{Name: "team"})
+	m := notifytest.AlertMessage(notifytest.SampleEntry(1))
 	r, retry, err := s.Notify(context.Background(), m)
 	if err != nil || retry {
 		t.Fatalf("Notify: %v (retry %v)", err, retry)
@@ -63,7 +65,7 @@ func TestSlackNotify(t *testing.T) {
 	checkBlockKitJSON(t, []byte(p.Blocks))
 
 	// A rule's channel, a thread reply, unfurling on.
-	s = newTestSlack(t, f, SlackOptions{Unfurl: true})
+	s = newTestSlack(t, f, BotOptions{Unfurl: true})
 	m.Channel, m.ThreadTS = "#other", r.RemoteID
 	if _, _, err := s.Notify(context.Background(), m); err != nil {
 		t.Fatal(err)
@@ -106,19 +108,19 @@ func TestSlackFailures(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFakeSlack(t)
 			f.Script("#news", tc.reply)
-			var o SlackOptions
+			var o BotOptions
 			if tc.reply.Hang {
 				o.Timeout = 100 * time.Millisecond
 			}
 			s := newTestSlack(t, f, o)
-			_, retry, err := s.Notify(context.Background(), alertMessage(sampleEntry(1)))
+			_, retry, err := s.Notify(context.Background(), notifytest.AlertMessage(notifytest.SampleEntry(1)))
 			if err == nil {
 				t.Fatal("Notify succeeded")
 			}
-			if retry != tc.retry || Reason(err) != tc.reason {
-				t.Errorf("retry %v reason %q (%v); want %v %q", retry, Reason(err), err, tc.retry, tc.reason)
+			if retry != tc.retry || notify.Reason(err) != tc.reason {
+				t.Errorf("retry %v reason %q (%v); want %v %q", retry, notify.Reason(err), err, tc.retry, tc.reason)
 			}
-			var rl *RateLimitError
+			var rl *notify.RateLimitError
 			if errors.As(err, &rl) != tc.rateLimit {
 				t.Fatalf("rate limit error = %v, want %v", errors.As(err, &rl), tc.rateLimit)
 			}
@@ -138,33 +140,33 @@ func TestSlackUnreachable(t *testing.T) {
 	srv := httptest.NewServer(http.NotFoundHandler())
 	url := srv.URL
 	srv.Close()
-	s, err := NewSlack(SlackOptions{Token: "xoxb-1", Channel: "#news", APIURL: url + "/api/"})
+	s, err := NewBot(BotOptions{Token: "xoxb-1", Channel: "#news", APIURL: url + "/api/"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, retry, err := s.Notify(context.Background(), alertMessage(sampleEntry(1)))
-	if err == nil || !retry || Reason(err) != "network" {
-		t.Errorf("retry %v reason %q (%v); want a retryable network failure", retry, Reason(err), err)
+	_, retry, err := s.Notify(context.Background(), notifytest.AlertMessage(notifytest.SampleEntry(1)))
+	if err == nil || !retry || notify.Reason(err) != "network" {
+		t.Errorf("retry %v reason %q (%v); want a retryable network failure", retry, notify.Reason(err), err)
 	}
 }
 
 func TestSlackNoChannel(t *testing.T) {
 	f := newFakeSlack(t)
-	s, err := NewSlack(SlackOptions{Token: f.Token(), APIURL: f.APIURL()})
+	s, err := NewBot(BotOptions{Token: f.Token(), APIURL: f.APIURL()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, retry, err := s.Notify(context.Background(), alertMessage(sampleEntry(1)))
+	_, retry, err := s.Notify(context.Background(), notifytest.AlertMessage(notifytest.SampleEntry(1)))
 	if !errors.Is(err, ErrNoChannel) || retry {
 		t.Errorf("retry %v err %v; want permanent ErrNoChannel", retry, err)
 	}
 }
 
 func TestNewSlackRejects(t *testing.T) {
-	if _, err := NewSlack(SlackOptions{Channel: "#x"}); err == nil {
+	if _, err := NewBot(BotOptions{Channel: "#x"}); err == nil {
 		t.Error("no token accepted")
 	}
-	if _, err := NewSlack(SlackOptions{Token: "xoxb-1", Mention: "<!channel> <https://x|y>"}); err == nil {
+	if _, err := NewBot(BotOptions{Token: "xoxb-1", Mention: "<!channel> <https://x|y>"}); err == nil {
 		t.Error("bad mention accepted")
 	}
 }

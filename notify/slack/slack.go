@@ -1,4 +1,11 @@
-package notify
+// Package slack is the Slack notifier: a bot that posts through the Web
+// API (chat.postMessage) with a token, and incoming webhooks, both through
+// slack-go. It owns everything Slack shows: alerts, folded summaries and
+// digests as Block Kit within Slack's limits (split when they would not
+// fit), follow-ups ("Also reported by", in the alert's thread for a bot),
+// feed-health messages, and the escaping that keeps feed text from
+// pinging a channel or disguising a link.
+package slack
 
 import (
 	"context"
@@ -8,13 +15,16 @@ import (
 	"strings"
 	"time"
 
-	"github.com/slack-go/slack"
+	slackgo "github.com/slack-go/slack"
+
+	"github.com/newswatch/newswatch/notify"
+	"github.com/newswatch/newswatch/notify/internal/transport"
 )
 
-// SlackOptions configure a Slack notifier that posts with a bot token
+// BotOptions configure a Slack notifier that posts with a bot token
 // through the Web API (chat.postMessage). The zero value of every field but
 // Token is usable.
-type SlackOptions struct {
+type BotOptions struct {
 	// Name is the notifier's configured name; "slack" when empty.
 	Name string
 	// Token is the bot token (xoxb-…); it needs the chat:write scope, and
@@ -27,7 +37,7 @@ type SlackOptions struct {
 	// APIURL is the base URL of the Web API ending in "/api/" (a proxy, a
 	// test server); empty means Slack's own.
 	APIURL string
-	// Timeout bounds one request; zero means DefaultTimeout.
+	// Timeout bounds one request; zero means notify.DefaultTimeout.
 	Timeout time.Duration
 	// Unfurl lets Slack unfurl links and media in messages. Off by default:
 	// previews of every outlet's page would bury the alerts.
@@ -44,24 +54,24 @@ type SlackOptions struct {
 	Transport http.RoundTripper
 }
 
-// Slack is a Notifier that posts Block Kit messages with a bot token through
+// Bot is a notifier that posts Block Kit messages with a bot token through
 // slack-go's PostMessageContext. slack-go's own retries stay off: it makes
 // one attempt per Notify, and the Dispatcher schedules retries.
-type Slack struct {
+type Bot struct {
 	name      string
 	token     string
 	channel   string
 	apiURL    string
 	timeout   time.Duration
 	unfurl    bool
-	style     slackStyle
+	style     style
 	transport http.RoundTripper
 	now       func() time.Time
 }
 
-// NewSlack returns a Slack bot notifier, or an error when o lacks a token
+// NewBot returns a Slack bot notifier, or an error when o lacks a token
 // or has an invalid mention.
-func NewSlack(o SlackOptions) (*Slack, error) {
+func NewBot(o BotOptions) (*Bot, error) {
 	if o.Name == "" {
 		o.Name = "slack"
 	}
@@ -74,30 +84,30 @@ func NewSlack(o SlackOptions) (*Slack, error) {
 	}
 	api := o.APIURL
 	if api == "" {
-		api = slack.APIURL
+		api = slackgo.APIURL
 	}
 	if !strings.HasSuffix(api, "/") {
 		api += "/"
 	}
-	return &Slack{
+	return &Bot{
 		name:      o.Name,
 		token:     o.Token,
 		channel:   o.Channel,
 		apiURL:    api,
 		timeout:   o.Timeout,
 		unfurl:    o.Unfurl,
-		style:     slackStyle{mention: mention, loc: o.Location},
+		style:     style{mention: mention, loc: o.Location},
 		transport: o.Transport,
 		now:       time.Now,
 	}, nil
 }
 
 // Name returns the notifier's configured name.
-func (s *Slack) Name() string { return s.name }
+func (s *Bot) Name() string { return s.name }
 
 // ResolveChannel returns channel, or the notifier's default channel when
 // channel is empty.
-func (s *Slack) ResolveChannel(channel string) string {
+func (s *Bot) ResolveChannel(channel string) string {
 	if channel != "" {
 		return channel
 	}
@@ -105,43 +115,47 @@ func (s *Slack) ResolveChannel(channel string) string {
 }
 
 // Split divides a summary or digest into messages within Block Kit's limits.
-func (s *Slack) Split(m *Message) []*Message { return s.style.split(m) }
+func (s *Bot) Split(m *notify.Message) []*notify.Message { return s.style.split(m) }
 
 // Notify posts m to its channel, in the thread of m.ThreadTS when set, and
 // returns the message's ts and channel ID.
-func (s *Slack) Notify(ctx context.Context, m *Message) (Receipt, bool, error) {
+func (s *Bot) Notify(ctx context.Context, m *notify.Message) (notify.Receipt, bool, error) {
 	channel := s.ResolveChannel(m.Channel)
 	if channel == "" {
-		return Receipt{}, false, sendError(s.name, "no_channel", ErrNoChannel)
+		return notify.Receipt{}, false, transport.SendError(s.name, "no_channel", ErrNoChannel)
 	}
 	blocks, text := s.style.render(m)
-	opts := []slack.MsgOption{
-		slack.MsgOptionText(text, false), // escaped by the renderer
-		slack.MsgOptionBlocks(blocks...),
+	opts := []slackgo.MsgOption{
+		slackgo.MsgOptionText(text, false), // escaped by the renderer
+		slackgo.MsgOptionBlocks(blocks...),
 	}
 	if s.unfurl {
-		opts = append(opts, slack.MsgOptionEnableLinkUnfurl())
+		opts = append(opts, slackgo.MsgOptionEnableLinkUnfurl())
 	} else {
-		opts = append(opts, slack.MsgOptionDisableLinkUnfurl(), slack.MsgOptionDisableMediaUnfurl())
+		opts = append(opts, slackgo.MsgOptionDisableLinkUnfurl(), slackgo.MsgOptionDisableMediaUnfurl())
 	}
 	if m.ThreadTS != "" {
-		opts = append(opts, slack.MsgOptionTS(m.ThreadTS))
+		opts = append(opts, slackgo.MsgOptionTS(m.ThreadTS))
 	}
-	var ex exchange
-	client := slack.New(s.token,
-		slack.OptionAPIURL(s.apiURL),
-		slack.OptionHTTPClient(newHTTPClient(s.transport, s.timeout, &ex)))
+	var ex transport.Exchange
+	client := slackgo.New(s.token,
+		slackgo.OptionAPIURL(s.apiURL),
+		slackgo.OptionHTTPClient(transport.NewClient(s.transport, s.timeout, &ex)))
 	respChannel, ts, err := client.PostMessageContext(ctx, channel, opts...)
 	if err != nil {
-		retry, err := classifySlack(s.name, err, &ex, s.now())
-		return Receipt{}, retry, err
+		retry, err := classify(s.name, err, &ex, s.now())
+		return notify.Receipt{}, retry, err
 	}
-	return Receipt{RemoteID: ts, Channel: respChannel}, false, nil
+	return notify.Receipt{RemoteID: ts, Channel: respChannel}, false, nil
 }
 
-// slackTransient are the Web API error codes that mean "try again later";
+// ErrNoChannel is returned (permanent) by a bot asked to post a message
+// that names no channel when the bot has no default channel.
+var ErrNoChannel = errors.New("notify: no channel: set the notifier's channel or the rule's channel")
+
+// transient are the Web API error codes that mean "try again later";
 // every other code is permanent.
-var slackTransient = map[string]bool{
+var transient = map[string]bool{
 	"internal_error":         true,
 	"fatal_error":            true,
 	"service_unavailable":    true,
@@ -150,42 +164,42 @@ var slackTransient = map[string]bool{
 	"message_limit_exceeded": true, // a free workspace's message quota
 }
 
-// classifySlack turns a failed PostMessageContext into (retry, error).
+// classify turns a failed PostMessageContext into (retry, error).
 //
 // slack-go surfaces an HTTP 429 with a numeric Retry-After as
-// *slack.RateLimitedError, a 429 without the header (or with an HTTP-date
+// *slackgo.RateLimitedError, a 429 without the header (or with an HTTP-date
 // one, which it fails to parse) as another error, any other non-200 status
-// as slack.StatusCodeError, and "ok": false as slack.SlackErrorResponse
+// as slackgo.StatusCodeError, and "ok": false as slackgo.SlackErrorResponse
 // carrying Slack's error code. The exchange fills the gaps. Every rate limit
 // is retried; Slack's transient codes, server errors and network failures
 // are retried; every other Slack error code (channel_not_found,
 // not_in_channel, invalid_auth, token_revoked, is_archived, msg_too_long,
 // invalid_blocks, …) is permanent, since sending the same message again
 // would fail the same way.
-func classifySlack(notifier string, err error, ex *exchange, now time.Time) (bool, error) {
-	var rl *slack.RateLimitedError
+func classify(notifier string, err error, ex *transport.Exchange, now time.Time) (bool, error) {
+	var rl *slackgo.RateLimitedError
 	if errors.As(err, &rl) {
-		return true, &RateLimitError{RetryAfter: rl.RetryAfter, Err: sendError(notifier, "rate_limited", err)}
+		return true, &notify.RateLimitError{RetryAfter: rl.RetryAfter, Err: transport.SendError(notifier, "rate_limited", err)}
 	}
-	if ex.status == http.StatusTooManyRequests {
-		return true, &RateLimitError{RetryAfter: retryAfter(ex.header, now), Err: sendError(notifier, "rate_limited", err)}
+	if ex.Status == http.StatusTooManyRequests {
+		return true, &notify.RateLimitError{RetryAfter: transport.RetryAfter(ex.Header, now), Err: transport.SendError(notifier, "rate_limited", err)}
 	}
-	var api slack.SlackErrorResponse
+	var api slackgo.SlackErrorResponse
 	if errors.As(err, &api) {
 		code := api.Err
 		if code == "ratelimited" || code == "rate_limited" {
-			return true, &RateLimitError{RetryAfter: retryAfter(ex.header, now), Err: sendError(notifier, "rate_limited", err)}
+			return true, &notify.RateLimitError{RetryAfter: transport.RetryAfter(ex.Header, now), Err: transport.SendError(notifier, "rate_limited", err)}
 		}
-		return slackTransient[code], sendError(notifier, code, err)
+		return transient[code], transport.SendError(notifier, code, err)
 	}
-	var status slack.StatusCodeError
+	var status slackgo.StatusCodeError
 	if errors.As(err, &status) {
-		return retryableStatus(status.Code), sendError(notifier, fmt.Sprintf("http_%d", status.Code), err)
+		return transport.RetryableStatus(status.Code), transport.SendError(notifier, fmt.Sprintf("http_%d", status.Code), err)
 	}
-	if ex.status != 0 {
+	if ex.Status != 0 {
 		// A response arrived but could not be used (a proxy's HTML page, a
 		// cut-off body): worth another try.
-		return true, sendError(notifier, "bad_response", err)
+		return true, transport.SendError(notifier, "bad_response", err)
 	}
-	return true, sendError(notifier, transportReason(err), err)
+	return true, transport.SendError(notifier, transport.Reason(err), err)
 }

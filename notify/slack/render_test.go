@@ -1,49 +1,21 @@
-package notify
+package slack
 
 import (
 	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 	"unicode/utf8"
 
-	"github.com/slack-go/slack"
+	slackgo "github.com/slack-go/slack"
 
+	"github.com/newswatch/newswatch/notify"
+	"github.com/newswatch/newswatch/notify/internal/notifytest"
 	"github.com/newswatch/newswatch/rules"
 )
 
-var published = time.Date(2026, 11, 26, 9, 12, 0, 0, time.UTC)
-
-func alertMessage(e Entry) *Message {
-	return &Message{
-		Kind:     KindAlert,
-		ID:       deliveryID(KindAlert, []int64{e.AlertID}),
-		Rule:     "abraham-accords",
-		Severity: "info",
-		Entries:  []Entry{e},
-	}
-}
-
-func sampleEntry(id int64) Entry {
-	return Entry{
-		AlertID:   id,
-		ItemID:    id,
-		Title:     "Syria and Israel edge toward the Abraham Accords",
-		Link:      "https://www.timesofisrael.com/syria-israel-abraham-accords/?utm=x&ref=y",
-		Feed:      "Times of Israel",
-		Summary:   "<p>Officials said <b>normalization</b> talks resumed on Tuesday.</p>",
-		Published: published,
-		Seen:      published.Add(time.Minute),
-		Hits: []rules.Hit{
-			{Field: "title", Text: "Abraham Accords"},
-			{Field: "summary", Text: "normalization"},
-		},
-	}
-}
-
 // blockTexts returns the text of every text object in blocks, in order.
-func blockTexts(t *testing.T, blocks []slack.Block) []string {
+func blockTexts(t *testing.T, blocks []slackgo.Block) []string {
 	t.Helper()
 	raw, err := json.Marshal(blocks)
 	if err != nil {
@@ -81,8 +53,8 @@ func walkTexts(v any, out *[]string) {
 }
 
 func TestRenderAlert(t *testing.T) {
-	st := slackStyle{}
-	blocks, fallback := st.render(alertMessage(sampleEntry(1)))
+	st := style{}
+	blocks, fallback := st.render(notifytest.AlertMessage(notifytest.SampleEntry(1)))
 	checkBlockKit(t, blocks)
 	texts := blockTexts(t, blocks)
 	if len(texts) != 4 {
@@ -91,7 +63,7 @@ func TestRenderAlert(t *testing.T) {
 	want := []string{
 		"Syria and Israel edge toward the Abraham Accords",
 		"*<https://www.timesofisrael.com/syria-israel-abraham-accords/?utm=x&amp;ref=y|Syria and Israel edge toward the Abraham Accords>*\n" +
-			"Times of Israel · <!date^" + fmt.Sprint(published.Unix()) + "^{date_short_pretty} {time}|2026-11-26 09:12 UTC>",
+			"Times of Israel · <!date^" + fmt.Sprint(notifytest.Published.Unix()) + "^{date_short_pretty} {time}|2026-11-26 09:12 UTC>",
 		"Officials said normalization talks resumed on Tuesday.",
 		`rule *abraham-accords* · severity *info* · matched: "Abraham Accords" (title), normalization (summary)`,
 	}
@@ -108,7 +80,7 @@ func TestRenderAlert(t *testing.T) {
 // TestRenderHostileAlert feeds text built to ping, disguise links and
 // reorder text through the renderer; none of it may survive as syntax.
 func TestRenderHostileAlert(t *testing.T) {
-	e := Entry{
+	e := notify.Entry{
 		AlertID: 7,
 		Title:   "<!channel> Breaking: <https://evil.example|Reuters> \u202Etxt.exe <@U123> &amp; <!here>",
 		Link:    "javascript:alert(document.cookie)",
@@ -116,8 +88,8 @@ func TestRenderHostileAlert(t *testing.T) {
 		Summary: "&lt;!channel&gt; <script>alert(1)</script>Read <a href='https://evil.example'>more</a> <!everyone> \x1b[2J",
 		Hits:    []rules.Hit{{Field: "title", Text: "<!channel>"}},
 	}
-	st := slackStyle{mention: "<!subteam^S0001>"}
-	m := alertMessage(e)
+	st := style{mention: "<!subteam^S0001>"}
+	m := notifytest.AlertMessage(e)
 	m.Severity = "high"
 	m.Rule = "r<!here>"
 	blocks, fallback := st.render(m)
@@ -145,10 +117,10 @@ func TestRenderHostileAlert(t *testing.T) {
 }
 
 func TestRenderMentionOnlyForHighSeverity(t *testing.T) {
-	st := slackStyle{mention: "<!here>"}
+	st := style{mention: "<!here>"}
 	for _, sev := range []string{"", "info", "notice", "high"} {
 		t.Run("severity "+sev, func(t *testing.T) {
-			m := alertMessage(sampleEntry(1))
+			m := notifytest.AlertMessage(notifytest.SampleEntry(1))
 			m.Severity = sev
 			blocks, fallback := st.render(m)
 			got := strings.Contains(strings.Join(blockTexts(t, blocks), "\n"), "<!here>") || strings.Contains(fallback, "<!here>")
@@ -164,15 +136,15 @@ func TestRenderLongRightToLeftText(t *testing.T) {
 	hebrew := strings.Repeat("הֶסְכֵּמֵי אַבְרָהָם וְהַנִּרְמוּל בֵּין סוּרְיָה לְיִשְׂרָאֵל ", 30)
 	for name, text := range map[string]string{"arabic": arabic, "hebrew": hebrew} {
 		t.Run(name, func(t *testing.T) {
-			e := sampleEntry(1)
+			e := notifytest.SampleEntry(1)
 			e.Title, e.Summary, e.Feed = text, text, "بي بي سي عربي"
-			blocks, _ := slackStyle{}.render(alertMessage(e))
+			blocks, _ := style{}.render(notifytest.AlertMessage(e))
 			checkBlockKit(t, blocks)
 			texts := blockTexts(t, blocks)
 			if n := utf8.RuneCountInString(texts[0]); n > maxHeaderChars || n < maxHeaderChars*2/3 {
 				t.Errorf("header has %d characters", n)
 			}
-			if n := utf8.RuneCountInString(texts[2]); n > maxSnippetChars || n < maxSnippetChars*2/3 {
+			if n := utf8.RuneCountInString(texts[2]); n > notify.SnippetChars || n < notify.SnippetChars*2/3 {
 				t.Errorf("snippet has %d characters", n)
 			}
 			for _, s := range texts[:3] {
@@ -180,8 +152,8 @@ func TestRenderLongRightToLeftText(t *testing.T) {
 					t.Errorf("right-to-left text lost: %q", s)
 				}
 			}
-			if !strings.HasSuffix(texts[2], ellipsis) {
-				t.Errorf("cut snippet does not end with an ellipsis")
+			if !strings.HasSuffix(texts[2], notify.Ellipsis) {
+				t.Errorf("cut snippet does not end with an notify.Ellipsis")
 			}
 		})
 	}
@@ -190,30 +162,30 @@ func TestRenderLongRightToLeftText(t *testing.T) {
 func TestRenderEdgeCases(t *testing.T) {
 	tests := []struct {
 		name  string
-		entry Entry
+		entry notify.Entry
 		check func(t *testing.T, texts []string)
 	}{
-		{"no title no link no date", Entry{AlertID: 1}, func(t *testing.T, texts []string) {
+		{"no title no link no date", notify.Entry{AlertID: 1}, func(t *testing.T, texts []string) {
 			if texts[0] != "(untitled)" || texts[1] != "*(untitled)*" {
 				t.Errorf("texts %q", texts)
 			}
 		}},
-		{"whitespace-only title", Entry{AlertID: 1, Title: " \u200B\t\n", Link: "https://example.com/a"}, func(t *testing.T, texts []string) {
+		{"whitespace-only title", notify.Entry{AlertID: 1, Title: " \u200B\t\n", Link: "https://example.com/a"}, func(t *testing.T, texts []string) {
 			if texts[1] != "*<https://example.com/a|(untitled)>*" {
 				t.Errorf("texts %q", texts)
 			}
 		}},
-		{"html in title", Entry{AlertID: 1, Title: "Gaza &amp; <i>Syria</i>"}, func(t *testing.T, texts []string) {
+		{"html in title", notify.Entry{AlertID: 1, Title: "Gaza &amp; <i>Syria</i>"}, func(t *testing.T, texts []string) {
 			if texts[0] != "Gaza &amp; Syria" {
 				t.Errorf("header %q", texts[0])
 			}
 		}},
-		{"entities in title", Entry{AlertID: 1, Title: "Israel&#8217;s &lt;!channel&gt; move"}, func(t *testing.T, texts []string) {
+		{"entities in title", notify.Entry{AlertID: 1, Title: "Israel&#8217;s &lt;!channel&gt; move"}, func(t *testing.T, texts []string) {
 			if texts[0] != "Israel’s &lt;!channel&gt; move" {
 				t.Errorf("header %q", texts[0])
 			}
 		}},
-		{"huge everything", Entry{
+		{"huge everything", notify.Entry{
 			AlertID: 1,
 			Title:   strings.Repeat("<&>", 2000),
 			Link:    "https://example.com/" + strings.Repeat("%E2%80%AE", 200),
@@ -224,7 +196,7 @@ func TestRenderEdgeCases(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			blocks, fallback := slackStyle{}.render(alertMessage(tc.entry))
+			blocks, fallback := style{}.render(notifytest.AlertMessage(tc.entry))
 			checkBlockKit(t, blocks)
 			if fallback == "" {
 				t.Error("empty fallback text")
@@ -244,27 +216,13 @@ func repeatHits(n int) []rules.Hit {
 	return hits
 }
 
-func listMessage(kind Kind, n int, linkLen int) *Message {
-	entries := make([]Entry, n)
-	for i := range entries {
-		entries[i] = Entry{
-			AlertID:   int64(i + 1),
-			Title:     fmt.Sprintf("Report %d on Syria–Israel talks", i+1),
-			Link:      fmt.Sprintf("https://example.com/%d/%s", i+1, strings.Repeat("x", linkLen)),
-			Feed:      "Feed " + fmt.Sprint(i%5),
-			Published: published.Add(time.Duration(i) * time.Minute),
-		}
-	}
-	return &Message{Kind: kind, Rule: "syria-israel", Severity: "notice", Entries: entries}
-}
-
 func TestRenderSummaryFitsOneMessage(t *testing.T) {
-	m := listMessage(KindSummary, 40, 20)
-	parts := slackStyle{}.split(m)
+	m := notifytest.ListMessage(notify.KindSummary, 40, 20)
+	parts := style{}.split(m)
 	if len(parts) != 1 || parts[0] != m {
 		t.Fatalf("40 short entries were split into %d messages", len(parts))
 	}
-	blocks, fallback := slackStyle{}.render(m)
+	blocks, fallback := style{}.render(m)
 	checkBlockKit(t, blocks)
 	texts := blockTexts(t, blocks)
 	if texts[0] != "40 new matches for syria-israel" {
@@ -274,7 +232,7 @@ func TestRenderSummaryFitsOneMessage(t *testing.T) {
 		t.Errorf("fallback %q", fallback)
 	}
 	body := strings.Join(texts[2:], "\n")
-	// Most recent first: entry 40 was published last.
+	// Most recent first: entry 40 was notifytest.Published last.
 	if i40, i1 := strings.Index(body, "Report 40 "), strings.Index(body, "Report 1 "); i40 < 0 || i1 < 0 || i40 > i1 {
 		t.Errorf("entries not most recent first:\n%s", body)
 	}
@@ -289,8 +247,8 @@ func TestRenderSplitsOnlyWhenNecessary(t *testing.T) {
 		{"long links", 200, 1500},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			m := listMessage(KindDigest, tc.n, tc.linkLen)
-			parts := slackStyle{}.split(m)
+			m := notifytest.ListMessage(notify.KindDigest, tc.n, tc.linkLen)
+			parts := style{}.split(m)
 			if len(parts) < 2 {
 				t.Fatalf("%d entries fit one message?", tc.n)
 			}
@@ -307,7 +265,7 @@ func TestRenderSplitsOnlyWhenNecessary(t *testing.T) {
 				for _, e := range p.Entries {
 					seen[e.AlertID]++
 				}
-				blocks, _ := slackStyle{}.render(p)
+				blocks, _ := style{}.render(p)
 				checkBlockKit(t, blocks)
 				texts := blockTexts(t, blocks)
 				if want := fmt.Sprintf("(%d/%d)", i+1, len(parts)); !strings.HasSuffix(texts[0], want) {
@@ -335,11 +293,11 @@ func TestRenderSplitsOnlyWhenNecessary(t *testing.T) {
 }
 
 func TestRenderDigestGroupsStories(t *testing.T) {
-	m := listMessage(KindDigest, 6, 10)
+	m := notifytest.ListMessage(notify.KindDigest, 6, 10)
 	for i := range m.Entries[:3] {
 		m.Entries[i].Story = "story-1"
 	}
-	blocks, _ := slackStyle{}.render(m)
+	blocks, _ := style{}.render(m)
 	checkBlockKit(t, blocks)
 	texts := blockTexts(t, blocks)
 	if texts[0] != "Digest for syria-israel: 6 matches" {
@@ -358,8 +316,8 @@ func TestRenderDigestGroupsStories(t *testing.T) {
 // valid and shows all its entries, and only the first part mentions the
 // configured group, so that a long digest pings once.
 func TestRenderSplitWithMention(t *testing.T) {
-	st := slackStyle{mention: "<!subteam^S0123456789>"}
-	m := listMessage(KindDigest, 120, 1300) // lines of about 1,400 characters: two a section
+	st := style{mention: "<!subteam^S0123456789>"}
+	m := notifytest.ListMessage(notify.KindDigest, 120, 1300) // lines of about 1,400 characters: two a section
 	m.Severity = "high"
 	parts := st.split(m)
 	if len(parts) < 2 {

@@ -1,4 +1,4 @@
-package notify
+package slack
 
 import (
 	"encoding/json"
@@ -6,6 +6,8 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/newswatch/newswatch/notify"
+	"github.com/newswatch/newswatch/notify/internal/notifytest"
 	"github.com/newswatch/newswatch/rules"
 )
 
@@ -18,9 +20,9 @@ func FuzzRenderAlert(f *testing.F) {
 	f.Add("\u202Einvoice\u202C", "\x1b[2J", "javascript:alert(1)", "", "Abraham Accords")
 	f.Add("اتفاقيات أبراهام", "הֶסְכֵּמֵי אַבְרָהָם", "https://موقع.مصر/خبر?a=1&b=<2>", "بي بي سي", "تطبيع")
 	f.Fuzz(func(t *testing.T, title, summary, link, feed, hit string) {
-		m := alertMessage(Entry{AlertID: 1, Title: title, Summary: summary, Link: link, Feed: feed,
-			Published: published, Hits: []rules.Hit{{Field: "title", Text: hit}}})
-		blocks, fallback := slackStyle{}.render(m)
+		m := notifytest.AlertMessage(notify.Entry{AlertID: 1, Title: title, Summary: summary, Link: link, Feed: feed,
+			Published: notifytest.Published, Hits: []rules.Hit{{Field: "title", Text: hit}}})
+		blocks, fallback := style{}.render(m)
 		raw, err := json.Marshal(blocks)
 		if err != nil {
 			t.Fatal(err)
@@ -72,16 +74,16 @@ func checkSlackSyntax(t *testing.T, s string) {
 }
 
 func BenchmarkRenderAlert(b *testing.B) {
-	m := alertMessage(sampleEntry(1))
+	m := notifytest.AlertMessage(notifytest.SampleEntry(1))
 	m.Entries[0].Summary = strings.Repeat("<p>Officials said <b>normalization</b> talks resumed on Tuesday.</p>", 20)
 	for b.Loop() {
-		slackStyle{}.render(m)
+		style{}.render(m)
 	}
 }
 
 func BenchmarkSplitDigest(b *testing.B) {
-	m := listMessage(KindDigest, 1000, 40)
+	m := notifytest.ListMessage(notify.KindDigest, 1000, 40)
 	for b.Loop() {
-		slackStyle{}.split(m)
+		style{}.split(m)
 	}
 }

@@ -1,4 +1,8 @@
-package notify
+// Package webhook is the generic webhook notifier: each message POSTed as
+// JSON (Payload, version 1) to a URL, signed with HMAC-SHA256 when a
+// secret is configured, with a delivery ID that is the same on every
+// retry. Sign and VerifySignature are what a receiver needs.
+package webhook
 
 import (
 	"bytes"
@@ -15,12 +19,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/newswatch/newswatch/notify"
+	"github.com/newswatch/newswatch/notify/internal/transport"
 	"github.com/newswatch/newswatch/rules"
 )
 
 // Headers of a generic webhook request.
 //
-// The body is JSON (see WebhookPayload). When the notifier has a secret,
+// The body is JSON (see Payload). When the notifier has a secret,
 // X-Newswatch-Signature is "sha256=" followed by the lowercase hex
 // HMAC-SHA256, keyed with the secret, of the X-Newswatch-Timestamp value, a
 // ".", and the raw body bytes:
@@ -40,31 +46,31 @@ const (
 	HeaderDelivery  = "X-Newswatch-Delivery"
 )
 
-// WebhookPayload is the JSON body a generic webhook receives (version 1).
+// Payload is the JSON body a generic webhook receives (version 1).
 // Text fields are as the feed published them: untrusted, unescaped.
-type WebhookPayload struct {
-	Version  int            `json:"version"`
-	Delivery string         `json:"delivery"` // the X-Newswatch-Delivery value
-	Kind     Kind           `json:"kind"`     // "alert", "summary", "digest", "also", "update" or "feed_health"
-	Rule     WebhookRule    `json:"rule"`
-	Channel  string         `json:"channel,omitempty"` // the rule's channel, if any
-	Part     int            `json:"part,omitempty"`    // of a split digest, 1-based
-	Parts    int            `json:"parts,omitempty"`
-	SentAt   time.Time      `json:"sent_at"`
-	Alerts   []WebhookAlert `json:"alerts"` // exactly one for kind "alert"
+type Payload struct {
+	Version  int         `json:"version"`
+	Delivery string      `json:"delivery"` // the X-Newswatch-Delivery value
+	Kind     notify.Kind `json:"kind"`     // "alert", "summary", "digest", "also", "update" or "feed_health"
+	Rule     Rule        `json:"rule"`
+	Channel  string      `json:"channel,omitempty"` // the rule's channel, if any
+	Part     int         `json:"part,omitempty"`    // of a split digest, 1-based
+	Parts    int         `json:"parts,omitempty"`
+	SentAt   time.Time   `json:"sent_at"`
+	Alerts   []Alert     `json:"alerts"` // exactly one for kind "alert"
 }
 
-// WebhookRule is the rule an alert is for.
-type WebhookRule struct {
+// Rule is the rule an alert is for.
+type Rule struct {
 	Name        string `json:"name"`
 	Description string `json:"description,omitempty"`
 	Severity    string `json:"severity"`
 }
 
-// WebhookAlert is one alert in a webhook payload.
-type WebhookAlert struct {
+// Alert is one alert in a webhook payload.
+type Alert struct {
 	ID      int64       `json:"id"`
-	Item    WebhookItem `json:"item"`
+	Item    Item        `json:"item"`
 	Matches []rules.Hit `json:"matches"`
 	Story   string      `json:"story,omitempty"`
 	// FollowsUp is, in an "also" or "update" payload, the title of the
@@ -72,8 +78,8 @@ type WebhookAlert struct {
 	FollowsUp string `json:"follows_up,omitempty"`
 }
 
-// WebhookItem is the feed item an alert is about.
-type WebhookItem struct {
+// Item is the feed item an alert is about.
+type Item struct {
 	ID        int64      `json:"id,omitempty"`
 	Title     string     `json:"title"`
 	Link      string     `json:"link,omitempty"`
@@ -82,9 +88,9 @@ type WebhookItem struct {
 	Published *time.Time `json:"published,omitempty"`
 }
 
-// WebhookOptions configure a generic JSON webhook notifier. URL is
+// Options configure a generic JSON webhook notifier. URL is
 // required; the zero value of every other field is usable.
-type WebhookOptions struct {
+type Options struct {
 	// Name is the notifier's configured name; "webhook" when empty.
 	Name string
 	// URL receives the POSTs. It may hold a token: it never appears in
@@ -92,7 +98,7 @@ type WebhookOptions struct {
 	URL string
 	// Secret, when set, signs every request (see HeaderSignature).
 	Secret string
-	// Timeout bounds one request; zero means DefaultTimeout.
+	// Timeout bounds one request; zero means notify.DefaultTimeout.
 	Timeout time.Duration
 	// Transport carries the requests; nil means a shared clone of
 	// http.DefaultTransport.
@@ -101,11 +107,11 @@ type WebhookOptions struct {
 	Now func() time.Time
 }
 
-// Webhook is a Notifier that POSTs a JSON description of each message to a
+// Notifier POSTs a JSON description of each message to a
 // URL, signed with HMAC-SHA256 when a secret is configured. A 2xx answer is
 // success; 429 is a rate limit (Retry-After honoured); 408, 425 and 5xx are
 // retried; any other status, including a redirect, is permanent.
-type Webhook struct {
+type Notifier struct {
 	name      string
 	url       string
 	secret    []byte
@@ -114,19 +120,19 @@ type Webhook struct {
 	now       func() time.Time
 }
 
-// NewWebhook returns a generic webhook notifier, or an error when o's URL is
+// New returns a generic webhook notifier, or an error when o's URL is
 // not an absolute http(s) URL.
-func NewWebhook(o WebhookOptions) (*Webhook, error) {
+func New(o Options) (*Notifier, error) {
 	if o.Name == "" {
 		o.Name = "webhook"
 	}
-	if err := checkEndpoint(o.URL); err != nil {
+	if err := transport.CheckEndpoint(o.URL); err != nil {
 		return nil, fmt.Errorf("notify: webhook notifier %q: %w", o.Name, err)
 	}
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	w := &Webhook{name: o.Name, url: o.URL, timeout: o.Timeout, transport: o.Transport, now: o.Now}
+	w := &Notifier{name: o.Name, url: o.URL, timeout: o.Timeout, transport: o.Transport, now: o.Now}
 	if o.Secret != "" {
 		w.secret = []byte(o.Secret)
 	}
@@ -134,18 +140,18 @@ func NewWebhook(o WebhookOptions) (*Webhook, error) {
 }
 
 // Name returns the notifier's configured name.
-func (w *Webhook) Name() string { return w.name }
+func (w *Notifier) Name() string { return w.name }
 
-// Notify POSTs m as a WebhookPayload.
-func (w *Webhook) Notify(ctx context.Context, m *Message) (Receipt, bool, error) {
+// Notify POSTs m as a Payload.
+func (w *Notifier) Notify(ctx context.Context, m *notify.Message) (notify.Receipt, bool, error) {
 	now := w.now()
-	body, err := json.Marshal(webhookPayload(m, now))
+	body, err := json.Marshal(payload(m, now))
 	if err != nil {
-		return Receipt{}, false, sendError(w.name, "encode", err)
+		return notify.Receipt{}, false, transport.SendError(w.name, "encode", err)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.url, bytes.NewReader(body))
 	if err != nil {
-		return Receipt{}, false, sendError(w.name, "request", redact(err, w.url))
+		return notify.Receipt{}, false, transport.SendError(w.name, "request", transport.Redact(err, w.url))
 	}
 	ts := strconv.FormatInt(now.Unix(), 10)
 	req.Header.Set("Content-Type", "application/json")
@@ -155,40 +161,40 @@ func (w *Webhook) Notify(ctx context.Context, m *Message) (Receipt, bool, error)
 	if w.secret != nil {
 		req.Header.Set(HeaderSignature, Sign(w.secret, ts, body))
 	}
-	var ex exchange
-	resp, err := newHTTPClient(w.transport, w.timeout, &ex).Do(req)
+	var ex transport.Exchange
+	resp, err := transport.NewClient(w.transport, w.timeout, &ex).Do(req)
 	if err != nil {
-		return Receipt{}, true, sendError(w.name, transportReason(err), redact(err, w.url))
+		return notify.Receipt{}, true, transport.SendError(w.name, transport.Reason(err), transport.Redact(err, w.url))
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	resp.Body.Close()
 	if resp.StatusCode/100 == 2 {
-		return Receipt{}, false, nil
+		return notify.Receipt{}, false, nil
 	}
-	retry, err := httpFailure(w.name, &ex, now)
-	return Receipt{}, retry, err
+	retry, err := transport.Failure(w.name, &ex, now)
+	return notify.Receipt{}, retry, err
 }
 
-func webhookPayload(m *Message, now time.Time) *WebhookPayload {
+func payload(m *notify.Message, now time.Time) *Payload {
 	sev := m.Severity
 	if sev == "" {
 		sev = string(rules.SeverityInfo)
 	}
-	p := &WebhookPayload{
+	p := &Payload{
 		Version:  1,
 		Delivery: m.ID,
 		Kind:     m.Kind,
-		Rule:     WebhookRule{Name: m.Rule, Description: m.RuleDescription, Severity: sev},
+		Rule:     Rule{Name: m.Rule, Description: m.RuleDescription, Severity: sev},
 		Channel:  m.Channel,
 		Part:     m.Part,
 		Parts:    m.Parts,
 		SentAt:   now.UTC(),
-		Alerts:   make([]WebhookAlert, len(m.Entries)),
+		Alerts:   make([]Alert, len(m.Entries)),
 	}
 	for i, e := range m.Entries {
-		a := WebhookAlert{
+		a := Alert{
 			ID:        e.AlertID,
-			Item:      WebhookItem{ID: e.ItemID, Title: e.Title, Link: e.Link, Feed: e.Feed, Summary: e.Summary},
+			Item:      Item{ID: e.ItemID, Title: e.Title, Link: e.Link, Feed: e.Feed, Summary: e.Summary},
 			Matches:   e.Hits,
 			Story:     e.Story,
 			FollowsUp: e.Parent,

@@ -1,10 +1,10 @@
-package notify
+package slack
 
 import (
 	"encoding/json"
 	"testing"
 
-	"github.com/slack-go/slack"
+	slackgo "github.com/slack-go/slack"
 
 	"github.com/newswatch/newswatch/internal/slacktest"
 )
@@ -12,7 +12,7 @@ import (
 // checkBlockKit fails t unless blocks are valid Block Kit within Slack's
 // limits of a message, with mrkdwn text objects marked verbatim (see
 // slacktest.CheckBlocks).
-func checkBlockKit(t *testing.T, blocks []slack.Block) {
+func checkBlockKit(t *testing.T, blocks []slackgo.Block) {
 	t.Helper()
 	raw, err := json.Marshal(blocks)
 	if err != nil {

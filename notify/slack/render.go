@@ -1,41 +1,36 @@
-package notify
+package slack
 
 import (
 	"fmt"
-	"html"
-	"regexp"
-	"slices"
-	"sort"
 	"strings"
 	"time"
 	"unicode/utf8"
 
-	"github.com/slack-go/slack"
+	slackgo "github.com/slack-go/slack"
 
-	"github.com/newswatch/newswatch/internal/analysis"
+	"github.com/newswatch/newswatch/notify"
 	"github.com/newswatch/newswatch/rules"
 )
 
-// Block Kit limits (https://docs.slack.dev/reference/block-kit), counted in
+// Block Kit limits (https://docs.slackgo.dev/reference/block-kit), counted in
 // characters (runes) as Slack counts them, never in bytes.
 const (
-	maxBlocks       = 50   // blocks in one message
-	maxTextChars    = 3000 // one text object
-	maxHeaderChars  = 150  // a header block's plain_text
-	maxSnippetChars = 300  // our snippet of an item's summary
-	maxTitleChars   = 600  // a linked title in a single alert, escaped
-	maxListTitle    = 300  // a title in a summary or digest line, escaped
-	maxFeedChars    = 150  // an outlet name, escaped
-	maxLineChars    = 2900 // one entry's lines in a summary or digest
+	maxBlocks      = 50   // blocks in one message
+	maxTextChars   = 3000 // one text object
+	maxHeaderChars = 150  // a header block's plain_text
+	maxTitleChars  = 600  // a linked title in a single alert, escaped
+	maxListTitle   = 300  // a title in a summary or digest line, escaped
+	maxFeedChars   = 150  // an outlet name, escaped
+	maxLineChars   = 2900 // one entry's lines in a summary or digest
 	// maxMessageChars bounds the text of all blocks of one message. Slack
 	// refuses messages with more than 40,000 characters of text
 	// (msg_too_long); we stay well below.
 	maxMessageChars = 30000
 )
 
-// slackStyle renders messages as Slack Block Kit. The zero value is usable:
+// style renders messages as Slack Block Kit. The zero value is usable:
 // no mention, times in UTC.
-type slackStyle struct {
+type style struct {
 	// mention is a validated Slack mention ("<!here>", "<!subteam^S…>")
 	// added to high-severity messages; it comes from configuration, never
 	// from a feed.
@@ -47,14 +42,14 @@ type slackStyle struct {
 
 // render returns m as Block Kit blocks and the fallback text Slack shows in
 // notifications and to clients that cannot show blocks.
-func (st slackStyle) render(m *Message) ([]slack.Block, string) {
-	if m.Kind == KindHealth {
+func (st style) render(m *notify.Message) ([]slackgo.Block, string) {
+	if m.Kind == notify.KindHealth {
 		return st.renderHealth(m)
 	}
-	if m.Kind == KindAlert && len(m.Entries) == 1 {
+	if m.Kind == notify.KindAlert && len(m.Entries) == 1 {
 		return st.renderAlert(m)
 	}
-	if m.Kind == KindAlso || m.Kind == KindUpdate {
+	if m.Kind == notify.KindAlso || m.Kind == notify.KindUpdate {
 		return st.renderFollowUp(m)
 	}
 	return st.renderList(m)
@@ -63,12 +58,12 @@ func (st slackStyle) render(m *Message) ([]slack.Block, string) {
 // renderAlert lays out one alert: a header with the title, a section with
 // the linked title, outlet and time, a snippet, and a context line with the
 // rule, severity and what matched.
-func (st slackStyle) renderAlert(m *Message) ([]slack.Block, string) {
+func (st style) renderAlert(m *notify.Message) ([]slackgo.Block, string) {
 	e := &m.Entries[0]
-	title := entryTitle(e)
+	title := e.DisplayTitle()
 	prefix := severityPrefix(m.Severity)
 
-	blocks := []slack.Block{headerBlock(prefix + truncEscape(title, maxHeaderChars-utf8.RuneCountInString(prefix)))}
+	blocks := []slackgo.Block{headerBlock(prefix + truncEscape(title, maxHeaderChars-utf8.RuneCountInString(prefix)))}
 
 	var main strings.Builder
 	if st.mentions(m) {
@@ -80,29 +75,29 @@ func (st slackStyle) renderAlert(m *Message) ([]slack.Block, string) {
 	}
 	blocks = append(blocks, sectionBlock(main.String()))
 
-	if snippet := snippetOf(e.Summary); snippet != "" {
+	if snippet := e.Snippet(); snippet != "" {
 		blocks = append(blocks, sectionBlock(escapeSlack(snippet)))
 	}
 	blocks = append(blocks, contextBlock(ruleLine(m, matchedText(e.Hits))))
 
 	fallback := st.fallbackPrefix(m) + truncEscape(title, 300)
-	if feed := CleanText(e.Feed); feed != "" {
+	if feed := notify.CleanText(e.Feed); feed != "" {
 		fallback += " — " + truncEscape(feed, maxFeedChars)
 	}
-	return blocks, fallback + " [" + truncEscape(CleanText(m.Rule), 100) + "]"
+	return blocks, fallback + " [" + truncEscape(notify.CleanText(m.Rule), 100) + "]"
 }
 
 // renderList lays out a folded summary or a digest: a header, a context line
 // saying what the message is, and the entries grouped by story, most recent
 // first, packed into as few sections as the limits allow.
-func (st slackStyle) renderList(m *Message) ([]slack.Block, string) {
+func (st style) renderList(m *notify.Message) ([]slackgo.Block, string) {
 	headline := listHeadline(m)
 	prefix := severityPrefix(m.Severity)
-	blocks := []slack.Block{
+	blocks := []slackgo.Block{
 		headerBlock(prefix + truncEscape(headline, maxHeaderChars-utf8.RuneCountInString(prefix))),
 		contextBlock(listIntro(m)),
 	}
-	lines := st.listLines(groupEntries(m.Entries))
+	lines := st.listLines(notify.GroupByStory(m.Entries))
 	if st.mentions(m) && len(lines) > 0 {
 		lines[0] = st.mention + "\n" + lines[0]
 	}
@@ -119,11 +114,11 @@ func (st slackStyle) renderList(m *Message) ([]slack.Block, string) {
 
 // listLines renders one line (or two, for a story reported by several
 // outlets) per group, each at most maxLineChars characters.
-func (st slackStyle) listLines(groups [][]Entry) []string {
+func (st style) listLines(groups [][]notify.Entry) []string {
 	lines := make([]string, 0, len(groups))
 	for _, g := range groups {
 		first := &g[0]
-		line := "• *" + linkText(first.Link, truncEscape(entryTitle(first), maxListTitle)) + "*"
+		line := "• *" + linkText(first.Link, truncEscape(first.DisplayTitle(), maxListTitle)) + "*"
 		if meta := st.meta(first); meta != "" {
 			line += " — " + meta
 		}
@@ -138,13 +133,13 @@ func (st slackStyle) listLines(groups [][]Entry) []string {
 // appendOutlets appends to line the outlets of entries, each linked to
 // its report, separated by commas, as many as keep line within
 // maxLineChars, and " and N more" for the rest.
-func appendOutlets(line string, entries []Entry) string {
+func appendOutlets(line string, entries []notify.Entry) string {
 	n := utf8.RuneCountInString(line)
 	for i := range entries {
 		e := &entries[i]
-		name := CleanText(e.Feed)
+		name := notify.CleanText(e.Feed)
 		if name == "" {
-			name = entryTitle(e)
+			name = e.DisplayTitle()
 		}
 		also := linkText(e.Link, truncEscape(name, 60))
 		if i > 0 {
@@ -191,11 +186,11 @@ func packSections(lines []string) []string {
 // split divides a summary or digest into messages that each fit Slack's
 // limits, keeping each story's group in one message. It returns m itself
 // when it fits.
-func (st slackStyle) split(m *Message) []*Message {
-	if m.Kind == KindAlert {
-		return []*Message{m}
+func (st style) split(m *notify.Message) []*notify.Message {
+	if m.Kind == notify.KindAlert {
+		return []*notify.Message{m}
 	}
-	groups := groupEntries(m.Entries)
+	groups := notify.GroupByStory(m.Entries)
 	lines := st.listLines(groups)
 	const fixed = 2                 // header and intro context
 	budget := maxMessageChars - 400 // header, intro, mention
@@ -203,8 +198,8 @@ func (st slackStyle) split(m *Message) []*Message {
 	if st.mentions(m) {
 		mention = utf8.RuneCountInString(st.mention) + 1
 	}
-	var parts [][]Entry
-	var cur []Entry
+	var parts [][]notify.Entry
+	var cur []notify.Entry
 	sections, sectionLen, total := 0, 0, 0
 	for i, l := range lines {
 		ln := utf8.RuneCountInString(l)
@@ -233,64 +228,19 @@ func (st slackStyle) split(m *Message) []*Message {
 	if len(cur) > 0 {
 		parts = append(parts, cur)
 	}
-	if len(parts) <= 1 {
-		return []*Message{m}
-	}
-	out := make([]*Message, len(parts))
-	for i, p := range parts {
-		part := *m
-		part.Entries = p
-		part.Part, part.Parts = i+1, len(parts)
-		part.ID = fmt.Sprintf("%s-%d", deliveryID(m.Kind, part.AlertIDs()), i+1)
-		out[i] = &part
-	}
-	return out
-}
-
-// groupEntries groups entries by story (entries without one stand alone),
-// orders each group most recent first and the groups by their most recent
-// entry, newest first.
-func groupEntries(entries []Entry) [][]Entry {
-	index := map[string]int{}
-	var groups [][]Entry
-	for _, e := range entries {
-		if e.Story == "" {
-			groups = append(groups, []Entry{e})
-			continue
-		}
-		if i, ok := index[e.Story]; ok {
-			groups[i] = append(groups[i], e)
-			continue
-		}
-		index[e.Story] = len(groups)
-		groups = append(groups, []Entry{e})
-	}
-	for _, g := range groups {
-		sort.SliceStable(g, func(i, j int) bool { return newer(&g[i], &g[j]) })
-	}
-	sort.SliceStable(groups, func(i, j int) bool { return newer(&groups[i][0], &groups[j][0]) })
-	return groups
-}
-
-// newer orders entries most recent first, then by alert ID, newest first.
-func newer(a, b *Entry) bool {
-	ta, tb := a.When(), b.When()
-	if !ta.Equal(tb) {
-		return ta.After(tb)
-	}
-	return a.AlertID > b.AlertID
+	return m.Split(parts)
 }
 
 // listHeadline is the header text of a summary or digest.
-func listHeadline(m *Message) string {
-	rule := CleanText(m.Rule)
+func listHeadline(m *notify.Message) string {
+	rule := notify.CleanText(m.Rule)
 	n := len(m.Entries)
 	var s string
 	switch m.Kind {
-	case KindDigest:
-		s = fmt.Sprintf("Digest for %s: %s", rule, plural(n, "match", "matches"))
+	case notify.KindDigest:
+		s = fmt.Sprintf("Digest for %s: %s", rule, notify.Plural(n, "match", "matches"))
 	default:
-		s = fmt.Sprintf("%s for %s", plural(n, "new match", "new matches"), rule)
+		s = fmt.Sprintf("%s for %s", notify.Plural(n, "new match", "new matches"), rule)
 	}
 	if m.Parts > 1 {
 		s += fmt.Sprintf(" (%d/%d)", m.Part, m.Parts)
@@ -299,33 +249,26 @@ func listHeadline(m *Message) string {
 }
 
 // listIntro is the context line under a summary's or digest's header.
-func listIntro(m *Message) string {
+func listIntro(m *notify.Message) string {
 	var b strings.Builder
-	b.WriteString("rule *" + truncEscape(CleanText(m.Rule), 200) + "*")
+	b.WriteString("rule *" + truncEscape(notify.CleanText(m.Rule), 200) + "*")
 	b.WriteString(" · severity *" + severityName(m.Severity) + "*")
 	switch m.Kind {
-	case KindDigest:
+	case notify.KindDigest:
 		b.WriteString(" · scheduled digest, most recent first")
 	default:
 		b.WriteString(" · queued at once, folded into one message")
 	}
-	if d := CleanText(m.RuleDescription); d != "" {
+	if d := notify.CleanText(m.RuleDescription); d != "" {
 		b.WriteString("\n" + truncEscape(d, 500))
 	}
 	return b.String()
 }
 
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
-}
-
 // meta renders an entry's outlet and time: "Times of Israel · <!date…>".
-func (st slackStyle) meta(e *Entry) string {
+func (st style) meta(e *notify.Entry) string {
 	var parts []string
-	if feed := CleanText(e.Feed); feed != "" {
+	if feed := notify.CleanText(e.Feed); feed != "" {
 		parts = append(parts, truncEscape(feed, maxFeedChars))
 	}
 	if !e.Published.IsZero() {
@@ -336,7 +279,7 @@ func (st slackStyle) meta(e *Entry) string {
 
 // date renders t as a Slack date token, which every reader sees in their own
 // time zone, with a fallback in st's zone for clients that cannot.
-func (st slackStyle) date(t time.Time) string {
+func (st style) date(t time.Time) string {
 	loc := st.loc
 	if loc == nil {
 		loc = time.UTC
@@ -351,13 +294,13 @@ func (st slackStyle) date(t time.Time) string {
 // mentions reports whether m should carry the configured mention: only
 // high-severity messages do, and of a split summary or digest only the
 // first part.
-func (st slackStyle) mentions(m *Message) bool {
+func (st style) mentions(m *notify.Message) bool {
 	return st.mention != "" && severityName(m.Severity) == string(rules.SeverityHigh) && m.Part <= 1
 }
 
 // fallbackPrefix starts the notification text: the mention, if any, and the
 // severity marker.
-func (st slackStyle) fallbackPrefix(m *Message) string {
+func (st style) fallbackPrefix(m *notify.Message) string {
 	p := severityPrefix(m.Severity)
 	if st.mentions(m) {
 		p = st.mention + " " + p
@@ -366,54 +309,10 @@ func (st slackStyle) fallbackPrefix(m *Message) string {
 }
 
 // ruleLine is the context line of an alert: rule, severity and what matched.
-func ruleLine(m *Message, matched string) string {
-	s := "rule *" + truncEscape(CleanText(m.Rule), 200) + "* · severity *" + severityName(m.Severity) + "*"
+func ruleLine(m *notify.Message, matched string) string {
+	s := "rule *" + truncEscape(notify.CleanText(m.Rule), 200) + "* · severity *" + severityName(m.Severity) + "*"
 	if matched != "" {
 		s += " · matched: " + matched
-	}
-	return s
-}
-
-// matchTerm is one distinct text a rule matched, with the fields it was
-// found in.
-type matchTerm struct {
-	text   string
-	fields []string
-}
-
-// matchTerms collects the distinct texts of hits (case-insensitively), in
-// the order they first appear, each with its fields.
-func matchTerms(hits []rules.Hit) []matchTerm {
-	var terms []matchTerm
-	index := map[string]int{}
-	for _, h := range hits {
-		text := CleanText(h.Text)
-		if text == "" {
-			continue
-		}
-		key := strings.ToLower(text)
-		i, ok := index[key]
-		if !ok {
-			i = len(terms)
-			index[key] = i
-			terms = append(terms, matchTerm{text: text})
-		}
-		if field := CleanText(h.Field); field != "" && !slices.Contains(terms[i].fields, field) {
-			terms[i].fields = append(terms[i].fields, field)
-		}
-	}
-	return terms
-}
-
-// format renders t as `"Abraham Accords" (title, summary)`: quoted when it
-// has a space, its text cut to limit characters.
-func (t matchTerm) format(limit int) string {
-	s := truncate(t.text, limit, plainCost)
-	if strings.ContainsAny(t.text, " \u00a0") {
-		s = `"` + s + `"`
-	}
-	if len(t.fields) > 0 {
-		s += " (" + strings.Join(t.fields, ", ") + ")"
 	}
 	return s
 }
@@ -423,11 +322,11 @@ func (t matchTerm) format(limit int) string {
 // of a context element after the rule and severity.
 func matchedText(hits []rules.Hit) string {
 	const budget = maxTextChars - 600
-	terms := matchTerms(hits)
+	terms := notify.MatchTerms(hits)
 	var b strings.Builder
 	n := 0
 	for i, t := range terms {
-		s := escapeSlack(t.format(100))
+		s := escapeSlack(t.Format(100))
 		if i > 0 {
 			s = ", " + s
 		}
@@ -442,34 +341,6 @@ func matchedText(hits []rules.Hit) string {
 	return b.String()
 }
 
-// snippetOf returns the first maxSnippetChars characters of a summary as
-// plain text, cut on a word boundary.
-func snippetOf(summary string) string {
-	return truncate(CleanText(analysis.StripHTML(summary)), maxSnippetChars, plainCost)
-}
-
-// entryTitle is an entry's title as one clean line, or a stand-in when the
-// item had none. A title is treated as HTML only when it holds an inline
-// HTML tag (some Atom feeds send <i> or <b> in titles); otherwise only its
-// character references are decoded (feeds that escape twice send "&amp;#8217;"),
-// so that text such as "<!channel>" stays visible text instead of being
-// dropped as markup.
-func entryTitle(e *Entry) string {
-	t := e.Title
-	if htmlTag.MatchString(t) {
-		t = analysis.StripHTML(t)
-	} else {
-		t = html.UnescapeString(t)
-	}
-	if t = CleanText(t); t != "" {
-		return t
-	}
-	return "(untitled)"
-}
-
-// htmlTag matches the inline HTML tags that turn up in feed titles.
-var htmlTag = regexp.MustCompile(`(?i)</?(a|abbr|b|big|br|cite|code|del|em|font|i|img|ins|mark|q|s|small|span|strike|strong|sub|sup|u|wbr)(\s[^<>]*)?/?>`)
-
 // linkText returns escaped label linked to raw when raw is a safe http(s)
 // URL, and label alone otherwise.
 func linkText(raw, label string) string {
@@ -482,7 +353,7 @@ func linkText(raw, label string) string {
 // truncEscape cuts clean text so that its escaped form has at most limit
 // characters, and escapes it.
 func truncEscape(s string, limit int) string {
-	return escapeSlack(truncate(s, limit, escapedCost))
+	return escapeSlack(notify.Truncate(s, limit, escapedCost))
 }
 
 // severityName is the display name of a severity ("" means info).
@@ -490,7 +361,7 @@ func severityName(s string) string {
 	if s == "" {
 		return string(rules.SeverityInfo)
 	}
-	return escapeSlack(CleanText(s))
+	return escapeSlack(notify.CleanText(s))
 }
 
 // severityPrefix marks high-severity messages so that they stand out in a
@@ -502,48 +373,17 @@ func severityPrefix(s string) string {
 	return ""
 }
 
-func headerBlock(text string) *slack.HeaderBlock {
-	return slack.NewHeaderBlock(slack.NewTextBlockObject(slack.PlainTextType, text, true, false))
+func headerBlock(text string) *slackgo.HeaderBlock {
+	return slackgo.NewHeaderBlock(slackgo.NewTextBlockObject(slackgo.PlainTextType, text, true, false))
 }
 
 // sectionBlock returns a section block of mrkdwn text with verbatim set, so that
 // Slack does not turn bare URLs, #channel names or @names into links or
 // mentions: only what we wrote in <…> syntax is parsed.
-func sectionBlock(text string) *slack.SectionBlock {
-	return slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, text, false, true), nil, nil)
+func sectionBlock(text string) *slackgo.SectionBlock {
+	return slackgo.NewSectionBlock(slackgo.NewTextBlockObject(slackgo.MarkdownType, text, false, true), nil, nil)
 }
 
-func contextBlock(text string) *slack.ContextBlock {
-	return slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType, text, false, true))
-}
-
-// mentionPattern matches one Slack mention a notifier may be configured
-// with: a special mention, a user group or a user, with an optional label.
-var (
-	mentionPattern = regexp.MustCompile(`^<(?:!here|!channel|!everyone|!subteam\^[A-Z0-9]+|@[UW][A-Z0-9]+)(?:\|[^<>|]*)?>$`)
-	userGroupID    = regexp.MustCompile(`^S[A-Z0-9]+$`)
-	userID         = regexp.MustCompile(`^[UW][A-Z0-9]+$`)
-)
-
-// parseMention validates a configured mention and returns it in Slack's
-// syntax: one or more mentions separated by spaces, each in Slack's syntax
-// ("<!subteam^S0123ABC>", "<!subteam^S0123ABC|@analysts>", "<@U0123>",
-// "<!here>") or a short form: "@here", "@channel", "@everyone", a bare user
-// group ID ("S0123ABC") or user ID ("U0123ABC").
-func parseMention(s string) (string, error) {
-	fields := strings.Fields(s)
-	for i, f := range fields {
-		switch {
-		case f == "@here" || f == "@channel" || f == "@everyone":
-			fields[i] = "<!" + f[1:] + ">"
-		case userGroupID.MatchString(f):
-			fields[i] = "<!subteam^" + f + ">"
-		case userID.MatchString(f):
-			fields[i] = "<@" + f + ">"
-		case mentionPattern.MatchString(f):
-		default:
-			return "", fmt.Errorf("notify: mention %q: want Slack mentions such as <!subteam^S…> (a user group), <@U…> (a user), <!here> or <!channel>", f)
-		}
-	}
-	return strings.Join(fields, " "), nil
+func contextBlock(text string) *slackgo.ContextBlock {
+	return slackgo.NewContextBlock("", slackgo.NewTextBlockObject(slackgo.MarkdownType, text, false, true))
 }

@@ -1,6 +1,7 @@
-package notify
+package slack
 
 import (
+	"github.com/newswatch/newswatch/notify"
 	"strings"
 	"testing"
 	"unicode"
@@ -40,7 +41,7 @@ func TestEscapeUntrustedText(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got := escapeSlack(CleanText(tc.in))
+			got := escapeSlack(notify.CleanText(tc.in))
 			if got != tc.want {
 				t.Errorf("got  %+q\nwant %+q", got, tc.want)
 			}
@@ -75,7 +76,7 @@ func TestSafeLink(t *testing.T) {
 		{"no host", "https:///path", "", false},
 		{"control character", "https://example.com/\nx", "", false},
 		{"empty", "", "", false},
-		{"too long", "https://example.com/" + strings.Repeat("a", maxLinkLength), "", false},
+		{"too long", "https://example.com/" + strings.Repeat("a", notify.MaxLinkLength), "", false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -103,6 +104,10 @@ func TestLinkTextUnsafeShownAsText(t *testing.T) {
 	}
 }
 
+// plainCost counts every rune as one character, as notify.Truncate does
+// without a cost.
+func plainCost(rune) int { return 1 }
+
 func TestTruncate(t *testing.T) {
 	arabic := strings.Repeat("اتفاقيات أبراهام للتطبيع بين سوريا وإسرائيل ", 20) // 880 runes
 	hebrew := strings.Repeat("שָׁלוֹם עֲלֵיכֶם ", 40)
@@ -112,16 +117,16 @@ func TestTruncate(t *testing.T) {
 		limit int
 		cost  func(rune) int
 	}{
-		{"arabic snippet", arabic, maxSnippetChars, plainCost},
+		{"arabic snippet", arabic, notify.SnippetChars, plainCost},
 		{"arabic header", arabic, maxHeaderChars, escapedCost},
 		{"hebrew with niqqud", hebrew, 101, plainCost},
-		{"no spaces", strings.Repeat("以色列叙利亚关系正常化", 40), maxSnippetChars, plainCost},
+		{"no spaces", strings.Repeat("以色列叙利亚关系正常化", 40), notify.SnippetChars, plainCost},
 		{"escaping counted", strings.Repeat("<&> ", 100), maxHeaderChars, escapedCost},
 		{"emoji sequences", strings.Repeat("👨\u200D👩\u200D👧 ", 100), 50, plainCost},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got := truncate(tc.in, tc.limit, tc.cost)
+			got := notify.Truncate(tc.in, tc.limit, tc.cost)
 			if !utf8.ValidString(got) {
 				t.Fatalf("invalid UTF-8: %q", got)
 			}
@@ -135,10 +140,10 @@ func TestTruncate(t *testing.T) {
 			if cost < tc.limit/2 {
 				t.Errorf("cost %d: cut far too short for limit %d", cost, tc.limit)
 			}
-			if !strings.HasSuffix(got, ellipsis) {
-				t.Fatalf("cut text %q does not end with an ellipsis", got)
+			if !strings.HasSuffix(got, notify.Ellipsis) {
+				t.Fatalf("cut text %q does not end with an notify.Ellipsis", got)
 			}
-			kept := strings.TrimSuffix(got, ellipsis)
+			kept := strings.TrimSuffix(got, notify.Ellipsis)
 			if !strings.HasPrefix(tc.in, kept) {
 				t.Fatalf("%q is not a prefix of the input", kept)
 			}
@@ -151,10 +156,10 @@ func TestTruncate(t *testing.T) {
 			}
 		})
 	}
-	if got := truncate("short", 10, plainCost); got != "short" {
+	if got := notify.Truncate("short", 10, plainCost); got != "short" {
 		t.Errorf("short text changed: %q", got)
 	}
-	if got := truncate("exactly10!", 10, plainCost); got != "exactly10!" {
+	if got := notify.Truncate("exactly10!", 10, plainCost); got != "exactly10!" {
 		t.Errorf("text at the limit changed: %q", got)
 	}
 }

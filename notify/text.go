@@ -13,8 +13,9 @@ import (
 // disguise a link ("<https://evil|bank.example>"), reorder what the reader
 // sees with bidi overrides (the "Trojan Source" trick), or smuggle terminal
 // escape sequences into a console. Everything that comes from a feed goes
-// through CleanText before it is rendered, and through escapeSlack before it
-// is put into Slack text.
+// through CleanText before any notifier renders it, every link through
+// NormalizeLink, and each notifier escapes the result for its medium (Slack's
+// mrkdwn in package notify/slack).
 
 // CleanText returns untrusted feed text s as one line that is safe to
 // display, in Slack as on a terminal: invalid UTF-8 becomes U+FFFD; white
@@ -107,57 +108,23 @@ func isVisible(r rune) bool {
 	return !isSpaceLike(r) && !isStripped(r) && r != 0x200C && r != 0x200D
 }
 
-// escapeSlack escapes the three characters that Slack parses in text
-// objects ("&", "<", ">"), so untrusted text can never form a mention, a
-// link, a date token or an entity. It escapes "&" even when it already starts
-// an entity: "&lt;!channel&gt;" in a feed must show as that text, not
-// become "<!channel>".
-func escapeSlack(s string) string {
-	if !strings.ContainsAny(s, "&<>") {
-		return s
-	}
-	var b strings.Builder
-	b.Grow(len(s) + 16)
-	for _, r := range s {
-		switch r {
-		case '&':
-			b.WriteString("&amp;")
-		case '<':
-			b.WriteString("&lt;")
-		case '>':
-			b.WriteString("&gt;")
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
+// Ellipsis ends text that Truncate cut.
+const Ellipsis = "…"
 
-// escapedCost is how many characters r takes after escapeSlack.
-func escapedCost(r rune) int {
-	switch r {
-	case '&':
-		return 5
-	case '<', '>':
-		return 4
-	}
-	return 1
-}
+// oneEach counts every rune as one character.
+func oneEach(rune) int { return 1 }
 
-// plainCost counts every rune as one character.
-func plainCost(rune) int { return 1 }
-
-// ellipsis marks text that was cut.
-const ellipsis = "…"
-
-// truncate cuts s so that its cost, counted per rune by cost, is at most
-// limit, ending it with "…" when it was cut. It prefers to cut at a word
+// Truncate cuts s so that its cost, counted per rune by cost (nil: one per
+// rune), is at most limit, ending it with "…" when it was cut. It prefers to cut at a word
 // boundary in the last third of the allowed length (text without spaces,
 // such as Chinese, is cut at any character), and never between a character
 // and the combining marks, variation selectors or joiners that belong to it,
 // so Arabic vowel marks and emoji sequences stay whole. Counting is in runes,
 // never bytes, which is how Slack counts its limits.
-func truncate(s string, limit int, cost func(rune) int) string {
+func Truncate(s string, limit int, cost func(rune) int) string {
+	if cost == nil {
+		cost = oneEach
+	}
 	total := 0
 	for _, r := range s {
 		total += cost(r)
@@ -195,7 +162,7 @@ func truncate(s string, limit int, cost func(rune) int) string {
 		}
 		out = out[:len(out)-size]
 	}
-	return out + ellipsis
+	return out + Ellipsis
 }
 
 // attaches reports whether r belongs to the character before it: combining
@@ -209,27 +176,10 @@ func attaches(r rune) bool {
 		(r >= 0xE0020 && r <= 0xE007F)
 }
 
-// maxLinkLength bounds a URL, as written into a message, that we are
+// MaxLinkLength bounds a URL, as written into a message, that notifiers are
 // willing to link; longer ones are not linked, so that a hostile feed cannot
 // crowd out the rest of a message or push it over Slack's text limits.
-const maxLinkLength = 2000
-
-// safeLink returns raw as a URL that is safe to put inside Slack's
-// "<url|label>" syntax, or ok false when it should not be linked at all. It
-// is NormalizeLink's URL with "&" written as "&amp;" (Slack decodes entities
-// in link targets too), so the result can neither end the link early nor
-// change its label.
-func safeLink(raw string) (link string, ok bool) {
-	link, ok = NormalizeLink(raw)
-	if !ok {
-		return "", false
-	}
-	link = strings.ReplaceAll(link, "&", "&amp;")
-	if len(link) > maxLinkLength {
-		return "", false
-	}
-	return link, true
-}
+const MaxLinkLength = 2000
 
 // NormalizeLink returns raw as an absolute http or https URL with a host in
 // plain ASCII, or "" and ok false when it is anything else (javascript:,
@@ -241,7 +191,7 @@ func safeLink(raw string) (link string, ok bool) {
 // cannot pass for a bank's link.
 func NormalizeLink(raw string) (string, bool) {
 	raw = strings.TrimSpace(raw)
-	if raw == "" || len(raw) > maxLinkLength {
+	if raw == "" || len(raw) > MaxLinkLength {
 		return "", false
 	}
 	u, err := url.Parse(raw)
@@ -279,7 +229,7 @@ func NormalizeLink(raw string) (string, bool) {
 			b.WriteByte(c)
 		}
 	}
-	if b.Len() > maxLinkLength {
+	if b.Len() > MaxLinkLength {
 		return "", false
 	}
 	return b.String(), true

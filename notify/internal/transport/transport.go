@@ -1,4 +1,9 @@
-package notify
+// Package transport is the HTTP side of one delivery attempt, shared by the
+// notifiers that post over HTTP (notify/slack, notify/webhook): a client
+// that records the answer and follows no redirect, the reading of
+// Retry-After, the classification of a failed answer into a retry or not,
+// and the redaction of secret URLs from errors.
+package transport
 
 import (
 	"bytes"
@@ -13,11 +18,9 @@ import (
 	"strings"
 	"sync"
 	"time"
-)
 
-// DefaultTimeout bounds one delivery request when a notifier's options leave
-// Timeout zero.
-const DefaultTimeout = 10 * time.Second
+	"github.com/newswatch/newswatch/notify"
+)
 
 // maxErrorBody is how much of an error response is kept to say why a
 // request failed ("invalid_payload", "no_service").
@@ -30,20 +33,20 @@ var defaultTransport = sync.OnceValue(func() http.RoundTripper {
 	return http.DefaultTransport.(*http.Transport).Clone()
 })
 
-// exchange records what the server answered to one request, so that a
+// Exchange records what the server answered to one request, so that a
 // failure can be classified even where slack-go reports only part of it (a
 // 429 without Retry-After, a Retry-After given as a date, the text a webhook
 // answers with a 4xx).
-type exchange struct {
-	status int
-	header http.Header
-	body   []byte // the start of a non-2xx body
+type Exchange struct {
+	Status int
+	Header http.Header
+	Body   []byte // the start of a non-2xx body
 }
 
-// recordingTransport fills an exchange from the response it passes on.
+// recordingTransport fills an Exchange from the response it passes on.
 type recordingTransport struct {
 	base http.RoundTripper
-	ex   *exchange
+	ex   *Exchange
 }
 
 func (t *recordingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -51,11 +54,11 @@ func (t *recordingTransport) RoundTrip(req *http.Request) (*http.Response, error
 	if err != nil {
 		return nil, err
 	}
-	t.ex.status = resp.StatusCode
-	t.ex.header = resp.Header.Clone()
+	t.ex.Status = resp.StatusCode
+	t.ex.Header = resp.Header.Clone()
 	if resp.StatusCode/100 != 2 {
 		peek, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-		t.ex.body = peek
+		t.ex.Body = peek
 		resp.Body = struct {
 			io.Reader
 			io.Closer
@@ -64,15 +67,17 @@ func (t *recordingTransport) RoundTrip(req *http.Request) (*http.Response, error
 	return resp, nil
 }
 
-// newHTTPClient returns a client for one delivery attempt: it records the
-// response in ex, gives up after timeout, and does not follow redirects (a
-// redirected POST would either lose its body or go where nobody configured).
-func newHTTPClient(base http.RoundTripper, timeout time.Duration, ex *exchange) *http.Client {
+// NewClient returns a client for one delivery attempt: it records the
+// response in ex, gives up after timeout (notify.DefaultTimeout when zero),
+// and does not follow redirects (a redirected POST would either lose its
+// body or go where nobody configured). A nil base is a clone of
+// http.DefaultTransport shared by every notifier given none.
+func NewClient(base http.RoundTripper, timeout time.Duration, ex *Exchange) *http.Client {
 	if base == nil {
 		base = defaultTransport()
 	}
 	if timeout <= 0 {
-		timeout = DefaultTimeout
+		timeout = notify.DefaultTimeout
 	}
 	return &http.Client{
 		Transport:     &recordingTransport{base: base, ex: ex},
@@ -81,10 +86,10 @@ func newHTTPClient(base http.RoundTripper, timeout time.Duration, ex *exchange) 
 	}
 }
 
-// retryAfter parses a Retry-After header (RFC 9110, section 10.2.3): a
+// RetryAfter parses a Retry-After header (RFC 9110, section 10.2.3): a
 // number of seconds or an HTTP date. It returns 0 when there is none or it
 // is malformed or in the past.
-func retryAfter(h http.Header, now time.Time) time.Duration {
+func RetryAfter(h http.Header, now time.Time) time.Duration {
 	v := strings.TrimSpace(h.Get("Retry-After"))
 	if v == "" {
 		return 0
@@ -101,17 +106,17 @@ func retryAfter(h http.Header, now time.Time) time.Duration {
 	return 0
 }
 
-// retryableStatus reports whether an HTTP status is worth retrying: request
+// RetryableStatus reports whether an HTTP status is worth retrying: request
 // timeouts, too early, rate limits and server errors.
-func retryableStatus(code int) bool {
+func RetryableStatus(code int) bool {
 	return code == http.StatusRequestTimeout || code == http.StatusTooEarly ||
 		code == http.StatusTooManyRequests || code >= 500
 }
 
-// transportReason names a failure to get any response: "timeout" for a
+// Reason names a failure to get any response: "timeout" for a
 // deadline (ours or the client's), "canceled" for a cancelled context,
 // "network" for everything else (DNS, refused connections, resets).
-func transportReason(err error) string {
+func Reason(err error) string {
 	var ne net.Error
 	switch {
 	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
@@ -133,10 +138,10 @@ func statusReason(code int, body []byte) string {
 	return "http_" + strconv.Itoa(code)
 }
 
-// redactURL hides the path and query of a URL that holds a secret (Slack
+// RedactURL hides the path and query of a URL that holds a secret (Slack
 // and generic webhook URLs carry their token in the path) for error messages
 // and logs: "https://hooks.slack.com/…".
-func redactURL(raw string) string {
+func RedactURL(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" {
 		return "…"
@@ -154,9 +159,9 @@ type redactedError struct {
 func (e *redactedError) Error() string { return e.msg }
 func (e *redactedError) Unwrap() error { return e.err }
 
-// redact returns err with every spelling of the secret URL raw removed from
+// Redact returns err with every spelling of the secret URL raw removed from
 // its message.
-func redact(err error, raw string) error {
+func Redact(err error, raw string) error {
 	if err == nil || raw == "" {
 		return err
 	}
@@ -167,7 +172,7 @@ func redact(err error, raw string) error {
 	}
 	for _, s := range spellings {
 		if s != "" {
-			msg = strings.ReplaceAll(msg, s, redactURL(raw))
+			msg = strings.ReplaceAll(msg, s, RedactURL(raw))
 		}
 	}
 	if msg == err.Error() {
@@ -176,20 +181,33 @@ func redact(err error, raw string) error {
 	return &redactedError{msg: msg, err: err}
 }
 
-// sendError builds the error of a failed attempt.
-func sendError(notifier, reason string, err error) *SendError {
-	return &SendError{Notifier: notifier, Reason: reason, Err: err}
+// SendError builds the error of a failed attempt (see notify.SendError).
+func SendError(notifier, reason string, err error) *notify.SendError {
+	return &notify.SendError{Notifier: notifier, Reason: reason, Err: err}
 }
 
-// httpFailure classifies a non-2xx response of a plain HTTP notifier (Slack
+// Failure classifies a non-2xx response of a plain HTTP notifier (Slack
 // webhook, generic webhook): 429 is a rate limit, timeouts and server errors
 // are retried, other statuses (including redirects, which are not followed)
 // are permanent.
-func httpFailure(notifier string, ex *exchange, now time.Time) (bool, error) {
-	reason := statusReason(ex.status, ex.body)
-	err := sendError(notifier, reason, fmt.Errorf("HTTP %d", ex.status))
-	if ex.status == http.StatusTooManyRequests {
-		return true, &RateLimitError{RetryAfter: retryAfter(ex.header, now), Err: err}
+func Failure(notifier string, ex *Exchange, now time.Time) (bool, error) {
+	reason := statusReason(ex.Status, ex.Body)
+	err := SendError(notifier, reason, fmt.Errorf("HTTP %d", ex.Status))
+	if ex.Status == http.StatusTooManyRequests {
+		return true, &notify.RateLimitError{RetryAfter: RetryAfter(ex.Header, now), Err: err}
 	}
-	return retryableStatus(ex.status), err
+	return RetryableStatus(ex.Status), err
+}
+
+// CheckEndpoint accepts absolute http and https URLs with a host; its
+// error shows the URL redacted.
+func CheckEndpoint(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return fmt.Errorf("invalid URL %s", RedactURL(raw))
+	}
+	if (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return fmt.Errorf("URL %s is not an absolute http or https URL", RedactURL(raw))
+	}
+	return nil
 }
