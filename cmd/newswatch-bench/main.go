@@ -18,7 +18,9 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 
 	"github.com/newswatch/newswatch/internal/benchworld"
@@ -56,7 +58,8 @@ func main() {
 	flag.StringVar(&o.ProfileRounds, "profile", "steady", "rounds to profile: first, steady (all after the first) or all")
 	flag.StringVar(&o.MemProfile, "memprofile", "", "write a heap profile at the end to this file")
 	flag.BoolVar(&asJSON, "json", false, "print the results as JSON instead of tables")
-	flag.BoolVar(&o.R2E, "r2e", false, "also run rss2email (r2e run --no-send) over the first round's documents, for comparison")
+	flag.BoolVar(&o.R2E, "r2e", false, "also run rss2email (r2e run --no-send) over the first round's documents (with -once, every round's), for comparison")
+	flag.StringVar(&o.Once, "once", "", "run every round as `BIN once`, a process of its own as from cron, instead of the daemon's code in the harness; \"build\" builds cmd/newswatch first")
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(), "Usage: go run ./cmd/newswatch-bench [flags]\n\n"+
 			"Runs newswatch's daemon code over generated feeds on loopback and reports\n"+
@@ -88,6 +91,14 @@ func main() {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if o.Once == "build" {
+		bin, cleanup, err := buildNewswatch(ctx)
+		if err != nil {
+			fatal(err)
+		}
+		defer cleanup()
+		o.Once = bin
+	}
 	res, err := benchworld.Run(ctx, o)
 	if err != nil {
 		fatal(err)
@@ -99,6 +110,23 @@ func main() {
 		return
 	}
 	printResult(os.Stdout, res)
+}
+
+// buildNewswatch builds cmd/newswatch into a temporary directory, which
+// cleanup removes.
+func buildNewswatch(ctx context.Context) (bin string, cleanup func(), err error) {
+	dir, err := os.MkdirTemp("", "newswatch-bench-bin-")
+	if err != nil {
+		return "", nil, err
+	}
+	bin = filepath.Join(dir, "newswatch")
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "github.com/newswatch/newswatch/cmd/newswatch")
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Run(); err != nil {
+		os.RemoveAll(dir)
+		return "", nil, fmt.Errorf("building newswatch: %w", err)
+	}
+	return bin, func() { os.RemoveAll(dir) }, nil
 }
 
 func fatal(err error) {

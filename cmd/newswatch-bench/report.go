@@ -21,6 +21,10 @@ func printResult(w io.Writer, r *benchworld.Result) {
 		r.Feeds, r.Mix.Hosts, items, r.Rules, r.Mix.Seed, 100*r.Mix.Validators, 100*r.Mix.Failing, 100*r.Mix.Changing,
 		r.Mix.NewMin, r.Mix.NewMax, 100*r.Mix.Arabic, r.Mix.Gzip)
 
+	if len(r.Once) > 0 {
+		printOnce(w, r)
+		return
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "round\tMB\tnew docs\t200 new\t200 same\t304\tfailed\theld\titems\tnew items\talerts\tpoll s\tdrain s\tCPU s\tCPU s/1k feeds\tms CPU/new item\titems/s\tappear→alert p50/p99 ms\tfetch→alert p50/p99 ms\tworld CPU s\t")
 	for _, rr := range r.Rounds {
@@ -53,4 +57,29 @@ func latency(p benchworld.Percentiles) string {
 		return "-"
 	}
 	return fmt.Sprintf("%.0f/%.0f", p.P50, p.P99)
+}
+
+// printOnce writes the rounds of the cron workflow: newswatch once and
+// rss2email, each a process of its own.
+func printOnce(w io.Writer, r *benchworld.Result) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "round\tnew docs\titems\tnew items\tonce CPU s\tonce wall s\tonce peak RSS MB\tonce new items\trss2email CPU s\trss2email wall s\trss2email / once\t")
+	for _, o := range r.Once {
+		items := o.World.NewItems
+		if o.Round == 0 {
+			items = o.World.Items
+		}
+		r2eCPU, r2eWall, ratio := "-", "-", "-"
+		if o.R2E != nil {
+			r2eCPU, r2eWall = fmt.Sprintf("%.2f", o.R2E.CPUSecs), fmt.Sprintf("%.2f", o.R2E.WallSecs)
+			ratio = fmt.Sprintf("%.1f", o.R2E.CPUSecs/o.Newswatch.CPUSecs)
+		}
+		fmt.Fprintf(tw, "%d\t%d\t%d\t%d\t%.2f\t%.2f\t%.0f\t%d\t%s\t%s\t%s\t\n",
+			o.Round, o.World.Changed, o.World.Items, items, o.Newswatch.CPUSecs, o.Newswatch.WallSecs,
+			float64(o.Newswatch.MaxRSS)/(1<<20), o.NewItems, r2eCPU, r2eWall, ratio)
+	}
+	tw.Flush()
+	if r.R2EVersion != "" {
+		fmt.Fprintf(w, "\n%s\n", r.R2EVersion)
+	}
 }

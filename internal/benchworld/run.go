@@ -34,24 +34,33 @@ type Options struct {
 	CPUProfile    string
 	ProfileRounds string
 	MemProfile    string
-	// R2E also runs rss2email over the first round's documents.
+	// R2E also runs rss2email over the first round's documents, or with
+	// Once over every round's.
 	R2E bool
+	// Once, when set, is a newswatch binary that every round runs as
+	// `once`, a process of its own as a cron job runs it, instead of the
+	// daemon's code in this process (Result.Once has the figures).
+	Once string
 	// Progress, if not nil, receives a line at the end of each round.
 	Progress io.Writer
 }
 
 // Result is everything one run measured.
 type Result struct {
-	Machine  Machine       `json:"machine"`
-	Feeds    int           `json:"feeds"`
-	Rules    int           `json:"rules"`
-	Mix      Mix           `json:"mix"`
-	Rounds   []RoundResult `json:"rounds"`
-	PeakRSS  int64         `json:"peak_rss_bytes"`
-	DBBytes  int64         `json:"db_bytes"` // database file and its WAL after the run
-	Dir      string        `json:"dir,omitempty"`
-	R2E      *R2EResult    `json:"rss2email,omitempty"`
-	LogBytes int64         `json:"log_bytes"`
+	Machine Machine       `json:"machine"`
+	Feeds   int           `json:"feeds"`
+	Rules   int           `json:"rules"`
+	Mix     Mix           `json:"mix"`
+	Rounds  []RoundResult `json:"rounds"`
+	PeakRSS int64         `json:"peak_rss_bytes"`
+	DBBytes int64         `json:"db_bytes"` // database file and its WAL after the run
+	Dir     string        `json:"dir,omitempty"`
+	R2E     *R2EResult    `json:"rss2email,omitempty"`
+	// Once are the rounds of the cron workflow (Options.Once), with the
+	// version of rss2email they ran.
+	Once       []OnceRound `json:"once,omitempty"`
+	R2EVersion string      `json:"rss2email_version,omitempty"`
+	LogBytes   int64       `json:"log_bytes"`
 }
 
 // RoundResult is one poll round.
@@ -166,6 +175,12 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		return nil, err
 	}
 	defer logFile.Close()
+	if o.Once != "" {
+		if err := runOnceRounds(ctx, o, dir, path, world, specs, logFile, res); err != nil {
+			return nil, err
+		}
+		return res, nil
+	}
 	env := func(k string) (string, bool) {
 		if k == "BENCH_SLACK_TOKEN" {
 			return benchSlackToken, true

@@ -3,6 +3,7 @@
 package benchworld
 
 import (
+	"os"
 	"runtime"
 	"syscall"
 	"time"
@@ -25,4 +26,16 @@ func selfUsage() usage {
 		rss *= 1024 // kilobytes everywhere but on macOS
 	}
 	return usage{CPU: cpu, MaxRSS: rss}
+}
+
+// childMaxRSS is the peak resident set of an ended child process, bytes.
+func childMaxRSS(ps *os.ProcessState) int64 {
+	ru, ok := ps.SysUsage().(*syscall.Rusage)
+	if !ok {
+		return 0
+	}
+	if runtime.GOOS == "darwin" {
+		return int64(ru.Maxrss)
+	}
+	return int64(ru.Maxrss) * 1024
 }
