@@ -51,6 +51,7 @@ func main() {
 	flag.StringVar(&o.Settings.Backfill, "backfill", "24h", "daemon.backfill (items of the first round are dated over the 48h before it)")
 	flag.IntVar(&o.Settings.Concurrency, "concurrency", 0, "fetch.concurrency (0: the configuration's default)")
 	flag.IntVar(&o.Settings.PerHost, "per-host", 0, "fetch.per_host (0: the configuration's default)")
+	flag.StringVar(&o.Settings.MemoryLimit, "memory-limit", "", "daemon.memory_limit (\"\": the configuration's default); GOGC and GOMEMLIMIT in the environment win, as for the daemon")
 	flag.StringVar(&o.Settings.LogLevel, "log-level", "warn", "log.level of the daemon (its log goes to daemon.log in the work directory)")
 	flag.StringVar(&o.Dir, "dir", "", "work directory (default: a new temporary directory, removed at the end unless -keep)")
 	flag.BoolVar(&o.Keep, "keep", false, "keep the work directory (configuration, rules, database, log)")

@@ -28,6 +28,7 @@ func cmdOnce(ctx context.Context, args []string, sio *IO) error {
 		return err
 	}
 	log := pipeline.NewLogger(cfg.Log, sio.Stderr)
+	pipeline.TuneMemory(cfg.Daemon, sio.LookupEnv, log)
 	set, diags := pipeline.LoadRules(cfg, "")
 	if set, err = rulesOrError(set, diags, sio.Stderr); err != nil {
 		return err

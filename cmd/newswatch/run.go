@@ -26,6 +26,7 @@ func cmdRun(ctx context.Context, args []string, sio *IO) error {
 		return err
 	}
 	log := pipeline.NewLogger(cfg.Log, sio.Stderr)
+	pipeline.TuneMemory(cfg.Daemon, sio.LookupEnv, log)
 	watcher, err := rules.NewWatcher(cfg.Rules.Dir, log)
 	if err != nil {
 		return cli.Verbatim(err)

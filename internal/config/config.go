@@ -77,6 +77,11 @@ type Daemon struct {
 	// token or basic-auth password), or "" for none. Load refuses an
 	// AdminAddr that is not a loopback address without one.
 	AdminToken string
+
+	// MemoryLimit is the soft limit, in bytes, of the memory the Go
+	// runtime holds (runtime/debug.SetMemoryLimit): the garbage collector
+	// works harder as the daemon nears it, and less while far below it.
+	MemoryLimit int64
 }
 
 // Log is the [log] table.

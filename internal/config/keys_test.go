@@ -64,6 +64,8 @@ func TestKeys(t *testing.T) {
 		// [fetch]
 		{"timeout", "[fetch]\ntimeout = \"1m\"", func(c *Config) any { return c.Fetch.Timeout }, time.Minute},
 		{"connect_timeout", "[fetch]\nconnect_timeout = \"2.5s\"", func(c *Config) any { return c.Fetch.ConnectTimeout }, 2500 * time.Millisecond},
+		{"memory_limit binary", "[daemon]\nmemory_limit = \"256MiB\"", func(c *Config) any { return c.Daemon.MemoryLimit }, int64(256 << 20)},
+		{"memory_limit decimal", "[daemon]\nmemory_limit = \"1GB\"", func(c *Config) any { return c.Daemon.MemoryLimit }, int64(1e9)},
 		{"max_body integer", "[fetch]\nmax_body = 1048576", func(c *Config) any { return c.Fetch.MaxBodyBytes }, int64(1 << 20)},
 		{"max_body binary", "[fetch]\nmax_body = \"512KiB\"", func(c *Config) any { return c.Fetch.MaxBodyBytes }, int64(512 << 10)},
 		{"max_body decimal", "[fetch]\nmax_body = \"1.5 MB\"", func(c *Config) any { return c.Fetch.MaxBodyBytes }, int64(1_500_000)},
@@ -251,6 +253,8 @@ func TestKeyErrors(t *testing.T) {
 		{"timeout zero", "[fetch]\ntimeout = \"0s\"", []string{`2:11: "timeout" must be longer than zero`}},
 		{"connect_timeout negative", "[fetch]\nconnect_timeout = \"-1s\"", []string{`2:19: "connect_timeout" must be longer than zero`}},
 		{"max_body unit", "[fetch]\nmax_body = \"10M\"", []string{`2:12: "max_body" must be a number of bytes or a size such as "512KiB", "10MiB" or "1GB" (units B, kB, MB, GB, KiB, MiB, GiB), not "10M"`}},
+		{"memory_limit too low", "[daemon]\nmemory_limit = \"16MiB\"", []string{`2:16: "memory_limit" must be at least 32MiB, not 16777216 bytes`}},
+		{"memory_limit unit", "[daemon]\nmemory_limit = \"200M\"", []string{`2:16: "memory_limit" must be a number of bytes or a size such as "512KiB"`}},
 		{"max_body zero", "[fetch]\nmax_body = 0", []string{`2:12: "max_body" must be greater than zero`}},
 		{"max_body boolean", "[fetch]\nmax_body = true", []string{`2:12: "max_body" must be a number of bytes or a size`}},
 		{"user_agent newline", "[fetch]\nuser_agent = \"a\\nb\"", []string{`2:14: "user_agent" must not contain control characters`}},

@@ -33,8 +33,9 @@ func TestDefaults(t *testing.T) {
 		t.Fatal(ds)
 	}
 	want := Config{
-		Daemon: Daemon{DataDir: "/srv/newswatch/data", Schedule: "@every 5m", Backfill: 24 * time.Hour, AdminAddr: "127.0.0.1:8080"},
-		Log:    Log{Level: slog.LevelInfo, Format: "text"},
+		Daemon: Daemon{DataDir: "/srv/newswatch/data", Schedule: "@every 5m", Backfill: 24 * time.Hour, AdminAddr: "127.0.0.1:8080",
+			MemoryLimit: 200 << 20},
+		Log: Log{Level: slog.LevelInfo, Format: "text"},
 		Fetch: Fetch{Timeout: 30 * time.Second, ConnectTimeout: 10 * time.Second, MaxBodyBytes: 10 << 20,
 			Concurrency: 16, PerHost: 2, BackoffMax: 6 * time.Hour, Jitter: 10 * time.Second},
 		Rules:     Rules{Dir: "/srv/newswatch/rules.d"},

@@ -21,11 +21,12 @@ type rawConfig struct {
 }
 
 type rawDaemon struct {
-	DataDir    any `toml:"data_dir"`
-	Schedule   any `toml:"schedule"`
-	Backfill   any `toml:"backfill"`
-	AdminAddr  any `toml:"admin_addr"`
-	AdminToken any `toml:"admin_token"`
+	DataDir     any `toml:"data_dir"`
+	Schedule    any `toml:"schedule"`
+	Backfill    any `toml:"backfill"`
+	AdminAddr   any `toml:"admin_addr"`
+	AdminToken  any `toml:"admin_token"`
+	MemoryLimit any `toml:"memory_limit"`
 }
 
 type rawLog struct {

@@ -19,6 +19,7 @@ const (
 	defaultSchedule       = "@every 5m"
 	defaultBackfill       = 24 * time.Hour
 	defaultAdminAddr      = "127.0.0.1:8080"
+	defaultMemoryLimit    = 200 << 20
 	defaultTimeout        = 30 * time.Second
 	defaultConnectTimeout = 10 * time.Second
 	defaultMaxBody        = 10 << 20
@@ -40,13 +41,19 @@ const (
 // minAdminToken is the length below which an admin token draws a warning.
 const minAdminToken = 16
 
+// minMemoryLimit is the smallest daemon.memory_limit: below it the
+// collector would run without pause, as the daemon's own live data (the
+// story index, the rules) comes near it.
+const minMemoryLimit = 32 << 20
+
 func (b *builder) daemon(raw *rawDaemon) Daemon {
 	p := func(key string) []any { return []any{"daemon", key} }
 	d := Daemon{
-		DataDir:   defaultDataDir,
-		Schedule:  defaultSchedule,
-		Backfill:  defaultBackfill,
-		AdminAddr: defaultAdminAddr,
+		DataDir:     defaultDataDir,
+		Schedule:    defaultSchedule,
+		Backfill:    defaultBackfill,
+		AdminAddr:   defaultAdminAddr,
+		MemoryLimit: defaultMemoryLimit,
 	}
 	if s, ok := b.nonEmptyStr(raw.DataDir, "the database needs a directory", p("data_dir")...); ok {
 		d.DataDir = s
@@ -80,6 +87,14 @@ func (b *builder) daemon(raw *rawDaemon) Daemon {
 			b.warnf(p("admin_token"), `"admin_token" has no effect: the admin server is off (admin_addr = "")`)
 		case s != "" && len(s) < minAdminToken:
 			b.warnf(p("admin_token"), `"admin_token" is short (%d characters); use at least %d random characters`, len(s), minAdminToken)
+		}
+	}
+	if v, ok := b.size(raw.MemoryLimit, p("memory_limit")...); ok {
+		if v < minMemoryLimit {
+			b.errorf(p("memory_limit"), `%s must be at least 32MiB, not %d bytes: below it the garbage collector would run without pause`,
+				keyName(p("memory_limit")), v)
+		} else {
+			d.MemoryLimit = v
 		}
 	}
 	if d.AdminAddr != "" && !loopback && d.AdminToken == "" && tokenRead {
