@@ -16,6 +16,7 @@ import (
 
 	"github.com/newswatch/newswatch/internal/analysis"
 	"github.com/newswatch/newswatch/internal/model"
+	"github.com/newswatch/newswatch/internal/store"
 	"github.com/newswatch/newswatch/rules"
 )
 
@@ -221,7 +222,9 @@ func changingDocs(n int) [][]byte {
 // BenchmarkPollChanged measures a poll of a changed 60-item document of
 // 150 KB that brings 5 new items (the harness's "200 with 5 new items"),
 // parsing only the new items (items-new) or, as before the item memo, the
-// whole document (whole). The server sends no validators.
+// whole document (whole). The server sends no validators. cpu-ms/op is
+// the process's CPU time per poll, the test server's share (writing the
+// compressed document) included.
 func BenchmarkPollChanged(b *testing.B) {
 	for _, mode := range []string{"items-new", "whole"} {
 		b.Run(mode, func(b *testing.B) {
@@ -243,6 +246,7 @@ func BenchmarkPollChanged(b *testing.B) {
 			}
 			b.ReportAllocs()
 			b.ResetTimer()
+			cpu := processCPU()
 			for range b.N {
 				round.Add(1)
 				res, err := env.poller.Poll(ctx, feed)
@@ -253,6 +257,72 @@ func BenchmarkPollChanged(b *testing.B) {
 					b.Fatalf("poll = %+v, want 5 new of 60 items", res)
 				}
 			}
+			b.ReportMetric(float64((processCPU()-cpu).Microseconds())/1e3/float64(b.N), "cpu-ms/op")
+		})
+	}
+}
+
+// BenchmarkStoryIndexBuild measures what a start costs the first poll: the
+// story index built from the window's items in the store (read, their
+// features extracted, added), for windows of 18,333 items (the 300
+// feeds) and 100,000 (the index's default maximum, reached at about 1,500
+// busy feeds). The items' texts are those of the real feeds of testdata,
+// numbered so that no two are the same. Filling the store takes a while
+// (about a minute for 100,000 items) before the clock starts. cpu-µs/item
+// is the process's CPU time per item of the window.
+func BenchmarkStoryIndexBuild(b *testing.B) {
+	var texts []Entry
+	for _, name := range []string{"guardian-us-2018.rss", "arab48-arabic-2026-10-03.xml", "kan11-hebrew-2026-10-03.xml",
+		"heise-developer-2016.atom", "glz-army-radio-hebrew-2026-10-03.xml", "medium-content-encoded-cdata.rss"} {
+		doc, err := ParseFeed(readFixture(b, name), ParseOptions{Feed: name})
+		if err != nil {
+			b.Fatal(err)
+		}
+		texts = append(texts, Entries(doc, "https://example.org/")...)
+	}
+	for _, n := range []int{18333, 100000} {
+		b.Run(fmt.Sprintf("items=%d", n), func(b *testing.B) {
+			env := newTestEnv(b, nil)
+			env.addFeeds(model.Feed{Name: "f", URL: "https://example.org/feed"})
+			feed := env.feedState("f")
+			now := t0
+			ctx := context.Background()
+			for i := 0; i < n; {
+				tx, err := env.store.Begin(ctx)
+				if err != nil {
+					b.Fatal(err)
+				}
+				for end := min(n, i+1000); i < end; i++ {
+					e := texts[i%len(texts)]
+					s := &store.Story{Title: e.Title, CreatedAt: now}
+					if err := tx.NewStory(s); err != nil {
+						b.Fatal(err)
+					}
+					it := storeItem(e, feed.ID, now.Add(-time.Duration(i%(47*60))*time.Minute))
+					it.Identity, it.Title, it.StoryID = fmt.Sprint("id-", i), fmt.Sprintf("%s (%d)", e.Title, i), s.ID
+					if err := tx.AddItem(it); err != nil {
+						b.Fatal(err)
+					}
+				}
+				if err := tx.Commit(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ResetTimer()
+			cpu := processCPU()
+			for b.Loop() {
+				s := &Stories{Store: env.store}
+				ss, err := s.begin(ctx, now)
+				if err != nil {
+					b.Fatal(err)
+				}
+				ss.end(false)
+				if s.index.Len() != n {
+					b.Fatalf("index of %d items, want %d", s.index.Len(), n)
+				}
+			}
+			b.ReportMetric(float64((processCPU()-cpu).Microseconds())/float64(b.N*n), "cpu-µs/item")
+			b.ReportMetric(float64((processCPU()-cpu).Milliseconds())/float64(b.N), "cpu-ms/op")
 		})
 	}
 }
