@@ -6,8 +6,7 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/robfig/cron/v3"
-
+	"github.com/newswatch/newswatch/internal/cronspec"
 	"github.com/newswatch/newswatch/internal/tomlfile"
 )
 
@@ -54,10 +53,6 @@ func (fr fileRule) queryPos(offset int) tomlfile.Pos {
 // validName is the form of a rule name: it appears in alerts, logs, metrics
 // labels and command lines, so it is kept to one safe word.
 var validName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
-
-// digestParser accepts the cron specs the daemon's schedules accept: five
-// fields, or a descriptor such as @daily or @every 12h.
-var digestParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
 
 // decodeFile decodes the rule file named file with contents data and
 // validates every rule in it. A file that fails to decode yields no rules;
@@ -166,7 +161,9 @@ func (fr *fileRule) validate(e ruleEntry) tomlfile.Diagnostics {
 		errorf([]any{"severity"}, "severity %q is not one of info, notice, high", r.Severity)
 	}
 	if r.Digest != "" {
-		if _, err := digestParser.Parse(r.Digest); err != nil {
+		// The schedules the daemon's polls accept: five fields, or a
+		// descriptor such as @daily or @every 12h.
+		if _, err := cronspec.Parse(r.Digest); err != nil {
 			errorf([]any{"digest"}, "digest %q is not a cron schedule: %v", r.Digest, err)
 		}
 	}

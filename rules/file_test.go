@@ -123,6 +123,14 @@ func TestDecodeFileErrors(t *testing.T) {
 			},
 		},
 		{
+			name: "digest schedules that never fire or step beyond a field",
+			doc:  "[[rule]]\nname = \"a\"\nquery = \"x\"\ndigest = \"0 8 31 2 *\"\n[[rule]]\nname = \"b\"\nquery = \"x\"\ndigest = \"0 */25 * * *\"\n",
+			want: []string{
+				`r.toml:4:10: digest "0 8 31 2 *" is not a cron schedule: it never fires`,
+				`r.toml:8:10: digest "0 */25 * * *" is not a cron schedule: the step 25 in "*/25" is beyond the hour field`,
+			},
+		},
+		{
 			name:  "digest descriptors are cron schedules",
 			doc:   "[[rule]]\nname = \"a\"\nquery = \"x\"\ndigest = \"@daily\"\n[[rule]]\nname = \"b\"\nquery = \"x\"\ndigest = \"@every 12h\"\n",
 			rules: []string{"a", "b"},

@@ -65,6 +65,7 @@ type feedJSON struct {
 	FailingSince        string   `json:"failing_since,omitempty"`
 	HeldUntil           string   `json:"held_until,omitempty"`
 	NextPollAt          string   `json:"next_poll_at,omitempty"`
+	PollOverdueSince    string   `json:"poll_overdue_since,omitempty"`
 	LastItemAt          string   `json:"last_item_at,omitempty"`
 	Items24h            int      `json:"items_24h"`
 }

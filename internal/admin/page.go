@@ -57,6 +57,7 @@ type statusView struct {
 // summary is the line of counts at the top of the page.
 type summary struct {
 	Feeds, Failing, Silent, New, Disabled int
+	Overdue                               int // feeds whose poll is far overdue
 	Rules                                 int
 	Queued, Digest, Dead                  int
 	OldestQueued                          stamp
@@ -77,6 +78,7 @@ type feedRow struct {
 	Failures   int
 	NextPoll   stamp
 	Held       bool
+	Overdue    stamp // when its poll was due, when far overdue
 	Items      int
 	LastItem   stamp
 	Expect     string // expect_every, "" when not set
@@ -157,6 +159,9 @@ func (s *Server) fillFeeds(ctx context.Context, v *statusView, now time.Time) er
 		case feedhealth.StateDisabled:
 			v.Summary.Disabled++
 		}
+		if !st.OverdueSince.IsZero() {
+			v.Summary.Overdue++
+		}
 		row := feedRow{
 			Name:       clean(st.Feed.Name, 200),
 			Link:       safeLink(st.Feed.URL),
@@ -171,6 +176,7 @@ func (s *Server) fillFeeds(ctx context.Context, v *statusView, now time.Time) er
 			Failures:   st.ConsecutiveFailures,
 			NextPoll:   newStamp(st.NextPollAt, now, loc),
 			Held:       !st.HeldUntil.IsZero(),
+			Overdue:    newStamp(st.OverdueSince, now, loc),
 			Items:      st.ItemsLastDay,
 			LastItem:   newStamp(st.LastItemAt, now, loc),
 			Expect:     duration(st.Feed.ExpectEvery),

@@ -1,12 +1,14 @@
 package admin
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/net/html"
 )
@@ -92,6 +94,30 @@ func checkInert(t *testing.T, page string) {
 			}
 		}
 	}
+}
+
+// TestStatusPageShowsOverduePoll shows a feed that nothing has polled for
+// far longer than its schedule says, as a stuck scheduler would leave it.
+func TestStatusPageShowsOverduePoll(t *testing.T) {
+	fx := newFixture(t)
+	if _, _, body := get(t, fx.server().Handler(), "/"); strings.Contains(body, "overdue") || strings.Contains(body, "not polled on schedule") {
+		t.Fatal("a page of feeds polled on time shows one overdue")
+	}
+	toi := fx.feed(t, "Times of Israel") // every 5 minutes
+	toi.LastFetchAt = now.Add(-2 * time.Hour)
+	if err := fx.store.SaveFeed(context.Background(), toi); err != nil {
+		t.Fatal(err)
+	}
+	_, _, body := get(t, fx.server().Handler(), "/")
+	for _, want := range []string{
+		`1 not polled on schedule</span>`,
+		`>overdue</span><br><small>due <time datetime="2026-11-26T10:05:00Z"`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("status page lacks %s", want)
+		}
+	}
+	checkInert(t, body)
 }
 
 func TestStatusPageWithoutData(t *testing.T) {

@@ -76,6 +76,10 @@ type Status struct {
 	// Alerted is the problem (StateFailing or StateSilent) operators have
 	// been alerted about and not yet told has passed; "" for none.
 	Alerted State
+	// OverdueSince is when the feed's next poll was due, when that poll is
+	// far overdue (see PollOverdueSince): nothing has fetched the feed for
+	// far longer than its schedule says. Zero otherwise.
+	OverdueSince time.Time
 }
 
 // Report returns the status of every configured feed at now, in the order
@@ -108,6 +112,9 @@ func Report(ctx context.Context, st *store.Store, feeds []config.Feed, now time.
 		}
 		if cf.Enabled {
 			s.NextPollAt = nextPoll(cf.Schedule, s.LastFetchAt, s.HeldUntil, now)
+			if f := snap.feed(cf); f != nil {
+				s.OverdueSince = PollOverdueSince(cf.Schedule, f.LastFetchAt, f.NextAttemptAt, now)
+			}
 		} else {
 			s.State = StateDisabled
 		}
@@ -186,6 +193,41 @@ func quiet(cf config.Feed, f *store.Feed, lastItem time.Time) time.Duration {
 // maxScheduleSteps bounds the walk of a schedule past a hold, for
 // schedules that fire far more often than the hold is long.
 const maxScheduleSteps = 10000
+
+// MinOverdue is the least time a poll must be late to be overdue, so
+// that the scheduler's jitter and a backlog of due polls never count.
+const MinOverdue = 10 * time.Minute
+
+// PollOverdueSince returns when the next fetch of a feed on schedule spec,
+// last fetched at last and held back until hold (its backoff; zero, or
+// past, when none), was due, if that fetch is overdue at now: late by
+// more than the schedule's interval at that time and by more than
+// MinOverdue. A feed that was never fetched, or whose fetch is not that
+// late, gives the zero time.
+//
+// An overdue poll means that no process polls the feed: the daemon is not
+// running, or its scheduler or worker pool is stuck.
+func PollOverdueSince(spec string, last, hold, now time.Time) time.Time {
+	if last.IsZero() {
+		return time.Time{}
+	}
+	sched, err := config.ParseSchedule(spec)
+	if err != nil {
+		return time.Time{}
+	}
+	due := sched.Next(last)
+	for i := 0; due.Before(hold) && i < maxScheduleSteps; i++ {
+		due = sched.Next(due)
+	}
+	if due.IsZero() {
+		return time.Time{}
+	}
+	interval := sched.Next(due).Sub(due)
+	if now.Sub(due) > max(interval, MinOverdue) {
+		return due
+	}
+	return time.Time{}
+}
 
 // nextPoll estimates when a feed on schedule spec, last fetched at last
 // (zero if never) and held until hold (zero if not), is fetched next.

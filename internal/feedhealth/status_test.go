@@ -54,6 +54,49 @@ func TestReport(t *testing.T) {
 	if s := got[0]; s.State != StateSilent || s.Alerted != StateSilent || !s.FailingSince.IsZero() || s.ConsecutiveFailures != 0 {
 		t.Errorf("quiet feed = %+v", s)
 	}
+	if s := got[0]; !s.OverdueSince.IsZero() {
+		t.Errorf("a feed just polled is overdue since %s", s.OverdueSince)
+	}
+
+	// Nothing polls it for an hour: its poll, due every 5 minutes, is
+	// overdue since 5 minutes after the last one.
+	got, err = Report(e.ctx, e.store, feeds, t0.Add(10*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := got[0]; !s.OverdueSince.Equal(t0.Add(9*time.Hour + 5*time.Minute)) {
+		t.Errorf("feed not polled for an hour: overdue since %s, want %s", s.OverdueSince, t0.Add(9*time.Hour+5*time.Minute))
+	}
+	if n, off := got[1], got[2]; !n.OverdueSince.IsZero() || !off.OverdueSince.IsZero() {
+		t.Errorf("a new or disabled feed is overdue: %s, %s", n.OverdueSince, off.OverdueSince)
+	}
+}
+
+func TestPollOverdueSince(t *testing.T) {
+	now := t0.Add(10 * time.Hour)
+	tests := []struct {
+		name       string
+		spec       string
+		last, hold time.Time
+		want       time.Time
+	}{
+		{"on time", "@every 5m", now.Add(-4 * time.Minute), time.Time{}, time.Time{}},
+		{"late by less than MinOverdue", "@every 5m", now.Add(-14 * time.Minute), time.Time{}, time.Time{}},
+		{"late by more than MinOverdue", "@every 5m", now.Add(-16 * time.Minute), time.Time{}, now.Add(-11 * time.Minute)},
+		{"hourly, late by less than an hour", "0 * * * *", now.Add(-110 * time.Minute), time.Time{}, time.Time{}},
+		{"hourly, late by more than an hour", "0 * * * *", now.Add(-130 * time.Minute), time.Time{}, now.Add(-2 * time.Hour)},
+		{"held: due after the hold", "@every 5m", now.Add(-3 * time.Hour), now.Add(-5 * time.Minute), time.Time{}},
+		{"held, and late after the hold", "@every 5m", now.Add(-3 * time.Hour), now.Add(-time.Hour), now.Add(-time.Hour)},
+		{"never fetched", "@every 5m", time.Time{}, time.Time{}, time.Time{}},
+		{"invalid", "*/61 * * * *", now.Add(-24 * time.Hour), time.Time{}, time.Time{}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := PollOverdueSince(tc.spec, tc.last, tc.hold, now); !got.Equal(tc.want) {
+				t.Errorf("PollOverdueSince = %s, want %s", got, tc.want)
+			}
+		})
+	}
 }
 
 func TestNextPoll(t *testing.T) {

@@ -9,6 +9,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/newswatch/newswatch/internal/config"
+	"github.com/newswatch/newswatch/internal/feedhealth"
 	"github.com/newswatch/newswatch/internal/store"
 )
 
@@ -23,8 +25,9 @@ type dbCollector struct {
 	timeout time.Duration
 	log     *slog.Logger
 
-	queuedDesc, depthDesc, digestDesc, oldestDesc, deadDesc *prometheus.Desc
-	lastSuccessDesc, failuresDesc, lastItemDesc             *prometheus.Desc
+	queuedDesc, depthDesc, digestDesc, oldestDesc, deadDesc  *prometheus.Desc
+	lastSuccessDesc, failuresDesc, lastItemDesc, overdueDesc *prometheus.Desc
+	feeds                                                    []config.Feed
 
 	// mu serialises scrapes, which move lastID and add to queued.
 	mu     sync.Mutex
@@ -44,6 +47,7 @@ func newDBCollector(ctx context.Context, o Options) (*dbCollector, error) {
 		log:     o.Log,
 		lastID:  last,
 		queued:  map[string]int{},
+		feeds:   o.Feeds,
 		queuedDesc: prometheus.NewDesc("newswatch_alerts_queued_total",
 			"Alerts written to the outbox, by notifier: one per rule match and destination, and feed-health alerts.",
 			[]string{"notifier"}, nil),
@@ -68,6 +72,9 @@ func newDBCollector(ctx context.Context, o Options) (*dbCollector, error) {
 		lastItemDesc: prometheus.NewDesc("newswatch_feed_last_item_timestamp_seconds",
 			"When the feed's newest item was first seen, as a Unix time; absent until it has one.",
 			[]string{"feed"}, nil),
+		overdueDesc: prometheus.NewDesc("newswatch_feed_poll_overdue_seconds",
+			"How long ago the feed's next poll was due, when nothing has polled it for far longer than its schedule says (as the status page shows it); 0 otherwise. Enabled feeds fetched at least once.",
+			[]string{"feed"}, nil),
 	}
 	if c.now == nil {
 		c.now = time.Now
@@ -87,7 +94,7 @@ func newDBCollector(ctx context.Context, o Options) (*dbCollector, error) {
 // Describe sends the descriptions of every metric the collector makes.
 func (c *dbCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{c.queuedDesc, c.depthDesc, c.digestDesc, c.oldestDesc,
-		c.deadDesc, c.lastSuccessDesc, c.failuresDesc, c.lastItemDesc} {
+		c.deadDesc, c.lastSuccessDesc, c.failuresDesc, c.lastItemDesc, c.overdueDesc} {
 		ch <- d
 	}
 }
@@ -105,7 +112,7 @@ func (c *dbCollector) Collect(ch chan<- prometheus.Metric) {
 	if err := c.collectOutbox(ctx, ch, now); err != nil {
 		c.fail(ch, c.depthDesc, err)
 	}
-	if err := c.collectFeeds(ctx, ch); err != nil {
+	if err := c.collectFeeds(ctx, ch, now); err != nil {
 		c.fail(ch, c.failuresDesc, err)
 	}
 }
@@ -156,13 +163,13 @@ func (c *dbCollector) collectOutbox(ctx context.Context, ch chan<- prometheus.Me
 	return nil
 }
 
-func (c *dbCollector) collectFeeds(ctx context.Context, ch chan<- prometheus.Metric) error {
+func (c *dbCollector) collectFeeds(ctx context.Context, ch chan<- prometheus.Metric, now time.Time) error {
 	feeds, err := c.store.Feeds(ctx)
 	if err != nil {
 		return err
 	}
 	// Only the newest item matters here; counting from now counts nothing.
-	activity, err := c.store.FeedActivity(ctx, c.now())
+	activity, err := c.store.FeedActivity(ctx, now)
 	if err != nil {
 		return err
 	}
@@ -174,6 +181,21 @@ func (c *dbCollector) collectFeeds(ctx context.Context, ch chan<- prometheus.Met
 		if t := activity[f.ID].LastItemAt; !t.IsZero() {
 			ch <- prometheus.MustNewConstMetric(c.lastItemDesc, prometheus.GaugeValue, unixSeconds(t), f.Name)
 		}
+	}
+	byName := make(map[string]*store.Feed, len(feeds))
+	for _, f := range feeds {
+		byName[f.Name] = f
+	}
+	for _, cf := range c.feeds {
+		f := byName[cf.Name]
+		if !cf.Enabled || f == nil || f.URL != cf.URL || f.LastFetchAt.IsZero() {
+			continue
+		}
+		late := 0.0
+		if due := feedhealth.PollOverdueSince(cf.Schedule, f.LastFetchAt, f.NextAttemptAt, now); !due.IsZero() {
+			late = now.Sub(due).Seconds()
+		}
+		ch <- prometheus.MustNewConstMetric(c.overdueDesc, prometheus.GaugeValue, late, cf.Name)
 	}
 	return nil
 }

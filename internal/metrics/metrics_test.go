@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 	prommodel "github.com/prometheus/common/model"
 
+	"github.com/newswatch/newswatch/internal/config"
 	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/internal/store"
 	"github.com/newswatch/newswatch/monitor"
@@ -318,5 +319,60 @@ func TestScrapeSurvivesAClosedStore(t *testing.T) {
 func TestNewNeedsAStore(t *testing.T) {
 	if _, err := New(context.Background(), Options{}); err == nil {
 		t.Error("New without a store succeeded")
+	}
+}
+
+// TestFeedPollOverdue scrapes newswatch_feed_poll_overdue_seconds for a
+// feed polled on time and one that nothing has polled for two hours on a
+// five-minute schedule.
+func TestFeedPollOverdue(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "newswatch.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	feeds := []config.Feed{
+		{Name: "On time", URL: "https://a.example/rss", Schedule: "@every 5m", Enabled: true},
+		{Name: "Stuck", URL: "https://b.example/rss", Schedule: "@every 5m", Enabled: true},
+		{Name: "Off", URL: "https://c.example/rss", Schedule: "@every 5m", Enabled: false},
+		{Name: "New", URL: "https://d.example/rss", Schedule: "@every 5m", Enabled: true},
+	}
+	specs := make([]model.Feed, len(feeds))
+	for i, f := range feeds {
+		specs[i] = model.Feed{Name: f.Name, URL: f.URL}
+	}
+	if err := st.SyncFeeds(ctx, specs); err != nil {
+		t.Fatal(err)
+	}
+	for name, last := range map[string]time.Time{"On time": now.Add(-3 * time.Minute), "Stuck": now.Add(-2 * time.Hour), "Off": now.Add(-48 * time.Hour)} {
+		f, err := st.Feed(ctx, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.LastFetchAt, f.LastSuccessAt = last, last
+		if err := st.SaveFeed(ctx, f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m, err := New(ctx, Options{Store: st, Feeds: feeds, Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := scrape(t, m.Handler())
+	want := map[string]float64{
+		`newswatch_feed_poll_overdue_seconds{feed="On time"}`: 0,
+		`newswatch_feed_poll_overdue_seconds{feed="Stuck"}`:   (2*time.Hour - 5*time.Minute).Seconds(),
+	}
+	for key, w := range want {
+		if v, ok := got[key]; !ok || v != w {
+			t.Errorf("%s = %v (present %v), want %v", key, v, ok, w)
+		}
+	}
+	for _, absent := range []string{"Off", "New"} {
+		if v, ok := got[`newswatch_feed_poll_overdue_seconds{feed="`+absent+`"}`]; ok {
+			t.Errorf("feed %q has an overdue gauge: %v", absent, v)
+		}
 	}
 }

@@ -55,7 +55,7 @@ func (p *Pipeline) Daemon(ctx context.Context, watcher *rules.Watcher) (*Daemon,
 			notifiers[i] = n.Name
 		}
 		var err error
-		m, err = metrics.New(ctx, metrics.Options{Store: p.Store, Notifiers: notifiers, Version: p.version, Log: p.log})
+		m, err = metrics.New(ctx, metrics.Options{Store: p.Store, Notifiers: notifiers, Feeds: cfg.Feeds, Version: p.version, Log: p.log})
 		if err != nil {
 			return nil, err
 		}
