@@ -271,7 +271,7 @@ func BenchmarkPollChanged(b *testing.B) {
 // (about a minute for 100,000 items) before the clock starts. cpu-µs/item
 // is the process's CPU time per item of the window.
 func BenchmarkStoryIndexBuild(b *testing.B) {
-	var texts []Entry
+	var texts []model.Item
 	for _, name := range []string{"guardian-us-2018.rss", "arab48-arabic-2026-10-03.xml", "kan11-hebrew-2026-10-03.xml",
 		"heise-developer-2016.atom", "glz-army-radio-hebrew-2026-10-03.xml", "medium-content-encoded-cdata.rss"} {
 		doc, err := ParseFeed(readFixture(b, name), ParseOptions{Feed: name})

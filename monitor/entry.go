@@ -4,50 +4,31 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/mmcdole/gofeed"
 
 	"github.com/newswatch/newswatch/internal/canonical"
+	"github.com/newswatch/newswatch/internal/model"
 )
 
-// Entry is one item of a parsed feed in newswatch's terms: its identity, its
-// link made absolute, one date.
-type Entry struct {
-	Identity string
-	GUID     string
-	Link     string // absolute when the feed's link was relative to its URL
-	Title    string
-	Summary  string // the item's description; may hold HTML
-	Content  string // the item's full content; may hold HTML
-	Author   string
-	// Categories are the item's categories, trimmed, empty ones dropped.
-	Categories []string
-	// Lang is the document's declared language, "" when it has none.
-	Lang string
-	// Published is when the item was published, else last updated; zero
-	// when the feed gives neither.
-	Published time.Time
-	// Canonical is the canonical form of Link (package canonical), "" when
-	// the item has no link.
-	Canonical string
-}
-
-// Entries converts a parsed feed's items, oldest first: dated items by date,
-// then undated ones, each group otherwise in the reverse of document order
+// Entries converts a parsed feed's items, the document's entries, to
+// items in newswatch's terms (an identity, the link made absolute and
+// canonicalised, one date), oldest first: dated items by date, then
+// undated ones, each group otherwise in the reverse of document order
 // (feeds list their newest item first). Of items sharing an identity only
 // the first in the document is kept. baseURL is the URL the document came
-// from; relative links resolve against it.
-func Entries(feed *gofeed.Feed, baseURL string) []Entry {
+// from; relative links resolve against it. This is where gofeed's items
+// become model.Items.
+func Entries(feed *gofeed.Feed, baseURL string) []model.Item {
 	out, _ := entries(feed, baseURL)
 	return out
 }
 
 // entries is Entries with, for each entry, the index of its item in
 // feed.Items.
-func entries(feed *gofeed.Feed, baseURL string) ([]Entry, []int) {
+func entries(feed *gofeed.Feed, baseURL string) ([]model.Item, []int) {
 	type indexed struct {
-		e  Entry
+		e  model.Item
 		at int
 	}
 	base := parseBase(baseURL)
@@ -58,7 +39,7 @@ func entries(feed *gofeed.Feed, baseURL string) ([]Entry, []int) {
 		if it == nil {
 			continue
 		}
-		e := Entry{
+		e := model.Item{
 			GUID:       strings.TrimSpace(it.GUID),
 			Link:       resolveLink(itemLink(it), base),
 			Title:      strings.TrimSpace(it.Title),
@@ -89,7 +70,7 @@ func entries(feed *gofeed.Feed, baseURL string) ([]Entry, []int) {
 		}
 		return a.e.Published.Compare(b.e.Published)
 	})
-	out := make([]Entry, len(all))
+	out := make([]model.Item, len(all))
 	at := make([]int, len(all))
 	for i, x := range all {
 		out[i], at[i] = x.e, x.at

@@ -125,7 +125,7 @@ func (e *testEnv) alerts() []*store.Alert {
 	return as
 }
 
-func (e *testEnv) items() []*store.Item {
+func (e *testEnv) items() []*model.Item {
 	e.t.Helper()
 	items, err := e.store.Items(context.Background(), time.Time{})
 	if err != nil {

@@ -203,7 +203,7 @@ func (w *hostileWorld) alertsByFeed() map[string]int {
 }
 
 // itemsOf returns the stored items of feed.
-func (w *hostileWorld) itemsOf(feed string) []*store.Item {
+func (w *hostileWorld) itemsOf(feed string) []*model.Item {
 	w.t.Helper()
 	st, err := w.store.Feed(context.Background(), feed)
 	if err != nil {
@@ -213,7 +213,7 @@ func (w *hostileWorld) itemsOf(feed string) []*store.Item {
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	var out []*store.Item
+	var out []*model.Item
 	for _, it := range items {
 		if it.FeedID == st.ID {
 			out = append(out, it)

@@ -10,7 +10,6 @@ import (
 
 	"github.com/newswatch/newswatch/internal/analysis"
 	"github.com/newswatch/newswatch/internal/canonical"
-	"github.com/newswatch/newswatch/internal/model"
 )
 
 func TestLinkIdentities(t *testing.T) {
@@ -233,19 +232,6 @@ func TestEntries(t *testing.T) {
 	}
 	if undated.Link != "https://example.org/u1" || undated.Identity != "link:https://example.org/u1" {
 		t.Errorf("undated = %+v", undated)
-	}
-}
-
-func TestEntryRulesItem(t *testing.T) {
-	pub := time.Date(2026, 10, 3, 9, 0, 0, 0, time.UTC)
-	e := Entry{Identity: "guid:1", GUID: "1", Link: "https://example.org/1", Title: "t", Summary: "s", Content: "c",
-		Author: "a", Categories: []string{"x"}, Lang: "he", Published: pub}
-	f := model.Feed{Name: "n", URL: "https://example.org/feed", Tags: []string{"mideast"}, Lang: "he"}
-	it := e.RulesItem(f)
-	if it.ID != "guid:1" || it.Title != "t" || it.Summary != "s" || it.Content != "c" || it.Link != e.Link ||
-		it.Author != "a" || it.Categories[0] != "x" || it.Lang != "he" || !it.Published.Equal(pub) ||
-		it.Feed != "n" || it.FeedURL != f.URL || it.FeedTags[0] != "mideast" || it.FeedLang != "he" {
-		t.Errorf("RulesItem = %+v", it)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 
 	"github.com/cespare/xxhash/v2"
 
+	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/internal/store"
 )
 
@@ -113,7 +114,7 @@ const itemSumSeed = 0x6e6577737761746368 & (1<<64 - 1)
 
 // entryKeys are the keys of an entry in a memo: hashes of its identity and
 // of its link identity.
-func entryKeys(e *Entry) [2]uint64 {
+func entryKeys(e *model.Item) [2]uint64 {
 	return [2]uint64{memoKey(e.Identity), memoKey(linkIdentity(e.Canonical))}
 }
 

@@ -341,23 +341,12 @@ func (p *Poller) saveState(ctx context.Context, st *store.Feed, memo []byte) err
 	return tx.Commit()
 }
 
-// storeItem is the item row of entry e in feed feedID.
-func storeItem(e Entry, feedID int64, now time.Time) *store.Item {
-	return &store.Item{
-		FeedID:     feedID,
-		Identity:   e.Identity,
-		GUID:       e.GUID,
-		Link:       e.Link,
-		Title:      e.Title,
-		Summary:    e.Summary,
-		Content:    e.Content,
-		Author:     e.Author,
-		Categories: e.Categories,
-		Lang:       e.Lang,
-		Published:  e.Published,
-		SeenAt:     now,
-		Canonical:  e.Canonical,
-	}
+// storeItem is entry e as a poll records it in feed feedID at now: a
+// copy, so that e keeps the identity it was read with.
+func storeItem(e model.Item, feedID int64, now time.Time) *model.Item {
+	it := e
+	it.FeedID, it.SeenAt = feedID, now
+	return &it
 }
 
 // succeeded records a successful fetch in st.

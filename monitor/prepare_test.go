@@ -86,7 +86,7 @@ func TestPrepareSharesAnalysis(t *testing.T) {
 						}
 						var wantMatches []rules.Match
 						if rs != nil && !pi.backfill {
-							wantMatches = rs.Match(RulesItem(it, feed))
+							wantMatches = rs.Match(it, &feed)
 							if stories != nil {
 								shared++
 							}

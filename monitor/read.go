@@ -13,7 +13,7 @@ import (
 type reading struct {
 	// entries are the document's entries as Entries gives them, without
 	// those of the items not parsed again.
-	entries []Entry
+	entries []model.Item
 	// items is the number of entries the whole document gives.
 	items int
 	// skipped is how many of items were not parsed: remembered from the

@@ -28,8 +28,12 @@ type pollPlan struct {
 	modeChanged bool
 }
 
+// plannedItem is an entry of the document and what the poll decided about
+// it. The entry is the item as read, under the identity Entries gave it;
+// the item recorded is a copy of it under the identity the feed's mode
+// gives (see storeItem), so that the entry still says how it was read.
 type plannedItem struct {
-	e        Entry
+	e        model.Item
 	at       int      // the item of the reading's cut it is, -1 when not cut
 	identity string   // under which it is recorded
 	aliases  []string // other identities it is recorded under
@@ -39,10 +43,10 @@ type plannedItem struct {
 	link, legacyLink string
 	hash             string // the entry's text hash, once textHash computed it
 
-	// Of a new item, filled by prepare: its row, its story features (with
-	// Stories), whether it is backfilled, and the rules it matches (nil
-	// when backfilled or without rules).
-	item     *store.Item
+	// Of a new item, filled by prepare: the item as recorded, its story
+	// features (with Stories), whether it is backfilled, and the rules it
+	// matches (nil when backfilled or without rules).
+	item     *model.Item
 	features cluster.Features
 	backfill bool
 	matches  []rules.Match
@@ -211,7 +215,7 @@ func mergeFresh(a, b []*plannedItem) []*plannedItem {
 }
 
 // entryAfter reports whether a comes after b in Entries' order.
-func entryAfter(a, b Entry) bool {
+func entryAfter(a, b model.Item) bool {
 	switch {
 	case a.Published.IsZero():
 		return !b.Published.IsZero()
@@ -238,9 +242,9 @@ func (p *Poller) prepare(set *rules.Set, f model.Feed, st *store.Feed, plan *pol
 		case matched && p.Stories != nil:
 			// Matching analyses the title and summary as Extract would:
 			// take the features from that analysis.
-			pi.matches = set.MatchVisit(RulesItem(it, f), pi.extractAnalysed)
+			pi.matches = set.MatchVisit(it, &f, pi.extractAnalysed)
 		case matched:
-			pi.matches = set.Match(RulesItem(it, f))
+			pi.matches = set.Match(it, &f)
 		case p.Stories != nil:
 			pi.features = cluster.Extract(it.Title, it.Summary)
 		}
@@ -265,7 +269,7 @@ func (pi *plannedItem) extractAnalysed(title string, titleToks []analysis.Token,
 // recorded is an item written by a poll, with its story and the rules it
 // matched.
 type recorded struct {
-	item    *store.Item
+	item    *model.Item
 	match   cluster.Match
 	matches []rules.Match
 }
@@ -360,7 +364,7 @@ func (p *Poller) queueAlerts(tx *store.Tx, f model.Feed, items []recorded, now t
 // follow-up of that first alert, due as Stories paces it, or a line of the
 // rule's next digest), and reports whether to queue it. A rule's first
 // alert of a story is left as it is.
-func (p *Poller) followUp(tx *store.Tx, a *store.Alert, m cluster.Match, it *store.Item, now time.Time) (bool, error) {
+func (p *Poller) followUp(tx *store.Tx, a *store.Alert, m cluster.Match, it *model.Item, now time.Time) (bool, error) {
 	if p.Stories == nil || a.StoryID == 0 {
 		return true, nil
 	}

@@ -2,7 +2,6 @@ package monitor
 
 import (
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/newswatch/newswatch/internal/analysis"
@@ -69,41 +68,13 @@ func containsNotifier(ds []Destination, name string) bool {
 	return false
 }
 
-// RulesItem is how the matcher sees a stored item of feed f. The daemon and
-// backtests both use it, so a rule matches history as it would have matched
-// live.
-func RulesItem(it *store.Item, f model.Feed) *rules.Item {
-	return &rules.Item{
-		ID:         it.Identity,
-		Title:      it.Title,
-		Summary:    it.Summary,
-		Content:    it.Content,
-		Link:       it.Link,
-		Author:     it.Author,
-		Categories: it.Categories,
-		Lang:       it.Lang,
-		Published:  it.Published,
-		Feed:       f.Name,
-		FeedURL:    f.URL,
-		FeedTags:   f.Tags,
-		FeedLang:   f.Lang,
-	}
-}
-
-// RulesItem is how the matcher sees entry e of feed f, exactly as it sees
-// the item once recorded (for `rules test` on a feed document).
-func (e *Entry) RulesItem(f model.Feed) *rules.Item {
-	it := storeItem(*e, 0, time.Time{})
-	return RulesItem(it, f)
-}
-
 // snippetRunes is the length of an alert's summary snippet.
 const snippetRunes = 300
 
 // newAlert is the outbox row for one match of it in feed f, sent to d. It
 // carries a snapshot of what a message shows, so rendering never needs the
 // item again.
-func newAlert(it *store.Item, f model.Feed, m rules.Match, d Destination) *store.Alert {
+func newAlert(it *model.Item, f model.Feed, m rules.Match, d Destination) *store.Alert {
 	severity := string(m.Rule.Severity)
 	if severity == "" {
 		severity = string(rules.SeverityInfo)

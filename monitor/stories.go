@@ -9,6 +9,7 @@ import (
 
 	// Imported under another name: the tests of this package have a
 	// helper called story.
+	"github.com/newswatch/newswatch/internal/model"
 	cluster "github.com/newswatch/newswatch/internal/story"
 
 	"github.com/newswatch/newswatch/internal/followup"
@@ -53,7 +54,7 @@ func (s *Stories) begin(ctx context.Context, now time.Time) (*storySession, erro
 	since := now.Add(-s.index.Window())
 	s.index.Expire(since)
 	start := time.Now()
-	err := s.Store.WindowItems(ctx, since, s.maxID, func(it *store.Item) error {
+	err := s.Store.WindowItems(ctx, since, s.maxID, func(it *model.Item) error {
 		s.maxID = max(s.maxID, it.ID)
 		if it.StoryID != 0 { // items recorded before stories existed cannot be joined
 			s.index.Add(indexItem(it, cluster.Extract(it.Title, it.Summary)))
@@ -75,7 +76,7 @@ func (s *Stories) begin(ctx context.Context, now time.Time) (*storySession, erro
 }
 
 // indexItem is the story index's view of a stored item.
-func indexItem(it *store.Item, f cluster.Features) cluster.Item {
+func indexItem(it *model.Item, f cluster.Features) cluster.Item {
 	return cluster.Item{
 		ID: it.ID, Story: it.StoryID, Feed: it.FeedID, Canonical: it.Canonical,
 		Published: it.Published, Seen: it.SeenAt, Features: f,
@@ -93,13 +94,13 @@ type storySession struct {
 }
 
 // assign finds the story of it, whose features are f.
-func (ss *storySession) assign(it *store.Item, f cluster.Features) cluster.Match {
+func (ss *storySession) assign(it *model.Item, f cluster.Features) cluster.Match {
 	x := indexItem(it, f)
 	return ss.s.index.Assign(&x)
 }
 
 // add puts the recorded item it (its ID and story set) in the index.
-func (ss *storySession) add(it *store.Item, f cluster.Features) {
+func (ss *storySession) add(it *model.Item, f cluster.Features) {
 	ss.s.index.Add(indexItem(it, f))
 	ss.added = append(ss.added, it.ID)
 }

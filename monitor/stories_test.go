@@ -110,9 +110,9 @@ func TestPollOneStoryFromFourFeeds(t *testing.T) {
 	items := env.items()
 	storyOf := map[string]int64{}
 	for _, it := range items {
-		storyOf[it.FeedName+"/"+it.GUID] = it.StoryID
+		storyOf[it.Feed+"/"+it.GUID] = it.StoryID
 		if it.StoryID == 0 || !it.HasSimHash || it.TextHash == "" || it.Canonical == "" {
-			t.Errorf("item %s/%s: story %d, simhash %v, text hash %q, canonical %q", it.FeedName, it.GUID, it.StoryID, it.HasSimHash, it.TextHash, it.Canonical)
+			t.Errorf("item %s/%s: story %d, simhash %v, text hash %q, canonical %q", it.Feed, it.GUID, it.StoryID, it.HasSimHash, it.TextHash, it.Canonical)
 		}
 	}
 	baku := storyOf["Wire/wire-1"]
@@ -330,7 +330,7 @@ func TestLegacyLinkIdentityStaysSeen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	old := &store.Item{FeedID: st.ID, Identity: "link:https://news.example/story/1?utm_source=rss", Title: it.Title}
+	old := &model.Item{FeedID: st.ID, Identity: "link:https://news.example/story/1?utm_source=rss", Title: it.Title}
 	if err := tx.AddItem(old); err != nil {
 		t.Fatal(err)
 	}

@@ -30,16 +30,16 @@ func TestSetMatchesDirectEvaluation(t *testing.T) {
 		it := g.item()
 		var doc document
 		var an analysis.Analyzer
-		doc.load(it, &an)
+		doc.load(it.Item, it.feed, &an)
 		e := &evaluation{doc: &doc, occ: &scan{doc: &doc, found: map[*termRef][]pos{}}}
 		var want []Match
 		for i, c := range rules {
 			pairs++
-			if selectsFeed(c.Rule.Feeds, it) && progs[i].match(e) {
+			if selectsFeed(c.Rule.Feeds, it.feed) && progs[i].match(e) {
 				want = append(want, Match{Rule: c.Rule, Hits: e.explainMatch(progs[i])})
 			}
 		}
-		got := set.Match(it)
+		got := set.Match(it.Item, it.feed)
 		matches += len(want)
 		if len(got) != len(want) {
 			t.Fatalf("item %q: Set matched %d rules, direct evaluation %d\nset: %s\ndirect: %s", it.Title, len(got), len(want), ruleNames(got), ruleNames(want))
@@ -73,11 +73,11 @@ func TestSetMatchConcurrent(t *testing.T) {
 	g := newGenerator(3, 1.01, 0)
 	g.dense = true
 	set := NewSet(generatedRules(t, g, 300))
-	items := make([]*Item, 40)
+	items := make([]feedItem, 40)
 	want := make([]string, len(items))
 	for i := range items {
 		items[i] = g.item()
-		for _, m := range set.Match(items[i]) {
+		for _, m := range set.Match(items[i].Item, items[i].feed) {
 			want[i] += m.Rule.Name + " " + hitsString(m.Hits) + "\n"
 		}
 	}
@@ -88,7 +88,7 @@ func TestSetMatchConcurrent(t *testing.T) {
 			for k := range items {
 				i := (k + w*7) % len(items)
 				var got string
-				for _, m := range set.Match(items[i]) {
+				for _, m := range set.Match(items[i].Item, items[i].feed) {
 					got += m.Rule.Name + " " + hitsString(m.Hits) + "\n"
 				}
 				if got != want[i] {

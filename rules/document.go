@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/newswatch/newswatch/internal/analysis"
+	"github.com/newswatch/newswatch/internal/model"
 
 	"golang.org/x/net/idna"
 )
@@ -14,7 +15,8 @@ import (
 // they never match across the end of the title and the start of the
 // summary, or across two categories.
 type document struct {
-	item *Item
+	item *model.Item
+	feed *model.Feed
 	segs []segment
 	toks []analysis.Token // backing store of the segments' tokens
 
@@ -47,9 +49,10 @@ type pos struct {
 	seg, tok int32
 }
 
-// load analyses it into d, reusing d's storage and a's buffers.
-func (d *document) load(it *Item, a *analysis.Analyzer) {
-	*d = document{item: it, segs: d.segs[:0], toks: d.toks[:0], joinBuf: d.joinBuf[:0], joinStarts: d.joinStarts[:0]}
+// load analyses it, an item of feed f, into d, reusing d's storage and
+// a's buffers.
+func (d *document) load(it *model.Item, f *model.Feed, a *analysis.Analyzer) {
+	*d = document{item: it, feed: f, segs: d.segs[:0], toks: d.toks[:0], joinBuf: d.joinBuf[:0], joinStarts: d.joinStarts[:0]}
 	type span struct{ from, to int }
 	var spans [8]span
 	ranges := spans[:0]
@@ -69,13 +72,13 @@ func (d *document) load(it *Item, a *analysis.Analyzer) {
 	for _, c := range it.Categories {
 		add(fieldCategory, c)
 	}
-	add(fieldFeed, it.Feed)
+	add(fieldFeed, f.Name)
 	for i := range d.segs {
 		d.segs[i].toks = d.toks[ranges[i].from:ranges[i].to:ranges[i].to]
 	}
 	lang := it.Lang
 	if lang == "" {
-		lang = it.FeedLang
+		lang = f.Lang
 	}
 	d.lang = normalizeLang(lang)
 }
@@ -112,7 +115,7 @@ func (d *document) release() {
 		d.segs[i] = segment{}
 	}
 	clear(d.toks)
-	d.item = nil
+	d.item, d.feed = nil, nil
 }
 
 // linkHost returns the normalized host of the item link ("" if none) and

@@ -354,7 +354,7 @@ func (m *langMatch) match(e *evaluation) bool { return langMatches(e.doc.lang, m
 func (m *langMatch) explain(e *evaluation) {
 	lang := e.doc.item.Lang
 	if lang == "" {
-		lang = e.doc.item.FeedLang
+		lang = e.doc.feed.Lang
 	}
 	e.hits = append(e.hits, hitAt{seg: langSeg, Hit: model.Hit{Field: fieldLang.String(), Text: strings.TrimSpace(lang)}})
 }

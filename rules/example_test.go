@@ -3,6 +3,7 @@ package rules_test
 import (
 	"fmt"
 
+	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/rules"
 )
 
@@ -38,13 +39,13 @@ func ExampleSet_Match() {
 		Rule:  &rules.Rule{Name: "abraham-accords", Enabled: true, Feeds: []string{"tag:mideast"}},
 		Query: q,
 	}})
-	item := &rules.Item{
-		Title:    "Abraham Accords: a new push",
-		Summary:  "<p>Talks on <b>normalization</b> with Israel resumed.</p>",
-		Feed:     "Times of Israel",
-		FeedTags: []string{"mideast"},
+	feed := &model.Feed{Name: "Times of Israel", Tags: []string{"mideast"}}
+	item := &model.Item{
+		Title:   "Abraham Accords: a new push",
+		Summary: "<p>Talks on <b>normalization</b> with Israel resumed.</p>",
+		Feed:    feed.Name,
 	}
-	for _, m := range set.Match(item) {
+	for _, m := range set.Match(item, feed) {
 		fmt.Println(m.Rule.Name)
 		for _, h := range m.Hits {
 			fmt.Printf("  %s: %q\n", h.Field, h.Text)

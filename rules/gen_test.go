@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/newswatch/newswatch/internal/model"
 )
 
 // This file generates rules and items of realistic shape for the
@@ -218,13 +220,18 @@ func (g *generator) semitic(b *strings.Builder, n int, names, words, prefixes []
 
 // item returns a news item of 50 to 150 words in title and summary, in
 // English, Arabic or Hebrew.
-func (g *generator) item() *Item {
+func (g *generator) item() feedItem {
 	var title, summary strings.Builder
-	it := &Item{
-		Link:     "https://" + g.pick([]string{"www.reuters.com", "apnews.com", "www.timesofisrael.com", "www.aljazeera.net", "www.arab48.com"}) + "/world/x",
-		Feed:     g.pick([]string{"reuters", "ap", "toi", "aljazeera", "arab48"}),
-		FeedTags: []string{g.pick([]string{"mideast", "world", "wires"})},
+	it := feedItem{
+		Item: &model.Item{
+			Link: "https://" + g.pick([]string{"www.reuters.com", "apnews.com", "www.timesofisrael.com", "www.aljazeera.net", "www.arab48.com"}) + "/world/x",
+		},
+		feed: &model.Feed{
+			Name: g.pick([]string{"reuters", "ap", "toi", "aljazeera", "arab48"}),
+			Tags: []string{g.pick([]string{"mideast", "world", "wires"})},
+		},
 	}
+	it.Feed = it.feed.Name
 	n := 50 + g.rng.IntN(100)
 	switch g.rng.IntN(10) {
 	case 0, 1:

@@ -20,15 +20,15 @@ func hitsString(hits []model.Hit) string {
 // matchBoth evaluates query against it with the indexed Set and without an
 // index, fails the test if they disagree, and returns the hits ("" and false
 // for no match).
-func matchBoth(t *testing.T, query string, it *Item) (string, bool) {
+func matchBoth(t *testing.T, query string, it feedItem) (string, bool) {
 	t.Helper()
 	q, err := ParseQuery(query)
 	if err != nil {
 		t.Fatalf("ParseQuery(%q): %v", query, err)
 	}
-	direct, ok := matchQuery(q, it)
+	direct, ok := matchQuery(q, it.Item, it.feed)
 	set := NewSet([]Compiled{{Rule: &Rule{Name: "r", Enabled: true}, Query: q}})
-	ms := set.Match(it)
+	ms := set.Match(it.Item, it.feed)
 	if ok != (len(ms) == 1) {
 		t.Fatalf("%s: direct evaluation says %v, the Set says %v", query, ok, ms)
 	}
@@ -39,7 +39,7 @@ func matchBoth(t *testing.T, query string, it *Item) (string, bool) {
 }
 
 func TestMatchOperators(t *testing.T) {
-	news := &Item{
+	news := feedItem{&model.Item{
 		Title:   "Abraham Accords: Syria and Israel discuss normalization",
 		Summary: "<p>Officials in <b>Damascus</b> said the US-brokered peace talks could resume.</p><p>Al\u2011Sharaa met envoys.</p>",
 		Content: "<div>Full text. <script>var hidden = 'secret';</script>The normalisation of ties was discussed in Washington.</div>",
@@ -50,7 +50,7 @@ func TestMatchOperators(t *testing.T) {
 		Link: "https://www.reuters.com/world/middle-east/abc",
 		Lang: "en-US",
 		Feed: "Reuters World",
-	}
+	}, &model.Feed{Name: "Reuters World"}}
 	tests := []struct {
 		name, query string
 		want        string // hits; "-" for no match
@@ -177,7 +177,7 @@ func TestMatchArabicAndHebrew(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, ok := matchBoth(t, tc.query, &Item{Title: tc.title})
+			got, ok := matchBoth(t, tc.query, feedItem{Item: &model.Item{Title: tc.title}})
 			if !ok {
 				got = "-"
 			}
@@ -210,7 +210,7 @@ func TestMatchLanguageFallback(t *testing.T) {
 				}
 				return
 			}
-			_, got := matchQuery(q, &Item{Title: "x", Lang: tc.lang, FeedLang: tc.feedLang})
+			_, got := matchQuery(q, &model.Item{Title: "x", Lang: tc.lang}, &model.Feed{Lang: tc.feedLang})
 			if got != tc.want {
 				t.Errorf("%s on lang %q feed %q = %v", tc.query, tc.lang, tc.feedLang, got)
 			}
@@ -240,7 +240,7 @@ func TestMatchDomain(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.domain+" "+tc.link, func(t *testing.T) {
-			_, got := matchBoth(t, "domain:"+tc.domain, &Item{Title: "x", Link: tc.link})
+			_, got := matchBoth(t, "domain:"+tc.domain, feedItem{Item: &model.Item{Title: "x", Link: tc.link}})
 			if got != tc.want {
 				t.Errorf("domain:%s on %q = %v, want %v", tc.domain, tc.link, got, tc.want)
 			}
@@ -249,7 +249,7 @@ func TestMatchDomain(t *testing.T) {
 }
 
 func TestMatchFeedSelectors(t *testing.T) {
-	it := &Item{Title: "Syria", Feed: "arab48", FeedURL: "https://www.arab48.com/rss", FeedTags: []string{"mideast", "arabic"}}
+	it := feedItem{&model.Item{Title: "Syria", Feed: "arab48"}, &model.Feed{Name: "arab48", URL: "https://www.arab48.com/rss", Tags: []string{"mideast", "arabic"}}}
 	tests := []struct {
 		name  string
 		feeds []string
@@ -272,7 +272,7 @@ func TestMatchFeedSelectors(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			set := NewSet([]Compiled{{Rule: &Rule{Name: "r", Enabled: true, Feeds: tc.feeds}, Query: q}})
-			if got := len(set.Match(it)) == 1; got != tc.want {
+			if got := len(set.Match(it.Item, it.feed)) == 1; got != tc.want {
 				t.Errorf("Feeds %q: matched = %v, want %v", tc.feeds, got, tc.want)
 			}
 		})
@@ -308,7 +308,7 @@ func TestMatchRealFeeds(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.rule+" "+tc.hit, func(t *testing.T) {
 			for _, it := range loadFeedItems(t, tc.file) {
-				for _, m := range set.Match(it) {
+				for _, m := range set.Match(it.Item, it.feed) {
 					for _, h := range m.Hits {
 						if m.Rule.Name == tc.rule && h.Text == tc.hit {
 							return
@@ -346,13 +346,13 @@ func TestSetRulesAndOrder(t *testing.T) {
 		t.Errorf("the first of two rules with one name should win")
 	}
 	var matched []string
-	for _, m := range set.Match(&Item{Title: "Syria"}) {
+	for _, m := range set.Match(&model.Item{Title: "Syria"}, nil) {
 		matched = append(matched, m.Rule.Name)
 	}
 	if got := strings.Join(matched, " "); got != "alpha mid zeta" {
 		t.Errorf("Match order = %s", got)
 	}
-	if ms := NewSet(nil).Match(&Item{Title: "Syria"}); ms != nil {
+	if ms := NewSet(nil).Match(&model.Item{Title: "Syria"}, nil); ms != nil {
 		t.Errorf("empty set matched %v", ms)
 	}
 }
@@ -368,7 +368,7 @@ func TestNearLongText(t *testing.T) {
 		b.WriteString("syria one two three four five six seven eight nine ")
 	}
 	b.WriteString("syria x israel")
-	it := &Item{Content: b.String()}
+	it := feedItem{Item: &model.Item{Content: b.String()}}
 	tests := []struct {
 		query string
 		want  bool

@@ -5,8 +5,6 @@
 package rules
 
 import (
-	"time"
-
 	"github.com/newswatch/newswatch/internal/model"
 )
 
@@ -46,25 +44,6 @@ type Rule struct {
 	// File, Line and Col locate the rule's [[rule]] header.
 	File      string
 	Line, Col int
-}
-
-// Item is one feed entry as the matcher sees it. Summary and Content may hold
-// HTML; the analyser strips it.
-type Item struct {
-	ID         string // identity, reported back by `rules test`
-	Title      string
-	Summary    string
-	Content    string
-	Link       string
-	Author     string
-	Categories []string
-	Lang       string
-	Published  time.Time // zero when the feed gave no date
-
-	Feed     string   // the feed's configured name
-	FeedURL  string   // the feed's configured URL
-	FeedTags []string // the feed's configured tags
-	FeedLang string   // the feed's language, used when Lang is empty
 }
 
 // Hit is one positive term that contributed to a match (see model.Hit).

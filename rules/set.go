@@ -98,11 +98,14 @@ func (s *Set) Rules() []*Rule { return slices.Clone(s.rules) }
 // Rule returns the enabled rule called name, or nil.
 func (s *Set) Rule(name string) *Rule { return s.byName[name] }
 
-// Match returns the rules that match it, sorted by rule name, each with the
-// hits that explain it. A rule only sees items of the feeds its Feeds
-// selectors admit. The item is analysed once; its tokens select the
-// candidate rules through the term index, and only those are evaluated.
-func (s *Set) Match(it *Item) []Match { return s.match(it, nil) }
+// Match returns the rules that match it, an item of feed f, sorted by rule
+// name, each with the hits that explain it. A rule only sees items of the
+// feeds its Feeds selectors admit; f may be nil for an item of no known
+// feed, which only rules without selectors see. The feed's name is the
+// item's feed: field, and its language stands in for an item without
+// one. The item is analysed once; its tokens select the candidate rules
+// through the term index, and only those are evaluated.
+func (s *Set) Match(it *model.Item, f *model.Feed) []Match { return s.match(it, f, nil) }
 
 // MatchVisit is Match that also hands visit the item's title and summary
 // as Match analysed them, for a caller that needs them analysed too
@@ -112,14 +115,21 @@ func (s *Set) Match(it *Item) []Match { return s.match(it, nil) }
 // called once, before MatchVisit returns, even when the set has no rules.
 // The token slices are reused once visit returns; the strings in them may
 // be kept.
-func (s *Set) MatchVisit(it *Item, visit func(title string, titleToks []analysis.Token, summary string, summaryToks []analysis.Token)) []Match {
-	return s.match(it, visit)
+func (s *Set) MatchVisit(it *model.Item, f *model.Feed, visit func(title string, titleToks []analysis.Token, summary string, summaryToks []analysis.Token)) []Match {
+	return s.match(it, f, visit)
 }
 
+// noFeed is the feed of an item of no known feed: no name, URL, tags or
+// language. It is never written.
+var noFeed model.Feed
+
 // match is Match, and MatchVisit when visit is not nil.
-func (s *Set) match(it *Item, visit func(title string, titleToks []analysis.Token, summary string, summaryToks []analysis.Token)) []Match {
+func (s *Set) match(it *model.Item, f *model.Feed, visit func(title string, titleToks []analysis.Token, summary string, summaryToks []analysis.Token)) []Match {
 	if len(s.rules) == 0 && visit == nil {
 		return nil
+	}
+	if f == nil {
+		f = &noFeed
 	}
 	sc, _ := s.scratch.Get().(*scratch)
 	if sc == nil {
@@ -129,7 +139,7 @@ func (s *Set) match(it *Item, visit func(title string, titleToks []analysis.Toke
 		sc.doc.release()
 		s.scratch.Put(sc)
 	}()
-	sc.doc.load(it, &sc.an)
+	sc.doc.load(it, f, &sc.an)
 	if visit != nil {
 		sc.doc.visitTitleSummary(visit)
 		if len(s.rules) == 0 {
@@ -144,7 +154,7 @@ func (s *Set) match(it *Item, visit func(title string, titleToks []analysis.Toke
 		if !s.code.run(s.starts[i], sc, e) {
 			continue
 		}
-		if r := s.rules[i]; selectsFeed(r.Feeds, it) {
+		if r := s.rules[i]; selectsFeed(r.Feeds, f) {
 			out = append(out, Match{Rule: r, Hits: e.explainMatch(s.progs[i])})
 		}
 	}
@@ -154,10 +164,13 @@ func (s *Set) match(it *Item, visit func(title string, titleToks []analysis.Toke
 // matchQuery evaluates one query against an item without an index, by
 // scanning the item's tokens for each term. Set.Match must give the same
 // answers; the tests hold it to that.
-func matchQuery(q *Query, it *Item) ([]model.Hit, bool) {
+func matchQuery(q *Query, it *model.Item, f *model.Feed) ([]model.Hit, bool) {
+	if f == nil {
+		f = &noFeed
+	}
 	var doc document
 	var an analysis.Analyzer
-	doc.load(it, &an)
+	doc.load(it, f, &an)
 	m := compileQuery(q)
 	e := &evaluation{doc: &doc, occ: &scan{doc: &doc, found: map[*termRef][]pos{}}}
 	if !m.match(e) {

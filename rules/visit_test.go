@@ -18,7 +18,7 @@ func TestMatchVisit(t *testing.T) {
 	full := NewSet(generatedRules(t, g, 200))
 	empty := NewSet(nil)
 
-	var items []*Item
+	var items []feedItem
 	for range 60 {
 		items = append(items, g.item())
 	}
@@ -44,7 +44,7 @@ func TestMatchVisit(t *testing.T) {
 		for _, set := range []*Set{full, empty} {
 			name := fmt.Sprintf("item %d (%.30q), %d rules", i, it.Title, len(set.rules))
 			var v seen
-			got := set.MatchVisit(it, func(title string, titleToks []analysis.Token, summary string, summaryToks []analysis.Token) {
+			got := set.MatchVisit(it.Item, it.feed, func(title string, titleToks []analysis.Token, summary string, summaryToks []analysis.Token) {
 				v.calls++
 				v.title, v.summary = title, summary
 				v.titleToks = append([]analysis.Token(nil), titleToks...)
@@ -63,7 +63,7 @@ func TestMatchVisit(t *testing.T) {
 			if want := analysis.Analyze(summary); !sameTokens(v.summaryToks, want) {
 				t.Fatalf("%s: summary tokens\n%v\nwant\n%v", name, v.summaryToks, want)
 			}
-			want := set.Match(it)
+			want := set.Match(it.Item, it.feed)
 			if len(got) != len(want) {
 				t.Fatalf("%s: MatchVisit matched %s, Match %s", name, ruleNames(got), ruleNames(want))
 			}

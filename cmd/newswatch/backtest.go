@@ -87,7 +87,7 @@ func writeBacktestJSON(w io.Writer, groups []dryrun.Group) error {
 	return cli.JSONLines(w, groups, func(g dryrun.Group) any {
 		line := backtestJSON{Rule: g.Rule, Story: g.Story, Items: make([]backtestItemJSON, len(g.Items))}
 		for i, it := range g.Items {
-			line.Items[i] = backtestItemJSON{Feed: it.FeedName, Title: it.Title, Link: it.Link, Published: cli.JSONTime(it.Published)}
+			line.Items[i] = backtestItemJSON{Feed: it.Feed, Title: it.Title, Link: it.Link, Published: cli.JSONTime(it.Published)}
 		}
 		return line
 	})
@@ -104,7 +104,7 @@ func writeBacktestText(w io.Writer, groups []dryrun.Group, loc *time.Location) e
 		}
 		feeds := map[string]bool{}
 		for _, it := range g.Items {
-			feeds[it.FeedName] = true
+			feeds[it.Feed] = true
 		}
 		fmt.Fprintf(tw, "%s · story %s · %d %s from %d %s\n", g.Rule, g.Story,
 			len(g.Items), cli.Plural(len(g.Items), "item", "items"), len(feeds), cli.Plural(len(feeds), "feed", "feeds"))
@@ -114,7 +114,7 @@ func writeBacktestText(w io.Writer, groups []dryrun.Group, loc *time.Location) e
 				when = it.SeenAt
 			}
 			fmt.Fprintf(tw, "  %s\t%s\t%s\n", when.In(loc).Format("2006-01-02 15:04"),
-				cli.Clip(notify.CleanText(it.FeedName), 40), cli.Clip(notify.CleanText(it.Title), 120))
+				cli.Clip(notify.CleanText(it.Feed), 40), cli.Clip(notify.CleanText(it.Title), 120))
 			if it.Link != "" {
 				fmt.Fprintf(tw, "  \t\t%s\n", cli.Clip(notify.CleanText(it.Link), 200))
 			}

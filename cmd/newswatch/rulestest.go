@@ -86,7 +86,7 @@ type jsonMatch struct {
 // writeJSON writes one JSON object per result.
 func writeJSON(w io.Writer, results []dryrun.Result) error {
 	return cli.JSONLines(w, results, func(r dryrun.Result) any {
-		jr := jsonResult{ID: r.Item.ID, Title: r.Item.Title, Matches: make([]jsonMatch, 0, len(r.Matches))}
+		jr := jsonResult{ID: r.Item.Identity, Title: r.Item.Title, Matches: make([]jsonMatch, 0, len(r.Matches))}
 		for _, m := range r.Matches {
 			hits := m.Hits
 			if hits == nil {
@@ -108,8 +108,8 @@ func writeReport(w io.Writer, results []dryrun.Result) {
 			title = "(no title)"
 		}
 		fmt.Fprintf(w, "[%d] %s\n", i+1, title)
-		if r.Item.ID != "" {
-			fmt.Fprintf(w, "    id: %s\n", r.Item.ID)
+		if r.Item.Identity != "" {
+			fmt.Fprintf(w, "    id: %s\n", r.Item.Identity)
 		}
 		if len(r.Matches) == 0 {
 			fmt.Fprintln(w, "    no rule matched")

@@ -106,7 +106,7 @@ func newFixture(t testing.TB) *fixture {
 		if err != nil {
 			t.Fatal(err)
 		}
-		it := &store.Item{FeedID: e.feed.ID, Identity: fmt.Sprintf("guid:%d", i), Title: e.title, Link: e.link,
+		it := &model.Item{FeedID: e.feed.ID, Identity: fmt.Sprintf("guid:%d", i), Title: e.title, Link: e.link,
 			Summary: e.summary, Published: now.Add(-e.ago - time.Minute), SeenAt: now.Add(-e.ago)}
 		if err := tx.AddItem(it); err != nil {
 			t.Fatal(err)

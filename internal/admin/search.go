@@ -12,7 +12,7 @@ import (
 
 	"github.com/newswatch/newswatch/internal/analysis"
 	"github.com/newswatch/newswatch/internal/dryrun"
-	"github.com/newswatch/newswatch/internal/store"
+	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/notify"
 	"github.com/newswatch/newswatch/rules"
 )
@@ -138,7 +138,7 @@ func (s *Server) runSearch(ctx context.Context, query *rules.Query, src string, 
 	loc := s.location()
 	v.Searched = true
 	since := now.Add(-time.Duration(v.Days) * 24 * time.Hour)
-	err := dryrun.MatchStored(ctx, s.Store, set, s.Feeds, since, func(it *store.Item, ms []rules.Match) error {
+	err := dryrun.MatchStored(ctx, s.Store, set, s.Feeds, since, func(it *model.Item, ms []rules.Match) error {
 		v.Scanned++
 		if v.Scanned > maxScanned {
 			v.Scanned--
@@ -151,7 +151,7 @@ func (s *Server) runSearch(ctx context.Context, query *rules.Query, src string, 
 		v.Results = append(v.Results, resultRow{
 			Title:   itemTitle(it.Title),
 			Link:    safeLink(it.Link),
-			Feed:    clean(it.FeedName, 100),
+			Feed:    clean(it.Feed, 100),
 			When:    newStamp(it.Published, now, loc),
 			Seen:    newStamp(it.SeenAt, now, loc),
 			Matched: notify.MatchedTerms(ms[0].Hits, 80),

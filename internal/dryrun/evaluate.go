@@ -7,29 +7,46 @@ import (
 	"io"
 
 	"github.com/newswatch/newswatch/internal/config"
+	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/rules"
 )
 
-// assignFeeds gives items that name no feed the feed name, and every item
-// of a configured feed that feed's URL, tags and language.
-func assignFeeds(items []*rules.Item, name string, configured []config.Feed) {
-	byName := make(map[string]*config.Feed, len(configured))
-	for i := range configured {
-		byName[configured[i].Name] = &configured[i]
+// assignFeeds gives items that name no feed the feed name, and returns the
+// feed of each item as the daemon would see it: a configured feed with its
+// URL, tags and language, another with only its name, none (nil) for an
+// item that names none.
+func assignFeeds(items []*model.Item, name string, configured []config.Feed) []*model.Feed {
+	byName := make(map[string]*model.Feed, len(configured))
+	for _, f := range modelFeeds(configured) {
+		byName[f.Name] = &f
 	}
-	for _, it := range items {
+	feeds := make([]*model.Feed, len(items))
+	for i, it := range items {
 		if it.Feed == "" {
 			it.Feed = name
 		}
-		if f := byName[it.Feed]; f != nil {
-			it.FeedURL, it.FeedTags, it.FeedLang = f.URL, f.Tags, f.Lang
+		switch f := byName[it.Feed]; {
+		case f != nil:
+			feeds[i] = f
+		case it.Feed != "":
+			feeds[i] = &model.Feed{Name: it.Feed}
 		}
 	}
+	return feeds
+}
+
+// modelFeeds is the configured feeds as the matcher takes them.
+func modelFeeds(configured []config.Feed) []model.Feed {
+	feeds := make([]model.Feed, len(configured))
+	for i, f := range configured {
+		feeds[i] = model.Feed{Name: f.Name, URL: f.URL, Tags: f.Tags, Lang: f.Lang, Enabled: f.Enabled}
+	}
+	return feeds
 }
 
 // Result is one item and the rules it matched.
 type Result struct {
-	Item    *rules.Item
+	Item    *model.Item
 	Matches []rules.Match
 }
 
@@ -65,8 +82,7 @@ func Try(ctx context.Context, set *rules.Set, in Input) ([]Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	assignFeeds(items, name, in.Feeds)
-	return evaluate(set, items)
+	return evaluate(set, items, assignFeeds(items, name, in.Feeds))
 }
 
 // feed returns the configured feed that items naming none come from, as
@@ -81,10 +97,11 @@ func (in Input) feed() *config.Feed {
 	return nil
 }
 
-// evaluate matches every item. Items that name no feed are matched against
+// evaluate matches every item, items[i] of feeds[i]. Items that name no
+// feed are matched against
 // the rules without their feeds selectors: with no feed, a selector could
 // only ever exclude the item, which is not what trying a rule is about.
-func evaluate(set *rules.Set, items []*rules.Item) ([]Result, error) {
+func evaluate(set *rules.Set, items []*model.Item, feeds []*model.Feed) ([]Result, error) {
 	var anyFeed *rules.Set
 	results := make([]Result, len(items))
 	for i, it := range items {
@@ -98,7 +115,7 @@ func evaluate(set *rules.Set, items []*rules.Item) ([]Result, error) {
 			}
 			s = anyFeed
 		}
-		results[i] = Result{Item: it, Matches: s.Match(it)}
+		results[i] = Result{Item: it, Matches: s.Match(it, feeds[i])}
 	}
 	return results, nil
 }

@@ -12,8 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/monitor"
-	"github.com/newswatch/newswatch/rules"
 )
 
 // fetchTimeout bounds fetching a URL given as input.
@@ -23,7 +23,7 @@ const fetchTimeout = 30 * time.Second
 // http(s) URL, a .jsonl file, or a feed file. lang is the language of the
 // feed the items come from, if known: it picks the code page of a feed
 // that is not UTF-8.
-func readItems(ctx context.Context, input string, stdin io.Reader, lang string) ([]*rules.Item, error) {
+func readItems(ctx context.Context, input string, stdin io.Reader, lang string) ([]*model.Item, error) {
 	lower := strings.ToLower(input)
 	switch {
 	case input == "-":
@@ -47,7 +47,7 @@ func readItems(ctx context.Context, input string, stdin io.Reader, lang string) 
 
 // fetchItems fetches a feed from url with the daemon's fetcher (timeouts,
 // size cap, gzip) and returns its items.
-func fetchItems(ctx context.Context, url, lang string) ([]*rules.Item, error) {
+func fetchItems(ctx context.Context, url, lang string) ([]*model.Item, error) {
 	f := monitor.NewFetcher(monitor.FetcherOptions{Timeout: fetchTimeout})
 	res, err := f.Fetch(ctx, monitor.FetchRequest{URL: url})
 	if err != nil {
@@ -61,15 +61,15 @@ func fetchItems(ctx context.Context, url, lang string) ([]*rules.Item, error) {
 // mislabelled Arabic feed reads the same) and returns its items in document
 // order. An item's ID is its GUID,
 // else its link.
-func feedItems(body []byte, o monitor.ParseOptions) ([]*rules.Item, error) {
+func feedItems(body []byte, o monitor.ParseOptions) ([]*model.Item, error) {
 	feed, err := monitor.ParseFeed(body, o)
 	if err != nil {
 		return nil, err // names the input and says what is wrong
 	}
-	items := make([]*rules.Item, 0, len(feed.Items))
+	items := make([]*model.Item, 0, len(feed.Items))
 	for _, fi := range feed.Items {
-		it := &rules.Item{
-			ID:         fi.GUID,
+		it := &model.Item{
+			Identity:   fi.GUID,
 			Title:      fi.Title,
 			Summary:    fi.Description,
 			Content:    fi.Content,
@@ -77,8 +77,8 @@ func feedItems(body []byte, o monitor.ParseOptions) ([]*rules.Item, error) {
 			Categories: fi.Categories,
 			Lang:       feed.Language,
 		}
-		if it.ID == "" {
-			it.ID = fi.Link
+		if it.Identity == "" {
+			it.Identity = fi.Link
 		}
 		if len(fi.Authors) > 0 && fi.Authors[0] != nil {
 			it.Author = fi.Authors[0].Name
@@ -111,8 +111,8 @@ type jsonItem struct {
 // readJSONLines reads one item per line from r, skipping blank lines. An
 // item's ID is its "id", else its "link". Unknown keys are errors, so a
 // misspelt "titel" is not silently ignored.
-func readJSONLines(name string, r io.Reader) ([]*rules.Item, error) {
-	var items []*rules.Item
+func readJSONLines(name string, r io.Reader) ([]*model.Item, error) {
+	var items []*model.Item
 	br := bufio.NewReader(r)
 	for n := 1; ; n++ {
 		line, err := br.ReadBytes('\n')
@@ -133,7 +133,7 @@ func readJSONLines(name string, r io.Reader) ([]*rules.Item, error) {
 }
 
 // parseJSONItem decodes one JSON Lines object.
-func parseJSONItem(line []byte) (*rules.Item, error) {
+func parseJSONItem(line []byte) (*model.Item, error) {
 	dec := json.NewDecoder(bytes.NewReader(line))
 	dec.DisallowUnknownFields()
 	var ji jsonItem
@@ -143,8 +143,8 @@ func parseJSONItem(line []byte) (*rules.Item, error) {
 	if dec.More() {
 		return nil, errors.New("more than one JSON value on the line")
 	}
-	it := &rules.Item{
-		ID:         ji.ID,
+	it := &model.Item{
+		Identity:   ji.ID,
 		Title:      ji.Title,
 		Summary:    ji.Summary,
 		Content:    ji.Content,
@@ -154,8 +154,8 @@ func parseJSONItem(line []byte) (*rules.Item, error) {
 		Feed:       ji.Feed,
 		Lang:       ji.Lang,
 	}
-	if it.ID == "" {
-		it.ID = it.Link
+	if it.Identity == "" {
+		it.Identity = it.Link
 	}
 	if ji.Published != "" {
 		t, err := time.Parse(time.RFC3339, ji.Published)

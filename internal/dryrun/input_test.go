@@ -20,8 +20,8 @@ func TestReadItemsJSONLines(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(items) != 2 || items[0].ID != "a1" || items[0].Feed != "Wire" ||
-		!items[0].Published.Equal(time.Date(2026, 10, 3, 9, 12, 0, 0, time.UTC)) || items[1].ID != "https://example.com/weather" {
+	if len(items) != 2 || items[0].Identity != "a1" || items[0].Feed != "Wire" ||
+		!items[0].Published.Equal(time.Date(2026, 10, 3, 9, 12, 0, 0, time.UTC)) || items[1].Identity != "https://example.com/weather" {
 		t.Errorf("items %+v, %+v", items[0], items[1])
 	}
 

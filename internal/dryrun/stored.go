@@ -16,29 +16,28 @@ import (
 	"github.com/newswatch/newswatch/internal/config"
 	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/internal/store"
-	"github.com/newswatch/newswatch/monitor"
 	"github.com/newswatch/newswatch/rules"
 )
 
 // MatchStored calls fn for every item first seen at or after since, newest
 // first, with the rules of set that match it, each item as the daemon
-// matched it (monitor.RulesItem, with its feed's configured URL, tags and
-// language; a feed no longer configured has only its name). It stops at
+// matched it (with its feed's configured URL, tags and language; a feed no
+// longer configured has only its name). It stops at
 // the first error of fn or of ctx and returns it.
-func MatchStored(ctx context.Context, st *store.Store, set *rules.Set, feeds []config.Feed, since time.Time, fn func(*store.Item, []rules.Match) error) error {
+func MatchStored(ctx context.Context, st *store.Store, set *rules.Set, feeds []config.Feed, since time.Time, fn func(*model.Item, []rules.Match) error) error {
 	byName := make(map[string]model.Feed, len(feeds))
-	for _, f := range feeds {
-		byName[f.Name] = model.Feed{Name: f.Name, URL: f.URL, Tags: f.Tags, Lang: f.Lang, Enabled: f.Enabled}
+	for _, f := range modelFeeds(feeds) {
+		byName[f.Name] = f
 	}
-	return st.EachItem(ctx, since, func(it *store.Item) error {
+	return st.EachItem(ctx, since, func(it *model.Item) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		f, ok := byName[it.FeedName]
+		f, ok := byName[it.Feed]
 		if !ok {
-			f = model.Feed{Name: it.FeedName}
+			f = model.Feed{Name: it.Feed}
 		}
-		return fn(it, set.Match(monitor.RulesItem(it, f)))
+		return fn(it, set.Match(it, &f))
 	})
 }
 
@@ -50,7 +49,7 @@ type Group struct {
 	Story string
 	// Items are the story's items that the rule matches, first seen
 	// first.
-	Items []*store.Item
+	Items []*model.Item
 
 	order int64     // orders stories of one time: the story ID (0 for an item's own)
 	first time.Time // when the story's first stored item was seen
@@ -75,7 +74,7 @@ func Backtest(ctx context.Context, st *store.Store, set *rules.Set, feeds []conf
 	groups := map[key]*Group{}
 	firstSeen := map[string]time.Time{}
 	res := &Report{}
-	err := MatchStored(ctx, st, set, feeds, since, func(it *store.Item, ms []rules.Match) error {
+	err := MatchStored(ctx, st, set, feeds, since, func(it *model.Item, ms []rules.Match) error {
 		res.Items++
 		story := storyKey(it)
 		if t, ok := firstSeen[story]; !ok || it.SeenAt.Before(t) {
@@ -98,7 +97,7 @@ func Backtest(ctx context.Context, st *store.Store, set *rules.Set, feeds []conf
 	}
 	for _, g := range groups {
 		g.first = firstSeen[g.Story]
-		slices.SortFunc(g.Items, func(a, b *store.Item) int {
+		slices.SortFunc(g.Items, func(a, b *model.Item) int {
 			return cmp.Or(a.SeenAt.Compare(b.SeenAt), cmp.Compare(a.ID, b.ID))
 		})
 		res.Groups = append(res.Groups, *g)
@@ -121,7 +120,7 @@ func (r *Report) Stories() int {
 
 // storyKey is the story identifier of it in a backtest: its story's ID, or
 // "item-N" for an item stored before stories were kept.
-func storyKey(it *store.Item) string {
+func storyKey(it *model.Item) string {
 	if it.StoryID != 0 {
 		return strconv.FormatInt(it.StoryID, 10)
 	}

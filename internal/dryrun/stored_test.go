@@ -51,7 +51,7 @@ func newStore(t *testing.T, items []storedItem) *store.Store {
 		if err != nil {
 			t.Fatal(err)
 		}
-		si := &store.Item{FeedID: f.ID, Identity: fmt.Sprintf("guid:%d", i), Title: it.title,
+		si := &model.Item{FeedID: f.ID, Identity: fmt.Sprintf("guid:%d", i), Title: it.title,
 			Link: fmt.Sprintf("https://%s.example/%d", strings.ToLower(it.feed), i), SeenAt: now.Add(-it.ago)}
 		if it.story != 0 {
 			if stories[it.story] == 0 {
@@ -102,8 +102,8 @@ func TestMatchStored(t *testing.T) {
 	set := ruleSet(t, &rules.Rule{Name: "tagged", Query: "syria", Feeds: []string{"tag:mideast"}},
 		&rules.Rule{Name: "any", Query: "israel"})
 	var got []string
-	err := MatchStored(context.Background(), st, set, feeds, now.Add(-7*24*time.Hour), func(it *store.Item, ms []rules.Match) error {
-		line := it.FeedName + ": " + it.Title + " ->"
+	err := MatchStored(context.Background(), st, set, feeds, now.Add(-7*24*time.Hour), func(it *model.Item, ms []rules.Match) error {
+		line := it.Feed + ": " + it.Title + " ->"
 		for _, m := range ms {
 			line += " " + m.Rule.Name
 		}
@@ -124,7 +124,7 @@ func TestMatchStored(t *testing.T) {
 
 	stop := errors.New("stop")
 	calls := 0
-	err = MatchStored(context.Background(), st, set, feeds, time.Time{}, func(*store.Item, []rules.Match) error {
+	err = MatchStored(context.Background(), st, set, feeds, time.Time{}, func(*model.Item, []rules.Match) error {
 		calls++
 		return stop
 	})
@@ -133,7 +133,7 @@ func TestMatchStored(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if err := MatchStored(ctx, st, set, feeds, time.Time{}, func(*store.Item, []rules.Match) error { return nil }); !errors.Is(err, context.Canceled) {
+	if err := MatchStored(ctx, st, set, feeds, time.Time{}, func(*model.Item, []rules.Match) error { return nil }); !errors.Is(err, context.Canceled) {
 		t.Errorf("a cancelled context: %v", err)
 	}
 }

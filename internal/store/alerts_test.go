@@ -22,7 +22,7 @@ func enqueue(t testing.TB, s *Store, alerts ...*Alert) []*Alert {
 	tx := begin(t, s)
 	for _, a := range alerts {
 		if a.ItemID == 0 {
-			it := &Item{FeedID: f.ID, Identity: time.Now().String(), SeenAt: testTime}
+			it := &model.Item{FeedID: f.ID, Identity: time.Now().String(), SeenAt: testTime}
 			if err := tx.AddItem(it); err != nil {
 				t.Fatal(err)
 			}

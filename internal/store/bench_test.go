@@ -36,7 +36,7 @@ func BenchmarkPollTx(b *testing.B) {
 			if seen, err := tx.Seen(f.ID, id); err != nil || seen {
 				b.Fatalf("Seen(%s) = %v, %v", id, seen, err)
 			}
-			it := &Item{
+			it := &model.Item{
 				FeedID: f.ID, Identity: id, GUID: id, Link: id,
 				Title: "Story " + id, Summary: summary, Content: summary,
 				Categories: []string{"Middle East", "Diplomacy"},
@@ -80,7 +80,7 @@ func BenchmarkNothingNew(b *testing.B) {
 	for i := range 50 {
 		id := fmt.Sprintf("https://a.example/2026/11/26/story-%d", i)
 		ids = append(ids, id)
-		if err := tx.AddItem(&Item{FeedID: f.ID, Identity: id}); err != nil {
+		if err := tx.AddItem(&model.Item{FeedID: f.ID, Identity: id}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -211,7 +211,7 @@ func BenchmarkFirstPoll(b *testing.B) {
 			if err := tx.NewStory(st); err != nil {
 				b.Fatal(err)
 			}
-			it := &Item{
+			it := &model.Item{
 				FeedID: f.ID, Identity: identity, Aliases: []string{"link:" + link},
 				GUID: guid, Link: link, Canonical: link, Title: title,
 				Summary: summaries[n%variants], Categories: []string{"World"}, Lang: "en",

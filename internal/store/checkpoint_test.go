@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/newswatch/newswatch/internal/model"
 )
 
 // A commit leaves the WAL to the background checkpointer, which copies it
@@ -24,7 +26,7 @@ func TestBackgroundCheckpoint(t *testing.T) {
 	const items, size = 200, 10_000
 	tx := begin(t, s)
 	for i := range items {
-		it := &Item{FeedID: f.ID, Identity: fmt.Sprintf("item-%d", i), Content: strings.Repeat(fmt.Sprintf("%d ", i), size/4), SeenAt: testTime}
+		it := &model.Item{FeedID: f.ID, Identity: fmt.Sprintf("item-%d", i), Content: strings.Repeat(fmt.Sprintf("%d ", i), size/4), SeenAt: testTime}
 		if err := tx.AddItem(it); err != nil {
 			t.Fatal(err)
 		}

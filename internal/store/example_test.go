@@ -38,7 +38,7 @@ func Example() {
 
 	// The poll: which of the fetched items are new?
 	now := time.Date(2026, 11, 26, 9, 15, 0, 0, time.UTC)
-	fetched := []*store.Item{
+	fetched := []*model.Item{
 		{Identity: "https://www.timesofisrael.com/?p=1", Title: "Israel and Syria agree on a security pact"},
 		{Identity: "https://www.timesofisrael.com/?p=2", Title: "Weather"},
 	}

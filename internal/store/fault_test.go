@@ -38,10 +38,10 @@ func openFaultStore(t *testing.T) (*Store, string, *Feed) {
 
 // faultItems returns n items of feed f whose summaries take about size
 // bytes each.
-func faultItems(f *Feed, n, size int) []*Item {
-	items := make([]*Item, n)
+func faultItems(f *Feed, n, size int) []*model.Item {
+	items := make([]*model.Item, n)
 	for i := range items {
-		items[i] = &Item{
+		items[i] = &model.Item{
 			FeedID: f.ID, Identity: fmt.Sprintf("wire-%d", i), Title: fmt.Sprintf("Story %d", i),
 			Summary: strings.Repeat(fmt.Sprintf("Paragraph of story %d. ", i), size/24+1),
 		}
@@ -51,7 +51,7 @@ func faultItems(f *Feed, n, size int) []*Item {
 
 // faultPoll writes, in one transaction, what a poll that found items does:
 // each item, an alert for it, and the feed's new validators.
-func faultPoll(ctx context.Context, s *Store, f *Feed, items []*Item, etag string) error {
+func faultPoll(ctx context.Context, s *Store, f *Feed, items []*model.Item, etag string) error {
 	tx, err := s.Begin(ctx)
 	if err != nil {
 		return err
@@ -78,7 +78,7 @@ func faultPoll(ctx context.Context, s *Store, f *Feed, items []*Item, etag strin
 }
 
 // identities returns the identities of items.
-func identities(items []*Item) []string {
+func identities(items []*model.Item) []string {
 	ids := make([]string, len(items))
 	for i, it := range items {
 		ids[i] = it.Identity
@@ -88,7 +88,7 @@ func identities(items []*Item) []string {
 
 // checkNothingWritten checks that no trace of a failed poll of items is in
 // the store: every item unseen, no alert, the feed's validators unchanged.
-func checkNothingWritten(t *testing.T, s *Store, f *Feed, items []*Item) {
+func checkNothingWritten(t *testing.T, s *Store, f *Feed, items []*model.Item) {
 	t.Helper()
 	ctx := context.Background()
 	if unseen, err := s.Unseen(ctx, f.ID, identities(items)); err != nil || len(unseen) != len(items) {
@@ -103,7 +103,7 @@ func checkNothingWritten(t *testing.T, s *Store, f *Feed, items []*Item) {
 }
 
 // checkAllWritten checks that a poll of items is wholly in the store.
-func checkAllWritten(t *testing.T, s *Store, f *Feed, items []*Item, etag string) {
+func checkAllWritten(t *testing.T, s *Store, f *Feed, items []*model.Item, etag string) {
 	t.Helper()
 	ctx := context.Background()
 	if unseen, err := s.Unseen(ctx, f.ID, identities(items)); err != nil || len(unseen) != 0 {

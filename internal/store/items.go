@@ -5,52 +5,9 @@ import (
 	"database/sql"
 	"fmt"
 	"time"
+
+	"github.com/newswatch/newswatch/internal/model"
 )
-
-// Item is one entry of a feed, recorded the first time its identity was seen
-// in that feed.
-type Item struct {
-	ID     int64
-	FeedID int64
-	// Identity is unique within the feed: the GUID, else the canonical
-	// link, else a hash of title and date (the monitor decides).
-	Identity string
-	// Aliases are other identities the item is known by in its feed (its
-	// canonical link, "link:…", when Identity is its GUID). AddItem records
-	// them as seen; they are not read back.
-	Aliases []string
-	GUID    string
-	Link    string
-	Title   string
-	Summary string
-	Content string
-	Author  string
-	// Categories is stored as JSON; empty reads back as nil.
-	Categories []string
-	Lang       string
-	// Published is the date the feed gave, zero when none.
-	Published time.Time
-	// SeenAt is when the item was first recorded.
-	SeenAt time.Time
-
-	// StoryID is the story the item belongs to; 0 for none (items recorded
-	// before stories existed). It must name an existing story.
-	StoryID int64
-	// Canonical is the item's canonical link, "" when it has none.
-	Canonical string
-	// SimHash is the item's text fingerprint, valid when HasSimHash.
-	SimHash    uint64
-	HasSimHash bool
-	// TextHash identifies the item's text, to tell an edited item.
-	TextHash string
-	// UpdatedAt is when an edit of the item was last recorded; zero when
-	// never.
-	UpdatedAt time.Time
-
-	// FeedName is the name of the item's feed, filled in by the methods
-	// that read items (AddItem ignores it).
-	FeedName string
-}
 
 // itemColumns are the columns scanItem reads, of items i joined with feeds
 // f.
@@ -85,9 +42,9 @@ func simhashValue(h uint64, ok bool) any {
 	return int64(h)
 }
 
-func scanItem(r rowScanner) (*Item, error) {
+func scanItem(r rowScanner) (*model.Item, error) {
 	var (
-		it                Item
+		it                model.Item
 		categories        sql.NullString
 		published, seenAt sql.NullInt64
 		storyID, simhash  sql.NullInt64
@@ -95,7 +52,7 @@ func scanItem(r rowScanner) (*Item, error) {
 	)
 	err := r.Scan(&it.ID, &it.FeedID, &it.Identity, &it.GUID, &it.Link, &it.Title,
 		&it.Summary, &it.Content, &it.Author, &categories, &it.Lang, &published, &seenAt,
-		&storyID, &it.Canonical, &simhash, &it.TextHash, &updatedAt, &it.FeedName)
+		&storyID, &it.Canonical, &simhash, &it.TextHash, &updatedAt, &it.Feed)
 	if err != nil {
 		return nil, err
 	}
@@ -138,9 +95,9 @@ func (s *Store) Unseen(ctx context.Context, feedID int64, identities []string) (
 // Items returns the items first seen at or after since, newest first (by
 // SeenAt, then by ID), for running rules against history. It holds every
 // item in memory; EachItem streams them.
-func (s *Store) Items(ctx context.Context, since time.Time) ([]*Item, error) {
-	var items []*Item
-	err := s.EachItem(ctx, since, func(it *Item) error {
+func (s *Store) Items(ctx context.Context, since time.Time) ([]*model.Item, error) {
+	var items []*model.Item
+	err := s.EachItem(ctx, since, func(it *model.Item) error {
 		items = append(items, it)
 		return nil
 	})
@@ -151,7 +108,7 @@ func (s *Store) Items(ctx context.Context, since time.Time) ([]*Item, error) {
 // as Items orders them, and stops at the first error fn returns, which it
 // returns unwrapped. One read transaction spans the whole walk, which keeps
 // the WAL from being checkpointed past it: fn should not block for long.
-func (s *Store) EachItem(ctx context.Context, since time.Time, fn func(*Item) error) error {
+func (s *Store) EachItem(ctx context.Context, since time.Time, fn func(*model.Item) error) error {
 	return s.eachItem(ctx, `SELECT `+itemColumns+itemsFrom+`
 		WHERE i.seen_at >= ? ORDER BY i.seen_at DESC, i.id DESC`, fn, since.UnixMilli())
 }
@@ -161,14 +118,14 @@ func (s *Store) EachItem(ctx context.Context, since time.Time, fn func(*Item) er
 // at the first error fn returns, which it returns unwrapped. It is how a
 // story index is built at start (after 0) and caught up with items that
 // another process recorded (after the highest ID it has).
-func (s *Store) WindowItems(ctx context.Context, since time.Time, after int64, fn func(*Item) error) error {
+func (s *Store) WindowItems(ctx context.Context, since time.Time, after int64, fn func(*model.Item) error) error {
 	return s.eachItem(ctx, `SELECT `+itemColumns+itemsFrom+`
 		WHERE i.id > ? AND i.seen_at >= ? ORDER BY i.id`, fn, after, since.UnixMilli())
 }
 
 // eachItem runs a query of itemColumns on the read pool and calls fn for
 // each item.
-func (s *Store) eachItem(ctx context.Context, query string, fn func(*Item) error, args ...any) error {
+func (s *Store) eachItem(ctx context.Context, query string, fn func(*model.Item) error, args ...any) error {
 	rows, err := s.read.QueryContext(ctx, query, args...)
 	if err != nil {
 		return fmt.Errorf("store: items: %w", err)

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/newswatch/newswatch/internal/model"
 )
 
 // itemQueries are the store's queries of the items table, as SQLite plans
@@ -60,7 +62,7 @@ func TestItemQueryPlans(t *testing.T) {
 			if err := tx.NewStory(st); err != nil {
 				t.Fatal(err)
 			}
-			it := &Item{FeedID: f.ID, Identity: fmt.Sprintf("guid:%s-%d", name, i), StoryID: st.ID,
+			it := &model.Item{FeedID: f.ID, Identity: fmt.Sprintf("guid:%s-%d", name, i), StoryID: st.ID,
 				Published: testTime.Add(-time.Duration(i) * time.Hour), SeenAt: testTime.Add(time.Duration(i) * time.Minute)}
 			if err := tx.AddItem(it); err != nil {
 				t.Fatal(err)
@@ -129,7 +131,7 @@ func TestMigration0005(t *testing.T) {
 	}
 	it := items[0]
 	if it.Title != "Talks resume" || it.Content != "<p>In Doha.</p>" || it.Published.UnixMilli() != published ||
-		it.StoryID != 1 || !it.HasSimHash || it.SimHash != uint64(1<<64-5) || it.FeedName != "wire" {
+		it.StoryID != 1 || !it.HasSimHash || it.SimHash != uint64(1<<64-5) || it.Feed != "wire" {
 		t.Errorf("item after the migration: %+v", it)
 	}
 	tx := begin(t, s)

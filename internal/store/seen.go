@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"time"
 	"unicode/utf8"
+
+	"github.com/newswatch/newswatch/internal/model"
 )
 
 // SeenItem is what the store knows of an identity a feed has carried.
@@ -141,7 +143,7 @@ func (tx *Tx) UpdateItem(id int64, e ItemEdit) error {
 }
 
 // Item returns item id, or an error wrapping ErrNotFound.
-func (s *Store) Item(ctx context.Context, id int64) (*Item, error) {
+func (s *Store) Item(ctx context.Context, id int64) (*model.Item, error) {
 	it, err := scanItem(s.read.QueryRowContext(ctx, `SELECT `+itemColumns+itemsFrom+` WHERE i.id = ?`, id))
 	if err == sql.ErrNoRows {
 		return nil, fmt.Errorf("store: item %d: %w", id, ErrNotFound)

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/newswatch/newswatch/internal/model"
 )
 
 // addSeen records n items of feed f, with identities prefix0…prefix(n-1), in
@@ -15,7 +17,7 @@ func addSeen(t testing.TB, s *Store, f *Feed, prefix string, n int) []string {
 	ids := make([]string, n)
 	for i := range n {
 		ids[i] = fmt.Sprintf("%s%d", prefix, i)
-		if err := tx.AddItem(&Item{FeedID: f.ID, Identity: ids[i], TextHash: "h"}); err != nil {
+		if err := tx.AddItem(&model.Item{FeedID: f.ID, Identity: ids[i], TextHash: "h"}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -109,7 +111,7 @@ func TestTxSeenAmong(t *testing.T) {
 	addSeen(t, s, a, "old-", 2)
 	addSeen(t, s, b, "other-", 1)
 	tx := begin(t, s)
-	for _, it := range []*Item{
+	for _, it := range []*model.Item{
 		{FeedID: a.ID, Identity: "guid:new", Aliases: []string{"link:https://a.example/new"}},
 		{FeedID: a.ID, Identity: bad},
 	} {

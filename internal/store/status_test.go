@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"testing"
 	"time"
+
+	"github.com/newswatch/newswatch/internal/model"
 )
 
 // statusFixture records, in one transaction, items of feed name seen at the
@@ -14,7 +16,7 @@ func statusFixture(t *testing.T, s *Store, name string, seen []time.Time, rule s
 	f := feedNamed(t, s, name)
 	tx := begin(t, s)
 	for i, at := range seen {
-		it := &Item{FeedID: f.ID, Identity: name + at.String() + string(rune('a'+i)), SeenAt: at}
+		it := &model.Item{FeedID: f.ID, Identity: name + at.String() + string(rune('a'+i)), SeenAt: at}
 		if err := tx.AddItem(it); err != nil {
 			t.Fatal(err)
 		}

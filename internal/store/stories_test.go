@@ -8,6 +8,8 @@ import (
 	"runtime"
 	"testing"
 	"time"
+
+	"github.com/newswatch/newswatch/internal/model"
 )
 
 // storyFixture is a feed with a story of two items.
@@ -15,7 +17,7 @@ type storyFixture struct {
 	s     *Store
 	feed  *Feed
 	story *Story
-	items []*Item
+	items []*model.Item
 }
 
 func newStoryFixture(t *testing.T) *storyFixture {
@@ -29,7 +31,7 @@ func newStoryFixture(t *testing.T) *storyFixture {
 		t.Fatal(err)
 	}
 	for i, id := range []string{"guid:1", "guid:2"} {
-		it := &Item{FeedID: f.feed.ID, Identity: id, Aliases: []string{"link:https://a.example/" + id[5:]},
+		it := &model.Item{FeedID: f.feed.ID, Identity: id, Aliases: []string{"link:https://a.example/" + id[5:]},
 			StoryID: f.story.ID, TextHash: "h" + id[5:], SeenAt: testTime.Add(time.Duration(i) * time.Hour)}
 		if err := tx.AddItem(it); err != nil {
 			t.Fatal(err)
@@ -70,7 +72,7 @@ func TestStoryJoinAndSeenItems(t *testing.T) {
 	if !seen(t, tx, f.feed.ID, "link:https://a.example/1") {
 		t.Error("an alias is not seen")
 	}
-	err = tx.AddItem(&Item{FeedID: f.feed.ID, Identity: "link:https://a.example/1"})
+	err = tx.AddItem(&model.Item{FeedID: f.feed.ID, Identity: "link:https://a.example/1"})
 	if !errors.Is(err, ErrDuplicate) {
 		t.Errorf("adding an item under an alias already seen: %v, want ErrDuplicate", err)
 	}
@@ -186,7 +188,7 @@ func TestPrune(t *testing.T) {
 	if err := tx.NewStory(old); err != nil {
 		t.Fatal(err)
 	}
-	oldItem := &Item{FeedID: f.feed.ID, Identity: "guid:old", StoryID: old.ID, Title: "Old", SeenAt: old.CreatedAt}
+	oldItem := &model.Item{FeedID: f.feed.ID, Identity: "guid:old", StoryID: old.ID, Title: "Old", SeenAt: old.CreatedAt}
 	if err := tx.AddItem(oldItem); err != nil {
 		t.Fatal(err)
 	}
@@ -207,7 +209,7 @@ func TestPrune(t *testing.T) {
 		t.Errorf("Prune = %+v, want 2 items and the old story", res)
 	}
 	var left []int64
-	if err := f.s.WindowItems(ctx, time.Time{}, 0, func(it *Item) error { left = append(left, it.ID); return nil }); err != nil {
+	if err := f.s.WindowItems(ctx, time.Time{}, 0, func(it *model.Item) error { left = append(left, it.ID); return nil }); err != nil {
 		t.Fatal(err)
 	}
 	if want := []int64{f.items[1].ID}; !reflect.DeepEqual(left, want) {
@@ -236,9 +238,9 @@ func TestPrune(t *testing.T) {
 func TestWindowItemsAfter(t *testing.T) {
 	f := newStoryFixture(t)
 	var got []int64
-	err := f.s.WindowItems(context.Background(), testTime.Add(30*time.Minute), 0, func(it *Item) error {
+	err := f.s.WindowItems(context.Background(), testTime.Add(30*time.Minute), 0, func(it *model.Item) error {
 		got = append(got, it.ID)
-		if it.FeedName != "a" || it.StoryID != f.story.ID {
+		if it.Feed != "a" || it.StoryID != f.story.ID {
 			t.Errorf("item %+v", it)
 		}
 		return nil
@@ -250,7 +252,7 @@ func TestWindowItemsAfter(t *testing.T) {
 		t.Errorf("since: %v, want %v", got, want)
 	}
 	got = nil
-	f.s.WindowItems(context.Background(), time.Time{}, f.items[0].ID, func(it *Item) error { got = append(got, it.ID); return nil })
+	f.s.WindowItems(context.Background(), time.Time{}, f.items[0].ID, func(it *model.Item) error { got = append(got, it.ID); return nil })
 	if want := []int64{f.items[1].ID}; !reflect.DeepEqual(got, want) {
 		t.Errorf("after: %v, want %v", got, want)
 	}
@@ -318,7 +320,7 @@ func TestAddItemOfASeenIdentity(t *testing.T) {
 		{"alias of a pruned item", "link:https://a.example/1"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			it := &Item{FeedID: f.feed.ID, Identity: tc.identity, StoryID: f.story.ID, Title: "Again"}
+			it := &model.Item{FeedID: f.feed.ID, Identity: tc.identity, StoryID: f.story.ID, Title: "Again"}
 			if err := tx.AddItem(it); !errors.Is(err, ErrDuplicate) {
 				t.Errorf("AddItem(%s) = %v, want ErrDuplicate", tc.identity, err)
 			}
@@ -328,7 +330,7 @@ func TestAddItemOfASeenIdentity(t *testing.T) {
 		})
 	}
 	// The transaction goes on, and the duplicates left nothing.
-	fresh := &Item{FeedID: f.feed.ID, Identity: "guid:3", Aliases: []string{"link:https://a.example/3"},
+	fresh := &model.Item{FeedID: f.feed.ID, Identity: "guid:3", Aliases: []string{"link:https://a.example/3"},
 		StoryID: f.story.ID, TextHash: "h3", SeenAt: testTime.Add(time.Hour)}
 	if err := tx.AddItem(fresh); err != nil {
 		t.Fatal(err)
@@ -372,7 +374,7 @@ func TestJoinStory(t *testing.T) {
 	add := func(tx *Tx, st *Story, seen time.Time) {
 		t.Helper()
 		n++
-		if err := tx.AddItem(&Item{FeedID: f.ID, Identity: fmt.Sprint("guid:", n), StoryID: st.ID, SeenAt: seen}); err != nil {
+		if err := tx.AddItem(&model.Item{FeedID: f.ID, Identity: fmt.Sprint("guid:", n), StoryID: st.ID, SeenAt: seen}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -417,7 +419,7 @@ func TestJoinStory(t *testing.T) {
 	add(tx, later, hour(1)) // after a later one: stays at hour 2
 	add(tx, later, hour(3))
 	add(tx, earlier, hour(4))
-	err := tx.AddItem(&Item{FeedID: f.ID, Identity: "guid:1", StoryID: refused.ID, SeenAt: hour(1)})
+	err := tx.AddItem(&model.Item{FeedID: f.ID, Identity: "guid:1", StoryID: refused.ID, SeenAt: hour(1)})
 	if !errors.Is(err, ErrDuplicate) {
 		t.Fatalf("AddItem of a seen identity: %v, want ErrDuplicate", err)
 	}

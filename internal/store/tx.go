@@ -8,6 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/newswatch/newswatch/internal/model"
 )
 
 // ErrDuplicate is returned (wrapped) by Tx.AddItem when the feed already has
@@ -227,7 +229,7 @@ func (tx *Tx) Seen(feedID int64, identity string) (bool, error) {
 // written once, with the item's ID; when the identity turns out to be
 // seen already (its item pruned, or another item's alias), the row is
 // taken back.
-func (tx *Tx) AddItem(it *Item) error {
+func (tx *Tx) AddItem(it *model.Item) error {
 	if it.Identity == "" {
 		return fmt.Errorf("store: add item to feed %d: empty identity", it.FeedID)
 	}

@@ -49,7 +49,7 @@ func countRows(t testing.TB, s *Store, table string) int {
 
 // poll writes what a poll of f that found item it would: the item, one
 // alert for it and the feed's state.
-func poll(tx *Tx, f *Feed, it *Item) error {
+func poll(tx *Tx, f *Feed, it *model.Item) error {
 	it.FeedID = f.ID
 	if err := tx.AddItem(it); err != nil {
 		return err
@@ -69,7 +69,7 @@ func TestTxCommitAndRollback(t *testing.T) {
 	t.Run("rollback leaves nothing", func(t *testing.T) {
 		f := feedNamed(t, s, "a")
 		tx := begin(t, s)
-		if err := poll(tx, f, &Item{Identity: "gone", Title: "Gone"}); err != nil {
+		if err := poll(tx, f, &model.Item{Identity: "gone", Title: "Gone"}); err != nil {
 			t.Fatal(err)
 		}
 		if !seen(t, tx, f.ID, "gone") {
@@ -89,7 +89,7 @@ func TestTxCommitAndRollback(t *testing.T) {
 	t.Run("commit keeps everything", func(t *testing.T) {
 		f := feedNamed(t, s, "a")
 		tx := begin(t, s)
-		if err := poll(tx, f, &Item{Identity: "kept", Title: "Kept"}); err != nil {
+		if err := poll(tx, f, &model.Item{Identity: "kept", Title: "Kept"}); err != nil {
 			t.Fatal(err)
 		}
 		if err := tx.Commit(); err != nil {
@@ -120,7 +120,7 @@ func TestTxCommitAndRollback(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := poll(tx, f, &Item{Identity: "cancelled"}); err != nil {
+		if err := poll(tx, f, &model.Item{Identity: "cancelled"}); err != nil {
 			t.Fatal(err)
 		}
 		cancel()
@@ -150,7 +150,7 @@ func TestTxCommitAndRollback(t *testing.T) {
 		if err := tx.NewStory(st); err != nil {
 			t.Fatal(err)
 		}
-		it := &Item{FeedID: f.ID, Identity: "before", StoryID: st.ID}
+		it := &model.Item{FeedID: f.ID, Identity: "before", StoryID: st.ID}
 		if err := tx.AddItem(it); err != nil {
 			t.Fatal(err)
 		}
@@ -163,7 +163,7 @@ func TestTxCommitAndRollback(t *testing.T) {
 			"Seen":     func() error { _, err := tx.Seen(f.ID, "before"); return err },
 			"NewStory": func() error { return tx.NewStory(&Story{Title: "After"}) },
 			"AddItem": func() error {
-				return tx.AddItem(&Item{FeedID: f.ID, Identity: "after", StoryID: st.ID})
+				return tx.AddItem(&model.Item{FeedID: f.ID, Identity: "after", StoryID: st.ID})
 			},
 			"Enqueue": func() error {
 				return tx.Enqueue(&Alert{ItemID: it.ID, Rule: "r2", Notifier: "console"})
@@ -192,7 +192,7 @@ func TestItemIdentityIsUniquePerFeed(t *testing.T) {
 	if seen(t, tx, a.ID, "urn:x") {
 		t.Fatal("a new identity is seen")
 	}
-	if err := tx.AddItem(&Item{FeedID: a.ID, Identity: "urn:x"}); err != nil {
+	if err := tx.AddItem(&model.Item{FeedID: a.ID, Identity: "urn:x"}); err != nil {
 		t.Fatal(err)
 	}
 	if !seen(t, tx, a.ID, "urn:x") {
@@ -201,10 +201,10 @@ func TestItemIdentityIsUniquePerFeed(t *testing.T) {
 	if seen(t, tx, b.ID, "urn:x") {
 		t.Error("identity seen in another feed")
 	}
-	if err := tx.AddItem(&Item{FeedID: b.ID, Identity: "urn:x"}); err != nil {
+	if err := tx.AddItem(&model.Item{FeedID: b.ID, Identity: "urn:x"}); err != nil {
 		t.Errorf("same identity in another feed: %v", err)
 	}
-	dup := &Item{FeedID: a.ID, Identity: "urn:x"}
+	dup := &model.Item{FeedID: a.ID, Identity: "urn:x"}
 	if err := tx.AddItem(dup); !errors.Is(err, ErrDuplicate) {
 		t.Errorf("duplicate identity: err = %v, want ErrDuplicate", err)
 	}
@@ -212,7 +212,7 @@ func TestItemIdentityIsUniquePerFeed(t *testing.T) {
 		t.Errorf("duplicate got id %d", dup.ID)
 	}
 	// The transaction survives the duplicate.
-	if err := tx.AddItem(&Item{FeedID: a.ID, Identity: "urn:y"}); err != nil {
+	if err := tx.AddItem(&model.Item{FeedID: a.ID, Identity: "urn:y"}); err != nil {
 		t.Fatal(err)
 	}
 	if err := tx.Commit(); err != nil {
@@ -229,10 +229,10 @@ func TestAddItemRejectsBadItems(t *testing.T) {
 	a := feedNamed(t, s, "a")
 	for _, tc := range []struct {
 		name string
-		it   *Item
+		it   *model.Item
 	}{
-		{"empty identity", &Item{FeedID: a.ID}},
-		{"unknown feed", &Item{FeedID: a.ID + 100, Identity: "x"}},
+		{"empty identity", &model.Item{FeedID: a.ID}},
+		{"unknown feed", &model.Item{FeedID: a.ID + 100, Identity: "x"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tx := begin(t, s)
@@ -248,7 +248,7 @@ func TestItemRoundTrip(t *testing.T) {
 	s := openTest(t)
 	syncFeeds(t, s, "a")
 	a := feedNamed(t, s, "a")
-	full := &Item{
+	full := &model.Item{
 		FeedID:     a.ID,
 		Identity:   "https://a.example/2026/11/26/story",
 		GUID:       "tag:a.example,2026:story",
@@ -266,14 +266,14 @@ func TestItemRoundTrip(t *testing.T) {
 		HasSimHash: true,
 		TextHash:   "abc123",
 	}
-	bare := &Item{FeedID: a.ID, Identity: "bare"}
+	bare := &model.Item{FeedID: a.ID, Identity: "bare"}
 	tx := begin(t, s)
 	st := &Story{Title: full.Title, Link: full.Canonical, CreatedAt: testTime}
 	if err := tx.NewStory(st); err != nil {
 		t.Fatal(err)
 	}
 	full.StoryID = st.ID
-	for _, it := range []*Item{full, bare} {
+	for _, it := range []*model.Item{full, bare} {
 		if err := tx.AddItem(it); err != nil {
 			t.Fatal(err)
 		}
@@ -289,19 +289,19 @@ func TestItemRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	byID := map[int64]*Item{}
+	byID := map[int64]*model.Item{}
 	for _, it := range items {
 		byID[it.ID] = it
 	}
 	want := *full
 	want.Published = want.Published.Truncate(time.Millisecond)
 	want.SeenAt = want.SeenAt.Truncate(time.Millisecond)
-	want.FeedName = "a"
+	want.Feed = "a"
 	if got := byID[full.ID]; got == nil || !reflect.DeepEqual(*got, want) {
 		t.Errorf("full item:\n got %+v\nwant %+v", got, want)
 	}
 	wantBare := *bare
-	wantBare.FeedName = "a"
+	wantBare.Feed = "a"
 	if got := byID[bare.ID]; got == nil || !reflect.DeepEqual(*got, wantBare) {
 		t.Errorf("bare item:\n got %+v\nwant %+v", got, wantBare)
 	}
@@ -314,7 +314,7 @@ func TestItemsSinceNewestFirst(t *testing.T) {
 	a := feedNamed(t, s, "a")
 	tx := begin(t, s)
 	for i, age := range []time.Duration{72 * time.Hour, time.Hour, 0, time.Hour} {
-		it := &Item{FeedID: a.ID, Identity: fmt.Sprint(i), SeenAt: testTime.Add(-age)}
+		it := &model.Item{FeedID: a.ID, Identity: fmt.Sprint(i), SeenAt: testTime.Add(-age)}
 		if err := tx.AddItem(it); err != nil {
 			t.Fatal(err)
 		}
@@ -337,7 +337,7 @@ func TestItemsSinceNewestFirst(t *testing.T) {
 
 	stop := errors.New("stop")
 	var walked int
-	err = s.EachItem(ctx, time.Time{}, func(*Item) error { walked++; return stop })
+	err = s.EachItem(ctx, time.Time{}, func(*model.Item) error { walked++; return stop })
 	if !errors.Is(err, stop) || walked != 1 {
 		t.Errorf("EachItem did not stop at fn's error: err %v after %d items", err, walked)
 	}
@@ -352,7 +352,7 @@ func TestReadersDuringWriteTx(t *testing.T) {
 	a := feedNamed(t, s, "a")
 	tx := begin(t, s)
 	for i := range 50 {
-		it := &Item{FeedID: a.ID, Identity: fmt.Sprint("open-", i), Title: "t"}
+		it := &model.Item{FeedID: a.ID, Identity: fmt.Sprint("open-", i), Title: "t"}
 		if err := tx.AddItem(it); err != nil {
 			t.Fatal(err)
 		}
@@ -385,7 +385,7 @@ func TestReadersDuringWriteTx(t *testing.T) {
 	}
 	// Keep writing while the readers run.
 	for i := range 50 {
-		if err := tx.AddItem(&Item{FeedID: a.ID, Identity: fmt.Sprint("during-", i)}); err != nil {
+		if err := tx.AddItem(&model.Item{FeedID: a.ID, Identity: fmt.Sprint("during-", i)}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -413,7 +413,7 @@ func TestWritersWaitForTheWriteTx(t *testing.T) {
 	f.LastError = "from outside"
 	done := make(chan error, 1)
 	go func() { done <- s.SaveFeed(ctx, f) }()
-	if err := tx.AddItem(&Item{FeedID: f.ID, Identity: "x"}); err != nil {
+	if err := tx.AddItem(&model.Item{FeedID: f.ID, Identity: "x"}); err != nil {
 		t.Fatal(err)
 	}
 	if err := tx.Commit(); err != nil {
@@ -434,11 +434,11 @@ func TestUnseen(t *testing.T) {
 	a, b := feedNamed(t, s, "a"), feedNamed(t, s, "b")
 	tx := begin(t, s)
 	for _, id := range []string{"old-1", "old-2"} {
-		if err := tx.AddItem(&Item{FeedID: a.ID, Identity: id}); err != nil {
+		if err := tx.AddItem(&model.Item{FeedID: a.ID, Identity: id}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := tx.AddItem(&Item{FeedID: b.ID, Identity: "only-in-b"}); err != nil {
+	if err := tx.AddItem(&model.Item{FeedID: b.ID, Identity: "only-in-b"}); err != nil {
 		t.Fatal(err)
 	}
 	if err := tx.Commit(); err != nil {
@@ -485,7 +485,7 @@ func TestCancelledPollAfterSeen(t *testing.T) {
 	if seen(t, tx, f.ID, "guid:1") {
 		t.Fatal("a new identity is seen")
 	}
-	if err := tx.AddItem(&Item{FeedID: f.ID, Identity: "guid:1"}); err != nil {
+	if err := tx.AddItem(&model.Item{FeedID: f.ID, Identity: "guid:1"}); err != nil {
 		t.Fatal(err)
 	}
 	if !seen(t, tx, f.ID, "guid:1") {

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/newswatch/newswatch/internal/analysis"
+	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/rules"
 )
 
@@ -34,10 +35,10 @@ func TestExtractAnalysedByMatchVisit(t *testing.T) {
 	for _, x := range extractInputs(t) {
 		want := Extract(x.title, x.summary)
 		for _, set := range sets {
-			it := &rules.Item{Title: x.title, Summary: x.summary, Feed: "feed"}
+			it, feed := &model.Item{Title: x.title, Summary: x.summary, Feed: "feed"}, &model.Feed{Name: "feed"}
 			var got Features
 			calls := 0
-			ms := set.MatchVisit(it, func(title string, titleToks []analysis.Token, body string, bodyToks []analysis.Token) {
+			ms := set.MatchVisit(it, feed, func(title string, titleToks []analysis.Token, body string, bodyToks []analysis.Token) {
 				calls++
 				got = ExtractAnalysed(title, titleToks, body, bodyToks)
 			})
@@ -47,7 +48,7 @@ func TestExtractAnalysedByMatchVisit(t *testing.T) {
 			if !reflect.DeepEqual(got, want) {
 				t.Fatalf("%s: features by MatchVisit\n%s\nExtract\n%s", x.name, featuresLine("", got), featuresLine("", want))
 			}
-			if wantMs := set.Match(it); !reflect.DeepEqual(ms, wantMs) {
+			if wantMs := set.Match(it, feed); !reflect.DeepEqual(ms, wantMs) {
 				t.Fatalf("%s: MatchVisit matched %v, Match %v", x.name, ms, wantMs)
 			}
 			matched += len(ms)

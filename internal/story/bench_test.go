@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/newswatch/newswatch/internal/analysis"
+	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/rules"
 )
 
@@ -211,9 +212,10 @@ func BenchmarkMatchExtract(b *testing.B) {
 		compiled = append(compiled, rules.Compiled{Rule: &rules.Rule{Name: string(rune('a' + i)), Enabled: true}, Query: q})
 	}
 	set := rules.NewSet(compiled)
-	var items []*rules.Item
+	var items []*model.Item
+	feed := &model.Feed{Name: "feed"}
 	for _, x := range loadLabelledTexts(b) {
-		items = append(items, &rules.Item{Title: x.title, Summary: x.summary, Feed: "feed"})
+		items = append(items, &model.Item{Title: x.title, Summary: x.summary, Feed: "feed"})
 	}
 	for _, shared := range []bool{false, true} {
 		name := "separate"
@@ -232,9 +234,9 @@ func BenchmarkMatchExtract(b *testing.B) {
 			for b.Loop() {
 				it := items[i%len(items)]
 				if shared {
-					set.MatchVisit(it, visit)
+					set.MatchVisit(it, feed, visit)
 				} else {
-					set.Match(it)
+					set.Match(it, feed)
 					f = Extract(it.Title, it.Summary)
 				}
 				i++

@@ -178,7 +178,11 @@ func (o Options) minShared() int {
 	return DefaultMinShared
 }
 
-// Item is one item as the index knows it.
+// Item is one item as the index knows it: of the item (model.Item) only
+// what grouping compares, with its features. It is a shape of its own
+// because the index keeps it for every item of the window in a few hundred
+// bytes (see entries.go), without the item's text; the monitor makes it
+// from the item it records.
 type Item struct {
 	// ID identifies the item (the store's item ID).
 	ID int64

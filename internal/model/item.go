@@ -1,0 +1,58 @@
+package model
+
+import "time"
+
+// Item is one item of a feed, from the moment the monitor reads it out of
+// a feed document to the moment it is matched, grouped into its story and
+// recorded: what the feed said of it (its text, link and date, as the
+// monitor cleaned them up) and, once recorded, where the store keeps it.
+// The matcher, the story index and the store all take it; only the parser
+// (gofeed's items in) and the store (its rows) convert.
+type Item struct {
+	// ID is the item's key in the store; 0 until it is recorded.
+	ID int64
+	// FeedID is the store's key of the item's feed, and Feed the feed's
+	// configured name. A parsed item has neither; the store sets FeedID
+	// when recording it and both when reading it back.
+	FeedID int64
+	Feed   string
+	// Identity is unique within the feed: the GUID, else the canonical
+	// link, else a hash of title and date (the monitor decides).
+	Identity string
+	// Aliases are other identities the item is known by in its feed (its
+	// canonical link, "link:…", when Identity is its GUID). The store
+	// records them as seen; they are not read back.
+	Aliases []string
+	GUID    string
+	// Link is the item's link, absolute when the feed's link was relative
+	// to its URL; Canonical is its canonical form (package canonical), ""
+	// when the item has no link.
+	Link      string
+	Canonical string
+	Title     string
+	// Summary is the item's description and Content its full content;
+	// either may hold HTML.
+	Summary string
+	Content string
+	Author  string
+	// Categories are the item's categories, trimmed, empty ones dropped.
+	Categories []string
+	// Lang is the document's declared language, "" when it has none.
+	Lang string
+	// Published is when the item was published, else last updated; zero
+	// when the feed gives neither.
+	Published time.Time
+
+	// SeenAt is when the item was first recorded, and UpdatedAt when an
+	// edit of it was last recorded (zero when never).
+	SeenAt    time.Time
+	UpdatedAt time.Time
+	// StoryID is the story the item belongs to; 0 for none (items
+	// recorded before stories existed).
+	StoryID int64
+	// SimHash is the item's text fingerprint, valid when HasSimHash.
+	SimHash    uint64
+	HasSimHash bool
+	// TextHash identifies the item's text, to tell an edited item.
+	TextHash string
+}
