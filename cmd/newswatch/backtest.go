@@ -50,7 +50,7 @@ func cmdBacktest(ctx context.Context, args []string, sio *IO) error {
 		return err
 	}
 	defer st.Close()
-	result, err := dryrun.Backtest(ctx, st, set, cfg.Feeds, from)
+	result, err := dryrun.Backtest(ctx, st, set, pipeline.Feeds(cfg.Feeds), from)
 	if err != nil {
 		return err
 	}

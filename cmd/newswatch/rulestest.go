@@ -11,6 +11,8 @@ import (
 	"github.com/newswatch/newswatch/internal/cli"
 	"github.com/newswatch/newswatch/internal/config"
 	"github.com/newswatch/newswatch/internal/dryrun"
+	"github.com/newswatch/newswatch/internal/model"
+	"github.com/newswatch/newswatch/internal/pipeline"
 	"github.com/newswatch/newswatch/rules"
 )
 
@@ -37,13 +39,13 @@ func cmdRulesTest(ctx context.Context, args []string, sio *IO) error {
 		return cli.UsageError("-input is required")
 	}
 
-	var feeds []config.Feed
+	var feeds []model.Feed
 	if *configPath != "" {
 		cfg, err := config.LoadEnv(*configPath, sio.LookupEnv)
 		if err != nil {
 			return cli.Verbatim(err)
 		}
-		feeds = cfg.Feeds
+		feeds = pipeline.Feeds(cfg.Feeds)
 	}
 
 	set, diags := rules.LoadPath(*rulesPath)

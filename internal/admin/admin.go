@@ -21,7 +21,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/newswatch/newswatch/internal/config"
+	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/internal/store"
 	"github.com/newswatch/newswatch/rules"
 )
@@ -53,7 +53,7 @@ type Server struct {
 	// out.
 	Store *store.Store
 	// Feeds are the configured feeds, in the configuration's order.
-	Feeds []config.Feed
+	Feeds []model.Feed
 	// Rules returns the rules in force; nil means none.
 	Rules func() *rules.Set
 	// Version is shown on the status page.

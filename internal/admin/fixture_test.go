@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/newswatch/newswatch/internal/config"
 	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/internal/store"
 	"github.com/newswatch/newswatch/notify"
@@ -26,7 +25,7 @@ const hostileTitle = `</td><script>alert("x")</script><img src=x onerror=alert(1
 // alerts in every delivery state and a dead letter.
 type fixture struct {
 	store *store.Store
-	feeds []config.Feed
+	feeds []model.Feed
 	rules *rules.Set
 }
 
@@ -39,7 +38,7 @@ func newFixture(t testing.TB) *fixture {
 	}
 	t.Cleanup(func() { st.Close() })
 	fx := &fixture{store: st}
-	fx.feeds = []config.Feed{
+	fx.feeds = []model.Feed{
 		{Name: "Times of Israel", URL: "https://www.timesofisrael.com/feed/", Tags: []string{"mideast", "english"}, Schedule: "@every 5m", Enabled: true, ExpectEvery: 6 * time.Hour},
 		{Name: "Arab48", URL: "https://www.arab48.com/rss", Tags: []string{"arabic"}, Schedule: "*/10 * * * *", Enabled: true, Lang: "ar"},
 		{Name: "Kan 11 (off)", URL: "https://www.kan.org.il/rss", Schedule: "@hourly", Enabled: false},

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/newswatch/newswatch/internal/config"
 	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/rules"
 )
@@ -15,10 +14,10 @@ import (
 // feed of each item as the daemon would see it: a configured feed with its
 // URL, tags and language, another with only its name, none (nil) for an
 // item that names none.
-func assignFeeds(items []*model.Item, name string, configured []config.Feed) []*model.Feed {
+func assignFeeds(items []*model.Item, name string, configured []model.Feed) []*model.Feed {
 	byName := make(map[string]*model.Feed, len(configured))
-	for _, f := range modelFeeds(configured) {
-		byName[f.Name] = &f
+	for i := range configured {
+		byName[configured[i].Name] = &configured[i]
 	}
 	feeds := make([]*model.Feed, len(items))
 	for i, it := range items {
@@ -31,15 +30,6 @@ func assignFeeds(items []*model.Item, name string, configured []config.Feed) []*
 		case it.Feed != "":
 			feeds[i] = &model.Feed{Name: it.Feed}
 		}
-	}
-	return feeds
-}
-
-// modelFeeds is the configured feeds as the matcher takes them.
-func modelFeeds(configured []config.Feed) []model.Feed {
-	feeds := make([]model.Feed, len(configured))
-	for i, f := range configured {
-		feeds[i] = model.Feed{Name: f.Name, URL: f.URL, Tags: f.Tags, Lang: f.Lang, Enabled: f.Enabled}
 	}
 	return feeds
 }
@@ -62,7 +52,7 @@ type Input struct {
 	// Feeds are the configured feeds, nil without a configuration: the
 	// items of one of them have its URL, tags and language, as the daemon
 	// sees them.
-	Feeds []config.Feed
+	Feeds []model.Feed
 }
 
 // ErrUnknownFeed is the error of an Input whose Feed the configuration
@@ -88,7 +78,7 @@ func Try(ctx context.Context, set *rules.Set, in Input) ([]Result, error) {
 // feed returns the configured feed that items naming none come from, as
 // the daemon would see it: the one named Feed, else the one whose URL is
 // Path; nil when there is none.
-func (in Input) feed() *config.Feed {
+func (in Input) feed() *model.Feed {
 	for i, f := range in.Feeds {
 		if in.Feed == f.Name || in.Feed == "" && f.URL == in.Path {
 			return &in.Feeds[i]

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/newswatch/newswatch/internal/config"
+	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/rules"
 )
 
@@ -41,7 +41,7 @@ func TestReadItemsJSONLines(t *testing.T) {
 
 func TestTry(t *testing.T) {
 	set := ruleSet(t, &rules.Rule{Name: "syria", Query: "syria", Feeds: []string{"tag:mideast"}})
-	configured := []config.Feed{{Name: "Wire", URL: "https://wire.example/rss", Tags: []string{"mideast"}}}
+	configured := []model.Feed{{Name: "Wire", URL: "https://wire.example/rss", Tags: []string{"mideast"}}}
 	const items = `{"title":"Syria"}
 {"title":"Syria","feed":"Wire"}
 {"title":"Syria","feed":"Other"}

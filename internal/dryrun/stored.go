@@ -13,7 +13,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/newswatch/newswatch/internal/config"
 	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/internal/store"
 	"github.com/newswatch/newswatch/rules"
@@ -24,9 +23,9 @@ import (
 // matched it (with its feed's configured URL, tags and language; a feed no
 // longer configured has only its name). It stops at
 // the first error of fn or of ctx and returns it.
-func MatchStored(ctx context.Context, st *store.Store, set *rules.Set, feeds []config.Feed, since time.Time, fn func(*model.Item, []rules.Match) error) error {
+func MatchStored(ctx context.Context, st *store.Store, set *rules.Set, feeds []model.Feed, since time.Time, fn func(*model.Item, []rules.Match) error) error {
 	byName := make(map[string]model.Feed, len(feeds))
-	for _, f := range modelFeeds(feeds) {
+	for _, f := range feeds {
 		byName[f.Name] = f
 	}
 	return st.EachItem(ctx, since, func(it *model.Item) error {
@@ -69,7 +68,7 @@ type Report struct {
 // Backtest matches the items first seen at or after since against set
 // (see MatchStored) and groups the matches by rule and story, as the
 // daemon would have alerted them.
-func Backtest(ctx context.Context, st *store.Store, set *rules.Set, feeds []config.Feed, since time.Time) (*Report, error) {
+func Backtest(ctx context.Context, st *store.Store, set *rules.Set, feeds []model.Feed, since time.Time) (*Report, error) {
 	type key struct{ rule, story string }
 	groups := map[key]*Group{}
 	firstSeen := map[string]time.Time{}

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/newswatch/newswatch/internal/config"
 	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/internal/store"
 	"github.com/newswatch/newswatch/rules"
@@ -88,7 +87,7 @@ func ruleSet(t *testing.T, rs ...*rules.Rule) *rules.Set {
 }
 
 // feeds configures "Wire" only, tagged "mideast".
-var feeds = []config.Feed{{Name: "Wire", URL: "https://wire.example/rss", Tags: []string{"mideast"}, Enabled: true}}
+var feeds = []model.Feed{{Name: "Wire", URL: "https://wire.example/rss", Tags: []string{"mideast"}, Enabled: true}}
 
 func TestMatchStored(t *testing.T) {
 	st := newStore(t, []storedItem{

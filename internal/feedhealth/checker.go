@@ -8,7 +8,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/newswatch/newswatch/internal/config"
+	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/internal/store"
 )
 
@@ -35,7 +35,7 @@ type Checker struct {
 	// Required.
 	Store *store.Store
 	// Feeds are the configured feeds; disabled ones are not checked.
-	Feeds []config.Feed
+	Feeds []model.Feed
 	// AlertAfter is how long a feed may fail before it is alerted
 	// (config's health.feed_alert_after); zero turns these alerts off.
 	AlertAfter time.Duration

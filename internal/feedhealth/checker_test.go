@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/newswatch/newswatch/internal/config"
 	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/internal/store"
 	"github.com/newswatch/newswatch/monitor"
@@ -83,7 +82,7 @@ type healthEnv struct {
 	store   *store.Store
 	clock   *clock
 	site    *site
-	feed    config.Feed
+	feed    model.Feed
 	poller  *monitor.Poller
 	checker *Checker
 	woken   int
@@ -101,7 +100,7 @@ func newHealthEnv(t *testing.T, expectEvery time.Duration) *healthEnv {
 	srv := httptest.NewServer(s)
 	t.Cleanup(srv.Close)
 	e := &healthEnv{t: t, ctx: ctx, store: st, clock: &clock{t: t0}, site: s}
-	e.feed = config.Feed{Name: "Kan", URL: srv.URL, Enabled: true, Schedule: "@every 5m", ExpectEvery: expectEvery}
+	e.feed = model.Feed{Name: "Kan", URL: srv.URL, Enabled: true, Schedule: "@every 5m", ExpectEvery: expectEvery}
 	if err := st.SyncFeeds(ctx, []model.Feed{{Name: e.feed.Name, URL: e.feed.URL}}); err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +112,7 @@ func newHealthEnv(t *testing.T, expectEvery time.Duration) *healthEnv {
 func (e *healthEnv) newChecker() *Checker {
 	return &Checker{
 		Store:        e.store,
-		Feeds:        []config.Feed{e.feed},
+		Feeds:        []model.Feed{e.feed},
 		AlertAfter:   6 * time.Hour,
 		Notify:       []string{"ops-slack", "console"},
 		Now:          e.clock.Now,

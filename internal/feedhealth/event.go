@@ -6,7 +6,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/newswatch/newswatch/internal/config"
+	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/internal/redact"
 	"github.com/newswatch/newswatch/internal/store"
 	"github.com/newswatch/newswatch/notify"
@@ -16,7 +16,7 @@ import (
 // event is a change of what operators should know about a feed: a problem
 // began (to is StateFailing or StateSilent) or passed (to is StateOK).
 type event struct {
-	feed     config.Feed
+	feed     model.Feed
 	from, to State // from is "" when no problem was alerted before
 	at       time.Time
 
@@ -34,7 +34,7 @@ type event struct {
 // evaluate updates rec, the health record of feed f (configured as cf),
 // whose newest item was seen at lastItem, and returns the change to alert,
 // or nil.
-func evaluate(cf config.Feed, f *store.Feed, lastItem time.Time, rec *store.FeedHealth, now time.Time, alertAfter time.Duration) *event {
+func evaluate(cf model.Feed, f *store.Feed, lastItem time.Time, rec *store.FeedHealth, now time.Time, alertAfter time.Duration) *event {
 	// The run of failures begins at the first failed fetch. A run found
 	// already under way (the checks were off, or missed a success between
 	// two failures) began after the last success, the best bound known.
@@ -105,7 +105,7 @@ const fetchGrace = 5 * time.Minute
 // that was stopped while a feed failed thus does not count its downtime as
 // failure, and does not alert at start about a feed that may work again;
 // the next failed fetch resumes the count.
-func failingUntil(cf config.Feed, f *store.Feed, now time.Time) time.Time {
+func failingUntil(cf model.Feed, f *store.Feed, now time.Time) time.Time {
 	due := nextPoll(cf.Schedule, f.LastFetchAt, f.NextAttemptAt, f.LastFetchAt)
 	if due.IsZero() {
 		return now

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/newswatch/newswatch/internal/config"
+	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/internal/store"
 )
 
@@ -69,7 +69,7 @@ func TestEvaluate(t *testing.T) {
 	}}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			cf := config.Feed{Name: "Kan", URL: "https://kan.example/rss", Enabled: true, Schedule: "@every 5m", ExpectEvery: tc.expectEvery}
+			cf := model.Feed{Name: "Kan", URL: "https://kan.example/rss", Enabled: true, Schedule: "@every 5m", ExpectEvery: tc.expectEvery}
 			rec := tc.rec
 			ev := evaluate(cf, &tc.feed, tc.lastItem, &rec, now, 6*h)
 			switch {
@@ -105,7 +105,7 @@ func TestSpan(t *testing.T) {
 
 func TestAlertText(t *testing.T) {
 	ev := &event{
-		feed: config.Feed{Name: "Kan", URL: "https://kan.example/rss"}, to: StateFailing, at: t0,
+		feed: model.Feed{Name: "Kan", URL: "https://kan.example/rss"}, to: StateFailing, at: t0,
 		failingFor: 7 * time.Hour, failures: 1, neverOK: true,
 		lastError: strings.Repeat("x", 1000), nextAttempt: t0.Add(time.Hour),
 	}

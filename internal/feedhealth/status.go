@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/newswatch/newswatch/internal/config"
+	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/internal/redact"
 	"github.com/newswatch/newswatch/internal/store"
 )
@@ -43,7 +44,7 @@ const (
 // any URL its last error quotes, are redacted (redact.URL).
 type Status struct {
 	// Feed is the feed as configured, its URL redacted.
-	Feed config.Feed
+	Feed model.Feed
 	// State sums the rest up.
 	State State
 	// CurrentURL is where the feed is fetched from after a permanent
@@ -85,7 +86,7 @@ type Status struct {
 // Report returns the status of every configured feed at now, in the order
 // of feeds. A feed the store does not know yet (the daemon has not run
 // since it was added) is reported as new.
-func Report(ctx context.Context, st *store.Store, feeds []config.Feed, now time.Time) ([]Status, error) {
+func Report(ctx context.Context, st *store.Store, feeds []model.Feed, now time.Time) ([]Status, error) {
 	snap, err := readSnapshot(ctx, st, now.Add(-24*time.Hour))
 	if err != nil {
 		return nil, err
@@ -155,7 +156,7 @@ func readSnapshot(ctx context.Context, st *store.Store, itemsSince time.Time) (*
 // feed is the stored state of configured feed cf; nil when the store does
 // not know it under that name and URL yet (the daemon has not synced it
 // since it was added or its URL changed).
-func (s *snapshot) feed(cf config.Feed) *store.Feed {
+func (s *snapshot) feed(cf model.Feed) *store.Feed {
 	if f := s.byName[cf.Name]; f != nil && f.URL == cf.URL {
 		return f
 	}
@@ -163,7 +164,7 @@ func (s *snapshot) feed(cf config.Feed) *store.Feed {
 }
 
 // state is the state of an enabled feed from what the store holds of it.
-func state(cf config.Feed, f *store.Feed, lastItem time.Time) State {
+func state(cf model.Feed, f *store.Feed, lastItem time.Time) State {
 	switch {
 	case f.LastFetchAt.IsZero():
 		return StateNew
@@ -179,7 +180,7 @@ func state(cf config.Feed, f *store.Feed, lastItem time.Time) State {
 // successful fetch: counting to that fetch rather than to now means that
 // time the daemon was not running, or the feed could not be fetched, is
 // never taken for silence. Zero until the feed's first successful fetch.
-func quiet(cf config.Feed, f *store.Feed, lastItem time.Time) time.Duration {
+func quiet(cf model.Feed, f *store.Feed, lastItem time.Time) time.Duration {
 	if f.PrimedAt.IsZero() || f.LastSuccessAt.IsZero() {
 		return 0
 	}

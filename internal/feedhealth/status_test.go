@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/newswatch/newswatch/internal/config"
+	"github.com/newswatch/newswatch/internal/model"
 )
 
 func TestReport(t *testing.T) {
@@ -14,7 +14,7 @@ func TestReport(t *testing.T) {
 	e.pollAt(t0.Add(time.Hour))
 	e.pollAt(t0.Add(8 * time.Hour)) // alerted
 
-	feeds := []config.Feed{
+	feeds := []model.Feed{
 		e.feed,
 		{Name: "Never polled", URL: "https://new.example/rss", Enabled: true, Schedule: "@hourly"},
 		{Name: "Off", URL: "https://off.example/rss", Enabled: false, Schedule: "@hourly"},

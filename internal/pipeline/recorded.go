@@ -28,10 +28,11 @@ func OpenExisting(ctx context.Context, cfg *config.Config) (st *store.Store, pat
 // database in data_dir; when there is none yet, every feed is new (or
 // disabled).
 func FeedStatuses(ctx context.Context, cfg *config.Config, now time.Time) ([]feedhealth.Status, error) {
+	feeds := Feeds(cfg.Feeds)
 	st, _, err := OpenExisting(ctx, cfg)
 	if errors.Is(err, os.ErrNotExist) {
-		out := make([]feedhealth.Status, len(cfg.Feeds))
-		for i, f := range cfg.Feeds {
+		out := make([]feedhealth.Status, len(feeds))
+		for i, f := range feeds {
 			out[i] = feedhealth.Status{Feed: f, State: feedhealth.StateNew}
 			if !f.Enabled {
 				out[i].State = feedhealth.StateDisabled
@@ -43,5 +44,5 @@ func FeedStatuses(ctx context.Context, cfg *config.Config, now time.Time) ([]fee
 		return nil, err
 	}
 	defer st.Close()
-	return feedhealth.Report(ctx, st, cfg.Feeds, now)
+	return feedhealth.Report(ctx, st, feeds, now)
 }
