@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/url"
 	"slices"
@@ -99,10 +98,7 @@ func cmdFeedsTest(ctx context.Context, args []string, sio *IO) error {
 			out.Shown = append(out.Shown, itemTestJSON{Identity: e.Identity, Title: e.Title, Link: e.Link,
 				Published: cli.JSONTime(e.Published), Author: e.Author, Categories: e.Categories})
 		}
-		enc := json.NewEncoder(sio.Stdout)
-		enc.SetEscapeHTML(false)
-		enc.SetIndent("", "  ")
-		return enc.Encode(out)
+		return cli.WriteJSON(sio.Stdout, out, "  ")
 	}
 
 	w := sio.Stdout

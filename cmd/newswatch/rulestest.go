@@ -111,7 +111,7 @@ func writeReport(w io.Writer, results []dryrun.Result) {
 		}
 		fmt.Fprintf(w, "[%d] %s\n", i+1, title)
 		if r.Item.Identity != "" {
-			fmt.Fprintf(w, "    id: %s\n", r.Item.Identity)
+			fmt.Fprintf(w, "    id: %s\n", cli.OneLine(r.Item.Identity))
 		}
 		if len(r.Matches) == 0 {
 			fmt.Fprintln(w, "    no rule matched")

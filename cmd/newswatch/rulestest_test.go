@@ -147,6 +147,35 @@ func TestRulesTestReport(t *testing.T) {
 	}
 }
 
+// TestRulesTestPrintsNoHiddenControls feeds rules test a feed item whose
+// text holds bidi overrides and isolates (the "Trojan Source" trick, which
+// makes a terminal show text in another order), a C1 escape and invisible
+// tag characters: neither the report nor -json may print them raw.
+func TestRulesTestPrintsNoHiddenControls(t *testing.T) {
+	const hostile = "Accords \u202eevila\u202c \u2067sign\u2069 \u009b31m \U000e0041\u200b signed"
+	dir := t.TempDir()
+	feed := filepath.Join(dir, "feed.xml")
+	doc := "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>T</title><item><guid>g\u202e1</guid><title>" +
+		hostile + "</title><description>" + hostile + "</description></item></channel></rss>"
+	if err := os.WriteFile(feed, []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{}, {"-json"}} {
+		code, out, errOut := runCmd(t, "", append([]string{"rules", "test", "-rules", rulesDir(t), "-input", feed}, args...)...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d\n%s", args, code, errOut)
+		}
+		if !strings.Contains(out, "MATCH accords") && !strings.Contains(out, `"rule":"accords"`) {
+			t.Errorf("%v: the item did not match, so its text was not shown:\n%s", args, out)
+		}
+		for _, r := range out + errOut {
+			if r == 0x202e || r == 0x202c || r == 0x2067 || r == 0x2069 || r == 0x9b || r == 0xe0041 || r == 0x200b {
+				t.Errorf("%v: output holds %U raw:\n%q", args, r, out)
+			}
+		}
+	}
+}
+
 func TestRulesTestWarningsGoToStderr(t *testing.T) {
 	dir := t.TempDir()
 	rule := "[[rule]]\nname = \"r\"\nquery = \"syria or israel\"\n"

@@ -1,11 +1,14 @@
 package cli
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/newswatch/newswatch/notify"
@@ -33,9 +36,11 @@ func Clip(s string, n int) string {
 	return string(r[:n-1]) + "…"
 }
 
-// OneLine collapses runs of white space, newlines included, to one space.
+// OneLine puts feed text s on one line that is safe to print to a
+// terminal: runs of white space become one space, and control, bidi
+// override and invisible characters are removed (notify.CleanText).
 func OneLine(s string) string {
-	return strings.Join(strings.Fields(s), " ")
+	return notify.CleanText(s)
 }
 
 // OrDash is s cleaned, or "-" when it is empty.
@@ -79,14 +84,55 @@ func JSONTime(t time.Time) string {
 
 // JSONLines writes one JSON object per element of s, the one line makes
 // of it, without escaping HTML characters (JSON Lines output is read by
-// scripts, not browsers).
+// scripts, not browsers), but with every control and format character
+// escaped (see WriteJSON).
 func JSONLines[T any](w io.Writer, s []T, line func(T) any) error {
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
 	for _, v := range s {
-		if err := enc.Encode(line(v)); err != nil {
+		if err := WriteJSON(w, line(v), ""); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// WriteJSON writes v as JSON and a newline, indented by indent ("" for one
+// line), without escaping HTML characters. Unlike encoding/json it also
+// escapes, as \uXXXX, the control characters above ASCII (C1: a terminal
+// may take U+009B for an escape sequence) and the format characters
+// (bidi overrides and isolates such as U+202E, zero-width and tag
+// characters): feed text printed to a terminal cannot reorder or hide
+// what it shows, and whoever decodes the JSON gets the text unchanged.
+func WriteJSON(w io.Writer, v any, indent string) error {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", indent)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	_, err := w.Write(escapeInvisible(b.Bytes()))
+	return err
+}
+
+// escapeInvisible rewrites the C1 control and format (Cf) characters in
+// the JSON text js as \u escapes; JSON allows them only inside strings,
+// where the escape means the same character.
+func escapeInvisible(js []byte) []byte {
+	hidden := func(r rune) bool { return r >= 0x80 && (unicode.Is(unicode.Cc, r) || unicode.Is(unicode.Cf, r)) }
+	if !bytes.ContainsFunc(js, hidden) {
+		return js
+	}
+	out := make([]byte, 0, len(js)+32)
+	for len(js) > 0 {
+		r, n := utf8.DecodeRune(js)
+		if !hidden(r) {
+			out = append(out, js[:n]...)
+		} else if r1, r2 := utf16.EncodeRune(r); r1 != unicode.ReplacementChar {
+			out = fmt.Appendf(out, `\u%04x\u%04x`, r1, r2)
+		} else {
+			out = fmt.Appendf(out, `\u%04x`, r)
+		}
+		js = js[n:]
+	}
+	return out
 }

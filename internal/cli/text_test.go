@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +13,7 @@ func TestText(t *testing.T) {
 		{"Cell cuts", Cell("Syria and Israel", 6), "Syria…"},
 		{"Clip", Clip("one\n  two three", 8), "one two…"},
 		{"Clip short", Clip("one\ntwo", 8), "one two"},
+		{"OneLine", OneLine(" one\n\ttwo \u202eowt\u202c \u2066x\u2069\u009b "), "one two owt x"},
 		{"OrDash empty", OrDash(""), "-"},
 		{"OrDash", OrDash("W/\"x\"\x00"), "W/\"x\""},
 		{"Count one", Count(1, "feed", "feeds"), "1 feed"},
@@ -24,6 +26,25 @@ func TestText(t *testing.T) {
 		if tc.got != tc.want {
 			t.Errorf("%s: %q, want %q", tc.name, tc.got, tc.want)
 		}
+	}
+}
+
+// TestWriteJSONEscapesHiddenCharacters checks that control and format
+// characters leave WriteJSON as escapes, and that the JSON still decodes
+// to the text given.
+func TestWriteJSONEscapesHiddenCharacters(t *testing.T) {
+	in := "a\u202eb\u2067c\u2069 \u009b31m \U000e0041\u200b \u200f עברית <b>&"
+	var b strings.Builder
+	if err := WriteJSON(&b, map[string]string{"t": in}, ""); err != nil {
+		t.Fatal(err)
+	}
+	want := `{"t":"a\u202eb\u2067c\u2069 \u009b31m \udb40\udc41\u200b \u200f עברית <b>&"}` + "\n"
+	if b.String() != want {
+		t.Errorf("WriteJSON wrote\n%s\nwant\n%s", b.String(), want)
+	}
+	var out map[string]string
+	if err := json.Unmarshal([]byte(b.String()), &out); err != nil || out["t"] != in {
+		t.Errorf("decoded %q, %v; want %q", out["t"], err, in)
 	}
 }
 
