@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/newswatch/newswatch/internal/config"
 )
 
 // writeFiles creates files (path relative to dir → content) under dir.
@@ -131,5 +133,35 @@ func TestCheckMissingConfig(t *testing.T) {
 	code, out, _ := runCmd(t, "", "check", "-config", filepath.Join(t.TempDir(), "nope.toml"))
 	if code != 1 || !strings.Contains(out, "nope.toml") {
 		t.Errorf("exit %d, output %q", code, out)
+	}
+}
+
+// TestNoConfigurationFound runs commands where no configuration file is
+// to be found: the error names every place looked at and the example.
+func TestNoConfigurationFound(t *testing.T) {
+	if _, err := os.Stat(config.SystemFile); err == nil {
+		t.Skipf("%s exists on this machine", config.SystemFile)
+	}
+	t.Chdir(t.TempDir())
+	for _, args := range [][]string{{"check"}, {"run"}, {"feeds", "list"}, {"feeds", "add", "https://example.org/"}} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			code, out, errOut := runCmd(t, "", args...)
+			if args[0] == "check" { // check prints the problems it finds on standard output
+				out, errOut = "", out+errOut
+			}
+			for _, want := range []string{"-config: not given", "$NEWSWATCH_CONFIG: not set", "./config.toml: no such file",
+				config.SystemFile + ": no such file", "-config config.example.toml"} {
+				if !strings.Contains(errOut, want) {
+					t.Errorf("stderr lacks %q:\n%s", want, errOut)
+				}
+			}
+			if code != 1 || out != "" {
+				t.Errorf("exit %d, stdout %q", code, out)
+			}
+		})
+	}
+	code, out, _ := runCmd(t, "", "check", "-config", "nosuch.toml")
+	if code != 1 || !strings.Contains(out, "-config = nosuch.toml: no such file") {
+		t.Errorf("check -config nosuch.toml: exit %d, output:\n%s", code, out)
 	}
 }

@@ -17,7 +17,10 @@ const configFlagHelp = "configuration file (default $NEWSWATCH_CONFIG, else ./co
 // the default chain) and prints its warnings to w. Its error lists every
 // problem of the file.
 func loadConfig(flagValue string, sio *IO, w io.Writer) (*config.Config, error) {
-	path := config.Resolve(flagValue, sio.Getenv, nil)
+	path, err := config.Locate(flagValue, sio.Getenv, nil)
+	if err != nil {
+		return nil, cli.Unnamed(err)
+	}
 	cfg, err := config.LoadEnv(path, sio.LookupEnv)
 	if err != nil {
 		if ds, ok := errors.AsType[tomlfile.Diagnostics](err); ok {

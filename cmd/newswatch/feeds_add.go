@@ -99,7 +99,11 @@ func cmdFeedsAdd(ctx context.Context, args []string, sio *IO) error {
 // feeds to, and returns its feeds. A file that does not load here only
 // because of its values can still be edited, after a note.
 func editConfig(configFlag string, sio *IO) (*config.FileEdit, []config.Feed, error) {
-	edit, err := config.Edit(config.Resolve(configFlag, sio.Getenv, nil), sio.LookupEnv)
+	path, err := config.Locate(configFlag, sio.Getenv, nil)
+	if err != nil {
+		return nil, nil, cli.Unnamed(err)
+	}
+	edit, err := config.Edit(path, sio.LookupEnv)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -3,6 +3,8 @@ package config_test
 import (
 	"errors"
 	"fmt"
+	"io/fs"
+	"testing/fstest"
 
 	"github.com/newswatch/newswatch/internal/config"
 	"github.com/newswatch/newswatch/internal/tomlfile"
@@ -75,12 +77,20 @@ func ExampleParseSize() {
 	// 65536 = 65536 bytes
 }
 
-func ExampleResolve() {
-	getenv := func(string) string { return "" }  // NEWSWATCH_CONFIG not set
-	exists := func(string) bool { return false } // no ./config.toml
-	fmt.Println(config.Resolve("my.toml", getenv, exists))
-	fmt.Println(config.Resolve("", getenv, exists))
+func ExampleLocate() {
+	getenv := func(string) string { return "" } // NEWSWATCH_CONFIG not set
+	files := fstest.MapFS{"my.toml": {}}        // the only file there is
+	stat := func(path string) (fs.FileInfo, error) { return fs.Stat(files, path) }
+	path, err := config.Locate("my.toml", getenv, stat)
+	fmt.Println(path, err)
+	_, err = config.Locate("", getenv, stat)
+	fmt.Println(err)
 	// Output:
-	// my.toml
-	// /etc/newswatch/config.toml
+	// my.toml <nil>
+	// no configuration file found; looked at, in order:
+	//   -config: not given
+	//   $NEWSWATCH_CONFIG: not set
+	//   ./config.toml: no such file
+	//   /etc/newswatch/config.toml: no such file
+	// name a configuration file with -config FILE; to try newswatch from its source tree, use -config config.example.toml
 }
