@@ -37,6 +37,10 @@ type fileRule struct {
 	rule *Rule
 	doc  *tomlfile.Doc
 	idx  int // index of the rule's table among the file's [[rule]] tables
+	// failed is set when the rule's table, or its file, has an error: the
+	// rule is still read through (its query parsed) so that every mistake
+	// is reported at once, but it is not put in force.
+	failed bool
 }
 
 // path returns the key path of one of the rule's values, for Doc.Pos.
@@ -56,17 +60,24 @@ var validName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
 
 // decodeFile decodes the rule file named file with contents data and
 // validates every rule in it. A file that fails to decode yields no rules;
-// otherwise every rule without errors is returned, in file order, and the
-// problems of the others are in the diagnostics.
+// otherwise every rule is returned, in file order, those with errors
+// marked failed, with the problems in the diagnostics. Unknown keys fail
+// every rule of the file but do not stop the others' checks, so that one
+// reading reports them together with every other mistake.
 func decodeFile(file string, data []byte) ([]fileRule, tomlfile.Diagnostics) {
-	var rf ruleFile
+	var (
+		rf    ruleFile
+		diags tomlfile.Diagnostics
+	)
 	doc, err := tomlfile.Decode(file, data, &rf)
+	_, unknownKeys := errors.AsType[*tomlfile.UnknownKeys](err)
 	if err != nil {
-		var ds tomlfile.Diagnostics
-		if errors.As(err, &ds) {
-			return nil, ds
+		if !errors.As(err, &diags) {
+			diags = tomlfile.Diagnostics{{Pos: tomlfile.Pos{File: file}, Msg: err.Error()}}
 		}
-		return nil, tomlfile.Diagnostics{{Pos: tomlfile.Pos{File: file}, Msg: err.Error()}}
+		if !unknownKeys {
+			return nil, diags
+		}
 	}
 	if singleTable(doc) {
 		// The decoder takes [rule] for an array of one table, whose values
@@ -76,11 +87,8 @@ func decodeFile(file string, data []byte) ([]fileRule, tomlfile.Diagnostics) {
 			Msg: "rules are written as [[rule]] tables (an array of tables), not [rule]",
 		}}
 	}
-	var (
-		rules []fileRule
-		diags tomlfile.Diagnostics
-	)
-	if len(rf.Rule) == 0 {
+	var rules []fileRule
+	if len(rf.Rule) == 0 && !unknownKeys {
 		diags = append(diags, tomlfile.Diagnostic{
 			Pos:     tomlfile.Pos{File: file, Line: 1, Col: 1},
 			Warning: true,
@@ -91,9 +99,8 @@ func decodeFile(file string, data []byte) ([]fileRule, tomlfile.Diagnostics) {
 		fr := fileRule{doc: doc, idx: i}
 		ds := fr.validate(e)
 		diags = append(diags, ds...)
-		if !ds.HasErrors() {
-			rules = append(rules, fr)
-		}
+		fr.failed = unknownKeys || ds.HasErrors()
+		rules = append(rules, fr)
 	}
 	return rules, diags
 }

@@ -36,6 +36,9 @@ func compileSource(src source) (*Set, tomlfile.Diagnostics) {
 	diags := slices.Clone(src.diags)
 	compiled := make([]Compiled, 0, len(src.rules))
 	for _, fr := range src.rules {
+		if strings.TrimSpace(fr.rule.Query) == "" {
+			continue // reported as a missing or empty query
+		}
 		q, err := ParseQuery(fr.rule.Query)
 		if err != nil {
 			var se *SyntaxError
@@ -49,7 +52,9 @@ func compileSource(src source) (*Set, tomlfile.Diagnostics) {
 		for _, w := range q.Warnings() {
 			diags = append(diags, tomlfile.Diagnostic{Pos: fr.queryPos(w.Offset), Warning: true, Msg: w.Msg})
 		}
-		compiled = append(compiled, Compiled{Rule: fr.rule, Query: q})
+		if !fr.failed {
+			compiled = append(compiled, Compiled{Rule: fr.rule, Query: q})
+		}
 	}
 	diags.Sort()
 	return NewSet(compiled), diags
@@ -134,26 +139,28 @@ func readFiles(files []string) source {
 		src.diags = append(src.diags, diags...)
 	}
 	h.Sum(src.fingerprint[:0])
-	src.rules, src.diags = dropDuplicates(src.rules, src.diags)
+	src.diags = failDuplicates(src.rules, src.diags)
 	return src
 }
 
-// dropDuplicates removes every rule whose name an earlier rule already
-// has, with an error naming both places.
-func dropDuplicates(rules []fileRule, diags tomlfile.Diagnostics) ([]fileRule, tomlfile.Diagnostics) {
+// failDuplicates fails every rule whose name an earlier rule already has,
+// with an error naming both places.
+func failDuplicates(rules []fileRule, diags tomlfile.Diagnostics) tomlfile.Diagnostics {
 	first := make(map[string]fileRule, len(rules))
-	kept := rules[:0]
-	for _, fr := range rules {
+	for i, fr := range rules {
+		if fr.rule.Name == "" {
+			continue // reported as a rule without a name
+		}
 		if prev, ok := first[fr.rule.Name]; ok {
 			diags = append(diags, fr.doc.Errorf(fr.path("name"),
 				"rule name %q is already used at %s; names must be unique across all rule files",
 				fr.rule.Name, prev.doc.Pos(prev.path("name")...)))
+			rules[i].failed = true
 			continue
 		}
 		first[fr.rule.Name] = fr
-		kept = append(kept, fr)
 	}
-	return kept, diags
+	return diags
 }
 
 // failedSource is the source of a path that could not be read at all.

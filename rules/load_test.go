@@ -48,10 +48,13 @@ func namesOf(s *Set) []string {
 	return names
 }
 
+// sourceNames lists the rules of src that are fit to be put in force.
 func sourceNames(src source) []string {
 	var names []string
 	for _, fr := range src.rules {
-		names = append(names, fr.rule.Name)
+		if !fr.failed {
+			names = append(names, fr.rule.Name)
+		}
 	}
 	return names
 }
@@ -272,5 +275,72 @@ func TestShippedRules(t *testing.T) {
 		if set.Rule(name) == nil {
 			t.Errorf("rules.d has no rule %q", name)
 		}
+	}
+}
+
+// TestEveryMistakeAtOnce loads rule files with several kinds of mistake:
+// every one is reported in one reading, whatever else is wrong around it,
+// and no rule of a file with an error is put in force.
+func TestEveryMistakeAtOnce(t *testing.T) {
+	tests := []struct {
+		name  string
+		doc   string
+		want  []string
+		rules []string // put in force
+	}{
+		{
+			name: "unknown key and unclosed parenthesis",
+			doc:  "[[rule]]\nname = \"a\"\nquery = \"syria AND (israel\"\nserverity = \"high\"\n",
+			want: []string{
+				`r.toml:3:20: expected ')' to close the '('`,
+				`r.toml:4:1: unknown key "serverity" in [rule] (did you mean "severity"?)`,
+			},
+		},
+		{
+			name: "unknown key fails the rules beside it",
+			doc:  "[[rule]]\nname = \"a\"\nquery = \"x\"\n\n[[rule]]\nname = \"b\"\nquery = \"(y\"\nfeed = [\"tag:x\"]\n",
+			want: []string{
+				`r.toml:7:10: expected ')' to close the '('`,
+				`r.toml:8:1: unknown key "feed" in [rule] (did you mean "feeds"?)`,
+			},
+		},
+		{
+			name: "bad value and bad query of one rule",
+			doc:  "[[rule]]\nname = \"a\"\nquery = \"x OR\"\nseverity = \"urgent\"\n\n[[rule]]\nname = \"b\"\nquery = \"y\"\n",
+			want: []string{
+				`r.toml:3:`,
+				`r.toml:4:12: severity "urgent" is not one of info, notice, high`,
+			},
+			rules: []string{"b"},
+		},
+		{
+			name: "duplicate name and its bad query",
+			doc:  "[[rule]]\nname = \"a\"\nquery = \"x\"\n\n[[rule]]\nname = \"a\"\nquery = \"(y\"\n",
+			want: []string{
+				`r.toml:6:8: rule name "a" is already used at `,
+				`r.toml:7:10: expected ')' to close the '('`,
+			},
+			rules: []string{"a"},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			writeFiles(t, dir, map[string]string{"r.toml": tc.doc})
+			set, diags := LoadPath(filepath.Join(dir, "r.toml"))
+			errs := diags.Errors()
+			if len(errs) != len(tc.want) {
+				t.Fatalf("got %d errors, want %d:\n%v", len(errs), len(tc.want), errs)
+			}
+			for i, d := range errs {
+				got := strings.TrimPrefix(d.String(), dir+string(filepath.Separator))
+				if !strings.HasPrefix(got, tc.want[i]) {
+					t.Errorf("error %d:\n got %s\nwant %s…", i, got, tc.want[i])
+				}
+			}
+			if got := namesOf(set); !reflect.DeepEqual(got, tc.rules) && len(got)+len(tc.rules) > 0 {
+				t.Errorf("rules in force %q, want %q", got, tc.rules)
+			}
+		})
 	}
 }

@@ -46,7 +46,7 @@ func ExampleLoadEnv_errors() {
 	}
 	// Output:
 	// testdata/broken.toml:4:12: "schedule" "every 5 minutes" is not a valid schedule: expected exactly 5 fields, found 3: [every 5 minutes]; want 5 cron fields (minute hour day-of-month month day-of-week, e.g. "*/10 * * * *") or a descriptor (@every 5m, @hourly, @daily, @weekly, @monthly, @yearly)
-	// testdata/broken.toml:5:1: unknown key "backfil" in [daemon]
+	// testdata/broken.toml:5:1: unknown key "backfil" in [daemon] (did you mean "backfill"?)
 	// testdata/broken.toml:12:8: feed name "Times of Israel" is already used by the feed on line 8; names must be unique
 	// testdata/broken.toml:13:7: warning: the feed on line 9 has the same URL, so it is fetched twice
 	// testdata/broken.toml:15:3: missing "channel": a "slack" notifier needs a default channel such as "#news-alerts" (rules may name another)

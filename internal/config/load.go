@@ -6,8 +6,6 @@ import (
 	"os"
 	"path/filepath"
 
-	toml "github.com/pelletier/go-toml/v2"
-
 	"github.com/newswatch/newswatch/internal/tomlfile"
 )
 
@@ -61,10 +59,9 @@ func parse(name, dir string, data []byte, lookupEnv func(string) (string, bool))
 			ds = tomlfile.Diagnostics{{Pos: doc.Pos(), Msg: err.Error()}}
 		}
 		// Unknown keys don't make the rest of the file unreadable: when
-		// they are the only problem (a lenient decode succeeds), check
-		// the known values too, so that one run reports everything.
-		raw = rawConfig{}
-		if toml.Unmarshal(data, &raw) != nil {
+		// they are the only problem, raw holds every other value; check
+		// those too, so that one run reports everything.
+		if _, ok := errors.AsType[*tomlfile.UnknownKeys](err); !ok {
 			return nil, ds
 		}
 	}

@@ -144,7 +144,7 @@ colour = "red"
 `
 	_, ds := parseDoc(t, doc, nil)
 	checkDiagnostics(t, ds, []string{
-		`2:1: unknown key "shedule" in [daemon]`,
+		`2:1: unknown key "shedule" in [daemon] (did you mean "schedule"?)`,
 		`3:12: "backfill" must be a duration`,
 		`8:8: "lang" must be an ISO 639 language code`,
 		`12:7: the feed on line 7 has the same URL`,

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"reflect"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -29,7 +30,9 @@ type span struct{ off, end int }
 
 // Decode strictly decodes the TOML document data, read from file, into v
 // and indexes the positions of its values. Unknown keys, values of the wrong
-// type and syntax errors are reported as Diagnostics with positions.
+// type and syntax errors are reported as Diagnostics with positions. When
+// unknown keys are the only problem, the error is an *UnknownKeys and v
+// holds every other value of the document.
 func Decode(file string, data []byte, v any) (*Doc, error) {
 	d := &Doc{file: file, data: data, values: map[string]span{}, keys: map[string]span{}}
 	if err := d.index(); err != nil {
@@ -37,7 +40,7 @@ func Decode(file string, data []byte, v any) (*Doc, error) {
 	}
 	dec := toml.NewDecoder(bytes.NewReader(data)).DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return d, d.decodeError(err)
+		return d, d.decodeError(err, reflect.TypeOf(v))
 	}
 	return d, nil
 }
@@ -123,15 +126,16 @@ func (d *Doc) offsetOf(line, col int) int {
 	return min(off+max(col-1, 0), len(d.data))
 }
 
-// decodeError turns go-toml's decoding errors into positioned Diagnostics.
-func (d *Doc) decodeError(err error) error {
+// decodeError turns go-toml's decoding errors into positioned Diagnostics,
+// of the decoding of a value of type t.
+func (d *Doc) decodeError(err error, t reflect.Type) error {
 	var strict *toml.StrictMissingError
 	if errors.As(err, &strict) {
 		ds := make(Diagnostics, 0, len(strict.Errors))
 		for _, e := range strict.Errors {
-			ds = append(ds, Diagnostic{Pos: d.errorPos(&e), Msg: unknownKeyMessage(e.Key())})
+			ds = append(ds, Diagnostic{Pos: d.errorPos(&e), Msg: unknownKeyMessage(e.Key(), t)})
 		}
-		return ds
+		return &UnknownKeys{ds}
 	}
 	var de *toml.DecodeError
 	if errors.As(err, &de) {
@@ -145,15 +149,21 @@ func (d *Doc) errorPos(e *toml.DecodeError) Pos {
 	return d.position(d.offsetOf(line, col))
 }
 
-func unknownKeyMessage(key toml.Key) string {
+// unknownKeyMessage says that key is not a key of the value of type t
+// decoded, and which known key it probably meant.
+func unknownKeyMessage(key toml.Key, t reflect.Type) string {
 	if len(key) == 0 {
 		return "unknown key"
 	}
-	name := strconv.Quote(key[len(key)-1])
-	if len(key) == 1 {
-		return "unknown key " + name
+	last := key[len(key)-1]
+	msg := "unknown key " + strconv.Quote(last)
+	if len(key) > 1 {
+		msg += " in [" + strings.Join(key[:len(key)-1], ".") + "]"
 	}
-	return fmt.Sprintf("unknown key %s in [%s]", name, strings.Join(key[:len(key)-1], "."))
+	if near := Nearest(last, tableKeys(t, key[:len(key)-1])); near != "" {
+		msg += fmt.Sprintf(" (did you mean %q?)", near)
+	}
+	return msg
 }
 
 // decodeMessage rewrites go-toml's type mismatch messages, which name Go
