@@ -115,7 +115,7 @@ func (e *testEnv) feedState(name string) *store.Feed {
 }
 
 // alerts returns every alert, oldest first.
-func (e *testEnv) alerts() []*store.Alert {
+func (e *testEnv) alerts() []*model.Alert {
 	e.t.Helper()
 	as, err := e.store.Alerts(context.Background(), store.AlertFilter{})
 	if err != nil {
@@ -143,7 +143,7 @@ func (e *testEnv) poll(f model.Feed) PollResult {
 	return res
 }
 
-func alertTitles(as []*store.Alert) []string {
+func alertTitles(as []*model.Alert) []string {
 	out := make([]string, len(as))
 	for i, a := range as {
 		out[i] = a.Title

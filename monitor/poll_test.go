@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/newswatch/newswatch/internal/model"
-	"github.com/newswatch/newswatch/internal/store"
 	"github.com/newswatch/newswatch/rules"
 )
 
@@ -497,7 +496,7 @@ func TestPollAlertSnapshotAndRouting(t *testing.T) {
 		if a.Digest != (a.Rule == "c-digest") {
 			t.Errorf("%s: Digest = %v", a.Rule, a.Digest)
 		}
-		if a.Status != store.StatusQueued || !a.CreatedAt.Equal(t0) {
+		if a.Status != model.StatusQueued || !a.CreatedAt.Equal(t0) {
 			t.Errorf("%s: status %s created %v", a.Rule, a.Status, a.CreatedAt)
 		}
 	}

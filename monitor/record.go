@@ -364,7 +364,7 @@ func (p *Poller) queueAlerts(tx *store.Tx, f model.Feed, items []recorded, now t
 // follow-up of that first alert, due as Stories paces it, or a line of the
 // rule's next digest), and reports whether to queue it. A rule's first
 // alert of a story is left as it is.
-func (p *Poller) followUp(tx *store.Tx, a *store.Alert, m cluster.Match, it *model.Item, now time.Time) (bool, error) {
+func (p *Poller) followUp(tx *store.Tx, a *model.Alert, m cluster.Match, it *model.Item, now time.Time) (bool, error) {
 	if p.Stories == nil || a.StoryID == 0 {
 		return true, nil
 	}
@@ -380,7 +380,7 @@ func (p *Poller) followUp(tx *store.Tx, a *store.Alert, m cluster.Match, it *mod
 	if action == followup.Skip {
 		return false, nil
 	}
-	a.Kind, a.ParentID = store.KindAlso, head.ID
+	a.Kind, a.ParentID = model.KindAlso, head.ID
 	if action == followup.FollowUp {
 		a.NextAttemptAt, err = p.Stories.followUpDue(tx, head.ID, now)
 	}
@@ -418,7 +418,7 @@ func (p *Poller) recordEdits(tx *store.Tx, set *rules.Set, f model.Feed, plan *p
 			it := storeItem(e, 0, now)
 			it.ID = pi.itemID
 			a := newAlert(it, f, rules.Match{Rule: rule}, Destination{Notifier: ref.Notifier, Channel: ref.Channel})
-			a.Kind, a.ParentID, a.CreatedAt = store.KindUpdate, ref.ID, now
+			a.Kind, a.ParentID, a.CreatedAt = model.KindUpdate, ref.ID, now
 			if err := tx.Enqueue(a); err != nil {
 				return fmt.Errorf("update of alert %d: %w", ref.ID, err)
 			}

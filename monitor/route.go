@@ -7,7 +7,6 @@ import (
 	"github.com/newswatch/newswatch/internal/analysis"
 	"github.com/newswatch/newswatch/internal/followup"
 	"github.com/newswatch/newswatch/internal/model"
-	"github.com/newswatch/newswatch/internal/store"
 	"github.com/newswatch/newswatch/rules"
 )
 
@@ -74,7 +73,7 @@ const snippetRunes = 300
 // newAlert is the outbox row for one match of it in feed f, sent to d. It
 // carries a snapshot of what a message shows, so rendering never needs the
 // item again.
-func newAlert(it *model.Item, f model.Feed, m rules.Match, d Destination) *store.Alert {
+func newAlert(it *model.Item, f model.Feed, m rules.Match, d Destination) *model.Alert {
 	severity := string(m.Rule.Severity)
 	if severity == "" {
 		severity = string(rules.SeverityInfo)
@@ -83,7 +82,7 @@ func newAlert(it *model.Item, f model.Feed, m rules.Match, d Destination) *store
 	if strings.TrimSpace(summary) == "" {
 		summary = it.Content
 	}
-	return &store.Alert{
+	return &model.Alert{
 		ItemID:      it.ID,
 		Rule:        m.Rule.Name,
 		Notifier:    d.Notifier,

@@ -126,12 +126,12 @@ func TestPollOneStoryFromFourFeeds(t *testing.T) {
 	}
 
 	alerts := env.alerts()
-	var heads, also []*store.Alert
+	var heads, also []*model.Alert
 	for _, a := range alerts {
 		switch a.Kind {
-		case store.KindAlert:
+		case model.KindAlert:
 			heads = append(heads, a)
-		case store.KindAlso:
+		case model.KindAlso:
 			also = append(also, a)
 		}
 	}
@@ -177,7 +177,7 @@ func TestFollowUpPacing(t *testing.T) {
 	g.set(rssDoc(own), 0)
 	env.poll(fg) // one reply sent: waits twice the delay
 	second := env.alerts()[2]
-	if want := t0.Add(15*time.Minute + 20*time.Minute); second.Kind != store.KindAlso || !second.NextAttemptAt.Equal(want) {
+	if want := t0.Add(15*time.Minute + 20*time.Minute); second.Kind != model.KindAlso || !second.NextAttemptAt.Equal(want) {
 		t.Errorf("second follow-up: kind %s, due %v; want also, %v", second.Kind, second.NextAttemptAt, want)
 	}
 }
@@ -305,7 +305,7 @@ func TestEditedItems(t *testing.T) {
 			}
 			if tc.updates == 1 {
 				u := alerts[1]
-				if u.Kind != store.KindUpdate || u.ParentID != alerts[0].ID || u.Title != edited.Title {
+				if u.Kind != model.KindUpdate || u.ParentID != alerts[0].ID || u.Title != edited.Title {
 					t.Errorf("update alert: kind %s, parent %d, title %q", u.Kind, u.ParentID, u.Title)
 				}
 			}
@@ -408,11 +408,11 @@ func TestRolledBackPollLeavesTheIndex(t *testing.T) {
 	if res := env.poll(fd); res.Joined != 1 {
 		t.Errorf("after the retried poll the wire copy did not join: %+v", res)
 	}
-	var kinds []store.AlertKind
+	var kinds []model.AlertKind
 	for _, a := range env.alerts() {
 		kinds = append(kinds, a.Kind)
 	}
-	if want := []store.AlertKind{store.KindAlert, store.KindAlso}; !slices.Equal(kinds, want) {
+	if want := []model.AlertKind{model.KindAlert, model.KindAlso}; !slices.Equal(kinds, want) {
 		t.Errorf("alert kinds %v, want %v", kinds, want)
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/newswatch/newswatch/internal/cli"
 	"github.com/newswatch/newswatch/internal/config"
+	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/internal/pipeline"
 	"github.com/newswatch/newswatch/internal/store"
 )
@@ -38,7 +39,7 @@ func cmdAlertsList(ctx context.Context, args []string, sio *IO) error {
 	}
 	filter := store.AlertFilter{Rule: *rule, Limit: *limit}
 	if *failed {
-		filter.Status = store.StatusDead
+		filter.Status = model.StatusDead
 	}
 	if *since != "" {
 		t, err := parseSince(*since, time.Now())
@@ -183,8 +184,8 @@ type alertJSON struct {
 	RemoteChannel string   `json:"remote_channel,omitempty"`
 }
 
-func writeAlertsJSON(w io.Writer, alerts []*store.Alert) error {
-	return cli.JSONLines(w, alerts, func(a *store.Alert) any {
+func writeAlertsJSON(w io.Writer, alerts []*model.Alert) error {
+	return cli.JSONLines(w, alerts, func(a *model.Alert) any {
 		j := alertJSON{
 			ID: a.ID, Status: string(a.Status), Rule: a.Rule, Severity: a.Severity,
 			Notifier: a.Notifier, Channel: a.Channel, Digest: a.Digest,
@@ -193,7 +194,7 @@ func writeAlertsJSON(w io.Writer, alerts []*store.Alert) error {
 			DeliveredAt: cli.JSONTime(a.DeliveredAt), DeadAt: cli.JSONTime(a.DeadAt),
 			LastError: a.LastError, RemoteID: a.RemoteID, RemoteChannel: a.RemoteChannel,
 		}
-		if a.Status == store.StatusQueued {
+		if a.Status == model.StatusQueued {
 			j.NextAttemptAt = cli.JSONTime(a.NextAttemptAt)
 		}
 		for _, h := range a.Hits {
@@ -206,7 +207,7 @@ func writeAlertsJSON(w io.Writer, alerts []*store.Alert) error {
 // writeAlertsTable prints alerts as an aligned table. Feed text is cleaned
 // of control characters, so a title cannot send escape sequences to the
 // terminal, and long fields are cut.
-func writeAlertsTable(w io.Writer, alerts []*store.Alert, failed bool, loc *time.Location) error {
+func writeAlertsTable(w io.Writer, alerts []*model.Alert, failed bool, loc *time.Location) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	if failed {
 		fmt.Fprintln(tw, "ID\tCREATED\tDEAD\tRULE\tTO\tTRIES\tREASON\tTITLE")
@@ -228,7 +229,7 @@ func writeAlertsTable(w io.Writer, alerts []*store.Alert, failed bool, loc *time
 			continue
 		}
 		status := string(a.Status)
-		if a.Digest && a.Status == store.StatusQueued {
+		if a.Digest && a.Status == model.StatusQueued {
 			status = "digest"
 		}
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\t%s\n", a.ID, cli.TableTime(a.CreatedAt, loc), status,

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/internal/pipeline"
 	"github.com/newswatch/newswatch/internal/store"
 	"github.com/newswatch/newswatch/rules"
@@ -40,7 +41,7 @@ func alertsFixture(t *testing.T) (string, []int64) {
 	}
 	defer st.Close()
 	now := time.Now().UTC().Truncate(time.Millisecond)
-	alerts := []*store.Alert{
+	alerts := []*model.Alert{
 		{Rule: "abraham-accords", Notifier: "slack", Channel: "#news", Severity: "high", Title: "Syria and Israel edge toward the Abraham Accords",
 			Link: "https://example.com/1", Feed: "Times of Israel", Hits: []rules.Hit{{Field: "title", Text: "Abraham Accords"}}, CreatedAt: now.Add(-3 * time.Hour)},
 		{Rule: "abraham-accords", Notifier: "slack", Channel: "#gone", Title: "Hostile \x1b[2J title\nwith a line break", CreatedAt: now.Add(-2 * time.Hour)},

@@ -65,9 +65,9 @@ func newFixture(t testing.TB) *fixture {
 		t.Fatal(err)
 	}
 	failing := &store.FeedHealth{FeedID: arab.ID, Alerted: "failing", AlertedAt: now.Add(-3 * time.Hour), FailingSince: now.Add(-9 * time.Hour)}
-	health := &store.Alert{Rule: notify.HealthRule, Notifier: "ops", Severity: "notice",
+	health := &model.Alert{Rule: notify.HealthRule, Notifier: "ops", Severity: "notice",
 		Title: `Feed "Arab48" is failing`, Link: arab.URL, Feed: "Arab48", CreatedAt: now.Add(-3 * time.Hour)}
-	if err := st.SaveFeedHealth(ctx, failing, []*store.Alert{health}); err != nil {
+	if err := st.SaveFeedHealth(ctx, failing, []*model.Alert{health}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -90,14 +90,14 @@ func newFixture(t testing.TB) *fixture {
 		link    string
 		ago     time.Duration
 		rule    string
-		status  store.AlertStatus
+		status  model.AlertStatus
 		summary string
 	}
 	entries := []entry{
-		{toi, "Syria and Israel resume talks in Baku", "https://www.timesofisrael.com/syria-israel-baku/", 30 * time.Minute, "syria-israel", store.StatusDelivered, "<p>Officials from <b>Syria</b> and Israel met.</p>"},
-		{toi, hostileTitle, "javascript:alert(1)", 2 * time.Hour, "syria-israel", store.StatusQueued, "Israel said nothing."},
-		{arab, "سوريا وإسرائيل: جولة جديدة من المحادثات", "https://www.arab48.com/news/1", 26 * time.Hour, "syria-israel", store.StatusDead, "Syria Israel"},
-		{toi, "Two more states join the Abraham Accords", "https://www.timesofisrael.com/abraham-accords-two-more/", 5 * 24 * time.Hour, "abraham-accords", store.StatusDelivered, ""},
+		{toi, "Syria and Israel resume talks in Baku", "https://www.timesofisrael.com/syria-israel-baku/", 30 * time.Minute, "syria-israel", model.StatusDelivered, "<p>Officials from <b>Syria</b> and Israel met.</p>"},
+		{toi, hostileTitle, "javascript:alert(1)", 2 * time.Hour, "syria-israel", model.StatusQueued, "Israel said nothing."},
+		{arab, "سوريا وإسرائيل: جولة جديدة من المحادثات", "https://www.arab48.com/news/1", 26 * time.Hour, "syria-israel", model.StatusDead, "Syria Israel"},
+		{toi, "Two more states join the Abraham Accords", "https://www.timesofisrael.com/abraham-accords-two-more/", 5 * 24 * time.Hour, "abraham-accords", model.StatusDelivered, ""},
 		{toi, "Weather: rain in Haifa", "https://www.timesofisrael.com/weather/", time.Hour, "", "", ""},
 	}
 	for i, e := range entries {
@@ -110,9 +110,9 @@ func newFixture(t testing.TB) *fixture {
 		if err := tx.AddItem(it); err != nil {
 			t.Fatal(err)
 		}
-		var alert *store.Alert
+		var alert *model.Alert
 		if e.rule != "" {
-			alert = &store.Alert{ItemID: it.ID, Rule: e.rule, Notifier: "slack", Channel: "#news", Title: e.title,
+			alert = &model.Alert{ItemID: it.ID, Rule: e.rule, Notifier: "slack", Channel: "#news", Title: e.title,
 				Link: e.link, Feed: e.feed.Name, CreatedAt: now.Add(-e.ago)}
 			if err := tx.Enqueue(alert); err != nil {
 				t.Fatal(err)
@@ -122,11 +122,11 @@ func newFixture(t testing.TB) *fixture {
 			t.Fatal(err)
 		}
 		switch e.status {
-		case store.StatusDelivered:
+		case model.StatusDelivered:
 			err = st.MarkDelivered(ctx, alert.ID, now.Add(-e.ago+time.Second), "1795.01", "C01")
-		case store.StatusDead:
+		case model.StatusDead:
 			err = st.MarkDead(ctx, alert.ID, now.Add(-e.ago+time.Hour), "channel_not_found")
-		case store.StatusQueued:
+		case model.StatusQueued:
 			err = st.MarkRetry(ctx, alert.ID, now.Add(time.Minute), "notify: slack: http_503")
 		}
 		if err != nil {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/newswatch/newswatch/internal/feedhealth"
+	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/internal/store"
 	"github.com/newswatch/newswatch/notify"
 )
@@ -247,7 +248,7 @@ func (s *Server) fillAlerts(ctx context.Context, v *statusView, now time.Time) e
 	for _, a := range recent {
 		v.Alerts = append(v.Alerts, s.alertRow(a, now))
 	}
-	dead, err := s.Store.Alerts(ctx, store.AlertFilter{Status: store.StatusDead, Limit: deadLetters})
+	dead, err := s.Store.Alerts(ctx, store.AlertFilter{Status: model.StatusDead, Limit: deadLetters})
 	if err != nil {
 		return err
 	}
@@ -257,7 +258,7 @@ func (s *Server) fillAlerts(ctx context.Context, v *statusView, now time.Time) e
 	return nil
 }
 
-func (s *Server) alertRow(a *store.Alert, now time.Time) alertRow {
+func (s *Server) alertRow(a *model.Alert, now time.Time) alertRow {
 	loc := s.location()
 	row := alertRow{
 		ID:        a.ID,
@@ -282,7 +283,7 @@ func (s *Server) alertRow(a *store.Alert, now time.Time) alertRow {
 	if row.Health {
 		row.Rule = "feed health"
 	}
-	if a.Status == store.StatusQueued {
+	if a.Status == model.StatusQueued {
 		switch {
 		case a.Digest:
 			row.Status = "digest"

@@ -144,7 +144,7 @@ func (c *Checker) Check(ctx context.Context) (int, error) {
 		if ev == nil && *rec == before {
 			continue
 		}
-		var alerts []*store.Alert
+		var alerts []*model.Alert
 		if ev != nil {
 			alerts = ev.alerts(c.Notify)
 		}

@@ -210,7 +210,7 @@ func TestFailingFeedAlertsOnceAndRecoversOnce(t *testing.T) {
 	if recovery.Link != e.feed.URL || recovery.Feed != "Kan" || !strings.Contains(recovery.Summary, "after failing for 9h 55m") {
 		t.Errorf("recovery alert = %+v", recovery)
 	}
-	failing, _ := e.store.Alerts(e.ctx, store.AlertFilter{Rule: notify.HealthRule, Status: store.StatusQueued})
+	failing, _ := e.store.Alerts(e.ctx, store.AlertFilter{Rule: notify.HealthRule, Status: model.StatusQueued})
 	if f := failing[len(failing)-1]; !strings.Contains(f.Summary, "No successful fetch for 6h 1m (4 failed attempts in a row). Last error:") ||
 		!strings.Contains(f.Summary, "502") {
 		t.Errorf("failing alert summary = %q", f.Summary)

@@ -127,15 +127,15 @@ const (
 const maxErrorChars = 400
 
 // alerts returns the event's alert for each notifier.
-func (ev *event) alerts(notifiers []string) []*store.Alert {
+func (ev *event) alerts(notifiers []string) []*model.Alert {
 	title, summary := ev.text()
 	severity := problemSeverity
 	if ev.to == StateOK {
 		severity = recoverySeverity
 	}
-	out := make([]*store.Alert, 0, len(notifiers))
+	out := make([]*model.Alert, 0, len(notifiers))
 	for _, n := range notifiers {
-		out = append(out, &store.Alert{
+		out = append(out, &model.Alert{
 			Rule:      notify.HealthRule,
 			Notifier:  n,
 			Severity:  string(severity),

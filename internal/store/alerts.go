@@ -12,103 +12,27 @@ import (
 	"github.com/newswatch/newswatch/internal/model"
 )
 
-// AlertStatus is where an alert is in its delivery.
-type AlertStatus string
-
-// The statuses of an alert. An alert is written queued, and becomes delivered
-// once its notifier succeeded or dead when it gave up; a dead alert can be
-// queued again with Requeue.
-const (
-	StatusQueued    AlertStatus = "queued"
-	StatusDelivered AlertStatus = "delivered"
-	StatusDead      AlertStatus = "dead"
+// The alert types are model's; these names stay until notify uses those.
+type (
+	AlertStatus = model.AlertStatus
+	AlertKind   = model.AlertKind
+	Alert       = model.Alert
+	ParentState = model.ParentState
 )
 
-// AlertKind says what an alert tells about its story.
-type AlertKind string
-
-// The kinds of alert. A rule alerts once per story and notifier (KindAlert);
-// later items of the story and edits of an alerted item follow that alert
-// up (they have a ParentID).
+// The statuses and kinds of an alert (model's).
 const (
-	// KindAlert is the first alert of a rule for a story.
-	KindAlert AlertKind = "alert"
-	// KindAlso is a later item of a story a rule already alerted: another
-	// outlet's report, sent as a reply under the parent alert.
-	KindAlso AlertKind = "also"
-	// KindUpdate is an edit of an alerted item (same identity, changed
-	// title or text), for rules that ask for it.
-	KindUpdate AlertKind = "update"
+	StatusQueued    = model.StatusQueued
+	StatusDelivered = model.StatusDelivered
+	StatusDead      = model.StatusDead
+	KindAlert       = model.KindAlert
+	KindAlso        = model.KindAlso
+	KindUpdate      = model.KindUpdate
 )
-
-// Alert is one message owed to one notifier because a rule matched an item:
-// an outbox entry while queued, history afterwards.
-type Alert struct {
-	ID     int64
-	ItemID int64 // 0 once the item row is gone
-
-	// Kind is KindAlert when empty at Enqueue.
-	Kind AlertKind
-	// StoryID is the story of the item, 0 when unknown.
-	StoryID int64
-	// ParentID is, for KindAlso and KindUpdate, the KindAlert alert they
-	// follow up; 0 otherwise.
-	ParentID int64
-
-	Rule     string
-	Notifier string
-	Channel  string // "" means the notifier's default
-	Severity string
-
-	// A snapshot for rendering, kept even after the item's text is pruned.
-	Title       string
-	Link        string
-	Feed        string // the feed's name
-	Summary     string
-	Description string // the rule's description
-	Published   time.Time
-	Hits        []model.Hit // stored as JSON; empty reads back as nil
-
-	// Digest is true when the alert waits for its rule's digest instead of
-	// being sent alone: DueAlerts never returns it, PendingDigest does.
-	Digest bool
-
-	Status   AlertStatus
-	Attempts int // failed delivery attempts
-	// NextAttemptAt is when a queued alert is due; Enqueue sets it to
-	// CreatedAt when zero.
-	NextAttemptAt time.Time
-	CreatedAt     time.Time
-	// QueuedAt is when the alert became due to be sent: its first due time
-	// (NextAttemptAt at Enqueue), or when Requeue queued it again. A
-	// delivery deadline (max_age) counts from it.
-	QueuedAt    time.Time
-	DeliveredAt time.Time
-	// DeadAt is when the alert became dead; zero unless Status is dead.
-	DeadAt    time.Time
-	LastError string
-
-	// RemoteID and RemoteChannel identify the delivered message (for Slack,
-	// its ts and channel id), so later messages can thread under it.
-	RemoteID      string
-	RemoteChannel string
-
-	// Parent is, for an alert with a ParentID, where the parent alert is:
-	// its status and, once delivered, its message. Read only.
-	Parent *ParentState
-}
-
-// ParentState is where an alert's parent is in its delivery.
-type ParentState struct {
-	Status        AlertStatus
-	Title         string // the parent's title: what a follow-up follows up
-	RemoteID      string // the parent's message: reply in its thread
-	RemoteChannel string
-}
 
 // AlertFilter selects alerts for Alerts. Zero fields select everything.
 type AlertFilter struct {
-	Status AlertStatus
+	Status model.AlertStatus
 	Rule   string
 	Since  time.Time // created at or after
 	Limit  int       // at most this many; 0 means no limit
@@ -129,9 +53,9 @@ const insertAlertSQL = `INSERT INTO alerts (item_id, rule, notifier, channel,
 	digest, status, next_attempt_at, created_at, kind, story_id, parent_id, queued_at)
 	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?)`
 
-func scanAlert(r rowScanner) (*Alert, error) {
+func scanAlert(r rowScanner) (*model.Alert, error) {
 	var (
-		a                                           Alert
+		a                                           model.Alert
 		itemID, storyID, parentID                   sql.NullInt64
 		hits                                        sql.NullString
 		published, next, created, delivered, deadAt sql.NullInt64
@@ -148,7 +72,7 @@ func scanAlert(r rowScanner) (*Alert, error) {
 	}
 	a.ItemID, a.StoryID, a.ParentID = itemID.Int64, storyID.Int64, parentID.Int64
 	if pStatus.Valid {
-		a.Parent = &ParentState{Status: AlertStatus(pStatus.String), Title: pTitle.String,
+		a.Parent = &model.ParentState{Status: model.AlertStatus(pStatus.String), Title: pTitle.String,
 			RemoteID: pRemote.String, RemoteChannel: pChannel.String}
 	}
 	a.QueuedAt = timeFrom(queued)
@@ -164,7 +88,7 @@ func scanAlert(r rowScanner) (*Alert, error) {
 }
 
 // queryAlerts runs a SELECT of alertColumns on the read pool.
-func (s *Store) queryAlerts(ctx context.Context, query string, args ...any) ([]*Alert, error) {
+func (s *Store) queryAlerts(ctx context.Context, query string, args ...any) ([]*model.Alert, error) {
 	rows, err := s.read.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
@@ -174,9 +98,9 @@ func (s *Store) queryAlerts(ctx context.Context, query string, args ...any) ([]*
 
 // scanAlerts reads the alerts of rows, a SELECT of alertColumns, and closes
 // it.
-func scanAlerts(rows *sql.Rows) ([]*Alert, error) {
+func scanAlerts(rows *sql.Rows) ([]*model.Alert, error) {
 	defer rows.Close()
-	var alerts []*Alert
+	var alerts []*model.Alert
 	for rows.Next() {
 		a, err := scanAlert(rows)
 		if err != nil {
@@ -191,7 +115,7 @@ func scanAlerts(rows *sql.Rows) ([]*Alert, error) {
 // and not waiting for a digest nor for their parent alert to be delivered
 // (a follow-up replies under its parent's message), oldest first (by ID,
 // the order they were written).
-func (s *Store) DueAlerts(ctx context.Context, now time.Time, limit int) ([]*Alert, error) {
+func (s *Store) DueAlerts(ctx context.Context, now time.Time, limit int) ([]*model.Alert, error) {
 	alerts, err := s.queryAlerts(ctx, `SELECT `+alertColumns+alertsFrom+`
 		WHERE `+dueCond+` ORDER BY a.id LIMIT ?2`, now.UnixMilli(), sqlLimit(limit))
 	if err != nil {
@@ -201,7 +125,7 @@ func (s *Store) DueAlerts(ctx context.Context, now time.Time, limit int) ([]*Ale
 }
 
 // PendingDigest returns the queued digest alerts of rule, oldest first.
-func (s *Store) PendingDigest(ctx context.Context, rule string) ([]*Alert, error) {
+func (s *Store) PendingDigest(ctx context.Context, rule string) ([]*model.Alert, error) {
 	alerts, err := s.queryAlerts(ctx, `SELECT `+alertColumns+alertsFrom+`
 		WHERE a.rule = ? AND a.status = 'queued' AND a.digest = 1
 		ORDER BY a.id`, rule)
@@ -212,14 +136,14 @@ func (s *Store) PendingDigest(ctx context.Context, rule string) ([]*Alert, error
 }
 
 // Alerts returns the alerts f selects, newest first (by CreatedAt, then ID).
-func (s *Store) Alerts(ctx context.Context, f AlertFilter) ([]*Alert, error) {
+func (s *Store) Alerts(ctx context.Context, f AlertFilter) ([]*model.Alert, error) {
 	var (
 		where []string
 		args  []any
 	)
 	switch f.Status {
 	case "":
-	case StatusQueued, StatusDelivered, StatusDead:
+	case model.StatusQueued, model.StatusDelivered, model.StatusDead:
 		where, args = append(where, "a.status = ?"), append(args, string(f.Status))
 	default:
 		return nil, fmt.Errorf("store: alerts: unknown status %q", f.Status)

@@ -12,7 +12,7 @@ import (
 
 // enqueue writes alerts in one committed transaction, for an item of feed
 // "a", and returns them with their ids set.
-func enqueue(t testing.TB, s *Store, alerts ...*Alert) []*Alert {
+func enqueue(t testing.TB, s *Store, alerts ...*model.Alert) []*model.Alert {
 	t.Helper()
 	ctx := context.Background()
 	if _, err := s.Feed(ctx, "a"); errors.Is(err, ErrNotFound) {
@@ -38,7 +38,7 @@ func enqueue(t testing.TB, s *Store, alerts ...*Alert) []*Alert {
 	return alerts
 }
 
-func alertIDs(alerts []*Alert) []int64 {
+func alertIDs(alerts []*model.Alert) []int64 {
 	ids := []int64{}
 	for _, a := range alerts {
 		ids = append(ids, a.ID)
@@ -55,7 +55,7 @@ func dueIDs(t testing.TB, s *Store, now time.Time) []int64 {
 	return alertIDs(due)
 }
 
-func alertByID(t testing.TB, s *Store, id int64) *Alert {
+func alertByID(t testing.TB, s *Store, id int64) *model.Alert {
 	t.Helper()
 	all, err := s.Alerts(context.Background(), AlertFilter{})
 	if err != nil {
@@ -74,8 +74,8 @@ func TestOutboxLifecycle(t *testing.T) {
 	ctx := context.Background()
 	s := openTest(t)
 	now := testTime.Truncate(time.Millisecond)
-	a := enqueue(t, s, &Alert{Rule: "r", Notifier: "slack", CreatedAt: now})[0]
-	if a.Status != StatusQueued || !a.NextAttemptAt.Equal(now) {
+	a := enqueue(t, s, &model.Alert{Rule: "r", Notifier: "slack", CreatedAt: now})[0]
+	if a.Status != model.StatusQueued || !a.NextAttemptAt.Equal(now) {
 		t.Fatalf("enqueued alert: status %q, next attempt %v", a.Status, a.NextAttemptAt)
 	}
 
@@ -116,7 +116,7 @@ func TestOutboxLifecycle(t *testing.T) {
 		t.Errorf("delivered alert still due: %v", got)
 	}
 	got = alertByID(t, s, a.ID)
-	if got.Status != StatusDelivered || !got.DeliveredAt.Equal(delivered) ||
+	if got.Status != model.StatusDelivered || !got.DeliveredAt.Equal(delivered) ||
 		got.RemoteID != "1764148320.000100" || got.RemoteChannel != "C024BE91L" {
 		t.Errorf("after delivery: %+v", got)
 	}
@@ -131,9 +131,9 @@ func TestDeadLettersAndRequeue(t *testing.T) {
 	s := openTest(t)
 	now := testTime.Truncate(time.Millisecond)
 	as := enqueue(t, s,
-		&Alert{Rule: "r", Notifier: "slack", CreatedAt: now},
-		&Alert{Rule: "r", Notifier: "slack", CreatedAt: now},
-		&Alert{Rule: "r", Notifier: "slack", CreatedAt: now},
+		&model.Alert{Rule: "r", Notifier: "slack", CreatedAt: now},
+		&model.Alert{Rule: "r", Notifier: "slack", CreatedAt: now},
+		&model.Alert{Rule: "r", Notifier: "slack", CreatedAt: now},
 	)
 	for _, a := range as[:2] {
 		if err := s.MarkRetry(ctx, a.ID, now.Add(time.Second), "timeout"); err != nil {
@@ -146,7 +146,7 @@ func TestDeadLettersAndRequeue(t *testing.T) {
 	if got := dueIDs(t, s, now.Add(time.Hour)); !reflect.DeepEqual(got, []int64{as[2].ID}) {
 		t.Errorf("due with two dead = %v, want [%d]", got, as[2].ID)
 	}
-	dead, err := s.Alerts(ctx, AlertFilter{Status: StatusDead})
+	dead, err := s.Alerts(ctx, AlertFilter{Status: model.StatusDead})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,7 +159,7 @@ func TestDeadLettersAndRequeue(t *testing.T) {
 		t.Fatalf("Requeue(%d) = %d, %v", as[0].ID, n, err)
 	}
 	got := alertByID(t, s, as[0].ID)
-	if got.Status != StatusQueued || got.Attempts != 0 || !got.NextAttemptAt.Equal(later) || !got.DeadAt.IsZero() {
+	if got.Status != model.StatusQueued || got.Attempts != 0 || !got.NextAttemptAt.Equal(later) || !got.DeadAt.IsZero() {
 		t.Errorf("requeued alert: %+v", got)
 	}
 	if n, err := s.Requeue(ctx, 0, later); err != nil || n != 1 {
@@ -193,7 +193,7 @@ func TestUnknownAlertIsNotFound(t *testing.T) {
 
 func TestMarkRetryNeedsANextTime(t *testing.T) {
 	s := openTest(t)
-	a := enqueue(t, s, &Alert{Rule: "r", Notifier: "n"})[0]
+	a := enqueue(t, s, &model.Alert{Rule: "r", Notifier: "n"})[0]
 	if err := s.MarkRetry(context.Background(), a.ID, time.Time{}, "x"); err == nil {
 		t.Error("MarkRetry with a zero next time succeeded")
 	}
@@ -204,10 +204,10 @@ func TestDigestAlerts(t *testing.T) {
 	s := openTest(t)
 	now := testTime.Truncate(time.Millisecond)
 	as := enqueue(t, s,
-		&Alert{Rule: "daily", Notifier: "slack", Digest: true, CreatedAt: now},
-		&Alert{Rule: "urgent", Notifier: "slack", CreatedAt: now},
-		&Alert{Rule: "daily", Notifier: "slack", Digest: true, CreatedAt: now},
-		&Alert{Rule: "other-daily", Notifier: "slack", Digest: true, CreatedAt: now},
+		&model.Alert{Rule: "daily", Notifier: "slack", Digest: true, CreatedAt: now},
+		&model.Alert{Rule: "urgent", Notifier: "slack", CreatedAt: now},
+		&model.Alert{Rule: "daily", Notifier: "slack", Digest: true, CreatedAt: now},
+		&model.Alert{Rule: "other-daily", Notifier: "slack", Digest: true, CreatedAt: now},
 	)
 	if got := dueIDs(t, s, now.Add(time.Hour)); !reflect.DeepEqual(got, []int64{as[1].ID}) {
 		t.Errorf("DueAlerts = %v, want only the non-digest alert %d", got, as[1].ID)
@@ -226,7 +226,7 @@ func TestDigestAlerts(t *testing.T) {
 		t.Errorf("after the digest: %d pending, err %v", len(pending), err)
 	}
 	for _, id := range []int64{as[0].ID, as[2].ID} {
-		if got := alertByID(t, s, id); got.Status != StatusDelivered || got.RemoteID != "ts" {
+		if got := alertByID(t, s, id); got.Status != model.StatusDelivered || got.RemoteID != "ts" {
 			t.Errorf("digest alert %d: %+v", id, got)
 		}
 	}
@@ -235,12 +235,12 @@ func TestDigestAlerts(t *testing.T) {
 func TestMarkDeliveredManyIsAllOrNothing(t *testing.T) {
 	ctx := context.Background()
 	s := openTest(t)
-	a := enqueue(t, s, &Alert{Rule: "r", Notifier: "n"})[0]
+	a := enqueue(t, s, &model.Alert{Rule: "r", Notifier: "n"})[0]
 	err := s.MarkDeliveredMany(ctx, []int64{a.ID, a.ID + 1000}, testTime, "ts", "C")
 	if !errors.Is(err, ErrNotFound) {
 		t.Fatalf("err = %v, want ErrNotFound", err)
 	}
-	if got := alertByID(t, s, a.ID); got.Status != StatusQueued {
+	if got := alertByID(t, s, a.ID); got.Status != model.StatusQueued {
 		t.Errorf("alert %d became %s though the batch failed", a.ID, got.Status)
 	}
 	if err := s.MarkDeliveredMany(ctx, nil, testTime, "", ""); err != nil {
@@ -248,15 +248,15 @@ func TestMarkDeliveredManyIsAllOrNothing(t *testing.T) {
 	}
 
 	// More ids than one UPDATE binds.
-	var many []*Alert
+	var many []*model.Alert
 	for range markDeliveredBatch + 7 {
-		many = append(many, &Alert{Rule: "r", Notifier: "n", ItemID: a.ItemID})
+		many = append(many, &model.Alert{Rule: "r", Notifier: "n", ItemID: a.ItemID})
 	}
 	enqueue(t, s, many...)
 	if err := s.MarkDeliveredMany(ctx, alertIDs(many), testTime, "ts", "C"); err != nil {
 		t.Fatal(err)
 	}
-	delivered, err := s.Alerts(ctx, AlertFilter{Status: StatusDelivered})
+	delivered, err := s.Alerts(ctx, AlertFilter{Status: model.StatusDelivered})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -267,7 +267,7 @@ func TestMarkDeliveredManyIsAllOrNothing(t *testing.T) {
 
 func TestAlertRoundTrip(t *testing.T) {
 	s := openTest(t)
-	in := &Alert{
+	in := &model.Alert{
 		Rule:        "syria-israel-normalization",
 		Notifier:    "slack",
 		Channel:     "#news-alerts",
@@ -302,11 +302,11 @@ func TestEnqueueRejectsBadAlerts(t *testing.T) {
 	syncFeeds(t, s, "a")
 	for _, tc := range []struct {
 		name string
-		a    *Alert
+		a    *model.Alert
 	}{
-		{"no rule", &Alert{Notifier: "n"}},
-		{"no notifier", &Alert{Rule: "r"}},
-		{"unknown item", &Alert{Rule: "r", Notifier: "n", ItemID: 12345}},
+		{"no rule", &model.Alert{Notifier: "n"}},
+		{"no notifier", &model.Alert{Rule: "r"}},
+		{"unknown item", &model.Alert{Rule: "r", Notifier: "n", ItemID: 12345}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tx := begin(t, s)
@@ -322,10 +322,10 @@ func TestAlertsFilter(t *testing.T) {
 	s := openTest(t)
 	base := testTime.Truncate(time.Millisecond)
 	as := enqueue(t, s,
-		&Alert{Rule: "a", Notifier: "n", CreatedAt: base},
-		&Alert{Rule: "b", Notifier: "n", CreatedAt: base.Add(time.Hour)},
-		&Alert{Rule: "a", Notifier: "n", CreatedAt: base.Add(2 * time.Hour)},
-		&Alert{Rule: "a", Notifier: "n", CreatedAt: base.Add(2 * time.Hour)},
+		&model.Alert{Rule: "a", Notifier: "n", CreatedAt: base},
+		&model.Alert{Rule: "b", Notifier: "n", CreatedAt: base.Add(time.Hour)},
+		&model.Alert{Rule: "a", Notifier: "n", CreatedAt: base.Add(2 * time.Hour)},
+		&model.Alert{Rule: "a", Notifier: "n", CreatedAt: base.Add(2 * time.Hour)},
 	)
 	if err := s.MarkDead(ctx, as[2].ID, base, "x"); err != nil {
 		t.Fatal(err)
@@ -338,9 +338,9 @@ func TestAlertsFilter(t *testing.T) {
 		{"all, newest first", AlertFilter{}, []int64{as[3].ID, as[2].ID, as[1].ID, as[0].ID}},
 		{"limit", AlertFilter{Limit: 2}, []int64{as[3].ID, as[2].ID}},
 		{"rule", AlertFilter{Rule: "a"}, []int64{as[3].ID, as[2].ID, as[0].ID}},
-		{"status", AlertFilter{Status: StatusDead}, []int64{as[2].ID}},
+		{"status", AlertFilter{Status: model.StatusDead}, []int64{as[2].ID}},
 		{"since", AlertFilter{Since: base.Add(time.Hour)}, []int64{as[3].ID, as[2].ID, as[1].ID}},
-		{"rule, status queued, since", AlertFilter{Rule: "a", Status: StatusQueued, Since: base.Add(time.Minute)}, []int64{as[3].ID}},
+		{"rule, status queued, since", AlertFilter{Rule: "a", Status: model.StatusQueued, Since: base.Add(time.Minute)}, []int64{as[3].ID}},
 		{"no match", AlertFilter{Rule: "zzz"}, []int64{}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -367,9 +367,9 @@ func TestDueAlertsOrderAndLimit(t *testing.T) {
 	now := testTime.Truncate(time.Millisecond)
 	// Created out of order: DueAlerts follows ids, the order of writing.
 	as := enqueue(t, s,
-		&Alert{Rule: "r", Notifier: "n", CreatedAt: now},
-		&Alert{Rule: "r", Notifier: "n", CreatedAt: now.Add(-time.Hour)},
-		&Alert{Rule: "r", Notifier: "n", CreatedAt: now.Add(-2 * time.Hour)},
+		&model.Alert{Rule: "r", Notifier: "n", CreatedAt: now},
+		&model.Alert{Rule: "r", Notifier: "n", CreatedAt: now.Add(-time.Hour)},
+		&model.Alert{Rule: "r", Notifier: "n", CreatedAt: now.Add(-2 * time.Hour)},
 	)
 	due, err := s.DueAlerts(context.Background(), now, 2)
 	if err != nil {

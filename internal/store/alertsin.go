@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+
+	"github.com/newswatch/newswatch/internal/model"
 )
 
 // alertsInSQL reads the alerts whose IDs are in a JSON array, by primary
@@ -18,7 +20,7 @@ const alertsInSQL = `SELECT ` + alertColumns + ` FROM json_each(?1) AS j
 // ID with no alert is left out. A dispatcher with a long queue keeps only
 // the head of it whole and reads the rest again through AlertsIn when its
 // turn comes.
-func (s *Store) AlertsIn(ctx context.Context, ids []int64) ([]*Alert, error) {
+func (s *Store) AlertsIn(ctx context.Context, ids []int64) ([]*model.Alert, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}

@@ -46,7 +46,7 @@ func BenchmarkPollTx(b *testing.B) {
 				b.Fatal(err)
 			}
 			if i < alertsPerPoll {
-				a := &Alert{
+				a := &model.Alert{
 					ItemID: it.ID, Rule: "syria-israel", Notifier: "slack",
 					Title: it.Title, Link: it.Link, Feed: f.Name, Summary: summary,
 					Hits: []model.Hit{{Field: "title", Text: "Syria"}}, CreatedAt: testTime,
@@ -226,7 +226,7 @@ func BenchmarkFirstPoll(b *testing.B) {
 				b.Fatal(err)
 			}
 			if n%alertEvery == 0 {
-				a := &Alert{
+				a := &model.Alert{
 					ItemID: it.ID, StoryID: st.ID, Rule: "syria-israel", Notifier: "slack",
 					Title: it.Title, Link: it.Link, Feed: f.Name, Summary: it.Summary,
 					Hits: []model.Hit{{Field: "title", Text: "Syria"}}, CreatedAt: testTime,

@@ -63,7 +63,7 @@ func Example() {
 			log.Fatal(err)
 		}
 	}
-	alert := &store.Alert{
+	alert := &model.Alert{
 		ItemID: fetched[0].ID, Rule: "syria-israel", Notifier: "console",
 		Title: fetched[0].Title, Feed: feed.Name, CreatedAt: now,
 		Hits: []model.Hit{{Field: "title", Text: "Syria"}},

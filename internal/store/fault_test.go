@@ -65,7 +65,7 @@ func faultPoll(ctx context.Context, s *Store, f *Feed, items []*model.Item, etag
 		if err := tx.AddItem(it); err != nil {
 			return err
 		}
-		if err := tx.Enqueue(&Alert{ItemID: it.ID, Rule: "watch", Notifier: "slack", Title: it.Title}); err != nil {
+		if err := tx.Enqueue(&model.Alert{ItemID: it.ID, Rule: "watch", Notifier: "slack", Title: it.Title}); err != nil {
 			return err
 		}
 	}
@@ -259,7 +259,7 @@ func TestFaultDiskFull(t *testing.T) {
 			t.Errorf("MarkDelivered %d after space was freed: %v", id, err)
 		}
 	}
-	delivered, err := s.Alerts(ctx, AlertFilter{Status: StatusDelivered})
+	delivered, err := s.Alerts(ctx, AlertFilter{Status: model.StatusDelivered})
 	if err != nil || len(delivered) != len(items) {
 		t.Errorf("%d of %d alerts delivered (%v); %d deliveries failed on the full disk", len(delivered), len(items), err, len(failed))
 	}

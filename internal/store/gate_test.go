@@ -6,6 +6,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/newswatch/newswatch/internal/model"
 )
 
 // waiting returns how many goroutines wait at g with priority p.
@@ -107,12 +109,12 @@ func TestWriteGateGivingUp(t *testing.T) {
 func TestDeliveryRecordGoesBeforeWaitingPolls(t *testing.T) {
 	ctx := context.Background()
 	s := openTest(t)
-	a := enqueue(t, s, &Alert{Rule: "r", Notifier: "slack", CreatedAt: testTime})[0]
+	a := enqueue(t, s, &model.Alert{Rule: "r", Notifier: "slack", CreatedAt: testTime})[0]
 	f := feedNamed(t, s, "a")
 	tx := begin(t, s)
 	var (
 		mu   sync.Mutex
-		seen []AlertStatus // the alert's status each poll found
+		seen []model.AlertStatus // the alert's status each poll found
 		wg   sync.WaitGroup
 	)
 	for i := range 3 {
@@ -125,7 +127,7 @@ func TestDeliveryRecordGoesBeforeWaitingPolls(t *testing.T) {
 				return
 			}
 			defer ptx.Rollback()
-			var status AlertStatus
+			var status model.AlertStatus
 			if err := ptx.tx.QueryRow(`SELECT status FROM alerts WHERE id = ?`, a.ID).Scan(&status); err != nil {
 				t.Error(err)
 			}
@@ -151,7 +153,7 @@ func TestDeliveryRecordGoesBeforeWaitingPolls(t *testing.T) {
 	}
 	wg.Wait()
 	for _, st := range seen {
-		if st != StatusDelivered {
+		if st != model.StatusDelivered {
 			t.Fatalf("the polls queued before the record found the alert %v; want it recorded delivered before any of them", seen)
 		}
 	}

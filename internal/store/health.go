@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"fmt"
 	"time"
+
+	"github.com/newswatch/newswatch/internal/model"
 )
 
 // FeedHealth is what feed-health checks remember of one feed between
@@ -61,7 +63,7 @@ const saveFeedHealthSQL = `INSERT INTO feed_health (feed_id, alerted, alerted_at
 // transaction: the alert about a change and the record that it was sent
 // are written together or not at all, so a crash never loses the alert
 // nor sends it twice. A feed that does not exist is ErrNotFound.
-func (s *Store) SaveFeedHealth(ctx context.Context, h *FeedHealth, alerts []*Alert) error {
+func (s *Store) SaveFeedHealth(ctx context.Context, h *FeedHealth, alerts []*model.Alert) error {
 	tx, err := s.Begin(ctx)
 	if err != nil {
 		return fmt.Errorf("store: save feed health: %w", err)

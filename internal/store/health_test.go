@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"testing"
 	"time"
+
+	"github.com/newswatch/newswatch/internal/model"
 )
 
 func TestFeedHealthRoundTrip(t *testing.T) {
@@ -23,7 +25,7 @@ func TestFeedHealthRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	alerted := &FeedHealth{FeedID: a.ID, Alerted: "failing", AlertedAt: now, FailingSince: now.Add(-time.Hour)}
-	alerts := []*Alert{
+	alerts := []*model.Alert{
 		{Rule: "@feed-health", Notifier: "ops", Title: "Feed a is failing", Feed: "a", Severity: "notice"},
 		{Rule: "@feed-health", Notifier: "console", Title: "Feed a is failing", Feed: "a", Severity: "notice"},
 	}
@@ -45,7 +47,7 @@ func TestFeedHealthRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(queued) != 2 || queued[0].ItemID != 0 || queued[0].Status != StatusQueued || alerts[0].ID == 0 {
+	if len(queued) != 2 || queued[0].ItemID != 0 || queued[0].Status != model.StatusQueued || alerts[0].ID == 0 {
 		t.Errorf("health alerts = %+v", queued)
 	}
 
@@ -62,7 +64,7 @@ func TestSaveFeedHealthIsAllOrNothing(t *testing.T) {
 	ctx := context.Background()
 	syncFeeds(t, s, "a")
 	a := feedNamed(t, s, "a")
-	bad := []*Alert{{Rule: "@feed-health", Notifier: "ops"}, {Rule: "@feed-health"}} // the second has no notifier
+	bad := []*model.Alert{{Rule: "@feed-health", Notifier: "ops"}, {Rule: "@feed-health"}} // the second has no notifier
 	if err := s.SaveFeedHealth(ctx, &FeedHealth{FeedID: a.ID, Alerted: "failing"}, bad); err == nil {
 		t.Fatal("SaveFeedHealth with an invalid alert succeeded")
 	}

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/newswatch/newswatch/internal/model"
 )
 
 // TestMigration0002KeepsHistory upgrades a database written by the 0001
@@ -48,8 +50,8 @@ func TestMigration0002KeepsHistory(t *testing.T) {
 	}
 	for id, at := range want {
 		a := alertByID(t, s, id)
-		if !a.QueuedAt.Equal(at) || a.Kind != KindAlert {
-			t.Errorf("alert %d: queued at %v, kind %q; want %v, %q", id, a.QueuedAt, a.Kind, at, KindAlert)
+		if !a.QueuedAt.Equal(at) || a.Kind != model.KindAlert {
+			t.Errorf("alert %d: queued at %v, kind %q; want %v, %q", id, a.QueuedAt, a.Kind, at, model.KindAlert)
 		}
 	}
 }

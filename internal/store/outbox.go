@@ -7,6 +7,8 @@ import (
 	"math"
 	"slices"
 	"time"
+
+	"github.com/newswatch/newswatch/internal/model"
 )
 
 // Reads of the outbox for a dispatcher that keeps what it read in memory:
@@ -42,7 +44,7 @@ const lastAlertIDSQL = `SELECT COALESCE(MAX(id), 0) FROM alerts`
 // its first look once, if it is due at that look. Alerts that were not
 // (due later, waiting for their parent) are found by DueAlertIDs once due,
 // and by DueFollowUps once their parent is delivered.
-func (s *Store) DueAlertsAfter(ctx context.Context, now time.Time, after int64, limit int) ([]*Alert, int64, error) {
+func (s *Store) DueAlertsAfter(ctx context.Context, now time.Time, after int64, limit int) ([]*model.Alert, int64, error) {
 	var top int64
 	if err := s.reads.get(stmtLastAlertID).QueryRowContext(ctx).Scan(&top); err != nil {
 		return nil, after, fmt.Errorf("store: due alerts: %w", err)
@@ -108,7 +110,7 @@ const dueInSQL = `SELECT ` + alertColumns + ` FROM json_each(?2) AS j
 
 // DueAlertsIn returns those of the alerts ids that DueAlerts would return
 // at now, oldest first.
-func (s *Store) DueAlertsIn(ctx context.Context, now time.Time, ids []int64) ([]*Alert, error) {
+func (s *Store) DueAlertsIn(ctx context.Context, now time.Time, ids []int64) ([]*model.Alert, error) {
 	alerts, err := s.dueAmong(ctx, stmtDueIn, now, ids)
 	if err != nil {
 		return nil, fmt.Errorf("store: due alerts: %w", err)
@@ -129,7 +131,7 @@ const dueFollowUpsSQL = `SELECT ` + alertColumns + ` FROM json_each(?2) AS j
 // DueFollowUps returns, oldest first, the alerts DueAlerts would return at
 // now that follow up (ParentID) one of the alerts parents: what becomes
 // due when a dispatcher delivers them.
-func (s *Store) DueFollowUps(ctx context.Context, now time.Time, parents []int64) ([]*Alert, error) {
+func (s *Store) DueFollowUps(ctx context.Context, now time.Time, parents []int64) ([]*model.Alert, error) {
 	alerts, err := s.dueAmong(ctx, stmtDueFollowUps, now, parents)
 	if err != nil {
 		return nil, fmt.Errorf("store: due follow-ups: %w", err)
@@ -138,7 +140,7 @@ func (s *Store) DueFollowUps(ctx context.Context, now time.Time, parents []int64
 }
 
 // dueAmong runs a statement of due alerts among a list of IDs.
-func (s *Store) dueAmong(ctx context.Context, id readStmt, now time.Time, ids []int64) ([]*Alert, error) {
+func (s *Store) dueAmong(ctx context.Context, id readStmt, now time.Time, ids []int64) ([]*model.Alert, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}

@@ -32,12 +32,12 @@ func TestDueAlertsAfter(t *testing.T) {
 		t.Fatalf("empty outbox: %v, next %d", got, next)
 	}
 	as := enqueue(t, s,
-		&Alert{Rule: "r", Notifier: "slack", CreatedAt: now},
-		&Alert{Rule: "r", Notifier: "slack", CreatedAt: now, NextAttemptAt: now.Add(time.Hour)}, // due later
-		&Alert{Rule: "d", Notifier: "slack", CreatedAt: now, Digest: true},
-		&Alert{Rule: "r", Notifier: "slack", CreatedAt: now},
+		&model.Alert{Rule: "r", Notifier: "slack", CreatedAt: now},
+		&model.Alert{Rule: "r", Notifier: "slack", CreatedAt: now, NextAttemptAt: now.Add(time.Hour)}, // due later
+		&model.Alert{Rule: "d", Notifier: "slack", CreatedAt: now, Digest: true},
+		&model.Alert{Rule: "r", Notifier: "slack", CreatedAt: now},
 	)
-	follow := enqueue(t, s, &Alert{Rule: "r", Notifier: "slack", Kind: KindAlso, ParentID: as[0].ID, CreatedAt: now})[0]
+	follow := enqueue(t, s, &model.Alert{Rule: "r", Notifier: "slack", Kind: model.KindAlso, ParentID: as[0].ID, CreatedAt: now})[0]
 	last := follow.ID
 
 	got, next := due(now, 0, 0)
@@ -56,7 +56,7 @@ func TestDueAlertsAfter(t *testing.T) {
 		t.Errorf("limit 1, after the first: %v, next %d", got, next)
 	}
 
-	more := enqueue(t, s, &Alert{Rule: "r", Notifier: "slack", CreatedAt: now})[0]
+	more := enqueue(t, s, &model.Alert{Rule: "r", Notifier: "slack", CreatedAt: now})[0]
 	if got, next := due(now, last, 10); !reflect.DeepEqual(got, []int64{more.ID}) || next != more.ID {
 		t.Errorf("after a new alert: %v, next %d; want [%d], next %d", got, next, more.ID, more.ID)
 	}
@@ -90,12 +90,12 @@ func TestDueAlertIDsAndDueAlertsIn(t *testing.T) {
 	s := openTest(t)
 	now := testTime.Truncate(time.Millisecond)
 	as := enqueue(t, s,
-		&Alert{Rule: "r", Notifier: "slack", CreatedAt: now.Add(-time.Hour)},
-		&Alert{Rule: "r", Notifier: "slack", CreatedAt: now},
-		&Alert{Rule: "r", Notifier: "slack", CreatedAt: now.Add(time.Minute)},
-		&Alert{Rule: "d", Notifier: "slack", CreatedAt: now, Digest: true},
+		&model.Alert{Rule: "r", Notifier: "slack", CreatedAt: now.Add(-time.Hour)},
+		&model.Alert{Rule: "r", Notifier: "slack", CreatedAt: now},
+		&model.Alert{Rule: "r", Notifier: "slack", CreatedAt: now.Add(time.Minute)},
+		&model.Alert{Rule: "d", Notifier: "slack", CreatedAt: now, Digest: true},
 	)
-	child := enqueue(t, s, &Alert{Rule: "r", Notifier: "slack", Kind: KindAlso, ParentID: as[1].ID, CreatedAt: now})[0]
+	child := enqueue(t, s, &model.Alert{Rule: "r", Notifier: "slack", Kind: model.KindAlso, ParentID: as[1].ID, CreatedAt: now})[0]
 	tests := []struct {
 		name       string
 		since, now time.Time
@@ -138,9 +138,9 @@ func TestDueAlertIDsAndDueAlertsIn(t *testing.T) {
 func TestOutboxReadPlans(t *testing.T) {
 	s := openTest(t)
 	now := testTime.Truncate(time.Millisecond)
-	var as []*Alert
+	var as []*model.Alert
 	for i := range 200 {
-		as = append(as, &Alert{Rule: fmt.Sprintf("r%d", i%7), Notifier: "slack", CreatedAt: now})
+		as = append(as, &model.Alert{Rule: fmt.Sprintf("r%d", i%7), Notifier: "slack", CreatedAt: now})
 	}
 	enqueue(t, s, as...)
 	for _, a := range as[:150] {
@@ -179,13 +179,13 @@ func BenchmarkOutboxRead(b *testing.B) {
 	s := openTest(b)
 	now := testTime.Truncate(time.Millisecond)
 	summary := strings.Repeat("Syria and Israel resume talks on a security arrangement. ", 4)
-	newAlert := func(i int) *Alert {
-		return &Alert{Rule: fmt.Sprintf("rule-%d", i%50), Notifier: "slack", CreatedAt: now,
+	newAlert := func(i int) *model.Alert {
+		return &model.Alert{Rule: fmt.Sprintf("rule-%d", i%50), Notifier: "slack", CreatedAt: now,
 			Title: fmt.Sprintf("Story %d", i), Link: fmt.Sprintf("https://a.example/%d", i), Summary: summary,
 			Hits: []model.Hit{{Field: "title", Text: "Syria"}}}
 	}
 	const backlog, fresh = 5000, 20
-	var as []*Alert
+	var as []*model.Alert
 	for i := range backlog {
 		as = append(as, newAlert(i))
 	}

@@ -21,7 +21,7 @@ func statusFixture(t *testing.T, s *Store, name string, seen []time.Time, rule s
 			t.Fatal(err)
 		}
 		for _, n := range notifiers {
-			if err := tx.Enqueue(&Alert{ItemID: it.ID, Rule: rule, Notifier: n, CreatedAt: at}); err != nil {
+			if err := tx.Enqueue(&model.Alert{ItemID: it.ID, Rule: rule, Notifier: n, CreatedAt: at}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -138,7 +138,7 @@ func TestOutboxAndAlertsWritten(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	byKey := map[string]*Alert{}
+	byKey := map[string]*model.Alert{}
 	for _, a := range all {
 		key := a.Notifier + "-old"
 		if a.CreatedAt.Equal(now.Add(-time.Minute)) {
@@ -160,7 +160,7 @@ func TestOutboxAndAlertsWritten(t *testing.T) {
 	}
 	// A digest alert waits for its digest, apart from the queue.
 	tx := begin(t, s)
-	if err := tx.Enqueue(&Alert{Rule: "daily", Notifier: "slack", Digest: true, CreatedAt: now.Add(-10 * time.Hour)}); err != nil {
+	if err := tx.Enqueue(&model.Alert{Rule: "daily", Notifier: "slack", Digest: true, CreatedAt: now.Add(-10 * time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
 	if err := tx.Commit(); err != nil {

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/newswatch/newswatch/internal/model"
 )
 
 // Story is one news event as newswatch recognised it across feeds: the
@@ -137,7 +139,7 @@ type AlertRef struct {
 	Rule     string
 	Notifier string
 	Channel  string
-	Status   AlertStatus
+	Status   model.AlertStatus
 	Digest   bool
 }
 

@@ -102,11 +102,11 @@ func TestStoryAlertsAndFollowUps(t *testing.T) {
 	if a, err := tx.StoryAlert(f.story.ID, "r", "slack"); err != nil || a != nil {
 		t.Fatalf("StoryAlert before any: %+v, %v", a, err)
 	}
-	head := &Alert{ItemID: f.items[0].ID, StoryID: f.story.ID, Rule: "r", Notifier: "slack", Channel: "#news", CreatedAt: testTime}
+	head := &model.Alert{ItemID: f.items[0].ID, StoryID: f.story.ID, Rule: "r", Notifier: "slack", Channel: "#news", CreatedAt: testTime}
 	if err := tx.Enqueue(head); err != nil {
 		t.Fatal(err)
 	}
-	again := &Alert{ItemID: f.items[1].ID, StoryID: f.story.ID, Rule: "r", Notifier: "slack"}
+	again := &model.Alert{ItemID: f.items[1].ID, StoryID: f.story.ID, Rule: "r", Notifier: "slack"}
 	if err := tx.Enqueue(again); !errors.Is(err, ErrDuplicate) {
 		t.Errorf("a second first alert of the story: %v, want ErrDuplicate", err)
 	}
@@ -114,23 +114,23 @@ func TestStoryAlertsAndFollowUps(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (&AlertRef{ID: head.ID, Rule: "r", Notifier: "slack", Channel: "#news", Status: StatusQueued}); !reflect.DeepEqual(ref, want) {
+	if want := (&AlertRef{ID: head.ID, Rule: "r", Notifier: "slack", Channel: "#news", Status: model.StatusQueued}); !reflect.DeepEqual(ref, want) {
 		t.Errorf("StoryAlert = %+v, want %+v", ref, want)
 	}
 	if refs, err := tx.ItemAlerts(f.items[0].ID); err != nil || len(refs) != 1 || refs[0].ID != head.ID {
 		t.Errorf("ItemAlerts = %+v, %v", refs, err)
 	}
 	due := testTime.Add(10 * time.Minute).Truncate(time.Millisecond)
-	var also []*Alert
+	var also []*model.Alert
 	for _, it := range f.items {
-		a := &Alert{ItemID: it.ID, StoryID: f.story.ID, ParentID: head.ID, Kind: KindAlso, Rule: "r", Notifier: "slack",
+		a := &model.Alert{ItemID: it.ID, StoryID: f.story.ID, ParentID: head.ID, Kind: model.KindAlso, Rule: "r", Notifier: "slack",
 			CreatedAt: testTime, NextAttemptAt: due}
 		if err := tx.Enqueue(a); err != nil {
 			t.Fatal(err)
 		}
 		also = append(also, a)
 	}
-	if err := tx.Enqueue(&Alert{Kind: KindAlso, Rule: "r", Notifier: "slack"}); err == nil {
+	if err := tx.Enqueue(&model.Alert{Kind: model.KindAlso, Rule: "r", Notifier: "slack"}); err == nil {
 		t.Error("a follow-up without a parent was queued")
 	}
 	fu, err := tx.FollowUps(head.ID)
@@ -167,7 +167,7 @@ func TestStoryAlertsAndFollowUps(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(due2) != 2 || due2[0].Parent == nil || *due2[0].Parent != (ParentState{StatusDelivered, "", "1700000000.000100", "C0NEWS"}) {
+	if len(due2) != 2 || due2[0].Parent == nil || *due2[0].Parent != (model.ParentState{Status: model.StatusDelivered, RemoteID: "1700000000.000100", RemoteChannel: "C0NEWS"}) {
 		t.Fatalf("due after the parent was delivered: %+v", due2)
 	}
 	if err := f.s.MarkDeliveredMany(ctx, []int64{also[0].ID, also[1].ID}, due, "1700000000.000200", "C0NEWS"); err != nil {
@@ -192,7 +192,7 @@ func TestPrune(t *testing.T) {
 	if err := tx.AddItem(oldItem); err != nil {
 		t.Fatal(err)
 	}
-	alert := &Alert{ItemID: f.items[0].ID, StoryID: f.story.ID, Rule: "r", Notifier: "slack", Title: "Talks in Baku"}
+	alert := &model.Alert{ItemID: f.items[0].ID, StoryID: f.story.ID, Rule: "r", Notifier: "slack", Title: "Talks in Baku"}
 	if err := tx.Enqueue(alert); err != nil {
 		t.Fatal(err)
 	}

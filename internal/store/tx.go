@@ -290,16 +290,16 @@ func (tx *Tx) AddItem(it *model.Item) error {
 // (NextAttemptAt). Its delivery fields (Attempts, DeliveredAt, DeadAt,
 // LastError, Remote…) are not written. A second KindAlert alert for the same
 // story, rule and notifier is refused with an error wrapping ErrDuplicate.
-func (tx *Tx) Enqueue(a *Alert) error {
+func (tx *Tx) Enqueue(a *model.Alert) error {
 	if a.Rule == "" || a.Notifier == "" {
 		return fmt.Errorf("store: enqueue: alert needs a rule and a notifier (rule %q, notifier %q)", a.Rule, a.Notifier)
 	}
 	kind := a.Kind
 	switch kind {
 	case "":
-		kind = KindAlert
-	case KindAlert:
-	case KindAlso, KindUpdate:
+		kind = model.KindAlert
+	case model.KindAlert:
+	case model.KindAlso, model.KindUpdate:
 		if a.ParentID == 0 {
 			return fmt.Errorf("store: enqueue: %s alert of rule %q without a parent alert", kind, a.Rule)
 		}
@@ -334,7 +334,7 @@ func (tx *Tx) Enqueue(a *Alert) error {
 	if err != nil {
 		return fmt.Errorf("store: enqueue alert of rule %q: %w", a.Rule, err)
 	}
-	a.ID, a.Status, a.Kind, a.CreatedAt, a.NextAttemptAt, a.QueuedAt = id, StatusQueued, kind, created, next, next
+	a.ID, a.Status, a.Kind, a.CreatedAt, a.NextAttemptAt, a.QueuedAt = id, model.StatusQueued, kind, created, next, next
 	return nil
 }
 

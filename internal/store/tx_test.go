@@ -54,7 +54,7 @@ func poll(tx *Tx, f *Feed, it *model.Item) error {
 	if err := tx.AddItem(it); err != nil {
 		return err
 	}
-	if err := tx.Enqueue(&Alert{ItemID: it.ID, Rule: "r", Notifier: "console", Title: it.Title}); err != nil {
+	if err := tx.Enqueue(&model.Alert{ItemID: it.ID, Rule: "r", Notifier: "console", Title: it.Title}); err != nil {
 		return err
 	}
 	f.ETag = `"` + it.Identity + `"`
@@ -154,7 +154,7 @@ func TestTxCommitAndRollback(t *testing.T) {
 		if err := tx.AddItem(it); err != nil {
 			t.Fatal(err)
 		}
-		a := &Alert{ItemID: it.ID, StoryID: st.ID, Rule: "r", Notifier: "console"}
+		a := &model.Alert{ItemID: it.ID, StoryID: st.ID, Rule: "r", Notifier: "console"}
 		if err := tx.Enqueue(a); err != nil {
 			t.Fatal(err)
 		}
@@ -166,7 +166,7 @@ func TestTxCommitAndRollback(t *testing.T) {
 				return tx.AddItem(&model.Item{FeedID: f.ID, Identity: "after", StoryID: st.ID})
 			},
 			"Enqueue": func() error {
-				return tx.Enqueue(&Alert{ItemID: it.ID, Rule: "r2", Notifier: "console"})
+				return tx.Enqueue(&model.Alert{ItemID: it.ID, Rule: "r2", Notifier: "console"})
 			},
 			"StoryAlert": func() error { _, err := tx.StoryAlert(st.ID, "r", "console"); return err },
 			"ItemAlerts": func() error { _, err := tx.ItemAlerts(it.ID); return err },
@@ -356,7 +356,7 @@ func TestReadersDuringWriteTx(t *testing.T) {
 		if err := tx.AddItem(it); err != nil {
 			t.Fatal(err)
 		}
-		if err := tx.Enqueue(&Alert{ItemID: it.ID, Rule: "r", Notifier: "n"}); err != nil {
+		if err := tx.Enqueue(&model.Alert{ItemID: it.ID, Rule: "r", Notifier: "n"}); err != nil {
 			t.Fatal(err)
 		}
 	}
