@@ -1,6 +1,7 @@
 package monitor
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -264,7 +265,7 @@ func (p *Poller) record(ctx context.Context, f model.Feed, st *store.Feed, doc *
 		if !memoChanged {
 			return p.Store.SaveFeed(ctx, st)
 		}
-		return p.saveState(ctx, st, memo)
+		return p.saveState(ctx, st, doc.stored, memo)
 	}
 
 	var set *rules.Set
@@ -309,7 +310,7 @@ func (p *Poller) record(ctx context.Context, f model.Feed, st *store.Feed, doc *
 		return err
 	}
 	if memoChanged {
-		if err := tx.SaveItemMemo(st.ID, memo); err != nil {
+		if err := saveMemo(tx, st.ID, doc.stored, memo); err != nil {
 			return err
 		}
 	}
@@ -326,7 +327,7 @@ func (p *Poller) record(ctx context.Context, f model.Feed, st *store.Feed, doc *
 
 // saveState saves the feed state st and its item memo, of a poll with
 // nothing else to record.
-func (p *Poller) saveState(ctx context.Context, st *store.Feed, memo []byte) error {
+func (p *Poller) saveState(ctx context.Context, st *store.Feed, stored, memo []byte) error {
 	tx, err := p.Store.Begin(ctx)
 	if err != nil {
 		return err
@@ -335,10 +336,26 @@ func (p *Poller) saveState(ctx context.Context, st *store.Feed, memo []byte) err
 	if err := tx.SaveFeed(st); err != nil {
 		return err
 	}
-	if err := tx.SaveItemMemo(st.ID, memo); err != nil {
+	if err := saveMemo(tx, st.ID, stored, memo); err != nil {
 		return err
 	}
 	return tx.Commit()
+}
+
+// saveMemo saves the item memo of a poll in its transaction tx. When the
+// memo in the store is no longer the one the poll read (stored), another
+// process (a newswatch once beside the daemon) recorded the feed in
+// between, and the store's items may not be what memo describes: the memo
+// is dropped, and the next poll parses the whole document.
+func saveMemo(tx *store.Tx, feedID int64, stored, memo []byte) error {
+	now, err := tx.ItemMemo(feedID)
+	if err != nil {
+		return err
+	}
+	if !bytes.Equal(now, stored) {
+		memo = nil
+	}
+	return tx.SaveItemMemo(feedID, memo)
 }
 
 // storeItem is entry e as a poll records it in feed feedID at now: a

@@ -395,3 +395,40 @@ func TestItemMemoSaved(t *testing.T) {
 		t.Fatalf("memo of %d items after a failed poll, want 1", n)
 	}
 }
+
+// TestSaveMemoDropsARaced checks that a poll's memo is dropped when the
+// stored one changed since the poll read it (another process recorded
+// the feed), and saved otherwise.
+func TestSaveMemoDropsARaced(t *testing.T) {
+	env := newTestEnv(t, nil)
+	env.addFeeds(model.Feed{Name: "raced", URL: "https://example.org/feed"})
+	id := env.feedState("raced").ID
+	save := func(stored, memo []byte) []byte {
+		t.Helper()
+		tx, err := env.store.Begin(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tx.Rollback()
+		if err := saveMemo(tx, id, stored, memo); err != nil {
+			t.Fatal(err)
+		}
+		if err := tx.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		got, err := env.store.ItemMemo(t.Context(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	if got := save(nil, []byte("a")); string(got) != "a" {
+		t.Fatalf("memo %q after a first save, want a", got)
+	}
+	if got := save([]byte("a"), []byte("b")); string(got) != "b" {
+		t.Fatalf("memo %q after a save over the memo read, want b", got)
+	}
+	if got := save([]byte("a"), []byte("c")); got != nil {
+		t.Fatalf("memo %q after a save over another poll's memo, want none", got)
+	}
+}

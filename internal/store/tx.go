@@ -68,6 +68,7 @@ const (
 	stmtSeenAmong
 	stmtSaveItemMemo
 	stmtDeleteItemMemo
+	stmtTxItemMemo
 	numStmts
 )
 
@@ -94,6 +95,7 @@ var pollSQL = [numStmts]string{
 
 	stmtSaveItemMemo:   saveItemMemoSQL,
 	stmtDeleteItemMemo: deleteItemMemoSQL,
+	stmtTxItemMemo:     itemMemoSQL,
 }
 
 func (s *Store) preparePoll(ctx context.Context) error {
