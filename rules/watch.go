@@ -44,6 +44,7 @@ type Watcher struct {
 
 	mu        sync.Mutex // serializes reloads and guards the fields below
 	attempted [sha256.Size]byte
+	refused   tomlfile.Diagnostics // the errors of the attempted files, when refused
 	hooks     []func(*Set, error)
 	fsw       *fsnotify.Watcher // while Run runs
 	lost      bool              // the watched directory was removed or renamed
@@ -125,8 +126,19 @@ func (w *Watcher) reload(force bool) error {
 		}
 	}
 	src := readPath(w.path)
-	if !force && src.fingerprint == w.attempted {
-		return nil
+	if src.fingerprint == w.attempted {
+		if !force {
+			return nil
+		}
+		if errs := w.refused; len(errs) > 0 {
+			// Asked again (SIGHUP) to load the very files refused last
+			// time: their errors were logged then.
+			old := w.current.Load()
+			w.log.Error("rules: reload failed: the rule files are unchanged since their errors were logged; the rules in force stay as they were",
+				"path", w.path, "errors", len(errs), "first_error", errs[0].String(), "rules", len(old.Rules()))
+			w.notify(old, errs)
+			return errs
+		}
 	}
 	w.attempted = src.fingerprint
 	set, diags := compileSource(src)
@@ -136,14 +148,28 @@ func (w *Watcher) reload(force bool) error {
 	}
 	w.logDiagnostics(diags)
 	if errs := diags.Errors(); len(errs) > 0 {
+		w.refused = errs
 		old := w.current.Load()
 		w.log.Error("rules: reload failed; the rules in force stay as they were",
 			"path", w.path, "errors", len(errs), "rules", len(old.Rules()))
 		w.notify(old, errs)
 		return errs
 	}
-	w.current.Store(set)
-	w.log.Info("rules: reloaded", "path", w.path, "rules", len(set.Rules()), "warnings", len(diags))
+	w.refused = nil
+	changes := Compare(w.current.Swap(set), set)
+	attrs := []any{"path", w.path, "rules", len(set.Rules()), "warnings", len(diags.Warnings())}
+	for _, c := range []struct {
+		key   string
+		names []string
+	}{{"added", changes.Added}, {"changed", changes.Changed}, {"removed", changes.Removed}} {
+		if len(c.names) > 0 {
+			attrs = append(attrs, c.key, strings.Join(c.names, ","))
+		}
+	}
+	if changes.Empty() {
+		attrs = append(attrs, "changes", "none")
+	}
+	w.log.Info("rules: reloaded", attrs...)
 	w.notify(set, nil)
 	return nil
 }

@@ -388,3 +388,89 @@ func TestWatcherOneFile(t *testing.T) {
 		t.Errorf("rules %q, want only the file's", got)
 	}
 }
+
+// TestWatcherLogsWhatChanged checks that a reload names the rules it
+// added, changed and removed, and says when it changed none.
+func TestWatcherLogsWhatChanged(t *testing.T) {
+	wt := newWatchTest(t, map[string]string{
+		"a.toml": ruleDoc("x", "keep", "edit", "drop"),
+	}, false)
+	// "keep" moves to another file: no change. "edit" gets a new query.
+	writeFiles(t, wt.dir, map[string]string{
+		"a.toml": ruleDoc("y", "edit") + ruleDoc("x", "new"),
+		"b.toml": ruleDoc("x", "keep"),
+	})
+	if err := wt.w.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	log := wt.log.String()
+	if !strings.Contains(log, "msg=\"rules: reloaded\"") || !strings.Contains(log, " added=new changed=edit removed=drop") {
+		t.Errorf("the reload does not say what changed:\n%s", log)
+	}
+	if err := wt.w.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	if log := wt.log.String(); !strings.Contains(log, "changes=none") {
+		t.Errorf("a reload that changed nothing does not say so:\n%s", log)
+	}
+}
+
+func TestCompare(t *testing.T) {
+	set := func(rules ...*Rule) *Set {
+		var cs []Compiled
+		for _, r := range rules {
+			q, err := ParseQuery(r.Query)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cs = append(cs, Compiled{Rule: r, Query: q})
+		}
+		return NewSet(cs)
+	}
+	a := &Rule{Name: "a", Query: "x", Enabled: true, File: "one.toml", Line: 1}
+	aMoved := &Rule{Name: "a", Query: "x", Enabled: true, File: "two.toml", Line: 9}
+	aHigh := &Rule{Name: "a", Query: "x", Enabled: true, Severity: SeverityHigh}
+	b := &Rule{Name: "b", Query: "x", Enabled: true}
+	bOff := &Rule{Name: "b", Query: "x", Enabled: false}
+	c := &Rule{Name: "c", Query: "x", Enabled: true}
+	tests := []struct {
+		name       string
+		prev, next *Set
+		want       Changes
+	}{
+		{"moved is no change", set(a, b), set(aMoved, b), Changes{}},
+		{"severity", set(a, b), set(aHigh, b), Changes{Changed: []string{"a"}}},
+		{"disabled is removed", set(a, b), set(a, bOff), Changes{Removed: []string{"b"}}},
+		{"all three", set(a, b), set(aHigh, c), Changes{Added: []string{"c"}, Changed: []string{"a"}, Removed: []string{"b"}}},
+		{"from nothing", nil, set(b, a), Changes{Added: []string{"a", "b"}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := Compare(tc.prev, tc.next)
+			if !slices.Equal(got.Added, tc.want.Added) || !slices.Equal(got.Changed, tc.want.Changed) ||
+				!slices.Equal(got.Removed, tc.want.Removed) || got.Empty() != tc.want.Empty() {
+				t.Errorf("Compare = %+v, want %+v", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestWatcherBrokenFileLoggedOnce checks that the errors of a broken rule
+// file are logged once: asked again (SIGHUP) to load the same files, the
+// watcher says they are unchanged instead of logging every error again.
+func TestWatcherBrokenFileLoggedOnce(t *testing.T) {
+	wt := newWatchTest(t, map[string]string{"a.toml": ruleDoc("x", "one")}, false)
+	writeFiles(t, wt.dir, map[string]string{"a.toml": ruleDoc("(x", "one")})
+	for range 3 {
+		if err := wt.w.Reload(); err == nil {
+			t.Fatal("Reload of a broken file succeeded")
+		}
+	}
+	log := wt.log.String()
+	if n := strings.Count(log, "rules: error in a rule file"); n != 1 {
+		t.Errorf("the error is logged %d times, want 1:\n%s", n, log)
+	}
+	if n := strings.Count(log, "unchanged since their errors were logged"); n != 2 {
+		t.Errorf("%d reloads say the files are unchanged, want 2:\n%s", n, log)
+	}
+}
