@@ -29,6 +29,19 @@ func LoadPath(path string) (*Set, tomlfile.Diagnostics) {
 	return compileSource(readPath(path))
 }
 
+// NamesIn returns the names of every rule written at path (a rules
+// directory or one rule file), in the order read: disabled rules, and
+// rules with errors, too. Unreadable files add none.
+func NamesIn(path string) []string {
+	var names []string
+	for _, fr := range readPath(path).rules {
+		if fr.rule.Name != "" {
+			names = append(names, fr.rule.Name)
+		}
+	}
+	return names
+}
+
 // compileSource parses the query of every rule of src and builds the set of the
 // rules that compiled. Query errors and warnings are placed inside the
 // query string in the file.

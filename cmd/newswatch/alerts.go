@@ -54,6 +54,11 @@ func cmdAlertsList(ctx context.Context, args []string, sio *IO) error {
 	}
 	st, path, err := pipeline.OpenExisting(ctx, cfg)
 	if errors.Is(err, os.ErrNotExist) {
+		if *rule != "" {
+			if err := pipeline.CheckRuleName(ctx, cfg, nil, *rule); err != nil {
+				return err
+			}
+		}
 		return cli.Exit(0, fmt.Errorf("no alerts yet: no database at %s", path))
 	}
 	if err != nil {
@@ -63,6 +68,11 @@ func cmdAlertsList(ctx context.Context, args []string, sio *IO) error {
 	alerts, err := st.Alerts(ctx, filter)
 	if err != nil {
 		return err
+	}
+	if len(alerts) == 0 && *rule != "" {
+		if err := pipeline.CheckRuleName(ctx, cfg, st, *rule); err != nil {
+			return err
+		}
 	}
 	if *asJSON {
 		return writeAlertsJSON(sio.Stdout, alerts)

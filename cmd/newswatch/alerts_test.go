@@ -273,3 +273,32 @@ func TestAlertsUsage(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestAlertsListUnknownRule checks that -rule with a name no rule has is
+// an error that says so, while a rule with no alerts yet, or one removed
+// whose alerts are kept, lists nothing without complaint.
+func TestAlertsListUnknownRule(t *testing.T) {
+	cfg, _ := alertsFixture(t)
+	writeFiles(t, filepath.Dir(cfg), map[string]string{
+		"rules.d/a.toml": "[[rule]]\nname = \"gulf-shipping\"\nquery = \"tanker\"\n\n[[rule]]\nname = \"quiet\"\nquery = \"x\"\nenabled = false\n",
+	})
+	for _, tc := range []struct {
+		args    []string
+		code    int
+		message string
+	}{
+		{[]string{"-rule", "NOSUCH"}, 1, `rule "NOSUCH" does not exist: no rule file in `},
+		{[]string{"-rule", "gulf-shiping", "-json"}, 1, `(did you mean "gulf-shipping"?)`},
+		{[]string{"-rule", "gulf-shipping"}, 0, ""},     // configured, no alerts yet
+		{[]string{"-rule", "quiet"}, 0, ""},             // disabled
+		{[]string{"-rule", "weekly", "-failed"}, 0, ""}, // in the history only
+		{[]string{"-rule", "@feed-health"}, 0, ""},      // reserved
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			code, out, errOut := runCmd(t, "", append([]string{"alerts", "list", "-config", cfg}, tc.args...)...)
+			if code != tc.code || tc.message != "" && (!strings.Contains(errOut, tc.message) || out != "") {
+				t.Errorf("exit %d, stdout %q, stderr %q; want exit %d and %q", code, out, errOut, tc.code, tc.message)
+			}
+		})
+	}
+}
