@@ -9,8 +9,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/monitor"
@@ -42,7 +44,18 @@ func readItems(ctx context.Context, input string, stdin io.Reader, lang string) 
 	if err != nil {
 		return nil, err
 	}
+	if looksLikeJSONLines(body) {
+		return readJSONLines(input, bytes.NewReader(body))
+	}
 	return feedItems(body, monitor.ParseOptions{URL: input, Lang: lang})
+}
+
+// looksLikeJSONLines reports whether a file of any name holds JSON Lines
+// rather than a feed: it starts with a JSON object, and that object is not
+// a JSON Feed (whose "version" names jsonfeed.org near its start).
+func looksLikeJSONLines(body []byte) bool {
+	text := bytes.TrimLeft(bytes.TrimPrefix(body, []byte("\uFEFF")), " \t\r\n")
+	return len(text) > 0 && text[0] == '{' && !bytes.Contains(text[:min(len(text), 4096)], []byte("jsonfeed.org"))
 }
 
 // fetchItems fetches a feed from url with the daemon's fetcher (timeouts,
@@ -122,7 +135,7 @@ func readJSONLines(name string, r io.Reader) ([]*model.Item, error) {
 		if len(bytes.TrimSpace(line)) > 0 {
 			it, perr := parseJSONItem(line)
 			if perr != nil {
-				return nil, fmt.Errorf("%s:%d: %v", name, n, perr)
+				return nil, fmt.Errorf("%s:%s: %v", name, jsonErrorPos(n, line, perr), jsonMessage(perr))
 			}
 			items = append(items, it)
 		}
@@ -132,13 +145,62 @@ func readJSONLines(name string, r io.Reader) ([]*model.Item, error) {
 	}
 }
 
+// jsonErrorPos is where on line n (whose text is line) the error err of
+// decoding it is: "N:COL", the column counting characters, when the JSON
+// decoder tells, else "N".
+func jsonErrorPos(n int, line []byte, err error) string {
+	var off int64
+	if se, ok := errors.AsType[*json.SyntaxError](err); ok {
+		off = se.Offset
+	} else if te, ok := errors.AsType[*json.UnmarshalTypeError](err); ok {
+		off = te.Offset
+	}
+	if off <= 0 || off > int64(len(line)) {
+		return strconv.Itoa(n)
+	}
+	// The decoder's offset is just past the fault; point at its start.
+	col := utf8.RuneCount(line[:off-1]) + 1
+	return fmt.Sprintf("%d:%d", n, col)
+}
+
+// jsonMessage says what is wrong with a line of JSON Lines in the words of
+// the format, not of Go's types.
+func jsonMessage(err error) string {
+	if te, ok := errors.AsType[*json.UnmarshalTypeError](err); ok {
+		if te.Field == "" {
+			return fmt.Sprintf("want one JSON object per line, not %s", article(te.Value))
+		}
+		want := "a string"
+		if te.Field == "categories" {
+			want = "an array of strings"
+		}
+		return fmt.Sprintf("%q must be %s, not %s", te.Field, want, article(te.Value))
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return "the JSON object does not end on this line: write each item as one JSON object on one line (JSON Lines)"
+	}
+	return err.Error()
+}
+
+// article puts "a" or "an" before a JSON kind of value.
+func article(kind string) string {
+	if strings.IndexAny(kind[:min(1, len(kind))], "aeiou") == 0 {
+		return "an " + kind
+	}
+	return "a " + kind
+}
+
 // parseJSONItem decodes one JSON Lines object.
 func parseJSONItem(line []byte) (*model.Item, error) {
 	dec := json.NewDecoder(bytes.NewReader(line))
 	dec.DisallowUnknownFields()
 	var ji jsonItem
 	if err := dec.Decode(&ji); err != nil {
-		return nil, fmt.Errorf("not a JSON object of an item: %w", err)
+		if strings.HasPrefix(err.Error(), "json: unknown field ") {
+			return nil, fmt.Errorf("unknown key %s (the keys are id, title, summary, content, link, author, categories, feed, lang, published)",
+				strings.TrimPrefix(err.Error(), "json: unknown field "))
+		}
+		return nil, err
 	}
 	if dec.More() {
 		return nil, errors.New("more than one JSON value on the line")

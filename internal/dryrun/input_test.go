@@ -3,6 +3,8 @@ package dryrun
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -26,9 +28,14 @@ func TestReadItemsJSONLines(t *testing.T) {
 	}
 
 	for _, tc := range []struct{ name, in, want string }{
-		{"unknown key", "{\"title\":\"a\"}\n{\"titel\":\"b\"}\n", `standard input:2: not a JSON object of an item: json: unknown field "titel"`},
+		{"unknown key", "{\"title\":\"a\"}\n{\"titel\":\"b\"}\n", `standard input:2: unknown key "titel" (the keys are id, title,`},
 		{"two values", `{"title":"a"} {"title":"b"}`, "standard input:1: more than one JSON value on the line"},
 		{"bad date", `{"published":"yesterday"}`, `standard input:1: "published" "yesterday" is not an RFC 3339 time`},
+		{"syntax error", "{\"title\":\"a\"}\n{\"title\": \"b\",}\n", `standard input:2:15: invalid character '}' looking for beginning of object key string`},
+		{"syntax error after Arabic", `{"title":"سوريا" x}`, `standard input:1:18: invalid character 'x' after object key:value pair`},
+		{"an array", `[{"title":"a"}]`, `standard input:1:1: want one JSON object per line, not an array`},
+		{"wrong type", `{"title":5}`, `standard input:1:10: "title" must be a string, not a number`},
+		{"object over two lines", "{\"title\":\"a\",\n\"summary\":\"b\"}\n", `standard input:1: the JSON object does not end on this line`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := readItems(context.Background(), "-", strings.NewReader(tc.in), "")
@@ -77,5 +84,31 @@ func TestTry(t *testing.T) {
 	}
 	if set.Rules()[0].Feeds == nil {
 		t.Error("Try changed the rules it was given")
+	}
+}
+
+// TestReadItemsJSONLinesOfAnyName checks that a file of JSON Lines is read
+// as such whatever its name, with its errors at their line, while a JSON
+// Feed file is read as a feed.
+func TestReadItemsJSONLinesOfAnyName(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, data string) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	items, err := readItems(context.Background(), write("items.json", "{\"title\":\"a\"}\n{\"title\":\"b\"}\n"), nil, "")
+	if err != nil || len(items) != 2 || items[1].Title != "b" {
+		t.Errorf("items.json: %v, %v", items, err)
+	}
+	bad := write("bad.json", "{\"title\":\"a\"}\n{\"title\": \"b\",}\n")
+	if _, err := readItems(context.Background(), bad, nil, ""); err == nil || err.Error() != bad+":2:15: invalid character '}' looking for beginning of object key string" {
+		t.Errorf("bad.json: %v", err)
+	}
+	feed := write("feed.json", `{"version": "https://jsonfeed.org/version/1.1", "title": "F", "items": [{"id": "1", "title": "c"}]}`)
+	if items, err := readItems(context.Background(), feed, nil, ""); err != nil || len(items) != 1 || items[0].Title != "c" {
+		t.Errorf("feed.json: %v, %v", items, err)
 	}
 }
