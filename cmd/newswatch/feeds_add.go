@@ -18,7 +18,7 @@ import (
 func cmdFeedsAdd(ctx context.Context, args []string, sio *IO) error {
 	fs := program.FlagSet("feeds add", "feeds add URL [-name NAME] [-tags a,b] [-schedule S] [-expect-every D] [-lang L] [-dry-run] [-config FILE]", help("feeds add"), sio.Stderr)
 	configPath := fs.String("config", "", configFlagHelp)
-	feedName := fs.String("name", "", "the feed's name (default: its title)")
+	feedName := fs.String("name", "", "the feed's name (default: a short name of its site, from the page or the feed's title)")
 	tags := fs.String("tags", "", "comma-separated tags, e.g. mideast,arabic")
 	schedule := fs.String("schedule", "", "poll schedule, if not daemon.schedule (e.g. \"*/10 * * * *\")")
 	expectEvery := fs.String("expect-every", "", "how often the feed should publish, for feed-health alerts (e.g. 6h)")
@@ -63,7 +63,7 @@ func cmdFeedsAdd(ctx context.Context, args []string, sio *IO) error {
 	}
 	f := config.FeedTable{Name: *feedName, URL: found.URL, Tags: splitList(*tags), Schedule: *schedule, ExpectEvery: *expectEvery, Lang: *lang}
 	if f.Name == "" {
-		f.Name = subscription.FeedName(found.Feed.Title)
+		f.Name = found.Name()
 	}
 	if f.Name == "" {
 		f.Name = target.Hostname()

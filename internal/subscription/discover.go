@@ -127,6 +127,9 @@ type Found struct {
 	// Page is the web page the feed was discovered on; "" when the URL
 	// given was the feed.
 	Page string
+	// SiteName is the name the page gives its site (see SiteName); "" when
+	// there was no page, or it gives none.
+	SiteName string
 	// Others are the other feeds the page announces.
 	Others []Link
 	// Result and Feed are the fetch and the parsed document.
@@ -164,5 +167,18 @@ func Find(ctx context.Context, f *monitor.Fetcher, rawURL string) (*Found, error
 	if err != nil {
 		return nil, fmt.Errorf("%s links to %s, which is not a feed newswatch can read: %w", redact.URL(rawURL), redact.URL(first.URL), err)
 	}
-	return &Found{URL: first.URL, Page: rawURL, Others: links[1:], Result: fres, Feed: fdoc}, nil
+	return &Found{URL: first.URL, Page: rawURL, SiteName: SiteName(res.Body), Others: links[1:], Result: fres, Feed: fdoc}, nil
+}
+
+// Name proposes a short name for the feed found (see ShortName): the
+// name of the page's site, or the part of the feed's title that names it.
+func (f *Found) Name() string {
+	site := f.Feed.Link
+	if site == "" {
+		site = f.Page
+	}
+	if site == "" {
+		site = f.URL
+	}
+	return ShortName(f.SiteName, f.Feed.Title, site)
 }

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"reflect"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/newswatch/newswatch/monitor"
 )
@@ -76,5 +77,45 @@ func TestFind(t *testing.T) {
 	}
 	if _, err := Find(ctx, f, srv.URL+"/about"); !errors.Is(err, ErrNoFeed) {
 		t.Errorf("a page without a feed: %v, want ErrNoFeed", err)
+	}
+}
+
+func TestShortName(t *testing.T) {
+	tests := []struct {
+		name, site, title, url, want string
+	}{
+		{"the site's name wins", "Times of Israel", "The Times of Israel | News from Israel, the Middle East and the Jewish World", "https://www.timesofisrael.com/", "Times of Israel"},
+		{"the part naming the host", "", "i24NEWS - חדשות מתפרצות מהמזרח התיכון, ישראל ומסביב לעולם", "https://www.i24news.tv/he", "i24NEWS"},
+		{"the host's part comes last", "", "World news | The Guardian", "https://www.theguardian.com/world", "The Guardian"},
+		{"spaces in the name", "", "Al Jazeera – Breaking News, World News and Video from Al Jazeera", "https://www.aljazeera.com/", "Al Jazeera"},
+		{"a short title stays whole", "", "BBC News - World", "https://feeds.bbci.co.uk/news/world/rss.xml", "BBC News - World"},
+		{"a long title without the host: its first part", "", "מקור ראשון - חדשות, פרשנות, דעות וכתבות מגזין מהארץ ומהעולם", "https://www.makorrishon.co.il/", "מקור ראשון"},
+		{"a long title in one part is cut at a word", "", "The Daily Chronicle of Everything That Happens Anywhere In The Region", "https://chronicle.example/", "The Daily Chronicle of Everything That…"},
+		{"a long site name is not taken", "The Very Long Name of a Site That Nobody Would Type In a Rule", "Site", "https://s.example/", "Site"},
+		{"no title", "", "", "https://www.example.org/feed", "example.org"},
+		{"control characters", "", "Wire\x1b[2J", "https://wire.example/", "Wire[2J"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := ShortName(tc.site, tc.title, tc.url)
+			if got != tc.want {
+				t.Errorf("ShortName = %q, want %q", got, tc.want)
+			}
+			if n := utf8.RuneCountInString(got); n > maxShortName {
+				t.Errorf("ShortName is %d characters long", n)
+			}
+		})
+	}
+}
+
+func TestSiteName(t *testing.T) {
+	for _, tc := range []struct{ page, want string }{
+		{`<html><head><meta property="og:site_name" content="The Times of Israel"><meta name="application-name" content="ToI"></head></html>`, "The Times of Israel"},
+		{`<html><head><meta name="Application-Name" content=" Haaretz "></head></html>`, "Haaretz"},
+		{`<html><head><title>Only a title</title></head></html>`, ""},
+	} {
+		if got := SiteName([]byte(tc.page)); got != tc.want {
+			t.Errorf("SiteName(%s) = %q, want %q", tc.page, got, tc.want)
+		}
 	}
 }
