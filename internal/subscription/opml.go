@@ -67,7 +67,9 @@ type Subscription struct {
 // ReadOPML reads the subscriptions of an OPML document, in document order.
 // The folders a subscription sits in become its tags, and so do the
 // entries of its category attribute (comma-separated; of a slash-delimited
-// category, its last part).
+// category, its last part). A feed filed in several folders (as Feedly and
+// newswatch export a feed with several tags) is one subscription, at its
+// first place, with the tags of all.
 func ReadOPML(r io.Reader) ([]Subscription, error) {
 	data, err := io.ReadAll(io.LimitReader(r, maxOPMLBytes+1))
 	if err != nil {
@@ -83,6 +85,7 @@ func ReadOPML(r io.Reader) ([]Subscription, error) {
 		return nil, fmt.Errorf("not an OPML document: %w", err)
 	}
 	var feeds []Subscription
+	at := map[string]int{} // URL → index in feeds
 	var walk func(outlines []opmlOutline, folders []string)
 	walk = func(outlines []opmlOutline, folders []string) {
 		for _, o := range outlines {
@@ -99,7 +102,14 @@ func ReadOPML(r io.Reader) ([]Subscription, error) {
 					parts := strings.Split(strings.Trim(strings.TrimSpace(c), "/"), "/")
 					f.Tags = appendTag(f.Tags, parts[len(parts)-1])
 				}
-				feeds = append(feeds, f)
+				if i, dup := at[u]; dup {
+					for _, t := range f.Tags {
+						feeds[i].Tags = appendTag(feeds[i].Tags, t)
+					}
+				} else {
+					at[u] = len(feeds)
+					feeds = append(feeds, f)
+				}
 			}
 			if len(o.Outlines) > 0 {
 				walk(o.Outlines, append(folders[:len(folders):len(folders)], label))
@@ -148,9 +158,14 @@ func opmlLang(s string) string {
 	return s
 }
 
-// WriteOPML writes feeds as an OPML 2.0 subscription list. Tags are the
-// outlines' categories: OPML 2.0 reads a category without a slash as a
-// tag.
+// WriteOPML writes feeds as an OPML 2.0 subscription list. Tags are
+// folders, which is how feed readers (Feedly, Miniflux, Inoreader,
+// NetNewsWire, …) file feeds: a folder outline for each tag, in the order
+// the tags first appear, holding the feeds with that tag in the order
+// given; a feed with several tags is in each of their folders, and a feed
+// without tags is at the top level, after the folders. Each feed's
+// outline also lists its tags as its category, which OPML 2.0 reads as
+// tags, for readers that keep categories rather than folders.
 func WriteOPML(w io.Writer, feeds []config.Feed, now time.Time) error {
 	doc := opmlDoc{
 		Version: "2.0",
@@ -160,12 +175,28 @@ func WriteOPML(w io.Writer, feeds []config.Feed, now time.Time) error {
 			Docs:        "http://opml.org/spec2.opml",
 		},
 	}
+	folders := map[string]int{} // tag → index in doc.Body.Outlines
+	var loose []opmlOutline
 	for _, f := range feeds {
-		doc.Body.Outlines = append(doc.Body.Outlines, opmlOutline{
+		o := opmlOutline{
 			Text: f.Name, Title: f.Name, Type: "rss", XMLURL: f.URL,
 			Language: f.Lang, Category: strings.Join(f.Tags, ","),
-		})
+		}
+		if len(f.Tags) == 0 {
+			loose = append(loose, o)
+			continue
+		}
+		for _, tag := range f.Tags {
+			i, ok := folders[tag]
+			if !ok {
+				i = len(doc.Body.Outlines)
+				folders[tag] = i
+				doc.Body.Outlines = append(doc.Body.Outlines, opmlOutline{Text: tag, Title: tag})
+			}
+			doc.Body.Outlines[i].Outlines = append(doc.Body.Outlines[i].Outlines, o)
+		}
 	}
+	doc.Body.Outlines = append(doc.Body.Outlines, loose...)
 	if _, err := io.WriteString(w, xml.Header); err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package subscription
 
 import (
 	"bytes"
+	"encoding/xml"
 	"reflect"
 	"strings"
 	"testing"
@@ -33,6 +34,7 @@ func TestWriteOPMLReadsBack(t *testing.T) {
 	feeds := []config.Feed{
 		{Name: "Kan 11", URL: "https://www.kan.org.il/rss?a=1&b=2", Tags: []string{"mideast", "hebrew"}, Lang: "he"},
 		{Name: "عنب بلدي", URL: "https://www.enabbaladi.net/feed"},
+		{Name: "Haaretz", URL: "https://www.haaretz.com/srv/rss", Tags: []string{"hebrew"}},
 	}
 	var buf bytes.Buffer
 	if err := WriteOPML(&buf, feeds, time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)); err != nil {
@@ -41,16 +43,54 @@ func TestWriteOPMLReadsBack(t *testing.T) {
 	if !strings.Contains(buf.String(), "<dateCreated>Fri, 20 Nov 2026 08:00:00 GMT</dateCreated>") {
 		t.Errorf("no RFC 822 dateCreated:\n%s", buf.String())
 	}
-	got, err := ReadOPML(&buf)
+	got, err := ReadOPML(bytes.NewReader(buf.Bytes()))
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Read back in the order of the folders.
 	want := []Subscription{
 		{Name: "Kan 11", URL: "https://www.kan.org.il/rss?a=1&b=2", Tags: []string{"mideast", "hebrew"}, Lang: "he"},
+		{Name: "Haaretz", URL: "https://www.haaretz.com/srv/rss", Tags: []string{"hebrew"}},
 		{Name: "عنب بلدي", URL: "https://www.enabbaladi.net/feed"},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("read back %+v, want %+v", got, want)
+	}
+
+	// A reader that keeps folders and ignores categories (Miniflux,
+	// Feedly) sees every tag as a folder.
+	var doc opmlDoc
+	if err := xml.Unmarshal(buf.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	folders := map[string][]string{}
+	for _, o := range doc.Body.Outlines {
+		for _, c := range o.Outlines {
+			folders[o.Text] = append(folders[o.Text], c.Text)
+		}
+		if len(o.Outlines) == 0 {
+			folders[""] = append(folders[""], o.Text)
+		}
+	}
+	wantFolders := map[string][]string{"mideast": {"Kan 11"}, "hebrew": {"Kan 11", "Haaretz"}, "": {"عنب بلدي"}}
+	if !reflect.DeepEqual(folders, wantFolders) {
+		t.Errorf("folders %v, want %v\n%s", folders, wantFolders, buf.String())
+	}
+}
+
+// TestReadOPMLFeedInTwoFolders checks that a feed filed in two folders is
+// read once, with both folders as tags.
+func TestReadOPMLFeedInTwoFolders(t *testing.T) {
+	got, err := ReadOPML(strings.NewReader(`<opml version="1.0"><body>
+<outline text="Middle East"><outline type="rss" text="ToI" xmlUrl="https://toi.example/feed"/></outline>
+<outline text="Wire"><outline type="rss" text="The Times of Israel" xmlUrl="https://toi.example/feed" category="israel"/></outline>
+</body></opml>`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Subscription{{Name: "ToI", URL: "https://toi.example/feed", Tags: []string{"middle-east", "wire", "israel"}}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("ReadOPML = %+v, want %+v", got, want)
 	}
 }
 
