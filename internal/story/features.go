@@ -34,6 +34,11 @@ type Features struct {
 	// first: the first TitleWords words are those of the title.
 	Words      [][]uint16
 	TitleWords int
+	// Facts are the item's event evidence (see evidence.go): the places,
+	// acting bodies and people it names by the lexicon, its figures,
+	// rounds and dates, sorted. Two items whose facts disagree are two
+	// events.
+	Facts []uint32
 }
 
 // MinShingles is the fewest shingles a fingerprint must have to be used
@@ -106,6 +111,7 @@ func (x *extractor) extract(title string, titleToks []analysis.Token, body strin
 		x.tokens = append(x.tokens, t.Text)
 	}
 	f.SimHash, f.Shingles, x.set = simhash(x.tokens, x.set)
+	f.Facts = x.ev.evidence(title, titleToks, body, bodyToks)
 	return f
 }
 
@@ -126,6 +132,8 @@ type extractor struct {
 	// of each form.
 	sorted []uint64
 	ranks  []uint16
+
+	ev evidenceScratch // of the facts
 
 	tokens []string // the texts of the tokens, for simhash
 	set    []uint64 // simhash's

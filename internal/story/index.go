@@ -1,9 +1,11 @@
 package story
 
 import (
+	"cmp"
 	"fmt"
 	"hash/maphash"
 	"math"
+	"slices"
 	"sync"
 	"time"
 )
@@ -220,7 +222,25 @@ type Match struct {
 	Distance int
 	// Score is the second stage's score (StageTerms).
 	Score float64
+	// Shared are the words of the item the story has by a rare form, the
+	// heaviest first, at most maxShown (StageTerms).
+	Shared []string
+	// Vetoed are the stories the second stage would have joined it to
+	// but for a disagreement of their event evidence, best score first.
+	Vetoed []Vetoed
 }
+
+// Vetoed is a story an item was kept out of, and why.
+type Vetoed struct {
+	// Story is the story, Item its earliest item in the window.
+	Story, Item int64
+	// Score is the second stage's score of the item with the story.
+	Score float64
+	Veto  Veto
+}
+
+// maxShown is the most shared words a Match lists.
+const maxShown = 10
 
 // Index holds the items of the window and finds the story of a new item
 // without scanning the window: canonical links in a hash table,
@@ -256,6 +276,7 @@ type Index struct {
 	list    termList
 	cands   []candidate
 	candOf  map[int64]int32 // index in cands by story
+	facts   []uint32        // of score: the evidence of the story compared
 }
 
 // candidate is a story the second stage compares an item with.
@@ -555,12 +576,15 @@ func (x *Index) Assign(it *Item) Match {
 		}
 	}
 
+	var vetoed []Vetoed
 	if stages&SharedTerms != 0 {
-		if m, ok := x.byTerms(it, w); ok {
+		m, ok := x.byTerms(it, w)
+		if ok {
 			return m
 		}
+		vetoed = m.Vetoed
 	}
-	return Match{Stage: StageNew}
+	return Match{Stage: StageNew, Vetoed: vetoed}
 }
 
 // window says which entries an item may join: live ones seen at or after
@@ -618,8 +642,9 @@ func (x *Index) byTerms(it *Item, w window) (Match, bool) {
 		best      Match
 		bestFirst *entry
 		bestScore float64
+		vetoed    []Vetoed
 	)
-	minShared := x.opt.minShared()
+	minShared, threshold := x.opt.minShared(), x.opt.threshold()
 	for _, c := range x.cands {
 		if c.words < minShared {
 			continue
@@ -637,15 +662,59 @@ func (x *Index) byTerms(it *Item, w window) (Match, bool) {
 			continue
 		}
 		first := x.members[0] // the earliest report: the one to name
+		if s >= threshold {
+			if v, ok := disagree(it.Facts, x.facts); ok {
+				vetoed = append(vetoed, Vetoed{Story: c.story, Item: first.id, Score: s, Veto: v})
+				continue
+			}
+		}
 		if bestFirst == nil || s > bestScore || (s == bestScore && first.seen < bestFirst.seen) {
 			best, bestFirst, bestScore = Match{Story: c.story, Item: first.id, Feed: first.feed, Stage: StageTerms, Score: s}, first, s
 		}
 	}
 	clear(x.members)
-	if bestFirst == nil || bestScore < x.opt.threshold() {
-		return Match{}, false
+	slices.SortStableFunc(vetoed, func(a, b Vetoed) int { return cmp.Compare(b.Score, a.Score) })
+	if bestFirst == nil || bestScore < threshold {
+		return Match{Vetoed: vetoed}, false
 	}
+	best.Vetoed = vetoed
+	best.Shared = x.sharedWords(q, best.Story, w)
 	return best, true
+}
+
+// sharedWords returns the words of q's item that story has by a rare
+// form, the heaviest first, at most maxShown.
+func (x *Index) sharedWords(q *query, story int64, w window) []string {
+	x.members = x.members[:0]
+	for seq := x.stories[story].head; seq != noSeq; seq = *x.log.chainNext(seq, storyChain) {
+		if e := x.log.at(seq); w.in(e) {
+			x.members = append(x.members, e)
+		}
+	}
+	x.score(q, x.members)
+	clear(x.members)
+	type word struct {
+		text   string
+		weight float64
+	}
+	var words []word
+	for _, forms := range q.it.Words {
+		best := -1
+		for _, k := range forms {
+			if q.has[k] && q.rare[k] && (best < 0 || q.w[k] > q.w[best]) {
+				best = int(k)
+			}
+		}
+		if best >= 0 {
+			words = append(words, word{q.it.Terms[best], q.w[best]})
+		}
+	}
+	slices.SortStableFunc(words, func(a, b word) int { return cmp.Compare(b.weight, a.weight) })
+	out := make([]string, 0, min(len(words), maxShown))
+	for _, w := range words[:min(len(words), maxShown)] {
+		out = append(out, w.text)
+	}
+	return out
 }
 
 // noTerm is the ID of a term the window does not have.
@@ -776,9 +845,11 @@ func (x *Index) score(q *query, members []*entry) (float64, int) {
 	var sTotal, sTitle float64
 	gap := math.Inf(1)
 	itWhen := nanos(it.when())
+	x.facts = x.facts[:0]
 	for _, e := range members {
 		l := &x.list
 		decodeTerms(x.text.bytes(e.blk, e.off, e.n), l)
+		x.facts = append(x.facts, l.facts...)
 		for j, id := range l.ids {
 			if t := &x.dict.terms[id]; t.gen == x.gen {
 				q.has[t.k] = true
@@ -797,6 +868,10 @@ func (x *Index) score(q *query, members []*entry) (float64, int) {
 		}
 		sTotal, sTitle = max(sTotal, eTotal), max(sTitle, eTitle)
 		gap = min(gap, days(itWhen, e.when))
+	}
+	if len(members) > 1 {
+		slices.Sort(x.facts)
+		x.facts = slices.Compact(x.facts)
 	}
 	var shared, sharedTitle float64
 	rare := 0

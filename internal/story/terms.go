@@ -123,7 +123,9 @@ func (t *term) compactPostings(live func(uint32) bool) {
 //	per term, by increasing ID: (ID − previous ID) << 1 | 1 if a form of
 //	a title word;
 //	per word, in order: the index (in that order) of the term of the word
-//	as written.
+//	as written;
+//	the number of facts, and the facts in increasing order: the first,
+//	then the differences.
 //
 // termList is the decoded form.
 type termList struct {
@@ -131,6 +133,7 @@ type termList struct {
 	title      []bool   // ids[i] is a form of a title word
 	surfaces   []uint32 // per word, the index in ids of the word as written
 	titleWords int
+	facts      []uint32 // the item's evidence (Features.Facts)
 }
 
 // termScratch is the working memory of encoding an item's terms.
@@ -173,6 +176,12 @@ func (sc *termScratch) encodeTerms(dst []byte, f *Features, ids []uint32) []byte
 	for _, forms := range f.Words {
 		dst = binary.AppendUvarint(dst, uint64(sc.pos[forms[0]]))
 	}
+	dst = binary.AppendUvarint(dst, uint64(len(f.Facts)))
+	var last uint32
+	for _, fa := range f.Facts {
+		dst = binary.AppendUvarint(dst, uint64(fa-last))
+		last = fa
+	}
 	return dst
 }
 
@@ -198,5 +207,15 @@ func decodeTerms(p []byte, l *termList) {
 		v, n := uvarint(p)
 		p = p[n:]
 		l.surfaces = append(l.surfaces, uint32(v))
+	}
+	nFacts, n := uvarint(p)
+	p = p[n:]
+	l.facts = l.facts[:0]
+	var f uint32
+	for range nFacts {
+		v, n := uvarint(p)
+		p = p[n:]
+		f += uint32(v)
+		l.facts = append(l.facts, f)
 	}
 }
