@@ -242,24 +242,42 @@ func TestRegeneratedGUIDs(t *testing.T) {
 	}
 }
 
+// TestNewGUIDForKnownLinkAmongStableGUIDs: a new GUID under a known link,
+// other GUIDs stable, is a new item: a live blog's next entry. It joins a
+// story on its own text: another event is alerted on its own, the same
+// text again joins the entry's story without a second alert.
 func TestNewGUIDForKnownLinkAmongStableGUIDs(t *testing.T) {
-	env := storyEnv(t)
-	a, b := story(1, 2*time.Hour), story(2, time.Hour)
-	srv := newFeedServer(t, rssDoc(a, b))
-	f := model.Feed{Name: "Live", URL: srv.URL}
-	env.addFeeds(f)
-	env.poll(f)
-	// A live blog's next entry: a new GUID under a known link, other GUIDs stable.
-	update := a
-	update.GUID, update.Title = "story-1-update", "Syria and Israel talks, day 1: statement"
-	srv.set(rssDoc(update, a, b), 0)
-	env.clock.Advance(5 * time.Minute)
-	res := env.poll(f)
-	if res.New != 1 || res.Joined != 1 || res.Alerts != 0 {
-		t.Errorf("new GUID under a known link: %+v; want a new item in the link's story, no second alert", res)
-	}
-	if st := env.feedState("Live"); st.IdentityMode != store.IdentityGUID {
-		t.Errorf("one new GUID among stable ones switched the feed to %q", st.IdentityMode)
+	for _, tc := range []struct {
+		name           string
+		title, summary string
+		joined, alerts int
+	}{
+		{"another event", "Live: Syria says Israeli drone hit a car near Quneitra",
+			"<p>Syria said an Israeli drone struck a car near Quneitra; Israel did not comment.</p>", 0, 1},
+		{"the same text", "", "", 1, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := storyEnv(t)
+			a, b := story(1, 2*time.Hour), story(2, time.Hour)
+			srv := newFeedServer(t, rssDoc(a, b))
+			f := model.Feed{Name: "Live", URL: srv.URL}
+			env.addFeeds(f)
+			env.poll(f)
+			update := a
+			update.GUID = "story-1-update"
+			if tc.title != "" {
+				update.Title, update.Description = tc.title, tc.summary
+			}
+			srv.set(rssDoc(update, a, b), 0)
+			env.clock.Advance(5 * time.Minute)
+			res := env.poll(f)
+			if res.New != 1 || res.Joined != tc.joined || res.Alerts != tc.alerts {
+				t.Errorf("new GUID under a known link: %+v; want a new item, %d joined, %d alerts", res, tc.joined, tc.alerts)
+			}
+			if st := env.feedState("Live"); st.IdentityMode != store.IdentityGUID {
+				t.Errorf("one new GUID among stable ones switched the feed to %q", st.IdentityMode)
+			}
+		})
 	}
 }
 

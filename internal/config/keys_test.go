@@ -149,7 +149,7 @@ burst = 1
 		{"stories", "[stories]\nwindow = \"1d\"\nthreshold = 0.55\nreply_delay = \"0\"\nmax_items = 250000",
 			func(c *Config) any { return c.Stories }, Stories{Window: 24 * time.Hour, Threshold: 0.55, MaxItems: 250000}},
 		{"stories defaults", "",
-			func(c *Config) any { return c.Stories }, Stories{Window: 48 * time.Hour, Threshold: 0.35, ReplyDelay: 10 * time.Minute, MaxItems: 100000}},
+			func(c *Config) any { return c.Stories }, Stories{Window: 48 * time.Hour, Threshold: 0.30, ReplyDelay: 10 * time.Minute, MaxItems: 100000}},
 		{"stories threshold integer", "[stories]\nthreshold = 1",
 			func(c *Config) any { return c.Stories.Threshold }, 1.0},
 

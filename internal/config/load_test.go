@@ -43,7 +43,7 @@ func TestDefaults(t *testing.T) {
 		Notify:    Notify{Default: []string{"console"}, MaxAge: 24 * time.Hour, FoldThreshold: 10, RetryMax: 10 * time.Minute},
 		Health:    Health{FeedAlertAfter: 6 * time.Hour, Notify: []string{"console"}},
 		Store:     StoreConfig{Retention: 30 * 24 * time.Hour},
-		Stories:   Stories{Window: 48 * time.Hour, Threshold: 0.35, ReplyDelay: 10 * time.Minute, MaxItems: 100000},
+		Stories:   Stories{Window: 48 * time.Hour, Threshold: 0.30, ReplyDelay: 10 * time.Minute, MaxItems: 100000},
 	}
 	got := *cfg
 	got.Doc = nil

@@ -34,7 +34,7 @@ type Stories struct {
 // other, holds them equal), and how long replies wait.
 const (
 	defaultStoryWindow     = 48 * time.Hour
-	defaultStoryThreshold  = 0.35
+	defaultStoryThreshold  = 0.30
 	defaultStoryReplyDelay = 10 * time.Minute
 	defaultStoryMaxItems   = 100_000
 	minStoryMaxItems       = 1_000

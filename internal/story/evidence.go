@@ -186,11 +186,11 @@ func (sc *evidenceScratch) segment(text string, toks []analysis.Token, title boo
 		e := l.entries[m.entry]
 		switch e.kind {
 		case kindQuantity:
-			if j := sc.nearestNumber(i, 3); j >= 0 {
+			if j := sc.nearestNumber(i, 3, func(j int) bool { return sc.nearestQuantity(j, 3) == i }); j >= 0 {
 				sc.facts = append(sc.facts, makeFact(factFigure, e.class, figureValue(sc.marks[j].value)))
 			}
 		case kindCurrency:
-			if j := sc.nearestNumber(i, 2); j >= 0 {
+			if j := sc.nearestNumber(i, 2, func(int) bool { return true }); j >= 0 {
 				sc.facts = append(sc.facts, makeFact(factFigure, currencyBase+e.class, figureValue(sc.marks[j].value)))
 			}
 		case kindSeries:
@@ -239,16 +239,16 @@ func (sc *evidenceScratch) number(i int) {
 }
 
 // nearestNumber returns the number mark nearest to mark i, at most within
-// words away and not used otherwise (a number before it wins a tie), or
-// -1.
-func (sc *evidenceScratch) nearestNumber(i, within int) int {
+// words away, not used otherwise and for which ok holds (a number before
+// it wins a tie), or -1.
+func (sc *evidenceScratch) nearestNumber(i, within int, ok func(j int) bool) int {
 	best, bestGap := -1, within+1
 	for j := i - 1; j >= 0; j-- {
 		gap := sc.marks[i].pos - sc.marks[j].end + 1
 		if gap > within {
 			break
 		}
-		if sc.marks[j].entry < 0 && !sc.marks[j].used {
+		if sc.marks[j].entry < 0 && !sc.marks[j].used && ok(j) {
 			best, bestGap = j, gap
 			break
 		}
@@ -258,8 +258,37 @@ func (sc *evidenceScratch) nearestNumber(i, within int) int {
 		if gap >= bestGap {
 			break
 		}
-		if sc.marks[j].entry < 0 && !sc.marks[j].used {
+		if sc.marks[j].entry < 0 && !sc.marks[j].used && ok(j) {
 			return j
+		}
+	}
+	return best
+}
+
+// nearestQuantity returns the quantity mark nearest to number mark j, at
+// most within words away (one after it wins a tie: "3 killed"), or -1: a
+// number counts what is nearest to it ("3 killed and 5 wounded").
+func (sc *evidenceScratch) nearestQuantity(j, within int) int {
+	l := theLexicon()
+	isQuantity := func(k int) bool { return sc.marks[k].entry >= 0 && l.entries[sc.marks[k].entry].kind == kindQuantity }
+	best, bestGap := -1, within+1
+	for k := j + 1; k < len(sc.marks); k++ {
+		gap := sc.marks[k].pos - sc.marks[j].end + 1
+		if gap > within {
+			break
+		}
+		if isQuantity(k) {
+			best, bestGap = k, gap
+			break
+		}
+	}
+	for k := j - 1; k >= 0; k-- {
+		gap := sc.marks[j].pos - sc.marks[k].end + 1
+		if gap >= bestGap {
+			break
+		}
+		if isQuantity(k) {
+			return k
 		}
 	}
 	return best

@@ -16,7 +16,7 @@ const (
 	DefaultWindow = 48 * time.Hour
 	// DefaultThreshold is the score an item must reach with an item of a
 	// story to join it by shared rare terms (see Options.Threshold).
-	DefaultThreshold = 0.35
+	DefaultThreshold = 0.30
 	// DefaultMinShared is the fewest rare terms two items must share to be
 	// compared by the second stage at all.
 	DefaultMinShared = 3
@@ -47,9 +47,14 @@ const (
 	// rare terms (names, places, figures) and title words, close enough in
 	// time: another outlet's own report of the same event.
 	StageTerms
+	// StageBody: an item of the story from another feed has nearly the
+	// same words (wire copy under another headline): of the shorter
+	// text's words, at least copyShare are the other's, and both have at
+	// least minCopyWords.
+	StageBody
 )
 
-// String returns "new", "link", "simhash" or "terms".
+// String returns "new", "link", "simhash", "terms" or "body".
 func (s Stage) String() string {
 	switch s {
 	case StageNew:
@@ -60,6 +65,8 @@ func (s Stage) String() string {
 		return "simhash"
 	case StageTerms:
 		return "terms"
+	case StageBody:
+		return "body"
 	}
 	return fmt.Sprintf("Stage(%d)", int(s))
 }
@@ -123,11 +130,6 @@ type scoring struct {
 	// every term counts in the score.
 	rareFraction float64
 	minRareDF    int
-	// minWindow is the fewest items of the window written in an item's
-	// script for the second stage to compare it at all: rarity needs a
-	// window to be measured in. Until then (the first polls after a start
-	// with an empty database) only the first stage joins stories.
-	minWindow int
 	// minWords is the fewest words an item needs for the second stage:
 	// a few words shared by two headlines of four or five words are not
 	// evidence of one event.
@@ -141,7 +143,6 @@ var defaultScoring = scoring{
 	gapPenalty:   0.5,
 	rareFraction: 0.002,
 	minRareDF:    8,
-	minWindow:    30,
 	minWords:     6,
 }
 
@@ -220,8 +221,11 @@ type Match struct {
 	Stage Stage
 	// Distance is the Hamming distance of the fingerprints (StageSimHash).
 	Distance int
-	// Score is the second stage's score (StageTerms).
+	// Score is the second stage's score (StageTerms, StageBody).
 	Score float64
+	// Overlap is, of the words of the shorter of the item and the item
+	// of the story it is a copy of, the share the other has (StageBody).
+	Overlap float64
 	// Shared are the words of the item the story has by a rare form, the
 	// heaviest first, at most maxShown (StageTerms).
 	Shared []string
@@ -277,7 +281,19 @@ type Index struct {
 	cands   []candidate
 	candOf  map[int64]int32 // index in cands by story
 	facts   []uint32        // of score: the evidence of the story compared
+	// Of score: the item of the story the query's item is a copy of
+	// (StageBody), nil when none, and the share of words they have in
+	// common.
+	copyOf    *entry
+	copyShare float64
 }
+
+// A copy (StageBody): of the words of the shorter of two texts, at least
+// copyShare are the other's, and both have at least minCopyWords words.
+const (
+	copyShare    = 0.8
+	minCopyWords = 30
+)
 
 // candidate is a story the second stage compares an item with.
 type candidate struct {
@@ -536,10 +552,15 @@ func (x *Index) Assign(it *Item) Match {
 
 	stages := x.opt.stages()
 	if it.Canonical != "" && stages&NearDuplicates != 0 {
+		// An item of the same feed under the same link is the same report
+		// again (a feed that gave it a new GUID) only when its text is the
+		// same; otherwise it is another entry of a live page, and joins a
+		// story by its own text.
 		var best *entry
 		for seq := x.links[x.linkHash(it.Canonical)].head; seq != noSeq; {
 			e := x.log.at(seq)
-			if w.in(e) && (best == nil || e.seen < best.seen) {
+			sameText := e.feed != it.Feed || Distance(x.log.fp(seq).simHash, it.SimHash) <= MaxDistance
+			if w.in(e) && sameText && (best == nil || e.seen < best.seen) {
 				best = e
 			}
 			seq = *x.log.chainNext(seq, linkChain)
@@ -603,7 +624,7 @@ func (w window) in(e *entry) bool { return !e.removed && e.seen >= w.since && e.
 // a rare form. The best story at or above the threshold wins.
 func (x *Index) byTerms(it *Item, w window) (Match, bool) {
 	q := x.query(it)
-	if q.n[q.script] < q.sc.minWindow || len(it.Words) < q.sc.minWords {
+	if len(it.Words) < q.sc.minWords {
 		return Match{}, false
 	}
 	// Count, per candidate story, the words of it it has by a rare form.
@@ -615,10 +636,10 @@ func (x *Index) byTerms(it *Item, w window) (Match, bool) {
 			if id == noTerm {
 				continue
 			}
-			t := &x.dict.terms[id]
-			if int(t.df) > q.rareDF[t.script] {
+			if !q.rare[k] {
 				continue
 			}
+			t := &x.dict.terms[id]
 			r := postingReader{p: t.postings}
 			for seq, ok := r.next(); ok; seq, ok = r.next() {
 				e := x.log.at(seq)
@@ -642,6 +663,7 @@ func (x *Index) byTerms(it *Item, w window) (Match, bool) {
 		best      Match
 		bestFirst *entry
 		bestScore float64
+		bestCopy  *entry // of a StageBody match
 		vetoed    []Vetoed
 	)
 	minShared, threshold := x.opt.minShared(), x.opt.threshold()
@@ -658,7 +680,11 @@ func (x *Index) byTerms(it *Item, w window) (Match, bool) {
 			seq = *x.log.chainNext(seq, storyChain)
 		}
 		s, rare := x.score(q, x.members)
-		if rare < minShared {
+		if x.copyOf != nil && (bestCopy == nil || x.copyShare > best.Overlap) {
+			best = Match{Story: c.story, Item: x.copyOf.id, Feed: x.copyOf.feed, Stage: StageBody, Score: s, Overlap: x.copyShare}
+			bestCopy = x.copyOf
+		}
+		if rare < minShared || bestCopy != nil {
 			continue
 		}
 		first := x.members[0] // the earliest report: the one to name
@@ -673,7 +699,12 @@ func (x *Index) byTerms(it *Item, w window) (Match, bool) {
 		}
 	}
 	clear(x.members)
+	x.copyOf = nil
 	slices.SortStableFunc(vetoed, func(a, b Vetoed) int { return cmp.Compare(b.Score, a.Score) })
+	if bestCopy != nil {
+		best.Shared = x.sharedWords(q, best.Story, w)
+		return best, true
+	}
 	if bestFirst == nil || bestScore < threshold {
 		return Match{Vetoed: vetoed}, false
 	}
@@ -706,13 +737,18 @@ func (x *Index) sharedWords(q *query, story int64, w window) []string {
 			}
 		}
 		if best >= 0 {
-			words = append(words, word{q.it.Terms[best], q.w[best]})
+			words = append(words, word{q.it.Terms[forms[0]], q.w[best]})
 		}
 	}
 	slices.SortStableFunc(words, func(a, b word) int { return cmp.Compare(b.weight, a.weight) })
 	out := make([]string, 0, min(len(words), maxShown))
-	for _, w := range words[:min(len(words), maxShown)] {
-		out = append(out, w.text)
+	for _, w := range words {
+		if len(out) == maxShown {
+			break
+		}
+		if !slices.Contains(out, w.text) {
+			out = append(out, w.text)
+		}
 	}
 	return out
 }
@@ -741,6 +777,8 @@ type query struct {
 	// Scratch of score: it.Terms[k] is a term of the story (has), of the
 	// title of one of its items (hasTitle).
 	has, hasTitle []bool
+	// surface[k]: it.Terms[k] is a word of it as written.
+	surface []bool
 	// weights[s][df] is weight(s, df) when bit df of weighed[s] is set:
 	// most forms have one of a few low document frequencies.
 	weights [numScripts][64]float64
@@ -759,7 +797,7 @@ func (x *Index) query(it *Item) *query {
 	sc := x.opt.scoring()
 	q := &x.q
 	*q = query{it: it, sc: sc, n: x.docs, ids: q.ids[:0], scripts: q.scripts[:0],
-		w: q.w[:0], rare: q.rare[:0], has: q.has[:0], hasTitle: q.hasTitle[:0]}
+		w: q.w[:0], rare: q.rare[:0], has: q.has[:0], hasTitle: q.hasTitle[:0], surface: q.surface[:0]}
 	if len(it.Terms) > 0 {
 		q.terms = &it.Terms[0]
 	}
@@ -785,16 +823,23 @@ func (x *Index) query(it *Item) *query {
 		q.rareDF[s] = max(sc.minRareDF, int(sc.rareFraction*float64(q.n[s])))
 	}
 	for k, id := range q.ids {
-		df := 0
+		df, b := 0, uint8(0)
 		if id != noTerm {
-			df = int(x.dict.terms[id].df)
+			t := &x.dict.terms[id]
+			df, b = int(t.df), t.bg
+		} else {
+			b = backgroundBucket(it.Terms[k])
 		}
 		fs := q.scripts[k]
-		q.w = append(q.w, q.weightOf(fs, df+1))
-		q.rare = append(q.rare, id != noTerm && df <= q.rareDF[fs])
+		q.w = append(q.w, q.weightOf(fs, df+1, b))
+		q.rare = append(q.rare, id != noTerm && df <= q.rareDF[fs] && q.share(fs, df+1, b) <= maxRareShare)
 	}
 	q.has = append(q.has, make([]bool, len(it.Terms))...)
 	q.hasTitle = append(q.hasTitle, make([]bool, len(it.Terms))...)
+	q.surface = append(q.surface, make([]bool, len(it.Terms))...)
+	for _, forms := range it.Words {
+		q.surface[forms[0]] = true
+	}
 	var words [numScripts]int
 	for i, forms := range it.Words {
 		q.total += q.w[forms[0]]
@@ -811,23 +856,31 @@ func (x *Index) query(it *Item) *query {
 	return q
 }
 
-// weightOf is weight(s, df), computed once per query for low df.
-func (q *query) weightOf(s script, df int) float64 {
-	if df < 0 || df >= len(q.weights[s]) {
-		return q.weight(s, df)
+// weightOf is weight(s, df, b), computed once per query for low df and
+// words the background list lacks (most words of an item).
+func (q *query) weightOf(s script, df int, b uint8) float64 {
+	if b != 0 || df < 0 || df >= len(q.weights[s]) {
+		return q.weight(s, df, b)
 	}
 	if q.weighed[s]&(1<<df) == 0 {
-		q.weights[s][df] = q.weight(s, df)
+		q.weights[s][df] = q.weight(s, df, b)
 		q.weighed[s] |= 1 << df
 	}
 	return q.weights[s][df]
 }
 
-// weight is the inverse document frequency of a form of script s that df
-// of the window's items (it included) have: ln(n/df), n the items with
-// words of that script.
-func (q *query) weight(s script, df int) float64 {
-	return math.Log(float64(max(q.n[s], 1)) / float64(max(df, 1)))
+// weight is the inverse document frequency of a form of script s and
+// background bucket b that df of the window's items (it included) have:
+// −ln of its share of items (see share).
+func (q *query) weight(s script, df int, b uint8) float64 {
+	return -math.Log(q.share(s, df, b))
+}
+
+// share is the share of items that have a form of script s and
+// background bucket b, df of the window's items (it included): the
+// window's count combined with the background's (backgroundItems).
+func (q *query) share(s script, df int, b uint8) float64 {
+	return (float64(max(df, 1)) + backgroundItems*backgroundShare(s, b)) / float64(max(q.n[s], 1)+backgroundItems)
 }
 
 // score compares the query's item with a story, given as its items in the
@@ -846,16 +899,26 @@ func (x *Index) score(q *query, members []*entry) (float64, int) {
 	gap := math.Inf(1)
 	itWhen := nanos(it.when())
 	x.facts = x.facts[:0]
+	x.copyOf, x.copyShare = nil, 0
 	for _, e := range members {
 		l := &x.list
 		decodeTerms(x.text.bytes(e.blk, e.off, e.n), l)
 		x.facts = append(x.facts, l.facts...)
+		common := 0 // words of the item (as written) that e has
 		for j, id := range l.ids {
 			if t := &x.dict.terms[id]; t.gen == x.gen {
 				q.has[t.k] = true
 				if l.title[j] {
 					q.hasTitle[t.k] = true
 				}
+				if q.surface[t.k] {
+					common++
+				}
+			}
+		}
+		if shorter := min(len(it.Words), len(l.surfaces)); shorter >= minCopyWords && e.feed != it.Feed {
+			if c := float64(common) / float64(shorter); c >= copyShare && c > x.copyShare {
+				x.copyOf, x.copyShare = e, c
 			}
 		}
 		var eTotal, eTitle float64
@@ -908,7 +971,7 @@ func (x *Index) surfaceWeight(q *query, id uint32) float64 {
 		return q.w[t.k]
 	}
 	if t.wgen != x.gen {
-		t.wgen, t.weight = x.gen, q.weightOf(t.script, int(t.df))
+		t.wgen, t.weight = x.gen, q.weightOf(t.script, int(t.df), t.bg)
 	}
 	return t.weight
 }

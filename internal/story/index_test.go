@@ -51,7 +51,6 @@ func TestAssignStages(t *testing.T) {
 	}
 	// These windows are tiny: let the second stage work in them.
 	tiny := defaultScoring
-	tiny.minWindow = 0
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			x := NewIndex(Options{tuning: &tiny})
@@ -67,35 +66,37 @@ func TestAssignStages(t *testing.T) {
 	}
 }
 
-// TestSecondStageNeedsAWindow: in a window with too few items to tell
-// rare words from common ones, only near-duplicates join a story.
-func TestSecondStageNeedsAWindow(t *testing.T) {
+// TestSecondStageFromTheFirstItems: rarity comes from the background
+// list as well as the window, so a window of five items is enough for the
+// second stage: another outlet's report of an event joins it, a report
+// that shares two names of its topic does not.
+func TestSecondStageFromTheFirstItems(t *testing.T) {
 	window := []Item{
-		item(1, 1, t0, "https://a.example/1", "Oman joins the Abraham Accords", "A new member."),
+		item(1, 1, t0, "https://a.example/1", "Oman joins the Abraham Accords", "Muscat signed the accords in Washington on Friday, the White House said."),
 		item(2, 3, t0, "https://c.example/1", "Syria and Israel move toward normalization", "Talks in Baku."),
 		item(3, 3, t0, "https://c.example/2", "Weather in Damascus", "Sunny and mild."),
 		item(4, 4, t0, "https://d.example/1", "Syria Israel normalization, explained", "An explainer."),
 		item(5, 4, t0, "https://d.example/2", "Oil prices rise", "Brent crude rose."),
 	}
-	later := item(6, 2, t0.Add(time.Hour), "https://b.example/2", "Five years of the Abraham Accords", "Analysis.")
-	tiny := defaultScoring
-	tiny.minWindow = 0
 	for _, tc := range []struct {
 		name  string
-		o     Options
+		it    Item
 		stage Stage
 	}{
-		{"default", Options{}, StageNew},
-		{"without the minimum window", Options{tuning: &tiny}, StageTerms},
+		{"another outlet's report", item(6, 2, t0.Add(time.Hour), "https://b.example/1", "Oman signs Abraham Accords at the White House",
+			"The sultanate of Oman joined the Abraham Accords in Washington."), StageTerms},
+		{"the same topic", item(7, 2, t0.Add(time.Hour), "https://b.example/2", "Five years of the Abraham Accords", "An analysis of what they changed."), StageNew},
 	} {
-		x := NewIndex(tc.o)
-		for i, it := range window {
-			it.Story = int64(i + 1)
-			x.Add(it)
-		}
-		if m := x.Assign(&later); m.Stage != tc.stage {
-			t.Errorf("%s: two reports sharing common words in a window of five items: %+v, want %s", tc.name, m, tc.stage)
-		}
+		t.Run(tc.name, func(t *testing.T) {
+			x := NewIndex(Options{})
+			for i, it := range window {
+				it.Story = int64(i + 1)
+				x.Add(it)
+			}
+			if m := x.Assign(&tc.it); m.Stage != tc.stage || (tc.stage != StageNew && m.Story != 1) {
+				t.Errorf("%+v, want %s", m, tc.stage)
+			}
+		})
 	}
 }
 
@@ -463,6 +464,33 @@ func TestIndexWindow(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := NewIndex(Options{Window: tc.window}).Window(); got != tc.want {
 				t.Errorf("Window() = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestLiveBlogEntries: entries of one live page share its link; an entry
+// of the page's own feed joins a story on its own text, while the same
+// text again under a new GUID (a feed that regenerates them), or the link
+// from another feed, joins by the link.
+func TestLiveBlogEntries(t *testing.T) {
+	const page = "https://live.example/war-live"
+	first := item(1, 1, t0, page, "Live: sirens in the north", "Sirens sounded in Kiryat Shmona and Metula.")
+	first.Story = 5
+	for _, tc := range []struct {
+		name  string
+		it    Item
+		stage Stage
+	}{
+		{"next entry of the page", item(2, 1, t0.Add(time.Minute), page, "Live: Knesset votes on the budget", "The Knesset passed the budget in a first reading."), StageNew},
+		{"the same entry under a new GUID", item(3, 1, t0.Add(time.Minute), page, "Live: sirens in the north", "Sirens sounded in Kiryat Shmona and Metula."), StageLink},
+		{"the page's link from another feed", item(4, 2, t0.Add(time.Minute), page, "War live blog", "Follow our coverage."), StageLink},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			x := NewIndex(Options{})
+			x.Add(first)
+			if m := x.Assign(&tc.it); m.Stage != tc.stage {
+				t.Errorf("%+v, want %s", m, tc.stage)
 			}
 		})
 	}

@@ -19,6 +19,7 @@ type term struct {
 	df       int32
 	dead     int32 // removed items still in postings
 	script   script
+	bg       uint8 // its background bucket (backgroundBucket)
 
 	// Scratch of the Assign running (valid while gen is the Index's gen):
 	// k is the index of the term in the new item's Terms, or -1 when the
@@ -45,7 +46,7 @@ func (d *dictionary) intern(word string) uint32 {
 	if id, ok := d.ids[word]; ok {
 		return id
 	}
-	t := term{word: strings.Clone(word), script: scriptOf(word)}
+	t := term{word: strings.Clone(word), script: scriptOf(word), bg: backgroundBucket(word)}
 	var id uint32
 	if n := len(d.free); n > 0 {
 		id = d.free[n-1]

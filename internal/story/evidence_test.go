@@ -1,0 +1,163 @@
+package story
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestLexicon(t *testing.T) {
+	l, err := parseLexicon(lexiconTSV)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[lexKind]int{}
+	for _, e := range l.entries {
+		kinds[e.kind]++
+	}
+	for _, k := range []lexKind{kindTown, kindCity, kindBody, kindNumber, kindOrdinal, kindMonth, kindQuantity} {
+		if kinds[k] == 0 {
+			t.Errorf("no %s in the lexicon", k)
+		}
+	}
+	for _, bad := range []struct{ name, text string }{
+		{"columns", "town\tx\ty\n"},
+		{"kind", "village\tx\tx\tx\tx\n"},
+		{"value", "number\tthree\tthree\t-\t-\n"},
+		{"twice", "town\tx\tx\t-\t-\ntown\tx\ty\t-\t-\n"},
+		{"within", "town\tx\tx\t-\t-\tnowhere\n"},
+		{"no words", "town\tx\t...\t-\t-\n"},
+	} {
+		if _, err := parseLexicon(bad.text); err == nil || !strings.Contains(err.Error(), "lexicon.tsv:") {
+			t.Errorf("%s: error %v, want one naming lexicon.tsv", bad.name, err)
+		}
+	}
+}
+
+// facts describes the facts of a title and summary as group=value.
+func facts(title, summary string) []string {
+	var out []string
+	for _, f := range Extract(title, summary).Facts {
+		out = append(out, fact(f).groupName()+"="+fact(f).describe())
+	}
+	return out
+}
+
+func TestEvidence(t *testing.T) {
+	for _, tc := range []struct {
+		name, title, summary string
+		want, not            []string
+	}{
+		{"town and toll, English", "Israeli strike on Qana kills three", "Three people were killed and 5 wounded.",
+			[]string{"place=qana", "place in the title=qana", "killed=3", "wounded=5"}, nil},
+		{"Arabic prefixes and number words", "غارة إسرائيلية على عيترون", "استشهاد ثلاثة مواطنين وإصابة 4 آخرين في بلدة عيترون",
+			[]string{"place=aitaroun", "killed=3", "wounded=4"}, nil},
+		{"Hebrew acronym with a prefix", `בצה"ל אומרים: 2 הרוגים בתקיפה בבינת ג'בייל`, "",
+			[]string{"body=idf", "subject=idf", "killed=2", "place=bint-jbeil"}, nil},
+		{"subject is the title's first body", "EU decides on Syrian banks after US Treasury move", "",
+			[]string{"subject=eu", "body=eu", "body=us-treasury"}, []string{"subject=us-treasury"}},
+		{"rounds", "Fourth round of Syria-Israel talks opens in Paris", "הסבב הרביעי",
+			[]string{"round=4", "place=paris"}, nil},
+		{"dates", "Ceremony on 7 October", "ביום 3 באוקטובר",
+			[]string{"date=10-7", "date=10-3"}, nil},
+		{"ages are no tolls", "גבר כבן 20 נפצע באורח קשה", "Aged 13, the boy was hurt",
+			[]string{"age=20", "age=13"}, []string{"wounded=20", "wounded=13"}},
+		{"amounts", "Deal worth $1.2 billion", "12 מיליון דולר",
+			[]string{"amount=#", "amount in usd=#"}, nil},
+		{"a unit is no figure", "3 years after the war, 5 km from the border", "",
+			nil, []string{"killed=3"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := facts(tc.title, tc.summary)
+			for _, w := range tc.want {
+				if !slices.ContainsFunc(got, func(g string) bool { return strings.HasPrefix(g, w) }) {
+					t.Errorf("facts %q lack %q", got, w)
+				}
+			}
+			for _, n := range tc.not {
+				if slices.Contains(got, n) {
+					t.Errorf("facts %q have %q", got, n)
+				}
+			}
+		})
+	}
+}
+
+func TestDisagree(t *testing.T) {
+	for _, tc := range []struct {
+		name         string
+		a, b         [2]string // title, summary
+		kind         string    // "" for no veto
+		itemAndStory string
+	}{
+		{"two towns", [2]string{"Israeli strike on Qana kills three", ""}, [2]string{"Israeli strike on Aitaroun kills two", ""}, "place", "qana ≠ aitaroun"},
+		{"a town and its city", [2]string{"Strike near Qana", ""}, [2]string{"Strike near Tyre", ""}, "", ""},
+		{"two tolls", [2]string{"Strike in south Lebanon", "Three people were killed."}, [2]string{"Strike in south Lebanon", "Five people were killed."}, "killed", "3 ≠ 5"},
+		{"one toll in common", [2]string{"Strike", "3 killed, 2 wounded"}, [2]string{"Strike", "3 killed"}, "", ""},
+		{"rounds", [2]string{"Fourth round of Syria-Israel talks in Paris", ""}, [2]string{"Fifth round of Syria-Israel talks in Paris", ""}, "round", "4 ≠ 5"},
+		{"subjects", [2]string{"US Treasury delists Syrian banks", ""}, [2]string{"EU lifts sanctions on Syrian banks", ""}, "subject", "us-treasury ≠ eu"},
+		{"subject named by the other", [2]string{"IDF strikes Hezbollah in Tyre", ""}, [2]string{"Hezbollah says IDF strike hit Tyre", ""}, "", ""},
+		{"dates", [2]string{"Talks on 3 October", ""}, [2]string{"Talks on 5 October", ""}, "date", "10-3 ≠ 10-5"},
+		{"an earthquake is felt widely", [2]string{"Quake shakes Idlib", ""}, [2]string{"Earthquake felt in Aleppo", ""}, "", ""},
+		{"nothing to compare", [2]string{"Talks resume", ""}, [2]string{"Strike in Tyre", "3 killed"}, "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a, b := Extract(tc.a[0], tc.a[1]), Extract(tc.b[0], tc.b[1])
+			v, ok := disagree(a.Facts, b.Facts)
+			switch {
+			case tc.kind == "" && ok:
+				t.Errorf("vetoed: %s", v)
+			case tc.kind != "" && !ok:
+				t.Errorf("no veto, want %s", tc.kind)
+			case ok && (v.Kind != tc.kind || !strings.HasSuffix(v.String(), tc.itemAndStory)):
+				t.Errorf("veto %q, want %s: …%s", v, tc.kind, tc.itemAndStory)
+			}
+		})
+	}
+}
+
+// A fresh index groups from the first items: no window of items is needed
+// for rarity, and wire copy under another headline joins its original.
+func TestSmallWorld(t *testing.T) {
+	const report = "Israeli and Syrian delegations met in Paris on Thursday for a fourth round of talks on a security " +
+		"arrangement in southern Syria, officials from both sides said. The meeting, hosted by French officials at the Quai " +
+		"d'Orsay, lasted five hours and focused on the demilitarised zone, the return of displaced villagers to Quneitra " +
+		"province and a mechanism to handle incidents along the 1974 line. US envoy Tom Barrack attended the opening session " +
+		"and said the sides had narrowed their differences. A fifth meeting is expected within weeks."
+	copied := strings.NewReplacer("Thursday", "Thursday evening", "five hours", "six hours", "narrowed", "reduced").Replace(report)
+	tests := []struct {
+		name  string
+		it    Item
+		stage Stage
+	}{
+		{"wire copy under a new headline", item(2, 2, t0.Add(time.Hour), "https://b.example/2",
+			"Paris hosts new Israel-Syria security talks", copied), StageBody},
+		{"own report of the event", item(3, 3, t0.Add(time.Hour), "https://c.example/3",
+			"Israel, Syria hold fourth round of talks in Paris",
+			"A fourth round of Israel-Syria talks took place in Paris, with US envoy Barrack at the opening; Quneitra's displaced and the 1974 line were on the table."),
+			StageTerms},
+		{"the next round", item(4, 4, t0.Add(time.Hour), "https://d.example/4",
+			"Israel, Syria hold fifth round of talks in Paris",
+			"A fifth round of Israel-Syria talks took place in Paris, with US envoy Barrack at the opening; Quneitra's displaced and the 1974 line were on the table."),
+			StageNew},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			x := NewIndex(Options{})
+			first := item(1, 1, t0, "https://a.example/1", "Israel and Syria hold fourth round of security talks in Paris", report)
+			first.Story = 7
+			x.Add(first)
+			m := x.Assign(&tc.it)
+			if m.Stage != tc.stage || (tc.stage != StageNew && m.Story != 7) {
+				t.Fatalf("match %+v, want stage %s", m, tc.stage)
+			}
+			if tc.stage == StageNew && (len(m.Vetoed) != 1 || m.Vetoed[0].Veto.Kind != "round") {
+				t.Errorf("vetoes %+v, want the fourth round's story vetoed by round", m.Vetoed)
+			}
+			if tc.stage == StageTerms && !slices.Contains(m.Shared, "paris") {
+				t.Errorf("shared words %q lack paris", m.Shared)
+			}
+		})
+	}
+}
