@@ -49,6 +49,7 @@ type entry struct {
 	removed         bool
 	fp              bool   // its fingerprint is used (Shingles >= MinShingles)
 	scripts         uint8  // the scripts of its terms, a bit each
+	script          script // the script most of its words are written in
 	link            uint64 // hash of the canonical link, 0 when it has none
 	// The next entries of its link's and its story's chains (see
 	// entryLog.chainNext).

@@ -52,6 +52,9 @@ const (
 	// factWide: the report is of an event felt across places (an
 	// earthquake, a storm): its places do not disagree with others'.
 	factWide
+	// factLeadPlace: the first town or city the title names; value its
+	// entry. Reports in two languages must agree on it (see byFacts).
+	factLeadPlace
 )
 
 // specific is the qualifier of the places that veto: towns and cities,
@@ -92,7 +95,6 @@ func figureValue(n float64) uint32 {
 type evidenceScratch struct {
 	words []string
 	marks []mark
-	forms []string
 	facts []uint32
 }
 
@@ -136,9 +138,7 @@ func (sc *evidenceScratch) segment(text string, toks []analysis.Token, title boo
 			i += n
 			continue
 		}
-		var e uint16
-		var n int
-		e, n, sc.forms = l.match(sc.words, i, sc.forms)
+		e, n := l.match(sc.words, i)
 		if n == 0 {
 			i++
 			continue
@@ -150,7 +150,7 @@ func (sc *evidenceScratch) segment(text string, toks []analysis.Token, title boo
 		sc.marks = append(sc.marks, m)
 		i += n
 	}
-	subject := !title
+	subject, lead := !title, !title
 	for i := range sc.marks {
 		m := &sc.marks[i]
 		if m.entry < 0 {
@@ -163,6 +163,10 @@ func (sc *evidenceScratch) segment(text string, toks []analysis.Token, title boo
 			sc.facts = append(sc.facts, makeFact(factPlace, specific, uint32(m.entry)))
 			if title {
 				sc.facts = append(sc.facts, makeFact(factTitlePlace, specific, uint32(m.entry)))
+			}
+			if !lead {
+				sc.facts = append(sc.facts, makeFact(factLeadPlace, 0, uint32(m.entry)))
+				lead = true
 			}
 		case e.kind.isPlace():
 			sc.facts = append(sc.facts, makeFact(factPlace, uint8(e.kind), uint32(m.entry)))
@@ -424,7 +428,7 @@ func skipGroup(fs []uint32, i int) int {
 // fact, or, for places, one names a town or city and the other the city it
 // lies in.
 func agree(a, b []uint32) bool {
-	if k := fact(a[0]).kind(); k != factPlace && k != factTitlePlace {
+	if k := fact(a[0]).kind(); k != factPlace && k != factTitlePlace && k != factLeadPlace {
 		return intersect(a, b)
 	}
 	l := theLexicon()
@@ -521,6 +525,8 @@ func (f fact) groupName() string {
 		return "person"
 	case factWide:
 		return "wide"
+	case factLeadPlace:
+		return "first place in the title"
 	}
 	return "fact"
 }
@@ -530,7 +536,7 @@ func (f fact) groupName() string {
 func (f fact) describe() string {
 	l := theLexicon()
 	switch f.kind() {
-	case factPlace, factBody, factSubject, factPerson, factTitlePlace:
+	case factPlace, factBody, factSubject, factPerson, factTitlePlace, factLeadPlace:
 		if int(f.value()) < len(l.entries) {
 			return l.entries[f.value()].id
 		}

@@ -161,3 +161,30 @@ func TestSmallWorld(t *testing.T) {
 		})
 	}
 }
+
+// TestAcrossLanguages: an Arabic report of an English story's event joins
+// it through the lexicon's identifiers; one of another town does not.
+func TestAcrossLanguages(t *testing.T) {
+	en := item(1, 1, t0, "https://a.example/1", "Shooting in Jaffa leaves young man seriously wounded",
+		"A man in his twenties was seriously wounded in a shooting in Jaffa on Saturday night, Magen David Adom said; police are investigating.")
+	en.Story = 3
+	for _, tc := range []struct {
+		name  string
+		it    Item
+		stage Stage
+	}{
+		{"the same event in Arabic", item(2, 2, t0.Add(time.Hour), "https://b.example/2", "يافا: إصابة خطيرة لشاب في جريمة إطلاق نار",
+			"أصيب شاب بجروح خطيرة في جريمة إطلاق نار في يافا، وقالت نجمة داود الحمراء إنه نقل إلى المستشفى."), StageFacts},
+		{"another town in Arabic", item(3, 2, t0.Add(time.Hour), "https://b.example/3", "الطيرة: إصابة خطيرة لشاب في جريمة إطلاق نار",
+			"أصيب شاب بجروح خطيرة في جريمة إطلاق نار في الطيرة، وقالت نجمة داود الحمراء إنه نقل إلى المستشفى."), StageNew},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			x := NewIndex(Options{})
+			x.Add(en)
+			m := x.Assign(&tc.it)
+			if m.Stage != tc.stage || (tc.stage == StageFacts && (m.Story != 3 || !slices.Contains(m.Shared, "place jaffa"))) {
+				t.Errorf("%+v, want %s", m, tc.stage)
+			}
+		})
+	}
+}

@@ -52,9 +52,15 @@ const (
 	// text's words, at least copyShare are the other's, and both have at
 	// least minCopyWords.
 	StageBody
+	// StageFacts: an item of the story from another feed, written in
+	// another script, names the same rare places, people, bodies, figures
+	// and dates (through the lexicon's identifiers), and nothing of its
+	// event evidence disagrees: a report of the event in another
+	// language.
+	StageFacts
 )
 
-// String returns "new", "link", "simhash", "terms" or "body".
+// String returns "new", "link", "simhash", "terms", "body" or "facts".
 func (s Stage) String() string {
 	switch s {
 	case StageNew:
@@ -67,6 +73,8 @@ func (s Stage) String() string {
 		return "terms"
 	case StageBody:
 		return "body"
+	case StageFacts:
+		return "facts"
 	}
 	return fmt.Sprintf("Stage(%d)", int(s))
 }
@@ -286,6 +294,8 @@ type Index struct {
 	// common.
 	copyOf    *entry
 	copyShare float64
+	// Of byFacts: its candidates.
+	crossCands []crossCand
 }
 
 // A copy (StageBody): of the words of the shorter of two texts, at least
@@ -368,11 +378,17 @@ func (x *Index) Add(it Item) {
 		x.ids = append(x.ids, id)
 		e.scripts |= 1 << x.dict.terms[id].script
 	}
+	e.script = x.mainScript(&it.Features, x.ids)
 	x.buf = x.enc.encodeTerms(x.buf[:0], &it.Features, x.ids)
 	e.n = uint32(len(x.buf))
 	e.blk, e.off = x.text.add(x.buf)
 	seq := x.log.push(e, it.SimHash)
 
+	for _, f := range it.Facts {
+		if linkable(fact(f)) {
+			x.ids = append(x.ids, x.dict.intern(factTerm(f)))
+		}
+	}
 	for _, id := range x.ids {
 		t := &x.dict.terms[id]
 		t.df++
@@ -522,6 +538,11 @@ func (x *Index) remove(seq uint32) {
 		}
 	}
 	decodeTerms(x.text.bytes(e.blk, e.off, e.n), &x.list)
+	for _, f := range x.list.facts {
+		if linkable(fact(f)) {
+			x.list.ids = append(x.list.ids, x.dict.ids[factTerm(f)])
+		}
+	}
 	for _, id := range x.list.ids {
 		t := &x.dict.terms[id]
 		t.df--
@@ -604,6 +625,10 @@ func (x *Index) Assign(it *Item) Match {
 			return m
 		}
 		vetoed = m.Vetoed
+		if m, ok := x.byFacts(it, w); ok {
+			m.Vetoed = vetoed
+			return m
+		}
 	}
 	return Match{Stage: StageNew, Vetoed: vetoed}
 }

@@ -80,6 +80,12 @@ type lexicon struct {
 	// byFirst lists the forms by their first word, longest first.
 	byFirst map[string][]lexForm
 	byID    map[string]uint16 // entries by kind/id
+	// first is an open-addressing table of the first words of forms by
+	// their suffixHash (0: an empty slot), and firstForms the forms of
+	// each (its byFirst list): match probes it for a word and each of its
+	// forms without a prefix, hashing the word once.
+	first      []uint64
+	firstForms [][]lexForm
 }
 
 var (
@@ -167,47 +173,94 @@ func parseLexicon(text string) (*lexicon, error) {
 		}
 		l.entries[w[0].(uint16)].within = c + 1
 	}
+	size := 64
+	for size < 4*len(l.byFirst) {
+		size <<= 1
+	}
+	l.first, l.firstForms = make([]uint64, size), make([][]lexForm, size)
 	for k, forms := range l.byFirst {
 		slices.SortStableFunc(forms, func(a, b lexForm) int { return len(b.words) - len(a.words) })
 		l.byFirst[k] = forms
+		h := suffixHash(k)
+		j := h & uint64(size-1)
+		for l.first[j] != 0 {
+			j = (j + 1) & uint64(size-1)
+		}
+		l.first[j], l.firstForms[j] = h, forms
 	}
 	return l, nil
+}
+
+// suffixHash hashes s from its last byte to its first (FNV-1a backwards,
+// never 0), so that the hashes of all its suffixes come out of one pass.
+func suffixHash(s string) uint64 {
+	h := uint64(fnvOffset64)
+	for i := len(s) - 1; i >= 0; i-- {
+		h = (h ^ uint64(s[i])) * fnvPrime64
+	}
+	return max(h, 1)
+}
+
+// formsOf returns the forms whose first word is w, of suffixHash h.
+func (l *lexicon) formsOf(w string, h uint64) []lexForm {
+	mask := uint64(len(l.first) - 1)
+	for j := h & mask; l.first[j] != 0; j = (j + 1) & mask {
+		if l.first[j] == h {
+			if f := l.firstForms[j]; f[0].words[0] == w {
+				return f
+			}
+		}
+	}
+	return nil
 }
 
 // match returns the entry of the longest form that starts at word i of
 // words (analysed words of one run of text), and the number of words it
 // takes; 0 words when none does. The first word may carry an attached
-// prefix or an ending (see appendForms); the others must be as written.
-// When a word has several entries of the same length, the first listed
-// wins.
-func (l *lexicon) match(words []string, i int, scratch []string) (uint16, int, []string) {
-	scratch = lexForms(append(scratch[:0], words[i]), words[i])
+// prefix (see lexStarts); the others must be as written. When a word has
+// several entries of the same length, the first listed wins.
+func (l *lexicon) match(words []string, i int) (uint16, int) {
+	w := words[i]
+	var starts [8]int
+	n := lexStarts(w, starts[:])
 	best, bestLen := uint16(0), 0
-	for _, first := range scratch {
-		for _, f := range l.byFirst[first] {
-			if len(f.words) <= bestLen || i+len(f.words) > len(words) {
-				continue
-			}
-			ok := true
-			for j := 1; j < len(f.words); j++ {
-				if words[i+j] != f.words[j] {
-					ok = false
-					break
+	// Hash w backwards once, taking the hash of each suffix that starts
+	// where a form of it does.
+	h := uint64(fnvOffset64)
+	k := n - 1
+	for j := len(w) - 1; j >= 0 && k >= 0; j-- {
+		h = (h ^ uint64(w[j])) * fnvPrime64
+		for k >= 0 && starts[k] == j {
+			for _, f := range l.formsOf(w[j:], max(h, 1)) {
+				if len(f.words) <= bestLen || i+len(f.words) > len(words) {
+					continue
+				}
+				ok := true
+				for m := 1; m < len(f.words); m++ {
+					if words[i+m] != f.words[m] {
+						ok = false
+						break
+					}
+				}
+				if ok {
+					best, bestLen = f.entry, len(f.words)
 				}
 			}
-			if ok {
-				best, bestLen = f.entry, len(f.words)
-			}
+			k--
 		}
 	}
-	return best, bestLen, scratch
+	return best, bestLen
 }
 
-// lexForms appends the forms word w may match a lexicon form by: without
-// each attached prefix it starts with, when two letters remain (the first
-// word of צה"ל is צה), and a Latin-script word without its plural or past
-// ending.
-func lexForms(dst []string, w string) []string {
+// lexStarts writes to starts, in increasing order, the offsets in w where
+// a form of it a lexicon form may be starts: 0, and after each attached
+// prefix of a Hebrew or Arabic word that leaves two letters (the first
+// word of צה"ל is צה). It returns how many it wrote. The lexicon lists the
+// inflections of Latin-script words itself.
+func lexStarts(w string, starts []int) int {
+	n := 0
+	starts[n] = 0
+	n++
 	r, _ := utf8.DecodeRuneInString(w)
 	var prefixes []string
 	switch {
@@ -215,13 +268,14 @@ func lexForms(dst []string, w string) []string {
 		prefixes = hebrewByLetter.Starting(r)
 	case r >= arabicFirst && r <= arabicLast:
 		prefixes = arabicByLetter.Starting(r)
-	default:
-		return appendForms(dst, w)
 	}
 	for _, p := range prefixes {
-		if rest, ok := strings.CutPrefix(w, p); ok && utf8.RuneCountInString(rest) >= 2 {
-			dst = append(dst, rest)
+		if n < len(starts) && strings.HasPrefix(w, p) && utf8.RuneCountInString(w[len(p):]) >= 2 &&
+			!slices.Contains(starts[:n], len(p)) {
+			starts[n] = len(p)
+			n++
 		}
 	}
-	return dst
+	slices.Sort(starts[:n])
+	return n
 }

@@ -1,0 +1,217 @@
+package story
+
+import (
+	"encoding/binary"
+	"math"
+	"slices"
+)
+
+// Across languages: an English and an Arabic or Hebrew report of one event
+// share few words, but they name the same places, people, bodies, figures
+// and dates, which the lexicon gives one identifier across the languages
+// (as Event Registry links clusters across languages by shared entities:
+// Rupnik et al., "News Across Languages", JAIR 2016). The index keeps the
+// items that name each such fact, and an item that no story of its own
+// script took is compared with the stories of other scripts that name its
+// rare facts.
+
+// factTerm is the dictionary's word for fact f: a zero byte and its four
+// bytes, which no analysed word is (see scriptOf).
+func factTerm(f uint32) string {
+	var b [5]byte
+	binary.BigEndian.PutUint32(b[1:], f)
+	return string(b[:])
+}
+
+// linkable reports whether f is a fact reports in other languages are
+// compared by: places other than countries, people, bodies, figures,
+// rounds and dates.
+func linkable(f fact) bool {
+	switch f.kind() {
+	case factPlace:
+		return lexKind(f.qual()) != kindCountry
+	case factPerson, factBody, factFigure, factRound, factDate:
+		return true
+	}
+	return false
+}
+
+// anchors reports whether f can anchor a match across languages: a town
+// or city, a person, a figure or a date. Bodies and regions are named by
+// too many reports of a day.
+func anchors(f fact) bool {
+	switch f.kind() {
+	case factPlace:
+		return f.qual() == specific
+	case factPerson, factFigure, factDate, factRound:
+		return true
+	}
+	return false
+}
+
+// The constants of the stage across languages.
+const (
+	// factPrior is the background share of a fact, as words have theirs
+	// (see Rarity): with no window, a fact is taken to be in 1 item of 64.
+	factPrior = 1.0 / 64
+	// crossThreshold is the score a story of another script needs: the
+	// weight of the facts shared as a share of the smaller side's, less
+	// the time penalty.
+	crossThreshold = 0.5
+	// minCrossFacts is the fewest facts the two must share, one of them an
+	// anchor.
+	minCrossFacts = 2
+)
+
+// crossCand is a story of another script that names facts of the item.
+type crossCand struct {
+	story   int64
+	shared  int  // facts of the item it names
+	anchors bool // one of them is an anchor
+	last    int  // the last fact of the item counted, +1
+}
+
+// byFacts is the stage across languages (StageFacts). It looks at the
+// stories with an item of another feed and another script that names a
+// rare fact of it, and joins the best that shares at least minCrossFacts
+// facts, an anchor among them, scores at least crossThreshold, and whose
+// event evidence does not disagree.
+func (x *Index) byFacts(it *Item, w window) (Match, bool) {
+	q := &x.q
+	if len(it.Facts) == 0 || q.it != it {
+		return Match{}, false
+	}
+	n := float64(x.docs[scriptNone] + 1)
+	weight := func(df int) float64 {
+		return -math.Log((float64(df+1) + backgroundItems*factPrior) / (n + backgroundItems))
+	}
+	cands := x.crossCands[:0]
+	clear(x.candOf)
+	var total float64
+	for i, f := range it.Facts {
+		if !linkable(fact(f)) {
+			continue
+		}
+		id, ok := x.dict.ids[factTerm(f)]
+		df := 0
+		if ok {
+			df = int(x.dict.terms[id].df)
+		}
+		total += weight(df)
+		if !ok || (float64(df+1)+backgroundItems*factPrior)/(n+backgroundItems) > maxRareShare {
+			continue
+		}
+		r := postingReader{p: x.dict.terms[id].postings}
+		for seq, more := r.next(); more; seq, more = r.next() {
+			e := x.log.at(seq)
+			if e == nil || !w.in(e) || e.feed == it.Feed || e.script == q.script {
+				continue
+			}
+			ci, ok := x.candOf[e.story]
+			if !ok {
+				ci = int32(len(cands))
+				x.candOf[e.story] = ci
+				cands = append(cands, crossCand{story: e.story})
+			}
+			if c := &cands[ci]; c.last != i+1 {
+				c.shared++
+				c.anchors = c.anchors || anchors(fact(f))
+				c.last = i + 1
+			}
+		}
+	}
+	x.crossCands = cands
+	var (
+		best      Match
+		bestScore float64
+		bestFacts []uint32
+	)
+	itWhen := nanos(it.when())
+	for _, c := range cands {
+		if c.shared < minCrossFacts || !c.anchors {
+			continue
+		}
+		// The story's facts, of its items of other scripts in the window.
+		x.facts = x.facts[:0]
+		var first *entry
+		gap := math.Inf(1)
+		for seq := x.stories[c.story].head; seq != noSeq; seq = *x.log.chainNext(seq, storyChain) {
+			e := x.log.at(seq)
+			if !w.in(e) {
+				continue
+			}
+			if first == nil {
+				first = e
+			}
+			decodeTerms(x.text.bytes(e.blk, e.off, e.n), &x.list)
+			x.facts = append(x.facts, x.list.facts...)
+			gap = min(gap, days(itWhen, e.when))
+		}
+		slices.Sort(x.facts)
+		x.facts = slices.Compact(x.facts)
+		var shared, theirs float64
+		for _, f := range x.facts {
+			if !linkable(fact(f)) {
+				continue
+			}
+			df := 0
+			if id, ok := x.dict.ids[factTerm(f)]; ok {
+				df = int(x.dict.terms[id].df)
+			}
+			wf := weight(df)
+			theirs += wf
+			if _, ok := slices.BinarySearch(it.Facts, f); ok {
+				shared += wf
+			}
+		}
+		s := ratio(shared, math.Min(total, theirs)) - q.sc.gapPenalty*gap
+		if s < crossThreshold || (best.Stage != StageNew && s <= bestScore) {
+			continue
+		}
+		if _, vetoed := disagree(it.Facts, x.facts); vetoed || !sameLead(it.Facts, x.facts) {
+			continue
+		}
+		best, bestScore = Match{Story: c.story, Item: first.id, Feed: first.feed, Stage: StageFacts, Score: s}, s
+		bestFacts = append(bestFacts[:0], x.facts...)
+	}
+	if best.Stage == StageNew {
+		return Match{}, false
+	}
+	for _, f := range it.Facts {
+		if _, ok := slices.BinarySearch(bestFacts, f); ok && linkable(fact(f)) && len(best.Shared) < maxShown {
+			best.Shared = append(best.Shared, fact(f).groupName()+" "+fact(f).describe())
+		}
+	}
+	return best, true
+}
+
+// mainScript returns the script most of the words of f (whose terms are
+// ids in the dictionary) are written in, as query finds its item's.
+func (x *Index) mainScript(f *Features, ids []uint32) script {
+	var n [numScripts]int
+	for _, forms := range f.Words {
+		n[x.dict.terms[ids[forms[0]]].script]++
+	}
+	best := scriptNone // as query counts its item's script
+	for s := scriptLatin; s < numScripts; s++ {
+		if n[s] > n[best] {
+			best = s
+		}
+	}
+	return best
+}
+
+// sameLead reports whether the first towns or cities the titles of a and b
+// name (of b, any of its items) agree, or one of them names none: reports
+// in two languages share so few words that a title naming another place
+// first is about another event.
+func sameLead(a, b []uint32) bool {
+	lo, _ := slices.BinarySearch(a, makeFact(factLeadPlace, 0, 0))
+	hi, _ := slices.BinarySearch(a, makeFact(factLeadPlace+1, 0, 0))
+	blo, _ := slices.BinarySearch(b, makeFact(factLeadPlace, 0, 0))
+	bhi, _ := slices.BinarySearch(b, makeFact(factLeadPlace+1, 0, 0))
+	if lo == hi || blo == bhi {
+		return true
+	}
+	return agree(a[lo:hi], b[blo:bhi])
+}
