@@ -54,27 +54,19 @@ const (
 	// factPrior is the background share of a fact, as words have theirs
 	// (see Rarity): with no window, a fact is taken to be in 1 item of 64.
 	factPrior = 1.0 / 64
-	// crossThreshold is the score a story of another script needs: the
-	// weight of the facts shared as a share of the smaller side's, less
-	// the time penalty.
-	crossThreshold = 0.5
-	// minCrossFacts is the fewest facts the two must share, one of them an
-	// anchor.
-	minCrossFacts = 2
 )
 
-// crossCand is a story of another script that names facts of the item.
+// crossCand is a story of another script that names rare facts of the
+// item.
 type crossCand struct {
 	story   int64
-	shared  int  // facts of the item it names
 	anchors bool // one of them is an anchor
-	last    int  // the last fact of the item counted, +1
 }
 
 // byFacts is the stage across languages (StageFacts). It looks at the
 // stories with an item of another feed and another script that names a
-// rare fact of it, and joins the best that shares at least minCrossFacts
-// facts, an anchor among them, scores at least crossThreshold, and whose
+// rare anchor of it, and joins the best that shares at least
+// minCrossFacts facts, scores at least crossThreshold (see scoring), and whose
 // event evidence does not disagree.
 func (x *Index) byFacts(it *Item, w window) (Match, bool) {
 	q := &x.q
@@ -88,7 +80,7 @@ func (x *Index) byFacts(it *Item, w window) (Match, bool) {
 	cands := x.crossCands[:0]
 	clear(x.candOf)
 	var total float64
-	for i, f := range it.Facts {
+	for _, f := range it.Facts {
 		if !linkable(fact(f)) {
 			continue
 		}
@@ -113,11 +105,7 @@ func (x *Index) byFacts(it *Item, w window) (Match, bool) {
 				x.candOf[e.story] = ci
 				cands = append(cands, crossCand{story: e.story})
 			}
-			if c := &cands[ci]; c.last != i+1 {
-				c.shared++
-				c.anchors = c.anchors || anchors(fact(f))
-				c.last = i + 1
-			}
+			cands[ci].anchors = cands[ci].anchors || anchors(fact(f))
 		}
 	}
 	x.crossCands = cands
@@ -128,7 +116,7 @@ func (x *Index) byFacts(it *Item, w window) (Match, bool) {
 	)
 	itWhen := nanos(it.when())
 	for _, c := range cands {
-		if c.shared < minCrossFacts || !c.anchors {
+		if !c.anchors {
 			continue
 		}
 		// The story's facts, of its items of other scripts in the window.
@@ -150,6 +138,7 @@ func (x *Index) byFacts(it *Item, w window) (Match, bool) {
 		slices.Sort(x.facts)
 		x.facts = slices.Compact(x.facts)
 		var shared, theirs float64
+		common := 0
 		for _, f := range x.facts {
 			if !linkable(fact(f)) {
 				continue
@@ -162,10 +151,14 @@ func (x *Index) byFacts(it *Item, w window) (Match, bool) {
 			theirs += wf
 			if _, ok := slices.BinarySearch(it.Facts, f); ok {
 				shared += wf
+				common++
 			}
 		}
+		if common < q.sc.minCrossFacts {
+			continue
+		}
 		s := ratio(shared, math.Min(total, theirs)) - q.sc.gapPenalty*gap
-		if s < crossThreshold || (best.Stage != StageNew && s <= bestScore) {
+		if s < q.sc.crossThreshold || (best.Stage != StageNew && s <= bestScore) {
 			continue
 		}
 		if _, vetoed := disagree(it.Facts, x.facts); vetoed || !sameLead(it.Facts, x.facts) {

@@ -55,6 +55,9 @@ const (
 	// factLeadPlace: the first town or city the title names; value its
 	// entry. Reports in two languages must agree on it (see byFacts).
 	factLeadPlace
+	// factReaction: the title reports a reaction to another event (a
+	// denial, a rejection, a response).
+	factReaction
 )
 
 // specific is the qualifier of the places that veto: towns and cities,
@@ -101,8 +104,9 @@ type evidenceScratch struct {
 // mark is a word, or a run of words, that evidence is read from: a lexicon
 // entry or a number.
 type mark struct {
-	pos, end int // the words it spans
-	entry    int // the lexicon entry, -1 for a number
+	pos, end int  // the words it spans
+	entry    int  // the lexicon entry, -1 for a number
+	one      bool // a quantity's form that says one of it
 	value    float64
 	used     bool // a number that says something else (an age, a date)
 }
@@ -138,12 +142,12 @@ func (sc *evidenceScratch) segment(text string, toks []analysis.Token, title boo
 			i += n
 			continue
 		}
-		e, n := l.match(sc.words, i)
+		e, n, one := l.match(sc.words, i)
 		if n == 0 {
 			i++
 			continue
 		}
-		m := mark{pos: i, end: i + n, entry: int(e)}
+		m := mark{pos: i, end: i + n, entry: int(e), one: one}
 		if ent := l.entries[e]; ent.kind == kindNumber {
 			m.entry, m.value = -1, ent.value
 		}
@@ -180,6 +184,8 @@ func (sc *evidenceScratch) segment(text string, toks []analysis.Token, title boo
 			sc.facts = append(sc.facts, makeFact(factPerson, 0, uint32(m.entry)))
 		case e.kind == kindWide:
 			sc.facts = append(sc.facts, makeFact(factWide, 0, 0))
+		case e.kind == kindReaction && title:
+			sc.facts = append(sc.facts, makeFact(factReaction, 0, 0))
 		}
 	}
 	for i := range sc.marks {
@@ -192,6 +198,8 @@ func (sc *evidenceScratch) segment(text string, toks []analysis.Token, title boo
 		case kindQuantity:
 			if j := sc.nearestNumber(i, 3, func(j int) bool { return sc.nearestQuantity(j, 3) == i }); j >= 0 {
 				sc.facts = append(sc.facts, makeFact(factFigure, e.class, figureValue(sc.marks[j].value)))
+			} else if m.one {
+				sc.facts = append(sc.facts, makeFact(factFigure, e.class, 1))
 			}
 		case kindCurrency:
 			if j := sc.nearestNumber(i, 2, func(int) bool { return true }); j >= 0 {
@@ -379,6 +387,14 @@ func disagree(a, b []uint32) (Veto, bool) {
 			i, j = ie, je
 		}
 	}
+	// A reaction and what it reacts to.
+	if ra, rb := hasKind(a, factReaction), hasKind(b, factReaction); ra != rb {
+		v := Veto{Kind: "reaction", Item: []string{"no"}, Story: []string{"yes"}}
+		if ra {
+			v.Item, v.Story = v.Story, v.Item
+		}
+		return v, true
+	}
 	// Subjects: the body the title of one names first is not named at
 	// all by the other, and the other way round.
 	sa, sb := subjects(a), subjects(b)
@@ -436,10 +452,26 @@ func agree(a, b []uint32) bool {
 		pa := fact(fa).value()
 		for _, fb := range b {
 			pb := fact(fb).value()
-			if pa == pb || (pa < uint32(len(l.entries)) && uint32(l.entries[pa].within) == pb+1) ||
-				(pb < uint32(len(l.entries)) && uint32(l.entries[pb].within) == pa+1) {
+			if pa == pb || (l.within(pa, pb) && !namesWithin(b, pb)) || (l.within(pb, pa) && !namesWithin(a, pa)) {
 				return true
 			}
+		}
+	}
+	return false
+}
+
+// within reports whether place entry town lies in place entry city.
+func (l *lexicon) within(town, city uint32) bool {
+	return town < uint32(len(l.entries)) && uint32(l.entries[town].within) == city+1
+}
+
+// namesWithin reports whether the places fs name a town within city: then
+// city is only where that town is, and agrees with no other town of it.
+func namesWithin(fs []uint32, city uint32) bool {
+	l := theLexicon()
+	for _, f := range fs {
+		if l.within(fact(f).value(), city) {
+			return true
 		}
 	}
 	return false
@@ -527,6 +559,8 @@ func (f fact) groupName() string {
 		return "wide"
 	case factLeadPlace:
 		return "first place in the title"
+	case factReaction:
+		return "reaction"
 	}
 	return "fact"
 }

@@ -142,6 +142,12 @@ type scoring struct {
 	// a few words shared by two headlines of four or five words are not
 	// evidence of one event.
 	minWords int
+	// crossThreshold is the score a story of another script needs in the
+	// stage across languages (byFacts): the weight of the facts shared as
+	// a share of the smaller side's, less the time penalty; minCrossFacts
+	// the fewest facts the two must share.
+	crossThreshold float64
+	minCrossFacts  int
 }
 
 // defaultScoring was tuned on the labelled set in testdata
@@ -152,6 +158,9 @@ var defaultScoring = scoring{
 	rareFraction: 0.002,
 	minRareDF:    8,
 	minWords:     6,
+
+	crossThreshold: 0.5,
+	minCrossFacts:  2,
 }
 
 func (o Options) scoring() *scoring {

@@ -38,11 +38,12 @@ const (
 	kindUnit
 	kindAge
 	kindWide
+	kindReaction
 	numKinds
 )
 
 var kindNames = [numKinds]string{"town", "city", "region", "country", "body", "person", "number",
-	"ordinal", "month", "quantity", "currency", "scale", "series", "unit", "age", "wide"}
+	"ordinal", "month", "quantity", "currency", "scale", "series", "unit", "age", "wide", "reaction"}
 
 func (k lexKind) String() string {
 	if k < numKinds {
@@ -72,6 +73,9 @@ type lexEntry struct {
 type lexForm struct {
 	words []string
 	entry uint16
+	// one: the form of a quantity says one of it when no number is near
+	// (written with "=1").
+	one bool
 }
 
 // lexicon is the parsed lexicon.
@@ -155,6 +159,10 @@ func parseLexicon(text string) (*lexicon, error) {
 				continue
 			}
 			for _, f := range strings.Split(col, "|") {
+				f, one := strings.CutSuffix(f, "=1")
+				if one && kind != kindQuantity {
+					return nil, fmt.Errorf("story: lexicon.tsv:%d: only a quantity's form says one (=1)", n+1)
+				}
 				var words []string
 				for _, t := range analysis.Analyze(f) {
 					words = append(words, t.Text)
@@ -162,7 +170,7 @@ func parseLexicon(text string) (*lexicon, error) {
 				if len(words) == 0 {
 					return nil, fmt.Errorf("story: lexicon.tsv:%d: form %q has no words", n+1, f)
 				}
-				l.byFirst[words[0]] = append(l.byFirst[words[0]], lexForm{words: words, entry: idx})
+				l.byFirst[words[0]] = append(l.byFirst[words[0]], lexForm{words: words, entry: idx, one: one})
 			}
 		}
 	}
@@ -216,14 +224,15 @@ func (l *lexicon) formsOf(w string, h uint64) []lexForm {
 
 // match returns the entry of the longest form that starts at word i of
 // words (analysed words of one run of text), and the number of words it
-// takes; 0 words when none does. The first word may carry an attached
-// prefix (see lexStarts); the others must be as written. When a word has
-// several entries of the same length, the first listed wins.
-func (l *lexicon) match(words []string, i int) (uint16, int) {
+// takes, and whether the form says one (lexForm.one); 0 words when none
+// does. The first word may carry an attached prefix (see lexStarts); the
+// others must be as written. When a word has several entries of the same
+// length, the first listed wins.
+func (l *lexicon) match(words []string, i int) (uint16, int, bool) {
 	w := words[i]
 	var starts [8]int
 	n := lexStarts(w, starts[:])
-	best, bestLen := uint16(0), 0
+	best, bestLen, one := uint16(0), 0, false
 	// Hash w backwards once, taking the hash of each suffix that starts
 	// where a form of it does.
 	h := uint64(fnvOffset64)
@@ -243,13 +252,13 @@ func (l *lexicon) match(words []string, i int) (uint16, int) {
 					}
 				}
 				if ok {
-					best, bestLen = f.entry, len(f.words)
+					best, bestLen, one = f.entry, len(f.words), f.one
 				}
 			}
 			k--
 		}
 	}
-	return best, bestLen
+	return best, bestLen, one
 }
 
 // lexStarts writes to starts, in increasing order, the offsets in w where
