@@ -343,6 +343,15 @@ func (x *Index) check() error {
 	for seq, e := range live {
 		var l termList
 		decodeTerms(x.text.bytes(e.blk, e.off, e.n), &l)
+		for _, f := range l.facts {
+			if linkable(fact(f)) {
+				id, ok := x.dict.ids[factTerm(f)]
+				if !ok {
+					return fmt.Errorf("entry %d: fact %x not in the dictionary", seq, f)
+				}
+				l.ids = append(l.ids, id)
+			}
+		}
 		for _, id := range l.ids {
 			df[id]++
 			if posted[id] == nil {
