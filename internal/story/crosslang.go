@@ -133,6 +133,9 @@ func (x *Index) byFacts(it *Item, w window) (Match, bool) {
 			}
 			decodeTerms(x.text.bytes(e.blk, e.off, e.n), &x.list)
 			x.facts = append(x.facts, x.list.facts...)
+			if e == first {
+				x.firstFacts = append(x.firstFacts[:0], x.list.facts...)
+			}
 			gap = min(gap, days(itWhen, e.when))
 		}
 		slices.Sort(x.facts)
@@ -154,14 +157,14 @@ func (x *Index) byFacts(it *Item, w window) (Match, bool) {
 				common++
 			}
 		}
-		if common < q.sc.minCrossFacts {
+		if common < q.sc.minCrossFacts && !(common == 1 && sameLeadPlace(it.Facts, x.firstFacts)) {
 			continue
 		}
 		s := ratio(shared, math.Min(total, theirs)) - q.sc.gapPenalty*gap
 		if s < q.sc.crossThreshold || (best.Stage != StageNew && s <= bestScore) {
 			continue
 		}
-		if _, vetoed := disagree(it.Facts, x.facts); vetoed || !sameLead(it.Facts, x.facts) {
+		if _, vetoed := x.disagreeStory(it.Facts); vetoed || !sameLead(it.Facts, x.facts) {
 			continue
 		}
 		best, bestScore = Match{Story: c.story, Item: first.id, Feed: first.feed, Stage: StageFacts, Score: s}, s
@@ -199,12 +202,24 @@ func (x *Index) mainScript(f *Features, ids []uint32) script {
 // in two languages share so few words that a title naming another place
 // first is about another event.
 func sameLead(a, b []uint32) bool {
-	lo, _ := slices.BinarySearch(a, makeFact(factLeadPlace, 0, 0))
-	hi, _ := slices.BinarySearch(a, makeFact(factLeadPlace+1, 0, 0))
-	blo, _ := slices.BinarySearch(b, makeFact(factLeadPlace, 0, 0))
-	bhi, _ := slices.BinarySearch(b, makeFact(factLeadPlace+1, 0, 0))
-	if lo == hi || blo == bhi {
+	la, lb := leadPlaces(a), leadPlaces(b)
+	if len(la) == 0 || len(lb) == 0 {
 		return true
 	}
-	return agree(a[lo:hi], b[blo:bhi])
+	return agree(la, lb)
+}
+
+// sameLeadPlace reports whether the titles of a and b name the same town
+// or city first: one shared fact is enough across languages when it is
+// the place both titles lead with.
+func sameLeadPlace(a, b []uint32) bool {
+	la, lb := leadPlaces(a), leadPlaces(b)
+	return len(la) == 1 && len(lb) == 1 && la[0] == lb[0]
+}
+
+// leadPlaces returns the factLeadPlace facts of fs.
+func leadPlaces(fs []uint32) []uint32 {
+	lo, _ := slices.BinarySearch(fs, makeFact(factLeadPlace, 0, 0))
+	hi, _ := slices.BinarySearch(fs, makeFact(factLeadPlace+1, 0, 0))
+	return fs[lo:hi]
 }

@@ -58,6 +58,10 @@ const (
 	// factReaction: the title reports a reaction to another event (a
 	// denial, a rejection, a response).
 	factReaction
+	// factTitleRound: a round of a series named in the title (see
+	// factRound): the round a report is about, where its text may name
+	// the rounds before.
+	factTitleRound
 )
 
 // specific is the qualifier of the places that veto: towns and cities,
@@ -208,6 +212,9 @@ func (sc *evidenceScratch) segment(text string, toks []analysis.Token, title boo
 		case kindSeries:
 			if v, ok := sc.ordinalNear(i); ok {
 				sc.facts = append(sc.facts, makeFact(factRound, e.class, figureValue(v)))
+				if title {
+					sc.facts = append(sc.facts, makeFact(factTitleRound, e.class, figureValue(v)))
+				}
 			}
 		}
 	}
@@ -419,7 +426,7 @@ func vetoes(f fact, wide bool) bool {
 		return f.qual() == specific && !wide
 	case factTitlePlace:
 		return !wide
-	case factFigure, factRound, factDate:
+	case factFigure, factRound, factDate, factTitleRound:
 		return true
 	}
 	return false
@@ -547,6 +554,8 @@ func (f fact) groupName() string {
 		}
 	case factRound:
 		return l.classID(kindSeries, f.qual())
+	case factTitleRound:
+		return l.classID(kindSeries, f.qual()) + " in the title"
 	case factDate:
 		return "date"
 	case factSubject:
@@ -576,7 +585,7 @@ func (f fact) describe() string {
 		}
 	case factDate:
 		return strconv.Itoa(int(f.value()/32)) + "-" + strconv.Itoa(int(f.value()%32))
-	case factFigure, factRound:
+	case factFigure, factRound, factTitleRound:
 		if v := f.value(); v < 1<<19 {
 			return strconv.Itoa(int(v))
 		}

@@ -298,6 +298,8 @@ type Index struct {
 	cands   []candidate
 	candOf  map[int64]int32 // index in cands by story
 	facts   []uint32        // of score: the evidence of the story compared
+	// firstFacts is the evidence of its first item in the window.
+	firstFacts []uint32
 	// Of score: the item of the story the query's item is a copy of
 	// (StageBody), nil when none, and the share of words they have in
 	// common.
@@ -723,7 +725,7 @@ func (x *Index) byTerms(it *Item, w window) (Match, bool) {
 		}
 		first := x.members[0] // the earliest report: the one to name
 		if s >= threshold {
-			if v, ok := disagree(it.Facts, x.facts); ok {
+			if v, ok := x.disagreeStory(it.Facts); ok {
 				vetoed = append(vetoed, Vetoed{Story: c.story, Item: first.id, Score: s, Veto: v})
 				continue
 			}
@@ -745,6 +747,18 @@ func (x *Index) byTerms(it *Item, w window) (Match, bool) {
 	best.Vetoed = vetoed
 	best.Shared = x.sharedWords(q, best.Story, w)
 	return best, true
+}
+
+// disagreeStory returns the disagreement of an item's facts with the story
+// score or byFacts last looked at: with the union of its items' facts, or
+// with its first item's. The first report of a story says what event it is;
+// a story that took in a report of wider scope must not take in the events
+// that report also names.
+func (x *Index) disagreeStory(facts []uint32) (Veto, bool) {
+	if v, ok := disagree(facts, x.facts); ok {
+		return v, ok
+	}
+	return disagree(facts, x.firstFacts)
 }
 
 // sharedWords returns the words of q's item that story has by a rare
@@ -938,6 +952,9 @@ func (x *Index) score(q *query, members []*entry) (float64, int) {
 		l := &x.list
 		decodeTerms(x.text.bytes(e.blk, e.off, e.n), l)
 		x.facts = append(x.facts, l.facts...)
+		if e == members[0] {
+			x.firstFacts = append(x.firstFacts[:0], l.facts...)
+		}
 		common := 0 // words of the item (as written) that e has
 		for j, id := range l.ids {
 			if t := &x.dict.terms[id]; t.gen == x.gen {
