@@ -330,7 +330,8 @@ func (p *Poller) recordItems(tx *store.Tx, ss *storySession, st *store.Feed, pla
 // queueAlerts queues the alerts of the recorded items' rule matches: per
 // rule and story one alert for each destination; later items of the story
 // follow it up (see Stories), unless the destination drops them or the item
-// is the same article again from the same feed.
+// is the same article again from the same feed. A rule with stories = "off"
+// alerts every item it matches on its own.
 func (p *Poller) queueAlerts(tx *store.Tx, f model.Feed, items []recorded, now time.Time, res *PollResult) error {
 	for _, r := range items {
 		it := r.item
@@ -342,6 +343,12 @@ func (p *Poller) queueAlerts(tx *store.Tx, f model.Feed, items []recorded, now t
 			for _, d := range p.Routing.Destinations(m.Rule) {
 				a := newAlert(it, f, m, d)
 				a.CreatedAt, a.StoryID = now, it.StoryID
+				if m.Rule.Stories == rules.StoriesOff {
+					if r.match.Stage == cluster.StageLink && r.match.Feed == it.FeedID {
+						continue // the same article again from the same feed
+					}
+					a.StoryID = 0 // an alert of its own, not its story's
+				}
 				queue, err := p.followUp(tx, a, r.match, it, now)
 				if err != nil {
 					return err

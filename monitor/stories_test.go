@@ -153,6 +153,35 @@ func TestPollOneStoryFromFourFeeds(t *testing.T) {
 	}
 }
 
+// TestStoriesOff: a rule with stories = "off" alerts every report of a
+// story on its own, while a rule with stories alerts it once.
+func TestStoriesOff(t *testing.T) {
+	env := storyEnv(t,
+		&rules.Rule{Name: "grouped", Query: "syria AND israel"},
+		&rules.Rule{Name: "each", Query: "syria AND israel", Stories: rules.StoriesOff})
+	wire, daily, _, _, _ := bakuReports(t0.Add(-time.Hour))
+	w, d := newFeedServer(t, rssDoc(wire)), newFeedServer(t, rssDoc(daily))
+	fw, fd := model.Feed{Name: "Wire", URL: w.URL}, model.Feed{Name: "Daily", URL: d.URL}
+	env.addFeeds(fw, fd)
+	env.poll(fw)
+	if res := env.poll(fd); res.Joined != 1 {
+		t.Fatalf("later report: %+v, want it joined to the wire's story", res)
+	}
+	kinds := map[string][]store.AlertKind{}
+	for _, a := range env.alerts() {
+		kinds[a.Rule] = append(kinds[a.Rule], a.Kind)
+		if a.Rule == "each" && (a.StoryID != 0 || a.ParentID != 0) {
+			t.Errorf("alert %q of the rule without stories: story %d, parent %d", a.Title, a.StoryID, a.ParentID)
+		}
+	}
+	if got := kinds["grouped"]; len(got) != 2 || got[0] != store.KindAlert || got[1] != store.KindAlso {
+		t.Errorf("grouped rule's alerts: %v, want an alert and a follow-up", got)
+	}
+	if got := kinds["each"]; len(got) != 2 || got[0] != store.KindAlert || got[1] != store.KindAlert {
+		t.Errorf("rule without stories: %v, want two alerts", got)
+	}
+}
+
 func TestFollowUpPacing(t *testing.T) {
 	env := storyEnv(t)
 	wire, daily, _, own, _ := bakuReports(t0.Add(-time.Hour))

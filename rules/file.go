@@ -29,6 +29,7 @@ type ruleEntry struct {
 	Digest      string   `toml:"digest"`
 	Enabled     *bool    `toml:"enabled"`
 	OnUpdate    string   `toml:"on_update"`
+	Stories     string   `toml:"stories"`
 }
 
 // fileRule is a rule decoded from a file together with what it takes to
@@ -116,7 +117,7 @@ func singleTable(doc *tomlfile.Doc) bool {
 }
 
 // ruleKeys lists the keys of a [[rule]] table.
-var ruleKeys = []string{"name", "description", "query", "feeds", "notify", "channel", "severity", "digest", "enabled", "on_update"}
+var ruleKeys = []string{"name", "description", "query", "feeds", "notify", "channel", "severity", "digest", "enabled", "on_update", "stories"}
 
 // validate checks the entry e of the rule's table and, whatever it finds,
 // sets fr.rule to the rule it describes with defaults applied.
@@ -133,6 +134,7 @@ func (fr *fileRule) validate(e ruleEntry) tomlfile.Diagnostics {
 		Digest:      e.Digest,
 		Enabled:     e.Enabled == nil || *e.Enabled,
 		OnUpdate:    e.OnUpdate,
+		Stories:     e.Stories,
 		File:        header.File,
 		Line:        header.Line,
 		Col:         header.Col,
@@ -178,6 +180,11 @@ func (fr *fileRule) validate(e ruleEntry) tomlfile.Diagnostics {
 	case "", "ignore", "thread":
 	default:
 		errorf([]any{"on_update"}, `on_update %q is not one of "ignore", "thread"`, r.OnUpdate)
+	}
+	switch r.Stories {
+	case "", StoriesOn, StoriesOff:
+	default:
+		errorf([]any{"stories"}, `stories %q is not one of "on", "off"`, r.Stories)
 	}
 
 	seen := map[string]bool{}

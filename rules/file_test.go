@@ -23,6 +23,7 @@ channel  = "#mideast"
 severity = "high"
 digest   = "0 8 * * *"
 on_update = "thread"
+stories   = "off"
 
   [[rule]]
   name    = "quiet_1"
@@ -45,6 +46,7 @@ on_update = "thread"
 			Digest:      "0 8 * * *",
 			Enabled:     true,
 			OnUpdate:    "thread",
+			Stories:     "off",
 			File:        "r.toml", Line: 2, Col: 3,
 		},
 		{
@@ -52,7 +54,7 @@ on_update = "thread"
 			Query:    "abraham",
 			Severity: SeverityInfo,
 			Enabled:  false,
-			File:     "r.toml", Line: 15, Col: 5,
+			File:     "r.toml", Line: 16, Col: 5,
 		},
 	}
 	if len(got) != len(want) {
@@ -129,6 +131,11 @@ func TestDecodeFileErrors(t *testing.T) {
 				`r.toml:4:10: digest "0 8 31 2 *" is not a cron schedule: it never fires`,
 				`r.toml:8:10: digest "0 */25 * * *" is not a cron schedule: the step 25 in "*/25" is beyond the hour field`,
 			},
+		},
+		{
+			name: "bad stories",
+			doc:  "[[rule]]\nname = \"a\"\nquery = \"x\"\nstories = \"none\"\n",
+			want: []string{`r.toml:4:11: stories "none" is not one of "on", "off"`},
 		},
 		{
 			name:  "digest descriptors are cron schedules",

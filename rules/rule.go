@@ -18,6 +18,12 @@ const (
 	SeverityHigh   Severity = "high"
 )
 
+// The values of Rule.Stories.
+const (
+	StoriesOn  = "on"
+	StoriesOff = "off"
+)
+
 // Rule is one watch rule as written in a rule file.
 type Rule struct {
 	Name        string
@@ -40,6 +46,10 @@ type Rule struct {
 	// "" or "ignore" (the default) sends nothing, "thread" posts the change
 	// in the alert's thread.
 	OnUpdate string
+	// Stories says whether the rule's alerts are grouped by story: "" or
+	// "on" (the default) sends one alert per story and tells later
+	// reports under it; "off" alerts every matching item on its own.
+	Stories string
 
 	// File, Line and Col locate the rule's [[rule]] header.
 	File      string
