@@ -2,7 +2,6 @@ package story
 
 import (
 	"encoding/binary"
-	"math"
 	"slices"
 )
 
@@ -74,23 +73,14 @@ func (x *Index) byFacts(it *Item, w window) (Match, bool) {
 		return Match{}, false
 	}
 	n := float64(x.docs[scriptNone] + 1)
-	weight := func(df int) float64 {
-		return -math.Log((float64(df+1) + backgroundItems*factPrior) / (n + backgroundItems))
-	}
 	cands := x.crossCands[:0]
 	clear(x.candOf)
-	var total float64
 	for _, f := range it.Facts {
 		if !linkable(fact(f)) {
 			continue
 		}
 		id, ok := x.dict.ids[factTerm(f)]
-		df := 0
-		if ok {
-			df = int(x.dict.terms[id].df)
-		}
-		total += weight(df)
-		if !ok || (float64(df+1)+backgroundItems*factPrior)/(n+backgroundItems) > maxRareShare {
+		if !ok || (float64(x.dict.terms[id].df+1)+backgroundItems*factPrior)/(n+backgroundItems) > maxRareShare {
 			continue
 		}
 		r := postingReader{p: x.dict.terms[id].postings}
@@ -112,71 +102,30 @@ func (x *Index) byFacts(it *Item, w window) (Match, bool) {
 	var (
 		best      Match
 		bestScore float64
-		bestFacts []uint32
 	)
-	itWhen := nanos(it.when())
 	for _, c := range cands {
 		if !c.anchors {
 			continue
 		}
-		// The story's facts, of its items of other scripts in the window.
-		x.facts = x.facts[:0]
-		var first *entry
-		gap := math.Inf(1)
+		x.members = x.members[:0]
 		for seq := x.stories[c.story].head; seq != noSeq; seq = *x.log.chainNext(seq, storyChain) {
-			e := x.log.at(seq)
-			if !w.in(e) {
-				continue
-			}
-			if first == nil {
-				first = e
-			}
-			decodeTerms(x.text.bytes(e.blk, e.off, e.n), &x.list)
-			x.facts = append(x.facts, x.list.facts...)
-			if e == first {
-				x.firstFacts = append(x.firstFacts[:0], x.list.facts...)
-			}
-			gap = min(gap, days(itWhen, e.when))
-		}
-		slices.Sort(x.facts)
-		x.facts = slices.Compact(x.facts)
-		var shared, theirs float64
-		common := 0
-		for _, f := range x.facts {
-			if !linkable(fact(f)) {
-				continue
-			}
-			df := 0
-			if id, ok := x.dict.ids[factTerm(f)]; ok {
-				df = int(x.dict.terms[id].df)
-			}
-			wf := weight(df)
-			theirs += wf
-			if _, ok := slices.BinarySearch(it.Facts, f); ok {
-				shared += wf
-				common++
+			if e := x.log.at(seq); w.in(e) {
+				x.members = append(x.members, e)
 			}
 		}
-		if common < q.sc.minCrossFacts && !(common == 1 && sameLeadPlace(it.Facts, x.firstFacts)) {
+		s, shared, ok := x.crossScore(it, x.members)
+		if !ok || s < q.sc.crossThreshold || (best.Stage != StageNew && s <= bestScore) {
 			continue
 		}
-		s := ratio(shared, math.Min(total, theirs)) - q.sc.gapPenalty*gap
-		if s < q.sc.crossThreshold || (best.Stage != StageNew && s <= bestScore) {
+		if _, vetoed := x.disagreeStory(it.Facts); vetoed {
 			continue
 		}
-		if _, vetoed := x.disagreeStory(it.Facts); vetoed || !sameLead(it.Facts, x.facts) {
-			continue
-		}
-		best, bestScore = Match{Story: c.story, Item: first.id, Feed: first.feed, Stage: StageFacts, Score: s}, s
-		bestFacts = append(bestFacts[:0], x.facts...)
+		first := x.members[0]
+		best, bestScore = Match{Story: c.story, Item: first.id, Feed: first.feed, Stage: StageFacts, Score: s, Shared: shared}, s
 	}
+	clear(x.members)
 	if best.Stage == StageNew {
 		return Match{}, false
-	}
-	for _, f := range it.Facts {
-		if _, ok := slices.BinarySearch(bestFacts, f); ok && linkable(fact(f)) && len(best.Shared) < maxShown {
-			best.Shared = append(best.Shared, fact(f).groupName()+" "+fact(f).describe())
-		}
 	}
 	return best, true
 }

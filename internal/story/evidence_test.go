@@ -188,3 +188,44 @@ func TestAcrossLanguages(t *testing.T) {
 		})
 	}
 }
+
+// TestExplain: Explain says, for one story, what each stage found and
+// which joins, and agrees with Assign.
+func TestExplain(t *testing.T) {
+	qana := item(1, 1, t0, "https://a.example/qana", "Israeli strike on Qana kills three",
+		"Three people were killed when an Israeli drone struck a car in Qana, south Lebanon, the health ministry said.")
+	qana.Story = 1
+	x := NewIndex(Options{})
+	x.Add(qana)
+	for _, tc := range []struct {
+		name  string
+		it    Item
+		stage Stage
+		veto  string
+	}{
+		{"same link", item(2, 2, t0.Add(time.Hour), "https://a.example/qana", "Strike", "Other words."), StageLink, ""},
+		{"own report", item(3, 2, t0.Add(time.Hour), "https://b.example/3", "Drone strike kills three in Qana",
+			"An Israeli drone hit a car in Qana in south Lebanon, killing three people, the health ministry said."), StageTerms, ""},
+		{"another town", item(4, 2, t0.Add(time.Hour), "https://b.example/4", "Drone strike kills three in Aitaroun",
+			"An Israeli drone hit a car in Aitaroun in south Lebanon, killing three people, the health ministry said."), StageNew, "place"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ex := x.Explain(&tc.it, 1)
+			if ex.Items != 1 || ex.Match.Stage != tc.stage {
+				t.Errorf("explanation %+v, want stage %s", ex, tc.stage)
+			}
+			if m := x.Assign(&tc.it); m.Stage != tc.stage {
+				t.Errorf("Assign %+v disagrees with Explain's %s", m, ex.Match.Stage)
+			}
+			if (ex.Veto == nil) != (tc.veto == "") || (ex.Veto != nil && ex.Veto.Kind != tc.veto) {
+				t.Errorf("veto %v, want %q", ex.Veto, tc.veto)
+			}
+			if tc.stage == StageTerms && (ex.Score < ex.Threshold || !slices.Contains(ex.Shared, "qana")) {
+				t.Errorf("score %.2f, shared %q", ex.Score, ex.Shared)
+			}
+		})
+	}
+	if ex := x.Explain(&Item{ID: 9, Seen: t0}, 42); ex.Items != 0 || ex.Match.Stage != StageNew {
+		t.Errorf("unknown story: %+v", ex)
+	}
+}

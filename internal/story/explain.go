@@ -1,0 +1,209 @@
+package story
+
+import (
+	"math"
+	"slices"
+)
+
+// Explanation says how an item stands with one story of the index: what
+// each stage found between them, and whether one of them joins the item to
+// the story. It is what `newswatch stories explain` and `backtest -json`
+// show a user who asks why two reports were, or were not, grouped.
+type Explanation struct {
+	// Story is the story explained; Items counts its items in the window
+	// (0: it has none there, and nothing else is filled in).
+	Story int64
+	Items int
+	// Match is the first stage, in Assign's order, that joins the item to
+	// the story (Stage StageNew when none does), with its item, distance,
+	// overlap, score and shared words.
+	Match Match
+	// SameLink: an item of the story has the item's canonical link.
+	// SameLinkOwnFeed: that item is of the item's own feed with other text
+	// (a live page's other entry), which does not join.
+	SameLink, SameLinkOwnFeed bool
+	// Distance is the least Hamming distance between the item's
+	// fingerprint and a usable one of the story's items; -1 when either
+	// has too few shingles.
+	Distance int
+	// Overlap is the largest share of words the item has in common with
+	// an item of the story of another feed (a copy from MinCopyShare).
+	Overlap float64
+	// Score and Shared are the rare-word stage's score and the words of
+	// the item the story has by a rare form (Rare counts them); the stage
+	// joins at Threshold with at least MinShared of them.
+	Score  float64
+	Rare   int
+	Shared []string
+	// OwnFeed: every item of the story in the window is of the item's
+	// feed, which the rare-word stage never joins.
+	OwnFeed bool
+	// OtherScript: the story's items are written in another script, and
+	// CrossScore and CrossShared are the stage across languages' score
+	// and shared facts.
+	OtherScript bool
+	CrossScore  float64
+	CrossShared []string
+	// Veto is what the item's event evidence and the story's disagree on,
+	// nil when nothing does.
+	Veto *Veto
+	// Threshold and MinShared are the index's.
+	Threshold float64
+	MinShared int
+}
+
+// MinCopyShare is the share of words two texts of different feeds must
+// have in common to be a copy (StageBody), of the shorter one's words, each
+// text having at least MinCopyWords.
+const (
+	MinCopyShare = copyShare
+	MinCopyWords = minCopyWords
+)
+
+// Explain explains how it stands with story among the items of the window
+// (those seen at most Window before it.Seen). It does not add it.
+func (x *Index) Explain(it *Item, story int64) Explanation {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	ex := Explanation{Story: story, Distance: -1, Threshold: x.opt.threshold(), MinShared: x.opt.minShared()}
+	w := window{since: nanos(it.Seen.Add(-x.opt.window())), id: it.ID}
+	x.members = x.members[:0]
+	for seq := x.stories[story].head; seq != noSeq; seq = *x.log.chainNext(seq, storyChain) {
+		if e := x.log.at(seq); w.in(e) {
+			x.members = append(x.members, e)
+		}
+	}
+	members := slices.Clone(x.members)
+	clear(x.members)
+	ex.Items = len(members)
+	if len(members) == 0 {
+		return ex
+	}
+	stages := x.opt.stages()
+	first := members[0]
+	ex.OwnFeed = true
+	var link *entry
+	linkHash := uint64(0)
+	if it.Canonical != "" {
+		linkHash = x.linkHash(it.Canonical)
+	}
+	var near *entry
+	for _, e := range members {
+		seq := x.byID[e.id]
+		ex.OwnFeed = ex.OwnFeed && e.feed == it.Feed
+		d := Distance(x.log.fp(seq).simHash, it.SimHash)
+		if linkHash != 0 && e.link == linkHash {
+			if e.feed != it.Feed || d <= MaxDistance {
+				if link == nil {
+					link = e
+				}
+				ex.SameLink = true
+			} else {
+				ex.SameLinkOwnFeed = true
+			}
+		}
+		if e.fp && it.Shingles >= MinShingles && (ex.Distance < 0 || d < ex.Distance) {
+			ex.Distance, near = d, e
+		}
+	}
+	switch {
+	case link != nil && stages&NearDuplicates != 0:
+		ex.Match = Match{Story: story, Item: link.id, Feed: link.feed, Stage: StageLink}
+	case near != nil && ex.Distance <= MaxDistance && stages&NearDuplicates != 0:
+		ex.Match = Match{Story: story, Item: near.id, Feed: near.feed, Stage: StageSimHash, Distance: ex.Distance}
+	}
+
+	q := x.query(it)
+	s, rare := x.score(q, members)
+	ex.Score, ex.Rare, ex.Overlap = s, rare, x.copyShare
+	copyOf := x.copyOf
+	x.copyOf = nil
+	if v, ok := x.disagreeStory(it.Facts); ok {
+		ex.Veto = &v
+	}
+	if rare > 0 {
+		ex.Shared = x.sharedWords(q, story, w)
+	}
+	if ex.Match.Stage != StageNew || stages&SharedTerms == 0 {
+		return ex
+	}
+	switch {
+	case copyOf != nil:
+		ex.Match = Match{Story: story, Item: copyOf.id, Feed: copyOf.feed, Stage: StageBody, Score: s, Overlap: ex.Overlap}
+	case !ex.OwnFeed && len(it.Words) >= q.sc.minWords && rare >= ex.MinShared && s >= ex.Threshold && ex.Veto == nil:
+		ex.Match = Match{Story: story, Item: first.id, Feed: first.feed, Stage: StageTerms, Score: s, Shared: ex.Shared}
+	}
+	if ex.Match.Stage != StageNew {
+		return ex
+	}
+	// Across languages.
+	for _, e := range members {
+		if e.script != q.script && e.feed != it.Feed {
+			ex.OtherScript = true
+		}
+	}
+	if ex.OtherScript {
+		score, shared, ok := x.crossScore(it, members)
+		ex.CrossScore, ex.CrossShared = score, shared
+		if ok && ex.Veto == nil && score >= q.sc.crossThreshold {
+			ex.Match = Match{Story: story, Item: first.id, Feed: first.feed, Stage: StageFacts, Score: score, Shared: shared}
+		}
+	}
+	return ex
+}
+
+// crossScore is the stage across languages' score of it with a story given
+// by its members in the window (after x.query(it)), the facts they share,
+// and whether they share enough of them (see byFacts). It leaves the
+// story's facts in x.facts and x.firstFacts.
+func (x *Index) crossScore(it *Item, members []*entry) (float64, []string, bool) {
+	q := &x.q
+	n := float64(x.docs[scriptNone] + 1)
+	weight := func(f uint32) float64 {
+		df := 0
+		if id, ok := x.dict.ids[factTerm(f)]; ok {
+			df = int(x.dict.terms[id].df)
+		}
+		return -math.Log((float64(df+1) + backgroundItems*factPrior) / (n + backgroundItems))
+	}
+	var total float64
+	for _, f := range it.Facts {
+		if linkable(fact(f)) {
+			total += weight(f)
+		}
+	}
+	x.facts = x.facts[:0]
+	gap := math.Inf(1)
+	itWhen := nanos(it.when())
+	for i, e := range members {
+		decodeTerms(x.text.bytes(e.blk, e.off, e.n), &x.list)
+		x.facts = append(x.facts, x.list.facts...)
+		if i == 0 {
+			x.firstFacts = append(x.firstFacts[:0], x.list.facts...)
+		}
+		gap = min(gap, days(itWhen, e.when))
+	}
+	slices.Sort(x.facts)
+	x.facts = slices.Compact(x.facts)
+	var shared, theirs float64
+	var names []string
+	anchored := false
+	common := 0
+	for _, f := range x.facts {
+		if !linkable(fact(f)) {
+			continue
+		}
+		wf := weight(f)
+		theirs += wf
+		if _, ok := slices.BinarySearch(it.Facts, f); ok {
+			shared += wf
+			common++
+			anchored = anchored || anchors(fact(f))
+			names = append(names, fact(f).groupName()+" "+fact(f).describe())
+		}
+	}
+	s := ratio(shared, math.Min(total, theirs)) - q.sc.gapPenalty*gap
+	enough := anchored && (common >= q.sc.minCrossFacts || (common == 1 && sameLeadPlace(it.Facts, x.firstFacts))) &&
+		sameLead(it.Facts, x.facts)
+	return s, names, enough
+}
