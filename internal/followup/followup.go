@@ -22,6 +22,10 @@
 //     reply_delay, and each later batch of the same alert waits twice as
 //     long as the one before, up to MaxDelay.
 //
+// A rule with stories = "off" has no later reports: monitor alerts each
+// item it matches on its own (the same article again from the same feed
+// still once), tied to no story.
+//
 // An edit of an alerted item (the same identity, new text) is an update of
 // each of its alerts whose rule says on_update = "thread", unless the rule
 // sends digests or the notifier drops follow-ups (Updates).
