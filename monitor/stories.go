@@ -36,9 +36,10 @@ type Stories struct {
 	// Log receives a line when the index is built; nil discards it.
 	Log *slog.Logger
 
-	mu    sync.Mutex
-	index *cluster.Index
-	maxID int64 // the highest item ID the index has taken in
+	mu       sync.Mutex
+	index    *cluster.Index
+	maxID    int64 // the highest item ID the index has taken in
+	lastMove int64 // the last story move (store.SplitItem) it has applied
 }
 
 // begin starts the story work of a poll transaction: it locks the index
@@ -54,6 +55,11 @@ func (s *Stories) begin(ctx context.Context, now time.Time) (*storySession, erro
 	since := now.Add(-s.index.Window())
 	s.index.Expire(since)
 	start := time.Now()
+	if err := s.applyMoves(ctx, build); err != nil {
+		s.index = nil
+		s.mu.Unlock()
+		return nil, fmt.Errorf("story index: %w", err)
+	}
 	err := s.Store.WindowItems(ctx, since, s.maxID, func(it *model.Item) error {
 		s.maxID = max(s.maxID, it.ID)
 		if it.StoryID != 0 { // items recorded before stories existed cannot be joined
@@ -73,6 +79,26 @@ func (s *Stories) begin(ctx context.Context, now time.Time) (*storySession, erro
 			"duration", time.Since(start).Round(time.Millisecond))
 	}
 	return &storySession{s: s}, nil
+}
+
+// applyMoves moves in the index the items users took out of their stories
+// since it last looked (`newswatch stories split`). An index being built
+// takes the items' stories from the store: it only notes the last move.
+func (s *Stories) applyMoves(ctx context.Context, build bool) error {
+	if build {
+		last, err := s.Store.LastStoryMove(ctx)
+		s.lastMove = last
+		return err
+	}
+	moves, err := s.Store.StoryMoves(ctx, s.lastMove)
+	if err != nil {
+		return err
+	}
+	for _, mv := range moves {
+		s.index.Move(mv.Item, mv.To)
+		s.lastMove = mv.ID
+	}
+	return nil
 }
 
 // indexItem is the story index's view of a stored item.

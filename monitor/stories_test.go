@@ -418,6 +418,42 @@ func TestStoryIndexAcrossRestarts(t *testing.T) {
 	}
 }
 
+// TestSplitItem: an item a user splits out of a story (store.SplitItem)
+// is its own story in the running index at the next poll, so the next
+// report of it joins it and alerts as a story of its own.
+func TestSplitItem(t *testing.T) {
+	env := storyEnv(t)
+	wire, daily, _, _, _ := bakuReports(t0.Add(-time.Hour))
+	again := daily // the daily's text again, in a third feed
+	again.GUID, again.Link = "echo-1", "https://echo.example/1"
+	w, d, e := newFeedServer(t, rssDoc(wire)), newFeedServer(t, rssDoc(daily)), newFeedServer(t, rssDoc())
+	fw, fd, fe := model.Feed{Name: "Wire", URL: w.URL}, model.Feed{Name: "Daily", URL: d.URL}, model.Feed{Name: "Echo", URL: e.URL}
+	env.addFeeds(fw, fd, fe)
+	env.poll(fw)
+	if res := env.poll(fd); res.Joined != 1 || res.Alerts != 1 {
+		t.Fatalf("daily: %+v, want joined and followed up", res)
+	}
+	var dailyItem *model.Item
+	for _, it := range env.items() {
+		if it.GUID == "daily-77" {
+			dailyItem = it
+		}
+	}
+	mv, err := env.store.SplitItem(context.Background(), dailyItem.StoryID, dailyItem.ID, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.set(rssDoc(again), 0)
+	env.clock.Advance(time.Minute)
+	if res := env.poll(fe); res.Joined != 1 || res.Alerts != 1 {
+		t.Fatalf("the next report of the split item: %+v, want it joined and alerted", res)
+	}
+	last := env.alerts()[len(env.alerts())-1]
+	if last.Kind != store.KindAlert || last.StoryID != mv.To || last.ParentID != 0 {
+		t.Errorf("its alert: kind %s, story %d, parent %d; want the first alert of story %d", last.Kind, last.StoryID, last.ParentID, mv.To)
+	}
+}
+
 // The index is built once: polls that find no item in the window (a new
 // database, or a restart after a long stop) only catch it up.
 func TestStoryIndexBuiltOnce(t *testing.T) {

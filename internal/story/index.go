@@ -461,6 +461,48 @@ func (x *Index) unlink(c chain, seq uint32, k int) chain {
 	return c
 }
 
+// Move puts the item id, if it is in the index, in story instead of the
+// one it was added with (a user split it out: store.SplitItem).
+func (x *Index) Move(id, story int64) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	seq, ok := x.byID[id]
+	if !ok {
+		return
+	}
+	e := x.log.at(seq)
+	if e.story == story {
+		return
+	}
+	if c := x.unlink(x.stories[e.story], seq, storyChain); c.head == noSeq {
+		delete(x.stories, e.story)
+	} else {
+		x.stories[e.story] = c
+	}
+	e.story = story
+	x.stories[story] = x.insert(x.stories[story], seq, storyChain)
+}
+
+// insert puts seq in chain c of kind k at its place by seq and returns the
+// chain.
+func (x *Index) insert(c chain, seq uint32, k int) chain {
+	if c.head == noSeq || seq-x.log.head > c.tail-x.log.head {
+		return x.link(c, seq, k)
+	}
+	if seq-x.log.head < c.head-x.log.head {
+		*x.log.chainNext(seq, k) = c.head
+		c.head = seq
+		return c
+	}
+	prev := c.head
+	for next := *x.log.chainNext(prev, k); next != noSeq && next-x.log.head < seq-x.log.head; next = *x.log.chainNext(prev, k) {
+		prev = next
+	}
+	*x.log.chainNext(seq, k) = *x.log.chainNext(prev, k)
+	*x.log.chainNext(prev, k) = seq
+	return c
+}
+
 // Remove takes the item id out of the index, if it is there.
 func (x *Index) Remove(id int64) {
 	x.mu.Lock()

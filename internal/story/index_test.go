@@ -504,3 +504,31 @@ func TestLiveBlogEntries(t *testing.T) {
 		})
 	}
 }
+
+// TestMove: an item moved to another story is compared as part of it, in
+// the order of the chains.
+func TestMove(t *testing.T) {
+	x := NewIndex(Options{})
+	for i, story := range []int64{1, 2, 1, 2, 1} {
+		it := item(int64(i+1), int64(i+1), t0.Add(time.Duration(i)*time.Minute), fmt.Sprintf("https://a.example/%d", i), "Item", "Text.")
+		it.Story = story
+		x.Add(it)
+	}
+	x.Move(3, 2) // into the middle of story 2's chain
+	x.Move(5, 7) // into a new story
+	x.Move(9, 1) // not in the index
+	if err := x.check(); err != nil {
+		t.Fatal(err)
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	for story, want := range map[int64][]int64{1: {1}, 2: {2, 3, 4}, 7: {5}} {
+		var got []int64
+		for seq := x.stories[story].head; seq != noSeq; seq = *x.log.chainNext(seq, storyChain) {
+			got = append(got, x.log.at(seq).id)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("story %d holds %v, want %v", story, got, want)
+		}
+	}
+}
