@@ -105,7 +105,7 @@ func (e *testEnv) addFeeds(feeds ...model.Feed) {
 	}
 }
 
-func (e *testEnv) feedState(name string) *store.Feed {
+func (e *testEnv) feedState(name string) *store.FeedState {
 	e.t.Helper()
 	f, err := e.store.Feed(context.Background(), name)
 	if err != nil {

@@ -139,7 +139,7 @@ func memoKey(identity string) uint64 {
 // The charset conversion needs no place here: the items' bytes are hashed
 // once converted. The rest of the document (the channel's title, its
 // dates, its language) does not change an item's identity or text.
-func memoContext(c *docCut, st *store.Feed, finalURL string) [16]byte {
+func memoContext(c *docCut, st *store.FeedState, finalURL string) [16]byte {
 	h := sha256.New()
 	field := func(b []byte) {
 		h.Write(binary.AppendUvarint(nil, uint64(len(b))))

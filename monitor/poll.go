@@ -250,7 +250,7 @@ func (p *Poller) poll(ctx context.Context, f model.Feed) (PollResult, error) {
 // record writes the new items of doc (each in its story), their alerts,
 // the edits of known items, the feed state st and the document's item memo
 // in one transaction.
-func (p *Poller) record(ctx context.Context, f model.Feed, st *store.Feed, doc *reading, now time.Time, res *PollResult) error {
+func (p *Poller) record(ctx context.Context, f model.Feed, st *store.FeedState, doc *reading, now time.Time, res *PollResult) error {
 	// Most polls find nothing new: learn that without the write connection.
 	plan, err := p.plan(ctx, st, doc, now)
 	if err != nil {
@@ -327,7 +327,7 @@ func (p *Poller) record(ctx context.Context, f model.Feed, st *store.Feed, doc *
 
 // saveState saves the feed state st and its item memo, of a poll with
 // nothing else to record.
-func (p *Poller) saveState(ctx context.Context, st *store.Feed, stored, memo []byte) error {
+func (p *Poller) saveState(ctx context.Context, st *store.FeedState, stored, memo []byte) error {
 	tx, err := p.Store.Begin(ctx)
 	if err != nil {
 		return err
@@ -367,7 +367,7 @@ func storeItem(e model.Item, feedID int64, now time.Time) *model.Item {
 }
 
 // succeeded records a successful fetch in st.
-func (p *Poller) succeeded(st *store.Feed, status int, now time.Time) {
+func (p *Poller) succeeded(st *store.FeedState, status int, now time.Time) {
 	st.LastSuccessAt = now
 	st.LastStatus = status
 	st.LastError = ""
@@ -378,7 +378,7 @@ func (p *Poller) succeeded(st *store.Feed, status int, now time.Time) {
 // fail records a failed fetch or parse of url in st and saves it, and
 // returns the poll's error. A cancelled poll records nothing: the daemon is
 // stopping, and the feed did nothing wrong.
-func (p *Poller) fail(ctx context.Context, f model.Feed, url string, st *store.Feed, res *PollResult, err error) error {
+func (p *Poller) fail(ctx context.Context, f model.Feed, url string, st *store.FeedState, res *PollResult, err error) error {
 	var fe *FetchError
 	if ctx.Err() != nil || (errors.As(err, &fe) && fe.Kind == KindCanceled) {
 		return err

@@ -57,7 +57,7 @@ func TestPrepareSharesAnalysis(t *testing.T) {
 		if len(dates) > 0 {
 			backfill = now.Sub(dates[len(dates)/2])
 		}
-		st := &store.Feed{ID: 1, Name: feed.Name}
+		st := &store.FeedState{ID: 1, Name: feed.Name}
 		for _, primed := range []bool{true, false} {
 			for _, rs := range []*rules.Set{set, ruleSet(t), nil} {
 				for _, stories := range []*Stories{{}, nil} {

@@ -48,7 +48,7 @@ type reading struct {
 //     link's entries).
 //
 // A failure is ParseFeed's error.
-func (p *Poller) read(f model.Feed, st *store.Feed, fr *FetchResult, stored []byte) (*reading, error) {
+func (p *Poller) read(f model.Feed, st *store.FeedState, fr *FetchResult, stored []byte) (*reading, error) {
 	o := ParseOptions{Feed: f.Name, URL: fr.FinalURL, ContentType: fr.ContentType, Lang: f.Lang}
 	text := toUTF8(fr.Body, o.ContentType, o.Lang)
 	r := &reading{stored: stored}

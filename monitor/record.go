@@ -73,7 +73,7 @@ func (pi *plannedItem) textHash() string {
 //
 // The items of the document not parsed again (doc.skipped) are seen under
 // their identity and unchanged: they count as seen GUIDs.
-func (p *Poller) plan(ctx context.Context, st *store.Feed, doc *reading, now time.Time) (*pollPlan, error) {
+func (p *Poller) plan(ctx context.Context, st *store.FeedState, doc *reading, now time.Time) (*pollPlan, error) {
 	linkMode := st.IdentityMode == store.IdentityLink
 	entries := doc.entries
 	links := map[string]int{} // canonical links in the document
@@ -231,7 +231,7 @@ func entryAfter(a, b model.Item) bool {
 // may be nil). The poll transaction then holds the write connection, which
 // the dispatcher's delivery records wait for, only for its reads and
 // writes.
-func (p *Poller) prepare(set *rules.Set, f model.Feed, st *store.Feed, plan *pollPlan, primed bool, now time.Time) {
+func (p *Poller) prepare(set *rules.Set, f model.Feed, st *store.FeedState, plan *pollPlan, primed bool, now time.Time) {
 	cutoff := now.Add(-p.Backfill)
 	for _, pi := range plan.fresh {
 		it := storeItem(pi.e, st.ID, now)
@@ -276,7 +276,7 @@ type recorded struct {
 
 // recordItems writes the new items of plan, made ready by prepare, in tx,
 // each in its story.
-func (p *Poller) recordItems(tx *store.Tx, ss *storySession, st *store.Feed, plan *pollPlan, now time.Time, res *PollResult) ([]recorded, error) {
+func (p *Poller) recordItems(tx *store.Tx, ss *storySession, st *store.FeedState, plan *pollPlan, now time.Time, res *PollResult) ([]recorded, error) {
 	// Another poll may have recorded some of them since plan looked: ask
 	// for all at once. An item recorded here marks its identities seen
 	// for the items after it, as the transaction would.

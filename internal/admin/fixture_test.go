@@ -85,7 +85,7 @@ func newFixture(t testing.TB) *fixture {
 
 	// Items of the last days, and the alerts they caused.
 	type entry struct {
-		feed    *store.Feed
+		feed    *store.FeedState
 		title   string
 		link    string
 		ago     time.Duration
@@ -136,7 +136,7 @@ func newFixture(t testing.TB) *fixture {
 	return fx
 }
 
-func (fx *fixture) feed(t testing.TB, name string) *store.Feed {
+func (fx *fixture) feed(t testing.TB, name string) *store.FeedState {
 	t.Helper()
 	f, err := fx.store.Feed(context.Background(), name)
 	if err != nil {

@@ -34,7 +34,7 @@ type event struct {
 // evaluate updates rec, the health record of feed f (configured as cf),
 // whose newest item was seen at lastItem, and returns the change to alert,
 // or nil.
-func evaluate(cf model.Feed, f *store.Feed, lastItem time.Time, rec *store.FeedHealth, now time.Time, alertAfter time.Duration) *event {
+func evaluate(cf model.Feed, f *store.FeedState, lastItem time.Time, rec *store.FeedHealth, now time.Time, alertAfter time.Duration) *event {
 	// The run of failures begins at the first failed fetch. A run found
 	// already under way (the checks were off, or missed a success between
 	// two failures) began after the last success, the best bound known.
@@ -105,7 +105,7 @@ const fetchGrace = 5 * time.Minute
 // that was stopped while a feed failed thus does not count its downtime as
 // failure, and does not alert at start about a feed that may work again;
 // the next failed fetch resumes the count.
-func failingUntil(cf model.Feed, f *store.Feed, now time.Time) time.Time {
+func failingUntil(cf model.Feed, f *store.FeedState, now time.Time) time.Time {
 	due := nextPoll(cf.Schedule, f.LastFetchAt, f.NextAttemptAt, f.LastFetchAt)
 	if due.IsZero() {
 		return now

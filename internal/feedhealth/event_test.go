@@ -15,7 +15,7 @@ func TestEvaluate(t *testing.T) {
 	tests := []struct {
 		name        string
 		expectEvery time.Duration
-		feed        store.Feed
+		feed        store.FeedState
 		lastItem    time.Time
 		rec         store.FeedHealth
 		wantFrom    State
@@ -23,48 +23,48 @@ func TestEvaluate(t *testing.T) {
 		wantRec     store.FeedHealth
 	}{{
 		name:    "first failure starts the run",
-		feed:    store.Feed{ConsecutiveFailures: 1, LastFetchAt: now.Add(-h), LastSuccessAt: now.Add(-2 * h)},
+		feed:    store.FeedState{ConsecutiveFailures: 1, LastFetchAt: now.Add(-h), LastSuccessAt: now.Add(-2 * h)},
 		wantRec: store.FeedHealth{FailingSince: now.Add(-h)},
 	}, {
 		name:     "a run found under way is dated from the last success",
-		feed:     store.Feed{ConsecutiveFailures: 9, LastFetchAt: now, LastSuccessAt: now.Add(-7 * h)},
+		feed:     store.FeedState{ConsecutiveFailures: 9, LastFetchAt: now, LastSuccessAt: now.Add(-7 * h)},
 		wantFrom: "", wantTo: StateFailing,
 		wantRec: store.FeedHealth{Alerted: "failing", AlertedAt: now, FailingSince: now.Add(-7 * h)},
 	}, {
 		name: "a daemon stopped while a feed failed does not count the downtime",
-		feed: store.Feed{ConsecutiveFailures: 3, LastFetchAt: now.Add(-10 * h), LastSuccessAt: now.Add(-11 * h),
+		feed: store.FeedState{ConsecutiveFailures: 3, LastFetchAt: now.Add(-10 * h), LastSuccessAt: now.Add(-11 * h),
 			NextAttemptAt: now.Add(-10*h + 4*time.Minute)},
 		rec:     store.FeedHealth{FailingSince: now.Add(-11 * h)},
 		wantRec: store.FeedHealth{FailingSince: now.Add(-11 * h)},
 	}, {
 		name:     "a success missed between two failures ends the alerted run",
-		feed:     store.Feed{ConsecutiveFailures: 1, LastFetchAt: now, LastSuccessAt: now.Add(-time.Minute)},
+		feed:     store.FeedState{ConsecutiveFailures: 1, LastFetchAt: now, LastSuccessAt: now.Add(-time.Minute)},
 		rec:      store.FeedHealth{Alerted: "failing", FailingSince: now.Add(-10 * h)},
 		wantFrom: StateFailing, wantTo: StateOK,
 		wantRec: store.FeedHealth{AlertedAt: now, FailingSince: now},
 	}, {
 		name:        "failing below the threshold keeps an alerted silence",
 		expectEvery: h,
-		feed:        store.Feed{ConsecutiveFailures: 2, LastFetchAt: now, LastSuccessAt: now.Add(-2 * h), PrimedAt: t0},
+		feed:        store.FeedState{ConsecutiveFailures: 2, LastFetchAt: now, LastSuccessAt: now.Add(-2 * h), PrimedAt: t0},
 		rec:         store.FeedHealth{Alerted: "silent", FailingSince: now.Add(-h)},
 		wantRec:     store.FeedHealth{Alerted: "silent", FailingSince: now.Add(-h)},
 	}, {
 		name:        "silent after failing: fetched again, still no item",
 		expectEvery: h,
-		feed:        store.Feed{LastFetchAt: now, LastSuccessAt: now, PrimedAt: t0},
+		feed:        store.FeedState{LastFetchAt: now, LastSuccessAt: now, PrimedAt: t0},
 		lastItem:    now.Add(-20 * h),
 		rec:         store.FeedHealth{Alerted: "failing", FailingSince: now.Add(-10 * h)},
 		wantFrom:    StateFailing, wantTo: StateSilent,
 		wantRec: store.FeedHealth{Alerted: "silent", AlertedAt: now},
 	}, {
 		name:    "silence alerts turned off: forgotten without a word",
-		feed:    store.Feed{LastFetchAt: now, LastSuccessAt: now, PrimedAt: t0},
+		feed:    store.FeedState{LastFetchAt: now, LastSuccessAt: now, PrimedAt: t0},
 		rec:     store.FeedHealth{Alerted: "silent", AlertedAt: t0},
 		wantRec: store.FeedHealth{AlertedAt: t0},
 	}, {
 		name:        "never fetched successfully: not silent",
 		expectEvery: h,
-		feed:        store.Feed{},
+		feed:        store.FeedState{},
 		wantRec:     store.FeedHealth{},
 	}}
 	for _, tc := range tests {

@@ -128,7 +128,7 @@ func Report(ctx context.Context, st *store.Store, feeds []model.Feed, now time.T
 // snapshot is what the store holds about the configured feeds, for a report
 // or a check.
 type snapshot struct {
-	byName   map[string]*store.Feed
+	byName   map[string]*store.FeedState
 	activity map[int64]store.FeedActivity // items counted since the time given
 	health   map[int64]*store.FeedHealth
 }
@@ -146,7 +146,7 @@ func readSnapshot(ctx context.Context, st *store.Store, itemsSince time.Time) (*
 	if err != nil {
 		return nil, fmt.Errorf("feedhealth: %w", err)
 	}
-	byName := make(map[string]*store.Feed, len(stored))
+	byName := make(map[string]*store.FeedState, len(stored))
 	for _, f := range stored {
 		byName[f.Name] = f
 	}
@@ -156,7 +156,7 @@ func readSnapshot(ctx context.Context, st *store.Store, itemsSince time.Time) (*
 // feed is the stored state of configured feed cf; nil when the store does
 // not know it under that name and URL yet (the daemon has not synced it
 // since it was added or its URL changed).
-func (s *snapshot) feed(cf model.Feed) *store.Feed {
+func (s *snapshot) feed(cf model.Feed) *store.FeedState {
 	if f := s.byName[cf.Name]; f != nil && f.URL == cf.URL {
 		return f
 	}
@@ -164,7 +164,7 @@ func (s *snapshot) feed(cf model.Feed) *store.Feed {
 }
 
 // state is the state of an enabled feed from what the store holds of it.
-func state(cf model.Feed, f *store.Feed, lastItem time.Time) State {
+func state(cf model.Feed, f *store.FeedState, lastItem time.Time) State {
 	switch {
 	case f.LastFetchAt.IsZero():
 		return StateNew
@@ -180,7 +180,7 @@ func state(cf model.Feed, f *store.Feed, lastItem time.Time) State {
 // successful fetch: counting to that fetch rather than to now means that
 // time the daemon was not running, or the feed could not be fetched, is
 // never taken for silence. Zero until the feed's first successful fetch.
-func quiet(cf model.Feed, f *store.Feed, lastItem time.Time) time.Duration {
+func quiet(cf model.Feed, f *store.FeedState, lastItem time.Time) time.Duration {
 	if f.PrimedAt.IsZero() || f.LastSuccessAt.IsZero() {
 		return 0
 	}

@@ -182,7 +182,7 @@ func (c *dbCollector) collectFeeds(ctx context.Context, ch chan<- prometheus.Met
 			ch <- prometheus.MustNewConstMetric(c.lastItemDesc, prometheus.GaugeValue, unixSeconds(t), f.Name)
 		}
 	}
-	byName := make(map[string]*store.Feed, len(feeds))
+	byName := make(map[string]*store.FeedState, len(feeds))
 	for _, f := range feeds {
 		byName[f.Name] = f
 	}

@@ -173,7 +173,7 @@ func BenchmarkFirstPoll(b *testing.B) {
 		names[i] = fmt.Sprintf("outlet%d", i)
 	}
 	syncFeeds(b, s, names...)
-	fs := make([]*Feed, feeds)
+	fs := make([]*FeedState, feeds)
 	for i, name := range names {
 		fs[i] = feedNamed(b, s, name)
 	}

@@ -18,7 +18,7 @@ import (
 // condition clears, without a restart.
 
 // openFaultStore opens a store in a new directory and configures one feed.
-func openFaultStore(t *testing.T) (*Store, string, *Feed) {
+func openFaultStore(t *testing.T) (*Store, string, *FeedState) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "newswatch.db")
 	s, err := Open(context.Background(), path)
@@ -38,7 +38,7 @@ func openFaultStore(t *testing.T) (*Store, string, *Feed) {
 
 // faultItems returns n items of feed f whose summaries take about size
 // bytes each.
-func faultItems(f *Feed, n, size int) []*model.Item {
+func faultItems(f *FeedState, n, size int) []*model.Item {
 	items := make([]*model.Item, n)
 	for i := range items {
 		items[i] = &model.Item{
@@ -51,7 +51,7 @@ func faultItems(f *Feed, n, size int) []*model.Item {
 
 // faultPoll writes, in one transaction, what a poll that found items does:
 // each item, an alert for it, and the feed's new validators.
-func faultPoll(ctx context.Context, s *Store, f *Feed, items []*model.Item, etag string) error {
+func faultPoll(ctx context.Context, s *Store, f *FeedState, items []*model.Item, etag string) error {
 	tx, err := s.Begin(ctx)
 	if err != nil {
 		return err
@@ -88,7 +88,7 @@ func identities(items []*model.Item) []string {
 
 // checkNothingWritten checks that no trace of a failed poll of items is in
 // the store: every item unseen, no alert, the feed's validators unchanged.
-func checkNothingWritten(t *testing.T, s *Store, f *Feed, items []*model.Item) {
+func checkNothingWritten(t *testing.T, s *Store, f *FeedState, items []*model.Item) {
 	t.Helper()
 	ctx := context.Background()
 	if unseen, err := s.Unseen(ctx, f.ID, identities(items)); err != nil || len(unseen) != len(items) {
@@ -103,7 +103,7 @@ func checkNothingWritten(t *testing.T, s *Store, f *Feed, items []*model.Item) {
 }
 
 // checkAllWritten checks that a poll of items is wholly in the store.
-func checkAllWritten(t *testing.T, s *Store, f *Feed, items []*model.Item, etag string) {
+func checkAllWritten(t *testing.T, s *Store, f *FeedState, items []*model.Item, etag string) {
 	t.Helper()
 	ctx := context.Background()
 	if unseen, err := s.Unseen(ctx, f.ID, identities(items)); err != nil || len(unseen) != 0 {

@@ -10,8 +10,10 @@ import (
 	"github.com/newswatch/newswatch/internal/model"
 )
 
-// Feed is a configured feed and the state of its polling.
-type Feed struct {
+// FeedState is a feed as the store keeps it: its name and URL and the
+// state of its polling (validators, backoff, identity mode, the last
+// document). The configured feed itself is model.Feed.
+type FeedState struct {
 	ID   int64
 	Name string
 	URL  string // the configured URL
@@ -74,9 +76,9 @@ const feedColumns = `id, name, url, current_url, etag, last_modified,
 	identity_mode, guid_changes, identity_mode_at,
 	body_hash, body_size`
 
-func scanFeed(r rowScanner) (*Feed, error) {
+func scanFeed(r rowScanner) (*FeedState, error) {
 	var (
-		f                                   Feed
+		f                                   FeedState
 		fetch, success, nextAttempt, primed sql.NullInt64
 		modeAt                              sql.NullInt64
 	)
@@ -181,15 +183,15 @@ func (s *Store) SyncFeeds(ctx context.Context, specs []model.Feed) error {
 	return nil
 }
 
-// Feeds returns the configured feeds ordered by name.
-func (s *Store) Feeds(ctx context.Context) ([]*Feed, error) {
+// Feeds returns the state of the configured feeds, ordered by name.
+func (s *Store) Feeds(ctx context.Context) ([]*FeedState, error) {
 	rows, err := s.read.QueryContext(ctx,
 		`SELECT `+feedColumns+` FROM feeds WHERE configured = 1 ORDER BY name`)
 	if err != nil {
 		return nil, fmt.Errorf("store: feeds: %w", err)
 	}
 	defer rows.Close()
-	var feeds []*Feed
+	var feeds []*FeedState
 	for rows.Next() {
 		f, err := scanFeed(rows)
 		if err != nil {
@@ -205,9 +207,9 @@ func (s *Store) Feeds(ctx context.Context) ([]*Feed, error) {
 
 const feedByNameSQL = `SELECT ` + feedColumns + ` FROM feeds WHERE name = ? AND configured = 1`
 
-// Feed returns the configured feed called name, or an error wrapping
-// ErrNotFound.
-func (s *Store) Feed(ctx context.Context, name string) (*Feed, error) {
+// Feed returns the state of the configured feed called name, or an error
+// wrapping ErrNotFound.
+func (s *Store) Feed(ctx context.Context, name string) (*FeedState, error) {
 	f, err := scanFeed(s.reads.get(stmtFeedByName).QueryRowContext(ctx, name))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("store: feed %q: %w", name, ErrNotFound)
@@ -224,7 +226,7 @@ func (s *Store) Feed(ctx context.Context, name string) (*Feed, error) {
 // was read, the state describes a URL the feed no longer has and is
 // discarded; SaveFeed then returns nil. A feed that no longer exists is
 // ErrNotFound.
-func (s *Store) SaveFeed(ctx context.Context, f *Feed) error {
+func (s *Store) SaveFeed(ctx context.Context, f *FeedState) error {
 	if err := s.gate.lock(ctx, writeNormal); err != nil {
 		return fmt.Errorf("store: save feed %q: %w", f.Name, err)
 	}
@@ -243,7 +245,7 @@ const saveFeedSQL = `UPDATE feeds SET current_url = ?, etag = ?, last_modified =
 	WHERE id = ? AND url = ?`
 
 // identityMode is f.IdentityMode, IdentityGUID when empty.
-func (f *Feed) identityMode() IdentityMode {
+func (f *FeedState) identityMode() IdentityMode {
 	if f.IdentityMode == "" {
 		return IdentityGUID
 	}
@@ -253,7 +255,7 @@ func (f *Feed) identityMode() IdentityMode {
 // saveFeed records f's polling state with update, saveFeedSQL prepared
 // on the write connection (or bound to a write transaction), and looks
 // through db, the write pool or that transaction, for why no row changed.
-func saveFeed(ctx context.Context, update *sql.Stmt, db querier, f *Feed) error {
+func saveFeed(ctx context.Context, update *sql.Stmt, db querier, f *FeedState) error {
 	res, err := update.ExecContext(ctx,
 		f.CurrentURL, f.ETag, f.LastModified,
 		millis(f.LastFetchAt), millis(f.LastSuccessAt), f.LastStatus, f.LastError,

@@ -11,7 +11,7 @@ import (
 )
 
 // feedNamed returns the configured feed name, failing the test if missing.
-func feedNamed(t testing.TB, s *Store, name string) *Feed {
+func feedNamed(t testing.TB, s *Store, name string) *FeedState {
 	t.Helper()
 	f, err := s.Feed(context.Background(), name)
 	if err != nil {
@@ -85,7 +85,7 @@ func TestSyncFeeds(t *testing.T) {
 		t.Errorf("Feeds = %v, want %v", got, want)
 	}
 	got := feedNamed(t, s, "a")
-	want := &Feed{ID: a.ID, Name: "a", URL: "https://a.example/new-feed", PrimedAt: testTime.Truncate(time.Millisecond), IdentityMode: IdentityGUID}
+	want := &FeedState{ID: a.ID, Name: "a", URL: "https://a.example/new-feed", PrimedAt: testTime.Truncate(time.Millisecond), IdentityMode: IdentityGUID}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("after URL change:\n got %+v\nwant %+v", got, want)
 	}
@@ -189,7 +189,7 @@ func TestSaveFeedAfterURLChangeIsDiscarded(t *testing.T) {
 
 func TestSaveFeedUnknown(t *testing.T) {
 	s := openTest(t)
-	err := s.SaveFeed(context.Background(), &Feed{ID: 42, Name: "ghost", URL: "https://ghost.example/"})
+	err := s.SaveFeed(context.Background(), &FeedState{ID: 42, Name: "ghost", URL: "https://ghost.example/"})
 	if !errors.Is(err, ErrNotFound) {
 		t.Errorf("err = %v, want ErrNotFound", err)
 	}

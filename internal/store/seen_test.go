@@ -11,7 +11,7 @@ import (
 
 // addSeen records n items of feed f, with identities prefix0…prefix(n-1), in
 // one transaction.
-func addSeen(t testing.TB, s *Store, f *Feed, prefix string, n int) []string {
+func addSeen(t testing.TB, s *Store, f *FeedState, prefix string, n int) []string {
 	t.Helper()
 	tx := begin(t, s)
 	ids := make([]string, n)

@@ -15,7 +15,7 @@ import (
 // storyFixture is a feed with a story of two items.
 type storyFixture struct {
 	s     *Store
-	feed  *Feed
+	feed  *FeedState
 	story *Story
 	items []*model.Item
 }

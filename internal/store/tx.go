@@ -342,7 +342,7 @@ func (tx *Tx) Enqueue(a *model.Alert) error {
 
 // SaveFeed records f's polling state in the transaction, as Store.SaveFeed
 // does outside one.
-func (tx *Tx) SaveFeed(f *Feed) error {
+func (tx *Tx) SaveFeed(f *FeedState) error {
 	if err := tx.ctx.Err(); err != nil {
 		return fmt.Errorf("store: save feed %q: %w", f.Name, err)
 	}

@@ -49,7 +49,7 @@ func countRows(t testing.TB, s *Store, table string) int {
 
 // poll writes what a poll of f that found item it would: the item, one
 // alert for it and the feed's state.
-func poll(tx *Tx, f *Feed, it *model.Item) error {
+func poll(tx *Tx, f *FeedState, it *model.Item) error {
 	it.FeedID = f.ID
 	if err := tx.AddItem(it); err != nil {
 		return err
@@ -536,7 +536,7 @@ func TestTxSaveFeed(t *testing.T) {
 	if err := tx.SaveFeed(stale); err != nil {
 		t.Errorf("SaveFeed of a feed whose URL changed: %v, want it discarded", err)
 	}
-	if err := tx.SaveFeed(&Feed{ID: 42, Name: "ghost", URL: "https://ghost.example/"}); !errors.Is(err, ErrNotFound) {
+	if err := tx.SaveFeed(&FeedState{ID: 42, Name: "ghost", URL: "https://ghost.example/"}); !errors.Is(err, ErrNotFound) {
 		t.Errorf("SaveFeed of an unknown feed: %v, want ErrNotFound", err)
 	}
 	if err := tx.Commit(); err != nil {
