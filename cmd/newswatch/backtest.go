@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"text/tabwriter"
 	"time"
 
@@ -55,7 +56,11 @@ func cmdBacktest(ctx context.Context, args []string, sio *IO) error {
 		return err
 	}
 	if *asJSON {
-		err = writeBacktestJSON(sio.Stdout, result.Groups)
+		var why map[int64]dryrun.Reason
+		if why, err = dryrun.Why(ctx, st, pipeline.StoryOptions(cfg), from); err != nil {
+			return err
+		}
+		err = writeBacktestJSON(sio.Stdout, result.Groups, why)
 	} else {
 		err = writeBacktestText(sio.Stdout, result.Groups, time.Local)
 	}
@@ -81,13 +86,37 @@ type backtestItemJSON struct {
 	Title     string `json:"title"`
 	Link      string `json:"link"`
 	Published string `json:"published,omitempty"` // RFC 3339 UTC
+	// ID is the item's ID in the store (for stories explain and split).
+	ID int64 `json:"id"`
+	// Why says why a later item of the story joined it; left out for
+	// the story's first item.
+	Why *whyJSON `json:"why,omitempty"`
+	// Vetoes are the other stories the item's event evidence kept it
+	// out of.
+	Vetoes []vetoJSON `json:"vetoes,omitempty"`
 }
 
-func writeBacktestJSON(w io.Writer, groups []dryrun.Group) error {
+// vetoJSON is a story an item was kept out of, and what disagreed.
+type vetoJSON struct {
+	Story string  `json:"story"`
+	Score float64 `json:"score"`
+	Veto  string  `json:"veto"`
+}
+
+func writeBacktestJSON(w io.Writer, groups []dryrun.Group, why map[int64]dryrun.Reason) error {
 	return cli.JSONLines(w, groups, func(g dryrun.Group) any {
 		line := backtestJSON{Rule: g.Rule, Story: g.Story, Items: make([]backtestItemJSON, len(g.Items))}
 		for i, it := range g.Items {
-			line.Items[i] = backtestItemJSON{Feed: it.Feed, Title: it.Title, Link: it.Link, Published: cli.JSONTime(it.Published)}
+			j := backtestItemJSON{Feed: it.Feed, Title: it.Title, Link: it.Link, Published: cli.JSONTime(it.Published), ID: it.ID}
+			if r, ok := why[it.ID]; ok {
+				if r.Joined != nil {
+					j.Why = explanationJSON(*r.Joined)
+				}
+				for _, v := range r.Vetoed {
+					j.Vetoes = append(j.Vetoes, vetoJSON{Story: strconv.FormatInt(v.Story, 10), Score: round3(v.Score), Veto: v.Veto.String()})
+				}
+			}
+			line.Items[i] = j
 		}
 		return line
 	})

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"html"
 	"path/filepath"
@@ -109,12 +110,23 @@ url  = "file:aggregator.xml"
 			if code != 0 {
 				t.Fatalf("exit %d\n%s", code, stderr)
 			}
+			// The contract's fields, as config-and-cli.md gives them.
+			contract, why := backtestContract(t, stdout)
 			want := strings.Join(tc.want, "\n")
 			if want != "" {
 				want += "\n"
 			}
-			if stdout != want {
-				t.Errorf("output:\n%s\nwant:\n%s", stdout, want)
+			if contract != want {
+				t.Errorf("output:\n%s\nwant:\n%s", contract, want)
+			}
+			// And why each later item joined its story.
+			for title, stage := range map[string]string{"Syria and Israel agree a military hotline - Wire": "link"} {
+				if got, ok := why[title]; ok && got != stage {
+					t.Errorf("%q joined by %q, want %q", title, got, stage)
+				}
+			}
+			if got, ok := why["Israel and Syria hold talks in Baku"]; tc.want != nil && (!ok || got != "simhash") {
+				t.Errorf("the daily's copy of the Baku report joined by %q, want simhash", got)
 			}
 			if !strings.Contains(stderr, "nothing was sent") {
 				t.Errorf("stderr %q", stderr)
@@ -133,4 +145,64 @@ url  = "file:aggregator.xml"
 	if code, _, _ := runWithEnv(t, ctx, nil, "backtest", "-config", cfg, "-since", "yesterday"); code != 1 {
 		t.Errorf("a bad -since: exit %d, want 1", code)
 	}
+}
+
+// backtestContract returns backtest -json's output with only the fields
+// of the contract (config-and-cli.md), one line a story, and the stage by
+// which each item with a "why" joined its story, by title. Every item must
+// have an ID; the first of a story no "why".
+func backtestContract(t *testing.T, out string) (string, map[string]string) {
+	t.Helper()
+	type item struct {
+		Feed      string `json:"feed"`
+		Title     string `json:"title"`
+		Link      string `json:"link"`
+		Published string `json:"published,omitempty"`
+	}
+	type line struct {
+		Rule  string `json:"rule"`
+		Story string `json:"story"`
+		Items []item `json:"items"`
+	}
+	var b strings.Builder
+	why := map[string]string{}
+	for _, l := range strings.SplitAfter(out, "\n") {
+		if l == "" {
+			continue
+		}
+		var full struct {
+			Items []struct {
+				Title string `json:"title"`
+				ID    int64  `json:"id"`
+				Why   *struct {
+					Stage string `json:"stage"`
+				} `json:"why"`
+			} `json:"items"`
+		}
+		var c line
+		if err := json.Unmarshal([]byte(l), &full); err != nil {
+			t.Fatalf("%v: %s", err, l)
+		}
+		if err := json.Unmarshal([]byte(l), &c); err != nil {
+			t.Fatalf("%v: %s", err, l)
+		}
+		for i, it := range full.Items {
+			switch {
+			case it.ID == 0:
+				t.Errorf("item %q has no id", it.Title)
+			case i == 0 && it.Why != nil:
+				t.Errorf("the first item %q of a story has a why", it.Title)
+			case i > 0 && it.Why == nil:
+				t.Errorf("the later item %q of a story has no why", it.Title)
+			case it.Why != nil:
+				why[it.Title] = it.Why.Stage
+			}
+		}
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return b.String(), why
 }

@@ -79,14 +79,29 @@ api_url = %q
 		t.Fatalf("first alert %q, want the Baku talks", head.Text)
 	}
 
-	// Two more outlets carry the wire copy: one reply lists both.
-	writeFiles(t, dir, map[string]string{"daily.xml": btRSS(daily), "gazette.xml": btRSS(gazette)})
+	// Two more outlets carry the wire copy: one reply lists both. The
+	// gazette also reports the next round of the talks, in other words
+	// but with the same names: another event, its own alert.
+	nextRound := btItem{"g2", "Israel and Syria to hold a third round of talks in Paris",
+		"https://gazette.example/2", "Officials of Israel and Syria will meet in Paris next week for a third round of talks on " +
+			"security arrangements along the 1974 disengagement line, officials said.", pub.Add(4 * time.Minute)}
+	writeFiles(t, dir, map[string]string{"daily.xml": btRSS(daily), "gazette.xml": btRSS(gazette, nextRound)})
 	once()
 	posts = slack.Messages()
-	if len(posts) != 3 {
-		t.Fatalf("second run: %d posts, want one reply: %+v", len(posts), posts[2:])
+	if len(posts) != 4 {
+		t.Fatalf("second run: %d posts, want one reply and the next round's alert: %+v", len(posts), posts[2:])
 	}
-	reply := posts[2]
+	var reply, next slacktest.Message
+	for _, p := range posts[2:] {
+		if p.ThreadTS != "" {
+			reply = p
+		} else {
+			next = p
+		}
+	}
+	if !strings.Contains(next.Text, "third round") {
+		t.Errorf("the next round's post %+v; want an alert of its own", next)
+	}
 	if reply.ThreadTS != head.TS || reply.Channel != slack.ChannelID("#news") ||
 		!strings.Contains(reply.Text, "Also reported by: ") || !strings.Contains(reply.Text, "Daily") || !strings.Contains(reply.Text, "Gazette") {
 		t.Errorf("reply %+v; want one reply in the alert's thread naming Daily and Gazette", reply)
@@ -99,7 +114,39 @@ api_url = %q
 	writeFiles(t, dir, map[string]string{"monitor.xml": btRSS(late), "wire.xml": btRSS(edited, distinct)})
 	once()
 	posts = slack.Messages()
-	if len(posts) != 4 || posts[3].ThreadTS != head.TS || !strings.Contains(posts[3].Text, "Monitor") {
-		t.Errorf("third run: %+v; want one more reply, naming Monitor", posts[3:])
+	if len(posts) != 5 || posts[4].ThreadTS != head.TS || !strings.Contains(posts[4].Text, "Monitor") {
+		t.Errorf("third run: %+v; want one more reply, naming Monitor", posts[4:])
+	}
+
+	// Why the next round is not the Baku story: the round and the place.
+	code, stdout, stderr := runWithEnv(t, context.Background(), nil, "stories", "explain", "-config", cfg, wire.link, nextRound.link)
+	if code != 0 || !strings.Contains(stdout, "grouped: no") || !strings.Contains(stdout, "disagrees") {
+		t.Errorf("stories explain: exit %d\n%s%s", code, stdout, stderr)
+	}
+	// A user takes the gazette's copy out of the Baku story.
+	storyOf := func(link string) string {
+		t.Helper()
+		code, stdout, stderr := runWithEnv(t, context.Background(), nil, "backtest", "-json", "-config", cfg)
+		if code != 0 {
+			t.Fatalf("backtest: exit %d\n%s", code, stderr)
+		}
+		for _, line := range strings.Split(strings.TrimSpace(stdout), "\n") {
+			if strings.Contains(line, `"link":"`+link+`"`) {
+				return line[strings.Index(line, `"story":"`)+9 : strings.Index(line, `","items"`)]
+			}
+		}
+		t.Fatalf("backtest -json lacks %s:\n%s", link, stdout)
+		return ""
+	}
+	baku := storyOf(gazette.link)
+	code, stdout, stderr = runWithEnv(t, context.Background(), nil, "stories", "split", "-config", cfg, baku, gazette.link)
+	if code != 0 || !strings.Contains(stdout, "left story "+baku) {
+		t.Fatalf("stories split: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if got := storyOf(gazette.link); got == baku {
+		t.Errorf("after the split the gazette's copy is still in story %s", baku)
+	}
+	if code, _, stderr := runWithEnv(t, context.Background(), nil, "stories", "split", "-config", cfg, baku, gazette.link); code != 1 || !strings.Contains(stderr, "not "+baku) {
+		t.Errorf("splitting it again: exit %d, %s; want an error naming its story", code, stderr)
 	}
 }

@@ -107,9 +107,8 @@ func wire(ctx context.Context, cfg *config.Config, st *store.Store, o Options) (
 		Backoff:  monitor.Backoff{Max: cfg.Fetch.BackoffMax},
 		// New items are grouped into stories as [stories] says.
 		Stories: &monitor.Stories{
-			Store: st,
-			Options: story.Options{Window: cfg.Stories.Window, Threshold: cfg.Stories.Threshold,
-				MaxItems: cfg.Stories.MaxItems},
+			Store:      st,
+			Options:    StoryOptions(cfg),
 			ReplyDelay: cfg.Stories.ReplyDelay,
 			Log:        o.Log,
 		},
@@ -160,4 +159,10 @@ func NewLogger(cfg config.Log, w io.Writer) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// StoryOptions are the story index's options as [stories] configures them:
+// the daemon's, and those of the commands that replay its grouping.
+func StoryOptions(cfg *config.Config) story.Options {
+	return story.Options{Window: cfg.Stories.Window, Threshold: cfg.Stories.Threshold, MaxItems: cfg.Stories.MaxItems}
 }

@@ -1,0 +1,280 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/newswatch/newswatch/internal/cli"
+	"github.com/newswatch/newswatch/internal/dryrun"
+	"github.com/newswatch/newswatch/internal/model"
+	"github.com/newswatch/newswatch/internal/pipeline"
+	"github.com/newswatch/newswatch/internal/store"
+	"github.com/newswatch/newswatch/internal/story"
+)
+
+func init() {
+	program.RegisterGroup("stories", "say why two reports were or were not grouped; take a report out of a story", help("stories"),
+		cli.Sub{Name: "explain", Run: cmdStoriesExplain},
+		cli.Sub{Name: "split", Run: cmdStoriesSplit})
+}
+
+func cmdStoriesExplain(ctx context.Context, args []string, sio *IO) error {
+	fs := program.FlagSet("stories explain", "stories explain A B [-json] [-config FILE]", help("stories explain"), sio.Stderr)
+	configPath := fs.String("config", "", configFlagHelp)
+	asJSON := fs.Bool("json", false, "print one JSON object")
+	rest, err := cli.ParseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) != 2 {
+		return cli.UsageError("want two items, each by ID or link")
+	}
+	cfg, err := loadConfig(*configPath, sio, sio.Stderr)
+	if err != nil {
+		return err
+	}
+	st, path, err := pipeline.OpenExisting(ctx, cfg)
+	if errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("nothing stored yet: no database at %s", path)
+	}
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	a, err := findItem(ctx, st, rest[0])
+	if err != nil {
+		return err
+	}
+	b, err := findItem(ctx, st, rest[1])
+	if err != nil {
+		return err
+	}
+	if a.ID == b.ID {
+		return cli.UsageError(fmt.Sprintf("%s and %s are the same item", rest[0], rest[1]))
+	}
+	p, err := dryrun.ExplainPair(ctx, st, pipeline.StoryOptions(cfg), a, b)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return cli.JSONLines(sio.Stdout, []*dryrun.Pair{p}, func(p *dryrun.Pair) any { return pairJSON(p) })
+	}
+	return writePair(sio.Stdout, p)
+}
+
+// findItem returns the stored item ref names (an ID or a link), or an error
+// that says why there is not exactly one.
+func findItem(ctx context.Context, st *store.Store, ref string) (*model.Item, error) {
+	items, err := st.FindItems(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	switch len(items) {
+	case 0:
+		return nil, fmt.Errorf("no stored item %s (an item ID, as backtest -json shows them, or its link)", ref)
+	case 1:
+		return items[0], nil
+	}
+	var ids []string
+	for _, it := range items {
+		ids = append(ids, strconv.FormatInt(it.ID, 10)+" ("+cli.Clip(cli.OneLine(it.Feed), 40)+")")
+	}
+	return nil, fmt.Errorf("%d stored items have the link %s; name one by ID: %s", len(items), ref, strings.Join(ids, ", "))
+}
+
+// writePair prints what stories explain found, one stage a line.
+func writePair(w io.Writer, p *dryrun.Pair) error {
+	ex := p.Explanation
+	describe := func(it *model.Item) string {
+		return fmt.Sprintf("item %d, story %d: %s: %s", it.ID, it.StoryID,
+			cli.Clip(cli.OneLine(it.Feed), 40), cli.Clip(cli.OneLine(it.Title), 100))
+	}
+	fmt.Fprintf(w, "%s\n%s\n", describe(p.First), describe(p.Second))
+	switch {
+	case p.First.StoryID == p.Second.StoryID:
+		fmt.Fprintln(w, "grouped: yes, in one story")
+	default:
+		fmt.Fprintln(w, "grouped: no, in two stories")
+	}
+	if ex.Items == 0 {
+		fmt.Fprintln(w, "the first item's story has no item in the second item's window ([stories] window before it was seen): nothing to join")
+		return nil
+	}
+	fmt.Fprintf(w, "against story %d (%d %s in the window of the second item):\n", ex.Story, ex.Items, cli.Plural(ex.Items, "item", "items"))
+	for _, line := range pairLines(ex) {
+		fmt.Fprintln(w, "  "+line)
+	}
+	switch m := p.Decision; {
+	case m.Stage == story.StageNew:
+		fmt.Fprintln(w, "the index now finds no story for the second item: it starts its own")
+	default:
+		fmt.Fprintf(w, "the index now puts the second item in story %d by %s\n", m.Story, stageName(m.Stage))
+	}
+	return nil
+}
+
+// pairLines describes each stage's finding.
+func pairLines(ex story.Explanation) []string {
+	yes := func(b bool) string {
+		if b {
+			return "yes"
+		}
+		return "no"
+	}
+	lines := []string{"same canonical link: " + yes(ex.SameLink)}
+	if ex.SameLinkOwnFeed {
+		lines = append(lines, "  (its feed's other entry under the link, with other text: a live page's entries do not join by it)")
+	}
+	if ex.Distance < 0 {
+		lines = append(lines, "near-duplicate text: too short to fingerprint")
+	} else {
+		lines = append(lines, fmt.Sprintf("near-duplicate text: fingerprints %d bits apart (joins at %d or fewer)", ex.Distance, story.MaxDistance))
+	}
+	lines = append(lines, fmt.Sprintf("copy under another headline: %.0f%% of the shorter text's words in common (joins at %.0f%%, both of %d words or more)",
+		100*ex.Overlap, 100*story.MinCopyShare, story.MinCopyWords))
+	if ex.OwnFeed {
+		lines = append(lines, "shared rare words: not compared (every item of the story is of the second item's feed)")
+	} else {
+		lines = append(lines, fmt.Sprintf("shared rare words: score %.2f (joins at %.2f), %d shared by a rare form (needs %d): %s",
+			ex.Score, ex.Threshold, ex.Rare, ex.MinShared, strings.Join(ex.Shared, ", ")))
+	}
+	if ex.OtherScript {
+		lines = append(lines, fmt.Sprintf("across languages: score %.2f, shared facts: %s", ex.CrossScore, strings.Join(ex.CrossShared, ", ")))
+	}
+	if ex.Veto != nil {
+		lines = append(lines, "their event evidence disagrees, which keeps them apart: "+ex.Veto.String())
+	}
+	if ex.Match.Stage != story.StageNew {
+		lines = append(lines, "so the second item joins the story by "+stageName(ex.Match.Stage))
+	} else {
+		lines = append(lines, "so no stage joins the second item to the story")
+	}
+	return lines
+}
+
+// stageName says what a stage is, for people.
+func stageName(s story.Stage) string {
+	switch s {
+	case story.StageLink:
+		return "the same canonical link"
+	case story.StageSimHash:
+		return "near-duplicate text"
+	case story.StageBody:
+		return "a copy of its text under another headline"
+	case story.StageTerms:
+		return "shared rare words"
+	case story.StageFacts:
+		return "the places, people and figures it shares across languages"
+	}
+	return s.String()
+}
+
+// pairJSONLine is stories explain -json's object.
+type pairJSONLine struct {
+	First    itemRefJSON `json:"first"`
+	Second   itemRefJSON `json:"second"`
+	Grouped  bool        `json:"grouped"`
+	Story    int64       `json:"story"`
+	Why      *whyJSON    `json:"why"`
+	Decision string      `json:"decision"` // the stage the index now finds for the second item
+}
+
+type itemRefJSON struct {
+	ID    int64  `json:"id"`
+	Story int64  `json:"story"`
+	Feed  string `json:"feed"`
+	Title string `json:"title"`
+	Link  string `json:"link"`
+}
+
+func pairJSON(p *dryrun.Pair) pairJSONLine {
+	ref := func(it *model.Item) itemRefJSON {
+		return itemRefJSON{ID: it.ID, Story: it.StoryID, Feed: it.Feed, Title: it.Title, Link: it.Link}
+	}
+	return pairJSONLine{First: ref(p.First), Second: ref(p.Second), Grouped: p.First.StoryID == p.Second.StoryID,
+		Story: p.Explanation.Story, Why: explanationJSON(p.Explanation), Decision: p.Decision.Stage.String()}
+}
+
+// whyJSON is why an item is, or is not, in a story: what each stage found
+// and what vetoed it (backtest -json's "why", stories explain -json's).
+type whyJSON struct {
+	Stage     string   `json:"stage"` // the stage that joins it, "new" for none
+	SameLink  bool     `json:"same_link"`
+	Distance  *int     `json:"distance,omitempty"` // of the fingerprints, when both have one
+	Overlap   float64  `json:"overlap"`            // share of words in common (copies)
+	Score     float64  `json:"score"`              // the rare-word stage's
+	Shared    []string `json:"shared,omitempty"`   // rare words (or, across languages, facts) shared
+	Threshold float64  `json:"threshold"`
+	Veto      string   `json:"veto,omitempty"`
+}
+
+func explanationJSON(ex story.Explanation) *whyJSON {
+	if ex.Items == 0 {
+		return nil
+	}
+	j := &whyJSON{Stage: ex.Match.Stage.String(), SameLink: ex.SameLink, Overlap: round3(ex.Overlap),
+		Score: round3(ex.Score), Shared: ex.Shared, Threshold: ex.Threshold}
+	if ex.Distance >= 0 {
+		d := ex.Distance
+		j.Distance = &d
+	}
+	if ex.Match.Stage == story.StageFacts || (ex.OtherScript && ex.Match.Stage == story.StageNew) {
+		j.Score, j.Shared = round3(ex.CrossScore), ex.CrossShared
+	}
+	if ex.Veto != nil {
+		j.Veto = ex.Veto.String()
+	}
+	return j
+}
+
+func round3(f float64) float64 { return float64(int64(f*1000+0.5)) / 1000 }
+
+func cmdStoriesSplit(ctx context.Context, args []string, sio *IO) error {
+	fs := program.FlagSet("stories split", "stories split STORY ITEM [-config FILE]", help("stories split"), sio.Stderr)
+	configPath := fs.String("config", "", configFlagHelp)
+	rest, err := cli.ParseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) != 2 {
+		return cli.UsageError("want a story ID and an item (by ID or link)")
+	}
+	storyID, err := strconv.ParseInt(rest[0], 10, 64)
+	if err != nil || storyID <= 0 {
+		return cli.UsageError(fmt.Sprintf("%q is not a story ID", rest[0]))
+	}
+	cfg, err := loadConfig(*configPath, sio, sio.Stderr)
+	if err != nil {
+		return err
+	}
+	st, path, err := pipeline.OpenExisting(ctx, cfg)
+	if errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("nothing stored yet: no database at %s", path)
+	}
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	it, err := findItem(ctx, st, rest[1])
+	if err != nil {
+		return err
+	}
+	mv, err := st.SplitItem(ctx, storyID, it.ID, time.Now())
+	switch {
+	case errors.Is(err, store.ErrNotInStory) && it.StoryID == storyID:
+		return fmt.Errorf("item %d is the only item of story %d: nothing to split it from", it.ID, storyID)
+	case errors.Is(err, store.ErrNotInStory):
+		return fmt.Errorf("item %d is in story %d, not %d", it.ID, it.StoryID, storyID)
+	case err != nil:
+		return err
+	}
+	fmt.Fprintf(sio.Stdout, "item %d left story %d: it is story %d now, and the next report of it alerts as a story of its own\n",
+		mv.Item, mv.From, mv.To)
+	return nil
+}
