@@ -9,7 +9,6 @@ import (
 
 	"golang.org/x/time/rate"
 
-	"github.com/newswatch/newswatch/internal/followup"
 	"github.com/newswatch/newswatch/internal/store"
 )
 
@@ -23,7 +22,6 @@ type destination struct {
 	n        Notifier
 	notifier string
 	channel  string
-	updates  followup.Mode // the notifier's StoryUpdates
 	limiter  *rate.Limiter // nil: no limit
 	signal   chan struct{}
 
@@ -218,9 +216,20 @@ func (ds *destination) giveUp(alerts []*store.Alert) {
 	ds.r.release(alerts, len(alerts))
 }
 
+// fold folds a burst of one rule's alerts into a summary at the head of
+// the queue (see foldHead). Called with ds.mu held.
+func (ds *destination) fold() {
+	queue, summary := foldHead(ds.queue, ds.r.d.foldThreshold())
+	ds.queue = queue
+	if summary != nil {
+		ds.r.d.log().Info("notify: folding a burst into one summary", "rule", summary.rule,
+			"alerts", len(summary.alerts), "notifier", ds.notifier, "channel", ds.channel)
+	}
+}
+
 // split replaces a summary or digest at the head of the queue that is too
-// big for one message of this notifier with its parts. Called with ds.mu
-// held.
+// big for one message of this notifier with its parts (see splitJob).
+// Called with ds.mu held.
 func (ds *destination) split() {
 	j := ds.queue[0]
 	if j.kind == KindAlert || j.parts != 0 {
@@ -231,23 +240,9 @@ func (ds *destination) split() {
 	if !ok {
 		return
 	}
-	msgs := sp.Split(j.message())
-	if len(msgs) < 2 {
+	parts := splitJob(j, sp)
+	if parts == nil {
 		return
-	}
-	byID := make(map[int64]int, len(j.alerts))
-	for i, a := range j.alerts {
-		byID[a.ID] = i
-	}
-	parts := make([]*job, len(msgs))
-	for p, m := range msgs {
-		part := &job{kind: j.kind, rule: j.rule, part: m.Part, parts: m.Parts, id: m.ID, digest: j.digest}
-		for _, e := range m.Entries {
-			i := byID[e.AlertID]
-			part.alerts = append(part.alerts, j.alerts[i])
-			part.since = append(part.since, j.since[i])
-		}
-		parts[p] = part
 	}
 	if j.digest != nil {
 		ds.r.mu.Lock()

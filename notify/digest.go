@@ -99,19 +99,10 @@ func (r *runner) collectDigest(rule string, st *digestState, now time.Time) int 
 		later(now.Add(digestRefresh))
 		return 0
 	}
-	due := now // no schedule (any more): send what waits at once
-	if st.sched != nil {
-		oldest := waiting[0].CreatedAt
-		for _, a := range waiting[1:] {
-			if a.CreatedAt.Before(oldest) {
-				oldest = a.CreatedAt
-			}
-		}
-		due = st.sched.Next(oldest.In(d.location()))
-		if due.After(now) {
-			later(earliest(due, now.Add(digestRefresh)))
-			return 0
-		}
+	due := digestDue(waiting, st.sched, d.location(), now)
+	if due.After(now) {
+		later(earliest(due, now.Add(digestRefresh)))
+		return 0
 	}
 
 	r.mu.Lock()
@@ -119,30 +110,16 @@ func (r *runner) collectDigest(rule string, st *digestState, now time.Time) int 
 		r.held[a.ID] = true
 	}
 	r.mu.Unlock()
-	jobs := map[*destination]*job{}
-	var order []*destination
-	for _, a := range waiting {
-		ds := r.destination(a)
-		if ds == nil {
-			continue
-		}
-		j := jobs[ds]
-		if j == nil {
-			j = &job{kind: KindDigest, rule: rule, digest: st}
-			jobs[ds] = j
-			order = append(order, ds)
-		}
-		j.alerts = append(j.alerts, a)
-		j.since = append(j.since, due)
+	pl := planDigest(rule, waiting, due, r.policy())
+	for _, j := range pl.jobs {
+		j.digest = st
 	}
 	r.mu.Lock()
-	st.inflight += len(order)
+	st.inflight += len(pl.jobs)
 	st.nextCheck = time.Time{}
 	r.mu.Unlock()
-	d.log().Info("notify: digest due", "rule", rule, "alerts", len(waiting), "destinations", len(order), "due", due)
-	for _, ds := range order {
-		ds.push(jobs[ds])
-	}
+	d.log().Info("notify: digest due", "rule", rule, "alerts", len(waiting), "destinations", len(pl.jobs), "due", due)
+	r.apply(pl)
 	return len(waiting)
 }
 

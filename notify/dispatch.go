@@ -160,7 +160,7 @@ type Dispatcher struct {
 	byName map[string]*Settings // Notifiers by name
 
 	mu       sync.Mutex
-	limiters map[string]*rate.Limiter // by destination, kept across Run and Drain calls
+	limiters map[destKey]*rate.Limiter // by destination, kept across Run and Drain calls
 
 	lastRead atomic.Int64 // unix nanoseconds of the last successful read of the outbox
 
@@ -203,14 +203,14 @@ const digestRefresh = time.Minute
 func (d *Dispatcher) init() {
 	d.once.Do(func() {
 		d.wake = make(chan struct{}, 1)
-		d.limiters = map[string]*rate.Limiter{}
+		d.limiters = map[destKey]*rate.Limiter{}
 	})
 }
 
 // limiter returns the rate limiter of a destination, or nil for none. A
 // destination keeps its limiter for the Dispatcher's life, so that a second
 // Drain does not start with a full burst.
-func (d *Dispatcher) limiter(lim Limit, key string) *rate.Limiter {
+func (d *Dispatcher) limiter(lim Limit, key destKey) *rate.Limiter {
 	if lim.Rate <= 0 {
 		return nil
 	}

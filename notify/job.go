@@ -23,6 +23,7 @@ func queuedSince(a *store.Alert) time.Time {
 type job struct {
 	kind   Kind
 	rule   string
+	dest   destKey
 	alerts []*store.Alert
 	// since holds, for each alert, when its MaxAge starts: when it was
 	// queued, or, in a digest, when the digest was due.
@@ -126,4 +127,21 @@ func sortNewestFirst(entries []Entry) {
 		}
 		return 0
 	})
+}
+
+// followUpMessage completes m, the message of follow-up job j: in the
+// parent's thread when j is threaded, and naming what it follows up.
+func (j *job) followUpMessage(m *Message) {
+	first := j.alerts[0]
+	if j.threaded {
+		m.ThreadTS = first.Parent.RemoteID
+		if first.Parent.RemoteChannel != "" {
+			m.Channel = first.Parent.RemoteChannel
+		}
+	}
+	for i, a := range j.alerts {
+		if a.Parent != nil {
+			m.Entries[i].Parent = a.Parent.Title
+		}
+	}
 }

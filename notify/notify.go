@@ -1,8 +1,10 @@
 // Package notify owns how newswatch tells people about matches: the
 // Notifier interface and Message, what a notifier is given to send; the
 // Dispatcher that drains the store's outbox under per-destination rate
-// limits, with retries, backoff and dead letters, folding bursts into
-// summaries, batching follow-ups and collecting scheduled digests.
+// limits, with retries, backoff and dead letters; and the planning of what
+// it sends (plan.go: planJobs and the functions beside it), pure functions
+// that batch follow-ups, fold bursts into summaries and collect scheduled
+// digests, apart from the workers that send.
 //
 // Each notifier is a subpackage that owns all of its rendering (alerts,
 // summaries and digests, follow-ups, feed-health messages): notify/slack

@@ -3,7 +3,6 @@ package notify
 import (
 	"cmp"
 	"context"
-	"fmt"
 	"slices"
 	"sync"
 	"time"
@@ -30,7 +29,7 @@ type runner struct {
 	sweeps  int
 
 	mu         sync.Mutex
-	dests      map[string]*destination
+	dests      map[destKey]*destination
 	held       map[int64]bool // alerts in a destination's queue or being sent
 	heldAtStop map[int64]bool
 	// A read of the outbox may return an alert that ended (delivered or
@@ -54,7 +53,7 @@ func (d *Dispatcher) start(ctx context.Context) *runner {
 		ctx:     ctx,
 		changed: make(chan struct{}, 1),
 		refill:  make(chan struct{}, 1),
-		dests:   map[string]*destination{},
+		dests:   map[destKey]*destination{},
 		held:    map[int64]bool{},
 		gone:    map[int64]uint64{},
 		digests: map[string]*digestState{},
@@ -191,43 +190,16 @@ func (r *runner) fill(sweep bool) int {
 	if ok {
 		d.lastRead.Store(now.UnixNano())
 	}
-	batches := map[*destination][]*job{}
-	followUps := map[*destination]map[string]*job{}
-	var order []*destination
-	queued := 0
+	var fresh []*store.Alert
+	r.mu.Lock()
 	for _, a := range due {
-		r.mu.Lock()
-		if r.held[a.ID] || r.ended(a.ID) {
-			r.mu.Unlock()
-			continue
+		if !r.held[a.ID] && !r.ended(a.ID) {
+			r.held[a.ID] = true
+			fresh = append(fresh, a)
 		}
-		r.held[a.ID] = true
-		r.mu.Unlock()
-		ds := r.destination(a)
-		if ds == nil {
-			continue
-		}
-		if batches[ds] == nil {
-			order = append(order, ds)
-			batches[ds] = []*job{}
-		}
-		if kind := followUpKind(a); kind != "" {
-			if followUps[ds] == nil {
-				followUps[ds] = map[string]*job{}
-			}
-			jobs := batches[ds]
-			if r.followUp(ds, a, kind, &jobs, followUps[ds]) {
-				queued++
-			}
-			batches[ds] = jobs
-			continue
-		}
-		batches[ds] = append(batches[ds], &job{kind: KindAlert, rule: a.Rule, alerts: []*store.Alert{a}, since: []time.Time{queuedSince(a)}})
-		queued++
 	}
-	for _, ds := range order {
-		ds.push(batches[ds]...)
-	}
+	r.mu.Unlock()
+	queued := r.apply(planJobs(fresh, r.policy()))
 	return queued + r.fillDigests(now)
 }
 
@@ -332,31 +304,48 @@ func (r *runner) forget(epoch uint64) {
 	}
 }
 
-// destination returns the destination of alert a, starting its worker when
-// it is new, or nil when a's notifier is not configured (a is then a dead
-// letter).
-func (r *runner) destination(a *store.Alert) *destination {
-	set := r.d.byName[a.Notifier]
-	if set == nil {
-		reason := fmt.Sprintf("unknown notifier %q (not in the configuration)", a.Notifier)
-		r.d.markDead(r, []*store.Alert{a}, reason)
-		r.d.outcome(Outcome{Notifier: a.Notifier, Rule: a.Rule, Kind: KindAlert, Alerts: 1, Result: ResultDead, Reason: "unknown_notifier"})
-		r.release([]*store.Alert{a}, 1)
-		return nil
+// policy is what planning knows of the Dispatcher.
+func (r *runner) policy() policy {
+	return policy{notifiers: r.d.byName}
+}
+
+// apply carries out pl: it records its dead letters and queues its jobs
+// at their destinations, each destination's in order. It returns how many
+// alerts it queued.
+func (r *runner) apply(pl plan) int {
+	for _, dl := range pl.dead {
+		r.d.markDead(r, []*store.Alert{dl.alert}, dl.reason)
+		r.d.outcome(dl.why)
+		r.release([]*store.Alert{dl.alert}, 1)
 	}
-	n := set.Notifier
-	channel := ""
-	if cr, ok := n.(ChannelResolver); ok {
-		channel = cr.ResolveChannel(a.Channel)
+	batches := map[*destination][]*job{}
+	var order []*destination
+	queued := 0
+	for _, j := range pl.jobs {
+		ds := r.destination(j.dest)
+		if batches[ds] == nil {
+			order = append(order, ds)
+		}
+		batches[ds] = append(batches[ds], j)
+		queued += len(j.alerts)
 	}
-	key := a.Notifier + "\x00" + channel
+	for _, ds := range order {
+		ds.push(batches[ds]...)
+	}
+	return queued
+}
+
+// destination returns the destination of key, starting its worker when it
+// is new. Its notifier is configured (planning saw to it).
+func (r *runner) destination(key destKey) *destination {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if ds := r.dests[key]; ds != nil {
 		return ds
 	}
-	ds := &destination{r: r, n: n, notifier: a.Notifier, channel: channel,
-		updates: set.StoryUpdates, limiter: r.d.limiter(set.Limit, key), signal: make(chan struct{}, 1)}
+	set := r.d.byName[key.notifier]
+	ds := &destination{r: r, n: set.Notifier, notifier: key.notifier, channel: key.channel,
+		limiter: r.d.limiter(set.Limit, key), signal: make(chan struct{}, 1)}
 	r.dests[key] = ds
 	r.wg.Add(1)
 	go ds.run()

@@ -1,0 +1,237 @@
+package notify
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"github.com/newswatch/newswatch/internal/followup"
+	"github.com/newswatch/newswatch/internal/store"
+)
+
+// Planning: what the Dispatcher sends, decided by pure functions of the
+// alerts it read and of its settings, apart from the workers that send.
+//
+//   - planJobs turns the due alerts of one read of the outbox into jobs,
+//     each for one destination: an alert alone, or the follow-ups that
+//     go out together (package followup decides how); and the alerts it
+//     gives up (an unknown notifier, a follow-up of a dead letter).
+//   - digestDue says when a rule's digest is due, and planDigest turns
+//     the alerts it collected into one digest job per destination.
+//   - foldHead folds a burst of one rule's alerts waiting at a
+//     destination into a summary, when the burst reaches the head of its
+//     queue; splitHead divides a summary or digest too big for one
+//     message of its notifier.
+//
+// The workers (destination.go) send the jobs in their order, paced, with
+// retries; the runner (runner.go) reads the outbox and applies the plans.
+
+// policy is what planning knows of the Dispatcher: its notifiers by name.
+type policy struct {
+	notifiers map[string]*Settings
+}
+
+// destKey names a destination: a notifier and, for notifiers that choose
+// a channel per message (ChannelResolver), the channel.
+type destKey struct {
+	notifier, channel string
+}
+
+// destination returns the destination of alert a and its notifier's
+// settings, or false when a's notifier is not configured.
+func (p policy) destination(a *store.Alert) (destKey, *Settings, bool) {
+	s := p.notifiers[a.Notifier]
+	if s == nil {
+		return destKey{}, nil, false
+	}
+	key := destKey{notifier: a.Notifier}
+	if cr, ok := s.Notifier.(ChannelResolver); ok {
+		key.channel = cr.ResolveChannel(a.Channel)
+	}
+	return key, s, true
+}
+
+// deadLetter is an alert planning gives up on, and why.
+type deadLetter struct {
+	alert  *store.Alert
+	reason string  // for the store and the log
+	why    Outcome // for metrics (Reason: "unknown_notifier", "parent_dead")
+}
+
+// plan is what planning decided: jobs, in the order each destination is
+// to send them, and alerts given up.
+type plan struct {
+	jobs []*job
+	dead []deadLetter
+}
+
+// giveUp adds a dead letter for a, of destination dest, of kind.
+func (pl *plan) giveUp(a *store.Alert, dest destKey, kind Kind, reason, why string) {
+	pl.dead = append(pl.dead, deadLetter{alert: a, reason: reason,
+		why: Outcome{Notifier: a.Notifier, Channel: dest.channel, Rule: a.Rule, Kind: kind, Alerts: 1, Result: ResultDead, Reason: why}})
+}
+
+// unknownNotifier gives up a, whose notifier is not configured.
+func (pl *plan) unknownNotifier(a *store.Alert) {
+	pl.giveUp(a, destKey{}, KindAlert, fmt.Sprintf("unknown notifier %q (not in the configuration)", a.Notifier), "unknown_notifier")
+}
+
+// planJobs plans the due alerts of one read of the outbox, oldest first:
+// each alert a job of its own, but the follow-ups (later reports of a
+// story, edits) of one destination that package followup batches
+// together, which share one job. A follow-up whose parent is a dead letter
+// is given up, and so is an alert of a notifier that is not configured.
+func planJobs(alerts []*store.Alert, p policy) plan {
+	var pl plan
+	batches := map[destKey]map[string]*job{}
+	for _, a := range alerts {
+		dest, s, ok := p.destination(a)
+		if !ok {
+			pl.unknownNotifier(a)
+			continue
+		}
+		kind := followUpKind(a)
+		if kind == "" {
+			pl.jobs = append(pl.jobs, &job{kind: KindAlert, rule: a.Rule, dest: dest,
+				alerts: []*store.Alert{a}, since: []time.Time{queuedSince(a)}})
+			continue
+		}
+		if a.Parent != nil && a.Parent.Status == store.StatusDead {
+			pl.giveUp(a, dest, kind, fmt.Sprintf("the alert it follows up (%d) is a dead letter; `newswatch alerts retry` queues both", a.ParentID), "parent_dead")
+			continue
+		}
+		threaded := a.Parent != nil && followup.Threaded(s.StoryUpdates, a.Parent.RemoteID)
+		key := followup.BatchKey(kind == KindUpdate, threaded, a.ParentID, a.Rule)
+		if j := batches[dest][key]; key != "" && j != nil {
+			j.alerts = append(j.alerts, a)
+			j.since = append(j.since, queuedSince(a))
+			continue
+		}
+		j := &job{kind: kind, rule: a.Rule, dest: dest, alerts: []*store.Alert{a}, since: []time.Time{queuedSince(a)}, threaded: threaded}
+		if key != "" {
+			if batches[dest] == nil {
+				batches[dest] = map[string]*job{}
+			}
+			batches[dest][key] = j
+		}
+		pl.jobs = append(pl.jobs, j)
+	}
+	return pl
+}
+
+// followUpKind is the message kind of a follow-up alert, or "" for another.
+func followUpKind(a *store.Alert) Kind {
+	switch a.Kind {
+	case store.KindAlso:
+		return KindAlso
+	case store.KindUpdate:
+		return KindUpdate
+	}
+	return ""
+}
+
+// digestDue is when the digest of alerts (waiting for it, none of them
+// sent) is due: at the first time sched gives after the oldest of them
+// was written, in loc when sched has no CRON_TZ; at now for a rule that
+// has no schedule (any more), so that what waits goes out at once.
+func digestDue(alerts []*store.Alert, sched cron.Schedule, loc *time.Location, now time.Time) time.Time {
+	if sched == nil {
+		return now
+	}
+	oldest := alerts[0].CreatedAt
+	for _, a := range alerts[1:] {
+		if a.CreatedAt.Before(oldest) {
+			oldest = a.CreatedAt
+		}
+	}
+	return sched.Next(oldest.In(loc))
+}
+
+// planDigest plans rule's digest, due at due: one job per destination with
+// every alert the digest collected for it, in the order of alerts, their
+// MaxAge counted from due. Alerts of a notifier that is not configured are
+// given up.
+func planDigest(rule string, alerts []*store.Alert, due time.Time, p policy) plan {
+	var pl plan
+	jobs := map[destKey]*job{}
+	for _, a := range alerts {
+		dest, _, ok := p.destination(a)
+		if !ok {
+			pl.unknownNotifier(a)
+			continue
+		}
+		j := jobs[dest]
+		if j == nil {
+			j = &job{kind: KindDigest, rule: rule, dest: dest}
+			jobs[dest] = j
+			pl.jobs = append(pl.jobs, j)
+		}
+		j.alerts = append(j.alerts, a)
+		j.since = append(j.since, due)
+	}
+	return pl
+}
+
+// foldHead folds the alerts of one rule waiting in queue into a summary
+// when queue's head is a single alert of that rule and the queue holds
+// more than threshold of them (negative: never): a restart after an
+// outage, or a new feed's backlog, then brings one "50 new matches for
+// rule X" message instead of fifty. The summary takes the head's place;
+// the rule's other alerts leave their places in the queue behind it. It
+// returns the queue, which may reuse queue's array, and the summary, or
+// nil when nothing was folded.
+func foldHead(queue []*job, threshold int) ([]*job, *job) {
+	head := queue[0]
+	if threshold < 0 || head.kind != KindAlert {
+		return queue, nil
+	}
+	n := 0
+	for _, j := range queue {
+		if j.kind == KindAlert && j.rule == head.rule {
+			n++
+		}
+	}
+	if n <= threshold {
+		return queue, nil
+	}
+	summary := &job{kind: KindSummary, rule: head.rule, dest: head.dest}
+	rest := make([]*job, 1, len(queue)-n+1)
+	for _, j := range queue {
+		if j.kind == KindAlert && j.rule == head.rule {
+			summary.alerts = append(summary.alerts, j.alerts...)
+			summary.light = summary.light || j.light
+			summary.since = append(summary.since, j.since...)
+			continue
+		}
+		rest = append(rest, j)
+	}
+	rest[0] = summary
+	clear(queue)
+	return rest, summary
+}
+
+// splitJob divides j, a summary or digest, into the parts sp makes of its
+// message when it is too big for one; it returns nil when j goes whole.
+// Each part keeps its alerts' due times and j's digest.
+func splitJob(j *job, sp Splitter) []*job {
+	msgs := sp.Split(j.message())
+	if len(msgs) < 2 {
+		return nil
+	}
+	byID := make(map[int64]int, len(j.alerts))
+	for i, a := range j.alerts {
+		byID[a.ID] = i
+	}
+	parts := make([]*job, len(msgs))
+	for p, m := range msgs {
+		part := &job{kind: j.kind, rule: j.rule, dest: j.dest, part: m.Part, parts: m.Parts, id: m.ID, digest: j.digest}
+		for _, e := range m.Entries {
+			i := byID[e.AlertID]
+			part.alerts = append(part.alerts, j.alerts[i])
+			part.since = append(part.since, j.since[i])
+		}
+		parts[p] = part
+	}
+	return parts
+}
