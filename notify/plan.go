@@ -83,7 +83,7 @@ func (pl *plan) unknownNotifier(a *store.Alert) {
 // together, which share one job. A follow-up whose parent is a dead letter
 // is given up, and so is an alert of a notifier that is not configured.
 func planJobs(alerts []*store.Alert, p policy) plan {
-	var pl plan
+	pl := plan{jobs: make([]*job, 0, len(alerts))}
 	batches := map[destKey]map[string]*job{}
 	for _, a := range alerts {
 		dest, s, ok := p.destination(a)

@@ -190,7 +190,7 @@ func (r *runner) fill(sweep bool) int {
 	if ok {
 		d.lastRead.Store(now.UnixNano())
 	}
-	var fresh []*store.Alert
+	fresh := due[:0] // due is this fill's own
 	r.mu.Lock()
 	for _, a := range due {
 		if !r.held[a.ID] && !r.ended(a.ID) {
