@@ -36,21 +36,33 @@ func (s *sink) ResolveChannel(channel string) string { return channel }
 // delivery records, with the store's costs, per alert.
 func BenchmarkDrain(b *testing.B) {
 	st, _ := openStoreB(b)
+	benchDrain(b, st, func(n int) { queueBacklog(b, st, n) })
+}
+
+// BenchmarkDispatch is BenchmarkDrain with the outbox in memory: the
+// Dispatcher's own work per alert (reading, planning, queueing, building
+// messages, recording), without SQLite's.
+func BenchmarkDispatch(b *testing.B) {
+	mem := &memOutbox{}
+	benchDrain(b, mem, mem.backlog)
+}
+
+// benchDrain has queue put a backlog of 1,000 alerts in out, untimed, and
+// drains it, b.N times.
+func benchDrain(b *testing.B, out notify.Outbox, queue func(n int)) {
 	ctx := context.Background()
-	n := &sink{name: "slack"}
 	d := &notify.Dispatcher{
-		Store:         st,
-		Notifiers:     []notify.Settings{{Notifier: n, StoryUpdates: followup.Thread}},
+		Store:         out,
+		Notifiers:     []notify.Settings{{Notifier: &sink{name: "slack"}, StoryUpdates: followup.Thread}},
 		FoldThreshold: -1,
 		Location:      time.UTC,
 		Log:           slog.New(slog.DiscardHandler),
 		Now:           func() time.Time { return t0 },
 	}
 	const alerts = 1000
-	b.ResetTimer()
 	for b.Loop() {
 		b.StopTimer()
-		queueBacklog(b, st, alerts)
+		queue(alerts)
 		b.StartTimer()
 		undelivered, err := d.Drain(ctx, t0)
 		if err != nil || undelivered != 0 {
@@ -101,34 +113,6 @@ func openStoreB(b *testing.B) (*store.Store, string) {
 	}
 	b.Cleanup(func() { st.Close() })
 	return st, path
-}
-
-// BenchmarkDispatch is BenchmarkDrain with the outbox in memory: the
-// Dispatcher's own work per alert (reading, planning, queueing, building
-// messages, recording), without SQLite's.
-func BenchmarkDispatch(b *testing.B) {
-	ctx := context.Background()
-	n := &sink{name: "slack"}
-	mem := &memOutbox{}
-	d := &notify.Dispatcher{
-		Store:         mem,
-		Notifiers:     []notify.Settings{{Notifier: n, StoryUpdates: followup.Thread}},
-		FoldThreshold: -1,
-		Location:      time.UTC,
-		Log:           slog.New(slog.DiscardHandler),
-		Now:           func() time.Time { return t0 },
-	}
-	const alerts = 1000
-	for b.Loop() {
-		b.StopTimer()
-		mem.backlog(alerts)
-		b.StartTimer()
-		undelivered, err := d.Drain(ctx, t0)
-		if err != nil || undelivered != 0 {
-			b.Fatalf("Drain: %d undelivered, %v", undelivered, err)
-		}
-	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*alerts), "ns/alert")
 }
 
 // memOutbox is an Outbox in memory with the store's semantics for what
