@@ -176,18 +176,6 @@ func newTestDispatcher(t *testing.T, st notify.Outbox, clk *fakeClock, notifiers
 	return d, o, logs
 }
 
-// newFakeSlack starts the fake Slack for a test.
-func newFakeSlack(t *testing.T, o ...slacktest.Options) *slacktest.Server {
-	t.Helper()
-	var opts slacktest.Options
-	if len(o) > 0 {
-		opts = o[0]
-	}
-	f := slacktest.New(opts)
-	t.Cleanup(f.Close)
-	return f
-}
-
 // newTestSlack returns a Slack bot of f's, posting to #news by default.
 func newTestSlack(t *testing.T, f *slacktest.Server, o slack.BotOptions) *slack.Bot {
 	t.Helper()
@@ -301,7 +289,7 @@ func postTitles(posts []slacktest.Message) []string {
 func TestDispatchDeliversExactlyOnceAfterTransientFailures(t *testing.T) {
 	st, _ := openStore(t)
 	clk := newFakeClock(t0)
-	f := newFakeSlack(t, slacktest.Options{Clock: clk.Now})
+	f := slacktest.Start(t, slacktest.Options{Clock: clk.Now})
 	f.Script("#news", slacktest.Reply{Status: 500}, slacktest.Reply{Status: 503}, slacktest.Reply{Error: "internal_error"}, slacktest.Reply{Status: 429, RetryAfter: "2"})
 	d, out, _ := newTestDispatcher(t, st, clk, newTestSlack(t, f, slack.BotOptions{}))
 	ids := enqueue(t, st, testAlert(1, "r", "slack", ""), testAlert(2, "r", "slack", ""), testAlert(3, "r", "slack", ""))
@@ -353,7 +341,7 @@ func TestDispatchDeliversExactlyOnceAfterTransientFailures(t *testing.T) {
 func TestDispatchDeadLetters(t *testing.T) {
 	st, _ := openStore(t)
 	clk := newFakeClock(t0.Add(time.Hour))
-	f := newFakeSlack(t)
+	f := slacktest.Start(t, slacktest.Options{})
 	good := newTestSlack(t, f, slack.BotOptions{Name: "slack"})
 	badToken, err := slack.NewBot(slack.BotOptions{Name: "revoked", Token: "xoxb-revoked", Channel: "#news", APIURL: f.APIURL()})
 	if err != nil {
@@ -404,7 +392,7 @@ func TestDispatchDeadLetters(t *testing.T) {
 func TestDispatchRetryAfterPausesTheDestination(t *testing.T) {
 	st, _ := openStore(t)
 	clk := newFakeClock(t0)
-	f := newFakeSlack(t, slacktest.Options{Clock: clk.Now})
+	f := slacktest.Start(t, slacktest.Options{Clock: clk.Now})
 	f.Script("#news", slacktest.Reply{Status: 429, RetryAfter: "30"})
 	f.Script("#quiet", slacktest.Reply{Status: 429}) // no Retry-After: still a rate limit
 	d, out, _ := newTestDispatcher(t, st, clk, newTestSlack(t, f, slack.BotOptions{}))
@@ -442,7 +430,7 @@ func TestDispatchRetryAfterPausesTheDestination(t *testing.T) {
 func TestDispatchPacesEachDestination(t *testing.T) {
 	st, _ := openStore(t)
 	clk := newFakeClock(t0)
-	f := newFakeSlack(t)
+	f := slacktest.Start(t, slacktest.Options{})
 	d, _, _ := newTestDispatcher(t, st, clk, newTestSlack(t, f, slack.BotOptions{}))
 	d.FoldThreshold = -1
 	settings(t, d, "slack").Limit = notify.Limit{Rate: 2, Burst: 3}
@@ -482,7 +470,7 @@ func TestDispatchPacesEachDestination(t *testing.T) {
 func TestDispatchOneFailingDestinationDoesNotBlockOthers(t *testing.T) {
 	st, _ := openStore(t)
 	clk := newFakeClock(t0)
-	f := newFakeSlack(t)
+	f := slacktest.Start(t, slacktest.Options{})
 	f.Script("#slow", slacktest.Reply{Hang: true})
 	for range 50 {
 		f.Script("#down", slacktest.Reply{Status: 500})
@@ -529,7 +517,7 @@ func TestDispatchOneFailingDestinationDoesNotBlockOthers(t *testing.T) {
 func TestDispatchFoldsABurst(t *testing.T) {
 	st, _ := openStore(t)
 	clk := newFakeClock(t0)
-	f := newFakeSlack(t)
+	f := slacktest.Start(t, slacktest.Options{})
 	d, _, _ := newTestDispatcher(t, st, clk, newTestSlack(t, f, slack.BotOptions{}))
 	settings(t, d, "slack").Limit = notify.Limit{} // no pacing, to keep the test fast
 	var alerts []*store.Alert
@@ -572,7 +560,7 @@ func TestDispatchFoldsABurst(t *testing.T) {
 func TestDispatchDigest(t *testing.T) {
 	st, _ := openStore(t)
 	clk := newFakeClock(t0.Add(30 * time.Minute)) // 08:30
-	f := newFakeSlack(t)
+	f := slacktest.Start(t, slacktest.Options{})
 	d, _, _ := newTestDispatcher(t, st, clk, newTestSlack(t, f, slack.BotOptions{}))
 	ruleSet := []*rules.Rule{
 		{Name: "daily", Digest: "0 9 * * *"},
@@ -653,7 +641,7 @@ func TestDispatchCrashBeforeRecording(t *testing.T) {
 	st, path := openStore(t)
 	clk := newFakeClock(t0)
 	arrived := make(chan slacktest.Message, 100)
-	f := newFakeSlack(t, slacktest.Options{Arrived: arrived})
+	f := slacktest.Start(t, slacktest.Options{Arrived: arrived})
 	f.Script("#news", slacktest.Reply{}, slacktest.Reply{}, slacktest.Reply{Hang: true, Accept: true})
 	d, _, _ := newTestDispatcher(t, st, clk, newTestSlack(t, f, slack.BotOptions{}))
 	d.StopTimeout = time.Millisecond
@@ -700,7 +688,7 @@ func TestDispatchGracefulStop(t *testing.T) {
 	st, _ := openStore(t)
 	clk := newFakeClock(t0)
 	arrived := make(chan slacktest.Message, 10)
-	f := newFakeSlack(t, slacktest.Options{Arrived: arrived})
+	f := slacktest.Start(t, slacktest.Options{Arrived: arrived})
 	f.Script("#news", slacktest.Reply{Wait: true})
 	d, _, _ := newTestDispatcher(t, st, clk, newTestSlack(t, f, slack.BotOptions{}))
 	d.StopTimeout = time.Minute
@@ -797,7 +785,7 @@ func TestDispatchDeliveredButNotRecorded(t *testing.T) {
 	st, _ := openStore(t)
 	w := &watchedOutbox{Outbox: st, failRecords: true}
 	clk := newFakeClock(t0)
-	f := newFakeSlack(t)
+	f := slacktest.Start(t, slacktest.Options{})
 	d, _, logs := newTestDispatcher(t, w, clk, newTestSlack(t, f, slack.BotOptions{}))
 	notify.SetRecordRetry(d, time.Millisecond, 5*time.Millisecond)
 	d.StopTimeout = 50 * time.Millisecond
@@ -830,7 +818,7 @@ func TestDispatchHoldsTheDestinationUntilTheDeliveryIsRecorded(t *testing.T) {
 	st, _ := openStore(t)
 	w := &watchedOutbox{Outbox: st, failRecords: true}
 	clk := newFakeClock(t0)
-	f := newFakeSlack(t)
+	f := slacktest.Start(t, slacktest.Options{})
 	d, out, logs := newTestDispatcher(t, w, clk, newTestSlack(t, f, slack.BotOptions{}))
 	settings(t, d, "slack").Limit = notify.Limit{}
 	d.FoldThreshold = -1
@@ -888,7 +876,7 @@ func TestDrainWaitsForRetriesUntilTheDeadline(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			st, _ := openStore(t)
 			clk := newFakeClock(t0)
-			f := newFakeSlack(t)
+			f := slacktest.Start(t, slacktest.Options{})
 			f.Script("#news", tc.replies...)
 			d, _, _ := newTestDispatcher(t, st, clk, newTestSlack(t, f, slack.BotOptions{}))
 			enqueue(t, st, testAlert(1, "r", "slack", ""), testAlert(2, "r", "slack", ""))

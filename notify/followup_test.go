@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/newswatch/newswatch/internal/followup"
+	"github.com/newswatch/newswatch/internal/slacktest"
 	"github.com/newswatch/newswatch/internal/store"
 	"github.com/newswatch/newswatch/notify"
 	"github.com/newswatch/newswatch/notify/slack"
@@ -53,7 +54,7 @@ func alsoAlert(head *store.Alert, n int, outlet string, due time.Time) *store.Al
 func TestFollowUpsAreBatchedThreadReplies(t *testing.T) {
 	st, _ := openStore(t)
 	clk := newFakeClock(t0)
-	f := newFakeSlack(t)
+	f := slacktest.Start(t, slacktest.Options{})
 	d, _, _ := newTestDispatcher(t, st, clk, newTestSlack(t, f, slack.BotOptions{Name: "slack"}))
 	settings(t, d, "slack").StoryUpdates = followup.Thread
 	ctx := context.Background()
@@ -105,7 +106,7 @@ func TestFollowUpsAreBatchedThreadReplies(t *testing.T) {
 func TestFollowUpOfDeadAlertDies(t *testing.T) {
 	st, _ := openStore(t)
 	clk := newFakeClock(t0)
-	f := newFakeSlack(t)
+	f := slacktest.Start(t, slacktest.Options{})
 	d, _, _ := newTestDispatcher(t, st, clk, newTestSlack(t, f, slack.BotOptions{Name: "slack"}))
 	settings(t, d, "slack").StoryUpdates = followup.Thread
 	head := storyHead(t, st, "slack", "#missing-channel")

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/newswatch/newswatch/internal/slacktest"
 	"github.com/newswatch/newswatch/internal/store"
 	"github.com/newswatch/newswatch/notify"
 	"github.com/newswatch/newswatch/notify/internal/notifytest"
@@ -31,7 +32,7 @@ func TestHealthAlertsAreHealthMessages(t *testing.T) {
 func TestDispatchFoldsFeedHealth(t *testing.T) {
 	st, _ := openStore(t)
 	clk := newFakeClock(t0)
-	f := newFakeSlack(t)
+	f := slacktest.Start(t, slacktest.Options{})
 	d, _, _ := newTestDispatcher(t, st, clk, newTestSlack(t, f, slack.BotOptions{}))
 	settings(t, d, "slack").Limit = notify.Limit{}
 	var alerts []*store.Alert

@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/newswatch/newswatch/internal/slacktest"
 	"github.com/newswatch/newswatch/internal/store"
 	"github.com/newswatch/newswatch/notify"
 	"github.com/newswatch/newswatch/notify/slack"
@@ -30,7 +31,7 @@ func TestDispatchLongQueueReadsAlertsAgain(t *testing.T) {
 	st, _ := openStore(t)
 	counter := &readCounter{Outbox: st}
 	clk := newFakeClock(t0)
-	f := newFakeSlack(t)
+	f := slacktest.Start(t, slacktest.Options{})
 	d, _, _ := newTestDispatcher(t, counter, clk, newTestSlack(t, f, slack.BotOptions{}))
 	settings(t, d, "slack").Limit = notify.Limit{} // no pacing, to keep the test fast
 

@@ -135,7 +135,7 @@ func TestOutageThenRecovery(t *testing.T) {
 	start := time.Date(2026, 11, 27, 6, 0, 0, 0, time.UTC)
 	clk := &outageClock{t: start}
 	up := start.Add(outage)
-	fake := newFakeSlack(t, slacktest.Options{Clock: clk.Now})
+	fake := slacktest.Start(t, slacktest.Options{Clock: clk.Now})
 	fake.Down(up)
 	bot, err := slack.NewBot(slack.BotOptions{Name: "slack", Token: fake.Token(), Channel: "#news", APIURL: fake.APIURL(),
 		Transport: holdTransport{clock: clk, base: http.DefaultTransport}})

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/newswatch/newswatch/internal/followup"
+	"github.com/newswatch/newswatch/internal/slacktest"
 	"github.com/newswatch/newswatch/internal/store"
 	"github.com/newswatch/newswatch/notify"
 	"github.com/newswatch/newswatch/notify/slack"
@@ -80,7 +81,7 @@ func TestDispatchReadsEachAlertOnce(t *testing.T) {
 	st, _ := openStore(t)
 	c := &countingOutbox{Outbox: st}
 	clk := newFakeClock(t0)
-	f := newFakeSlack(t)
+	f := slacktest.Start(t, slacktest.Options{})
 	d, _, _ := newTestDispatcher(t, c, clk, newTestSlack(t, f, slack.BotOptions{}))
 	d.FoldThreshold = -1
 	settings(t, d, "slack").Limit = notify.Limit{Rate: 1, Burst: 1} // the clock stands still: one message
@@ -112,7 +113,7 @@ func TestDispatchReadsEachAlertOnce(t *testing.T) {
 func TestDispatchFindsAlertsThatComeDueLater(t *testing.T) {
 	st, _ := openStore(t)
 	clk := newFakeClock(t0)
-	f := newFakeSlack(t)
+	f := slacktest.Start(t, slacktest.Options{})
 	d, out, _ := newTestDispatcher(t, st, clk, newTestSlack(t, f, slack.BotOptions{Name: "slack"}))
 	settings(t, d, "slack").StoryUpdates = followup.Thread
 	settings(t, d, "slack").Limit = notify.Limit{}

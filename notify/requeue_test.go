@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/newswatch/newswatch/internal/slacktest"
 	"github.com/newswatch/newswatch/internal/store"
 	"github.com/newswatch/newswatch/notify/slack"
 )
@@ -15,7 +16,7 @@ import (
 func TestRequeuedAlertDoesNotExpireAtOnce(t *testing.T) {
 	st, _ := openStore(t)
 	clk := newFakeClock(t0.Add(48 * time.Hour))
-	f := newFakeSlack(t)
+	f := slacktest.Start(t, slacktest.Options{})
 	d, _, _ := newTestDispatcher(t, st, clk, newTestSlack(t, f, slack.BotOptions{Name: "slack"}))
 	ids := enqueue(t, st, testAlert(1, "r", "slack", "#news")) // written at t0, 48h ago
 	ctx := context.Background()

@@ -23,8 +23,7 @@ type fakeSlack struct {
 }
 
 func newFakeSlack(t *testing.T) *fakeSlack {
-	s := slacktest.New(slacktest.Options{})
-	t.Cleanup(s.Close)
+	s := slacktest.Start(t, slacktest.Options{})
 	return &fakeSlack{Server: s, hook: s.WebhookURL("#hook")}
 }
 

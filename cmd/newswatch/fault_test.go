@@ -203,8 +203,7 @@ type faultSlack struct{ *slacktest.Server }
 var storyLink = regexp.MustCompile(`wire\.example/story-(\d+)`)
 
 func newFaultSlack(t *testing.T) *faultSlack {
-	s := slacktest.New(slacktest.Options{Token: "xoxb-fault"})
-	t.Cleanup(s.Close)
+	s := slacktest.Start(t, slacktest.Options{Token: "xoxb-fault"})
 	return &faultSlack{s}
 }
 

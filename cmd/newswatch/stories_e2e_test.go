@@ -16,8 +16,7 @@ import (
 // report gives a second reply; a distinct event of the same day its own
 // alert; an edited item nothing.
 func TestStoryThreadEndToEnd(t *testing.T) {
-	slack := slacktest.New(slacktest.Options{})
-	t.Cleanup(slack.Close)
+	slack := slacktest.Start(t, slacktest.Options{})
 	dir := t.TempDir()
 	pub := time.Now().UTC().Add(-time.Hour).Truncate(time.Second)
 	const talks = "Officials of Israel and Syria met in Baku on Saturday for a second round of talks on security " +

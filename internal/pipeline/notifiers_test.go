@@ -17,8 +17,7 @@ import (
 )
 
 func TestNewNotifier(t *testing.T) {
-	f := slacktest.New(slacktest.Options{})
-	t.Cleanup(f.Close)
+	f := slacktest.Start(t, slacktest.Options{})
 	var out bytes.Buffer
 	tests := []struct {
 		cfg  config.Notifier

@@ -143,6 +143,20 @@ func New(o Options) *Server {
 	return s
 }
 
+// TB is what Start needs of a test (a *testing.T or *testing.B).
+type TB interface {
+	Helper()
+	Cleanup(func())
+}
+
+// Start returns a Server from New that is closed when the test tb ends.
+func Start(tb TB, o Options) *Server {
+	tb.Helper()
+	s := New(o)
+	tb.Cleanup(s.Close)
+	return s
+}
+
 // SetURL sets the base URL the caller serves a NewHandler Server at.
 func (s *Server) SetURL(base string) {
 	s.mu.Lock()

@@ -14,8 +14,7 @@ import (
 
 func newServer(t *testing.T, o Options) (*Server, *slack.Client) {
 	t.Helper()
-	s := New(o)
-	t.Cleanup(s.Close)
+	s := Start(t, o)
 	return s, slack.New(s.Token(), slack.OptionAPIURL(s.APIURL()))
 }
 

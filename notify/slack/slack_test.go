@@ -14,18 +14,6 @@ import (
 	"github.com/newswatch/newswatch/notify/internal/notifytest"
 )
 
-// newFakeSlack starts the fake Slack for a test.
-func newFakeSlack(t *testing.T, o ...slacktest.Options) *slacktest.Server {
-	t.Helper()
-	var opts slacktest.Options
-	if len(o) > 0 {
-		opts = o[0]
-	}
-	f := slacktest.New(opts)
-	t.Cleanup(f.Close)
-	return f
-}
-
 func newTestSlack(t *testing.T, f *slacktest.Server, o BotOptions) *Bot {
 	t.Helper()
 	o.Token = f.Token()
@@ -41,7 +29,7 @@ func newTestSlack(t *testing.T, f *slacktest.Server, o BotOptions) *Bot {
 }
 
 func TestSlackNotify(t *testing.T) {
-	f := newFakeSlack(t)
+	f := slacktest.Start(t, slacktest.Options{})
 	s := newTestSlack(t, f, BotOptions{Name: "team"})
 	m := notifytest.AlertMessage(notifytest.SampleEntry(1))
 	r, retry, err := s.Notify(context.Background(), m)
@@ -106,7 +94,7 @@ func TestSlackFailures(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			f := newFakeSlack(t)
+			f := slacktest.Start(t, slacktest.Options{})
 			f.Script("#news", tc.reply)
 			var o BotOptions
 			if tc.reply.Hang {
@@ -151,7 +139,7 @@ func TestSlackUnreachable(t *testing.T) {
 }
 
 func TestSlackNoChannel(t *testing.T) {
-	f := newFakeSlack(t)
+	f := slacktest.Start(t, slacktest.Options{})
 	s, err := NewBot(BotOptions{Token: f.Token(), APIURL: f.APIURL()})
 	if err != nil {
 		t.Fatal(err)

@@ -12,7 +12,7 @@ import (
 )
 
 func TestSlackWebhookNotify(t *testing.T) {
-	f := newFakeSlack(t)
+	f := slacktest.Start(t, slacktest.Options{})
 	w, err := NewWebhook(WebhookOptions{URL: f.WebhookURL("#alerts")})
 	if err != nil {
 		t.Fatal(err)
@@ -54,7 +54,7 @@ func TestSlackWebhookFailures(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			f := newFakeSlack(t)
+			f := slacktest.Start(t, slacktest.Options{})
 			f.Script("#alerts", tc.reply)
 			o := WebhookOptions{URL: f.WebhookURL("#alerts")}
 			if tc.reply.Hang {
