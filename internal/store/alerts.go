@@ -53,6 +53,12 @@ const insertAlertSQL = `INSERT INTO alerts (item_id, rule, notifier, channel,
 	digest, status, next_attempt_at, created_at, kind, story_id, parent_id, queued_at)
 	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?)`
 
+// insertAlertPG is insertAlertSQL on PostgreSQL: a second first alert of
+// a story, rule and notifier is no row, not an error (see Tx.insert).
+const insertAlertPG = insertAlertSQL + `
+	ON CONFLICT (story_id, rule, notifier) WHERE kind = 'alert' AND story_id IS NOT NULL
+	DO NOTHING RETURNING id`
+
 func scanAlert(r rowScanner) (*model.Alert, error) {
 	var (
 		a                                           model.Alert
@@ -117,7 +123,7 @@ func scanAlerts(rows *sql.Rows) ([]*model.Alert, error) {
 // the order they were written).
 func (s *Store) DueAlerts(ctx context.Context, now time.Time, limit int) ([]*model.Alert, error) {
 	alerts, err := s.queryAlerts(ctx, `SELECT `+alertColumns+alertsFrom+`
-		WHERE `+dueCond+` ORDER BY a.id LIMIT ?2`, now.UnixMilli(), sqlLimit(limit))
+		WHERE `+dueCond+` ORDER BY a.id LIMIT ?2`, now.UnixMilli(), s.limitArg(limit))
 	if err != nil {
 		return nil, fmt.Errorf("store: due alerts: %w", err)
 	}
@@ -159,19 +165,11 @@ func (s *Store) Alerts(ctx context.Context, f AlertFilter) ([]*model.Alert, erro
 		query += ` WHERE ` + strings.Join(where, " AND ")
 	}
 	query += ` ORDER BY a.created_at DESC, a.id DESC LIMIT ?`
-	alerts, err := s.queryAlerts(ctx, query, append(args, sqlLimit(f.Limit))...)
+	alerts, err := s.queryAlerts(ctx, query, append(args, s.limitArg(f.Limit))...)
 	if err != nil {
 		return nil, fmt.Errorf("store: alerts: %w", err)
 	}
 	return alerts, nil
-}
-
-// sqlLimit maps "0 means no limit" to SQLite's LIMIT, where -1 means none.
-func sqlLimit(n int) int {
-	if n <= 0 {
-		return -1
-	}
-	return n
 }
 
 // MarkDelivered records that alert id was delivered at at, as the remote
@@ -201,6 +199,15 @@ const markDeliveredBatch = 500
 func (s *Store) markDelivered(ctx context.Context, ids []int64, at time.Time, remoteID, remoteChannel string) error {
 	ids = slices.Compact(slices.Sorted(slices.Values(ids)))
 	return s.inWriteTx(ctx, writeUrgent, func(tx *sql.Tx) error {
+		if s.engine == Postgres {
+			res, err := tx.ExecContext(ctx, `UPDATE alerts SET status = 'delivered',
+				delivered_at = ?, remote_id = ?, remote_channel = ? WHERE id = ANY(?)`,
+				millis(at), remoteID, remoteChannel, ids)
+			if err != nil {
+				return err
+			}
+			return affected(res, int64(len(ids)))
+		}
 		for batch := range slices.Chunk(ids, markDeliveredBatch) {
 			args := []any{millis(at), remoteID, remoteChannel}
 			for _, id := range batch {

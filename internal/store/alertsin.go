@@ -2,9 +2,7 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"slices"
 
 	"github.com/newswatch/newswatch/internal/model"
 )
@@ -16,6 +14,10 @@ const alertsInSQL = `SELECT ` + alertColumns + ` FROM json_each(?1) AS j
 	LEFT JOIN alerts AS p ON p.id = a.parent_id
 	ORDER BY a.id`
 
+// alertsInPG is alertsInSQL on PostgreSQL.
+const alertsInPG = `SELECT ` + alertColumns + alertsFrom + `
+	WHERE a.id = ANY(?1) ORDER BY a.id`
+
 // AlertsIn returns the alerts ids, oldest first, whatever their status; an
 // ID with no alert is left out. A dispatcher with a long queue keeps only
 // the head of it whole and reads the rest again through AlertsIn when its
@@ -24,11 +26,11 @@ func (s *Store) AlertsIn(ctx context.Context, ids []int64) ([]*model.Alert, erro
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	list, err := json.Marshal(slices.Compact(slices.Sorted(slices.Values(ids))))
+	list, err := s.idList(ids)
 	if err != nil {
 		return nil, fmt.Errorf("store: alerts in: %w", err)
 	}
-	alerts, err := s.queryAlerts(ctx, alertsInSQL, string(list))
+	alerts, err := s.queryAlerts(ctx, sqlFor(s.engine, alertsInSQL, alertsInPG), list)
 	if err != nil {
 		return nil, fmt.Errorf("store: alerts in: %w", err)
 	}

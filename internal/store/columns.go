@@ -4,12 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
-
-	"modernc.org/sqlite"
-	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // Conversions between Go values and the column encodings of the schema.
@@ -54,7 +50,7 @@ func jsonFrom[T any](s sql.NullString, dst *[]T) error {
 	return nil
 }
 
-// boolInt encodes b as the 0/1 SQLite uses for booleans.
+// boolInt encodes b as the 0/1 the schema uses for booleans.
 func boolInt(b bool) int {
 	if b {
 		return 1
@@ -80,18 +76,4 @@ func nullID(id int64) any {
 		return nil
 	}
 	return id
-}
-
-// isUniqueViolation reports whether err is SQLite refusing a row that
-// breaks a UNIQUE constraint or index.
-func isUniqueViolation(err error) bool {
-	var se *sqlite.Error
-	return errors.As(err, &se) && (se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY)
-}
-
-// isBusy reports whether err is SQLite's SQLITE_BUSY (or one of its
-// extended codes): another connection holds a lock this one needed.
-func isBusy(err error) bool {
-	var se *sqlite.Error
-	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_BUSY
 }

@@ -117,6 +117,10 @@ func (s *Store) SyncFeeds(ctx context.Context, specs []model.Feed) error {
 		names[sp.Name] = true
 	}
 	err := s.inWriteTx(ctx, writeNormal, func(tx *sql.Tx) error {
+		// Replicas starting together sync the same feeds: one at a time.
+		if err := s.lockTx(ctx, tx, "feeds"); err != nil {
+			return err
+		}
 		// A temporary table would cost more than this for the few thousand
 		// feeds a configuration lists: every row is read once, and only rows
 		// that change are written.
@@ -149,7 +153,8 @@ func (s *Store) SyncFeeds(ctx context.Context, specs []model.Feed) error {
 			st, ok := have[sp.Name]
 			switch {
 			case !ok:
-				_, err = tx.ExecContext(ctx, `INSERT INTO feeds (name, url) VALUES (?, ?)`, sp.Name, sp.URL)
+				_, err = tx.ExecContext(ctx, `INSERT INTO feeds (name, url) VALUES (?, ?)
+					ON CONFLICT (name) DO NOTHING`, sp.Name, sp.URL)
 			case st.url != sp.URL:
 				_, err = tx.ExecContext(ctx, `UPDATE feeds SET url = ?, configured = 1,
 					current_url = '', etag = '', last_modified = '',
@@ -227,10 +232,10 @@ func (s *Store) Feed(ctx context.Context, name string) (*FeedState, error) {
 // discarded; SaveFeed then returns nil. A feed that no longer exists is
 // ErrNotFound.
 func (s *Store) SaveFeed(ctx context.Context, f *FeedState) error {
-	if err := s.gate.lock(ctx, writeNormal); err != nil {
+	if err := s.lockWrite(ctx, writeNormal); err != nil {
 		return fmt.Errorf("store: save feed %q: %w", f.Name, err)
 	}
-	defer s.gate.unlock()
+	defer s.unlockWrite()
 	if err := saveFeed(ctx, s.poll[stmtSaveFeed], s.write, f); err != nil {
 		return fmt.Errorf("store: save feed %q: %w", f.Name, err)
 	}

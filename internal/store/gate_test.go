@@ -135,7 +135,7 @@ func TestDeliveryRecordGoesBeforeWaitingPolls(t *testing.T) {
 			seen = append(seen, status)
 			mu.Unlock()
 		}()
-		waitForWaiters(t, &s.gate, writeNormal, i+1)
+		waitForWaiters(t, s.gate, writeNormal, i+1)
 	}
 	wg.Add(1)
 	go func() {
@@ -144,7 +144,7 @@ func TestDeliveryRecordGoesBeforeWaitingPolls(t *testing.T) {
 			t.Error(err)
 		}
 	}()
-	waitForWaiters(t, &s.gate, writeUrgent, 1)
+	waitForWaiters(t, s.gate, writeUrgent, 1)
 	if err := tx.SaveFeed(f); err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +171,7 @@ func TestCancelledTxGivesTheConnectionBack(t *testing.T) {
 	}
 	done := make(chan error, 1)
 	go func() { done <- s.SaveFeed(context.Background(), f) }()
-	waitForWaiters(t, &s.gate, writeNormal, 1)
+	waitForWaiters(t, s.gate, writeNormal, 1)
 	cancel() // the transaction is abandoned
 	if err := <-done; err != nil {
 		t.Fatalf("SaveFeed after the open transaction's context ended: %v", err)

@@ -22,6 +22,11 @@ const insertItemSQL = `INSERT INTO items (feed_id, identity, guid, link, title,
 	story_id, canonical, simhash, text_hash)
 	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
+// insertItemPG is insertItemSQL on PostgreSQL: an identity the feed has
+// already is no row, not an error (see Tx.insert).
+const insertItemPG = insertItemSQL + `
+	ON CONFLICT (feed_id, identity) DO NOTHING RETURNING id`
+
 const seenSQL = `SELECT EXISTS (SELECT 1 FROM seen WHERE feed_id = ? AND identity = ?)`
 
 // addSeenSQL records an identity as seen; it changes no row when the feed
@@ -117,7 +122,8 @@ func (s *Store) EachItem(ctx context.Context, since time.Time, fn func(*model.It
 // is greater than after, in the order they were recorded (by ID), and stops
 // at the first error fn returns, which it returns unwrapped. It is how a
 // story index is built at start (after 0) and caught up with items that
-// another process recorded (after the highest ID it has).
+// another process recorded (after the highest ID it has): items are
+// committed in the order of their IDs (see Begin), so none is passed over.
 func (s *Store) WindowItems(ctx context.Context, since time.Time, after int64, fn func(*model.Item) error) error {
 	return s.eachItem(ctx, `SELECT `+itemColumns+itemsFrom+`
 		WHERE i.id > ? AND i.seen_at >= ? ORDER BY i.id`, fn, after, since.UnixMilli())

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"fmt"
 	"io/fs"
@@ -11,11 +12,12 @@ import (
 	"strings"
 )
 
-// migrationFiles holds the schema history: migrations/NNNN_name.sql, numbered
-// from 1 without gaps. A migration, once released, is never edited; a schema
-// change is a new file.
+// migrationFiles holds the schema history of each engine:
+// migrations/ENGINE/NNNN_name.sql, numbered from 1 without gaps. A
+// migration, once released, is never edited; a schema change is a new file
+// for each engine.
 //
-//go:embed migrations/*.sql
+//go:embed migrations/sqlite/*.sql migrations/postgres/*.sql
 var migrationFiles embed.FS
 
 // migration is one numbered schema change.
@@ -25,11 +27,14 @@ type migration struct {
 	sql     string
 }
 
-// embedded is the schema history this binary knows.
-var embedded = mustLoadMigrations()
+// embedded is the schema history this binary knows, by engine.
+var embedded = map[Engine][]migration{
+	SQLite:   mustLoadMigrations(SQLite),
+	Postgres: mustLoadMigrations(Postgres),
+}
 
-func mustLoadMigrations() []migration {
-	ms, err := loadMigrations()
+func mustLoadMigrations(e Engine) []migration {
+	ms, err := loadMigrations(e)
 	if err != nil {
 		// The files are compiled in: this is a build defect, caught by
 		// every test of the package.
@@ -38,10 +43,11 @@ func mustLoadMigrations() []migration {
 	return ms
 }
 
-// loadMigrations reads the embedded migrations in version order, checking
-// that they are numbered 1, 2, 3… with no gap or duplicate.
-func loadMigrations() ([]migration, error) {
-	paths, err := fs.Glob(migrationFiles, "migrations/*.sql")
+// loadMigrations reads the embedded migrations of engine e in version
+// order, checking that they are numbered 1, 2, 3… with no gap or
+// duplicate.
+func loadMigrations(e Engine) ([]migration, error) {
+	paths, err := fs.Glob(migrationFiles, "migrations/"+string(e)+"/*.sql")
 	if err != nil {
 		return nil, err
 	}
@@ -62,19 +68,26 @@ func loadMigrations() ([]migration, error) {
 		}
 		ms = append(ms, migration{version: v, name: name, sql: string(text)})
 	}
+	if len(ms) == 0 {
+		return nil, fmt.Errorf("no migrations for %s", e)
+	}
 	return ms, nil
 }
 
 // migrate applies every migration of ms (in version order, numbered from 1)
 // newer than the database's schema version, each in its own write
-// transaction together with the record of its version. Because write
-// transactions begin IMMEDIATE, two processes opening one fresh database at
-// once apply each migration exactly once.
+// transaction together with the record of its version. Two processes
+// opening one fresh database at once apply each migration exactly once: on
+// SQLite because write transactions begin IMMEDIATE, on PostgreSQL because
+// the migrating process holds an advisory lock (see migratePostgres).
 //
 // Foreign key enforcement cannot be switched off inside a transaction: a
 // migration that rebuilds a referenced table must keep the references valid
 // at every statement, or be run in a way this function does not offer yet.
 func (s *Store) migrate(ctx context.Context, ms []migration) error {
+	if s.engine == Postgres {
+		return s.migratePostgres(ctx, ms)
+	}
 	const ledger = `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version    INTEGER PRIMARY KEY,
 		name       TEXT    NOT NULL,
@@ -83,6 +96,62 @@ func (s *Store) migrate(ctx context.Context, ms []migration) error {
 	if _, err := s.write.ExecContext(ctx, ledger); err != nil {
 		return fmt.Errorf("store: migrate: %w", err)
 	}
+	return s.applyMigrations(ctx, ms, func(fn func(*sql.Tx) error) error {
+		return s.inWriteTx(ctx, writeNormal, fn)
+	})
+}
+
+// migratePostgres migrates a PostgreSQL database holding a session
+// advisory lock of its schema: creating the ledger table itself races
+// with another process's (CREATE TABLE IF NOT EXISTS is not safe against a
+// concurrent one), and a migration may take a while on a large database.
+func (s *Store) migratePostgres(ctx context.Context, ms []migration) (err error) {
+	conn, err := s.write.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("store: migrate: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(`+schemaLockKey+`)`, "migrate"); err != nil {
+		return fmt.Errorf("store: migrate: lock: %w", err)
+	}
+	defer func() {
+		_, uerr := conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(`+schemaLockKey+`)`, "migrate")
+		if uerr != nil {
+			// The lock must not go back to the pool with the connection:
+			// close it, and the session's locks end with it.
+			conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+	}()
+	const ledger = `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version    INTEGER PRIMARY KEY,
+		name       TEXT    NOT NULL,
+		applied_at BIGINT  NOT NULL
+	)`
+	if _, err := conn.ExecContext(ctx, ledger); err != nil {
+		return fmt.Errorf("store: migrate: %w", err)
+	}
+	return s.applyMigrations(ctx, ms, func(fn func(*sql.Tx) error) error {
+		tx, err := conn.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		if err := fn(tx); err != nil {
+			tx.Rollback()
+			return err
+		}
+		return tx.Commit()
+	})
+}
+
+// schemaLockKey is the key of a PostgreSQL advisory lock named by the
+// statement's first parameter, within the current schema: advisory locks
+// belong to the whole database, and two newswatch databases may share one
+// in different schemas.
+const schemaLockKey = `hashtextextended('newswatch.' || current_schema() || '.' || ?::text, 0)`
+
+// applyMigrations applies those of ms the database has not, each in a
+// transaction that inTx runs.
+func (s *Store) applyMigrations(ctx context.Context, ms []migration, inTx func(func(*sql.Tx) error) error) error {
 	v, err := schemaVersion(ctx, s.write)
 	if err != nil {
 		return fmt.Errorf("store: migrate: %w", err)
@@ -91,7 +160,7 @@ func (s *Store) migrate(ctx context.Context, ms []migration) error {
 		return fmt.Errorf("store: database schema version %d is newer than this newswatch supports (%d): upgrade newswatch", v, len(ms))
 	}
 	for _, m := range ms[v:] {
-		err := s.inWriteTx(ctx, writeNormal, func(tx *sql.Tx) error {
+		err := inTx(func(tx *sql.Tx) error {
 			// Another process may have applied it since the check above.
 			if v, err := schemaVersion(ctx, tx); err != nil || v >= m.version {
 				return err

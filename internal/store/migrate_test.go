@@ -69,8 +69,8 @@ func databaseAtMigration(t *testing.T, n int) (string, *sql.DB) {
 	}
 	t.Cleanup(func() { db.Close() })
 	db.SetMaxOpenConns(1)
-	old := &Store{write: db, now: time.Now}
-	if err := old.migrate(context.Background(), embedded[:n]); err != nil {
+	old := &Store{engine: SQLite, write: db, now: time.Now}
+	if err := old.migrate(context.Background(), embedded[SQLite][:n]); err != nil {
 		t.Fatal(err)
 	}
 	return path, db

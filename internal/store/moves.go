@@ -32,6 +32,11 @@ type StoryMove struct {
 func (s *Store) SplitItem(ctx context.Context, story, item int64, now time.Time) (StoryMove, error) {
 	mv := StoryMove{Item: item, From: story, At: time.UnixMilli(now.UnixMilli()).UTC()}
 	err := s.inWriteTx(ctx, writeNormal, func(tx *sql.Tx) error {
+		// Moves, like items, are committed in the order of their IDs
+		// (see Begin), which StoryMoves' readers rely on.
+		if err := s.lockTx(ctx, tx, "writes"); err != nil {
+			return err
+		}
 		var (
 			cur          sql.NullInt64
 			title, link  string
@@ -54,26 +59,18 @@ func (s *Store) SplitItem(ctx context.Context, story, item int64, now time.Time)
 		if others == 0 {
 			return ErrNotInStory // alone already: nothing to split from
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO stories (title, link, items, created_at, updated_at) VALUES (?, ?, 1, ?, ?)`,
-			title, link, seen, seen)
-		if err != nil {
-			return err
-		}
-		if mv.To, err = res.LastInsertId(); err != nil {
+		if mv.To, err = insertRow(ctx, s.engine, tx, `INSERT INTO stories (title, link, items, created_at, updated_at) VALUES (?, ?, 1, ?, ?)`,
+			title, link, seen, seen); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE items SET story_id = ? WHERE id = ?`, mv.To, item); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE stories SET items = MAX(items - 1, 0) WHERE id = ?`, story); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE stories SET items = items - 1 WHERE id = ? AND items > 0`, story); err != nil {
 			return err
 		}
-		res, err = tx.ExecContext(ctx, `INSERT INTO story_moves (item_id, from_story, to_story, moved_at) VALUES (?, ?, ?, ?)`,
+		mv.ID, err = insertRow(ctx, s.engine, tx, `INSERT INTO story_moves (item_id, from_story, to_story, moved_at) VALUES (?, ?, ?, ?)`,
 			item, story, mv.To, mv.At.UnixMilli())
-		if err != nil {
-			return err
-		}
-		mv.ID, err = res.LastInsertId()
 		return err
 	})
 	if err != nil {

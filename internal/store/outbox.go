@@ -2,10 +2,8 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"math"
-	"slices"
 	"time"
 
 	"github.com/newswatch/newswatch/internal/model"
@@ -32,6 +30,12 @@ const dueAfterSQL = `SELECT ` + alertColumns + alertsFrom + `
 	AND a.digest = 0 AND (p.id IS NULL OR p.status <> 'queued')
 	ORDER BY a.id LIMIT ?4`
 
+// dueAfterPG is dueAfterSQL on PostgreSQL, whose planner finds the few
+// new rows by the primary key on its own.
+const dueAfterPG = `SELECT ` + alertColumns + alertsFrom + `
+	WHERE a.id > ?2 AND a.id <= ?3 AND ` + dueCond + `
+	ORDER BY a.id LIMIT ?4`
+
 const lastAlertIDSQL = `SELECT COALESCE(MAX(id), 0) FROM alerts`
 
 // DueAlertsAfter returns, oldest first, at most limit (0: all) of the
@@ -39,7 +43,8 @@ const lastAlertIDSQL = `SELECT COALESCE(MAX(id), 0) FROM alerts`
 // the ID to pass as after next time: the highest alert ID that existed
 // when it looked or, when it returned limit alerts, the last one's.
 //
-// Alert IDs grow and the single writer commits them in order, so a reader
+// Alert IDs grow and the writers of alerts commit them in order (SQLite's
+// one writer; on PostgreSQL, poll transactions take turns: see Begin), so a reader
 // that passes the returned ID back each time sees each alert written after
 // its first look once, if it is due at that look. Alerts that were not
 // (due later, waiting for their parent) are found by DueAlertIDs once due,
@@ -52,7 +57,7 @@ func (s *Store) DueAlertsAfter(ctx context.Context, now time.Time, after int64, 
 	if top <= after {
 		return nil, after, nil
 	}
-	rows, err := s.reads.get(stmtDueAfter).QueryContext(ctx, now.UnixMilli(), after, top, sqlLimit(limit))
+	rows, err := s.reads.get(stmtDueAfter).QueryContext(ctx, now.UnixMilli(), after, top, s.limitArg(limit))
 	if err != nil {
 		return nil, after, fmt.Errorf("store: due alerts: %w", err)
 	}
@@ -108,6 +113,10 @@ const dueInSQL = `SELECT ` + alertColumns + ` FROM json_each(?2) AS j
 	LEFT JOIN alerts AS p ON p.id = a.parent_id
 	WHERE ` + dueCond + ` ORDER BY a.id`
 
+// dueInPG is dueInSQL on PostgreSQL.
+const dueInPG = `SELECT ` + alertColumns + alertsFrom + `
+	WHERE a.id = ANY(?2) AND ` + dueCond + ` ORDER BY a.id`
+
 // DueAlertsIn returns those of the alerts ids that DueAlerts would return
 // at now, oldest first.
 func (s *Store) DueAlertsIn(ctx context.Context, now time.Time, ids []int64) ([]*model.Alert, error) {
@@ -128,6 +137,10 @@ const dueFollowUpsSQL = `SELECT ` + alertColumns + ` FROM json_each(?2) AS j
 	AND (p.id IS NULL OR p.status <> 'queued')
 	ORDER BY a.id`
 
+// dueFollowUpsPG is dueFollowUpsSQL on PostgreSQL.
+const dueFollowUpsPG = `SELECT ` + alertColumns + alertsFrom + `
+	WHERE a.parent_id = ANY(?2) AND ` + dueCond + ` ORDER BY a.id`
+
 // DueFollowUps returns, oldest first, the alerts DueAlerts would return at
 // now that follow up (ParentID) one of the alerts parents: what becomes
 // due when a dispatcher delivers them.
@@ -144,11 +157,11 @@ func (s *Store) dueAmong(ctx context.Context, id readStmt, now time.Time, ids []
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	list, err := json.Marshal(slices.Compact(slices.Sorted(slices.Values(ids))))
+	list, err := s.idList(ids)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.reads.get(id).QueryContext(ctx, now.UnixMilli(), string(list))
+	rows, err := s.reads.get(id).QueryContext(ctx, now.UnixMilli(), list)
 	if err != nil {
 		return nil, err
 	}

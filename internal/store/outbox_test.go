@@ -16,120 +16,122 @@ import (
 // it is due when read; the others are left for DueAlertIDs and
 // DueFollowUps.
 func TestDueAlertsAfter(t *testing.T) {
-	ctx := context.Background()
-	s := openTest(t)
-	now := testTime.Truncate(time.Millisecond)
-	due := func(at time.Time, after int64, limit int) ([]int64, int64) {
-		t.Helper()
-		as, next, err := s.DueAlertsAfter(ctx, at, after, limit)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return alertIDs(as), next
-	}
-
-	if got, next := due(now, 0, 10); len(got) != 0 || next != 0 {
-		t.Fatalf("empty outbox: %v, next %d", got, next)
-	}
-	as := enqueue(t, s,
-		&model.Alert{Rule: "r", Notifier: "slack", CreatedAt: now},
-		&model.Alert{Rule: "r", Notifier: "slack", CreatedAt: now, NextAttemptAt: now.Add(time.Hour)}, // due later
-		&model.Alert{Rule: "d", Notifier: "slack", CreatedAt: now, Digest: true},
-		&model.Alert{Rule: "r", Notifier: "slack", CreatedAt: now},
-	)
-	follow := enqueue(t, s, &model.Alert{Rule: "r", Notifier: "slack", Kind: model.KindAlso, ParentID: as[0].ID, CreatedAt: now})[0]
-	last := follow.ID
-
-	got, next := due(now, 0, 0)
-	if want := []int64{as[0].ID, as[3].ID}; !reflect.DeepEqual(got, want) || next != last {
-		t.Fatalf("first read: %v, next %d; want %v, next %d (the last alert written)", got, next, want, last)
-	}
-	if got, next := due(now.Add(2*time.Hour), next, 0); len(got) != 0 || next != last {
-		t.Errorf("read again with nothing written: %v, next %d", got, next)
-	}
-	// A limit: the next read goes on after the last alert returned.
-	got, next = due(now, 0, 1)
-	if want := []int64{as[0].ID}; !reflect.DeepEqual(got, want) || next != as[0].ID {
-		t.Errorf("limit 1: %v, next %d; want %v, next %d", got, next, want, as[0].ID)
-	}
-	if got, next = due(now, next, 1); !reflect.DeepEqual(got, []int64{as[3].ID}) || next != as[3].ID {
-		t.Errorf("limit 1, after the first: %v, next %d", got, next)
-	}
-
-	more := enqueue(t, s, &model.Alert{Rule: "r", Notifier: "slack", CreatedAt: now})[0]
-	if got, next := due(now, last, 10); !reflect.DeepEqual(got, []int64{more.ID}) || next != more.ID {
-		t.Errorf("after a new alert: %v, next %d; want [%d], next %d", got, next, more.ID, more.ID)
-	}
-
-	// What the reads left behind: the alert due later, and the follow-up
-	// once its parent is delivered.
-	ids, err := s.DueAlertIDs(ctx, now, now.Add(time.Hour))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := []int64{as[1].ID}; !reflect.DeepEqual(ids, want) {
-		t.Errorf("DueAlertIDs(since the read, an hour later) = %v, want %v", ids, want)
-	}
-	if fu, err := s.DueFollowUps(ctx, now, []int64{as[0].ID}); err != nil || len(fu) != 0 {
-		t.Errorf("follow-ups of a queued parent: %v, %v", alertIDs(fu), err)
-	}
-	if err := s.MarkDelivered(ctx, as[0].ID, now, "ts", "C1"); err != nil {
-		t.Fatal(err)
-	}
-	fu, err := s.DueFollowUps(ctx, now, []int64{as[3].ID, as[0].ID, as[0].ID})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(fu) != 1 || fu[0].ID != follow.ID || fu[0].Parent == nil || fu[0].Parent.RemoteID != "ts" {
-		t.Errorf("follow-ups of the delivered parent: %+v, want alert %d replying under ts", fu, follow.ID)
-	}
-}
-
-func TestDueAlertIDsAndDueAlertsIn(t *testing.T) {
-	ctx := context.Background()
-	s := openTest(t)
-	now := testTime.Truncate(time.Millisecond)
-	as := enqueue(t, s,
-		&model.Alert{Rule: "r", Notifier: "slack", CreatedAt: now.Add(-time.Hour)},
-		&model.Alert{Rule: "r", Notifier: "slack", CreatedAt: now},
-		&model.Alert{Rule: "r", Notifier: "slack", CreatedAt: now.Add(time.Minute)},
-		&model.Alert{Rule: "d", Notifier: "slack", CreatedAt: now, Digest: true},
-	)
-	child := enqueue(t, s, &model.Alert{Rule: "r", Notifier: "slack", Kind: model.KindAlso, ParentID: as[1].ID, CreatedAt: now})[0]
-	tests := []struct {
-		name       string
-		since, now time.Time
-		want       []int64
-	}{
-		{"every due one", time.Time{}, now, []int64{as[0].ID, as[1].ID}},
-		{"due since", now.Add(-time.Minute), now, []int64{as[1].ID}},
-		{"none due since", now, now, nil},
-		{"later", now, now.Add(time.Hour), []int64{as[2].ID}},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			ids, err := s.DueAlertIDs(ctx, tc.since, tc.now)
+	eachStore(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		now := testTime.Truncate(time.Millisecond)
+		due := func(at time.Time, after int64, limit int) ([]int64, int64) {
+			t.Helper()
+			as, next, err := s.DueAlertsAfter(ctx, at, after, limit)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !reflect.DeepEqual(ids, tc.want) {
-				t.Errorf("DueAlertIDs = %v, want %v", ids, tc.want)
-			}
-		})
-	}
+			return alertIDs(as), next
+		}
 
-	// DueAlertsIn reads the due ones among IDs, in order, whatever else it
-	// is given.
-	got, err := s.DueAlertsIn(ctx, now, []int64{as[3].ID, as[2].ID, child.ID, as[1].ID, as[0].ID, as[1].ID, 9999})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := []int64{as[0].ID, as[1].ID}; !reflect.DeepEqual(alertIDs(got), want) {
-		t.Errorf("DueAlertsIn = %v, want %v", alertIDs(got), want)
-	}
-	if got, err := s.DueAlertsIn(ctx, now, nil); err != nil || len(got) != 0 {
-		t.Errorf("DueAlertsIn(none) = %v, %v", got, err)
-	}
+		if got, next := due(now, 0, 10); len(got) != 0 || next != 0 {
+			t.Fatalf("empty outbox: %v, next %d", got, next)
+		}
+		as := enqueue(t, s,
+			&model.Alert{Rule: "r", Notifier: "slack", CreatedAt: now},
+			&model.Alert{Rule: "r", Notifier: "slack", CreatedAt: now, NextAttemptAt: now.Add(time.Hour)}, // due later
+			&model.Alert{Rule: "d", Notifier: "slack", CreatedAt: now, Digest: true},
+			&model.Alert{Rule: "r", Notifier: "slack", CreatedAt: now},
+		)
+		follow := enqueue(t, s, &model.Alert{Rule: "r", Notifier: "slack", Kind: model.KindAlso, ParentID: as[0].ID, CreatedAt: now})[0]
+		last := follow.ID
+
+		got, next := due(now, 0, 0)
+		if want := []int64{as[0].ID, as[3].ID}; !reflect.DeepEqual(got, want) || next != last {
+			t.Fatalf("first read: %v, next %d; want %v, next %d (the last alert written)", got, next, want, last)
+		}
+		if got, next := due(now.Add(2*time.Hour), next, 0); len(got) != 0 || next != last {
+			t.Errorf("read again with nothing written: %v, next %d", got, next)
+		}
+		// A limit: the next read goes on after the last alert returned.
+		got, next = due(now, 0, 1)
+		if want := []int64{as[0].ID}; !reflect.DeepEqual(got, want) || next != as[0].ID {
+			t.Errorf("limit 1: %v, next %d; want %v, next %d", got, next, want, as[0].ID)
+		}
+		if got, next = due(now, next, 1); !reflect.DeepEqual(got, []int64{as[3].ID}) || next != as[3].ID {
+			t.Errorf("limit 1, after the first: %v, next %d", got, next)
+		}
+
+		more := enqueue(t, s, &model.Alert{Rule: "r", Notifier: "slack", CreatedAt: now})[0]
+		if got, next := due(now, last, 10); !reflect.DeepEqual(got, []int64{more.ID}) || next != more.ID {
+			t.Errorf("after a new alert: %v, next %d; want [%d], next %d", got, next, more.ID, more.ID)
+		}
+
+		// What the reads left behind: the alert due later, and the follow-up
+		// once its parent is delivered.
+		ids, err := s.DueAlertIDs(ctx, now, now.Add(time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := []int64{as[1].ID}; !reflect.DeepEqual(ids, want) {
+			t.Errorf("DueAlertIDs(since the read, an hour later) = %v, want %v", ids, want)
+		}
+		if fu, err := s.DueFollowUps(ctx, now, []int64{as[0].ID}); err != nil || len(fu) != 0 {
+			t.Errorf("follow-ups of a queued parent: %v, %v", alertIDs(fu), err)
+		}
+		if err := s.MarkDelivered(ctx, as[0].ID, now, "ts", "C1"); err != nil {
+			t.Fatal(err)
+		}
+		fu, err := s.DueFollowUps(ctx, now, []int64{as[3].ID, as[0].ID, as[0].ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(fu) != 1 || fu[0].ID != follow.ID || fu[0].Parent == nil || fu[0].Parent.RemoteID != "ts" {
+			t.Errorf("follow-ups of the delivered parent: %+v, want alert %d replying under ts", fu, follow.ID)
+		}
+	})
+}
+
+func TestDueAlertIDsAndDueAlertsIn(t *testing.T) {
+	eachStore(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		now := testTime.Truncate(time.Millisecond)
+		as := enqueue(t, s,
+			&model.Alert{Rule: "r", Notifier: "slack", CreatedAt: now.Add(-time.Hour)},
+			&model.Alert{Rule: "r", Notifier: "slack", CreatedAt: now},
+			&model.Alert{Rule: "r", Notifier: "slack", CreatedAt: now.Add(time.Minute)},
+			&model.Alert{Rule: "d", Notifier: "slack", CreatedAt: now, Digest: true},
+		)
+		child := enqueue(t, s, &model.Alert{Rule: "r", Notifier: "slack", Kind: model.KindAlso, ParentID: as[1].ID, CreatedAt: now})[0]
+		tests := []struct {
+			name       string
+			since, now time.Time
+			want       []int64
+		}{
+			{"every due one", time.Time{}, now, []int64{as[0].ID, as[1].ID}},
+			{"due since", now.Add(-time.Minute), now, []int64{as[1].ID}},
+			{"none due since", now, now, nil},
+			{"later", now, now.Add(time.Hour), []int64{as[2].ID}},
+		}
+		for _, tc := range tests {
+			t.Run(tc.name, func(t *testing.T) {
+				ids, err := s.DueAlertIDs(ctx, tc.since, tc.now)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !reflect.DeepEqual(ids, tc.want) {
+					t.Errorf("DueAlertIDs = %v, want %v", ids, tc.want)
+				}
+			})
+		}
+
+		// DueAlertsIn reads the due ones among IDs, in order, whatever else it
+		// is given.
+		got, err := s.DueAlertsIn(ctx, now, []int64{as[3].ID, as[2].ID, child.ID, as[1].ID, as[0].ID, as[1].ID, 9999})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := []int64{as[0].ID, as[1].ID}; !reflect.DeepEqual(alertIDs(got), want) {
+			t.Errorf("DueAlertsIn = %v, want %v", alertIDs(got), want)
+		}
+		if got, err := s.DueAlertsIn(ctx, now, nil); err != nil || len(got) != 0 {
+			t.Errorf("DueAlertsIn(none) = %v, %v", got, err)
+		}
+	})
 }
 
 // TestOutboxReadPlans checks that the dispatcher's reads stay proportional

@@ -23,15 +23,18 @@ const (
 	numReadStmts
 )
 
-var readSQL = [numReadStmts]string{
-	stmtFeedByName:   feedByNameSQL,
-	stmtSeenItems:    seenItemsSQL,
-	stmtLastAlertID:  lastAlertIDSQL,
-	stmtDueAfter:     dueAfterSQL,
-	stmtDueIDs:       dueIDsSQL,
-	stmtDueIn:        dueInSQL,
-	stmtDueFollowUps: dueFollowUpsSQL,
-	stmtItemMemo:     itemMemoSQL,
+// readSQL returns the text of each read query on engine e.
+func readSQL(e Engine) [numReadStmts]string {
+	return [numReadStmts]string{
+		stmtFeedByName:   feedByNameSQL,
+		stmtSeenItems:    sqlFor(e, seenItemsSQL, seenItemsPG),
+		stmtLastAlertID:  lastAlertIDSQL,
+		stmtDueAfter:     sqlFor(e, dueAfterSQL, dueAfterPG),
+		stmtDueIDs:       dueIDsSQL,
+		stmtDueIn:        sqlFor(e, dueInSQL, dueInPG),
+		stmtDueFollowUps: sqlFor(e, dueFollowUpsSQL, dueFollowUpsPG),
+		stmtItemMemo:     itemMemoSQL,
+	}
 }
 
 // readStmts are the prepared read queries. database/sql prepares each on a
@@ -40,9 +43,9 @@ type readStmts [numReadStmts]*sql.Stmt
 
 func (r *readStmts) get(id readStmt) *sql.Stmt { return r[id] }
 
-// prepare prepares every read query on db.
-func (r *readStmts) prepare(ctx context.Context, db *sql.DB) error {
-	for id, query := range readSQL {
+// prepare prepares every read query of engine e on db.
+func (r *readStmts) prepare(ctx context.Context, e Engine, db *sql.DB) error {
+	for id, query := range readSQL(e) {
 		stmt, err := db.PrepareContext(ctx, query)
 		if err != nil {
 			r.close()

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"time"
 	"unicode/utf8"
@@ -32,11 +31,21 @@ const seenItemsSQL = `SELECT s.identity, s.item_id, COALESCE(i.text_hash, '')
 	CROSS JOIN seen AS s ON s.feed_id = ?1 AND s.identity = j.value
 	LEFT JOIN items AS i ON i.id = s.item_id`
 
+// seenItemsPG is seenItemsSQL on PostgreSQL: the identities come as an
+// array, and the planner looks each up by the primary key of seen on its
+// own.
+const seenItemsPG = `SELECT s.identity, s.item_id, COALESCE(i.text_hash, '')
+	FROM seen AS s LEFT JOIN items AS i ON i.id = s.item_id
+	WHERE s.feed_id = ?1 AND s.identity = ANY(?2)`
+
 // seenAmongSQL selects, from a JSON array of identities, those feed ?1
 // has seen, planned as seenItemsSQL is.
 const seenAmongSQL = `SELECT s.identity
 	FROM json_each(?2) AS j
 	CROSS JOIN seen AS s ON s.feed_id = ?1 AND s.identity = j.value`
+
+// seenAmongPG is seenAmongSQL on PostgreSQL.
+const seenAmongPG = `SELECT identity FROM seen WHERE feed_id = ?1 AND identity = ANY(?2)`
 
 // SeenAmong reports which of identities feed feedID has seen, including
 // those recorded earlier in this transaction: Seen for each of them, in
@@ -62,21 +71,25 @@ func (tx *Tx) SeenAmong(feedID int64, identities []string) (map[string]bool, err
 	if len(list) == 0 {
 		return seen, nil
 	}
-	js, err := json.Marshal(list)
+	arg, err := tx.s.textList(list)
 	if err != nil {
 		return nil, fmt.Errorf("store: seen among: %w", err)
 	}
-	rows, err := tx.query(stmtSeenAmong, feedID, string(js))
+	rows, err := tx.query(stmtSeenAmong, feedID, arg)
 	if err != nil {
 		return nil, fmt.Errorf("store: seen among: %w", err)
 	}
 	defer rows.Close()
+	stored := storedAs(tx.s.engine, list)
 	for rows.Next() {
 		var id string
 		if err := rows.Scan(&id); err != nil {
 			return nil, fmt.Errorf("store: seen among: %w", err)
 		}
 		seen[id] = true
+		if orig, ok := stored[id]; ok {
+			seen[orig] = true
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: seen among: %w", err)
@@ -93,15 +106,16 @@ func (s *Store) SeenItems(ctx context.Context, feedID int64, identities []string
 	if len(identities) == 0 {
 		return out, nil
 	}
-	list, err := json.Marshal(identities)
+	list, err := s.textList(identities)
 	if err != nil {
 		return nil, fmt.Errorf("store: seen items: %w", err)
 	}
-	rows, err := s.reads.get(stmtSeenItems).QueryContext(ctx, feedID, string(list))
+	rows, err := s.reads.get(stmtSeenItems).QueryContext(ctx, feedID, list)
 	if err != nil {
 		return nil, fmt.Errorf("store: seen items: %w", err)
 	}
 	defer rows.Close()
+	stored := storedAs(s.engine, identities)
 	for rows.Next() {
 		var (
 			si     SeenItem
@@ -110,6 +124,9 @@ func (s *Store) SeenItems(ctx context.Context, feedID int64, identities []string
 		if err := rows.Scan(&si.Identity, &itemID, &si.TextHash); err != nil {
 			return nil, fmt.Errorf("store: seen items: %w", err)
 		}
+		if orig, ok := stored[si.Identity]; ok {
+			si.Identity = orig
+		}
 		si.ItemID = itemID.Int64
 		out[si.Identity] = si
 	}
@@ -117,6 +134,26 @@ func (s *Store) SeenItems(ctx context.Context, feedID int64, identities []string
 		return nil, fmt.Errorf("store: seen items: %w", err)
 	}
 	return out, nil
+}
+
+// storedAs maps the identities of list that engine e stores changed (on
+// PostgreSQL, those pgText changes) from how they are stored back to
+// themselves, so that an answer read from the database names them as the
+// caller does. It is nil when none is changed, as nearly always.
+func storedAs(e Engine, list []string) map[string]string {
+	if e != Postgres {
+		return nil
+	}
+	var m map[string]string
+	for _, id := range list {
+		if t := pgText(id); t != id {
+			if m == nil {
+				m = map[string]string{}
+			}
+			m[t] = id
+		}
+	}
+	return m
 }
 
 // ItemEdit is a new version of an item's text.

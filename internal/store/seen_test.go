@@ -104,38 +104,39 @@ func BenchmarkSeenItems(b *testing.B) {
 // earlier in the transaction, none of another feed's, and identities that
 // JSON cannot carry unchanged (not valid UTF-8).
 func TestTxSeenAmong(t *testing.T) {
-	s := openTest(t)
-	syncFeeds(t, s, "a", "b")
-	a, b := feedNamed(t, s, "a"), feedNamed(t, s, "b")
-	bad := "guid:\xff\xfe"
-	addSeen(t, s, a, "old-", 2)
-	addSeen(t, s, b, "other-", 1)
-	tx := begin(t, s)
-	for _, it := range []*model.Item{
-		{FeedID: a.ID, Identity: "guid:new", Aliases: []string{"link:https://a.example/new"}},
-		{FeedID: a.ID, Identity: bad},
-	} {
-		if err := tx.AddItem(it); err != nil {
+	eachStore(t, func(t *testing.T, s *Store) {
+		syncFeeds(t, s, "a", "b")
+		a, b := feedNamed(t, s, "a"), feedNamed(t, s, "b")
+		bad := "guid:\xff\xfe"
+		addSeen(t, s, a, "old-", 2)
+		addSeen(t, s, b, "other-", 1)
+		tx := begin(t, s)
+		for _, it := range []*model.Item{
+			{FeedID: a.ID, Identity: "guid:new", Aliases: []string{"link:https://a.example/new"}},
+			{FeedID: a.ID, Identity: bad},
+		} {
+			if err := tx.AddItem(it); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ids := []string{"old-0", "old-1", "guid:new", "link:https://a.example/new", bad,
+			"guid:\xff", "other-0", "never", "old-0", `quote"and\backslash`, ""}
+		got, err := tx.SeenAmong(a.ID, ids)
+		if err != nil {
 			t.Fatal(err)
 		}
-	}
-	ids := []string{"old-0", "old-1", "guid:new", "link:https://a.example/new", bad,
-		"guid:\xff", "other-0", "never", "old-0", `quote"and\backslash`, ""}
-	got, err := tx.SeenAmong(a.ID, ids)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := map[string]bool{"old-0": true, "old-1": true, "guid:new": true,
-		"link:https://a.example/new": true, bad: true}
-	if len(got) != len(want) {
-		t.Errorf("SeenAmong = %v, want %v", got, want)
-	}
-	for _, id := range ids {
-		if got[id] != want[id] || got[id] != seen(t, tx, a.ID, id) {
-			t.Errorf("SeenAmong[%q] = %v, want %v (as Seen)", id, got[id], want[id])
+		want := map[string]bool{"old-0": true, "old-1": true, "guid:new": true,
+			"link:https://a.example/new": true, bad: true}
+		if len(got) != len(want) {
+			t.Errorf("SeenAmong = %v, want %v", got, want)
 		}
-	}
-	if got, err := tx.SeenAmong(a.ID, nil); err != nil || len(got) != 0 {
-		t.Errorf("SeenAmong(nil) = %v, %v; want none", got, err)
-	}
+		for _, id := range ids {
+			if got[id] != want[id] || got[id] != seen(t, tx, a.ID, id) {
+				t.Errorf("SeenAmong[%q] = %v, want %v (as Seen)", id, got[id], want[id])
+			}
+		}
+		if got, err := tx.SeenAmong(a.ID, nil); err != nil || len(got) != 0 {
+			t.Errorf("SeenAmong(nil) = %v, %v; want none", got, err)
+		}
+	})
 }

@@ -176,9 +176,9 @@ type OutboxCount struct {
 // queued and dead. Notifiers with neither are missing.
 func (s *Store) Outbox(ctx context.Context) ([]OutboxCount, error) {
 	rows, err := s.read.QueryContext(ctx, `SELECT notifier,
-		SUM(status = 'queued' AND digest = 0),
-		SUM(status = 'queued' AND digest = 1),
-		SUM(status = 'dead'),
+		COUNT(*) FILTER (WHERE status = 'queued' AND digest = 0),
+		COUNT(*) FILTER (WHERE status = 'queued' AND digest = 1),
+		COUNT(*) FILTER (WHERE status = 'dead'),
 		MIN(CASE WHEN status = 'queued' AND digest = 0 THEN queued_at END)
 		FROM alerts WHERE status IN ('queued', 'dead')
 		GROUP BY notifier ORDER BY notifier`)
@@ -206,9 +206,9 @@ func (s *Store) Outbox(ctx context.Context) ([]OutboxCount, error) {
 
 // AlertsWrittenAfter counts, by notifier, the alerts written to the outbox
 // with an ID above after, and returns the highest ID it saw (after itself
-// when there are none). Alert IDs grow with every alert written, and the
-// single writer commits them in order, so a caller that passes the last ID
-// back each time counts every alert exactly once.
+// when there are none). Alert IDs grow with every alert written, and they
+// are committed in order (see DueAlertsAfter), so a caller that passes the
+// last ID back each time counts every alert exactly once.
 func (s *Store) AlertsWrittenAfter(ctx context.Context, after int64) (map[string]int, int64, error) {
 	rows, err := s.read.QueryContext(ctx, `SELECT notifier, COUNT(*), MAX(id)
 		FROM alerts WHERE id > ? GROUP BY notifier`, after)

@@ -1,16 +1,23 @@
-// Package store owns newswatch's SQLite database: the schema and its numbered
-// migrations, feed state, seen items, the alert outbox and alert history.
+// Package store owns newswatch's database: the schema and its numbered
+// migrations, feed state, seen items, stories, the alert outbox and alert
+// history, on one of two engines behind one API.
 //
-// A Store holds two connection pools on one database file. Every write goes
-// through a single connection (SQLite allows one writer at a time; queueing
-// writers in Go is cheaper and fairer than having them retry on SQLITE_BUSY),
-// and its transactions begin IMMEDIATE so a writer never has to upgrade a read
-// lock. Queries that only read use a separate pool of read-only connections,
-// which WAL mode lets run while a write transaction is open.
+// SQLite (Open) is the embedded default: one file for one process. The
+// Store holds two connection pools on it. Every write goes through a
+// single connection (SQLite allows one writer at a time; queueing writers
+// in Go is cheaper and fairer than having them retry on SQLITE_BUSY), and
+// its transactions begin IMMEDIATE so a writer never has to upgrade a read
+// lock. Queries that only read use a separate pool of read-only
+// connections, which WAL mode lets run while a write transaction is open.
 //
-// Times are stored as INTEGER unix milliseconds UTC, the zero time as NULL;
-// times read back are in UTC with millisecond precision. Lists are stored as
-// JSON text.
+// PostgreSQL (OpenPostgres) is what several replicas share: one pool of
+// connections, writers in parallel, and the database's own locking (row
+// locks, unique constraints) deciding between them.
+//
+// Both engines hold the same tables with the same encodings. Times are
+// stored as unix milliseconds UTC, the zero time as NULL; times read back
+// are in UTC with millisecond precision. Lists are stored as JSON text,
+// booleans as 0/1.
 //
 // The store holds no business rules: it records what the monitor and the
 // dispatcher decide.
@@ -21,173 +28,52 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"net/url"
-	"os"
-	"path/filepath"
-	"runtime"
 	"time"
-
-	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 )
 
 // ErrNotFound is returned (wrapped) when a named feed or an alert id does not
 // exist.
 var ErrNotFound = errors.New("not found")
 
-// busyTimeout is how long a connection waits for a lock held by another
-// connection (another process, or a WAL checkpoint) before failing with
-// SQLITE_BUSY.
-const busyTimeout = 5 * time.Second
+// timeNow is the store's default clock.
+var timeNow = time.Now
 
-// walSizeLimit is the size the WAL file is truncated to after a
-// checkpoint.
-const walSizeLimit = 64 << 20
-
-// Store is the newswatch database. It is safe for concurrent use; writes are
-// serialised on one connection. A goroutine holding a Tx must not call the
-// Store's own write methods (SaveFeed, SyncFeeds, Mark…, Requeue) before the
-// Tx ends: they wait for the connection the Tx holds.
+// Store is the newswatch database. It is safe for concurrent use. On
+// SQLite writes are serialised on one connection: a goroutine holding a Tx
+// must not call the Store's own write methods (SaveFeed, SyncFeeds,
+// Mark…, Requeue) before the Tx ends, as they wait for the connection the
+// Tx holds.
 type Store struct {
-	write *sql.DB             // exactly one connection, transactions BEGIN IMMEDIATE
-	read  *sql.DB             // read-only connections
-	poll  [numStmts]*sql.Stmt // see pollSQL
-	reads readStmts           // prepared queries of the read pool
-	gate  writeGate           // who gets the write connection next
-	ckpt  *checkpointer       // WAL checkpoints in the background
-	now   func() time.Time
+	engine Engine
+	// target names the database for messages: the SQLite file, or the
+	// PostgreSQL host and database (never a password).
+	target string
+	write  *sql.DB             // SQLite: one connection, transactions BEGIN IMMEDIATE
+	read   *sql.DB             // SQLite: read-only connections; PostgreSQL: write
+	poll   [numStmts]*sql.Stmt // see pollSQL
+	reads  readStmts           // prepared queries of the read pool
+	gate   *writeGate          // SQLite: who gets the write connection next
+	ckpt   *checkpointer       // SQLite: WAL checkpoints in the background
+	now    func() time.Time
 }
 
-// Open opens the database at path, creating the file (mode 0640; SQLite
-// gives its -wal and -shm files the same) and its parent directory (0750)
-// when missing, and applies every pending migration.
-// A database whose schema is newer than this binary knows is refused.
-func Open(ctx context.Context, path string) (*Store, error) {
-	if path == "" {
-		return nil, errors.New("store: open: empty database path")
-	}
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		return nil, fmt.Errorf("store: open %s: %w", path, err)
-	}
-	if err := os.MkdirAll(filepath.Dir(abs), 0o750); err != nil {
-		return nil, fmt.Errorf("store: open %s: %w", path, err)
-	}
-	f, err := os.OpenFile(abs, os.O_RDWR|os.O_CREATE, 0o640)
-	if err != nil {
-		return nil, fmt.Errorf("store: open %s: %w", path, err)
-	}
-	f.Close()
+// Engine returns the engine the store runs on.
+func (s *Store) Engine() Engine { return s.engine }
 
-	s := &Store{now: time.Now}
-	s.write, err = sql.Open("sqlite", dsn(abs, url.Values{
-		"_journal_mode": {"WAL"},
-		// In WAL mode NORMAL loses no integrity on power loss, only the
-		// last commits, and spares an fsync per commit.
-		"_synchronous": {"NORMAL"},
-		"_txlock":      {"immediate"},
-		// Truncate the WAL file back to this size after a checkpoint, so
-		// that one burst of writes does not hold disk space forever.
-		"_pragma": {
-			fmt.Sprintf("journal_size_limit(%d)", walSizeLimit),
-			// Checkpoints are made in the background (checkpoint.go);
-			// a commit makes one only past this backstop.
-			fmt.Sprintf("wal_autocheckpoint(%d)", walBackstop),
-		},
-	}))
-	if err != nil {
-		return nil, fmt.Errorf("store: open %s: %w", path, err)
-	}
-	s.write.SetMaxOpenConns(1)
-	s.write.SetMaxIdleConns(1)
-	s.write.SetConnMaxLifetime(0)
-	s.write.SetConnMaxIdleTime(0)
-
-	// The first connection switches the file to WAL (a persistent setting),
-	// so it must exist before any read connection opens the file.
-	if err := pingWhileBusy(ctx, s.write); err != nil {
-		s.write.Close()
-		return nil, fmt.Errorf("store: open %s: %w", path, err)
-	}
-	if err := s.migrate(ctx, embedded); err != nil {
-		s.write.Close()
-		return nil, err
-	}
-	if err := s.preparePoll(ctx); err != nil {
-		s.write.Close()
-		return nil, err
-	}
-
-	s.read, err = sql.Open("sqlite", dsn(abs, url.Values{
-		"_query_only": {"on"},
-	}))
-	if err != nil {
-		s.write.Close()
-		return nil, fmt.Errorf("store: open %s: %w", path, err)
-	}
-	ckpt, err := sql.Open("sqlite", dsn(abs, url.Values{}))
-	if err != nil {
-		s.read.Close()
-		s.write.Close()
-		return nil, fmt.Errorf("store: open %s: %w", path, err)
-	}
-	s.ckpt = newCheckpointer(ckpt)
-	s.gate.onUnlock = s.ckpt.noteWrite
-	go s.ckpt.run()
-
-	readers := max(4, runtime.GOMAXPROCS(0))
-	s.read.SetMaxOpenConns(readers)
-	s.read.SetMaxIdleConns(readers)
-	if err := s.reads.prepare(ctx, s.read); err != nil {
-		s.ckpt.close()
-		s.read.Close()
-		s.write.Close()
-		return nil, err
-	}
-	return s, nil
-}
-
-// pingWhileBusy opens db's first connection, trying again while SQLite
-// answers SQLITE_BUSY, for up to busyTimeout. Switching a new file to WAL
-// needs the file to itself, and SQLite does not wait for that with the busy
-// handler: two processes opening a new database at once (a daemon starting
-// while `newswatch once` runs) would otherwise see "database is locked".
-func pingWhileBusy(ctx context.Context, db *sql.DB) error {
-	deadline := time.Now().Add(busyTimeout)
-	wait := 5 * time.Millisecond
-	for {
-		err := db.PingContext(ctx)
-		if err == nil || !isBusy(err) || time.Now().Add(wait).After(deadline) {
-			return err
-		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
-		}
-		wait = min(2*wait, 200*time.Millisecond)
-	}
-}
-
-// dsn builds a modernc.org/sqlite data source name for the database file at
-// abs. The path travels as a file: URI so that any character in it is safe;
-// SQLite ignores the driver's underscore parameters, which the driver applies
-// to every new connection: busy_timeout first, then foreign keys, journal
-// mode, synchronous, and query_only last.
-func dsn(abs string, params url.Values) string {
-	params.Set("_busy_timeout", fmt.Sprint(busyTimeout.Milliseconds()))
-	params.Set("_foreign_keys", "on")
-	u := url.URL{Scheme: "file", Path: filepath.ToSlash(abs), RawQuery: params.Encode()}
-	return u.String()
-}
+// Target names the database for people: the SQLite file's path, or the
+// PostgreSQL host, port and database. It never holds a password.
+func (s *Store) Target() string { return s.target }
 
 // Close closes the database. Transactions still open are rolled back.
 func (s *Store) Close() error {
-	s.optimize()
-	errs := []error{s.ckpt.close(), s.reads.close(), s.read.Close()}
-	for _, stmt := range s.poll {
-		errs = append(errs, stmt.Close())
+	var errs []error
+	if s.engine == SQLite {
+		s.optimize()
+		errs = append(errs, s.ckpt.close())
+	}
+	errs = append(errs, s.reads.close(), s.closePoll())
+	if s.read != s.write {
+		errs = append(errs, s.read.Close())
 	}
 	errs = append(errs, s.write.Close())
 	if err := errors.Join(errs...); err != nil {
@@ -196,27 +82,42 @@ func (s *Store) Close() error {
 	return nil
 }
 
-// optimize lets SQLite refresh the query planner's statistics where they are
-// missing or stale, as it advises before closing a long-lived connection. It
-// is best effort: it gives up after a second (e.g. when a Tx still holds the
-// write connection) and its failure changes nothing.
-func (s *Store) optimize() {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	defer cancel()
-	if s.gate.lock(ctx, writeNormal) != nil {
-		return
+// closePoll closes the prepared statements of polls.
+func (s *Store) closePoll() error {
+	var errs []error
+	for i, stmt := range s.poll {
+		if stmt != nil {
+			errs = append(errs, stmt.Close())
+			s.poll[i] = nil
+		}
 	}
-	defer s.gate.unlock()
-	s.write.ExecContext(ctx, `PRAGMA analysis_limit = 400; PRAGMA optimize`)
+	return errors.Join(errs...)
 }
 
-// inWriteTx runs fn in a write transaction, when the write connection is
-// its turn at priority p, and commits it when fn returns nil.
+// lockWrite waits for the turn to write at priority p: on SQLite, the
+// write connection; on PostgreSQL, whose writers work in parallel, at
+// once.
+func (s *Store) lockWrite(ctx context.Context, p writePriority) error {
+	if s.gate == nil {
+		return ctx.Err()
+	}
+	return s.gate.lock(ctx, p)
+}
+
+// unlockWrite ends the turn lockWrite gave.
+func (s *Store) unlockWrite() {
+	if s.gate != nil {
+		s.gate.unlock()
+	}
+}
+
+// inWriteTx runs fn in a write transaction, when it is its turn at
+// priority p, and commits it when fn returns nil.
 func (s *Store) inWriteTx(ctx context.Context, p writePriority, fn func(*sql.Tx) error) error {
-	if err := s.gate.lock(ctx, p); err != nil {
+	if err := s.lockWrite(ctx, p); err != nil {
 		return err
 	}
-	defer s.gate.unlock()
+	defer s.unlockWrite()
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -228,12 +129,12 @@ func (s *Store) inWriteTx(ctx context.Context, p writePriority, fn func(*sql.Tx)
 	return tx.Commit()
 }
 
-// writeExec runs one statement on the write connection, when it is its turn
+// writeExec runs one statement outside a transaction, when it is its turn
 // at priority p.
 func (s *Store) writeExec(ctx context.Context, p writePriority, query string, args ...any) (sql.Result, error) {
-	if err := s.gate.lock(ctx, p); err != nil {
+	if err := s.lockWrite(ctx, p); err != nil {
 		return nil, err
 	}
-	defer s.gate.unlock()
+	defer s.unlockWrite()
 	return s.write.ExecContext(ctx, query, args...)
 }

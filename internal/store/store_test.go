@@ -10,18 +10,45 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/newswatch/newswatch/internal/store/pgtest"
 )
 
-// openTest opens a store on a fresh file and closes it when the test ends.
-func openTest(t testing.TB) *Store {
-	t.Helper()
-	return openTestAt(t, filepath.Join(t.TempDir(), "newswatch.db"))
+// The conformance suite: every test of the store's behaviour runs once per
+// engine, as subtests named "sqlite" and "postgres", each on a database of
+// its own (a new file; a new schema, see pgtest). The PostgreSQL subtests
+// skip, saying why, when $NEWSWATCH_TEST_POSTGRES is not set. Tests of
+// what only one engine has (SQLite's pragmas, query plans and files) say
+// so in their names or comments.
+
+// testDB is a database of one engine for a test: a SQLite file or a
+// PostgreSQL schema, which open opens (again, for a test of reopening).
+type testDB struct {
+	engine Engine
+	source string // the file's path, or the DSN
 }
 
-// openTestAt opens the database at path, to be closed when the test ends.
-func openTestAt(t testing.TB, path string) *Store {
+// newTestDB makes a new, empty database of engine e for t.
+func newTestDB(t testing.TB, e Engine) testDB {
 	t.Helper()
-	s, err := Open(context.Background(), path)
+	if e == Postgres {
+		return testDB{engine: Postgres, source: pgtest.DSN(t)}
+	}
+	return testDB{engine: SQLite, source: filepath.Join(t.TempDir(), "newswatch.db")}
+}
+
+// openStore opens the database, failing on an error.
+func (db testDB) openStore(ctx context.Context) (*Store, error) {
+	if db.engine == Postgres {
+		return OpenPostgres(ctx, db.source)
+	}
+	return Open(ctx, db.source)
+}
+
+// open opens the database, to be closed when the test ends.
+func (db testDB) open(t testing.TB) *Store {
+	t.Helper()
+	s, err := db.openStore(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,6 +58,40 @@ func openTestAt(t testing.TB, path string) *Store {
 		}
 	})
 	return s
+}
+
+// engines are the engines of the conformance suite.
+var engines = []Engine{SQLite, Postgres}
+
+// eachEngine runs test as a subtest per engine, with a new database. The
+// test runs in parallel with other tests: each has databases of its own,
+// and a PostgreSQL one spends most of its time waiting for the server.
+func eachEngine(t *testing.T, test func(t *testing.T, db testDB)) {
+	t.Helper()
+	t.Parallel()
+	for _, e := range engines {
+		t.Run(string(e), func(t *testing.T) { test(t, newTestDB(t, e)) })
+	}
+}
+
+// eachStore runs test as a subtest per engine, with a new database open.
+func eachStore(t *testing.T, test func(t *testing.T, s *Store)) {
+	t.Helper()
+	eachEngine(t, func(t *testing.T, db testDB) { test(t, db.open(t)) })
+}
+
+// openTest opens a SQLite store on a fresh file and closes it when the
+// test ends, for tests and benchmarks of SQLite alone.
+func openTest(t testing.TB) *Store {
+	t.Helper()
+	return openTestAt(t, filepath.Join(t.TempDir(), "newswatch.db"))
+}
+
+// openTestAt opens the SQLite database at path, to be closed when the test
+// ends.
+func openTestAt(t testing.TB, path string) *Store {
+	t.Helper()
+	return testDB{engine: SQLite, source: path}.open(t)
 }
 
 // testTime is a fixed instant with sub-millisecond digits, which the store
@@ -106,151 +167,162 @@ func TestConnectionSettings(t *testing.T) {
 }
 
 func TestMigrationsApplyOnceAndReopen(t *testing.T) {
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "newswatch.db")
-	ms := embedded
-	if len(ms) == 0 {
-		t.Fatal("no migrations embedded")
-	}
-	for i := range 3 {
-		s, err := Open(ctx, path)
-		if err != nil {
-			t.Fatalf("open %d: %v", i+1, err)
+	eachEngine(t, func(t *testing.T, db testDB) {
+		ctx := context.Background()
+		ms := embedded[db.engine]
+		for i := range 3 {
+			s, err := db.openStore(ctx)
+			if err != nil {
+				t.Fatalf("open %d: %v", i+1, err)
+			}
+			var n, v int
+			err = s.read.QueryRowContext(ctx, `SELECT COUNT(*), MAX(version) FROM schema_migrations`).Scan(&n, &v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n != len(ms) || v != len(ms) {
+				t.Errorf("open %d: %d migrations recorded up to version %d, want %d", i+1, n, v, len(ms))
+			}
+			for _, table := range []string{"feeds", "items", "seen", "stories", "alerts", "feed_health"} {
+				if !tableExists(t, s, table) {
+					t.Errorf("open %d: no table %s", i+1, table)
+				}
+			}
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
 		}
-		var n, v int
-		err = s.read.QueryRowContext(ctx, `SELECT COUNT(*), MAX(version) FROM schema_migrations`).Scan(&n, &v)
+	})
+}
+
+// tableExists reports whether the database has a table called name.
+func tableExists(t testing.TB, s *Store, name string) bool {
+	t.Helper()
+	query := `SELECT COUNT(*) FROM sqlite_schema WHERE type = 'table' AND name = ?`
+	if s.engine == Postgres {
+		query = `SELECT COUNT(*) FROM pg_tables WHERE schemaname = current_schema() AND tablename = ?`
+	}
+	var n int
+	if err := s.read.QueryRow(query, name).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n > 0
+}
+
+func TestNewerSchemaIsRefused(t *testing.T) {
+	eachEngine(t, func(t *testing.T, db testDB) {
+		ctx := context.Background()
+		s, err := db.openStore(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if n != len(ms) || v != len(ms) {
-			t.Errorf("open %d: %d migrations recorded up to version %d, want %d", i+1, n, v, len(ms))
-		}
-		for _, table := range []string{"feeds", "items", "alerts"} {
-			var name string
-			err := s.read.QueryRowContext(ctx,
-				`SELECT name FROM sqlite_schema WHERE type = 'table' AND name = ?`, table).Scan(&name)
-			if err != nil {
-				t.Errorf("open %d: table %s: %v", i+1, table, err)
-			}
+		_, err = s.write.ExecContext(ctx,
+			`INSERT INTO schema_migrations (version, name, applied_at) VALUES (9999, 'from_the_future', 0)`)
+		if err != nil {
+			t.Fatal(err)
 		}
 		if err := s.Close(); err != nil {
 			t.Fatal(err)
 		}
-	}
-}
-
-func TestNewerSchemaIsRefused(t *testing.T) {
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "newswatch.db")
-	s, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = s.write.ExecContext(ctx,
-		`INSERT INTO schema_migrations (version, name, applied_at) VALUES (9999, 'from_the_future', 0)`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	s, err = Open(ctx, path)
-	if err == nil {
-		s.Close()
-		t.Fatal("Open succeeded on a database newer than the binary")
-	}
-	if !strings.Contains(err.Error(), "newer") || !strings.HasPrefix(err.Error(), "store: ") {
-		t.Errorf("error %q does not say the database is newer", err)
-	}
+		s, err = db.openStore(ctx)
+		if err == nil {
+			s.Close()
+			t.Fatal("Open succeeded on a database newer than the binary")
+		}
+		if !strings.Contains(err.Error(), "newer") || !strings.HasPrefix(err.Error(), "store: ") {
+			t.Errorf("error %q does not say the database is newer", err)
+		}
+	})
 }
 
 func TestMigrationsAreNumberedWithoutGaps(t *testing.T) {
-	ms, err := loadMigrations()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, m := range ms {
-		if m.version != i+1 || m.name == "" || strings.TrimSpace(m.sql) == "" {
-			t.Errorf("migration %d: version %d name %q, %d bytes", i, m.version, m.name, len(m.sql))
+	for _, e := range engines {
+		ms, err := loadMigrations(e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, m := range ms {
+			if m.version != i+1 || m.name == "" || strings.TrimSpace(m.sql) == "" {
+				t.Errorf("%s migration %d: version %d name %q, %d bytes", e, i, m.version, m.name, len(m.sql))
+			}
 		}
 	}
 }
 
 func TestOpenRespectsCancelledContext(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "newswatch.db"))
-	if err == nil {
-		s.Close()
-		t.Fatal("Open succeeded with a cancelled context")
-	}
-	if !errors.Is(err, context.Canceled) {
-		t.Errorf("err = %v, want context.Canceled", err)
-	}
+	eachEngine(t, func(t *testing.T, db testDB) {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		s, err := db.openStore(ctx)
+		if err == nil {
+			s.Close()
+			t.Fatal("Open succeeded with a cancelled context")
+		}
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("err = %v, want context.Canceled", err)
+		}
+	})
 }
 
 func TestFailedMigrationLeavesNothing(t *testing.T) {
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "newswatch.db")
-	s, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	next := len(embedded) + 1
-	broken := append(slices.Clone(embedded), migration{
-		version: next, name: "broken",
-		sql: `CREATE TABLE half (a INTEGER); INSERT INTO no_such_table VALUES (1);`,
-	})
-	if err := s.migrate(ctx, broken); err == nil {
-		t.Fatal("a failing migration succeeded")
-	} else if !strings.Contains(err.Error(), "broken") {
-		t.Errorf("error %q does not name the migration", err)
-	}
-	if v, err := schemaVersion(ctx, s.write); err != nil || v != len(embedded) {
-		t.Errorf("version after a failed migration = %d, %v; want %d", v, err, len(embedded))
-	}
-	var n int
-	err = s.write.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_schema WHERE name = 'half'`).Scan(&n)
-	if err != nil || n != 0 {
-		t.Errorf("the failed migration's first statement was kept (%d, %v)", n, err)
-	}
+	eachEngine(t, func(t *testing.T, db testDB) {
+		ctx := context.Background()
+		s := db.open(t)
+		ms := embedded[db.engine]
+		next := len(ms) + 1
+		broken := append(slices.Clone(ms), migration{
+			version: next, name: "broken",
+			sql: `CREATE TABLE half (a INTEGER); INSERT INTO no_such_table VALUES (1);`,
+		})
+		if err := s.migrate(ctx, broken); err == nil {
+			t.Fatal("a failing migration succeeded")
+		} else if !strings.Contains(err.Error(), "broken") {
+			t.Errorf("error %q does not name the migration", err)
+		}
+		if v, err := schemaVersion(ctx, s.write); err != nil || v != len(ms) {
+			t.Errorf("version after a failed migration = %d, %v; want %d", v, err, len(ms))
+		}
+		if tableExists(t, s, "half") {
+			t.Errorf("the failed migration's first statement was kept")
+		}
 
-	fixed := append(slices.Clone(embedded), migration{version: next, name: "fixed", sql: `CREATE TABLE whole (a INTEGER);`})
-	if err := s.migrate(ctx, fixed); err != nil {
-		t.Fatal(err)
-	}
-	if v, _ := schemaVersion(ctx, s.write); v != next {
-		t.Errorf("version = %d, want %d", v, next)
-	}
+		fixed := append(slices.Clone(ms), migration{version: next, name: "fixed", sql: `CREATE TABLE whole (a INTEGER);`})
+		if err := s.migrate(ctx, fixed); err != nil {
+			t.Fatal(err)
+		}
+		if v, _ := schemaVersion(ctx, s.write); v != next {
+			t.Errorf("version = %d, want %d", v, next)
+		}
+	})
 }
 
 func TestConcurrentOpensMigrateOnce(t *testing.T) {
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "newswatch.db")
-	const opens = 3
-	var wg sync.WaitGroup
-	stores := make([]*Store, opens)
-	errs := make([]error, opens)
-	for i := range opens {
-		wg.Go(func() { stores[i], errs[i] = Open(ctx, path) })
-	}
-	wg.Wait()
-	for i, err := range errs {
-		if err != nil {
-			t.Errorf("open %d: %v", i, err)
-			continue
+	eachEngine(t, func(t *testing.T, db testDB) {
+		ctx := context.Background()
+		const opens = 3
+		var wg sync.WaitGroup
+		stores := make([]*Store, opens)
+		errs := make([]error, opens)
+		for i := range opens {
+			wg.Go(func() { stores[i], errs[i] = db.openStore(ctx) })
 		}
-		defer stores[i].Close()
-	}
-	if t.Failed() {
-		return
-	}
-	var n int
-	if err := stores[0].read.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations`).Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	if n != len(embedded) {
-		t.Errorf("%d migrations recorded, want %d", n, len(embedded))
-	}
+		wg.Wait()
+		for i, err := range errs {
+			if err != nil {
+				t.Errorf("open %d: %v", i, err)
+				continue
+			}
+			defer stores[i].Close()
+		}
+		if t.Failed() {
+			return
+		}
+		var n int
+		if err := stores[0].read.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n != len(embedded[db.engine]) {
+			t.Errorf("%d migrations recorded, want %d", n, len(embedded[db.engine]))
+		}
+	})
 }

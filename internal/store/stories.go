@@ -42,11 +42,7 @@ func (tx *Tx) NewStory(s *Story) error {
 	if updated.IsZero() {
 		updated = created
 	}
-	res, err := tx.exec(stmtNewStory, s.Title, s.Link, millis(created), millis(updated))
-	if err != nil {
-		return fmt.Errorf("store: new story: %w", err)
-	}
-	id, err := res.LastInsertId()
+	id, err := tx.insert(stmtNewStory, s.Title, s.Link, millis(created), millis(updated))
 	if err != nil {
 		return fmt.Errorf("store: new story: %w", err)
 	}
@@ -68,8 +64,15 @@ type freshStory struct {
 // counted ahead.
 const newStorySQL = `INSERT INTO stories (title, link, items, created_at, updated_at) VALUES (?, ?, 1, ?, ?)`
 
+// newStoryPG is newStorySQL on PostgreSQL, which has no LastInsertId.
+const newStoryPG = newStorySQL + ` RETURNING id`
+
 // joinStorySQL counts ?3 items that joined story ?2 at ?1.
 const joinStorySQL = `UPDATE stories SET items = items + ?3, updated_at = MAX(updated_at, ?1) WHERE id = ?2`
+
+// joinStoryPG is joinStorySQL on PostgreSQL, where the larger of two
+// values is GREATEST.
+const joinStoryPG = `UPDATE stories SET items = items + ?3, updated_at = GREATEST(updated_at, ?1) WHERE id = ?2`
 
 // countStorySQL counts ?2 items that joined story ?1 no later than it
 // was last updated (-1: takes back NewStory's count ahead). Leaving

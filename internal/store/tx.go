@@ -20,8 +20,9 @@ var ErrDuplicate = errors.New("identity already seen")
 // Tx is the one write transaction of a feed poll: the items seen for the
 // first time, the alerts they cause and the feed's new state are committed
 // together or not at all. A Tx is not safe for concurrent use, and it holds
-// the store's only write connection until Commit or Rollback, so keep it
-// short: fetch and parse before Begin.
+// the turn to write until Commit or Rollback (on SQLite the store's only
+// write connection; on PostgreSQL a lock every replica's polls take), so
+// keep it short: fetch and parse before Begin.
 type Tx struct {
 	s   *Store
 	ctx context.Context
@@ -72,34 +73,36 @@ const (
 	numStmts
 )
 
-// pollSQL are the statements a poll runs once per item or alert,
-// seenAmongSQL, which a poll with new items runs once, and saveFeedSQL,
-// which every poll runs once (Tx.SaveFeed, or Store.SaveFeed after a
-// failure or a 304), prepared once on the write connection when the store
-// opens.
-var pollSQL = [numStmts]string{
-	stmtAddSeen:    addSeenSQL,
-	stmtAddItem:    insertItemSQL,
-	stmtDropItem:   dropItemSQL,
-	stmtJoinStory:  joinStorySQL,
-	stmtCountStory: countStorySQL,
-	stmtEnqueue:    insertAlertSQL,
+// pollSQL returns the statements a poll runs once per item or alert on
+// engine e, seenAmongSQL, which a poll with new items runs once, and
+// saveFeedSQL, which every poll runs once (Tx.SaveFeed, or Store.SaveFeed
+// after a failure or a 304), prepared once on the write connection when
+// the store opens.
+func pollSQL(e Engine) [numStmts]string {
+	return [numStmts]string{
+		stmtAddSeen:    addSeenSQL,
+		stmtAddItem:    sqlFor(e, insertItemSQL, insertItemPG),
+		stmtDropItem:   dropItemSQL,
+		stmtJoinStory:  sqlFor(e, joinStorySQL, joinStoryPG),
+		stmtCountStory: countStorySQL,
+		stmtEnqueue:    sqlFor(e, insertAlertSQL, insertAlertPG),
 
-	stmtNewStory:   newStorySQL,
-	stmtStoryAlert: storyAlertSQL,
-	stmtItemAlerts: itemAlertsSQL,
-	stmtFollowUps:  followUpsSQL,
-	stmtUpdateItem: updateItemSQL,
-	stmtSaveFeed:   saveFeedSQL,
-	stmtSeenAmong:  seenAmongSQL,
+		stmtNewStory:   sqlFor(e, newStorySQL, newStoryPG),
+		stmtStoryAlert: storyAlertSQL,
+		stmtItemAlerts: itemAlertsSQL,
+		stmtFollowUps:  followUpsSQL,
+		stmtUpdateItem: updateItemSQL,
+		stmtSaveFeed:   saveFeedSQL,
+		stmtSeenAmong:  sqlFor(e, seenAmongSQL, seenAmongPG),
 
-	stmtSaveItemMemo:   saveItemMemoSQL,
-	stmtDeleteItemMemo: deleteItemMemoSQL,
-	stmtTxItemMemo:     itemMemoSQL,
+		stmtSaveItemMemo:   saveItemMemoSQL,
+		stmtDeleteItemMemo: deleteItemMemoSQL,
+		stmtTxItemMemo:     itemMemoSQL,
+	}
 }
 
 func (s *Store) preparePoll(ctx context.Context) error {
-	for id, query := range pollSQL {
+	for id, query := range pollSQL(s.engine) {
 		stmt, err := s.write.PrepareContext(ctx, query)
 		if err != nil {
 			return fmt.Errorf("store: prepare: %w", err)
@@ -110,24 +113,40 @@ func (s *Store) preparePoll(ctx context.Context) error {
 }
 
 // Begin starts the write transaction of a poll, waiting while another one is
-// open. ctx bounds the whole transaction: when it is done before Commit,
+// open, in this process on SQLite, in any process sharing the database on
+// PostgreSQL. ctx bounds the whole transaction: when it is done before Commit,
 // the transaction is rolled back.
 func (s *Store) Begin(ctx context.Context) (*Tx, error) {
-	if err := s.gate.lock(ctx, writeNormal); err != nil {
+	if err := s.lockWrite(ctx, writeNormal); err != nil {
 		return nil, fmt.Errorf("store: begin: %w", err)
 	}
 	conn, err := s.write.Conn(ctx)
 	if err != nil {
-		s.gate.unlock()
+		s.unlockWrite()
 		return nil, fmt.Errorf("store: begin: %w", err)
 	}
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		conn.Close()
-		s.gate.unlock()
+		s.unlockWrite()
 		return nil, fmt.Errorf("store: begin: %w", err)
 	}
 	t := &Tx{s: s, ctx: ctx, run: context.WithoutCancel(ctx), conn: conn, tx: tx}
+	if s.engine == Postgres {
+		// pgx interrupts a statement when its context ends without a
+		// goroutine of its own per statement: see exec.
+		t.run = ctx
+		// Poll transactions take turns across every replica, as on
+		// SQLite: rows get their IDs in the order they are committed
+		// (see DueAlertsAfter, AlertsWrittenAfter, WindowItems), and
+		// what one replica decides about a story (NewStory, AddItem
+		// with a StoryID) is committed before another looks.
+		if err := s.lockTx(ctx, tx, "writes"); err != nil {
+			tx.Rollback()
+			conn.Close()
+			return nil, fmt.Errorf("store: begin: %w", err)
+		}
+	}
 	// database/sql rolls the transaction back when ctx is done; the
 	// connection's next user may then have its turn.
 	t.stopWatch = context.AfterFunc(ctx, t.end)
@@ -145,7 +164,7 @@ func (tx *Tx) end() {
 		}
 		tx.seenMu.Unlock()
 		tx.conn.Close() // waits for the transaction to end
-		tx.s.gate.unlock()
+		tx.s.unlockWrite()
 	}
 }
 
@@ -190,6 +209,34 @@ func (tx *Tx) queryRow(id stmtID, args []any, dest ...any) error {
 		return err
 	}
 	return tx.stmt(id).QueryRowContext(tx.run, args...).Scan(dest...)
+}
+
+// insert runs the statement id, an INSERT of one row, in the transaction
+// as exec does, and returns the row's ID, or errConflict when a unique
+// constraint refused the row. On SQLite the statement fails with a
+// constraint error, and the transaction stays usable; on PostgreSQL, where
+// such an error would abort the transaction, the statement says ON
+// CONFLICT DO NOTHING RETURNING id, and returns no row.
+func (tx *Tx) insert(id stmtID, args ...any) (int64, error) {
+	if err := tx.ctx.Err(); err != nil {
+		return 0, err
+	}
+	if tx.s.engine == Postgres {
+		var n int64
+		err := tx.stmt(id).QueryRowContext(tx.run, args...).Scan(&n)
+		if errors.Is(err, sql.ErrNoRows) {
+			return 0, errConflict
+		}
+		return n, err
+	}
+	res, err := tx.stmt(id).ExecContext(tx.run, args...)
+	if isUniqueViolation(err) {
+		return 0, errConflict
+	}
+	if err != nil {
+		return 0, err
+	}
+	return res.LastInsertId()
 }
 
 // Seen reports whether feed feedID already has an item with identity,
@@ -243,21 +290,17 @@ func (tx *Tx) AddItem(it *model.Item) error {
 	if err != nil {
 		return fmt.Errorf("store: add item %q: categories: %w", it.Identity, err)
 	}
-	res, err := tx.exec(stmtAddItem,
+	id, err := tx.insert(stmtAddItem,
 		it.FeedID, it.Identity, it.GUID, it.Link, it.Title,
 		it.Summary, it.Content, it.Author, categories, it.Lang, millis(it.Published), millis(seenAt),
 		nullID(it.StoryID), it.Canonical, simhashValue(it.SimHash, it.HasSimHash), it.TextHash)
-	if isUniqueViolation(err) { // the item is still kept
+	if errors.Is(err, errConflict) { // the item is still kept
 		return fmt.Errorf("store: add item %q to feed %d: %w", it.Identity, it.FeedID, ErrDuplicate)
 	}
 	if err != nil {
 		return fmt.Errorf("store: add item %q: %w", it.Identity, err)
 	}
-	id, err := res.LastInsertId()
-	if err != nil {
-		return fmt.Errorf("store: add item %q: %w", it.Identity, err)
-	}
-	res, err = tx.exec(stmtAddSeen, it.FeedID, it.Identity, millis(seenAt), id)
+	res, err := tx.exec(stmtAddSeen, it.FeedID, it.Identity, millis(seenAt), id)
 	if err == nil {
 		var n int64
 		if n, err = res.RowsAffected(); err == nil && n == 0 {
@@ -321,18 +364,14 @@ func (tx *Tx) Enqueue(a *model.Alert) error {
 		return fmt.Errorf("store: enqueue alert of rule %q: hits: %w", a.Rule, err)
 	}
 	itemID := nullID(a.ItemID)
-	res, err := tx.exec(stmtEnqueue,
+	id, err := tx.insert(stmtEnqueue,
 		itemID, a.Rule, a.Notifier, a.Channel, a.Severity,
 		a.Title, a.Link, a.Feed, a.Summary, a.Description, millis(a.Published), hits,
 		boolInt(a.Digest), millis(next), millis(created),
 		string(kind), nullID(a.StoryID), nullID(a.ParentID), millis(next))
-	if err != nil {
-		if isUniqueViolation(err) {
-			return fmt.Errorf("store: enqueue alert of rule %q for story %d and notifier %q: %w", a.Rule, a.StoryID, a.Notifier, ErrDuplicate)
-		}
-		return fmt.Errorf("store: enqueue alert of rule %q: %w", a.Rule, err)
+	if errors.Is(err, errConflict) {
+		return fmt.Errorf("store: enqueue alert of rule %q for story %d and notifier %q: %w", a.Rule, a.StoryID, a.Notifier, ErrDuplicate)
 	}
-	id, err := res.LastInsertId()
 	if err != nil {
 		return fmt.Errorf("store: enqueue alert of rule %q: %w", a.Rule, err)
 	}
