@@ -265,4 +265,23 @@ type StoreConfig struct {
 	// Retention is how long the text of items is kept (for backtests);
 	// the record that an item was seen is kept longer.
 	Retention time.Duration
+
+	// Driver is DriverSQLite (the default: a file in Daemon.DataDir) or
+	// DriverPostgres.
+	Driver string
+
+	// DSN is the PostgreSQL connection string (driver postgres), "" with
+	// SQLite. It may hold a password: never log or show it.
+	DSN string
+
+	// Lease is how long work a replica claimed (a due feed, a
+	// destination's sending, a periodic job) stays claimed after it stops
+	// renewing the claim, e.g. because it died (driver postgres).
+	Lease time.Duration
 }
+
+// The store drivers.
+const (
+	DriverSQLite   = "sqlite"   // one file in data_dir, one process
+	DriverPostgres = "postgres" // PostgreSQL, shared by any number of replicas
+)

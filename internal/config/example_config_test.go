@@ -78,6 +78,7 @@ func TestExampleConfigUncommented(t *testing.T) {
 		"SLACK_WEBHOOK_URL", "https://hooks.slack.com/services/T000/B000/x",
 		"NEWSWATCH_WEBHOOK_SECRET", "s3cret",
 		"NEWSWATCH_ADMIN_TOKEN", "0123456789abcdef0123456789abcdef",
+		"NEWSWATCH_DATABASE_URL", "postgres://newswatch@db.internal:5432/newswatch?sslmode=verify-full",
 	)
 	cfg, ds := parse("config.example.toml (uncommented)", "/srv", full, env)
 	if len(ds) > 0 {

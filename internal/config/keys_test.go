@@ -30,7 +30,7 @@ const (
 )
 
 func TestKeys(t *testing.T) {
-	env := lookup("HOME", "/home/nw", "TOKEN", "xoxb-123", "HOOK", "https://hooks.slack.com/services/T/B/x", "EMPTY", "")
+	env := lookup("HOME", "/home/nw", "TOKEN", "xoxb-123", "HOOK", "https://hooks.slack.com/services/T/B/x", "EMPTY", "", "DATABASE_URL", "postgres://nw:pw@db.example:5432/news?sslmode=verify-full")
 	tests := []struct {
 		name string
 		doc  string
@@ -176,6 +176,10 @@ retry_max = "1h"
 
 		// [store]
 		{"retention", "[store]\nretention = \"90d\"", func(c *Config) any { return c.Store.Retention }, 90 * 24 * time.Hour},
+		{"postgres", "[store]\ndriver = \"postgres\"\ndsn = \"${DATABASE_URL}\"\nlease = \"1m\"", func(c *Config) any { return c.Store },
+			StoreConfig{Retention: 30 * 24 * time.Hour, Driver: DriverPostgres, DSN: "postgres://nw:pw@db.example:5432/news?sslmode=verify-full", Lease: time.Minute}},
+		{"postgres key=value", "[store]\ndriver = \"postgres\"\ndsn = \"host=/run/postgresql dbname=news\"", func(c *Config) any { return c.Store.DSN }, "host=/run/postgresql dbname=news"},
+		{"sqlite by default", "", func(c *Config) any { return c.Store.Driver }, DriverSQLite},
 
 		// ${VAR} everywhere
 		{"env in array", "[[feed]]\nname = \"f\"\nurl = \"https://f.example/\"\ntags = [\"${EMPTY}x\", 'lit${EMPTY}']",
@@ -371,6 +375,18 @@ func TestKeyErrors(t *testing.T) {
 
 		// [store]
 		{"retention", "[store]\nretention = \"0\"", []string{`2:13: "retention" must be longer than zero`}},
+		{"driver", "[store]\ndriver = \"mysql\"", []string{`2:10: "driver" must be one of sqlite, postgres, not "mysql"`}},
+		{"postgres without dsn", "[store]\ndriver = \"postgres\"", []string{`2:10: driver = "postgres" needs a "dsn": set dsn = "${NEWSWATCH_DATABASE_URL}"`}},
+		{"dsn empty", "[store]\ndriver = \"postgres\"\ndsn = \"${EMPTY}\"", []string{`3:7: "dsn" is empty after expanding ${EMPTY}`}},
+		{"dsn unset variable", "[store]\ndriver = \"postgres\"\ndsn = \"${NEWSWATCH_DATABASE_URL}\"", []string{`3:8: environment variable NEWSWATCH_DATABASE_URL is not set`}},
+		{"dsn not a dsn", "[store]\ndriver = \"postgres\"\ndsn = \"db.example\"", []string{`3:7: "dsn" must be a postgres:// URL`}},
+		{"dsn bad url", "[store]\ndriver = \"postgres\"\ndsn = \"postgres://nw:p%zz@db/news\"", []string{`3:7: "dsn" does not parse as a URL`}},
+		{"dsn bad port", "[store]\ndriver = \"postgres\"\ndsn = \"postgres://db.example:99999/news\"", []string{`3:7: "dsn" has a port that is not a number from 1 to 65535`}},
+		{"dsn bad sslmode", "[store]\ndriver = \"postgres\"\ndsn = \"postgres://db.example/news?sslmode=yes\"", []string{`3:7: "dsn" has an sslmode that is not one of disable, allow, prefer, require, verify-ca, verify-full`}},
+		{"dsn key=value bad port", "[store]\ndriver = \"postgres\"\ndsn = \"host=db port=x\"", []string{`3:7: "dsn" has a port that is not a number`}},
+		{"dsn key=value unclosed quote", "[store]\ndriver = \"postgres\"\ndsn = \"host=db password='abc\"", []string{`3:7: "dsn" has a quoted value without its closing quote`}},
+		{"dsn key=value stray word", "[store]\ndriver = \"postgres\"\ndsn = \"host=db news\"", []string{`3:7: "dsn" has a word that is not a key=value pair`}},
+		{"lease", "[store]\ndriver = \"postgres\"\ndsn = \"host=db\"\nlease = \"0\"", []string{`4:9: "lease" must be longer than zero`}},
 
 		// ${VAR}
 		{"env unset", "[[feed]]\nname = \"f\"\nurl = \"https://x.example/?key=${FEED_KEY}\"", []string{`3:31: environment variable FEED_KEY is not set (referenced as ${FEED_KEY}; write $${ for a literal ${)`}},

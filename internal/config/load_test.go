@@ -42,7 +42,7 @@ func TestDefaults(t *testing.T) {
 		Notifiers: []Notifier{{Name: "console", Type: "console", StoryUpdates: StoryUpdatesDigest}},
 		Notify:    Notify{Default: []string{"console"}, MaxAge: 24 * time.Hour, FoldThreshold: 10, RetryMax: 10 * time.Minute},
 		Health:    Health{FeedAlertAfter: 6 * time.Hour, Notify: []string{"console"}},
-		Store:     StoreConfig{Retention: 30 * 24 * time.Hour},
+		Store:     StoreConfig{Retention: 30 * 24 * time.Hour, Driver: DriverSQLite, Lease: 30 * time.Second},
 		Stories:   Stories{Window: 48 * time.Hour, Threshold: 0.30, ReplyDelay: 10 * time.Minute, MaxItems: 100000},
 	}
 	got := *cfg
@@ -204,6 +204,14 @@ func TestWarnings(t *testing.T) {
 		{"slack token form", oneFeed + "[[notifier]]\nname = \"s\"\ntype = \"slack\"\ntoken = \"xapp-1\"\nchannel = \"#c\"\n", []string{`8:9: "token" does not look like a Slack bot token`}},
 		{"webhook over http", oneFeed + "[[notifier]]\nname = \"w\"\ntype = \"webhook\"\nurl = \"http://hooks.example/x\"\n", []string{`8:7: "url" uses plain http`}},
 		{"webhook over http to this machine", oneFeed + "[[notifier]]\nname = \"w\"\ntype = \"webhook\"\nurl = \"http://127.0.0.1:9000/x\"\n", nil},
+		{"dsn with sqlite", oneFeed + "[store]\ndsn = \"host=db\"\nlease = \"1m\"\n", []string{
+			`6:7: "dsn" has no effect with driver = "sqlite"`, `7:9: "lease" has no effect with driver = "sqlite"`}},
+		{"password in the file", oneFeed + "[store]\ndriver = \"postgres\"\ndsn = \"postgres://nw:hunter2@db/news\"\n", []string{
+			`7:7: "dsn" holds a password in the file itself`}},
+		{"password in the file, key=value", oneFeed + "[store]\ndriver = \"postgres\"\ndsn = \"host=db password='a b'\"\n", []string{
+			`7:7: "dsn" holds a password in the file itself`}},
+		{"short lease", oneFeed + "[store]\ndriver = \"postgres\"\ndsn = \"host=db\"\nlease = \"2s\"\n", []string{
+			`8:9: "lease" (2s) is short`}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

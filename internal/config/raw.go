@@ -89,4 +89,7 @@ type rawHealth struct {
 
 type rawStore struct {
 	Retention any `toml:"retention"`
+	Driver    any `toml:"driver"`
+	DSN       any `toml:"dsn"`
+	Lease     any `toml:"lease"`
 }

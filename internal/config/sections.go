@@ -33,6 +33,7 @@ const (
 	defaultRetryMax       = 10 * time.Minute
 	defaultFeedAlertAfter = 6 * time.Hour
 	defaultRetention      = 30 * 24 * time.Hour
+	defaultLease          = 30 * time.Second
 	defaultSendTimeout    = 10 * time.Second
 	defaultRate           = 1
 	defaultBurst          = 3
@@ -218,12 +219,53 @@ func (b *builder) rules(raw *rawRules) Rules {
 }
 
 func (b *builder) store(raw *rawStore) StoreConfig {
-	s := StoreConfig{Retention: defaultRetention}
-	if v, ok := b.positiveDuration(raw.Retention, "store", "retention"); ok {
+	p := func(key string) []any { return []any{"store", key} }
+	s := StoreConfig{Retention: defaultRetention, Driver: DriverSQLite, Lease: defaultLease}
+	if v, ok := b.positiveDuration(raw.Retention, p("retention")...); ok {
 		s.Retention = v
+	}
+	driverOK := true
+	if v, ok := b.oneOf(raw.Driver, []string{DriverSQLite, DriverPostgres}, p("driver")...); ok {
+		s.Driver = v
+	} else {
+		driverOK = raw.Driver == nil
+	}
+	if v, ok := b.positiveDuration(raw.Lease, p("lease")...); ok {
+		s.Lease = v
+		if v < minLease {
+			b.warnf(p("lease"), `"lease" (%s) is short: a replica that is slow for that long, not dead, loses its work to another, which then does it again; use at least %s`,
+				formatDuration(v), formatDuration(minLease))
+		}
+	}
+	dsn, dsnSet := b.str(raw.DSN, p("dsn")...)
+	switch {
+	case !driverOK:
+	case s.Driver == DriverSQLite:
+		for _, key := range []string{"dsn", "lease"} {
+			if b.doc.Has(p(key)...) {
+				b.warnf(p(key), `"%s" has no effect with driver = "sqlite" (the database is a file in daemon.data_dir)`, key)
+			}
+		}
+	case raw.DSN == nil:
+		b.errorf(p("driver"), `driver = "postgres" needs a "dsn": set dsn = "${NEWSWATCH_DATABASE_URL}" in [store] (postgres://user:password@host:5432/database?sslmode=verify-full)`)
+	case dsnSet && dsn == "":
+		b.emptyError(raw.DSN, "the PostgreSQL database to connect to", p("dsn"))
+	case dsnSet:
+		if problem := checkDSN(dsn); problem != "" {
+			// Never quote the value: it may hold a password.
+			b.errorf(p("dsn"), `"dsn" %s`, problem)
+			break
+		}
+		s.DSN = dsn
+		if rawDSN, _ := raw.DSN.(string); !strings.Contains(rawDSN, "${") && dsnHasPassword(dsn) {
+			b.warnf(p("dsn"), `"dsn" holds a password in the file itself: put the connection string in an environment variable, dsn = "${NEWSWATCH_DATABASE_URL}", or the password in ~/.pgpass`)
+		}
 	}
 	return s
 }
+
+// minLease is the shortest store.lease that does not draw a warning.
+const minLease = 5 * time.Second
 
 func (b *builder) health(raw *rawHealth, notifiers []Notifier, defaults []string) Health {
 	h := Health{FeedAlertAfter: defaultFeedAlertAfter, Notify: defaults}
