@@ -117,7 +117,8 @@ func (d *Daemon) Run(ctx context.Context, reload <-chan os.Signal) error {
 	p, cfg := d.p, d.p.cfg
 	p.log.Info("newswatch started",
 		"config", cfg.File, "feeds", len(cfg.Feeds), "rules", len(d.watcher.Current().Rules()),
-		"notifiers", len(cfg.Notifiers), "admin_addr", cfg.Daemon.AdminAddr)
+		"notifiers", len(cfg.Notifiers), "admin_addr", cfg.Daemon.AdminAddr,
+		"store", p.Store.Engine(), "database", p.Store.Target())
 	if err := d.supervise(ctx, reload); err != nil {
 		p.log.Error("newswatch stopped on an error", "err", err)
 		return err

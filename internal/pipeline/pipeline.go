@@ -56,13 +56,10 @@ type Pipeline struct {
 	dispatcherRunning atomic.Bool
 }
 
-// Open creates data_dir, opens the database in it, records the configured
-// feeds there and wires the pipeline.
+// Open opens the database the configuration names (OpenStore), records
+// the configured feeds there and wires the pipeline.
 func Open(ctx context.Context, cfg *config.Config, o Options) (*Pipeline, error) {
-	if err := os.MkdirAll(cfg.Daemon.DataDir, 0o750); err != nil {
-		return nil, fmt.Errorf("data_dir: %w", err)
-	}
-	st, err := store.Open(ctx, filepath.Join(cfg.Daemon.DataDir, DatabaseFile))
+	st, err := OpenStore(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -72,6 +69,19 @@ func Open(ctx context.Context, cfg *config.Config, o Options) (*Pipeline, error)
 		return nil, err
 	}
 	return p, nil
+}
+
+// OpenStore opens the database of cfg's [store]: the SQLite file in
+// data_dir (both created when missing), or the PostgreSQL database of
+// store.dsn.
+func OpenStore(ctx context.Context, cfg *config.Config) (*store.Store, error) {
+	if cfg.Store.Driver == config.DriverPostgres {
+		return store.OpenPostgres(ctx, cfg.Store.DSN)
+	}
+	if err := os.MkdirAll(cfg.Daemon.DataDir, 0o750); err != nil {
+		return nil, fmt.Errorf("data_dir: %w", err)
+	}
+	return store.Open(ctx, filepath.Join(cfg.Daemon.DataDir, DatabaseFile))
 }
 
 // Close closes the database.

@@ -12,16 +12,23 @@ import (
 	"github.com/newswatch/newswatch/internal/store"
 )
 
-// OpenExisting opens the database in the configured data_dir for a command
-// that reads what a daemon recorded (alerts, backtest, feeds list). It creates none: when there is none yet, the error is
-// os.ErrNotExist and path says where it was looked for.
+// OpenExisting opens the configured database for a command that reads
+// what a daemon recorded (alerts, backtest, feeds list). It creates no
+// SQLite one: when there is none yet, the error is os.ErrNotExist and path
+// says where it was looked for. Otherwise path is the database's Target
+// (the file, or PostgreSQL's host and database).
 func OpenExisting(ctx context.Context, cfg *config.Config) (st *store.Store, path string, err error) {
-	path = filepath.Join(cfg.Daemon.DataDir, DatabaseFile)
-	if _, err := os.Stat(path); err != nil {
+	if cfg.Store.Driver == config.DriverSQLite {
+		path = filepath.Join(cfg.Daemon.DataDir, DatabaseFile)
+		if _, err := os.Stat(path); err != nil {
+			return nil, path, err
+		}
+	}
+	st, err = OpenStore(ctx, cfg)
+	if err != nil {
 		return nil, path, err
 	}
-	st, err = store.Open(ctx, path)
-	return st, path, err
+	return st, st.Target(), nil
 }
 
 // FeedStatuses reports the state of every configured feed, read from the
