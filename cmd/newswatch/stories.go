@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/newswatch/newswatch/internal/cli"
+	"github.com/newswatch/newswatch/internal/config"
 	"github.com/newswatch/newswatch/internal/dryrun"
 	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/internal/pipeline"
@@ -35,14 +36,7 @@ func cmdStoriesExplain(ctx context.Context, args []string, sio *IO) error {
 	if len(rest) != 2 {
 		return cli.UsageError("want two items, each by ID or link")
 	}
-	cfg, err := loadConfig(*configPath, sio, sio.Stderr)
-	if err != nil {
-		return err
-	}
-	st, path, err := pipeline.OpenExisting(ctx, cfg)
-	if errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("nothing stored yet: no database at %s", path)
-	}
+	cfg, st, err := openStories(ctx, *configPath, sio)
 	if err != nil {
 		return err
 	}
@@ -66,6 +60,20 @@ func cmdStoriesExplain(ctx context.Context, args []string, sio *IO) error {
 		return cli.JSONLines(sio.Stdout, []*dryrun.Pair{p}, func(p *dryrun.Pair) any { return pairJSON(p) })
 	}
 	return writePair(sio.Stdout, p)
+}
+
+// openStories loads the configuration at path and opens its store, which
+// must exist: the stories commands look at what was stored.
+func openStories(ctx context.Context, path string, sio *IO) (*config.Config, *store.Store, error) {
+	cfg, err := loadConfig(path, sio, sio.Stderr)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, dbPath, err := pipeline.OpenExisting(ctx, cfg)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil, fmt.Errorf("nothing stored yet: no database at %s", dbPath)
+	}
+	return cfg, st, err
 }
 
 // findItem returns the stored item ref names (an ID or a link), or an error
@@ -249,14 +257,7 @@ func cmdStoriesSplit(ctx context.Context, args []string, sio *IO) error {
 	if err != nil || storyID <= 0 {
 		return cli.UsageError(fmt.Sprintf("%q is not a story ID", rest[0]))
 	}
-	cfg, err := loadConfig(*configPath, sio, sio.Stderr)
-	if err != nil {
-		return err
-	}
-	st, path, err := pipeline.OpenExisting(ctx, cfg)
-	if errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("nothing stored yet: no database at %s", path)
-	}
+	_, st, err := openStories(ctx, *configPath, sio)
 	if err != nil {
 		return err
 	}
