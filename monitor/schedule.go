@@ -44,8 +44,10 @@ const (
 type Scheduler struct {
 	// Poller polls one feed. Required.
 	Poller *Poller
-	// Feeds are the configured feeds. All are recorded in the store (so
-	// their state and history are kept); only enabled ones are polled.
+	// Feeds are the configured feeds when Run or RunOnce starts; SetFeeds
+	// replaces them while the scheduler runs. All are recorded in the
+	// store (so their state and history are kept); only enabled ones are
+	// polled.
 	Feeds []model.Feed
 	// DefaultSchedule applies to feeds whose Schedule is ""
 	// (DefaultSchedule).
@@ -73,6 +75,11 @@ type Scheduler struct {
 
 	running   atomic.Bool
 	heartbeat atomic.Int64 // unix nanoseconds of the last beat
+
+	mu    sync.Mutex   // guards the fields below
+	feeds []model.Feed // the feeds in force once SetFeeds was called
+	set   bool         // SetFeeds was called: feeds, not Feeds, are in force
+	live  *live        // while Run schedules
 }
 
 // Failure is a feed that RunOnce could not poll.
@@ -98,6 +105,7 @@ func (e *HoldError) Error() string {
 // scheduled is an enabled feed with its parsed schedule and pool key.
 type scheduled struct {
 	feed     model.Feed
+	spec     string // the schedule in force: the feed's, else the default
 	schedule cron.Schedule
 	host     string
 }
@@ -112,29 +120,35 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	p := newPool(s.concurrency(), s.perHost())
-	c := cron.New(cron.WithLogger(cronLogger{s.logger()}))
-	for _, sf := range feeds {
-		c.Schedule(jittered{inner: sf.schedule, max: s.Jitter, rand: s.rand}, cron.FuncJob(func() {
-			s.submit(ctx, p, sf)
-		}))
+	l := &live{
+		ctx:     ctx,
+		pool:    newPool(s.concurrency(), s.perHost()),
+		cron:    cron.New(cron.WithLogger(cronLogger{s.logger()})),
+		entries: make(map[string]*entry, len(feeds)),
 	}
+	s.mu.Lock()
+	for _, sf := range feeds {
+		s.schedule(l, sf)
+	}
+	s.live = l
+	s.mu.Unlock()
 	s.beat()
-	c.Schedule(cron.Every(heartbeatEvery), cron.FuncJob(s.beat))
+	l.cron.Schedule(cron.Every(heartbeatEvery), cron.FuncJob(s.beat))
 
 	s.running.Store(true)
 	defer s.running.Store(false)
 	s.logger().Info("scheduler started", "feeds", len(feeds), "concurrency", s.concurrency(), "per_host", s.perHost())
-	c.Start()
-
-	var starting sync.WaitGroup
-	starting.Go(func() { s.start(ctx, p, feeds) })
+	l.cron.Start()
+	l.starting.Go(func() { s.start(ctx, l.pool, feeds) })
 
 	<-ctx.Done()
-	<-c.Stop().Done()
-	starting.Wait()
-	p.drop()
-	p.wait()
+	s.mu.Lock()
+	s.live = nil // SetFeeds starts nothing more
+	s.mu.Unlock()
+	<-l.cron.Stop().Done()
+	l.starting.Wait()
+	l.pool.drop()
+	l.pool.wait()
 	s.logger().Info("scheduler stopped")
 	return nil
 }
@@ -189,11 +203,25 @@ func (s *Scheduler) prepare(ctx context.Context) ([]scheduled, error) {
 	if s.Poller == nil || s.Poller.Store == nil {
 		return nil, errors.New("monitor: scheduler without a Poller and its Store")
 	}
+	feeds := s.Configured()
+	out, err := s.parse(feeds)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Poller.Store.SyncFeeds(ctx, feeds); err != nil {
+		return nil, fmt.Errorf("monitor: recording the configured feeds: %w", err)
+	}
+	return out, nil
+}
+
+// parse checks the schedule of every enabled feed of feeds, and returns
+// them with their schedules parsed.
+func (s *Scheduler) parse(feeds []model.Feed) ([]scheduled, error) {
 	var (
 		out  []scheduled
 		errs []error
 	)
-	for _, f := range s.Feeds {
+	for _, f := range feeds {
 		if !f.Enabled {
 			continue
 		}
@@ -209,13 +237,10 @@ func (s *Scheduler) prepare(ctx context.Context) ([]scheduled, error) {
 			errs = append(errs, fmt.Errorf("monitor: feed %q: schedule %q: %w", f.Name, spec, err))
 			continue
 		}
-		out = append(out, scheduled{feed: f, schedule: sched, host: hostKey(f.URL)})
+		out = append(out, scheduled{feed: f, spec: spec, schedule: sched, host: hostKey(f.URL)})
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
-	}
-	if err := s.Poller.Store.SyncFeeds(ctx, s.Feeds); err != nil {
-		return nil, fmt.Errorf("monitor: recording the configured feeds: %w", err)
 	}
 	return out, nil
 }

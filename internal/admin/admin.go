@@ -52,8 +52,9 @@ type Server struct {
 	// Store is read by the status page and the search; nil leaves both
 	// out.
 	Store *store.Store
-	// Feeds are the configured feeds, in the configuration's order.
-	Feeds []model.Feed
+	// Feeds returns the configured feeds in force, in the configuration's
+	// order (they change when the configuration does); nil means none.
+	Feeds func() []model.Feed
 	// Rules returns the rules in force; nil means none.
 	Rules func() *rules.Set
 	// Version is shown on the status page.
@@ -184,4 +185,12 @@ func (s *Server) logger() *slog.Logger {
 		return s.Log
 	}
 	return slog.New(slog.DiscardHandler)
+}
+
+// feeds returns the configured feeds in force.
+func (s *Server) feeds() []model.Feed {
+	if s.Feeds == nil {
+		return nil
+	}
+	return s.Feeds()
 }

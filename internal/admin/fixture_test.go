@@ -149,7 +149,7 @@ func (fx *fixture) feed(t testing.TB, name string) *store.FeedState {
 func (fx *fixture) server() *Server {
 	return &Server{
 		Store:    fx.store,
-		Feeds:    fx.feeds,
+		Feeds:    func() []model.Feed { return fx.feeds },
 		Rules:    func() *rules.Set { return fx.rules },
 		Version:  "1.4.0-test",
 		Location: time.UTC,

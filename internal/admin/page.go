@@ -143,7 +143,7 @@ func (s *Server) layout(title, query string, days int, now time.Time) layout {
 }
 
 func (s *Server) fillFeeds(ctx context.Context, v *statusView, now time.Time) error {
-	statuses, err := feedhealth.Report(ctx, s.Store, s.Feeds, now)
+	statuses, err := feedhealth.Report(ctx, s.Store, s.feeds(), now)
 	if err != nil {
 		return err
 	}

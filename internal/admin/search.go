@@ -138,7 +138,7 @@ func (s *Server) runSearch(ctx context.Context, query *rules.Query, src string, 
 	loc := s.location()
 	v.Searched = true
 	since := now.Add(-time.Duration(v.Days) * 24 * time.Hour)
-	err := dryrun.MatchStored(ctx, s.Store, set, s.Feeds, since, func(it *model.Item, ms []rules.Match) error {
+	err := dryrun.MatchStored(ctx, s.Store, set, s.feeds(), since, func(it *model.Item, ms []rules.Match) error {
 		v.Scanned++
 		if v.Scanned > maxScanned {
 			v.Scanned--

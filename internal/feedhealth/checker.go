@@ -34,8 +34,9 @@ type Checker struct {
 	// Store holds the feeds' state, the health records and the outbox.
 	// Required.
 	Store *store.Store
-	// Feeds are the configured feeds; disabled ones are not checked.
-	Feeds []model.Feed
+	// Feeds returns the configured feeds in force (they change when the
+	// configuration does); disabled ones are not checked. Nil means none.
+	Feeds func() []model.Feed
 	// AlertAfter is how long a feed may fail before it is alerted
 	// (config's health.feed_alert_after); zero turns these alerts off.
 	AlertAfter time.Duration
@@ -130,7 +131,11 @@ func (c *Checker) Check(ctx context.Context) (int, error) {
 	}
 	queued := 0
 	var errs []error
-	for _, cf := range c.Feeds {
+	var feeds []model.Feed
+	if c.Feeds != nil {
+		feeds = c.Feeds()
+	}
+	for _, cf := range feeds {
 		f := snap.feed(cf)
 		if !cf.Enabled || f == nil {
 			continue

@@ -112,7 +112,7 @@ func newHealthEnv(t *testing.T, expectEvery time.Duration) *healthEnv {
 func (e *healthEnv) newChecker() *Checker {
 	return &Checker{
 		Store:        e.store,
-		Feeds:        []model.Feed{e.feed},
+		Feeds:        func() []model.Feed { return []model.Feed{e.feed} },
 		AlertAfter:   6 * time.Hour,
 		Notify:       []string{"ops-slack", "console"},
 		Now:          e.clock.Now,
@@ -260,7 +260,7 @@ func TestChecksTurnedOff(t *testing.T) {
 	}
 	// A disabled feed is not checked at all.
 	e.checker.AlertAfter = time.Hour
-	e.checker.Feeds[0].Enabled = false
+	e.feed.Enabled = false
 	if n := e.checkAt(t0.Add(40 * time.Hour)); n != 0 {
 		t.Fatalf("disabled feed: %d alerts", n)
 	}

@@ -9,8 +9,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/newswatch/newswatch/internal/config"
 	"github.com/newswatch/newswatch/internal/feedhealth"
+	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/internal/store"
 )
 
@@ -27,7 +27,7 @@ type dbCollector struct {
 
 	queuedDesc, depthDesc, digestDesc, oldestDesc, deadDesc  *prometheus.Desc
 	lastSuccessDesc, failuresDesc, lastItemDesc, overdueDesc *prometheus.Desc
-	feeds                                                    []config.Feed
+	feeds                                                    func() []model.Feed
 
 	// mu serialises scrapes, which move lastID and add to queued.
 	mu     sync.Mutex
@@ -186,7 +186,11 @@ func (c *dbCollector) collectFeeds(ctx context.Context, ch chan<- prometheus.Met
 	for _, f := range feeds {
 		byName[f.Name] = f
 	}
-	for _, cf := range c.feeds {
+	var configured []model.Feed
+	if c.feeds != nil {
+		configured = c.feeds()
+	}
+	for _, cf := range configured {
 		f := byName[cf.Name]
 		if !cf.Enabled || f == nil || f.URL != cf.URL || f.LastFetchAt.IsZero() {
 			continue

@@ -20,7 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/newswatch/newswatch/internal/config"
+	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/internal/store"
 	"github.com/newswatch/newswatch/monitor"
 	"github.com/newswatch/newswatch/notify"
@@ -54,9 +54,10 @@ type Options struct {
 	// Notifiers are the configured notifier names: their alert counters
 	// start at zero instead of appearing with the first alert.
 	Notifiers []string
-	// Feeds are the configured feeds, whose schedules tell when a feed's
-	// poll is overdue (newswatch_feed_poll_overdue_seconds).
-	Feeds []config.Feed
+	// Feeds returns the configured feeds in force, whose schedules tell
+	// when a feed's poll is overdue (newswatch_feed_poll_overdue_seconds);
+	// nil means none.
+	Feeds func() []model.Feed
 	// Version is the running version, for newswatch_build_info.
 	Version string
 	// Now tells the time (time.Now).

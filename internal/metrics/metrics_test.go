@@ -17,7 +17,6 @@ import (
 	"github.com/prometheus/common/expfmt"
 	prommodel "github.com/prometheus/common/model"
 
-	"github.com/newswatch/newswatch/internal/config"
 	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/internal/store"
 	"github.com/newswatch/newswatch/monitor"
@@ -333,7 +332,7 @@ func TestFeedPollOverdue(t *testing.T) {
 	}
 	defer st.Close()
 	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
-	feeds := []config.Feed{
+	feeds := []model.Feed{
 		{Name: "On time", URL: "https://a.example/rss", Schedule: "@every 5m", Enabled: true},
 		{Name: "Stuck", URL: "https://b.example/rss", Schedule: "@every 5m", Enabled: true},
 		{Name: "Off", URL: "https://c.example/rss", Schedule: "@every 5m", Enabled: false},
@@ -356,7 +355,7 @@ func TestFeedPollOverdue(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	m, err := New(ctx, Options{Store: st, Feeds: feeds, Now: func() time.Time { return now }})
+	m, err := New(ctx, Options{Store: st, Feeds: func() []model.Feed { return feeds }, Now: func() time.Time { return now }})
 	if err != nil {
 		t.Fatal(err)
 	}

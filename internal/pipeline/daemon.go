@@ -55,7 +55,7 @@ func (p *Pipeline) Daemon(ctx context.Context, watcher *rules.Watcher) (*Daemon,
 			notifiers[i] = n.Name
 		}
 		var err error
-		m, err = metrics.New(ctx, metrics.Options{Store: p.Store, Notifiers: notifiers, Feeds: cfg.Feeds, Version: p.version, Log: p.log})
+		m, err = metrics.New(ctx, metrics.Options{Store: p.Store, Notifiers: notifiers, Feeds: p.Scheduler.Configured, Version: p.version, Log: p.log})
 		if err != nil {
 			return nil, err
 		}
@@ -75,7 +75,7 @@ func (p *Pipeline) Daemon(ctx context.Context, watcher *rules.Watcher) (*Daemon,
 			Token:   cfg.Daemon.AdminToken,
 			Metrics: m.Handler(),
 			Store:   p.Store,
-			Feeds:   p.Scheduler.Feeds,
+			Feeds:   p.Scheduler.Configured,
 			Rules:   watcher.Current,
 			Version: p.version,
 			Log:     p.log,

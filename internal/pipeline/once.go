@@ -70,7 +70,7 @@ func (p *Pipeline) Once(ctx context.Context, drain time.Duration) (OnceResult, e
 func (p *Pipeline) healthChecker() *feedhealth.Checker {
 	return &feedhealth.Checker{
 		Store:        p.Store,
-		Feeds:        p.Scheduler.Feeds,
+		Feeds:        p.Scheduler.Configured,
 		AlertAfter:   p.cfg.Health.FeedAlertAfter,
 		Notify:       p.cfg.Health.Notify,
 		Log:          p.log,
