@@ -91,7 +91,7 @@ func cmdFeedsAdd(ctx context.Context, args []string, sio *IO) error {
 	}
 	n := len(found.Feed.Items)
 	fmt.Fprintf(sio.Stdout, "added the feed %q (%s, %d %s now) to %s\n", f.Name, redact.URL(f.URL), n, cli.Plural(n, "item", "items"), edit.Path)
-	fmt.Fprintln(sio.Stdout, "restart newswatch to start polling it")
+	fmt.Fprintln(sio.Stdout, "a running newswatch polls it within seconds: it reloads the feeds when the file changes")
 	return nil
 }
 

@@ -129,7 +129,7 @@ func TestFeedsAdd(t *testing.T) {
 		!strings.Contains(stderr, "also links to "+site.URL+"/he/comments/feed/") {
 		t.Errorf("stderr does not tell what was found:\n%s", stderr)
 	}
-	if !strings.Contains(stdout, ", 3 items now)") || !strings.Contains(stdout, "restart newswatch") {
+	if !strings.Contains(stdout, ", 3 items now)") || !strings.Contains(stdout, "a running newswatch polls it within seconds") {
 		t.Errorf("stdout:\n%s", stdout)
 	}
 	cfg := loadTestConfig(t, path)

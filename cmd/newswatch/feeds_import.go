@@ -65,7 +65,7 @@ func cmdFeedsImport(ctx context.Context, args []string, sio *IO) error {
 	if len(skipped) > 0 {
 		fmt.Fprintf(sio.Stdout, " (%d skipped)", len(skipped))
 	}
-	fmt.Fprintln(sio.Stdout, "\nrestart newswatch to start polling them")
+	fmt.Fprintln(sio.Stdout, "\na running newswatch polls them within seconds: it reloads the feeds when the file changes")
 	return nil
 }
 

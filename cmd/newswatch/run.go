@@ -36,7 +36,7 @@ func cmdRun(ctx context.Context, args []string, sio *IO) error {
 	}
 
 	ver, _ := buildVersion()
-	p, err := pipeline.Open(ctx, cfg, pipeline.Options{Log: log, Rules: watcher.Current, Stdout: sio.Stdout, Version: ver})
+	p, err := pipeline.Open(ctx, cfg, pipeline.Options{Log: log, Rules: watcher.Current, Stdout: sio.Stdout, Version: ver, LookupEnv: sio.LookupEnv})
 	if err != nil {
 		return cli.Unnamed(err)
 	}

@@ -55,6 +55,9 @@ type Server struct {
 	// Feeds returns the configured feeds in force, in the configuration's
 	// order (they change when the configuration does); nil means none.
 	Feeds func() []model.Feed
+	// Config returns the state of the configuration file as the daemon
+	// reloads it; nil shows nothing.
+	Config func() ConfigStatus
 	// Rules returns the rules in force; nil means none.
 	Rules func() *rules.Set
 	// Version is shown on the status page.
@@ -193,4 +196,23 @@ func (s *Server) feeds() []model.Feed {
 		return nil
 	}
 	return s.Feeds()
+}
+
+// ConfigStatus is what the daemon knows of its configuration file, which
+// it reloads when it changes: the status page tells when an edit was
+// refused, and what waits for a restart.
+type ConfigStatus struct {
+	// File is the configuration file.
+	File string
+	// Errors are the problems of the file as it is now, one per line
+	// (FILE:LINE:COL: message), when an edit of it was refused: the
+	// daemon runs with the feeds it read before. Empty when the file in
+	// force is the one on disk.
+	Errors []string
+	// RefusedAt is when the edit was refused.
+	RefusedAt time.Time
+	// Restart names the sections of the file changed since the daemon
+	// started that take effect only when it restarts ("[daemon]",
+	// "[[notifier]]", …).
+	Restart []string
 }

@@ -53,6 +53,16 @@ type statusView struct {
 	Dead    []alertRow
 	// Problems lists what could not be read; the rest of the page shows.
 	Problems []string
+	// Config is the state of the configuration file.
+	Config configView
+}
+
+// configView is what the page says of the configuration file.
+type configView struct {
+	File      string
+	Errors    []string
+	RefusedAt stamp
+	Restart   string
 }
 
 // summary is the line of counts at the top of the page.
@@ -119,6 +129,13 @@ func (s *Server) statusPage(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	now := s.now()
 	v := statusView{layout: s.layout("newswatch", "", 0, now)}
+	if s.Config != nil {
+		c := s.Config()
+		v.Config = configView{File: c.File, Errors: c.Errors, Restart: strings.Join(c.Restart, ", ")}
+		if !c.RefusedAt.IsZero() {
+			v.Config.RefusedAt = newStamp(c.RefusedAt, now, s.location())
+		}
+	}
 	if err := s.fillFeeds(ctx, &v, now); err != nil {
 		v.Problems = append(v.Problems, "feeds: "+err.Error())
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/newswatch/newswatch/internal/admin"
+	"github.com/newswatch/newswatch/internal/config"
 	"github.com/newswatch/newswatch/internal/feedhealth"
 	"github.com/newswatch/newswatch/internal/metrics"
 	"github.com/newswatch/newswatch/monitor"
@@ -25,6 +26,7 @@ import (
 type Daemon struct {
 	p       *Pipeline
 	watcher *rules.Watcher
+	config  *configWatcher
 	health  *feedhealth.Checker
 	srv     *admin.Server // nil when admin_addr is ""
 	ln      net.Listener
@@ -45,6 +47,7 @@ const dispatcherStall = time.Minute
 func (p *Pipeline) Daemon(ctx context.Context, watcher *rules.Watcher) (*Daemon, error) {
 	cfg := p.cfg
 	d := &Daemon{p: p, watcher: watcher, health: p.healthChecker()}
+	d.config = newConfigWatcher(cfg, p.lookupEnv, p.log, d.applyFeeds)
 	var m *metrics.Metrics
 	if cfg.Daemon.AdminAddr != "" {
 		if err := checkAdminExposure(cfg.Daemon.AdminAddr, cfg.Daemon.AdminToken); err != nil {
@@ -76,6 +79,7 @@ func (p *Pipeline) Daemon(ctx context.Context, watcher *rules.Watcher) (*Daemon,
 			Metrics: m.Handler(),
 			Store:   p.Store,
 			Feeds:   p.Scheduler.Configured,
+			Config:  d.config.Status,
 			Rules:   watcher.Current,
 			Version: p.version,
 			Log:     p.log,
@@ -144,6 +148,7 @@ func (d *Daemon) supervise(ctx context.Context, reload <-chan os.Signal) error {
 			}
 		})
 	}
+	p.dispatcherStarted.Store(time.Now().UnixNano())
 	p.dispatcherRunning.Store(true)
 	start("dispatcher", func(ctx context.Context) error {
 		defer p.dispatcherRunning.Store(false)
@@ -151,6 +156,7 @@ func (d *Daemon) supervise(ctx context.Context, reload <-chan os.Signal) error {
 	})
 	start("scheduler", p.Scheduler.Run)
 	start("rules watcher", d.watcher.Run)
+	start("configuration watcher", d.config.Run)
 	start("feed health", d.health.Run)
 	start("retention", p.retention().Run)
 	if d.srv != nil {
@@ -162,8 +168,10 @@ func (d *Daemon) supervise(ctx context.Context, reload <-chan os.Signal) error {
 			case <-ctx.Done():
 				return
 			case <-reload:
-				p.log.Info("SIGHUP: reloading rules")
-				_ = d.watcher.Reload() // the watcher logs what it did, errors included
+				p.log.Info("SIGHUP: reloading the configuration's feeds and the rules")
+				// The watchers log what they did, errors included.
+				_ = d.config.reload(ctx, true)
+				_ = d.watcher.Reload()
 			}
 		}
 	})
@@ -189,7 +197,13 @@ func alive(name string, ok func() bool) admin.Check {
 // dispatcherAlive reports whether the dispatcher runs and has read the
 // outbox lately.
 func (p *Pipeline) dispatcherAlive() bool {
-	return p.dispatcherRunning.Load() && time.Since(p.Dispatcher.LastRead()) < dispatcherStall
+	// Until its first read of the outbox, the dispatcher counts from its
+	// start, so that a daemon that just started is not called stuck.
+	last := p.Dispatcher.LastRead()
+	if started := time.Unix(0, p.dispatcherStarted.Load()); started.After(last) {
+		last = started
+	}
+	return p.dispatcherRunning.Load() && time.Since(last) < dispatcherStall
 }
 
 // databaseReady checks that the database answers.
@@ -227,4 +241,22 @@ func checkAdminExposure(addr, token string) error {
 		return nil
 	}
 	return fmt.Errorf("admin_addr %q accepts connections from other machines: set daemon.admin_token, or listen on 127.0.0.1", addr)
+}
+
+// applyFeeds puts the feeds of a reloaded configuration in force: the
+// scheduler polls them from now on, the status page, feed health and
+// metrics show them, and rules are checked against them (a rule selecting
+// a feed that is gone is a warning).
+func (d *Daemon) applyFeeds(ctx context.Context, cfg *config.Config) (monitor.FeedChanges, error) {
+	changes, err := d.p.Scheduler.SetFeeds(ctx, Feeds(cfg.Feeds))
+	if err != nil || changes.Empty() {
+		return changes, err
+	}
+	// The notifiers are the ones the daemon started with.
+	known := Known(&config.Config{Feeds: cfg.Feeds, Notifiers: d.p.cfg.Notifiers})
+	for _, diag := range d.watcher.SetKnown(known) {
+		d.p.log.Warn("rules: warning in a rule file", "pos", diag.Pos.String(), "warning", diag.Msg)
+	}
+	d.health.Poke()
+	return changes, nil
 }

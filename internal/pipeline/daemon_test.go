@@ -42,7 +42,7 @@ func TestDaemonRun(t *testing.T) {
 	}
 	waitLog("newswatch started")
 	reload <- syscall.SIGHUP
-	waitLog("SIGHUP: reloading rules")
+	waitLog("SIGHUP: reloading")
 	if !p.dispatcherAlive() {
 		t.Error("the dispatcher is not alive while the daemon runs")
 	}

@@ -38,6 +38,10 @@ type Options struct {
 	Stdout io.Writer
 	// Version names the build in the default User-Agent.
 	Version string
+	// LookupEnv reads the environment when the daemon reloads its
+	// configuration file, as the file was first read (os.LookupEnv when
+	// nil).
+	LookupEnv func(string) (string, bool)
 }
 
 // Pipeline is the daemon's parts. The caller runs the scheduler and the
@@ -49,11 +53,14 @@ type Pipeline struct {
 	Scheduler  *monitor.Scheduler
 	Dispatcher *notify.Dispatcher
 
-	cfg     *config.Config
-	log     *slog.Logger
-	version string
-	// dispatcherRunning is true while the daemon's dispatcher runs.
+	cfg       *config.Config
+	log       *slog.Logger
+	version   string
+	lookupEnv func(string) (string, bool)
+	// dispatcherRunning is true while the daemon's dispatcher runs, which
+	// started at dispatcherStarted (unix nanoseconds).
 	dispatcherRunning atomic.Bool
+	dispatcherStarted atomic.Int64
 }
 
 // Open opens the database the configuration names (OpenStore), records
@@ -138,7 +145,7 @@ func wire(ctx context.Context, cfg *config.Config, st *store.Store, o Options) (
 	disp.Log = o.Log
 	poller.AlertsQueued = func(int) { disp.Wake() }
 	return &Pipeline{Store: st, Poller: poller, Scheduler: scheduler, Dispatcher: disp,
-		cfg: cfg, log: o.Log, version: o.Version}, nil
+		cfg: cfg, log: o.Log, version: o.Version, lookupEnv: o.LookupEnv}, nil
 }
 
 // Fetcher returns a fetcher with the limits of the configuration's
