@@ -43,9 +43,11 @@ func (e *Entry) DisplayTitle() string {
 var htmlTag = regexp.MustCompile(`(?i)</?(a|abbr|b|big|br|cite|code|del|em|font|i|img|ins|mark|q|s|small|span|strike|strong|sub|sup|u|wbr)(\s[^<>]*)?/?>`)
 
 // Snippet returns the first SnippetChars characters of the entry's summary
-// as clean plain text, cut on a word boundary.
+// as one clean line, cut on a word boundary. The summary is plain text
+// (see Entry.Summary) and is not read as HTML again: text that looks like
+// markup, such as "the <iframe> tag" or "&lt;b&gt;", is shown as it is.
 func (e *Entry) Snippet() string {
-	return Truncate(CleanText(analysis.StripHTML(e.Summary)), SnippetChars, nil)
+	return Truncate(CleanText(e.Summary), SnippetChars, nil)
 }
 
 // GroupByStory groups entries by story (entries without one stand alone),

@@ -65,12 +65,17 @@ type Message struct {
 
 // Entry is one alert as a message shows it.
 type Entry struct {
-	AlertID   int64
-	ItemID    int64
-	Title     string
-	Link      string
-	Feed      string // the feed's configured name
-	Summary   string // may hold HTML
+	AlertID int64
+	ItemID  int64
+	Title   string
+	Link    string
+	Feed    string // the feed's configured name
+	// Summary is plain text: the item's summary with its HTML stripped
+	// and its character references decoded, once, when the alert was
+	// queued (a feed-health alert's details are written plain). It is
+	// never read as HTML again, so that a feed's escaped "&lt;iframe&gt;"
+	// reaches the reader as "<iframe>", not as a tag to drop.
+	Summary   string
 	Published time.Time
 	// Seen is when newswatch recorded the alert; it orders entries whose
 	// item has no date.

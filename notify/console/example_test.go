@@ -21,7 +21,7 @@ func ExampleNotifier() {
 			Title:     "Syria and Israel edge toward the Abraham Accords",
 			Link:      "https://www.timesofisrael.com/liveblog-entry/syria-israel/",
 			Feed:      "Times of Israel",
-			Summary:   "<p>Officials said <b>normalization</b> talks resumed.</p>",
+			Summary:   "Officials said normalization talks resumed.",
 			Published: time.Date(2026, 11, 26, 9, 12, 0, 0, time.UTC),
 			Hits:      []rules.Hit{{Field: "title", Text: "Abraham Accords"}, {Field: "summary", Text: "normalization"}},
 		}},

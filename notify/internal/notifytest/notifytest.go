@@ -26,8 +26,8 @@ func AlertMessage(e notify.Entry) *notify.Message {
 	}
 }
 
-// SampleEntry is alert id: an item of the Times of Israel with HTML in its
-// summary and a link with a query, matched in its title and summary.
+// SampleEntry is alert id: an item of the Times of Israel with a link
+// with a query, matched in its title and summary.
 func SampleEntry(id int64) notify.Entry {
 	return notify.Entry{
 		AlertID:   id,
@@ -35,7 +35,7 @@ func SampleEntry(id int64) notify.Entry {
 		Title:     "Syria and Israel edge toward the Abraham Accords",
 		Link:      "https://www.timesofisrael.com/syria-israel-abraham-accords/?utm=x&ref=y",
 		Feed:      "Times of Israel",
-		Summary:   "<p>Officials said <b>normalization</b> talks resumed on Tuesday.</p>",
+		Summary:   "Officials said normalization talks resumed on Tuesday.",
 		Published: Published,
 		Seen:      Published.Add(time.Minute),
 		Hits: []rules.Hit{
