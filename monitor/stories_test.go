@@ -167,17 +167,17 @@ func TestStoriesOff(t *testing.T) {
 	if res := env.poll(fd); res.Joined != 1 {
 		t.Fatalf("later report: %+v, want it joined to the wire's story", res)
 	}
-	kinds := map[string][]store.AlertKind{}
+	kinds := map[string][]model.AlertKind{}
 	for _, a := range env.alerts() {
 		kinds[a.Rule] = append(kinds[a.Rule], a.Kind)
 		if a.Rule == "each" && (a.StoryID != 0 || a.ParentID != 0) {
 			t.Errorf("alert %q of the rule without stories: story %d, parent %d", a.Title, a.StoryID, a.ParentID)
 		}
 	}
-	if got := kinds["grouped"]; len(got) != 2 || got[0] != store.KindAlert || got[1] != store.KindAlso {
+	if got := kinds["grouped"]; len(got) != 2 || got[0] != model.KindAlert || got[1] != model.KindAlso {
 		t.Errorf("grouped rule's alerts: %v, want an alert and a follow-up", got)
 	}
-	if got := kinds["each"]; len(got) != 2 || got[0] != store.KindAlert || got[1] != store.KindAlert {
+	if got := kinds["each"]; len(got) != 2 || got[0] != model.KindAlert || got[1] != model.KindAlert {
 		t.Errorf("rule without stories: %v, want two alerts", got)
 	}
 }
@@ -449,7 +449,7 @@ func TestSplitItem(t *testing.T) {
 		t.Fatalf("the next report of the split item: %+v, want it joined and alerted", res)
 	}
 	last := env.alerts()[len(env.alerts())-1]
-	if last.Kind != store.KindAlert || last.StoryID != mv.To || last.ParentID != 0 {
+	if last.Kind != model.KindAlert || last.StoryID != mv.To || last.ParentID != 0 {
 		t.Errorf("its alert: kind %s, story %d, parent %d; want the first alert of story %d", last.Kind, last.StoryID, last.ParentID, mv.To)
 	}
 }

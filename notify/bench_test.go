@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/newswatch/newswatch/internal/followup"
+	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/internal/store"
 	"github.com/newswatch/newswatch/notify"
 )
@@ -81,7 +82,7 @@ func queueBacklog(b *testing.B, st *store.Store, n int) {
 		b.Fatal(err)
 	}
 	defer tx.Rollback()
-	var head *store.Alert
+	var head *model.Alert
 	for i := range n {
 		a := testAlert(i, fmt.Sprintf("rule-%d", i%10), "slack", fmt.Sprintf("#desk-%d", i%4))
 		if i%5 != 0 {
@@ -93,7 +94,7 @@ func queueBacklog(b *testing.B, st *store.Store, n int) {
 			head = a
 		} else if head != nil {
 			a.Rule, a.Channel = head.Rule, head.Channel
-			a.Kind, a.ParentID, a.StoryID = store.KindAlso, head.ID, head.StoryID
+			a.Kind, a.ParentID, a.StoryID = model.KindAlso, head.ID, head.StoryID
 		}
 		if err := tx.Enqueue(a); err != nil {
 			b.Fatal(err)
@@ -120,7 +121,7 @@ func openStoreB(b *testing.B) (*store.Store, string) {
 // parent is no longer queued.
 type memOutbox struct {
 	mu     sync.Mutex
-	alerts []*store.Alert // by ID - 1
+	alerts []*model.Alert // by ID - 1
 }
 
 // backlog replaces the outbox's alerts with n queued ones shaped as
@@ -129,16 +130,16 @@ func (m *memOutbox) backlog(n int) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.alerts = m.alerts[:0]
-	var head *store.Alert
+	var head *model.Alert
 	for i := range n {
 		a := testAlert(i, fmt.Sprintf("rule-%d", i%10), "slack", fmt.Sprintf("#desk-%d", i%4))
-		a.ID, a.Status, a.NextAttemptAt, a.QueuedAt = int64(i)+1, store.StatusQueued, t0, t0
+		a.ID, a.Status, a.NextAttemptAt, a.QueuedAt = int64(i)+1, model.StatusQueued, t0, t0
 		if i%5 != 0 {
 			a.StoryID = a.ID
 			head = a
 		} else if head != nil {
 			a.Rule, a.Channel = head.Rule, head.Channel
-			a.Kind, a.ParentID, a.StoryID = store.KindAlso, head.ID, head.StoryID
+			a.Kind, a.ParentID, a.StoryID = model.KindAlso, head.ID, head.StoryID
 		}
 		m.alerts = append(m.alerts, a)
 	}
@@ -146,26 +147,26 @@ func (m *memOutbox) backlog(n int) {
 
 // due returns a copy of a with its parent's state when it is due at now.
 // Called with m.mu held.
-func (m *memOutbox) due(a *store.Alert, now time.Time) *store.Alert {
-	if a.Status != store.StatusQueued || a.NextAttemptAt.After(now) || a.Digest {
+func (m *memOutbox) due(a *model.Alert, now time.Time) *model.Alert {
+	if a.Status != model.StatusQueued || a.NextAttemptAt.After(now) || a.Digest {
 		return nil
 	}
 	c := *a
 	if a.ParentID != 0 {
 		p := m.alerts[a.ParentID-1]
-		if p.Status == store.StatusQueued {
+		if p.Status == model.StatusQueued {
 			return nil
 		}
-		c.Parent = &store.ParentState{Status: p.Status, Title: p.Title, RemoteID: p.RemoteID, RemoteChannel: p.RemoteChannel}
+		c.Parent = &model.ParentState{Status: p.Status, Title: p.Title, RemoteID: p.RemoteID, RemoteChannel: p.RemoteChannel}
 	}
 	return &c
 }
 
-func (m *memOutbox) DueAlertsAfter(_ context.Context, now time.Time, after int64, limit int) ([]*store.Alert, int64, error) {
+func (m *memOutbox) DueAlertsAfter(_ context.Context, now time.Time, after int64, limit int) ([]*model.Alert, int64, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	top := int64(len(m.alerts))
-	var out []*store.Alert
+	var out []*model.Alert
 	for id := after + 1; id <= top; id++ {
 		if c := m.due(m.alerts[id-1], now); c != nil {
 			out = append(out, c)
@@ -189,10 +190,10 @@ func (m *memOutbox) DueAlertIDs(_ context.Context, since, now time.Time) ([]int6
 	return ids, nil
 }
 
-func (m *memOutbox) DueAlertsIn(_ context.Context, now time.Time, ids []int64) ([]*store.Alert, error) {
+func (m *memOutbox) DueAlertsIn(_ context.Context, now time.Time, ids []int64) ([]*model.Alert, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	var out []*store.Alert
+	var out []*model.Alert
 	for _, id := range ids {
 		if c := m.due(m.alerts[id-1], now); c != nil {
 			out = append(out, c)
@@ -201,10 +202,10 @@ func (m *memOutbox) DueAlertsIn(_ context.Context, now time.Time, ids []int64) (
 	return out, nil
 }
 
-func (m *memOutbox) AlertsIn(_ context.Context, ids []int64) ([]*store.Alert, error) {
+func (m *memOutbox) AlertsIn(_ context.Context, ids []int64) ([]*model.Alert, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	out := make([]*store.Alert, 0, len(ids))
+	out := make([]*model.Alert, 0, len(ids))
 	for _, id := range ids {
 		c := *m.alerts[id-1]
 		out = append(out, &c)
@@ -212,14 +213,14 @@ func (m *memOutbox) AlertsIn(_ context.Context, ids []int64) ([]*store.Alert, er
 	return out, nil
 }
 
-func (m *memOutbox) DueFollowUps(_ context.Context, now time.Time, parents []int64) ([]*store.Alert, error) {
+func (m *memOutbox) DueFollowUps(_ context.Context, now time.Time, parents []int64) ([]*model.Alert, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	want := make(map[int64]bool, len(parents))
 	for _, p := range parents {
 		want[p] = true
 	}
-	var out []*store.Alert
+	var out []*model.Alert
 	for _, a := range m.alerts {
 		if want[a.ParentID] {
 			if c := m.due(a, now); c != nil {
@@ -230,7 +231,7 @@ func (m *memOutbox) DueFollowUps(_ context.Context, now time.Time, parents []int
 	return out, nil
 }
 
-func (m *memOutbox) PendingDigest(context.Context, string) ([]*store.Alert, error) { return nil, nil }
+func (m *memOutbox) PendingDigest(context.Context, string) ([]*model.Alert, error) { return nil, nil }
 
 func (m *memOutbox) MarkDelivered(ctx context.Context, id int64, at time.Time, remoteID, remoteChannel string) error {
 	return m.MarkDeliveredMany(ctx, []int64{id}, at, remoteID, remoteChannel)
@@ -241,7 +242,7 @@ func (m *memOutbox) MarkDeliveredMany(_ context.Context, ids []int64, at time.Ti
 	defer m.mu.Unlock()
 	for _, id := range ids {
 		a := m.alerts[id-1]
-		a.Status, a.DeliveredAt, a.RemoteID, a.RemoteChannel = store.StatusDelivered, at, remoteID, remoteChannel
+		a.Status, a.DeliveredAt, a.RemoteID, a.RemoteChannel = model.StatusDelivered, at, remoteID, remoteChannel
 	}
 	return nil
 }
@@ -259,14 +260,14 @@ func (m *memOutbox) MarkDead(_ context.Context, id int64, at time.Time, reason s
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	a := m.alerts[id-1]
-	a.Status, a.DeadAt, a.LastError = store.StatusDead, at, reason
+	a.Status, a.DeadAt, a.LastError = model.StatusDead, at, reason
 	return nil
 }
 
-func (m *memOutbox) Alerts(_ context.Context, f store.AlertFilter) ([]*store.Alert, error) {
+func (m *memOutbox) Alerts(_ context.Context, f store.AlertFilter) ([]*model.Alert, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	var out []*store.Alert
+	var out []*model.Alert
 	for _, a := range m.alerts {
 		if f.Status == "" || a.Status == f.Status {
 			c := *a

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/newswatch/newswatch/internal/analysis"
+	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/rules"
 )
 
@@ -101,7 +102,7 @@ type MatchTerm struct {
 
 // MatchTerms collects the distinct texts of hits (case-insensitively),
 // cleaned, in the order they first appear, each with its fields.
-func MatchTerms(hits []rules.Hit) []MatchTerm {
+func MatchTerms(hits []model.Hit) []MatchTerm {
 	var terms []MatchTerm
 	index := map[string]int{}
 	for _, h := range hits {
@@ -141,7 +142,7 @@ func (t MatchTerm) Format(limit int) string {
 // `"Abraham Accords" (title), normalization (summary)`. Each text is cut
 // to limit characters. It is plain text, for the console and the admin
 // page; Slack escapes each term (MatchTerms) for itself.
-func MatchedTerms(hits []rules.Hit, limit int) string {
+func MatchedTerms(hits []model.Hit, limit int) string {
 	terms := MatchTerms(hits)
 	parts := make([]string, len(terms))
 	for i, t := range terms {

@@ -9,7 +9,7 @@ import (
 
 	"golang.org/x/time/rate"
 
-	"github.com/newswatch/newswatch/internal/store"
+	"github.com/newswatch/newswatch/internal/model"
 )
 
 // destination is where the messages of one notifier and channel go: a FIFO
@@ -172,9 +172,9 @@ func (ds *destination) restore(j *job) time.Duration {
 // expire takes the alerts that have waited longer than MaxAge out of every
 // queued job (removing jobs left empty) and returns them. Called with ds.mu
 // held.
-func (ds *destination) expire(now time.Time) []*store.Alert {
+func (ds *destination) expire(now time.Time) []*model.Alert {
 	maxAge := ds.r.d.maxAge()
-	var expired []*store.Alert
+	var expired []*model.Alert
 	kept := ds.queue[:0]
 	for _, j := range ds.queue {
 		n := 0
@@ -203,14 +203,14 @@ func (ds *destination) expire(now time.Time) []*store.Alert {
 }
 
 // giveUp makes expired alerts dead letters.
-func (ds *destination) giveUp(alerts []*store.Alert) {
+func (ds *destination) giveUp(alerts []*model.Alert) {
 	d := ds.r.d
 	for _, a := range alerts {
 		reason := fmt.Sprintf("expired: not delivered within %s", d.maxAge())
 		if a.LastError != "" {
 			reason += "; last error: " + a.LastError
 		}
-		d.markDead(ds.r, []*store.Alert{a}, reason)
+		d.markDead(ds.r, []*model.Alert{a}, reason)
 		d.outcome(Outcome{Notifier: ds.notifier, Channel: ds.channel, Rule: a.Rule, Kind: KindAlert, Alerts: 1, Result: ResultDead, Reason: "expired"})
 	}
 	ds.r.release(alerts, len(alerts))

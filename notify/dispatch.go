@@ -13,6 +13,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/newswatch/newswatch/internal/followup"
+	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/internal/store"
 	"github.com/newswatch/newswatch/rules"
 )
@@ -20,17 +21,17 @@ import (
 // Outbox is the part of the store the Dispatcher works on; *store.Store
 // implements it.
 type Outbox interface {
-	DueAlertsAfter(ctx context.Context, now time.Time, after int64, limit int) ([]*store.Alert, int64, error)
+	DueAlertsAfter(ctx context.Context, now time.Time, after int64, limit int) ([]*model.Alert, int64, error)
 	DueAlertIDs(ctx context.Context, since, now time.Time) ([]int64, error)
-	DueAlertsIn(ctx context.Context, now time.Time, ids []int64) ([]*store.Alert, error)
-	AlertsIn(ctx context.Context, ids []int64) ([]*store.Alert, error)
-	DueFollowUps(ctx context.Context, now time.Time, parents []int64) ([]*store.Alert, error)
-	PendingDigest(ctx context.Context, rule string) ([]*store.Alert, error)
+	DueAlertsIn(ctx context.Context, now time.Time, ids []int64) ([]*model.Alert, error)
+	AlertsIn(ctx context.Context, ids []int64) ([]*model.Alert, error)
+	DueFollowUps(ctx context.Context, now time.Time, parents []int64) ([]*model.Alert, error)
+	PendingDigest(ctx context.Context, rule string) ([]*model.Alert, error)
 	MarkDelivered(ctx context.Context, id int64, at time.Time, remoteID, remoteChannel string) error
 	MarkDeliveredMany(ctx context.Context, ids []int64, at time.Time, remoteID, remoteChannel string) error
 	MarkRetry(ctx context.Context, id int64, next time.Time, errMsg string) error
 	MarkDead(ctx context.Context, id int64, at time.Time, reason string) error
-	Alerts(ctx context.Context, f store.AlertFilter) ([]*store.Alert, error)
+	Alerts(ctx context.Context, f store.AlertFilter) ([]*model.Alert, error)
 }
 
 // Limit is the pace of one destination: at most Rate messages a second on
@@ -329,7 +330,7 @@ func (d *Dispatcher) Drain(ctx context.Context, deadline time.Time) (undelivered
 	}
 	cancel()
 	r.stop()
-	queued, err := d.Store.Alerts(context.WithoutCancel(ctx), store.AlertFilter{Status: store.StatusQueued})
+	queued, err := d.Store.Alerts(context.WithoutCancel(ctx), store.AlertFilter{Status: model.StatusQueued})
 	if err != nil {
 		return 0, fmt.Errorf("notify: count undelivered alerts: %w", err)
 	}
@@ -347,14 +348,14 @@ func (d *Dispatcher) Drain(ctx context.Context, deadline time.Time) (undelivered
 // scheduledAfter reports whether a queued alert is first due after
 // deadline and was never tried: a follow-up collecting its batch, which is
 // not late.
-func scheduledAfter(a *store.Alert, deadline time.Time) bool {
+func scheduledAfter(a *model.Alert, deadline time.Time) bool {
 	return a.Attempts == 0 && a.ParentID != 0 && a.QueuedAt.After(deadline)
 }
 
 // nextQueued returns the earliest next attempt of the queued alerts that
 // are not held in memory and not waiting for a digest.
 func (d *Dispatcher) nextQueued(ctx context.Context, r *runner) (time.Time, bool, error) {
-	queued, err := d.Store.Alerts(ctx, store.AlertFilter{Status: store.StatusQueued})
+	queued, err := d.Store.Alerts(ctx, store.AlertFilter{Status: model.StatusQueued})
 	if err != nil {
 		return time.Time{}, false, fmt.Errorf("notify: read queued alerts: %w", err)
 	}

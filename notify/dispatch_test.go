@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/internal/slacktest"
 	"github.com/newswatch/newswatch/internal/store"
 	"github.com/newswatch/newswatch/notify"
@@ -87,20 +88,20 @@ func openStore(t *testing.T) (*store.Store, string) {
 }
 
 // testAlert is alert n of rule for a notifier and channel, written at t0.
-func testAlert(n int, rule, notifier, channel string) *store.Alert {
-	return &store.Alert{
+func testAlert(n int, rule, notifier, channel string) *model.Alert {
+	return &model.Alert{
 		Rule: rule, Notifier: notifier, Channel: channel, Severity: "info",
 		Title:     fmt.Sprintf("Alert %d", n),
 		Link:      fmt.Sprintf("https://example.com/news/%d", n),
 		Feed:      "Times of Israel",
 		Summary:   "Normalization talks.",
 		Published: t0.Add(-time.Duration(n) * time.Minute),
-		Hits:      []rules.Hit{{Field: "title", Text: "normalization"}},
+		Hits:      []model.Hit{{Field: "title", Text: "normalization"}},
 		CreatedAt: t0,
 	}
 }
 
-func enqueue(t *testing.T, st *store.Store, alerts ...*store.Alert) []int64 {
+func enqueue(t *testing.T, st *store.Store, alerts ...*model.Alert) []int64 {
 	t.Helper()
 	tx, err := st.Begin(context.Background())
 	if err != nil {
@@ -121,13 +122,13 @@ func enqueue(t *testing.T, st *store.Store, alerts ...*store.Alert) []int64 {
 }
 
 // alertsByID reads every alert from the store.
-func alertsByID(t *testing.T, st *store.Store) map[int64]*store.Alert {
+func alertsByID(t *testing.T, st *store.Store) map[int64]*model.Alert {
 	t.Helper()
 	all, err := st.Alerts(context.Background(), store.AlertFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := map[int64]*store.Alert{}
+	m := map[int64]*model.Alert{}
 	for _, a := range all {
 		m[a.ID] = a
 	}
@@ -301,7 +302,7 @@ func TestDispatchDeliversExactlyOnceAfterTransientFailures(t *testing.T) {
 			t.Fatalf("attempt %d: %+v, want a retry for %s", i+1, o, want)
 		}
 		a := alertsByID(t, st)[ids[0]]
-		if a.Status != store.StatusQueued || a.Attempts != i+1 || !strings.Contains(a.LastError, want) {
+		if a.Status != model.StatusQueued || a.Attempts != i+1 || !strings.Contains(a.LastError, want) {
 			t.Fatalf("after attempt %d: %+v", i+1, a)
 		}
 		// Exponential backoff with jitter: between half and all of
@@ -332,7 +333,7 @@ func TestDispatchDeliversExactlyOnceAfterTransientFailures(t *testing.T) {
 	all := alertsByID(t, st)
 	for i, id := range ids {
 		a := all[id]
-		if a.Status != store.StatusDelivered || a.RemoteID != posts[i].TS || a.RemoteChannel != "CNEWS" {
+		if a.Status != model.StatusDelivered || a.RemoteID != posts[i].TS || a.RemoteChannel != "CNEWS" {
 			t.Errorf("alert %d: %+v, want delivered as %s in CNEWS", id, a, posts[i].TS)
 		}
 	}
@@ -369,12 +370,12 @@ func TestDispatchDeadLetters(t *testing.T) {
 	for i, want := range []string{"channel_not_found", "invalid_auth", `unknown notifier "ghost"`, "", "expired"} {
 		a := all[ids[i]]
 		if want == "" {
-			if a.Status != store.StatusDelivered {
+			if a.Status != model.StatusDelivered {
 				t.Errorf("alert %d: %s, want delivered", a.ID, a.Status)
 			}
 			continue
 		}
-		if a.Status != store.StatusDead || !strings.Contains(a.LastError, want) || a.DeadAt.IsZero() {
+		if a.Status != model.StatusDead || !strings.Contains(a.LastError, want) || a.DeadAt.IsZero() {
 			t.Errorf("alert %d: status %s, last error %q; want dead for %s", a.ID, a.Status, a.LastError, want)
 		}
 		if !strings.Contains(logs.String(), fmt.Sprintf(`"level":"ERROR","msg":"notify: alert is a dead letter","alert_id":%d,"rule":"r"`, a.ID)) {
@@ -434,7 +435,7 @@ func TestDispatchPacesEachDestination(t *testing.T) {
 	d, _, _ := newTestDispatcher(t, st, clk, newTestSlack(t, f, slack.BotOptions{}))
 	d.FoldThreshold = -1
 	settings(t, d, "slack").Limit = notify.Limit{Rate: 2, Burst: 3}
-	var alerts []*store.Alert
+	var alerts []*model.Alert
 	for i := range 12 {
 		alerts = append(alerts, testAlert(i, "r", "slack", "#a"), testAlert(100+i, "r", "slack", "#b"))
 	}
@@ -490,7 +491,7 @@ func TestDispatchOneFailingDestinationDoesNotBlockOthers(t *testing.T) {
 	d.FoldThreshold = -1
 	settings(t, d, "slack").Limit = notify.Limit{} // unpaced: the clock stands still
 	d.StopTimeout = 10 * time.Millisecond          // #slow is still hanging at the end
-	alerts := []*store.Alert{testAlert(1, "r", "slack", "#slow"), testAlert(2, "r", "slack", "#down"), testAlert(3, "r", "hook", "")}
+	alerts := []*model.Alert{testAlert(1, "r", "slack", "#slow"), testAlert(2, "r", "slack", "#down"), testAlert(3, "r", "hook", "")}
 	for i := range 5 {
 		alerts = append(alerts, testAlert(10+i, "r", "slack", "#ok"))
 	}
@@ -499,14 +500,14 @@ func TestDispatchOneFailingDestinationDoesNotBlockOthers(t *testing.T) {
 	waitFor(t, "all of #ok delivered", func() bool {
 		all := alertsByID(t, st)
 		for _, id := range ids[3:] {
-			if all[id].Status != store.StatusDelivered {
+			if all[id].Status != model.StatusDelivered {
 				return false
 			}
 		}
 		return true
 	})
 	all := alertsByID(t, st)
-	if all[ids[0]].Status != store.StatusQueued || all[ids[1]].Status != store.StatusQueued || all[ids[2]].Status != store.StatusQueued {
+	if all[ids[0]].Status != model.StatusQueued || all[ids[1]].Status != model.StatusQueued || all[ids[2]].Status != model.StatusQueued {
 		t.Errorf("failing destinations' alerts: %s %s %s, want queued", all[ids[0]].Status, all[ids[1]].Status, all[ids[2]].Status)
 	}
 	if f.RequestCount("#slow") != 1 {
@@ -520,7 +521,7 @@ func TestDispatchFoldsABurst(t *testing.T) {
 	f := slacktest.Start(t, slacktest.Options{})
 	d, _, _ := newTestDispatcher(t, st, clk, newTestSlack(t, f, slack.BotOptions{}))
 	settings(t, d, "slack").Limit = notify.Limit{} // no pacing, to keep the test fast
-	var alerts []*store.Alert
+	var alerts []*model.Alert
 	for i := range 25 {
 		alerts = append(alerts, testAlert(i, "burst", "slack", "#news"))
 	}
@@ -551,7 +552,7 @@ func TestDispatchFoldsABurst(t *testing.T) {
 	checkBlockKitJSON(t, []byte(summary.Blocks))
 	all := alertsByID(t, st)
 	for _, id := range ids[:25] {
-		if a := all[id]; a.Status != store.StatusDelivered || a.RemoteID != summary.TS {
+		if a := all[id]; a.Status != model.StatusDelivered || a.RemoteID != summary.TS {
 			t.Errorf("alert %d: %s as %q, want delivered as the summary %s", id, a.Status, a.RemoteID, summary.TS)
 		}
 	}
@@ -568,7 +569,7 @@ func TestDispatchDigest(t *testing.T) {
 		{Name: "instant"},
 	}
 	d.Rules = func() []*rules.Rule { return ruleSet }
-	var digest []*store.Alert
+	var digest []*model.Alert
 	for i := range 5 {
 		a := testAlert(i, "daily", "slack", "#digest")
 		a.Digest = true
@@ -601,7 +602,7 @@ func TestDispatchDigest(t *testing.T) {
 		t.Errorf("digest not most recent first")
 	}
 	for _, id := range ids {
-		if a := alertsByID(t, st)[id]; a.Status != store.StatusDelivered || a.RemoteID != p.TS {
+		if a := alertsByID(t, st)[id]; a.Status != model.StatusDelivered || a.RemoteID != p.TS {
 			t.Errorf("alert %d: %s, want delivered with the digest", id, a.Status)
 		}
 	}
@@ -658,10 +659,10 @@ func TestDispatchCrashBeforeRecording(t *testing.T) {
 	}
 	stop() // the third message is in Slack, its answer lost
 	all := alertsByID(t, st)
-	if all[ids[0]].Status != store.StatusDelivered || all[ids[1]].Status != store.StatusDelivered {
+	if all[ids[0]].Status != model.StatusDelivered || all[ids[1]].Status != model.StatusDelivered {
 		t.Fatalf("alerts 1 and 2 not recorded before the crash")
 	}
-	if a := all[ids[2]]; a.Status != store.StatusQueued || a.Attempts != 0 {
+	if a := all[ids[2]]; a.Status != model.StatusQueued || a.Attempts != 0 {
 		t.Fatalf("alert 3 after the crash: %s, %d attempts; want queued as it was", a.Status, a.Attempts)
 	}
 	if err := st.Close(); err != nil {
@@ -704,10 +705,10 @@ func TestDispatchGracefulStop(t *testing.T) {
 	f.Release() // the send under way completes after the stop began
 	<-stopped
 	all := alertsByID(t, st)
-	if all[ids[0]].Status != store.StatusDelivered {
+	if all[ids[0]].Status != model.StatusDelivered {
 		t.Errorf("in-flight alert: %s, want delivered and recorded", all[ids[0]].Status)
 	}
-	if all[ids[1]].Status != store.StatusQueued || f.RequestCount("#news") != 1 {
+	if all[ids[1]].Status != model.StatusQueued || f.RequestCount("#news") != 1 {
 		t.Errorf("second alert %s after %d requests; want it left queued, unsent", all[ids[1]].Status, f.RequestCount("#news"))
 	}
 }
@@ -722,7 +723,7 @@ type watchedOutbox struct {
 	records     int // attempts to record a delivery
 }
 
-func (w *watchedOutbox) DueAlertsAfter(ctx context.Context, now time.Time, after int64, limit int) ([]*store.Alert, int64, error) {
+func (w *watchedOutbox) DueAlertsAfter(ctx context.Context, now time.Time, after int64, limit int) ([]*model.Alert, int64, error) {
 	alerts, next, err := w.Outbox.DueAlertsAfter(ctx, now, after, limit)
 	w.mu.Lock()
 	w.dueReads++
@@ -801,7 +802,7 @@ func TestDispatchDeliveredButNotRecorded(t *testing.T) {
 	if n := f.RequestCount("#news"); n != 1 {
 		t.Errorf("%d requests, want 1: an unrecorded delivery is not repeated by the same process", n)
 	}
-	if a := alertsByID(t, st)[ids[0]]; a.Status != store.StatusQueued {
+	if a := alertsByID(t, st)[ids[0]]; a.Status != model.StatusQueued {
 		t.Errorf("alert %s, want queued for the next start", a.Status)
 	}
 	if !strings.Contains(logs.String(), "it will be sent again after a restart") {
@@ -844,7 +845,7 @@ func TestDispatchHoldsTheDestinationUntilTheDeliveryIsRecorded(t *testing.T) {
 		t.Errorf("Slack shows %s, want each alert once, in order", got)
 	}
 	for _, id := range ids {
-		if a := alertsByID(t, st)[id]; a.Status != store.StatusDelivered {
+		if a := alertsByID(t, st)[id]; a.Status != model.StatusDelivered {
 			t.Errorf("alert %d: %s, want delivered", id, a.Status)
 		}
 	}

@@ -3,7 +3,7 @@ package notify
 import (
 	"time"
 
-	"github.com/newswatch/newswatch/internal/store"
+	"github.com/newswatch/newswatch/internal/model"
 )
 
 // What the external tests (package notify_test) may see of the inside.
@@ -19,7 +19,7 @@ func SetRecordRetry(d *Dispatcher, first, limit time.Duration) {
 }
 
 // MessageOf is the message a Dispatcher sends for alerts as one job of kind.
-func MessageOf(kind Kind, alerts []*store.Alert) *Message {
+func MessageOf(kind Kind, alerts []*model.Alert) *Message {
 	j := &job{kind: kind, rule: alerts[0].Rule, alerts: alerts, since: make([]time.Time, len(alerts))}
 	return j.message()
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/newswatch/newswatch/internal/followup"
+	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/internal/slacktest"
 	"github.com/newswatch/newswatch/internal/store"
 	"github.com/newswatch/newswatch/notify"
@@ -21,7 +22,7 @@ import (
 
 // storyHead enqueues the first alert of a story (story 1 needs an item of
 // it; the store's enqueue helper gives each alert its own item).
-func storyHead(t *testing.T, st *store.Store, notifier, channel string) *store.Alert {
+func storyHead(t *testing.T, st *store.Store, notifier, channel string) *model.Alert {
 	t.Helper()
 	ctx := context.Background()
 	tx, err := st.Begin(ctx)
@@ -43,9 +44,9 @@ func storyHead(t *testing.T, st *store.Store, notifier, channel string) *store.A
 }
 
 // alsoAlert is a later report of head's story, from outlet, due at due.
-func alsoAlert(head *store.Alert, n int, outlet string, due time.Time) *store.Alert {
+func alsoAlert(head *model.Alert, n int, outlet string, due time.Time) *model.Alert {
 	a := testAlert(n, head.Rule, head.Notifier, head.Channel)
-	a.Kind, a.ParentID, a.StoryID = store.KindAlso, head.ID, head.StoryID
+	a.Kind, a.ParentID, a.StoryID = model.KindAlso, head.ID, head.StoryID
 	a.Feed, a.NextAttemptAt = outlet, due
 	a.Title = outlet + " on the Baku talks"
 	return a
@@ -94,10 +95,10 @@ func TestFollowUpsAreBatchedThreadReplies(t *testing.T) {
 	}
 	checkBlockKitJSON(t, []byte(reply.Blocks))
 	for _, a := range alertsByID(t, st) {
-		if a.Status != store.StatusDelivered {
+		if a.Status != model.StatusDelivered {
 			t.Errorf("alert %d (%s) is %s", a.ID, a.Kind, a.Status)
 		}
-		if a.Kind == store.KindAlso && a.RemoteID != reply.TS {
+		if a.Kind == model.KindAlso && a.RemoteID != reply.TS {
 			t.Errorf("follow-up %d recorded as %q, want the reply %q", a.ID, a.RemoteID, reply.TS)
 		}
 	}
@@ -115,10 +116,10 @@ func TestFollowUpOfDeadAlertDies(t *testing.T) {
 		t.Fatalf("Drain: %d undelivered, %v; want both dead", n, err)
 	}
 	for _, a := range alertsByID(t, st) {
-		if a.Status != store.StatusDead {
+		if a.Status != model.StatusDead {
 			t.Errorf("alert %d (%s): %s, want dead", a.ID, a.Kind, a.Status)
 		}
-		if a.Kind == store.KindAlso && !strings.Contains(a.LastError, "dead letter") {
+		if a.Kind == model.KindAlso && !strings.Contains(a.LastError, "dead letter") {
 			t.Errorf("follow-up's reason %q", a.LastError)
 		}
 	}
@@ -191,7 +192,7 @@ func TestFollowUpsWithoutThreads(t *testing.T) {
 }
 
 func TestDigestGroupsByStory(t *testing.T) {
-	var alerts []*store.Alert
+	var alerts []*model.Alert
 	for i, story := range []int64{5, 6, 5} {
 		a := testAlert(i+1, "r", "console", "")
 		a.ID, a.StoryID = int64(i+1), story

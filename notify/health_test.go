@@ -6,25 +6,25 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/internal/slacktest"
-	"github.com/newswatch/newswatch/internal/store"
 	"github.com/newswatch/newswatch/notify"
 	"github.com/newswatch/newswatch/notify/internal/notifytest"
 	"github.com/newswatch/newswatch/notify/slack"
 )
 
 // healthAlert is a feed-health alert as package feedhealth writes it.
-func healthAlert(feed string, recovery bool) *store.Alert {
+func healthAlert(feed string, recovery bool) *model.Alert {
 	e := notifytest.HealthEntry(feed, recovery)
-	return &store.Alert{Rule: notify.HealthRule, Notifier: "slack", Severity: e.Severity, Title: e.Title, Link: e.Link,
+	return &model.Alert{Rule: notify.HealthRule, Notifier: "slack", Severity: e.Severity, Title: e.Title, Link: e.Link,
 		Feed: e.Feed, Summary: e.Summary, Published: e.Published, CreatedAt: e.Seen}
 }
 
 func TestHealthAlertsAreHealthMessages(t *testing.T) {
-	if m := notify.MessageOf(notify.KindAlert, []*store.Alert{healthAlert("Times of Israel", false)}); m.Kind != notify.KindHealth || m.Entries[0].Severity != "notice" {
+	if m := notify.MessageOf(notify.KindAlert, []*model.Alert{healthAlert("Times of Israel", false)}); m.Kind != notify.KindHealth || m.Entries[0].Severity != "notice" {
 		t.Errorf("message of a feed-health alert: kind %q, entry severity %q", m.Kind, m.Entries[0].Severity)
 	}
-	if m := notify.MessageOf(notify.KindAlert, []*store.Alert{testAlert(1, "syria", "slack", "")}); m.Kind != notify.KindAlert {
+	if m := notify.MessageOf(notify.KindAlert, []*model.Alert{testAlert(1, "syria", "slack", "")}); m.Kind != notify.KindAlert {
 		t.Errorf("message of a rule's alert: kind %q", m.Kind)
 	}
 }
@@ -35,7 +35,7 @@ func TestDispatchFoldsFeedHealth(t *testing.T) {
 	f := slacktest.Start(t, slacktest.Options{})
 	d, _, _ := newTestDispatcher(t, st, clk, newTestSlack(t, f, slack.BotOptions{}))
 	settings(t, d, "slack").Limit = notify.Limit{}
-	var alerts []*store.Alert
+	var alerts []*model.Alert
 	for i := range 11 {
 		alerts = append(alerts, healthAlert(fmt.Sprintf("Feed %d", i), false))
 	}

@@ -5,13 +5,13 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/newswatch/newswatch/internal/store"
+	"github.com/newswatch/newswatch/internal/model"
 )
 
 // queuedSince is the time an alert's MaxAge counts from: when it became due
-// to be sent (store.Alert.QueuedAt: its first due time, or when `alerts
+// to be sent (model.Alert.QueuedAt: its first due time, or when `alerts
 // retry` requeued it), else when it was written.
-func queuedSince(a *store.Alert) time.Time {
+func queuedSince(a *model.Alert) time.Time {
 	if !a.QueuedAt.IsZero() {
 		return a.QueuedAt
 	}
@@ -24,7 +24,7 @@ type job struct {
 	kind   Kind
 	rule   string
 	dest   destKey
-	alerts []*store.Alert
+	alerts []*model.Alert
 	// since holds, for each alert, when its MaxAge starts: when it was
 	// queued, or, in a digest, when the digest was due.
 	since       []time.Time
@@ -53,8 +53,8 @@ func (j *job) lighten() {
 
 // restore puts back the text of j's alerts from whole, their rows read
 // again from the outbox, and reports the IDs it found no row for.
-func (j *job) restore(whole []*store.Alert) (missing []int64) {
-	byID := make(map[int64]*store.Alert, len(whole))
+func (j *job) restore(whole []*model.Alert) (missing []int64) {
+	byID := make(map[int64]*model.Alert, len(whole))
 	for _, w := range whole {
 		byID[w.ID] = w
 	}

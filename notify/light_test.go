@@ -7,8 +7,8 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/internal/slacktest"
-	"github.com/newswatch/newswatch/internal/store"
 	"github.com/newswatch/newswatch/notify"
 	"github.com/newswatch/newswatch/notify/slack"
 )
@@ -19,7 +19,7 @@ type readCounter struct {
 	reads atomic.Int64
 }
 
-func (c *readCounter) AlertsIn(ctx context.Context, ids []int64) ([]*store.Alert, error) {
+func (c *readCounter) AlertsIn(ctx context.Context, ids []int64) ([]*model.Alert, error) {
 	c.reads.Add(1)
 	return c.Outbox.AlertsIn(ctx, ids)
 }
@@ -36,7 +36,7 @@ func TestDispatchLongQueueReadsAlertsAgain(t *testing.T) {
 	settings(t, d, "slack").Limit = notify.Limit{} // no pacing, to keep the test fast
 
 	single := notify.WholeJobs + 20 // each of its own rule: none folds
-	var alerts []*store.Alert
+	var alerts []*model.Alert
 	for i := range single {
 		alerts = append(alerts, testAlert(i, fmt.Sprintf("rule-%03d", i), "slack", "#news"))
 	}
@@ -73,7 +73,7 @@ func TestDispatchLongQueueReadsAlertsAgain(t *testing.T) {
 		t.Errorf("%d reads of queued alerts by ID, want %d", got, single-notify.WholeJobs+1)
 	}
 	for id, a := range alertsByID(t, st) {
-		if a.Status != store.StatusDelivered {
+		if a.Status != model.StatusDelivered {
 			t.Errorf("alert %d is %s", id, a.Status)
 		}
 	}

@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/newswatch/newswatch/rules"
+	"github.com/newswatch/newswatch/internal/model"
 )
 
 // Kind says what a Message carries.
@@ -39,7 +39,10 @@ const (
 
 // Message is what a Notifier sends: one alert, a folded summary or a digest,
 // for one rule. Its text fields come from feeds and are untrusted; every
-// notifier escapes them for its medium.
+// notifier escapes them for its medium. It is the notifiers' edge: the
+// dispatcher builds it from the alerts (model.Alert) it delivers, so that
+// a notifier sees what to render and nothing of the outbox's delivery
+// state.
 type Message struct {
 	Kind Kind
 	// ID identifies the delivery: the same on every retry of the same
@@ -63,7 +66,10 @@ type Message struct {
 	Part, Parts int
 }
 
-// Entry is one alert as a message shows it.
+// Entry is one alert as a message shows it: the alert's snapshot of its
+// item and rule, with what rendering derives from the outbox (the story as
+// a key to group by, the title of the alert a follow-up follows up), and
+// without its delivery state (status, attempts, the remote message).
 type Entry struct {
 	AlertID int64
 	ItemID  int64
@@ -80,7 +86,7 @@ type Entry struct {
 	// Seen is when newswatch recorded the alert; it orders entries whose
 	// item has no date.
 	Seen time.Time
-	Hits []rules.Hit
+	Hits []model.Hit
 	// Story identifies the story the item belongs to, when stories are
 	// known: entries of one story are shown together.
 	Story string

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/internal/slacktest"
 	"github.com/newswatch/newswatch/internal/store"
 	"github.com/newswatch/newswatch/notify"
@@ -162,7 +163,7 @@ func TestOutageThenRecovery(t *testing.T) {
 		defer tx.Rollback()
 		for range count {
 			n++
-			a := &store.Alert{
+			a := &model.Alert{
 				Rule: fmt.Sprintf("rule-%d", n%3), Notifier: "slack", Severity: "info",
 				Title: fmt.Sprintf("Outage alert %d", n), Link: fmt.Sprintf("https://news.example/%d", n),
 				Feed: "Wire", CreatedAt: clk.Now(),
@@ -253,10 +254,10 @@ func TestOutageThenRecovery(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitUntil(t, "every delivery recorded", func() bool {
-		all, err = st.Alerts(context.Background(), store.AlertFilter{Status: store.StatusDelivered})
+		all, err = st.Alerts(context.Background(), store.AlertFilter{Status: model.StatusDelivered})
 		return err == nil && len(all) == total
 	})
-	if dead, _ := st.Alerts(context.Background(), store.AlertFilter{Status: store.StatusDead}); len(dead) > 0 {
+	if dead, _ := st.Alerts(context.Background(), store.AlertFilter{Status: model.StatusDead}); len(dead) > 0 {
 		t.Errorf("%d dead letters after the outage", len(dead))
 	}
 }

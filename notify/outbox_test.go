@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/newswatch/newswatch/internal/followup"
+	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/internal/slacktest"
-	"github.com/newswatch/newswatch/internal/store"
 	"github.com/newswatch/newswatch/notify"
 	"github.com/newswatch/newswatch/notify/slack"
 )
@@ -22,7 +22,7 @@ type countingOutbox struct {
 	rows  map[int64]int
 }
 
-func (c *countingOutbox) count(alerts []*store.Alert) {
+func (c *countingOutbox) count(alerts []*model.Alert) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.rows == nil {
@@ -33,7 +33,7 @@ func (c *countingOutbox) count(alerts []*store.Alert) {
 	}
 }
 
-func (c *countingOutbox) DueAlertsAfter(ctx context.Context, now time.Time, after int64, limit int) ([]*store.Alert, int64, error) {
+func (c *countingOutbox) DueAlertsAfter(ctx context.Context, now time.Time, after int64, limit int) ([]*model.Alert, int64, error) {
 	as, next, err := c.Outbox.DueAlertsAfter(ctx, now, after, limit)
 	c.count(as)
 	c.mu.Lock()
@@ -42,13 +42,13 @@ func (c *countingOutbox) DueAlertsAfter(ctx context.Context, now time.Time, afte
 	return as, next, err
 }
 
-func (c *countingOutbox) DueAlertsIn(ctx context.Context, now time.Time, ids []int64) ([]*store.Alert, error) {
+func (c *countingOutbox) DueAlertsIn(ctx context.Context, now time.Time, ids []int64) ([]*model.Alert, error) {
 	as, err := c.Outbox.DueAlertsIn(ctx, now, ids)
 	c.count(as)
 	return as, err
 }
 
-func (c *countingOutbox) DueFollowUps(ctx context.Context, now time.Time, parents []int64) ([]*store.Alert, error) {
+func (c *countingOutbox) DueFollowUps(ctx context.Context, now time.Time, parents []int64) ([]*model.Alert, error) {
 	as, err := c.Outbox.DueFollowUps(ctx, now, parents)
 	c.count(as)
 	return as, err
@@ -85,7 +85,7 @@ func TestDispatchReadsEachAlertOnce(t *testing.T) {
 	d, _, _ := newTestDispatcher(t, c, clk, newTestSlack(t, f, slack.BotOptions{}))
 	d.FoldThreshold = -1
 	settings(t, d, "slack").Limit = notify.Limit{Rate: 1, Burst: 1} // the clock stands still: one message
-	var backlog []*store.Alert
+	var backlog []*model.Alert
 	for i := range 40 {
 		backlog = append(backlog, testAlert(i, "r", "slack", ""))
 	}
@@ -158,7 +158,7 @@ func TestDispatchFindsAlertsThatComeDueLater(t *testing.T) {
 		t.Errorf("Slack shows %v, want the alert due later, then the requeued one", got)
 	}
 	for _, a := range alertsByID(t, st) {
-		if a.Status != store.StatusDelivered {
+		if a.Status != model.StatusDelivered {
 			t.Errorf("alert %d (%s): %s, want delivered", a.ID, a.Title, a.Status)
 		}
 	}

@@ -7,7 +7,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/newswatch/newswatch/internal/followup"
-	"github.com/newswatch/newswatch/internal/store"
+	"github.com/newswatch/newswatch/internal/model"
 )
 
 // Planning: what the Dispatcher sends, decided by pure functions of the
@@ -40,7 +40,7 @@ type destKey struct {
 
 // destination returns the destination of alert a and its notifier's
 // settings, or false when a's notifier is not configured.
-func (p policy) destination(a *store.Alert) (destKey, *Settings, bool) {
+func (p policy) destination(a *model.Alert) (destKey, *Settings, bool) {
 	s := p.notifiers[a.Notifier]
 	if s == nil {
 		return destKey{}, nil, false
@@ -54,7 +54,7 @@ func (p policy) destination(a *store.Alert) (destKey, *Settings, bool) {
 
 // deadLetter is an alert planning gives up on, and why.
 type deadLetter struct {
-	alert  *store.Alert
+	alert  *model.Alert
 	reason string  // for the store and the log
 	why    Outcome // for metrics (Reason: "unknown_notifier", "parent_dead")
 }
@@ -67,13 +67,13 @@ type plan struct {
 }
 
 // giveUp adds a dead letter for a, of destination dest, of kind.
-func (pl *plan) giveUp(a *store.Alert, dest destKey, kind Kind, reason, why string) {
+func (pl *plan) giveUp(a *model.Alert, dest destKey, kind Kind, reason, why string) {
 	pl.dead = append(pl.dead, deadLetter{alert: a, reason: reason,
 		why: Outcome{Notifier: a.Notifier, Channel: dest.channel, Rule: a.Rule, Kind: kind, Alerts: 1, Result: ResultDead, Reason: why}})
 }
 
 // unknownNotifier gives up a, whose notifier is not configured.
-func (pl *plan) unknownNotifier(a *store.Alert) {
+func (pl *plan) unknownNotifier(a *model.Alert) {
 	pl.giveUp(a, destKey{}, KindAlert, fmt.Sprintf("unknown notifier %q (not in the configuration)", a.Notifier), "unknown_notifier")
 }
 
@@ -82,7 +82,7 @@ func (pl *plan) unknownNotifier(a *store.Alert) {
 // story, edits) of one destination that package followup batches
 // together, which share one job. A follow-up whose parent is a dead letter
 // is given up, and so is an alert of a notifier that is not configured.
-func planJobs(alerts []*store.Alert, p policy) plan {
+func planJobs(alerts []*model.Alert, p policy) plan {
 	pl := plan{jobs: make([]*job, 0, len(alerts))}
 	batches := map[destKey]map[string]*job{}
 	for _, a := range alerts {
@@ -94,10 +94,10 @@ func planJobs(alerts []*store.Alert, p policy) plan {
 		kind := followUpKind(a)
 		if kind == "" {
 			pl.jobs = append(pl.jobs, &job{kind: KindAlert, rule: a.Rule, dest: dest,
-				alerts: []*store.Alert{a}, since: []time.Time{queuedSince(a)}})
+				alerts: []*model.Alert{a}, since: []time.Time{queuedSince(a)}})
 			continue
 		}
-		if a.Parent != nil && a.Parent.Status == store.StatusDead {
+		if a.Parent != nil && a.Parent.Status == model.StatusDead {
 			pl.giveUp(a, dest, kind, fmt.Sprintf("the alert it follows up (%d) is a dead letter; `newswatch alerts retry` queues both", a.ParentID), "parent_dead")
 			continue
 		}
@@ -108,7 +108,7 @@ func planJobs(alerts []*store.Alert, p policy) plan {
 			j.since = append(j.since, queuedSince(a))
 			continue
 		}
-		j := &job{kind: kind, rule: a.Rule, dest: dest, alerts: []*store.Alert{a}, since: []time.Time{queuedSince(a)}, threaded: threaded}
+		j := &job{kind: kind, rule: a.Rule, dest: dest, alerts: []*model.Alert{a}, since: []time.Time{queuedSince(a)}, threaded: threaded}
 		if key != "" {
 			if batches[dest] == nil {
 				batches[dest] = map[string]*job{}
@@ -121,11 +121,11 @@ func planJobs(alerts []*store.Alert, p policy) plan {
 }
 
 // followUpKind is the message kind of a follow-up alert, or "" for another.
-func followUpKind(a *store.Alert) Kind {
+func followUpKind(a *model.Alert) Kind {
 	switch a.Kind {
-	case store.KindAlso:
+	case model.KindAlso:
 		return KindAlso
-	case store.KindUpdate:
+	case model.KindUpdate:
 		return KindUpdate
 	}
 	return ""
@@ -135,7 +135,7 @@ func followUpKind(a *store.Alert) Kind {
 // sent) is due: at the first time sched gives after the oldest of them
 // was written, in loc when sched has no CRON_TZ; at now for a rule that
 // has no schedule (any more), so that what waits goes out at once.
-func digestDue(alerts []*store.Alert, sched cron.Schedule, loc *time.Location, now time.Time) time.Time {
+func digestDue(alerts []*model.Alert, sched cron.Schedule, loc *time.Location, now time.Time) time.Time {
 	if sched == nil {
 		return now
 	}
@@ -152,7 +152,7 @@ func digestDue(alerts []*store.Alert, sched cron.Schedule, loc *time.Location, n
 // every alert the digest collected for it, in the order of alerts, their
 // MaxAge counted from due. Alerts of a notifier that is not configured are
 // given up.
-func planDigest(rule string, alerts []*store.Alert, due time.Time, p policy) plan {
+func planDigest(rule string, alerts []*model.Alert, due time.Time, p policy) plan {
 	var pl plan
 	jobs := map[destKey]*job{}
 	for _, a := range alerts {

@@ -11,7 +11,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/newswatch/newswatch/internal/followup"
-	"github.com/newswatch/newswatch/internal/store"
+	"github.com/newswatch/newswatch/internal/model"
 )
 
 // The planning is tested here, without workers or a store: alerts in,
@@ -50,22 +50,22 @@ func testPolicy() policy {
 
 // alert builds alert id of rule for notifier and channel, queued at
 // planT0.
-func alert(id int64, rule, notifier, channel string) *store.Alert {
-	return &store.Alert{ID: id, Rule: rule, Notifier: notifier, Channel: channel, CreatedAt: planT0, QueuedAt: planT0}
+func alert(id int64, rule, notifier, channel string) *model.Alert {
+	return &model.Alert{ID: id, Rule: rule, Notifier: notifier, Channel: channel, CreatedAt: planT0, QueuedAt: planT0}
 }
 
 // also makes a a later report of the story of alert parent, whose status
 // is status and whose message is ts ("" when it has none).
-func also(a *store.Alert, parent int64, status store.AlertStatus, ts string) *store.Alert {
-	a.Kind, a.ParentID = store.KindAlso, parent
-	a.Parent = &store.ParentState{Status: status, Title: fmt.Sprintf("story of %d", parent), RemoteID: ts, RemoteChannel: "CNEWS"}
+func also(a *model.Alert, parent int64, status model.AlertStatus, ts string) *model.Alert {
+	a.Kind, a.ParentID = model.KindAlso, parent
+	a.Parent = &model.ParentState{Status: status, Title: fmt.Sprintf("story of %d", parent), RemoteID: ts, RemoteChannel: "CNEWS"}
 	return a
 }
 
 // update makes a an edit of alert parent.
-func update(a *store.Alert, parent int64, ts string) *store.Alert {
-	also(a, parent, store.StatusDelivered, ts)
-	a.Kind = store.KindUpdate
+func update(a *model.Alert, parent int64, ts string) *model.Alert {
+	also(a, parent, model.StatusDelivered, ts)
+	a.Kind = model.KindUpdate
 	return a
 }
 
@@ -94,52 +94,52 @@ func describePlan(pl plan) []string {
 func TestPlanJobs(t *testing.T) {
 	tests := []struct {
 		name   string
-		alerts []*store.Alert
+		alerts []*model.Alert
 		want   []string
 	}{
-		{"an alert a job, on its channel or the notifier's", []*store.Alert{
+		{"an alert a job, on its channel or the notifier's", []*model.Alert{
 			alert(1, "r", "slack", ""), alert(2, "r", "slack", "#desk"), alert(3, "r", "hook", "#ignored"),
 		}, []string{"alert slack#news [1]", "alert slack#desk [2]", "alert hook [3]"}},
-		{"an unknown notifier gives a dead letter", []*store.Alert{
+		{"an unknown notifier gives a dead letter", []*model.Alert{
 			alert(1, "r", "ghost", ""), alert(2, "r", "slack", ""),
 		}, []string{"alert slack#news [2]", "dead 1 unknown_notifier "}},
-		{"reports of one alert in its thread, one reply", []*store.Alert{
-			also(alert(5, "r", "slack", ""), 1, store.StatusDelivered, "1800000000.000001"),
-			also(alert(6, "r", "slack", ""), 1, store.StatusDelivered, "1800000000.000001"),
-			also(alert(7, "r", "slack", ""), 2, store.StatusDelivered, "1800000000.000002"),
+		{"reports of one alert in its thread, one reply", []*model.Alert{
+			also(alert(5, "r", "slack", ""), 1, model.StatusDelivered, "1800000000.000001"),
+			also(alert(6, "r", "slack", ""), 1, model.StatusDelivered, "1800000000.000001"),
+			also(alert(7, "r", "slack", ""), 2, model.StatusDelivered, "1800000000.000002"),
 		}, []string{"also slack#news [5 6] thread", "also slack#news [7] thread"}},
-		{"without threads, the reports of one rule in one message", []*store.Alert{
-			also(alert(5, "r", "quiet", ""), 1, store.StatusDelivered, "1800000000.000001"),
-			also(alert(6, "other", "quiet", ""), 2, store.StatusDelivered, "1800000000.000002"),
-			also(alert(7, "r", "quiet", ""), 3, store.StatusDelivered, "1800000000.000003"),
-			also(alert(8, "r", "hook", ""), 1, store.StatusDelivered, ""),
-			also(alert(9, "r", "hook", ""), 4, store.StatusDelivered, ""),
+		{"without threads, the reports of one rule in one message", []*model.Alert{
+			also(alert(5, "r", "quiet", ""), 1, model.StatusDelivered, "1800000000.000001"),
+			also(alert(6, "other", "quiet", ""), 2, model.StatusDelivered, "1800000000.000002"),
+			also(alert(7, "r", "quiet", ""), 3, model.StatusDelivered, "1800000000.000003"),
+			also(alert(8, "r", "hook", ""), 1, model.StatusDelivered, ""),
+			also(alert(9, "r", "hook", ""), 4, model.StatusDelivered, ""),
 		}, []string{"also quiet#news [5 7]", "also quiet#news [6]", "also hook [8 9]"}},
-		{"a threading notifier without the first alert's message", []*store.Alert{
-			also(alert(5, "r", "slack", ""), 1, store.StatusDelivered, ""),
-			also(alert(6, "r", "slack", ""), 2, store.StatusDelivered, ""),
+		{"a threading notifier without the first alert's message", []*model.Alert{
+			also(alert(5, "r", "slack", ""), 1, model.StatusDelivered, ""),
+			also(alert(6, "r", "slack", ""), 2, model.StatusDelivered, ""),
 		}, []string{"also slack#news [5 6]"}},
-		{"reports for other destinations are not batched together", []*store.Alert{
-			also(alert(5, "r", "slack", "#a"), 1, store.StatusDelivered, "1800000000.000001"),
-			also(alert(6, "r", "slack", "#b"), 1, store.StatusDelivered, "1800000000.000001"),
+		{"reports for other destinations are not batched together", []*model.Alert{
+			also(alert(5, "r", "slack", "#a"), 1, model.StatusDelivered, "1800000000.000001"),
+			also(alert(6, "r", "slack", "#b"), 1, model.StatusDelivered, "1800000000.000001"),
 		}, []string{"also slack#a [5] thread", "also slack#b [6] thread"}},
-		{"an edit is told alone", []*store.Alert{
+		{"an edit is told alone", []*model.Alert{
 			update(alert(5, "r", "slack", ""), 1, "1800000000.000001"),
 			update(alert(6, "r", "slack", ""), 1, "1800000000.000001"),
 			update(alert(7, "r", "quiet", ""), 2, "1800000000.000002"),
 		}, []string{"update slack#news [5] thread", "update slack#news [6] thread", "update quiet#news [7]"}},
-		{"a report of a dead letter dies too", []*store.Alert{
-			also(alert(5, "r", "slack", "#desk"), 1, store.StatusDead, ""),
-			also(alert(6, "r", "slack", "#desk"), 2, store.StatusDelivered, "1800000000.000002"),
+		{"a report of a dead letter dies too", []*model.Alert{
+			also(alert(5, "r", "slack", "#desk"), 1, model.StatusDead, ""),
+			also(alert(6, "r", "slack", "#desk"), 2, model.StatusDelivered, "1800000000.000002"),
 		}, []string{"also slack#desk [6] thread", "dead 5 parent_dead #desk"}},
-		{"a report whose first alert is gone goes alone", []*store.Alert{
-			{ID: 5, Rule: "r", Notifier: "slack", Kind: store.KindAlso, ParentID: 1},
+		{"a report whose first alert is gone goes alone", []*model.Alert{
+			{ID: 5, Rule: "r", Notifier: "slack", Kind: model.KindAlso, ParentID: 1},
 		}, []string{"also slack#news [5]"}},
-		{"alerts and reports in the order read", []*store.Alert{
+		{"alerts and reports in the order read", []*model.Alert{
 			alert(1, "r", "slack", ""),
-			also(alert(2, "r", "slack", ""), 9, store.StatusDelivered, "1800000000.000009"),
+			also(alert(2, "r", "slack", ""), 9, model.StatusDelivered, "1800000000.000009"),
 			alert(3, "r", "slack", ""),
-			also(alert(4, "r", "slack", ""), 9, store.StatusDelivered, "1800000000.000009"),
+			also(alert(4, "r", "slack", ""), 9, model.StatusDelivered, "1800000000.000009"),
 		}, []string{"alert slack#news [1]", "also slack#news [2 4] thread", "alert slack#news [3]"}},
 	}
 	for _, tc := range tests {
@@ -156,9 +156,9 @@ func TestPlanJobs(t *testing.T) {
 // message, in the channel Slack gave it; elsewhere a follow-up names what
 // it follows up.
 func TestPlanJobsMessages(t *testing.T) {
-	pl := planJobs([]*store.Alert{
-		also(alert(5, "r", "slack", "#desk"), 1, store.StatusDelivered, "1800000000.000001"),
-		also(alert(6, "r", "quiet", "#desk"), 2, store.StatusDelivered, "1800000000.000002"),
+	pl := planJobs([]*model.Alert{
+		also(alert(5, "r", "slack", "#desk"), 1, model.StatusDelivered, "1800000000.000001"),
+		also(alert(6, "r", "quiet", "#desk"), 2, model.StatusDelivered, "1800000000.000002"),
 	}, testPolicy())
 	thread, own := pl.jobs[0].message(), pl.jobs[1].message()
 	if thread.ThreadTS != "1800000000.000001" || thread.Channel != "CNEWS" || thread.Entries[0].Parent != "story of 1" {
@@ -171,7 +171,7 @@ func TestPlanJobsMessages(t *testing.T) {
 
 func TestPlanDigest(t *testing.T) {
 	due := planT0.Add(time.Hour)
-	pl := planDigest("daily", []*store.Alert{
+	pl := planDigest("daily", []*model.Alert{
 		alert(1, "daily", "slack", "#a"), alert(2, "daily", "hook", ""), alert(3, "daily", "ghost", ""),
 		alert(4, "daily", "slack", "#a"), alert(5, "daily", "slack", "#b"),
 	}, due, testPolicy())
@@ -198,18 +198,18 @@ func TestDigestDue(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := planT0.Add(30 * time.Minute) // 08:30 UTC
-	at := func(d time.Duration) *store.Alert { return &store.Alert{CreatedAt: planT0.Add(d)} }
+	at := func(d time.Duration) *model.Alert { return &model.Alert{CreatedAt: planT0.Add(d)} }
 	tests := []struct {
 		name   string
 		sched  cron.Schedule
-		alerts []*store.Alert
+		alerts []*model.Alert
 		want   time.Time
 	}{
-		{"no schedule: at once", nil, []*store.Alert{at(0)}, now},
-		{"the next time after the oldest", daily, []*store.Alert{at(20 * time.Minute), at(-25 * time.Hour), at(0)},
+		{"no schedule: at once", nil, []*model.Alert{at(0)}, now},
+		{"the next time after the oldest", daily, []*model.Alert{at(20 * time.Minute), at(-25 * time.Hour), at(0)},
 			time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)},
-		{"later today", daily, []*store.Alert{at(0)}, time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)},
-		{"in the schedule's zone", tokyo, []*store.Alert{at(0)}, time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)},
+		{"later today", daily, []*model.Alert{at(0)}, time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)},
+		{"in the schedule's zone", tokyo, []*model.Alert{at(0)}, time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -236,7 +236,7 @@ func queue(words ...string) []*job {
 		var id int64
 		fmt.Sscan(w[1:], &id)
 		a := alert(id, w[:1], "slack", "")
-		q = append(q, &job{kind: kind, rule: a.Rule, dest: destKey{"slack", "#news"}, alerts: []*store.Alert{a},
+		q = append(q, &job{kind: kind, rule: a.Rule, dest: destKey{"slack", "#news"}, alerts: []*model.Alert{a},
 			since: []time.Time{planT0.Add(time.Duration(id) * time.Minute)}, light: light})
 	}
 	return q

@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/internal/slacktest"
-	"github.com/newswatch/newswatch/internal/store"
 	"github.com/newswatch/newswatch/notify/slack"
 )
 
@@ -34,7 +34,7 @@ func TestRequeuedAlertDoesNotExpireAtOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a := alertsByID(t, st)[ids[0]]; undelivered != 0 || a.Status != store.StatusDelivered {
+	if a := alertsByID(t, st)[ids[0]]; undelivered != 0 || a.Status != model.StatusDelivered {
 		t.Errorf("requeued alert: %s (%s), %d undelivered; want delivered", a.Status, a.LastError, undelivered)
 	}
 }

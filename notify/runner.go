@@ -7,7 +7,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/newswatch/newswatch/internal/store"
+	"github.com/newswatch/newswatch/internal/model"
 )
 
 // runner is one Run or Drain: the destinations' workers and what they hold.
@@ -100,13 +100,13 @@ func (r *runner) nudge() {
 // release forgets alerts that ended, delivered or dead; dead counts the
 // dead letters among them. Follow-ups of theirs that waited for them are
 // looked for at the next read.
-func (r *runner) release(alerts []*store.Alert, dead int) {
+func (r *runner) release(alerts []*model.Alert, dead int) {
 	parents := false
 	r.mu.Lock()
 	for _, a := range alerts {
 		delete(r.held, a.ID)
 		r.gone[a.ID] = r.epoch
-		if a.Kind == store.KindAlert || a.Kind == "" {
+		if a.Kind == model.KindAlert || a.Kind == "" {
 			r.parents = append(r.parents, a.ID)
 			parents = true
 		}
@@ -206,7 +206,7 @@ func (r *runner) fill(sweep bool) int {
 // read reads the due alerts fill looks at, oldest first, and reports
 // whether every read succeeded. A failed read is tried again at the next
 // fill.
-func (r *runner) read(now time.Time, parents []int64, sweep bool) ([]*store.Alert, bool) {
+func (r *runner) read(now time.Time, parents []int64, sweep bool) ([]*model.Alert, bool) {
 	d := r.d
 	ok := true
 	fail := func(what string, err error) {
@@ -216,7 +216,7 @@ func (r *runner) read(now time.Time, parents []int64, sweep bool) ([]*store.Aler
 		}
 	}
 	first := r.sweptTo.IsZero()
-	var due []*store.Alert
+	var due []*model.Alert
 	if sweep && !first {
 		// Before the read of new alerts, which moves the cursor: the
 		// sweep leaves those to it.
@@ -260,13 +260,13 @@ func (r *runner) read(now time.Time, parents []int64, sweep bool) ([]*store.Aler
 		}
 		due = append(due, fu...)
 	}
-	slices.SortFunc(due, func(a, b *store.Alert) int { return cmp.Compare(a.ID, b.ID) })
+	slices.SortFunc(due, func(a, b *model.Alert) int { return cmp.Compare(a.ID, b.ID) })
 	return due, ok
 }
 
 // sweep reads the alerts due at now whose due time is after since that
 // the runner neither holds nor has read past the cursor of.
-func (r *runner) sweep(since, now time.Time) ([]*store.Alert, error) {
+func (r *runner) sweep(since, now time.Time) ([]*model.Alert, error) {
 	ids, err := r.d.Store.DueAlertIDs(r.ctx, since, now)
 	if err != nil {
 		return nil, err
@@ -314,9 +314,9 @@ func (r *runner) policy() policy {
 // alerts it queued.
 func (r *runner) apply(pl plan) int {
 	for _, dl := range pl.dead {
-		r.d.markDead(r, []*store.Alert{dl.alert}, dl.reason)
+		r.d.markDead(r, []*model.Alert{dl.alert}, dl.reason)
 		r.d.outcome(dl.why)
-		r.release([]*store.Alert{dl.alert}, 1)
+		r.release([]*model.Alert{dl.alert}, 1)
 	}
 	batches := map[*destination][]*job{}
 	var order []*destination
@@ -367,7 +367,7 @@ func (r *runner) recordCtx() (context.Context, context.CancelFunc) {
 }
 
 // markDead records alerts as dead letters and logs each at error level.
-func (d *Dispatcher) markDead(r *runner, alerts []*store.Alert, reason string) {
+func (d *Dispatcher) markDead(r *runner, alerts []*model.Alert, reason string) {
 	ctx, cancel := r.recordCtx()
 	defer cancel()
 	now := d.now()

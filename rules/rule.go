@@ -56,11 +56,6 @@ type Rule struct {
 	Line, Col int
 }
 
-// Hit is one positive term that contributed to a match (see model.Hit).
-// It is the same type as model.Hit, named here too while notify and cmd
-// still spell it rules.Hit.
-type Hit = model.Hit
-
 // Match reports that a rule matched an item, and why.
 type Match struct {
 	Rule *Rule       `json:"-"`

@@ -13,7 +13,6 @@ import (
 	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/internal/pipeline"
 	"github.com/newswatch/newswatch/internal/store"
-	"github.com/newswatch/newswatch/rules"
 )
 
 const alertsConfig = `
@@ -43,7 +42,7 @@ func alertsFixture(t *testing.T) (string, []int64) {
 	now := time.Now().UTC().Truncate(time.Millisecond)
 	alerts := []*model.Alert{
 		{Rule: "abraham-accords", Notifier: "slack", Channel: "#news", Severity: "high", Title: "Syria and Israel edge toward the Abraham Accords",
-			Link: "https://example.com/1", Feed: "Times of Israel", Hits: []rules.Hit{{Field: "title", Text: "Abraham Accords"}}, CreatedAt: now.Add(-3 * time.Hour)},
+			Link: "https://example.com/1", Feed: "Times of Israel", Hits: []model.Hit{{Field: "title", Text: "Abraham Accords"}}, CreatedAt: now.Add(-3 * time.Hour)},
 		{Rule: "abraham-accords", Notifier: "slack", Channel: "#gone", Title: "Hostile \x1b[2J title\nwith a line break", CreatedAt: now.Add(-2 * time.Hour)},
 		{Rule: "normalization", Notifier: "console", Title: "التطبيع بين سوريا وإسرائيل", CreatedAt: now.Add(-30 * time.Minute)},
 		{Rule: "weekly", Notifier: "console", Title: "Digest item", Digest: true, CreatedAt: now.Add(-10 * time.Minute)},

@@ -82,7 +82,7 @@ type jsonResult struct {
 
 type jsonMatch struct {
 	Rule string      `json:"rule"`
-	Hits []rules.Hit `json:"hits"`
+	Hits []model.Hit `json:"hits"`
 }
 
 // writeJSON writes one JSON object per result.
@@ -92,7 +92,7 @@ func writeJSON(w io.Writer, results []dryrun.Result) error {
 		for _, m := range r.Matches {
 			hits := m.Hits
 			if hits == nil {
-				hits = []rules.Hit{}
+				hits = []model.Hit{}
 			}
 			jr.Matches = append(jr.Matches, jsonMatch{Rule: m.Rule.Name, Hits: hits})
 		}
@@ -127,7 +127,7 @@ func writeReport(w io.Writer, results []dryrun.Result) {
 
 // describeHits formats hits the way alerts show them:
 // "Abraham Accords" (title), normalization (summary).
-func describeHits(hits []rules.Hit) string {
+func describeHits(hits []model.Hit) string {
 	if len(hits) == 0 {
 		return "(no positive term)"
 	}

@@ -12,24 +12,6 @@ import (
 	"github.com/newswatch/newswatch/internal/model"
 )
 
-// The alert types are model's; these names stay until notify uses those.
-type (
-	AlertStatus = model.AlertStatus
-	AlertKind   = model.AlertKind
-	Alert       = model.Alert
-	ParentState = model.ParentState
-)
-
-// The statuses and kinds of an alert (model's).
-const (
-	StatusQueued    = model.StatusQueued
-	StatusDelivered = model.StatusDelivered
-	StatusDead      = model.StatusDead
-	KindAlert       = model.KindAlert
-	KindAlso        = model.KindAlso
-	KindUpdate      = model.KindUpdate
-)
-
 // AlertFilter selects alerts for Alerts. Zero fields select everything.
 type AlertFilter struct {
 	Status model.AlertStatus

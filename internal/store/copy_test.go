@@ -47,16 +47,16 @@ func historyFixture(t *testing.T, s *Store) {
 		}
 	}
 	hits := []model.Hit{{Field: "title", Text: "Syria"}}
-	alert := &Alert{ItemID: first.ID, StoryID: story.ID, Rule: "syria-israel", Notifier: "slack", Channel: "#news",
+	alert := &model.Alert{ItemID: first.ID, StoryID: story.ID, Rule: "syria-israel", Notifier: "slack", Channel: "#news",
 		Severity: "high", Title: first.Title, Link: first.Link, Feed: toi.Name, Hits: hits, CreatedAt: testTime}
 	if err := tx.Enqueue(alert); err != nil {
 		t.Fatal(err)
 	}
-	also := &Alert{ItemID: second.ID, StoryID: story.ID, ParentID: alert.ID, Kind: KindAlso, Rule: "syria-israel",
+	also := &model.Alert{ItemID: second.ID, StoryID: story.ID, ParentID: alert.ID, Kind: model.KindAlso, Rule: "syria-israel",
 		Notifier: "slack", Title: second.Title, Feed: enab.Name, CreatedAt: testTime.Add(time.Minute)}
-	digest := &Alert{ItemID: second.ID, Rule: "weekly", Notifier: "hook", Digest: true, Title: second.Title, CreatedAt: testTime}
-	dead := &Alert{ItemID: old.ID, Rule: "old", Notifier: "hook", Title: old.Title, CreatedAt: testTime}
-	for _, a := range []*Alert{also, digest, dead} {
+	digest := &model.Alert{ItemID: second.ID, Rule: "weekly", Notifier: "hook", Digest: true, Title: second.Title, CreatedAt: testTime}
+	dead := &model.Alert{ItemID: old.ID, Rule: "old", Notifier: "hook", Title: old.Title, CreatedAt: testTime}
+	for _, a := range []*model.Alert{also, digest, dead} {
 		if err := tx.Enqueue(a); err != nil {
 			t.Fatal(err)
 		}
@@ -99,7 +99,7 @@ type history struct {
 	Feeds    []*FeedState
 	Names    map[int64]string
 	Items    []*model.Item
-	Alerts   []*Alert
+	Alerts   []*model.Alert
 	Health   map[int64]*FeedHealth
 	Outbox   []OutboxCount
 	Seen     map[string]SeenItem
@@ -195,7 +195,7 @@ func TestCopy(t *testing.T) {
 				if err := tx.NewStory(st); err != nil {
 					t.Fatal(err)
 				}
-				a := &Alert{ItemID: it.ID, Rule: "r", Notifier: "slack"}
+				a := &model.Alert{ItemID: it.ID, Rule: "r", Notifier: "slack"}
 				if err := tx.Enqueue(a); err != nil {
 					t.Fatal(err)
 				}

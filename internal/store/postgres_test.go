@@ -167,7 +167,7 @@ func TestTwoStoresOneDatabase(t *testing.T) {
 				defer tx.Rollback()
 				var r result
 				r.item = tx.AddItem(&model.Item{FeedID: f.ID, Identity: "guid:same", SeenAt: testTime})
-				r.alert = tx.Enqueue(&Alert{StoryID: story.ID, Rule: "r", Notifier: "slack", Title: "Talks"})
+				r.alert = tx.Enqueue(&model.Alert{StoryID: story.ID, Rule: "r", Notifier: "slack", Title: "Talks"})
 				if err := tx.Commit(); err != nil {
 					r.item, r.alert = err, err
 				}

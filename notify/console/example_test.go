@@ -6,9 +6,9 @@ import (
 	"os"
 	"time"
 
+	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/notify"
 	"github.com/newswatch/newswatch/notify/console"
-	"github.com/newswatch/newswatch/rules"
 )
 
 func ExampleNotifier() {
@@ -23,7 +23,7 @@ func ExampleNotifier() {
 			Feed:      "Times of Israel",
 			Summary:   "Officials said normalization talks resumed.",
 			Published: time.Date(2026, 11, 26, 9, 12, 0, 0, time.UTC),
-			Hits:      []rules.Hit{{Field: "title", Text: "Abraham Accords"}, {Field: "summary", Text: "normalization"}},
+			Hits:      []model.Hit{{Field: "title", Text: "Abraham Accords"}, {Field: "summary", Text: "normalization"}},
 		}},
 	}
 	if _, _, err := c.Notify(context.Background(), m); err != nil {

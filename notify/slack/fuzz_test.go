@@ -6,9 +6,9 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/notify"
 	"github.com/newswatch/newswatch/notify/internal/notifytest"
-	"github.com/newswatch/newswatch/rules"
 )
 
 // FuzzRenderAlert renders arbitrary feed text and checks the invariants the
@@ -21,7 +21,7 @@ func FuzzRenderAlert(f *testing.F) {
 	f.Add("اتفاقيات أبراهام", "הֶסְכֵּמֵי אַבְרָהָם", "https://موقع.مصر/خبر?a=1&b=<2>", "بي بي سي", "تطبيع")
 	f.Fuzz(func(t *testing.T, title, summary, link, feed, hit string) {
 		m := notifytest.AlertMessage(notify.Entry{AlertID: 1, Title: title, Summary: summary, Link: link, Feed: feed,
-			Published: notifytest.Published, Hits: []rules.Hit{{Field: "title", Text: hit}}})
+			Published: notifytest.Published, Hits: []model.Hit{{Field: "title", Text: hit}}})
 		blocks, fallback := style{}.render(m)
 		raw, err := json.Marshal(blocks)
 		if err != nil {

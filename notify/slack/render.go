@@ -8,6 +8,7 @@ import (
 
 	slackgo "github.com/slack-go/slack"
 
+	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/notify"
 	"github.com/newswatch/newswatch/rules"
 )
@@ -320,7 +321,7 @@ func ruleLine(m *notify.Message, matched string) string {
 // matchedText renders the hits of a match for Slack as `"Abraham Accords"
 // (title), normalization (summary, content)`, escaped, within what is left
 // of a context element after the rule and severity.
-func matchedText(hits []rules.Hit) string {
+func matchedText(hits []model.Hit) string {
 	const budget = maxTextChars - 600
 	terms := notify.MatchTerms(hits)
 	var b strings.Builder

@@ -9,9 +9,9 @@ import (
 
 	slackgo "github.com/slack-go/slack"
 
+	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/notify"
 	"github.com/newswatch/newswatch/notify/internal/notifytest"
-	"github.com/newswatch/newswatch/rules"
 )
 
 // blockTexts returns the text of every text object in blocks, in order.
@@ -86,7 +86,7 @@ func TestRenderHostileAlert(t *testing.T) {
 		Link:    "javascript:alert(document.cookie)",
 		Feed:    "<!subteam^S999|@everyone> News",
 		Summary: "&lt;!channel&gt; <script>alert(1)</script>Read <a href='https://evil.example'>more</a> <!everyone> \x1b[2J",
-		Hits:    []rules.Hit{{Field: "title", Text: "<!channel>"}},
+		Hits:    []model.Hit{{Field: "title", Text: "<!channel>"}},
 	}
 	st := style{mention: "<!subteam^S0001>"}
 	m := notifytest.AlertMessage(e)
@@ -208,10 +208,10 @@ func TestRenderEdgeCases(t *testing.T) {
 	}
 }
 
-func repeatHits(n int) []rules.Hit {
-	hits := make([]rules.Hit, n)
+func repeatHits(n int) []model.Hit {
+	hits := make([]model.Hit, n)
 	for i := range hits {
-		hits[i] = rules.Hit{Field: "content", Text: fmt.Sprintf("term number %d with <!here>", i)}
+		hits[i] = model.Hit{Field: "content", Text: fmt.Sprintf("term number %d with <!here>", i)}
 	}
 	return hits
 }

@@ -19,6 +19,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/notify"
 	"github.com/newswatch/newswatch/notify/internal/transport"
 	"github.com/newswatch/newswatch/rules"
@@ -71,7 +72,7 @@ type Rule struct {
 type Alert struct {
 	ID      int64       `json:"id"`
 	Item    Item        `json:"item"`
-	Matches []rules.Hit `json:"matches"`
+	Matches []model.Hit `json:"matches"`
 	Story   string      `json:"story,omitempty"`
 	// FollowsUp is, in an "also" or "update" payload, the title of the
 	// alert this one follows up.
@@ -200,7 +201,7 @@ func payload(m *notify.Message, now time.Time) *Payload {
 			FollowsUp: e.Parent,
 		}
 		if a.Matches == nil {
-			a.Matches = []rules.Hit{}
+			a.Matches = []model.Hit{}
 		}
 		if !e.Published.IsZero() {
 			t := e.Published.UTC()

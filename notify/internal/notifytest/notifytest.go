@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/notify"
-	"github.com/newswatch/newswatch/rules"
 )
 
 // Published is when SampleEntry's item was published.
@@ -38,7 +38,7 @@ func SampleEntry(id int64) notify.Entry {
 		Summary:   "Officials said normalization talks resumed on Tuesday.",
 		Published: Published,
 		Seen:      Published.Add(time.Minute),
-		Hits: []rules.Hit{
+		Hits: []model.Hit{
 			{Field: "title", Text: "Abraham Accords"},
 			{Field: "summary", Text: "normalization"},
 		},
