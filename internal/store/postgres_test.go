@@ -125,7 +125,11 @@ func TestPostgresTarget(t *testing.T) {
 	if !strings.Contains(got, u.Host) || !strings.Contains(got, strings.TrimPrefix(u.Path, "/")) {
 		t.Errorf("Target() = %q, want the host %s and the database %s", got, u.Host, u.Path)
 	}
-	if p, ok := u.User.Password(); ok && strings.Contains(got, p) {
+	// The host and the database name may happen to contain the password's
+	// text (a role "newswatch" with password "newswatch" on a database
+	// "newswatch_test"); what is left after them must not.
+	rest := strings.NewReplacer(u.Host, "", strings.TrimPrefix(u.Path, "/"), "").Replace(got)
+	if p, ok := u.User.Password(); ok && strings.Contains(rest, p) {
 		t.Errorf("Target() = %q shows the password", got)
 	}
 }
