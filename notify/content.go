@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"unicode"
 
 	"github.com/newswatch/newswatch/internal/analysis"
 	"github.com/newswatch/newswatch/internal/model"
@@ -37,18 +38,42 @@ func (e *Entry) DisplayTitle() string {
 	if t = CleanText(t); t != "" {
 		return t
 	}
-	return "(untitled)"
+	return Untitled
 }
+
+// Untitled is what DisplayTitle shows for an item without a title.
+const Untitled = "(untitled)"
 
 // htmlTag matches the inline HTML tags that turn up in feed titles.
 var htmlTag = regexp.MustCompile(`(?i)</?(a|abbr|b|big|br|cite|code|del|em|font|i|img|ins|mark|q|s|small|span|strike|strong|sub|sup|u|wbr)(\s[^<>]*)?/?>`)
 
 // Snippet returns the first SnippetChars characters of the entry's summary
-// as one clean line, cut on a word boundary. The summary is plain text
-// (see Entry.Summary) and is not read as HTML again: text that looks like
+// as one clean line, cut on a word boundary, or "" when the summary only
+// repeats the title (many feeds send the headline as the description), so
+// that a message shows its headline once. The summary is plain text (see
+// Entry.Summary) and is not read as HTML again: text that looks like
 // markup, such as "the <iframe> tag" or "&lt;b&gt;", is shown as it is.
 func (e *Entry) Snippet() string {
-	return Truncate(CleanText(e.Summary), SnippetChars, nil)
+	s := CleanText(e.Summary)
+	if title := e.DisplayTitle(); title != Untitled && repeats(s, title) {
+		return ""
+	}
+	return Truncate(s, SnippetChars, nil)
+}
+
+// repeats reports whether summary says nothing but (the start of) title:
+// the same words, whatever their case, punctuation and spacing.
+func repeats(summary, title string) bool {
+	s, t := wordsOf(summary), wordsOf(title)
+	return s != "" && (t == s || strings.HasPrefix(t, s+" "))
+}
+
+// wordsOf returns the letters and digits of s, lowercased, its words
+// separated by one space.
+func wordsOf(s string) string {
+	return strings.Join(strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && !unicode.IsMark(r)
+	}), " ")
 }
 
 // GroupByStory groups entries by story (entries without one stand alone),

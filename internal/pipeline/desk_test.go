@@ -241,3 +241,40 @@ query = "exploit"
 		t.Errorf("console printed\n%s\nwant the line\n%s", d.stdout, want)
 	}
 }
+
+// TestDeskHeadlineOnce sends an item whose description is its title, as
+// many feeds write it, and checks that a reader of Slack (bot and
+// webhook) and of the console sees the headline once, linked in Slack.
+func TestDeskHeadlineOnce(t *testing.T) {
+	d := newDesk(t, []string{"Wire"}, "", `
+[[rule]]
+name  = "accords"
+query = "accords"
+`)
+	const title = "Syria and Israel edge toward the Abraham Accords"
+	d.publish("Wire", deskItem{GUID: "w1", Title: title, Link: "https://wire.example/1",
+		Description: title, Published: time.Now().Add(-time.Minute)})
+	if res := d.once(t, 10*time.Second); !res.OK() {
+		t.Fatalf("once: %+v\n%s", res, d.logs)
+	}
+	for _, channel := range []string{"#desk", "#hook"} {
+		posts := d.posts(t, channel)
+		if len(posts) != 1 {
+			t.Fatalf("%s: %d messages, want 1", channel, len(posts))
+		}
+		got := shown(t, posts[0])
+		if n := strings.Count(got, title); n != 1 {
+			t.Errorf("%s shows the headline %d times:\n%s", channel, n, got)
+		}
+		texts, err := posts[0].Texts()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(texts) == 0 || !strings.HasPrefix(texts[0], "*<https://wire.example/1|"+title+">*") {
+			t.Errorf("%s: the message does not start with the linked headline: %q", channel, texts)
+		}
+	}
+	if n := strings.Count(d.stdout.String(), title); n != 1 {
+		t.Errorf("console shows the headline %d times:\n%s", n, d.stdout)
+	}
+}

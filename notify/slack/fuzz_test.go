@@ -33,11 +33,11 @@ func FuzzRenderAlert(f *testing.F) {
 		}
 		texts := []string{fallback}
 		walkTexts(decoded, &texts)
-		for i, s := range texts {
+		for _, s := range texts {
 			if !utf8.ValidString(s) {
 				t.Fatalf("invalid UTF-8 in %q", s)
 			}
-			if n := utf8.RuneCountInString(s); n > maxTextChars || (i == 1 && n > maxHeaderChars) {
+			if n := utf8.RuneCountInString(s); n > maxTextChars {
 				t.Fatalf("text of %d characters", n)
 			}
 			checkSlackSyntax(t, s)

@@ -56,25 +56,25 @@ func (st style) render(m *notify.Message) ([]slackgo.Block, string) {
 	return st.renderList(m)
 }
 
-// renderAlert lays out one alert: a header with the title, a section with
-// the linked title, outlet and time, a snippet, and a context line with the
-// rule, severity and what matched.
+// renderAlert lays out one alert: a section with the headline, once,
+// linked to the article (after the mention and severity marker of a high
+// rule), its outlet and time; a snippet, unless it only repeats the
+// headline (Entry.Snippet); and a context line with the rule, severity
+// and what matched.
 func (st style) renderAlert(m *notify.Message) ([]slackgo.Block, string) {
 	e := &m.Entries[0]
 	title := e.DisplayTitle()
-	prefix := severityPrefix(m.Severity)
-
-	blocks := []slackgo.Block{headerBlock(prefix + truncEscape(title, maxHeaderChars-utf8.RuneCountInString(prefix)))}
 
 	var main strings.Builder
 	if st.mentions(m) {
 		main.WriteString(st.mention + " ")
 	}
+	main.WriteString(severityPrefix(m.Severity))
 	main.WriteString("*" + linkText(e.Link, truncEscape(title, maxTitleChars)) + "*")
 	if meta := st.meta(e); meta != "" {
 		main.WriteString("\n" + meta)
 	}
-	blocks = append(blocks, sectionBlock(main.String()))
+	blocks := []slackgo.Block{sectionBlock(main.String())}
 
 	if snippet := e.Snippet(); snippet != "" {
 		blocks = append(blocks, sectionBlock(escapeSlack(snippet)))

@@ -57,11 +57,10 @@ func TestRenderAlert(t *testing.T) {
 	blocks, fallback := st.render(notifytest.AlertMessage(notifytest.SampleEntry(1)))
 	checkBlockKit(t, blocks)
 	texts := blockTexts(t, blocks)
-	if len(texts) != 4 {
-		t.Fatalf("got %d text objects, want header, title, snippet, context:\n%q", len(texts), texts)
+	if len(texts) != 3 {
+		t.Fatalf("got %d text objects, want the linked headline, snippet, context:\n%q", len(texts), texts)
 	}
 	want := []string{
-		"Syria and Israel edge toward the Abraham Accords",
 		"*<https://www.timesofisrael.com/syria-israel-abraham-accords/?utm=x&amp;ref=y|Syria and Israel edge toward the Abraham Accords>*\n" +
 			"Times of Israel · <!date^" + fmt.Sprint(notifytest.Published.Unix()) + "^{date_short_pretty} {time}|2026-11-26 09:12 UTC>",
 		"Officials said normalization talks resumed on Tuesday.",
@@ -74,6 +73,46 @@ func TestRenderAlert(t *testing.T) {
 	}
 	if fallback != "Syria and Israel edge toward the Abraham Accords — Times of Israel [abraham-accords]" {
 		t.Errorf("fallback = %q", fallback)
+	}
+}
+
+// TestRenderHeadlineOnce checks that an alert shows its headline once,
+// linked, whether or not the feed's description repeats it.
+func TestRenderHeadlineOnce(t *testing.T) {
+	tests := []struct {
+		name, summary string
+		texts         int // the headline, a snippet if any, the context line
+	}{
+		{"a summary of its own", "Officials said normalization talks resumed on Tuesday.", 3},
+		{"the title as the description", "Syria and Israel edge toward the Abraham Accords", 2},
+		{"the title again, cased and punctuated", "SYRIA and Israel edge toward the Abraham Accords.", 2},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := notifytest.SampleEntry(1)
+			e.Summary = tc.summary
+			e.Hits = nil
+			m := notifytest.AlertMessage(e)
+			m.Severity = "high"
+			blocks, _ := style{mention: "<!here>"}.render(m)
+			checkBlockKit(t, blocks)
+			texts := blockTexts(t, blocks)
+			if len(texts) != tc.texts {
+				t.Fatalf("got %d text objects, want %d:\n%q", len(texts), tc.texts, texts)
+			}
+			for _, b := range blocks {
+				if b.BlockType() == slackgo.MBTHeader {
+					t.Errorf("an alert has a header block besides its linked headline")
+				}
+			}
+			all := strings.ToLower(strings.Join(texts, "\n"))
+			if n := strings.Count(all, "syria and israel edge toward"); n != 1 {
+				t.Errorf("the headline is shown %d times:\n%s", n, strings.Join(texts, "\n"))
+			}
+			if want := "<!here> 🔴 *<https://www.timesofisrael.com/"; !strings.HasPrefix(texts[0], want) {
+				t.Errorf("headline %q, want it to start %q", texts[0], want)
+			}
+		})
 	}
 }
 
@@ -105,14 +144,14 @@ func TestRenderHostileAlert(t *testing.T) {
 	if got := strings.Count(all, "<!subteam^S0001>"); got != 2 {
 		t.Errorf("configured mention appears %d times, want once in the blocks and once in the fallback", got)
 	}
-	if !strings.HasPrefix(texts[0], "🔴 ") {
-		t.Errorf("high severity header %q lacks its marker", texts[0])
+	if !strings.HasPrefix(texts[0], "<!subteam^S0001> 🔴 *") {
+		t.Errorf("high severity headline %q lacks the mention and marker", texts[0])
 	}
-	if !strings.Contains(texts[1], "*&lt;!channel&gt; Breaking: &lt;https://evil.example|Reuters&gt; txt.exe &lt;@U123&gt; &amp; &lt;!here&gt;*") {
-		t.Errorf("title not shown as escaped text: %q", texts[1])
+	if !strings.Contains(texts[0], "*&lt;!channel&gt; Breaking: &lt;https://evil.example|Reuters&gt; txt.exe &lt;@U123&gt; &amp; &lt;!here&gt;*") {
+		t.Errorf("title not shown as escaped text: %q", texts[0])
 	}
-	if strings.Contains(texts[1], "<javascript") || strings.Contains(texts[1], "|&lt;!channel") {
-		t.Errorf("unsafe link was linked: %q", texts[1])
+	if strings.Contains(texts[0], "<javascript") || strings.Contains(texts[0], "|&lt;!channel") {
+		t.Errorf("unsafe link was linked: %q", texts[0])
 	}
 }
 
@@ -137,22 +176,23 @@ func TestRenderLongRightToLeftText(t *testing.T) {
 	for name, text := range map[string]string{"arabic": arabic, "hebrew": hebrew} {
 		t.Run(name, func(t *testing.T) {
 			e := notifytest.SampleEntry(1)
-			e.Title, e.Summary, e.Feed = text, text, "بي بي سي عربي"
+			e.Title, e.Summary, e.Feed = text, strings.Repeat(strings.Fields(text)[0]+" ", 3)+text, "بي بي سي عربي"
 			blocks, _ := style{}.render(notifytest.AlertMessage(e))
 			checkBlockKit(t, blocks)
 			texts := blockTexts(t, blocks)
-			if n := utf8.RuneCountInString(texts[0]); n > maxHeaderChars || n < maxHeaderChars*2/3 {
-				t.Errorf("header has %d characters", n)
+			headline := strings.SplitN(texts[0], "\n", 2)[0]
+			if n := utf8.RuneCountInString(headline); n > maxTitleChars+200 || n < maxTitleChars*2/3 {
+				t.Errorf("headline has %d characters", n)
 			}
-			if n := utf8.RuneCountInString(texts[2]); n > notify.SnippetChars || n < notify.SnippetChars*2/3 {
+			if n := utf8.RuneCountInString(texts[1]); n > notify.SnippetChars || n < notify.SnippetChars*2/3 {
 				t.Errorf("snippet has %d characters", n)
 			}
-			for _, s := range texts[:3] {
+			for _, s := range texts[:2] {
 				if !utf8.ValidString(s) || !strings.Contains(s, strings.Fields(text)[0]) {
 					t.Errorf("right-to-left text lost: %q", s)
 				}
 			}
-			if !strings.HasSuffix(texts[2], notify.Ellipsis) {
+			if !strings.HasSuffix(texts[1], notify.Ellipsis) {
 				t.Errorf("cut snippet does not end with an notify.Ellipsis")
 			}
 		})
@@ -166,23 +206,23 @@ func TestRenderEdgeCases(t *testing.T) {
 		check func(t *testing.T, texts []string)
 	}{
 		{"no title no link no date", notify.Entry{AlertID: 1}, func(t *testing.T, texts []string) {
-			if texts[0] != "(untitled)" || texts[1] != "*(untitled)*" {
+			if texts[0] != "*(untitled)*" {
 				t.Errorf("texts %q", texts)
 			}
 		}},
 		{"whitespace-only title", notify.Entry{AlertID: 1, Title: " \u200B\t\n", Link: "https://example.com/a"}, func(t *testing.T, texts []string) {
-			if texts[1] != "*<https://example.com/a|(untitled)>*" {
+			if texts[0] != "*<https://example.com/a|(untitled)>*" {
 				t.Errorf("texts %q", texts)
 			}
 		}},
 		{"html in title", notify.Entry{AlertID: 1, Title: "Gaza &amp; <i>Syria</i>"}, func(t *testing.T, texts []string) {
-			if texts[0] != "Gaza &amp; Syria" {
-				t.Errorf("header %q", texts[0])
+			if texts[0] != "*Gaza &amp; Syria*" {
+				t.Errorf("headline %q", texts[0])
 			}
 		}},
 		{"entities in title", notify.Entry{AlertID: 1, Title: "Israel&#8217;s &lt;!channel&gt; move"}, func(t *testing.T, texts []string) {
-			if texts[0] != "Israel’s &lt;!channel&gt; move" {
-				t.Errorf("header %q", texts[0])
+			if texts[0] != "*Israel’s &lt;!channel&gt; move*" {
+				t.Errorf("headline %q", texts[0])
 			}
 		}},
 		{"huge everything", notify.Entry{
