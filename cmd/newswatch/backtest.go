@@ -90,7 +90,7 @@ type backtestItemJSON struct {
 	ID int64 `json:"id"`
 	// Why says why a later item of the story joined it; left out for
 	// the story's first item.
-	Why *whyJSON `json:"why,omitempty"`
+	Why *dryrun.WhyJSON `json:"why,omitempty"`
 	// Vetoes are the other stories the item's event evidence kept it
 	// out of.
 	Vetoes []vetoJSON `json:"vetoes,omitempty"`
@@ -110,10 +110,10 @@ func writeBacktestJSON(w io.Writer, groups []dryrun.Group, why map[int64]dryrun.
 			j := backtestItemJSON{Feed: it.Feed, Title: it.Title, Link: it.Link, Published: cli.JSONTime(it.Published), ID: it.ID}
 			if r, ok := why[it.ID]; ok {
 				if r.Joined != nil {
-					j.Why = explanationJSON(*r.Joined)
+					j.Why = dryrun.NewWhyJSON(*r.Joined)
 				}
 				for _, v := range r.Vetoed {
-					j.Vetoes = append(j.Vetoes, vetoJSON{Story: strconv.FormatInt(v.Story, 10), Score: round3(v.Score), Veto: v.Veto.String()})
+					j.Vetoes = append(j.Vetoes, vetoJSON{Story: strconv.FormatInt(v.Story, 10), Score: dryrun.Round3(v.Score), Veto: v.Veto.String()})
 				}
 			}
 			line.Items[i] = j

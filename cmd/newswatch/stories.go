@@ -115,82 +115,26 @@ func writePair(w io.Writer, p *dryrun.Pair) error {
 		return nil
 	}
 	fmt.Fprintf(w, "against story %d (%d %s in the window of the second item):\n", ex.Story, ex.Items, cli.Plural(ex.Items, "item", "items"))
-	for _, line := range pairLines(ex) {
+	for _, line := range dryrun.Lines(ex) {
 		fmt.Fprintln(w, "  "+line)
 	}
 	switch m := p.Decision; {
 	case m.Stage == story.StageNew:
 		fmt.Fprintln(w, "the index now finds no story for the second item: it starts its own")
 	default:
-		fmt.Fprintf(w, "the index now puts the second item in story %d by %s\n", m.Story, stageName(m.Stage))
+		fmt.Fprintf(w, "the index now puts the second item in story %d by %s\n", m.Story, dryrun.StageName(m.Stage))
 	}
 	return nil
 }
 
-// pairLines describes each stage's finding.
-func pairLines(ex story.Explanation) []string {
-	yes := func(b bool) string {
-		if b {
-			return "yes"
-		}
-		return "no"
-	}
-	lines := []string{"same canonical link: " + yes(ex.SameLink)}
-	if ex.SameLinkOwnFeed {
-		lines = append(lines, "  (its feed's other entry under the link, with other text: a live page's entries do not join by it)")
-	}
-	if ex.Distance < 0 {
-		lines = append(lines, "near-duplicate text: too short to fingerprint")
-	} else {
-		lines = append(lines, fmt.Sprintf("near-duplicate text: fingerprints %d bits apart (joins at %d or fewer)", ex.Distance, story.MaxDistance))
-	}
-	lines = append(lines, fmt.Sprintf("copy under another headline: %.0f%% of the shorter text's words in common (joins at %.0f%%, both of %d words or more)",
-		100*ex.Overlap, 100*story.MinCopyShare, story.MinCopyWords))
-	if ex.OwnFeed {
-		lines = append(lines, "shared rare words: not compared (every item of the story is of the second item's feed)")
-	} else {
-		lines = append(lines, fmt.Sprintf("shared rare words: score %.2f (joins at %.2f), %d shared by a rare form (needs %d): %s",
-			ex.Score, ex.Threshold, ex.Rare, ex.MinShared, strings.Join(ex.Shared, ", ")))
-	}
-	if ex.OtherScript {
-		lines = append(lines, fmt.Sprintf("across languages: score %.2f, shared facts: %s", ex.CrossScore, strings.Join(ex.CrossShared, ", ")))
-	}
-	if ex.Veto != nil {
-		lines = append(lines, "their event evidence disagrees, which keeps them apart: "+ex.Veto.String())
-	}
-	if ex.Match.Stage != story.StageNew {
-		lines = append(lines, "so the second item joins the story by "+stageName(ex.Match.Stage))
-	} else {
-		lines = append(lines, "so no stage joins the second item to the story")
-	}
-	return lines
-}
-
-// stageName says what a stage is, for people.
-func stageName(s story.Stage) string {
-	switch s {
-	case story.StageLink:
-		return "the same canonical link"
-	case story.StageSimHash:
-		return "near-duplicate text"
-	case story.StageBody:
-		return "a copy of its text under another headline"
-	case story.StageTerms:
-		return "shared rare words"
-	case story.StageFacts:
-		return "the places, people and figures it shares across languages"
-	}
-	return s.String()
-}
-
 // pairJSONLine is stories explain -json's object.
 type pairJSONLine struct {
-	First    itemRefJSON `json:"first"`
-	Second   itemRefJSON `json:"second"`
-	Grouped  bool        `json:"grouped"`
-	Story    int64       `json:"story"`
-	Why      *whyJSON    `json:"why"`
-	Decision string      `json:"decision"` // the stage the index now finds for the second item
+	First    itemRefJSON     `json:"first"`
+	Second   itemRefJSON     `json:"second"`
+	Grouped  bool            `json:"grouped"`
+	Story    int64           `json:"story"`
+	Why      *dryrun.WhyJSON `json:"why"`
+	Decision string          `json:"decision"` // the stage the index now finds for the second item
 }
 
 type itemRefJSON struct {
@@ -206,42 +150,8 @@ func pairJSON(p *dryrun.Pair) pairJSONLine {
 		return itemRefJSON{ID: it.ID, Story: it.StoryID, Feed: it.Feed, Title: it.Title, Link: it.Link}
 	}
 	return pairJSONLine{First: ref(p.First), Second: ref(p.Second), Grouped: p.First.StoryID == p.Second.StoryID,
-		Story: p.Explanation.Story, Why: explanationJSON(p.Explanation), Decision: p.Decision.Stage.String()}
+		Story: p.Explanation.Story, Why: dryrun.NewWhyJSON(p.Explanation), Decision: p.Decision.Stage.String()}
 }
-
-// whyJSON is why an item is, or is not, in a story: what each stage found
-// and what vetoed it (backtest -json's "why", stories explain -json's).
-type whyJSON struct {
-	Stage     string   `json:"stage"` // the stage that joins it, "new" for none
-	SameLink  bool     `json:"same_link"`
-	Distance  *int     `json:"distance,omitempty"` // of the fingerprints, when both have one
-	Overlap   float64  `json:"overlap"`            // share of words in common (copies)
-	Score     float64  `json:"score"`              // the rare-word stage's
-	Shared    []string `json:"shared,omitempty"`   // rare words (or, across languages, facts) shared
-	Threshold float64  `json:"threshold"`
-	Veto      string   `json:"veto,omitempty"`
-}
-
-func explanationJSON(ex story.Explanation) *whyJSON {
-	if ex.Items == 0 {
-		return nil
-	}
-	j := &whyJSON{Stage: ex.Match.Stage.String(), SameLink: ex.SameLink, Overlap: round3(ex.Overlap),
-		Score: round3(ex.Score), Shared: ex.Shared, Threshold: ex.Threshold}
-	if ex.Distance >= 0 {
-		d := ex.Distance
-		j.Distance = &d
-	}
-	if ex.Match.Stage == story.StageFacts || (ex.OtherScript && ex.Match.Stage == story.StageNew) {
-		j.Score, j.Shared = round3(ex.CrossScore), ex.CrossShared
-	}
-	if ex.Veto != nil {
-		j.Veto = ex.Veto.String()
-	}
-	return j
-}
-
-func round3(f float64) float64 { return float64(int64(f*1000+0.5)) / 1000 }
 
 func cmdStoriesSplit(ctx context.Context, args []string, sio *IO) error {
 	fs := program.FlagSet("stories split", "stories split STORY ITEM [-config FILE]", help("stories split"), sio.Stderr)
