@@ -75,7 +75,7 @@ func (s *Scheduler) SetFeeds(ctx context.Context, feeds []model.Feed) (FeedChang
 		return FeedChanges{}, err
 	}
 	if err := s.Poller.Store.SyncFeeds(ctx, feeds); err != nil {
-		return FeedChanges{}, fmt.Errorf("monitor: recording the configured feeds: %w", err)
+		return FeedChanges{}, fmt.Errorf("recording the configured feeds: %w", err)
 	}
 	feeds = slices.Clone(feeds)
 

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/newswatch/newswatch/internal/redact"
@@ -56,9 +57,46 @@ type FetchError struct {
 // Error says which feed and URL failed and why. The URL is redacted.
 func (e *FetchError) Error() string {
 	if e.Feed != "" {
-		return fmt.Sprintf("monitor: feed %q (%s): %v", e.Feed, redact.URL(e.URL), e.Err)
+		return fmt.Sprintf("feed %q (%s): %v", e.Feed, redact.URL(e.URL), e.Err)
 	}
-	return fmt.Sprintf("monitor: fetch %s: %v", redact.URL(e.URL), e.Err)
+	return fmt.Sprintf("fetch %s: %v", redact.URL(e.URL), e.Err)
+}
+
+// pollError is an error of polling a feed other than its fetch or parse
+// (the store failed, the poll panicked): its message names the feed, and
+// Cause leaves the name out.
+type pollError struct {
+	feed string
+	err  error
+}
+
+func (e *pollError) Error() string { return fmt.Sprintf("feed %q: %v", e.feed, e.err) }
+
+func (e *pollError) Unwrap() error { return e.err }
+
+// Cause returns what went wrong in err, an error of Poll, Fetch or
+// ParseFeed, without the feed's name and URL that its message begins with:
+// for a log line that carries them as attributes, and for the feed's row
+// on the status page and in `feeds list`, which show them already. It is
+// err's message for any other error. URLs in it are not redacted.
+func Cause(err error) string {
+	switch e := err.(type) {
+	case nil:
+		return ""
+	case *FetchError:
+		return Cause(e.Err)
+	case *pollError:
+		return Cause(e.err)
+	case interface{ Unwrap() []error }:
+		var causes []string
+		for _, err := range e.Unwrap() {
+			if c := Cause(err); c != "" {
+				causes = append(causes, c)
+			}
+		}
+		return strings.Join(causes, "; ")
+	}
+	return err.Error()
 }
 
 // withoutURL returns what a *url.Error wraps, err itself when it is not

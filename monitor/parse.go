@@ -47,7 +47,7 @@ func parseText(text []byte, o ParseOptions) (*gofeed.Feed, error) {
 		if errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
 			return fail(fmt.Errorf("not an RSS, Atom or JSON feed (%s)", describeDocument(text)))
 		}
-		return fail(fmt.Errorf("parse: %w", err))
+		return fail(fmt.Errorf("not a valid feed: %w", err))
 	}
 	return feed, nil
 }

@@ -103,7 +103,9 @@ type PollResult struct {
 	Joined int
 	// Edited is the number of known items whose text changed.
 	Edited int
-	// NextAttemptAt is when a failing or held feed may be fetched again.
+	// NextAttemptAt is when a failing or held feed may be fetched again:
+	// the end of its backoff. The scheduler fetches it at the first time
+	// of its schedule from then on (see NextPoll).
 	NextAttemptAt time.Time
 	// LastError is, for a held feed, the error of its last attempt.
 	LastError string
@@ -146,10 +148,10 @@ func (p *Poller) poll(ctx context.Context, f model.Feed) (PollResult, error) {
 	res := PollResult{Feed: f.Name}
 	st, err := p.Store.Feed(ctx, f.Name)
 	if err != nil {
-		return res, fmt.Errorf("monitor: feed %q: %w", f.Name, err)
+		return res, &pollError{f.Name, err}
 	}
 	if st.URL != f.URL {
-		return res, fmt.Errorf("monitor: feed %q: configured URL %s is not the stored %s (store.SyncFeeds first)", f.Name, redact.URL(f.URL), redact.URL(st.URL))
+		return res, &pollError{f.Name, fmt.Errorf("configured URL %s is not the stored %s (store.SyncFeeds first)", redact.URL(f.URL), redact.URL(st.URL))}
 	}
 	now := p.now()
 	if st.NextAttemptAt.After(now) {
@@ -189,7 +191,7 @@ func (p *Poller) poll(ctx context.Context, f model.Feed) (PollResult, error) {
 		}
 		p.succeeded(st, fr.StatusCode, now)
 		if err := p.Store.SaveFeed(ctx, st); err != nil {
-			return res, fmt.Errorf("monitor: feed %q: %w", f.Name, err)
+			return res, &pollError{f.Name, err}
 		}
 		return res, nil
 	}
@@ -203,7 +205,7 @@ func (p *Poller) poll(ctx context.Context, f model.Feed) (PollResult, error) {
 		st.ETag, st.LastModified = fr.ETag, fr.LastModified
 		p.succeeded(st, fr.StatusCode, now)
 		if err := p.Store.SaveFeed(ctx, st); err != nil {
-			return res, fmt.Errorf("monitor: feed %q: %w", f.Name, err)
+			return res, &pollError{f.Name, err}
 		}
 		p.logger().Debug("feed unchanged; not parsed", "feed", f.Name, "url", redact.URL(from), "bytes", len(fr.Body))
 		return res, nil
@@ -211,7 +213,7 @@ func (p *Poller) poll(ctx context.Context, f model.Feed) (PollResult, error) {
 
 	memo, err := p.Store.ItemMemo(ctx, st.ID)
 	if err != nil {
-		return res, fmt.Errorf("monitor: feed %q: %w", f.Name, err)
+		return res, &pollError{f.Name, err}
 	}
 	if p.wholeDocuments {
 		memo = nil
@@ -238,7 +240,7 @@ func (p *Poller) poll(ctx context.Context, f model.Feed) (PollResult, error) {
 	st.BodyHash, st.BodySize = sum, int64(len(fr.Body))
 	p.succeeded(st, fr.StatusCode, now)
 	if err := p.record(ctx, f, st, doc, now, &res); err != nil {
-		return res, fmt.Errorf("monitor: feed %q: %w", f.Name, err)
+		return res, &pollError{f.Name, err}
 	}
 	if res.New > 0 {
 		p.logger().Info("feed polled", "feed", f.Name, "items", res.Items, "new", res.New,
@@ -384,10 +386,10 @@ func (p *Poller) fail(ctx context.Context, f model.Feed, url string, st *store.F
 		return err
 	}
 	st.ConsecutiveFailures++
-	// It is shown on the status page and in feed-health alerts: a
-	// FetchError redacts its URL, and any URL another error quotes is
-	// redacted here.
-	st.LastError = redact.Text(err.Error(), url, f.URL)
+	// It is shown beside the feed's name and URL (the status page, feeds
+	// list, feed-health alerts, this log line), so it says only what went
+	// wrong, any URL in it redacted.
+	st.LastError = redact.Text(Cause(err), url, f.URL)
 	st.LastStatus = res.StatusCode // a parse failure's 200, else none yet
 	wait := p.Backoff.Delay(st.ConsecutiveFailures, p.rand())
 	if fe != nil {
@@ -400,14 +402,17 @@ func (p *Poller) fail(ctx context.Context, f model.Feed, url string, st *store.F
 	res.StatusCode = st.LastStatus
 	res.NextAttemptAt = st.NextAttemptAt
 
-	attrs := []any{"feed", f.Name, "url", redact.URL(url), "error", err,
-		"failures", st.ConsecutiveFailures, "next_attempt_at", st.NextAttemptAt}
+	// next_attempt_at is when the feed's schedule fetches it again after
+	// its backoff, the time the status page shows as its next poll.
+	attrs := []any{"feed", f.Name, "url", redact.URL(url), "error", st.LastError,
+		"failures", st.ConsecutiveFailures, "backoff", wait.Round(time.Second),
+		"next_attempt_at", NextPoll(f.Schedule, st.LastFetchAt, st.NextAttemptAt, st.LastFetchAt)}
 	if fe != nil {
 		attrs = append(attrs, "kind", string(fe.Kind))
 	}
 	p.logger().Warn("feed poll failed", attrs...)
 	if serr := p.Store.SaveFeed(ctx, st); serr != nil {
-		return errors.Join(err, fmt.Errorf("monitor: feed %q: recording the failure: %w", f.Name, serr))
+		return errors.Join(err, &pollError{f.Name, fmt.Errorf("recording the failure: %w", serr)})
 	}
 	return err
 }

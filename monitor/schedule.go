@@ -98,7 +98,7 @@ type HoldError struct {
 
 // Error says until when the feed is held and why.
 func (e *HoldError) Error() string {
-	return fmt.Sprintf("monitor: feed %q is backing off until %s after failing: %s",
+	return fmt.Sprintf("feed %q is backing off until %s after failing: %s",
 		e.Feed, e.Until.Format(time.RFC3339), e.LastError)
 }
 
@@ -209,7 +209,7 @@ func (s *Scheduler) prepare(ctx context.Context) ([]scheduled, error) {
 		return nil, err
 	}
 	if err := s.Poller.Store.SyncFeeds(ctx, feeds); err != nil {
-		return nil, fmt.Errorf("monitor: recording the configured feeds: %w", err)
+		return nil, fmt.Errorf("recording the configured feeds: %w", err)
 	}
 	return out, nil
 }
@@ -234,7 +234,7 @@ func (s *Scheduler) parse(feeds []model.Feed) ([]scheduled, error) {
 		}
 		sched, err := config.ParseSchedule(spec)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("monitor: feed %q: schedule %q: %w", f.Name, spec, err))
+			errs = append(errs, fmt.Errorf("feed %q: schedule %q: %w", f.Name, spec, err))
 			continue
 		}
 		out = append(out, scheduled{feed: f, spec: spec, schedule: sched, host: hostKey(f.URL)})
@@ -282,9 +282,9 @@ func (s *Scheduler) poll(ctx context.Context, f model.Feed) {
 		s.logger().Debug("poll abandoned: stopping", "feed", f.Name)
 	case errors.As(err, &fe):
 	case err != nil:
-		s.logger().Error("poll failed", "feed", f.Name, "url", redact.URL(f.URL), "error", err)
+		s.logger().Error("poll failed", "feed", f.Name, "url", redact.URL(f.URL), "error", redact.Text(Cause(err), f.URL))
 	case res.Held:
-		s.logger().Debug("poll skipped: backing off", "feed", f.Name, "next_attempt_at", res.NextAttemptAt)
+		s.logger().Debug("poll skipped: backing off", "feed", f.Name, "held_until", res.NextAttemptAt)
 	}
 }
 
@@ -295,7 +295,7 @@ func (s *Scheduler) safePoll(ctx context.Context, f model.Feed) (res PollResult,
 	defer func() {
 		if v := recover(); v != nil {
 			s.logger().Error("poll panicked", "feed", f.Name, "url", redact.URL(f.URL), "panic", v, "stack", string(debug.Stack()))
-			err = fmt.Errorf("monitor: feed %q: poll panicked: %v", f.Name, v)
+			err = &pollError{f.Name, fmt.Errorf("poll panicked: %v", v)}
 		}
 	}()
 	return s.Poller.Poll(ctx, f)

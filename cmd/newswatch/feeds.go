@@ -102,7 +102,7 @@ func writeFeedsTable(w io.Writer, statuses []feedhealth.Status, now time.Time) e
 		}
 		lastErr := "-"
 		if s.LastError != "" {
-			lastErr = cli.Cell(s.LastError, 80)
+			lastErr = admin.ShortError(s.LastError, 80) // the cause, which comes last
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%d\t%s\n", cli.Cell(s.Feed.Name, 40), state,
 			relativeTime(s.LastSuccessAt, now), s.ConsecutiveFailures, next, s.ItemsLastDay, lastErr)

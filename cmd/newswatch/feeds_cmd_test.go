@@ -330,7 +330,7 @@ func TestFeedsList(t *testing.T) {
 	}
 	now := time.Now()
 	f.LastFetchAt, f.LastSuccessAt, f.ConsecutiveFailures, f.LastStatus = now.Add(-time.Minute), now.Add(-3*time.Hour), 4, 503
-	f.LastError, f.NextAttemptAt = "monitor: feed \"Kan 11\": unexpected status 503\x1b[31m", now.Add(30*time.Minute)
+	f.LastError, f.NextAttemptAt = "HTTP 503 Service Unavailable\x1b[31m", now.Add(30*time.Minute)
 	if err := st.SaveFeed(ctx, f); err != nil {
 		t.Fatal(err)
 	}
@@ -340,7 +340,7 @@ func TestFeedsList(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("feeds list: exit %d", code)
 	}
-	for _, want := range []string{"Kan 11  failing", "3 h ago", "in 3", "(backoff)", "unexpected status 503"} {
+	for _, want := range []string{"Kan 11  failing", "3 h ago", "in 3", "(backoff)", "HTTP 503 Service Unavailable"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("list lacks %q:\n%s", want, stdout)
 		}

@@ -59,7 +59,7 @@ func newFixture(t testing.TB) *fixture {
 	arab := fx.feed(t, "Arab48")
 	arab.LastFetchAt, arab.LastSuccessAt, arab.PrimedAt = now.Add(-3*time.Minute), now.Add(-9*time.Hour), now.Add(-72*time.Hour)
 	arab.LastStatus, arab.ConsecutiveFailures = 503, 14
-	arab.LastError = `monitor: feed "Arab48" (https://www.arab48.com/rss): unexpected status 503 Service Unavailable`
+	arab.LastError = "HTTP 503 Service Unavailable"
 	arab.NextAttemptAt = now.Add(40 * time.Minute)
 	if err := st.SaveFeed(ctx, arab); err != nil {
 		t.Fatal(err)

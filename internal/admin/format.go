@@ -93,3 +93,27 @@ func clean(s string, n int) string {
 	}
 	return s
 }
+
+// ShortError renders an error message in at most n characters so that its
+// cause, which comes last ("dial tcp 192.0.2.1:443: connect: connection
+// refused"), stays whole: the context before it is dropped first, a part
+// ending in ": " at a time, and marked "…"; only a last part longer than n
+// is cut, at its end. The status page and `newswatch feeds list` show a
+// feed's last error so.
+func ShortError(s string, n int) string {
+	s = notify.CleanText(s)
+	if n <= 0 || utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	rest := s
+	for {
+		_, after, ok := strings.Cut(rest, ": ")
+		if !ok {
+			return clean(rest, n)
+		}
+		rest = after
+		if utf8.RuneCountInString(rest) < n {
+			return "…" + rest
+		}
+	}
+}

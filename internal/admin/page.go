@@ -30,6 +30,9 @@ const (
 	sparkDays    = 14 // days in a rule's sparkline
 	recentAlerts = 50 // alerts listed
 	deadLetters  = 50 // dead letters listed
+	// maxErrorChars bounds a feed's last error on the page: room for
+	// any cause, which ShortError keeps whole.
+	maxErrorChars = 300
 )
 
 // layout is what every page's frame shows.
@@ -84,7 +87,7 @@ type feedRow struct {
 	Alerted    bool // operators were alerted about it
 	Since      stamp
 	LastOK     stamp
-	LastError  string // shortened
+	LastError  string // its cause, shortened from the start (ShortError)
 	ErrorFull  string // for the tooltip
 	Failures   int
 	NextPoll   stamp
@@ -189,7 +192,7 @@ func (s *Server) fillFeeds(ctx context.Context, v *statusView, now time.Time) er
 			Alerted:    st.Alerted != "",
 			Since:      newStamp(st.FailingSince, now, loc),
 			LastOK:     newStamp(st.LastSuccessAt, now, loc),
-			LastError:  clean(st.LastError, 160),
+			LastError:  ShortError(st.LastError, maxErrorChars),
 			ErrorFull:  clean(st.LastError, 2000),
 			Failures:   st.ConsecutiveFailures,
 			NextPoll:   newStamp(st.NextPollAt, now, loc),

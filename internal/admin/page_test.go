@@ -37,7 +37,7 @@ func TestStatusPage(t *testing.T) {
 		`<span class="tags">mideast, english</span>`,
 		`<tr class="feed failing">`, `<span class="state failing">failing</span> <span class="alerted"`,
 		`<tr class="feed ok">`, `<tr class="feed disabled">`,
-		`unexpected status 503 Service Unavailable`, `(backing off)`, `>14</td>`,
+		`>HTTP 503 Service Unavailable</span>`, `(backing off)`, `>14</td>`,
 		`since <time datetime="2026-11-26T03:00:00Z" title="2026-11-26 03:00 UTC">9 h ago</time>`,
 		// Rules with matches and sparklines.
 		`syria-israel<br><small>Syria–Israel normalization talks</small>`,

@@ -9,6 +9,7 @@ import (
 	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/internal/redact"
 	"github.com/newswatch/newswatch/internal/store"
+	"github.com/newswatch/newswatch/monitor"
 	"github.com/newswatch/newswatch/notify"
 	"github.com/newswatch/newswatch/rules"
 )
@@ -75,7 +76,7 @@ func evaluate(cf model.Feed, f *store.FeedState, lastItem time.Time, rec *store.
 	}
 
 	ev := &event{feed: cf, from: alerted, to: problem, at: now,
-		failures: f.ConsecutiveFailures, lastError: redact.Text(f.LastError, f.URL, f.CurrentURL), nextAttempt: f.NextAttemptAt,
+		failures: f.ConsecutiveFailures, lastError: redact.Text(f.LastError, f.URL, f.CurrentURL), nextAttempt: monitor.NextPoll(cf.Schedule, f.LastFetchAt, f.NextAttemptAt, now),
 		neverOK: f.LastSuccessAt.IsZero(), quietFor: quietFor,
 		lastSuccessAt: f.LastSuccessAt, lastItemAt: lastItem}
 	switch {
@@ -106,7 +107,7 @@ const fetchGrace = 5 * time.Minute
 // failure, and does not alert at start about a feed that may work again;
 // the next failed fetch resumes the count.
 func failingUntil(cf model.Feed, f *store.FeedState, now time.Time) time.Time {
-	due := nextPoll(cf.Schedule, f.LastFetchAt, f.NextAttemptAt, f.LastFetchAt)
+	due := monitor.NextPoll(cf.Schedule, f.LastFetchAt, f.NextAttemptAt, f.LastFetchAt)
 	if due.IsZero() {
 		return now
 	}

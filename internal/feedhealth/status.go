@@ -18,6 +18,7 @@ import (
 	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/internal/redact"
 	"github.com/newswatch/newswatch/internal/store"
+	"github.com/newswatch/newswatch/monitor"
 )
 
 // State is what a feed is doing, in a word.
@@ -65,9 +66,10 @@ type Status struct {
 	// HeldUntil is when a failing feed may be fetched again (its
 	// backoff, or the server's Retry-After); zero when it is not held.
 	HeldUntil time.Time
-	// NextPollAt estimates the next fetch: the next time of the feed's
-	// schedule after its last fetch, and not before HeldUntil. It leaves
-	// out the scheduler's jitter. Zero for a disabled feed.
+	// NextPollAt estimates the next fetch (monitor.NextPoll): the next
+	// time of the feed's schedule after its last fetch, and not before
+	// HeldUntil; the log of a failed poll gives the same time. Zero for a
+	// disabled feed.
 	NextPollAt time.Time
 	// LastItemAt is when the feed's newest item was first seen; zero if
 	// it has none.
@@ -112,7 +114,7 @@ func Report(ctx context.Context, st *store.Store, feeds []model.Feed, now time.T
 			s.State = state(cf, f, act.LastItemAt)
 		}
 		if cf.Enabled {
-			s.NextPollAt = nextPoll(cf.Schedule, s.LastFetchAt, s.HeldUntil, now)
+			s.NextPollAt = monitor.NextPoll(cf.Schedule, s.LastFetchAt, s.HeldUntil, now)
 			if f := snap.feed(cf); f != nil {
 				s.OverdueSince = PollOverdueSince(cf.Schedule, f.LastFetchAt, f.NextAttemptAt, now)
 			}
@@ -228,25 +230,4 @@ func PollOverdueSince(spec string, last, hold, now time.Time) time.Time {
 		return due
 	}
 	return time.Time{}
-}
-
-// nextPoll estimates when a feed on schedule spec, last fetched at last
-// (zero if never) and held until hold (zero if not), is fetched next.
-func nextPoll(spec string, last, hold, now time.Time) time.Time {
-	sched, err := config.ParseSchedule(spec)
-	if err != nil {
-		return time.Time{}
-	}
-	next := now
-	if !last.IsZero() {
-		next = sched.Next(last)
-	}
-	if next.Before(now) {
-		// Missed: the daemon was not running, or polls are backed up.
-		next = sched.Next(now)
-	}
-	for i := 0; next.Before(hold) && i < maxScheduleSteps; i++ {
-		next = sched.Next(next)
-	}
-	return next
 }

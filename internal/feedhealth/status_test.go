@@ -98,27 +98,3 @@ func TestPollOverdueSince(t *testing.T) {
 		})
 	}
 }
-
-func TestNextPoll(t *testing.T) {
-	now := t0.Add(10 * time.Minute)
-	tests := []struct {
-		name       string
-		spec       string
-		last, hold time.Time
-		want       time.Time
-	}{
-		{"every, from the last fetch", "@every 5m", now.Add(-2 * time.Minute), time.Time{}, now.Add(3 * time.Minute)},
-		{"missed while stopped", "@every 5m", now.Add(-time.Hour), time.Time{}, now.Add(5 * time.Minute)},
-		{"cron", "*/15 * * * *", now.Add(-time.Minute), time.Time{}, t0.Add(15 * time.Minute)},
-		{"held", "*/15 * * * *", now.Add(-time.Minute), t0.Add(time.Hour + time.Minute), t0.Add(75 * time.Minute)},
-		{"never fetched", "@hourly", time.Time{}, time.Time{}, now},
-		{"invalid", "bogus", now, time.Time{}, time.Time{}},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			if got := nextPoll(tc.spec, tc.last, tc.hold, now); !got.Equal(tc.want) {
-				t.Errorf("nextPoll = %s, want %s", got, tc.want)
-			}
-		})
-	}
-}
