@@ -44,7 +44,11 @@ func toUTF8(body []byte, contentType, lang string) []byte {
 	}
 
 	if isJSON(body) {
-		// JSON is UTF-8 (RFC 8259, section 8.1).
+		// JSON is UTF-8 (RFC 8259, section 8.1). A valid body is not
+		// copied: it may be as long as the body cap.
+		if utf8.Valid(body) {
+			return body
+		}
 		return bytes.ToValidUTF8(body, []byte("\uFFFD"))
 	}
 

@@ -52,6 +52,10 @@ func entries(feed *gofeed.Feed, baseURL string) ([]model.Item, []int) {
 		}
 		e.Canonical = canonical.Link(e.Link)
 		e.Identity = identity(e.GUID, e.Canonical, e.Title, e.Summary, e.Published)
+		// The identity is of the item as it came; its fields are kept
+		// capped (fieldcap.go), so that what follows costs what an item
+		// may keep.
+		capFields(&e)
 		if seen[e.Identity] {
 			continue
 		}
@@ -135,11 +139,16 @@ func itemAuthor(it *gofeed.Item) string {
 	return ""
 }
 
+// itemCategories returns the first MaxCategories non-empty categories,
+// trimmed and each capped at MaxCategoryBytes.
 func itemCategories(cats []string) []string {
 	var out []string
 	for _, c := range cats {
+		if len(out) == MaxCategories {
+			break
+		}
 		if c = strings.TrimSpace(c); c != "" {
-			out = append(out, c)
+			out = append(out, capField(c, MaxCategoryBytes))
 		}
 	}
 	return out

@@ -40,6 +40,7 @@ func parseText(text []byte, o ParseOptions) (*gofeed.Feed, error) {
 	if len(bytes.TrimSpace(text)) == 0 {
 		return fail(errors.New("empty document"))
 	}
+	text = capText(text) // no text run longer than the fields may keep
 	parser := gofeed.NewParser()
 	parser.RSSTranslator = rssTranslator
 	feed, err := parser.Parse(bytes.NewReader(text))
