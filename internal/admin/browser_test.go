@@ -86,7 +86,7 @@ func TestStatusPageInBrowser(t *testing.T) {
 	}
 
 	results, _ := headless(t, bin, srv.URL+"/search?q=syria+AND+israel", "--dump-dom")
-	if !strings.Contains(results, "Syria and Israel resume talks in Baku") || !strings.Contains(results, "matching items") {
+	if !strings.Contains(results, "Syria and Israel resume talks in Baku") || !strings.Contains(results, "matching stories") {
 		t.Errorf("search results in the browser:\n%s", results)
 	}
 

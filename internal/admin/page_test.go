@@ -155,7 +155,7 @@ func TestSearch(t *testing.T) {
 		t.Fatalf("search: %d\n%s", code, body)
 	}
 	for _, want := range []string{
-		`<strong>3</strong> matching items among 5 read`,
+		`<strong>3</strong> matching stories (3 items) among 5 read`,
 		`<a href="https://www.timesofisrael.com/syria-israel-baku/" rel="noopener noreferrer nofollow">Syria and Israel resume talks in Baku</a>`,
 		`matched: Syria (title, summary), Israel (title, summary)`,
 		`Officials from Syria and Israel met.`,
@@ -171,10 +171,10 @@ func TestSearch(t *testing.T) {
 	checkInert(t, body)
 
 	// A longer window finds the older item; a narrow one only today's.
-	if _, body := search(`"abraham accords"`, "&days=30"); !strings.Contains(body, `<strong>1</strong> matching item among 5 read`) {
+	if _, body := search(`"abraham accords"`, "&days=30"); !strings.Contains(body, `<strong>1</strong> matching story (1 item) among 5 read`) {
 		t.Errorf("30-day search:\n%s", body)
 	}
-	if _, body := search("syria", "&days=1"); !strings.Contains(body, "<strong>2</strong> matching items among 3 read") {
+	if _, body := search("syria", "&days=1"); !strings.Contains(body, "<strong>2</strong> matching stories (2 items) among 3 read") {
 		t.Errorf("1-day search:\n%s", body)
 	}
 
@@ -191,7 +191,7 @@ func TestSearch(t *testing.T) {
 	if code, _ := search("syria", "&days=-3"); code != http.StatusBadRequest {
 		t.Errorf("days=-3: %d, want 400", code)
 	}
-	if _, body := search("", ""); strings.Contains(body, "matching item") {
+	if _, body := search("", ""); strings.Contains(body, "matching stor") {
 		t.Error("an empty query searched")
 	}
 	if _, body := search("syria and israel", ""); !strings.Contains(body, `<p class="warning">Warning: at column 7: &#34;and&#34; is searched as a word`) {

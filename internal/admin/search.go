@@ -1,10 +1,12 @@
 package admin
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -17,13 +19,16 @@ import (
 	"github.com/newswatch/newswatch/rules"
 )
 
-// Bounds of a search: it reads the items of the last Days days (at most
-// maxSearchDays), newest first, and stops at the first maxResults matches,
-// after maxScanned items, or after searchTimeout, whichever comes first.
+// Bounds of a search: it reads the items first seen in the last Days days
+// (at most maxSearchDays), newest first, keeps at most maxMatches matching
+// items, and stops after maxScanned items or searchTimeout, whichever comes
+// first. It shows at most maxResults stories.
 const (
 	defaultSearchDays = 7
 	maxSearchDays     = 90
 	maxResults        = 100
+	maxMatches        = 2000
+	maxCopies         = 10 // other reports listed under a story's row
 	maxScanned        = 200_000
 	maxQueryBytes     = 2000
 	searchTimeout     = 10 * time.Second
@@ -43,22 +48,36 @@ type searchView struct {
 	Column            int
 	Warnings          []string
 	Searched          bool
-	Results           []resultRow
-	Scanned           int
+	// Results are the matching stories, one row each, the most recently
+	// published first; Matched counts the matching items in them.
+	Results []resultRow
+	Matched int
+	Scanned int
 	// Cut says why the search stopped before reading every item of the
 	// window: "" when it did not.
 	Cut string
 }
 
-// resultRow is one matching item.
+// resultRow is one matching story: its first report, and the other
+// matching reports of it.
 type resultRow struct {
 	Title   string
 	Link    string
 	Feed    string
-	When    stamp
+	When    stamp // published; zero when undated or dated after it was seen (see itemDate)
 	Seen    stamp
+	Undated bool // the feed gave no date
 	Matched string
 	Snippet string
+	Copies  []copyRow
+	More    int // reports not listed in Copies
+}
+
+// copyRow is another report of a story's row.
+type copyRow struct {
+	Feed string
+	Link string
+	When stamp // published, else first seen
 }
 
 // errEnough stops the walk over stored items.
@@ -131,13 +150,14 @@ func (s *Server) searchSlots() chan struct{} {
 	return s.searches
 }
 
-// runSearch matches query against the stored items of v.Days days before
-// now, newest first, within the bounds above.
+// runSearch matches query against the stored items first seen in the v.Days
+// days before now, within the bounds above, and fills v.Results with the
+// matching stories.
 func (s *Server) runSearch(ctx context.Context, query *rules.Query, src string, now time.Time, v *searchView) error {
 	set := rules.NewSet([]rules.Compiled{{Rule: &rules.Rule{Name: "search", Query: src, Enabled: true}, Query: query}})
-	loc := s.location()
 	v.Searched = true
 	since := now.Add(-time.Duration(v.Days) * 24 * time.Hour)
+	var hits []searchHit
 	err := dryrun.MatchStored(ctx, s.Store, set, s.feeds(), since, func(it *model.Item, ms []rules.Match) error {
 		v.Scanned++
 		if v.Scanned > maxScanned {
@@ -148,29 +168,105 @@ func (s *Server) runSearch(ctx context.Context, query *rules.Query, src string, 
 		if len(ms) == 0 {
 			return nil
 		}
-		v.Results = append(v.Results, resultRow{
-			Title:   itemTitle(it.Title),
-			Link:    safeLink(it.Link),
-			Feed:    clean(it.Feed, 100),
-			When:    newStamp(it.Published, now, loc),
-			Seen:    newStamp(it.SeenAt, now, loc),
-			Matched: notify.MatchedTerms(ms[0].Hits, 80),
-			Snippet: clean(analysis.StripHTML(it.Summary), 280),
+		date, published := itemDate(it)
+		hits = append(hits, searchHit{
+			id: it.ID, story: it.StoryID, date: date, seen: it.SeenAt, published: published, undated: it.Published.IsZero(),
+			title: itemTitle(it.Title), link: safeLink(it.Link), feed: clean(it.Feed, 100),
+			matched: notify.MatchedTerms(ms[0].Hits, 80), snippet: clean(analysis.StripHTML(it.Summary), 280),
 		})
-		if len(v.Results) == maxResults {
-			v.Cut = "showing the newest " + strconv.Itoa(maxResults) + " matches only"
+		if len(hits) == maxMatches {
+			v.Cut = "kept the newest " + strconv.Itoa(maxMatches) + " matching items only"
 			return errEnough
 		}
 		return nil
 	})
 	switch {
 	case errors.Is(err, errEnough):
-		return nil
 	case errors.Is(ctx.Err(), context.DeadlineExceeded):
 		v.Cut = "stopped after " + searchTimeout.String()
-		return nil
+	case err != nil:
+		return err
 	}
-	return err
+	v.Matched = len(hits)
+	stories := groupStories(hits)
+	if len(stories) > maxResults {
+		stories = stories[:maxResults]
+		if v.Cut == "" {
+			v.Cut = "showing the " + strconv.Itoa(maxResults) + " most recent stories only"
+		}
+	}
+	loc := s.location()
+	for _, st := range stories {
+		lead := st[0]
+		row := resultRow{Title: lead.title, Link: lead.link, Feed: lead.feed, Seen: newStamp(lead.seen, now, loc),
+			Undated: lead.undated, Matched: lead.matched, Snippet: lead.snippet}
+		if lead.published {
+			row.When = newStamp(lead.date, now, loc)
+		} else {
+			row.When = stamp{Rel: "—", Zero: true}
+		}
+		for i, h := range st[1:] {
+			if i == maxCopies {
+				row.More = len(st) - 1 - maxCopies
+				break
+			}
+			row.Copies = append(row.Copies, copyRow{Feed: h.feed, Link: h.link, When: newStamp(h.date, now, loc)})
+		}
+		v.Results = append(v.Results, row)
+	}
+	return nil
+}
+
+// searchHit is a matching item, as much of it as its row needs.
+type searchHit struct {
+	id, story  int64
+	date, seen time.Time
+	published  bool // date is the item's publication date, not when it was seen
+	undated    bool // the item has no publication date
+	title      string
+	link       string
+	feed       string
+	matched    string
+	snippet    string
+}
+
+// groupStories groups hits by story (an item without a story is one of
+// its own), each story's reports in the order they were published (the
+// first report leads), and orders the stories by the publication of their
+// first report, the most recent first.
+func groupStories(hits []searchHit) [][]searchHit {
+	byStory := map[int64]int{}
+	var stories [][]searchHit
+	for _, h := range hits {
+		key := h.story
+		if key == 0 {
+			key = -h.id
+		}
+		i, ok := byStory[key]
+		if !ok {
+			i = len(stories)
+			byStory[key] = i
+			stories = append(stories, nil)
+		}
+		stories[i] = append(stories[i], h)
+	}
+	byDate := func(a, b searchHit) int { return cmp.Or(a.date.Compare(b.date), cmp.Compare(a.id, b.id)) }
+	for _, st := range stories {
+		slices.SortFunc(st, byDate)
+	}
+	slices.SortFunc(stories, func(a, b []searchHit) int { return byDate(b[0], a[0]) })
+	return stories
+}
+
+// itemDate is the date a reader cares about, and whether it is the
+// publication date: when it was published, or, for an undated item or one
+// dated after it was first seen (a feed whose clock or dates are wrong),
+// when newswatch first saw it.
+func itemDate(it *model.Item) (time.Time, bool) {
+	if it.Published.IsZero() || it.Published.After(it.SeenAt) {
+		return it.SeenAt, false
+	}
+	return it.Published, true
 }
 
 // itemTitle is an item's title as one clean line, HTML stripped.
