@@ -68,6 +68,7 @@ func (d *document) load(it *model.Item, f *model.Feed, a *analysis.Analyzer) {
 	add(fieldTitle, it.Title)
 	add(fieldSummary, analysis.StripHTML(it.Summary))
 	add(fieldContent, analysis.StripHTML(it.Content))
+	add(fieldArticle, it.Article) // plain text already
 	add(fieldAuthor, it.Author)
 	for _, c := range it.Categories {
 		add(fieldCategory, c)

@@ -75,11 +75,16 @@ func (e *evaluation) explainMatch(m matcher) []model.Hit {
 
 func (e *evaluation) addHit(s span) {
 	seg := &e.doc.segs[s.seg]
-	e.hits = append(e.hits, hitAt{
+	h := hitAt{
 		seg:   int(s.seg),
 		start: seg.toks[s.first].Start,
 		Hit:   model.Hit{Field: seg.field.String(), Text: e.doc.quote(int(s.seg), s.first, s.last)},
-	})
+	}
+	if seg.field == fieldArticle {
+		// An article is long: say where in it the term was found.
+		h.Quote = sentenceAround(seg.text, seg.toks[s.first].Start, seg.toks[s.last].End)
+	}
+	e.hits = append(e.hits, h)
 }
 
 // allOf matches when every kid does.

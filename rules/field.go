@@ -6,10 +6,11 @@ import "strings"
 type field uint8
 
 const (
-	fieldText field = iota // title, summary and content: the default
+	fieldText field = iota // title, summary, content and article: the default
 	fieldTitle
 	fieldSummary
 	fieldContent
+	fieldArticle // the main text of the item's page, when its feed fetches it
 	fieldAuthor
 	fieldCategory
 	fieldFeed
@@ -18,7 +19,7 @@ const (
 	numFields
 )
 
-var fieldNames = [numFields]string{"text", "title", "summary", "content", "author", "category", "feed", "domain", "lang"}
+var fieldNames = [numFields]string{"text", "title", "summary", "content", "article", "author", "category", "feed", "domain", "lang"}
 
 func (f field) String() string { return fieldNames[f] }
 
@@ -40,12 +41,12 @@ func validFields() string {
 
 // fieldMask is a set of the fields that hold analysed text (the kinds of an
 // item's segments).
-type fieldMask uint8
+type fieldMask uint16
 
 // mask returns the segment kinds a term scoped to f searches.
 func (f field) mask() fieldMask {
 	if f == fieldText {
-		return 1<<fieldTitle | 1<<fieldSummary | 1<<fieldContent
+		return 1<<fieldTitle | 1<<fieldSummary | 1<<fieldContent | 1<<fieldArticle
 	}
 	return 1 << f
 }

@@ -103,7 +103,7 @@ func TestParseQueryErrors(t *testing.T) {
 		{"star inside word", "nor*maliz", 3, "'*' can only end a word"},
 		{"lone star", "syria *", 6, "'*' must directly follow a letter or digit"},
 		{"star after hyphen", "syria-*", 6, "'*' must directly follow a letter or digit"},
-		{"unknown field", "syria foo:bar", 6, "unknown field 'foo:'; fields are text, title, summary, content, author, category, feed, domain, lang"},
+		{"unknown field", "syria foo:bar", 6, "unknown field 'foo:'; fields are text, title, summary, content, article, author, category, feed, domain, lang"},
 		{"URL looks like field", "https://reuters.com", 0, "unknown field 'https:'"},
 		{"field without term", "title: syria", 6, "expected a term directly after 'title:'"},
 		{"field at end", "title:", 6, "expected a term directly after 'title:'"},

@@ -37,6 +37,12 @@ type Set struct {
 	// always lists the rules without a requirement.
 	always []int32
 
+	// positive lists, by the id of a term's first element, the positive
+	// uses of the term in the rules' queries, and positiveRegexps the
+	// positive regexps: what Shares looks for.
+	positive        [][]positiveTerm
+	positiveRegexps []positiveRegexp
+
 	scratch sync.Pool // *scratch
 }
 
@@ -64,6 +70,7 @@ func NewSet(rules []Compiled) *Set {
 		s.progs = append(s.progs, m)
 		s.starts = append(s.starts, int32(len(s.code)))
 		s.code = appendProgram(s.code, m)
+		s.indexPositives(int32(i), m)
 		rs := requirements(m)
 		reqs = append(reqs, rs)
 		s.secondAt = append(s.secondAt, int32(len(s.second)))

@@ -28,4 +28,22 @@ type Feed struct {
 	// item for longer raises a feed-health alert. Zero means no
 	// expectation.
 	ExpectEvery time.Duration
+	// Article says which new items have their page fetched, so that rules
+	// match the article's main text too; "" is ArticleNever.
+	Article ArticleMode
 }
+
+// ArticleMode says which new items of a feed have their page fetched.
+type ArticleMode string
+
+// The article modes of a feed.
+const (
+	// ArticleNever fetches no page: rules match what the feed gives.
+	ArticleNever ArticleMode = "never"
+	// ArticleCandidates fetches the page of an item whose title, summary
+	// or content already holds a positive term of a rule that watches the
+	// feed: most items of a busy feed cost no second request.
+	ArticleCandidates ArticleMode = "candidates"
+	// ArticleAlways fetches the page of every new item.
+	ArticleAlways ArticleMode = "always"
+)

@@ -55,4 +55,32 @@ type Item struct {
 	HasSimHash bool
 	// TextHash identifies the item's text, to tell an edited item.
 	TextHash string
+
+	// Article is the main text of the item's page, as plain text, one
+	// paragraph a line: "" unless ArticleState is ArticleFetched.
+	Article string
+	// ArticleState says whether the item's page was, or is to be,
+	// fetched; "" (ArticleNone) for an item of a feed that fetches none.
+	ArticleState ArticleState
 }
+
+// ArticleState says where an item is with its page.
+type ArticleState string
+
+// The article states of an item. An item is recorded ArticlePending when
+// its page is to be fetched; it becomes ArticleFetched or ArticleFailed
+// once the page was fetched (or found fetched already for the same
+// canonical link) and the item matched against it.
+const (
+	// ArticleNone is an item whose page is not fetched.
+	ArticleNone ArticleState = ""
+	// ArticlePending is an item recorded and matched on what its feed
+	// gave, whose page is still to be fetched and matched.
+	ArticlePending ArticleState = "pending"
+	// ArticleFetched is an item whose page's main text is in Article.
+	ArticleFetched ArticleState = "fetched"
+	// ArticleFailed is an item whose page could not be fetched or had no
+	// article (an error, a paywall stub, a page that is all script): it
+	// was matched on what its feed gave.
+	ArticleFailed ArticleState = "failed"
+)

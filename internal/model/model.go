@@ -15,4 +15,8 @@ package model
 type Hit struct {
 	Field string `json:"field"`
 	Text  string `json:"text"`
+	// Quote is, for a hit in a long text (an item's article), the
+	// sentence it was found in, as the text has it, so that an alert can
+	// show it; "" otherwise.
+	Quote string `json:"quote,omitempty"`
 }
