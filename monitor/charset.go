@@ -243,3 +243,49 @@ func allowedXMLRune(r rune) bool {
 	}
 	return r != 0xFFFE && r != 0xFFFF
 }
+
+// htmlToUTF8 returns an HTML page as valid UTF-8, the way toUTF8 reads
+// feeds: a byte order mark first; a body that is valid UTF-8 is UTF-8
+// whatever it declares; otherwise the page's own <meta> charset, else the
+// HTTP charset, else, for a body mostly invalid as UTF-8, the legacy code
+// page of lang (windows-1256 for Arabic, windows-1255 for Hebrew, …), else
+// UTF-8 with its stray bytes replaced.
+func htmlToUTF8(body []byte, contentType, lang string) []byte {
+	if enc, n := bomEncoding(body); enc != nil {
+		if out, err := enc.NewDecoder().Bytes(body[n:]); err == nil {
+			return out
+		}
+	} else if n > 0 {
+		body = body[n:]
+	}
+	if utf8.Valid(body) {
+		return body
+	}
+	for _, label := range []string{metaCharset(body), httpCharset(contentType)} {
+		if enc := legacyEncoding(label); enc != nil {
+			if out, err := enc.NewDecoder().Bytes(body); err == nil {
+				return out
+			}
+		}
+	}
+	if mostlyInvalidUTF8(body) {
+		if out, err := fallbackEncoding(lang).NewDecoder().Bytes(body); err == nil {
+			return out
+		}
+	}
+	return bytes.ToValidUTF8(body, []byte("\uFFFD"))
+}
+
+// metaRE finds the charset an HTML page declares in its first 1024 bytes
+// (the prescan of the HTML standard, section 13.2.3.2): <meta charset=…> or
+// <meta http-equiv="Content-Type" content="…; charset=…">.
+var metaRE = regexp.MustCompile(`(?i)<meta\s[^>]*?charset\s*=\s*["']?\s*([a-z0-9_:.\-]+)`)
+
+// metaCharset returns the charset label a page's <meta> declares, or "".
+func metaCharset(b []byte) string {
+	m := metaRE.FindSubmatch(b[:min(len(b), 1024)])
+	if m == nil {
+		return ""
+	}
+	return string(m[1])
+}

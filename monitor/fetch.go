@@ -21,6 +21,7 @@ const (
 	DefaultTLSHandshakeTimeout   = 10 * time.Second
 	DefaultResponseHeaderTimeout = 20 * time.Second
 	DefaultMaxBodyBytes          = 10 << 20
+	DefaultMaxPageBytes          = 5 << 20
 	DefaultMaxRetryAfter         = 24 * time.Hour
 	// MaxRedirects is how many redirects one fetch follows.
 	MaxRedirects = 10
@@ -69,6 +70,16 @@ type FetcherOptions struct {
 	Transport http.RoundTripper
 	// Now tells the time, for Retry-After dates (time.Now).
 	Now func() time.Time
+	// PerHost, when positive, limits the requests in flight at once to
+	// one host, feeds and article pages together: the scheduler's
+	// per-host limit counts polls of feeds, this one counts every request
+	// the Fetcher makes, so that fetching articles never opens more
+	// connections to a site than polling it does. Pages wait behind feeds
+	// (see hostLimiter). Zero sets no limit.
+	PerHost int
+	// MaxPageBytes caps an article page after decompression
+	// (DefaultMaxPageBytes, 5 MiB). A larger page fails with KindTooLarge.
+	MaxPageBytes int64
 }
 
 // FetchRequest is one fetch of a feed.
@@ -116,6 +127,7 @@ type FetchResult struct {
 type Fetcher struct {
 	opts      FetcherOptions
 	transport http.RoundTripper
+	hosts     *hostLimiter
 }
 
 // NewFetcher returns a Fetcher with the options' defaults filled in.
@@ -144,7 +156,10 @@ func NewFetcher(o FetcherOptions) *Fetcher {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	f := &Fetcher{opts: o, transport: o.Transport}
+	if o.MaxPageBytes <= 0 {
+		o.MaxPageBytes = DefaultMaxPageBytes
+	}
+	f := &Fetcher{opts: o, transport: o.Transport, hosts: newHostLimiter(o.PerHost)}
 	if f.transport == nil {
 		f.transport = newTransport(o)
 	}
@@ -189,6 +204,20 @@ func (f *Fetcher) Fetch(ctx context.Context, req FetchRequest) (*FetchResult, er
 }
 
 func (f *Fetcher) fetchHTTP(parent context.Context, req FetchRequest) (*FetchResult, error) {
+	return f.get(parent, req, getOptions{accept: acceptHeader, maxBody: f.opts.MaxBodyBytes})
+}
+
+// getOptions is what differs between fetching a feed and fetching a page.
+type getOptions struct {
+	accept  string
+	maxBody int64
+	// page marks an article page: it waits behind feeds for its host.
+	page bool
+}
+
+// get makes one GET of req.URL, an http(s) URL, under the host limit.
+// There is no cookie jar: every request is as anonymous as the first.
+func (f *Fetcher) get(parent context.Context, req FetchRequest, o getOptions) (*FetchResult, error) {
 	ctx, cancel := context.WithTimeout(parent, f.opts.Timeout)
 	defer cancel()
 
@@ -196,8 +225,13 @@ func (f *Fetcher) fetchHTTP(parent context.Context, req FetchRequest) (*FetchRes
 	if err != nil {
 		return nil, &FetchError{Kind: KindInvalidURL, Feed: req.Feed, URL: req.URL, Err: withoutURL(err)}
 	}
+	release, err := f.hosts.acquire(ctx, hostKey(req.URL), o.page)
+	if err != nil {
+		return nil, classify(parent, f.opts.Timeout, req, err)
+	}
+	defer release()
 	hreq.Header.Set("User-Agent", f.opts.UserAgent)
-	hreq.Header.Set("Accept", acceptHeader)
+	hreq.Header.Set("Accept", o.accept)
 	// Validators go back exactly as received (RFC 9110, sections 13.1.2
 	// and 13.1.3).
 	if req.ETag != "" {
@@ -231,7 +265,7 @@ func (f *Fetcher) fetchHTTP(parent context.Context, req FetchRequest) (*FetchRes
 		res.NotModified = true
 		return res, nil
 	case resp.StatusCode >= 200 && resp.StatusCode < 300:
-		body, err := readCapped(resp.Body, resp.ContentLength, req.SizeHint, f.opts.MaxBodyBytes)
+		body, err := readCapped(resp.Body, resp.ContentLength, req.SizeHint, o.maxBody)
 		if err != nil {
 			fe := classify(parent, f.opts.Timeout, req, err)
 			fe.StatusCode = resp.StatusCode
@@ -352,6 +386,11 @@ type redirects struct {
 func (r *redirects) check(req *http.Request, via []*http.Request) error {
 	if len(via) > MaxRedirects {
 		return &redirectError{fmt.Sprintf("stopped after %d redirects", MaxRedirects)}
+	}
+	switch strings.ToLower(req.URL.Scheme) {
+	case "http", "https":
+	default:
+		return &redirectError{fmt.Sprintf("redirect to a %q URL; only http and https are followed", req.URL.Scheme)}
 	}
 	next := req.URL.String()
 	for _, v := range via {

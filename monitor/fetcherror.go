@@ -33,6 +33,7 @@ const (
 	KindTooLarge    ErrorKind = "too_large"    // the body passed the size cap
 	KindFile        ErrorKind = "file"         // a file:// URL could not be read
 	KindParse       ErrorKind = "parse"        // the body is not a feed gofeed can read
+	KindNotHTML     ErrorKind = "not_html"     // an item's page is not an HTML page
 )
 
 // FetchError is the error of a failed fetch or parse. Kind classifies it;
