@@ -31,7 +31,7 @@ var copyTables = []copyTable{
 	{name: "items", order: "id", serial: true, columns: []string{
 		"id", "feed_id", "identity", "guid", "link", "title", "summary", "content", "author",
 		"categories", "lang", "published", "seen_at",
-		"story_id", "canonical", "simhash", "text_hash", "updated_at"}},
+		"story_id", "canonical", "simhash", "text_hash", "updated_at", "article", "article_state"}},
 	{name: "seen", order: "feed_id, identity", columns: []string{
 		"feed_id", "identity", "first_seen", "item_id"}},
 	{name: "alerts", order: "id", serial: true, columns: []string{
@@ -44,6 +44,8 @@ var copyTables = []copyTable{
 	{name: "item_memos", order: "feed_id", columns: []string{"feed_id", "memo"}},
 	{name: "story_moves", order: "id", serial: true, columns: []string{
 		"id", "item_id", "from_story", "to_story", "moved_at"}},
+	{name: "article_fetches", order: "canonical", columns: []string{
+		"canonical", "item_id", "state", "reason", "fetched_at"}},
 }
 
 // TableCount is how many rows one table holds.
@@ -63,7 +65,7 @@ const copyBatchValues = 8000
 // Copy copies the whole history of src (feeds and their polling state,
 // seen identities, items, stories, alerts with the outbox and dead
 // letters, feed health, the item memos of the last documents, the items
-// moved out of their stories) into dst, keeping every ID, and checks that each
+// moved out of their stories, the records of fetched article pages) into dst, keeping every ID, and checks that each
 // table of dst then holds as many rows as src's. dst must be empty (a new
 // database: ErrNotEmpty otherwise), and the engines may be the same or
 // not. src is read in one read transaction, so it sees one moment of a

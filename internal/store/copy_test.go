@@ -37,7 +37,8 @@ func historyFixture(t *testing.T, s *Store) {
 		GUID: "talks", Link: "https://toi.example/talks", Title: "Syria and Israel resume talks",
 		Summary: "In Baku.", Content: "<p>In Baku.</p>", Author: "Staff", Categories: []string{"Middle East"},
 		Lang: "en", Published: testTime.Add(-time.Minute), SeenAt: testTime, StoryID: story.ID,
-		Canonical: "https://toi.example/talks", SimHash: 1<<63 | 5, HasSimHash: true, TextHash: "t1"}
+		Canonical: "https://toi.example/talks", SimHash: 1<<63 | 5, HasSimHash: true, TextHash: "t1",
+		Article: "Officials met in Baku.\nThey spoke of normalization.", ArticleState: model.ArticleFetched}
 	second := &model.Item{FeedID: enab.ID, Identity: "guid:محادثات", Title: "سوريا وإسرائيل تستأنفان المحادثات",
 		Lang: "ar", SeenAt: testTime.Add(time.Minute), StoryID: story.ID}
 	old := &model.Item{FeedID: enab.ID, Identity: "guid:old", Title: "Old news", SeenAt: testTime.Add(-60 * 24 * time.Hour)}
@@ -65,6 +66,12 @@ func historyFixture(t *testing.T, s *Store) {
 		t.Fatal(err)
 	}
 	if err := tx.SaveItemMemo(toi.ID, []byte{0, 1, 2, 0xff, 'm'}); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.RecordArticleFetch(ArticleFetch{Canonical: first.Canonical, ItemID: first.ID, State: model.ArticleFetched, FetchedAt: testTime}); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.RecordArticleFetch(ArticleFetch{Canonical: "https://paywall.example/x", State: model.ArticleFailed, Reason: "paywall", FetchedAt: testTime}); err != nil {
 		t.Fatal(err)
 	}
 	if err := tx.Commit(); err != nil {
@@ -106,6 +113,7 @@ type history struct {
 	Activity map[string]RuleActivity
 	Memos    map[string][]byte
 	Moves    []StoryMove
+	Articles []*ArticleFetch
 }
 
 func readHistory(t *testing.T, s *Store) history {
@@ -136,6 +144,13 @@ func readHistory(t *testing.T, s *Store) history {
 	}
 	if h.Moves, err = s.StoryMoves(ctx, 0); err != nil {
 		t.Fatal(err)
+	}
+	for _, link := range []string{"https://toi.example/talks", "https://paywall.example/x"} {
+		a, err := s.ArticleFetchOf(ctx, link)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.Articles = append(h.Articles, a)
 	}
 	h.Seen = map[string]SeenItem{}
 	h.Memos = map[string][]byte{}
@@ -169,7 +184,7 @@ func TestCopy(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				want := map[string]int64{"feeds": 3, "stories": 2, "items": 2, "seen": 4, "alerts": 4, "feed_health": 1, "item_memos": 1, "story_moves": 1}
+				want := map[string]int64{"feeds": 3, "stories": 2, "items": 2, "seen": 4, "alerts": 4, "feed_health": 1, "item_memos": 1, "story_moves": 1, "article_fetches": 2}
 				if len(counts) != len(want) {
 					t.Errorf("counts %v, want %v", counts, want)
 				}

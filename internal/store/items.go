@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/newswatch/newswatch/internal/model"
@@ -13,14 +14,20 @@ import (
 // f.
 const itemColumns = `i.id, i.feed_id, i.identity, i.guid, i.link, i.title, i.summary, i.content,
 	i.author, i.categories, i.lang, i.published, i.seen_at,
-	i.story_id, i.canonical, i.simhash, i.text_hash, i.updated_at, f.name`
+	i.story_id, i.canonical, i.simhash, i.text_hash, i.updated_at, f.name,
+	i.article, i.article_state`
+
+// windowColumns are itemColumns without the article's text, which the
+// story index does not read: building it at start reads every item of
+// the window.
+var windowColumns = strings.Replace(itemColumns, "i.article,", "'',", 1)
 
 const itemsFrom = ` FROM items AS i JOIN feeds AS f ON f.id = i.feed_id`
 
 const insertItemSQL = `INSERT INTO items (feed_id, identity, guid, link, title,
 	summary, content, author, categories, lang, published, seen_at,
-	story_id, canonical, simhash, text_hash)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	story_id, canonical, simhash, text_hash, article, article_state)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 // insertItemPG is insertItemSQL on PostgreSQL: an identity the feed has
 // already is no row, not an error (see Tx.insert).
@@ -57,7 +64,8 @@ func scanItem(r rowScanner) (*model.Item, error) {
 	)
 	err := r.Scan(&it.ID, &it.FeedID, &it.Identity, &it.GUID, &it.Link, &it.Title,
 		&it.Summary, &it.Content, &it.Author, &categories, &it.Lang, &published, &seenAt,
-		&storyID, &it.Canonical, &simhash, &it.TextHash, &updatedAt, &it.Feed)
+		&storyID, &it.Canonical, &simhash, &it.TextHash, &updatedAt, &it.Feed,
+		&it.Article, &it.ArticleState)
 	if err != nil {
 		return nil, err
 	}
@@ -125,7 +133,7 @@ func (s *Store) EachItem(ctx context.Context, since time.Time, fn func(*model.It
 // another process recorded (after the highest ID it has): items are
 // committed in the order of their IDs (see Begin), so none is passed over.
 func (s *Store) WindowItems(ctx context.Context, since time.Time, after int64, fn func(*model.Item) error) error {
-	return s.eachItem(ctx, `SELECT `+itemColumns+itemsFrom+`
+	return s.eachItem(ctx, `SELECT `+windowColumns+itemsFrom+`
 		WHERE i.id > ? AND i.seen_at >= ? ORDER BY i.id`, fn, after, since.UnixMilli())
 }
 

@@ -13,14 +13,18 @@ import (
 type PruneResult struct {
 	Items   int // items (their text) removed; their identities stay seen
 	Stories int // stories left without items, removed
+	// ArticleFetches counts the records of fetched pages removed: a link
+	// seen again after them is fetched again.
+	ArticleFetches int
 }
 
 // DefaultPruneBatch is the number of rows Prune deletes in one write
 // transaction when given no batch size.
 const DefaultPruneBatch = 500
 
-// Prune removes the items first seen before before, and then the stories
-// updated before before that no item belongs to any more. It deletes batch
+// Prune removes the items first seen before before (their articles with
+// them), then the stories updated before before that no item belongs to
+// any more, and the records of pages fetched before before. It deletes batch
 // rows (DefaultPruneBatch when not positive) per write transaction, so
 // that a poll waiting for the write connection waits for one small batch,
 // never for the whole prune. The identities of removed items stay seen (an
@@ -43,6 +47,8 @@ func (s *Store) Prune(ctx context.Context, before time.Time, batch int) (PruneRe
 			SELECT s.id FROM stories AS s WHERE s.updated_at < ?
 			AND NOT EXISTS (SELECT 1 FROM items AS i WHERE i.story_id = s.id)
 			ORDER BY s.updated_at LIMIT ?)`},
+		{"article fetches", &res.ArticleFetches, `DELETE FROM article_fetches WHERE canonical IN (
+			SELECT canonical FROM article_fetches WHERE fetched_at < ? ORDER BY fetched_at LIMIT ?)`},
 	}
 	for _, step := range steps {
 		for {

@@ -28,6 +28,10 @@ type FeedActivity struct {
 	// ItemsSince counts the items first seen at or after the time asked
 	// about.
 	ItemsSince int
+	// ArticlesSince and ArticleFailuresSince count, of those, the items
+	// whose page was fetched and matched, and those whose page could not
+	// be (an error, a paywall stub, a page without text).
+	ArticlesSince, ArticleFailuresSince int
 }
 
 // FeedActivity returns, by feed ID, the activity of every configured feed:
@@ -36,7 +40,9 @@ type FeedActivity struct {
 func (s *Store) FeedActivity(ctx context.Context, since time.Time) (map[int64]FeedActivity, error) {
 	rows, err := s.read.QueryContext(ctx, `SELECT f.id,
 		(SELECT MAX(seen_at) FROM items WHERE feed_id = f.id),
-		(SELECT COUNT(*) FROM items WHERE feed_id = f.id AND seen_at >= ?)
+		(SELECT COUNT(*) FROM items WHERE feed_id = f.id AND seen_at >= ?1),
+		(SELECT COUNT(*) FROM items WHERE feed_id = f.id AND seen_at >= ?1 AND article_state = 'fetched'),
+		(SELECT COUNT(*) FROM items WHERE feed_id = f.id AND seen_at >= ?1 AND article_state = 'failed')
 		FROM feeds AS f WHERE f.configured = 1`, since.UnixMilli())
 	if err != nil {
 		return nil, fmt.Errorf("store: feed activity: %w", err)
@@ -49,7 +55,7 @@ func (s *Store) FeedActivity(ctx context.Context, since time.Time) (map[int64]Fe
 			last sql.NullInt64
 			a    FeedActivity
 		)
-		if err := rows.Scan(&id, &last, &a.ItemsSince); err != nil {
+		if err := rows.Scan(&id, &last, &a.ItemsSince, &a.ArticlesSince, &a.ArticleFailuresSince); err != nil {
 			return nil, fmt.Errorf("store: feed activity: %w", err)
 		}
 		a.LastItemAt = timeFrom(last)

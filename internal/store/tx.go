@@ -70,6 +70,9 @@ const (
 	stmtSaveItemMemo
 	stmtDeleteItemMemo
 	stmtTxItemMemo
+	stmtCompleteArticle
+	stmtRecordArticleFetch
+	stmtItemRules
 	numStmts
 )
 
@@ -98,6 +101,10 @@ func pollSQL(e Engine) [numStmts]string {
 		stmtSaveItemMemo:   saveItemMemoSQL,
 		stmtDeleteItemMemo: deleteItemMemoSQL,
 		stmtTxItemMemo:     itemMemoSQL,
+
+		stmtCompleteArticle:    completeArticleSQL,
+		stmtRecordArticleFetch: recordArticleFetchSQL,
+		stmtItemRules:          itemRulesSQL,
 	}
 }
 
@@ -293,7 +300,8 @@ func (tx *Tx) AddItem(it *model.Item) error {
 	id, err := tx.insert(stmtAddItem,
 		it.FeedID, it.Identity, it.GUID, it.Link, it.Title,
 		it.Summary, it.Content, it.Author, categories, it.Lang, millis(it.Published), millis(seenAt),
-		nullID(it.StoryID), it.Canonical, simhashValue(it.SimHash, it.HasSimHash), it.TextHash)
+		nullID(it.StoryID), it.Canonical, simhashValue(it.SimHash, it.HasSimHash), it.TextHash,
+		it.Article, string(it.ArticleState))
 	if errors.Is(err, errConflict) { // the item is still kept
 		return fmt.Errorf("store: add item %q to feed %d: %w", it.Identity, it.FeedID, ErrDuplicate)
 	}
