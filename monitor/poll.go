@@ -41,6 +41,12 @@ type Poller struct {
 	// alert up (see Stories). Nil records items without stories: every
 	// matching item alerts.
 	Stories *Stories
+	// Articles, when set, completes the items of feeds that fetch their
+	// pages (model.Feed.Article): a poll records such an item
+	// model.ArticlePending, matched on what the feed gave, and wakes
+	// Articles once its transaction committed (see Articles). Nil fetches
+	// no page: every item is recorded without one.
+	Articles *Articles
 	// MaxItems is the most items one poll considers, the newest ones
 	// (DefaultMaxItems). It keeps one pathological document from holding
 	// the store's only write connection for long.
@@ -103,6 +109,9 @@ type PollResult struct {
 	Joined int
 	// Edited is the number of known items whose text changed.
 	Edited int
+	// ArticlesPending is how many of New were recorded with their page to
+	// be fetched (see Articles).
+	ArticlesPending int
 	// NextAttemptAt is when a failing or held feed may be fetched again:
 	// the end of its backoff. The scheduler fetches it at the first time
 	// of its schedule from then on (see NextPoll).
@@ -323,6 +332,9 @@ func (p *Poller) record(ctx context.Context, f model.Feed, st *store.FeedState, 
 	ss.end(true)
 	if res.Alerts > 0 && p.AlertsQueued != nil {
 		p.AlertsQueued(res.Alerts)
+	}
+	if res.ArticlesPending > 0 {
+		p.Articles.Wake()
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"time"
 
 	"github.com/newswatch/newswatch/internal/analysis"
@@ -252,7 +253,34 @@ func (p *Poller) prepare(set *rules.Set, f model.Feed, st *store.FeedState, plan
 			it.SimHash, it.HasSimHash = pi.features.SimHash, true
 		}
 		it.TextHash = pi.textHash() // extractAnalysed may have set it
+		if !pi.backfill && p.wantsArticle(set, &f, it) {
+			it.ArticleState = model.ArticlePending
+		}
 	}
+}
+
+// wantsArticle reports whether the page of it, a new item of feed f that
+// is not backfilled, is to be fetched: the poll has Articles, the item
+// links to an http(s) page, and its feed fetches every item's page
+// (model.ArticleAlways) or the pages of items that share a positive term
+// with a rule that watches the feed (model.ArticleCandidates, Set.Shares).
+func (p *Poller) wantsArticle(set *rules.Set, f *model.Feed, it *model.Item) bool {
+	if p.Articles == nil || !webLink(it.Link) {
+		return false
+	}
+	switch f.Article {
+	case model.ArticleAlways:
+		return true
+	case model.ArticleCandidates:
+		return set != nil && set.Shares(it, f)
+	}
+	return false
+}
+
+// webLink reports whether link is an absolute http or https URL.
+func webLink(link string) bool {
+	u, err := url.Parse(link)
+	return err == nil && u.Host != "" && (u.Scheme == "http" || u.Scheme == "https")
 }
 
 // extractAnalysed sets pi's story features from its title and summary as
@@ -321,6 +349,9 @@ func (p *Poller) recordItems(tx *store.Tx, ss *storySession, st *store.FeedState
 		res.New++
 		if pi.backfill {
 			res.Backfilled++
+		}
+		if it.ArticleState == model.ArticlePending {
+			res.ArticlesPending++
 		}
 		out = append(out, recorded{item: it, match: m, matches: pi.matches})
 	}

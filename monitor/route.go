@@ -82,6 +82,10 @@ func newAlert(it *model.Item, f model.Feed, m rules.Match, d Destination) *model
 	if strings.TrimSpace(summary) == "" {
 		summary = it.Content
 	}
+	summary = analysis.StripHTML(summary)
+	if strings.TrimSpace(summary) == "" {
+		summary = it.Article // plain text already
+	}
 	return &model.Alert{
 		ItemID:      it.ID,
 		Rule:        m.Rule.Name,
@@ -91,7 +95,7 @@ func newAlert(it *model.Item, f model.Feed, m rules.Match, d Destination) *model
 		Title:       it.Title,
 		Link:        it.Link,
 		Feed:        f.Name,
-		Summary:     snippet(analysis.StripHTML(summary), snippetRunes),
+		Summary:     snippet(summary, snippetRunes),
 		Description: m.Rule.Description,
 		Published:   it.Published,
 		Hits:        m.Hits,
