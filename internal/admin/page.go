@@ -79,24 +79,29 @@ type summary struct {
 
 // feedRow is one feed on the page.
 type feedRow struct {
-	Name       string
-	Link       string // the feed URL when http(s)
-	URL        string // the feed URL as text
-	Tags       string
-	State      string
-	Alerted    bool // operators were alerted about it
-	Since      stamp
-	LastOK     stamp
-	LastError  string // its cause, shortened from the start (ShortError)
-	ErrorFull  string // for the tooltip
-	Failures   int
-	NextPoll   stamp
-	Held       bool
-	Overdue    stamp // when its poll was due, when far overdue
-	Items      int
-	LastItem   stamp
-	Expect     string // expect_every, "" when not set
-	StatusCode int
+	Name      string
+	Link      string // the feed URL when http(s)
+	URL       string // the feed URL as text
+	Tags      string
+	State     string
+	Alerted   bool // operators were alerted about it
+	Since     stamp
+	LastOK    stamp
+	LastError string // its cause, shortened from the start (ShortError)
+	ErrorFull string // for the tooltip
+	Failures  int
+	NextPoll  stamp
+	Held      bool
+	Overdue   stamp // when its poll was due, when far overdue
+	Items     int
+	// Articles and ArticleErr count the items of the last day whose page
+	// was fetched, and whose page could not be, for a feed that Fetches
+	// articles.
+	Articles, ArticleErr int
+	Fetches              bool
+	LastItem             stamp
+	Expect               string // expect_every, "" when not set
+	StatusCode           int
 }
 
 // ruleRow is one rule on the page.
@@ -199,6 +204,9 @@ func (s *Server) fillFeeds(ctx context.Context, v *statusView, now time.Time) er
 			Held:       !st.HeldUntil.IsZero(),
 			Overdue:    newStamp(st.OverdueSince, now, loc),
 			Items:      st.ItemsLastDay,
+			Articles:   st.ArticlesLastDay,
+			ArticleErr: st.ArticleFailuresLastDay,
+			Fetches:    st.Feed.Article == model.ArticleCandidates || st.Feed.Article == model.ArticleAlways,
 			LastItem:   newStamp(st.LastItemAt, now, loc),
 			Expect:     duration(st.Feed.ExpectEvery),
 			StatusCode: st.LastStatus,

@@ -125,7 +125,22 @@ type Fetch struct {
 	// Jitter is the largest random delay added to each scheduled poll, so
 	// that feeds on one schedule do not all fire at the same instant.
 	Jitter time.Duration
+
+	// Article is the default of every feed's article: ArticleNever,
+	// ArticleCandidates or ArticleAlways.
+	Article string
+
+	// ArticleMaxBodyBytes is the largest article page read; a longer one
+	// counts as a failed article.
+	ArticleMaxBodyBytes int64
 }
+
+// The values of a feed's article (and of fetch.article, its default).
+const (
+	ArticleNever      = "never"      // fetch no item's page
+	ArticleCandidates = "candidates" // fetch the pages of items that share a term with a rule watching the feed
+	ArticleAlways     = "always"     // fetch every new item's page
+)
 
 // Rules is the [rules] table.
 type Rules struct {
@@ -161,6 +176,11 @@ type Feed struct {
 	// ExpectEvery is how often the feed is expected to publish: no new item
 	// for longer raises a feed-health alert. Zero means no expectation.
 	ExpectEvery time.Duration
+
+	// Article says which new items have their page fetched and matched:
+	// ArticleNever, ArticleCandidates or ArticleAlways (fetch.article when
+	// the feed does not say).
+	Article string
 }
 
 // Notifier is one [[notifier]]: a destination for alerts. Which fields are

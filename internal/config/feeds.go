@@ -16,8 +16,9 @@ import (
 // "tag:NAME" without quoting trouble.
 var tagPattern = regexp.MustCompile(`^[\p{L}\p{N}][\p{L}\p{N}._-]*$`)
 
-// feeds checks every [[feed]]; schedule is the daemon's default schedule.
-func (b *builder) feeds(raws []rawFeed, schedule string) []Feed {
+// feeds checks every [[feed]]; schedule is the daemon's default schedule
+// and article fetch.article.
+func (b *builder) feeds(raws []rawFeed, schedule, article string) []Feed {
 	if len(raws) == 0 {
 		b.warnf(nil, "no [[feed]] is configured, so there is nothing to poll")
 		return nil
@@ -29,7 +30,7 @@ func (b *builder) feeds(raws []rawFeed, schedule string) []Feed {
 	for i := range raws {
 		r := &raws[i]
 		p := func(key string) []any { return []any{"feed", i, key} }
-		f := Feed{Schedule: schedule, Enabled: true}
+		f := Feed{Schedule: schedule, Enabled: true, Article: article}
 
 		if s, ok := b.requiredStr(r.Name, "every [[feed]] needs a unique name", p("name")...); ok {
 			if j, dup := names[s]; dup {
@@ -63,6 +64,9 @@ func (b *builder) feeds(raws []rawFeed, schedule string) []Feed {
 		}
 		if v, ok := b.positiveDuration(r.ExpectEvery, p("expect_every")...); ok {
 			f.ExpectEvery = v
+		}
+		if s, ok := b.oneOf(r.Article, articleModes, p("article")...); ok {
+			f.Article = s
 		}
 		if f.Enabled {
 			enabled++

@@ -74,6 +74,11 @@ func TestKeys(t *testing.T) {
 		{"per_host", "[fetch]\nper_host = 1", func(c *Config) any { return c.Fetch.PerHost }, 1},
 		{"backoff_max", "[fetch]\nbackoff_max = \"1d\"", func(c *Config) any { return c.Fetch.BackoffMax }, 24 * time.Hour},
 		{"jitter off", "[fetch]\njitter = \"0\"", func(c *Config) any { return c.Fetch.Jitter }, time.Duration(0)},
+		{"article default", "[fetch]\narticle = \"candidates\"", func(c *Config) any { return c.Fetch.Article }, "candidates"},
+		{"article_max_body", "[fetch]\narticle_max_body = \"2MiB\"", func(c *Config) any { return c.Fetch.ArticleMaxBodyBytes }, int64(2 << 20)},
+		{"feed article from fetch.article", "[fetch]\narticle = \"always\"\n[[feed]]\nname = \"a\"\nurl = \"https://a.example/\"", func(c *Config) any { return c.Feeds[0].Article }, "always"},
+		{"feed article overrides fetch.article", "[fetch]\narticle = \"always\"\n[[feed]]\nname = \"a\"\nurl = \"https://a.example/\"\narticle = \"never\"", func(c *Config) any { return c.Feeds[0].Article }, "never"},
+		{"feed article candidates", "[[feed]]\nname = \"a\"\nurl = \"https://a.example/\"\narticle = \"candidates\"", func(c *Config) any { return c.Feeds[0].Article }, "candidates"},
 
 		// [rules]
 		{"rules dir", "[rules]\ndir = \"../rules\"", func(c *Config) any { return c.Rules.Dir }, "/srv/rules"},
@@ -99,8 +104,8 @@ enabled = false
 lang = "iw"
 tags = []
 `, func(c *Config) any { return c.Feeds }, []Feed{
-			{Name: "BBC عربي", URL: "https://feeds.bbci.co.uk/arabic/rss.xml", Tags: []string{"mideast", "arabic"}, Schedule: "@every 10m", Enabled: true, Lang: "ar", ExpectEvery: 24 * time.Hour},
-			{Name: "Ynet", URL: "https://www.ynet.co.il/Integration/StoryRss2.xml", Tags: []string{}, Schedule: "*/15 * * * *", Enabled: false, Lang: "he"},
+			{Name: "BBC عربي", URL: "https://feeds.bbci.co.uk/arabic/rss.xml", Tags: []string{"mideast", "arabic"}, Schedule: "@every 10m", Enabled: true, Lang: "ar", ExpectEvery: 24 * time.Hour, Article: "never"},
+			{Name: "Ynet", URL: "https://www.ynet.co.il/Integration/StoryRss2.xml", Tags: []string{}, Schedule: "*/15 * * * *", Enabled: false, Lang: "he", Article: "never"},
 		}},
 		{"feed relative file URL", "[[feed]]\nname = \"demo\"\nurl = \"file:feeds/demo feed.xml\"", func(c *Config) any { return c.Feeds[0].URL }, "file:///srv/newswatch/feeds/demo%20feed.xml"},
 		{"feed relative file URL up", "[[feed]]\nname = \"demo\"\nurl = \"file:../x.xml\"", func(c *Config) any { return c.Feeds[0].URL }, "file:///srv/x.xml"},
@@ -270,6 +275,8 @@ func TestKeyErrors(t *testing.T) {
 		{"per_host string", "[fetch]\nper_host = \"2\"", []string{`2:12: "per_host" must be an integer, not a string`}},
 		{"backoff_max zero", "[fetch]\nbackoff_max = \"0\"", []string{`2:15: "backoff_max" must be longer than zero`}},
 		{"jitter negative", "[fetch]\njitter = \"-1s\"", []string{`2:10: "jitter" must not be negative`}},
+		{"article unknown", "[fetch]\narticle = \"sometimes\"", []string{`2:11: "article" must be one of never, candidates, always, not "sometimes"`}},
+		{"feed article boolean", "[[feed]]\nname = \"a\"\nurl = \"https://a.example/\"\narticle = true", []string{`4:11: "article" must be a string, not a boolean`}},
 
 		// [rules]
 		{"rules dir empty", "[rules]\ndir = \"\"", []string{`2:7: "dir" is empty`}},

@@ -95,7 +95,7 @@ func (b *builder) build(raw *rawConfig) *Config {
 		Rules:  b.rules(&raw.Rules),
 		Store:  b.store(&raw.Store),
 	}
-	cfg.Feeds = b.feeds(raw.Feeds, cfg.Daemon.Schedule)
+	cfg.Feeds = b.feeds(raw.Feeds, cfg.Daemon.Schedule, cfg.Fetch.Article)
 	cfg.Notifiers = b.notifiers(raw.Notifiers)
 	cfg.Notify = b.notify(raw.Notify, cfg.Notifiers)
 	cfg.Health = b.health(&raw.Health, cfg.Notifiers, cfg.Notify.Default)

@@ -43,6 +43,8 @@ type rawFetch struct {
 	PerHost        any `toml:"per_host"`
 	BackoffMax     any `toml:"backoff_max"`
 	Jitter         any `toml:"jitter"`
+	Article        any `toml:"article"`
+	ArticleMaxBody any `toml:"article_max_body"`
 }
 
 type rawRules struct {
@@ -57,6 +59,7 @@ type rawFeed struct {
 	Enabled     any `toml:"enabled"`
 	Lang        any `toml:"lang"`
 	ExpectEvery any `toml:"expect_every"`
+	Article     any `toml:"article"`
 }
 
 type rawNotifier struct {

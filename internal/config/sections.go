@@ -27,6 +27,7 @@ const (
 	defaultPerHost        = 2
 	defaultBackoffMax     = 6 * time.Hour
 	defaultJitter         = 10 * time.Second
+	defaultArticleMaxBody = 5 << 20
 	defaultRulesDir       = "rules.d"
 	defaultMaxAge         = 24 * time.Hour
 	defaultFoldThreshold  = 10
@@ -174,6 +175,9 @@ func (b *builder) fetch(raw *rawFetch) Fetch {
 		PerHost:        defaultPerHost,
 		BackoffMax:     defaultBackoffMax,
 		Jitter:         defaultJitter,
+
+		Article:             ArticleNever,
+		ArticleMaxBodyBytes: defaultArticleMaxBody,
 	}
 	if v, ok := b.positiveDuration(raw.Timeout, p("timeout")...); ok {
 		f.Timeout = v
@@ -207,8 +211,17 @@ func (b *builder) fetch(raw *rawFetch) Fetch {
 	if v, ok := b.duration(raw.Jitter, p("jitter")...); ok {
 		f.Jitter = v
 	}
+	if s, ok := b.oneOf(raw.Article, articleModes, p("article")...); ok {
+		f.Article = s
+	}
+	if v, ok := b.size(raw.ArticleMaxBody, p("article_max_body")...); ok {
+		f.ArticleMaxBodyBytes = v
+	}
 	return f
 }
+
+// articleModes are the values of article.
+var articleModes = []string{ArticleNever, ArticleCandidates, ArticleAlways}
 
 func (b *builder) rules(raw *rawRules) Rules {
 	dir := defaultRulesDir

@@ -76,6 +76,10 @@ type Status struct {
 	LastItemAt time.Time
 	// ItemsLastDay counts the items first seen in the last 24 hours.
 	ItemsLastDay int
+	// ArticlesLastDay and ArticleFailuresLastDay count, of those, the
+	// items whose page was fetched and matched, and those whose page
+	// could not be (for a feed that fetches articles).
+	ArticlesLastDay, ArticleFailuresLastDay int
 	// Alerted is the problem (StateFailing or StateSilent) operators have
 	// been alerted about and not yet told has passed; "" for none.
 	Alerted State
@@ -104,6 +108,7 @@ func Report(ctx context.Context, st *store.Store, feeds []model.Feed, now time.T
 			s.LastStatus, s.LastError = f.LastStatus, redact.Text(f.LastError, f.URL, f.CurrentURL)
 			s.ConsecutiveFailures = f.ConsecutiveFailures
 			s.LastItemAt, s.ItemsLastDay = act.LastItemAt, act.ItemsSince
+			s.ArticlesLastDay, s.ArticleFailuresLastDay = act.ArticlesSince, act.ArticleFailuresSince
 			if f.NextAttemptAt.After(now) {
 				s.HeldUntil = f.NextAttemptAt
 			}

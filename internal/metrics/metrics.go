@@ -86,6 +86,9 @@ type Metrics struct {
 	matches       *prometheus.CounterVec
 	storiesMerged *prometheus.CounterVec
 
+	articles     *prometheus.CounterVec
+	articleDelay prometheus.Histogram
+
 	alertsSent   *prometheus.CounterVec
 	alertsFailed *prometheus.CounterVec
 	alertsDead   *prometheus.CounterVec
@@ -169,6 +172,15 @@ func New(ctx context.Context, o Options) (*Metrics, error) {
 		Name: "newswatch_rules_last_reload_success_timestamp_seconds",
 		Help: "When the rules in force were loaded, as a Unix time.",
 	})
+	m.articles = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "newswatch_articles_total",
+		Help: "Items whose page was to be fetched, by feed, outcome (fetched; reused: another item's fetch of the same link had it; failed) and, for failures, reason (timeout, http_status, not_html, too_large, …, no_text, paywall).",
+	}, []string{"feed", "outcome", "reason"})
+	m.articleDelay = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name:    "newswatch_article_delay_seconds",
+		Help:    "How long after its poll recorded an item its article was fetched and matched: what the article adds to the time to an alert it causes.",
+		Buckets: fetchBuckets,
+	})
 	buildInfo := prometheus.NewGauge(prometheus.GaugeOpts{
 		Name:        "newswatch_build_info",
 		Help:        "Always 1; the labels say which newswatch is running.",
@@ -181,6 +193,7 @@ func New(ctx context.Context, o Options) (*Metrics, error) {
 	}
 	m.reg.MustRegister(
 		m.fetches, m.fetchDuration, m.itemsParsed, m.itemsNew, m.matches, m.storiesMerged,
+		m.articles, m.articleDelay,
 		m.alertsSent, m.alertsFailed, m.alertsDead,
 		m.ruleReloads, m.ruleReloadErrors, m.rulesLoaded, m.ruleReloadOK, m.ruleReloadSuccessT,
 		buildInfo, db,
@@ -249,6 +262,13 @@ func (m *Metrics) ObservePoll(res monitor.PollResult, err error) {
 	if res.Joined > 0 {
 		m.storiesMerged.WithLabelValues(res.Feed).Add(float64(res.Joined))
 	}
+}
+
+// ObserveArticle records one item completed with its article; it is the
+// article worker's OnArticle hook.
+func (m *Metrics) ObserveArticle(r monitor.ArticleResult) {
+	m.articles.WithLabelValues(r.Feed, r.Outcome, r.Reason).Inc()
+	m.articleDelay.Observe(r.Delay.Seconds())
 }
 
 // ObserveOutcome records the end of one delivery attempt; it is the

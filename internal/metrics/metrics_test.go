@@ -265,6 +265,9 @@ func TestObserveOutcomeAndReload(t *testing.T) {
 	m.ObserveOutcome(notify.Outcome{Notifier: "slack", Alerts: 1, Result: notify.ResultRetry, Reason: "rate_limited"})
 	m.ObserveOutcome(notify.Outcome{Notifier: "hook", Alerts: 2, Result: notify.ResultDead, Reason: "expired"})
 	m.ObserveOutcome(notify.Outcome{Notifier: "hook", Alerts: 1, Result: notify.ResultDead})
+	m.ObserveArticle(monitor.ArticleResult{Feed: "Kan", Outcome: monitor.ArticleOutcomeFetched, Delay: time.Second})
+	m.ObserveArticle(monitor.ArticleResult{Feed: "Kan", Outcome: monitor.ArticleOutcomeFailed, Reason: "paywall"})
+	m.ObserveArticle(monitor.ArticleResult{Feed: "Kan", Outcome: monitor.ArticleOutcomeFailed, Reason: "paywall"})
 
 	q, _ := rules.ParseQuery("a")
 	two := rules.NewSet([]rules.Compiled{
@@ -283,9 +286,12 @@ func TestObserveOutcomeAndReload(t *testing.T) {
 		`newswatch_rule_reloads_total{}`:                                        2,
 		`newswatch_rule_reload_errors_total{}`:                                  1,
 		`newswatch_rules_last_reload_successful{}`:                              0,
-		`newswatch_rules{}`:                          2,
-		`newswatch_stories_merged_total{feed="Kan"}`: 2,
-		`newswatch_items_new_total{feed="Kan"}`:      4,
+		`newswatch_rules{}`:                                                      2,
+		`newswatch_stories_merged_total{feed="Kan"}`:                             2,
+		`newswatch_items_new_total{feed="Kan"}`:                                  4,
+		`newswatch_articles_total{feed="Kan",outcome="fetched",reason=""}`:       1,
+		`newswatch_articles_total{feed="Kan",outcome="failed",reason="paywall"}`: 2,
+		`newswatch_article_delay_seconds{}`:                                      3,
 	} {
 		if v, ok := got[key]; !ok || v != want {
 			t.Errorf("%s = %v (present %v), want %v", key, v, ok, want)

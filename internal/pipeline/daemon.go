@@ -102,6 +102,13 @@ func (p *Pipeline) Daemon(ctx context.Context, watcher *rules.Watcher) (*Daemon,
 		d.health.Poke()
 	}
 	if m != nil {
+		prevArticle := p.Articles.OnArticle
+		p.Articles.OnArticle = func(r monitor.ArticleResult) {
+			if prevArticle != nil {
+				prevArticle(r)
+			}
+			m.ObserveArticle(r)
+		}
 		prevOutcome := p.Dispatcher.OnOutcome
 		p.Dispatcher.OnOutcome = func(out notify.Outcome) {
 			if prevOutcome != nil {
@@ -155,6 +162,7 @@ func (d *Daemon) supervise(ctx context.Context, reload <-chan os.Signal) error {
 		return p.Dispatcher.Run(ctx)
 	})
 	start("scheduler", p.Scheduler.Run)
+	start("articles", p.Articles.Run)
 	start("rules watcher", d.watcher.Run)
 	start("configuration watcher", d.config.Run)
 	start("feed health", d.health.Run)

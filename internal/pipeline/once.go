@@ -40,6 +40,14 @@ func (p *Pipeline) Once(ctx context.Context, drain time.Duration) (OnceResult, e
 			p.log.Warn("feed not fetched: backing off", "feed", f.Feed, "until", hold.Until, "last_error", hold.LastError)
 		}
 	}
+	// The pages of the items just recorded, before their alerts are
+	// delivered.
+	if err := p.Articles.Drain(ctx); err != nil {
+		if ctx.Err() != nil {
+			return OnceResult{}, err
+		}
+		p.log.Warn("articles: some items could not be completed; the next run completes them", "err", err)
+	}
 	if _, err := p.healthChecker().Check(ctx); err != nil {
 		p.log.Warn("feed health check failed", "err", err)
 	}

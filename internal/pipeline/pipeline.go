@@ -52,6 +52,9 @@ type Pipeline struct {
 	Poller     *monitor.Poller
 	Scheduler  *monitor.Scheduler
 	Dispatcher *notify.Dispatcher
+	// Articles completes the items of feeds that fetch their pages (the
+	// poller's Articles); the daemon runs it, Once drains it.
+	Articles *monitor.Articles
 
 	cfg       *config.Config
 	log       *slog.Logger
@@ -100,7 +103,7 @@ func Feeds(configured []config.Feed) []model.Feed {
 	feeds := make([]model.Feed, len(configured))
 	for i, f := range configured {
 		feeds[i] = model.Feed{Name: f.Name, URL: f.URL, Tags: f.Tags, Schedule: f.Schedule, Enabled: f.Enabled,
-			Lang: f.Lang, ExpectEvery: f.ExpectEvery}
+			Lang: f.Lang, ExpectEvery: f.ExpectEvery, Article: model.ArticleMode(f.Article)}
 	}
 	return feeds
 }
@@ -144,7 +147,11 @@ func wire(ctx context.Context, cfg *config.Config, st *store.Store, o Options) (
 	disp.Rules = func() []*rules.Rule { return o.Rules().Rules() }
 	disp.Log = o.Log
 	poller.AlertsQueued = func(int) { disp.Wake() }
-	return &Pipeline{Store: st, Poller: poller, Scheduler: scheduler, Dispatcher: disp,
+	// Every configuration has the article worker, so that items a
+	// previous configuration left pending are completed.
+	articles := &monitor.Articles{Poller: poller, Feeds: feeds, Log: o.Log}
+	poller.Articles = articles
+	return &Pipeline{Store: st, Poller: poller, Scheduler: scheduler, Dispatcher: disp, Articles: articles,
 		cfg: cfg, log: o.Log, version: o.Version, lookupEnv: o.LookupEnv}, nil
 }
 
@@ -165,7 +172,10 @@ func Fetcher(cfg *config.Config, version string) *monitor.Fetcher {
 		ConnectTimeout:      f.ConnectTimeout,
 		TLSHandshakeTimeout: f.ConnectTimeout,
 		MaxBodyBytes:        f.MaxBodyBytes,
+		MaxPageBytes:        f.ArticleMaxBodyBytes,
 		UserAgent:           userAgent,
+		// Feeds and article pages share one limit per host.
+		PerHost: f.PerHost,
 	})
 }
 
