@@ -162,6 +162,39 @@ func (t MatchTerm) Format(limit int) string {
 	return s
 }
 
+// MaxQuotes is how many sentences MatchQuotes returns at most, and
+// QuoteChars how long each may be.
+const (
+	MaxQuotes  = 2
+	QuoteChars = 300
+)
+
+// MatchQuote is a sentence a rule matched in, from a long field (an item's
+// article), as clean text.
+type MatchQuote struct {
+	Text  string
+	Field string
+}
+
+// MatchQuotes returns the distinct sentences the hits quote (the hits in
+// an article: model.Hit.Quote), cleaned and cut to QuoteChars, at most
+// MaxQuotes of them, in the order of the hits. Each notifier escapes them
+// as it escapes all feed text.
+func MatchQuotes(hits []model.Hit) []MatchQuote {
+	var out []MatchQuote
+	for _, h := range hits {
+		q := Truncate(CleanText(h.Quote), QuoteChars, nil)
+		if q == "" || slices.ContainsFunc(out, func(o MatchQuote) bool { return o.Text == q }) {
+			continue
+		}
+		out = append(out, MatchQuote{Text: q, Field: CleanText(h.Field)})
+		if len(out) == MaxQuotes {
+			break
+		}
+	}
+	return out
+}
+
 // MatchedTerms lists the distinct texts hits matched, in the order they
 // first appear, each with its fields, as people read them:
 // `"Abraham Accords" (title), normalization (summary)`. Each text is cut

@@ -120,6 +120,9 @@ func (c *Notifier) format(m *notify.Message) string {
 		if matched := notify.MatchedTerms(e.Hits, 200); matched != "" {
 			b.WriteString("matched: " + matched + "\n")
 		}
+		for _, q := range notify.MatchQuotes(e.Hits) {
+			b.WriteString("  “" + q.Text + "” (" + q.Field + ")\n")
+		}
 		if s := e.Snippet(); s != "" {
 			b.WriteString(s + "\n")
 		}

@@ -3,11 +3,13 @@ package console
 import (
 	"bytes"
 	"context"
-	"github.com/newswatch/newswatch/notify"
-	"github.com/newswatch/newswatch/notify/internal/notifytest"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/newswatch/newswatch/internal/model"
+	"github.com/newswatch/newswatch/notify"
+	"github.com/newswatch/newswatch/notify/internal/notifytest"
 )
 
 func TestConsole(t *testing.T) {
@@ -82,5 +84,23 @@ func TestConsoleFollowUp(t *testing.T) {
 	}
 	if !strings.Contains(b.String(), "also reported") || !strings.Contains(b.String(), "also: Al-Monitor https://al-monitor.example/2") {
 		t.Errorf("console:\n%s", b.String())
+	}
+}
+
+func TestConsoleArticleQuote(t *testing.T) {
+	var out strings.Builder
+	c := New(Options{Out: &out, Location: time.UTC})
+	e := notifytest.SampleEntry(1)
+	e.Hits = []model.Hit{{Field: "article", Text: "normalization", Quote: "Officials discussed\n normalization \x1b[2Jin Paris."}}
+	if _, _, err := c.Notify(context.Background(), notifytest.AlertMessage(e)); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"matched: normalization (article)\n",
+		"  “Officials discussed normalization [2Jin Paris.” (article)\n",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
 	}
 }

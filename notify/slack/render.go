@@ -79,6 +79,9 @@ func (st style) renderAlert(m *notify.Message) ([]slackgo.Block, string) {
 	if snippet := e.Snippet(); snippet != "" {
 		blocks = append(blocks, sectionBlock(escapeSlack(snippet)))
 	}
+	if quotes := quoteText(e.Hits); quotes != "" {
+		blocks = append(blocks, sectionBlock(quotes))
+	}
 	blocks = append(blocks, contextBlock(ruleLine(m, matchedText(e.Hits))))
 
 	fallback := st.fallbackPrefix(m) + truncEscape(title, 300)
@@ -338,6 +341,21 @@ func matchedText(hits []model.Hit) string {
 		}
 		b.WriteString(s)
 		n += sn
+	}
+	return b.String()
+}
+
+// quoteText renders the sentences the hits quote (hits in an item's
+// article) as Slack block quotes, each followed by its field: escaped as
+// all feed text, so that a page's text can no more ping or link than a
+// headline.
+func quoteText(hits []model.Hit) string {
+	var b strings.Builder
+	for _, q := range notify.MatchQuotes(hits) {
+		if b.Len() > 0 {
+			b.WriteString("\n")
+		}
+		b.WriteString("&gt; " + escapeSlack(q.Text) + " (" + escapeSlack(q.Field) + ")")
 	}
 	return b.String()
 }

@@ -3,6 +3,7 @@ package slack
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -373,6 +374,31 @@ func TestRenderSplitWithMention(t *testing.T) {
 		}
 		if got := strings.Count(strings.Join(texts, "\n"), "• "); got != len(p.Entries) {
 			t.Errorf("part %d shows %d of its %d entries", i+1, got, len(p.Entries))
+		}
+	}
+}
+
+// TestRenderArticleQuote shows the sentence an article hit quotes, escaped
+// as every feed text: a page's text can no more ping or link than a title.
+func TestRenderArticleQuote(t *testing.T) {
+	e := notifytest.SampleEntry(1)
+	e.Hits = []model.Hit{
+		{Field: "article", Text: "normalization", Quote: "<!channel> Officials discussed normalization & <https://evil.example|the Accords>."},
+	}
+	blocks, _ := style{}.render(notifytest.AlertMessage(e))
+	checkBlockKit(t, blocks)
+	texts := blockTexts(t, blocks)
+	want := "&gt; &lt;!channel&gt; Officials discussed normalization &amp; &lt;https://evil.example|the Accords&gt;. (article)"
+	if !slices.Contains(texts, want) {
+		t.Errorf("no block quotes the article; texts:\n%q", texts)
+	}
+	if last := texts[len(texts)-1]; !strings.HasSuffix(last, "matched: normalization (article)") {
+		t.Errorf("context = %q, want it to end with where the term matched", last)
+	}
+	all := strings.Join(texts, "\n")
+	for _, bad := range []string{"<!channel>", "<https://evil"} {
+		if strings.Contains(all, bad) {
+			t.Errorf("rendered message contains %q", bad)
 		}
 	}
 }
