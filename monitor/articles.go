@@ -79,8 +79,9 @@ type Articles struct {
 	// Rules, Routing, Stories and AlertsQueued serve the second stage as
 	// they serve the poll. Required.
 	Poller *Poller
-	// Feeds are the configured feeds; an item of a feed no longer
-	// configured is matched as an item of a feed with only its name.
+	// Feeds are the configured feeds at start; SetFeeds replaces them. An
+	// item of a feed no longer configured is matched as an item of a feed
+	// with only its name.
 	Feeds []model.Feed
 	// Workers is how many pages are fetched at once
 	// (DefaultArticleWorkers); the Fetcher's per-host limit applies too.
@@ -99,17 +100,48 @@ type Articles struct {
 
 	once  sync.Once
 	wake  chan struct{}
-	feeds map[string]model.Feed
+	mu    sync.Mutex
+	feeds map[string]model.Feed // by name; guarded by mu
 }
 
 func (a *Articles) init() {
 	a.once.Do(func() {
 		a.wake = make(chan struct{}, 1)
-		a.feeds = make(map[string]model.Feed, len(a.Feeds))
-		for _, f := range a.Feeds {
-			a.feeds[f.Name] = f
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		if a.feeds == nil {
+			a.feeds = feedsByName(a.Feeds)
 		}
 	})
+}
+
+// SetFeeds replaces the configured feeds, when the configuration is
+// reloaded: the items completed from now on are matched as items of these.
+func (a *Articles) SetFeeds(feeds []model.Feed) {
+	a.init()
+	byName := feedsByName(feeds)
+	a.mu.Lock()
+	a.feeds = byName
+	a.mu.Unlock()
+}
+
+// feed returns the configured feed named name, or a feed with only that
+// name when it is no longer configured.
+func (a *Articles) feed(name string) model.Feed {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if f, ok := a.feeds[name]; ok {
+		return f
+	}
+	return model.Feed{Name: name}
+}
+
+func feedsByName(feeds []model.Feed) map[string]model.Feed {
+	m := make(map[string]model.Feed, len(feeds))
+	for _, f := range feeds {
+		m[f.Name] = f
+	}
+	return m
 }
 
 // Wake tells Run that items were recorded pending. It never blocks.
@@ -257,10 +289,7 @@ func (a *Articles) run(ctx context.Context, drain bool) error {
 // It reports false when a store error left it pending, for a later try.
 func (a *Articles) complete(ctx context.Context, it *model.Item) bool {
 	p := a.Poller
-	f, ok := a.feeds[it.Feed]
-	if !ok {
-		f = model.Feed{Name: it.Feed}
-	}
+	f := a.feed(it.Feed)
 	res := ArticleResult{Feed: f.Name}
 	state, text := model.ArticleFailed, ""
 	fetch := true

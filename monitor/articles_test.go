@@ -299,3 +299,24 @@ func TestArticleAfterRestart(t *testing.T) {
 		t.Errorf("pending after the restart: %v, %v", pending, err)
 	}
 }
+
+// A reloaded configuration's feeds (SetFeeds) are the ones an item's page
+// is matched as: a rule that selects a feed by a tag it gained matches.
+func TestArticleSetFeeds(t *testing.T) {
+	set := ruleSet(t, &rules.Rule{Name: "tagged", Query: "article:normaliz*", Feeds: []string{"tag:mideast"}})
+	env := newTestEnv(t, set)
+	pages := newPageServer(t)
+	srv := newFeedServer(t, rssDoc(teaser(1, pages.URL+"/news-en.html")))
+	feed := model.Feed{Name: "Ledger", URL: srv.URL, Enabled: true, Article: model.ArticleAlways}
+	env.addFeeds(feed)
+	a, _ := withArticles(env, feed)
+	env.poll(feed)
+
+	tagged := feed
+	tagged.Tags = []string{"mideast"}
+	a.SetFeeds([]model.Feed{tagged})
+	drain(t, a)
+	if as := env.alerts(); len(as) != 1 || as[0].Rule != "tagged" {
+		t.Errorf("alerts %q, want one of the rule selecting the feed's new tag", alertTitles(as))
+	}
+}

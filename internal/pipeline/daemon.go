@@ -252,14 +252,17 @@ func checkAdminExposure(addr, token string) error {
 }
 
 // applyFeeds puts the feeds of a reloaded configuration in force: the
-// scheduler polls them from now on, the status page, feed health and
+// scheduler polls them from now on, the article worker matches their
+// items' pages as theirs, the status page, feed health and
 // metrics show them, and rules are checked against them (a rule selecting
 // a feed that is gone is a warning).
 func (d *Daemon) applyFeeds(ctx context.Context, cfg *config.Config) (monitor.FeedChanges, error) {
-	changes, err := d.p.Scheduler.SetFeeds(ctx, Feeds(cfg.Feeds))
+	feeds := Feeds(cfg.Feeds)
+	changes, err := d.p.Scheduler.SetFeeds(ctx, feeds)
 	if err != nil || changes.Empty() {
 		return changes, err
 	}
+	d.p.Articles.SetFeeds(feeds)
 	// The notifiers are the ones the daemon started with.
 	known := Known(&config.Config{Feeds: cfg.Feeds, Notifiers: d.p.cfg.Notifiers})
 	for _, diag := range d.watcher.SetKnown(known) {
