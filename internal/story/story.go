@@ -18,5 +18,6 @@
 //
 // The package holds no state beyond the Index and knows nothing of the
 // store or of feeds: the monitor keeps an Index of the window's items,
-// rebuilt from the store at start, and records the story each item joins.
+// rebuilt at start from the features recorded with the items
+// (AppendFeatures, DecodeFeatures), and records the story each item joins.
 package story
