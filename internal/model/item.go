@@ -62,6 +62,15 @@ type Item struct {
 	// ArticleState says whether the item's page was, or is to be,
 	// fetched; "" (ArticleNone) for an item of a feed that fetches none.
 	ArticleState ArticleState
+
+	// Features are the item's story features as package story encodes
+	// them (story.AppendFeatures), recorded with it so that a start need
+	// not analyse its text again, and FeaturesVersion the version they
+	// were computed by (story.FeaturesVersion); nil when not computed.
+	// The store keeps them as they are, and forgets them when the item's
+	// text is edited.
+	Features        []byte
+	FeaturesVersion int64
 }
 
 // ArticleState says where an item is with its page.

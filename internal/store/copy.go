@@ -31,7 +31,8 @@ var copyTables = []copyTable{
 	{name: "items", order: "id", serial: true, columns: []string{
 		"id", "feed_id", "identity", "guid", "link", "title", "summary", "content", "author",
 		"categories", "lang", "published", "seen_at",
-		"story_id", "canonical", "simhash", "text_hash", "updated_at", "article", "article_state"}},
+		"story_id", "canonical", "simhash", "text_hash", "updated_at", "article", "article_state",
+		"features", "features_version"}},
 	{name: "seen", order: "feed_id, identity", columns: []string{
 		"feed_id", "identity", "first_seen", "item_id"}},
 	{name: "alerts", order: "id", serial: true, columns: []string{

@@ -26,8 +26,9 @@ const itemsFrom = ` FROM items AS i JOIN feeds AS f ON f.id = i.feed_id`
 
 const insertItemSQL = `INSERT INTO items (feed_id, identity, guid, link, title,
 	summary, content, author, categories, lang, published, seen_at,
-	story_id, canonical, simhash, text_hash, article, article_state)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	story_id, canonical, simhash, text_hash, article, article_state,
+	features, features_version)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 // insertItemPG is insertItemSQL on PostgreSQL: an identity the feed has
 // already is no row, not an error (see Tx.insert).
@@ -52,6 +53,15 @@ func simhashValue(h uint64, ok bool) any {
 		return nil
 	}
 	return int64(h)
+}
+
+// featuresValues are the values of an item's features and their version:
+// both NULL when it has none.
+func featuresValues(it *model.Item) (any, any) {
+	if it.Features == nil {
+		return nil, nil
+	}
+	return it.Features, it.FeaturesVersion
 }
 
 func scanItem(r rowScanner) (*model.Item, error) {

@@ -164,10 +164,11 @@ type ItemEdit struct {
 }
 
 const updateItemSQL = `UPDATE items SET title = ?, summary = ?, content = ?,
-	text_hash = ?, updated_at = ? WHERE id = ?`
+	text_hash = ?, updated_at = ?, features = NULL, features_version = NULL WHERE id = ?`
 
 // UpdateItem records an edit of item id: its new text and text hash, and
-// when it was seen (UpdatedAt). A pruned item is ErrNotFound.
+// when it was seen (UpdatedAt). The item's story features, which were of
+// the old text, are forgotten. A pruned item is ErrNotFound.
 func (tx *Tx) UpdateItem(id int64, e ItemEdit) error {
 	res, err := tx.exec(stmtUpdateItem, e.Title, e.Summary, e.Content, e.TextHash, millis(e.At), id)
 	if err == nil {

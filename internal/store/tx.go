@@ -297,11 +297,13 @@ func (tx *Tx) AddItem(it *model.Item) error {
 	if err != nil {
 		return fmt.Errorf("store: add item %q: categories: %w", it.Identity, err)
 	}
+	features, version := featuresValues(it)
 	id, err := tx.insert(stmtAddItem,
 		it.FeedID, it.Identity, it.GUID, it.Link, it.Title,
 		it.Summary, it.Content, it.Author, categories, it.Lang, millis(it.Published), millis(seenAt),
 		nullID(it.StoryID), it.Canonical, simhashValue(it.SimHash, it.HasSimHash), it.TextHash,
-		it.Article, string(it.ArticleState))
+		it.Article, string(it.ArticleState),
+		features, version)
 	if errors.Is(err, errConflict) { // the item is still kept
 		return fmt.Errorf("store: add item %q to feed %d: %w", it.Identity, it.FeedID, ErrDuplicate)
 	}
