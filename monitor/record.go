@@ -251,6 +251,8 @@ func (p *Poller) prepare(set *rules.Set, f model.Feed, st *store.FeedState, plan
 		}
 		if p.Stories != nil {
 			it.SimHash, it.HasSimHash = pi.features.SimHash, true
+			// Recorded with the item: a start reads them back (Stories).
+			it.Features, it.FeaturesVersion = cluster.AppendFeatures(nil, &pi.features), cluster.FeaturesVersion()
 		}
 		it.TextHash = pi.textHash() // extractAnalysed may have set it
 		if !pi.backfill && p.wantsArticle(set, &f, it) {

@@ -33,8 +33,14 @@ type Stories struct {
 	// waits twice as long, up to six hours (see followup.Due). Zero sends
 	// each at once.
 	ReplyDelay time.Duration
-	// Log receives a line when the index is built; nil discards it.
+	// Log receives a line when the index is built, and when story
+	// features are extracted again and recorded; nil discards it.
 	Log *slog.Logger
+
+	// version is the version of story features the index reads, and
+	// records when it extracts them: story.FeaturesVersion, unless a test
+	// sets another.
+	version int64
 
 	mu       sync.Mutex
 	index    *cluster.Index
@@ -60,14 +66,7 @@ func (s *Stories) begin(ctx context.Context, now time.Time) (*storySession, erro
 		s.mu.Unlock()
 		return nil, fmt.Errorf("story index: %w", err)
 	}
-	err := s.Store.WindowItems(ctx, since, s.maxID, func(it *model.Item) error {
-		s.maxID = max(s.maxID, it.ID)
-		if it.StoryID != 0 { // items recorded before stories existed cannot be joined
-			s.index.Add(indexItem(it, cluster.Extract(it.Title, it.Summary)))
-		}
-		return nil
-	})
-	if err != nil {
+	if err := s.takeIn(ctx, since, true); err != nil {
 		// Start again from the store at the next poll: what was taken
 		// in is right, but what was not is unknown.
 		s.index = nil
@@ -79,6 +78,89 @@ func (s *Stories) begin(ctx context.Context, now time.Time) (*storySession, erro
 			"duration", time.Since(start).Round(time.Millisecond))
 	}
 	return &storySession{s: s}, nil
+}
+
+// saveBatch is how many items' features takeIn extracts before it records
+// them (Store.SaveFeatures).
+const saveBatch = 1000
+
+// takeIn adds to the index the items of the window recorded since it last
+// looked (every one when it is being built), by the story features
+// recorded with them (Store.StoryWindow): a start does not analyse their
+// text again. The features of an item recorded without them (before they
+// were kept, or edited since) or with features of another version
+// (story.FeaturesVersion) are extracted from its text, as when it was
+// recorded, and, when save is true, recorded for the next start; a failure
+// to record them is only logged, the index being right either way. save
+// must be false when the caller holds the store's write transaction.
+// Called with s.mu held.
+func (s *Stories) takeIn(ctx context.Context, since time.Time, save bool) error {
+	version := s.version
+	if version == 0 {
+		version = cluster.FeaturesVersion()
+	}
+	var (
+		dec     cluster.FeaturesDecoder
+		pending []store.ItemFeatures
+		saved   int
+	)
+	flush := func() {
+		if err := s.Store.SaveFeatures(ctx, pending); err != nil {
+			s.logger().Warn("story features not recorded", "items", len(pending), "err", err)
+		} else {
+			saved += len(pending)
+		}
+		clear(pending)
+		pending = pending[:0]
+	}
+	err := s.Store.StoryWindow(ctx, since, s.maxID, version, func(it *model.Item) error {
+		s.maxID = max(s.maxID, it.ID)
+		if it.StoryID == 0 { // items recorded before stories existed cannot be joined
+			return nil
+		}
+		if it.Features != nil {
+			f, err := dec.Decode(it.Features)
+			if err == nil {
+				s.index.Add(indexItem(it, *f))
+				return nil
+			}
+			// Damaged: extract them again, from the item's text.
+			s.logger().Warn("story features unreadable", "item", it.ID, "err", err)
+			full, err := s.Store.Item(ctx, it.ID)
+			if err != nil {
+				return err
+			}
+			it.Title, it.Summary, it.TextHash = full.Title, full.Summary, full.TextHash
+		}
+		f := cluster.Extract(it.Title, it.Summary)
+		s.index.Add(indexItem(it, f))
+		if save {
+			pending = append(pending, store.ItemFeatures{ID: it.ID, TextHash: it.TextHash,
+				Features: cluster.AppendFeatures(nil, &f), Version: version})
+			if len(pending) == saveBatch {
+				flush()
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if len(pending) > 0 {
+		flush()
+	}
+	if saved > 0 {
+		s.logger().Info("story features recorded", "items", saved, "version", version)
+	}
+	return nil
+}
+
+// logger is s.Log, or a logger that discards.
+func (s *Stories) logger() *slog.Logger {
+	if s.Log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return s.Log
 }
 
 // applyMoves moves in the index the items users took out of their stories

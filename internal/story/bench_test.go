@@ -246,3 +246,39 @@ func BenchmarkMatchExtract(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkIndexFromFeatures measures building an index of 100,000 items
+// from their encoded features (what a start does once it has read them
+// from the store): each decoded (FeaturesDecoder) and added. The items
+// are those of the labelled set and its background, in turn, each with a
+// word of its own so that the window's vocabulary grows as a real one
+// does. cpu-ns/item is the process's CPU time per item.
+func BenchmarkIndexFromFeatures(b *testing.B) {
+	const n = 100_000
+	texts := loadLabelledTexts(b)
+	encs := make([][]byte, n)
+	for i := range encs {
+		x := texts[i%len(texts)]
+		f := Extract(fmt.Sprintf("%s w%d", x.title, i), x.summary)
+		encs[i] = AppendFeatures(nil, &f)
+	}
+	step := DefaultWindow / time.Duration(n)
+	b.ReportAllocs()
+	b.ResetTimer()
+	cpu := processCPU()
+	for b.Loop() {
+		x := NewIndex(Options{})
+		var d FeaturesDecoder
+		for i, enc := range encs {
+			f, err := d.Decode(enc)
+			if err != nil {
+				b.Fatal(err)
+			}
+			seen := t0.Add(time.Duration(i) * step)
+			x.Add(Item{ID: int64(i + 1), Story: int64(i + 1), Feed: int64(i % 300), Seen: seen, Published: seen, Features: *f})
+		}
+	}
+	if cpu := processCPU() - cpu; cpu > 0 {
+		b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N*n), "cpu-ns/item")
+	}
+}
