@@ -2,15 +2,11 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"io"
 	"strings"
-	"text/tabwriter"
 	"time"
 
-	"github.com/newswatch/newswatch/internal/admin"
 	"github.com/newswatch/newswatch/internal/cli"
-	"github.com/newswatch/newswatch/internal/feedhealth"
+	"github.com/newswatch/newswatch/internal/cli/format"
 	"github.com/newswatch/newswatch/internal/pipeline"
 )
 
@@ -40,83 +36,9 @@ func cmdFeedsList(ctx context.Context, args []string, sio *IO) error {
 		return err
 	}
 	if *asJSON {
-		return writeFeedsJSON(sio.Stdout, statuses)
+		return format.FeedsJSON(sio.Stdout, statuses)
 	}
-	return writeFeedsTable(sio.Stdout, statuses, now)
-}
-
-// feedJSON is one line of 'feeds list -json'. Times are RFC 3339 in UTC;
-// times that did not happen are left out.
-type feedJSON struct {
-	Name                string   `json:"name"`
-	URL                 string   `json:"url"`
-	CurrentURL          string   `json:"current_url,omitempty"`
-	Tags                []string `json:"tags,omitempty"`
-	Enabled             bool     `json:"enabled"`
-	Schedule            string   `json:"schedule"`
-	ExpectEvery         string   `json:"expect_every,omitempty"`
-	State               string   `json:"state"`
-	Alerted             string   `json:"alerted,omitempty"`
-	LastFetchAt         string   `json:"last_fetch_at,omitempty"`
-	LastSuccessAt       string   `json:"last_success_at,omitempty"`
-	LastStatus          int      `json:"last_status,omitempty"`
-	LastError           string   `json:"last_error,omitempty"`
-	ConsecutiveFailures int      `json:"consecutive_failures"`
-	FailingSince        string   `json:"failing_since,omitempty"`
-	HeldUntil           string   `json:"held_until,omitempty"`
-	NextPollAt          string   `json:"next_poll_at,omitempty"`
-	PollOverdueSince    string   `json:"poll_overdue_since,omitempty"`
-	LastItemAt          string   `json:"last_item_at,omitempty"`
-	Items24h            int      `json:"items_24h"`
-}
-
-func writeFeedsJSON(w io.Writer, statuses []feedhealth.Status) error {
-	return cli.JSONLines(w, statuses, func(s feedhealth.Status) any {
-		j := feedJSON{
-			Name: s.Feed.Name, URL: s.Feed.URL, CurrentURL: s.CurrentURL, Tags: s.Feed.Tags,
-			Enabled: s.Feed.Enabled, Schedule: s.Feed.Schedule, State: string(s.State), Alerted: string(s.Alerted),
-			LastFetchAt: cli.JSONTime(s.LastFetchAt), LastSuccessAt: cli.JSONTime(s.LastSuccessAt),
-			LastStatus: s.LastStatus, LastError: s.LastError, ConsecutiveFailures: s.ConsecutiveFailures,
-			FailingSince: cli.JSONTime(s.FailingSince), HeldUntil: cli.JSONTime(s.HeldUntil),
-			NextPollAt: cli.JSONTime(s.NextPollAt), LastItemAt: cli.JSONTime(s.LastItemAt), Items24h: s.ItemsLastDay,
-		}
-		if s.Feed.ExpectEvery > 0 {
-			j.ExpectEvery = s.Feed.ExpectEvery.String()
-		}
-		return j
-	})
-}
-
-// writeFeedsTable prints the statuses as an aligned table.
-func writeFeedsTable(w io.Writer, statuses []feedhealth.Status, now time.Time) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tSTATE\tLAST SUCCESS\tFAILURES\tNEXT POLL\tITEMS 24H\tLAST ERROR")
-	for _, s := range statuses {
-		state := string(s.State)
-		if s.Alerted != "" {
-			state += " (alerted)"
-		}
-		next := relativeTime(s.NextPollAt, now)
-		if !s.HeldUntil.IsZero() {
-			next += " (backoff)"
-		}
-		lastErr := "-"
-		if s.LastError != "" {
-			lastErr = admin.ShortError(s.LastError, 80) // the cause, which comes last
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%d\t%s\n", cli.Cell(s.Feed.Name, 40), state,
-			relativeTime(s.LastSuccessAt, now), s.ConsecutiveFailures, next, s.ItemsLastDay, lastErr)
-	}
-	return tw.Flush()
-}
-
-// relativeTime renders t relative to now as the status page does, and
-// "-" for never.
-func relativeTime(t, now time.Time) string {
-	if t.IsZero() {
-		return "-"
-	}
-	return admin.RelativeTime(t, now)
+	return format.FeedsTable(sio.Stdout, statuses, now)
 }
 
 // splitList reads a comma-separated flag value: "a, b,,c" is [a b c].

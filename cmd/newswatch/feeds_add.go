@@ -8,11 +8,11 @@ import (
 	"time"
 
 	"github.com/newswatch/newswatch/internal/cli"
+	"github.com/newswatch/newswatch/internal/cli/format"
 	"github.com/newswatch/newswatch/internal/config"
 	"github.com/newswatch/newswatch/internal/pipeline"
 	"github.com/newswatch/newswatch/internal/redact"
 	"github.com/newswatch/newswatch/internal/subscription"
-	"github.com/newswatch/newswatch/notify"
 )
 
 func cmdFeedsAdd(ctx context.Context, args []string, sio *IO) error {
@@ -58,7 +58,7 @@ func cmdFeedsAdd(ctx context.Context, args []string, sio *IO) error {
 	if found.Page != "" {
 		fmt.Fprintf(sio.Stderr, "found the feed %s on %s\n", redact.URL(found.URL), redact.URL(found.Page))
 		for _, o := range found.Others {
-			fmt.Fprintf(sio.Stderr, "  the page also links to %s%s\n", redact.URL(o.URL), titled(o.Title))
+			fmt.Fprintf(sio.Stderr, "  the page also links to %s%s\n", redact.URL(o.URL), format.Titled(o.Title))
 		}
 	}
 	f := config.FeedTable{Name: *feedName, URL: found.URL, Tags: splitList(*tags), Schedule: *schedule, ExpectEvery: *expectEvery, Lang: *lang}
@@ -121,12 +121,4 @@ func editConfig(configFlag string, sio *IO) (*config.FileEdit, []config.Feed, er
 // addedComment is the comment above appended feeds.
 func addedComment(what string, now time.Time) string {
 	return fmt.Sprintf("# %s by `newswatch feeds` on %s.\n", what, now.Format("2006-01-02"))
-}
-
-// titled renders a link title for a message: ` ("Comments")`, or "".
-func titled(t string) string {
-	if t = notify.CleanText(t); t != "" {
-		return " (\"" + t + "\")"
-	}
-	return ""
 }

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/newswatch/newswatch/internal/cli/format"
 	"github.com/newswatch/newswatch/internal/config"
 	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/internal/store"
@@ -354,7 +355,7 @@ func TestFeedsList(t *testing.T) {
 	if code != 0 || len(lines) != 2 {
 		t.Fatalf("feeds list -json: exit %d\n%s", code, stdout)
 	}
-	var got feedJSON
+	var got format.FeedRecord
 	if err := json.Unmarshal([]byte(lines[0]), &got); err != nil {
 		t.Fatal(err)
 	}
@@ -382,7 +383,7 @@ func TestFeedsTest(t *testing.T) {
 		}
 	}
 	code, stdout, _ = runWithEnv(t, ctx, nil, "feeds", "test", site.URL+"/makor.xml", "-json", "-n", "0")
-	var out feedTestJSON
+	var out format.FeedTestRecord
 	if err := json.Unmarshal([]byte(stdout), &out); code != 0 || err != nil {
 		t.Fatalf("feeds test -json: exit %d, %v\n%s", code, err, stdout)
 	}
