@@ -175,3 +175,54 @@ func TestBacktest(t *testing.T) {
 		t.Errorf("%d matches in %d stories among %d items, want 5 in 2 among 4", rep.Matches, rep.Stories(), rep.Items)
 	}
 }
+
+// An item's stored article is matched as the poll matched it: backtest and
+// the status page's search find what only the page said.
+func TestMatchStoredArticle(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t, nil)
+	f, err := st.Feed(ctx, "Wire")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx, err := st.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, it := range []*model.Item{
+		{Identity: "guid:with", Title: "Officials meet in Paris",
+			Article: "Officials met in Paris.\nThe agenda included first steps toward normalization.", ArticleState: model.ArticleFetched},
+		{Identity: "guid:without", Title: "Officials meet in Paris again", ArticleState: model.ArticleFailed},
+	} {
+		it.FeedID, it.SeenAt = f.ID, now.Add(-time.Duration(i+1)*time.Hour)
+		if err := tx.AddItem(it); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	for _, query := range []string{"normaliz*", "article:normaliz*"} {
+		t.Run(query, func(t *testing.T) {
+			set := ruleSet(t, &rules.Rule{Name: "r", Query: query})
+			var matched []string
+			var hits []model.Hit
+			err := MatchStored(ctx, st, set, feeds, time.Time{}, func(it *model.Item, ms []rules.Match) error {
+				if len(ms) > 0 {
+					matched = append(matched, it.Title)
+					hits = ms[0].Hits
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(matched) != 1 || matched[0] != "Officials meet in Paris" {
+				t.Fatalf("matched %q, want the item whose article says it", matched)
+			}
+			if len(hits) != 1 || hits[0].Field != "article" || hits[0].Quote != "The agenda included first steps toward normalization." {
+				t.Errorf("hits %+v, want one in the article quoting its sentence", hits)
+			}
+		})
+	}
+}
