@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -24,9 +25,10 @@ const hostileTitle = `</td><script>alert("x")</script><img src=x onerror=alert(1
 // healthy, one failing and alerted, one disabled), two rules, items,
 // alerts in every delivery state and a dead letter.
 type fixture struct {
-	store *store.Store
-	feeds []model.Feed
-	rules *rules.Set
+	store    *store.Store
+	feeds    []model.Feed
+	compiled []rules.Compiled // the rules of rules
+	rules    *rules.Set
 }
 
 func newFixture(t testing.TB) *fixture {
@@ -78,10 +80,11 @@ func newFixture(t testing.TB) *fixture {
 		}
 		return rules.Compiled{Rule: &rules.Rule{Name: name, Query: query, Description: desc, Severity: sev, Enabled: true}, Query: q}
 	}
-	fx.rules = rules.NewSet([]rules.Compiled{
+	fx.compiled = []rules.Compiled{
 		mk("syria-israel", "syria AND israel", "Syria–Israel normalization talks", rules.SeverityHigh),
 		mk("abraham-accords", `"abraham accords"`, "", rules.SeverityInfo),
-	})
+	}
+	fx.rules = rules.NewSet(fx.compiled)
 
 	// Items of the last days, and the alerts they caused.
 	type entry struct {
@@ -154,5 +157,70 @@ func (fx *fixture) server() *Server {
 		Version:  "1.4.0-test",
 		Location: time.UTC,
 		Now:      func() time.Time { return now },
+	}
+}
+
+// longQuery is a search as long as a user may type one.
+const longQuery = `(syria OR سوريا OR סוריה) AND (israel OR إسرائيل OR ישראל) AND (normalization OR "abraham accords" OR تطبيع OR נורמליזציה)`
+
+// addLongText adds to the fixture the longest text a status page meets: a
+// feed with a long name, long tags and a long URL failing with a long
+// error, a rule with a long name and description, and alerts to a long
+// channel with a long error, so that a test can see the page still fits a
+// phone's screen.
+func (fx *fixture) addLongText(t testing.TB) {
+	t.Helper()
+	ctx := context.Background()
+	long := model.Feed{
+		Name:     "Al-Quds Al-Arabi – أخبار فلسطين والعالم العربي – Palestinian and Arab world news, politics and opinion",
+		URL:      "https://www.alquds.co.uk/category/%D8%A3%D8%AE%D8%A8%D8%A7%D8%B1/%D9%81%D9%84%D8%B3%D8%B7%D9%8A%D9%86/feed/?utm_source=newswatch&utm_medium=rss&utm_campaign=syria-israel-normalization-monitoring",
+		Tags:     []string{"mideast", "arabic", "palestine-and-the-occupied-territories", "opinion-and-analysis"},
+		Schedule: "*/15 * * * *", Enabled: true, ExpectEvery: 12 * time.Hour,
+	}
+	fx.feeds = append(fx.feeds, long)
+	if err := fx.store.SyncFeeds(ctx, fx.feeds); err != nil {
+		t.Fatal(err)
+	}
+	st := fx.feed(t, long.Name)
+	st.LastFetchAt, st.LastSuccessAt, st.PrimedAt = now.Add(-4*time.Minute), now.Add(-30*time.Hour), now.Add(-72*time.Hour)
+	st.ConsecutiveFailures, st.NextAttemptAt = 31, now.Add(2*time.Hour)
+	st.LastError = "tls: failed to verify certificate: x509: certificate is valid for *.cdn-provider-edge-network.example.net, cdn-provider-edge-network.example.net, not www.alquds.co.uk"
+	if err := fx.store.SaveFeed(ctx, st); err != nil {
+		t.Fatal(err)
+	}
+
+	q, err := rules.ParseQuery(longQuery)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rule := rules.Compiled{Rule: &rules.Rule{Name: "syria-israel-normalization-abraham-accords-expansion-and-golan-talks",
+		Query: longQuery, Enabled: true, Severity: rules.SeverityNotice, Digest: "0 8 * * MON-FRI",
+		Description: "Normalization between Syria and Israel: talks, accords, the Golan Heights, and countries joining the Abraham Accords (ar, he, en)"}, Query: q}
+	fx.compiled = append(fx.compiled, rule)
+	fx.rules = rules.NewSet(fx.compiled)
+
+	tx, err := fx.store.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	it := &model.Item{FeedID: st.ID, Identity: "long:1",
+		Title:     "سوريا وإسرائيل: مباحثات التطبيع تدخل مرحلة جديدة في باكو بحضور وفود أمريكية وتركية وأذربيجانية – Syria and Israel normalization talks",
+		Link:      "https://www.alquds.co.uk/%D8%B3%D9%88%D8%B1%D9%8A%D8%A7-%D9%88%D8%A5%D8%B3%D8%B1%D8%A7%D8%A6%D9%8A%D9%84-%D9%85%D8%A8%D8%A7%D8%AD%D8%AB%D8%A7%D8%AA-%D8%A7%D9%84%D8%AA%D8%B7%D8%A8%D9%8A%D8%B9/",
+		Summary:   "Syria Israel normalization " + strings.Repeat("https://www.alquds.co.uk/very/long/path/without/any/space/", 3),
+		Published: now.Add(-50 * time.Minute), SeenAt: now.Add(-45 * time.Minute)}
+	if err := tx.AddItem(it); err != nil {
+		t.Fatal(err)
+	}
+	alert := &model.Alert{ItemID: it.ID, Rule: rule.Rule.Name, Notifier: "slack_syria_israel_desk",
+		Channel: "#syria_israel_normalization_desk_overnight", Title: it.Title, Link: it.Link, Feed: long.Name, CreatedAt: it.SeenAt}
+	if err := tx.Enqueue(alert); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := fx.store.MarkDead(ctx, alert.ID, now.Add(-10*time.Minute),
+		"notify: slack_syria_israel_desk: chat.postMessage #syria_israel_normalization_desk_overnight: channel_not_found"); err != nil {
+		t.Fatal(err)
 	}
 }
