@@ -87,6 +87,13 @@ type Alert struct {
 	RemoteID      string
 	RemoteChannel string
 
+	// SilenceID is the silence (a mute or a snooze set from Slack, see
+	// package silence) that took the alert out of the normal way: for a
+	// delivered alert, the mute that settled it without sending it
+	// (RemoteID is then ""); for a queued one, the snooze that held it
+	// back, until which it is not due. 0 for none.
+	SilenceID int64
+
 	// Parent is, for an alert with a ParentID, where the parent alert is:
 	// its status and, once delivered, its message. Read only.
 	Parent *ParentState

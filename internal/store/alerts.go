@@ -26,7 +26,7 @@ const alertColumns = `a.id, a.item_id, a.rule, a.notifier, a.channel, a.severity
 	a.title, a.link, a.feed, a.summary, a.description, a.published, a.hits, a.digest,
 	a.status, a.attempts, a.next_attempt_at, a.created_at, a.delivered_at, a.dead_at,
 	a.last_error, a.remote_id, a.remote_channel, a.kind, a.story_id, a.parent_id, a.queued_at,
-	p.status, p.title, p.remote_id, p.remote_channel`
+	a.silence_id, p.status, p.title, p.remote_id, p.remote_channel`
 
 const alertsFrom = ` FROM alerts AS a LEFT JOIN alerts AS p ON p.id = a.parent_id`
 
@@ -44,7 +44,7 @@ const insertAlertPG = insertAlertSQL + `
 func scanAlert(r rowScanner) (*model.Alert, error) {
 	var (
 		a                                           model.Alert
-		itemID, storyID, parentID                   sql.NullInt64
+		itemID, storyID, parentID, silenceID        sql.NullInt64
 		hits                                        sql.NullString
 		published, next, created, delivered, deadAt sql.NullInt64
 		queued                                      sql.NullInt64
@@ -54,11 +54,11 @@ func scanAlert(r rowScanner) (*model.Alert, error) {
 		&a.Title, &a.Link, &a.Feed, &a.Summary, &a.Description, &published, &hits, &a.Digest,
 		&a.Status, &a.Attempts, &next, &created, &delivered, &deadAt,
 		&a.LastError, &a.RemoteID, &a.RemoteChannel, &a.Kind, &storyID, &parentID, &queued,
-		&pStatus, &pTitle, &pRemote, &pChannel)
+		&silenceID, &pStatus, &pTitle, &pRemote, &pChannel)
 	if err != nil {
 		return nil, err
 	}
-	a.ItemID, a.StoryID, a.ParentID = itemID.Int64, storyID.Int64, parentID.Int64
+	a.ItemID, a.StoryID, a.ParentID, a.SilenceID = itemID.Int64, storyID.Int64, parentID.Int64, silenceID.Int64
 	if pStatus.Valid {
 		a.Parent = &model.ParentState{Status: model.AlertStatus(pStatus.String), Title: pTitle.String,
 			RemoteID: pRemote.String, RemoteChannel: pChannel.String}

@@ -35,13 +35,19 @@ var copyTables = []copyTable{
 		"features", "features_version"}},
 	{name: "seen", order: "feed_id, identity", columns: []string{
 		"feed_id", "identity", "first_seen", "item_id"}},
+	{name: "silences", order: "id", serial: true, columns: []string{
+		"id", "kind", "notifier", "channel", "channel_id", "story_id", "rule", "alert_id", "title",
+		"created_by", "creator_id", "created_at", "until_at", "removed_at", "removed_by"}},
 	{name: "alerts", order: "id", serial: true, columns: []string{
 		"id", "item_id", "rule", "notifier", "channel", "severity",
 		"title", "link", "feed", "summary", "description", "published", "hits", "digest",
 		"status", "attempts", "next_attempt_at", "created_at", "delivered_at", "dead_at",
-		"last_error", "remote_id", "remote_channel", "kind", "story_id", "parent_id", "queued_at"}},
+		"last_error", "remote_id", "remote_channel", "kind", "story_id", "parent_id", "queued_at", "silence_id"}},
 	{name: "feed_health", order: "feed_id", columns: []string{
 		"feed_id", "alerted", "alerted_at", "failing_since"}},
+	{name: "feedback", order: "id", serial: true, columns: []string{
+		"id", "alert_id", "item_id", "story_id", "rule", "notifier", "channel_id", "title", "link", "feed",
+		"hits", "created_by", "creator_id", "created_at"}},
 	{name: "item_memos", order: "feed_id", columns: []string{"feed_id", "memo"}},
 	{name: "story_moves", order: "id", serial: true, columns: []string{
 		"id", "item_id", "from_story", "to_story", "moved_at"}},
@@ -66,7 +72,9 @@ const copyBatchValues = 8000
 // Copy copies the whole history of src (feeds and their polling state,
 // seen identities, items, stories, alerts with the outbox and dead
 // letters, feed health, the item memos of the last documents, the items
-// moved out of their stories, the records of fetched article pages) into dst, keeping every ID, and checks that each
+// moved out of their stories, the records of fetched article pages, the
+// mutes and snoozes set from Slack and its "not relevant" feedback) into
+// dst, keeping every ID, and checks that each
 // table of dst then holds as many rows as src's. dst must be empty (a new
 // database: ErrNotEmpty otherwise), and the engines may be the same or
 // not. src is read in one read transaction, so it sees one moment of a

@@ -98,6 +98,25 @@ func historyFixture(t *testing.T, s *Store) {
 	if err := s.SaveFeedHealth(ctx, &FeedHealth{FeedID: enab.ID, Alerted: "failing", AlertedAt: testTime, FailingSince: testTime.Add(-7 * time.Hour)}, nil); err != nil {
 		t.Fatal(err)
 	}
+	// From Slack's buttons: the story muted, the follow-up's rule snoozed
+	// (holding the follow-up), the first alert marked "not relevant".
+	mute := &Silence{Kind: SilenceMute, Notifier: "slack", Channel: "#news", ChannelID: "C024BE91L", StoryID: story.ID,
+		Rule: "syria-israel", AlertID: alert.ID, Title: alert.Title, CreatedBy: "@alice", CreatorID: "UALICE", CreatedAt: testTime}
+	snooze := &Silence{Kind: SilenceSnooze, Notifier: "slack", Channel: "#news", Rule: "syria-israel", AlertID: alert.ID,
+		CreatedBy: "@bob", CreatorID: "UBOB", CreatedAt: testTime, Until: testTime.Add(24 * time.Hour)}
+	for _, sl := range []*Silence{mute, snooze} {
+		if err := s.AddSilence(ctx, sl); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.HoldSilenced(ctx, []int64{also.ID}, snooze.ID, snooze.Until); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AddFeedback(ctx, &Feedback{AlertID: alert.ID, ItemID: first.ID, StoryID: story.ID, Rule: alert.Rule,
+		Notifier: "slack", ChannelID: "C024BE91L", Title: alert.Title, Link: alert.Link, Feed: alert.Feed, Hits: hits,
+		CreatedBy: "@carol", CreatorID: "UCAROL", CreatedAt: testTime.Add(time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // history is what a test compares of two databases: everything the
@@ -114,6 +133,8 @@ type history struct {
 	Memos    map[string][]byte
 	Moves    []StoryMove
 	Articles []*ArticleFetch
+	Silences []*Silence
+	Feedback []*Feedback
 }
 
 func readHistory(t *testing.T, s *Store) history {
@@ -152,6 +173,12 @@ func readHistory(t *testing.T, s *Store) history {
 		}
 		h.Articles = append(h.Articles, a)
 	}
+	if h.Silences, err = s.Silences(ctx, SilenceFilter{}); err != nil {
+		t.Fatal(err)
+	}
+	if h.Feedback, err = s.Feedback(ctx, FeedbackFilter{}); err != nil {
+		t.Fatal(err)
+	}
 	h.Seen = map[string]SeenItem{}
 	h.Memos = map[string][]byte{}
 	for _, f := range h.Feeds {
@@ -184,7 +211,7 @@ func TestCopy(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				want := map[string]int64{"feeds": 3, "stories": 2, "items": 2, "seen": 4, "alerts": 4, "feed_health": 1, "item_memos": 1, "story_moves": 1, "article_fetches": 2}
+				want := map[string]int64{"feeds": 3, "stories": 2, "items": 2, "seen": 4, "alerts": 4, "feed_health": 1, "item_memos": 1, "story_moves": 1, "article_fetches": 2, "silences": 2, "feedback": 1}
 				if len(counts) != len(want) {
 					t.Errorf("counts %v, want %v", counts, want)
 				}
