@@ -131,6 +131,14 @@ func (ds *destination) step() time.Duration {
 		return ds.restore(j)
 	}
 	ds.split()
+	if j := ds.queue[0]; ds.r.d.Silences != nil {
+		// Only this worker changes the queue's jobs; push only appends.
+		ds.mu.Unlock()
+		if ds.silence(j, now) {
+			return 0
+		}
+		ds.mu.Lock()
+	}
 	if ds.limiter != nil && !ds.limiter.AllowN(now, 1) {
 		missing := 1 - ds.limiter.TokensAt(now)
 		wait := time.Duration(missing/float64(ds.limiter.Limit())*float64(time.Second)) + time.Millisecond

@@ -70,6 +70,10 @@ const (
 	ResultDelivered = "delivered"
 	ResultRetry     = "retry"
 	ResultDead      = "dead"
+	// ResultMuted: a mute settled the alerts without sending them.
+	ResultMuted = "muted"
+	// ResultHeld: a snooze held the alerts back until it ends.
+	ResultHeld = "held"
 )
 
 // Outcome describes the end of one delivery attempt (or an alert given up
@@ -80,7 +84,7 @@ type Outcome struct {
 	Rule     string
 	Kind     Kind
 	Alerts   int
-	Result   string // ResultDelivered, ResultRetry or ResultDead
+	Result   string // ResultDelivered, ResultRetry, ResultDead, ResultMuted or ResultHeld
 	Reason   string // see Reason; "expired", "unknown_notifier" for alerts given up unsent
 }
 
@@ -155,6 +159,11 @@ type Dispatcher struct {
 	// OnOutcome, when set, is called after every attempt, from the
 	// destination's worker; it must not block.
 	OnOutcome func(Outcome)
+	// Silences, when set, is asked about every alert before it is sent: an
+	// alert a mute covers is settled without being sent, one a snooze
+	// covers is held back until the snooze ends, and then sent with the
+	// rest of what the snooze held as one summary (see package silence).
+	Silences Silencer
 
 	once   sync.Once
 	wake   chan struct{}
@@ -293,8 +302,9 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 // backoff or Retry-After ends by then, and sends the rate limit allows by
 // then. It returns once nothing more can be done before deadline, with how
 // many alerts were not delivered: those still queued (digest alerts whose
-// digest is not yet due aside) and those that became dead letters during
-// the drain. It is `newswatch once -drain`.
+// digest is not yet due, follow-ups collecting their batch and alerts a
+// snooze holds past deadline aside) and those that became dead letters
+// during the drain. It is `newswatch once -drain`.
 func (d *Dispatcher) Drain(ctx context.Context, deadline time.Time) (undelivered int, err error) {
 	if err := d.check(); err != nil {
 		return 0, err
@@ -338,7 +348,7 @@ func (d *Dispatcher) Drain(ctx context.Context, deadline time.Time) (undelivered
 	undelivered = r.dead
 	r.mu.Unlock()
 	for _, a := range queued {
-		if r.heldAtStop[a.ID] || (!a.Digest && !scheduledAfter(a, deadline)) {
+		if r.heldAtStop[a.ID] || (!a.Digest && !scheduledAfter(a, deadline) && !snoozedPast(a, deadline)) {
 			undelivered++
 		}
 	}
@@ -350,6 +360,12 @@ func (d *Dispatcher) Drain(ctx context.Context, deadline time.Time) (undelivered
 // not late.
 func scheduledAfter(a *model.Alert, deadline time.Time) bool {
 	return a.Attempts == 0 && a.ParentID != 0 && a.QueuedAt.After(deadline)
+}
+
+// snoozedPast reports whether a queued alert is held back by a snooze
+// that ends after deadline: not late either.
+func snoozedPast(a *model.Alert, deadline time.Time) bool {
+	return a.SilenceID != 0 && a.NextAttemptAt.After(deadline)
 }
 
 // nextQueued returns the earliest next attempt of the queued alerts that

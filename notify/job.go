@@ -36,6 +36,11 @@ type job struct {
 	// light: the text of the alerts was dropped (see wholeJobs) and must be
 	// read again before a message is built.
 	light bool
+	// silenceID is, for a summary of what a snooze held back, the ID of
+	// that snooze; snooze is that snooze as the message tells it (read by
+	// the runner when it queues the job).
+	silenceID int64
+	snooze    *Snooze
 }
 
 // lighten drops the text of j's alerts, which the outbox keeps, leaving
@@ -91,6 +96,7 @@ func (j *job) message() *Message {
 	if j.parts > 1 {
 		m.Part, m.Parts = j.part, j.parts
 	}
+	m.Snooze = j.snooze
 	for i, a := range j.alerts {
 		m.Entries[i] = Entry{
 			AlertID: a.ID, ItemID: a.ItemID,

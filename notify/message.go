@@ -64,6 +64,21 @@ type Message struct {
 	// Part and Parts number the messages a long summary or digest was split
 	// into (1-based); both are 0 when it was not split.
 	Part, Parts int
+	// Snooze is, on a summary of the alerts a snooze held back (KindSummary),
+	// that snooze; nil otherwise.
+	Snooze *Snooze
+}
+
+// Snooze is a rule snoozed at a destination, as a summary of what it held
+// back tells it.
+type Snooze struct {
+	// By is who snoozed the rule, as people read it ("@alice"); ByID is
+	// who as the destination knows them (a Slack user ID), "" when unknown.
+	By   string
+	ByID string
+	// From is when the snooze began; Until is when it ended: its end, or
+	// when it was removed.
+	From, Until time.Time
 }
 
 // Entry is one alert as a message shows it: the alert's snapshot of its

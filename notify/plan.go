@@ -80,15 +80,33 @@ func (pl *plan) unknownNotifier(a *model.Alert) {
 // planJobs plans the due alerts of one read of the outbox, oldest first:
 // each alert a job of its own, but the follow-ups (later reports of a
 // story, edits) of one destination that package followup batches
-// together, which share one job. A follow-up whose parent is a dead letter
+// together, which share one job, and the alerts a snooze held back (they
+// carry its SilenceID) that are due again, which go out as one summary per
+// rule and destination. A follow-up whose parent is a dead letter
 // is given up, and so is an alert of a notifier that is not configured.
 func planJobs(alerts []*model.Alert, p policy) plan {
 	pl := plan{jobs: make([]*job, 0, len(alerts))}
 	batches := map[destKey]map[string]*job{}
+	held := map[destKey]map[string]*job{} // summaries of what snoozes held, by rule
 	for _, a := range alerts {
 		dest, s, ok := p.destination(a)
 		if !ok {
 			pl.unknownNotifier(a)
+			continue
+		}
+		if a.SilenceID != 0 {
+			if j := held[dest][a.Rule]; j != nil {
+				j.alerts = append(j.alerts, a)
+				j.since = append(j.since, queuedSince(a))
+				continue
+			}
+			j := &job{kind: KindSummary, rule: a.Rule, dest: dest, alerts: []*model.Alert{a},
+				since: []time.Time{queuedSince(a)}, silenceID: a.SilenceID}
+			if held[dest] == nil {
+				held[dest] = map[string]*job{}
+			}
+			held[dest][a.Rule] = j
+			pl.jobs = append(pl.jobs, j)
 			continue
 		}
 		kind := followUpKind(a)
@@ -213,7 +231,7 @@ func foldHead(queue []*job, threshold int) ([]*job, *job) {
 
 // splitJob divides j, a summary or digest, into the parts sp makes of its
 // message when it is too big for one; it returns nil when j goes whole.
-// Each part keeps its alerts' due times and j's digest.
+// Each part keeps its alerts' due times, j's digest and j's snooze.
 func splitJob(j *job, sp Splitter) []*job {
 	msgs := sp.Split(j.message())
 	if len(msgs) < 2 {
@@ -225,7 +243,8 @@ func splitJob(j *job, sp Splitter) []*job {
 	}
 	parts := make([]*job, len(msgs))
 	for p, m := range msgs {
-		part := &job{kind: j.kind, rule: j.rule, dest: j.dest, part: m.Part, parts: m.Parts, id: m.ID, digest: j.digest}
+		part := &job{kind: j.kind, rule: j.rule, dest: j.dest, part: m.Part, parts: m.Parts, id: m.ID, digest: j.digest,
+			silenceID: j.silenceID, snooze: j.snooze}
 		for _, e := range m.Entries {
 			i := byID[e.AlertID]
 			part.alerts = append(part.alerts, j.alerts[i])

@@ -322,6 +322,9 @@ func (r *runner) apply(pl plan) int {
 	var order []*destination
 	queued := 0
 	for _, j := range pl.jobs {
+		if j.silenceID != 0 {
+			j.snooze = r.snoozeOf(j.silenceID)
+		}
 		ds := r.destination(j.dest)
 		if batches[ds] == nil {
 			order = append(order, ds)

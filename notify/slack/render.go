@@ -2,6 +2,7 @@ package slack
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -99,7 +100,7 @@ func (st style) renderList(m *notify.Message) ([]slackgo.Block, string) {
 	prefix := severityPrefix(m.Severity)
 	blocks := []slackgo.Block{
 		headerBlock(prefix + truncEscape(headline, maxHeaderChars-utf8.RuneCountInString(prefix))),
-		contextBlock(listIntro(m)),
+		contextBlock(st.listIntro(m)),
 	}
 	lines := st.listLines(notify.GroupByStory(m.Entries))
 	if st.mentions(m) && len(lines) > 0 {
@@ -240,9 +241,11 @@ func listHeadline(m *notify.Message) string {
 	rule := notify.CleanText(m.Rule)
 	n := len(m.Entries)
 	var s string
-	switch m.Kind {
-	case notify.KindDigest:
+	switch {
+	case m.Kind == notify.KindDigest:
 		s = fmt.Sprintf("Digest for %s: %s", rule, notify.Plural(n, "match", "matches"))
+	case m.Snooze != nil:
+		s = fmt.Sprintf("%s for %s while it was snoozed", notify.Plural(n, "match", "matches"), rule)
 	default:
 		s = fmt.Sprintf("%s for %s", notify.Plural(n, "new match", "new matches"), rule)
 	}
@@ -253,13 +256,15 @@ func listHeadline(m *notify.Message) string {
 }
 
 // listIntro is the context line under a summary's or digest's header.
-func listIntro(m *notify.Message) string {
+func (st style) listIntro(m *notify.Message) string {
 	var b strings.Builder
 	b.WriteString("rule *" + truncEscape(notify.CleanText(m.Rule), 200) + "*")
 	b.WriteString(" · severity *" + severityName(m.Severity) + "*")
-	switch m.Kind {
-	case notify.KindDigest:
+	switch {
+	case m.Kind == notify.KindDigest:
 		b.WriteString(" · scheduled digest, most recent first")
+	case m.Snooze != nil:
+		b.WriteString(" · " + st.snoozedIntro(m.Snooze))
 	default:
 		b.WriteString(" · queued at once, folded into one message")
 	}
@@ -267,6 +272,31 @@ func listIntro(m *notify.Message) string {
 		b.WriteString("\n" + truncEscape(d, 500))
 	}
 	return b.String()
+}
+
+// snoozedIntro is the context line of a summary of what a snooze held.
+func (st style) snoozedIntro(s *notify.Snooze) string {
+	text := "held while " + person(s.ByID, s.By) + " snoozed the rule here"
+	if !s.From.IsZero() && !s.Until.IsZero() {
+		text += ", " + st.date(s.From) + " to " + st.date(s.Until)
+	}
+	return text + "; most recent first"
+}
+
+// slackUserID is the form of a Slack user ID, which can be shown as a
+// mention.
+var slackUserID = regexp.MustCompile(`^[UW][A-Z0-9]{2,20}$`)
+
+// person renders who did something: their mention when id is a Slack user
+// ID (Slack shows it as their current name), else their name, escaped.
+func person(id, name string) string {
+	if slackUserID.MatchString(id) {
+		return "<@" + id + ">"
+	}
+	if name == "" {
+		return "someone"
+	}
+	return truncEscape(notify.CleanText(name), 80)
 }
 
 // meta renders an entry's outlet and time: "Times of Israel · <!date…>".
