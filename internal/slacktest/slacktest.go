@@ -1,6 +1,8 @@
 // Package slacktest is the one fake Slack of newswatch's tests and of the
 // bench harness: the Web API methods a bot posts with (chat.postMessage,
-// chat.update) and incoming webhooks, served on loopback and driven by the
+// chat.update, conversations.members), incoming webhooks, and Socket Mode
+// (apps.connections.open, then a WebSocket delivering block actions and
+// slash commands, with response URLs), served on loopback and driven by the
 // real slack-go client. It records what Slack would show and every request
 // it got, gives each channel its own message timestamps, answers from
 // per-channel scripts (HTTP errors, Slack error codes, 429 with or without
@@ -52,6 +54,12 @@ type Options struct {
 	// Discard keeps no record of requests and messages (Messages, Requests
 	// and RequestCount see none): for long runs that only Observe.
 	Discard bool
+	// AppToken is the app-level token apps.connections.open accepts (see
+	// socket.go); "" means DefaultAppToken.
+	AppToken string
+	// PingEvery is how often a live Socket Mode connection is pinged; zero
+	// means every 10 seconds, as Slack does.
+	PingEvery time.Duration
 }
 
 // Message is one request as the Server saw it, and, when Slack accepted
@@ -120,6 +128,7 @@ type Server struct {
 	hooks    map[string]string // webhook path → channel
 	downTo   time.Time
 	release  chan struct{} // closed by Release, then replaced
+	sock     socketState
 }
 
 // NewHandler returns a Server that the caller serves; its APIURL and
@@ -130,7 +139,7 @@ func NewHandler(o Options) *Server {
 	}
 	return &Server{
 		opts: o, scripts: map[string][]Reply{}, seq: map[string]int{}, byTS: map[string]*Message{},
-		hooks: map[string]string{}, release: make(chan struct{}),
+		hooks: map[string]string{}, release: make(chan struct{}), sock: socketState{appToken: o.AppToken},
 	}
 }
 
@@ -265,9 +274,14 @@ func (s *Server) RequestCount(channel string) int {
 	return n
 }
 
-// ServeHTTP answers the Web API under /api/ and incoming webhooks under
-// /services/.
+// ServeHTTP answers the Web API under /api/, incoming webhooks under
+// /services/, Socket Mode's WebSockets under /socket/ and response URLs
+// under /actions/.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/socket/") {
+		s.serveSocket(w, r)
+		return
+	}
 	if r.Method != http.MethodPost {
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
@@ -275,6 +289,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.URL.Path == "/api/"+MethodPost, r.URL.Path == "/api/"+MethodUpdate:
 		s.serveAPI(w, r, strings.TrimPrefix(r.URL.Path, "/api/"))
+	case r.URL.Path == "/api/"+MethodConnectionsOpen:
+		s.serveOpen(w, r)
+	case r.URL.Path == "/api/"+MethodMembers:
+		s.serveMembers(w, r)
+	case strings.HasPrefix(r.URL.Path, "/actions/"):
+		s.serveResponse(w, r)
 	case strings.HasPrefix(r.URL.Path, "/services/"):
 		s.serveWebhook(w, r)
 	default:
@@ -457,6 +477,7 @@ func (s *Server) arrive(m *Message, check func(*Message) string) (Reply, <-chan 
 	if !s.opts.Discard {
 		s.requests = append(s.requests, *m)
 	}
+	s.changedLocked()
 	release := s.release
 	s.mu.Unlock()
 
@@ -485,6 +506,9 @@ func (s *Server) accept(m *Message) {
 			}
 		}
 		return
+	}
+	if m.Method != MethodPost && m.Method != MethodWebhook {
+		return // a method that reads
 	}
 	s.seq[m.ChannelID]++
 	n := s.seq[m.ChannelID]
