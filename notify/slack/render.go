@@ -40,6 +40,9 @@ type style struct {
 	// loc is the time zone of times in fallback text (Slack shows the
 	// <!date> tokens in each reader's own zone).
 	loc *time.Location
+	// actions adds the buttons to single alerts (see actionsBlock): the
+	// bot listens for their clicks.
+	actions bool
 }
 
 // render returns m as Block Kit blocks and the fallback text Slack shows in
@@ -49,7 +52,11 @@ func (st style) render(m *notify.Message) ([]slackgo.Block, string) {
 		return st.renderHealth(m)
 	}
 	if m.Kind == notify.KindAlert && len(m.Entries) == 1 {
-		return st.renderAlert(m)
+		blocks, text := st.renderAlert(m)
+		if st.withActions(m) {
+			blocks = append(blocks, actionsBlock(m.Entries[0].AlertID, false))
+		}
+		return blocks, text
 	}
 	if m.Kind == notify.KindAlso || m.Kind == notify.KindUpdate {
 		return st.renderFollowUp(m)

@@ -52,6 +52,11 @@ type BotOptions struct {
 	// Transport carries the requests; nil means a shared clone of
 	// http.DefaultTransport.
 	Transport http.RoundTripper
+	// Actions adds buttons to every single alert ("Mute this story",
+	// "Snooze rule", "Not relevant"). Set it only when a Listener with the
+	// app's app-level token runs for the bot: Slack refuses clicks that no
+	// app answers.
+	Actions bool
 }
 
 // Bot is a notifier that posts Block Kit messages with a bot token through
@@ -96,7 +101,7 @@ func NewBot(o BotOptions) (*Bot, error) {
 		apiURL:    api,
 		timeout:   o.Timeout,
 		unfurl:    o.Unfurl,
-		style:     style{mention: mention, loc: o.Location},
+		style:     style{mention: mention, loc: o.Location, actions: o.Actions},
 		transport: o.Transport,
 		now:       time.Now,
 	}, nil

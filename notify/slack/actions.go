@@ -1,0 +1,205 @@
+package slack
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	slackgo "github.com/slack-go/slack"
+
+	"github.com/newswatch/newswatch/notify"
+)
+
+// The buttons of an alert, and what a click on one says. A bot notifier
+// with an app token (Listener) adds them under every single alert it
+// posts: "Mute this story", "Snooze rule 24 h" with a menu for 1 h and
+// 7 d, and "Not relevant". Each carries the alert's ID; the Listener checks
+// it against the message clicked before it acts.
+
+// Block and action IDs of the buttons and of the line under an alert that
+// tells who did what.
+const (
+	actionsBlockID = "newswatch_actions"
+	statusBlockID  = "newswatch_status"
+
+	actionMute        = "newswatch_mute"
+	actionSnooze      = "newswatch_snooze"       // the 24 h button
+	actionSnoozeFor   = "newswatch_snooze_for"   // the menu of other lengths
+	actionNotRelevant = "newswatch_not_relevant" // feedback for the rule
+)
+
+// Action is what a person asked for with a button.
+type Action string
+
+// The actions.
+const (
+	ActionMute        Action = "mute"
+	ActionSnooze      Action = "snooze"
+	ActionNotRelevant Action = "not_relevant"
+)
+
+// SnoozeLengths are the lengths a rule can be snoozed for, by the name a
+// button's value carries; the 24 h button is the default.
+var SnoozeLengths = map[string]time.Duration{
+	"1h":  time.Hour,
+	"24h": 24 * time.Hour,
+	"7d":  7 * 24 * time.Hour,
+}
+
+// maxStatusLines bounds the lines under an alert that tell who did what
+// (a context block holds at most 10 elements); the oldest go first.
+const maxStatusLines = 10
+
+// actionsBlock returns the buttons of the alert alertID.
+func actionsBlock(alertID int64, muted bool) *slackgo.ActionBlock {
+	id := strconv.FormatInt(alertID, 10)
+	plain := func(s string) *slackgo.TextBlockObject {
+		return slackgo.NewTextBlockObject(slackgo.PlainTextType, s, true, false)
+	}
+	var elements []slackgo.BlockElement
+	if !muted {
+		elements = append(elements, slackgo.NewButtonBlockElement(actionMute, id, plain("Mute this story")))
+	}
+	elements = append(elements,
+		slackgo.NewButtonBlockElement(actionSnooze, id+"/24h", plain("Snooze rule 24 h")),
+		slackgo.NewOverflowBlockElement(actionSnoozeFor,
+			slackgo.NewOptionBlockObject(id+"/1h", plain("Snooze rule 1 h"), nil),
+			slackgo.NewOptionBlockObject(id+"/7d", plain("Snooze rule 7 d"), nil)),
+		slackgo.NewButtonBlockElement(actionNotRelevant, id, plain("Not relevant")),
+	)
+	return slackgo.NewActionBlock(actionsBlockID, elements...)
+}
+
+// withActions reports whether a message carries the buttons: a single
+// alert of a rule (not a summary, a digest, a follow-up or a feed-health
+// alert), posted by a bot that listens for clicks.
+func (st style) withActions(m *notify.Message) bool {
+	return st.actions && m.Kind == notify.KindAlert && len(m.Entries) == 1 &&
+		m.Entries[0].AlertID != 0 && m.ThreadTS == ""
+}
+
+// click is one button click, read from its block action.
+type click struct {
+	action  Action
+	alertID int64
+	snooze  time.Duration // for ActionSnooze
+	length  string        // its name in SnoozeLengths
+}
+
+// errNotOurs is a block action of another app's buttons, or one newswatch
+// does not know.
+var errNotOurs = errors.New("not a newswatch button")
+
+// parseClick reads a block action of the buttons actionsBlock renders.
+func parseClick(a *slackgo.BlockAction) (click, error) {
+	var c click
+	value := a.Value
+	switch a.ActionID {
+	case actionMute:
+		c.action = ActionMute
+	case actionNotRelevant:
+		c.action = ActionNotRelevant
+	case actionSnooze:
+		c.action = ActionSnooze
+	case actionSnoozeFor:
+		c.action, value = ActionSnooze, a.SelectedOption.Value
+	default:
+		return c, errNotOurs
+	}
+	id, length, _ := strings.Cut(value, "/")
+	n, err := strconv.ParseInt(id, 10, 64)
+	if err != nil || n <= 0 {
+		return c, fmt.Errorf("slack: button %s: bad value %q", a.ActionID, value)
+	}
+	c.alertID = n
+	if c.action == ActionSnooze {
+		d, ok := SnoozeLengths[length]
+		if !ok {
+			return c, fmt.Errorf("slack: button %s: unknown snooze length %q", a.ActionID, length)
+		}
+		c.snooze, c.length = d, length
+	}
+	return c, nil
+}
+
+// lengthText is a snooze length as the status line shows it: "24 h".
+func lengthText(name string) string {
+	if n, unit, ok := strings.Cut(name, "h"); ok && unit == "" {
+		return n + " h"
+	}
+	if n, unit, ok := strings.Cut(name, "d"); ok && unit == "" {
+		return n + " d"
+	}
+	return name
+}
+
+// statusLine is the line added under an alert when someone acted on it.
+func (st style) statusLine(c click, userID, userName, rule string, now time.Time) string {
+	who := person(userID, userName)
+	switch c.action {
+	case ActionMute:
+		return "🔇 Muted by " + who + ": no more alerts or follow-ups of this story here"
+	case ActionSnooze:
+		return fmt.Sprintf("💤 Rule *%s* snoozed by %s for %s, until %s", truncEscape(notify.CleanText(rule), 100),
+			who, lengthText(c.length), st.date(now.Add(c.snooze)))
+	}
+	return "👎 Marked not relevant by " + who + " (feedback for rule *" + truncEscape(notify.CleanText(rule), 100) + "*)"
+}
+
+// updatedBlocks returns the blocks of a message after someone acted on
+// it: blocks with the status line added (the oldest dropped past
+// maxStatusLines) and, once its story is muted, without the mute button.
+// Every mrkdwn text keeps verbatim set, whatever Slack gave back.
+func updatedBlocks(blocks []slackgo.Block, alertID int64, line string, muted bool) []slackgo.Block {
+	var (
+		out   []slackgo.Block
+		lines []slackgo.MixedElement
+	)
+	for _, b := range blocks {
+		switch b := b.(type) {
+		case *slackgo.ContextBlock:
+			if b.BlockID == statusBlockID {
+				lines = append(lines, b.ContextElements.Elements...)
+				continue
+			}
+			for _, e := range b.ContextElements.Elements {
+				if t, ok := e.(*slackgo.TextBlockObject); ok && t.Type == slackgo.MarkdownType {
+					t.Verbatim = true
+				}
+			}
+		case *slackgo.ActionBlock:
+			if b.BlockID == actionsBlockID {
+				muted = muted || !hasMuteButton(b)
+				continue // rendered again below
+			}
+		case *slackgo.SectionBlock:
+			if b.Text != nil && b.Text.Type == slackgo.MarkdownType {
+				b.Text.Verbatim = true
+			}
+			for _, f := range b.Fields {
+				if f.Type == slackgo.MarkdownType {
+					f.Verbatim = true
+				}
+			}
+		}
+		out = append(out, b)
+	}
+	lines = append(lines, slackgo.NewTextBlockObject(slackgo.MarkdownType, line, false, true))
+	if len(lines) > maxStatusLines {
+		lines = lines[len(lines)-maxStatusLines:]
+	}
+	out = append(out, actionsBlock(alertID, muted), slackgo.NewContextBlock(statusBlockID, lines...))
+	return out
+}
+
+// hasMuteButton reports whether the buttons b still offer to mute.
+func hasMuteButton(b *slackgo.ActionBlock) bool {
+	for _, e := range b.Elements.ElementSet {
+		if btn, ok := e.(*slackgo.ButtonBlockElement); ok && btn.ActionID == actionMute {
+			return true
+		}
+	}
+	return false
+}
