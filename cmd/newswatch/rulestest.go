@@ -16,8 +16,9 @@ import (
 )
 
 func init() {
-	program.RegisterGroup("rules", "work with rule files: 'rules test' tries rules on items", help("rules"),
-		cli.Sub{Name: "test", Run: cmdRulesTest})
+	program.RegisterGroup("rules", "work with rule files: 'rules test' tries rules on items, 'rules feedback' reads what Slack said", help("rules"),
+		cli.Sub{Name: "test", Run: cmdRulesTest},
+		cli.Sub{Name: "feedback", Run: cmdRulesFeedback})
 }
 
 // cmdRulesTest is `newswatch rules test`.

@@ -257,9 +257,9 @@ func TestRulesUsage(t *testing.T) {
 		stderr string
 	}{
 		{[]string{"rules", "test", "-h"}, 0, "Usage: newswatch rules test"},
-		{[]string{"rules", "-h"}, 0, "Usage: newswatch rules test [flags]\n\nWorks with rule files."},
-		{[]string{"rules"}, 1, "newswatch rules: missing sub-command: test"},
-		{[]string{"rules", "frob"}, 1, `newswatch rules: unknown sub-command "frob": want test`},
+		{[]string{"rules", "-h"}, 0, "Usage: newswatch rules test|feedback [flags]\n\nWorks with rule files."},
+		{[]string{"rules"}, 1, "newswatch rules: missing sub-command: test or feedback"},
+		{[]string{"rules", "frob"}, 1, `newswatch rules: unknown sub-command "frob": want test or feedback`},
 	}
 	for _, tc := range tests {
 		code, out, errOut := runCmd(t, "", tc.args...)
