@@ -192,6 +192,9 @@ type alertJSON struct {
 	LastError     string   `json:"last_error,omitempty"`
 	RemoteID      string   `json:"remote_id,omitempty"`
 	RemoteChannel string   `json:"remote_channel,omitempty"`
+	// SilenceID is the mute that settled the alert without sending it, or
+	// the snooze that holds it back ('newswatch mutes list').
+	SilenceID int64 `json:"silence_id,omitempty"`
 }
 
 func writeAlertsJSON(w io.Writer, alerts []*model.Alert) error {
@@ -202,7 +205,7 @@ func writeAlertsJSON(w io.Writer, alerts []*model.Alert) error {
 			Title: a.Title, Link: a.Link, Feed: a.Feed, Published: cli.JSONTime(a.Published),
 			CreatedAt: cli.JSONTime(a.CreatedAt), Attempts: a.Attempts,
 			DeliveredAt: cli.JSONTime(a.DeliveredAt), DeadAt: cli.JSONTime(a.DeadAt),
-			LastError: a.LastError, RemoteID: a.RemoteID, RemoteChannel: a.RemoteChannel,
+			LastError: a.LastError, RemoteID: a.RemoteID, RemoteChannel: a.RemoteChannel, SilenceID: a.SilenceID,
 		}
 		if a.Status == model.StatusQueued {
 			j.NextAttemptAt = cli.JSONTime(a.NextAttemptAt)
@@ -239,7 +242,12 @@ func writeAlertsTable(w io.Writer, alerts []*model.Alert, failed bool, loc *time
 			continue
 		}
 		status := string(a.Status)
-		if a.Digest && a.Status == model.StatusQueued {
+		switch {
+		case a.SilenceID != 0 && a.Status == model.StatusDelivered:
+			status = "muted" // settled by a mute, not sent
+		case a.SilenceID != 0 && a.Status == model.StatusQueued && a.NextAttemptAt.After(time.Now()):
+			status = "snoozed"
+		case a.Digest && a.Status == model.StatusQueued:
 			status = "digest"
 		}
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\t%s\n", a.ID, cli.TableTime(a.CreatedAt, loc), status,

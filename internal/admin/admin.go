@@ -1,10 +1,11 @@
 // Package admin serves newswatch's admin HTTP endpoints: GET /healthz
 // (the process is alive) and GET /readyz (it can do its work) for
 // supervisors and load balancers, GET /metrics for Prometheus, and a status
-// page at / with a search over stored items, for people. It only reads
-// what the daemon's parts report and what the database holds; it never
-// changes their state. Probe is the client side of /healthz, for
-// `newswatch health`.
+// page at / with a search over stored items, for people. It reads what
+// the daemon's parts report and what the database holds, and changes one
+// thing only: the status page can undo a mute or a snooze set from Slack
+// (a POST, behind the token, refused from other origins). Probe is the
+// client side of /healthz, for `newswatch health`.
 //
 // Everything but /healthz and /readyz can be protected by a token. Every
 // response carries a strict Content-Security-Policy: the page has no
@@ -22,6 +23,7 @@ import (
 	"time"
 
 	"github.com/newswatch/newswatch/internal/model"
+	"github.com/newswatch/newswatch/internal/silence"
 	"github.com/newswatch/newswatch/internal/store"
 	"github.com/newswatch/newswatch/rules"
 )
@@ -58,6 +60,9 @@ type Server struct {
 	// Config returns the state of the configuration file as the daemon
 	// reloads it; nil shows nothing.
 	Config func() ConfigStatus
+	// Silences, when set, lets the status page undo a mute or a snooze
+	// (the page lists them from Store).
+	Silences *silence.Book
 	// Rules returns the rules in force; nil means none.
 	Rules func() *rules.Set
 	// Version is shown on the status page.
@@ -88,6 +93,9 @@ func (s *Server) Handler() http.Handler {
 	if s.Store != nil {
 		private("GET /{$}", http.HandlerFunc(s.statusPage))
 		private("GET /search", http.HandlerFunc(s.search))
+		if s.Silences != nil {
+			private("POST /silences/{id}/remove", http.NewCrossOriginProtection().Handler(http.HandlerFunc(s.removeSilence)))
+		}
 	}
 	private("GET /static/{file}", http.HandlerFunc(serveStatic))
 	return secureHeaders(mux)

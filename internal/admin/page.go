@@ -54,6 +54,10 @@ type statusView struct {
 	Rules   []ruleRow
 	Alerts  []alertRow
 	Dead    []alertRow
+	// Silences are the mutes and snoozes in force; Undo is set when the
+	// page may undo them.
+	Silences []silenceRow
+	Undo     bool
 	// Problems lists what could not be read; the rest of the page shows.
 	Problems []string
 	// Config is the state of the configuration file.
@@ -124,7 +128,7 @@ type alertRow struct {
 	Title     string
 	Link      string
 	Feed      string
-	Status    string // queued, retrying, digest, delivered, dead
+	Status    string // queued, retrying, digest, snoozed, delivered, muted, dead
 	Attempts  int
 	Delivered stamp
 	NextTry   stamp
@@ -153,6 +157,10 @@ func (s *Server) statusPage(w http.ResponseWriter, r *http.Request) {
 	if err := s.fillAlerts(ctx, &v, now); err != nil {
 		v.Problems = append(v.Problems, "alerts: "+err.Error())
 	}
+	if err := s.fillSilences(ctx, &v, now); err != nil {
+		v.Problems = append(v.Problems, "mutes and snoozes: "+err.Error())
+	}
+	v.Undo = s.Silences != nil
 	for _, p := range v.Problems {
 		s.logger().Warn("admin: status page", "error", p)
 	}
@@ -311,8 +319,14 @@ func (s *Server) alertRow(a *model.Alert, now time.Time) alertRow {
 	if row.Health {
 		row.Rule = "feed health"
 	}
+	if a.Status == model.StatusDelivered && a.SilenceID != 0 {
+		row.Status = "muted" // settled by a mute, not sent
+	}
 	if a.Status == model.StatusQueued {
 		switch {
+		case a.SilenceID != 0 && a.NextAttemptAt.After(now):
+			row.Status = "snoozed"
+			row.NextTry = newStamp(a.NextAttemptAt, now, loc)
 		case a.Digest:
 			row.Status = "digest"
 		case a.Attempts > 0:

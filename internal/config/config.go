@@ -195,6 +195,12 @@ type Notifier struct {
 	// Token is the Slack bot token (slack).
 	Token string
 
+	// AppToken is the Slack app-level token (xapp-…) that opens a Socket
+	// Mode connection, over which the buttons of alerts and the
+	// /newswatch command are answered; "" for none, and then alerts carry
+	// no buttons (slack).
+	AppToken string
+
 	// Channel is the default Slack channel (slack); a rule may override it.
 	Channel string
 

@@ -75,6 +75,7 @@ func TestExampleConfigUncommented(t *testing.T) {
 	full := uncomment(data)
 	env := lookup(
 		"SLACK_BOT_TOKEN", "xoxb-0000-test",
+		"SLACK_APP_TOKEN", "xapp-1-A000-0000-test",
 		"SLACK_WEBHOOK_URL", "https://hooks.slack.com/services/T000/B000/x",
 		"NEWSWATCH_WEBHOOK_SECRET", "s3cret",
 		"NEWSWATCH_ADMIN_TOKEN", "0123456789abcdef0123456789abcdef",

@@ -30,7 +30,7 @@ const (
 )
 
 func TestKeys(t *testing.T) {
-	env := lookup("HOME", "/home/nw", "TOKEN", "xoxb-123", "HOOK", "https://hooks.slack.com/services/T/B/x", "EMPTY", "", "DATABASE_URL", "postgres://nw:pw@db.example:5432/news?sslmode=verify-full")
+	env := lookup("HOME", "/home/nw", "TOKEN", "xoxb-123", "APP_TOKEN", "xapp-1-A0-1-abc", "HOOK", "https://hooks.slack.com/services/T/B/x", "EMPTY", "", "DATABASE_URL", "postgres://nw:pw@db.example:5432/news?sslmode=verify-full")
 	tests := []struct {
 		name string
 		doc  string
@@ -122,6 +122,7 @@ tags = []
 name = "slack"
 type = "slack"
 token = "${TOKEN}"
+app_token = "${APP_TOKEN}"
 channel = "#news-alerts"
 api_url = "http://127.0.0.1:9999/api"
 unfurl = true
@@ -130,7 +131,7 @@ timeout = "5s"
 rate = 0.5
 burst = 1
 `, func(c *Config) any { return c.Notifiers }, []Notifier{{
-			Name: "slack", Type: TypeSlack, Token: "xoxb-123", Channel: "#news-alerts", APIURL: "http://127.0.0.1:9999/api/",
+			Name: "slack", Type: TypeSlack, Token: "xoxb-123", AppToken: "xapp-1-A0-1-abc", Channel: "#news-alerts", APIURL: "http://127.0.0.1:9999/api/",
 			Unfurl: true, Mention: "<!subteam^S0123ABCD|analysts> <!here>", Timeout: 5 * time.Second, Rate: 0.5, Burst: 1,
 			StoryUpdates: StoryUpdatesThread,
 		}}},
@@ -322,7 +323,7 @@ func TestKeyErrors(t *testing.T) {
 		}},
 		{"slack token empty from env", "[[notifier]]\nname = \"s\"\ntype = \"slack\"\ntoken = \"${EMPTY}\"\nchannel = \"#c\"", []string{`4:9: "token" is empty after expanding ${EMPTY}`}},
 		{"slack with a webhook key", slack + "url = \"https://x.example/\"\nsecret = \"s\"", []string{
-			`6:1: "url" is not a setting of a "slack" notifier; its settings are token, channel, api_url, unfurl, mention, timeout, rate, burst, story_updates`,
+			`6:1: "url" is not a setting of a "slack" notifier; its settings are token, app_token, channel, api_url, unfurl, mention, timeout, rate, burst, story_updates`,
 			`7:1: "secret" is not a setting of a "slack" notifier`,
 		}},
 		{"console with settings", "[[notifier]]\nname = \"c\"\ntype = \"console\"\nchannel = \"#x\"\nrate = 2", []string{

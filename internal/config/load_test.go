@@ -203,6 +203,7 @@ func TestWarnings(t *testing.T) {
 		{"admin token without server", oneFeed + "[daemon]\nadmin_addr = \"\"\nadmin_token = \"0123456789abcdef0123\"\n", []string{`7:15: "admin_token" has no effect`}},
 		{"connect_timeout over timeout", oneFeed + "[fetch]\ntimeout = \"5s\"\nconnect_timeout = \"1m\"\n", []string{`7:19: connect_timeout (1m) is longer than timeout (5s)`}},
 		{"slack token form", oneFeed + "[[notifier]]\nname = \"s\"\ntype = \"slack\"\ntoken = \"xapp-1\"\nchannel = \"#c\"\n", []string{`8:9: "token" does not look like a Slack bot token`}},
+		{"slack app token form", oneFeed + "[[notifier]]\nname = \"s\"\ntype = \"slack\"\ntoken = \"xoxb-1\"\napp_token = \"xoxb-1\"\nchannel = \"#c\"\n", []string{`9:13: "app_token" does not look like a Slack app-level token`}},
 		{"webhook over http", oneFeed + "[[notifier]]\nname = \"w\"\ntype = \"webhook\"\nurl = \"http://hooks.example/x\"\n", []string{`8:7: "url" uses plain http`}},
 		{"webhook over http to this machine", oneFeed + "[[notifier]]\nname = \"w\"\ntype = \"webhook\"\nurl = \"http://127.0.0.1:9000/x\"\n", nil},
 		{"dsn with sqlite", oneFeed + "[store]\ndsn = \"host=db\"\nlease = \"1m\"\n", []string{

@@ -12,7 +12,7 @@ import (
 // notifierSettings lists, by type, the keys a [[notifier]] may have
 // besides name and type.
 var notifierSettings = map[string][]string{
-	TypeSlack:        {"token", "channel", "api_url", "unfurl", "mention", "timeout", "rate", "burst", "story_updates"},
+	TypeSlack:        {"token", "app_token", "channel", "api_url", "unfurl", "mention", "timeout", "rate", "burst", "story_updates"},
 	TypeSlackWebhook: {"url", "unfurl", "mention", "timeout", "rate", "burst", "story_updates"},
 	TypeWebhook:      {"url", "secret", "timeout", "rate", "burst", "story_updates"},
 	TypeConsole:      {"story_updates"},
@@ -41,7 +41,7 @@ type setting struct {
 // settings returns the type-specific keys of r.
 func (r *rawNotifier) settings() []setting {
 	return []setting{
-		{"token", &r.Token}, {"channel", &r.Channel}, {"api_url", &r.APIURL}, {"url", &r.URL},
+		{"token", &r.Token}, {"app_token", &r.AppToken}, {"channel", &r.Channel}, {"api_url", &r.APIURL}, {"url", &r.URL},
 		{"secret", &r.Secret}, {"unfurl", &r.Unfurl}, {"mention", &r.Mention},
 		{"timeout", &r.Timeout}, {"rate", &r.Rate}, {"burst", &r.Burst},
 		{"story_updates", &r.StoryUpdates},
@@ -125,6 +125,12 @@ func (b *builder) notifierSettings(n *Notifier, r *rawNotifier, i int) {
 			n.Token = s
 			if !strings.HasPrefix(s, "xoxb-") && !strings.HasPrefix(s, "xoxp-") {
 				b.warnf(p("token"), `"token" does not look like a Slack bot token (xoxb-…) or user token (xoxp-…)`)
+			}
+		}
+		if s, ok := b.str(r.AppToken, p("app_token")...); ok && s != "" {
+			n.AppToken = s
+			if !strings.HasPrefix(s, "xapp-") {
+				b.warnf(p("app_token"), `"app_token" does not look like a Slack app-level token (xapp-…), which Socket Mode needs (with the connections:write scope)`)
 			}
 		}
 		if s, ok := b.requiredStr(r.Channel, `a "slack" notifier needs a default channel such as "#news-alerts" (rules may name another)`, p("channel")...); ok {

@@ -66,6 +66,7 @@ type rawNotifier struct {
 	Name         any `toml:"name"`
 	Type         any `toml:"type"`
 	Token        any `toml:"token"`
+	AppToken     any `toml:"app_token"`
 	Channel      any `toml:"channel"`
 	APIURL       any `toml:"api_url"`
 	URL          any `toml:"url"`

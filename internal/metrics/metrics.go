@@ -92,6 +92,7 @@ type Metrics struct {
 	alertsSent   *prometheus.CounterVec
 	alertsFailed *prometheus.CounterVec
 	alertsDead   *prometheus.CounterVec
+	silenced     *prometheus.CounterVec
 
 	ruleReloads        prometheus.Counter
 	ruleReloadErrors   prometheus.Counter
@@ -152,6 +153,10 @@ func New(ctx context.Context, o Options) (*Metrics, error) {
 		Name: "newswatch_alerts_dead_total",
 		Help: "Alerts given up on (dead letters), by notifier and reason.",
 	}, []string{"notifier", "reason"})
+	m.silenced = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "newswatch_alerts_silenced_total",
+		Help: "Alerts a silence set from Slack kept from their destination, by notifier and what it did: muted (settled, not sent) or held (by a snooze, until it ends).",
+	}, []string{"notifier", "result"})
 	m.ruleReloads = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "newswatch_rule_reloads_total",
 		Help: "Reloads of the rule files, successful or not.",
@@ -194,7 +199,7 @@ func New(ctx context.Context, o Options) (*Metrics, error) {
 	m.reg.MustRegister(
 		m.fetches, m.fetchDuration, m.itemsParsed, m.itemsNew, m.matches, m.storiesMerged,
 		m.articles, m.articleDelay,
-		m.alertsSent, m.alertsFailed, m.alertsDead,
+		m.alertsSent, m.alertsFailed, m.alertsDead, m.silenced,
 		m.ruleReloads, m.ruleReloadErrors, m.rulesLoaded, m.ruleReloadOK, m.ruleReloadSuccessT,
 		buildInfo, db,
 		collectors.NewGoCollector(),
@@ -282,6 +287,8 @@ func (m *Metrics) ObserveOutcome(o notify.Outcome) {
 		m.alertsFailed.WithLabelValues(o.Notifier, reasonLabel(o.Reason)).Add(n)
 	case notify.ResultDead:
 		m.alertsDead.WithLabelValues(o.Notifier, reasonLabel(o.Reason)).Add(n)
+	case notify.ResultMuted, notify.ResultHeld:
+		m.silenced.WithLabelValues(o.Notifier, o.Result).Add(n)
 	}
 }
 

@@ -268,6 +268,8 @@ func TestObserveOutcomeAndReload(t *testing.T) {
 	m.ObserveArticle(monitor.ArticleResult{Feed: "Kan", Outcome: monitor.ArticleOutcomeFetched, Delay: time.Second})
 	m.ObserveArticle(monitor.ArticleResult{Feed: "Kan", Outcome: monitor.ArticleOutcomeFailed, Reason: "paywall"})
 	m.ObserveArticle(monitor.ArticleResult{Feed: "Kan", Outcome: monitor.ArticleOutcomeFailed, Reason: "paywall"})
+	m.ObserveOutcome(notify.Outcome{Notifier: "slack", Alerts: 2, Kind: notify.KindAlso, Result: notify.ResultMuted})
+	m.ObserveOutcome(notify.Outcome{Notifier: "slack", Alerts: 1, Result: notify.ResultHeld})
 
 	q, _ := rules.ParseQuery("a")
 	two := rules.NewSet([]rules.Compiled{
@@ -283,6 +285,8 @@ func TestObserveOutcomeAndReload(t *testing.T) {
 		`newswatch_alerts_failed_total{notifier="slack",reason="rate_limited"}`: 1,
 		`newswatch_alerts_dead_total{notifier="hook",reason="expired"}`:         2,
 		`newswatch_alerts_dead_total{notifier="hook",reason="error"}`:           1,
+		`newswatch_alerts_silenced_total{notifier="slack",result="muted"}`:      2,
+		`newswatch_alerts_silenced_total{notifier="slack",result="held"}`:       1,
 		`newswatch_rule_reloads_total{}`:                                        2,
 		`newswatch_rule_reload_errors_total{}`:                                  1,
 		`newswatch_rules_last_reload_successful{}`:                              0,

@@ -17,6 +17,7 @@ import (
 	"github.com/newswatch/newswatch/internal/metrics"
 	"github.com/newswatch/newswatch/monitor"
 	"github.com/newswatch/newswatch/notify"
+	"github.com/newswatch/newswatch/notify/slack"
 	"github.com/newswatch/newswatch/rules"
 )
 
@@ -24,12 +25,13 @@ import (
 // feed health, and when the admin server is on, the metrics and the admin
 // server with its listener.
 type Daemon struct {
-	p       *Pipeline
-	watcher *rules.Watcher
-	config  *configWatcher
-	health  *feedhealth.Checker
-	srv     *admin.Server // nil when admin_addr is ""
-	ln      net.Listener
+	p         *Pipeline
+	watcher   *rules.Watcher
+	config    *configWatcher
+	health    *feedhealth.Checker
+	srv       *admin.Server // nil when admin_addr is ""
+	ln        net.Listener
+	listeners []*slack.Listener // Socket Mode, for Slack bots with an app_token
 }
 
 // readyTimeout bounds the database check of /readyz.
@@ -48,6 +50,10 @@ func (p *Pipeline) Daemon(ctx context.Context, watcher *rules.Watcher) (*Daemon,
 	cfg := p.cfg
 	d := &Daemon{p: p, watcher: watcher, health: p.healthChecker()}
 	d.config = newConfigWatcher(cfg, p.lookupEnv, p.log, d.applyFeeds)
+	var err error
+	if d.listeners, err = p.listeners(); err != nil {
+		return nil, err
+	}
 	var m *metrics.Metrics
 	if cfg.Daemon.AdminAddr != "" {
 		if err := checkAdminExposure(cfg.Daemon.AdminAddr, cfg.Daemon.AdminToken); err != nil {
@@ -57,7 +63,6 @@ func (p *Pipeline) Daemon(ctx context.Context, watcher *rules.Watcher) (*Daemon,
 		for i, n := range cfg.Notifiers {
 			notifiers[i] = n.Name
 		}
-		var err error
 		m, err = metrics.New(ctx, metrics.Options{Store: p.Store, Notifiers: notifiers, Feeds: p.Scheduler.Configured, Version: p.version, Log: p.log})
 		if err != nil {
 			return nil, err
@@ -75,14 +80,15 @@ func (p *Pipeline) Daemon(ctx context.Context, watcher *rules.Watcher) (*Daemon,
 				"scheduler": alive("scheduler", p.Scheduler.Alive),
 				"rules":     rulesReady(watcher),
 			},
-			Token:   cfg.Daemon.AdminToken,
-			Metrics: m.Handler(),
-			Store:   p.Store,
-			Feeds:   p.Scheduler.Configured,
-			Config:  d.config.Status,
-			Rules:   watcher.Current,
-			Version: p.version,
-			Log:     p.log,
+			Token:    cfg.Daemon.AdminToken,
+			Metrics:  m.Handler(),
+			Store:    p.Store,
+			Silences: p.Silences,
+			Feeds:    p.Scheduler.Configured,
+			Config:   d.config.Status,
+			Rules:    watcher.Current,
+			Version:  p.version,
+			Log:      p.log,
 		}
 		if d.ln, err = d.srv.Listen(); err != nil {
 			return nil, err
@@ -169,6 +175,9 @@ func (d *Daemon) supervise(ctx context.Context, reload <-chan os.Signal) error {
 	start("retention", p.retention().Run)
 	if d.srv != nil {
 		start("admin server", func(ctx context.Context) error { return d.srv.Serve(ctx, d.ln) })
+	}
+	for _, l := range d.listeners {
+		start("slack listener", l.Run)
 	}
 	wg.Go(func() {
 		for {

@@ -41,7 +41,7 @@ func newNotifier(cfg config.Notifier, o notifierOptions) (notify.Notifier, error
 		return slack.NewBot(slack.BotOptions{
 			Name: cfg.Name, Token: cfg.Token, Channel: cfg.Channel, APIURL: cfg.APIURL,
 			Timeout: cfg.Timeout, Unfurl: cfg.Unfurl, Mention: cfg.Mention,
-			Location: loc, Transport: o.Transport,
+			Location: loc, Transport: o.Transport, Actions: cfg.AppToken != "",
 		})
 	case config.TypeSlackWebhook:
 		return slack.NewWebhook(slack.WebhookOptions{

@@ -19,6 +19,7 @@ import (
 
 	"github.com/newswatch/newswatch/internal/config"
 	"github.com/newswatch/newswatch/internal/model"
+	"github.com/newswatch/newswatch/internal/silence"
 	"github.com/newswatch/newswatch/internal/store"
 	"github.com/newswatch/newswatch/internal/story"
 	"github.com/newswatch/newswatch/monitor"
@@ -55,6 +56,9 @@ type Pipeline struct {
 	// Articles completes the items of feeds that fetch their pages (the
 	// poller's Articles); the daemon runs it, Once drains it.
 	Articles *monitor.Articles
+	// Silences are the mutes and snoozes in force, which the Dispatcher
+	// applies and the Slack listeners and the admin server change.
+	Silences *silence.Book
 
 	cfg       *config.Config
 	log       *slog.Logger
@@ -146,12 +150,14 @@ func wire(ctx context.Context, cfg *config.Config, st *store.Store, o Options) (
 	disp := newDispatcher(cfg, st, settings)
 	disp.Rules = func() []*rules.Rule { return o.Rules().Rules() }
 	disp.Log = o.Log
+	book := &silence.Book{Store: st, Log: o.Log}
+	disp.Silences = book
 	poller.AlertsQueued = func(int) { disp.Wake() }
 	// Every configuration has the article worker, so that items a
 	// previous configuration left pending are completed.
 	articles := &monitor.Articles{Poller: poller, Feeds: feeds, Log: o.Log}
 	poller.Articles = articles
-	return &Pipeline{Store: st, Poller: poller, Scheduler: scheduler, Dispatcher: disp, Articles: articles,
+	return &Pipeline{Store: st, Poller: poller, Scheduler: scheduler, Dispatcher: disp, Articles: articles, Silences: book,
 		cfg: cfg, log: o.Log, version: o.Version, lookupEnv: o.LookupEnv}, nil
 }
 
