@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/newswatch/newswatch/internal/cli/format"
 	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/internal/pipeline"
 	"github.com/newswatch/newswatch/internal/store"
@@ -152,7 +153,7 @@ func TestAlertsListJSON(t *testing.T) {
 				if line == "" {
 					continue
 				}
-				var a alertJSON
+				var a format.AlertRecord
 				if err := json.Unmarshal([]byte(line), &a); err != nil {
 					t.Fatalf("line %q: %v", line, err)
 				}

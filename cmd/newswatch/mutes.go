@@ -4,14 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"strconv"
-	"text/tabwriter"
 	"time"
 
 	"github.com/newswatch/newswatch/internal/cli"
+	"github.com/newswatch/newswatch/internal/cli/format"
 	"github.com/newswatch/newswatch/internal/pipeline"
 	"github.com/newswatch/newswatch/internal/silence"
 	"github.com/newswatch/newswatch/internal/store"
@@ -53,13 +52,13 @@ func cmdMutesList(ctx context.Context, args []string, sio *IO) error {
 		return err
 	}
 	if *asJSON {
-		return writeSilencesJSON(sio.Stdout, list, now)
+		return format.SilencesJSON(sio.Stdout, list, now)
 	}
 	if len(list) == 0 && !*all {
 		fmt.Fprintln(sio.Stdout, "No story is muted and no rule is snoozed.")
 		return nil
 	}
-	return writeSilencesTable(sio.Stdout, list, now, time.Local)
+	return format.SilencesTable(sio.Stdout, list, now, time.Local)
 }
 
 func cmdMutesRemove(ctx context.Context, args []string, sio *IO) error {
@@ -118,68 +117,4 @@ func cmdMutesRemove(ctx context.Context, args []string, sio *IO) error {
 		return failed
 	}
 	return nil
-}
-
-// silenceJSON is one line of 'mutes list -json'. Times are RFC 3339 in
-// UTC; times that did not happen are left out.
-type silenceJSON struct {
-	ID        int64  `json:"id"`
-	Kind      string `json:"kind"`
-	Active    bool   `json:"active"`
-	Notifier  string `json:"notifier"`
-	Channel   string `json:"channel,omitempty"`
-	ChannelID string `json:"channel_id,omitempty"`
-	StoryID   int64  `json:"story_id,omitempty"`
-	Rule      string `json:"rule,omitempty"`
-	AlertID   int64  `json:"alert_id,omitempty"`
-	Title     string `json:"title,omitempty"`
-	CreatedBy string `json:"created_by"`
-	CreatorID string `json:"creator_id,omitempty"`
-	CreatedAt string `json:"created_at"`
-	Until     string `json:"until,omitempty"`
-	RemovedAt string `json:"removed_at,omitempty"`
-	RemovedBy string `json:"removed_by,omitempty"`
-}
-
-func writeSilencesJSON(w io.Writer, list []*store.Silence, now time.Time) error {
-	return cli.JSONLines(w, list, func(s *store.Silence) any {
-		return silenceJSON{ID: s.ID, Kind: string(s.Kind), Active: s.Active(now), Notifier: s.Notifier,
-			Channel: s.Channel, ChannelID: s.ChannelID, StoryID: s.StoryID, Rule: s.Rule, AlertID: s.AlertID,
-			Title: s.Title, CreatedBy: s.CreatedBy, CreatorID: s.CreatorID, CreatedAt: cli.JSONTime(s.CreatedAt),
-			Until: cli.JSONTime(s.Until), RemovedAt: cli.JSONTime(s.RemovedAt), RemovedBy: s.RemovedBy}
-	})
-}
-
-// writeSilencesTable prints silences as an aligned table; text from Slack
-// and feeds is cleaned of control characters and cut.
-func writeSilencesTable(w io.Writer, list []*store.Silence, now time.Time, loc *time.Location) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tKIND\tWHAT\tWHERE\tBY\tSINCE\tUNTIL\tSTATE")
-	for _, s := range list {
-		what := "rule " + s.Rule
-		if s.Kind == store.SilenceMute {
-			what = s.Title
-			if what == "" {
-				what = "story " + strconv.FormatInt(s.StoryID, 10)
-			}
-		}
-		where := s.Notifier
-		if s.Channel != "" {
-			where += " " + s.Channel
-		}
-		until := cli.TableTime(s.Until, loc)
-		if s.Until.IsZero() {
-			until = "(the story)"
-		}
-		state := "active"
-		switch {
-		case !s.RemovedAt.IsZero():
-			state = "undone by " + s.RemovedBy
-		case !s.Active(now):
-			state = "ended"
-		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.ID, s.Kind, cli.Cell(what, 50), cli.Cell(where, 30),
-			cli.Cell(s.CreatedBy, 20), cli.TableTime(s.CreatedAt, loc), until, cli.Cell(state, 40))
-	}
-	return tw.Flush()
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/newswatch/newswatch/internal/cli/format"
 	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/internal/store"
 )
@@ -89,7 +90,7 @@ func TestMutesListAndRemove(t *testing.T) {
 	if len(lines) != 2 {
 		t.Fatalf("%d lines:\n%s", len(lines), out)
 	}
-	var first silenceJSON
+	var first format.SilenceRecord
 	if err := json.Unmarshal([]byte(lines[0]), &first); err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/newswatch/newswatch/internal/cli/format"
 	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/internal/store"
 )
@@ -80,7 +81,7 @@ query = "syria AND israel"
 	}
 
 	code, out, _ = runCmd(t, "", "rules", "feedback", "-json", "-rule", "syria-israel", "-config", cfg)
-	var j feedbackJSON
+	var j format.FeedbackRecord
 	if code != 0 || json.Unmarshal([]byte(out), &j) != nil || j.Candidate != "NOT football" || len(j.Items) != 2 || !j.Items[0].Dropped {
 		t.Errorf("-json: %d %s", code, out)
 	}
