@@ -25,7 +25,8 @@ var copyTables = []copyTable{
 		"id", "name", "url", "configured", "current_url", "etag", "last_modified",
 		"last_fetch_at", "last_success_at", "last_status", "last_error",
 		"consecutive_failures", "next_attempt_at", "primed_at",
-		"identity_mode", "guid_changes", "identity_mode_at", "body_hash", "body_size"}},
+		"identity_mode", "guid_changes", "identity_mode_at", "body_hash", "body_size",
+		"due_at", "claimed_by", "claimed_until", "polled_by", "host"}},
 	{name: "stories", order: "id", serial: true, columns: []string{
 		"id", "title", "link", "items", "created_at", "updated_at"}},
 	{name: "items", order: "id", serial: true, columns: []string{
@@ -54,6 +55,11 @@ var copyTables = []copyTable{
 	{name: "article_fetches", order: "canonical", columns: []string{
 		"canonical", "item_id", "state", "reason", "fetched_at"}},
 }
+
+// notCopied are the tables of the running processes, not of the
+// history: the schema's version (each database has its own), the replicas
+// and their leases.
+var notCopied = []string{"schema_migrations", "replicas", "leases"}
 
 // TableCount is how many rows one table holds.
 type TableCount struct {

@@ -56,6 +56,19 @@ type FeedState struct {
 	// BodySize is the size in bytes of that document, a hint for reading
 	// the next one; 0 when unknown.
 	BodySize int64
+
+	// PolledBy is the replica that recorded the feed's last poll, when
+	// several share the database (see ClaimDueFeeds); "" when one process
+	// polls.
+	PolledBy string
+	// DueAt is when the feed is next due, when replicas share its polling;
+	// zero when it is not scheduled that way. Read only.
+	DueAt time.Time
+	// ClaimedBy is the replica polling the feed now, and ClaimedUntil
+	// when its claim ends unless renewed; "" and zero when none. Read
+	// only.
+	ClaimedBy    string
+	ClaimedUntil time.Time
 }
 
 // IdentityMode is how a feed's items are identified.
@@ -74,19 +87,19 @@ const feedColumns = `id, name, url, current_url, etag, last_modified,
 	last_fetch_at, last_success_at, last_status, last_error,
 	consecutive_failures, next_attempt_at, primed_at,
 	identity_mode, guid_changes, identity_mode_at,
-	body_hash, body_size`
+	body_hash, body_size, polled_by, due_at, claimed_by, claimed_until`
 
 func scanFeed(r rowScanner) (*FeedState, error) {
 	var (
 		f                                   FeedState
 		fetch, success, nextAttempt, primed sql.NullInt64
-		modeAt                              sql.NullInt64
+		modeAt, due, claimedUntil           sql.NullInt64
 	)
 	err := r.Scan(&f.ID, &f.Name, &f.URL, &f.CurrentURL, &f.ETag, &f.LastModified,
 		&fetch, &success, &f.LastStatus, &f.LastError,
 		&f.ConsecutiveFailures, &nextAttempt, &primed,
 		&f.IdentityMode, &f.GUIDChanges, &modeAt,
-		&f.BodyHash, &f.BodySize)
+		&f.BodyHash, &f.BodySize, &f.PolledBy, &due, &f.ClaimedBy, &claimedUntil)
 	if err != nil {
 		return nil, err
 	}
@@ -95,6 +108,8 @@ func scanFeed(r rowScanner) (*FeedState, error) {
 	f.NextAttemptAt = timeFrom(nextAttempt)
 	f.PrimedAt = timeFrom(primed)
 	f.IdentityModeAt = timeFrom(modeAt)
+	f.DueAt = timeFrom(due)
+	f.ClaimedUntil = timeFrom(claimedUntil)
 	return &f, nil
 }
 
@@ -225,8 +240,9 @@ func (s *Store) Feed(ctx context.Context, name string) (*FeedState, error) {
 	return f, nil
 }
 
-// SaveFeed records the polling state of f (everything but its name and
-// URL) outside a poll transaction, e.g. after a failed fetch or a 304. f must
+// SaveFeed records the polling state of f (everything but its name, its
+// URL and the read-only DueAt and Claimed… of shared polling) outside a
+// poll transaction, e.g. after a failed fetch or a 304. f must
 // come from Feeds or Feed. When the feed's configured URL has changed since f
 // was read, the state describes a URL the feed no longer has and is
 // discarded; SaveFeed then returns nil. A feed that no longer exists is
@@ -246,7 +262,7 @@ const saveFeedSQL = `UPDATE feeds SET current_url = ?, etag = ?, last_modified =
 	last_fetch_at = ?, last_success_at = ?, last_status = ?, last_error = ?,
 	consecutive_failures = ?, next_attempt_at = ?, primed_at = ?,
 	identity_mode = ?, guid_changes = ?, identity_mode_at = ?,
-	body_hash = ?, body_size = ?
+	body_hash = ?, body_size = ?, polled_by = ?
 	WHERE id = ? AND url = ?`
 
 // identityMode is f.IdentityMode, IdentityGUID when empty.
@@ -266,7 +282,7 @@ func saveFeed(ctx context.Context, update *sql.Stmt, db querier, f *FeedState) e
 		millis(f.LastFetchAt), millis(f.LastSuccessAt), f.LastStatus, f.LastError,
 		f.ConsecutiveFailures, millis(f.NextAttemptAt), millis(f.PrimedAt),
 		string(f.identityMode()), f.GUIDChanges, millis(f.IdentityModeAt),
-		f.BodyHash, f.BodySize,
+		f.BodyHash, f.BodySize, f.PolledBy,
 		f.ID, f.URL)
 	if err != nil {
 		return err
