@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/robfig/cron/v3"
 
@@ -64,8 +65,9 @@ func (s *Scheduler) Configured() []model.Feed {
 // first at the new URL) and then on its schedule; a removed or disabled feed is no longer
 // polled (a poll already running finishes); a new schedule replaces the
 // old one; any other setting (tags, language, …) applies from the feed's
-// next poll. Before Run, the feeds are the ones Run starts with. SetFeeds
-// is safe to call at any time, from any goroutine.
+// next poll. With Shared set the same holds for every replica: the new
+// due times are in the database. Before Run, the feeds are the ones Run
+// starts with. SetFeeds is safe to call at any time, from any goroutine.
 func (s *Scheduler) SetFeeds(ctx context.Context, feeds []model.Feed) (FeedChanges, error) {
 	if s.Poller == nil || s.Poller.Store == nil {
 		return FeedChanges{}, fmt.Errorf("monitor: scheduler without a Poller and its Store")
@@ -77,6 +79,14 @@ func (s *Scheduler) SetFeeds(ctx context.Context, feeds []model.Feed) (FeedChang
 	if err := s.Poller.Store.SyncFeeds(ctx, feeds); err != nil {
 		return FeedChanges{}, fmt.Errorf("recording the configured feeds: %w", err)
 	}
+	if s.Shared != nil {
+		// The due times are the cluster's: see Shared.
+		sched := s.schedules(next, feeds, time.Now())
+		markSoon(sched, s.Configured(), feeds)
+		if err := s.Poller.Store.ScheduleFeeds(ctx, sched); err != nil {
+			return FeedChanges{}, fmt.Errorf("monitor: scheduling the configured feeds: %w", err)
+		}
+	}
 	feeds = slices.Clone(feeds)
 
 	s.mu.Lock()
@@ -87,6 +97,10 @@ func (s *Scheduler) SetFeeds(ctx context.Context, feeds []model.Feed) (FeedChang
 	}
 	s.feeds, s.set = feeds, true
 	changes := compareFeeds(prev, feeds)
+	if s.shared != nil {
+		s.shared = byName(next)
+		return changes, nil
+	}
 	l := s.live
 	if l == nil {
 		return changes, nil

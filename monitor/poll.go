@@ -36,6 +36,9 @@ type Poller struct {
 	Backfill time.Duration
 	// Backoff spaces the attempts of a failing feed.
 	Backoff Backoff
+	// Replica names this process in the feed state it saves (PolledBy)
+	// when several share the database; "" for one process.
+	Replica string
 	// Stories, when set, groups new items into stories across feeds, so
 	// that a rule alerts once per story and later reports follow that
 	// alert up (see Stories). Nil records items without stories: every
@@ -162,6 +165,7 @@ func (p *Poller) poll(ctx context.Context, f model.Feed) (PollResult, error) {
 	if st.URL != f.URL {
 		return res, &pollError{f.Name, fmt.Errorf("configured URL %s is not the stored %s (store.SyncFeeds first)", redact.URL(f.URL), redact.URL(st.URL))}
 	}
+	st.PolledBy = p.Replica
 	now := p.now()
 	if st.NextAttemptAt.After(now) {
 		res.Held, res.NextAttemptAt, res.LastError = true, st.NextAttemptAt, st.LastError
@@ -301,6 +305,13 @@ func (p *Poller) record(ctx context.Context, f model.Feed, st *store.FeedState, 
 		return err
 	}
 	defer tx.Rollback()
+	if ss != nil && p.Store.Engine() == store.Postgres {
+		// Other replicas may have recorded items since begin: see
+		// catchUp. (On SQLite this process is the one writer.)
+		if err := ss.catchUp(ctx, now); err != nil {
+			return err
+		}
+	}
 
 	items, err := p.recordItems(tx, ss, st, plan, now, res)
 	if err != nil {

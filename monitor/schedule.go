@@ -69,6 +69,10 @@ type Scheduler struct {
 	// Rand returns a random number in [0, 1) (math/rand/v2's Float64). It
 	// must be safe for concurrent use.
 	Rand func() float64
+	// Shared, when set, makes Run share the feeds with the other replicas
+	// of the database: due times and claims in the store instead of cron
+	// in memory (see Shared). RunOnce polls every feed itself either way.
+	Shared *Shared
 
 	// after waits for d (time.After); tests replace it.
 	after func(d time.Duration) <-chan time.Time
@@ -80,6 +84,9 @@ type Scheduler struct {
 	feeds []model.Feed // the feeds in force once SetFeeds was called
 	set   bool         // SetFeeds was called: feeds, not Feeds, are in force
 	live  *live        // while Run schedules
+	// shared holds the enabled feeds by name while Run shares them with
+	// other replicas (see Shared).
+	shared map[string]scheduled
 }
 
 // Failure is a feed that RunOnce could not poll.
@@ -111,7 +118,9 @@ type scheduled struct {
 }
 
 // Run polls every enabled feed soon after start, spread over StartSpread,
-// and then on its schedule, until ctx is done. Then it stops scheduling,
+// and then on its schedule, until ctx is done. With Shared set, the first
+// poll of a feed that other replicas have polled already is the one its
+// schedule says. Then it stops scheduling,
 // drops polls not yet started, and waits for the running ones, which see
 // ctx done and roll back. It returns nil after a clean stop, or an error
 // when a schedule is invalid or the store cannot record the feeds.
@@ -119,6 +128,9 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	feeds, err := s.prepare(ctx)
 	if err != nil {
 		return err
+	}
+	if s.Shared != nil {
+		return s.runShared(ctx, feeds)
 	}
 	l := &live{
 		ctx:     ctx,

@@ -163,6 +163,27 @@ func (s *Stories) logger() *slog.Logger {
 	return s.Log
 }
 
+// catchUp takes into the index what other replicas recorded between begin
+// and the start of the poll's transaction, and the moves made meanwhile.
+// On PostgreSQL the transaction holds the turn to write of every replica
+// sharing the database (see store.Begin), so that after catchUp the index
+// holds every item any of them committed, and no other replica decides
+// about a story until the transaction ends: two replicas that poll two
+// reports of one event at once give one story, not two. On an error the
+// index is dropped, to be built again at the next poll.
+func (ss *storySession) catchUp(ctx context.Context, now time.Time) error {
+	s := ss.s
+	err := s.applyMoves(ctx, false)
+	if err == nil {
+		err = s.takeIn(ctx, now.Add(-s.index.Window()), false)
+	}
+	if err != nil {
+		s.index = nil
+		return fmt.Errorf("story index: %w", err)
+	}
+	return nil
+}
+
 // applyMoves moves in the index the items users took out of their stories
 // since it last looked (`newswatch stories split`). An index being built
 // takes the items' stories from the store: it only notes the last move.

@@ -37,13 +37,17 @@ type FeedSchedule struct {
 	// FirstDue is when to poll the feed first, when it has no due time
 	// yet.
 	FirstDue time.Time
+	// Soon makes an enabled feed due at FirstDue at the latest, even when
+	// it has a later due time: a feed enabled again, or moved to a new
+	// URL, while the replicas run.
+	Soon bool
 }
 
 // ScheduleFeeds records each configured feed's host and due time: an
 // enabled feed without one is due at its FirstDue, one with a due time
 // keeps it (a replica starting in a running cluster does not poll
-// everything again), and a disabled feed is due never. Feeds not listed
-// are left as they are.
+// everything again) unless Soon asks for an earlier one, and a disabled
+// feed is due never. Feeds not listed are left as they are.
 func (s *Store) ScheduleFeeds(ctx context.Context, feeds []FeedSchedule) error {
 	err := s.inWriteTx(ctx, writeNormal, func(tx *sql.Tx) error {
 		if err := s.lockTx(ctx, tx, "claims"); err != nil {
@@ -51,10 +55,15 @@ func (s *Store) ScheduleFeeds(ctx context.Context, feeds []FeedSchedule) error {
 		}
 		for _, f := range feeds {
 			var err error
-			if f.Enabled {
+			switch {
+			case f.Enabled && f.Soon:
+				_, err = tx.ExecContext(ctx, `UPDATE feeds SET host = ?1,
+					due_at = CASE WHEN due_at IS NULL OR due_at > ?2 THEN ?2 ELSE due_at END
+					WHERE name = ?3`, f.Host, millis(f.FirstDue), f.Name)
+			case f.Enabled:
 				_, err = tx.ExecContext(ctx, `UPDATE feeds SET host = ?,
 					due_at = COALESCE(due_at, ?) WHERE name = ?`, f.Host, millis(f.FirstDue), f.Name)
-			} else {
+			default:
 				_, err = tx.ExecContext(ctx, `UPDATE feeds SET host = ?, due_at = NULL WHERE name = ?`, f.Host, f.Name)
 			}
 			if err != nil {
