@@ -83,6 +83,7 @@ type faultFeeds struct {
 	version map[string]int // by feed path: publications so far
 	shown   map[string]int // by feed path: the last version served whole
 	servedC chan struct{}  // a document with new items was served
+	fetches map[string]int // by feed path: requests served
 }
 
 // gate holds one request: arrived is closed when it comes, and it waits
@@ -104,7 +105,7 @@ func (g *gate) open() {
 
 func newFaultFeeds(t *testing.T, paths ...string) *faultFeeds {
 	f := &faultFeeds{items: map[string][]faultItem{}, version: map[string]int{}, shown: map[string]int{},
-		servedC: make(chan struct{}, 1), next: 1}
+		servedC: make(chan struct{}, 1), next: 1, fetches: map[string]int{}}
 	for _, p := range paths {
 		f.items[p] = nil
 	}
@@ -152,6 +153,7 @@ func (f *faultFeeds) serve(w http.ResponseWriter, r *http.Request) {
 	version := f.version[r.URL.Path]
 	g := f.gate
 	f.gate = nil
+	f.fetches[r.URL.Path]++
 	f.mu.Unlock()
 	if !ok {
 		http.NotFound(w, r)

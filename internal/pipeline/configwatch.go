@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -45,7 +46,8 @@ type configWatcher struct {
 
 	mu        sync.Mutex // serializes reloads and guards the fields below
 	attempted [sha256.Size]byte
-	refused   error // the errors of the attempted file, when it was refused
+	inForce   [sha256.Size]byte // the file whose feeds are in force
+	refused   error             // the errors of the attempted file, when it was refused
 	status    admin.ConfigStatus
 }
 
@@ -59,6 +61,7 @@ func newConfigWatcher(cfg *config.Config, lookupEnv func(string) (string, bool),
 	w := &configWatcher{file: cfg.File, lookupEnv: lookupEnv, apply: apply, started: cfg, log: log,
 		debounce: configDebounce, now: time.Now}
 	w.attempted = fingerprint(os.ReadFile(cfg.File))
+	w.inForce = w.attempted
 	w.status = admin.ConfigStatus{File: cfg.File}
 	return w
 }
@@ -69,6 +72,14 @@ func fingerprint(data []byte, err error) [sha256.Size]byte {
 		return sha256.Sum256([]byte("error\x00" + err.Error()))
 	}
 	return sha256.Sum256(data)
+}
+
+// Hash identifies the configuration file in force (as written, before
+// ${ENV} expansion), so that replicas started from different files show.
+func (w *configWatcher) Hash() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return hex.EncodeToString(w.inForce[:6])
 }
 
 // Status reports the state of the configuration file, for the status page.
@@ -109,6 +120,7 @@ func (w *configWatcher) reload(ctx context.Context, force bool) error {
 		return w.refuse(err)
 	}
 	w.refused = nil
+	w.inForce = fp
 	restart := restartSections(w.started, cfg)
 	w.status = admin.ConfigStatus{File: w.file, Restart: restart}
 	attrs := []any{"file", w.file, "feeds", len(cfg.Feeds)}

@@ -54,6 +54,10 @@ func (p *Pipeline) Daemon(ctx context.Context, watcher *rules.Watcher) (*Daemon,
 	if d.listeners, err = p.listeners(); err != nil {
 		return nil, err
 	}
+	if p.Replica != nil {
+		p.Replica.ConfigHash = d.config.Hash
+		p.Replica.RulesHash = func() string { return rulesHash(watcher.Current()) }
+	}
 	var m *metrics.Metrics
 	if cfg.Daemon.AdminAddr != "" {
 		if err := checkAdminExposure(cfg.Daemon.AdminAddr, cfg.Daemon.AdminToken); err != nil {
@@ -135,7 +139,7 @@ func (d *Daemon) Run(ctx context.Context, reload <-chan os.Signal) error {
 	p.log.Info("newswatch started",
 		"config", cfg.File, "feeds", len(cfg.Feeds), "rules", len(d.watcher.Current().Rules()),
 		"notifiers", len(cfg.Notifiers), "admin_addr", cfg.Daemon.AdminAddr,
-		"store", p.Store.Engine(), "database", p.Store.Target())
+		"store", p.Store.Engine(), "database", p.Store.Target(), "replica", p.replicaID())
 	if err := d.supervise(ctx, reload); err != nil {
 		p.log.Error("newswatch stopped on an error", "err", err)
 		return err
@@ -161,18 +165,24 @@ func (d *Daemon) supervise(ctx context.Context, reload <-chan os.Signal) error {
 			}
 		})
 	}
-	p.dispatcherStarted.Store(time.Now().UnixNano())
-	p.dispatcherRunning.Store(true)
-	start("dispatcher", func(ctx context.Context) error {
+	// With replicas, the dispatcher, the article worker, feed health and
+	// retention run on one of them at a time (see singleton); the
+	// scheduler shares the feeds.
+	start("dispatcher", p.singleton(LeaseDispatch, func(ctx context.Context) error {
+		p.dispatcherStarted.Store(time.Now().UnixNano())
+		p.dispatcherRunning.Store(true)
 		defer p.dispatcherRunning.Store(false)
 		return p.Dispatcher.Run(ctx)
-	})
+	}))
 	start("scheduler", p.Scheduler.Run)
-	start("articles", p.Articles.Run)
+	start("articles", p.singleton(LeaseArticles, p.Articles.Run))
 	start("rules watcher", d.watcher.Run)
 	start("configuration watcher", d.config.Run)
-	start("feed health", d.health.Run)
-	start("retention", p.retention().Run)
+	start("feed health", p.singleton(LeaseFeedHealth, d.health.Run))
+	start("retention", p.singleton(LeaseRetention, p.retention().Run))
+	if p.Replica != nil {
+		start("replica heartbeat", p.Replica.Run)
+	}
 	if d.srv != nil {
 		start("admin server", func(ctx context.Context) error { return d.srv.Serve(ctx, d.ln) })
 	}
@@ -201,6 +211,14 @@ func (d *Daemon) supervise(ctx context.Context, reload <-chan os.Signal) error {
 	return nil
 }
 
+// replicaID names this replica, "" when it is the only process.
+func (p *Pipeline) replicaID() string {
+	if p.Replica == nil {
+		return ""
+	}
+	return p.Replica.ID
+}
+
 // alive turns a liveness report into an admin check.
 func alive(name string, ok func() bool) admin.Check {
 	return func() error {
@@ -214,6 +232,9 @@ func alive(name string, ok func() bool) admin.Check {
 // dispatcherAlive reports whether the dispatcher runs and has read the
 // outbox lately.
 func (p *Pipeline) dispatcherAlive() bool {
+	if p.Replica != nil && !p.Replica.Holds(LeaseDispatch) {
+		return true // another replica sends; this one stands by
+	}
 	// Until its first read of the outbox, the dispatcher counts from its
 	// start, so that a daemon that just started is not called stuck.
 	last := p.Dispatcher.LastRead()

@@ -19,6 +19,7 @@ import (
 
 	"github.com/newswatch/newswatch/internal/config"
 	"github.com/newswatch/newswatch/internal/model"
+	"github.com/newswatch/newswatch/internal/replica"
 	"github.com/newswatch/newswatch/internal/silence"
 	"github.com/newswatch/newswatch/internal/store"
 	"github.com/newswatch/newswatch/internal/story"
@@ -59,6 +60,9 @@ type Pipeline struct {
 	// Silences are the mutes and snoozes in force, which the Dispatcher
 	// applies and the Slack listeners and the admin server change.
 	Silences *silence.Book
+	// Replica is this process among the replicas sharing a PostgreSQL
+	// database; nil on SQLite, where one process does everything.
+	Replica *replica.Member
 
 	cfg       *config.Config
 	log       *slog.Logger
@@ -157,8 +161,10 @@ func wire(ctx context.Context, cfg *config.Config, st *store.Store, o Options) (
 	// previous configuration left pending are completed.
 	articles := &monitor.Articles{Poller: poller, Feeds: feeds, Log: o.Log}
 	poller.Articles = articles
-	return &Pipeline{Store: st, Poller: poller, Scheduler: scheduler, Dispatcher: disp, Articles: articles, Silences: book,
-		cfg: cfg, log: o.Log, version: o.Version, lookupEnv: o.LookupEnv}, nil
+	p := &Pipeline{Store: st, Poller: poller, Scheduler: scheduler, Dispatcher: disp, Articles: articles, Silences: book,
+		cfg: cfg, log: o.Log, version: o.Version, lookupEnv: o.LookupEnv}
+	p.shareWork(cfg, st, o.Version)
+	return p, nil
 }
 
 // Fetcher returns a fetcher with the limits of the configuration's

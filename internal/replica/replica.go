@@ -43,10 +43,10 @@ type Member struct {
 	ID string
 	// Version is the build, for the status page.
 	Version string
-	// ConfigHash identifies the configuration the replica runs, and
-	// RulesHash (called at each heartbeat) the rules in force.
-	ConfigHash string
-	RulesHash  func() string
+	// ConfigHash and RulesHash, called at each heartbeat, identify the
+	// configuration and the rules in force (both change on a reload);
+	// nil records "".
+	ConfigHash, RulesHash func() string
 	// Lease is how long a lease, and a claim on a feed, holds unless
 	// renewed (store.lease); required. Leases are renewed, and the
 	// heartbeat beats, every third of it.
@@ -111,13 +111,26 @@ func (m *Member) Run(ctx context.Context) error {
 // beat records the replica as alive now.
 func (m *Member) beat(ctx context.Context) error {
 	hostname, _ := os.Hostname()
-	rules := ""
-	if m.RulesHash != nil {
-		rules = m.RulesHash()
-	}
 	now := m.now()
 	return m.Store.Heartbeat(ctx, store.Replica{ID: m.ID, Hostname: hostname, PID: os.Getpid(), Version: m.Version,
-		ConfigHash: m.ConfigHash, RulesHash: rules, StartedAt: m.started, SeenAt: now}, now.Add(-forgetAfter))
+		ConfigHash: call(m.ConfigHash), RulesHash: call(m.RulesHash), StartedAt: m.started, SeenAt: now}, now.Add(-forgetAfter))
+}
+
+// call returns fn(), or "" when fn is nil.
+func call(fn func() string) string {
+	if fn == nil {
+		return ""
+	}
+	return fn()
+}
+
+// Holds reports whether this replica holds the lease name now.
+func (m *Member) Holds(name string) bool {
+	m.init()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	_, ok := m.held[name]
+	return ok
 }
 
 // Held returns the leases this replica holds, by name, with since when.

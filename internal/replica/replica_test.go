@@ -156,7 +156,7 @@ func TestHeartbeat(t *testing.T) {
 				pgtest.Require(t)
 			}
 			st := openStore(t)
-			m := &Member{Store: st, ID: NewID(), Version: "v1", ConfigHash: "cfg", RulesHash: func() string { return "rules" }, Lease: time.Minute}
+			m := &Member{Store: st, ID: NewID(), Version: "v1", ConfigHash: func() string { return "cfg" }, RulesHash: func() string { return "rules" }, Lease: time.Minute}
 			ctx, cancel := context.WithCancel(context.Background())
 			done := make(chan error, 1)
 			go func() { done <- m.Run(ctx) }()
