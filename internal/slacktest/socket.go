@@ -406,6 +406,14 @@ func (s *Server) Click(ctx context.Context, c Click) (Ack, error) {
 	return s.Send(ctx, "interactive", payload)
 }
 
+// ClickPayload returns the block_actions payload of c as Click would send
+// it now, for a test to Send it, again and again as Slack does when it
+// delivers an event again, or after the message changed (a person whose
+// Slack still showed the message as it was).
+func (s *Server) ClickPayload(c Click) (map[string]any, error) {
+	return s.clickPayload(c)
+}
+
 // clickPayload builds the payload of a click.
 func (s *Server) clickPayload(c Click) (map[string]any, error) {
 	s.mu.Lock()

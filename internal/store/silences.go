@@ -27,6 +27,17 @@ const (
 // was already removed, or a snooze that already ended.
 var ErrSilenceEnded = errors.New("silence already ended")
 
+// ErrSilenceInForce is returned (wrapped) by AddSilence when the silence
+// asked for already holds: the story is muted at the destination, or the
+// rule snoozed there until as late (give or take snoozeSlack).
+var ErrSilenceInForce = errors.New("silence already in force")
+
+// snoozeSlack is how much later than the snooze in force a new one must
+// end to extend it. A click Slack delivers a second time (to this process
+// or another replica) comes seconds after the first: it ends a few seconds
+// later, and is the same snooze.
+const snoozeSlack = time.Minute
+
 // Silence is what people in a channel asked newswatch to keep from it: a
 // story muted there, or a rule snoozed there for a while. The store records
 // it; package silence says which alerts it covers.
@@ -97,8 +108,18 @@ func scanSilence(r rowScanner) (*Silence, error) {
 	return &s, nil
 }
 
-// AddSilence records s and sets its ID. A mute needs a StoryID, a snooze a
+// AddSilence records sl and sets its ID. A mute needs a StoryID, a snooze a
 // Rule and an Until; both a Notifier and a CreatedAt.
+//
+// Asking again for what holds changes nothing, so that a click counted
+// twice (Slack delivering it again, to this process or another replica,
+// or two people clicking at once) records one silence: when a mute of the
+// story holds at the destination, or a snooze of the rule that ends no
+// more than snoozeSlack before sl.Until, AddSilence fills sl with that
+// silence and returns ErrSilenceInForce. A snooze that ends later extends
+// the one in force (sl gets its ID and first author, with the new end).
+// On PostgreSQL the check and the write hold a lock that concurrent
+// AddSilence calls of every process wait for.
 func (s *Store) AddSilence(ctx context.Context, sl *Silence) error {
 	switch {
 	case sl.Kind == SilenceMute && sl.StoryID == 0:
@@ -110,18 +131,52 @@ func (s *Store) AddSilence(ctx context.Context, sl *Silence) error {
 	case sl.Notifier == "" || sl.CreatedAt.IsZero():
 		return errors.New("store: add silence: no notifier or no time")
 	}
-	var id int64
+	var found *Silence
 	err := s.inWriteTx(ctx, writeNormal, func(tx *sql.Tx) error {
+		if err := s.lockTx(ctx, tx, "silences"); err != nil {
+			return err
+		}
+		query := `SELECT ` + silenceColumns + ` FROM silences
+			WHERE kind = ? AND notifier = ? AND channel = ? AND removed_at IS NULL`
+		args := []any{string(sl.Kind), sl.Notifier, sl.Channel}
+		if sl.Kind == SilenceMute {
+			query += ` AND story_id = ?`
+			args = append(args, sl.StoryID)
+		} else {
+			query += ` AND rule = ? AND until_at > ?`
+			args = append(args, sl.Rule, millis(sl.CreatedAt))
+		}
+		var err error
+		found, err = scanSilence(tx.QueryRowContext(ctx, query+` ORDER BY id DESC LIMIT 1`, args...))
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			found = nil
+		case err != nil:
+			return err
+		case sl.Kind == SilenceSnooze && sl.Until.After(found.Until.Add(snoozeSlack)):
+			found.Until = sl.Until
+			_, err := tx.ExecContext(ctx, `UPDATE silences SET until_at = ? WHERE id = ?`, millis(sl.Until), found.ID)
+			if err != nil {
+				return err
+			}
+			*sl = *found
+			return nil
+		default:
+			return ErrSilenceInForce
+		}
 		return tx.QueryRowContext(ctx, `INSERT INTO silences (kind, notifier, channel, channel_id,
 			story_id, rule, alert_id, title, created_by, creator_id, created_at, until_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			string(sl.Kind), sl.Notifier, sl.Channel, sl.ChannelID, nullID(sl.StoryID), sl.Rule,
-			nullID(sl.AlertID), sl.Title, sl.CreatedBy, sl.CreatorID, millis(sl.CreatedAt), millis(sl.Until)).Scan(&id)
+			nullID(sl.AlertID), sl.Title, sl.CreatedBy, sl.CreatorID, millis(sl.CreatedAt), millis(sl.Until)).Scan(&sl.ID)
 	})
+	if errors.Is(err, ErrSilenceInForce) {
+		*sl = *found
+		return fmt.Errorf("store: add silence: %s %d: %w", found.Kind, found.ID, err)
+	}
 	if err != nil {
 		return fmt.Errorf("store: add silence: %w", err)
 	}
-	sl.ID = id
 	return nil
 }
 

@@ -224,3 +224,106 @@ func TestFeedbackOncePerPersonAndAlert(t *testing.T) {
 		}
 	})
 }
+
+// TestAddSilenceInForce: asking again for a silence that holds records
+// nothing (a click Slack delivers twice, to two replicas); a snooze that
+// ends later extends the one in force. On PostgreSQL, replicas asking at
+// the same moment record one.
+func TestAddSilenceInForce(t *testing.T) {
+	eachEngine(t, func(t *testing.T, db testDB) {
+		ctx := context.Background()
+		s, replica := db.open(t), db.open(t)
+		f := newStoryFixture(t, s)
+		mute := func() *Silence {
+			return &Silence{Kind: SilenceMute, Notifier: "slack", Channel: "#news", StoryID: f.story.ID,
+				CreatedBy: "@alice", CreatedAt: testTime}
+		}
+		first := mute()
+		if err := s.AddSilence(ctx, first); err != nil {
+			t.Fatal(err)
+		}
+		again := mute()
+		again.CreatedBy = "@bob"
+		if err := replica.AddSilence(ctx, again); !errors.Is(err, ErrSilenceInForce) {
+			t.Fatalf("the same mute again: %v, want ErrSilenceInForce", err)
+		}
+		if again.ID != first.ID || again.CreatedBy != "@alice" {
+			t.Errorf("the mute in force: %+v, want %+v", again, first)
+		}
+		elsewhere := mute()
+		elsewhere.Channel = "#other"
+		if err := replica.AddSilence(ctx, elsewhere); err != nil || elsewhere.ID == first.ID {
+			t.Errorf("the story muted in another channel: %v, ID %d", err, elsewhere.ID)
+		}
+
+		snooze := func(by string, from time.Time, d time.Duration) *Silence {
+			return &Silence{Kind: SilenceSnooze, Notifier: "slack", Channel: "#news", Rule: "talks",
+				CreatedBy: by, CreatedAt: from, Until: from.Add(d)}
+		}
+		day := snooze("@bob", testTime, 24*time.Hour)
+		if err := s.AddSilence(ctx, day); err != nil {
+			t.Fatal(err)
+		}
+		redelivered := snooze("@bob", testTime.Add(5*time.Second), 24*time.Hour)
+		if err := replica.AddSilence(ctx, redelivered); !errors.Is(err, ErrSilenceInForce) || redelivered.ID != day.ID {
+			t.Errorf("the snooze again seconds later: %v, ID %d; want ErrSilenceInForce, %d", err, redelivered.ID, day.ID)
+		}
+		hour := snooze("@carol", testTime.Add(time.Minute), time.Hour)
+		if err := replica.AddSilence(ctx, hour); !errors.Is(err, ErrSilenceInForce) || !hour.Until.Equal(day.Until.Truncate(time.Millisecond)) {
+			t.Errorf("a shorter snooze: %v, until %v; want ErrSilenceInForce, %v", err, hour.Until, day.Until)
+		}
+		week := snooze("@carol", testTime.Add(time.Hour), 7*24*time.Hour)
+		if err := replica.AddSilence(ctx, week); err != nil {
+			t.Fatal(err)
+		}
+		if week.ID != day.ID || week.CreatedBy != "@bob" || !week.Until.Equal(testTime.Add(time.Hour+7*24*time.Hour)) {
+			t.Errorf("a longer snooze: %+v, want bob's snooze, extended", week)
+		}
+		// Once it is over, a snooze is a new one.
+		later := snooze("@dan", week.Until.Add(time.Minute), time.Hour)
+		if err := s.AddSilence(ctx, later); err != nil || later.ID == day.ID {
+			t.Errorf("a snooze after the last ended: %v, ID %d", err, later.ID)
+		}
+		list, err := s.Silences(ctx, SilenceFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(list) != 4 {
+			t.Errorf("%d silences recorded, want 4: %+v", len(list), list)
+		}
+
+		if db.engine != Postgres {
+			return // one SQLite file has one writer at a time anyway
+		}
+		other := &Story{Title: "Another story", CreatedAt: testTime}
+		tx := begin(t, s)
+		if err := tx.NewStory(other); err != nil {
+			t.Fatal(err)
+		}
+		if err := tx.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		const clicks = 8
+		errs := make(chan error, clicks)
+		for i := range clicks {
+			st := []*Store{s, replica}[i%2]
+			go func() {
+				errs <- st.AddSilence(ctx, &Silence{Kind: SilenceMute, Notifier: "slack", Channel: "#news",
+					StoryID: other.ID, CreatedBy: "@eve", CreatedAt: testTime})
+			}()
+		}
+		recorded := 0
+		for range clicks {
+			err := <-errs
+			switch {
+			case err == nil:
+				recorded++
+			case !errors.Is(err, ErrSilenceInForce):
+				t.Error(err)
+			}
+		}
+		if recorded != 1 {
+			t.Errorf("%d replicas recorded the mute at once, want 1", recorded)
+		}
+	})
+}

@@ -86,7 +86,12 @@ func (l *Listener) act(ctx context.Context, cb *slackgo.InteractionCallback, a *
 			return
 		}
 		s := l.silence(alert, store.SilenceMute, channel, by, cb.User.ID, now)
-		if err := l.rec.AddSilence(ctx, s); err != nil {
+		if err := l.rec.AddSilence(ctx, s); errors.Is(err, store.ErrSilenceInForce) {
+			log.Info("slack: action repeated; already in force", "silence_id", s.ID, "story_id", alert.StoryID)
+			l.respond(ctx, cb.ResponseURL, fmt.Sprintf("This story is already muted in <#%s> (by %s). To undo it: the status page, or `newswatch mutes remove %d`.",
+				channel, truncEscape(notify.CleanText(s.CreatedBy), 80), s.ID))
+			return
+		} else if err != nil {
 			refuse("not recorded", "newswatch could not record the mute.", "error", err)
 			return
 		}
@@ -96,7 +101,12 @@ func (l *Listener) act(ctx context.Context, cb *slackgo.InteractionCallback, a *
 	case ActionSnooze:
 		s := l.silence(alert, store.SilenceSnooze, channel, by, cb.User.ID, now)
 		s.Until = now.Add(c.snooze)
-		if err := l.rec.AddSilence(ctx, s); err != nil {
+		if err := l.rec.AddSilence(ctx, s); errors.Is(err, store.ErrSilenceInForce) {
+			log.Info("slack: action repeated; already in force", "silence_id", s.ID, "until", s.Until)
+			l.respond(ctx, cb.ResponseURL, fmt.Sprintf("Rule *%s* is already snoozed in <#%s> until %s (by %s). To end it sooner: the status page, or `newswatch mutes remove %d`.",
+				truncEscape(notify.CleanText(alert.Rule), 100), channel, l.bot.style.date(s.Until), truncEscape(notify.CleanText(s.CreatedBy), 80), s.ID))
+			return
+		} else if err != nil {
 			refuse("not recorded", "newswatch could not record the snooze.", "error", err)
 			return
 		}

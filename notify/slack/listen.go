@@ -59,7 +59,9 @@ type Recorder interface {
 	// AlertsIn returns those of the alerts ids that exist.
 	AlertsIn(ctx context.Context, ids []int64) ([]*model.Alert, error)
 	// AddSilence records a mute or a snooze, setting its ID; it holds for
-	// the Dispatcher at once.
+	// the Dispatcher at once. When what it asks for already holds, it
+	// fills s with the silence in force and returns (wraps)
+	// store.ErrSilenceInForce (see store.AddSilence).
 	AddSilence(ctx context.Context, s *store.Silence) error
 	// AddFeedback records "not relevant", and reports whether it is new
 	// (once per alert and person).

@@ -581,3 +581,84 @@ func TestParseClick(t *testing.T) {
 		})
 	}
 }
+
+// TestRepeatedClickRecordsOneSilence: a click counted twice (Slack
+// delivering it again, to this daemon or another replica, or a person
+// clicking on the message as it was before someone else's click) records
+// one silence and writes one line; a longer snooze extends the one in
+// force.
+func TestRepeatedClickRecordsOneSilence(t *testing.T) {
+	f := newListenFixture(t, slacktest.Options{}, ListenerOptions{})
+	f.fake.SetMembers("#news", "UBOB", "UALICE")
+	a := f.postAlert("talks", "Talks in Baku")
+	f.run()
+	f.connected(1)
+	payload := func(user, actionID, option string) map[string]any {
+		p, err := f.fake.ClickPayload(slacktest.Click{Channel: a.RemoteChannel, TS: a.RemoteID, User: user,
+			UserName: strings.ToLower(strings.TrimPrefix(user, "U")), ActionID: actionID, Option: option})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	send := func(p map[string]any) {
+		t.Helper()
+		if _, err := f.fake.Send(f.ctx(), "interactive", p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	updates := func() int {
+		n := 0
+		for _, r := range f.fake.Requests() {
+			if r.Method == slacktest.MethodUpdate {
+				n++
+			}
+		}
+		return n
+	}
+	// Built on the message as first posted, with all its buttons.
+	aliceMute := payload("UALICE", actionMute, "")
+	bobMute := payload("UBOB", actionMute, "")
+	bobSnooze := payload("UBOB", actionSnooze, "")
+	aliceWeek := payload("UALICE", actionSnoozeFor, strconv.FormatInt(a.ID, 10)+"/7d")
+
+	send(aliceMute)
+	f.response(1)
+	send(aliceMute) // delivered again
+	// A click's update, when there is one, comes before its reply.
+	if reply := f.response(2); !strings.Contains(reply.Text, "already muted in <#CNEWS> (by @alice)") {
+		t.Errorf("reply to the mute delivered again: %q", reply.Text)
+	}
+	send(bobMute)
+	if reply := f.response(3); !strings.Contains(reply.Text, "already muted") {
+		t.Errorf("reply to bob's mute: %q", reply.Text)
+	}
+	if n := updates(); n != 1 {
+		t.Errorf("%d updates of the message, want 1", n)
+	}
+
+	send(bobSnooze)
+	f.response(4)
+	f.clock.Advance(5 * time.Second)
+	send(bobSnooze) // delivered again, seconds later
+	if reply := f.response(5); !strings.Contains(reply.Text, "already snoozed in <#CNEWS>") {
+		t.Errorf("reply to the snooze delivered again: %q", reply.Text)
+	}
+	if n := updates(); n != 2 {
+		t.Errorf("%d updates of the message, want 2", n)
+	}
+	send(aliceWeek)
+	f.response(6)
+	list := f.silences()
+	if len(list) != 2 {
+		t.Fatalf("silences: %+v, want one mute and one snooze", list)
+	}
+	snooze := list[0]
+	if snooze.Kind != store.SilenceSnooze || snooze.CreatedBy != "@bob" ||
+		!snooze.Until.Equal(listenT0.Add(5*time.Second+7*24*time.Hour)) {
+		t.Errorf("the snooze after alice's 7 d: %+v, want bob's, extended", snooze)
+	}
+	if n := updates(); n != 3 {
+		t.Errorf("%d updates of the message, want 3", n)
+	}
+}
