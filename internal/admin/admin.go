@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/newswatch/newswatch/internal/model"
+	"github.com/newswatch/newswatch/internal/replica"
 	"github.com/newswatch/newswatch/internal/silence"
 	"github.com/newswatch/newswatch/internal/store"
 	"github.com/newswatch/newswatch/rules"
@@ -65,6 +66,10 @@ type Server struct {
 	Silences *silence.Book
 	// Rules returns the rules in force; nil means none.
 	Rules func() *rules.Set
+	// Cluster returns the replicas sharing the database, their leases and
+	// what each polls, for the status page; nil (one process, on SQLite)
+	// leaves that section out.
+	Cluster func(context.Context) (*replica.View, error)
 	// Version is shown on the status page.
 	Version string
 	// Location is the time zone of times on the page (time.Local).

@@ -62,6 +62,27 @@ type statusView struct {
 	Problems []string
 	// Config is the state of the configuration file.
 	Config configView
+	// Cluster is the replicas sharing the database; nil for one process.
+	Cluster *clusterView
+}
+
+// clusterView is what the page says of the replicas sharing the database.
+type clusterView struct {
+	Replicas []replicaRow
+	// Disagree is set when replicas alive now run different
+	// configuration files or rules.
+	Disagree bool
+}
+
+// replicaRow is one replica on the page.
+type replicaRow struct {
+	ID, Hostname, Version string
+	State                 string // alive, stopped, gone (stopped beating)
+	Started, Seen         stamp
+	ConfigHash, RulesHash string
+	Leases                string // the leases it holds, by name
+	Claimed, Polled       int
+	This                  bool // the replica serving the page
 }
 
 // configView is what the page says of the configuration file.
@@ -106,6 +127,9 @@ type feedRow struct {
 	LastItem             stamp
 	Expect               string // expect_every, "" when not set
 	StatusCode           int
+	// PolledBy and ClaimedBy name the replicas that polled the feed last
+	// and poll it now, when replicas share the database.
+	PolledBy, ClaimedBy string
 }
 
 // ruleRow is one rule on the page.
@@ -146,6 +170,11 @@ func (s *Server) statusPage(w http.ResponseWriter, r *http.Request) {
 		v.Config = configView{File: c.File, Errors: c.Errors, Restart: strings.Join(c.Restart, ", ")}
 		if !c.RefusedAt.IsZero() {
 			v.Config.RefusedAt = newStamp(c.RefusedAt, now, s.location())
+		}
+	}
+	if s.Cluster != nil {
+		if err := s.fillCluster(ctx, &v, now); err != nil {
+			v.Problems = append(v.Problems, "replicas: "+err.Error())
 		}
 	}
 	if err := s.fillFeeds(ctx, &v, now); err != nil {
@@ -218,8 +247,36 @@ func (s *Server) fillFeeds(ctx context.Context, v *statusView, now time.Time) er
 			LastItem:   newStamp(st.LastItemAt, now, loc),
 			Expect:     duration(st.Feed.ExpectEvery),
 			StatusCode: st.LastStatus,
+			PolledBy:   clean(st.PolledBy, 100),
+			ClaimedBy:  clean(st.ClaimedBy, 100),
 		}
 		v.Feeds = append(v.Feeds, row)
+	}
+	return nil
+}
+
+// fillCluster fills the replicas section.
+func (s *Server) fillCluster(ctx context.Context, v *statusView, now time.Time) error {
+	c, err := s.Cluster(ctx)
+	if err != nil {
+		return err
+	}
+	loc := s.location()
+	v.Cluster = &clusterView{Disagree: c.Disagree}
+	for _, r := range c.Replicas {
+		state := "alive"
+		switch {
+		case !r.StoppedAt.IsZero():
+			state = "stopped"
+		case !r.Alive:
+			state = "gone"
+		}
+		v.Cluster.Replicas = append(v.Cluster.Replicas, replicaRow{
+			ID: clean(r.ID, 100), Hostname: clean(r.Hostname, 100), Version: clean(r.Version, 50), State: state,
+			Started: newStamp(r.StartedAt, now, loc), Seen: newStamp(r.SeenAt, now, loc),
+			ConfigHash: r.ConfigHash, RulesHash: r.RulesHash, Leases: strings.Join(r.Leases, ", "),
+			Claimed: r.Claimed, Polled: r.Polled, This: r.ID == c.Self,
+		})
 	}
 	return nil
 }

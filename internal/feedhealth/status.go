@@ -83,6 +83,10 @@ type Status struct {
 	// Alerted is the problem (StateFailing or StateSilent) operators have
 	// been alerted about and not yet told has passed; "" for none.
 	Alerted State
+	// PolledBy is the replica that made the feed's last poll, and
+	// ClaimedBy the one polling it now, when replicas share the database
+	// (see docs/replicas.md); "" otherwise.
+	PolledBy, ClaimedBy string
 	// OverdueSince is when the feed's next poll was due, when that poll is
 	// far overdue (see PollOverdueSince): nothing has fetched the feed for
 	// far longer than its schedule says. Zero otherwise.
@@ -107,6 +111,10 @@ func Report(ctx context.Context, st *store.Store, feeds []model.Feed, now time.T
 			// An error recorded by an older newswatch may quote the URL.
 			s.LastStatus, s.LastError = f.LastStatus, redact.Text(f.LastError, f.URL, f.CurrentURL)
 			s.ConsecutiveFailures = f.ConsecutiveFailures
+			s.PolledBy = f.PolledBy
+			if f.ClaimedUntil.After(now) {
+				s.ClaimedBy = f.ClaimedBy
+			}
 			s.LastItemAt, s.ItemsLastDay = act.LastItemAt, act.ItemsSince
 			s.ArticlesLastDay, s.ArticleFailuresLastDay = act.ArticlesSince, act.ArticleFailuresSince
 			if f.NextAttemptAt.After(now) {
@@ -120,6 +128,14 @@ func Report(ctx context.Context, st *store.Store, feeds []model.Feed, now time.T
 		}
 		if cf.Enabled {
 			s.NextPollAt = monitor.NextPoll(cf.Schedule, s.LastFetchAt, s.HeldUntil, now)
+			if f := snap.feed(cf); f != nil && !f.DueAt.IsZero() {
+				// Replicas share the feed: its due time is in the
+				// database.
+				s.NextPollAt = f.DueAt
+				if s.HeldUntil.After(s.NextPollAt) {
+					s.NextPollAt = s.HeldUntil
+				}
+			}
 			if f := snap.feed(cf); f != nil {
 				s.OverdueSince = PollOverdueSince(cf.Schedule, f.LastFetchAt, f.NextAttemptAt, now)
 			}

@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/newswatch/newswatch/internal/model"
+	"github.com/newswatch/newswatch/internal/replica"
 	"github.com/newswatch/newswatch/internal/store"
 	"github.com/newswatch/newswatch/monitor"
 	"github.com/newswatch/newswatch/notify"
@@ -67,6 +68,10 @@ type Options struct {
 	// ScrapeTimeout bounds the database reads of one scrape
 	// (DefaultScrapeTimeout).
 	ScrapeTimeout time.Duration
+	// Cluster returns the replicas sharing the database, read at scrape
+	// time for the newswatch_replica… and newswatch_lease_held metrics;
+	// nil (one process, on SQLite) leaves them out.
+	Cluster func(context.Context) (*replica.View, error)
 }
 
 // DefaultScrapeTimeout is the default of Options.ScrapeTimeout.
@@ -205,6 +210,9 @@ func New(ctx context.Context, o Options) (*Metrics, error) {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
+	if o.Cluster != nil {
+		m.reg.MustRegister(newClusterCollector(o))
+	}
 	return m, nil
 }
 

@@ -67,7 +67,8 @@ func (p *Pipeline) Daemon(ctx context.Context, watcher *rules.Watcher) (*Daemon,
 		for i, n := range cfg.Notifiers {
 			notifiers[i] = n.Name
 		}
-		m, err = metrics.New(ctx, metrics.Options{Store: p.Store, Notifiers: notifiers, Feeds: p.Scheduler.Configured, Version: p.version, Log: p.log})
+		m, err = metrics.New(ctx, metrics.Options{Store: p.Store, Notifiers: notifiers, Feeds: p.Scheduler.Configured,
+			Version: p.version, Log: p.log, Cluster: p.cluster()})
 		if err != nil {
 			return nil, err
 		}
@@ -91,6 +92,7 @@ func (p *Pipeline) Daemon(ctx context.Context, watcher *rules.Watcher) (*Daemon,
 			Feeds:    p.Scheduler.Configured,
 			Config:   d.config.Status,
 			Rules:    watcher.Current,
+			Cluster:  p.cluster(),
 			Version:  p.version,
 			Log:      p.log,
 		}

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"time"
 
 	"github.com/newswatch/newswatch/internal/config"
 	"github.com/newswatch/newswatch/internal/replica"
@@ -49,6 +50,17 @@ func (p *Pipeline) shareWork(cfg *config.Config, st *store.Store, version string
 		stop = notify.DefaultStopTimeout
 	}
 	p.Dispatcher.StopTimeout = min(stop, cfg.Store.Lease/5)
+}
+
+// cluster returns what the status page and the metrics show of the
+// replicas; nil when this process is the only one.
+func (p *Pipeline) cluster() func(context.Context) (*replica.View, error) {
+	if p.Replica == nil {
+		return nil
+	}
+	return func(ctx context.Context) (*replica.View, error) {
+		return replica.Look(ctx, p.Store, p.Replica.ID, time.Now(), p.cfg.Store.Lease)
+	}
 }
 
 // singleton returns job as the daemon runs it: on one replica at a time,
