@@ -64,13 +64,7 @@ func AppendFeatures(dst []byte, f *Features) []byte {
 			dst = binary.AppendUvarint(dst, uint64(k))
 		}
 	}
-	dst = binary.AppendUvarint(dst, uint64(len(f.Facts)))
-	var last uint32
-	for _, fa := range f.Facts {
-		dst = binary.AppendUvarint(dst, uint64(fa-last))
-		last = fa
-	}
-	return dst
+	return appendFacts(dst, f.Facts)
 }
 
 func commonPrefix(a, b string) int {

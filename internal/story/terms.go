@@ -177,9 +177,15 @@ func (sc *termScratch) encodeTerms(dst []byte, f *Features, ids []uint32) []byte
 	for _, forms := range f.Words {
 		dst = binary.AppendUvarint(dst, uint64(sc.pos[forms[0]]))
 	}
-	dst = binary.AppendUvarint(dst, uint64(len(f.Facts)))
+	return appendFacts(dst, f.Facts)
+}
+
+// appendFacts appends the number of facts, increasing, and the facts: the
+// first, then the differences.
+func appendFacts(dst []byte, facts []uint32) []byte {
+	dst = binary.AppendUvarint(dst, uint64(len(facts)))
 	var last uint32
-	for _, fa := range f.Facts {
+	for _, fa := range facts {
 		dst = binary.AppendUvarint(dst, uint64(fa-last))
 		last = fa
 	}
