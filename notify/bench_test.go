@@ -264,6 +264,13 @@ func (m *memOutbox) MarkDead(_ context.Context, id int64, at time.Time, reason s
 	return nil
 }
 
+func (m *memOutbox) MarkFailed(ctx context.Context, id int64, at time.Time, reason string) error {
+	m.mu.Lock()
+	m.alerts[id-1].Attempts++
+	m.mu.Unlock()
+	return m.MarkDead(ctx, id, at, reason)
+}
+
 func (m *memOutbox) Alerts(_ context.Context, f store.AlertFilter) ([]*model.Alert, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()

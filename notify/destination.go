@@ -218,7 +218,7 @@ func (ds *destination) giveUp(alerts []*model.Alert) {
 		if a.LastError != "" {
 			reason += "; last error: " + a.LastError
 		}
-		d.markDead(ds.r, []*model.Alert{a}, reason)
+		d.markDead(ds.r, []*model.Alert{a}, reason, false)
 		d.outcome(Outcome{Notifier: ds.notifier, Channel: ds.channel, Rule: a.Rule, Kind: KindAlert, Alerts: 1, Result: ResultDead, Reason: "expired"})
 	}
 	ds.r.release(alerts, len(alerts))
@@ -279,7 +279,7 @@ func (ds *destination) send(j *job) {
 		ds.retry(j, m, err, now)
 	default:
 		ds.pop(j)
-		d.markDead(r, j.alerts, err.Error())
+		d.markDead(r, j.alerts, err.Error(), true)
 		d.outcome(ds.outcomeOf(j, ResultDead, Reason(err)))
 		r.release(j.alerts, len(j.alerts))
 		r.jobEnded(j)

@@ -31,6 +31,7 @@ type Outbox interface {
 	MarkDeliveredMany(ctx context.Context, ids []int64, at time.Time, remoteID, remoteChannel string) error
 	MarkRetry(ctx context.Context, id int64, next time.Time, errMsg string) error
 	MarkDead(ctx context.Context, id int64, at time.Time, reason string) error
+	MarkFailed(ctx context.Context, id int64, at time.Time, reason string) error
 	Alerts(ctx context.Context, f store.AlertFilter) ([]*model.Alert, error)
 }
 
@@ -304,10 +305,34 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 // many alerts were not delivered: those still queued (digest alerts whose
 // digest is not yet due, follow-ups collecting their batch and alerts a
 // snooze holds past deadline aside) and those that became dead letters
-// during the drain. It is `newswatch once -drain`.
+// during the drain. DrainReport says more.
 func (d *Dispatcher) Drain(ctx context.Context, deadline time.Time) (undelivered int, err error) {
+	rep, err := d.DrainReport(ctx, deadline)
+	return rep.Undelivered, err
+}
+
+// DrainReport is what a drain left behind.
+type DrainReport struct {
+	// Undelivered counts the alerts not delivered: still queued when the
+	// drain ended, though due, or dead letters of the drain.
+	Undelivered int
+	// FollowUps counts the follow-ups still queued that are not late:
+	// collecting their batch until after the deadline (package followup).
+	// NextFollowUp is when the first of them is due.
+	FollowUps    int
+	NextFollowUp time.Time
+	// Digest counts the alerts waiting for their rule's digest.
+	Digest int
+	// Snoozed counts the alerts a snooze holds past the deadline.
+	Snoozed int
+}
+
+// DrainReport drains as Drain does and reports what is left: the alerts
+// not delivered, and apart from them the follow-ups, digest alerts and
+// snoozed alerts that wait, as they should, to be sent later. It is `newswatch once -drain`.
+func (d *Dispatcher) DrainReport(ctx context.Context, deadline time.Time) (DrainReport, error) {
 	if err := d.check(); err != nil {
-		return 0, err
+		return DrainReport{}, err
 	}
 	runCtx, cancel := context.WithCancel(ctx)
 	r := d.start(runCtx)
@@ -323,7 +348,7 @@ func (d *Dispatcher) Drain(ctx context.Context, deadline time.Time) (undelivered
 			if err != nil {
 				cancel()
 				r.stop()
-				return 0, err
+				return DrainReport{}, err
 			}
 			if !ok || next.After(deadline) {
 				break
@@ -342,17 +367,30 @@ func (d *Dispatcher) Drain(ctx context.Context, deadline time.Time) (undelivered
 	r.stop()
 	queued, err := d.Store.Alerts(context.WithoutCancel(ctx), store.AlertFilter{Status: model.StatusQueued})
 	if err != nil {
-		return 0, fmt.Errorf("notify: count undelivered alerts: %w", err)
+		return DrainReport{}, fmt.Errorf("notify: count undelivered alerts: %w", err)
 	}
+	var rep DrainReport
 	r.mu.Lock()
-	undelivered = r.dead
+	rep.Undelivered = r.dead
 	r.mu.Unlock()
 	for _, a := range queued {
-		if r.heldAtStop[a.ID] || (!a.Digest && !scheduledAfter(a, deadline) && !snoozedPast(a, deadline)) {
-			undelivered++
+		switch {
+		case r.heldAtStop[a.ID]:
+			rep.Undelivered++
+		case a.Digest:
+			rep.Digest++
+		case scheduledAfter(a, deadline):
+			rep.FollowUps++
+			if rep.NextFollowUp.IsZero() || a.NextAttemptAt.Before(rep.NextFollowUp) {
+				rep.NextFollowUp = a.NextAttemptAt
+			}
+		case snoozedPast(a, deadline):
+			rep.Snoozed++
+		default:
+			rep.Undelivered++
 		}
 	}
-	return undelivered, nil
+	return rep, nil
 }
 
 // scheduledAfter reports whether a queued alert is first due after

@@ -369,6 +369,11 @@ func TestDispatchDeadLetters(t *testing.T) {
 	all := alertsByID(t, st)
 	for i, want := range []string{"channel_not_found", "invalid_auth", `unknown notifier "ghost"`, "", "expired"} {
 		a := all[ids[i]]
+		// A permanent failure was an attempt; an alert given up unsent
+		// was not.
+		if wantAttempts := map[int]int{0: 1, 1: 1}[i]; a.Attempts != wantAttempts {
+			t.Errorf("alert %d: %d attempts counted, want %d", a.ID, a.Attempts, wantAttempts)
+		}
 		if want == "" {
 			if a.Status != model.StatusDelivered {
 				t.Errorf("alert %d: %s, want delivered", a.ID, a.Status)

@@ -314,7 +314,7 @@ func (r *runner) policy() policy {
 // alerts it queued.
 func (r *runner) apply(pl plan) int {
 	for _, dl := range pl.dead {
-		r.d.markDead(r, []*model.Alert{dl.alert}, dl.reason)
+		r.d.markDead(r, []*model.Alert{dl.alert}, dl.reason, false)
 		r.d.outcome(dl.why)
 		r.release([]*model.Alert{dl.alert}, 1)
 	}
@@ -369,15 +369,21 @@ func (r *runner) recordCtx() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.WithoutCancel(r.ctx), 30*time.Second)
 }
 
-// markDead records alerts as dead letters and logs each at error level.
-func (d *Dispatcher) markDead(r *runner, alerts []*model.Alert, reason string) {
+// markDead records alerts as dead letters and logs each at error level;
+// attempted says whether an attempt failed for good (it is counted) rather
+// than the alerts being given up unsent.
+func (d *Dispatcher) markDead(r *runner, alerts []*model.Alert, reason string, attempted bool) {
 	ctx, cancel := r.recordCtx()
 	defer cancel()
 	now := d.now()
+	mark := d.Store.MarkDead
+	if attempted {
+		mark = d.Store.MarkFailed
+	}
 	for _, a := range alerts {
 		d.log().Error("notify: alert is a dead letter", "alert_id", a.ID, "rule", a.Rule,
 			"notifier", a.Notifier, "channel", a.Channel, "reason", reason)
-		if err := d.Store.MarkDead(ctx, a.ID, now, reason); err != nil {
+		if err := mark(ctx, a.ID, now, reason); err != nil {
 			d.log().Error("notify: record dead letter", "alert_id", a.ID, "error", err)
 		}
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/internal/pipeline"
 	"github.com/newswatch/newswatch/internal/store"
+	"github.com/newswatch/newswatch/notify"
 )
 
 func init() {
@@ -73,10 +74,14 @@ func cmdAlertsList(ctx context.Context, args []string, sio *IO) error {
 			return err
 		}
 	}
+	// The rules say when a digest line goes out; rules that do not load
+	// leave that unknown, not the listing.
+	set, _ := pipeline.LoadRules(cfg, "")
+	digests := notify.DigestTimes(set, time.Local)
 	if *asJSON {
-		return format.AlertsJSON(sio.Stdout, alerts)
+		return format.AlertsJSON(sio.Stdout, alerts, digests)
 	}
-	if err := format.AlertsTable(sio.Stdout, alerts, *failed, time.Local); err != nil {
+	if err := format.AlertsTable(sio.Stdout, alerts, *failed, digests, time.Local); err != nil {
 		return err
 	}
 	if *limit > 0 && len(alerts) == *limit {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -26,8 +27,9 @@ url  = "https://wire.example/rss"
 `
 
 // alertsFixture writes a configuration and a database holding a delivered,
-// a dead, a queued and a digest alert, and returns the config path and the
-// alerts' IDs in that order.
+// a dead, a queued and a digest alert, a follow-up of the delivered one and
+// one of the queued one, and returns the config path and the alerts' IDs
+// in that order.
 // databaseFile is the name of the database in data_dir.
 const databaseFile = pipeline.DatabaseFile
 
@@ -59,6 +61,19 @@ func alertsFixture(t *testing.T) (string, []int64) {
 		}
 		ids[i] = a.ID
 	}
+	// Two follow-ups: one of the delivered alert, collecting its batch;
+	// one of the queued alert, waiting for it.
+	for _, a := range []*model.Alert{
+		{Rule: "abraham-accords", Notifier: "slack", Channel: "#news", Kind: model.KindAlso, ParentID: ids[0], Title: "Al-Monitor report",
+			CreatedAt: now.Add(-5 * time.Minute), NextAttemptAt: now.Add(10 * time.Minute)},
+		{Rule: "normalization", Notifier: "console", Kind: model.KindAlso, ParentID: ids[2], Title: "Another report",
+			CreatedAt: now.Add(-time.Minute), NextAttemptAt: now.Add(9 * time.Minute)},
+	} {
+		if err := tx.Enqueue(a); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, a.ID)
+	}
 	if err := tx.Commit(); err != nil {
 		t.Fatal(err)
 	}
@@ -69,42 +84,59 @@ func alertsFixture(t *testing.T) (string, []int64) {
 	if err := st.MarkRetry(ctx, ids[1], now, "notify: slack: http_500"); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.MarkDead(ctx, ids[1], now.Add(-time.Hour), "notify: slack: channel_not_found: channel_not_found"); err != nil {
+	if err := st.MarkFailed(ctx, ids[1], now.Add(-time.Hour), "notify: slack: channel_not_found: channel_not_found"); err != nil {
 		t.Fatal(err)
 	}
 	return filepath.Join(dir, "config.toml"), ids
 }
 
 func TestAlertsListTable(t *testing.T) {
-	cfg, _ := alertsFixture(t)
+	cfg, ids := alertsFixture(t)
 	code, out, errOut := runCmd(t, "", "alerts", "list", "-config", cfg)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
-	if len(lines) != 5 {
-		t.Fatalf("%d lines, want a header and 4 alerts:\n%s", len(lines), out)
-	}
 	if strings.ContainsAny(out, "\x1b\r") {
 		t.Errorf("control characters reached the terminal: %q", out)
 	}
 	header := lines[0]
-	for _, col := range []string{"ID", "CREATED", "STATUS", "RULE", "TO", "TRIES", "TITLE"} {
+	for _, col := range []string{"ID", "CREATED", "KIND", "STATUS", "WHEN", "RULE", "TO", "TRIES", "TITLE"} {
 		if !strings.Contains(header, col) {
 			t.Errorf("header %q lacks %s", header, col)
 		}
 	}
-	// Newest first, every column aligned under its header.
-	wantOrder := []string{"digest", "queued", "dead", "delivered"}
-	statusCol := strings.Index(header, "STATUS")
+	// Newest first, every column aligned under its header: a follow-up
+	// collecting its batch, the same waiting for its alert, a digest line,
+	// a queued alert, a dead letter after two failed attempts, an alert
+	// delivered at its first.
+	want := []struct{ kind, status, when, tries string }{
+		{"follow-up", "waiting", "after", "0"},
+		{"follow-up", "queued", "20", "0"},
+		{"digest", "queued", "-", "0"},
+		{"alert", "queued", "20", "0"},
+		{"alert", "dead", "20", "2"},
+		{"alert", "delivered", "20", "1"},
+	}
+	if len(lines) != len(want)+1 {
+		t.Fatalf("%d lines, want a header and %d alerts:\n%s", len(lines), len(want), out)
+	}
+	col := func(line, name string) string { return strings.Fields(line[strings.Index(header, name):])[0] }
 	ruleCol := strings.Index(header, "RULE")
 	for i, line := range lines[1:] {
-		if got := strings.Fields(line[statusCol:])[0]; got != wantOrder[i] {
-			t.Errorf("row %d status %q, want %q", i+1, got, wantOrder[i])
+		w := want[i]
+		if got := []string{col(line, "KIND"), col(line, "STATUS"), col(line, "TRIES")}; got[0] != w.kind || got[1] != w.status || got[2] != w.tries {
+			t.Errorf("row %d: kind, status, tries %q, want %s %s %s", i+1, got, w.kind, w.status, w.tries)
+		}
+		if got := col(line, "WHEN"); !strings.HasPrefix(got, w.when) {
+			t.Errorf("row %d: when %q, want %s…", i+1, got, w.when)
 		}
 		if line[ruleCol-1] != ' ' || line[ruleCol] == ' ' {
 			t.Errorf("row %d not aligned under RULE: %q", i+1, line)
 		}
+	}
+	if !strings.Contains(lines[1], fmt.Sprintf("after %d", ids[2])) {
+		t.Errorf("the waiting follow-up does not name its alert %d: %q", ids[2], lines[1])
 	}
 	if !strings.Contains(out, "Hostile [2J title with a line break") || !strings.Contains(out, "slack #news") {
 		t.Errorf("output:\n%s", out)
@@ -134,12 +166,12 @@ func TestAlertsListJSON(t *testing.T) {
 		args []string
 		want []int64
 	}{
-		{"all", nil, []int64{ids[3], ids[2], ids[1], ids[0]}},
-		{"rule", []string{"-rule", "abraham-accords"}, []int64{ids[1], ids[0]}},
-		{"since a duration", []string{"-since", "1h"}, []int64{ids[3], ids[2]}},
-		{"since a date", []string{"-since", time.Now().Add(-150 * time.Minute).UTC().Format(time.RFC3339)}, []int64{ids[3], ids[2], ids[1]}},
+		{"all", nil, []int64{ids[5], ids[4], ids[3], ids[2], ids[1], ids[0]}},
+		{"rule", []string{"-rule", "abraham-accords"}, []int64{ids[4], ids[1], ids[0]}},
+		{"since a duration", []string{"-since", "1h"}, []int64{ids[5], ids[4], ids[3], ids[2]}},
+		{"since a date", []string{"-since", time.Now().Add(-150 * time.Minute).UTC().Format(time.RFC3339)}, []int64{ids[5], ids[4], ids[3], ids[2], ids[1]}},
 		{"failed", []string{"-failed"}, []int64{ids[1]}},
-		{"limit", []string{"-limit", "1"}, []int64{ids[3]}},
+		{"limit", []string{"-limit", "1"}, []int64{ids[5]}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -165,12 +197,25 @@ func TestAlertsListJSON(t *testing.T) {
 		})
 	}
 	_, out, _ := runCmd(t, "", "alerts", "list", "-json", "-rule", "abraham-accords", "-config", cfg)
-	var delivered map[string]any
+	var followUp, delivered map[string]any
 	lines := strings.Split(strings.TrimSpace(out), "\n")
-	if err := json.Unmarshal([]byte(lines[1]), &delivered); err != nil {
+	if err := json.Unmarshal([]byte(lines[0]), &followUp); err != nil {
 		t.Fatal(err)
 	}
-	for key, want := range map[string]any{"status": "delivered", "rule": "abraham-accords", "severity": "high", "remote_id": "1795770720.000100",
+	if err := json.Unmarshal([]byte(lines[2]), &delivered); err != nil {
+		t.Fatal(err)
+	}
+	for key, want := range map[string]any{"status": "queued", "kind": "follow-up", "state": "queued", "parent_id": float64(ids[0]),
+		"attempts": float64(0), "failed_attempts": float64(0)} {
+		if followUp[key] != want {
+			t.Errorf("follow-up: %s = %v, want %v", key, followUp[key], want)
+		}
+	}
+	if sends, err := time.Parse(time.RFC3339, followUp["sends_at"].(string)); err != nil || sends.Before(time.Now().Add(5*time.Minute)) {
+		t.Errorf("follow-up sends_at %v (%v), want about 10 minutes from now", followUp["sends_at"], err)
+	}
+	for key, want := range map[string]any{"status": "delivered", "kind": "alert", "state": "delivered", "attempts": float64(1), "failed_attempts": float64(0),
+		"rule": "abraham-accords", "severity": "high", "remote_id": "1795770720.000100",
 		"remote_channel": "C0NEWS", "notifier": "slack", "channel": "#news", "feed": "Times of Israel"} {
 		if delivered[key] != want {
 			t.Errorf("%s = %v, want %v", key, delivered[key], want)

@@ -26,7 +26,7 @@ func TestStoreCopy(t *testing.T) {
 			if code != 0 {
 				t.Fatalf("exit %d, stderr %s", code, errOut)
 			}
-			if !strings.Contains(out, "copied and verified: feeds 0, stories 0, items 0, seen 0, silences 0, alerts 4, feed_health 0, feedback 0, item_memos 0, story_moves 0") {
+			if !strings.Contains(out, "copied and verified: feeds 0, stories 0, items 0, seen 0, silences 0, alerts 6, feed_health 0, feedback 0, item_memos 0, story_moves 0") {
 				t.Errorf("stdout %q", out)
 			}
 			if strings.Contains(errOut, "newswatch:newswatch") || strings.Contains(out, "newswatch:newswatch") {

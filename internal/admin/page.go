@@ -14,6 +14,7 @@ import (
 	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/internal/store"
 	"github.com/newswatch/newswatch/notify"
+	"github.com/newswatch/newswatch/rules"
 )
 
 //go:embed templates/*.html
@@ -100,6 +101,10 @@ type summary struct {
 	Rules                                 int
 	Queued, Digest, Dead                  int
 	OldestQueued                          stamp
+	// FollowUps counts the queued follow-ups, apart from Queued: they
+	// wait for their batch by design; NextFollowUp is when the first goes.
+	FollowUps    int
+	NextFollowUp stamp
 }
 
 // feedRow is one feed on the page.
@@ -152,10 +157,13 @@ type alertRow struct {
 	Title     string
 	Link      string
 	Feed      string
-	Status    string // queued, retrying, digest, snoozed, delivered, muted, dead
-	Attempts  int
+	Kind      string // notify.Delivery's: alert, follow-up, update, digest
+	Status    string // notify.Delivery's: queued, waiting, retrying, snoozed, delivered, muted, dead
+	Attempts  int    // attempts made, the one that delivered included
+	Failed    int    // failed attempts
 	Delivered stamp
-	NextTry   stamp
+	Sends     stamp // when a queued alert is to be sent
+	After     int64 // the alert a waiting follow-up waits for
 	Error     string
 	Health    bool // a feed-health alert
 }
@@ -324,35 +332,46 @@ func (s *Server) fillAlerts(ctx context.Context, v *statusView, now time.Time) e
 	if err != nil {
 		return err
 	}
-	var oldest time.Time
+	var oldest, nextFollowUp time.Time
 	for _, o := range outbox {
 		v.Summary.Queued += o.Queued
+		v.Summary.FollowUps += o.FollowUps
 		v.Summary.Digest += o.Digest
 		v.Summary.Dead += o.Dead
 		if !o.OldestQueued.IsZero() && (oldest.IsZero() || o.OldestQueued.Before(oldest)) {
 			oldest = o.OldestQueued
 		}
+		if !o.NextFollowUp.IsZero() && (nextFollowUp.IsZero() || o.NextFollowUp.Before(nextFollowUp)) {
+			nextFollowUp = o.NextFollowUp
+		}
 	}
 	v.Summary.OldestQueued = newStamp(oldest, now, s.location())
+	v.Summary.NextFollowUp = newStamp(nextFollowUp, now, s.location())
 	recent, err := s.Store.Alerts(ctx, store.AlertFilter{Limit: recentAlerts})
 	if err != nil {
 		return err
 	}
+	var set *rules.Set
+	if s.Rules != nil {
+		set = s.Rules()
+	}
+	digests := notify.DigestTimes(set, s.location())
 	for _, a := range recent {
-		v.Alerts = append(v.Alerts, s.alertRow(a, now))
+		v.Alerts = append(v.Alerts, s.alertRow(a, digests, now))
 	}
 	dead, err := s.Store.Alerts(ctx, store.AlertFilter{Status: model.StatusDead, Limit: deadLetters})
 	if err != nil {
 		return err
 	}
 	for _, a := range dead {
-		v.Dead = append(v.Dead, s.alertRow(a, now))
+		v.Dead = append(v.Dead, s.alertRow(a, digests, now))
 	}
 	return nil
 }
 
-func (s *Server) alertRow(a *model.Alert, now time.Time) alertRow {
+func (s *Server) alertRow(a *model.Alert, digests notify.DigestClock, now time.Time) alertRow {
 	loc := s.location()
+	d := notify.DeliveryOf(a, digests, now)
 	row := alertRow{
 		ID:        a.ID,
 		Created:   newStamp(a.CreatedAt, now, loc),
@@ -361,11 +380,17 @@ func (s *Server) alertRow(a *model.Alert, now time.Time) alertRow {
 		Title:     clean(a.Title, 200),
 		Link:      safeLink(a.Link),
 		Feed:      clean(a.Feed, 100),
-		Status:    string(a.Status),
-		Attempts:  a.Attempts,
+		Kind:      d.Kind,
+		Status:    d.State,
+		Attempts:  d.Attempts,
+		Failed:    a.Attempts,
 		Delivered: newStamp(a.DeliveredAt, now, loc),
+		After:     d.After,
 		Error:     clean(a.LastError, 300),
 		Health:    a.Rule == notify.HealthRule,
+	}
+	if a.Status == model.StatusQueued {
+		row.Sends = newStamp(d.At, now, loc)
 	}
 	if a.Channel != "" {
 		row.To += " " + a.Channel
@@ -375,21 +400,6 @@ func (s *Server) alertRow(a *model.Alert, now time.Time) alertRow {
 	}
 	if row.Health {
 		row.Rule = "feed health"
-	}
-	if a.Status == model.StatusDelivered && a.SilenceID != 0 {
-		row.Status = "muted" // settled by a mute, not sent
-	}
-	if a.Status == model.StatusQueued {
-		switch {
-		case a.SilenceID != 0 && a.NextAttemptAt.After(now):
-			row.Status = "snoozed"
-			row.NextTry = newStamp(a.NextAttemptAt, now, loc)
-		case a.Digest:
-			row.Status = "digest"
-		case a.Attempts > 0:
-			row.Status = "retrying"
-			row.NextTry = newStamp(a.NextAttemptAt, now, loc)
-		}
 	}
 	return row
 }

@@ -11,6 +11,9 @@ import (
 	"time"
 
 	"golang.org/x/net/html"
+
+	"github.com/newswatch/newswatch/internal/model"
+	"github.com/newswatch/newswatch/internal/store"
 )
 
 // get requests path from h and returns the status and the body.
@@ -24,6 +27,23 @@ func get(t *testing.T, h http.Handler, path string) (int, http.Header, string) {
 
 func TestStatusPage(t *testing.T) {
 	fx := newFixture(t)
+	// Another outlet's report of the story alerted 30 minutes ago, a
+	// follow-up collecting its batch: not a stuck alert.
+	delivered, err := fx.store.Alerts(context.Background(), store.AlertFilter{Status: model.StatusDelivered, Rule: "syria-israel"})
+	if err != nil || len(delivered) != 1 {
+		t.Fatalf("delivered alerts of syria-israel: %d, %v", len(delivered), err)
+	}
+	tx, err := fx.store.Begin(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Enqueue(&model.Alert{ItemID: delivered[0].ItemID, Rule: "syria-israel", Notifier: "slack", Channel: "#news", Kind: model.KindAlso,
+		ParentID: delivered[0].ID, Title: "Syria and Israel talk again", CreatedAt: now.Add(-time.Minute), NextAttemptAt: now.Add(9 * time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
 	code, header, body := get(t, fx.server().Handler(), "/")
 	if code != http.StatusOK {
 		t.Fatalf("GET /: %d\n%s", code, body)
@@ -49,6 +69,12 @@ func TestStatusPage(t *testing.T) {
 		`<span class="health">feed health</span>`, `channel_not_found`, `newswatch alerts retry ID`,
 		`سوريا وإسرائيل`,
 		`1 dead letter</a>`, `<strong>2</strong> alerts queued`, `<strong>3</strong> feeds`, `1 failing`,
+		// Follow-ups apart from alerts, with when each goes; attempts
+		// counted, not only failures.
+		`1 follow-up collecting (next <time datetime="2026-11-26T12:09:00Z" title="2026-11-26 12:09 UTC">in 9 min</time>)`,
+		`<tr class="alert follow-up queued">`, `<span class="kind follow-up">follow-up</span>`,
+		`<span class="sends">due <time datetime="2026-11-26T12:09:00Z"`,
+		`<span class="kind alert">alert</span>`, `<small>1 attempt</small>`, `<small>1 attempt, 1 failed</small>`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("status page lacks %s", want)

@@ -52,13 +52,13 @@ func newDBCollector(ctx context.Context, o Options) (*dbCollector, error) {
 			"Alerts written to the outbox, by notifier: one per rule match and destination, and feed-health alerts.",
 			[]string{"notifier"}, nil),
 		depthDesc: prometheus.NewDesc("newswatch_outbox_depth",
-			"Alerts waiting to be sent or retried, by notifier (digest alerts aside).",
+			"Alerts and follow-ups waiting to be sent or retried, by notifier (digest alerts aside).",
 			[]string{"notifier"}, nil),
 		digestDesc: prometheus.NewDesc("newswatch_outbox_digest_pending",
 			"Alerts waiting for their rule's scheduled digest, by notifier.",
 			[]string{"notifier"}, nil),
 		oldestDesc: prometheus.NewDesc("newswatch_outbox_oldest_age_seconds",
-			"How long the longest-waiting queued alert has waited, by notifier; 0 when none waits.",
+			"How long the longest-waiting queued alert has waited, by notifier (follow-ups, which wait for their batch by design, aside); 0 when none waits.",
 			[]string{"notifier"}, nil),
 		deadDesc: prometheus.NewDesc("newswatch_dead_letters",
 			"Dead letters (alerts given up on) kept for `newswatch alerts retry`, by notifier.",
@@ -147,7 +147,7 @@ func (c *dbCollector) collectOutbox(ctx context.Context, ch chan<- prometheus.Me
 		if o.Queued > 0 && !o.OldestQueued.IsZero() {
 			age = max(0, now.Sub(o.OldestQueued).Seconds())
 		}
-		ch <- prometheus.MustNewConstMetric(c.depthDesc, prometheus.GaugeValue, float64(o.Queued), o.Notifier)
+		ch <- prometheus.MustNewConstMetric(c.depthDesc, prometheus.GaugeValue, float64(o.Queued+o.FollowUps), o.Notifier)
 		ch <- prometheus.MustNewConstMetric(c.digestDesc, prometheus.GaugeValue, float64(o.Digest), o.Notifier)
 		ch <- prometheus.MustNewConstMetric(c.oldestDesc, prometheus.GaugeValue, age, o.Notifier)
 		ch <- prometheus.MustNewConstMetric(c.deadDesc, prometheus.GaugeValue, float64(o.Dead), o.Notifier)

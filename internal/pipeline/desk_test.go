@@ -278,3 +278,36 @@ query = "accords"
 		t.Errorf("console shows the headline %d times:\n%s", n, d.stdout)
 	}
 }
+
+// TestDeskOnceCountsFollowUps runs once twice: a story alerted by the
+// first run is reported by a second outlet in the next, whose follow-ups
+// wait for their batch ([stories] reply_delay, 10 minutes). They are not
+// undelivered, and once's summary counts them with when the first goes.
+func TestDeskOnceCountsFollowUps(t *testing.T) {
+	d := newDesk(t, []string{"Wire", "Post"}, "", `
+[[rule]]
+name  = "accords"
+query = "accords"
+`)
+	const title = "Syria and Israel edge toward the Abraham Accords"
+	const text = "Officials in Damascus and Jerusalem said talks on joining the Abraham Accords resumed in Baku on Tuesday."
+	d.publish("Wire", deskItem{GUID: "w1", Title: title, Link: "https://wire.example/1", Description: text, Published: time.Now().Add(-time.Hour)})
+	if res := d.once(t, 10*time.Second); !res.OK() || res.FollowUps != 0 {
+		t.Fatalf("first once: %+v\n%s", res, d.logs)
+	}
+	d.publish("Post", deskItem{GUID: "p1", Title: title, Link: "https://post.example/1", Description: text, Published: time.Now().Add(-time.Minute)})
+	before := time.Now()
+	res := d.once(t, 10*time.Second)
+	if !res.OK() || res.Undelivered != 0 {
+		t.Errorf("second once: %+v, want nothing undelivered\n%s", res, d.logs)
+	}
+	if res.FollowUps != 4 {
+		t.Errorf("second once: %d queued follow-ups, want one for each of the 4 notifiers", res.FollowUps)
+	}
+	if due := res.NextFollowUp; due.Before(before.Add(9*time.Minute)) || due.After(time.Now().Add(10*time.Minute)) {
+		t.Errorf("next follow-up due %v, want reply_delay (10m) after the poll", due)
+	}
+	if !strings.Contains(d.logs.String(), "undelivered_alerts=0 queued_follow_ups=4 next_follow_up_at=") {
+		t.Errorf("once's summary does not count the follow-ups:\n%s", d.logs)
+	}
+}

@@ -16,8 +16,16 @@ type OnceResult struct {
 	// fetched and read (a feed backing off after failures counts).
 	Feeds, FailedFeeds int
 	// Undelivered counts the alerts not delivered: still queued when the
-	// drain ended, or dead.
+	// drain ended, though due, or dead.
 	Undelivered int
+	// FollowUps counts the later reports of stories already alerted that
+	// are queued to go out after the drain, as their batch delay says
+	// (see package followup), and NextFollowUp is when the first is due:
+	// not undelivered, since the next once (or the daemon) sends them.
+	FollowUps    int
+	NextFollowUp time.Time
+	// Digest counts the alerts waiting for their rule's digest.
+	Digest int
 }
 
 // OK reports whether every feed was fetched and every alert delivered.
@@ -51,7 +59,7 @@ func (p *Pipeline) Once(ctx context.Context, drain time.Duration) (OnceResult, e
 	if _, err := p.healthChecker().Check(ctx); err != nil {
 		p.log.Warn("feed health check failed", "err", err)
 	}
-	undelivered, err := p.Dispatcher.Drain(ctx, time.Now().Add(drain))
+	left, err := p.Dispatcher.DrainReport(ctx, time.Now().Add(drain))
 	if err != nil {
 		return OnceResult{}, err
 	}
@@ -62,13 +70,20 @@ func (p *Pipeline) Once(ctx context.Context, drain time.Duration) (OnceResult, e
 	} else if pr.Items > 0 || pr.Stories > 0 {
 		p.log.Info("pruned old items", "items", pr.Items, "stories", pr.Stories)
 	}
-	res := OnceResult{FailedFeeds: len(failures), Undelivered: undelivered}
+	res := OnceResult{FailedFeeds: len(failures), Undelivered: left.Undelivered,
+		FollowUps: left.FollowUps, NextFollowUp: left.NextFollowUp, Digest: left.Digest}
 	for _, f := range p.cfg.Feeds {
 		if f.Enabled {
 			res.Feeds++
 		}
 	}
-	p.log.Info("once: done", "feeds", res.Feeds, "failed_feeds", res.FailedFeeds, "undelivered_alerts", res.Undelivered)
+	attrs := []any{"feeds", res.Feeds, "failed_feeds", res.FailedFeeds, "undelivered_alerts", res.Undelivered,
+		"queued_follow_ups", res.FollowUps}
+	if res.FollowUps > 0 {
+		attrs = append(attrs, "next_follow_up_at", res.NextFollowUp)
+	}
+	attrs = append(attrs, "waiting_for_digest", res.Digest)
+	p.log.Info("once: done", attrs...)
 	return res, nil
 }
 

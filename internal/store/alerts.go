@@ -233,6 +233,17 @@ func (s *Store) MarkDead(ctx context.Context, id int64, at time.Time, reason str
 	return nil
 }
 
+// MarkFailed records a failed delivery attempt of alert id that is not to
+// be retried (a permanent failure: an unknown channel, a revoked token):
+// one more attempt, and the alert a dead letter since at, for reason.
+func (s *Store) MarkFailed(ctx context.Context, id int64, at time.Time, reason string) error {
+	if err := s.updateAlert(ctx, `UPDATE alerts SET status = 'dead', attempts = attempts + 1,
+		dead_at = ?, last_error = ? WHERE id = ?`, millis(at), reason, id); err != nil {
+		return fmt.Errorf("store: mark alert %d failed: %w", id, err)
+	}
+	return nil
+}
+
 // Requeue queues alerts again, due at now with their attempts reset and
 // QueuedAt set to now: alert id if it is dead or queued, or every dead alert
 // when id is 0. It returns how many alerts it queued; a delivered alert is

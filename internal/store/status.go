@@ -165,9 +165,14 @@ func (s *Store) RuleActivity(ctx context.Context, now time.Time, days int) (map[
 // OutboxCount describes the alerts one notifier owes or gave up on.
 type OutboxCount struct {
 	Notifier string
-	// Queued counts the alerts waiting to be sent or retried, digest
-	// alerts aside.
+	// Queued counts the alerts (model.KindAlert) waiting to be sent or
+	// retried, digest alerts aside.
 	Queued int
+	// FollowUps counts the queued follow-ups (model.KindAlso and
+	// KindUpdate), digest alerts aside: most wait, as they should, for
+	// their batch to be collected (see package followup) or for the alert
+	// they follow up.
+	FollowUps int
 	// Digest counts the queued alerts that wait for their rule's digest.
 	Digest int
 	// Dead counts the dead letters.
@@ -176,16 +181,21 @@ type OutboxCount struct {
 	// queued (written, or requeued: Alert.QueuedAt). Zero when Queued is
 	// 0.
 	OldestQueued time.Time
+	// NextFollowUp is when the first of the FollowUps is due. Zero when
+	// FollowUps is 0.
+	NextFollowUp time.Time
 }
 
 // Outbox returns, by notifier name in order, the alerts each notifier has
 // queued and dead. Notifiers with neither are missing.
 func (s *Store) Outbox(ctx context.Context) ([]OutboxCount, error) {
 	rows, err := s.read.QueryContext(ctx, `SELECT notifier,
-		COUNT(*) FILTER (WHERE status = 'queued' AND digest = 0),
+		COUNT(*) FILTER (WHERE status = 'queued' AND digest = 0 AND kind = 'alert'),
+		COUNT(*) FILTER (WHERE status = 'queued' AND digest = 0 AND kind <> 'alert'),
 		COUNT(*) FILTER (WHERE status = 'queued' AND digest = 1),
 		COUNT(*) FILTER (WHERE status = 'dead'),
-		MIN(CASE WHEN status = 'queued' AND digest = 0 THEN queued_at END)
+		MIN(CASE WHEN status = 'queued' AND digest = 0 AND kind = 'alert' THEN queued_at END),
+		MIN(CASE WHEN status = 'queued' AND digest = 0 AND kind <> 'alert' THEN next_attempt_at END)
 		FROM alerts WHERE status IN ('queued', 'dead')
 		GROUP BY notifier ORDER BY notifier`)
 	if err != nil {
@@ -195,13 +205,14 @@ func (s *Store) Outbox(ctx context.Context) ([]OutboxCount, error) {
 	var out []OutboxCount
 	for rows.Next() {
 		var (
-			c      OutboxCount
-			oldest sql.NullInt64
+			c                    OutboxCount
+			oldest, nextFollowUp sql.NullInt64
 		)
-		if err := rows.Scan(&c.Notifier, &c.Queued, &c.Digest, &c.Dead, &oldest); err != nil {
+		if err := rows.Scan(&c.Notifier, &c.Queued, &c.FollowUps, &c.Digest, &c.Dead, &oldest, &nextFollowUp); err != nil {
 			return nil, fmt.Errorf("store: outbox: %w", err)
 		}
 		c.OldestQueued = timeFrom(oldest)
+		c.NextFollowUp = timeFrom(nextFollowUp)
 		out = append(out, c)
 	}
 	if err := rows.Err(); err != nil {

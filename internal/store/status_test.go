@@ -166,6 +166,15 @@ func TestOutboxAndAlertsWritten(t *testing.T) {
 		if err := tx.Enqueue(&model.Alert{Rule: "daily", Notifier: "slack", Digest: true, CreatedAt: now.Add(-10 * time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
+		// Follow-ups collect their batch: counted apart from the alerts,
+		// with when the first is due; an old one does not make the queue
+		// look stuck.
+		for _, due := range []time.Duration{20 * time.Minute, 5 * time.Minute} {
+			if err := tx.Enqueue(&model.Alert{Rule: "r", Notifier: "slack", Kind: model.KindAlso, ParentID: byKey["slack-old"].ID,
+				CreatedAt: now.Add(-2 * time.Hour), NextAttemptAt: now.Add(due)}); err != nil {
+				t.Fatal(err)
+			}
+		}
 		if err := tx.Commit(); err != nil {
 			t.Fatal(err)
 		}
@@ -176,7 +185,7 @@ func TestOutboxAndAlertsWritten(t *testing.T) {
 		}
 		want := []OutboxCount{
 			{Notifier: "console", Queued: 1, Dead: 1, OldestQueued: now.Add(time.Minute)},
-			{Notifier: "slack", Queued: 1, Digest: 1, OldestQueued: now.Add(-time.Minute)},
+			{Notifier: "slack", Queued: 1, FollowUps: 2, Digest: 1, OldestQueued: now.Add(-time.Minute), NextFollowUp: now.Add(5 * time.Minute)},
 		}
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("Outbox =\n%+v, want\n%+v", got, want)
