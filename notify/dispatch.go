@@ -54,6 +54,10 @@ type Settings struct {
 	// package followup): with followup.Thread, follow-ups of an alert
 	// whose message is known reply in its thread.
 	StoryUpdates followup.Mode
+	// ReplyBroadcast says whether replies in an alert's thread are also
+	// sent to the channel; nil leaves it to each rule (see
+	// followup.Broadcast).
+	ReplyBroadcast *bool
 }
 
 // Defaults of the Dispatcher's settings, used where a field is zero.
@@ -131,8 +135,8 @@ type Dispatcher struct {
 	// name once; required. An alert for a notifier that is not here
 	// becomes a dead letter.
 	Notifiers []Settings
-	// Rules returns the current rules, for their digest schedules; nil
-	// means no digests.
+	// Rules returns the current rules, for their digest schedules and
+	// their reply_broadcast; nil means no digests.
 	Rules func() []*rules.Rule
 	// MaxAge is how long an alert may wait undelivered before it becomes a
 	// dead letter; zero means DefaultMaxAge.

@@ -31,8 +31,9 @@ type job struct {
 	part, parts int    // parts is 0 until split looked at it, then 1 or the number of parts
 	id          string // message ID once fixed (split parts)
 	digest      *digestState
-	// threaded: a follow-up that replies in its parent's thread.
-	threaded bool
+	// threaded: a follow-up that replies in its parent's thread;
+	// broadcast: a reply also sent to the channel.
+	threaded, broadcast bool
 	// light: the text of the alerts was dropped (see wholeJobs) and must be
 	// read again before a message is built.
 	light bool
@@ -140,7 +141,7 @@ func sortNewestFirst(entries []Entry) {
 func (j *job) followUpMessage(m *Message) {
 	first := j.alerts[0]
 	if j.threaded {
-		m.ThreadTS = first.Parent.RemoteID
+		m.ThreadTS, m.Broadcast = first.Parent.RemoteID, j.broadcast
 		if first.Parent.RemoteChannel != "" {
 			m.Channel = first.Parent.RemoteChannel
 		}

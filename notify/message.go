@@ -58,6 +58,9 @@ type Message struct {
 	// Slack message with that ts (Slack bot notifiers only; others ignore
 	// it).
 	ThreadTS string
+	// Broadcast, with ThreadTS, also shows the reply in the channel
+	// (Slack's reply_broadcast), for later reports a reader must not miss.
+	Broadcast bool
 	// Entries are the alerts the message is about: exactly one for
 	// KindAlert, most recent first for summaries and digests.
 	Entries []Entry

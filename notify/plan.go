@@ -8,6 +8,7 @@ import (
 
 	"github.com/newswatch/newswatch/internal/followup"
 	"github.com/newswatch/newswatch/internal/model"
+	"github.com/newswatch/newswatch/rules"
 )
 
 // Planning: what the Dispatcher sends, decided by pure functions of the
@@ -27,9 +28,22 @@ import (
 // The workers (destination.go) send the jobs in their order, paced, with
 // retries; the runner (runner.go) reads the outbox and applies the plans.
 
-// policy is what planning knows of the Dispatcher: its notifiers by name.
+// policy is what planning knows of the Dispatcher: its notifiers by name,
+// and the rules that say whether their replies are broadcast.
 type policy struct {
 	notifiers map[string]*Settings
+	// broadcast holds the reply_broadcast of the rules that set it.
+	broadcast map[string]bool
+}
+
+// broadcasts reports whether a's reply in its alert's thread, at a
+// notifier of settings s, is also sent to the channel (followup.Broadcast).
+func (p policy) broadcasts(a *model.Alert, s *Settings) bool {
+	var rule *bool
+	if v, ok := p.broadcast[a.Rule]; ok {
+		rule = &v
+	}
+	return followup.Broadcast(rule, s.ReplyBroadcast, a.Severity == string(rules.SeverityHigh))
 }
 
 // destKey names a destination: a notifier and, for notifiers that choose
@@ -121,12 +135,15 @@ func planJobs(alerts []*model.Alert, p policy) plan {
 		}
 		threaded := a.Parent != nil && followup.Threaded(s.StoryUpdates, a.Parent.RemoteID)
 		key := followup.BatchKey(kind == KindUpdate, threaded, a.ParentID, a.Rule)
+		broadcast := threaded && p.broadcasts(a, s)
 		if j := batches[dest][key]; key != "" && j != nil {
 			j.alerts = append(j.alerts, a)
 			j.since = append(j.since, queuedSince(a))
+			j.broadcast = j.broadcast || broadcast
 			continue
 		}
-		j := &job{kind: kind, rule: a.Rule, dest: dest, alerts: []*model.Alert{a}, since: []time.Time{queuedSince(a)}, threaded: threaded}
+		j := &job{kind: kind, rule: a.Rule, dest: dest, alerts: []*model.Alert{a}, since: []time.Time{queuedSince(a)},
+			threaded: threaded, broadcast: broadcast}
 		if key != "" {
 			if batches[dest] == nil {
 				batches[dest] = map[string]*job{}

@@ -169,6 +169,58 @@ func TestPlanJobsMessages(t *testing.T) {
 	}
 }
 
+// TestPlanJobsBroadcast: a reply in a thread is also sent to the channel
+// as followup.Broadcast says: the rule's reply_broadcast, else the
+// notifier's, else for a high rule.
+func TestPlanJobsBroadcast(t *testing.T) {
+	yes, no := true, false
+	high := func(a *model.Alert) *model.Alert { a.Severity = "high"; return a }
+	tests := []struct {
+		name      string
+		notifier  *bool
+		rules     map[string]bool
+		alerts    []*model.Alert
+		broadcast []bool // per job
+	}{
+		{"a high rule's reply, by default", nil, nil, []*model.Alert{
+			also(high(alert(5, "r", "slack", "")), 1, model.StatusDelivered, "1.1"),
+			also(alert(6, "other", "slack", ""), 2, model.StatusDelivered, "1.2"),
+		}, []bool{true, false}},
+		{"an edit of a high rule's alert too", nil, nil, []*model.Alert{
+			update(high(alert(5, "r", "slack", "")), 1, "1.1"),
+		}, []bool{true}},
+		{"no thread, nothing to broadcast", nil, nil, []*model.Alert{
+			also(high(alert(5, "r", "quiet", "")), 1, model.StatusDelivered, "1.1"),
+			also(high(alert(6, "r", "slack", "")), 2, model.StatusDelivered, ""),
+		}, []bool{false, false}},
+		{"the notifier says no", &no, nil, []*model.Alert{
+			also(high(alert(5, "r", "slack", "")), 1, model.StatusDelivered, "1.1"),
+		}, []bool{false}},
+		{"the rule says yes", &no, map[string]bool{"r": true}, []*model.Alert{
+			also(alert(5, "r", "slack", ""), 1, model.StatusDelivered, "1.1"),
+		}, []bool{true}},
+		{"the rule says no", &yes, map[string]bool{"r": false}, []*model.Alert{
+			also(high(alert(5, "r", "slack", "")), 1, model.StatusDelivered, "1.1"),
+		}, []bool{false}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := testPolicy()
+			p.notifiers["slack"].ReplyBroadcast = tc.notifier
+			p.broadcast = tc.rules
+			pl := planJobs(tc.alerts, p)
+			if len(pl.jobs) != len(tc.broadcast) {
+				t.Fatalf("plan %q, want %d jobs", describePlan(pl), len(tc.broadcast))
+			}
+			for i, j := range pl.jobs {
+				if m := j.message(); m.Broadcast != tc.broadcast[i] {
+					t.Errorf("%s: broadcast %v, want %v", describe(j), m.Broadcast, tc.broadcast[i])
+				}
+			}
+		})
+	}
+}
+
 func TestPlanDigest(t *testing.T) {
 	due := planT0.Add(time.Hour)
 	pl := planDigest("daily", []*model.Alert{

@@ -306,7 +306,18 @@ func (r *runner) forget(epoch uint64) {
 
 // policy is what planning knows of the Dispatcher.
 func (r *runner) policy() policy {
-	return policy{notifiers: r.d.byName}
+	p := policy{notifiers: r.d.byName}
+	if r.d.Rules != nil {
+		for _, rule := range r.d.Rules() {
+			if rule != nil && rule.ReplyBroadcast != nil {
+				if p.broadcast == nil {
+					p.broadcast = map[string]bool{}
+				}
+				p.broadcast[rule.Name] = *rule.ReplyBroadcast
+			}
+		}
+	}
+	return p
 }
 
 // apply carries out pl: it records its dead letters and queues its jobs

@@ -30,6 +30,9 @@ type ruleEntry struct {
 	Enabled     *bool    `toml:"enabled"`
 	OnUpdate    string   `toml:"on_update"`
 	Stories     string   `toml:"stories"`
+	// ReplyBroadcast is a pointer so that an absent key (the notifier's
+	// setting, else the severity decides) differs from false.
+	ReplyBroadcast *bool `toml:"reply_broadcast"`
 }
 
 // fileRule is a rule decoded from a file together with what it takes to
@@ -117,27 +120,28 @@ func singleTable(doc *tomlfile.Doc) bool {
 }
 
 // ruleKeys lists the keys of a [[rule]] table.
-var ruleKeys = []string{"name", "description", "query", "feeds", "notify", "channel", "severity", "digest", "enabled", "on_update", "stories"}
+var ruleKeys = []string{"name", "description", "query", "feeds", "notify", "channel", "severity", "digest", "enabled", "on_update", "stories", "reply_broadcast"}
 
 // validate checks the entry e of the rule's table and, whatever it finds,
 // sets fr.rule to the rule it describes with defaults applied.
 func (fr *fileRule) validate(e ruleEntry) tomlfile.Diagnostics {
 	header := fr.doc.Pos(fr.path()...)
 	r := &Rule{
-		Name:        e.Name,
-		Description: e.Description,
-		Query:       e.Query,
-		Feeds:       e.Feeds,
-		Notify:      e.Notify,
-		Channel:     e.Channel,
-		Severity:    Severity(e.Severity),
-		Digest:      e.Digest,
-		Enabled:     e.Enabled == nil || *e.Enabled,
-		OnUpdate:    e.OnUpdate,
-		Stories:     e.Stories,
-		File:        header.File,
-		Line:        header.Line,
-		Col:         header.Col,
+		Name:           e.Name,
+		Description:    e.Description,
+		Query:          e.Query,
+		Feeds:          e.Feeds,
+		Notify:         e.Notify,
+		Channel:        e.Channel,
+		Severity:       Severity(e.Severity),
+		Digest:         e.Digest,
+		Enabled:        e.Enabled == nil || *e.Enabled,
+		OnUpdate:       e.OnUpdate,
+		Stories:        e.Stories,
+		ReplyBroadcast: e.ReplyBroadcast,
+		File:           header.File,
+		Line:           header.Line,
+		Col:            header.Col,
 	}
 	fr.rule = r
 

@@ -24,6 +24,7 @@ severity = "high"
 digest   = "0 8 * * *"
 on_update = "thread"
 stories   = "off"
+reply_broadcast = false
 
   [[rule]]
   name    = "quiet_1"
@@ -34,27 +35,29 @@ stories   = "off"
 	if len(ds) != 0 {
 		t.Fatalf("diagnostics: %v", ds)
 	}
+	no := false
 	want := []Rule{
 		{
-			Name:        "syria-israel",
-			Description: "Syria–Israel talks",
-			Query:       "  syria AND israel\n",
-			Feeds:       []string{"tag:mideast", "Times of Israel"},
-			Notify:      []string{"slack"},
-			Channel:     "#mideast",
-			Severity:    SeverityHigh,
-			Digest:      "0 8 * * *",
-			Enabled:     true,
-			OnUpdate:    "thread",
-			Stories:     "off",
-			File:        "r.toml", Line: 2, Col: 3,
+			Name:           "syria-israel",
+			Description:    "Syria–Israel talks",
+			Query:          "  syria AND israel\n",
+			Feeds:          []string{"tag:mideast", "Times of Israel"},
+			Notify:         []string{"slack"},
+			Channel:        "#mideast",
+			Severity:       SeverityHigh,
+			Digest:         "0 8 * * *",
+			Enabled:        true,
+			OnUpdate:       "thread",
+			Stories:        "off",
+			ReplyBroadcast: &no,
+			File:           "r.toml", Line: 2, Col: 3,
 		},
 		{
 			Name:     "quiet_1",
 			Query:    "abraham",
 			Severity: SeverityInfo,
 			Enabled:  false,
-			File:     "r.toml", Line: 16, Col: 5,
+			File:     "r.toml", Line: 17, Col: 5,
 		},
 	}
 	if len(got) != len(want) {
@@ -77,7 +80,7 @@ func TestDecodeFileDefaults(t *testing.T) {
 		t.Fatalf("got %d rules, diagnostics %v", len(got), ds)
 	}
 	r := got[0].rule
-	if !r.Enabled || r.Severity != SeverityInfo || r.OnUpdate != "" || r.Feeds != nil || r.Notify != nil {
+	if !r.Enabled || r.Severity != SeverityInfo || r.OnUpdate != "" || r.Feeds != nil || r.Notify != nil || r.ReplyBroadcast != nil {
 		t.Errorf("defaults not applied: %+v", r)
 	}
 }

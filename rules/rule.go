@@ -50,6 +50,11 @@ type Rule struct {
 	// "on" (the default) sends one alert per story and tells later
 	// reports under it; "off" alerts every matching item on its own.
 	Stories string
+	// ReplyBroadcast says whether a reply in an alert's Slack thread (a
+	// later report of its story, an edit) is also sent to the channel;
+	// nil leaves it to the notifier, and by default a high rule's replies
+	// are (see followup.Broadcast).
+	ReplyBroadcast *bool
 
 	// File, Line and Col locate the rule's [[rule]] header.
 	File      string

@@ -239,6 +239,12 @@ type Notifier struct {
 	// default of slack), StoryUpdatesDigest (collected into follow-up
 	// messages; the default of the others) or StoryUpdatesDrop.
 	StoryUpdates string
+
+	// ReplyBroadcast says whether replies in an alert's thread (later
+	// reports of its story, edits) are also sent to the channel (Slack's
+	// reply_broadcast; slack only); nil leaves it to each rule, and by
+	// default a high rule's replies are. A rule's own reply_broadcast wins.
+	ReplyBroadcast *bool
 }
 
 // What later reports of a story become, as Notifier.StoryUpdates.

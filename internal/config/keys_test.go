@@ -150,6 +150,12 @@ burst = 1
 			func(c *Config) any { return c.Notifiers[0].StoryUpdates }, StoryUpdatesDrop},
 		{"story_updates digest on slack", "[[notifier]]\nname = \"s\"\ntype = \"slack\"\ntoken = \"xoxb-1\"\nchannel = \"#n\"\nstory_updates = \"digest\"",
 			func(c *Config) any { return c.Notifiers[0].StoryUpdates }, StoryUpdatesDigest},
+		{"reply_broadcast unset", "[[notifier]]\nname = \"s\"\ntype = \"slack\"\ntoken = \"xoxb-1\"\nchannel = \"#n\"",
+			func(c *Config) any { return c.Notifiers[0].ReplyBroadcast == nil }, true},
+		{"reply_broadcast false", "[[notifier]]\nname = \"s\"\ntype = \"slack\"\ntoken = \"xoxb-1\"\nchannel = \"#n\"\nreply_broadcast = false",
+			func(c *Config) any { return *c.Notifiers[0].ReplyBroadcast }, false},
+		{"reply_broadcast true", "[[notifier]]\nname = \"s\"\ntype = \"slack\"\ntoken = \"xoxb-1\"\nchannel = \"#n\"\nreply_broadcast = true",
+			func(c *Config) any { return *c.Notifiers[0].ReplyBroadcast }, true},
 
 		// [stories]
 		{"stories", "[stories]\nwindow = \"1d\"\nthreshold = 0.55\nreply_delay = \"0\"\nmax_items = 250000",
@@ -323,7 +329,7 @@ func TestKeyErrors(t *testing.T) {
 		}},
 		{"slack token empty from env", "[[notifier]]\nname = \"s\"\ntype = \"slack\"\ntoken = \"${EMPTY}\"\nchannel = \"#c\"", []string{`4:9: "token" is empty after expanding ${EMPTY}`}},
 		{"slack with a webhook key", slack + "url = \"https://x.example/\"\nsecret = \"s\"", []string{
-			`6:1: "url" is not a setting of a "slack" notifier; its settings are token, app_token, channel, api_url, unfurl, mention, timeout, rate, burst, story_updates`,
+			`6:1: "url" is not a setting of a "slack" notifier; its settings are token, app_token, channel, api_url, unfurl, mention, timeout, rate, burst, story_updates, reply_broadcast`,
 			`7:1: "secret" is not a setting of a "slack" notifier`,
 		}},
 		{"console with settings", "[[notifier]]\nname = \"c\"\ntype = \"console\"\nchannel = \"#x\"\nrate = 2", []string{

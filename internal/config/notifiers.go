@@ -12,7 +12,7 @@ import (
 // notifierSettings lists, by type, the keys a [[notifier]] may have
 // besides name and type.
 var notifierSettings = map[string][]string{
-	TypeSlack:        {"token", "app_token", "channel", "api_url", "unfurl", "mention", "timeout", "rate", "burst", "story_updates"},
+	TypeSlack:        {"token", "app_token", "channel", "api_url", "unfurl", "mention", "timeout", "rate", "burst", "story_updates", "reply_broadcast"},
 	TypeSlackWebhook: {"url", "unfurl", "mention", "timeout", "rate", "burst", "story_updates"},
 	TypeWebhook:      {"url", "secret", "timeout", "rate", "burst", "story_updates"},
 	TypeConsole:      {"story_updates"},
@@ -44,7 +44,7 @@ func (r *rawNotifier) settings() []setting {
 		{"token", &r.Token}, {"app_token", &r.AppToken}, {"channel", &r.Channel}, {"api_url", &r.APIURL}, {"url", &r.URL},
 		{"secret", &r.Secret}, {"unfurl", &r.Unfurl}, {"mention", &r.Mention},
 		{"timeout", &r.Timeout}, {"rate", &r.Rate}, {"burst", &r.Burst},
-		{"story_updates", &r.StoryUpdates},
+		{"story_updates", &r.StoryUpdates}, {"reply_broadcast", &r.ReplyBroadcast},
 	}
 }
 
@@ -153,6 +153,9 @@ func (b *builder) notifierSettings(n *Notifier, r *rawNotifier, i int) {
 	}
 	if v, ok := b.boolean(r.Unfurl, p("unfurl")...); ok {
 		n.Unfurl = v
+	}
+	if v, ok := b.boolean(r.ReplyBroadcast, p("reply_broadcast")...); ok {
+		n.ReplyBroadcast = &v
 	}
 	if s, ok := b.str(r.Mention, p("mention")...); ok && s != "" {
 		n.Mention = b.mention(s, p("mention"))

@@ -77,6 +77,8 @@ type rawNotifier struct {
 	Rate         any `toml:"rate"`
 	Burst        any `toml:"burst"`
 	StoryUpdates any `toml:"story_updates"`
+	// ReplyBroadcast is reply_broadcast.
+	ReplyBroadcast any `toml:"reply_broadcast"`
 }
 
 type rawNotify struct {

@@ -171,6 +171,21 @@ func Threaded(m Mode, parentMessage string) bool {
 	return m == Thread && parentMessage != ""
 }
 
+// Broadcast reports whether a reply in an alert's thread (a follow-up or
+// an update) is also sent to the channel (Slack's reply_broadcast): as
+// the rule says when it says (rule not nil), else as the notifier says,
+// else when the rule is high severity: a denial or a reversal of a story
+// that matters is seen in the channel, not buried in a thread.
+func Broadcast(rule, notifier *bool, high bool) bool {
+	switch {
+	case rule != nil:
+		return *rule
+	case notifier != nil:
+		return *notifier
+	}
+	return high
+}
+
 // BatchKey is what the due follow-ups of one destination sent in one
 // message share: a report in a thread, the first alert it follows up
 // (parent); a report outside one, its rule; an update ("" for it), nothing,

@@ -104,3 +104,27 @@ func TestThreadedAndBatches(t *testing.T) {
 		})
 	}
 }
+
+func TestBroadcast(t *testing.T) {
+	yes, no := true, false
+	tests := []struct {
+		name           string
+		rule, notifier *bool
+		high           bool
+		want           bool
+	}{
+		{"a high rule, by default", nil, nil, true, true},
+		{"another rule, by default", nil, nil, false, false},
+		{"the notifier says no", nil, &no, true, false},
+		{"the notifier says yes", nil, &yes, false, true},
+		{"the rule says yes", &yes, &no, false, true},
+		{"the rule says no", &no, &yes, true, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := Broadcast(tc.rule, tc.notifier, tc.high); got != tc.want {
+				t.Errorf("Broadcast = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}

@@ -311,3 +311,53 @@ query = "accords"
 		t.Errorf("once's summary does not count the follow-ups:\n%s", d.logs)
 	}
 }
+
+// TestDeskReplyBroadcast: a denial reported by a second outlet joins the
+// story a high rule alerted; its reply in the alert's thread is also sent
+// to the channel, while a notice rule's reply stays in its thread, and a
+// notifier's reply_broadcast = false keeps even a high rule's there.
+func TestDeskReplyBroadcast(t *testing.T) {
+	for _, tc := range []struct {
+		name, severity, notifier string
+		want                     string
+	}{
+		{"high rule", "high", "", "true"},
+		{"notice rule", "notice", "", ""},
+		{"high rule, notifier says no", "high", "reply_broadcast = false", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := newDesk(t, []string{"Wire", "Post"}, "[stories]\nreply_delay = \"0\"\n", fmt.Sprintf(`
+[[rule]]
+name     = "accords"
+query    = "accords"
+severity = %q
+`, tc.severity))
+			if tc.notifier != "" {
+				cfg, err := os.ReadFile(filepath.Join(d.dir, "config.toml"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				writeFile(t, filepath.Join(d.dir, "config.toml"),
+					strings.Replace(string(cfg), "channel = \"#desk\"\n", "channel = \"#desk\"\n"+tc.notifier+"\n", 1))
+			}
+			const text = "Officials in Damascus and Jerusalem said talks on joining the Abraham Accords resumed in Baku on Tuesday."
+			d.publish("Wire", deskItem{GUID: "w1", Title: "Syria and Israel edge toward the Abraham Accords", Link: "https://wire.example/1",
+				Description: text, Published: time.Now().Add(-time.Hour)})
+			if res := d.once(t, 10*time.Second); !res.OK() {
+				t.Fatalf("first once: %+v\n%s", res, d.logs)
+			}
+			d.publish("Post", deskItem{GUID: "p1", Title: "Syria and Israel edge toward the Abraham Accords", Link: "https://post.example/1",
+				Description: text, Published: time.Now().Add(-time.Minute)})
+			if res := d.once(t, 10*time.Second); !res.OK() {
+				t.Fatalf("second once: %+v\n%s", res, d.logs)
+			}
+			posts := d.posts(t, "#desk")
+			if len(posts) != 2 || posts[1].ThreadTS != posts[0].TS {
+				t.Fatalf("#desk: %+v, want the alert and a reply in its thread", posts)
+			}
+			if posts[1].ReplyBroadcast != tc.want {
+				t.Errorf("reply_broadcast %q, want %q", posts[1].ReplyBroadcast, tc.want)
+			}
+		})
+	}
+}

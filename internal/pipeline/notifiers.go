@@ -72,7 +72,7 @@ func notifiers(cfg *config.Config, o notifierOptions) ([]notify.Settings, map[st
 			return nil, nil, err
 		}
 		s := notify.Settings{Notifier: n, Limit: notify.Limit{Rate: nc.Rate, Burst: nc.Burst},
-			StoryUpdates: followup.Mode(nc.StoryUpdates)}
+			StoryUpdates: followup.Mode(nc.StoryUpdates), ReplyBroadcast: nc.ReplyBroadcast}
 		settings = append(settings, s)
 		routes[nc.Name] = monitor.Route{Channel: nc.Channel, StoryUpdates: s.StoryUpdates}
 	}

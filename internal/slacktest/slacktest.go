@@ -70,13 +70,16 @@ type Message struct {
 	// or the channel a webhook is bound to.
 	Channel string
 	// ChannelID is the channel's ID (see Server.ChannelID).
-	ChannelID   string
-	Text        string
-	Blocks      string // the blocks as the request sent them, JSON
-	ThreadTS    string
-	UnfurlLinks string // "true", "false" or "" as the request sent it
-	UnfurlMedia string
-	Token       string // the bot token the request carried ("" for webhooks)
+	ChannelID string
+	Text      string
+	Blocks    string // the blocks as the request sent them, JSON
+	ThreadTS  string
+	// ReplyBroadcast is "true" when a reply in a thread is also sent to
+	// the channel, as the request sent it.
+	ReplyBroadcast string
+	UnfurlLinks    string // "true", "false" or "" as the request sent it
+	UnfurlMedia    string
+	Token          string // the bot token the request carried ("" for webhooks)
 	// TS is the message's timestamp in its channel: given when Slack
 	// accepted a post; for chat.update, the message updated.
 	TS string
@@ -351,6 +354,7 @@ func readAPIRequest(r *http.Request) (Message, error) {
 			Blocks      json.RawMessage `json:"blocks"`
 			ThreadTS    string          `json:"thread_ts"`
 			TS          string          `json:"ts"`
+			Broadcast   *bool           `json:"reply_broadcast"`
 			UnfurlLinks *bool           `json:"unfurl_links"`
 			UnfurlMedia *bool           `json:"unfurl_media"`
 		}
@@ -358,14 +362,14 @@ func readAPIRequest(r *http.Request) (Message, error) {
 			return m, err
 		}
 		m = Message{Channel: body.Channel, Text: body.Text, Blocks: string(body.Blocks), ThreadTS: body.ThreadTS,
-			TS: body.TS, UnfurlLinks: boolText(body.UnfurlLinks), UnfurlMedia: boolText(body.UnfurlMedia)}
+			TS: body.TS, ReplyBroadcast: boolText(body.Broadcast), UnfurlLinks: boolText(body.UnfurlLinks), UnfurlMedia: boolText(body.UnfurlMedia)}
 	} else {
 		if err := r.ParseForm(); err != nil {
 			return m, err
 		}
 		f := r.PostForm
 		m = Message{Channel: f.Get("channel"), Text: f.Get("text"), Blocks: f.Get("blocks"), ThreadTS: f.Get("thread_ts"),
-			TS: f.Get("ts"), UnfurlLinks: f.Get("unfurl_links"), UnfurlMedia: f.Get("unfurl_media"), Token: f.Get("token")}
+			TS: f.Get("ts"), ReplyBroadcast: f.Get("reply_broadcast"), UnfurlLinks: f.Get("unfurl_links"), UnfurlMedia: f.Get("unfurl_media"), Token: f.Get("token")}
 	}
 	if m.Token == "" {
 		m.Token = strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")

@@ -21,7 +21,11 @@ func (st style) renderFollowUp(m *notify.Message) ([]slackgo.Block, string) {
 	}
 	outlets := alsoOutlets(m.Entries)
 	if m.ThreadTS != "" {
-		intro := "*Also reported by:* " + truncEscape(strings.Join(outlets, ", "), maxTextChars-100)
+		intro := "*Also reported by:* " + truncEscape(strings.Join(outlets, ", "), maxTextChars-700)
+		if parent := notify.CleanText(m.Entries[0].Parent); m.Broadcast && parent != "" {
+			// Also shown in the channel: say which story it follows.
+			intro += " · on *" + truncEscape(parent, maxListTitle) + "*"
+		}
 		var lines []string
 		for i := range m.Entries {
 			e := &m.Entries[i]

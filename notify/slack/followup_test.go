@@ -22,6 +22,16 @@ func TestFollowUpRendering(t *testing.T) {
 	if text != "Also reported by: Reuters, Al-Monitor" {
 		t.Errorf("thread reply text %q", text)
 	}
+	if raw, _ := json.Marshal(blocks); strings.Contains(string(raw), "Baku talks") {
+		t.Errorf("a reply only in the thread names the story it is under: %s", raw)
+	}
+	// Also sent to the channel, the reply names its story.
+	thread.Broadcast = true
+	blocks, _ = st.render(thread)
+	checkBlockKit(t, blocks)
+	if texts := blockTexts(t, blocks); texts[0] != "*Also reported by:* Reuters, Al-Monitor · on *Baku talks*" {
+		t.Errorf("broadcast reply opens %q", texts[0])
+	}
 	out := &notify.Message{Kind: notify.KindAlso, Rule: "r", Entries: entries}
 	blocks, text = st.render(out)
 	checkBlockKit(t, blocks)

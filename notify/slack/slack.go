@@ -141,6 +141,9 @@ func (s *Bot) Notify(ctx context.Context, m *notify.Message) (notify.Receipt, bo
 	}
 	if m.ThreadTS != "" {
 		opts = append(opts, slackgo.MsgOptionTS(m.ThreadTS))
+		if m.Broadcast {
+			opts = append(opts, slackgo.MsgOptionBroadcast())
+		}
 	}
 	var ex transport.Exchange
 	client := slackgo.New(s.token,

@@ -59,8 +59,17 @@ func TestSlackNotify(t *testing.T) {
 		t.Fatal(err)
 	}
 	p = f.Messages()[1]
-	if p.Channel != "#other" || p.ThreadTS != r.RemoteID || p.UnfurlLinks != "true" {
-		t.Errorf("post %+v: want #other, in thread %s, unfurling on", p, r.RemoteID)
+	if p.Channel != "#other" || p.ThreadTS != r.RemoteID || p.UnfurlLinks != "true" || p.ReplyBroadcast != "" {
+		t.Errorf("post %+v: want #other, in thread %s, unfurling on, not in the channel", p, r.RemoteID)
+	}
+
+	// A thread reply also sent to the channel.
+	m.Broadcast = true
+	if _, _, err := s.Notify(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	if p = f.Messages()[2]; p.ThreadTS != r.RemoteID || p.ReplyBroadcast != "true" {
+		t.Errorf("post %+v: want in thread %s with reply_broadcast", p, r.RemoteID)
 	}
 }
 
