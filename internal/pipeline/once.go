@@ -24,8 +24,9 @@ type OnceResult struct {
 	// not undelivered, since the next once (or the daemon) sends them.
 	FollowUps    int
 	NextFollowUp time.Time
-	// Digest counts the alerts waiting for their rule's digest.
-	Digest int
+	// Digest counts the alerts waiting for their rule's digest, Snoozed
+	// those a snooze set from Slack holds past the drain.
+	Digest, Snoozed int
 }
 
 // OK reports whether every feed was fetched and every alert delivered.
@@ -71,7 +72,7 @@ func (p *Pipeline) Once(ctx context.Context, drain time.Duration) (OnceResult, e
 		p.log.Info("pruned old items", "items", pr.Items, "stories", pr.Stories)
 	}
 	res := OnceResult{FailedFeeds: len(failures), Undelivered: left.Undelivered,
-		FollowUps: left.FollowUps, NextFollowUp: left.NextFollowUp, Digest: left.Digest}
+		FollowUps: left.FollowUps, NextFollowUp: left.NextFollowUp, Digest: left.Digest, Snoozed: left.Snoozed}
 	for _, f := range p.cfg.Feeds {
 		if f.Enabled {
 			res.Feeds++
@@ -82,7 +83,7 @@ func (p *Pipeline) Once(ctx context.Context, drain time.Duration) (OnceResult, e
 	if res.FollowUps > 0 {
 		attrs = append(attrs, "next_follow_up_at", res.NextFollowUp)
 	}
-	attrs = append(attrs, "waiting_for_digest", res.Digest)
+	attrs = append(attrs, "waiting_for_digest", res.Digest, "snoozed", res.Snoozed)
 	p.log.Info("once: done", attrs...)
 	return res, nil
 }
