@@ -13,7 +13,7 @@ import (
 	"github.com/newswatch/newswatch/rules"
 )
 
-// pageServer serves article pages from testdata/pages at /FILE, and counts
+// pageServer serves article pages (readPageFile) at /FILE, and counts
 // the requests for each path.
 type pageServer struct {
 	*httptest.Server

@@ -14,9 +14,13 @@ import (
 	"github.com/newswatch/newswatch/internal/article"
 )
 
+// readPageFile reads a captured article page of package article's
+// testdata (news pages with menus, related links and comments in English,
+// Hebrew and Arabic in windows-1256, a paywall stub, a page that is all
+// script), as its bytes: the same pages that package's tests extract.
 func readPageFile(t testing.TB, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "pages", name))
+	b, err := os.ReadFile(filepath.Join("..", "internal", "article", "testdata", name))
 	if err != nil {
 		t.Fatal(err)
 	}
