@@ -386,7 +386,7 @@ func (s *Server) alertRow(a *model.Alert, digests notify.DigestClock, now time.T
 		Failed:    a.Attempts,
 		Delivered: newStamp(a.DeliveredAt, now, loc),
 		After:     d.After,
-		Error:     clean(a.LastError, 300),
+		Error:     ShortError(deliveryError(a), 300),
 		Health:    a.Rule == notify.HealthRule,
 	}
 	if a.Status == model.StatusQueued {
@@ -426,4 +426,11 @@ func dayChoices(days int) []int {
 		slices.Sort(choices)
 	}
 	return choices
+}
+
+// deliveryError is why an alert's last delivery attempt failed, as its row
+// shows it: without the "notify: NOTIFIER: " that a notifier's error
+// begins with (notify.SendError), since the row names the notifier.
+func deliveryError(a *model.Alert) string {
+	return strings.TrimPrefix(a.LastError, "notify: "+a.Notifier+": ")
 }

@@ -80,6 +80,11 @@ func TestStatusPage(t *testing.T) {
 			t.Errorf("status page lacks %s", want)
 		}
 	}
+	// A delivery error shows without the notifier's internal prefix: the
+	// row names the notifier.
+	if !strings.Contains(body, `<small class="error">http_503</small>`) || strings.Contains(body, "notify: slack:") {
+		t.Error("a delivery error is not shown as its cause alone")
+	}
 	// Feed text is escaped, and a javascript: link is not a link.
 	if strings.Contains(body, "<script>") || strings.Contains(body, "<img src=x") || strings.Contains(body, "javascript:") {
 		t.Error("hostile feed text reached the page unescaped")
