@@ -10,6 +10,7 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -18,6 +19,7 @@ import (
 	"sync/atomic"
 
 	"github.com/newswatch/newswatch/internal/config"
+	"github.com/newswatch/newswatch/internal/dirlock"
 	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/internal/replica"
 	"github.com/newswatch/newswatch/internal/silence"
@@ -65,6 +67,7 @@ type Pipeline struct {
 	Replica *replica.Member
 
 	cfg       *config.Config
+	lock      *dirlock.Lock // of data_dir; nil with PostgreSQL
 	log       *slog.Logger
 	version   string
 	lookupEnv func(string) (string, bool)
@@ -75,17 +78,27 @@ type Pipeline struct {
 }
 
 // Open opens the database the configuration names (OpenStore), records
-// the configured feeds there and wires the pipeline.
+// the configured feeds there and wires the pipeline. With SQLite it first
+// takes the lock on data_dir, held until Close: when another process that
+// polls and delivers holds it, the error wraps ErrDataDirInUse and names
+// that process.
 func Open(ctx context.Context, cfg *config.Config, o Options) (*Pipeline, error) {
+	lock, err := lockDataDir(cfg, o.Log)
+	if err != nil {
+		return nil, err
+	}
 	st, err := OpenStore(ctx, cfg)
 	if err != nil {
+		lock.Release()
 		return nil, err
 	}
 	p, err := wire(ctx, cfg, st, o)
 	if err != nil {
 		st.Close()
+		lock.Release()
 		return nil, err
 	}
+	p.lock = lock
 	return p, nil
 }
 
@@ -102,8 +115,11 @@ func OpenStore(ctx context.Context, cfg *config.Config) (*store.Store, error) {
 	return store.Open(ctx, filepath.Join(cfg.Daemon.DataDir, DatabaseFile))
 }
 
-// Close closes the database.
-func (p *Pipeline) Close() error { return p.Store.Close() }
+// Close closes the database and releases the lock on data_dir.
+func (p *Pipeline) Close() error {
+	err := p.Store.Close()
+	return errors.Join(err, p.lock.Release())
+}
 
 // Feeds converts the configured feeds to the feeds the other packages
 // take: the one place where config.Feed becomes model.Feed.
