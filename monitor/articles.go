@@ -225,6 +225,8 @@ func (a *Articles) run(ctx context.Context, drain bool) error {
 				return nil
 			case err != nil && drain:
 				return fmt.Errorf("monitor: articles: %w", err)
+			case err != nil && a.Poller.Store.NoteCorrupt(err):
+				a.logger().Debug("articles: reading the pending items: the database is corrupt", "error", err)
 			case err != nil:
 				a.logger().Error("articles: reading the pending items", "error", err)
 			}

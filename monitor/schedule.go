@@ -293,6 +293,10 @@ func (s *Scheduler) poll(ctx context.Context, f model.Feed) {
 	case ctx.Err() != nil:
 		s.logger().Debug("poll abandoned: stopping", "feed", f.Name)
 	case errors.As(err, &fe):
+	case err != nil && s.Poller.Store.NoteCorrupt(err):
+		// The store reports a damaged database once (OnCorrupt); every
+		// poll it then fails is for the debug log.
+		s.logger().Debug("poll failed: the database is corrupt", "feed", f.Name, "error", Cause(err))
 	case err != nil:
 		s.logger().Error("poll failed", "feed", f.Name, "url", redact.URL(f.URL), "error", redact.Text(Cause(err), f.URL))
 	case res.Held:

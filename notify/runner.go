@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/newswatch/newswatch/internal/model"
+	"github.com/newswatch/newswatch/internal/store"
 )
 
 // runner is one Run or Drain: the destinations' workers and what they hold.
@@ -211,7 +212,12 @@ func (r *runner) read(now time.Time, parents []int64, sweep bool) ([]*model.Aler
 	ok := true
 	fail := func(what string, err error) {
 		ok = false
-		if r.ctx.Err() == nil {
+		switch {
+		case r.ctx.Err() != nil:
+		case store.IsCorrupt(err):
+			// Reported once by the store; not at every fill.
+			d.log().Debug("notify: read "+what, "error", err)
+		default:
 			d.log().Warn("notify: read "+what, "error", err)
 		}
 	}

@@ -27,6 +27,7 @@ type dbCollector struct {
 
 	queuedDesc, depthDesc, digestDesc, oldestDesc, deadDesc  *prometheus.Desc
 	lastSuccessDesc, failuresDesc, lastItemDesc, overdueDesc *prometheus.Desc
+	corruptDesc                                              *prometheus.Desc
 	feeds                                                    func() []model.Feed
 
 	// mu serialises scrapes, which move lastID and add to queued.
@@ -48,6 +49,9 @@ func newDBCollector(ctx context.Context, o Options) (*dbCollector, error) {
 		lastID:  last,
 		queued:  map[string]int{},
 		feeds:   o.Feeds,
+		corruptDesc: prometheus.NewDesc("newswatch_database_corrupt",
+			"1 when the database is known to be damaged (PRAGMA quick_check at start, or SQLITE_CORRUPT from a query since), else 0. See docs/operations.md.",
+			nil, nil),
 		queuedDesc: prometheus.NewDesc("newswatch_alerts_queued_total",
 			"Alerts written to the outbox, by notifier: one per rule match and destination, and feed-health alerts.",
 			[]string{"notifier"}, nil),
@@ -94,7 +98,7 @@ func newDBCollector(ctx context.Context, o Options) (*dbCollector, error) {
 // Describe sends the descriptions of every metric the collector makes.
 func (c *dbCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{c.queuedDesc, c.depthDesc, c.digestDesc, c.oldestDesc,
-		c.deadDesc, c.lastSuccessDesc, c.failuresDesc, c.lastItemDesc, c.overdueDesc} {
+		c.deadDesc, c.lastSuccessDesc, c.failuresDesc, c.lastItemDesc, c.overdueDesc, c.corruptDesc} {
 		ch <- d
 	}
 }
@@ -109,6 +113,11 @@ func (c *dbCollector) Collect(ch chan<- prometheus.Metric) {
 	defer c.mu.Unlock()
 	now := c.now()
 
+	corrupt := 0.0
+	if c.store.Corrupt() != nil {
+		corrupt = 1
+	}
+	ch <- prometheus.MustNewConstMetric(c.corruptDesc, prometheus.GaugeValue, corrupt)
 	if err := c.collectOutbox(ctx, ch, now); err != nil {
 		c.fail(ch, c.depthDesc, err)
 	}
@@ -118,7 +127,12 @@ func (c *dbCollector) Collect(ch chan<- prometheus.Metric) {
 }
 
 func (c *dbCollector) fail(ch chan<- prometheus.Metric, d *prometheus.Desc, err error) {
-	c.log.Warn("metrics: reading the database for a scrape", "error", err)
+	if c.store.NoteCorrupt(err) {
+		// newswatch_database_corrupt says it; the store logged it once.
+		c.log.Debug("metrics: reading the database for a scrape", "error", err)
+	} else {
+		c.log.Warn("metrics: reading the database for a scrape", "error", err)
+	}
 	ch <- prometheus.NewInvalidMetric(d, err)
 }
 

@@ -191,6 +191,9 @@ func (d *Daemon) supervise(ctx context.Context, reload <-chan os.Signal) error {
 	for _, l := range d.listeners {
 		start("slack listener", l.Run)
 	}
+	// Beside the rest, so that a large database delays neither the
+	// first polls nor the health probes.
+	wg.Go(func() { p.checkDatabase(ctx) })
 	wg.Go(func() {
 		for {
 			select {

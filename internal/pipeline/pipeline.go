@@ -99,6 +99,7 @@ func Open(ctx context.Context, cfg *config.Config, o Options) (*Pipeline, error)
 		return nil, err
 	}
 	p.lock = lock
+	p.reportCorruption()
 	return p, nil
 }
 

@@ -11,8 +11,12 @@ import (
 // health and metrics. They run on the read pool and never wait for the
 // write connection.
 
-// Ping checks that the database answers a query, for a readiness check.
+// Ping checks that the database answers a query, and is not known to be
+// damaged (Corrupt), for a readiness check.
 func (s *Store) Ping(ctx context.Context) error {
+	if err := s.Corrupt(); err != nil {
+		return err
+	}
 	var one int
 	if err := s.read.QueryRowContext(ctx, `SELECT 1`).Scan(&one); err != nil {
 		return fmt.Errorf("store: ping: %w", err)

@@ -54,6 +54,7 @@ type Store struct {
 	reads  readStmts           // prepared queries of the read pool
 	gate   *writeGate          // SQLite: who gets the write connection next
 	ckpt   *checkpointer       // SQLite: WAL checkpoints in the background
+	health integrity           // the first corruption seen (integrity.go)
 	now    func() time.Time
 }
 
