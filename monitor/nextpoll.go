@@ -3,7 +3,7 @@ package monitor
 import (
 	"time"
 
-	"github.com/newswatch/newswatch/internal/config"
+	"github.com/newswatch/newswatch/internal/cronspec"
 )
 
 // maxScheduleSteps bounds the walk of a schedule past a hold, for
@@ -23,7 +23,7 @@ func NextPoll(spec string, last, hold, now time.Time) time.Time {
 	if spec == "" {
 		spec = DefaultSchedule
 	}
-	sched, err := config.ParseSchedule(spec)
+	sched, err := cronspec.ParseSchedule(spec)
 	if err != nil {
 		return time.Time{}
 	}

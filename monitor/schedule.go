@@ -16,7 +16,7 @@ import (
 
 	"github.com/robfig/cron/v3"
 
-	"github.com/newswatch/newswatch/internal/config"
+	"github.com/newswatch/newswatch/internal/cronspec"
 	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/internal/redact"
 )
@@ -37,7 +37,7 @@ const (
 // still queued or running is skipped. A feed that is backing off is skipped
 // until its next attempt is due (see Poller.Poll).
 //
-// Schedules are robfig/cron/v3 specs as config.ParseSchedule reads them: the
+// Schedules are robfig/cron/v3 specs as cronspec.ParseSchedule reads them: the
 // five-field form (minute hour day-of-month month day-of-week), optionally
 // with a CRON_TZ= prefix, and descriptors (@hourly, @daily, @every 10m, …).
 // There is no seconds field.
@@ -244,7 +244,7 @@ func (s *Scheduler) parse(feeds []model.Feed) ([]scheduled, error) {
 		if spec == "" {
 			spec = DefaultSchedule
 		}
-		sched, err := config.ParseSchedule(spec)
+		sched, err := cronspec.ParseSchedule(spec)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("feed %q: schedule %q: %w", f.Name, spec, err))
 			continue

@@ -162,3 +162,18 @@ func scanGaps(s *cron.SpecSchedule) error {
 	}
 	return nil
 }
+
+// Forms says what a schedule may look like, for messages.
+const Forms = `want 5 cron fields (minute hour day-of-month month day-of-week, e.g. "*/10 * * * *") or a descriptor (@every 5m, @hourly, @daily, @weekly, @monthly, @yearly)`
+
+// ParseSchedule parses a poll or digest schedule the way the configuration
+// validates it; the scheduler uses it too, so that whatever the
+// configuration accepts runs. Its error names spec and says what a
+// schedule may look like.
+func ParseSchedule(spec string) (cron.Schedule, error) {
+	sched, err := Parse(spec)
+	if err != nil {
+		return nil, fmt.Errorf("invalid schedule %q: %w; %s", spec, err, Forms)
+	}
+	return sched, nil
+}

@@ -14,7 +14,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/newswatch/newswatch/internal/config"
+	"github.com/newswatch/newswatch/internal/cronspec"
 	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/internal/redact"
 	"github.com/newswatch/newswatch/internal/store"
@@ -235,7 +235,7 @@ func PollOverdueSince(spec string, last, hold, now time.Time) time.Time {
 	if last.IsZero() {
 		return time.Time{}
 	}
-	sched, err := config.ParseSchedule(spec)
+	sched, err := cronspec.ParseSchedule(spec)
 	if err != nil {
 		return time.Time{}
 	}
