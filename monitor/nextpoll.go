@@ -1,10 +1,32 @@
 package monitor
 
 import (
+	"fmt"
 	"time"
 
-	"github.com/newswatch/newswatch/internal/cronspec"
+	"github.com/robfig/cron/v3"
 )
+
+// ParseSchedule reads a feed's schedule, a robfig/cron/v3 standard spec:
+// five fields (minute hour day-of-month month day-of-week) or a descriptor
+// (@hourly, @every 10m, …), after an optional CRON_TZ= prefix. Schedules
+// reach the scheduler validated by the configuration (config.ParseSchedule,
+// which reads the same grammar and also refuses what this parser would
+// run other than meant, such as */61 or February 31st), so what the
+// configuration accepts runs as written. A spec that does not parse, or
+// that makes the third-party parser panic, is an error naming it.
+func ParseSchedule(spec string) (sched cron.Schedule, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			sched, err = nil, fmt.Errorf("invalid schedule %q: %v", spec, r)
+		}
+	}()
+	sched, err = cron.ParseStandard(spec)
+	if err != nil {
+		return nil, fmt.Errorf("invalid schedule %q: %w", spec, err)
+	}
+	return sched, nil
+}
 
 // maxScheduleSteps bounds the walk of a schedule past a hold, for
 // schedules that fire far more often than the hold is long.
@@ -23,7 +45,7 @@ func NextPoll(spec string, last, hold, now time.Time) time.Time {
 	if spec == "" {
 		spec = DefaultSchedule
 	}
-	sched, err := cronspec.ParseSchedule(spec)
+	sched, err := ParseSchedule(spec)
 	if err != nil {
 		return time.Time{}
 	}

@@ -16,7 +16,6 @@ import (
 
 	"github.com/robfig/cron/v3"
 
-	"github.com/newswatch/newswatch/internal/cronspec"
 	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/internal/redact"
 )
@@ -37,7 +36,7 @@ const (
 // still queued or running is skipped. A feed that is backing off is skipped
 // until its next attempt is due (see Poller.Poll).
 //
-// Schedules are robfig/cron/v3 specs as cronspec.ParseSchedule reads them: the
+// Schedules are robfig/cron/v3 specs as ParseSchedule reads them: the
 // five-field form (minute hour day-of-month month day-of-week), optionally
 // with a CRON_TZ= prefix, and descriptors (@hourly, @daily, @every 10m, …).
 // There is no seconds field.
@@ -244,7 +243,7 @@ func (s *Scheduler) parse(feeds []model.Feed) ([]scheduled, error) {
 		if spec == "" {
 			spec = DefaultSchedule
 		}
-		sched, err := cronspec.ParseSchedule(spec)
+		sched, err := ParseSchedule(spec)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("feed %q: schedule %q: %w", f.Name, spec, err))
 			continue

@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/newswatch/newswatch/internal/cronspec"
 	"github.com/newswatch/newswatch/internal/model"
 )
 
@@ -340,7 +339,7 @@ func TestJitteredSchedule(t *testing.T) {
 		{"@hourly", 0, 0.7, 0},
 	}
 	for _, tc := range tests {
-		sched, err := cronspec.ParseSchedule(tc.spec)
+		sched, err := ParseSchedule(tc.spec)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -5,7 +5,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/newswatch/newswatch/internal/tomlfile"
+	"github.com/newswatch/newswatch/internal/config"
 )
 
 // Known is what the configuration defines that rules refer to: the names,
@@ -27,21 +27,21 @@ type Known struct {
 // between words or a query that can never match, are reported when the
 // rules are loaded. Diagnostics are placed at the rule's [[rule]] header and
 // sorted by position.
-func Check(set *Set, k Known) tomlfile.Diagnostics {
-	var diags tomlfile.Diagnostics
+func Check(set *Set, k Known) config.Diagnostics {
+	var diags config.Diagnostics
 	for _, r := range set.Rules() {
-		pos := tomlfile.Pos{File: r.File, Line: r.Line, Col: r.Col}
+		pos := config.Pos{File: r.File, Line: r.Line, Col: r.Col}
 		if k.Notifiers != nil {
 			for _, n := range r.Notify {
 				if !slices.Contains(k.Notifiers, n) {
-					diags = append(diags, tomlfile.Diagnostic{Pos: pos, Msg: fmt.Sprintf(
+					diags = append(diags, config.Diagnostic{Pos: pos, Msg: fmt.Sprintf(
 						"rule %q: unknown notifier %q%s", r.Name, n, suggest(n, k.Notifiers, "notifiers"))})
 				}
 			}
 		}
 		for _, sel := range r.Feeds {
 			if msg := checkSelector(sel, k); msg != "" {
-				diags = append(diags, tomlfile.Diagnostic{Pos: pos, Warning: true, Msg: fmt.Sprintf("rule %q: %s", r.Name, msg)})
+				diags = append(diags, config.Diagnostic{Pos: pos, Warning: true, Msg: fmt.Sprintf("rule %q: %s", r.Name, msg)})
 			}
 		}
 	}

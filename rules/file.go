@@ -6,8 +6,7 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/newswatch/newswatch/internal/cronspec"
-	"github.com/newswatch/newswatch/internal/tomlfile"
+	"github.com/newswatch/newswatch/internal/config"
 )
 
 // ruleFile is the layout of a rule file: any number of [[rule]] tables and
@@ -39,7 +38,7 @@ type ruleEntry struct {
 // locate its values in that file.
 type fileRule struct {
 	rule *Rule
-	doc  *tomlfile.Doc
+	doc  *config.Doc
 	idx  int // index of the rule's table among the file's [[rule]] tables
 	// failed is set when the rule's table, or its file, has an error: the
 	// rule is still read through (its query parsed) so that every mistake
@@ -54,7 +53,7 @@ func (fr fileRule) path(key ...any) []any {
 
 // queryPos returns where the byte at offset of the rule's query is in the
 // file.
-func (fr fileRule) queryPos(offset int) tomlfile.Pos {
+func (fr fileRule) queryPos(offset int) config.Pos {
 	return fr.doc.StringPos(offset, fr.path("query")...)
 }
 
@@ -68,16 +67,16 @@ var validName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
 // marked failed, with the problems in the diagnostics. Unknown keys fail
 // every rule of the file but do not stop the others' checks, so that one
 // reading reports them together with every other mistake.
-func decodeFile(file string, data []byte) ([]fileRule, tomlfile.Diagnostics) {
+func decodeFile(file string, data []byte) ([]fileRule, config.Diagnostics) {
 	var (
 		rf    ruleFile
-		diags tomlfile.Diagnostics
+		diags config.Diagnostics
 	)
-	doc, err := tomlfile.Decode(file, data, &rf)
-	_, unknownKeys := errors.AsType[*tomlfile.UnknownKeys](err)
+	doc, err := config.Decode(file, data, &rf)
+	_, unknownKeys := errors.AsType[*config.UnknownKeys](err)
 	if err != nil {
 		if !errors.As(err, &diags) {
-			diags = tomlfile.Diagnostics{{Pos: tomlfile.Pos{File: file}, Msg: err.Error()}}
+			diags = config.Diagnostics{{Pos: config.Pos{File: file}, Msg: err.Error()}}
 		}
 		if !unknownKeys {
 			return nil, diags
@@ -86,15 +85,15 @@ func decodeFile(file string, data []byte) ([]fileRule, tomlfile.Diagnostics) {
 	if singleTable(doc) {
 		// The decoder takes [rule] for an array of one table, whose values
 		// the document then cannot locate.
-		return nil, tomlfile.Diagnostics{{
+		return nil, config.Diagnostics{{
 			Pos: doc.KeyPos("rule"),
 			Msg: "rules are written as [[rule]] tables (an array of tables), not [rule]",
 		}}
 	}
 	var rules []fileRule
 	if len(rf.Rule) == 0 && !unknownKeys {
-		diags = append(diags, tomlfile.Diagnostic{
-			Pos:     tomlfile.Pos{File: file, Line: 1, Col: 1},
+		diags = append(diags, config.Diagnostic{
+			Pos:     config.Pos{File: file, Line: 1, Col: 1},
 			Warning: true,
 			Msg:     "no [[rule]] tables in this file",
 		})
@@ -110,7 +109,7 @@ func decodeFile(file string, data []byte) ([]fileRule, tomlfile.Diagnostics) {
 }
 
 // singleTable reports whether doc writes its rule as a single [rule] table.
-func singleTable(doc *tomlfile.Doc) bool {
+func singleTable(doc *config.Doc) bool {
 	for _, key := range ruleKeys {
 		if doc.Has("rule", key) {
 			return true
@@ -124,7 +123,7 @@ var ruleKeys = []string{"name", "description", "query", "feeds", "notify", "chan
 
 // validate checks the entry e of the rule's table and, whatever it finds,
 // sets fr.rule to the rule it describes with defaults applied.
-func (fr *fileRule) validate(e ruleEntry) tomlfile.Diagnostics {
+func (fr *fileRule) validate(e ruleEntry) config.Diagnostics {
 	header := fr.doc.Pos(fr.path()...)
 	r := &Rule{
 		Name:           e.Name,
@@ -145,7 +144,7 @@ func (fr *fileRule) validate(e ruleEntry) tomlfile.Diagnostics {
 	}
 	fr.rule = r
 
-	var ds tomlfile.Diagnostics
+	var ds config.Diagnostics
 	errorf := func(key []any, format string, args ...any) {
 		ds = append(ds, fr.doc.Errorf(fr.path(key...), format, args...))
 	}
@@ -176,7 +175,7 @@ func (fr *fileRule) validate(e ruleEntry) tomlfile.Diagnostics {
 	if r.Digest != "" {
 		// The schedules the daemon's polls accept: five fields, or a
 		// descriptor such as @daily or @every 12h.
-		if _, err := cronspec.Parse(r.Digest); err != nil {
+		if err := config.CheckSchedule(r.Digest); err != nil {
 			errorf([]any{"digest"}, "digest %q is not a cron schedule: %v", r.Digest, err)
 		}
 	}

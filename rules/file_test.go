@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/newswatch/newswatch/internal/tomlfile"
+	"github.com/newswatch/newswatch/internal/config"
 )
 
 func TestDecodeFileFields(t *testing.T) {
@@ -227,7 +227,7 @@ func FuzzDecodeFile(f *testing.F) {
 			if _, err := ParseQuery(fr.rule.Query); err != nil {
 				var se *SyntaxError
 				if errors.As(err, &se) {
-					diags = append(diags, tomlfile.Diagnostic{Pos: fr.queryPos(se.Offset), Msg: se.Msg})
+					diags = append(diags, config.Diagnostic{Pos: fr.queryPos(se.Offset), Msg: se.Msg})
 				}
 			}
 		}

@@ -10,7 +10,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/newswatch/newswatch/internal/tomlfile"
+	"github.com/newswatch/newswatch/internal/config"
 )
 
 // LoadDir loads every rule file (*.toml) of dir, in the order of their
@@ -19,13 +19,13 @@ import (
 // fatal: the daemon refuses to start on them and keeps its old rules on a
 // reload, `newswatch check` prints them all. A directory without rule
 // files is valid, with a warning; a missing one is an error.
-func LoadDir(dir string) (*Set, tomlfile.Diagnostics) {
+func LoadDir(dir string) (*Set, config.Diagnostics) {
 	return compileSource(readDir(dir))
 }
 
 // LoadPath loads the rules at path, which is either a directory (see
 // LoadDir) or a single rule file of any name.
-func LoadPath(path string) (*Set, tomlfile.Diagnostics) {
+func LoadPath(path string) (*Set, config.Diagnostics) {
 	return compileSource(readPath(path))
 }
 
@@ -45,7 +45,7 @@ func NamesIn(path string) []string {
 // compileSource parses the query of every rule of src and builds the set of the
 // rules that compiled. Query errors and warnings are placed inside the
 // query string in the file.
-func compileSource(src source) (*Set, tomlfile.Diagnostics) {
+func compileSource(src source) (*Set, config.Diagnostics) {
 	diags := slices.Clone(src.diags)
 	compiled := make([]Compiled, 0, len(src.rules))
 	for _, fr := range src.rules {
@@ -56,14 +56,14 @@ func compileSource(src source) (*Set, tomlfile.Diagnostics) {
 		if err != nil {
 			var se *SyntaxError
 			if errors.As(err, &se) {
-				diags = append(diags, tomlfile.Diagnostic{Pos: fr.queryPos(se.Offset), Msg: se.Msg})
+				diags = append(diags, config.Diagnostic{Pos: fr.queryPos(se.Offset), Msg: se.Msg})
 			} else {
 				diags = append(diags, fr.doc.Errorf(fr.path("query"), "%v", err))
 			}
 			continue
 		}
 		for _, w := range q.Warnings() {
-			diags = append(diags, tomlfile.Diagnostic{Pos: fr.queryPos(w.Offset), Warning: true, Msg: w.Msg})
+			diags = append(diags, config.Diagnostic{Pos: fr.queryPos(w.Offset), Warning: true, Msg: w.Msg})
 		}
 		if !fr.failed {
 			compiled = append(compiled, Compiled{Rule: fr.rule, Query: q})
@@ -78,7 +78,7 @@ func compileSource(src source) (*Set, tomlfile.Diagnostics) {
 // files read so that a watcher can tell a real change from a touch.
 type source struct {
 	rules       []fileRule
-	diags       tomlfile.Diagnostics
+	diags       config.Diagnostics
 	fingerprint [sha256.Size]byte
 }
 
@@ -125,8 +125,8 @@ func readDir(dir string) source {
 	}
 	src := readFiles(files)
 	if len(files) == 0 {
-		src.diags = append(src.diags, tomlfile.Diagnostic{
-			Pos:     tomlfile.Pos{File: dir},
+		src.diags = append(src.diags, config.Diagnostic{
+			Pos:     config.Pos{File: dir},
 			Warning: true,
 			Msg:     "no rule files (*.toml) in this directory: nothing will match",
 		})
@@ -144,7 +144,7 @@ func readFiles(files []string) source {
 		fmt.Fprintf(h, "%q %d %v\n", file, len(data), err)
 		h.Write(data)
 		if err != nil {
-			src.diags = append(src.diags, tomlfile.Diagnostic{Pos: tomlfile.Pos{File: file}, Msg: readError(err)})
+			src.diags = append(src.diags, config.Diagnostic{Pos: config.Pos{File: file}, Msg: readError(err)})
 			continue
 		}
 		rules, diags := decodeFile(file, data)
@@ -158,7 +158,7 @@ func readFiles(files []string) source {
 
 // failDuplicates fails every rule whose name an earlier rule already has,
 // with an error naming both places.
-func failDuplicates(rules []fileRule, diags tomlfile.Diagnostics) tomlfile.Diagnostics {
+func failDuplicates(rules []fileRule, diags config.Diagnostics) config.Diagnostics {
 	first := make(map[string]fileRule, len(rules))
 	for i, fr := range rules {
 		if fr.rule.Name == "" {
@@ -178,7 +178,7 @@ func failDuplicates(rules []fileRule, diags tomlfile.Diagnostics) tomlfile.Diagn
 
 // failedSource is the source of a path that could not be read at all.
 func failedSource(path string, err error) source {
-	src := source{diags: tomlfile.Diagnostics{{Pos: tomlfile.Pos{File: path}, Msg: readError(err)}}}
+	src := source{diags: config.Diagnostics{{Pos: config.Pos{File: path}, Msg: readError(err)}}}
 	src.fingerprint = sha256.Sum256([]byte("error\x00" + path + "\x00" + err.Error()))
 	return src
 }

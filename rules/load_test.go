@@ -12,7 +12,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/newswatch/newswatch/internal/tomlfile"
+	"github.com/newswatch/newswatch/internal/config"
 )
 
 // writeFiles creates files (name → contents) in dir.
@@ -247,7 +247,7 @@ func TestLoadSet(t *testing.T) {
 	if len(ds.Errors()) != 3 {
 		t.Errorf("want 3 errors (duplicate, query, selector), got:\n%v", ds)
 	}
-	if !slices.IsSortedFunc(ds, func(a, b tomlfile.Diagnostic) int {
+	if !slices.IsSortedFunc(ds, func(a, b config.Diagnostic) int {
 		return cmp.Or(cmp.Compare(a.Pos.File, b.Pos.File), cmp.Compare(a.Pos.Line, b.Pos.Line))
 	}) {
 		t.Errorf("diagnostics not sorted:\n%v", ds)

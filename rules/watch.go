@@ -15,7 +15,7 @@ import (
 
 	"github.com/fsnotify/fsnotify"
 
-	"github.com/newswatch/newswatch/internal/tomlfile"
+	"github.com/newswatch/newswatch/internal/config"
 )
 
 // defaultDebounce is how long a Watcher waits after the last change in the
@@ -44,7 +44,7 @@ type Watcher struct {
 
 	mu        sync.Mutex // serializes reloads and guards the fields below
 	attempted [sha256.Size]byte
-	refused   tomlfile.Diagnostics // the errors of the attempted files, when refused
+	refused   config.Diagnostics // the errors of the attempted files, when refused
 	hooks     []func(*Set, error)
 	fsw       *fsnotify.Watcher // while Run runs
 	lost      bool              // the watched directory was removed or renamed
@@ -52,7 +52,7 @@ type Watcher struct {
 
 // NewWatcher loads the rules at path (a directory of rule files, or one rule
 // file) and returns a Watcher holding them. When they have errors it
-// returns them, as tomlfile.Diagnostics, and no Watcher; otherwise it logs
+// returns them, as config.Diagnostics, and no Watcher; otherwise it logs
 // their warnings.
 // A nil log discards the log.
 func NewWatcher(path string, log *slog.Logger) (*Watcher, error) {
@@ -84,7 +84,7 @@ func (w *Watcher) Current() *Set {
 // OnReload registers fn to be called after every reload that read changed
 // files, and after every Reload: with the new set and a nil error when it
 // took effect, or with the set still in force and the errors (as
-// tomlfile.Diagnostics) when it did not. Reloads call fn one at a time, in
+// config.Diagnostics) when it did not. Reloads call fn one at a time, in
 // order; fn must not call Reload.
 func (w *Watcher) OnReload(fn func(*Set, error)) {
 	w.mu.Lock()
@@ -97,7 +97,7 @@ func (w *Watcher) OnReload(fn func(*Set, error)) {
 // as a rule naming a notifier that does not exist, is refused like a syntax
 // error. It returns what Check finds in the rules in force now, so that a
 // daemon can refuse to start on them.
-func (w *Watcher) SetKnown(k Known) tomlfile.Diagnostics {
+func (w *Watcher) SetKnown(k Known) config.Diagnostics {
 	w.known.Store(&k)
 	w.mu.Lock()
 	w.attempted = [sha256.Size]byte{} // the same files may now check differently
@@ -106,7 +106,7 @@ func (w *Watcher) SetKnown(k Known) tomlfile.Diagnostics {
 }
 
 // Reload reads the rule files again and puts them in force if they have no
-// errors. It returns the errors (tomlfile.Diagnostics) otherwise, after
+// errors. It returns the errors (config.Diagnostics) otherwise, after
 // logging each with its position; the rules in force stay as they were.
 func (w *Watcher) Reload() error {
 	return w.reload(true)
@@ -182,7 +182,7 @@ func (w *Watcher) notify(set *Set, err error) {
 }
 
 // logDiagnostics logs each diagnostic with its position under "pos".
-func (w *Watcher) logDiagnostics(diags tomlfile.Diagnostics) {
+func (w *Watcher) logDiagnostics(diags config.Diagnostics) {
 	for _, d := range diags {
 		if d.Warning {
 			w.log.Warn("rules: warning in a rule file", "pos", d.Pos.String(), "warning", d.Msg)

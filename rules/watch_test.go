@@ -15,7 +15,7 @@ import (
 
 	"github.com/fsnotify/fsnotify"
 
-	"github.com/newswatch/newswatch/internal/tomlfile"
+	"github.com/newswatch/newswatch/internal/config"
 )
 
 // waitTimeout bounds every wait for a reload. Reloads normally come within
@@ -177,7 +177,7 @@ func TestWatcherBrokenEditKeepsRulesUntilFixed(t *testing.T) {
 	if ev.set != before || wt.w.Current() != before {
 		t.Error("a failed reload changed the rules in force")
 	}
-	var ds tomlfile.Diagnostics
+	var ds config.Diagnostics
 	if !errors.As(ev.err, &ds) || len(ds) == 0 || !strings.HasPrefix(ds[0].Pos.String(), a+":2:") {
 		t.Errorf("reload error %v is not a Diagnostics at %s:2:…", ev.err, a)
 	}
@@ -297,7 +297,7 @@ func TestWatcherReload(t *testing.T) {
 	good := wt.w.Current()
 	writeFiles(t, wt.dir, map[string]string{"a.toml": ruleDoc("x", "one") + "severity = \"urgent\"\n"})
 	err := wt.w.Reload()
-	var ds tomlfile.Diagnostics
+	var ds config.Diagnostics
 	if !errors.As(err, &ds) || !strings.HasPrefix(err.Error(), a+":5:12: severity") {
 		t.Fatalf("Reload of a bad file returned %v", err)
 	}
@@ -371,7 +371,7 @@ func TestNewWatcherErrors(t *testing.T) {
 	}
 	writeFiles(t, dir, map[string]string{"a.toml": "[[rule]]\nname = \"Bad Name\"\nquery = \"x\"\n"})
 	_, err := NewWatcher(dir, nil)
-	var ds tomlfile.Diagnostics
+	var ds config.Diagnostics
 	if !errors.As(err, &ds) || !strings.HasPrefix(err.Error(), filepath.Join(dir, "a.toml")+":2:8: ") {
 		t.Errorf("NewWatcher on a bad rule returned %v", err)
 	}

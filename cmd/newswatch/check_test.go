@@ -57,7 +57,7 @@ func TestCheck(t *testing.T) {
 			want: []string{
 				`config.toml:9:1: unknown key "shedule" in [feed]`,
 				`config.toml:12:8: feed name "wire" is already used`,
-				`config.toml:13:7: "url" "gopher://x" has the scheme "gopher"`,
+				`config.toml:13:7: "url" has the scheme "gopher"`,
 			},
 		},
 		{

@@ -7,7 +7,6 @@ import (
 
 	"github.com/newswatch/newswatch/internal/cli"
 	"github.com/newswatch/newswatch/internal/config"
-	"github.com/newswatch/newswatch/internal/tomlfile"
 	"github.com/newswatch/newswatch/rules"
 )
 
@@ -23,7 +22,7 @@ func loadConfig(flagValue string, sio *IO, w io.Writer) (*config.Config, error) 
 	}
 	cfg, err := config.LoadEnv(path, sio.LookupEnv)
 	if err != nil {
-		if ds, ok := errors.AsType[tomlfile.Diagnostics](err); ok {
+		if ds, ok := errors.AsType[config.Diagnostics](err); ok {
 			return nil, ds
 		}
 		return nil, cli.Unnamed(err)
@@ -36,7 +35,7 @@ func loadConfig(flagValue string, sio *IO, w io.Writer) (*config.Config, error) 
 
 // rulesOrError returns set, printing the warnings among diags to w, or,
 // when diags has errors, an error listing them all.
-func rulesOrError(set *rules.Set, diags tomlfile.Diagnostics, w io.Writer) (*rules.Set, error) {
+func rulesOrError(set *rules.Set, diags config.Diagnostics, w io.Writer) (*rules.Set, error) {
 	if diags.HasErrors() {
 		return nil, diags
 	}

@@ -5,7 +5,7 @@ import (
 	"flag"
 	"fmt"
 
-	"github.com/newswatch/newswatch/internal/tomlfile"
+	"github.com/newswatch/newswatch/internal/config"
 )
 
 // A command returns an error and Program.Run prints it, there and nowhere
@@ -47,7 +47,7 @@ func (e Failures) Error() string { return errors.Join(e...).Error() }
 
 // Verbatim returns err to be printed as it is, without the command's name:
 // its message says where the problem is, like the FILE:LINE:COL lines of
-// tomlfile.Diagnostics (which are printed so too).
+// config.Diagnostics (which are printed so too).
 func Verbatim(err error) error { return verbatim{err} }
 
 // Unnamed returns err to be printed as "PROGRAM: message", naming no
@@ -101,7 +101,7 @@ func (p *Program) report(sio *IO, name string, err error) int {
 	case nil:
 	case UsageError:
 		fmt.Fprintf(w, "%s %s: %s\nRun '%s %s -h' for usage.\n", p.Name, name, e, p.Name, name)
-	case tomlfile.Diagnostics, verbatim:
+	case config.Diagnostics, verbatim:
 		fmt.Fprintln(w, e)
 	case unnamed:
 		fmt.Fprintf(w, "%s: %v\n", p.Name, e.err)

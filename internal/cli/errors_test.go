@@ -7,11 +7,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/newswatch/newswatch/internal/tomlfile"
+	"github.com/newswatch/newswatch/internal/config"
 )
 
 func TestReport(t *testing.T) {
-	diags := tomlfile.Diagnostics{{Pos: tomlfile.Pos{File: "a.toml", Line: 2, Col: 3}, Msg: "bad"}}
+	diags := config.Diagnostics{{Pos: config.Pos{File: "a.toml", Line: 2, Col: 3}, Msg: "bad"}}
 	tests := []struct {
 		name           string
 		err            error

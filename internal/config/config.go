@@ -9,16 +9,18 @@
 // written only if it stays valid.
 //
 // The key names and their meaning are a contract with users' files; see
-// docs/configuration.md and config.example.toml. The package imports no
-// other package of newswatch but internal/tomlfile: the packages configured
+// docs/configuration.md and config.example.toml.
+//
+// It owns two languages that other files share: strict TOML decoding that
+// remembers where every value came from (Decode, Doc, Diagnostics), which
+// rule files use too, and poll and digest schedules (ParseSchedule). The
+// package imports no other package of newswatch: the packages configured
 // take their settings from it, never the other way round.
 package config
 
 import (
 	"log/slog"
 	"time"
-
-	"github.com/newswatch/newswatch/internal/tomlfile"
 )
 
 // Config is a loaded, validated configuration file.
@@ -47,11 +49,11 @@ type Config struct {
 
 	// Warnings are problems that do not stop the configuration from being
 	// used, sorted by position; `newswatch check` prints them.
-	Warnings tomlfile.Diagnostics
+	Warnings Diagnostics
 
 	// Doc locates the file's values, for messages about them that are
 	// found later (a rule naming an unknown feed, say).
-	Doc *tomlfile.Doc
+	Doc *Doc
 }
 
 // Daemon is the [daemon] table: what the running daemon does as a whole.

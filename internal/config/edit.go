@@ -10,8 +10,6 @@ import (
 	"unicode/utf8"
 
 	toml "github.com/pelletier/go-toml/v2"
-
-	"github.com/newswatch/newswatch/internal/tomlfile"
 )
 
 // FeedTable is a [[feed]] table to append to a configuration file, its
@@ -89,7 +87,7 @@ type FileEdit struct {
 	// Problems are the errors of a file that does not load here. Such a
 	// file can still be edited: an edit is checked to add no problem of
 	// its own.
-	Problems tomlfile.Diagnostics
+	Problems Diagnostics
 	// lookupEnv expands ${VAR}, as when the file was opened.
 	lookupEnv func(string) (string, bool)
 }
@@ -242,20 +240,20 @@ func (e *FileEdit) Append(text string) (*Config, error) {
 // with err) with those of the file as it was (at orig), and returns the new
 // ones, reported against orig, or nil when there are none.
 func newProblems(orig, edited string, err error, lookupEnv func(string) (string, bool)) error {
-	var after tomlfile.Diagnostics
+	var after Diagnostics
 	if !errors.As(err, &after) {
 		return err
 	}
 	before := map[string]bool{}
 	if _, berr := LoadEnv(orig, lookupEnv); berr != nil {
-		var ds tomlfile.Diagnostics
+		var ds Diagnostics
 		if errors.As(berr, &ds) {
 			for _, d := range ds.Errors() {
 				before[fmt.Sprintf("%d:%d:%s", d.Pos.Line, d.Pos.Col, d.Msg)] = true
 			}
 		}
 	}
-	var added tomlfile.Diagnostics
+	var added Diagnostics
 	for _, d := range after.Errors() {
 		if before[fmt.Sprintf("%d:%d:%s", d.Pos.Line, d.Pos.Col, d.Msg)] {
 			continue

@@ -8,8 +8,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-
-	"github.com/newswatch/newswatch/internal/tomlfile"
 )
 
 // exampleFile is the repository's example configuration, which the README's
@@ -94,7 +92,7 @@ func TestExampleConfigUncommented(t *testing.T) {
 	}
 
 	var raw rawConfig
-	if _, err := tomlfile.Decode("example", full, &raw); err != nil {
+	if _, err := Decode("example", full, &raw); err != nil {
 		t.Fatal(err)
 	}
 	for _, key := range missingKeys(reflect.ValueOf(raw), "") {

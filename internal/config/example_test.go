@@ -7,7 +7,6 @@ import (
 	"testing/fstest"
 
 	"github.com/newswatch/newswatch/internal/config"
-	"github.com/newswatch/newswatch/internal/tomlfile"
 )
 
 func ExampleLoadEnv() {
@@ -38,7 +37,7 @@ func ExampleLoadEnv_errors() {
 	lookup := func(string) (string, bool) { return "", false } // an empty environment
 
 	_, err := config.LoadEnv("testdata/broken.toml", lookup)
-	var ds tomlfile.Diagnostics
+	var ds config.Diagnostics
 	if errors.As(err, &ds) {
 		for _, d := range ds {
 			fmt.Println(d)

@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/newswatch/newswatch/internal/redact"
 	"golang.org/x/text/language"
 )
 
@@ -82,30 +81,31 @@ func (b *builder) feeds(raws []rawFeed, schedule, article string) []Feed {
 // feedURL checks s, the feed URL at path, and returns it with a relative
 // file URL made absolute.
 func (b *builder) feedURL(s string, path []any) (string, bool) {
-	// Errors show the URL redacted: it may hold a password from ${…}.
-	shown := redact.URL(s)
+	// Errors do not repeat the URL: their position shows it, and it may
+	// hold a password from ${…}, which must not reach a log or the status
+	// page when a reload fails.
 	u, err := url.Parse(s)
 	if err != nil {
 		var ue *url.Error
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
-		b.errorf(path, `"url" %q is not a valid URL: %v`, shown, err)
+		b.errorf(path, `"url" is not a valid URL: %v`, err)
 		return "", false
 	}
 	switch strings.ToLower(u.Scheme) {
 	case "http", "https":
 		if u.Host == "" {
-			b.errorf(path, `"url" %q has no host`, shown)
+			b.errorf(path, `"url" has no host`)
 			return "", false
 		}
 		return s, true
 	case "file":
 		return b.fileURL(u, s, path)
 	case "":
-		b.errorf(path, `"url" %q must start with http://, https:// or file:`, shown)
+		b.errorf(path, `"url" must start with http://, https:// or file:`)
 	default:
-		b.errorf(path, `"url" %q has the scheme %q; want http, https or file`, shown, u.Scheme)
+		b.errorf(path, `"url" has the scheme %q; want http, https or file`, u.Scheme)
 	}
 	return "", false
 }

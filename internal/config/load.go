@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-
-	"github.com/newswatch/newswatch/internal/tomlfile"
 )
 
 // Load reads the configuration file at path, replacing ${VAR} references
@@ -22,7 +20,7 @@ func Load(path string) (*Config, error) {
 // directory and checks every value.
 //
 // When the file was read but is not valid, the error is a
-// tomlfile.Diagnostics holding every error and every warning found, sorted
+// Diagnostics holding every error and every warning found, sorted
 // by position, so that `newswatch check` can print them all at once. When
 // it could not be read, the error wraps the fs error (fs.ErrNotExist, …).
 // On success the warnings are in Config.Warnings.
@@ -50,18 +48,18 @@ func LoadEnv(path string, lookupEnv func(string) (string, bool)) (*Config, error
 // parse builds the configuration in data, read from the file named name
 // in directory dir. The diagnostics are sorted; cfg is only meaningful
 // when they hold no error.
-func parse(name, dir string, data []byte, lookupEnv func(string) (string, bool)) (*Config, tomlfile.Diagnostics) {
+func parse(name, dir string, data []byte, lookupEnv func(string) (string, bool)) (*Config, Diagnostics) {
 	var raw rawConfig
-	doc, err := tomlfile.Decode(name, data, &raw)
-	var ds tomlfile.Diagnostics
+	doc, err := Decode(name, data, &raw)
+	var ds Diagnostics
 	if err != nil {
 		if !errors.As(err, &ds) {
-			ds = tomlfile.Diagnostics{{Pos: doc.Pos(), Msg: err.Error()}}
+			ds = Diagnostics{{Pos: doc.Pos(), Msg: err.Error()}}
 		}
 		// Unknown keys don't make the rest of the file unreadable: when
 		// they are the only problem, raw holds every other value; check
 		// those too, so that one run reports everything.
-		if _, ok := errors.AsType[*tomlfile.UnknownKeys](err); !ok {
+		if _, ok := errors.AsType[*UnknownKeys](err); !ok {
 			return nil, ds
 		}
 	}
@@ -76,10 +74,10 @@ func parse(name, dir string, data []byte, lookupEnv func(string) (string, bool))
 // a diagnostic for every value that is wrong and carrying on with the
 // default in its place.
 type builder struct {
-	doc       *tomlfile.Doc
+	doc       *Doc
 	lookupEnv func(string) (string, bool)
 	dir       string // directory that relative paths are resolved against
-	diags     tomlfile.Diagnostics
+	diags     Diagnostics
 
 	// implicitConsole is set when the file has no [[notifier]] and the
 	// built-in console notifier was added.
@@ -114,8 +112,8 @@ func (b *builder) warnf(path []any, format string, args ...any) {
 }
 
 // errorAt records an error at pos, a position that b.doc gave.
-func (b *builder) errorAt(pos tomlfile.Pos, format string, args ...any) {
-	b.diags = append(b.diags, tomlfile.Diagnostic{Pos: pos, Msg: fmt.Sprintf(format, args...)})
+func (b *builder) errorAt(pos Pos, format string, args ...any) {
+	b.diags = append(b.diags, Diagnostic{Pos: pos, Msg: fmt.Sprintf(format, args...)})
 }
 
 // resolvePath makes a relative path absolute against the directory of the

@@ -10,8 +10,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/newswatch/newswatch/internal/tomlfile"
 )
 
 // writeConfig writes doc to name in a new directory and returns its path.
@@ -88,7 +86,7 @@ func TestLoadRelativePath(t *testing.T) {
 	path := writeConfig(t, "c.toml", "[daemon]\nbackfill = \"x\"\n")
 	t.Chdir(filepath.Dir(path))
 	_, err := Load("c.toml")
-	var ds tomlfile.Diagnostics
+	var ds Diagnostics
 	if !errors.As(err, &ds) || len(ds) == 0 {
 		t.Fatalf("error %v (%T) is not Diagnostics", err, err)
 	}
@@ -157,7 +155,7 @@ colour = "red"
 
 	path := writeConfig(t, "c.toml", doc)
 	_, err := Load(path)
-	var loaded tomlfile.Diagnostics
+	var loaded Diagnostics
 	if !errors.As(err, &loaded) || len(loaded) != 5 || !strings.Contains(err.Error(), "warning: the feed on line 7") {
 		t.Errorf("Load error does not hold every error and warning:\n%v", err)
 	}

@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/newswatch/newswatch/internal/cronspec"
 	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/internal/redact"
 	"github.com/newswatch/newswatch/internal/store"
@@ -235,7 +234,7 @@ func PollOverdueSince(spec string, last, hold, now time.Time) time.Time {
 	if last.IsZero() {
 		return time.Time{}
 	}
-	sched, err := cronspec.ParseSchedule(spec)
+	sched, err := monitor.ParseSchedule(spec)
 	if err != nil {
 		return time.Time{}
 	}

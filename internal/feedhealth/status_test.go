@@ -88,7 +88,7 @@ func TestPollOverdueSince(t *testing.T) {
 		{"held: due after the hold", "@every 5m", now.Add(-3 * time.Hour), now.Add(-5 * time.Minute), time.Time{}},
 		{"held, and late after the hold", "@every 5m", now.Add(-3 * time.Hour), now.Add(-time.Hour), now.Add(-time.Hour)},
 		{"never fetched", "@every 5m", time.Time{}, time.Time{}, time.Time{}},
-		{"invalid", "*/61 * * * *", now.Add(-24 * time.Hour), time.Time{}, time.Time{}},
+		{"invalid", "every ten minutes", now.Add(-24 * time.Hour), time.Time{}, time.Time{}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -18,7 +18,6 @@ import (
 
 	"github.com/newswatch/newswatch/internal/admin"
 	"github.com/newswatch/newswatch/internal/config"
-	"github.com/newswatch/newswatch/internal/tomlfile"
 	"github.com/newswatch/newswatch/monitor"
 )
 
@@ -148,7 +147,7 @@ func (w *configWatcher) reload(ctx context.Context, force bool) error {
 func (w *configWatcher) refuse(err error) error {
 	w.refused = err
 	var lines []string
-	if ds, ok := errors.AsType[tomlfile.Diagnostics](err); ok {
+	if ds, ok := errors.AsType[config.Diagnostics](err); ok {
 		for _, d := range ds.Errors() {
 			w.log.Error("configuration: error", "pos", d.Pos.String(), "error", d.Msg)
 			lines = append(lines, d.String())

@@ -8,7 +8,6 @@ import (
 
 	"github.com/newswatch/newswatch/internal/config"
 	"github.com/newswatch/newswatch/internal/store"
-	"github.com/newswatch/newswatch/internal/tomlfile"
 	"github.com/newswatch/newswatch/notify"
 	"github.com/newswatch/newswatch/rules"
 )
@@ -30,10 +29,10 @@ func Known(cfg *config.Config) rules.Known {
 // LoadRules loads the rules at path, a rule file or a directory of them
 // ("" for the configuration's rules.dir), and checks them against the
 // configuration. It returns every problem found, sorted by position.
-func LoadRules(cfg *config.Config, path string) (*rules.Set, tomlfile.Diagnostics) {
+func LoadRules(cfg *config.Config, path string) (*rules.Set, config.Diagnostics) {
 	var (
 		set   *rules.Set
-		diags tomlfile.Diagnostics
+		diags config.Diagnostics
 	)
 	if path == "" {
 		set, diags = rules.LoadDir(cfg.Rules.Dir)
@@ -74,7 +73,7 @@ func CheckRuleName(ctx context.Context, cfg *config.Config, st *store.Store, nam
 		}
 	}
 	hint := ""
-	if near := tomlfile.Nearest(name, names); near != "" {
+	if near := config.Nearest(name, names); near != "" {
 		hint = fmt.Sprintf(" (did you mean %q?)", near)
 	}
 	return fmt.Errorf("rule %q %w: no rule file in %s names it, and no alert has it%s", name, ErrNoSuchRule, cfg.Rules.Dir, hint)

@@ -1,4 +1,4 @@
-package cronspec
+package config
 
 import (
 	"strings"
@@ -8,7 +8,7 @@ import (
 	"github.com/robfig/cron/v3"
 )
 
-func TestParse(t *testing.T) {
+func TestParseScheduleSpecs(t *testing.T) {
 	from := time.Date(2026, 11, 26, 9, 7, 0, 0, time.UTC)
 	tests := []struct {
 		spec string
@@ -29,7 +29,7 @@ func TestParse(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.spec, func(t *testing.T) {
-			s, err := Parse(tc.spec)
+			s, err := parseSchedule(tc.spec)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -40,7 +40,7 @@ func TestParse(t *testing.T) {
 	}
 }
 
-func TestParseErrors(t *testing.T) {
+func TestParseScheduleSpecErrors(t *testing.T) {
 	tests := []struct{ spec, msg string }{
 		{"*/61 * * * *", `the step 61 in "*/61" is beyond the minute field, which has 60 values`},
 		{"*/90 * * * *", `"@every 90m"`},
@@ -62,13 +62,13 @@ func TestParseErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.spec, func(t *testing.T) {
-			_, err := Parse(tc.spec)
+			_, err := parseSchedule(tc.spec)
 			if err == nil || !strings.Contains(err.Error(), tc.msg) {
-				t.Fatalf("Parse(%q) error = %v, want one with %q", tc.spec, err, tc.msg)
+				t.Fatalf("parseSchedule(%q) error = %v, want one with %q", tc.spec, err, tc.msg)
 			}
 			// The answer is cached: asking again gives the same.
-			if _, again := Parse(tc.spec); again == nil || again.Error() != err.Error() {
-				t.Errorf("second Parse(%q) = %v, first %v", tc.spec, again, err)
+			if _, again := parseSchedule(tc.spec); again == nil || again.Error() != err.Error() {
+				t.Errorf("second parseSchedule(%q) = %v, first %v", tc.spec, again, err)
 			}
 		})
 	}
@@ -77,7 +77,7 @@ func TestParseErrors(t *testing.T) {
 // BenchmarkScanGaps measures the check of a schedule's runs that Parse
 // caches per spec.
 func BenchmarkScanGaps(b *testing.B) {
-	s, err := parser.Parse("CRON_TZ=UTC */10 * * * *")
+	s, err := cronParser.Parse("CRON_TZ=UTC */10 * * * *")
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package tomlfile
+package config
 
 import (
 	"bytes"
@@ -222,7 +222,7 @@ func pathKey(path []any) string {
 			b.WriteByte('#')
 			b.WriteString(strconv.Itoa(p))
 		default:
-			panic(fmt.Sprintf("tomlfile: key path element %v (%T) is neither string nor int", p, p))
+			panic(fmt.Sprintf("config: key path element %v (%T) is neither string nor int", p, p))
 		}
 	}
 	return b.String()

@@ -1,7 +1,8 @@
-// Package tomlfile decodes TOML documents strictly and remembers where every
-// value came from, so that configuration and rule files can report problems
-// as FILE:LINE:COL.
-package tomlfile
+package config
+
+// This file and tomldoc.go decode TOML documents strictly and remember where
+// every value came from, so that the configuration file and rule files can
+// report problems as FILE:LINE:COL.
 
 import (
 	"cmp"
