@@ -2,6 +2,7 @@ package monitor
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 )
@@ -61,5 +62,23 @@ func TestCause(t *testing.T) {
 	}
 	if got, want := fetch.Error(), `feed "Arab48" (https://www.arab48.com/rss): HTTP 503 Service Unavailable`; got != want {
 		t.Errorf("Error() = %q, want %q: the feed named once, no package prefix", got, want)
+	}
+}
+
+func TestParseSchedule(t *testing.T) {
+	from := time.Date(2026, 11, 26, 9, 7, 0, 0, time.UTC)
+	s, err := ParseSchedule("CRON_TZ=UTC */10 * * * *")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := s.Next(from), time.Date(2026, 11, 26, 9, 10, 0, 0, time.UTC); !got.Equal(want) {
+		t.Errorf("Next = %v, want %v", got, want)
+	}
+	// robfig/cron v3.0.1 panics on a time zone prefix with nothing after
+	// it; the scheduler must get an error instead.
+	for _, spec := range []string{"TZ=UTC", "every ten minutes", ""} {
+		if _, err := ParseSchedule(spec); err == nil || !strings.Contains(err.Error(), "invalid schedule") {
+			t.Errorf("ParseSchedule(%q) error = %v, want an invalid schedule", spec, err)
+		}
 	}
 }
