@@ -49,6 +49,7 @@ type plannedItem struct {
 	// matches (nil when backfilled or without rules).
 	item     *model.Item
 	features cluster.Features
+	ownsLink bool // the item's link is on its feed's site (ownsLink)
 	backfill bool
 	matches  []rules.Match
 }
@@ -250,6 +251,7 @@ func (p *Poller) prepare(set *rules.Set, f model.Feed, st *store.FeedState, plan
 			pi.features = cluster.Extract(it.Title, it.Summary)
 		}
 		if p.Stories != nil {
+			pi.ownsLink = ownsLink(&f, it)
 			it.SimHash, it.HasSimHash = pi.features.SimHash, true
 			// Recorded with the item: a start reads them back (Stories).
 			it.Features, it.FeaturesVersion = cluster.AppendFeatures(nil, &pi.features), cluster.FeaturesVersion()
@@ -326,7 +328,7 @@ func (p *Poller) recordItems(tx *store.Tx, ss *storySession, st *store.FeedState
 		it := pi.item
 		var m cluster.Match
 		if ss != nil {
-			m = ss.assign(it, pi.features)
+			m = ss.assign(it, pi.features, pi.ownsLink)
 			if m.Stage == cluster.StageNew {
 				s := &store.Story{Title: it.Title, Link: it.Canonical, CreatedAt: now}
 				if err := tx.NewStory(s); err != nil {

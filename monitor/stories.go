@@ -12,6 +12,7 @@ import (
 	"github.com/newswatch/newswatch/internal/model"
 	cluster "github.com/newswatch/newswatch/internal/story"
 
+	"github.com/newswatch/newswatch/internal/canonical"
 	"github.com/newswatch/newswatch/internal/followup"
 	"github.com/newswatch/newswatch/internal/store"
 )
@@ -222,10 +223,23 @@ type storySession struct {
 	done  bool
 }
 
-// assign finds the story of it, whose features are f.
-func (ss *storySession) assign(it *model.Item, f cluster.Features) cluster.Match {
+// assign finds the story of it, whose features are f; owns says that its
+// link is on its feed's site (ownsLink).
+func (ss *storySession) assign(it *model.Item, f cluster.Features, owns bool) cluster.Match {
 	x := indexItem(it, f)
+	x.OwnsLink = owns
 	return ss.s.index.Assign(&x)
+}
+
+// ownsLink reports whether the canonical link of it, a new item of feed
+// f, is on f's own site (canonical.Site of the feed's URL): the item is the
+// outlet's own report of that article, which the story index does not let
+// another feed's item under the same link take into its story unless their
+// texts agree (story.Item.OwnsLink). A feed served from another domain
+// than its articles (a feed service, a CDN) owns no link: its items join
+// by link as any other feed's do.
+func ownsLink(f *model.Feed, it *model.Item) bool {
+	return canonical.SameSite(f.URL, it.Canonical)
 }
 
 // add puts the recorded item it (its ID and story set) in the index.

@@ -21,6 +21,9 @@ func Lines(ex story.Explanation) []string {
 	if ex.SameLinkOwnFeed {
 		lines = append(lines, "  (its feed's other entry under the link, with other text: a live page's entries do not join by it)")
 	}
+	if ex.SameLinkOtherText {
+		lines = append(lines, "  (the second item is the report of the site that owns the link, and another feed's item under it tells other news: the link does not join them)")
+	}
 	if ex.Distance < 0 {
 		lines = append(lines, "near-duplicate text: too short to fingerprint")
 	} else {

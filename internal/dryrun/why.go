@@ -3,8 +3,10 @@ package dryrun
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
+	"github.com/newswatch/newswatch/internal/canonical"
 	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/internal/store"
 	"github.com/newswatch/newswatch/internal/story"
@@ -32,13 +34,17 @@ var errStop = errors.New("dryrun: stop")
 // a story a user split is replayed as split.
 func Why(ctx context.Context, st *store.Store, o story.Options, since time.Time) (map[int64]Reason, error) {
 	x := story.NewIndex(o)
+	feeds, err := feedURLs(ctx, st)
+	if err != nil {
+		return nil, err
+	}
 	out := map[int64]Reason{}
 	started := map[int64]bool{}
-	err := st.WindowItems(ctx, since.Add(-x.Window()), 0, func(it *model.Item) error {
+	err = st.WindowItems(ctx, since.Add(-x.Window()), 0, func(it *model.Item) error {
 		if it.StoryID == 0 {
 			return ctx.Err()
 		}
-		sit := indexItem(it)
+		sit := indexItem(it, feeds)
 		if !it.SeenAt.Before(since) {
 			var r Reason
 			if started[it.StoryID] {
@@ -82,19 +88,23 @@ func ExplainPair(ctx context.Context, st *store.Store, o story.Options, a, b *mo
 		a, b = b, a
 	}
 	x := story.NewIndex(o)
-	err := st.WindowItems(ctx, b.SeenAt.Add(-x.Window()), 0, func(it *model.Item) error {
+	feeds, err := feedURLs(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	err = st.WindowItems(ctx, b.SeenAt.Add(-x.Window()), 0, func(it *model.Item) error {
 		if it.ID >= b.ID {
 			return errStop
 		}
 		if it.StoryID != 0 {
-			x.Add(indexItem(it))
+			x.Add(indexItem(it, feeds))
 		}
 		return ctx.Err()
 	})
 	if err != nil && !errors.Is(err, errStop) {
 		return nil, err
 	}
-	sb := indexItem(b)
+	sb := indexItem(b, feeds)
 	p := &Pair{First: a, Second: b}
 	p.Explanation = x.Explain(&sb, a.StoryID)
 	p.Decision = x.Assign(&sb)
@@ -102,10 +112,25 @@ func ExplainPair(ctx context.Context, st *store.Store, o story.Options, a, b *mo
 }
 
 // indexItem is the story index's view of a stored item, as the daemon
-// builds its index from the store.
-func indexItem(it *model.Item) story.Item {
+// builds its index from the store, and, as the daemon assigns it, whether
+// its link is on its feed's site (feeds are the feeds' URLs by ID).
+func indexItem(it *model.Item, feeds map[int64]string) story.Item {
 	return story.Item{
 		ID: it.ID, Story: it.StoryID, Feed: it.FeedID, Canonical: it.Canonical,
 		Published: it.Published, Seen: it.SeenAt, Features: story.Extract(it.Title, it.Summary),
+		OwnsLink: canonical.SameSite(feeds[it.FeedID], it.Canonical),
 	}
+}
+
+// feedURLs returns the configured URL of each feed of the store, by ID.
+func feedURLs(ctx context.Context, st *store.Store) (map[int64]string, error) {
+	feeds, err := st.Feeds(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("dryrun: feeds: %w", err)
+	}
+	urls := make(map[int64]string, len(feeds))
+	for _, f := range feeds {
+		urls[f.ID] = f.URL
+	}
+	return urls, nil
 }

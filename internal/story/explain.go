@@ -18,10 +18,13 @@ type Explanation struct {
 	// the story (Stage StageNew when none does), with its item, distance,
 	// overlap, score and shared words.
 	Match Match
-	// SameLink: an item of the story has the item's canonical link.
-	// SameLinkOwnFeed: that item is of the item's own feed with other text
-	// (a live page's other entry), which does not join.
-	SameLink, SameLinkOwnFeed bool
+	// SameLink: an item of the story has the item's canonical link, and
+	// the link joins them. It does not when that item is of the item's own
+	// feed with other text (SameLinkOwnFeed: a live page's other entry),
+	// or when the item is the report of the site that owns the link
+	// (Item.OwnsLink) and that item, of another feed, tells other news
+	// (SameLinkOtherText).
+	SameLink, SameLinkOwnFeed, SameLinkOtherText bool
 	// Distance is the least Hamming distance between the item's
 	// fingerprint and a usable one of the story's items; -1 when either
 	// has too few shingles.
@@ -93,13 +96,16 @@ func (x *Index) Explain(it *Item, story int64) Explanation {
 		ex.OwnFeed = ex.OwnFeed && e.feed == it.Feed
 		d := Distance(x.log.fp(seq).simHash, it.SimHash)
 		if linkHash != 0 && e.link == linkHash {
-			if e.feed != it.Feed || d <= MaxDistance {
+			switch x.linkJoin(it, e, seq) {
+			case linkJoins:
 				if link == nil {
 					link = e
 				}
 				ex.SameLink = true
-			} else {
+			case linkOwnFeed:
 				ex.SameLinkOwnFeed = true
+			case linkOtherText:
+				ex.SameLinkOtherText = true
 			}
 		}
 		if e.fp && it.Shingles >= MinShingles && (ex.Distance < 0 || d < ex.Distance) {

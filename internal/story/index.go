@@ -218,6 +218,14 @@ type Item struct {
 	Published time.Time
 	// Seen is when the item was recorded; the window counts with it.
 	Seen time.Time
+	// OwnsLink says that Canonical is on the site of the item's own feed:
+	// the item is the report of the outlet that published the link. Such
+	// an item joins the story of another feed's item under the same link
+	// only when their texts agree (see Index.linkJoin), so that no feed can
+	// take an outlet's report into its own story by publishing that
+	// outlet's link first. The caller, which knows feeds, sets it (the
+	// monitor, from the feed's URL); Add ignores it.
+	OwnsLink bool
 	Features
 }
 
@@ -626,21 +634,8 @@ func (x *Index) Assign(it *Item) Match {
 
 	stages := x.opt.stages()
 	if it.Canonical != "" && stages&NearDuplicates != 0 {
-		// An item of the same feed under the same link is the same report
-		// again (a feed that gave it a new GUID) only when its text is the
-		// same; otherwise it is another entry of a live page, and joins a
-		// story by its own text.
-		var best *entry
-		for seq := x.links[x.linkHash(it.Canonical)].head; seq != noSeq; {
-			e := x.log.at(seq)
-			sameText := e.feed != it.Feed || Distance(x.log.fp(seq).simHash, it.SimHash) <= MaxDistance
-			if w.in(e) && sameText && (best == nil || e.seen < best.seen) {
-				best = e
-			}
-			seq = *x.log.chainNext(seq, linkChain)
-		}
-		if best != nil {
-			return Match{Story: best.story, Item: best.id, Feed: best.feed, Stage: StageLink}
+		if e := x.byLink(it, w); e != nil {
+			return Match{Story: e.story, Item: e.id, Feed: e.feed, Stage: StageLink}
 		}
 	}
 
@@ -684,6 +679,99 @@ func (x *Index) Assign(it *Item) Match {
 		}
 	}
 	return Match{Stage: StageNew, Vetoed: vetoed}
+}
+
+// byLink is the first stage: of the items under it's canonical link that
+// the link joins it to (linkJoin), the earliest; nil when there is none.
+// When those items are in more than one story (another feed published an
+// outlet's link over other news, and the outlet's own report started a
+// story of its own), it is the earliest of them whose text agrees with
+// it's (textsAgree), if one does: an aggregator's blurb of the article
+// joins the outlet's story, not the other news.
+func (x *Index) byLink(it *Item, w window) *entry {
+	head := x.links[x.linkHash(it.Canonical)].head
+	var best *entry
+	split := false
+	for seq := head; seq != noSeq; seq = *x.log.chainNext(seq, linkChain) {
+		e := x.log.at(seq)
+		if !w.in(e) || x.linkJoin(it, e, seq) != linkJoins {
+			continue
+		}
+		split = split || (best != nil && e.story != best.story)
+		if best == nil || e.seen < best.seen {
+			best = e
+		}
+	}
+	if !split {
+		return best
+	}
+	var agreed *entry
+	for seq := head; seq != noSeq; seq = *x.log.chainNext(seq, linkChain) {
+		e := x.log.at(seq)
+		if w.in(e) && (agreed == nil || e.seen < agreed.seen) && x.linkJoin(it, e, seq) == linkJoins && x.textsAgree(it, e) {
+			agreed = e
+		}
+	}
+	if agreed != nil {
+		return agreed
+	}
+	return best
+}
+
+// linkVerdict is what a shared canonical link makes of an item and an
+// entry.
+type linkVerdict uint8
+
+const (
+	linkJoins     linkVerdict = iota // the link joins them
+	linkOwnFeed                      // an entry of the item's feed with other text
+	linkOtherText                    // the owner's report, other news under its link
+)
+
+// linkJoin says whether it joins the story of e, entry seq, an item under
+// the same canonical link:
+//
+//   - an item of the same feed is the same report again (a feed that gave
+//     it a new GUID) only when its text is a near-duplicate; otherwise it
+//     is another entry of a live page, and joins a story by its own text
+//     (linkOwnFeed);
+//   - the report of the site that owns the link (it.OwnsLink) joins an
+//     item of another feed only when their texts agree: near-duplicates,
+//     a copy (StageBody), or a score of at least the threshold against e
+//     alone, with no disagreement of their event evidence. Otherwise
+//     (linkOtherText) another feed published the owner's link over other
+//     news before the owner's feed was polled, and the owner's report must
+//     not be told as "also reported by" under it;
+//   - any other item of another feed joins: an aggregator's blurb or a
+//     tracking-parameter link of the article.
+func (x *Index) linkJoin(it *Item, e *entry, seq uint32) linkVerdict {
+	near := Distance(x.log.fp(seq).simHash, it.SimHash) <= MaxDistance
+	switch {
+	case near:
+		return linkJoins
+	case e.feed == it.Feed:
+		return linkOwnFeed
+	case it.OwnsLink && !x.textsAgree(it, e):
+		return linkOtherText
+	}
+	return linkJoins
+}
+
+// textsAgree reports whether the texts of it and e tell one event, as the
+// second stage would judge them with e alone as the story, but without
+// its demand of a number of words and of rare ones: the link is evidence
+// already, and an aggregator's one-line blurb of the headline must still
+// agree with the article.
+func (x *Index) textsAgree(it *Item, e *entry) bool {
+	q := x.query(it)
+	s, _ := x.score(q, []*entry{e})
+	copied := x.copyOf != nil
+	x.copyOf = nil
+	if copied {
+		return true
+	}
+	_, vetoed := disagree(it.Facts, x.facts)
+	return s >= x.opt.threshold() && !vetoed
 }
 
 // window says which entries an item may join: live ones seen at or after

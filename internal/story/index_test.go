@@ -532,3 +532,95 @@ func TestMove(t *testing.T) {
 		}
 	}
 }
+
+// TestLinkCannotHijack: another feed publishes outlet A's link over other
+// news before A's own feed is polled. A's report (OwnsLink: the link is
+// on its feed's site) must not join that story by the link, where it would
+// be told only as "also reported by"; it joins when the two texts tell one
+// event. Items that do not own the link join by it as before: an
+// aggregator's generic line still joins the article's story.
+func TestLinkCannotHijack(t *testing.T) {
+	const link = "https://outlet-a.example/2026/12/07/syria-israel-normalization"
+	const (
+		weather = "Forecasters expect mild sunshine across Damascus and the coast this weekend, with temperatures near twenty degrees and light winds."
+		deal    = "Syrian and Israeli officials signed a normalization agreement at a ceremony in Baku on Monday, ending decades of formal hostility between the two countries."
+	)
+	owner := func(it Item) Item { it.OwnsLink = true; return it }
+	later := t0.Add(10 * time.Minute)
+	for _, tc := range []struct {
+		name   string
+		first  Item // of feed 2, under the link, story 7
+		it     Item
+		stage  Stage
+		hijack bool // Explain says the link does not join: other text
+	}{
+		{"the owner's report under another feed's other news",
+			item(1, 2, t0, link, "Syria weather: mild sunshine expected", weather),
+			owner(item(2, 1, later, link, "Syria and Israel sign normalization agreement", deal)), StageNew, true},
+		{"the owner's report under another feed's headline alone of other news",
+			item(1, 2, t0, link, "Syria weather: mild sunshine expected", ""),
+			owner(item(2, 1, later, link, "Syria and Israel sign normalization agreement", deal)), StageNew, true},
+		{"the owner's report under an aggregator's headline of it",
+			item(1, 2, t0, link, "Syria and Israel sign normalization agreement - Outlet A", ""),
+			owner(item(2, 1, later, link, "Syria and Israel sign normalization agreement", deal)), StageLink, false},
+		{"the owner's report under another feed's copy of it",
+			item(1, 2, t0, link, "Syria and Israel sign normalization agreement", deal),
+			owner(item(2, 1, later, link, "Syria and Israel sign normalization agreement", deal)), StageLink, false},
+		{"the owner's report under another feed's summary of it",
+			item(1, 2, t0, link, "Syria, Israel normalize ties", "Syria and Israel signed a normalization agreement in Baku."),
+			owner(item(2, 1, later, link, "Syria and Israel sign normalization agreement", deal)), StageLink, false},
+		{"an item that does not own the link, with other text",
+			item(1, 2, t0, link, "Syria weather: mild sunshine expected", weather),
+			item(2, 1, later, link, "Syria and Israel sign normalization agreement", deal), StageLink, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			x := NewIndex(Options{})
+			tc.first.Story = 7
+			x.Add(tc.first)
+			m := x.Assign(&tc.it)
+			if m.Stage != tc.stage {
+				t.Errorf("Assign = %+v, want %s", m, tc.stage)
+			}
+			ex := x.Explain(&tc.it, 7)
+			if ex.Match.Stage != m.Stage || ex.SameLink != (m.Stage == StageLink) || ex.SameLinkOtherText != tc.hijack {
+				t.Errorf("Explain = %+v; want it to agree with Assign %s (other text: %v)", ex, m.Stage, tc.hijack)
+			}
+		})
+	}
+}
+
+// TestLinkInTwoStories: after an outlet's report (OwnsLink) started a
+// story of its own apart from another feed's other news under its link,
+// a later item under the link joins the one of the two whose text agrees
+// with its own, and the earliest when neither does.
+func TestLinkInTwoStories(t *testing.T) {
+	const link = "https://outlet-a.example/2026/12/07/syria-israel-normalization"
+	weather := item(1, 2, t0, link, "Syria weather: mild sunshine expected",
+		"Forecasters expect mild sunshine across Damascus and the coast this weekend, with temperatures near twenty degrees and light winds.")
+	weather.Story = 7
+	deal := item(2, 1, t0.Add(5*time.Minute), link, "Syria and Israel sign normalization agreement",
+		"Syrian and Israeli officials signed a normalization agreement at a ceremony in Baku on Monday, ending decades of formal hostility between the two countries.")
+	deal.OwnsLink = true
+	later := t0.Add(10 * time.Minute)
+	for _, tc := range []struct {
+		name  string
+		it    Item
+		story int64
+	}{
+		{"an aggregator's blurb of the outlet's report", item(3, 3, later, link, "Syria and Israel sign normalization agreement - Outlet A", "Outlet A"), 8},
+		{"a line that tells neither", item(3, 3, later, link, "Top stories", ""), 7},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			x := NewIndex(Options{})
+			x.Add(weather)
+			if m := x.Assign(&deal); m.Stage != StageNew {
+				t.Fatalf("the outlet's report: %+v, want a story of its own", m)
+			}
+			deal.Story = 8
+			x.Add(deal)
+			if m := x.Assign(&tc.it); m.Stage != StageLink || m.Story != tc.story {
+				t.Errorf("Assign = %+v, want story %d by the link", m, tc.story)
+			}
+		})
+	}
+}
