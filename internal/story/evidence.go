@@ -15,7 +15,9 @@ import (
 // tolls, two different rounds of talks, two different dates or two
 // different acting bodies says they are two events (Zavarella et al.,
 // "Mastering the Media Hype", 2020: deduplicating conflict events needs
-// fine-grained places). The words are those of the lexicon (lexicon.tsv).
+// fine-grained places). The words are those of the lexicon (lexicon.tsv),
+// and, for places and counts the lexicon lacks, the ways a text names
+// them (names.go).
 //
 // An item's evidence is a sorted set of facts, each a uint32:
 //
@@ -101,6 +103,7 @@ func figureValue(n float64) uint32 {
 // evidenceScratch is the working memory of extracting evidence.
 type evidenceScratch struct {
 	words []string
+	cased []string // the words as written
 	marks []mark
 	facts []uint32
 }
@@ -134,9 +137,10 @@ func (sc *evidenceScratch) segment(text string, toks []analysis.Token, title boo
 		toks = toks[:maxWords]
 	}
 	l := theLexicon()
-	sc.words = sc.words[:0]
+	sc.words, sc.cased = sc.words[:0], sc.cased[:0]
 	for _, t := range toks {
 		sc.words = append(sc.words, t.Text)
+		sc.cased = append(sc.cased, t.Cased)
 	}
 	sc.marks = sc.marks[:0]
 	for i := 0; i < len(toks); {
@@ -218,6 +222,11 @@ func (sc *evidenceScratch) segment(text string, toks []analysis.Token, title boo
 			}
 		}
 	}
+	if title && sc.negated(text, toks) {
+		sc.facts = append(sc.facts, makeFact(factReaction, 0, 0))
+	}
+	sc.namedPlaces(sc.cased, title)
+	sc.counts()
 }
 
 // number reads number mark i: scaled by a scale word after it, and used
@@ -360,8 +369,9 @@ func readNumber(text string, toks []analysis.Token, i int) (float64, int) {
 // for one quantity, different rounds of one series, different dates, or
 // different acting bodies as their subjects.
 type Veto struct {
-	// Kind is "town", "city", "killed", "wounded", ..., "amount", "round",
-	// "date" or "subject".
+	// Kind is "place", "place in the title", "killed", "wounded", ...,
+	// "amount", "round", "date", "subject", "reaction", "named place",
+	// "named place in the title" or "count".
 	Kind string
 	// Item and Story are what the item and the story say of it, e.g.
 	// "qana" and "aitaroun", "3" and "5".
@@ -424,9 +434,9 @@ func vetoes(f fact, wide bool) bool {
 	switch f.kind() {
 	case factPlace:
 		return f.qual() == specific && !wide
-	case factTitlePlace:
+	case factTitlePlace, factNamedPlace:
 		return !wide
-	case factFigure, factRound, factDate, factTitleRound:
+	case factFigure, factRound, factDate, factTitleRound, factCount:
 		return true
 	}
 	return false
@@ -451,7 +461,7 @@ func skipGroup(fs []uint32, i int) int {
 // fact, or, for places, one names a town or city and the other the city it
 // lies in.
 func agree(a, b []uint32) bool {
-	if k := fact(a[0]).kind(); k != factPlace && k != factTitlePlace && k != factLeadPlace {
+	if k := fact(a[0]).kind(); k != factPlace && k != factTitlePlace && k != factLeadPlace && k != factNamedPlace {
 		return intersect(a, b)
 	}
 	l := theLexicon()
@@ -568,6 +578,13 @@ func (f fact) groupName() string {
 		return "wide"
 	case factLeadPlace:
 		return "first place in the title"
+	case factNamedPlace:
+		if f.qual() >= titleNamed {
+			return "named place in the title"
+		}
+		return "named place"
+	case factCount:
+		return "count"
 	case factReaction:
 		return "reaction"
 	}
@@ -579,12 +596,21 @@ func (f fact) groupName() string {
 func (f fact) describe() string {
 	l := theLexicon()
 	switch f.kind() {
-	case factPlace, factBody, factSubject, factPerson, factTitlePlace, factLeadPlace:
+	case factPlace, factBody, factSubject, factPerson, factTitlePlace, factLeadPlace, factNamedPlace:
 		if int(f.value()) < len(l.entries) {
 			return l.entries[f.value()].id
 		}
+		if f.kind() == factNamedPlace {
+			// A place the lexicon lacks is kept by a hash of its name.
+			return "unlisted place #" + strconv.FormatUint(uint64(f.value()&(1<<19-1)), 16)
+		}
 	case factDate:
 		return strconv.Itoa(int(f.value()/32)) + "-" + strconv.Itoa(int(f.value()%32))
+	case factCount:
+		if v := f.value() & (1<<12 - 1); v < 1<<11 {
+			return strconv.Itoa(int(v))
+		}
+		return "#" + strconv.FormatUint(uint64(f.value()), 16)
 	case factFigure, factRound, factTitleRound:
 		if v := f.value(); v < 1<<19 {
 			return strconv.Itoa(int(v))

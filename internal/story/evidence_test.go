@@ -101,6 +101,27 @@ func TestDisagree(t *testing.T) {
 		{"dates", [2]string{"Talks on 3 October", ""}, [2]string{"Talks on 5 October", ""}, "date", "10-3 ≠ 10-5"},
 		{"an earthquake is felt widely", [2]string{"Quake shakes Idlib", ""}, [2]string{"Earthquake felt in Aleppo", ""}, "", ""},
 		{"nothing to compare", [2]string{"Talks resume", ""}, [2]string{"Strike in Tyre", "3 killed"}, "", ""},
+		// Evidence that needs no lexicon (names.go): places the lexicon
+		// lacks, counts of any noun, a title that says no.
+		{"two unlisted villages", [2]string{"Drone strike kills two in Kfar Zibad", ""}, [2]string{"Drone strike kills two in Beit Lif", ""}, "named place", ""},
+		{"one unlisted village", [2]string{"Drone strike kills two in Kfar Zibad", ""}, [2]string{"Two killed as drone hits car near Kfar Zibad", ""}, "", ""},
+		{"a listed and an unlisted place", [2]string{"Strike near Qana", ""}, [2]string{"Strike in Beit Lif", ""}, "named place", ""},
+		{"a town and its city, named", [2]string{"Strike in Qana", ""}, [2]string{"Strike in Tyre", ""}, "", ""},
+		{"a title place named in the other's text", [2]string{"Alliance intercepts drone aimed at Zibad", ""},
+			[2]string{"Alliance jets strike sites in Lif", "Jets struck sites in Lif, hours after a drone was launched at Zibad."}, "named place in the title", ""},
+		{"Arabic villages", [2]string{"غارة على بلدة دير عامص", ""}, [2]string{"غارة على بلدة صديقين", ""}, "named place", ""},
+		{"Hebrew villages", [2]string{"תקיפה בכפר זיבד", ""}, [2]string{"תקיפה בכפר בית ליף", ""}, "named place", ""},
+		{"no capital, no name", [2]string{"Talks in private", "Officials met in secret"}, [2]string{"Talks in Geneva", ""}, "", ""},
+		{"two counts of one noun", [2]string{"Lebanon to hand over 300 prisoners", ""}, [2]string{"Lebanon to hand over 250 prisoners", ""}, "count", "300 ≠ 250"},
+		{"counts of two nouns", [2]string{"Lebanon to hand over 300 prisoners", ""}, [2]string{"Lebanon to hand over 250 detainees and 300 prisoners", ""}, "", ""},
+		{"a page's comments", [2]string{"Strike in the south", "12 comments"}, [2]string{"Strike in the south", "4 comments"}, "", ""},
+		{"a year is no count", [2]string{"Refugees returned since 2024 elections", ""}, [2]string{"Refugees returned since 2025 elections", ""}, "", ""},
+		{"an announcement and no decision", [2]string{"White House: Azerbaijan to join Abraham Accords", ""},
+			[2]string{"Baku: no decision yet on joining Abraham Accords", ""}, "reaction", ""},
+		{"Hebrew: not yet", [2]string{"הבית הלבן: אזרבייג'ן תצטרף להסכמי אברהם", ""},
+			[2]string{"באזרבייג'ן: טרם התקבלה החלטה סופית על הצטרפות להסכמי אברהם", ""}, "reaction", ""},
+		{"a quoted no is no denial", [2]string{`Netanyahu at memorial: "Hamas will not rule Gaza"`, ""}, [2]string{"Netanyahu speaks at memorial ceremony", ""}, "", ""},
+		{"no casualties is no denial", [2]string{"Israeli jets hit house, no casualties", ""}, [2]string{"Israeli strike hits house", ""}, "", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			a, b := Extract(tc.a[0], tc.a[1]), Extract(tc.b[0], tc.b[1])
