@@ -91,12 +91,13 @@ func (x *Index) Explain(it *Item, story int64) Explanation {
 		linkHash = x.linkHash(it.Canonical)
 	}
 	var near *entry
+	texts := linkTexts{x: x, it: it}
 	for _, e := range members {
 		seq := x.byID[e.id]
 		ex.OwnFeed = ex.OwnFeed && e.feed == it.Feed
 		d := Distance(x.log.fp(seq).simHash, it.SimHash)
 		if linkHash != 0 && e.link == linkHash {
-			switch x.linkJoin(it, e, seq) {
+			switch x.linkJoin(&texts, e, seq) {
 			case linkJoins:
 				if link == nil {
 					link = e

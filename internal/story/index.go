@@ -686,15 +686,16 @@ func (x *Index) Assign(it *Item) Match {
 // When those items are in more than one story (another feed published an
 // outlet's link over other news, and the outlet's own report started a
 // story of its own), it is the earliest of them whose text agrees with
-// it's (textsAgree), if one does: an aggregator's blurb of the article
-// joins the outlet's story, not the other news.
+// it's (linkTexts.agree), if one does: an aggregator's blurb of the
+// article joins the outlet's story, not the other news.
 func (x *Index) byLink(it *Item, w window) *entry {
 	head := x.links[x.linkHash(it.Canonical)].head
+	texts := linkTexts{x: x, it: it}
 	var best *entry
 	split := false
 	for seq := head; seq != noSeq; seq = *x.log.chainNext(seq, linkChain) {
 		e := x.log.at(seq)
-		if !w.in(e) || x.linkJoin(it, e, seq) != linkJoins {
+		if !w.in(e) || x.linkJoin(&texts, e, seq) != linkJoins {
 			continue
 		}
 		split = split || (best != nil && e.story != best.story)
@@ -708,7 +709,7 @@ func (x *Index) byLink(it *Item, w window) *entry {
 	var agreed *entry
 	for seq := head; seq != noSeq; seq = *x.log.chainNext(seq, linkChain) {
 		e := x.log.at(seq)
-		if w.in(e) && (agreed == nil || e.seen < agreed.seen) && x.linkJoin(it, e, seq) == linkJoins && x.textsAgree(it, e) {
+		if w.in(e) && (agreed == nil || e.seen < agreed.seen) && x.linkJoin(&texts, e, seq) == linkJoins && texts.agree(e) {
 			agreed = e
 		}
 	}
@@ -728,49 +729,61 @@ const (
 	linkOtherText                    // the owner's report, other news under its link
 )
 
-// linkJoin says whether it joins the story of e, entry seq, an item under
-// the same canonical link:
+// linkJoin says whether texts.it joins the story of e, entry seq, an item
+// under the same canonical link:
 //
 //   - an item of the same feed is the same report again (a feed that gave
 //     it a new GUID) only when its text is a near-duplicate; otherwise it
 //     is another entry of a live page, and joins a story by its own text
 //     (linkOwnFeed);
-//   - the report of the site that owns the link (it.OwnsLink) joins an
-//     item of another feed only when their texts agree: near-duplicates,
-//     a copy (StageBody), or a score of at least the threshold against e
-//     alone, with no disagreement of their event evidence. Otherwise
-//     (linkOtherText) another feed published the owner's link over other
-//     news before the owner's feed was polled, and the owner's report must
-//     not be told as "also reported by" under it;
+//   - the report of the site that owns the link (Item.OwnsLink) joins an
+//     item of another feed only when their texts agree (linkTexts.agree).
+//     Otherwise (linkOtherText) another feed published the owner's link
+//     over other news before the owner's feed was polled, and the owner's
+//     report must not be told as "also reported by" under it;
 //   - any other item of another feed joins: an aggregator's blurb or a
 //     tracking-parameter link of the article.
-func (x *Index) linkJoin(it *Item, e *entry, seq uint32) linkVerdict {
+func (x *Index) linkJoin(texts *linkTexts, e *entry, seq uint32) linkVerdict {
+	it := texts.it
 	near := Distance(x.log.fp(seq).simHash, it.SimHash) <= MaxDistance
 	switch {
 	case near:
 		return linkJoins
 	case e.feed == it.Feed:
 		return linkOwnFeed
-	case it.OwnsLink && !x.textsAgree(it, e):
+	case it.OwnsLink && !texts.agree(e):
 		return linkOtherText
 	}
 	return linkJoins
 }
 
-// textsAgree reports whether the texts of it and e tell one event, as the
-// second stage would judge them with e alone as the story, but without
-// its demand of a number of words and of rare ones: the link is evidence
-// already, and an aggregator's one-line blurb of the headline must still
-// agree with the article.
-func (x *Index) textsAgree(it *Item, e *entry) bool {
-	q := x.query(it)
-	s, _ := x.score(q, []*entry{e})
+// linkTexts compares the text of an item with those of the entries under
+// its link, the item's query prepared once for all of them.
+type linkTexts struct {
+	x  *Index
+	it *Item
+	q  *query
+}
+
+// agree reports whether the texts of the item and e tell one event:
+// near-duplicates aside (see linkJoin), e is a copy of it (StageBody), or
+// it scores at least the threshold against e alone as a story, by the
+// second stage's measure, with no disagreement of their event evidence.
+// The second stage's demands of a number of words and of rare ones do not
+// apply: the link is evidence already, and an aggregator's one-line
+// headline of the article must still agree with it.
+func (l *linkTexts) agree(e *entry) bool {
+	x := l.x
+	if l.q == nil {
+		l.q = x.query(l.it)
+	}
+	s, _ := x.score(l.q, []*entry{e})
 	copied := x.copyOf != nil
 	x.copyOf = nil
 	if copied {
 		return true
 	}
-	_, vetoed := disagree(it.Facts, x.facts)
+	_, vetoed := disagree(l.it.Facts, x.facts)
 	return s >= x.opt.threshold() && !vetoed
 }
 
