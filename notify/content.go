@@ -101,6 +101,61 @@ func GroupByStory(entries []Entry) [][]Entry {
 	return groups
 }
 
+// Articles returns entries with those of one item made one, in the order
+// of their first: the alerts of several rules that matched one article
+// (Message.Entries of an alert, or of follow-ups that report one article
+// for several rules) are one article to a reader. The one keeps the first
+// entry's fields and the hits of all, each once. Entries of no item (0)
+// stay apart.
+func Articles(entries []Entry) []Entry {
+	out := make([]Entry, 0, len(entries))
+	index := map[int64]int{}
+	for _, e := range entries {
+		if e.ItemID == 0 {
+			out = append(out, e)
+			continue
+		}
+		i, ok := index[e.ItemID]
+		if !ok {
+			index[e.ItemID] = len(out)
+			out = append(out, e)
+			continue
+		}
+		hits := out[i].Hits
+		for _, h := range e.Hits {
+			if !slices.Contains(hits, h) {
+				hits = append(slices.Clip(hits), h)
+			}
+		}
+		out[i].Hits = hits
+	}
+	return out
+}
+
+// RuleNames returns the names of m's rules, each as clean text.
+func (m *Message) RuleNames() []string {
+	names := make([]string, len(m.Rules))
+	for i, r := range m.Rules {
+		names[i] = CleanText(r.Name)
+	}
+	if len(names) == 0 {
+		names = append(names, CleanText(m.Rule))
+	}
+	return names
+}
+
+// severityRank orders severities: high above notice above info (and
+// anything else).
+func severityRank(s string) int {
+	switch rules.Severity(s) {
+	case rules.SeverityHigh:
+		return 2
+	case rules.SeverityNotice:
+		return 1
+	}
+	return 0
+}
+
 // newer orders entries most recent first, then by alert ID, newest first.
 func newer(a, b *Entry) bool {
 	ta, tb := a.When(), b.When()

@@ -195,9 +195,7 @@ func (ds *destination) expire(now time.Time) []*model.Alert {
 			n++
 		}
 		if n < len(j.alerts) {
-			clear(j.alerts[n:])
-			j.alerts, j.since = j.alerts[:n], j.since[:n]
-			j.id = "" // a different set of alerts is a different delivery
+			j.keep(n)
 		}
 		if n > 0 {
 			kept = append(kept, j)

@@ -18,10 +18,13 @@ func queuedSince(a *model.Alert) time.Time {
 	return a.CreatedAt
 }
 
-// job is one message to send: a single alert, a folded summary, or a
-// digest (or one part of a split one).
+// job is one message to send: an alert (of one item, for each rule that
+// matched it), a folded summary, a digest (or one part of a split one), or
+// follow-ups.
 type job struct {
-	kind   Kind
+	kind Kind
+	// rule is the rule the job is known by in logs and metrics: of a job
+	// of several rules' alerts, the one of the highest severity (rulesOf).
 	rule   string
 	dest   destKey
 	alerts []*model.Alert
@@ -75,6 +78,53 @@ func (j *job) restore(whole []*model.Alert) (missing []int64) {
 	return missing
 }
 
+// add adds alert a, whose MaxAge counts from since, to j, which is then
+// known by the rule of the highest severity among its alerts.
+func (j *job) add(a *model.Alert, since time.Time) {
+	j.alerts = append(j.alerts, a)
+	j.since = append(j.since, since)
+	if a.Rule != j.rule {
+		j.rule = primaryRule(j.alerts)
+	}
+}
+
+// has reports whether j holds an alert of rule.
+func (j *job) has(rule string) bool {
+	return slices.ContainsFunc(j.alerts, func(a *model.Alert) bool { return a.Rule == rule })
+}
+
+// take moves j's alerts of rule, with their due times, to summary, and
+// returns what is left of j, nil when nothing is.
+func (j *job) take(rule string, summary *job) *job {
+	summary.light = summary.light || j.light
+	n := 0
+	for i, a := range j.alerts {
+		if a.Rule == rule {
+			summary.alerts = append(summary.alerts, a)
+			summary.since = append(summary.since, j.since[i])
+			continue
+		}
+		j.alerts[n], j.since[n] = a, j.since[i]
+		n++
+	}
+	if n == 0 {
+		return nil
+	}
+	j.keep(n)
+	return j
+}
+
+// keep keeps the first n of j's alerts, which it holds fewer of: a
+// different set of alerts, a different delivery, known by its own rule.
+func (j *job) keep(n int) {
+	clear(j.alerts[n:])
+	j.alerts, j.since = j.alerts[:n], j.since[:n]
+	j.id = ""
+	if n > 0 && j.kind != KindDigest {
+		j.rule = primaryRule(j.alerts)
+	}
+}
+
 func (j *job) ids() []int64 {
 	ids := make([]int64, len(j.alerts))
 	for i, a := range j.alerts {
@@ -85,13 +135,13 @@ func (j *job) ids() []int64 {
 
 // message builds the Message of j.
 func (j *job) message() *Message {
-	first := j.alerts[0]
+	rules := rulesOf(j.alerts)
 	m := &Message{
 		Kind:            j.kind,
-		Rule:            first.Rule,
-		RuleDescription: first.Description,
-		Severity:        first.Severity,
-		Channel:         first.Channel,
+		Rule:            rules[0].Name,
+		RuleDescription: rules[0].Description,
+		Severity:        rules[0].Severity,
+		Rules:           rules,
 		Entries:         make([]Entry, len(j.alerts)),
 	}
 	if j.parts > 1 {
@@ -100,7 +150,7 @@ func (j *job) message() *Message {
 	m.Snooze = j.snooze
 	for i, a := range j.alerts {
 		m.Entries[i] = Entry{
-			AlertID: a.ID, ItemID: a.ItemID,
+			AlertID: a.ID, ItemID: a.ItemID, Rule: a.Rule,
 			Title: a.Title, Link: a.Link, Feed: a.Feed, Summary: a.Summary,
 			Published: a.Published, Seen: a.CreatedAt, Hits: a.Hits,
 			Severity: a.Severity,
@@ -109,10 +159,24 @@ func (j *job) message() *Message {
 			m.Entries[i].Story = strconv.FormatInt(a.StoryID, 10)
 		}
 	}
+	if j.kind == KindAlert {
+		// The entries of one item, in the order of its rules.
+		rank := make(map[string]int, len(rules))
+		for i, r := range rules {
+			rank[r.Name] = i
+		}
+		slices.SortStableFunc(m.Entries, func(a, b Entry) int { return rank[a.Rule] - rank[b.Rule] })
+	}
+	for _, a := range j.alerts {
+		if a.Rule == m.Rule {
+			m.Channel = a.Channel
+			break
+		}
+	}
 	if j.kind == KindAlso || j.kind == KindUpdate {
 		j.followUpMessage(m)
 	}
-	m.Kind = healthKind(first.Rule, m.Kind)
+	m.Kind = healthKind(m.Rule, m.Kind)
 	if j.kind != KindAlert {
 		sortNewestFirst(m.Entries)
 	}
@@ -121,6 +185,26 @@ func (j *job) message() *Message {
 		m.ID = deliveryID(j.kind, m.AlertIDs())
 	}
 	return m
+}
+
+// rulesOf returns the rules of alerts, each once with the severity and
+// description of its first alert, the highest severity first, then in
+// the order of their first alert.
+func rulesOf(alerts []*model.Alert) []RuleRef {
+	var out []RuleRef
+	for _, a := range alerts {
+		if !slices.ContainsFunc(out, func(r RuleRef) bool { return r.Name == a.Rule }) {
+			out = append(out, RuleRef{Name: a.Rule, Description: a.Description, Severity: a.Severity})
+		}
+	}
+	slices.SortStableFunc(out, func(a, b RuleRef) int { return severityRank(b.Severity) - severityRank(a.Severity) })
+	return out
+}
+
+// primaryRule is the rule a job of alerts is known by in logs and
+// metrics: the first of rulesOf.
+func primaryRule(alerts []*model.Alert) string {
+	return rulesOf(alerts)[0].Name
 }
 
 // sortNewestFirst orders entries most recent first (see newer).

@@ -17,16 +17,19 @@ type Kind string
 
 // The kinds of message.
 const (
-	// KindAlert is one alert: one item that matched one rule.
+	// KindAlert is one item that matched: the first alert of its story
+	// for one rule, or for each of the rules that matched it and send to
+	// the same destination (one entry per rule, all of the one item).
 	KindAlert Kind = "alert"
 	// KindSummary folds a burst of alerts of one rule for one destination
 	// (more than the fold threshold queued at once) into one message.
 	KindSummary Kind = "summary"
 	// KindDigest is a rule's scheduled digest of its matches.
 	KindDigest Kind = "digest"
-	// KindAlso is later reports of stories a rule already alerted
-	// ("Also reported by"): a reply in the alert's thread (ThreadTS) or,
-	// where there are no threads, a follow-up message (see package
+	// KindAlso is later reports of stories already alerted ("Also
+	// reported by"): a reply in the alert's thread (ThreadTS), one for
+	// every rule whose first alert was that message, or, where there are
+	// no threads, one follow-up message per destination (see package
 	// followup).
 	KindAlso Kind = "also"
 	// KindUpdate is an edit of an alerted item, for rules with on_update =
@@ -37,8 +40,9 @@ const (
 	KindHealth Kind = "feed_health"
 )
 
-// Message is what a Notifier sends: one alert, a folded summary or a digest,
-// for one rule. Its text fields come from feeds and are untrusted; every
+// Message is what a Notifier sends: one alert (an item, for every rule
+// that matched it and sends here), a folded summary or a digest of one
+// rule, or follow-ups. Its text fields come from feeds and are untrusted; every
 // notifier escapes them for its medium. It is the notifiers' edge: the
 // dispatcher builds it from the alerts (model.Alert) it delivers, so that
 // a notifier sees what to render and nothing of the outbox's delivery
@@ -48,10 +52,18 @@ type Message struct {
 	// ID identifies the delivery: the same on every retry of the same
 	// alerts, so that a receiver can drop the duplicate that a crash between
 	// sending and recording can cause (see Dispatcher).
-	ID              string
+	ID string
+	// Rule, RuleDescription and Severity are those of Rules[0]: the rule
+	// of the highest severity among those the message speaks for.
 	Rule            string
 	RuleDescription string
 	Severity        string // rules.Severity: "info", "notice", "high"; "" means info
+	// Rules are the rules the message speaks for, each once, the highest
+	// severity first (then in the order their alerts were written). A
+	// summary or digest has one; an alert has one for each rule that
+	// matched its item and sends to this destination, as follow-ups have
+	// one for each rule they follow up. It is never empty.
+	Rules []RuleRef
 	// Channel overrides the notifier's default channel when not empty.
 	Channel string
 	// ThreadTS, when set, posts the message as a reply in the thread of the
@@ -61,8 +73,10 @@ type Message struct {
 	// Broadcast, with ThreadTS, also shows the reply in the channel
 	// (Slack's reply_broadcast), for later reports a reader must not miss.
 	Broadcast bool
-	// Entries are the alerts the message is about: exactly one for
-	// KindAlert, most recent first for summaries and digests.
+	// Entries are the alerts the message is about: for KindAlert, one
+	// per rule (the same item each time, in the order of Rules); most
+	// recent first for summaries and digests. Articles collapses the
+	// entries of one item into one.
 	Entries []Entry
 	// Part and Parts number the messages a long summary or digest was split
 	// into (1-based); both are 0 when it was not split.
@@ -70,6 +84,13 @@ type Message struct {
 	// Snooze is, on a summary of the alerts a snooze held back (KindSummary),
 	// that snooze; nil otherwise.
 	Snooze *Snooze
+}
+
+// RuleRef is a rule as a message names it.
+type RuleRef struct {
+	Name        string
+	Description string
+	Severity    string // "" means info
 }
 
 // Snooze is a rule snoozed at a destination, as a summary of what it held
@@ -91,9 +112,11 @@ type Snooze struct {
 type Entry struct {
 	AlertID int64
 	ItemID  int64
-	Title   string
-	Link    string
-	Feed    string // the feed's configured name
+	// Rule is the rule of the entry's alert.
+	Rule  string
+	Title string
+	Link  string
+	Feed  string // the feed's configured name
 	// Summary is plain text: the item's summary with its HTML stripped
 	// and its character references decoded, once, when the alert was
 	// queued (a feed-health alert's details are written plain). It is
@@ -108,9 +131,9 @@ type Entry struct {
 	// Story identifies the story the item belongs to, when stories are
 	// known: entries of one story are shown together.
 	Story string
-	// Severity is the alert's own severity; it differs from the message's
-	// only in a folded message of feed-health alerts (problems and
-	// recoveries).
+	// Severity is the alert's own severity (its rule's); it differs from
+	// the message's in a folded message of feed-health alerts (problems
+	// and recoveries), and for the lower rules of an alert of several.
 	Severity string
 	// Parent is, for a follow-up (KindAlso, KindUpdate), the title of the
 	// alert it follows up.

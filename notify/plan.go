@@ -15,9 +15,11 @@ import (
 // alerts it read and of its settings, apart from the workers that send.
 //
 //   - planJobs turns the due alerts of one read of the outbox into jobs,
-//     each for one destination: an alert alone, or the follow-ups that
-//     go out together (package followup decides how); and the alerts it
-//     gives up (an unknown notifier, a follow-up of a dead letter).
+//     each for one destination: the alerts of one article (one rule's, or
+//     those of every rule that matched it and sends there: one message),
+//     or the follow-ups that go out together (package followup decides
+//     how); and the alerts it gives up (an unknown notifier, a follow-up
+//     of a dead letter).
 //   - digestDue says when a rule's digest is due, and planDigest turns
 //     the alerts it collected into one digest job per destination.
 //   - foldHead folds a burst of one rule's alerts waiting at a
@@ -92,15 +94,20 @@ func (pl *plan) unknownNotifier(a *model.Alert) {
 }
 
 // planJobs plans the due alerts of one read of the outbox, oldest first:
-// each alert a job of its own, but the follow-ups (later reports of a
+// one job per item and destination for the first alerts of its story,
+// which holds the alerts of every rule that matched the item and sends
+// there (one message lists them all); the follow-ups (later reports of a
 // story, edits) of one destination that package followup batches
-// together, which share one job, and the alerts a snooze held back (they
-// carry its SilenceID) that are due again, which go out as one summary per
-// rule and destination. A follow-up whose parent is a dead letter
-// is given up, and so is an alert of a notifier that is not configured.
+// together, which share one job (one reply under a message for all the
+// rules it alerted); and the alerts a snooze held back (they carry its
+// SilenceID) that are due again, which go out as one summary per rule and
+// destination. Each job takes the place of its first alert. A follow-up
+// whose parent is a dead letter is given up, and so is an alert of a
+// notifier that is not configured.
 func planJobs(alerts []*model.Alert, p policy) plan {
 	pl := plan{jobs: make([]*job, 0, len(alerts))}
 	batches := map[destKey]map[string]*job{}
+	items := map[destKey]map[int64]*job{} // first alerts, by item
 	held := map[destKey]map[string]*job{} // summaries of what snoozes held, by rule
 	for _, a := range alerts {
 		dest, s, ok := p.destination(a)
@@ -110,23 +117,26 @@ func planJobs(alerts []*model.Alert, p policy) plan {
 		}
 		if a.SilenceID != 0 {
 			if j := held[dest][a.Rule]; j != nil {
-				j.alerts = append(j.alerts, a)
-				j.since = append(j.since, queuedSince(a))
+				j.add(a, queuedSince(a))
 				continue
 			}
 			j := &job{kind: KindSummary, rule: a.Rule, dest: dest, alerts: []*model.Alert{a},
 				since: []time.Time{queuedSince(a)}, silenceID: a.SilenceID}
-			if held[dest] == nil {
-				held[dest] = map[string]*job{}
-			}
-			held[dest][a.Rule] = j
+			setJob(held, dest, a.Rule, j)
 			pl.jobs = append(pl.jobs, j)
 			continue
 		}
 		kind := followUpKind(a)
 		if kind == "" {
-			pl.jobs = append(pl.jobs, &job{kind: KindAlert, rule: a.Rule, dest: dest,
-				alerts: []*model.Alert{a}, since: []time.Time{queuedSince(a)}})
+			if j := items[dest][a.ItemID]; a.ItemID != 0 && j != nil {
+				j.add(a, queuedSince(a))
+				continue
+			}
+			j := &job{kind: KindAlert, rule: a.Rule, dest: dest, alerts: []*model.Alert{a}, since: []time.Time{queuedSince(a)}}
+			if a.ItemID != 0 {
+				setJob(items, dest, a.ItemID, j)
+			}
+			pl.jobs = append(pl.jobs, j)
 			continue
 		}
 		if a.Parent != nil && a.Parent.Status == model.StatusDead {
@@ -134,25 +144,54 @@ func planJobs(alerts []*model.Alert, p policy) plan {
 			continue
 		}
 		threaded := a.Parent != nil && followup.Threaded(s.StoryUpdates, a.Parent.RemoteID)
-		key := followup.BatchKey(kind == KindUpdate, threaded, a.ParentID, a.Rule)
+		var parentMessage string
+		if threaded {
+			parentMessage = a.Parent.RemoteChannel + " " + a.Parent.RemoteID
+		}
+		key := followup.BatchKey(kind == KindUpdate, threaded, parentMessage, a.ItemID)
 		broadcast := threaded && p.broadcasts(a, s)
 		if j := batches[dest][key]; key != "" && j != nil {
-			j.alerts = append(j.alerts, a)
-			j.since = append(j.since, queuedSince(a))
+			j.add(a, queuedSince(a))
 			j.broadcast = j.broadcast || broadcast
 			continue
 		}
 		j := &job{kind: kind, rule: a.Rule, dest: dest, alerts: []*model.Alert{a}, since: []time.Time{queuedSince(a)},
 			threaded: threaded, broadcast: broadcast}
 		if key != "" {
-			if batches[dest] == nil {
-				batches[dest] = map[string]*job{}
-			}
-			batches[dest][key] = j
+			setJob(batches, dest, key, j)
 		}
 		pl.jobs = append(pl.jobs, j)
 	}
 	return pl
+}
+
+// setJob files j under dest and key in jobs.
+func setJob[K comparable](jobs map[destKey]map[K]*job, dest destKey, key K, j *job) {
+	if jobs[dest] == nil {
+		jobs[dest] = map[K]*job{}
+	}
+	jobs[dest][key] = j
+}
+
+// cutAtItem returns due, a full read of the outbox (its limit reached),
+// without the first alerts of its last item at its end, and the cursor to
+// read on from, before them: the next read brings them with the item's
+// alerts that this one did not reach, and planJobs makes them one
+// message. A read that is all one item's is left whole.
+func cutAtItem(due []*model.Alert, next int64) ([]*model.Alert, int64) {
+	last := due[len(due)-1]
+	sameItem := func(a *model.Alert) bool { return a.ItemID == last.ItemID && followUpKind(a) == "" && a.SilenceID == 0 }
+	if last.ItemID == 0 || !sameItem(last) {
+		return due, next
+	}
+	i := len(due) - 1
+	for i > 0 && sameItem(due[i-1]) {
+		i--
+	}
+	if i == 0 {
+		return due, next
+	}
+	return due[:i], due[i].ID - 1
 }
 
 // followUpKind is the message kind of a follow-up alert, or "" for another.
@@ -209,11 +248,15 @@ func planDigest(rule string, alerts []*model.Alert, due time.Time, p policy) pla
 }
 
 // foldHead folds the alerts of one rule waiting in queue into a summary
-// when queue's head is a single alert of that rule and the queue holds
-// more than threshold of them (negative: never): a restart after an
-// outage, or a new feed's backlog, then brings one "50 new matches for
-// rule X" message instead of fifty. The summary takes the head's place;
-// the rule's other alerts leave their places in the queue behind it. It
+// when queue's head is an alert of that rule (the rule it is known by) and
+// the queue holds more than threshold alerts of it (negative: never): a
+// restart after an outage, or a new feed's backlog, then brings one "50
+// new matches for rule X" message instead of fifty. Folding is per rule:
+// from an alert of several rules (an item that matched them all), the
+// summary takes the rule's alert, and the others stay in the alert's
+// place, to be sent, or folded for their own rule, in turn. The summary
+// takes the head's place (what is left of the head right behind it); the
+// rule's other alerts leave their places in the queue behind it. It
 // returns the queue, which may reuse queue's array, and the summary, or
 // nil when nothing was folded.
 func foldHead(queue []*job, threshold int) ([]*job, *job) {
@@ -221,25 +264,26 @@ func foldHead(queue []*job, threshold int) ([]*job, *job) {
 	if threshold < 0 || head.kind != KindAlert {
 		return queue, nil
 	}
+	rule := head.rule
 	n := 0
 	for _, j := range queue {
-		if j.kind == KindAlert && j.rule == head.rule {
+		if j.kind == KindAlert && j.has(rule) {
 			n++
 		}
 	}
 	if n <= threshold {
 		return queue, nil
 	}
-	summary := &job{kind: KindSummary, rule: head.rule, dest: head.dest}
-	rest := make([]*job, 1, len(queue)-n+1)
+	summary := &job{kind: KindSummary, rule: rule, dest: head.dest}
+	rest := make([]*job, 1, len(queue)-n+2)
 	for _, j := range queue {
-		if j.kind == KindAlert && j.rule == head.rule {
-			summary.alerts = append(summary.alerts, j.alerts...)
-			summary.light = summary.light || j.light
-			summary.since = append(summary.since, j.since...)
+		if j.kind != KindAlert || !j.has(rule) {
+			rest = append(rest, j)
 			continue
 		}
-		rest = append(rest, j)
+		if left := j.take(rule, summary); left != nil {
+			rest = append(rest, left)
+		}
 	}
 	rest[0] = summary
 	clear(queue)

@@ -62,6 +62,18 @@ func also(a *model.Alert, parent int64, status model.AlertStatus, ts string) *mo
 	return a
 }
 
+// item makes a an alert of item id.
+func item(id int64, a *model.Alert) *model.Alert {
+	a.ItemID = id
+	return a
+}
+
+// held makes a an alert a snooze held back, due again.
+func held(a *model.Alert) *model.Alert {
+	a.SilenceID = 9
+	return a
+}
+
 // update makes a an edit of alert parent.
 func update(a *model.Alert, parent int64, ts string) *model.Alert {
 	also(a, parent, model.StatusDelivered, ts)
@@ -108,13 +120,37 @@ func TestPlanJobs(t *testing.T) {
 			also(alert(6, "r", "slack", ""), 1, model.StatusDelivered, "1800000000.000001"),
 			also(alert(7, "r", "slack", ""), 2, model.StatusDelivered, "1800000000.000002"),
 		}, []string{"also slack#news [5 6] thread", "also slack#news [7] thread"}},
-		{"without threads, the reports of one rule in one message", []*model.Alert{
+		{"without threads, the reports of a destination in one message", []*model.Alert{
 			also(alert(5, "r", "quiet", ""), 1, model.StatusDelivered, "1800000000.000001"),
 			also(alert(6, "other", "quiet", ""), 2, model.StatusDelivered, "1800000000.000002"),
 			also(alert(7, "r", "quiet", ""), 3, model.StatusDelivered, "1800000000.000003"),
 			also(alert(8, "r", "hook", ""), 1, model.StatusDelivered, ""),
 			also(alert(9, "r", "hook", ""), 4, model.StatusDelivered, ""),
-		}, []string{"also quiet#news [5 7]", "also quiet#news [6]", "also hook [8 9]"}},
+		}, []string{"also quiet#news [5 6 7]", "also hook [8 9]"}},
+		{"the rules that matched one item, one message per destination", []*model.Alert{
+			item(10, alert(1, "r", "slack", "")), item(10, alert(2, "r", "hook", "")),
+			item(10, alert(3, "s", "slack", "")), item(10, alert(4, "s", "hook", "")),
+			item(10, alert(5, "t", "slack", "#desk")),
+		}, []string{"alert slack#news [1 3]", "alert hook [2 4]", "alert slack#desk [5]"}},
+		{"an item's alerts go where its first was, whatever came between", []*model.Alert{
+			item(10, alert(1, "r", "slack", "")), item(11, alert(2, "r", "slack", "")),
+			alert(3, "r", "slack", ""), item(10, alert(4, "s", "slack", "")), alert(5, "s", "slack", ""),
+		}, []string{"alert slack#news [1 4]", "alert slack#news [2]", "alert slack#news [3]", "alert slack#news [5]"}},
+		{"reports under one message for several rules, one reply", []*model.Alert{
+			item(20, also(alert(5, "r", "slack", ""), 1, model.StatusDelivered, "1800000000.000001")),
+			item(20, also(alert(6, "s", "slack", ""), 2, model.StatusDelivered, "1800000000.000001")),
+			item(20, also(alert(7, "t", "slack", ""), 3, model.StatusDelivered, "1800000000.000003")),
+		}, []string{"also slack#news [5 6] thread", "also slack#news [7] thread"}},
+		{"an edit of an item alerted for several rules, one update", []*model.Alert{
+			item(10, update(alert(5, "r", "slack", ""), 1, "1800000000.000001")),
+			item(10, update(alert(6, "s", "slack", ""), 2, "1800000000.000001")),
+			item(10, update(alert(7, "r", "quiet", ""), 3, "1800000000.000003")),
+			item(10, update(alert(8, "s", "quiet", ""), 4, "1800000000.000004")),
+		}, []string{"update slack#news [5 6] thread", "update quiet#news [7 8]"}},
+		{"what snoozes held, one summary per rule", []*model.Alert{
+			held(item(10, alert(1, "r", "slack", ""))), held(item(10, alert(2, "s", "slack", ""))),
+			held(item(11, alert(3, "r", "slack", ""))),
+		}, []string{"summary slack#news [1 3]", "summary slack#news [2]"}},
 		{"a threading notifier without the first alert's message", []*model.Alert{
 			also(alert(5, "r", "slack", ""), 1, model.StatusDelivered, ""),
 			also(alert(6, "r", "slack", ""), 2, model.StatusDelivered, ""),
@@ -123,7 +159,7 @@ func TestPlanJobs(t *testing.T) {
 			also(alert(5, "r", "slack", "#a"), 1, model.StatusDelivered, "1800000000.000001"),
 			also(alert(6, "r", "slack", "#b"), 1, model.StatusDelivered, "1800000000.000001"),
 		}, []string{"also slack#a [5] thread", "also slack#b [6] thread"}},
-		{"an edit is told alone", []*model.Alert{
+		{"an edit of an item that is gone is told alone", []*model.Alert{
 			update(alert(5, "r", "slack", ""), 1, "1800000000.000001"),
 			update(alert(6, "r", "slack", ""), 1, "1800000000.000001"),
 			update(alert(7, "r", "quiet", ""), 2, "1800000000.000002"),
@@ -385,5 +421,111 @@ func TestSplitJob(t *testing.T) {
 	}
 	if parts := splitJob(&job{kind: KindDigest, alerts: j.alerts[:2], since: j.since[:2]}, pairs{}); parts != nil {
 		t.Errorf("a digest that fits was split into %d", len(parts))
+	}
+}
+
+// TestPlanJobsRulesOfAnItem: the message of an item that matched several
+// rules names them all, the highest severity first, and takes that rule's
+// severity, description and channel; its entries follow the rules.
+func TestPlanJobsRulesOfAnItem(t *testing.T) {
+	sev := func(a *model.Alert, severity, description string) *model.Alert {
+		a.Severity, a.Description = severity, description
+		return a
+	}
+	pl := planJobs([]*model.Alert{
+		item(10, sev(alert(1, "normalization", "slack", ""), "notice", "talks")),
+		item(10, sev(alert(2, "accords", "slack", "#news"), "high", "the Abraham Accords")),
+		item(10, sev(alert(3, "syria", "slack", ""), "info", "")),
+	}, testPolicy())
+	if len(pl.jobs) != 1 {
+		t.Fatalf("plan %q, want one job", describePlan(pl))
+	}
+	j := pl.jobs[0]
+	if j.rule != "accords" {
+		t.Errorf("job known by rule %q, want the high one", j.rule)
+	}
+	m := j.message()
+	want := []RuleRef{{"accords", "the Abraham Accords", "high"}, {"normalization", "talks", "notice"}, {"syria", "", "info"}}
+	if !slices.Equal(m.Rules, want) {
+		t.Errorf("rules %+v, want %+v", m.Rules, want)
+	}
+	if m.Rule != "accords" || m.Severity != "high" || m.RuleDescription != "the Abraham Accords" || m.Channel != "#news" {
+		t.Errorf("message rule %q severity %q description %q channel %q", m.Rule, m.Severity, m.RuleDescription, m.Channel)
+	}
+	var order []string
+	for _, e := range m.Entries {
+		order = append(order, fmt.Sprintf("%s:%d", e.Rule, e.AlertID))
+	}
+	if want := []string{"accords:2", "normalization:1", "syria:3"}; !slices.Equal(order, want) {
+		t.Errorf("entries %q, want %q", order, want)
+	}
+	if m.ID == "alert-1" || m.ID != deliveryID(KindAlert, []int64{3, 1, 2}) {
+		t.Errorf("delivery ID %q, want one of the three alerts", m.ID)
+	}
+}
+
+// TestFoldHeadPerRule: a burst of items that matched two rules folds into
+// one summary per rule, each taking its rule's alerts out of the items'
+// jobs.
+func TestFoldHeadPerRule(t *testing.T) {
+	var q []*job
+	for n := range int64(4) {
+		j := queue(fmt.Sprintf("a%d", n+1))[0]
+		b := alert(n+11, "b", "slack", "")
+		j.add(b, planT0)
+		q = append(q, j)
+	}
+	q = append(q, queue("c9")...)
+	q, summary := foldHead(q, 3)
+	if summary == nil || summary.rule != "a" {
+		t.Fatalf("summary %+v, want one of rule a", summary)
+	}
+	var lines []string
+	for _, j := range q {
+		lines = append(lines, describe(j)+" "+j.rule)
+	}
+	want := []string{"summary slack#news [1 2 3 4] a", "alert slack#news [11] b", "alert slack#news [12] b",
+		"alert slack#news [13] b", "alert slack#news [14] b", "alert slack#news [9] c"}
+	if !slices.Equal(lines, want) {
+		t.Fatalf("queue %q, want %q", lines, want)
+	}
+	q[0] = nil
+	q, summary = foldHead(q[1:], 3)
+	if summary == nil || describe(summary) != "summary slack#news [11 12 13 14]" || len(q) != 2 {
+		t.Errorf("second fold: %v, queue of %d", summary, len(q))
+	}
+}
+
+func TestCutAtItem(t *testing.T) {
+	tests := []struct {
+		name   string
+		due    []*model.Alert
+		want   []int64
+		cursor int64
+	}{
+		{"the last item's alerts wait for the next read", []*model.Alert{
+			item(10, alert(1, "r", "slack", "")), item(11, alert(4, "r", "slack", "")), item(11, alert(5, "s", "hook", "")),
+		}, []int64{1}, 3},
+		{"a last alert of no item", []*model.Alert{
+			item(10, alert(1, "r", "slack", "")), alert(2, "r", "slack", ""),
+		}, []int64{1, 2}, 99},
+		{"a last follow-up", []*model.Alert{
+			item(10, alert(1, "r", "slack", "")), item(10, also(alert(2, "r", "slack", ""), 1, model.StatusDelivered, "1.1")),
+		}, []int64{1, 2}, 99},
+		{"all one item's", []*model.Alert{
+			item(10, alert(1, "r", "slack", "")), item(10, alert(2, "s", "slack", "")),
+		}, []int64{1, 2}, 99},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			due, cursor := cutAtItem(tc.due, 99)
+			var ids []int64
+			for _, a := range due {
+				ids = append(ids, a.ID)
+			}
+			if !slices.Equal(ids, tc.want) || cursor != tc.cursor {
+				t.Errorf("cut %v, cursor %d; want %v, %d", ids, cursor, tc.want, tc.cursor)
+			}
+		})
 	}
 }

@@ -239,6 +239,10 @@ func (r *runner) read(now time.Time, parents []int64, sweep bool) ([]*model.Aler
 		due = swept
 	}
 	fresh, next, err := d.Store.DueAlertsAfter(r.ctx, now, r.cursor, fillBatch)
+	full := err == nil && len(fresh) == fillBatch
+	if full {
+		fresh, next = cutAtItem(fresh, next)
+	}
 	switch {
 	case err != nil:
 		fail("due alerts", err)
@@ -252,7 +256,7 @@ func (r *runner) read(now time.Time, parents []int64, sweep bool) ([]*model.Aler
 	default:
 		r.cursor = next
 	}
-	if err == nil && len(fresh) == fillBatch {
+	if full {
 		r.signalRefill()
 	}
 	due = append(due, fresh...)

@@ -103,9 +103,7 @@ func (ds *destination) silence(j *job, now time.Time) bool {
 		j.alerts[n], j.since[n] = a, j.since[i]
 		n++
 	}
-	clear(j.alerts[n:])
-	j.alerts, j.since = j.alerts[:n], j.since[:n]
-	j.id = "" // a different set of alerts is a different delivery
+	j.keep(n)
 	ds.mu.Unlock()
 	if n == 0 {
 		ds.pop(j)

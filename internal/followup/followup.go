@@ -35,11 +35,14 @@
 // and BatchKey say:
 //
 //   - at a notifier whose story_updates is "thread" (a Slack bot), when the
-//     first alert's message is known, as one reply in its thread per first
-//     alert: "Also reported by: Reuters, Al-Monitor", with their links;
-//   - anywhere else, as one message per rule that names the stories it
-//     follows up;
-//   - an update alone, in the thread where there is one.
+//     first alert's message is known, as one reply in its thread per
+//     message: "Also reported by: Reuters, Al-Monitor", with their links.
+//     Where the first alerts of several rules went out as one message (an
+//     article that matched them all), their follow-ups are one reply;
+//   - anywhere else, as one message per destination that names the
+//     stories it follows up, and their rules;
+//   - an update of one item, once for all the rules that alerted it, in
+//     the thread where there is one.
 //
 // A follow-up whose first alert is a dead letter becomes one too
 // (`newswatch alerts retry` queues both again); one whose first alert is
@@ -187,15 +190,27 @@ func Broadcast(rule, notifier *bool, high bool) bool {
 }
 
 // BatchKey is what the due follow-ups of one destination sent in one
-// message share: a report in a thread, the first alert it follows up
-// (parent); a report outside one, its rule; an update ("" for it), nothing,
-// as it is told alone.
-func BatchKey(update, threaded bool, parent int64, rule string) string {
+// message share:
+//
+//   - a report in a thread: the message it replies under (parentMessage:
+//     its first alert's message, channel and ts), which the first alerts
+//     of several rules share when they went out as one message: one reply
+//     tells the report for all of them;
+//   - a report outside a thread: nothing more: the due reports of a
+//     destination go out as one message, whatever their rules;
+//   - an update: its item (one edit is one update for every rule that
+//     alerted the item) and, in a thread, the message it replies under; an
+//     update of an item that is gone (0) is told alone ("").
+func BatchKey(update, threaded bool, parentMessage string, item int64) string {
 	switch {
-	case update:
+	case update && item == 0:
 		return ""
+	case update && threaded:
+		return fmt.Sprintf("update\x00%d\x00%s", item, parentMessage)
+	case update:
+		return fmt.Sprintf("update\x00%d", item)
 	case threaded:
-		return fmt.Sprintf("thread\x00%d", parent)
+		return "thread\x00" + parentMessage
 	}
-	return "rule\x00" + rule
+	return "reports"
 }

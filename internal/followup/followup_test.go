@@ -85,12 +85,12 @@ func TestThreadedAndBatches(t *testing.T) {
 		threaded bool
 		key      string
 	}{
-		{"reply in the thread", Thread, "1800000000.000001", false, true, "thread\x007"},
-		{"thread mode, parent message unknown", Thread, "", false, false, "rule\x00syria"},
-		{"follow-up messages", Digest, "1800000000.000001", false, false, "rule\x00syria"},
-		{"default mode", "", "1800000000.000001", false, false, "rule\x00syria"},
-		{"update in the thread, alone", Thread, "1800000000.000001", true, true, ""},
-		{"update outside one, alone", Digest, "", true, false, ""},
+		{"reply in the thread", Thread, "1800000000.000001", false, true, "thread\x00CNEWS 1800000000.000001"},
+		{"thread mode, parent message unknown", Thread, "", false, false, "reports"},
+		{"follow-up messages", Digest, "1800000000.000001", false, false, "reports"},
+		{"default mode", "", "1800000000.000001", false, false, "reports"},
+		{"update in the thread, once per item", Thread, "1800000000.000001", true, true, "update\x0042\x00CNEWS 1800000000.000001"},
+		{"update outside one, once per item", Digest, "", true, false, "update\x0042"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -98,7 +98,11 @@ func TestThreadedAndBatches(t *testing.T) {
 			if threaded != tc.threaded {
 				t.Errorf("Threaded = %v, want %v", threaded, tc.threaded)
 			}
-			if key := BatchKey(tc.update, threaded, 7, "syria"); key != tc.key {
+			parent := ""
+			if tc.parentTS != "" {
+				parent = "CNEWS " + tc.parentTS
+			}
+			if key := BatchKey(tc.update, threaded, parent, 42); key != tc.key {
 				t.Errorf("BatchKey = %q, want %q", key, tc.key)
 			}
 		})

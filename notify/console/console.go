@@ -75,9 +75,10 @@ func (c *Notifier) Notify(ctx context.Context, m *notify.Message) (notify.Receip
 	return notify.Receipt{}, false, nil
 }
 
-// format renders m, for example:
+// format renders m, for example (an article that matched two rules,
+// named in the heading, the highest severity first):
 //
-//	── abraham-accords · high ───────────────────────────────
+//	── abraham-accords, syria-israel · high ─────────────────
 //	Syria and Israel edge toward the Abraham Accords
 //	Times of Israel · 2026-11-26 11:12 IST
 //	https://www.timesofisrael.com/syria-israel-abraham-accords/
@@ -95,9 +96,10 @@ func (c *Notifier) format(m *notify.Message) string {
 	if sev == "" {
 		sev = string(rules.SeverityInfo)
 	}
-	head := "── " + notify.CleanText(m.Rule) + " · " + sev
+	alert := m.Kind == notify.KindAlert && len(notify.Articles(m.Entries)) == 1
+	head := "── " + strings.Join(m.RuleNames(), ", ") + " · " + sev
 	switch {
-	case m.Kind == notify.KindAlert && len(m.Entries) == 1:
+	case alert:
 	case m.Kind == notify.KindDigest:
 		head += " · digest of " + notify.Plural(len(m.Entries), "match", "matches")
 	default:
@@ -108,8 +110,9 @@ func (c *Notifier) format(m *notify.Message) string {
 	}
 	b.WriteString(heading(head))
 
-	if m.Kind == notify.KindAlert && len(m.Entries) == 1 {
-		e := &m.Entries[0]
+	if alert {
+		article := notify.Articles(m.Entries)[0] // the hits of every rule
+		e := &article
 		b.WriteString(e.DisplayTitle() + "\n")
 		if meta := c.meta(e); meta != "" {
 			b.WriteString(meta + "\n")
@@ -183,9 +186,10 @@ func (c *Notifier) meta(e *notify.Entry) string {
 //	  also: Gulf Observer https://gulfobserver.example/…
 func (c *Notifier) formatFollowUp(m *notify.Message) string {
 	var b strings.Builder
-	head := "── " + notify.CleanText(m.Rule) + " · also reported"
+	rules := strings.Join(m.RuleNames(), ", ")
+	head := "── " + rules + " · also reported"
 	if m.Kind == notify.KindUpdate {
-		head = "── " + notify.CleanText(m.Rule) + " · updated"
+		head = "── " + rules + " · updated"
 	}
 	b.WriteString(heading(head))
 	if m.Kind == notify.KindUpdate {
@@ -200,7 +204,7 @@ func (c *Notifier) formatFollowUp(m *notify.Message) string {
 		b.WriteString("\n")
 		return b.String()
 	}
-	for _, g := range notify.GroupByStory(m.Entries) {
+	for _, g := range notify.GroupByStory(notify.Articles(m.Entries)) {
 		title := notify.CleanText(g[0].Parent)
 		if title == "" {
 			title = g[0].DisplayTitle()

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/notify"
@@ -102,5 +103,42 @@ func TestConsoleArticleQuote(t *testing.T) {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
+	}
+}
+
+// TestConsoleAlertOfSeveralRules: an article that matched two rules is
+// one block, named for both, with what each matched.
+func TestConsoleAlertOfSeveralRules(t *testing.T) {
+	var out strings.Builder
+	c := New(Options{Out: &out, Location: time.UTC})
+	if _, _, err := c.Notify(context.Background(), notifytest.RulesMessage()); err != nil {
+		t.Fatal(err)
+	}
+	head := "── abraham-accords, normalization · high "
+	want := head + strings.Repeat("─", 60-utf8.RuneCountInString(head)) + "\n" +
+		"Syria and Israel edge toward the Abraham Accords\n" +
+		"Times of Israel · 2026-11-26 09:12 UTC\n" +
+		"https://www.timesofisrael.com/syria-israel-abraham-accords/?utm=x&ref=y\n" +
+		`matched: "Abraham Accords" (title), normalization (summary)` + "\n" +
+		"Officials said normalization talks resumed on Tuesday.\n\n"
+	if out.String() != want {
+		t.Errorf("got:\n%s\nwant:\n%s", out.String(), want)
+	}
+
+	out.Reset()
+	m := notifytest.RulesMessage()
+	m.Kind = notify.KindAlso
+	for i := range m.Entries {
+		m.Entries[i].Feed, m.Entries[i].Parent, m.Entries[i].Story = "Reuters", "The first report", "3"
+	}
+	if _, _, err := c.Notify(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	head = "── abraham-accords, normalization · also reported "
+	want = head + strings.Repeat("─", 60-utf8.RuneCountInString(head)) + "\n" +
+		"• The first report\n" +
+		"  also: Reuters https://www.timesofisrael.com/syria-israel-abraham-accords/?utm=x&ref=y\n\n"
+	if out.String() != want {
+		t.Errorf("got:\n%s\nwant:\n%s", out.String(), want)
 	}
 }

@@ -72,12 +72,13 @@ func actionsBlock(alertID int64, muted bool) *slackgo.ActionBlock {
 	return slackgo.NewActionBlock(actionsBlockID, elements...)
 }
 
-// withActions reports whether a message carries the buttons: a single
-// alert of a rule (not a summary, a digest, a follow-up or a feed-health
-// alert), posted by a bot that listens for clicks.
+// withActions reports whether a message carries the buttons: an alert
+// (not a summary, a digest, a follow-up or a feed-health alert), posted by
+// a bot that listens for clicks. The buttons of an alert of several rules
+// carry the alert of its first rule (the highest severity): "Snooze rule"
+// and "Not relevant" act on that rule.
 func (st style) withActions(m *notify.Message) bool {
-	return st.actions && m.Kind == notify.KindAlert && len(m.Entries) == 1 &&
-		m.Entries[0].AlertID != 0 && m.ThreadTS == ""
+	return st.actions && isAlert(m) && m.Entries[0].AlertID != 0 && m.ThreadTS == ""
 }
 
 // click is one button click, read from its block action.

@@ -9,26 +9,28 @@ import (
 	"github.com/newswatch/newswatch/notify"
 )
 
-// renderFollowUp lays out a follow-up for Slack. In a thread: a context
-// line "Also reported by: Outlet, Outlet" (or "Updated"), and a line per
-// report. Outside one: a header naming the kind of message, and per story
-// followed up a line with its title and the outlets that reported it
-// again, with links. Both keep to the block structure split sizes
-// (at most two blocks before the sections).
+// renderFollowUp lays out a follow-up for Slack, a report followed up for
+// several rules told once. In a thread: a context line "Also reported by:
+// Outlet, Outlet" (or "Updated"), and a line per report. Outside one: a
+// header naming the kind of message, a context line naming the rules, and
+// per story followed up a line with its title and the outlets that
+// reported it again, with links. Both keep to the block structure split
+// sizes (at most two blocks before the sections).
 func (st style) renderFollowUp(m *notify.Message) ([]slackgo.Block, string) {
 	if m.Kind == notify.KindUpdate {
 		return st.renderUpdate(m)
 	}
-	outlets := alsoOutlets(m.Entries)
+	entries := notify.Articles(m.Entries) // a report for several rules is one
+	outlets := alsoOutlets(entries)
 	if m.ThreadTS != "" {
 		intro := "*Also reported by:* " + truncEscape(strings.Join(outlets, ", "), maxTextChars-700)
-		if parent := notify.CleanText(m.Entries[0].Parent); m.Broadcast && parent != "" {
+		if parent := notify.CleanText(entries[0].Parent); m.Broadcast && parent != "" {
 			// Also shown in the channel: say which story it follows.
 			intro += " · on *" + truncEscape(parent, maxListTitle) + "*"
 		}
 		var lines []string
-		for i := range m.Entries {
-			e := &m.Entries[i]
+		for i := range entries {
+			e := &entries[i]
 			line := "• " + linkText(e.Link, truncEscape(e.DisplayTitle(), maxListTitle))
 			if meta := st.meta(e); meta != "" {
 				line += " — " + meta
@@ -45,15 +47,15 @@ func (st style) renderFollowUp(m *notify.Message) ([]slackgo.Block, string) {
 		return blocks, "Also reported by: " + truncEscape(strings.Join(outlets, ", "), 300)
 	}
 
-	headline := fmt.Sprintf("More reports of %s already alerted", notify.Plural(len(storiesOf(m.Entries)), "story", "stories"))
+	headline := fmt.Sprintf("More reports of %s already alerted", notify.Plural(len(storiesOf(entries)), "story", "stories"))
 	if m.Parts > 1 {
 		headline += fmt.Sprintf(" (%d/%d)", m.Part, m.Parts)
 	}
 	blocks := []slackgo.Block{
 		headerBlock(truncEscape(headline, maxHeaderChars)),
-		contextBlock("rule *" + truncEscape(notify.CleanText(m.Rule), 200) + "* · also reported by " + truncEscape(strings.Join(outlets, ", "), 2000)),
+		contextBlock(rulesText(m) + " · also reported by " + truncEscape(strings.Join(outlets, ", "), 2000)),
 	}
-	lines := st.followUpLines(m.Entries)
+	lines := st.followUpLines(entries)
 	for _, s := range packSections(lines) {
 		if len(blocks) == maxBlocks {
 			break

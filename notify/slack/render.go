@@ -51,7 +51,7 @@ func (st style) render(m *notify.Message) ([]slackgo.Block, string) {
 	if m.Kind == notify.KindHealth {
 		return st.renderHealth(m)
 	}
-	if m.Kind == notify.KindAlert && len(m.Entries) == 1 {
+	if isAlert(m) {
 		blocks, text := st.renderAlert(m)
 		if st.withActions(m) {
 			blocks = append(blocks, actionsBlock(m.Entries[0].AlertID, false))
@@ -64,13 +64,20 @@ func (st style) render(m *notify.Message) ([]slackgo.Block, string) {
 	return st.renderList(m)
 }
 
+// isAlert reports whether m is an alert: one article, for one rule or
+// several.
+func isAlert(m *notify.Message) bool {
+	return m.Kind == notify.KindAlert && len(m.Entries) > 0 && len(notify.Articles(m.Entries)) == 1
+}
+
 // renderAlert lays out one alert: a section with the headline, once,
 // linked to the article (after the mention and severity marker of a high
-// rule), its outlet and time; a snippet, unless it only repeats the
-// headline (Entry.Snippet); and a context line with the rule, severity
-// and what matched.
+// rule, or of the highest of the rules that matched it), its outlet and
+// time; a snippet, unless it only repeats the headline (Entry.Snippet);
+// and a context line with the rules, severity and what matched.
 func (st style) renderAlert(m *notify.Message) ([]slackgo.Block, string) {
-	e := &m.Entries[0]
+	article := notify.Articles(m.Entries)[0]
+	e := &article
 	title := e.DisplayTitle()
 
 	var main strings.Builder
@@ -96,7 +103,7 @@ func (st style) renderAlert(m *notify.Message) ([]slackgo.Block, string) {
 	if feed := notify.CleanText(e.Feed); feed != "" {
 		fallback += " — " + truncEscape(feed, maxFeedChars)
 	}
-	return blocks, fallback + " [" + truncEscape(notify.CleanText(m.Rule), 100) + "]"
+	return blocks, fallback + " [" + truncEscape(strings.Join(m.RuleNames(), ", "), 300) + "]"
 }
 
 // renderList lays out a folded summary or a digest: a header, a context line
@@ -349,9 +356,35 @@ func (st style) fallbackPrefix(m *notify.Message) string {
 	return p
 }
 
-// ruleLine is the context line of an alert: rule, severity and what matched.
+// maxRulesShown bounds the rules a context line names.
+const maxRulesShown = 10
+
+// rulesText names the rules of m: "rule *accords*", or, for a message of
+// several, each with its severity: "rules *accords* (high), *syria*
+// (notice)".
+func rulesText(m *notify.Message) string {
+	if len(m.Rules) < 2 {
+		return "rule *" + truncEscape(notify.CleanText(m.Rule), 200) + "*"
+	}
+	var b strings.Builder
+	b.WriteString("rules ")
+	for i, r := range m.Rules {
+		if i == maxRulesShown {
+			fmt.Fprintf(&b, " and %d more", len(m.Rules)-i)
+			break
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("*" + truncEscape(notify.CleanText(r.Name), 100) + "* (" + severityName(r.Severity) + ")")
+	}
+	return b.String()
+}
+
+// ruleLine is the context line of an alert: rules, severity and what
+// matched.
 func ruleLine(m *notify.Message, matched string) string {
-	s := "rule *" + truncEscape(notify.CleanText(m.Rule), 200) + "* · severity *" + severityName(m.Severity) + "*"
+	s := rulesText(m) + " · severity *" + severityName(m.Severity) + "*"
 	if matched != "" {
 		s += " · matched: " + matched
 	}

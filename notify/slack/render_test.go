@@ -402,3 +402,65 @@ func TestRenderArticleQuote(t *testing.T) {
 		}
 	}
 }
+
+// TestRenderAlertOfSeveralRules: an article that matched two rules is one
+// alert: its headline once, the mention and marker of the high rule, a
+// context line naming both rules with their severities and what each
+// matched, and the buttons of the high rule's alert.
+func TestRenderAlertOfSeveralRules(t *testing.T) {
+	st := style{mention: "<!here>", actions: true}
+	blocks, fallback := st.render(notifytest.RulesMessage())
+	checkBlockKit(t, blocks)
+	texts := blockTexts(t, blocks)
+	joined := strings.Join(texts, "\n")
+	if n := strings.Count(joined, "Syria and Israel edge toward the Abraham Accords"); n != 1 {
+		t.Errorf("the headline is shown %d times:\n%s", n, joined)
+	}
+	if !strings.HasPrefix(texts[0], "<!here> 🔴 *<https://") {
+		t.Errorf("headline %q, want the mention and marker first", texts[0])
+	}
+	const rules = `rules *abraham-accords* (high), *normalization* (notice) · severity *high* · matched: "Abraham Accords" (title), normalization (summary)`
+	if !slices.Contains(texts, rules) {
+		t.Errorf("no context line %q in\n%q", rules, texts)
+	}
+	if want := "<!here> 🔴 Syria and Israel edge toward the Abraham Accords — Times of Israel [abraham-accords, normalization]"; fallback != want {
+		t.Errorf("fallback %q, want %q", fallback, want)
+	}
+	actions, ok := blocks[len(blocks)-1].(*slackgo.ActionBlock)
+	if !ok {
+		t.Fatalf("last block %T, want the buttons", blocks[len(blocks)-1])
+	}
+	if b, ok := actions.Elements.ElementSet[0].(*slackgo.ButtonBlockElement); !ok || b.Value != "1" {
+		t.Errorf("first button %+v, want the high rule's alert (1)", actions.Elements.ElementSet[0])
+	}
+}
+
+// TestRenderFollowUpOfSeveralRules: a report that follows up an alert of
+// two rules is one line in the reply, and, outside a thread, one story
+// line naming both rules.
+func TestRenderFollowUpOfSeveralRules(t *testing.T) {
+	m := notifytest.RulesMessage()
+	m.Kind = notify.KindAlso
+	for i := range m.Entries {
+		m.Entries[i].Feed, m.Entries[i].Parent, m.Entries[i].Story = "Reuters", "The first report", "3"
+	}
+	m.ThreadTS = "1800000000.000001"
+	blocks, fallback := style{}.render(m)
+	checkBlockKit(t, blocks)
+	if got := strings.Join(blockTexts(t, blocks), "\n"); strings.Count(got, "Reuters") != 2 || strings.Count(got, "• ") != 1 {
+		t.Errorf("reply shows\n%s\nwant the report once", got)
+	}
+	if fallback != "Also reported by: Reuters" {
+		t.Errorf("fallback %q", fallback)
+	}
+
+	m.ThreadTS = ""
+	blocks, _ = style{}.render(m)
+	checkBlockKit(t, blocks)
+	texts := blockTexts(t, blocks)
+	if texts[0] != "More reports of 1 story already alerted" ||
+		texts[1] != "rules *abraham-accords* (high), *normalization* (notice) · also reported by Reuters" ||
+		strings.Count(texts[2], "Reuters") != 1 {
+		t.Errorf("follow-up message %q", texts)
+	}
+}

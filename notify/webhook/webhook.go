@@ -6,6 +6,7 @@ package webhook
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -53,12 +54,20 @@ type Payload struct {
 	Version  int         `json:"version"`
 	Delivery string      `json:"delivery"` // the X-Newswatch-Delivery value
 	Kind     notify.Kind `json:"kind"`     // "alert", "summary", "digest", "also", "update" or "feed_health"
-	Rule     Rule        `json:"rule"`
-	Channel  string      `json:"channel,omitempty"` // the rule's channel, if any
-	Part     int         `json:"part,omitempty"`    // of a split digest, 1-based
-	Parts    int         `json:"parts,omitempty"`
-	SentAt   time.Time   `json:"sent_at"`
-	Alerts   []Alert     `json:"alerts"` // exactly one for kind "alert"
+	// Rule is the rule of the highest severity among Rules.
+	Rule Rule `json:"rule"`
+	// Rules are the rules the message speaks for, the highest severity
+	// first: one for a summary or digest; for an alert, every rule that
+	// matched its item and sends to this webhook (one message per
+	// article); for follow-ups, every rule they follow up.
+	Rules   []Rule    `json:"rules"`
+	Channel string    `json:"channel,omitempty"` // the rule's channel, if any
+	Part    int       `json:"part,omitempty"`    // of a split digest, 1-based
+	Parts   int       `json:"parts,omitempty"`
+	SentAt  time.Time `json:"sent_at"`
+	// Alerts: for kind "alert", one per rule of Rules, all of the same
+	// item.
+	Alerts []Alert `json:"alerts"`
 }
 
 // Rule is the rule an alert is for.
@@ -70,7 +79,9 @@ type Rule struct {
 
 // Alert is one alert in a webhook payload.
 type Alert struct {
-	ID      int64       `json:"id"`
+	ID int64 `json:"id"`
+	// Rule is the name of the alert's rule.
+	Rule    string      `json:"rule"`
 	Item    Item        `json:"item"`
 	Matches []model.Hit `json:"matches"`
 	Story   string      `json:"story,omitempty"`
@@ -177,24 +188,27 @@ func (w *Notifier) Notify(ctx context.Context, m *notify.Message) (notify.Receip
 }
 
 func payload(m *notify.Message, now time.Time) *Payload {
-	sev := m.Severity
-	if sev == "" {
-		sev = string(rules.SeverityInfo)
-	}
 	p := &Payload{
 		Version:  1,
 		Delivery: m.ID,
 		Kind:     m.Kind,
-		Rule:     Rule{Name: m.Rule, Description: m.RuleDescription, Severity: sev},
+		Rule:     ruleOf(notify.RuleRef{Name: m.Rule, Description: m.RuleDescription, Severity: m.Severity}),
 		Channel:  m.Channel,
 		Part:     m.Part,
 		Parts:    m.Parts,
 		SentAt:   now.UTC(),
 		Alerts:   make([]Alert, len(m.Entries)),
 	}
+	for _, r := range m.Rules {
+		p.Rules = append(p.Rules, ruleOf(r))
+	}
+	if len(p.Rules) == 0 {
+		p.Rules = []Rule{p.Rule}
+	}
 	for i, e := range m.Entries {
 		a := Alert{
 			ID:        e.AlertID,
+			Rule:      cmp.Or(e.Rule, m.Rule),
 			Item:      Item{ID: e.ItemID, Title: e.Title, Link: e.Link, Feed: e.Feed, Summary: e.Summary},
 			Matches:   e.Hits,
 			Story:     e.Story,
@@ -210,6 +224,11 @@ func payload(m *notify.Message, now time.Time) *Payload {
 		p.Alerts[i] = a
 	}
 	return p
+}
+
+// ruleOf is r as a payload names it, its severity "info" when unset.
+func ruleOf(r notify.RuleRef) Rule {
+	return Rule{Name: r.Name, Description: r.Description, Severity: cmp.Or(r.Severity, string(rules.SeverityInfo))}
 }
 
 // Sign returns the X-Newswatch-Signature value of body sent with timestamp

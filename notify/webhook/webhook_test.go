@@ -154,3 +154,28 @@ func TestNewWebhookRejects(t *testing.T) {
 		}
 	}
 }
+
+// TestWebhookAlertOfSeveralRules: the payload of an article that matched
+// two rules names both, the highest severity first, and each alert its
+// rule; a message of one rule still lists it in rules.
+func TestWebhookAlertOfSeveralRules(t *testing.T) {
+	now := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
+	p := payload(notifytest.RulesMessage(), now)
+	raw, err := json.Marshal(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		`"rule":{"name":"abraham-accords","severity":"high"},"rules":[{"name":"abraham-accords","severity":"high"},{"name":"normalization","severity":"notice"}]`,
+		`{"id":1,"rule":"abraham-accords","item":{"id":7,`,
+		`{"id":2,"rule":"normalization","item":{"id":7,`,
+	} {
+		if !strings.Contains(string(raw), want) {
+			t.Errorf("payload lacks %s:\n%s", want, raw)
+		}
+	}
+	one := payload(notifytest.AlertMessage(notifytest.SampleEntry(42)), now)
+	if len(one.Rules) != 1 || one.Rules[0] != one.Rule || one.Alerts[0].Rule != "abraham-accords" || one.Rule.Severity != "info" {
+		t.Errorf("payload of one rule: rules %+v, alert rule %q", one.Rules, one.Alerts[0].Rule)
+	}
+}

@@ -26,6 +26,25 @@ func AlertMessage(e notify.Entry) *notify.Message {
 	}
 }
 
+// RulesMessage is the message of SampleEntry(1)'s item as two rules
+// matched it: abraham-accords (high, alert 1, which matched the title)
+// and normalization (notice, alert 2, which matched the summary), in the
+// order the Dispatcher gives them, the highest severity first.
+func RulesMessage() *notify.Message {
+	high, notice := SampleEntry(1), SampleEntry(2)
+	high.ItemID, notice.ItemID = 7, 7
+	high.Rule, high.Severity, high.Hits = "abraham-accords", "high", high.Hits[:1]
+	notice.Rule, notice.Severity, notice.Hits = "normalization", "notice", notice.Hits[1:]
+	return &notify.Message{
+		Kind:     notify.KindAlert,
+		ID:       "alert-merged",
+		Rule:     "abraham-accords",
+		Severity: "high",
+		Rules:    []notify.RuleRef{{Name: "abraham-accords", Severity: "high"}, {Name: "normalization", Severity: "notice"}},
+		Entries:  []notify.Entry{high, notice},
+	}
+}
+
 // SampleEntry is alert id: an item of the Times of Israel with a link
 // with a query, matched in its title and summary.
 func SampleEntry(id int64) notify.Entry {
