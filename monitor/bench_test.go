@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync/atomic"
+	"runtime"
 	"testing"
 	"time"
 
@@ -264,13 +265,16 @@ func BenchmarkPollChanged(b *testing.B) {
 }
 
 // BenchmarkStoryIndexBuild measures what a start costs the first poll: the
-// story index built from the window's items in the store (read with the
-// features recorded with them, added), for windows of 18,333 items (the
-// issue's 300 feeds) and 100,000 (the index's default maximum, reached at
-// about 1,500 busy feeds). The items' texts are those of the real feeds of
-// testdata, numbered so that no two are the same. Filling the store takes
-// a while (about two minutes for 100,000 items) before the clock starts.
-// cpu-µs/item is the process's CPU time per item of the window.
+// story index built from the window's items in the store (from=items: read
+// with the features recorded with them, added) or read from the snapshot a
+// process that stopped wrote (from=snapshot), for windows of 18,333 items
+// (the 300 feeds) and 100,000 (the index's default maximum,
+// reached at about 1,500 busy feeds). The items' texts are those of the
+// real feeds of testdata, numbered so that no two are the same. Filling
+// the store takes a while (about two minutes for 100,000 items) before the
+// clock starts. cpu-ms/op and cpu-µs/item are the process's CPU time per
+// start and per item of the window; heap-MB the heap in use after a start
+// (the index and what the process held before), the highest of the runs.
 func BenchmarkStoryIndexBuild(b *testing.B) {
 	var texts []model.Item
 	for _, name := range []string{"guardian-us-2018.rss", "arab48-arabic-2026-10-03.xml", "kan11-hebrew-2026-10-03.xml",
@@ -312,21 +316,53 @@ func BenchmarkStoryIndexBuild(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			b.ResetTimer()
-			cpu := processCPU()
-			for b.Loop() {
-				s := &Stories{Store: env.store}
-				ss, err := s.begin(ctx, now)
-				if err != nil {
-					b.Fatal(err)
-				}
-				ss.end(false)
-				if s.index.Len() != n {
-					b.Fatalf("index of %d items, want %d", s.index.Len(), n)
-				}
+			for _, from := range []string{"items", "snapshot"} {
+				b.Run("from="+from, func(b *testing.B) {
+					if from == "snapshot" {
+						// The snapshot a process that stopped wrote.
+						s := &Stories{Store: env.store}
+						ss, err := s.begin(ctx, now)
+						if err != nil {
+							b.Fatal(err)
+						}
+						ss.end(true)
+						if err := s.SaveSnapshot(ctx); err != nil {
+							b.Fatal(err)
+						}
+					}
+					b.ReportAllocs()
+					var (
+						heap uint64
+						cpu  time.Duration
+					)
+					for b.Loop() {
+						s := &Stories{Store: env.store}
+						c := processCPU()
+						ss, err := s.begin(ctx, now)
+						if err != nil {
+							b.Fatal(err)
+						}
+						ss.end(false)
+						cpu += processCPU() - c
+						if s.index.Len() != n {
+							b.Fatalf("index of %d items, want %d", s.index.Len(), n)
+						}
+						if s.builtFrom != from {
+							b.Fatalf("index not built from the %s", from)
+						}
+						b.StopTimer()
+						runtime.GC()
+						var ms runtime.MemStats
+						runtime.ReadMemStats(&ms)
+						heap = max(heap, ms.HeapInuse)
+						runtime.KeepAlive(s)
+						b.StartTimer()
+					}
+					b.ReportMetric(float64(cpu.Microseconds())/float64(b.N*n), "cpu-µs/item")
+					b.ReportMetric(float64(cpu.Milliseconds())/float64(b.N), "cpu-ms/op")
+					b.ReportMetric(float64(heap)/(1<<20), "heap-MB")
+				})
 			}
-			b.ReportMetric(float64((processCPU()-cpu).Microseconds())/float64(b.N*n), "cpu-µs/item")
-			b.ReportMetric(float64((processCPU()-cpu).Milliseconds())/float64(b.N), "cpu-ms/op")
 		})
 	}
 }

@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"log/slog"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/newswatch/newswatch/internal/model"
+	"github.com/newswatch/newswatch/internal/store"
 	cluster "github.com/newswatch/newswatch/internal/story"
 )
 
@@ -102,6 +104,137 @@ func TestStoryIndexFromStoredFeatures(t *testing.T) {
 			if recorded := strings.Contains(log.String(), "story features recorded"); recorded != (c.saved > 0) ||
 				(want != "" && !strings.Contains(log.String(), want)) {
 				t.Errorf("log:\n%s\nwant %q", log.String(), want)
+			}
+		})
+	}
+}
+
+// TestStoryIndexFromSnapshot: an index read from the snapshot the polls'
+// index wrote, and caught up with the items recorded since, finds for every
+// item what the polls' index and an index built from the items find. A
+// snapshot that no longer says what the items say (features of another
+// version, an item edited or pruned since) is not used: the index is built
+// from the items, and finds the same.
+func TestStoryIndexFromSnapshot(t *testing.T) {
+	env := storyEnv(t) // the background, seen an hour before the rest
+	env.clock.Advance(time.Hour)
+	var feeds []model.Feed
+	serve := func(name, doc string) {
+		f := model.Feed{Name: name, URL: newFeedServer(t, doc).URL}
+		feeds = append(feeds, f)
+		env.addFeeds(feeds...)
+		env.poll(f)
+	}
+	for _, name := range []string{"arab48-arabic-2026-10-03.xml", "kan11-hebrew-2026-10-03.xml"} {
+		serve(name, string(readFixture(t, name)))
+	}
+	wire, daily, aggregator, own, distinct := bakuReports(t0.Add(-time.Hour))
+	serve("baku-0", rssDoc(wire))
+	ctx := context.Background()
+	if err := env.poller.Stories.SaveSnapshot(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// Recorded after the snapshot: taken in at the start.
+	for i, it := range []testItem{daily, aggregator, own, distinct} {
+		serve(fmt.Sprint("baku-", i+1), rssDoc(it))
+	}
+	serve("glz-army-radio-hebrew-2026-10-03.xml", string(readFixture(t, "glz-army-radio-hebrew-2026-10-03.xml")))
+	// A story split after the snapshot (a move the start applies).
+	items := env.items()
+	inStory := map[int64]int{}
+	for _, it := range items {
+		inStory[it.StoryID]++
+	}
+	split := slices.IndexFunc(items, func(it *model.Item) bool { return inStory[it.StoryID] > 1 && it.Title == wire.Title })
+	if split < 0 {
+		t.Fatal("no story of two items to split")
+	}
+	if _, err := env.store.SplitItem(ctx, items[split].StoryID, items[split].ID, env.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	env.poll(feeds[0]) // the polls' index applies it
+	items = env.items()
+
+	start := func(t *testing.T, version int64) ([]cluster.Match, string) {
+		t.Helper()
+		var log syncBuffer
+		s := &Stories{Store: env.store, version: version, Log: slog.New(slog.NewTextHandler(&log, nil))}
+		got, n := probeStories(t, env, s)
+		if n != len(items) {
+			t.Errorf("index of %d items, want %d", n, len(items))
+		}
+		return got, log.String()
+	}
+	compare := func(t *testing.T, got, want []cluster.Match) {
+		t.Helper()
+		joined := 0
+		for i := range got {
+			if !reflect.DeepEqual(got[i], want[i]) {
+				t.Errorf("item %d (%s): %+v, want %+v", items[i].ID, items[i].Title, got[i], want[i])
+			}
+			if got[i].Stage != cluster.StageNew {
+				joined++
+			}
+		}
+		if joined < 5 {
+			t.Errorf("%d items joined a story: want more to compare", joined)
+		}
+	}
+	running, _ := probeStories(t, env, env.poller.Stories)
+	fromItems, _ := start(t, 0) // no snapshot of this version: none used
+	compare(t, fromItems, running)
+
+	fromSnapshot, log := start(t, 0)
+	if !strings.Contains(log, "from=snapshot") {
+		t.Fatalf("not started from the snapshot:\n%s", log)
+	}
+	compare(t, fromSnapshot, running)
+
+	for _, c := range []struct {
+		name    string
+		version int64
+		change  func(t *testing.T)
+		reason  string
+	}{
+		{"features of another version", 1, nil, "story features of another version"},
+		{"an item edited", 0, func(t *testing.T) {
+			tx, err := env.store.Begin(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			it := items[len(items)-1]
+			if err := tx.UpdateItem(it.ID, store.ItemEdit{Title: it.Title, Summary: it.Summary, TextHash: it.TextHash, At: env.clock.Now()}); err != nil {
+				t.Fatal(err)
+			}
+			if err := tx.Commit(); err != nil {
+				t.Fatal(err)
+			}
+		}, "items edited since"},
+		{"items pruned", 0, func(t *testing.T) {
+			if _, err := env.store.Prune(ctx, t0.Add(time.Minute), 0); err != nil {
+				t.Fatal(err)
+			}
+			// The polls' index holds the pruned items until they leave
+			// the window: an index built from the items does not.
+			items = env.items()
+		}, "of its"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			// A snapshot current when written.
+			s := &Stories{Store: env.store}
+			probeStories(t, env, s)
+			if err := s.SaveSnapshot(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if c.change != nil {
+				c.change(t)
+			}
+			got, log := start(t, c.version)
+			if !strings.Contains(log, "from=items") || !strings.Contains(log, c.reason) {
+				t.Errorf("log:\n%s\nwant the index built from the items, because %q", log, c.reason)
+			}
+			if c.name == "an item edited" { // the same text again
+				compare(t, got, running)
 			}
 		})
 	}

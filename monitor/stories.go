@@ -2,7 +2,9 @@ package monitor
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"sync"
 	"time"
@@ -47,22 +49,40 @@ type Stories struct {
 	index    *cluster.Index
 	maxID    int64 // the highest item ID the index has taken in
 	lastMove int64 // the last story move (store.SplitItem) it has applied
+	edits    int64 // the store's count of edits when it was built (Store.StoryEdits)
+	// builtFrom says what the index was last built from: "items" or
+	// "snapshot".
+	builtFrom string
 }
 
 // begin starts the story work of a poll transaction: it locks the index
-// until commit or rollback, builds it when needed, drops the items that
-// left the window and takes in the items recorded since it last looked.
+// until commit or rollback, builds it when needed (from the snapshot in
+// the store when it is current, else from the items of the window), drops
+// the items that left the window and takes in the items recorded since it
+// last looked.
 func (s *Stories) begin(ctx context.Context, now time.Time) (*storySession, error) {
 	s.mu.Lock()
 	build := s.index == nil
-	if build {
-		s.index = cluster.NewIndex(s.Options)
-		s.maxID = 0
+	window := s.Options.Window
+	if window <= 0 {
+		window = cluster.DefaultWindow
 	}
-	since := now.Add(-s.index.Window())
-	s.index.Expire(since)
+	since := now.Add(-window)
 	start := time.Now()
-	if err := s.applyMoves(ctx, build); err != nil {
+	from := "items"
+	if build {
+		if err := s.open(ctx, since); err != nil {
+			s.index = nil
+			s.mu.Unlock()
+			return nil, fmt.Errorf("story index: %w", err)
+		}
+		if s.maxID > 0 {
+			from = "snapshot"
+		}
+		s.builtFrom = from
+	}
+	s.index.Expire(since)
+	if err := s.applyMoves(ctx, build && from == "items"); err != nil {
 		s.index = nil
 		s.mu.Unlock()
 		return nil, fmt.Errorf("story index: %w", err)
@@ -75,10 +95,138 @@ func (s *Stories) begin(ctx context.Context, now time.Time) (*storySession, erro
 		return nil, fmt.Errorf("story index: %w", err)
 	}
 	if build && s.Log != nil {
-		s.Log.Info("story index built", "items", s.index.Len(), "window", s.index.Window(),
+		s.Log.Info("story index built", "items", s.index.Len(), "window", s.index.Window(), "from", from,
 			"duration", time.Since(start).Round(time.Millisecond))
 	}
 	return &storySession{s: s}, nil
+}
+
+// open makes the index anew, for a window that begins at since: the one
+// of the snapshot in the store when that is current (readSnapshot), with
+// maxID and lastMove those it had taken in; else an empty one, with maxID
+// 0, for takeIn to fill from the items. It notes the store's count of
+// edits first (Store.StoryEdits), for the snapshot this index will write.
+// Called with s.mu held.
+func (s *Stories) open(ctx context.Context, since time.Time) error {
+	edits, err := s.Store.StoryEdits(ctx)
+	if err != nil {
+		return err
+	}
+	s.edits, s.maxID, s.lastMove = edits, 0, 0
+	x, h, reason := s.readSnapshot(ctx, since, edits)
+	if x == nil {
+		if reason != "" {
+			s.logger().Info("story index snapshot not used", "reason", reason)
+		}
+		s.index = cluster.NewIndex(s.Options)
+		return nil
+	}
+	s.index, s.maxID, s.lastMove = x, h.MaxItem, h.LastMove
+	return nil
+}
+
+// readSnapshot returns the index of the store's snapshot, with the
+// snapshot's description, when it says what the items of the store say:
+// written with this version of the story features and these options, no
+// item's text edited since the index it was taken of was built (edits),
+// and, once the items seen before since are out of it, holding exactly
+// the items of the window up to the last it took in that an index built
+// from the store would take (Store.StoryWindowCount): none pruned since,
+// none taken out by MaxItems that would be in. An index built from the
+// items goes on from there the way the snapshot's does: so that the
+// grouping is the same either way. Otherwise it returns nil and why
+// ("" when there is no snapshot).
+func (s *Stories) readSnapshot(ctx context.Context, since time.Time, edits int64) (*cluster.Index, store.StorySnapshot, string) {
+	var (
+		x *cluster.Index
+		h store.StorySnapshot
+	)
+	err := s.Store.ReadStorySnapshot(ctx, func(got store.StorySnapshot, r io.Reader) error {
+		h = got
+		switch {
+		case h.FeaturesVersion != s.featuresVersion():
+			return staleSnapshot("story features of another version")
+		case h.Edits != edits:
+			return staleSnapshot("items edited since the index it was taken of was built")
+		}
+		var err error
+		x, err = cluster.ReadSnapshot(r, s.Options)
+		return err
+	})
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return nil, h, ""
+	case err != nil:
+		return nil, h, err.Error()
+	}
+	x.ExpireAll(since)
+	lo, hi, ok := x.IDRange()
+	if !ok {
+		lo, hi = h.MaxItem+1, h.MaxItem
+	}
+	if hi > h.MaxItem {
+		return nil, h, "items past its last"
+	}
+	in, err := s.Store.StoryWindowCount(ctx, since, lo, h.MaxItem)
+	if err != nil {
+		return nil, h, err.Error()
+	}
+	before, err := s.Store.StoryWindowCount(ctx, since, 0, lo-1)
+	if err != nil {
+		return nil, h, err.Error()
+	}
+	switch n := x.Len(); {
+	case in != n:
+		return nil, h, fmt.Sprintf("%d of its %d items in the store", in, n)
+	case before > 0 && n < x.MaxItems():
+		return nil, h, fmt.Sprintf("%d items of the window before its first", before)
+	}
+	return x, h, ""
+}
+
+// staleSnapshot is why a snapshot is not used, though readable.
+type staleSnapshot string
+
+func (e staleSnapshot) Error() string { return string(e) }
+
+// featuresVersion is the version of story features the index reads, and
+// records when it extracts them.
+func (s *Stories) featuresVersion() int64 {
+	if s.version != 0 {
+		return s.version
+	}
+	return cluster.FeaturesVersion()
+}
+
+// SaveSnapshot writes a snapshot of the index to the store, for the next
+// process to start from (see readSnapshot), unless there is no index yet
+// or an item's text was edited since it was built, which the index does
+// not follow (the snapshot would not say what the items say: the next
+// start reads the items, and the index it builds then can be written).
+// It waits for the poll transaction using the index, if one is open.
+func (s *Stories) SaveSnapshot(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.index == nil {
+		return nil
+	}
+	edits, err := s.Store.StoryEdits(ctx)
+	if err != nil {
+		return fmt.Errorf("story index snapshot: %w", err)
+	}
+	if edits != s.edits {
+		s.logger().Info("story index snapshot not written: items edited since the index was built")
+		return nil
+	}
+	start := time.Now()
+	h := store.StorySnapshot{MaxItem: s.maxID, LastMove: s.lastMove, FeaturesVersion: s.featuresVersion(),
+		Edits: s.edits, Items: s.index.Len(), WrittenAt: time.Now()}
+	if err := s.Store.SaveStorySnapshot(ctx, h, s.index.WriteSnapshot); err != nil {
+		return fmt.Errorf("story index snapshot: %w", err)
+	}
+	s.logger().Info("story index snapshot written", "items", h.Items,
+		"duration", time.Since(start).Round(time.Millisecond))
+	return nil
 }
 
 // saveBatch is how many items' features takeIn extracts before it records
@@ -96,10 +244,7 @@ const saveBatch = 1000
 // must be false when the caller holds the store's write transaction.
 // Called with s.mu held.
 func (s *Stories) takeIn(ctx context.Context, since time.Time, save bool) error {
-	version := s.version
-	if version == 0 {
-		version = cluster.FeaturesVersion()
-	}
+	version := s.featuresVersion()
 	var (
 		dec     cluster.FeaturesDecoder
 		pending []store.ItemFeatures

@@ -208,12 +208,47 @@ func (d *Daemon) supervise(ctx context.Context, reload <-chan os.Signal) error {
 		}
 	})
 
+	// The story index's snapshot, every storySnapshotEvery and at the
+	// stop: the next start reads it instead of the window's items.
+	wg.Go(func() {
+		t := time.NewTicker(storySnapshotEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				p.saveStories(ctx)
+			}
+		}
+	})
+
 	<-ctx.Done()
 	wg.Wait()
+	stop, cancelStop := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	p.saveStories(stop)
+	cancelStop()
 	if err := context.Cause(ctx); err != nil && !errors.Is(err, context.Canceled) {
 		return err
 	}
 	return nil
+}
+
+// storySnapshotEvery is how often the daemon writes the story index's
+// snapshot besides at its stop, so that a start after a crash catches up
+// with at most this much of the window's items instead of all of them.
+const storySnapshotEvery = time.Hour
+
+// saveStories writes the story index's snapshot to the store
+// (monitor.Stories.SaveSnapshot). A failure is only logged: the next start
+// builds the index from the items.
+func (p *Pipeline) saveStories(ctx context.Context) {
+	if p.Poller.Stories == nil {
+		return
+	}
+	if err := p.Poller.Stories.SaveSnapshot(ctx); err != nil {
+		p.log.Warn("story index snapshot not written; the next start reads the items", "err", err)
+	}
 }
 
 // replicaID names this replica, "" when it is the only process.

@@ -58,8 +58,9 @@ var copyTables = []copyTable{
 
 // notCopied are the tables of the running processes, not of the
 // history: the schema's version (each database has its own), the replicas
-// and their leases.
-var notCopied = []string{"schema_migrations", "replicas", "leases"}
+// and their leases, the story index's snapshot (a process's index, which
+// the destination builds again).
+var notCopied = []string{"schema_migrations", "replicas", "leases", "story_snapshot", "story_snapshot_parts"}
 
 // TableCount is how many rows one table holds.
 type TableCount struct {

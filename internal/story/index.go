@@ -3,11 +3,12 @@ package story
 import (
 	"cmp"
 	"fmt"
-	"hash/maphash"
 	"math"
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/cespare/xxhash/v2"
 )
 
 // Defaults of Options.
@@ -293,7 +294,6 @@ type Index struct {
 	stories map[int64]chain  // the items of each story
 	links   map[uint64]chain // the items of each canonical link, by hash
 	bands   [4][]chain       // the items of each value of each block; nil until needed
-	seed    maphash.Seed     // of link hashes
 
 	// Scratch, reused under mu.
 	gen     uint32 // of Assign: marks terms of the new item (term.gen)
@@ -340,7 +340,6 @@ func NewIndex(o Options) *Index {
 		byID:    map[int64]uint32{},
 		stories: map[int64]chain{},
 		links:   map[uint64]chain{},
-		seed:    maphash.MakeSeed(),
 		candOf:  map[int64]int32{},
 	}
 }
@@ -358,9 +357,10 @@ func (x *Index) Window() time.Duration { return x.opt.window() }
 
 // linkHash returns the hash under which the index keeps a canonical link,
 // never 0. Two links with one hash would be taken for one (a chance of
-// about one in 10^8 for a window of 10^6 links).
+// about one in 10^8 for a window of 10^6 links). It is the same in every
+// process, so that a snapshot of the index (WriteSnapshot) keeps it.
 func (x *Index) linkHash(link string) uint64 {
-	return max(maphash.String(x.seed, link), 1)
+	return max(xxhash.Sum64String(link), 1)
 }
 
 // Add puts it in the index, replacing an item with its ID, and then
