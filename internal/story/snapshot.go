@@ -159,17 +159,15 @@ func (sw *snapshotWriter) fixed(v uint64) {
 // its end. The index is the one written: Assign finds for any item what
 // the written index would have found.
 func ReadSnapshot(r io.Reader, o Options) (*Index, error) {
-	crc := crc32.NewIEEE()
-	br := bufio.NewReaderSize(r, 64<<10)
-	sr := snapshotReader{r: br, crc: crc}
+	sr := snapshotReader{r: r, buf: make([]byte, 0, 64<<10), crc: crc32.NewIEEE()}
 	x, err := sr.read(o)
 	if err == nil {
-		// The checksum, then the end.
-		want := crc.Sum32()
+		// The checksum of what was read, then the end.
+		want := sr.sum()
 		var sum [4]byte
-		if _, err = io.ReadFull(br, sum[:]); err != nil || binary.LittleEndian.Uint32(sum[:]) != want {
+		if err = sr.full(sum[:]); err != nil || binary.LittleEndian.Uint32(sum[:]) != want {
 			err = fmt.Errorf("%w: checksum", ErrBadSnapshot)
-		} else if _, err = br.ReadByte(); err != io.EOF {
+		} else if _, err = sr.byte(); err != io.EOF {
 			err = fmt.Errorf("%w: data past the end", ErrBadSnapshot)
 		} else {
 			err = nil
@@ -184,20 +182,64 @@ func ReadSnapshot(r io.Reader, o Options) (*Index, error) {
 	return x, nil
 }
 
-// snapshotReader reads a snapshot, passing what it reads to crc.
+// snapshotReader reads a snapshot through a buffer of its own, and
+// checksums the bytes it consumed when it refills it (and at sum).
 type snapshotReader struct {
-	r   *bufio.Reader
+	r   io.Reader
+	buf []byte // buf[pos:] is not read yet
+	pos int
 	crc hash.Hash32
-	one [1]byte
+	err error // of r, once it returned one
+}
+
+// fill reads more into the buffer, checksumming what was consumed.
+func (sr *snapshotReader) fill() error {
+	if sr.err != nil {
+		return sr.err
+	}
+	sr.crc.Write(sr.buf[:sr.pos])
+	n := copy(sr.buf[:cap(sr.buf)], sr.buf[sr.pos:])
+	sr.buf, sr.pos = sr.buf[:n], 0
+	m, err := sr.r.Read(sr.buf[n:cap(sr.buf)])
+	sr.buf = sr.buf[:n+m]
+	if err != nil && m == 0 {
+		sr.err = err
+		return err
+	}
+	return nil
+}
+
+// sum returns the checksum of every byte consumed.
+func (sr *snapshotReader) sum() uint32 {
+	sr.crc.Write(sr.buf[:sr.pos])
+	sr.buf, sr.pos = sr.buf[sr.pos:], 0
+	return sr.crc.Sum32()
 }
 
 func (sr *snapshotReader) byte() (byte, error) {
-	b, err := sr.r.ReadByte()
-	if err == nil {
-		sr.one[0] = b
-		sr.crc.Write(sr.one[:])
+	for sr.pos == len(sr.buf) {
+		if err := sr.fill(); err != nil {
+			return 0, err
+		}
 	}
-	return b, err
+	b := sr.buf[sr.pos]
+	sr.pos++
+	return b, nil
+}
+
+// full reads len(p) bytes into p.
+func (sr *snapshotReader) full(p []byte) error {
+	for len(p) > 0 {
+		if sr.pos == len(sr.buf) {
+			if err := sr.fill(); err != nil {
+				return err
+			}
+		}
+		n := copy(p, sr.buf[sr.pos:])
+		sr.pos += n
+		p = p[n:]
+	}
+	return nil
 }
 
 func (sr *snapshotReader) uint(limit uint64) (uint64, error) {
@@ -234,20 +276,18 @@ func (sr *snapshotReader) int() (int64, error) {
 
 func (sr *snapshotReader) fixed() (uint64, error) {
 	var b [8]byte
-	if _, err := io.ReadFull(sr.r, b[:]); err != nil {
+	if err := sr.full(b[:]); err != nil {
 		return 0, err
 	}
-	sr.crc.Write(b[:])
 	return binary.LittleEndian.Uint64(b[:]), nil
 }
 
 // bytes reads n bytes into a new slice of capacity at least c.
 func (sr *snapshotReader) bytes(n, c int) ([]byte, error) {
 	p := make([]byte, n, max(n, c))
-	if _, err := io.ReadFull(sr.r, p); err != nil {
+	if err := sr.full(p); err != nil {
 		return nil, err
 	}
-	sr.crc.Write(p)
 	return p, nil
 }
 
@@ -354,13 +394,17 @@ func (sr *snapshotReader) read(o Options) (*Index, error) {
 	}
 	x.dict.terms = make([]term, 0, min(nTerms, 1<<24))
 	x.dict.ids = make(map[string]uint32, min(nTerms, 1<<24))
+	var word []byte // scratch
 	for id := range uint32(nTerms) {
 		n, err := sr.uint(maxSnapshotLen)
 		if err != nil {
 			return nil, err
 		}
-		word, err := sr.bytes(int(n), 0)
-		if err != nil {
+		if cap(word) < int(n) {
+			word = make([]byte, n)
+		}
+		word = word[:n]
+		if err := sr.full(word); err != nil {
 			return nil, err
 		}
 		if n, err = sr.uint(maxSnapshotLen); err != nil {
