@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -327,6 +328,13 @@ func BenchmarkStoryIndexBuild(b *testing.B) {
 						}
 						ss.end(true)
 						if err := s.SaveSnapshot(ctx); err != nil {
+							b.Fatal(err)
+						}
+						err = env.store.ReadStorySnapshot(ctx, func(h store.StorySnapshot, _ io.Reader) error {
+							b.ReportMetric(float64(h.Bytes)/(1<<20), "snapshot-MB")
+							return nil
+						})
+						if err != nil {
 							b.Fatal(err)
 						}
 					}
