@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sync"
 	"testing"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/internal/store"
 	"github.com/newswatch/newswatch/internal/store/pgtest"
+	cluster "github.com/newswatch/newswatch/internal/story"
 	"github.com/newswatch/newswatch/rules"
 )
 
@@ -62,6 +64,10 @@ func TestTwoReplicasOneStory(t *testing.T) {
 	if res, err := a.Poll(context.Background(), bg); err != nil || res.New != 55 {
 		t.Fatalf("background poll: %+v, %v", res, err)
 	}
+	// A snapshot of a's index, which a replica starting later reads.
+	if err := a.Stories.SaveSnapshot(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 
 	// Each replica polls two outlets, all four at once.
 	clock.Advance(time.Minute)
@@ -110,5 +116,30 @@ func TestTwoReplicasOneStory(t *testing.T) {
 	}
 	if len(stories) != 2 {
 		t.Errorf("the five reports make %d stories, want 2", len(stories))
+	}
+
+	// A third replica starts from the snapshot and catches up with what
+	// both recorded since: its index finds for every item what a's does.
+	stC, _ := replica("c")
+	probe := func(s *Stories) []cluster.Match {
+		ss, err := s.begin(context.Background(), clock.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ss.end(false)
+		var out []cluster.Match
+		for _, it := range items {
+			x := indexItem(it, cluster.Extract(it.Title, it.Summary))
+			out = append(out, s.index.Assign(&x))
+		}
+		return out
+	}
+	c := &Stories{Store: stC}
+	got, want := probe(c), probe(a.Stories)
+	if c.builtFrom != "snapshot" || c.index.Len() != len(items) {
+		t.Errorf("third replica's index: from the %s, %d items; want from the snapshot, %d", c.builtFrom, c.index.Len(), len(items))
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("from the snapshot and caught up:\n%+v\nreplica a's index:\n%+v", got, want)
 	}
 }
