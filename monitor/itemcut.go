@@ -74,7 +74,15 @@ func cutDocument(text []byte) (*docCut, bool) {
 // the XML document with those elements cut out, the JSON document with
 // those array elements and their commas.
 func (c *docCut) without(skip []bool) []byte {
-	out := make([]byte, 0, len(c.text))
+	// Sized for what is kept: a poll's few new items of a large document
+	// would otherwise cost a copy's worth of memory for nothing.
+	size := len(c.text)
+	for i, s := range c.items {
+		if skip[i] {
+			size -= s.end - s.start
+		}
+	}
+	out := make([]byte, 0, size)
 	switch c.format {
 	case formatJSON:
 		out = append(out, c.text[:c.list.start]...)

@@ -246,7 +246,8 @@ func (p *Poller) prepare(set *rules.Set, f model.Feed, st *store.FeedState, plan
 			// take the features from that analysis.
 			pi.matches = set.MatchVisit(it, &f, pi.extractAnalysed)
 		case matched:
-			pi.matches = set.Match(it, &f)
+			// The text hash takes the summary as matching stripped it.
+			pi.matches = set.MatchVisit(it, &f, pi.hashAnalysed)
 		case p.Stories != nil:
 			pi.features = cluster.Extract(it.Title, it.Summary)
 		}
@@ -293,6 +294,14 @@ func webLink(link string) bool {
 func (pi *plannedItem) extractAnalysed(title string, titleToks []analysis.Token, summary string, summaryToks []analysis.Token) {
 	pi.features = cluster.ExtractAnalysed(title, titleToks, summary, summaryToks)
 	// The matcher stripped the summary's HTML: the text hash need not.
+	if pi.hash == "" {
+		pi.hash = strippedTextHash(title, summary)
+	}
+}
+
+// hashAnalysed sets pi's text hash from its title and summary as
+// rules.Set.MatchVisit analysed them, as extractAnalysed does.
+func (pi *plannedItem) hashAnalysed(title string, _ []analysis.Token, summary string, _ []analysis.Token) {
 	if pi.hash == "" {
 		pi.hash = strippedTextHash(title, summary)
 	}
@@ -370,13 +379,17 @@ func (p *Poller) recordItems(tx *store.Tx, ss *storySession, st *store.FeedState
 func (p *Poller) queueAlerts(tx *store.Tx, f model.Feed, items []recorded, now time.Time, res *PollResult) error {
 	for _, r := range items {
 		it := r.item
+		var summary string // alertSummary(it), once
 		for _, m := range r.matches {
 			if res.Matches == nil {
 				res.Matches = map[string]int{}
 			}
 			res.Matches[m.Rule.Name]++
 			for _, d := range p.Routing.Destinations(m.Rule) {
-				a := newAlert(it, f, m, d)
+				if summary == "" {
+					summary = alertSummary(it)
+				}
+				a := newAlert(it, summary, f, m, d)
 				a.CreatedAt, a.StoryID = now, it.StoryID
 				if m.Rule.Stories == rules.StoriesOff {
 					if r.match.Stage == cluster.StageLink && r.match.Feed == it.FeedID {
@@ -459,7 +472,7 @@ func (p *Poller) recordEdits(tx *store.Tx, set *rules.Set, f model.Feed, plan *p
 			}
 			it := storeItem(e, 0, now)
 			it.ID = pi.itemID
-			a := newAlert(it, f, rules.Match{Rule: rule}, Destination{Notifier: ref.Notifier, Channel: ref.Channel})
+			a := newAlert(it, alertSummary(it), f, rules.Match{Rule: rule}, Destination{Notifier: ref.Notifier, Channel: ref.Channel})
 			a.Kind, a.ParentID, a.CreatedAt = model.KindUpdate, ref.ID, now
 			if err := tx.Enqueue(a); err != nil {
 				return fmt.Errorf("update of alert %d: %w", ref.ID, err)

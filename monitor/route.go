@@ -72,19 +72,12 @@ const snippetRunes = 300
 
 // newAlert is the outbox row for one match of it in feed f, sent to d. It
 // carries a snapshot of what a message shows, so rendering never needs the
-// item again.
-func newAlert(it *model.Item, f model.Feed, m rules.Match, d Destination) *model.Alert {
+// item again. summary is alertSummary(it), which the alerts of one item
+// share.
+func newAlert(it *model.Item, summary string, f model.Feed, m rules.Match, d Destination) *model.Alert {
 	severity := string(m.Rule.Severity)
 	if severity == "" {
 		severity = string(rules.SeverityInfo)
-	}
-	summary := it.Summary
-	if strings.TrimSpace(summary) == "" {
-		summary = it.Content
-	}
-	summary = analysis.StripHTML(summary)
-	if strings.TrimSpace(summary) == "" {
-		summary = it.Article // plain text already
 	}
 	return &model.Alert{
 		ItemID:      it.ID,
@@ -95,12 +88,26 @@ func newAlert(it *model.Item, f model.Feed, m rules.Match, d Destination) *model
 		Title:       it.Title,
 		Link:        it.Link,
 		Feed:        f.Name,
-		Summary:     snippet(summary, snippetRunes),
+		Summary:     summary,
 		Description: m.Rule.Description,
 		Published:   it.Published,
 		Hits:        m.Hits,
 		Digest:      m.Rule.Digest != "",
 	}
+}
+
+// alertSummary is the summary an alert of it shows: a snippet of its
+// summary, else of its content, HTML stripped, else of its article.
+func alertSummary(it *model.Item) string {
+	summary := it.Summary
+	if strings.TrimSpace(summary) == "" {
+		summary = it.Content
+	}
+	summary = analysis.StripHTML(summary)
+	if strings.TrimSpace(summary) == "" {
+		summary = it.Article // plain text already
+	}
+	return snippet(summary, snippetRunes)
 }
 
 // snippet collapses white space and shortens s to at most n runes, at a word
