@@ -35,7 +35,7 @@ const saveFeaturesSQL = `UPDATE items SET features = ?, features_version = ?
 // returns: it must keep neither. It stops at the first error fn returns,
 // which it returns unwrapped.
 func (s *Store) StoryWindow(ctx context.Context, since time.Time, after, version int64, fn func(*model.Item) error) error {
-	rows, err := s.read.QueryContext(ctx, storyWindowSQL, version, version, version, version, after, since.UnixMilli())
+	rows, err := s.reads.get(stmtStoryWindow).QueryContext(ctx, version, version, version, version, after, since.UnixMilli())
 	if err != nil {
 		return fmt.Errorf("store: story window: %w", err)
 	}

@@ -82,7 +82,7 @@ func (s *Store) SplitItem(ctx context.Context, story, item int64, now time.Time)
 // StoryMoves returns the moves recorded after the move after (0: all), in
 // the order they were made.
 func (s *Store) StoryMoves(ctx context.Context, after int64) ([]StoryMove, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT id, item_id, from_story, to_story, moved_at FROM story_moves WHERE id > ? ORDER BY id`, after)
+	rows, err := s.reads.get(stmtStoryMoves).QueryContext(ctx, after)
 	if err != nil {
 		return nil, fmt.Errorf("store: story moves: %w", err)
 	}
@@ -102,6 +102,9 @@ func (s *Store) StoryMoves(ctx context.Context, after int64) ([]StoryMove, error
 	}
 	return out, nil
 }
+
+// storyMovesSQL reads the moves after an ID, in order.
+const storyMovesSQL = `SELECT id, item_id, from_story, to_story, moved_at FROM story_moves WHERE id > ? ORDER BY id`
 
 // LastStoryMove returns the ID of the last move recorded, 0 for none.
 func (s *Store) LastStoryMove(ctx context.Context) (int64, error) {

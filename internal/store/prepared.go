@@ -8,7 +8,8 @@ import (
 
 // readStmt names a query of the read pool prepared when the store opens:
 // the ones run on every poll or every look at the outbox, which would
-// otherwise be compiled again each time.
+// otherwise be compiled again each time (the story index's look at the
+// moves and items recorded since its last is one per poll with new items).
 type readStmt int
 
 const (
@@ -20,6 +21,8 @@ const (
 	stmtDueIn
 	stmtDueFollowUps
 	stmtItemMemo
+	stmtStoryMoves
+	stmtStoryWindow
 	numReadStmts
 )
 
@@ -34,6 +37,8 @@ func readSQL(e Engine) [numReadStmts]string {
 		stmtDueIn:        sqlFor(e, dueInSQL, dueInPG),
 		stmtDueFollowUps: sqlFor(e, dueFollowUpsSQL, dueFollowUpsPG),
 		stmtItemMemo:     itemMemoSQL,
+		stmtStoryMoves:   storyMovesSQL,
+		stmtStoryWindow:  storyWindowSQL,
 	}
 }
 
