@@ -183,10 +183,10 @@ func (x *Index) crossScore(it *Item, members []*entry) (float64, []string, bool)
 	gap := math.Inf(1)
 	itWhen := nanos(it.when())
 	for i, e := range members {
-		decodeTerms(x.text.bytes(e.blk, e.off, e.n), &x.list)
-		x.facts = append(x.facts, x.list.facts...)
+		from := len(x.facts)
+		x.facts = appendDecodedFacts(x.facts, x.text.bytes(e.blk, e.off, e.n))
 		if i == 0 {
-			x.firstFacts = append(x.firstFacts[:0], x.list.facts...)
+			x.firstFacts = append(x.firstFacts[:0], x.facts[from:]...)
 		}
 		gap = min(gap, days(itWhen, e.when))
 	}

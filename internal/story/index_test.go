@@ -343,6 +343,9 @@ func (x *Index) check() error {
 	for seq, e := range live {
 		var l termList
 		decodeTerms(x.text.bytes(e.blk, e.off, e.n), &l)
+		if facts := appendDecodedFacts(nil, x.text.bytes(e.blk, e.off, e.n)); !slices.Equal(facts, l.facts) {
+			return fmt.Errorf("entry %d: appendDecodedFacts gives %x, decodeTerms %x", seq, facts, l.facts)
+		}
 		for _, f := range l.facts {
 			if linkable(fact(f)) {
 				id, ok := x.dict.ids[factTerm(f)]

@@ -192,6 +192,35 @@ func appendFacts(dst []byte, facts []uint32) []byte {
 	return dst
 }
 
+// appendDecodedFacts appends to dst the facts of p, terms encoded by
+// encodeTerms, and returns it: decodeTerms's l.facts, without decoding
+// the terms and words before them, which it skips byte by byte (a varint
+// ends at its first byte below 0x80). The stage across languages reads
+// only the facts of a candidate story's members.
+func appendDecodedFacts(dst []uint32, p []byte) []uint32 {
+	nTerms, n := uvarint(p)
+	p = p[n:]
+	nWords, n := uvarint(p)
+	p = p[n:]
+	_, n = uvarint(p) // the title's words
+	p = p[n:]
+	for skip := nTerms + nWords; skip > 0; p = p[1:] {
+		if p[0] < 0x80 {
+			skip--
+		}
+	}
+	nFacts, n := uvarint(p)
+	p = p[n:]
+	var f uint32
+	for range nFacts {
+		v, n := uvarint(p)
+		p = p[n:]
+		f += uint32(v)
+		dst = append(dst, f)
+	}
+	return dst
+}
+
 // decodeTerms decodes p into l, reusing its slices.
 func decodeTerms(p []byte, l *termList) {
 	nTerms, n := uvarint(p)
