@@ -2,6 +2,7 @@ package monitor
 
 import (
 	"bytes"
+	"encoding/binary"
 	"mime"
 	"regexp"
 	"strings"
@@ -225,9 +226,33 @@ func cleanXML(b []byte) []byte {
 	return out
 }
 
+// hasForbiddenXMLChar reports whether valid UTF-8 b holds a character
+// cleanXML drops. It runs over every changed document: it looks at eight
+// bytes at a time for a byte below 0x20 or an 0xEF (the first byte of
+// U+FFFE and U+FFFF), and at the bytes one by one only in the words that
+// have one, such as those holding a line break.
 func hasForbiddenXMLChar(b []byte) bool {
-	for i, c := range b {
-		switch {
+	const ones = 0x0101010101010101
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		x := binary.LittleEndian.Uint64(b[i:])
+		// Some byte is below 0x20, or some byte of x^0xEF… is zero (Bit
+		// Twiddling Hacks, "Determine if a word has a byte less than n").
+		below := (x - 0x20*ones) &^ x & (0x80 * ones)
+		ef := x ^ (0xEF * ones)
+		isEF := (ef - ones) &^ ef & (0x80 * ones)
+		if (below|isEF) != 0 && forbiddenXMLCharIn(b, i, i+8) {
+			return true
+		}
+	}
+	return forbiddenXMLCharIn(b, i, len(b))
+}
+
+// forbiddenXMLCharIn reports whether a character cleanXML drops starts in
+// b[from:to].
+func forbiddenXMLCharIn(b []byte, from, to int) bool {
+	for i := from; i < to; i++ {
+		switch c := b[i]; {
 		case c < 0x20 && c != '\t' && c != '\n' && c != '\r':
 			return true
 		case c == 0xEF && i+2 < len(b) && b[i+1] == 0xBF && (b[i+2] == 0xBE || b[i+2] == 0xBF):
