@@ -1,8 +1,10 @@
 package slack
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -52,31 +54,69 @@ var SnoozeLengths = map[string]time.Duration{
 // (a context block holds at most 10 elements); the oldest go first.
 const maxStatusLines = 10
 
-// actionsBlock returns the buttons of the alert alertID.
-func actionsBlock(alertID int64, muted bool) *slackgo.ActionBlock {
-	id := strconv.FormatInt(alertID, 10)
+// ruleAlert is the alert of one rule in a message: what its buttons act
+// on.
+type ruleAlert struct {
+	id   int64
+	rule string
+}
+
+// maxSnoozeOthers bounds the other rules of a message whose snooze the
+// menu offers (an overflow menu holds at most five options).
+const maxSnoozeOthers = 3
+
+// actionsBlock returns the buttons of a message of alerts, the first of
+// which the buttons act on. A message of several rules (an article that
+// matched them all) names the rule on its snooze buttons, and its menu
+// also offers a snooze of 24 h of each other rule (up to
+// maxSnoozeOthers), through that rule's alert.
+func actionsBlock(alerts []ruleAlert, muted bool) *slackgo.ActionBlock {
+	first := alerts[0]
+	id := strconv.FormatInt(first.id, 10)
 	plain := func(s string) *slackgo.TextBlockObject {
 		return slackgo.NewTextBlockObject(slackgo.PlainTextType, s, true, false)
+	}
+	name := "rule"
+	if len(alerts) > 1 {
+		name = first.rule
+	}
+	snooze := func(rule, length string) *slackgo.TextBlockObject {
+		return plain(notify.Truncate(notify.CleanText("Snooze "+rule+" "+length), 75, nil))
 	}
 	var elements []slackgo.BlockElement
 	if !muted {
 		elements = append(elements, slackgo.NewButtonBlockElement(actionMute, id, plain("Mute this story")))
 	}
+	options := []*slackgo.OptionBlockObject{
+		slackgo.NewOptionBlockObject(id+"/1h", snooze(name, "1 h"), nil),
+		slackgo.NewOptionBlockObject(id+"/7d", snooze(name, "7 d"), nil),
+	}
+	for _, a := range alerts[1:min(len(alerts), 1+maxSnoozeOthers)] {
+		options = append(options, slackgo.NewOptionBlockObject(strconv.FormatInt(a.id, 10)+"/24h", snooze(a.rule, "24 h"), nil))
+	}
 	elements = append(elements,
-		slackgo.NewButtonBlockElement(actionSnooze, id+"/24h", plain("Snooze rule 24 h")),
-		slackgo.NewOverflowBlockElement(actionSnoozeFor,
-			slackgo.NewOptionBlockObject(id+"/1h", plain("Snooze rule 1 h"), nil),
-			slackgo.NewOptionBlockObject(id+"/7d", plain("Snooze rule 7 d"), nil)),
+		slackgo.NewButtonBlockElement(actionSnooze, id+"/24h", snooze(name, "24 h")),
+		slackgo.NewOverflowBlockElement(actionSnoozeFor, options...),
 		slackgo.NewButtonBlockElement(actionNotRelevant, id, plain("Not relevant")),
 	)
 	return slackgo.NewActionBlock(actionsBlockID, elements...)
 }
 
+// ruleAlerts returns the alert of each rule of m, in the order of its
+// entries (the highest severity first).
+func ruleAlerts(m *notify.Message) []ruleAlert {
+	out := make([]ruleAlert, len(m.Entries))
+	for i, e := range m.Entries {
+		out[i] = ruleAlert{id: e.AlertID, rule: cmp.Or(e.Rule, m.Rule)}
+	}
+	return out
+}
+
 // withActions reports whether a message carries the buttons: an alert
 // (not a summary, a digest, a follow-up or a feed-health alert), posted by
 // a bot that listens for clicks. The buttons of an alert of several rules
-// carry the alert of its first rule (the highest severity): "Snooze rule"
-// and "Not relevant" act on that rule.
+// carry the alert of its first rule (the highest severity): "Snooze" and
+// "Not relevant" act on that rule, and the menu snoozes the others.
 func (st style) withActions(m *notify.Message) bool {
 	return st.actions && isAlert(m) && m.Entries[0].AlertID != 0 && m.ThreadTS == ""
 }
@@ -152,11 +192,14 @@ func (st style) statusLine(c click, userID, userName, rule string, now time.Time
 // updatedBlocks returns the blocks of a message after someone acted on
 // it: blocks with the status line added (the oldest dropped past
 // maxStatusLines) and, once its story is muted, without the mute button.
-// Every mrkdwn text keeps verbatim set, whatever Slack gave back.
+// The buttons are kept as the message has them (those of every rule of
+// an article that matched several); a message without them gets those of
+// alertID. Every mrkdwn text keeps verbatim set, whatever Slack gave back.
 func updatedBlocks(blocks []slackgo.Block, alertID int64, line string, muted bool) []slackgo.Block {
 	var (
-		out   []slackgo.Block
-		lines []slackgo.MixedElement
+		out     []slackgo.Block
+		lines   []slackgo.MixedElement
+		buttons *slackgo.ActionBlock
 	)
 	for _, b := range blocks {
 		switch b := b.(type) {
@@ -173,7 +216,8 @@ func updatedBlocks(blocks []slackgo.Block, alertID int64, line string, muted boo
 		case *slackgo.ActionBlock:
 			if b.BlockID == actionsBlockID {
 				muted = muted || !hasMuteButton(b)
-				continue // rendered again below
+				buttons = b
+				continue // put back below the message
 			}
 		case *slackgo.SectionBlock:
 			if b.Text != nil && b.Text.Type == slackgo.MarkdownType {
@@ -191,16 +235,22 @@ func updatedBlocks(blocks []slackgo.Block, alertID int64, line string, muted boo
 	if len(lines) > maxStatusLines {
 		lines = lines[len(lines)-maxStatusLines:]
 	}
-	out = append(out, actionsBlock(alertID, muted), slackgo.NewContextBlock(statusBlockID, lines...))
+	if buttons == nil {
+		buttons = actionsBlock([]ruleAlert{{id: alertID}}, muted)
+	} else if muted {
+		buttons = slackgo.NewActionBlock(actionsBlockID, slices.DeleteFunc(slices.Clone(buttons.Elements.ElementSet), isMuteButton)...)
+	}
+	out = append(out, buttons, slackgo.NewContextBlock(statusBlockID, lines...))
 	return out
+}
+
+// isMuteButton reports whether e is the mute button.
+func isMuteButton(e slackgo.BlockElement) bool {
+	btn, ok := e.(*slackgo.ButtonBlockElement)
+	return ok && btn.ActionID == actionMute
 }
 
 // hasMuteButton reports whether the buttons b still offer to mute.
 func hasMuteButton(b *slackgo.ActionBlock) bool {
-	for _, e := range b.Elements.ElementSet {
-		if btn, ok := e.(*slackgo.ButtonBlockElement); ok && btn.ActionID == actionMute {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(b.Elements.ElementSet, isMuteButton)
 }

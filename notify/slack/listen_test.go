@@ -662,3 +662,93 @@ func TestRepeatedClickRecordsOneSilence(t *testing.T) {
 		t.Errorf("%d updates of the message, want 3", n)
 	}
 }
+
+// TestActionsOnAnAlertOfSeveralRules: an article that matched two rules
+// is one message whose alerts were recorded with it together. Its buttons
+// act on the first rule, and its menu snoozes the other through that
+// rule's own alert; a click keeps every rule's buttons, a mute takes only
+// the mute button away.
+func TestActionsOnAnAlertOfSeveralRules(t *testing.T) {
+	f := newListenFixture(t, slacktest.Options{}, ListenerOptions{})
+	f.fake.SetMembers("#news", "UBOB", "UALICE")
+	ctx := context.Background()
+	tx, err := f.st.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	story := &store.Story{Title: "Talks in Baku", CreatedAt: listenT0}
+	if err := tx.NewStory(story); err != nil {
+		t.Fatal(err)
+	}
+	item := &model.Item{FeedID: f.feed.ID, Identity: "guid:baku", Title: "Talks in Baku", StoryID: story.ID, SeenAt: listenT0}
+	if err := tx.AddItem(item); err != nil {
+		t.Fatal(err)
+	}
+	var alerts []*model.Alert
+	for _, rule := range []string{"talks", "gulf"} {
+		a := &model.Alert{Rule: rule, Notifier: "slack", ItemID: item.ID, StoryID: story.ID, Title: item.Title,
+			Link: "https://wire.example/baku", Feed: "Wire", CreatedAt: listenT0}
+		if err := tx.Enqueue(a); err != nil {
+			t.Fatal(err)
+		}
+		alerts = append(alerts, a)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	m := &notify.Message{Kind: notify.KindAlert, Rule: "talks", Rules: []notify.RuleRef{{Name: "talks"}, {Name: "gulf"}}}
+	for _, a := range alerts {
+		m.Entries = append(m.Entries, notify.Entry{AlertID: a.ID, ItemID: a.ItemID, Rule: a.Rule, Title: a.Title, Link: a.Link, Feed: a.Feed, Seen: listenT0})
+	}
+	r, _, err := f.bot.Notify(ctx, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.st.MarkDeliveredMany(ctx, []int64{alerts[0].ID, alerts[1].ID}, listenT0, r.RemoteID, r.Channel); err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range alerts {
+		a.RemoteID, a.RemoteChannel = r.RemoteID, r.Channel
+	}
+	talks, gulf := alerts[0], alerts[1]
+	gulfSnooze := strconv.FormatInt(gulf.ID, 10) + "/24h"
+	blocks := f.shown(talks).Blocks
+	checkBlockKitJSON(t, []byte(blocks))
+	for _, want := range []string{`"value":"` + strconv.FormatInt(talks.ID, 10) + `/24h"`, "Snooze talks 24 h", "Snooze talks 7 d",
+		`"value":"` + gulfSnooze + `"`, "Snooze gulf 24 h"} {
+		if !strings.Contains(blocks, want) {
+			t.Errorf("buttons lack %s:\n%s", want, blocks)
+		}
+	}
+	f.run()
+	f.connected(1)
+
+	f.click(gulf, "UBOB", actionSnoozeFor, gulfSnooze)
+	if reply := f.response(1); !strings.Contains(reply.Text, "Rule *gulf* snoozed in <#CNEWS> for 24 h") {
+		t.Errorf("reply to bob: %q", reply.Text)
+	}
+	if list := f.silences(); len(list) != 1 || list[0].Rule != "gulf" || list[0].AlertID != gulf.ID {
+		t.Fatalf("silences %+v, want a snooze of gulf", list)
+	}
+	f.updates(1)
+	shown := f.shown(talks)
+	checkBlockKitJSON(t, []byte(shown.Blocks))
+	if !strings.Contains(shown.Blocks, "Rule *gulf* snoozed by <@UBOB>") || !strings.Contains(shown.Blocks, gulfSnooze) ||
+		!strings.Contains(shown.Blocks, actionMute) || !strings.Contains(shown.Blocks, "Snooze talks 24 h") {
+		t.Errorf("after the snooze the message should keep every rule's buttons:\n%s", shown.Blocks)
+	}
+
+	f.click(talks, "UALICE", actionMute, "")
+	f.response(2)
+	f.updates(2)
+	shown = f.shown(talks)
+	checkBlockKitJSON(t, []byte(shown.Blocks))
+	if strings.Contains(shown.Blocks, actionMute) || !strings.Contains(shown.Blocks, gulfSnooze) ||
+		!strings.Contains(shown.Blocks, "Muted by <@UALICE>") || !strings.Contains(shown.Blocks, "Rule *gulf* snoozed by <@UBOB>") {
+		t.Errorf("after the mute:\n%s", shown.Blocks)
+	}
+	if list := f.silences(); len(list) != 2 || list[0].Kind != store.SilenceMute || list[0].StoryID != story.ID {
+		t.Errorf("silences after the mute: %+v", list)
+	}
+}

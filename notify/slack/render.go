@@ -54,7 +54,7 @@ func (st style) render(m *notify.Message) ([]slackgo.Block, string) {
 	if isAlert(m) {
 		blocks, text := st.renderAlert(m)
 		if st.withActions(m) {
-			blocks = append(blocks, actionsBlock(m.Entries[0].AlertID, false))
+			blocks = append(blocks, actionsBlock(ruleAlerts(m), false))
 		}
 		return blocks, text
 	}
