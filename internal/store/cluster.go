@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -19,7 +20,8 @@ import (
 //     advisory lock of the schema), which keeps the limit of polls in
 //     flight to one host true across the cluster.
 //   - Leases (AcquireLease) name work one replica at a time does: the
-//     sending of the outbox, feed-health checks, retention.
+//     sending to each destination of the outbox (renewed together,
+//     RenewLeases), feed-health checks, retention.
 //   - Replicas (Heartbeat) say they are alive, with hashes of their
 //     configuration and rules, so that replicas that disagree show.
 //
@@ -267,6 +269,42 @@ func (s *Store) ReleaseLease(ctx context.Context, name, holder string) error {
 		return fmt.Errorf("store: release lease %q: %w", name, err)
 	}
 	return nil
+}
+
+// RenewLeases extends to now+ttl every lease of holder whose name starts
+// with prefix and that has not ended at now, in one statement, and returns
+// the names of those it extended: a lease missing from them ended, and
+// another holder may have it. prefix must be non-empty and end in an ASCII
+// character other than DEL (the names after it are found by range).
+func (s *Store) RenewLeases(ctx context.Context, holder, prefix string, now time.Time, ttl time.Duration) ([]string, error) {
+	last := len(prefix) - 1
+	if holder == "" || last < 0 || prefix[last] >= 0x7f || ttl <= 0 {
+		return nil, fmt.Errorf("store: renew leases %q of %q: empty holder or prefix, or ttl %s", prefix, holder, ttl)
+	}
+	end := prefix[:last] + string(rune(prefix[last]+1))
+	var names []string
+	err := s.inWriteTx(ctx, writeUrgent, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `UPDATE leases SET expires_at = ?1
+			WHERE holder = ?2 AND name >= ?3 AND name < ?4 AND expires_at > ?5 RETURNING name`,
+			now.Add(ttl).UnixMilli(), holder, prefix, end, now.UnixMilli())
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var name string
+			if err := rows.Scan(&name); err != nil {
+				return err
+			}
+			names = append(names, name)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: renew leases %q of %s: %w", prefix, holder, err)
+	}
+	slices.Sort(names)
+	return names, nil
 }
 
 // Leases returns every lease recorded, by name, ended ones included.

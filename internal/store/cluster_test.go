@@ -274,6 +274,51 @@ func TestLeases(t *testing.T) {
 	})
 }
 
+// TestRenewLeases: one statement renews a holder's live leases of a
+// prefix, and none of another holder, another prefix, or that ended.
+func TestRenewLeases(t *testing.T) {
+	eachStore(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		for _, l := range []struct {
+			name, holder string
+			ttl          time.Duration
+		}{
+			{"dispatch/slack/#a", "r1", 10 * time.Second},
+			{"dispatch/slack/#b", "r1", 10 * time.Second},
+			{"dispatch/slack/#c", "r2", 10 * time.Second},
+			{"dispatch/hook/", "r1", time.Second},
+			{"dispatch0", "r1", 10 * time.Second},
+			{"retention", "r1", 10 * time.Second},
+		} {
+			if ok, err := s.AcquireLease(ctx, l.name, l.holder, testTime, l.ttl); err != nil || !ok {
+				t.Fatalf("AcquireLease(%s) = %v, %v", l.name, ok, err)
+			}
+		}
+		got, err := s.RenewLeases(ctx, "r1", "dispatch/", testTime.Add(5*time.Second), 10*time.Second)
+		if want := []string{"dispatch/slack/#a", "dispatch/slack/#b"}; err != nil || !reflect.DeepEqual(got, want) {
+			t.Fatalf("RenewLeases = %q, %v; want %q", got, err, want)
+		}
+		leases, err := s.Leases(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range leases {
+			want := testTime.Add(10 * time.Second)
+			if l.Name == "dispatch/slack/#a" || l.Name == "dispatch/slack/#b" {
+				want = testTime.Add(15 * time.Second)
+			} else if l.Name == "dispatch/hook/" {
+				want = testTime.Add(time.Second)
+			}
+			if want = want.Truncate(time.Millisecond); !l.Expires.Equal(want) {
+				t.Errorf("lease %s expires %v, want %v", l.Name, l.Expires, want)
+			}
+		}
+		if _, err := s.RenewLeases(ctx, "r1", "", testTime, time.Second); err == nil {
+			t.Error("RenewLeases with an empty prefix did not fail")
+		}
+	})
+}
+
 // TestLeaseRace: replicas taking a free lease at once: one gets it.
 func TestLeaseRace(t *testing.T) {
 	eachEngine(t, func(t *testing.T, db testDB) {
