@@ -24,6 +24,19 @@ type destination struct {
 	channel  string
 	limiter  *rate.Limiter // nil: no limit
 	signal   chan struct{}
+	// lease names the destination's lease when the Dispatcher shares the
+	// outbox with other processes (Dispatcher.Leases); "" otherwise.
+	lease string
+	// tryAt is when to try to take the lease next; worker only.
+	tryAt time.Time
+
+	// Guarded by r.mu, since push checks them under it as the fill that
+	// pushes is counted (r.epoch): leased is set while this process holds
+	// the lease; resync is the count of the last fill that began before
+	// it took the lease. What such a fill read may be stale (another
+	// process may have sent it since), and is dropped.
+	leased bool
+	resync uint64
 
 	mu        sync.Mutex
 	queue     []*job
@@ -35,8 +48,20 @@ type destination struct {
 }
 
 // push appends jobs and wakes the worker. Jobs placed beyond the first
-// wholeJobs of the queue are made light.
+// wholeJobs of the queue are made light. A destination under a lease that
+// this process does not hold, or took after the fill that read jobs
+// began, drops them (see hold).
 func (ds *destination) push(jobs ...*job) {
+	if ds.lease != "" {
+		r := ds.r
+		r.mu.Lock()
+		fresh := ds.leased && r.epoch > ds.resync
+		r.mu.Unlock()
+		if !fresh {
+			r.drop(jobs, ds.r.d.now().Add(r.d.leaseRetry()))
+			return
+		}
+	}
 	ds.mu.Lock()
 	for _, j := range jobs {
 		if len(ds.queue) >= wholeJobs {
@@ -108,6 +133,11 @@ func (ds *destination) run() {
 func (ds *destination) step() time.Duration {
 	d := ds.r.d
 	now := d.now()
+	if ds.lease != "" {
+		if wait, ok := ds.hold(now); !ok {
+			return wait
+		}
+	}
 	ds.mu.Lock()
 	expired := ds.expire(now)
 	if len(expired) > 0 {
@@ -153,6 +183,70 @@ func (ds *destination) step() time.Duration {
 	ds.sending = false
 	ds.mu.Unlock()
 	return 0
+}
+
+// hold sees that this process holds the destination's lease before the
+// worker looks at its queue, and reports whether it does; when it does
+// not, it returns how long to wait before trying again. A destination
+// that loses its lease drops its queue. One that takes it asks for a read
+// of every due alert (its own were dropped, and are to be read afresh:
+// another process may have sent some) and for its digests, drops what
+// fills that began before read, and waits a pace interval before its
+// first send: the last holder may have just sent.
+func (ds *destination) hold(now time.Time) (time.Duration, bool) {
+	r, d := ds.r, ds.r.d
+	r.mu.Lock()
+	leased := ds.leased
+	r.mu.Unlock()
+	if leased {
+		if !d.Leases.Until(ds.lease).IsZero() {
+			return 0, true
+		}
+		d.log().Warn("notify: the destination's lease was lost; another process sends to it now",
+			"notifier", ds.notifier, "channel", ds.channel, "lease", ds.lease)
+		r.mu.Lock()
+		ds.leased = false
+		r.mu.Unlock()
+		ds.dropQueue(now)
+		ds.tryAt = time.Time{}
+	}
+	if now.Before(ds.tryAt) {
+		return ds.tryAt.Sub(now), false
+	}
+	ds.tryAt = now.Add(d.leaseRetry())
+	_, ok, err := d.Leases.Take(r.ctx, ds.lease)
+	if err != nil && r.ctx.Err() == nil {
+		d.log().Warn("notify: taking the destination's lease failed; trying again",
+			"notifier", ds.notifier, "channel", ds.channel, "lease", ds.lease, "retry_in", d.leaseRetry(), "error", err)
+	}
+	if !ok {
+		ds.dropQueue(now)
+		return d.leaseRetry(), false
+	}
+	ds.dropQueue(now)
+	if ds.limiter != nil {
+		ds.limiter.ReserveN(now, ds.limiter.Burst())
+	}
+	r.mu.Lock()
+	ds.leased, ds.resync = true, r.epoch
+	r.full = true
+	for _, st := range r.digests {
+		st.nextCheck = time.Time{}
+	}
+	r.mu.Unlock()
+	r.signalRefill()
+	return 0, false
+}
+
+// dropQueue empties the queue of a destination that does not hold its
+// lease: its alerts stay queued in the outbox, for the holder.
+func (ds *destination) dropQueue(now time.Time) {
+	ds.mu.Lock()
+	jobs := ds.queue
+	ds.queue = nil
+	ds.notBefore = time.Time{}
+	ds.mu.Unlock()
+	ds.r.drop(jobs, now.Add(ds.r.d.leaseRetry()))
 }
 
 // restore reads the text of j's alerts again (see wholeJobs). It returns
@@ -263,7 +357,13 @@ func (ds *destination) split() {
 func (ds *destination) send(j *job) {
 	d, r := ds.r.d, ds.r
 	m := j.message()
-	receipt, retry, err := ds.n.Notify(r.sendCtx, m)
+	ctx, cancel := r.sendCtx, context.CancelFunc(func() {})
+	if ds.lease != "" {
+		// No send may outlast the lease: another process may take it then.
+		ctx, cancel = context.WithDeadline(r.sendCtx, d.Leases.Until(ds.lease))
+	}
+	receipt, retry, err := ds.n.Notify(ctx, m)
+	cancel()
 	now := d.now()
 	switch {
 	case err == nil:
@@ -273,6 +373,10 @@ func (ds *destination) send(j *job) {
 		// queued exactly as they were, to be sent after a restart.
 		d.log().Warn("notify: send cut off at stop; its alerts stay queued",
 			"alert_ids", j.ids(), "rule", j.rule, "notifier", ds.notifier, "channel", ds.channel)
+	case ctx.Err() != nil:
+		// Cut off as the lease may end: the same, for the next holder.
+		d.log().Warn("notify: send cut off as the destination's lease may end; its alerts stay queued",
+			"alert_ids", j.ids(), "rule", j.rule, "notifier", ds.notifier, "channel", ds.channel, "lease", ds.lease)
 	case retry:
 		ds.retry(j, m, err, now)
 	default:

@@ -35,6 +35,26 @@ type Outbox interface {
 	Alerts(ctx context.Context, f store.AlertFilter) ([]*model.Alert, error)
 }
 
+// DestinationLeases are leases, one per destination, that several
+// processes sharing the outbox take so that one at a time sends to each
+// destination; *replica.Leases implements them.
+type DestinationLeases interface {
+	// Take takes the lease name, or confirms that this process holds it,
+	// and returns until when sending under it is safe; ok is false when
+	// another process holds it.
+	Take(ctx context.Context, name string) (until time.Time, ok bool, err error)
+	// Until returns until when sending under the lease name is safe, or
+	// the zero time when this process does not hold it (any more).
+	Until(name string) time.Time
+	// Keep renews the leases held until ctx is done, then gives them up.
+	Keep(ctx context.Context)
+}
+
+// LeaseName is the name of the lease of a destination: the notifier's
+// name and, for a notifier that chooses a channel per message, the
+// channel, as "notifier/channel".
+func LeaseName(notifier, channel string) string { return notifier + "/" + channel }
+
 // Limit is the pace of one destination: at most Rate messages a second on
 // average, with bursts of up to Burst. A Rate of 0 means no limit.
 type Limit struct {
@@ -68,6 +88,7 @@ const (
 	DefaultRetryMax      = 10 * time.Minute
 	DefaultPollInterval  = 2 * time.Second
 	DefaultStopTimeout   = 10 * time.Second
+	DefaultLeaseRetry    = 10 * time.Second
 )
 
 // Results of a delivery attempt, as Outcome.Result.
@@ -170,6 +191,23 @@ type Dispatcher struct {
 	// rest of what the snooze held as one summary (see package silence).
 	Silences Silencer
 
+	// Leases, when set, shares the outbox with other processes (replicas
+	// on one PostgreSQL database), each of which runs a Dispatcher: a
+	// destination sends only while this process holds its lease, named
+	// by LeaseName. Every process reads the whole outbox; a destination
+	// whose lease another process holds drops what it read and tries
+	// again after LeaseRetry; one that takes its lease reads its due
+	// alerts afresh, and waits one pace interval before its first send,
+	// so that the pace and order of the destination hold across the
+	// processes. Sends stop before the lease could end (a send under way
+	// is cut off then, and its alerts stay queued). Run keeps the leases
+	// (DestinationLeases.Keep) and gives them up when it returns.
+	Leases DestinationLeases
+	// LeaseRetry is how long a destination whose lease another process
+	// holds waits before trying to take it again; zero means
+	// DefaultLeaseRetry.
+	LeaseRetry time.Duration
+
 	once   sync.Once
 	wake   chan struct{}
 	byName map[string]*Settings // Notifiers by name
@@ -268,6 +306,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		return err
 	}
 	r := d.start(ctx)
+	defer d.keepLeases(ctx)()
 	defer r.stop()
 	ticker := time.NewTicker(d.pollInterval())
 	defer ticker.Stop()
@@ -315,6 +354,25 @@ func (d *Dispatcher) Drain(ctx context.Context, deadline time.Time) (undelivered
 	return rep.Undelivered, err
 }
 
+// keepLeases keeps the destinations' leases (see Leases) until the
+// function it returns is called, after the last send under them was
+// recorded; that function gives them up and returns once they are.
+func (d *Dispatcher) keepLeases(ctx context.Context) func() {
+	if d.Leases == nil {
+		return func() {}
+	}
+	keepCtx, stopKeeping := context.WithCancel(context.WithoutCancel(ctx))
+	kept := make(chan struct{})
+	go func() {
+		defer close(kept)
+		d.Leases.Keep(keepCtx)
+	}()
+	return func() {
+		stopKeeping()
+		<-kept
+	}
+}
+
 // DrainReport is what a drain left behind.
 type DrainReport struct {
 	// Undelivered counts the alerts not delivered: still queued when the
@@ -340,6 +398,7 @@ func (d *Dispatcher) DrainReport(ctx context.Context, deadline time.Time) (Drain
 	}
 	runCtx, cancel := context.WithCancel(ctx)
 	r := d.start(runCtx)
+	stopLeases := d.keepLeases(ctx)
 	ticker := time.NewTicker(d.pollInterval())
 	defer ticker.Stop()
 	for {
@@ -352,6 +411,7 @@ func (d *Dispatcher) DrainReport(ctx context.Context, deadline time.Time) (Drain
 			if err != nil {
 				cancel()
 				r.stop()
+				stopLeases()
 				return DrainReport{}, err
 			}
 			if !ok || next.After(deadline) {
@@ -369,6 +429,7 @@ func (d *Dispatcher) DrainReport(ctx context.Context, deadline time.Time) (Drain
 	}
 	cancel()
 	r.stop()
+	stopLeases()
 	queued, err := d.Store.Alerts(context.WithoutCancel(ctx), store.AlertFilter{Status: model.StatusQueued})
 	if err != nil {
 		return DrainReport{}, fmt.Errorf("notify: count undelivered alerts: %w", err)
@@ -477,6 +538,7 @@ func (d *Dispatcher) pollInterval() time.Duration {
 	return orDefault(d.PollInterval, DefaultPollInterval)
 }
 func (d *Dispatcher) stopTimeout() time.Duration { return orDefault(d.StopTimeout, DefaultStopTimeout) }
+func (d *Dispatcher) leaseRetry() time.Duration  { return orDefault(d.LeaseRetry, DefaultLeaseRetry) }
 func (d *Dispatcher) recordBackoff(attempt int) time.Duration {
 	limit := orDefault(d.recordRetryMax, 10*time.Second)
 	b := orDefault(d.recordRetry, 50*time.Millisecond) << min(attempt, 30)

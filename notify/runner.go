@@ -46,6 +46,10 @@ type runner struct {
 	// parents are alerts that ended since the last read of the outbox:
 	// their follow-ups, held back while they were queued, may be due.
 	parents []int64
+	// full asks the next read of the outbox for every due alert the
+	// runner does not hold: a destination took its lease (see
+	// destination.hold).
+	full bool
 }
 
 func (d *Dispatcher) start(ctx context.Context) *runner {
@@ -127,6 +131,27 @@ func (r *runner) signalRefill() {
 	}
 }
 
+// drop forgets jobs a destination does not send (it does not hold its
+// lease, see destination.hold): their alerts stay queued in the outbox and
+// may be read again; a digest among them is looked at again at retry.
+func (r *runner) drop(jobs []*job, retry time.Time) {
+	r.mu.Lock()
+	for _, j := range jobs {
+		for _, a := range j.alerts {
+			delete(r.held, a.ID)
+		}
+	}
+	r.mu.Unlock()
+	for _, j := range jobs {
+		r.jobEnded(j)
+		if j.digest != nil {
+			r.mu.Lock()
+			j.digest.nextCheck = retry
+			r.mu.Unlock()
+		}
+	}
+}
+
 // jobEnded notes that j left its destination's queue.
 func (r *runner) jobEnded(j *job) {
 	if j.digest != nil {
@@ -185,9 +210,11 @@ func (r *runner) fill(sweep bool) int {
 	epoch := r.epoch
 	parents := r.parents
 	r.parents = nil
+	whole := r.full
+	r.full = false
 	r.mu.Unlock()
 	defer r.forget(epoch)
-	due, ok := r.read(now, parents, sweep)
+	due, ok := r.read(now, parents, sweep, whole)
 	if ok {
 		d.lastRead.Store(now.UnixNano())
 	}
@@ -206,8 +233,8 @@ func (r *runner) fill(sweep bool) int {
 
 // read reads the due alerts fill looks at, oldest first, and reports
 // whether every read succeeded. A failed read is tried again at the next
-// fill.
-func (r *runner) read(now time.Time, parents []int64, sweep bool) ([]*model.Alert, bool) {
+// fill. whole sweeps the whole outbox, whatever sweep says.
+func (r *runner) read(now time.Time, parents []int64, sweep, whole bool) ([]*model.Alert, bool) {
 	d := r.d
 	ok := true
 	fail := func(what string, err error) {
@@ -223,16 +250,24 @@ func (r *runner) read(now time.Time, parents []int64, sweep bool) ([]*model.Aler
 	}
 	first := r.sweptTo.IsZero()
 	var due []*model.Alert
-	if sweep && !first {
+	if (sweep || whole) && !first {
 		// Before the read of new alerts, which moves the cursor: the
 		// sweep leaves those to it.
 		since := r.sweptTo.Add(-sweepOverlap)
-		if r.sweeps++; r.sweeps%fullSweepEvery == 0 {
+		if sweep {
+			r.sweeps++
+		}
+		if whole || r.sweeps%fullSweepEvery == 0 {
 			since = time.Time{}
 		}
 		swept, err := r.sweep(since, now)
 		if err != nil {
 			fail("due alerts", err)
+			if whole {
+				r.mu.Lock()
+				r.full = true
+				r.mu.Unlock()
+			}
 		} else if now.After(r.sweptTo) {
 			r.sweptTo = now
 		}
@@ -370,6 +405,9 @@ func (r *runner) destination(key destKey) *destination {
 	set := r.d.byName[key.notifier]
 	ds := &destination{r: r, n: set.Notifier, notifier: key.notifier, channel: key.channel,
 		limiter: r.d.limiter(set.Limit, key), signal: make(chan struct{}, 1)}
+	if r.d.Leases != nil {
+		ds.lease = LeaseName(key.notifier, key.channel)
+	}
 	r.dests[key] = ds
 	r.wg.Add(1)
 	go ds.run()

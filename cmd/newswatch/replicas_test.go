@@ -198,7 +198,7 @@ func TestReplicasFailover(t *testing.T) {
 	// lease, or -1.
 	sender := func() int {
 		var holder string
-		err := db.QueryRow(`SELECT holder FROM leases WHERE name = 'dispatch' AND expires_at > $1`, time.Now().UnixMilli()).Scan(&holder)
+		err := db.QueryRow(`SELECT holder FROM leases WHERE name = 'dispatch/slack/#news' AND expires_at > $1`, time.Now().UnixMilli()).Scan(&holder)
 		if err != nil {
 			return -1
 		}

@@ -167,15 +167,15 @@ func (d *Daemon) supervise(ctx context.Context, reload <-chan os.Signal) error {
 			}
 		})
 	}
-	// With replicas, the dispatcher, the article worker, feed health and
-	// retention run on one of them at a time (see singleton); the
-	// scheduler shares the feeds.
-	start("dispatcher", p.singleton(LeaseDispatch, func(ctx context.Context) error {
+	// With replicas, the article worker, feed health and retention run
+	// on one of them at a time (see singleton); the scheduler shares the
+	// feeds, and the dispatcher each destination (notify.Dispatcher.Leases).
+	start("dispatcher", func(ctx context.Context) error {
 		p.dispatcherStarted.Store(time.Now().UnixNano())
 		p.dispatcherRunning.Store(true)
 		defer p.dispatcherRunning.Store(false)
 		return p.Dispatcher.Run(ctx)
-	}))
+	})
 	start("scheduler", p.Scheduler.Run)
 	start("articles", p.singleton(LeaseArticles, p.Articles.Run))
 	start("rules watcher", d.watcher.Run)
@@ -272,9 +272,6 @@ func alive(name string, ok func() bool) admin.Check {
 // dispatcherAlive reports whether the dispatcher runs and has read the
 // outbox lately.
 func (p *Pipeline) dispatcherAlive() bool {
-	if p.Replica != nil && !p.Replica.Holds(LeaseDispatch) {
-		return true // another replica sends; this one stands by
-	}
 	// Until its first read of the outbox, the dispatcher counts from its
 	// start, so that a daemon that just started is not called stuck.
 	last := p.Dispatcher.LastRead()

@@ -18,9 +18,11 @@ import (
 // The leases of the work that one replica at a time does when several
 // share a PostgreSQL database (see docs/replicas.md).
 const (
-	// LeaseDispatch is the sending of the outbox: every destination's
-	// messages, its pacing and order, digests and follow-ups.
-	LeaseDispatch = "dispatch"
+	// LeaseDispatch starts the name of each destination's lease: the
+	// sending of its messages, their pacing and order, its digests and
+	// follow-ups (notify.Dispatcher.Leases). "dispatch/slack/#desk" is
+	// the lease of the channel #desk of the notifier "slack".
+	LeaseDispatch = "dispatch/"
 	// LeaseArticles is the article worker: fetching the pages of items
 	// that feeds give only a teaser of, and matching them again.
 	LeaseArticles = "articles"
@@ -43,8 +45,12 @@ func (p *Pipeline) shareWork(cfg *config.Config, st *store.Store, version string
 	p.Replica = &replica.Member{Store: st, ID: id, Version: version, Lease: cfg.Store.Lease, Log: p.log}
 	p.Poller.Replica = id
 	p.Scheduler.Shared = &monitor.Shared{Replica: id, Lease: cfg.Store.Lease}
-	// A dispatcher that lost its lease must stop sending before another
-	// replica may take it over: see replica.Member.Singleton.
+	// Every replica runs the dispatcher; each destination sends on one of
+	// them at a time, under a lease of its own.
+	p.Dispatcher.Leases = &replica.Leases{Store: st, Holder: id, Prefix: LeaseDispatch, Lease: cfg.Store.Lease, Log: p.log}
+	p.Dispatcher.LeaseRetry = cfg.Store.Lease / 3
+	// A dispatcher that stops must stop sending before its leases are
+	// given up, or could end.
 	stop := p.Dispatcher.StopTimeout
 	if stop <= 0 {
 		stop = notify.DefaultStopTimeout
