@@ -4,6 +4,7 @@ package main
 
 import (
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -296,12 +297,43 @@ func TestReplicasFailover(t *testing.T) {
 		}
 	}
 	feeds.mu.Unlock()
-	var unpolled int
-	if err := db.QueryRow(`SELECT COUNT(*) FROM feeds WHERE polled_by = ''`).Scan(&unpolled); err != nil {
+	// feeds list says which replica polled each feed last.
+	ids := map[string]bool{}
+	rows, err := db.Query(`SELECT id FROM replicas`)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if unpolled > 0 {
-		t.Errorf("%d feeds say no replica polled them", unpolled)
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		ids[id] = true
+	}
+	rows.Close()
+	list := exec.Command(setup.bin, "feeds", "list", "-json", "-config", setup.config)
+	list.Env = append(os.Environ(), "FAULT_SLACK_TOKEN=xoxb-fault", "NEWSWATCH_DATABASE_URL="+dsn,
+		"REPLICA_DATA_DIR="+filepath.Join(setup.dir, "list"), "REPLICA_SLACK_URL=http://127.0.0.1:1/api/")
+	out, err := list.Output()
+	if err != nil {
+		t.Fatalf("feeds list -json: %v", err)
+	}
+	listed := 0
+	for line := range strings.Lines(string(out)) {
+		var rec struct {
+			Name     string `json:"name"`
+			PolledBy string `json:"polled_by"`
+		}
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("feeds list -json: %v: %q", err, line)
+		}
+		listed++
+		if !ids[rec.PolledBy] {
+			t.Errorf("feeds list says feed %s was polled last by %q, not one of the replicas", rec.Name, rec.PolledBy)
+		}
+	}
+	if listed != len(paths) {
+		t.Errorf("feeds list -json listed %d feeds, want %d", listed, len(paths))
 	}
 	t.Logf("%d replicas run in all, %d kills (%d of the sender), %d items alerted, %d copies, %d hand-overs of the sending in %s",
 		started, kills, senderKills, len(counts), copies, handOvers, elapsed.Round(time.Second))

@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -28,6 +29,7 @@ type Store interface {
 	ReplicaStopped(ctx context.Context, id string, at time.Time) error
 	AcquireLease(ctx context.Context, name, holder string, now time.Time, ttl time.Duration) (bool, error)
 	ReleaseLease(ctx context.Context, name, holder string) error
+	Replicas(ctx context.Context) ([]store.Replica, error)
 }
 
 // forgetAfter is how long a replica that stopped beating stays listed.
@@ -60,6 +62,9 @@ type Member struct {
 	once    sync.Once
 	mu      sync.Mutex
 	held    map[string]time.Time // leases held, by name: since when
+	// differ is what the last look at the other replicas found (see
+	// compare), to log a change once.
+	differ string
 }
 
 // NewID returns a name for this run of the process: the host name, the
@@ -94,6 +99,8 @@ func (m *Member) Run(ctx context.Context) error {
 	for {
 		if err := m.beat(ctx); err != nil && ctx.Err() == nil {
 			m.log().Warn("replica heartbeat failed; trying again", "replica", m.ID, "error", err)
+		} else if err == nil {
+			m.compare(ctx)
 		}
 		select {
 		case <-ctx.Done():
@@ -114,6 +121,52 @@ func (m *Member) beat(ctx context.Context) error {
 	now := m.now()
 	return m.Store.Heartbeat(ctx, store.Replica{ID: m.ID, Hostname: hostname, PID: os.Getpid(), Version: m.Version,
 		ConfigHash: call(m.ConfigHash), RulesHash: call(m.RulesHash), StartedAt: m.started, SeenAt: now}, now.Add(-forgetAfter))
+}
+
+// compare reads the replicas alive now and logs, once each time it
+// changes, whether any of them runs another configuration or other rules
+// than this one (their hashes differ): a warning naming them, then a note
+// when they agree again.
+func (m *Member) compare(ctx context.Context) {
+	replicas, err := m.Store.Replicas(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			m.log().Warn("reading the replicas failed", "replica", m.ID, "error", err)
+		}
+		return
+	}
+	config, rules := call(m.ConfigHash), call(m.RulesHash)
+	var others []string
+	for _, r := range replicas {
+		if r.ID == m.ID || !alive(r, m.now(), m.Lease) || (r.ConfigHash == config && r.RulesHash == rules) {
+			continue
+		}
+		others = append(others, fmt.Sprintf("%s (configuration %s, rules %s)", r.ID, orNone(r.ConfigHash), orNone(r.RulesHash)))
+	}
+	differ := strings.Join(others, ", ")
+	if differ == m.differ {
+		return
+	}
+	m.differ = differ
+	if differ == "" {
+		m.log().Info("replicas agree again: every replica alive runs this configuration and these rules", "replica", m.ID)
+		return
+	}
+	m.log().Warn("replicas run different configurations or rules: edit the files on every machine alike",
+		"replica", m.ID, "config_hash", orNone(config), "rules_hash", orNone(rules), "others", differ)
+}
+
+// alive reports whether replica r beats at now: seen within lease (it
+// beats every third of it), and not stopped.
+func alive(r store.Replica, now time.Time, lease time.Duration) bool {
+	return r.StoppedAt.IsZero() && now.Sub(r.SeenAt) < lease
+}
+
+func orNone(hash string) string {
+	if hash == "" {
+		return "none"
+	}
+	return hash
 }
 
 // call returns fn(), or "" when fn is nil.

@@ -2,7 +2,9 @@ package replica
 
 import (
 	"context"
+	"log/slog"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -175,6 +177,57 @@ func TestHeartbeat(t *testing.T) {
 			r := rs[0]
 			if r.ID != m.ID || r.ConfigHash != "cfg" || r.RulesHash != "rules" || r.Version != "v1" || r.PID == 0 || r.StoppedAt.IsZero() {
 				t.Errorf("replica recorded as %+v", r)
+			}
+		})
+	}
+}
+
+// syncBuffer is a log that the test reads while replicas write it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestDisagreementLogged: a replica warns, once, when another replica
+// alive runs other rules, and says when they agree again.
+func TestDisagreementLogged(t *testing.T) {
+	for engine, openStore := range openers(t) {
+		t.Run(engine, func(t *testing.T) {
+			st := openStore(t)
+			var logs syncBuffer
+			var rulesB atomic.Value
+			rulesB.Store("r2")
+			a := &Member{Store: st, ID: "a", ConfigHash: func() string { return "c1" }, RulesHash: func() string { return "r1" },
+				Lease: 300 * time.Millisecond, Log: slog.New(slog.NewTextHandler(&logs, nil))}
+			b := &Member{Store: st, ID: "b", ConfigHash: func() string { return "c1" }, RulesHash: func() string { return rulesB.Load().(string) },
+				Lease: 300 * time.Millisecond}
+			ctx, cancel := context.WithCancel(context.Background())
+			var wg sync.WaitGroup
+			for _, m := range []*Member{a, b} {
+				wg.Go(func() { m.Run(ctx) })
+			}
+			defer wg.Wait()
+			defer cancel()
+			waitFor(t, "a warning", func() bool { return strings.Contains(logs.String(), "replicas run different") })
+			if !strings.Contains(logs.String(), `others="b (configuration c1, rules r2)"`) {
+				t.Errorf("the warning does not name the other replica and its hashes:\n%s", logs.String())
+			}
+			rulesB.Store("r1")
+			waitFor(t, "a note that they agree", func() bool { return strings.Contains(logs.String(), "replicas agree again") })
+			if n := strings.Count(logs.String(), "replicas run different"); n != 1 {
+				t.Errorf("warned %d times, want once:\n%s", n, logs.String())
 			}
 		})
 	}

@@ -72,7 +72,7 @@ func Look(ctx context.Context, st *store.Store, self string, now time.Time, leas
 	var configs, rules []string
 	for _, r := range replicas {
 		rv := ReplicaView{Replica: r, Leases: held[r.ID], Claimed: claims[r.ID], Polled: polled[r.ID],
-			Alive: r.StoppedAt.IsZero() && now.Sub(r.SeenAt) < lease}
+			Alive: alive(r, now, lease)}
 		if rv.Alive {
 			configs = append(configs, r.ConfigHash)
 			rules = append(rules, r.RulesHash)

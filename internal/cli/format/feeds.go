@@ -3,6 +3,7 @@ package format
 import (
 	"fmt"
 	"io"
+	"slices"
 	"text/tabwriter"
 	"time"
 
@@ -34,6 +35,10 @@ type FeedRecord struct {
 	PollOverdueSince    string   `json:"poll_overdue_since,omitempty"`
 	LastItemAt          string   `json:"last_item_at,omitempty"`
 	Items24h            int      `json:"items_24h"`
+	// PolledBy names the replica that polled the feed last, and ClaimedBy
+	// the one polling it now, when replicas share a PostgreSQL database.
+	PolledBy  string `json:"polled_by,omitempty"`
+	ClaimedBy string `json:"claimed_by,omitempty"`
 }
 
 // FeedsJSON writes 'feeds list -json': one FeedRecord a line.
@@ -46,6 +51,7 @@ func FeedsJSON(w io.Writer, statuses []feedhealth.Status) error {
 			LastStatus: s.LastStatus, LastError: s.LastError, ConsecutiveFailures: s.ConsecutiveFailures,
 			FailingSince: cli.JSONTime(s.FailingSince), HeldUntil: cli.JSONTime(s.HeldUntil),
 			NextPollAt: cli.JSONTime(s.NextPollAt), LastItemAt: cli.JSONTime(s.LastItemAt), Items24h: s.ItemsLastDay,
+			PollOverdueSince: cli.JSONTime(s.OverdueSince), PolledBy: s.PolledBy, ClaimedBy: s.ClaimedBy,
 		}
 		if s.Feed.ExpectEvery > 0 {
 			j.ExpectEvery = s.Feed.ExpectEvery.String()
@@ -54,10 +60,17 @@ func FeedsJSON(w io.Writer, statuses []feedhealth.Status) error {
 	})
 }
 
-// FeedsTable prints the statuses as an aligned table.
+// FeedsTable prints the statuses as an aligned table. When replicas share
+// the database (a feed says which replica polled it), a column POLLED BY
+// names the replica that polled each feed last, or polls it now.
 func FeedsTable(w io.Writer, statuses []feedhealth.Status, now time.Time) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tSTATE\tLAST SUCCESS\tFAILURES\tNEXT POLL\tITEMS 24H\tLAST ERROR")
+	replicas := slices.ContainsFunc(statuses, func(s feedhealth.Status) bool { return s.PolledBy != "" || s.ClaimedBy != "" })
+	header := "NAME\tSTATE\tLAST SUCCESS\tFAILURES\tNEXT POLL\tITEMS 24H"
+	if replicas {
+		header += "\tPOLLED BY"
+	}
+	fmt.Fprintln(tw, header+"\tLAST ERROR")
 	for _, s := range statuses {
 		state := string(s.State)
 		if s.Alerted != "" {
@@ -71,10 +84,28 @@ func FeedsTable(w io.Writer, statuses []feedhealth.Status, now time.Time) error 
 		if s.LastError != "" {
 			lastErr = admin.ShortError(s.LastError, 80) // the cause, which comes last
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%d\t%s\n", cli.Cell(s.Feed.Name, 40), state,
-			relativeTime(s.LastSuccessAt, now), s.ConsecutiveFailures, next, s.ItemsLastDay, lastErr)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%d", cli.Cell(s.Feed.Name, 40), state,
+			relativeTime(s.LastSuccessAt, now), s.ConsecutiveFailures, next, s.ItemsLastDay)
+		if replicas {
+			fmt.Fprintf(tw, "\t%s", polledBy(s))
+		}
+		fmt.Fprintf(tw, "\t%s\n", lastErr)
 	}
 	return tw.Flush()
+}
+
+// polledBy is the replica that polled s last, and the one polling it now
+// when that is another.
+func polledBy(s feedhealth.Status) string {
+	switch {
+	case s.ClaimedBy != "" && s.ClaimedBy != s.PolledBy && s.PolledBy != "":
+		return cli.Cell(s.PolledBy, 40) + " (now " + cli.Cell(s.ClaimedBy, 40) + ")"
+	case s.ClaimedBy != "":
+		return cli.Cell(s.ClaimedBy, 40) + " (now)"
+	case s.PolledBy != "":
+		return cli.Cell(s.PolledBy, 40)
+	}
+	return "-"
 }
 
 // relativeTime renders t relative to now as the status page does, and
