@@ -29,8 +29,10 @@ type StorySnapshot struct {
 	WrittenAt time.Time
 }
 
-// snapshotPart is the size of the parts a snapshot is kept in.
-const snapshotPart = 1 << 20
+// snapshotPart is the size of the parts a snapshot is kept in: small
+// enough that the copies of one part (SQLite's, the driver's) cost little
+// memory, large enough that a part is a few dozen pages of SQLite.
+const snapshotPart = 256 << 10
 
 // StoryEdits returns how many changes of an item's text (UpdateItem) the
 // store ever recorded, by any process: a count that only grows.

@@ -28,7 +28,7 @@ CREATE TABLE story_snapshot (
 ) STRICT;
 INSERT INTO story_snapshot (id) VALUES (1);
 
--- story_snapshot_parts: the snapshot's bytes, in parts of about 1 MiB
+-- story_snapshot_parts: the snapshot's bytes, in parts of a few hundred KiB
 -- (part 0 first), so that neither writing nor reading it holds it whole.
 CREATE TABLE story_snapshot_parts (
 	part INTEGER PRIMARY KEY,
