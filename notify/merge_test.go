@@ -249,3 +249,40 @@ func shownText(t *testing.T, m slacktest.Message) string {
 	}
 	return s
 }
+
+// TestArticleOfSeveralRulesAfterARestart: a message of two rules that
+// failed is retried as one message by the next process, and both alerts
+// are recorded with it.
+func TestArticleOfSeveralRulesAfterARestart(t *testing.T) {
+	st, _ := openStore(t)
+	clk := newFakeClock(t0)
+	f := slacktest.Start(t, slacktest.Options{})
+	f.Script("#news", slacktest.Reply{Status: 503})
+	alerts := article(t, st, 0, "Syria and Israel edge toward the Abraham Accords",
+		match{"normalization", "notice", "", "normalization"},
+		match{"accords", "high", "", "Abraham Accords"})
+	if n, err := mergeDispatcher(t, st, clk, f).Drain(context.Background(), clk.Now()); err != nil || n != 2 {
+		t.Fatalf("Drain: %d undelivered, %v; want both waiting for their retry", n, err)
+	}
+	for _, a := range alertsByID(t, st) {
+		if a.Status != model.StatusQueued || a.Attempts != 1 {
+			t.Errorf("alert %d (%s): %s after %d attempts, want queued after one", a.ID, a.Rule, a.Status, a.Attempts)
+		}
+	}
+
+	clk.Advance(time.Hour)
+	drainAll(t, mergeDispatcher(t, st, clk, f), clk)
+	news := postsIn(f, "CNEWS")
+	if len(news) != 1 || f.RequestCount("#news") != 2 {
+		t.Fatalf("%d messages shown of %d requests, want one shown of two", len(news), f.RequestCount("#news"))
+	}
+	if text := blockText(t, news[0]); !strings.Contains(text, "rules *accords* (high), *normalization* (notice)") {
+		t.Errorf("the retried message does not name both rules:\n%s", text)
+	}
+	all := alertsByID(t, st)
+	for _, a := range alerts {
+		if got := all[a.ID]; got.Status != model.StatusDelivered || got.RemoteID != news[0].TS {
+			t.Errorf("alert %d (%s): %s as %q, want delivered as %q", a.ID, a.Rule, got.Status, got.RemoteID, news[0].TS)
+		}
+	}
+}
