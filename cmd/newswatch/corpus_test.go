@@ -23,8 +23,8 @@ import (
 // docs/stories.md, "Measurements").
 var corpusDir = filepath.Join("..", "..", "internal", "story", "testdata")
 
-// TestLabelledCorpusBacktest runs each half of the labelled story corpus
-// through the daemon as a user would: its feed files are served from
+// TestLabelledCorpusBacktest runs each half of the labelled story corpus,
+// and the fresh set, through the daemon as a user would: its feed files are served from
 // 127.0.0.1, one capture day after another, each day polled by `once`
 // into a fresh database, and the stories are read back with
 // `backtest -json`. It checks that every item comes back exactly once and
@@ -44,6 +44,7 @@ func TestLabelledCorpusBacktest(t *testing.T) {
 	}{
 		{"test", []string{filepath.Join(corpusDir, "heldout")}},
 		{"tuning", []string{corpusDir, filepath.Join(corpusDir, "tuning")}},
+		{"fresh", []string{filepath.Join(corpusDir, "fresh")}},
 	} {
 		t.Run(half.name, func(t *testing.T) {
 			set, err := labelled.Load(half.dirs...)
