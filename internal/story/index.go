@@ -413,13 +413,24 @@ func (x *Index) Add(it Item) {
 		t.df++
 		t.addPosting(seq)
 	}
+	x.linkEntry(seq)
+	for len(x.byID) > x.opt.maxItems() {
+		x.evictOldest()
+	}
+}
+
+// linkEntry puts entry seq, linked after every entry before it in the log,
+// in the map of IDs, the chains of its story, link and fingerprint blocks,
+// and the counts of items per script.
+func (x *Index) linkEntry(seq uint32) {
+	e := x.log.at(seq)
 	for sc := range numScripts {
 		if e.scripts&(1<<sc) != 0 {
 			x.docs[sc]++
 		}
 	}
-	x.byID[it.ID] = seq
-	x.stories[it.Story] = x.link(x.stories[it.Story], seq, storyChain)
+	x.byID[e.id] = seq
+	x.stories[e.story] = x.link(x.stories[e.story], seq, storyChain)
 	if e.link != 0 {
 		x.links[e.link] = x.link(x.links[e.link], seq, linkChain)
 	}
@@ -429,13 +440,11 @@ func (x *Index) Add(it Item) {
 				x.bands[i] = make([]chain, 1<<16)
 			}
 		}
+		simHash := x.log.fp(seq).simHash
 		for i := range x.bands {
-			c := &x.bands[i][band(it.SimHash, i)]
+			c := &x.bands[i][band(simHash, i)]
 			*c = x.link(*c, seq, i)
 		}
-	}
-	for len(x.byID) > x.opt.maxItems() {
-		x.evictOldest()
 	}
 }
 

@@ -468,28 +468,7 @@ func (x *Index) relink() error {
 		if _, dup := x.byID[e.id]; dup {
 			return fmt.Errorf("%w: item %d twice", ErrBadSnapshot, e.id)
 		}
-		x.byID[e.id] = seq
-		x.stories[e.story] = x.link(x.stories[e.story], seq, storyChain)
-		if e.link != 0 {
-			x.links[e.link] = x.link(x.links[e.link], seq, linkChain)
-		}
-		if e.fp {
-			if x.bands[0] == nil {
-				for i := range x.bands {
-					x.bands[i] = make([]chain, 1<<16)
-				}
-			}
-			simHash := l.fp(seq).simHash
-			for i := range x.bands {
-				c := &x.bands[i][band(simHash, i)]
-				*c = x.link(*c, seq, i)
-			}
-		}
-		for sc := range numScripts {
-			if e.scripts&(1<<sc) != 0 {
-				x.docs[sc]++
-			}
-		}
+		x.linkEntry(seq)
 	}
 	return nil
 }
