@@ -58,6 +58,11 @@ func main() {
 	flag.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the rounds chosen by -profile to this file")
 	flag.StringVar(&o.ProfileRounds, "profile", "steady", "rounds to profile: first, steady (all after the first) or all")
 	flag.StringVar(&o.MemProfile, "memprofile", "", "write a heap profile at the end to this file")
+	store := flag.String("store", "sqlite", "the database: sqlite (the daemon's code in this process), or postgres with -replicas `newswatch run` processes sharing it")
+	flag.IntVar(&o.Replicas, "replicas", 1, "with -store postgres: how many replicas (`newswatch run` processes, built from this tree) share the database")
+	flag.StringVar(&o.DSN, "dsn", os.Getenv("NEWSWATCH_DATABASE_URL"), "with -store postgres: a PostgreSQL database the bench may create a schema in (dropped at the end)")
+	flag.StringVar(&o.Settings.Lease, "lease", "6s", "with -store postgres: store.lease")
+	flag.StringVar(&o.Settings.Schedule, "schedule", "@every 5s", "with -store postgres: daemon.schedule, the feeds' poll interval")
 	flag.BoolVar(&asJSON, "json", false, "print the results as JSON instead of tables")
 	flag.BoolVar(&o.R2E, "r2e", false, "also run rss2email (r2e run --no-send) over the first round's documents (with -once, every round's), for comparison")
 	flag.StringVar(&o.Once, "once", "", "run every round as `BIN once`, a process of its own as from cron, instead of the daemon's code in the harness; \"build\" builds cmd/newswatch first")
@@ -83,6 +88,23 @@ func main() {
 	}
 	if err := m.Check(); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(2)
+	}
+	switch *store {
+	case "sqlite":
+		o.Replicas = 0
+	case "postgres":
+		if o.Replicas < 1 || o.Once != "" {
+			fmt.Fprintln(os.Stderr, "bench: -store postgres needs -replicas 1 or more, and runs no -once")
+			os.Exit(2)
+		}
+		// A failing feed backs off and is not polled in every round,
+		// which the end of a round waits for.
+		m.Failing = 0
+		o.Settings.Postgres = true
+		o.Once = "build"
+	default:
+		fmt.Fprintf(os.Stderr, "bench: -store %q: sqlite or postgres\n", *store)
 		os.Exit(2)
 	}
 	o.Mix = m

@@ -25,6 +25,10 @@ func printResult(w io.Writer, r *benchworld.Result) {
 		printOnce(w, r)
 		return
 	}
+	if len(r.Replicas) > 0 {
+		printReplicas(w, r)
+		return
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "round\tMB\tnew docs\t200 new\t200 same\t304\tfailed\theld\titems\tnew items\talerts\tpoll s\tdrain s\tCPU s\tCPU s/1k feeds\tms CPU/new item\titems/s\tappear→alert p50/p99 ms\tfetch→alert p50/p99 ms\tworld CPU s\t")
 	for _, rr := range r.Rounds {
@@ -81,5 +85,26 @@ func printOnce(w io.Writer, r *benchworld.Result) {
 	tw.Flush()
 	if r.R2EVersion != "" {
 		fmt.Fprintf(w, "\n%s\n", r.R2EVersion)
+	}
+}
+
+// printReplicas writes the rounds of replicas sharing PostgreSQL, and the
+// failover.
+func printReplicas(w io.Writer, r *benchworld.Result) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "round\tsecs\tnew items\tdaemons CPU s\tpostgres CPU s\tms daemons CPU/new item\tms postgres CPU/new item\tfeeds polled last by each replica\tload avg 1 min\t")
+	for _, rr := range r.Replicas {
+		daemon, pg := "-", "-"
+		if rr.NewItems > 0 {
+			daemon = fmt.Sprintf("%.2f", 1000*rr.DaemonCPUSecs/float64(rr.NewItems))
+			pg = fmt.Sprintf("%.2f", 1000*rr.PostgresCPUSecs/float64(rr.NewItems))
+		}
+		fmt.Fprintf(tw, "%d\t%.1f\t%d\t%.2f\t%.2f\t%s\t%s\t%v\t%.1f\t\n", rr.Round, rr.Secs, rr.NewItems,
+			rr.DaemonCPUSecs, rr.PostgresCPUSecs, daemon, pg, rr.PolledBy, rr.Load1)
+	}
+	tw.Flush()
+	if f := r.Failover; f != nil {
+		fmt.Fprintf(w, "\nfailover (lease %s): the killed replica had claimed %d feeds; the first was polled by another %.1fs after the kill, the last %.1fs after\n",
+			f.Lease, f.Claimed, f.FirstSecs, f.AllSecs)
 	}
 }

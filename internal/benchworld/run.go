@@ -41,6 +41,13 @@ type Options struct {
 	// `once`, a process of its own as a cron job runs it, instead of the
 	// daemon's code in this process (Result.Once has the figures).
 	Once string
+	// Replicas, when positive, runs that many `run` processes of the
+	// newswatch binary Once sharing a new schema of the PostgreSQL
+	// database DSN, polling on Settings.Schedule, instead of the daemon's
+	// code in this process (Result.Replicas and Result.Failover have the
+	// figures).
+	Replicas int
+	DSN      string
 	// Progress, if not nil, receives a line at the end of each round.
 	Progress io.Writer
 }
@@ -61,6 +68,10 @@ type Result struct {
 	Once       []OnceRound `json:"once,omitempty"`
 	R2EVersion string      `json:"rss2email_version,omitempty"`
 	LogBytes   int64       `json:"log_bytes"`
+	// Replicas are the rounds of replicas on PostgreSQL (Options.Replicas),
+	// and Failover what killing one of them cost.
+	Replicas []ReplicaRound `json:"replicas,omitempty"`
+	Failover *Failover      `json:"failover,omitempty"`
 }
 
 // RoundResult is one poll round.
@@ -175,6 +186,12 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		return nil, err
 	}
 	defer logFile.Close()
+	if o.Replicas > 0 {
+		if err := runReplicaRounds(ctx, o, dir, path, world, logFile, res); err != nil {
+			return nil, err
+		}
+		return res, nil
+	}
 	if o.Once != "" {
 		if err := runOnceRounds(ctx, o, dir, path, world, specs, logFile, res); err != nil {
 			return nil, err
