@@ -24,7 +24,7 @@ import (
 // replicaRate is the pace of the test's Slack channel: one message every
 // replicaGap.
 const (
-	replicaRate = 10
+	replicaRate = 50
 	replicaGap  = time.Second / replicaRate
 )
 
@@ -157,9 +157,10 @@ func (s *faultSetup) startReplica(t *testing.T, dsn string, n int, sends *replic
 	return d
 }
 
-// TestReplicasFailover runs three replicas on one PostgreSQL database, 24
-// feeds with new items each round, and a Slack channel paced at ten
-// messages a second. In the middle of rounds it kills (SIGKILL) the
+// TestReplicasFailover runs three replicas on one PostgreSQL database, 200
+// feeds with a new item each round (three in four of them matching: 900
+// alerts in six rounds), and a Slack channel paced at fifty messages a
+// second (so that the alerts of a round are sent within it). In the middle of rounds it kills (SIGKILL) the
 // replica that sends, or another, and starts a new one. In the end every
 // matching item has been alerted, at most once more per kill (the message
 // Slack accepted just before the sender died); one replica at a time sent,
@@ -180,8 +181,8 @@ func TestReplicasFailover(t *testing.T) {
 
 	r := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 13))
 	var paths []string
-	for i := range 24 {
-		paths = append(paths, fmt.Sprintf("/f%02d", i))
+	for i := range 200 {
+		paths = append(paths, fmt.Sprintf("/f%03d", i))
 	}
 	feeds := newFaultFeeds(t, paths...)
 	slack := newFaultSlack(t)
@@ -195,8 +196,8 @@ func TestReplicasFailover(t *testing.T) {
 		replicas[i] = setup.startReplica(t, dsn, started, sends)
 		started++
 	}
-	// sender returns the index of the replica that holds the dispatch
-	// lease, or -1.
+	// sender returns the index of the replica that holds the lease of
+	// the channel, or -1.
 	sender := func() int {
 		var holder string
 		err := db.QueryRow(`SELECT holder FROM leases WHERE name = 'dispatch/slack/#news' AND expires_at > $1`, time.Now().UnixMilli()).Scan(&holder)

@@ -85,6 +85,9 @@ func runReplicaRounds(ctx context.Context, o Options, dir, config string, world 
 		}
 	}
 	defer rs.stopAll()
+	if err := rs.waitStarted(ctx, o.Replicas); err != nil {
+		return err
+	}
 	feeds := o.Mix.Feeds
 	items := 0
 	last := o.Rounds
@@ -205,6 +208,26 @@ func (rs *replicaSet) stopAll() {
 		if p.ProcessState == nil {
 			p.Process.Signal(syscall.SIGTERM)
 			p.Wait()
+		}
+	}
+}
+
+// waitStarted waits until n replicas have migrated the schema and beat.
+func (rs *replicaSet) waitStarted(ctx context.Context, n int) error {
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		var beating int
+		err := rs.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM replicas`).Scan(&beating)
+		if err == nil && beating >= n {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%d of %d replicas started after 2 minutes (see daemon.log): %v", beating, n, err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
 		}
 	}
 }
