@@ -511,6 +511,9 @@ func TestDispatchOneFailingDestinationDoesNotBlockOthers(t *testing.T) {
 		}
 		return true
 	})
+	// #ok finishing says nothing of when #slow's worker got to send:
+	// wait for its request to reach the fake before counting it.
+	waitFor(t, "the #slow request in flight", func() bool { return f.RequestCount("#slow") > 0 })
 	all := alertsByID(t, st)
 	if all[ids[0]].Status != model.StatusQueued || all[ids[1]].Status != model.StatusQueued || all[ids[2]].Status != model.StatusQueued {
 		t.Errorf("failing destinations' alerts: %s %s %s, want queued", all[ids[0]].Status, all[ids[1]].Status, all[ids[2]].Status)
