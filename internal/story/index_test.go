@@ -218,23 +218,11 @@ func TestIndexConsistency(t *testing.T) {
 			var texts []Item
 			for i := range 1500 {
 				seen := t0.Add(time.Duration(i) * 10 * time.Second)
-				var it Item
-				if r := s.rng.IntN(4); r == 0 && len(texts) > 0 {
-					it = texts[s.rng.IntN(len(texts))] // the same link and text again
-				} else {
-					it = s.item(0, seen)
-				}
-				it.ID, it.Story, it.Seen = int64(i+1), int64(s.rng.IntN(400)), seen
-				texts = append(texts, it)
-				switch r := s.rng.IntN(20); {
-				case r == 0:
-					x.Remove(int64(s.rng.IntN(i + 1)))
-				case r == 1:
-					x.Expire(seen.Add(-30 * time.Minute))
-				case r == 2 && i > 0:
-					again := texts[s.rng.IntN(i)] // replaces an item
-					x.Add(again)
-				}
+				it := churn(x, s, &texts, i, seen, func() {
+					if i > 0 {
+						x.Add(texts[s.rng.IntN(i)]) // replaces an item
+					}
+				})
 				x.Add(it)
 				if i%25 != 24 {
 					continue
@@ -245,6 +233,30 @@ func TestIndexConsistency(t *testing.T) {
 			}
 		})
 	}
+}
+
+// churn makes item i of a random run over x, seen at seen: a new text, or
+// one of texts again (the same link and text) under a new ID and story,
+// appended to texts; and, before the caller adds it, now and then removes
+// an item, expires the oldest or does other.
+func churn(x *Index, s *synthetic, texts *[]Item, i int, seen time.Time, other func()) Item {
+	var it Item
+	if r := s.rng.IntN(4); r == 0 && len(*texts) > 0 {
+		it = (*texts)[s.rng.IntN(len(*texts))]
+	} else {
+		it = s.item(0, seen)
+	}
+	it.ID, it.Story, it.Seen = int64(i+1), int64(s.rng.IntN(400)), seen
+	*texts = append(*texts, it)
+	switch r := s.rng.IntN(20); {
+	case r == 0:
+		x.Remove(int64(s.rng.IntN(i + 1)))
+	case r == 1:
+		x.Expire(seen.Add(-30 * time.Minute))
+	case r == 2:
+		other()
+	}
+	return it
 }
 
 // check verifies the index's invariants.

@@ -96,22 +96,9 @@ func TestSnapshotConsistency(t *testing.T) {
 			var texts []Item
 			for i := range 1200 {
 				seen := t0.Add(time.Duration(i) * 10 * time.Second)
-				var it Item
-				if r := s.rng.IntN(4); r == 0 && len(texts) > 0 {
-					it = texts[s.rng.IntN(len(texts))] // the same link and text again
-				} else {
-					it = s.item(0, seen)
-				}
-				it.ID, it.Story, it.Seen = int64(i+1), int64(s.rng.IntN(400)), seen
-				texts = append(texts, it)
-				switch r := s.rng.IntN(20); {
-				case r == 0:
-					x.Remove(int64(s.rng.IntN(i + 1)))
-				case r == 1:
-					x.Expire(seen.Add(-30 * time.Minute))
-				case r == 2:
+				it := churn(x, s, &texts, i, seen, func() {
 					x.Move(int64(s.rng.IntN(i+1)), int64(s.rng.IntN(400)))
-				}
+				})
 				x.Add(it)
 				if i%100 != 99 {
 					continue
