@@ -68,7 +68,7 @@ func DigestTimes(set *rules.Set, loc *time.Location) DigestClock {
 				scheds[r.Name] = nil
 				continue
 			}
-			if s, err := cron.ParseStandard(r.Digest); err == nil {
+			if s, err := r.DigestSchedule(); err == nil {
 				scheds[r.Name] = s
 			}
 		}

@@ -51,7 +51,7 @@ func (r *runner) fillDigests(now time.Time) int {
 		if st.spec != rule.Digest {
 			st.spec, st.sched, st.bad, st.nextCheck = rule.Digest, nil, false, time.Time{}
 			if rule.Digest != "" {
-				sched, err := cron.ParseStandard(rule.Digest)
+				sched, err := rule.DigestSchedule()
 				if err != nil {
 					st.bad = true
 					d.log().Error("notify: invalid digest schedule; its alerts wait until it is fixed",

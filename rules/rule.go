@@ -5,6 +5,9 @@
 package rules
 
 import (
+	"github.com/robfig/cron/v3"
+
+	"github.com/newswatch/newswatch/internal/config"
 	"github.com/newswatch/newswatch/internal/model"
 )
 
@@ -59,6 +62,17 @@ type Rule struct {
 	// File, Line and Col locate the rule's [[rule]] header.
 	File      string
 	Line, Col int
+}
+
+// DigestSchedule parses the rule's Digest with the grammar its file was
+// checked against (config.ParseSchedule: five fields, or a descriptor such
+// as @daily), so that notify reads it exactly as the rule file was
+// validated. It returns nil and no error when the rule has no digest.
+func (r *Rule) DigestSchedule() (cron.Schedule, error) {
+	if r.Digest == "" {
+		return nil, nil
+	}
+	return config.ParseSchedule(r.Digest)
 }
 
 // Match reports that a rule matched an item, and why.
