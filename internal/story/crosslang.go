@@ -29,7 +29,7 @@ func linkable(f fact) bool {
 	switch f.kind() {
 	case factPlace:
 		return lexKind(f.qual()) != kindCountry
-	case factPerson, factBody, factFigure, factRound, factDate:
+	case factPerson, factBody, factFigure, factRound, factDate, factNumber:
 		return true
 	}
 	return false
@@ -44,6 +44,8 @@ func anchors(f fact) bool {
 		return f.qual() == specific
 	case factPerson, factFigure, factDate, factRound:
 		return true
+	case factNumber:
+		return f.value() >= 2
 	}
 	return false
 }

@@ -116,6 +116,7 @@ type mark struct {
 	one      bool // a quantity's form that says one of it
 	value    float64
 	used     bool // a number that says something else (an age, a date)
+	date     bool // a number that is the day of a date
 }
 
 // evidence appends the facts of a title and a body, each analysed, to the
@@ -182,6 +183,10 @@ func (sc *evidenceScratch) segment(text string, toks []analysis.Token, title boo
 			}
 		case e.kind.isPlace():
 			sc.facts = append(sc.facts, makeFact(factPlace, uint8(e.kind), uint32(m.entry)))
+			if e.kind == kindCountry && !subject && m.pos <= countrySubjectPos {
+				sc.facts = append(sc.facts, makeFact(factSubject, 0, uint32(m.entry)))
+				subject = true
+			}
 		case e.kind == kindBody:
 			sc.facts = append(sc.facts, makeFact(factBody, 0, uint32(m.entry)))
 			if !subject {
@@ -227,6 +232,7 @@ func (sc *evidenceScratch) segment(text string, toks []analysis.Token, title boo
 	}
 	sc.namedPlaces(sc.cased, title)
 	sc.counts()
+	sc.numbers()
 }
 
 // number reads number mark i: scaled by a scale word after it, and used
@@ -258,10 +264,10 @@ func (sc *evidenceScratch) number(i int) {
 	case next(kindUnit):
 		m.used = true
 	case day && next(kindMonth):
-		m.used = true
+		m.used, m.date = true, true
 		sc.facts = append(sc.facts, makeFact(factDate, 0, uint32(l.entries[sc.marks[i+1].entry].value)*32+uint32(m.value)))
 	case day && prev(kindMonth):
-		m.used = true
+		m.used, m.date = true, true
 		sc.facts = append(sc.facts, makeFact(factDate, 0, uint32(l.entries[sc.marks[i-1].entry].value)*32+uint32(m.value)))
 	}
 }
@@ -517,16 +523,46 @@ func subjects(fs []uint32) []uint32 {
 	return fs[lo:hi]
 }
 
-// namesAny reports whether fs names a body that is the subject of one of
-// subjects.
+// namesAny reports whether fs names the actor of one of subjects: the
+// body or country itself, or a body that acts for the same country (see
+// actor).
 func namesAny(fs, subjects []uint32) bool {
+	l := theLexicon()
+	lo, _ := slices.BinarySearch(fs, makeFact(factBody, 0, 0))
+	hi, _ := slices.BinarySearch(fs, makeFact(factBody+1, 0, 0))
+	clo, _ := slices.BinarySearch(fs, makeFact(factPlace, uint8(kindCountry), 0))
+	chi, _ := slices.BinarySearch(fs, makeFact(factPlace, uint8(kindCountry)+1, 0))
 	for _, s := range subjects {
-		if _, ok := slices.BinarySearch(fs, makeFact(factBody, 0, fact(s).value())); ok {
-			return true
+		a := l.actor(fact(s).value())
+		for _, f := range fs[lo:hi] {
+			if l.actor(fact(f).value()) == a {
+				return true
+			}
+		}
+		for _, f := range fs[clo:chi] {
+			if fact(f).value() == a {
+				return true
+			}
 		}
 	}
 	return false
 }
+
+// actor returns the entry of the country body entry e acts for (the
+// Israeli army for Israel, the US Treasury for the United States), or e
+// itself: a report whose title leads with the army and one whose title
+// leads with the country tell what one actor did.
+func (l *lexicon) actor(e uint32) uint32 {
+	if e < uint32(len(l.entries)) && l.entries[e].kind == kindBody && l.entries[e].within != 0 {
+		return uint32(l.entries[e].within - 1)
+	}
+	return e
+}
+
+// countrySubjectPos is the last word of a title at which a country is its
+// subject ("US removes ...", "الخزانة الأمريكية ترفع ...", "משלחת ישראלית
+// ..."): further on, a country is what the title is about, not who acts.
+const countrySubjectPos = 1
 
 // describeVeto describes the disagreement of two runs of facts of one group.
 func describeVeto(a, b []uint32) Veto {
@@ -585,6 +621,8 @@ func (f fact) groupName() string {
 		return "named place"
 	case factCount:
 		return "count"
+	case factNumber:
+		return "number"
 	case factReaction:
 		return "reaction"
 	}
@@ -611,7 +649,7 @@ func (f fact) describe() string {
 			return strconv.Itoa(int(v))
 		}
 		return "#" + strconv.FormatUint(uint64(f.value()), 16)
-	case factFigure, factRound, factTitleRound:
+	case factFigure, factRound, factTitleRound, factNumber:
 		if v := f.value(); v < 1<<19 {
 			return strconv.Itoa(int(v))
 		}

@@ -27,6 +27,8 @@ func TestLexicon(t *testing.T) {
 		{"value", "number\tthree\tthree\t-\t-\n"},
 		{"twice", "town\tx\tx\t-\t-\ntown\tx\ty\t-\t-\n"},
 		{"within", "town\tx\tx\t-\t-\tnowhere\n"},
+		{"acts for", "body\tx\tx\t-\t-\tnowhere\n"},
+		{"a number acts for none", "country\tc\tc\t-\t-\nnumber\t3\tthree\t-\t-\tc\n"},
 		{"no words", "town\tx\t...\t-\t-\n"},
 	} {
 		if _, err := parseLexicon(bad.text); err == nil || !strings.Contains(err.Error(), "lexicon.tsv:") {
@@ -67,6 +69,16 @@ func TestEvidence(t *testing.T) {
 			[]string{"amount=#", "amount in usd=#"}, nil},
 		{"a unit is no figure", "3 years after the war, 5 km from the border", "",
 			nil, []string{"killed=3"}},
+		{"numbers whatever they count", "Lebanon says 410,000 Syrians left", "الأمن العام: مغادرة 410 آلاف سوري، و1.4 مليون لاجئ",
+			[]string{"number=410000", "number=#"}, nil},
+		{"a year and a day are no numbers", "Returns since 2024", "ביום 3 באוקטובר",
+			[]string{"date=10-3"}, []string{"number=2024", "number=3"}},
+		{"a country that leads the title acts", "U.S. removes Syrian banks from sanctions list", "",
+			[]string{"subject=usa"}, nil},
+		{"a country further on is what the title is about", "Sanctions on Syrian banks lifted by US", "",
+			nil, []string{"subject=usa", "subject=syria"}},
+		{"a country after a word that leads", "الخزانة الأمريكية ترفع مصرفين سوريين من قائمة العقوبات", "",
+			[]string{"subject="}, []string{"subject=syria"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := facts(tc.title, tc.summary)
@@ -98,6 +110,10 @@ func TestDisagree(t *testing.T) {
 		{"rounds", [2]string{"Fourth round of Syria-Israel talks in Paris", ""}, [2]string{"Fifth round of Syria-Israel talks in Paris", ""}, "round", "4 ≠ 5"},
 		{"subjects", [2]string{"US Treasury delists Syrian banks", ""}, [2]string{"EU lifts sanctions on Syrian banks", ""}, "subject", "us-treasury ≠ eu"},
 		{"subject named by the other", [2]string{"IDF strikes Hezbollah in Tyre", ""}, [2]string{"Hezbollah says IDF strike hit Tyre", ""}, "", ""},
+		{"a country and another body", [2]string{"American Treasury removes Syrian banks from sanctions list", ""}, [2]string{"EU lifts sanctions on Syrian banks", ""}, "subject", "usa ≠ eu"},
+		{"a body and the country it acts for", [2]string{"Israeli jets strike Hezbollah site in Tyre", ""}, [2]string{"IDF says it struck a site in Tyre", ""}, "", ""},
+		{"a body acts for its country in the other's text", [2]string{"Lebanon arrests three over rocket fire", ""}, [2]string{"Hezbollah denies role in rocket fire", "The Lebanese army said it arrested three."}, "reaction", ""},
+		{"numbers never veto", [2]string{"Strike in the south", "Rockets hit 12 houses"}, [2]string{"Strike in the south", "40 people fled"}, "", ""},
 		{"dates", [2]string{"Talks on 3 October", ""}, [2]string{"Talks on 5 October", ""}, "date", "10-3 ≠ 10-5"},
 		{"an earthquake is felt widely", [2]string{"Quake shakes Idlib", ""}, [2]string{"Earthquake felt in Aleppo", ""}, "", ""},
 		{"nothing to compare", [2]string{"Talks resume", ""}, [2]string{"Strike in Tyre", "3 killed"}, "", ""},

@@ -65,7 +65,7 @@ type lexEntry struct {
 	// (quantity, currency, series) from 1.
 	class uint8
 	// within is 1 + the entry of the city a town or city lies in or by,
-	// 0 for none.
+	// or of the country a body acts for; 0 for none.
 	within uint16
 }
 
@@ -149,10 +149,14 @@ func parseLexicon(text string) (*lexicon, error) {
 		l.byID[key] = idx
 		l.entries = append(l.entries, e)
 		if len(cols) == 6 {
-			if kind != kindTown && kind != kindCity {
-				return nil, fmt.Errorf("story: lexicon.tsv:%d: only a town or city lies within another", n+1)
+			switch kind {
+			case kindTown, kindCity:
+				within = append(within, [2]any{idx, "city/" + cols[5]})
+			case kindBody:
+				within = append(within, [2]any{idx, "country/" + cols[5]})
+			default:
+				return nil, fmt.Errorf("story: lexicon.tsv:%d: only a town or city lies within another, and only a body acts for a country", n+1)
 			}
-			within = append(within, [2]any{idx, cols[5]})
 		}
 		for _, col := range cols[2:5] {
 			if col == "-" {
@@ -175,9 +179,10 @@ func parseLexicon(text string) (*lexicon, error) {
 		}
 	}
 	for _, w := range within {
-		c, ok := l.byID["city/"+w[1].(string)]
+		c, ok := l.byID[w[1].(string)]
 		if !ok {
-			return nil, fmt.Errorf("story: lexicon.tsv: %s lies within %q, which is no city of the lexicon", l.entries[w[0].(uint16)].id, w[1])
+			kind, id, _ := strings.Cut(w[1].(string), "/")
+			return nil, fmt.Errorf("story: lexicon.tsv: %s names %q, which is no %s of the lexicon", l.entries[w[0].(uint16)].id, id, kind)
 		}
 		l.entries[w[0].(uint16)].within = c + 1
 	}

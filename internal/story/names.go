@@ -33,6 +33,13 @@ const (
 	// noun (1–255), value more of the hash and the number (see
 	// countValue).
 	factCount factKind = 15
+	// factNumber: a number the text writes, whatever it counts; value the
+	// number (see figureValue). Digits, and the number words of the
+	// lexicon, are the one thing all three languages write alike: "410,000
+	// Syrians" and "410 آلاف سوري" name one figure though no lexicon entry
+	// links their nouns. It links reports across languages (byFacts) and
+	// never vetoes: one report may give a figure another leaves out.
+	factNumber factKind = 13
 )
 
 // The words after which a text names a place, by script:
@@ -176,6 +183,21 @@ func (sc *evidenceScratch) counts() {
 		}
 		h := fmix64(hashString(noun))
 		sc.facts = append(sc.facts, makeFact(factCount, uint8(1+h%255), countValue(h>>8, m.value)))
+	}
+}
+
+// numbers adds a factNumber for each number of the run of text that is
+// neither a year (1900–2100) nor the day of a date (a factDate already).
+func (sc *evidenceScratch) numbers() {
+	for i := range sc.marks {
+		m := &sc.marks[i]
+		if m.entry >= 0 || m.date || m.value != m.value || m.value <= 0 {
+			continue
+		}
+		if m.value >= 1900 && m.value <= 2100 && m.value == float64(int(m.value)) {
+			continue
+		}
+		sc.facts = append(sc.facts, makeFact(factNumber, 0, figureValue(m.value)))
 	}
 }
 
