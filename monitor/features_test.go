@@ -3,6 +3,7 @@ package monitor
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"reflect"
 	"slices"
@@ -238,4 +239,122 @@ func TestStoryIndexFromSnapshot(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestStoryIndexSnapshotIfBehind: as a cron job runs, each process starts
+// from the store's snapshot and, when it stops, leaves that snapshot while
+// it is only a few items behind its index (SaveSnapshotIfBehind): the next
+// start catches up with the items recorded since and finds for every item
+// what the polls' index, and an index built from the items, find. Once the
+// snapshot is too far behind, it is written again.
+func TestStoryIndexSnapshotIfBehind(t *testing.T) {
+	env := storyEnv(t) // 55 items of background, an hour before the rest
+	env.clock.Advance(time.Hour)
+	ctx := context.Background()
+	var (
+		feeds []model.Feed
+		log   *syncBuffer
+	)
+	serve := func(name, doc string) {
+		f := model.Feed{Name: name, URL: newFeedServer(t, doc).URL}
+		feeds = append(feeds, f)
+		env.addFeeds(feeds...)
+		env.poll(f)
+	}
+	// restart stands for the next process: its polls' index starts from
+	// the store.
+	restart := func() {
+		log = &syncBuffer{}
+		env.poller.Stories = &Stories{Store: env.store, ReplyDelay: 10 * time.Minute,
+			Log: slog.New(slog.NewTextHandler(log, nil))}
+	}
+	snapshotMax := func() int64 {
+		t.Helper()
+		var max int64
+		err := env.store.ReadStorySnapshot(ctx, func(h store.StorySnapshot, _ io.Reader) error {
+			max = h.MaxItem
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return max
+	}
+	lastItem := func() int64 {
+		var last int64
+		for _, it := range env.items() {
+			last = max(last, it.ID)
+		}
+		return last
+	}
+	saveIfBehind := func(want bool) {
+		t.Helper()
+		wrote, err := env.poller.Stories.SaveSnapshotIfBehind(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if wrote != want {
+			t.Fatalf("snapshot written: %v, want %v", wrote, want)
+		}
+	}
+
+	for _, name := range []string{"arab48-arabic-2026-10-03.xml", "kan11-hebrew-2026-10-03.xml"} {
+		serve(name, string(readFixture(t, name)))
+	}
+	saveIfBehind(true) // built from the items: the store has no snapshot of it
+	written := lastItem()
+	if got := snapshotMax(); got != written {
+		t.Fatalf("snapshot up to item %d, want %d", got, written)
+	}
+
+	// The next run records five items, fewer than a sixteenth of the
+	// index's 102: the snapshot is left as it is.
+	restart()
+	wire, daily, aggregator, own, distinct := bakuReports(t0.Add(-time.Hour))
+	for i, it := range []testItem{wire, daily, aggregator, own, distinct} {
+		serve(fmt.Sprint("baku-", i), rssDoc(it))
+	}
+	if !strings.Contains(log.String(), "from=snapshot") {
+		t.Fatalf("not started from the snapshot:\n%s", log.String())
+	}
+	saveIfBehind(false)
+	if got := snapshotMax(); got != written {
+		t.Fatalf("snapshot up to item %d, want %d: left as it was", got, written)
+	}
+	running := env.poller.Stories
+
+	// The next start reads it and catches up with the five.
+	restart()
+	items := env.items()
+	want, _ := probeStories(t, env, running)
+	got, n := probeStories(t, env, env.poller.Stories)
+	if !strings.Contains(log.String(), "from=snapshot") {
+		t.Fatalf("not started from the snapshot:\n%s", log.String())
+	}
+	if n != len(items) {
+		t.Errorf("index of %d items, want %d", n, len(items))
+	}
+	fromItems, _ := probeStories(t, env, &Stories{Store: env.store, version: 1}) // no snapshot of this version
+	joined := 0
+	for i := range got {
+		if !reflect.DeepEqual(got[i], want[i]) || !reflect.DeepEqual(got[i], fromItems[i]) {
+			t.Errorf("item %d (%s): %+v, the polls' index gives %+v, an index from the items %+v",
+				items[i].ID, items[i].Title, got[i], want[i], fromItems[i])
+		}
+		if got[i].Stage != cluster.StageNew {
+			joined++
+		}
+	}
+	if joined < 5 {
+		t.Errorf("%d items joined a story: want more to compare", joined)
+	}
+	saveIfBehind(false) // still five behind
+
+	// Twenty-five more: too far behind, written again.
+	serve("glz-army-radio-hebrew-2026-10-03.xml", string(readFixture(t, "glz-army-radio-hebrew-2026-10-03.xml")))
+	saveIfBehind(true)
+	if got, want := snapshotMax(), lastItem(); got != want {
+		t.Fatalf("snapshot up to item %d, want %d", got, want)
+	}
+	saveIfBehind(false) // none behind
 }

@@ -218,7 +218,7 @@ func (d *Daemon) supervise(ctx context.Context, reload <-chan os.Signal) error {
 			case <-ctx.Done():
 				return
 			case <-t.C:
-				p.saveStories(ctx)
+				p.saveStories(ctx, true)
 			}
 		}
 	})
@@ -226,7 +226,7 @@ func (d *Daemon) supervise(ctx context.Context, reload <-chan os.Signal) error {
 	<-ctx.Done()
 	wg.Wait()
 	stop, cancelStop := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
-	p.saveStories(stop)
+	p.saveStories(stop, false)
 	cancelStop()
 	if err := context.Cause(ctx); err != nil && !errors.Is(err, context.Canceled) {
 		return err
@@ -240,13 +240,21 @@ func (d *Daemon) supervise(ctx context.Context, reload <-chan os.Signal) error {
 const storySnapshotEvery = time.Hour
 
 // saveStories writes the story index's snapshot to the store
-// (monitor.Stories.SaveSnapshot). A failure is only logged: the next start
-// builds the index from the items.
-func (p *Pipeline) saveStories(ctx context.Context) {
+// (monitor.Stories.SaveSnapshot); lazily, only when the store's snapshot
+// is too far behind the index for the next start to catch up cheaply
+// (monitor.Stories.SaveSnapshotIfBehind). A failure is only logged: the
+// next start builds the index from the items.
+func (p *Pipeline) saveStories(ctx context.Context, lazily bool) {
 	if p.Poller.Stories == nil {
 		return
 	}
-	if err := p.Poller.Stories.SaveSnapshot(ctx); err != nil {
+	var err error
+	if lazily {
+		_, err = p.Poller.Stories.SaveSnapshotIfBehind(ctx)
+	} else {
+		err = p.Poller.Stories.SaveSnapshot(ctx)
+	}
+	if err != nil {
 		p.log.Warn("story index snapshot not written; the next start reads the items", "err", err)
 	}
 }

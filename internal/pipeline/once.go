@@ -71,8 +71,10 @@ func (p *Pipeline) Once(ctx context.Context, drain time.Duration) (OnceResult, e
 	} else if pr.Items > 0 || pr.Stories > 0 {
 		p.log.Info("pruned old items", "items", pr.Items, "stories", pr.Stories)
 	}
-	// After the prune, which may have taken items out of the window.
-	p.saveStories(ctx)
+	// After the prune, which may have taken items out of the window; not
+	// every run: while the stored snapshot is only a few items behind,
+	// the next run's start catches up with them for less than writing it.
+	p.saveStories(ctx, true)
 	res := OnceResult{FailedFeeds: len(failures), Undelivered: left.Undelivered,
 		FollowUps: left.FollowUps, NextFollowUp: left.NextFollowUp, Digest: left.Digest, Snoozed: left.Snoozed}
 	for _, f := range p.cfg.Feeds {
