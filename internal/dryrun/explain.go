@@ -39,6 +39,9 @@ func Lines(ex story.Explanation) []string {
 	}
 	if ex.OtherScript {
 		lines = append(lines, fmt.Sprintf("across languages: score %.2f, shared facts: %s", ex.CrossScore, strings.Join(ex.CrossShared, ", ")))
+		if ex.HoldsOwnFeed {
+			lines = append(lines, "  (the story already holds a report of the second item's feed: reports in other languages do not join it by their facts)")
+		}
 	}
 	if ex.Veto != nil {
 		lines = append(lines, "their event evidence disagrees, which keeps them apart: "+ex.Veto.String())

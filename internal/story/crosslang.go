@@ -68,7 +68,11 @@ type crossCand struct {
 // stories with an item of another feed and another script that names a
 // rare anchor of it, and joins the best that shares at least
 // minCrossFacts facts, scores at least crossThreshold (see scoring), and whose
-// event evidence does not disagree.
+// event evidence does not disagree. It never joins a story that already
+// holds a report of the item's own feed: an outlet's second report on a
+// story's topic is most often another development of it (the next
+// strike, the other delegation), which a few shared facts cannot tell
+// from the first; the rare-word stage, which reads the texts, still may.
 func (x *Index) byFacts(it *Item, w window) (Match, bool) {
 	q := &x.q
 	if len(it.Facts) == 0 || q.it != it {
@@ -110,10 +114,15 @@ func (x *Index) byFacts(it *Item, w window) (Match, bool) {
 			continue
 		}
 		x.members = x.members[:0]
+		own := false
 		for seq := x.stories[c.story].head; seq != noSeq; seq = *x.log.chainNext(seq, storyChain) {
 			if e := x.log.at(seq); w.in(e) {
 				x.members = append(x.members, e)
+				own = own || e.feed == it.Feed
 			}
+		}
+		if own {
+			continue // see byFacts
 		}
 		s, shared, ok := x.crossScore(it, x.members)
 		if !ok || s < q.sc.crossThreshold || (best.Stage != StageNew && s <= bestScore) {

@@ -224,6 +224,25 @@ func TestAcrossLanguages(t *testing.T) {
 			}
 		})
 	}
+	// A story that holds a report of the item's own feed already is not
+	// joined across languages: the outlet's second report is most often
+	// another development.
+	t.Run("a story with the outlet's own report", func(t *testing.T) {
+		x := NewIndex(Options{})
+		x.Add(en)
+		own := item(4, 2, t0.Add(30*time.Minute), "https://b.example/4", "مراسلنا: تفاصيل أولية عن الحادث",
+			"ننشر لاحقا تفاصيل إضافية عن الحادث مساء السبت.")
+		own.Story = 3
+		x.Add(own)
+		it := item(2, 2, t0.Add(time.Hour), "https://b.example/2", "يافا: إصابة خطيرة لشاب في جريمة إطلاق نار",
+			"أصيب شاب بجروح خطيرة في جريمة إطلاق نار في يافا، وقالت نجمة داود الحمراء إنه نقل إلى المستشفى.")
+		if m := x.Assign(&it); m.Stage != StageNew {
+			t.Errorf("%+v, want a story of its own", m)
+		}
+		if ex := x.Explain(&it, 3); !ex.OtherScript || !ex.HoldsOwnFeed || ex.Match.Stage != StageNew {
+			t.Errorf("explanation %+v, want the story's own report of the feed to keep it out", ex)
+		}
+	})
 }
 
 // TestExplain: Explain says, for one story, what each stage found and

@@ -47,6 +47,10 @@ type Explanation struct {
 	OtherScript bool
 	CrossScore  float64
 	CrossShared []string
+	// HoldsOwnFeed: an item of the story in the window is of the item's
+	// feed, so the stage across languages does not join them (see
+	// byFacts).
+	HoldsOwnFeed bool
 	// Veto is what the item's event evidence and the story's disagree on,
 	// nil when nothing does.
 	Veto *Veto
@@ -148,11 +152,12 @@ func (x *Index) Explain(it *Item, story int64) Explanation {
 		if e.script != q.script && e.feed != it.Feed {
 			ex.OtherScript = true
 		}
+		ex.HoldsOwnFeed = ex.HoldsOwnFeed || e.feed == it.Feed
 	}
 	if ex.OtherScript {
 		score, shared, ok := x.crossScore(it, members)
 		ex.CrossScore, ex.CrossShared = score, shared
-		if ok && ex.Veto == nil && score >= q.sc.crossThreshold {
+		if ok && ex.Veto == nil && score >= q.sc.crossThreshold && !ex.HoldsOwnFeed {
 			ex.Match = Match{Story: story, Item: first.id, Feed: first.feed, Stage: StageFacts, Score: score, Shared: shared}
 		}
 	}
