@@ -166,6 +166,19 @@ func NewFetcher(o FetcherOptions) *Fetcher {
 	return f
 }
 
+// maxIdleConns is how many idle connections a Fetcher's transport keeps,
+// all hosts together; each is closed after 90 s unused. A daemon polls its
+// hosts in rounds: a connection is used again only by the next poll of the
+// same host in the same round (a schedule of minutes outlasts the idle
+// timeout, and most servers' own keep-alive). Go's default of 100 evicts,
+// least recently used first, the connections of a round that polls more
+// hosts than that before a host comes round again, and every poll of such
+// a round dials anew (and over HTTPS pays a TLS handshake). 512 covers the
+// hundreds of hosts of a large deployment; an idle connection costs about
+// 25 KB (two goroutines and their buffers; more with TLS) and a file
+// descriptor, about 13 MB at most.
+const maxIdleConns = 512
+
 // newTransport builds the HTTP transport of a Fetcher. Compression stays on:
 // the transport asks for gzip and decompresses it, and the size cap is
 // applied to what it returns, the decompressed bytes.
@@ -178,7 +191,7 @@ func newTransport(o FetcherOptions) *http.Transport {
 		TLSHandshakeTimeout:   o.TLSHandshakeTimeout,
 		ResponseHeaderTimeout: o.ResponseHeaderTimeout,
 		ExpectContinueTimeout: time.Second,
-		MaxIdleConns:          100,
+		MaxIdleConns:          maxIdleConns,
 		MaxIdleConnsPerHost:   4,
 		IdleConnTimeout:       90 * time.Second,
 	}
