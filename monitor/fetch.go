@@ -1,6 +1,8 @@
 package monitor
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -9,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/newswatch/newswatch/internal/redact"
@@ -120,6 +123,25 @@ type FetchResult struct {
 	// permanent (301 or 308, RFC 9110, section 15.4): the feed has moved
 	// there and future fetches should start there.
 	PermanentURL string
+
+	// compressed is the body as it came, gzip-compressed, while Body is
+	// still nil: a poll hashes it first, and decodes it (decode) only when
+	// it is not the compressed document of the feed's last poll (see
+	// Poller.poll). Nil once decoded, and for a body that came as is.
+	compressed []byte
+	// decode decompresses compressed into Body, under the fetch's size cap.
+	decode func() error
+}
+
+// decodeBody fills Body from a compressed body kept by a poll's fetch; a
+// no-op when Body was read as is or is decoded already.
+func (fr *FetchResult) decodeBody() error {
+	if fr.decode == nil {
+		return nil
+	}
+	err := fr.decode()
+	fr.decode, fr.compressed = nil, nil
+	return err
 }
 
 // Fetcher fetches feed documents over HTTP(S) and from files. It is safe for
@@ -179,9 +201,10 @@ func NewFetcher(o FetcherOptions) *Fetcher {
 // descriptor, about 13 MB at most.
 const maxIdleConns = 512
 
-// newTransport builds the HTTP transport of a Fetcher. Compression stays on:
-// the transport asks for gzip and decompresses it, and the size cap is
-// applied to what it returns, the decompressed bytes.
+// newTransport builds the HTTP transport of a Fetcher. The Fetcher asks for
+// gzip itself and decompresses what comes compressed (see get), so that a
+// poll can tell the compressed bytes of an unchanged document before
+// decompressing them.
 func newTransport(o FetcherOptions) *http.Transport {
 	dialer := &net.Dialer{Timeout: o.ConnectTimeout, KeepAlive: 30 * time.Second}
 	return &http.Transport{
@@ -220,12 +243,26 @@ func (f *Fetcher) fetchHTTP(parent context.Context, req FetchRequest) (*FetchRes
 	return f.get(parent, req, getOptions{accept: acceptHeader, maxBody: f.opts.MaxBodyBytes})
 }
 
+// fetchFeed is Fetch for a poll: a gzip-compressed body is returned
+// compressed (FetchResult.compressed), to be decoded by decodeBody when the
+// poll needs it.
+func (f *Fetcher) fetchFeed(ctx context.Context, req FetchRequest) (*FetchResult, error) {
+	u, err := url.Parse(req.URL)
+	if err != nil || (!strings.EqualFold(u.Scheme, "http") && !strings.EqualFold(u.Scheme, "https")) || u.Host == "" {
+		return f.Fetch(ctx, req)
+	}
+	return f.get(ctx, req, getOptions{accept: acceptHeader, maxBody: f.opts.MaxBodyBytes, keepCompressed: true})
+}
+
 // getOptions is what differs between fetching a feed and fetching a page.
 type getOptions struct {
 	accept  string
 	maxBody int64
 	// page marks an article page: it waits behind feeds for its host.
 	page bool
+	// keepCompressed leaves a gzip-compressed body compressed for the
+	// caller to decode (FetchResult.decodeBody).
+	keepCompressed bool
 }
 
 // get makes one GET of req.URL, an http(s) URL, under the host limit.
@@ -245,6 +282,10 @@ func (f *Fetcher) get(parent context.Context, req FetchRequest, o getOptions) (*
 	defer release()
 	hreq.Header.Set("User-Agent", f.opts.UserAgent)
 	hreq.Header.Set("Accept", o.accept)
+	// Asked for here rather than by the transport, which would decompress
+	// the body before anyone could look at it: gzip only, as the transport
+	// asks (deflate is ambiguous, RFC 9110, section 8.4.1.2).
+	hreq.Header.Set("Accept-Encoding", "gzip")
 	// Validators go back exactly as received (RFC 9110, sections 13.1.2
 	// and 13.1.3).
 	if req.ETag != "" {
@@ -278,13 +319,42 @@ func (f *Fetcher) get(parent context.Context, req FetchRequest, o getOptions) (*
 		res.NotModified = true
 		return res, nil
 	case resp.StatusCode >= 200 && resp.StatusCode < 300:
-		body, err := readCapped(resp.Body, resp.ContentLength, req.SizeHint, o.maxBody)
-		if err != nil {
+		failed := func(err error) error {
 			fe := classify(parent, f.opts.Timeout, req, err)
 			fe.StatusCode = resp.StatusCode
-			return nil, fe
+			return fe
 		}
-		res.Body = body
+		if !strings.EqualFold(resp.Header.Get("Content-Encoding"), "gzip") {
+			body, err := readCapped(resp.Body, resp.ContentLength, req.SizeHint, o.maxBody)
+			if err != nil {
+				return nil, failed(err)
+			}
+			res.Body = body
+			return res, nil
+		}
+		// Feeds compress to a fifth or a quarter of their size.
+		compressed, err := readCapped(resp.Body, resp.ContentLength, req.SizeHint/4, compressedCap(o.maxBody))
+		var tooLarge *tooLargeError
+		if errors.As(err, &tooLarge) {
+			err = &tooLargeError{max: o.maxBody} // the cap people set
+		}
+		if err != nil {
+			return nil, failed(err)
+		}
+		res.compressed = compressed
+		res.decode = func() error {
+			body, err := gunzip(compressed, req.SizeHint, o.maxBody)
+			if err != nil {
+				return failed(err)
+			}
+			res.Body = body
+			return nil
+		}
+		if !o.keepCompressed {
+			if err := res.decodeBody(); err != nil {
+				return nil, err
+			}
+		}
 		return res, nil
 	}
 
@@ -312,6 +382,39 @@ func (f *Fetcher) get(parent context.Context, req FetchRequest, o getOptions) (*
 		}
 	}
 	return nil, fe
+}
+
+// compressedCap is the most compressed bytes read for a body of at most
+// limit bytes once decompressed. Compression can make a body a little
+// larger, never by more than this: deflate's stored blocks add 5 bytes to
+// every 65,535, gzip 18 bytes in all; a body over it would be over limit
+// once decompressed.
+func compressedCap(limit int64) int64 { return limit + limit/1024 + 1024 }
+
+// gzipReaders keeps the decompressors of bodies for reuse (each holds
+// about 40 KB of tables and window).
+var gzipReaders sync.Pool
+
+// gunzip decompresses a gzip-compressed body, all of its members, failing
+// with a *tooLargeError past limit bytes; hint is its expected size, 0 when
+// unknown (see readCapped). An empty body is an empty document, as the
+// transport's own decompression makes it.
+func gunzip(compressed []byte, hint, limit int64) ([]byte, error) {
+	if len(compressed) == 0 {
+		return []byte{}, nil
+	}
+	zr, _ := gzipReaders.Get().(*gzip.Reader)
+	var err error
+	if zr == nil {
+		zr, err = gzip.NewReader(bytes.NewReader(compressed))
+	} else {
+		err = zr.Reset(bytes.NewReader(compressed))
+	}
+	if err != nil {
+		return nil, err // gzip's errors say it is gzip
+	}
+	defer gzipReaders.Put(zr)
+	return readCapped(zr, -1, hint, limit)
 }
 
 // minReadChunk is the first buffer a body of unknown size is read into, and

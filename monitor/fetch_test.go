@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -111,18 +112,32 @@ func TestFetchGzipAndSizeCap(t *testing.T) {
 	exact := bytes.Repeat([]byte("a"), limit)
 	over := bytes.Repeat([]byte("a"), limit+1)
 	bomb := gzipped(t, bytes.Repeat([]byte{0}, 8<<20)) // 8 MiB expanded, ~8 KiB on the wire
+	// Bytes that do not compress: gzip makes them a little longer than
+	// they are, so a body of exactly the cap is over it compressed.
+	noise := make([]byte, limit+1)
+	rand.NewChaCha8([32]byte{1}).Read(noise)
+	exactNoise, overNoise := gzipped(t, noise[:limit]), gzipped(t, noise)
+	if len(exactNoise) <= limit {
+		t.Fatalf("random bytes compressed to %d bytes, want more than %d", len(exactNoise), limit)
+	}
 
 	tests := []struct {
 		name     string
 		body     []byte
 		gzip     bool
 		noLength bool // stream without Content-Length
+		want     []byte
 		wantErr  bool
 	}{
-		{name: "gzip decoded", body: gzipped(t, []byte(tinyRSS)), gzip: true},
-		{name: "exactly the cap", body: exact},
+		{name: "gzip decoded", body: gzipped(t, []byte(tinyRSS)), gzip: true, want: []byte(tinyRSS)},
+		{name: "gzip decoded, streamed", body: gzipped(t, []byte(tinyRSS)), gzip: true, noLength: true, want: []byte(tinyRSS)},
+		{name: "gzip, empty", body: nil, gzip: true, want: []byte{}},
+		{name: "exactly the cap", body: exact, want: exact},
+		{name: "exactly the cap, longer compressed", body: exactNoise, gzip: true, want: noise[:limit]},
 		{name: "one byte over, declared length", body: over, wantErr: true},
 		{name: "one byte over, streamed", body: over, noLength: true, wantErr: true},
+		{name: "one byte over, compressed", body: overNoise, gzip: true, wantErr: true},
+		{name: "compressed, declared length over the cap", body: bytes.Repeat([]byte{0}, int(compressedCap(limit))+1), gzip: true, wantErr: true},
 		{name: "gzip bomb", body: bomb, gzip: true, wantErr: true},
 	}
 	for _, tc := range tests {
@@ -148,11 +163,8 @@ func TestFetchGzipAndSizeCap(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if tc.gzip && string(res.Body) != tinyRSS {
-					t.Errorf("body = %q, want the decompressed feed", res.Body)
-				}
-				if !tc.gzip && len(res.Body) != limit {
-					t.Errorf("body is %d bytes, want %d", len(res.Body), limit)
+				if !bytes.Equal(res.Body, tc.want) || res.Body == nil {
+					t.Errorf("body is %d bytes, want the %d of the document", len(res.Body), len(tc.want))
 				}
 				return
 			}

@@ -177,7 +177,7 @@ func (p *Poller) poll(ctx context.Context, f model.Feed) (PollResult, error) {
 		from = st.CurrentURL
 	}
 	fetchStart := time.Now()
-	fr, err := p.fetcher().Fetch(ctx, FetchRequest{Feed: f.Name, URL: from, ETag: st.ETag, LastModified: st.LastModified,
+	fr, err := p.fetcher().fetchFeed(ctx, FetchRequest{Feed: f.Name, URL: from, ETag: st.ETag, LastModified: st.LastModified,
 		SizeHint: st.BodySize})
 	res.FetchDuration = time.Since(fetchStart)
 	st.LastFetchAt = now
@@ -211,17 +211,25 @@ func (p *Poller) poll(ctx context.Context, f model.Feed) (PollResult, error) {
 
 	// A document recorded in full before yields nothing new: no item, no
 	// edit. Rules apply to new items only, so a rule reloaded since
-	// changes nothing either.
-	sum := documentHash(fr, f, p.maxItems())
-	if st.BodyHash != "" && sum == st.BodyHash {
-		res.Unchanged = true
-		st.ETag, st.LastModified = fr.ETag, fr.LastModified
-		p.succeeded(st, fr.StatusCode, now)
-		if err := p.Store.SaveFeed(ctx, st); err != nil {
-			return res, &pollError{f.Name, err}
+	// changes nothing either. A compressed body is first compared
+	// compressed: the compressed bytes of the last recorded document are
+	// that document, and need not be decompressed to be told (a body that
+	// big passed the size cap then; it must pass today's).
+	last := parseBodySums(st.BodyHash)
+	var sums bodySums
+	if fr.compressed != nil {
+		sums.compressed = compressedHash(fr, f, p.maxItems())
+		if last.compressed != "" && sums.compressed == last.compressed && st.BodySize <= p.fetcher().opts.MaxBodyBytes {
+			return res, p.unchanged(ctx, f, from, st, fr, now, &res, last)
 		}
-		p.logger().Debug("feed unchanged; not parsed", "feed", f.Name, "url", redact.URL(from), "bytes", len(fr.Body))
-		return res, nil
+		if err := fr.decodeBody(); err != nil {
+			return res, p.fail(ctx, f, from, st, &res, err)
+		}
+	}
+	sums.document = documentHash(fr, f, p.maxItems())
+	if last.document != "" && sums.document == last.document {
+		// The same document, compressed otherwise or not at all now.
+		return res, p.unchanged(ctx, f, from, st, fr, now, &res, sums)
 	}
 
 	memo, err := p.Store.ItemMemo(ctx, st.ID)
@@ -250,7 +258,7 @@ func (p *Poller) poll(ctx context.Context, f model.Feed) (PollResult, error) {
 	st.ETag, st.LastModified = fr.ETag, fr.LastModified
 	// Saved with the items or not at all: a document is known once its
 	// poll is recorded, never before.
-	st.BodyHash, st.BodySize = sum, int64(len(fr.Body))
+	st.BodyHash, st.BodySize = sums.String(), int64(len(fr.Body))
 	p.succeeded(st, fr.StatusCode, now)
 	if err := p.record(ctx, f, st, doc, now, &res); err != nil {
 		return res, &pollError{f.Name, err}
@@ -260,6 +268,21 @@ func (p *Poller) poll(ctx context.Context, f model.Feed) (PollResult, error) {
 			"backfilled", res.Backfilled, "alerts", res.Alerts)
 	}
 	return res, nil
+}
+
+// unchanged saves the state of a poll whose 200 brought the document of
+// the feed's last recorded poll, whose hashes are now sums.
+func (p *Poller) unchanged(ctx context.Context, f model.Feed, from string, st *store.FeedState, fr *FetchResult, now time.Time, res *PollResult, sums bodySums) error {
+	res.Unchanged = true
+	st.ETag, st.LastModified = fr.ETag, fr.LastModified
+	st.BodyHash = sums.String()
+	p.succeeded(st, fr.StatusCode, now)
+	if err := p.Store.SaveFeed(ctx, st); err != nil {
+		return &pollError{f.Name, err}
+	}
+	p.logger().Debug("feed unchanged; not parsed", "feed", f.Name, "url", redact.URL(from),
+		"bytes", len(fr.Body), "compressed_bytes", len(fr.compressed))
+	return nil
 }
 
 // record writes the new items of doc (each in its story), their alerts,

@@ -1,11 +1,14 @@
 package monitor
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -259,5 +262,172 @@ func TestDocumentHashIsStable(t *testing.T) {
 		if h == base {
 			t.Errorf("a different %s gives the same document hash", name)
 		}
+	}
+}
+
+// gzipServer serves one document with a 200 and no validators, compressed
+// as the test sets it: gzip at a level, or not at all (level 0).
+type gzipServer struct {
+	*httptest.Server
+	mu    sync.Mutex
+	doc   string
+	level int
+}
+
+func newGzipServer(t *testing.T, doc string, level int) *gzipServer {
+	s := &gzipServer{doc: doc, level: level}
+	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		doc, level := s.doc, s.level
+		s.mu.Unlock()
+		w.Header().Set("Content-Type", "application/rss+xml; charset=utf-8")
+		if level == 0 || !strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
+			fmt.Fprint(w, doc)
+			return
+		}
+		var z bytes.Buffer
+		zw, err := gzip.NewWriterLevel(&z, level)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		zw.Write([]byte(doc))
+		zw.Close()
+		w.Header().Set("Content-Encoding", "gzip")
+		w.Write(z.Bytes())
+	}))
+	t.Cleanup(s.Close)
+	return s
+}
+
+func (s *gzipServer) set(doc string, level int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.doc, s.level = doc, level
+}
+
+// TestPollCompressedDocument follows one feed whose server changes its
+// compression under the same document and then the document: a document
+// counts as unchanged exactly when it is, however it came.
+func TestPollCompressedDocument(t *testing.T) {
+	env := newTestEnv(t, syriaRules(t))
+	hook := &onPolls{}
+	env.poller.OnPoll = hook.hook
+	docA := rssDoc(story(2, 0), story(1, time.Hour))
+	docB := rssDoc(story(3, 0), story(2, 0), story(1, time.Hour))
+	srv := newGzipServer(t, docA, gzip.BestSpeed)
+	feed := model.Feed{Name: "Gzipped", URL: srv.URL, Enabled: true}
+	env.addFeeds(feed)
+
+	steps := []struct {
+		name  string
+		doc   string
+		level int
+		// want
+		unchanged       bool
+		items, new      int
+		compressedSaved bool
+	}{
+		{name: "first poll", doc: docA, level: gzip.BestSpeed, items: 2, new: 2, compressedSaved: true},
+		{name: "the same bytes", doc: docA, level: gzip.BestSpeed, unchanged: true, compressedSaved: true},
+		{name: "compressed otherwise", doc: docA, level: gzip.BestCompression, unchanged: true, compressedSaved: true},
+		{name: "not compressed", doc: docA, level: 0, unchanged: true},
+		{name: "compressed again", doc: docA, level: gzip.BestSpeed, unchanged: true, compressedSaved: true},
+		{name: "a new item", doc: docB, level: gzip.BestSpeed, items: 3, new: 1, compressedSaved: true},
+		{name: "the new document not compressed", doc: docB, level: 0, unchanged: true},
+		{name: "the first document again", doc: docA, level: 0, items: 2},
+	}
+	var wantDoc string
+	for _, step := range steps {
+		srv.set(step.doc, step.level)
+		env.clock.Advance(5 * time.Minute)
+		env.poll(feed)
+		res, err := hook.last(t)
+		if err != nil || res.Unchanged != step.unchanged || res.StatusCode != 200 || res.Items != step.items || res.New != step.new {
+			t.Fatalf("%s: poll = %+v, %v; want unchanged %v, %d items, %d new", step.name, res, err, step.unchanged, step.items, step.new)
+		}
+		st := env.feedState("Gzipped")
+		sums := parseBodySums(st.BodyHash)
+		if !step.unchanged {
+			wantDoc = documentHash(&FetchResult{FinalURL: srv.URL, ContentType: "application/rss+xml; charset=utf-8",
+				Body: []byte(step.doc)}, feed, DefaultMaxItems)
+		}
+		if sums.document != wantDoc || (sums.compressed != "") != step.compressedSaved || st.BodySize != int64(len(step.doc)) {
+			t.Fatalf("%s: body hash %q, size %d; want the document's hash %s, a compressed hash %v, size %d",
+				step.name, st.BodyHash, st.BodySize, wantDoc, step.compressedSaved, len(step.doc))
+		}
+		if st.LastStatus != 200 || st.ConsecutiveFailures != 0 || !st.LastSuccessAt.Equal(env.clock.Now()) {
+			t.Fatalf("%s: state %+v; want a success now", step.name, st)
+		}
+	}
+	if got := alertTitles(env.alerts()); len(got) != 3 || got[2] != story(3, 0).Title {
+		t.Errorf("alerts = %q, want the first document's two stories and the new one", got)
+	}
+}
+
+// TestPollCompressedHashDecides shows that the same compressed bytes are
+// told unchanged by their compressed hash alone, without decompressing
+// them: a state whose document hash no longer matches still finds them
+// unchanged. A body too large for today's size cap is not.
+func TestPollCompressedHashDecides(t *testing.T) {
+	env := newTestEnv(t, nil)
+	hook := &onPolls{}
+	env.poller.OnPoll = hook.hook
+	doc := rssDoc(story(1, 0))
+	srv := newGzipServer(t, doc, gzip.BestSpeed)
+	feed := model.Feed{Name: "Gzipped", URL: srv.URL, Enabled: true}
+	env.addFeeds(feed)
+	env.poll(feed)
+
+	st := env.feedState("Gzipped")
+	sums := parseBodySums(st.BodyHash)
+	if sums.compressed == "" {
+		t.Fatalf("body hash %q has no compressed hash", st.BodyHash)
+	}
+	st.BodyHash = bodySums{document: strings.Repeat("0", 32), compressed: sums.compressed}.String()
+	if err := env.store.SaveFeed(context.Background(), st); err != nil {
+		t.Fatal(err)
+	}
+	env.clock.Advance(5 * time.Minute)
+	env.poll(feed)
+	if res, err := hook.last(t); err != nil || !res.Unchanged || res.Items != 0 {
+		t.Fatalf("poll = %+v, %v; want the same compressed bytes unchanged, not decompressed", res, err)
+	}
+
+	// A cap lowered below the document: it is decompressed, and too large.
+	env.poller.Fetcher = NewFetcher(FetcherOptions{MaxBodyBytes: int64(len(doc) - 1)})
+	env.clock.Advance(5 * time.Minute)
+	_, err := env.poller.Poll(context.Background(), feed)
+	var fe *FetchError
+	if !errors.As(err, &fe) || fe.Kind != KindTooLarge || fe.StatusCode != 200 || !strings.Contains(fe.Error(), formatBytes(int64(len(doc)-1))) {
+		t.Fatalf("poll under a cap below the document: %v; want it too large for that cap", err)
+	}
+}
+
+// TestPollBodyHashOfAnEarlierRelease upgrades a state saved before the
+// compressed hash (the document's hash alone): the same document is
+// unchanged, and its compressed hash is saved for the next poll.
+func TestPollBodyHashOfAnEarlierRelease(t *testing.T) {
+	env := newTestEnv(t, nil)
+	hook := &onPolls{}
+	env.poller.OnPoll = hook.hook
+	srv := newGzipServer(t, rssDoc(story(1, 0)), gzip.BestSpeed)
+	feed := model.Feed{Name: "Gzipped", URL: srv.URL, Enabled: true}
+	env.addFeeds(feed)
+	env.poll(feed)
+
+	st := env.feedState("Gzipped")
+	sums := parseBodySums(st.BodyHash)
+	st.BodyHash = sums.document
+	if err := env.store.SaveFeed(context.Background(), st); err != nil {
+		t.Fatal(err)
+	}
+	env.clock.Advance(5 * time.Minute)
+	env.poll(feed)
+	if res, err := hook.last(t); err != nil || !res.Unchanged {
+		t.Fatalf("poll = %+v, %v; want the document unchanged", res, err)
+	}
+	if got := env.feedState("Gzipped").BodyHash; got != sums.String() {
+		t.Errorf("body hash = %q, want %q", got, sums.String())
 	}
 }
