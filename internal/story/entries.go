@@ -50,7 +50,11 @@ type entry struct {
 	fp              bool   // its fingerprint is used (Shingles >= MinShingles)
 	scripts         uint8  // the scripts of its terms, a bit each
 	script          script // the script most of its words are written in
-	link            uint64 // hash of the canonical link, 0 when it has none
+	// factsAt is where its facts begin in its terms (factsOffset), 0 until
+	// the stage across languages first reads them (see Index.entryFacts).
+	// It takes room the alignment of link leaves free.
+	factsAt uint16
+	link    uint64 // hash of the canonical link, 0 when it has none
 	// The next entries of its link's and its story's chains (see
 	// entryLog.chainNext).
 	next [2]uint32
@@ -204,4 +208,21 @@ func days(a, b int64) float64 {
 		d = math.MaxInt64
 	}
 	return time.Duration(d).Abs().Hours() / 24
+}
+
+// entryFacts appends the facts of entry e to dst: from where its terms
+// say they begin, found once (factsOffset) and kept with the entry when it
+// fits. The stage across languages reads the facts of every member of
+// every candidate story, most of them again and again, and finding where
+// they begin was most of that. The caller holds x.mu.
+func (x *Index) entryFacts(dst []uint32, e *entry) []uint32 {
+	p := x.text.bytes(e.blk, e.off, e.n)
+	at := int(e.factsAt)
+	if at == 0 {
+		at = factsOffset(p)
+		if at <= math.MaxUint16 {
+			e.factsAt = uint16(at)
+		}
+	}
+	return appendFactsFrom(dst, p[at:])
 }

@@ -189,7 +189,7 @@ func (x *Index) crossScore(it *Item, members []*entry) (float64, []string, bool)
 	itWhen := nanos(it.when())
 	for i, e := range members {
 		from := len(x.facts)
-		x.facts = appendDecodedFacts(x.facts, x.text.bytes(e.blk, e.off, e.n))
+		x.facts = x.entryFacts(x.facts, e)
 		if i == 0 {
 			x.firstFacts = append(x.firstFacts[:0], x.facts[from:]...)
 		}

@@ -358,6 +358,13 @@ func (x *Index) check() error {
 		if facts := appendDecodedFacts(nil, x.text.bytes(e.blk, e.off, e.n)); !slices.Equal(facts, l.facts) {
 			return fmt.Errorf("entry %d: appendDecodedFacts gives %x, decodeTerms %x", seq, facts, l.facts)
 		}
+		// Twice: the first read may find where the facts begin, the
+		// second reads from there.
+		for range 2 {
+			if facts := x.entryFacts(nil, e); !slices.Equal(facts, l.facts) {
+				return fmt.Errorf("entry %d: entryFacts gives %x (from %d), decodeTerms %x", seq, facts, e.factsAt, l.facts)
+			}
+		}
 		for _, f := range l.facts {
 			if linkable(fact(f)) {
 				id, ok := x.dict.ids[factTerm(f)]

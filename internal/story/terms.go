@@ -194,21 +194,33 @@ func appendFacts(dst []byte, facts []uint32) []byte {
 
 // appendDecodedFacts appends to dst the facts of p, terms encoded by
 // encodeTerms, and returns it: decodeTerms's l.facts, without decoding
-// the terms and words before them, which it skips byte by byte (a varint
-// ends at its first byte below 0x80). The stage across languages reads
-// only the facts of a candidate story's members.
+// the terms and words before them (see factsOffset). The stage across
+// languages reads only the facts of a candidate story's members.
 func appendDecodedFacts(dst []uint32, p []byte) []uint32 {
+	return appendFactsFrom(dst, p[factsOffset(p):])
+}
+
+// factsOffset returns where the facts of p, terms encoded by encodeTerms,
+// begin: after the terms and words, which it skips byte by byte (a varint
+// ends at its first byte below 0x80). It is never 0.
+func factsOffset(p []byte) int {
 	nTerms, n := uvarint(p)
-	p = p[n:]
-	nWords, n := uvarint(p)
-	p = p[n:]
-	_, n = uvarint(p) // the title's words
-	p = p[n:]
-	for skip := nTerms + nWords; skip > 0; p = p[1:] {
-		if p[0] < 0x80 {
+	at := n
+	nWords, n := uvarint(p[at:])
+	at += n
+	_, n = uvarint(p[at:]) // the title's words
+	at += n
+	for skip := nTerms + nWords; skip > 0; at++ {
+		if p[at] < 0x80 {
 			skip--
 		}
 	}
+	return at
+}
+
+// appendFactsFrom appends to dst the facts encoded by appendFacts at the
+// start of p.
+func appendFactsFrom(dst []uint32, p []byte) []uint32 {
 	nFacts, n := uvarint(p)
 	p = p[n:]
 	var f uint32
