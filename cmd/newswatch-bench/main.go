@@ -66,6 +66,8 @@ func main() {
 	flag.BoolVar(&asJSON, "json", false, "print the results as JSON instead of tables")
 	flag.BoolVar(&o.R2E, "r2e", false, "also run rss2email (r2e run --no-send) over the first round's documents (with -once, every round's), for comparison")
 	flag.StringVar(&o.Once, "once", "", "run every round as `BIN once`, a process of its own as from cron, instead of the daemon's code in the harness; \"build\" builds cmd/newswatch first")
+	flag.StringVar(&o.OnceCompare, "once-compare", "", "with -once: also run every round as `BIN2 once`, with a data directory of its own, right after BIN (a before and after under one load)")
+	flag.IntVar(&o.OnceRepeat, "once-repeat", 1, "with -once: run the last round `N` times (the binaries in turn), each from a copy of the data directory as the round before left it")
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(), "Usage: go run ./cmd/newswatch-bench [flags]\n\n"+
 			"Runs newswatch's daemon code over generated feeds on loopback and reports\n"+

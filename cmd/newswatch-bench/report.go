@@ -3,7 +3,9 @@ package main
 import (
 	"fmt"
 	"io"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/newswatch/newswatch/internal/benchworld"
@@ -67,8 +69,15 @@ func latency(p benchworld.Percentiles) string {
 // rss2email, each a process of its own.
 func printOnce(w io.Writer, r *benchworld.Result) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	compare := len(r.Once) > 0 && r.Once[len(r.Once)-1].Binary != r.Once[0].Binary // -once-compare
+	if compare {
+		fmt.Fprint(tw, "binary\t")
+	}
 	fmt.Fprintln(tw, "round\tnew docs\titems\tnew items\tonce CPU s\tonce wall s\tonce peak RSS MB\tonce new items\trss2email CPU s\trss2email wall s\trss2email / once\t")
 	for _, o := range r.Once {
+		if compare {
+			fmt.Fprintf(tw, "%s\t", filepath.Base(o.Binary))
+		}
 		items := o.World.NewItems
 		if o.Round == 0 {
 			items = o.World.Items
@@ -83,6 +92,17 @@ func printOnce(w io.Writer, r *benchworld.Result) {
 			float64(o.Newswatch.MaxRSS)/(1<<20), o.NewItems, r2eCPU, r2eWall, ratio)
 	}
 	tw.Flush()
+	for _, o := range r.Once {
+		if len(o.Repeats) == 0 {
+			continue
+		}
+		cpu := []string{fmt.Sprintf("%.3f", o.Newswatch.CPUSecs)}
+		for _, p := range o.Repeats {
+			cpu = append(cpu, fmt.Sprintf("%.3f", p.CPUSecs))
+		}
+		fmt.Fprintf(w, "\nround %d, %s: once CPU s of %d runs %s, median %.3f\n", o.Round, o.Binary, len(cpu),
+			strings.Join(cpu, " "), o.MedianCPU())
+	}
 	if r.R2EVersion != "" {
 		fmt.Fprintf(w, "\n%s\n", r.R2EVersion)
 	}

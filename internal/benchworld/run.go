@@ -41,6 +41,15 @@ type Options struct {
 	// `once`, a process of its own as a cron job runs it, instead of the
 	// daemon's code in this process (Result.Once has the figures).
 	Once string
+	// OnceCompare, with Once, is a second newswatch binary run as Once is,
+	// with a configuration and data directory of its own, right after it
+	// in every round: a before and after in one world, under one load.
+	OnceCompare string
+	// OnceRepeat, with Once, runs the last round that many times, the
+	// binaries in turn, each time from a copy of the data directory as the
+	// round before left it (OnceRound.Repeats): the spread of a loaded
+	// machine shows, and a median can be taken.
+	OnceRepeat int
 	// Replicas, when positive, runs that many `run` processes of the
 	// newswatch binary Once sharing a new schema of the PostgreSQL
 	// database DSN, polling on Settings.Schedule, instead of the daemon's
