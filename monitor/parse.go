@@ -41,9 +41,15 @@ func parseText(text []byte, o ParseOptions) (*gofeed.Feed, error) {
 		return fail(errors.New("empty document"))
 	}
 	text = capText(text) // no text run longer than the fields may keep
-	parser := gofeed.NewParser()
-	parser.RSSTranslator = rssTranslator
-	feed, err := parser.Parse(bytes.NewReader(text))
+	// gofeed reads the long texts it would copy verbatim as short
+	// markers (see hideText); anything unexpected, an error included,
+	// parses the document as it is.
+	if lean, hidden := hideText(text); len(hidden) > 0 {
+		if feed, err := parseGofeed(lean); err == nil && restoreText(feed, hidden) {
+			return feed, nil
+		}
+	}
+	feed, err := parseGofeed(text)
 	if err != nil {
 		if errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
 			return fail(fmt.Errorf("not an RSS, Atom or JSON feed (%s)", describeDocument(text)))
@@ -51,6 +57,13 @@ func parseText(text []byte, o ParseOptions) (*gofeed.Feed, error) {
 		return fail(fmt.Errorf("not a valid feed: %w", err))
 	}
 	return feed, nil
+}
+
+// parseGofeed parses text with gofeed's Parser.Parse.
+func parseGofeed(text []byte) (*gofeed.Feed, error) {
+	parser := gofeed.NewParser()
+	parser.RSSTranslator = rssTranslator
+	return parser.Parse(bytes.NewReader(text))
 }
 
 // rssTranslator is gofeed's RSS translator without its scan of each item's
