@@ -23,8 +23,9 @@ type ParseOptions struct {
 }
 
 // ParseFeed parses an RSS, Atom or JSON Feed document with gofeed's
-// Parser.Parse, after making its text UTF-8 (see toUTF8). A failure is a
-// *FetchError of KindParse naming the feed and URL.
+// Parser.Parse, after making its text UTF-8 (see toUTF8); gofeed reads the
+// long texts it would copy as they are as short markers (see hideText). A
+// failure is a *FetchError of KindParse naming the feed and URL.
 //
 // encoding/xml does not expand entities declared in a DTD, so an
 // entity-expansion ("billion laughs") document costs nothing here.
