@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"time"
 )
 
@@ -45,10 +46,17 @@ func (s *Store) StoryEdits(ctx context.Context) (int64, error) {
 }
 
 // SaveStorySnapshot replaces the story index's snapshot with the one write
-// writes, described by h (whose Bytes and WrittenAt it sets), in one write
-// transaction: a reader finds the old snapshot or the new one, whole.
-// The bytes are written in parts as write gives them, never held whole.
+// writes, described by h (whose Bytes it sets), in one write transaction:
+// a reader finds the old snapshot or the new one, whole. The bytes are
+// written as write gives them, never held whole: on PostgreSQL in parts,
+// on SQLite to the file beside the database (snapshotFile).
 func (s *Store) SaveStorySnapshot(ctx context.Context, h StorySnapshot, write func(io.Writer) error) error {
+	if s.engine == SQLite {
+		if err := s.saveSnapshotFile(ctx, h, write); err != nil {
+			return fmt.Errorf("store: save story snapshot: %w", err)
+		}
+		return nil
+	}
 	err := s.inWriteTx(ctx, writeNormal, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM story_snapshot_parts`); err != nil {
 			return err
@@ -141,6 +149,25 @@ func (s *Store) ReadStorySnapshot(ctx context.Context, read func(StorySnapshot, 
 	}
 	h = StorySnapshot{MaxItem: maxItem.Int64, LastMove: lastMove.Int64, FeaturesVersion: version.Int64,
 		Edits: edits.Int64, Items: int(items.Int64), Bytes: size.Int64, WrittenAt: time.UnixMilli(written.Int64).UTC()}
+	if s.engine == SQLite {
+		f, err := s.openSnapshotFile(h)
+		if err != nil {
+			return fmt.Errorf("store: read story snapshot: %w", err)
+		}
+		if f != nil {
+			defer f.Close()
+			return read(h, f)
+		}
+		// Written before the snapshot moved to a file: in parts.
+		var parts bool
+		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM story_snapshot_parts)`).Scan(&parts); err != nil {
+			return fmt.Errorf("store: read story snapshot: %w", err)
+		}
+		if !parts {
+			return fmt.Errorf("store: read story snapshot: the file %s is missing, or is not the snapshot the database describes",
+				filepath.Base(s.snapshotFile()))
+		}
+	}
 	// One part at a time, each by its own query: the parts are never all
 	// in memory.
 	pr := &partReader{ctx: ctx, tx: tx}

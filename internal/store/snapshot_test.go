@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -154,4 +157,111 @@ func TestStorySnapshot(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestStorySnapshotFile: on SQLite the snapshot is a file beside the
+// database, read only when it is the one the database describes: not a
+// file of another snapshot (a save that did not commit, or a database
+// restored from a backup under a newer file), nor a missing one. A
+// snapshot an older version wrote in parts is still read, and the next
+// save drops the parts. A save that fails leaves no file behind.
+func TestStorySnapshotFile(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s := openTestAt(t, filepath.Join(dir, "newswatch.db"))
+	path := filepath.Join(dir, "newswatch.db-stories")
+	save := func(h StorySnapshot, data []byte) {
+		t.Helper()
+		err := s.SaveStorySnapshot(ctx, h, func(w io.Writer) error {
+			_, err := w.Write(data)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	first := StorySnapshot{MaxItem: 10, LastMove: 1, FeaturesVersion: 7, Edits: 2, Items: 9, WrittenAt: testTime}
+	save(first, []byte("first snapshot"))
+	older, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("no snapshot file: %v", err)
+	}
+	if info, err := os.Stat(path); err != nil || info.Mode().Perm() != 0o640 {
+		t.Errorf("snapshot file mode: %v, %v; want 0640", info.Mode().Perm(), err)
+	}
+	second := first
+	second.MaxItem, second.WrittenAt = 20, testTime.Add(time.Minute)
+	save(second, []byte("second snapshot"))
+	if h, data, err := readSnapshot(t, s); err != nil || h.MaxItem != 20 || string(data) != "second snapshot" {
+		t.Fatalf("read back: %+v %q %v", h, data, err)
+	}
+
+	for _, c := range []struct {
+		name   string
+		change func(t *testing.T)
+	}{
+		{"a file of another snapshot", func(t *testing.T) {
+			if err := os.WriteFile(path, older, 0o640); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"a file cut short", func(t *testing.T) {
+			if err := os.WriteFile(path, older[:snapshotFileHeader-1], 0o640); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"no file", func(t *testing.T) {
+			if err := os.Remove(path); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			save(second, []byte("second snapshot"))
+			c.change(t)
+			h, data, err := readSnapshot(t, s)
+			if err == nil || errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), "newswatch.db-stories") {
+				t.Errorf("read: %+v %q, %v; want an error that names the file", h, data, err)
+			}
+		})
+	}
+
+	// A snapshot in parts, as an older version wrote it.
+	if _, err := s.write.ExecContext(ctx, `INSERT INTO story_snapshot_parts (part, data) VALUES (0, ?), (1, ?)`,
+		[]byte("in "), []byte("parts")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.write.ExecContext(ctx, `UPDATE story_snapshot SET max_item = 30, bytes = 8 WHERE id = 1`); err != nil {
+		t.Fatal(err)
+	}
+	if h, data, err := readSnapshot(t, s); err != nil || h.MaxItem != 30 || string(data) != "in parts" {
+		t.Fatalf("read back the parts: %+v %q %v", h, data, err)
+	}
+	save(first, []byte("first snapshot"))
+	var parts int
+	if err := s.write.QueryRowContext(ctx, `SELECT count(*) FROM story_snapshot_parts`).Scan(&parts); err != nil || parts != 0 {
+		t.Errorf("parts after a save: %d, %v; want none", parts, err)
+	}
+
+	// A save that fails leaves the snapshot, and no file of its own.
+	failed := errors.New("full")
+	err = s.SaveStorySnapshot(ctx, second, func(w io.Writer) error {
+		w.Write([]byte("half"))
+		return failed
+	})
+	if !errors.Is(err, failed) {
+		t.Errorf("failing writer: %v, want its error", err)
+	}
+	if h, data, err := readSnapshot(t, s); err != nil || h.MaxItem != 10 || string(data) != "first snapshot" {
+		t.Errorf("after a failed save: %+v %q %v", h, data, err)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".tmp") {
+			t.Errorf("left behind: %s", e.Name())
+		}
+	}
 }

@@ -456,6 +456,10 @@ func (sr *snapshotReader) read(o Options) (*Index, error) {
 // seqs, and checks that their terms are in the arena.
 func (x *Index) relink() error {
 	l := &x.log
+	// Sized for the entries at once, rather than grown by rehashing as
+	// they come: at most one story and one link an entry.
+	n := int(l.next - l.head)
+	x.byID, x.stories, x.links = make(map[int64]uint32, n), make(map[int64]chain, n), make(map[uint64]chain, n)
 	for seq := l.head; seq != l.next; seq++ {
 		e := l.at(seq)
 		if e.removed {
