@@ -1,6 +1,7 @@
 package story
 
 import (
+	"bytes"
 	"fmt"
 	"math/rand/v2"
 	"runtime"
@@ -280,5 +281,47 @@ func BenchmarkIndexFromFeatures(b *testing.B) {
 	}
 	if cpu := processCPU() - cpu; cpu > 0 {
 		b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N*n), "cpu-ns/item")
+	}
+}
+
+// BenchmarkReadSnapshot measures reading back the snapshot of an index of
+// 20,000 and of 100,000 items of the labelled set's texts (ReadSnapshot
+// from memory: what a start pays besides reading the bytes from the
+// store), in the process's CPU time per item.
+func BenchmarkReadSnapshot(b *testing.B) {
+	texts := loadLabelledTexts(b)
+	for _, n := range []int{20_000, 100_000} {
+		b.Run(fmt.Sprintf("items=%d", n), func(b *testing.B) {
+			x := NewIndex(Options{})
+			step := DefaultWindow / time.Duration(n)
+			for i := range n {
+				t := texts[i%len(texts)]
+				seen := t0.Add(time.Duration(i) * step)
+				// Stories of three items each.
+				x.Add(Item{ID: int64(i + 1), Story: int64(i/3 + 1), Feed: int64(i % 300), Seen: seen, Published: seen,
+					Canonical: fmt.Sprintf("https://outlet%d.example/news/%d", i%300, i),
+					Features:  Extract(fmt.Sprintf("%s w%d", t.title, i), t.summary)})
+			}
+			var snap bytes.Buffer
+			if err := x.WriteSnapshot(&snap); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			cpu := processCPU()
+			for b.Loop() {
+				y, err := ReadSnapshot(bytes.NewReader(snap.Bytes()), Options{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if y.Len() != n {
+					b.Fatalf("%d items read back, want %d", y.Len(), n)
+				}
+			}
+			if cpu := processCPU() - cpu; cpu > 0 {
+				b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N*n), "cpu-ns/item")
+			}
+			b.ReportMetric(float64(snap.Len())/(1<<20), "snapshot-MB")
+		})
 	}
 }
