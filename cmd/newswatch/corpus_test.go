@@ -24,8 +24,9 @@ import (
 var corpusDir = filepath.Join("..", "..", "internal", "story", "testdata")
 
 // TestLabelledCorpusBacktest runs each half of the labelled story corpus,
-// and the fresh set, through the daemon as a user would: its feed files are served from
-// 127.0.0.1, one capture day after another, each day polled by `once`
+// and the fresh and unseen sets, through the daemon as a user would: its
+// feed files are served from 127.0.0.1, one capture day after another,
+// each day polled by `once`
 // into a fresh database, and the stories are read back with
 // `backtest -json`. It checks that every item comes back exactly once and
 // logs the pairwise figures of the daemon's grouping (test half first).
@@ -45,6 +46,7 @@ func TestLabelledCorpusBacktest(t *testing.T) {
 		{"test", []string{filepath.Join(corpusDir, "heldout")}},
 		{"tuning", []string{corpusDir, filepath.Join(corpusDir, "tuning")}},
 		{"fresh", []string{filepath.Join(corpusDir, "fresh")}},
+		{"unseen", []string{filepath.Join(corpusDir, "unseen")}},
 	} {
 		t.Run(half.name, func(t *testing.T) {
 			set, err := labelled.Load(half.dirs...)
