@@ -239,27 +239,11 @@ func declarationEnd(doc []byte, j int) (int, bool) {
 // tag scans the tag at doc[i] ('<'), cutting attribute values longer than
 // limit, and returns the index after its '>'; false when it does not end.
 func (c *cutter) tag(i, limit int) (int, bool) {
-	doc := c.doc
-	for j := i + 1; j < len(doc); {
-		k := bytes.IndexAny(doc[j:], `>"'`)
-		if k < 0 {
-			return 0, false
+	return tagEnd(c.doc, i, func(from, to int) {
+		if keep := textCut(c.doc[from:to], limit); keep < to-from {
+			c.drop(from+keep, to)
 		}
-		j += k
-		if doc[j] == '>' {
-			return j + 1, true
-		}
-		quote, start := doc[j], j+1
-		e := bytes.IndexByte(doc[start:], quote)
-		if e < 0 {
-			return 0, false
-		}
-		if keep := textCut(doc[start:start+e], limit); keep < e {
-			c.drop(start+keep, start+e)
-		}
-		j = start + e + 1
-	}
-	return 0, false
+	})
 }
 
 // utf8Cut returns how many bytes of s to keep so that at most limit remain,

@@ -165,7 +165,7 @@ func hideText(doc []byte) ([]byte, [][]byte) {
 			field = nil
 			i = end
 		default:
-			end, ok := tagEnd(doc, i)
+			end, ok := tagEnd(doc, i, nil)
 			if !ok {
 				return h.result()
 			}
@@ -177,8 +177,10 @@ func hideText(doc []byte) ([]byte, [][]byte) {
 }
 
 // tagEnd returns the index after the '>' that ends the tag at doc[i]
-// ('<'), skipping quoted attribute values; false when it does not end.
-func tagEnd(doc []byte, i int) (int, bool) {
+// ('<'), skipping quoted attribute values, each of which it hands to
+// value (from and to bound it, quotes excluded) unless value is nil; false
+// when the tag does not end.
+func tagEnd(doc []byte, i int, value func(from, to int)) (int, bool) {
 	for j := i + 1; j < len(doc); {
 		k := bytes.IndexAny(doc[j:], `>"'`)
 		if k < 0 {
@@ -188,11 +190,15 @@ func tagEnd(doc []byte, i int) (int, bool) {
 		if doc[j] == '>' {
 			return j + 1, true
 		}
-		e := bytes.IndexByte(doc[j+1:], doc[j])
+		quote, start := doc[j], j+1
+		e := bytes.IndexByte(doc[start:], quote)
 		if e < 0 {
 			return 0, false
 		}
-		j += 1 + e + 1
+		if value != nil {
+			value(start, start+e)
+		}
+		j = start + e + 1
 	}
 	return 0, false
 }

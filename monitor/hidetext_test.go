@@ -1,7 +1,6 @@
 package monitor
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -152,19 +151,10 @@ func sameParse(text []byte) string {
 	case err != nil:
 		return fmt.Sprintf("parseText failed, gofeed did not: %v", err)
 	}
-	if g, w := feedJSON(got), feedJSON(want); g != w {
+	if g, w := itemJSON(got), itemJSON(want); g != w {
 		return fmt.Sprintf("parseText gives\n%s\ngofeed gives\n%s", g, w)
 	}
 	return ""
-}
-
-// feedJSON is a feed as JSON, its dates compared by value (see itemJSON).
-func feedJSON(v any) string {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return "error: " + err.Error()
-	}
-	return string(b)
 }
 
 // FuzzHideText checks that parseText, which hides CDATA sections from

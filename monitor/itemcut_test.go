@@ -190,9 +190,9 @@ func checkCut(text []byte, c *docCut, whole *gofeed.Feed, mask uint64) string {
 	return ""
 }
 
-// itemJSON is an item as JSON: its dates compare by value, not by
-// location pointer as reflect.DeepEqual would.
-func itemJSON(it *gofeed.Item) string {
+// itemJSON is an item (or a feed) as JSON: its dates compare by value,
+// not by location pointer as reflect.DeepEqual would.
+func itemJSON(it any) string {
 	b, err := json.Marshal(it)
 	if err != nil {
 		return "error: " + err.Error()
