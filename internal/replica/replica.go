@@ -244,12 +244,21 @@ func (m *Member) Singleton(ctx context.Context, name string, job func(ctx contex
 		done := make(chan error, 1)
 		go func() { done <- job(jobCtx) }()
 		ticker := time.NewTicker(every)
+		// The job stops when the lease may end without a renewal, whether
+		// renewals hang or fail at once: the tick after a failed renewal
+		// can come after the lease has ended.
+		expiry := time.NewTimer(time.Until(validUntil))
 		lost := false
 		var jobErr error
 	held:
 		for {
 			select {
 			case jobErr = <-done:
+				break held
+			case <-expiry.C:
+				lost = true
+				cancel(errLeaseLost)
+				jobErr = <-done
 				break held
 			case <-ticker.C:
 				// A renewal that has not come back by the time the lease
@@ -261,6 +270,7 @@ func (m *Member) Singleton(ctx context.Context, name string, job func(ctx contex
 				switch {
 				case err == nil && ok:
 					validUntil = start.Add(m.Lease - margin)
+					expiry.Reset(time.Until(validUntil))
 				case err == nil:
 					lost = true
 				case ctx.Err() == nil:
@@ -275,6 +285,7 @@ func (m *Member) Singleton(ctx context.Context, name string, job func(ctx contex
 			}
 		}
 		ticker.Stop()
+		expiry.Stop()
 		cancel(nil)
 		m.setHeld(name, false)
 		if !lost {

@@ -2,6 +2,7 @@ package replica
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"path/filepath"
 	"strings"
@@ -44,10 +45,19 @@ func open(t *testing.T, fn func(context.Context) (*store.Store, error)) *store.S
 type dying struct {
 	Store
 	dead atomic.Bool
+	// refuses makes a dead store fail at once, as a database that refuses
+	// connections does; otherwise its calls hang until their context ends.
+	refuses bool
 }
+
+// errRefused is a dead store's answer when it refuses.
+var errRefused = errors.New("connection refused")
 
 func (d *dying) AcquireLease(ctx context.Context, name, holder string, now time.Time, ttl time.Duration) (bool, error) {
 	if d.dead.Load() {
+		if d.refuses {
+			return false, errRefused
+		}
 		<-ctx.Done()
 		return false, ctx.Err()
 	}
@@ -77,77 +87,110 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 // after the lease.
 func TestSingleton(t *testing.T) {
 	for engine, openStore := range openers(t) {
-		t.Run(engine, func(t *testing.T) {
-			if engine == "postgres" {
-				pgtest.Require(t)
+		for _, refuses := range []bool{false, true} {
+			name := engine + "/store_hangs"
+			if refuses {
+				name = engine + "/store_refuses"
 			}
-			first := openStore(t)
-			const lease = 600 * time.Millisecond
-			var (
-				running  atomic.Int32 // jobs running now
-				overlaps atomic.Int32
-				ran      sync.Map // replica → true
-			)
-			job := func(id string) func(context.Context) error {
-				return func(ctx context.Context) error {
-					if running.Add(1) > 1 {
-						overlaps.Add(1)
-					}
-					ran.Store(id, true)
-					<-ctx.Done()
-					running.Add(-1)
-					return nil
+			t.Run(name, func(t *testing.T) {
+				if engine == "postgres" {
+					pgtest.Require(t)
 				}
-			}
-			type replica struct {
-				m      *Member
-				st     *dying
-				cancel context.CancelFunc
-				done   chan error
-			}
-			start := func(id string) *replica {
-				d := &dying{Store: first}
-				m := &Member{Store: d, ID: id, Lease: lease}
-				ctx, cancel := context.WithCancel(context.Background())
-				r := &replica{m: m, st: d, cancel: cancel, done: make(chan error, 1)}
-				go func() { r.done <- m.Singleton(ctx, "dispatch", job(id)) }()
-				return r
-			}
-			a := start("a")
-			waitFor(t, "a to hold the lease", func() bool { _, ok := ran.Load("a"); return ok })
-			b := start("b")
-			c := start("c")
-
-			// a stops cleanly: b or c takes over.
-			a.cancel()
-			if err := <-a.done; err != nil {
-				t.Fatal(err)
-			}
-			waitFor(t, "another replica to take over", func() bool {
-				_, okB := ran.Load("b")
-				_, okC := ran.Load("c")
-				return okB || okC
+				testSingleton(t, openStore(t), refuses)
 			})
-			holder, other := b, c
-			if _, ok := ran.Load("c"); ok {
-				holder, other = c, b
+		}
+	}
+}
+
+// leaseHeld reports whether holder holds the lease name in st now.
+func leaseHeld(t *testing.T, st *store.Store, name, holder string) bool {
+	leases, err := st.Leases(context.Background())
+	if err != nil {
+		t.Error(err)
+		return false
+	}
+	for _, l := range leases {
+		if l.Name == name {
+			return l.Holder == holder && time.Now().Before(l.Expires)
+		}
+	}
+	return false
+}
+
+func testSingleton(t *testing.T, first *store.Store, refuses bool) {
+	const lease = 600 * time.Millisecond
+	var (
+		running  atomic.Int32 // jobs running now
+		overlaps atomic.Int32
+		late     atomic.Int32 // jobs that ran on past the end of their lease
+		ran      sync.Map     // replica → true
+	)
+	job := func(id string) func(context.Context) error {
+		return func(ctx context.Context) error {
+			if running.Add(1) > 1 {
+				overlaps.Add(1)
 			}
-			if _, ok := holder.m.Held()["dispatch"]; !ok {
-				t.Errorf("%s runs the job but does not say it holds the lease", holder.m.ID)
+			ran.Store(id, true)
+			<-ctx.Done()
+			// A job stops while its lease still holds: a fifth of the
+			// lease before it could end, however the database fails.
+			if !leaseHeld(t, first, "dispatch", id) {
+				late.Add(1)
 			}
-			// The holder dies: the other takes over once the lease ends.
-			holder.st.dead.Store(true)
-			waitFor(t, "the last replica to take over from a dead one", func() bool { _, ok := ran.Load(other.m.ID); return ok })
-			holder.cancel()
-			<-holder.done
-			other.cancel()
-			if err := <-other.done; err != nil {
-				t.Fatal(err)
-			}
-			if n := overlaps.Load(); n > 0 {
-				t.Errorf("the job ran on two replicas at once %d times", n)
-			}
-		})
+			running.Add(-1)
+			return nil
+		}
+	}
+	type replica struct {
+		m      *Member
+		st     *dying
+		cancel context.CancelFunc
+		done   chan error
+	}
+	start := func(id string) *replica {
+		d := &dying{Store: first, refuses: refuses}
+		m := &Member{Store: d, ID: id, Lease: lease}
+		ctx, cancel := context.WithCancel(context.Background())
+		r := &replica{m: m, st: d, cancel: cancel, done: make(chan error, 1)}
+		go func() { r.done <- m.Singleton(ctx, "dispatch", job(id)) }()
+		return r
+	}
+	a := start("a")
+	waitFor(t, "a to hold the lease", func() bool { _, ok := ran.Load("a"); return ok })
+	b := start("b")
+	c := start("c")
+
+	// a stops cleanly: b or c takes over.
+	a.cancel()
+	if err := <-a.done; err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "another replica to take over", func() bool {
+		_, okB := ran.Load("b")
+		_, okC := ran.Load("c")
+		return okB || okC
+	})
+	holder, other := b, c
+	if _, ok := ran.Load("c"); ok {
+		holder, other = c, b
+	}
+	if _, ok := holder.m.Held()["dispatch"]; !ok {
+		t.Errorf("%s runs the job but does not say it holds the lease", holder.m.ID)
+	}
+	// The holder dies: the other takes over once the lease ends.
+	holder.st.dead.Store(true)
+	waitFor(t, "the last replica to take over from a dead one", func() bool { _, ok := ran.Load(other.m.ID); return ok })
+	holder.cancel()
+	<-holder.done
+	other.cancel()
+	if err := <-other.done; err != nil {
+		t.Fatal(err)
+	}
+	if n := overlaps.Load(); n > 0 {
+		t.Errorf("the job ran on two replicas at once %d times", n)
+	}
+	if n := late.Load(); n > 0 {
+		t.Errorf("the job ran on past the end of its lease %d times", n)
 	}
 }
 
