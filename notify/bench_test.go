@@ -231,6 +231,7 @@ func (m *memOutbox) DueFollowUps(_ context.Context, now time.Time, parents []int
 	return out, nil
 }
 
+func (m *memOutbox) DigestRules(context.Context) ([]string, error)                 { return nil, nil }
 func (m *memOutbox) PendingDigest(context.Context, string) ([]*model.Alert, error) { return nil, nil }
 
 func (m *memOutbox) MarkDelivered(ctx context.Context, id int64, at time.Time, remoteID, remoteChannel string) error {

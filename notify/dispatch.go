@@ -26,6 +26,7 @@ type Outbox interface {
 	DueAlertsIn(ctx context.Context, now time.Time, ids []int64) ([]*model.Alert, error)
 	AlertsIn(ctx context.Context, ids []int64) ([]*model.Alert, error)
 	DueFollowUps(ctx context.Context, now time.Time, parents []int64) ([]*model.Alert, error)
+	DigestRules(ctx context.Context) ([]string, error)
 	PendingDigest(ctx context.Context, rule string) ([]*model.Alert, error)
 	MarkDelivered(ctx context.Context, id int64, at time.Time, remoteID, remoteChannel string) error
 	MarkDeliveredMany(ctx context.Context, ids []int64, at time.Time, remoteID, remoteChannel string) error

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -639,6 +640,72 @@ func TestDispatchDigest(t *testing.T) {
 		if !strings.Contains(p.Text, "Digest for") || !strings.Contains(p.Text, ": 1 match") {
 			t.Errorf("message %q", p.Text)
 		}
+	}
+}
+
+// digestReads is an Outbox that counts the reads of each rule's pending
+// digest.
+type digestReads struct {
+	notify.Outbox
+	mu    sync.Mutex
+	reads map[string]int
+}
+
+func (o *digestReads) PendingDigest(ctx context.Context, rule string) ([]*model.Alert, error) {
+	o.mu.Lock()
+	o.reads[rule]++
+	o.mu.Unlock()
+	return o.Outbox.PendingDigest(ctx, rule)
+}
+
+func (o *digestReads) take() map[string]int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	r := o.reads
+	o.reads = map[string]int{}
+	return r
+}
+
+// TestDispatchReadsWaitingDigestsOnly has many rules, two of them with
+// alerts waiting for a digest: the dispatcher reads the pending digests of
+// those two only, and sends each when it is due.
+func TestDispatchReadsWaitingDigestsOnly(t *testing.T) {
+	st, _ := openStore(t)
+	out := &digestReads{Outbox: st, reads: map[string]int{}}
+	clk := newFakeClock(t0.Add(30 * time.Minute)) // 08:30
+	f := slacktest.Start(t, slacktest.Options{})
+	d, _, _ := newTestDispatcher(t, out, clk, newTestSlack(t, f, slack.BotOptions{}))
+	ruleSet := []*rules.Rule{{Name: "daily", Digest: "0 9 * * *"}, {Name: "was-digest"}}
+	for i := range 200 {
+		ruleSet = append(ruleSet, &rules.Rule{Name: fmt.Sprintf("rule-%d", i), Digest: "0 9 * * *"})
+	}
+	d.Rules = func() []*rules.Rule { return ruleSet }
+	daily := testAlert(1, "daily", "slack", "#digest")
+	orphan := testAlert(2, "was-digest", "slack", "#digest")
+	daily.Digest, orphan.Digest = true, true
+	daily.CreatedAt, orphan.CreatedAt = t0, t0
+	enqueue(t, st, daily, orphan)
+	drain := func() {
+		t.Helper()
+		if _, err := d.Drain(context.Background(), clk.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	drain()
+	if got, want := out.take(), map[string]int{"daily": 1, "was-digest": 1}; !maps.Equal(got, want) {
+		t.Errorf("pending digests read: %v, want %v", got, want)
+	}
+	if posts := f.Messages(); len(posts) != 1 || !strings.Contains(posts[0].Text, "Digest for was-digest") {
+		t.Fatalf("messages %v, want the orphaned digest alone", posts)
+	}
+	clk.Set(time.Date(2026, 11, 26, 9, 0, 1, 0, time.UTC))
+	drain()
+	if got, want := out.take(), map[string]int{"daily": 1}; !maps.Equal(got, want) {
+		t.Errorf("pending digests read when due: %v, want %v", got, want)
+	}
+	if posts := f.Messages(); len(posts) != 2 || !strings.Contains(posts[1].Text, "Digest for daily: 1 match") {
+		t.Fatalf("messages %v, want the daily digest second", posts)
 	}
 }
 

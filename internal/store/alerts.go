@@ -123,6 +123,30 @@ func (s *Store) PendingDigest(ctx context.Context, rule string) ([]*model.Alert,
 	return alerts, nil
 }
 
+// DigestRules returns the names of the rules that have queued digest
+// alerts (see PendingDigest), in no particular order. It reads the queued
+// alerts only: a dispatcher with many rules, most of them without a digest
+// waiting, asks this once rather than PendingDigest once for each rule.
+func (s *Store) DigestRules(ctx context.Context) ([]string, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT DISTINCT rule FROM alerts WHERE status = 'queued' AND digest = 1`)
+	if err != nil {
+		return nil, fmt.Errorf("store: digest rules: %w", err)
+	}
+	defer rows.Close()
+	var rules []string
+	for rows.Next() {
+		var rule string
+		if err := rows.Scan(&rule); err != nil {
+			return nil, fmt.Errorf("store: digest rules: %w", err)
+		}
+		rules = append(rules, rule)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: digest rules: %w", err)
+	}
+	return rules, nil
+}
+
 // Alerts returns the alerts f selects, newest first (by CreatedAt, then ID).
 func (s *Store) Alerts(ctx context.Context, f AlertFilter) ([]*model.Alert, error) {
 	var (

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -216,6 +217,18 @@ func TestDigestAlerts(t *testing.T) {
 		if got := dueIDs(t, s, now.Add(time.Hour)); !reflect.DeepEqual(got, []int64{as[1].ID}) {
 			t.Errorf("DueAlerts = %v, want only the non-digest alert %d", got, as[1].ID)
 		}
+		digestRules := func() []string {
+			t.Helper()
+			names, err := s.DigestRules(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			slices.Sort(names)
+			return names
+		}
+		if got, want := digestRules(), []string{"daily", "other-daily"}; !slices.Equal(got, want) {
+			t.Errorf("DigestRules = %q, want %q", got, want)
+		}
 		pending, err := s.PendingDigest(ctx, "daily")
 		if err != nil {
 			t.Fatal(err)
@@ -228,6 +241,9 @@ func TestDigestAlerts(t *testing.T) {
 		}
 		if pending, err := s.PendingDigest(ctx, "daily"); err != nil || len(pending) != 0 {
 			t.Errorf("after the digest: %d pending, err %v", len(pending), err)
+		}
+		if got, want := digestRules(), []string{"other-daily"}; !slices.Equal(got, want) {
+			t.Errorf("DigestRules after the digest = %q, want %q", got, want)
 		}
 		for _, id := range []int64{as[0].ID, as[2].ID} {
 			if got := alertByID(t, s, id); got.Status != model.StatusDelivered || got.RemoteID != "ts" {
