@@ -380,3 +380,49 @@ func BenchmarkStoryIndexBuild(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkPollUnchanged measures the polls of a later round that find
+// nothing new: a 200 that brings the last document again, gzip-compressed
+// (150 KB, 60 items; a server that sends no validators, or ignores them),
+// and a 304. cpu-ms/op is the process's CPU time per poll, the test
+// server's share included.
+func BenchmarkPollUnchanged(b *testing.B) {
+	for _, mode := range []string{"200-same", "304"} {
+		b.Run(mode, func(b *testing.B) {
+			doc := changingDocs(0)[0]
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if mode == "304" {
+					w.Header().Set("ETag", `"v1"`)
+					if r.Header.Get("If-None-Match") == `"v1"` {
+						w.WriteHeader(http.StatusNotModified)
+						return
+					}
+				}
+				w.Header().Set("Content-Encoding", "gzip")
+				w.Header().Set("Content-Type", "application/rss+xml")
+				w.Write(doc)
+			}))
+			defer srv.Close()
+			env := newTestEnv(b, benchRules(b))
+			feed := model.Feed{Name: "bench", URL: srv.URL, Enabled: true}
+			env.addFeeds(feed)
+			ctx := context.Background()
+			if _, err := env.poller.Poll(ctx, feed); err != nil { // prime the feed
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			cpu := processCPU()
+			for range b.N {
+				res, err := env.poller.Poll(ctx, feed)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if res.Unchanged == (mode == "304") || res.NotModified != (mode == "304") {
+					b.Fatalf("poll = %+v, want it %s", res, mode)
+				}
+			}
+			b.ReportMetric(float64((processCPU()-cpu).Microseconds())/1e3/float64(b.N), "cpu-ms/op")
+		})
+	}
+}
