@@ -81,6 +81,7 @@ func (x *Index) byFacts(it *Item, w window) (Match, bool) {
 	n := float64(x.docs[scriptNone] + 1)
 	cands := x.crossCands[:0]
 	clear(x.candOf)
+	x.forgetFactWeights()
 	for _, f := range it.Facts {
 		if !linkable(fact(f)) {
 			continue
@@ -182,4 +183,17 @@ func leadPlaces(fs []uint32) []uint32 {
 	lo, _ := slices.BinarySearch(fs, makeFact(factLeadPlace, 0, 0))
 	hi, _ := slices.BinarySearch(fs, makeFact(factLeadPlace+1, 0, 0))
 	return fs[lo:hi]
+}
+
+// forgetFactWeights empties the weights of facts crossScore keeps. A
+// fact's weight follows from the window's document frequencies, which do
+// not change while x.mu is held: byFacts and Explain forget them when they
+// begin, and crossScore looks each fact up once for all the candidate
+// stories compared with an item, not once for each (the lookup, by a
+// five-byte string in the dictionary, was a third of the stage).
+func (x *Index) forgetFactWeights() {
+	if x.factWeight == nil {
+		x.factWeight = make(map[uint32]float64)
+	}
+	clear(x.factWeight)
 }

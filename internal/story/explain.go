@@ -155,6 +155,7 @@ func (x *Index) Explain(it *Item, story int64) Explanation {
 		ex.HoldsOwnFeed = ex.HoldsOwnFeed || e.feed == it.Feed
 	}
 	if ex.OtherScript {
+		x.forgetFactWeights()
 		score, shared, ok := x.crossScore(it, members)
 		ex.CrossScore, ex.CrossShared = score, shared
 		if ok && ex.Veto == nil && score >= q.sc.crossThreshold && !ex.HoldsOwnFeed {
@@ -172,11 +173,16 @@ func (x *Index) crossScore(it *Item, members []*entry) (float64, []string, bool)
 	q := &x.q
 	n := float64(x.docs[scriptNone] + 1)
 	weight := func(f uint32) float64 {
+		if w, ok := x.factWeight[f]; ok {
+			return w
+		}
 		df := 0
 		if id, ok := x.dict.ids[factTerm(f)]; ok {
 			df = int(x.dict.terms[id].df)
 		}
-		return -math.Log((float64(df+1) + backgroundItems*factPrior) / (n + backgroundItems))
+		w := -math.Log((float64(df+1) + backgroundItems*factPrior) / (n + backgroundItems))
+		x.factWeight[f] = w
+		return w
 	}
 	var total float64
 	for _, f := range it.Facts {

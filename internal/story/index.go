@@ -315,6 +315,9 @@ type Index struct {
 	copyShare float64
 	// Of byFacts: its candidates.
 	crossCands []crossCand
+	// Of crossScore: the weights of the facts it looked up since byFacts
+	// or Explain began (see factWeights).
+	factWeight map[uint32]float64
 }
 
 // A copy (StageBody): of the words of the shorter of two texts, at least
