@@ -78,7 +78,7 @@ func (f floor) check(t *testing.T, r labelled.Report) {
 // records its new figures raises them. They are not targets: nothing is
 // tuned on the test half.
 var (
-	heldOutFloor = floor{precision: 0.884, recall: 0.571, sameLanguageRecall: 0.809, merged: 5}
+	heldOutFloor = floor{precision: 0.908, recall: 0.616, sameLanguageRecall: 0.809, merged: 4}
 	tuningFloor  = floor{precision: 0.980, recall: 0.702, sameLanguageRecall: 0.762, merged: 1}
 )
 
