@@ -17,7 +17,8 @@ import (
 // The buttons of an alert, and what a click on one says. A bot notifier
 // with an app token (Listener) adds them under every single alert it
 // posts: "Mute this story", "Snooze rule 24 h" with a menu for 1 h and
-// 7 d, and "Not relevant". Each carries the alert's ID; the Listener checks
+// 7 d, and "Not relevant" (for a message of several rules, a menu with
+// one choice per rule). Each carries the alert's ID; the Listener checks
 // it against the message clicked before it acts.
 
 // Block and action IDs of the buttons and of the line under an alert that
@@ -30,6 +31,8 @@ const (
 	actionSnooze      = "newswatch_snooze"       // the 24 h button
 	actionSnoozeFor   = "newswatch_snooze_for"   // the menu of other lengths
 	actionNotRelevant = "newswatch_not_relevant" // feedback for the rule
+	// The menu of a message of several rules: feedback for one of them.
+	actionNotRelevantFor = "newswatch_not_relevant_for"
 )
 
 // Action is what a person asked for with a button.
@@ -65,11 +68,16 @@ type ruleAlert struct {
 // menu offers (an overflow menu holds at most five options).
 const maxSnoozeOthers = 3
 
+// maxNotRelevantRules bounds the rules of a message its "Not relevant"
+// menu offers (a select menu holds at most 100 options).
+const maxNotRelevantRules = 25
+
 // actionsBlock returns the buttons of a message of alerts, the first of
 // which the buttons act on. A message of several rules (an article that
 // matched them all) names the rule on its snooze buttons, and its menu
 // also offers a snooze of 24 h of each other rule (up to
-// maxSnoozeOthers), through that rule's alert.
+// maxSnoozeOthers), through that rule's alert; its "Not relevant" is a
+// menu of the rules, each choice the feedback for that rule's alert.
 func actionsBlock(alerts []ruleAlert, muted bool) *slackgo.ActionBlock {
 	first := alerts[0]
 	id := strconv.FormatInt(first.id, 10)
@@ -97,8 +105,18 @@ func actionsBlock(alerts []ruleAlert, muted bool) *slackgo.ActionBlock {
 	elements = append(elements,
 		slackgo.NewButtonBlockElement(actionSnooze, id+"/24h", snooze(name, "24 h")),
 		slackgo.NewOverflowBlockElement(actionSnoozeFor, options...),
-		slackgo.NewButtonBlockElement(actionNotRelevant, id, plain("Not relevant")),
 	)
+	if len(alerts) == 1 {
+		elements = append(elements, slackgo.NewButtonBlockElement(actionNotRelevant, id, plain("Not relevant")))
+	} else {
+		var rules []*slackgo.OptionBlockObject
+		for _, a := range alerts[:min(len(alerts), maxNotRelevantRules)] {
+			rules = append(rules, slackgo.NewOptionBlockObject(strconv.FormatInt(a.id, 10),
+				plain(notify.Truncate(notify.CleanText("Not relevant for "+a.rule), 75, nil)), nil))
+		}
+		elements = append(elements, slackgo.NewOptionsSelectBlockElement(slackgo.OptTypeStatic,
+			plain("Not relevant…"), actionNotRelevantFor, rules...))
+	}
 	return slackgo.NewActionBlock(actionsBlockID, elements...)
 }
 
@@ -115,8 +133,9 @@ func ruleAlerts(m *notify.Message) []ruleAlert {
 // withActions reports whether a message carries the buttons: an alert
 // (not a summary, a digest, a follow-up or a feed-health alert), posted by
 // a bot that listens for clicks. The buttons of an alert of several rules
-// carry the alert of its first rule (the highest severity): "Snooze" and
-// "Not relevant" act on that rule, and the menu snoozes the others.
+// carry the alert of its first rule (the highest severity): "Snooze" acts
+// on that rule and its menu snoozes the others; "Not relevant" is a menu
+// of every rule.
 func (st style) withActions(m *notify.Message) bool {
 	return st.actions && isAlert(m) && m.Entries[0].AlertID != 0 && m.ThreadTS == ""
 }
@@ -142,6 +161,8 @@ func parseClick(a *slackgo.BlockAction) (click, error) {
 		c.action = ActionMute
 	case actionNotRelevant:
 		c.action = ActionNotRelevant
+	case actionNotRelevantFor:
+		c.action, value = ActionNotRelevant, a.SelectedOption.Value
 	case actionSnooze:
 		c.action = ActionSnooze
 	case actionSnoozeFor:

@@ -568,6 +568,8 @@ func TestParseClick(t *testing.T) {
 		{actionSnoozeFor, "", "12/1h", click{action: ActionSnooze, alertID: 12, snooze: time.Hour, length: "1h"}, false},
 		{actionSnooze, "12/100d", "", click{}, true},
 		{actionNotRelevant, "x", "", click{}, true},
+		{actionNotRelevantFor, "", "12", click{action: ActionNotRelevant, alertID: 12}, false},
+		{actionNotRelevantFor, "", "", click{}, true},
 		{actionMute, "-3", "", click{}, true},
 		{"other_app_button", "1", "", click{}, true},
 	} {
@@ -716,7 +718,7 @@ func TestActionsOnAnAlertOfSeveralRules(t *testing.T) {
 	blocks := f.shown(talks).Blocks
 	checkBlockKitJSON(t, []byte(blocks))
 	for _, want := range []string{`"value":"` + strconv.FormatInt(talks.ID, 10) + `/24h"`, "Snooze talks 24 h", "Snooze talks 7 d",
-		`"value":"` + gulfSnooze + `"`, "Snooze gulf 24 h"} {
+		`"value":"` + gulfSnooze + `"`, "Snooze gulf 24 h", actionNotRelevantFor, "Not relevant for talks", "Not relevant for gulf"} {
 		if !strings.Contains(blocks, want) {
 			t.Errorf("buttons lack %s:\n%s", want, blocks)
 		}
@@ -750,5 +752,23 @@ func TestActionsOnAnAlertOfSeveralRules(t *testing.T) {
 	}
 	if list := f.silences(); len(list) != 2 || list[0].Kind != store.SilenceMute || list[0].StoryID != story.ID {
 		t.Errorf("silences after the mute: %+v", list)
+	}
+
+	// "Not relevant" of a message of several rules is a menu of them: the
+	// feedback goes to the rule chosen, not the first.
+	f.click(gulf, "UALICE", actionNotRelevantFor, strconv.FormatInt(gulf.ID, 10))
+	if reply := f.response(3); !strings.Contains(reply.Text, "Recorded as not relevant for rule *gulf*") {
+		t.Errorf("reply to alice: %q", reply.Text)
+	}
+	f.updates(3)
+	fb, err := f.st.Feedback(ctx, store.FeedbackFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fb) != 1 || fb[0].Rule != "gulf" || fb[0].AlertID != gulf.ID {
+		t.Errorf("feedback %+v, want one for gulf's alert", fb)
+	}
+	if shown := f.shown(talks); !strings.Contains(shown.Blocks, "feedback for rule *gulf*") || !strings.Contains(shown.Blocks, actionNotRelevantFor) {
+		t.Errorf("after the feedback:\n%s", shown.Blocks)
 	}
 }
