@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -189,9 +190,26 @@ func TestStorySnapshotFile(t *testing.T) {
 	if info, err := os.Stat(path); err != nil || info.Mode().Perm() != 0o640 {
 		t.Errorf("snapshot file mode: %v, %v; want 0640", info.Mode().Perm(), err)
 	}
+	// A temporary file of a save that never finished goes at the next
+	// save; one of a save that may still be writing stays.
+	stale, fresh := path+".123.tmp", path+".456.tmp"
+	for _, name := range []string{stale, fresh} {
+		if err := os.WriteFile(name, []byte("half a snapshot"), 0o640); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Chtimes(stale, time.Now().Add(-2*time.Hour), time.Now().Add(-2*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
 	second := first
 	second.MaxItem, second.WrittenAt = 20, testTime.Add(time.Minute)
 	save(second, []byte("second snapshot"))
+	if _, err := os.Stat(stale); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the stale temporary file is still there: %v", err)
+	}
+	if err := os.Remove(fresh); err != nil {
+		t.Errorf("a recent temporary file was removed: %v", err)
+	}
 	if h, data, err := readSnapshot(t, s); err != nil || h.MaxItem != 20 || string(data) != "second snapshot" {
 		t.Fatalf("read back: %+v %q %v", h, data, err)
 	}

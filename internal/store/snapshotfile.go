@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
 )
 
 // On SQLite the story index's snapshot is kept in a file beside the
@@ -57,6 +58,7 @@ func encodeSnapshotHeader(h StorySnapshot) []byte {
 // after it, the file is not the one the row describes, and is not read.
 func (s *Store) saveSnapshotFile(ctx context.Context, h StorySnapshot, write func(io.Writer) error) (err error) {
 	path := s.snapshotFile()
+	removeStaleSnapshotTemps(path, time.Now())
 	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".*.tmp")
 	if err != nil {
 		return err
@@ -100,6 +102,24 @@ func (s *Store) saveSnapshotFile(ctx context.Context, h StorySnapshot, write fun
 			h.MaxItem, h.LastMove, h.FeaturesVersion, h.Edits, h.Items, h.Bytes, millis(h.WrittenAt))
 		return err
 	})
+}
+
+// staleSnapshotTemp is the age past which a snapshot's temporary file is
+// left over from a save that never finished (a process killed while it
+// wrote): a save takes seconds, and another process (newswatch once
+// beside the daemon) may be writing its own temporary file meanwhile.
+const staleSnapshotTemp = time.Hour
+
+// removeStaleSnapshotTemps removes the temporary files of saves of the
+// snapshot at path that never finished; a file it cannot remove is left
+// for the next save.
+func removeStaleSnapshotTemps(path string, now time.Time) {
+	temps, _ := filepath.Glob(path + ".*.tmp")
+	for _, name := range temps {
+		if info, err := os.Lstat(name); err == nil && info.Mode().IsRegular() && now.Sub(info.ModTime()) > staleSnapshotTemp {
+			os.Remove(name)
+		}
+	}
 }
 
 // openSnapshotFile opens the snapshot file, positioned past its
