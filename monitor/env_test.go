@@ -1,7 +1,6 @@
 package monitor
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"fmt"
@@ -16,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/newswatch/newswatch/internal/logtest"
 	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/internal/store"
 	"github.com/newswatch/newswatch/rules"
@@ -41,31 +41,13 @@ func (c *testClock) Set(t time.Time) {
 
 func (c *testClock) Advance(d time.Duration) { c.Set(c.Now().Add(d)) }
 
-// syncBuffer is a bytes.Buffer safe for the concurrent writes of a logger.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // testEnv is a store in a temporary file and a Poller on it, with a
 // settable clock and a captured log.
 type testEnv struct {
 	t      testing.TB
 	store  *store.Store
 	clock  *testClock
-	log    *syncBuffer
+	log    *logtest.Buffer
 	poller *Poller
 }
 
@@ -79,7 +61,7 @@ func newTestEnv(t testing.TB, set *rules.Set) *testEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	e := &testEnv{t: t, store: st, clock: &testClock{t: t0}, log: &syncBuffer{}}
+	e := &testEnv{t: t, store: st, clock: &testClock{t: t0}, log: &logtest.Buffer{}}
 	e.poller = &Poller{
 		Store:    st,
 		Fetcher:  NewFetcher(FetcherOptions{Timeout: 10 * time.Second}),

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/newswatch/newswatch/internal/logtest"
 	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/internal/store"
 	cluster "github.com/newswatch/newswatch/internal/story"
@@ -85,7 +86,7 @@ func TestStoryIndexFromStoredFeatures(t *testing.T) {
 		{"stored features again", 0, 0},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			var log syncBuffer
+			var log logtest.Buffer
 			s := &Stories{Store: env.store, version: c.version, Log: slog.New(slog.NewTextHandler(&log, nil))}
 			got, n := probeStories(t, env, s)
 			if n != len(items) {
@@ -158,7 +159,7 @@ func TestStoryIndexFromSnapshot(t *testing.T) {
 
 	start := func(t *testing.T, version int64) ([]cluster.Match, string) {
 		t.Helper()
-		var log syncBuffer
+		var log logtest.Buffer
 		s := &Stories{Store: env.store, version: version, Log: slog.New(slog.NewTextHandler(&log, nil))}
 		got, n := probeStories(t, env, s)
 		if n != len(items) {
@@ -253,7 +254,7 @@ func TestStoryIndexSnapshotIfBehind(t *testing.T) {
 	ctx := context.Background()
 	var (
 		feeds []model.Feed
-		log   *syncBuffer
+		log   *logtest.Buffer
 	)
 	serve := func(name, doc string) {
 		f := model.Feed{Name: name, URL: newFeedServer(t, doc).URL}
@@ -264,7 +265,7 @@ func TestStoryIndexSnapshotIfBehind(t *testing.T) {
 	// restart stands for the next process: its polls' index starts from
 	// the store.
 	restart := func() {
-		log = &syncBuffer{}
+		log = &logtest.Buffer{}
 		env.poller.Stories = &Stories{Store: env.store, ReplyDelay: 10 * time.Minute,
 			Log: slog.New(slog.NewTextHandler(log, nil))}
 	}

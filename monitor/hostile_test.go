@@ -20,6 +20,7 @@ import (
 
 	"golang.org/x/text/encoding/charmap"
 
+	"github.com/newswatch/newswatch/internal/logtest"
 	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/internal/store"
 	"github.com/newswatch/newswatch/rules"
@@ -115,7 +116,7 @@ type hostileWorld struct {
 	t       *testing.T
 	store   *store.Store
 	clock   *testClock
-	log     *syncBuffer
+	log     *logtest.Buffer
 	poller  *Poller
 	mux     *http.ServeMux
 	srv     *httptest.Server
@@ -144,7 +145,7 @@ func newHostileWorld(t *testing.T, timeout time.Duration) *hostileWorld {
 	set := rules.NewSet([]rules.Compiled{{Rule: &rules.Rule{Name: "watch", Enabled: true}, Query: q}})
 	w := &hostileWorld{
 		t: t, store: st, clock: &testClock{t: time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)},
-		log: &syncBuffer{}, mux: http.NewServeMux(), healthy: map[string]*healthyFeed{},
+		log: &logtest.Buffer{}, mux: http.NewServeMux(), healthy: map[string]*healthyFeed{},
 		failing: map[string]failure{},
 	}
 	w.poller = &Poller{

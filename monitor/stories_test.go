@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/newswatch/newswatch/internal/logtest"
 	"github.com/newswatch/newswatch/internal/model"
 	cluster "github.com/newswatch/newswatch/internal/story"
 
@@ -458,7 +459,7 @@ func TestSplitItem(t *testing.T) {
 // database, or a restart after a long stop) only catch it up.
 func TestStoryIndexBuiltOnce(t *testing.T) {
 	env := newTestEnv(t, nil)
-	var log syncBuffer
+	var log logtest.Buffer
 	s := &Stories{Store: env.store, Log: slog.New(slog.NewTextHandler(&log, nil))}
 	for range 3 {
 		ss, err := s.begin(context.Background(), t0)

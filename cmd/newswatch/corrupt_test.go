@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/newswatch/newswatch/internal/logtest"
 )
 
 // TestCorruptDatabaseIsLoud damages the pages of a database's seen and
@@ -61,7 +63,7 @@ url  = "%s/rss"
 	news.mu.Unlock()
 
 	daemon := exec.CommandContext(ctx, newswatchBinary(t), "run", "-config", config)
-	var stderr lockedBuffer
+	var stderr logtest.Buffer
 	daemon.Stderr = &stderr
 	if err := daemon.Start(); err != nil {
 		t.Fatal(err)

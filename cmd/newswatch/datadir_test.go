@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/newswatch/newswatch/internal/logtest"
 )
 
 // TestSecondDaemonRefused runs a daemon (the binary, a process of its
@@ -40,7 +42,7 @@ url  = "%s/rss"
 	config := filepath.Join(dir, "config.toml")
 
 	first := exec.Command(newswatchBinary(t), "run", "-config", config)
-	var firstErr lockedBuffer
+	var firstErr logtest.Buffer
 	first.Stderr = &firstErr
 	if err := first.Start(); err != nil {
 		t.Fatal(err)

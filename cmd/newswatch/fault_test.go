@@ -27,6 +27,7 @@ import (
 
 	"modernc.org/sqlite"
 
+	"github.com/newswatch/newswatch/internal/logtest"
 	"github.com/newswatch/newswatch/internal/slacktest"
 	"github.com/newswatch/newswatch/internal/store"
 )
@@ -227,25 +228,8 @@ func (s *faultSlack) count() map[int]int {
 // faultDaemon is one run of the newswatch binary.
 type faultDaemon struct {
 	cmd    *exec.Cmd
-	stderr *lockedBuffer
+	stderr *logtest.Buffer
 	done   chan error
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // faultSetup is a configuration directory for the binary.
@@ -294,7 +278,7 @@ fold_threshold = 1000
 
 func (s *faultSetup) start(t *testing.T) *faultDaemon {
 	t.Helper()
-	d := &faultDaemon{stderr: &lockedBuffer{}, done: make(chan error, 1)}
+	d := &faultDaemon{stderr: &logtest.Buffer{}, done: make(chan error, 1)}
 	d.cmd = exec.Command(s.bin, "run", "-config", s.config)
 	d.cmd.Env = append(os.Environ(), "FAULT_SLACK_TOKEN=xoxb-fault")
 	d.cmd.Stderr = d.stderr
@@ -733,11 +717,11 @@ func TestFaultDiskFull(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	stderr := &lockedBuffer{}
+	stderr := &logtest.Buffer{}
 	done := make(chan int, 1)
 	go func() {
 		done <- run(ctx, []string{"run", "-config", setup.config}, &IO{
-			Stdin: strings.NewReader(""), Stdout: &lockedBuffer{}, Stderr: stderr,
+			Stdin: strings.NewReader(""), Stdout: &logtest.Buffer{}, Stderr: stderr,
 			LookupEnv: func(k string) (string, bool) { return "xoxb-fault", k == "FAULT_SLACK_TOKEN" },
 		})
 	}()

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/newswatch/newswatch/internal/logtest"
 	"github.com/newswatch/newswatch/internal/store/pgtest"
 )
 
@@ -139,7 +140,7 @@ func (rs *replicaSends) handOvers(t *testing.T, gap time.Duration) int {
 func (s *faultSetup) startReplica(t *testing.T, dsn string, n int, sends *replicaSends) *faultDaemon {
 	t.Helper()
 	data := filepath.Join(s.dir, fmt.Sprintf("replica-%d", n))
-	d := &faultDaemon{stderr: &lockedBuffer{}, done: make(chan error, 1)}
+	d := &faultDaemon{stderr: &logtest.Buffer{}, done: make(chan error, 1)}
 	d.cmd = exec.Command(s.bin, "run", "-config", s.config)
 	d.cmd.Env = append(os.Environ(), "FAULT_SLACK_TOKEN=xoxb-fault", "NEWSWATCH_DATABASE_URL="+dsn, "REPLICA_DATA_DIR="+data,
 		"REPLICA_SLACK_URL="+sends.front(t, n))

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/newswatch/newswatch/internal/config"
+	"github.com/newswatch/newswatch/internal/logtest"
 	"github.com/newswatch/newswatch/rules"
 )
 
@@ -70,7 +71,7 @@ article = "candidates"
 		t.Fatal(err)
 	}
 	set := rules.NewSet([]rules.Compiled{{Rule: &rules.Rule{Name: "normalization", Query: query, Enabled: true}, Query: q}})
-	stdout := &lockedBuffer{}
+	stdout := &logtest.Buffer{}
 	p, err := Open(context.Background(), cfg, Options{Log: slog.New(slog.DiscardHandler), Rules: func() *rules.Set { return set },
 		Stdout: stdout, Version: "test"})
 	if err != nil {

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/newswatch/newswatch/internal/config"
+	"github.com/newswatch/newswatch/internal/logtest"
 	"github.com/newswatch/newswatch/internal/slacktest"
 	"github.com/newswatch/newswatch/notify/webhook"
 	"github.com/newswatch/newswatch/rules"
@@ -33,8 +34,8 @@ type desk struct {
 	dir    string
 	slack  *slacktest.Server
 	outlet *httptest.Server
-	stdout *lockedBuffer
-	logs   *lockedBuffer
+	stdout *logtest.Buffer
+	logs   *logtest.Buffer
 
 	mu       sync.Mutex
 	items    map[string][]deskItem // by outlet name
@@ -54,7 +55,7 @@ type deskItem struct {
 func newDesk(t *testing.T, outlets []string, extra, rulesTOML string) *desk {
 	t.Helper()
 	d := &desk{dir: t.TempDir(), slack: slacktest.Start(t, slacktest.Options{}),
-		stdout: &lockedBuffer{}, logs: &lockedBuffer{}, items: map[string][]deskItem{}}
+		stdout: &logtest.Buffer{}, logs: &logtest.Buffer{}, items: map[string][]deskItem{}}
 	d.outlet = httptest.NewServer(http.HandlerFunc(d.serveFeed))
 	t.Cleanup(d.outlet.Close)
 	siem := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

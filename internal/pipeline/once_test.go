@@ -1,7 +1,6 @@
 package pipeline
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -11,31 +10,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/newswatch/newswatch/internal/config"
+	"github.com/newswatch/newswatch/internal/logtest"
 	"github.com/newswatch/newswatch/rules"
 )
-
-// lockedBuffer is a log and console output written by several goroutines.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // world is a configuration with a feed served on loopback, one that
 // nobody serves, a rule and the console notifier.
@@ -43,8 +24,8 @@ type world struct {
 	cfg    *config.Config
 	set    *rules.Set
 	log    *slog.Logger
-	logs   *lockedBuffer
-	stdout *lockedBuffer
+	logs   *logtest.Buffer
+	stdout *logtest.Buffer
 }
 
 func newWorld(t *testing.T, adminAddr string) *world {
@@ -91,7 +72,7 @@ url  = "http://%s/rss"
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &world{cfg: cfg, logs: &lockedBuffer{}, stdout: &lockedBuffer{},
+	w := &world{cfg: cfg, logs: &logtest.Buffer{}, stdout: &logtest.Buffer{},
 		set: rules.NewSet([]rules.Compiled{{Rule: &rules.Rule{Name: "syria", Query: "syria", Enabled: true}, Query: q}})}
 	w.log = slog.New(slog.NewTextHandler(w.logs, nil))
 	return w

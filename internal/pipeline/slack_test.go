@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/newswatch/newswatch/internal/config"
+	"github.com/newswatch/newswatch/internal/logtest"
 	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/internal/slacktest"
 	"github.com/newswatch/newswatch/internal/store"
@@ -92,7 +93,7 @@ url  = "%s/b"
 		t.Fatal(err)
 	}
 	set := rules.NewSet([]rules.Compiled{{Rule: &rules.Rule{Name: "normalization", Query: "normalization", Enabled: true}, Query: q}})
-	logs := &lockedBuffer{}
+	logs := &logtest.Buffer{}
 	p, err := Open(context.Background(), cfg, Options{Log: slog.New(slog.NewTextHandler(logs, nil)),
 		Rules: func() *rules.Set { return set }, Version: "test"})
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/newswatch/newswatch/internal/logtest"
 	"github.com/newswatch/newswatch/internal/store"
 	"github.com/newswatch/newswatch/internal/store/pgtest"
 )
@@ -225,31 +226,13 @@ func TestHeartbeat(t *testing.T) {
 	}
 }
 
-// syncBuffer is a log that the test reads while replicas write it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // TestDisagreementLogged: a replica warns, once, when another replica
 // alive runs other rules, and says when they agree again.
 func TestDisagreementLogged(t *testing.T) {
 	for engine, openStore := range openers(t) {
 		t.Run(engine, func(t *testing.T) {
 			st := openStore(t)
-			var logs syncBuffer
+			var logs logtest.Buffer
 			var rulesB atomic.Value
 			rulesB.Store("r2")
 			a := &Member{Store: st, ID: "a", ConfigHash: func() string { return "c1" }, RulesHash: func() string { return "r1" },

@@ -16,6 +16,7 @@ import (
 
 	slackgo "github.com/slack-go/slack"
 
+	"github.com/newswatch/newswatch/internal/logtest"
 	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/internal/slacktest"
 	"github.com/newswatch/newswatch/internal/store"
@@ -40,24 +41,6 @@ func (c *testClock) Advance(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
-// syncBuffer is a log a test reads while the Listener writes it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // listenFixture is a fake Slack, a store, a bot with buttons posting to
 // #news, and its Listener.
 type listenFixture struct {
@@ -67,7 +50,7 @@ type listenFixture struct {
 	bot   *Bot
 	l     *Listener
 	clock *testClock
-	logs  *syncBuffer
+	logs  *logtest.Buffer
 	feed  *store.FeedState
 }
 
@@ -75,7 +58,7 @@ var listenT0 = time.Date(2026, 11, 26, 8, 0, 0, 0, time.UTC)
 
 func newListenFixture(t *testing.T, fo slacktest.Options, lo ListenerOptions) *listenFixture {
 	t.Helper()
-	f := &listenFixture{t: t, clock: &testClock{t: listenT0}, logs: &syncBuffer{}}
+	f := &listenFixture{t: t, clock: &testClock{t: listenT0}, logs: &logtest.Buffer{}}
 	fo.Clock = f.clock.Now
 	f.fake = slacktest.Start(t, fo)
 	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "newswatch.db"))
