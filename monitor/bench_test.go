@@ -85,13 +85,8 @@ func BenchmarkPoll(b *testing.B) {
 				fmt.Fprint(w, doc)
 			}))
 			defer srv.Close()
-			env := newTestEnv(b, benchRules(b))
-			feed := model.Feed{Name: "bench", URL: srv.URL, Enabled: true}
-			env.addFeeds(feed)
+			env, feed := primedBenchFeed(b, srv.URL, nil)
 			ctx := context.Background()
-			if _, err := env.poller.Poll(ctx, feed); err != nil { // prime the feed
-				b.Fatal(err)
-			}
 
 			b.ReportAllocs()
 			b.ResetTimer()
@@ -241,14 +236,8 @@ func BenchmarkPollChanged(b *testing.B) {
 				w.Write(docs[round.Load()])
 			}))
 			defer srv.Close()
-			env := newTestEnv(b, benchRules(b))
-			env.poller.wholeDocuments = mode == "whole"
-			feed := model.Feed{Name: "bench", URL: srv.URL, Enabled: true}
-			env.addFeeds(feed)
+			env, feed := primedBenchFeed(b, srv.URL, func(e *testEnv) { e.poller.wholeDocuments = mode == "whole" })
 			ctx := context.Background()
-			if _, err := env.poller.Poll(ctx, feed); err != nil { // prime the feed
-				b.Fatal(err)
-			}
 			b.ReportAllocs()
 			b.ResetTimer()
 			cpu := processCPU()
@@ -403,13 +392,8 @@ func BenchmarkPollUnchanged(b *testing.B) {
 				w.Write(doc)
 			}))
 			defer srv.Close()
-			env := newTestEnv(b, benchRules(b))
-			feed := model.Feed{Name: "bench", URL: srv.URL, Enabled: true}
-			env.addFeeds(feed)
+			env, feed := primedBenchFeed(b, srv.URL, nil)
 			ctx := context.Background()
-			if _, err := env.poller.Poll(ctx, feed); err != nil { // prime the feed
-				b.Fatal(err)
-			}
 			b.ReportAllocs()
 			b.ResetTimer()
 			cpu := processCPU()
@@ -425,4 +409,21 @@ func BenchmarkPollUnchanged(b *testing.B) {
 			b.ReportMetric(float64((processCPU()-cpu).Microseconds())/1e3/float64(b.N), "cpu-ms/op")
 		})
 	}
+}
+
+// primedBenchFeed returns a test environment with the benchmark's rules
+// and one feed at url, set up by configure (when not nil) and polled
+// once, so that the benchmark's polls are later polls.
+func primedBenchFeed(b *testing.B, url string, configure func(*testEnv)) (*testEnv, model.Feed) {
+	b.Helper()
+	env := newTestEnv(b, benchRules(b))
+	if configure != nil {
+		configure(env)
+	}
+	feed := model.Feed{Name: "bench", URL: url, Enabled: true}
+	env.addFeeds(feed)
+	if _, err := env.poller.Poll(context.Background(), feed); err != nil {
+		b.Fatal(err)
+	}
+	return env, feed
 }
