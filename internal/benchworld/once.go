@@ -3,8 +3,10 @@ package benchworld
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -34,7 +36,8 @@ type OnceRound struct {
 // configuration and data directory.
 type onceBinary struct {
 	bin, config, data string
-	items             int // in its database after the last round
+	items             int  // in its database after the last round
+	fresh             bool // the repeated round started with no data directory
 }
 
 // runOnceRounds runs the rounds of o as a cron job would: each round,
@@ -77,6 +80,13 @@ func runOnceRounds(ctx context.Context, o Options, dir, config string, world *wo
 		if n == o.Rounds && o.OnceRepeat > 1 {
 			runs = o.OnceRepeat
 			for _, b := range bins {
+				// Round 0 (-rounds 0) starts with no data directory:
+				// each repeat then starts from none.
+				_, err := os.Stat(b.data)
+				b.fresh = errors.Is(err, fs.ErrNotExist)
+				if b.fresh {
+					continue
+				}
 				if err := copyFiles(b.data, b.data+".before"); err != nil {
 					return err
 				}
@@ -89,8 +99,10 @@ func runOnceRounds(ctx context.Context, o Options, dir, config string, world *wo
 					if err := os.RemoveAll(b.data); err != nil {
 						return err
 					}
-					if err := copyFiles(b.data+".before", b.data); err != nil {
-						return err
+					if !b.fresh {
+						if err := copyFiles(b.data+".before", b.data); err != nil {
+							return err
+						}
 					}
 				}
 				run, err := runOnce(ctx, b, logw)
