@@ -206,13 +206,15 @@ func (r *partReader) Read(p []byte) (int, error) {
 }
 
 // storyWindowCountSQL counts the items of a window in a range of IDs, less
-// those without a story: the first by the index of seen_at alone (the unary
-// plus keeps the planner from the table's IDs, whose rows are large), the
-// second by the index of story_id (items without one are those recorded
-// before stories were kept).
+// those without a story: the first by the index of seen_at alone, the
+// second by the index of the items without a story (items_without_story:
+// those recorded before stories were kept, empty on most databases). The
+// unary plus keeps the planner of both from the table's IDs, whose rows are
+// large: a range of IDs would read every row of the window, its text with
+// it.
 const storyWindowCountSQL = `SELECT
 	(SELECT count(*) FROM items WHERE seen_at >= ? AND +id >= ? AND +id <= ?) -
-	(SELECT count(*) FROM items WHERE story_id IS NULL AND seen_at >= ? AND id >= ? AND id <= ?)`
+	(SELECT count(*) FROM items WHERE story_id IS NULL AND seen_at >= ? AND +id >= ? AND +id <= ?)`
 
 // StoryWindowCount returns how many items first seen at or after since,
 // with a story, have an ID from first to last: what a story index built

@@ -283,3 +283,48 @@ func TestStorySnapshotFile(t *testing.T) {
 		}
 	}
 }
+
+// TestMigration0014 upgrades a database written by the 0013 schema, with
+// items that have a story and one that has none: the count that checks a
+// story index's snapshot against the window stays right, and reads the
+// items without a story through their index instead of the window's rows,
+// whether or not the database has statistics yet (a new database has
+// none until its first close).
+func TestMigration0014(t *testing.T) {
+	ctx := context.Background()
+	path, db := databaseAtMigration(t, 13)
+	for _, q := range []string{
+		`INSERT INTO feeds (id, name, url) VALUES (1, 'wire', 'https://wire.example/rss')`,
+		`INSERT INTO stories (id, title, items, created_at, updated_at) VALUES (1, 'Talks', 2, 0, 0)`,
+		`INSERT INTO items (id, feed_id, identity, seen_at, story_id) VALUES
+			(1, 1, 'guid:a', 1000, 1), (2, 1, 'guid:b', 2000, NULL), (3, 1, 'guid:c', 3000, 1)`,
+	} {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := upgrade(t, path, db)
+	for _, c := range []struct {
+		since       int64
+		first, last int64
+		want        int
+	}{
+		{0, 0, 3, 2},
+		{1500, 0, 3, 1},
+		{0, 2, 2, 0},
+		{0, 2, 3, 1},
+	} {
+		n, err := s.StoryWindowCount(ctx, time.UnixMilli(c.since), c.first, c.last)
+		if err != nil || n != c.want {
+			t.Errorf("StoryWindowCount(%d, %d, %d) = %d, %v; want %d", c.since, c.first, c.last, n, err, c.want)
+		}
+	}
+	var stats int
+	if err := s.read.QueryRow(`SELECT count(*) FROM sqlite_schema WHERE name = 'sqlite_stat1'`).Scan(&stats); err != nil || stats != 0 {
+		t.Fatalf("sqlite_stat1: %d, %v; want a database without statistics", stats, err)
+	}
+	plan := queryPlan(t, s, storyWindowCountSQL, 0, 0, 3, 0, 0, 3)
+	if !strings.Contains(plan, "USING INDEX items_without_story") || strings.Contains(plan, "PRIMARY KEY") {
+		t.Errorf("plan without statistics:\n%s\nwant items_without_story, and not the items' rows by ID", plan)
+	}
+}
