@@ -22,6 +22,14 @@ func factTerm(f uint32) string {
 	return string(b[:])
 }
 
+// termFact returns the fact whose term word is, if it is one (factTerm).
+func termFact(word string) (uint32, bool) {
+	if len(word) != 5 || word[0] != 0 {
+		return 0, false
+	}
+	return uint32(word[1])<<24 | uint32(word[2])<<16 | uint32(word[3])<<8 | uint32(word[4]), true
+}
+
 // linkable reports whether f is a fact reports in other languages are
 // compared by: places other than countries, people, bodies, figures,
 // rounds and dates.
@@ -81,12 +89,11 @@ func (x *Index) byFacts(it *Item, w window) (Match, bool) {
 	n := float64(x.docs[scriptNone] + 1)
 	cands := x.crossCands[:0]
 	clear(x.candOf)
-	x.forgetFactWeights()
 	for _, f := range it.Facts {
 		if !linkable(fact(f)) {
 			continue
 		}
-		id, ok := x.dict.ids[factTerm(f)]
+		id, ok := x.dict.factID(f)
 		if !ok || (float64(x.dict.terms[id].df+1)+backgroundItems*factPrior)/(n+backgroundItems) > maxRareShare {
 			continue
 		}
@@ -125,7 +132,14 @@ func (x *Index) byFacts(it *Item, w window) (Match, bool) {
 		if own {
 			continue // see byFacts
 		}
-		s, shared, ok := x.crossScore(it, x.members)
+		// The score is at most 1 less the gap's penalty (the facts shared
+		// weigh at most as much as either side's): a story too far in
+		// time cannot reach the threshold, whatever its facts.
+		gap := memberGap(it, x.members)
+		if 1-q.sc.gapPenalty*gap < q.sc.crossThreshold {
+			continue
+		}
+		s, ok := x.crossScore(it, x.members, gap)
 		if !ok || s < q.sc.crossThreshold || (best.Stage != StageNew && s <= bestScore) {
 			continue
 		}
@@ -133,7 +147,7 @@ func (x *Index) byFacts(it *Item, w window) (Match, bool) {
 			continue
 		}
 		first := x.members[0]
-		best, bestScore = Match{Story: c.story, Item: first.id, Feed: first.feed, Stage: StageFacts, Score: s, Shared: shared}, s
+		best, bestScore = Match{Story: c.story, Item: first.id, Feed: first.feed, Stage: StageFacts, Score: s, Shared: x.sharedFacts(it)}, s
 	}
 	clear(x.members)
 	if best.Stage == StageNew {
@@ -183,17 +197,4 @@ func leadPlaces(fs []uint32) []uint32 {
 	lo, _ := slices.BinarySearch(fs, makeFact(factLeadPlace, 0, 0))
 	hi, _ := slices.BinarySearch(fs, makeFact(factLeadPlace+1, 0, 0))
 	return fs[lo:hi]
-}
-
-// forgetFactWeights empties the weights of facts crossScore keeps. A
-// fact's weight follows from the window's document frequencies, which do
-// not change while x.mu is held: byFacts and Explain forget them when they
-// begin, and crossScore looks each fact up once for all the candidate
-// stories compared with an item, not once for each (the lookup, by a
-// five-byte string in the dictionary, was a third of the stage).
-func (x *Index) forgetFactWeights() {
-	if x.factWeight == nil {
-		x.factWeight = make(map[uint32]float64)
-	}
-	clear(x.factWeight)
 }

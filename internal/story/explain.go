@@ -155,8 +155,8 @@ func (x *Index) Explain(it *Item, story int64) Explanation {
 		ex.HoldsOwnFeed = ex.HoldsOwnFeed || e.feed == it.Feed
 	}
 	if ex.OtherScript {
-		x.forgetFactWeights()
-		score, shared, ok := x.crossScore(it, members)
+		score, ok := x.crossScore(it, members, memberGap(it, members))
+		shared := x.sharedFacts(it)
 		ex.CrossScore, ex.CrossShared = score, shared
 		if ok && ex.Veto == nil && score >= q.sc.crossThreshold && !ex.HoldsOwnFeed {
 			ex.Match = Match{Story: story, Item: first.id, Feed: first.feed, Stage: StageFacts, Score: score, Shared: shared}
@@ -166,62 +166,96 @@ func (x *Index) Explain(it *Item, story int64) Explanation {
 }
 
 // crossScore is the stage across languages' score of it with a story given
-// by its members in the window (after x.query(it)), the facts they share,
-// and whether they share enough of them (see byFacts). It leaves the
-// story's facts in x.facts and x.firstFacts.
-func (x *Index) crossScore(it *Item, members []*entry) (float64, []string, bool) {
+// by its members in the window (after x.query(it)), gap days from it (see
+// memberGap), and whether they share enough facts (see byFacts). It leaves
+// the story's facts in x.facts (sharedFacts names those it shares) and
+// x.firstFacts.
+func (x *Index) crossScore(it *Item, members []*entry, gap float64) (float64, bool) {
 	q := &x.q
-	n := float64(x.docs[scriptNone] + 1)
-	weight := func(f uint32) float64 {
-		if w, ok := x.factWeight[f]; ok {
-			return w
-		}
-		df := 0
-		if id, ok := x.dict.ids[factTerm(f)]; ok {
-			df = int(x.dict.terms[id].df)
-		}
-		w := -math.Log((float64(df+1) + backgroundItems*factPrior) / (n + backgroundItems))
-		x.factWeight[f] = w
-		return w
-	}
 	var total float64
 	for _, f := range it.Facts {
 		if linkable(fact(f)) {
-			total += weight(f)
+			total += x.factWeight(f)
 		}
 	}
 	x.facts = x.facts[:0]
-	gap := math.Inf(1)
-	itWhen := nanos(it.when())
 	for i, e := range members {
 		from := len(x.facts)
 		x.facts = x.entryFacts(x.facts, e)
 		if i == 0 {
 			x.firstFacts = append(x.firstFacts[:0], x.facts[from:]...)
 		}
-		gap = min(gap, days(itWhen, e.when))
 	}
 	slices.Sort(x.facts)
 	x.facts = slices.Compact(x.facts)
 	var shared, theirs float64
-	var names []string
 	anchored := false
 	common := 0
 	for _, f := range x.facts {
 		if !linkable(fact(f)) {
 			continue
 		}
-		wf := weight(f)
+		wf := x.factWeight(f)
 		theirs += wf
 		if _, ok := slices.BinarySearch(it.Facts, f); ok {
 			shared += wf
 			common++
 			anchored = anchored || anchors(fact(f))
-			names = append(names, fact(f).groupName()+" "+fact(f).describe())
 		}
 	}
 	s := ratio(shared, math.Min(total, theirs)) - q.sc.gapPenalty*gap
 	enough := anchored && (common >= q.sc.minCrossFacts || (common == 1 && sameLeadPlace(it.Facts, x.firstFacts))) &&
 		sameLead(it.Facts, x.facts)
-	return s, names, enough
+	return s, enough
+}
+
+// memberGap is the number of days between it and the nearest of members.
+func memberGap(it *Item, members []*entry) float64 {
+	gap := math.Inf(1)
+	itWhen := nanos(it.when())
+	for _, e := range members {
+		gap = min(gap, days(itWhen, e.when))
+	}
+	return gap
+}
+
+// sharedFacts names the linkable facts of it that the story crossScore
+// last scored has, in the order of their values.
+func (x *Index) sharedFacts(it *Item) []string {
+	var names []string
+	for _, f := range x.facts {
+		if !linkable(fact(f)) {
+			continue
+		}
+		if _, ok := slices.BinarySearch(it.Facts, f); ok {
+			names = append(names, fact(f).groupName()+" "+fact(f).describe())
+		}
+	}
+	return names
+}
+
+// factWeight is the weight of fact f in the stage across languages: the
+// inverse of the share of the window's items, the query's item included,
+// that name it, with factPrior as its background share. A fact's weight
+// follows from the window's document frequencies, which do not change
+// while x.mu is held: it is kept with the fact's term for the query
+// (x.gen), so that crossScore computes it once for all the candidate
+// stories compared with an item. (Fact terms are no forms: their weight
+// and wgen serve no other use.)
+func (x *Index) factWeight(f uint32) float64 {
+	id, ok := x.dict.factID(f)
+	if !ok {
+		return factWeightOf(0, x.docs[scriptNone]+1)
+	}
+	t := &x.dict.terms[id]
+	if t.wgen != x.gen {
+		t.wgen, t.weight = x.gen, factWeightOf(int(t.df), x.docs[scriptNone]+1)
+	}
+	return t.weight
+}
+
+// factWeightOf is the weight of a fact that df of the window's n items
+// (the query's item included) name, besides the query's item.
+func factWeightOf(df, n int) float64 {
+	return -math.Log((float64(df+1) + backgroundItems*factPrior) / (float64(n) + backgroundItems))
 }

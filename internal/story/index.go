@@ -315,9 +315,6 @@ type Index struct {
 	copyShare float64
 	// Of byFacts: its candidates.
 	crossCands []crossCand
-	// Of crossScore: the weights of the facts it looked up since byFacts
-	// or Explain began (see factWeights).
-	factWeight map[uint32]float64
 }
 
 // A copy (StageBody): of the words of the shorter of two texts, at least
@@ -408,7 +405,7 @@ func (x *Index) Add(it Item) {
 
 	for _, f := range it.Facts {
 		if linkable(fact(f)) {
-			x.ids = append(x.ids, x.dict.intern(factTerm(f)))
+			x.ids = append(x.ids, x.dict.internFact(f))
 		}
 	}
 	for _, id := range x.ids {
@@ -613,7 +610,8 @@ func (x *Index) remove(seq uint32) {
 	decodeTerms(x.text.bytes(e.blk, e.off, e.n), &x.list)
 	for _, f := range x.list.facts {
 		if linkable(fact(f)) {
-			x.list.ids = append(x.list.ids, x.dict.ids[factTerm(f)])
+			id, _ := x.dict.factID(f)
+			x.list.ids = append(x.list.ids, id)
 		}
 	}
 	for _, id := range x.list.ids {

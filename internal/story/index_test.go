@@ -2,6 +2,7 @@ package story
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"testing"
@@ -125,8 +126,8 @@ func TestIndexRemoveAndExpire(t *testing.T) {
 	if n := x.Expire(t0.Add(31 * time.Minute)); n != 1 || x.Len() != 0 {
 		t.Errorf("Expire removed %d, Len %d; want 1 and 0", n, x.Len())
 	}
-	if len(x.dict.ids) != 0 || len(x.links) != 0 || len(x.stories) != 0 || x.docs != [numScripts]int{} {
-		t.Errorf("empty index keeps %d terms, %d links, %d stories, docs %v", len(x.dict.ids), len(x.links), len(x.stories), x.docs)
+	if x.dict.len() != 0 || len(x.links) != 0 || len(x.stories) != 0 || x.docs != [numScripts]int{} {
+		t.Errorf("empty index keeps %d terms, %d links, %d stories, docs %v", x.dict.len(), len(x.links), len(x.stories), x.docs)
 	}
 	for i := range x.bands {
 		for k, c := range x.bands[i] {
@@ -367,7 +368,7 @@ func (x *Index) check() error {
 		}
 		for _, f := range l.facts {
 			if linkable(fact(f)) {
-				id, ok := x.dict.ids[factTerm(f)]
+				id, ok := x.dict.factID(f)
 				if !ok {
 					return fmt.Errorf("entry %d: fact %x not in the dictionary", seq, f)
 				}
@@ -390,10 +391,14 @@ func (x *Index) check() error {
 	if docs != x.docs {
 		return fmt.Errorf("docs %v, want %v", x.docs, docs)
 	}
-	if len(df) != len(x.dict.ids) {
-		return fmt.Errorf("%d terms, want %d", len(x.dict.ids), len(df))
+	if len(df) != x.dict.len() {
+		return fmt.Errorf("%d terms, want %d", x.dict.len(), len(df))
 	}
-	for word, id := range x.dict.ids {
+	words := maps.Clone(x.dict.ids)
+	for f, id := range x.dict.facts {
+		words[factTerm(f)] = id
+	}
+	for word, id := range words {
 		tm := &x.dict.terms[id]
 		if tm.word != word || int(tm.df) != df[id] {
 			return fmt.Errorf("term %q: %q df %d, want df %d", word, tm.word, tm.df, df[id])

@@ -394,6 +394,7 @@ func (sr *snapshotReader) read(o Options) (*Index, error) {
 	}
 	x.dict.terms = make([]term, 0, min(nTerms, 1<<24))
 	x.dict.ids = make(map[string]uint32, min(nTerms, 1<<24))
+	x.dict.facts = map[uint32]uint32{}
 	var word []byte // scratch
 	for id := range uint32(nTerms) {
 		n, err := sr.uint(maxSnapshotLen)
@@ -430,7 +431,7 @@ func (sr *snapshotReader) read(o Options) (*Index, error) {
 		if len(word) > 0 { // a released ID has no word
 			t.word = string(word)
 			t.script, t.bg = scriptOf(t.word), backgroundBucket(t.word)
-			x.dict.ids[t.word] = id
+			x.dict.index(t.word, id)
 		}
 		x.dict.terms = append(x.dict.terms, t)
 	}

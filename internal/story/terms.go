@@ -30,39 +30,83 @@ type term struct {
 	weight    float64
 }
 
-// dictionary interns the terms of the window.
+// dictionary interns the terms of the window: the forms of words, by
+// their text, and facts (Features.Facts), by their value. A fact's term
+// has the word factTerm gives it, which no form is; facts have a map of
+// their own so that the stage across languages, which looks up every fact
+// of every story it compares, need not hash a string to find one.
 type dictionary struct {
-	ids   map[string]uint32
+	ids   map[string]uint32 // of forms
+	facts map[uint32]uint32 // of facts
 	terms []term
 	free  []uint32 // IDs of terms no item has any more
 }
 
-func newDictionary() dictionary { return dictionary{ids: map[string]uint32{}} }
+func newDictionary() dictionary {
+	return dictionary{ids: map[string]uint32{}, facts: map[uint32]uint32{}}
+}
 
-// intern returns the ID of word, adding it when new. The dictionary keeps
-// its own copy of the word: that of an item may be a substring of its
-// whole text.
+// intern returns the ID of word, a form, adding it when new. The
+// dictionary keeps its own copy of the word: that of an item may be a
+// substring of its whole text.
 func (d *dictionary) intern(word string) uint32 {
 	if id, ok := d.ids[word]; ok {
 		return id
 	}
-	t := term{word: strings.Clone(word), script: scriptOf(word), bg: backgroundBucket(word)}
-	var id uint32
-	if n := len(d.free); n > 0 {
-		id = d.free[n-1]
-		d.free = d.free[:n-1]
-		d.terms[id] = t
-	} else {
-		id = uint32(len(d.terms))
-		d.terms = append(d.terms, t)
-	}
-	d.ids[t.word] = id
+	id := d.add(strings.Clone(word))
+	d.ids[d.terms[id].word] = id
 	return id
 }
 
+// internFact returns the ID of the term of fact f, adding it when new.
+func (d *dictionary) internFact(f uint32) uint32 {
+	if id, ok := d.facts[f]; ok {
+		return id
+	}
+	id := d.add(factTerm(f))
+	d.facts[f] = id
+	return id
+}
+
+// factID returns the ID of the term of fact f, if the window has it.
+func (d *dictionary) factID(f uint32) (uint32, bool) {
+	id, ok := d.facts[f]
+	return id, ok
+}
+
+// add gives a new term of word an ID, a free one when there is one, and
+// returns it; the caller maps it.
+func (d *dictionary) add(word string) uint32 {
+	t := term{word: word, script: scriptOf(word), bg: backgroundBucket(word)}
+	if n := len(d.free); n > 0 {
+		id := d.free[n-1]
+		d.free = d.free[:n-1]
+		d.terms[id] = t
+		return id
+	}
+	d.terms = append(d.terms, t)
+	return uint32(len(d.terms) - 1)
+}
+
+// index maps word, the word of term id read back from a snapshot, to id.
+func (d *dictionary) index(word string, id uint32) {
+	if f, ok := termFact(word); ok {
+		d.facts[f] = id
+	} else {
+		d.ids[word] = id
+	}
+}
+
+// len returns the number of terms the dictionary has.
+func (d *dictionary) len() int { return len(d.ids) + len(d.facts) }
+
 // release forgets term id, which no item has any more.
 func (d *dictionary) release(id uint32) {
-	delete(d.ids, d.terms[id].word)
+	if f, ok := termFact(d.terms[id].word); ok {
+		delete(d.facts, f)
+	} else {
+		delete(d.ids, d.terms[id].word)
+	}
 	d.terms[id] = term{}
 	d.free = append(d.free, id)
 }
