@@ -24,7 +24,7 @@ import (
 var corpusDir = filepath.Join("..", "..", "internal", "story", "testdata")
 
 // TestLabelledCorpusBacktest runs each half of the labelled story corpus,
-// and the fresh and unseen sets, through the daemon as a user would: its
+// and the fresh, unseen and blind sets, through the daemon as a user would: its
 // feed files are served from 127.0.0.1, one capture day after another,
 // each day polled by `once`
 // into a fresh database, and the stories are read back with
@@ -47,6 +47,7 @@ func TestLabelledCorpusBacktest(t *testing.T) {
 		{"tuning", []string{corpusDir, filepath.Join(corpusDir, "tuning")}},
 		{"fresh", []string{filepath.Join(corpusDir, "fresh")}},
 		{"unseen", []string{filepath.Join(corpusDir, "unseen")}},
+		{"blind", []string{filepath.Join(corpusDir, "blind")}},
 	} {
 		t.Run(half.name, func(t *testing.T) {
 			set, err := labelled.Load(half.dirs...)
