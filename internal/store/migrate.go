@@ -168,6 +168,11 @@ func (s *Store) applyMigrations(ctx context.Context, ms []migration, inTx func(f
 			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
 				return err
 			}
+			if s.engine == SQLite && editsSchemaText(m) {
+				if err := reloadSchema(ctx, tx); err != nil {
+					return err
+				}
+			}
 			_, err := tx.ExecContext(ctx,
 				`INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
 				m.version, m.name, s.now().UnixMilli())
@@ -186,4 +191,38 @@ func schemaVersion(ctx context.Context, q querier) (int, error) {
 	var v int
 	err := q.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&v)
 	return v, err
+}
+
+// editsSchemaText reports whether SQLite migration m edits the text of the
+// schema in place (PRAGMA writable_schema), as SQLite documents for a change
+// that leaves every stored row valid, such as a CHECK rewritten to mean the
+// same: see migrations/sqlite/0015_check_equalities.sql.
+func editsSchemaText(m migration) bool {
+	return strings.Contains(m.sql, "PRAGMA writable_schema = ON")
+}
+
+// reloadSchema ends an in-place edit of SQLite's schema text in
+// transaction tx: it bumps the schema version, so that every other
+// connection (of this process or another) reads the schema again before its
+// next statement, reloads this connection's (writable_schema = RESET, which
+// also turns the editing off), and reads the new schema, so that a text that
+// does not parse fails the migration, rolled back, instead of the next
+// statement.
+func reloadSchema(ctx context.Context, tx *sql.Tx) error {
+	var v int64
+	if err := tx.QueryRowContext(ctx, `PRAGMA schema_version`).Scan(&v); err != nil {
+		return fmt.Errorf("schema version: %w", err)
+	}
+	// A pragma takes no parameter: v is an integer SQLite gave.
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA schema_version = %d`, v+1)); err != nil {
+		return fmt.Errorf("schema version: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `PRAGMA writable_schema = RESET`); err != nil {
+		return fmt.Errorf("schema reload: %w", err)
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_schema WHERE type = 'table'`).Scan(&n); err != nil {
+		return fmt.Errorf("schema reload: %w", err)
+	}
+	return nil
 }
