@@ -86,6 +86,10 @@ type Claim struct {
 	Name   string
 	// DueAt is the due time the claim is for.
 	DueAt time.Time
+	// State is the feed's polling state as the claim found it, for the
+	// poll to start from (see FeedState.Rev): the claim keeps the other
+	// replicas' polls off the feed until FinishPoll.
+	State *FeedState
 }
 
 // claimSQL picks the feeds to claim at ?1: configured and due, claimed by
@@ -136,17 +140,12 @@ func (s *Store) ClaimDueFeeds(ctx context.Context, replica string, now time.Time
 		}
 		until := now.Add(lease).UnixMilli()
 		for _, id := range ids {
-			var (
-				c   = Claim{FeedID: id}
-				due sql.NullInt64
-			)
-			err := tx.QueryRowContext(ctx, `UPDATE feeds SET claimed_by = ?, claimed_until = ?
-				WHERE id = ? RETURNING name, due_at`, replica, until, id).Scan(&c.Name, &due)
+			f, err := scanFeed(tx.QueryRowContext(ctx, `UPDATE feeds SET claimed_by = ?, claimed_until = ?
+				WHERE id = ? RETURNING `+feedColumns, replica, until, id))
 			if err != nil {
 				return err
 			}
-			c.DueAt = timeFrom(due)
-			claims = append(claims, c)
+			claims = append(claims, Claim{FeedID: id, Name: f.Name, DueAt: f.DueAt, State: f})
 		}
 		return nil
 	})

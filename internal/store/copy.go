@@ -26,7 +26,7 @@ var copyTables = []copyTable{
 		"last_fetch_at", "last_success_at", "last_status", "last_error",
 		"consecutive_failures", "next_attempt_at", "primed_at",
 		"identity_mode", "guid_changes", "identity_mode_at", "body_hash", "body_size",
-		"due_at", "claimed_by", "claimed_until", "polled_by", "host"}},
+		"due_at", "claimed_by", "claimed_until", "polled_by", "host", "state_rev"}},
 	{name: "stories", order: "id", serial: true, columns: []string{
 		"id", "title", "link", "items", "created_at", "updated_at"}},
 	{name: "items", order: "id", serial: true, columns: []string{

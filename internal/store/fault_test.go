@@ -231,6 +231,7 @@ func TestFaultDiskFull(t *testing.T) {
 	if err := s.SaveFeed(ctx, &st); err != nil {
 		t.Errorf("SaveFeed on a full disk: %v", err)
 	}
+	f.Rev = st.Rev // the next poll starts from the state saved
 
 	// Space is freed: the same poll, retried, is written whole.
 	room()

@@ -69,7 +69,22 @@ type FeedState struct {
 	// only.
 	ClaimedBy    string
 	ClaimedUntil time.Time
+
+	// Rev is the revision of the polling state as it was read: every save
+	// (SaveFeed, SaveFeeds, Tx.SaveFeed) and every change of the
+	// configured URL makes a new one. A save is made only over the
+	// revision f was read at, and sets f.Rev to the one it made, so that a
+	// state read a while before it is saved (see FeedsNamed) never
+	// overwrites one written in between.
+	Rev int64
 }
+
+// ErrStateChanged is what a save of a feed's polling state returns
+// (wrapped) when the feed's state was saved by another poll (another
+// process, or a replica) since it was read: the save changed nothing.
+// The state in the store is the newer one; a poll that gets it has at
+// most fetched the feed once more than it needed to.
+var ErrStateChanged = errors.New("the feed's state changed since it was read")
 
 // IdentityMode is how a feed's items are identified.
 type IdentityMode string
@@ -87,7 +102,7 @@ const feedColumns = `id, name, url, current_url, etag, last_modified,
 	last_fetch_at, last_success_at, last_status, last_error,
 	consecutive_failures, next_attempt_at, primed_at,
 	identity_mode, guid_changes, identity_mode_at,
-	body_hash, body_size, polled_by, due_at, claimed_by, claimed_until`
+	body_hash, body_size, polled_by, due_at, claimed_by, claimed_until, state_rev`
 
 func scanFeed(r rowScanner) (*FeedState, error) {
 	var (
@@ -99,7 +114,7 @@ func scanFeed(r rowScanner) (*FeedState, error) {
 		&fetch, &success, &f.LastStatus, &f.LastError,
 		&f.ConsecutiveFailures, &nextAttempt, &primed,
 		&f.IdentityMode, &f.GUIDChanges, &modeAt,
-		&f.BodyHash, &f.BodySize, &f.PolledBy, &due, &f.ClaimedBy, &claimedUntil)
+		&f.BodyHash, &f.BodySize, &f.PolledBy, &due, &f.ClaimedBy, &claimedUntil, &f.Rev)
 	if err != nil {
 		return nil, err
 	}
@@ -175,7 +190,8 @@ func (s *Store) SyncFeeds(ctx context.Context, specs []model.Feed) error {
 					current_url = '', etag = '', last_modified = '',
 					body_hash = '', body_size = 0,
 					consecutive_failures = 0, next_attempt_at = NULL,
-					identity_mode = 'guid', guid_changes = 0, identity_mode_at = NULL
+					identity_mode = 'guid', guid_changes = 0, identity_mode_at = NULL,
+					state_rev = state_rev + 1
 					WHERE name = ?`, sp.URL, sp.Name)
 				if err == nil {
 					_, err = tx.ExecContext(ctx, `DELETE FROM item_memos
@@ -240,30 +256,111 @@ func (s *Store) Feed(ctx context.Context, name string) (*FeedState, error) {
 	return f, nil
 }
 
+// feedsNamedSQL reads the configured feeds whose names are in a JSON
+// array.
+const feedsNamedSQL = `SELECT ` + feedColumns + ` FROM feeds
+	WHERE name IN (SELECT value FROM json_each(?1)) AND configured = 1`
+
+// feedsNamedPG is feedsNamedSQL on PostgreSQL.
+const feedsNamedPG = `SELECT ` + feedColumns + ` FROM feeds
+	WHERE name = ANY(?1) AND configured = 1`
+
+// FeedsNamed returns the state of the configured feeds among names, by
+// name, in one query: a round of polls reads its feeds' states at once
+// rather than one at a time. A name that is not a configured feed is not
+// in the map. A state read this way may be saved a while later: the save
+// is then made only if no other save came in between (see FeedState.Rev).
+func (s *Store) FeedsNamed(ctx context.Context, names []string) (map[string]*FeedState, error) {
+	out := make(map[string]*FeedState, len(names))
+	if len(names) == 0 {
+		return out, nil
+	}
+	list, err := s.textList(names)
+	if err != nil {
+		return nil, fmt.Errorf("store: feeds named: %w", err)
+	}
+	rows, err := s.read.QueryContext(ctx, sqlFor(s.engine, feedsNamedSQL, feedsNamedPG), list)
+	if err != nil {
+		return nil, fmt.Errorf("store: feeds named: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		f, err := scanFeed(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: feeds named: %w", err)
+		}
+		out[f.Name] = f
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: feeds named: %w", err)
+	}
+	return out, nil
+}
+
 // SaveFeed records the polling state of f (everything but its name, its
 // URL and the read-only DueAt and Claimed… of shared polling) outside a
 // poll transaction, e.g. after a failed fetch or a 304. f must
-// come from Feeds or Feed. When the feed's configured URL has changed since f
-// was read, the state describes a URL the feed no longer has and is
-// discarded; SaveFeed then returns nil. A feed that no longer exists is
+// come from Feeds, Feed or FeedsNamed. When the feed's configured URL has
+// changed since f was read, the state describes a URL the feed no longer
+// has and is discarded; SaveFeed then returns nil. When another save came
+// since f was read (f.Rev is not the stored revision), nothing is saved
+// and the error wraps ErrStateChanged. A feed that no longer exists is
 // ErrNotFound.
 func (s *Store) SaveFeed(ctx context.Context, f *FeedState) error {
 	if err := s.lockWrite(ctx, writeNormal); err != nil {
 		return fmt.Errorf("store: save feed %q: %w", f.Name, err)
 	}
 	defer s.unlockWrite()
-	if err := saveFeed(ctx, s.poll[stmtSaveFeed], s.write, f); err != nil {
+	if err := saveFeed(ctx, s.poll[stmtSaveFeed], s.write, f, nil); err != nil {
 		return fmt.Errorf("store: save feed %q: %w", f.Name, err)
 	}
 	return nil
+}
+
+// SaveFeeds records the polling states of feeds in one write transaction,
+// each as SaveFeed would: the states of a round's polls that found nothing
+// new, saved together instead of each in a transaction of its own. It
+// returns one error for each of feeds, in their order: nil when saved or
+// discarded (the URL changed), else wrapping ErrStateChanged or
+// ErrNotFound, which leave the others saved. An error of the transaction
+// itself saves none of them (err).
+func (s *Store) SaveFeeds(ctx context.Context, feeds []*FeedState) (errs []error, err error) {
+	if len(feeds) == 0 {
+		return nil, nil
+	}
+	errs = make([]error, len(feeds))
+	revs := make([]int64, len(feeds))
+	err = s.inWriteTx(ctx, writeNormal, func(tx *sql.Tx) error {
+		update := tx.StmtContext(ctx, s.poll[stmtSaveFeed])
+		defer update.Close()
+		for i, f := range feeds {
+			revs[i] = f.Rev
+			err := saveFeed(ctx, update, tx, f, nil)
+			switch {
+			case errors.Is(err, ErrStateChanged), errors.Is(err, ErrNotFound):
+				errs[i] = fmt.Errorf("store: save feed %q: %w", f.Name, err)
+			case err != nil:
+				return fmt.Errorf("feed %q: %w", f.Name, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		// Nothing was saved: each state is at the revision it was read at.
+		for i, f := range feeds {
+			f.Rev = revs[i]
+		}
+		return nil, fmt.Errorf("store: save feeds: %w", err)
+	}
+	return errs, nil
 }
 
 const saveFeedSQL = `UPDATE feeds SET current_url = ?, etag = ?, last_modified = ?,
 	last_fetch_at = ?, last_success_at = ?, last_status = ?, last_error = ?,
 	consecutive_failures = ?, next_attempt_at = ?, primed_at = ?,
 	identity_mode = ?, guid_changes = ?, identity_mode_at = ?,
-	body_hash = ?, body_size = ?, polled_by = ?
-	WHERE id = ? AND url = ?`
+	body_hash = ?, body_size = ?, polled_by = ?, state_rev = state_rev + 1
+	WHERE id = ? AND url = ? AND state_rev = ?`
 
 // identityMode is f.IdentityMode, IdentityGUID when empty.
 func (f *FeedState) identityMode() IdentityMode {
@@ -274,26 +371,39 @@ func (f *FeedState) identityMode() IdentityMode {
 }
 
 // saveFeed records f's polling state with update, saveFeedSQL prepared
-// on the write connection (or bound to a write transaction), and looks
-// through db, the write pool or that transaction, for why no row changed.
-func saveFeed(ctx context.Context, update *sql.Stmt, db querier, f *FeedState) error {
+// on the write connection (or bound to a write transaction), over the
+// revision f was read at, and looks through db, the write pool or that
+// transaction, for why no row changed: a feed whose URL changed is
+// ErrStateChanged when moved is, else discarded. A save sets f.Rev to the
+// revision it made.
+func saveFeed(ctx context.Context, update *sql.Stmt, db querier, f *FeedState, moved error) error {
 	res, err := update.ExecContext(ctx,
 		f.CurrentURL, f.ETag, f.LastModified,
 		millis(f.LastFetchAt), millis(f.LastSuccessAt), f.LastStatus, f.LastError,
 		f.ConsecutiveFailures, millis(f.NextAttemptAt), millis(f.PrimedAt),
 		string(f.identityMode()), f.GUIDChanges, millis(f.IdentityModeAt),
 		f.BodyHash, f.BodySize, f.PolledBy,
-		f.ID, f.URL)
+		f.ID, f.URL, f.Rev)
 	if err != nil {
 		return err
 	}
-	if n, err := res.RowsAffected(); err != nil || n == 1 {
+	n, err := res.RowsAffected()
+	if err != nil {
 		return err
 	}
-	var one int
-	err = db.QueryRowContext(ctx, `SELECT 1 FROM feeds WHERE id = ?`, f.ID).Scan(&one)
-	if errors.Is(err, sql.ErrNoRows) {
-		return ErrNotFound
+	if n == 1 {
+		f.Rev++
+		return nil
 	}
-	return err // nil: the URL changed, the state is stale
+	var url string
+	err = db.QueryRowContext(ctx, `SELECT url FROM feeds WHERE id = ?`, f.ID).Scan(&url)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return ErrNotFound
+	case err != nil:
+		return err
+	case url != f.URL:
+		return moved // the URL changed, the state is stale
+	}
+	return ErrStateChanged
 }

@@ -390,12 +390,17 @@ func (tx *Tx) Enqueue(a *model.Alert) error {
 }
 
 // SaveFeed records f's polling state in the transaction, as Store.SaveFeed
-// does outside one.
+// does outside one, but for a feed whose URL changed since f was read: in
+// a poll's transaction that is an error wrapping ErrStateChanged, like a
+// state another save changed since (the poll must not commit what it
+// read from, and decided on, a state that is no longer the feed's). f.Rev
+// is then the revision of the save, also when the transaction is rolled
+// back later: read the state again after a rollback.
 func (tx *Tx) SaveFeed(f *FeedState) error {
 	if err := tx.ctx.Err(); err != nil {
 		return fmt.Errorf("store: save feed %q: %w", f.Name, err)
 	}
-	if err := saveFeed(tx.run, tx.stmt(stmtSaveFeed), tx.tx, f); err != nil {
+	if err := saveFeed(tx.run, tx.stmt(stmtSaveFeed), tx.tx, f, ErrStateChanged); err != nil {
 		return fmt.Errorf("store: save feed %q: %w", f.Name, err)
 	}
 	return nil

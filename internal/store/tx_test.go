@@ -544,8 +544,10 @@ func TestTxSaveFeed(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if err := tx.SaveFeed(stale); err != nil {
-			t.Errorf("SaveFeed of a feed whose URL changed: %v, want it discarded", err)
+		// In a poll's transaction a moved feed's state is an error: the
+		// poll read the feed's old URL, and must not record its items.
+		if err := tx.SaveFeed(stale); !errors.Is(err, ErrStateChanged) {
+			t.Errorf("SaveFeed of a feed whose URL changed: %v, want ErrStateChanged", err)
 		}
 		if err := tx.SaveFeed(&FeedState{ID: 42, Name: "ghost", URL: "https://ghost.example/"}); !errors.Is(err, ErrNotFound) {
 			t.Errorf("SaveFeed of an unknown feed: %v, want ErrNotFound", err)
