@@ -17,7 +17,10 @@ import (
 type live struct {
 	ctx  context.Context
 	pool *pool
-	cron *cron.Cron
+	// states are the states read for the polls of pool, and the saves
+	// of the polls that found nothing new (see roundStates).
+	states *roundStates
+	cron   *cron.Cron
 	// entries holds every enabled feed's cron entry, by feed name.
 	entries map[string]*entry
 	// starting tracks the goroutines that submit first polls.
@@ -134,7 +137,7 @@ func (s *Scheduler) SetFeeds(ctx context.Context, feeds []model.Feed) (FeedChang
 		}
 	}
 	if len(soon) > 0 {
-		l.starting.Go(func() { s.start(l.ctx, l.pool, soon) })
+		l.starting.Go(func() { s.start(l.ctx, l, soon) })
 	}
 	return changes, nil
 }
@@ -159,7 +162,7 @@ func (s *Scheduler) fire(l *live, name string) {
 	}
 	s.mu.Unlock()
 	if ok {
-		s.submit(l.ctx, l.pool, sf)
+		s.submit(l.ctx, l, sf)
 	}
 }
 

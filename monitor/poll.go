@@ -148,19 +148,44 @@ type PollResult struct {
 // error: a *FetchError naming the feed and URL. A poll that fails or is
 // cancelled half-way commits nothing, so the next poll sees the same items
 // as new again.
+//
+// A state saved by another poll (another process) while this one ran is
+// not overwritten: a poll that found nothing new leaves it (its own state
+// is dropped, and the next poll fetches the feed again), and one with
+// items to record, which decided what to record from the state it read,
+// records nothing and starts again, once, from the state as it is now.
 func (p *Poller) Poll(ctx context.Context, f model.Feed) (PollResult, error) {
-	res, err := p.poll(ctx, f)
+	return p.pollWith(ctx, f, nil, nil)
+}
+
+// pollWith is Poll from st, the feed's state read before with others of
+// its round (nil: read it now), and with rs (when not nil) the state of a
+// poll that finds nothing new is saved with the round's others (see
+// roundStates) instead of in a transaction of its own.
+func (p *Poller) pollWith(ctx context.Context, f model.Feed, st *store.FeedState, rs *roundStates) (PollResult, error) {
+	res, err := p.poll(ctx, f, st, rs)
+	if errors.Is(err, store.ErrStateChanged) && ctx.Err() == nil {
+		// Another poll saved the feed's state since this one read it:
+		// what this one decided from it (a first fetch's backfill, the
+		// identity mode) may not hold, and it recorded nothing.
+		p.logger().Debug("feed state changed by another poll while this one ran; polling again from it", "feed", f.Name)
+		res, err = p.poll(ctx, f, nil, rs)
+	}
 	if p.OnPoll != nil {
 		p.OnPoll(res, err)
 	}
 	return res, err
 }
 
-func (p *Poller) poll(ctx context.Context, f model.Feed) (PollResult, error) {
+func (p *Poller) poll(ctx context.Context, f model.Feed, st *store.FeedState, rs *roundStates) (PollResult, error) {
 	res := PollResult{Feed: f.Name}
-	st, err := p.Store.Feed(ctx, f.Name)
-	if err != nil {
-		return res, &pollError{f.Name, err}
+	if st == nil || st.URL != f.URL {
+		// Not read with the round's, or read before the feed moved: as
+		// the store has it now.
+		var err error
+		if st, err = p.Store.Feed(ctx, f.Name); err != nil {
+			return res, &pollError{f.Name, err}
+		}
 	}
 	if st.URL != f.URL {
 		return res, &pollError{f.Name, fmt.Errorf("configured URL %s is not the stored %s (store.SyncFeeds first)", redact.URL(f.URL), redact.URL(st.URL))}
@@ -203,7 +228,7 @@ func (p *Poller) poll(ctx context.Context, f model.Feed) (PollResult, error) {
 			st.LastModified = fr.LastModified
 		}
 		p.succeeded(st, fr.StatusCode, now)
-		if err := p.Store.SaveFeed(ctx, st); err != nil {
+		if err := p.saveFeed(ctx, st, rs); err != nil {
 			return res, &pollError{f.Name, err}
 		}
 		return res, nil
@@ -220,7 +245,7 @@ func (p *Poller) poll(ctx context.Context, f model.Feed) (PollResult, error) {
 	if fr.compressed != nil {
 		sums.compressed = compressedHash(fr, f, p.maxItems())
 		if last.compressed != "" && sums.compressed == last.compressed && st.BodySize <= p.fetcher().opts.MaxBodyBytes {
-			return res, p.unchanged(ctx, f, from, st, fr, now, &res, last)
+			return res, p.unchanged(ctx, f, from, st, rs, fr, now, &res, last)
 		}
 		if err := fr.decodeBody(); err != nil {
 			return res, p.fail(ctx, f, from, st, &res, err)
@@ -229,7 +254,7 @@ func (p *Poller) poll(ctx context.Context, f model.Feed) (PollResult, error) {
 	sums.document = documentHash(fr, f, p.maxItems())
 	if last.document != "" && sums.document == last.document {
 		// The same document, compressed otherwise or not at all now.
-		return res, p.unchanged(ctx, f, from, st, fr, now, &res, sums)
+		return res, p.unchanged(ctx, f, from, st, rs, fr, now, &res, sums)
 	}
 
 	memo, err := p.Store.ItemMemo(ctx, st.ID)
@@ -260,7 +285,7 @@ func (p *Poller) poll(ctx context.Context, f model.Feed) (PollResult, error) {
 	// poll is recorded, never before.
 	st.BodyHash, st.BodySize = sums.String(), int64(len(fr.Body))
 	p.succeeded(st, fr.StatusCode, now)
-	if err := p.record(ctx, f, st, doc, now, &res); err != nil {
+	if err := p.record(ctx, f, st, rs, doc, now, &res); err != nil {
 		return res, &pollError{f.Name, err}
 	}
 	if res.New > 0 {
@@ -272,12 +297,12 @@ func (p *Poller) poll(ctx context.Context, f model.Feed) (PollResult, error) {
 
 // unchanged saves the state of a poll whose 200 brought the document of
 // the feed's last recorded poll, whose hashes are now sums.
-func (p *Poller) unchanged(ctx context.Context, f model.Feed, from string, st *store.FeedState, fr *FetchResult, now time.Time, res *PollResult, sums bodySums) error {
+func (p *Poller) unchanged(ctx context.Context, f model.Feed, from string, st *store.FeedState, rs *roundStates, fr *FetchResult, now time.Time, res *PollResult, sums bodySums) error {
 	res.Unchanged = true
 	st.ETag, st.LastModified = fr.ETag, fr.LastModified
 	st.BodyHash = sums.String()
 	p.succeeded(st, fr.StatusCode, now)
-	if err := p.Store.SaveFeed(ctx, st); err != nil {
+	if err := p.saveFeed(ctx, st, rs); err != nil {
 		return &pollError{f.Name, err}
 	}
 	p.logger().Debug("feed unchanged; not parsed", "feed", f.Name, "url", redact.URL(from),
@@ -287,8 +312,10 @@ func (p *Poller) unchanged(ctx context.Context, f model.Feed, from string, st *s
 
 // record writes the new items of doc (each in its story), their alerts,
 // the edits of known items, the feed state st and the document's item memo
-// in one transaction.
-func (p *Poller) record(ctx context.Context, f model.Feed, st *store.FeedState, doc *reading, now time.Time, res *PollResult) error {
+// in one transaction. A poll with nothing to record but the state of a
+// feed primed before, in the same identity mode, leaves it to rs when
+// there is one.
+func (p *Poller) record(ctx context.Context, f model.Feed, st *store.FeedState, rs *roundStates, doc *reading, now time.Time, res *PollResult) error {
 	// Most polls find nothing new: learn that without the write connection.
 	plan, err := p.plan(ctx, st, doc, now)
 	if err != nil {
@@ -301,7 +328,12 @@ func (p *Poller) record(ctx context.Context, f model.Feed, st *store.FeedState, 
 	memo, memoChanged := doc.memo(plan)
 	if len(plan.fresh) == 0 && len(plan.edits) == 0 {
 		if !memoChanged {
-			return p.Store.SaveFeed(ctx, st)
+			if !primed || plan.modeChanged {
+				// Saved at once: losing it would take the next
+				// poll for a first fetch, or undo the mode.
+				rs = nil
+			}
+			return p.saveFeed(ctx, st, rs)
 		}
 		return p.saveState(ctx, st, doc.stored, memo)
 	}
@@ -371,6 +403,22 @@ func (p *Poller) record(ctx context.Context, f model.Feed, st *store.FeedState, 
 		p.Articles.Wake()
 	}
 	return nil
+}
+
+// saveFeed saves st, the state of a poll that recorded nothing: with rs,
+// together with the round's others (see roundStates), else at once. A
+// state another poll saved since st was read is left as it is (see Poll).
+func (p *Poller) saveFeed(ctx context.Context, st *store.FeedState, rs *roundStates) error {
+	if rs != nil {
+		rs.save(ctx, st)
+		return nil
+	}
+	err := p.Store.SaveFeed(ctx, st)
+	if errors.Is(err, store.ErrStateChanged) {
+		p.logger().Debug("feed state not saved: another poll saved it since it was read", "feed", st.Name)
+		return nil
+	}
+	return err
 }
 
 // saveState saves the feed state st and its item memo, of a poll with
@@ -457,7 +505,7 @@ func (p *Poller) fail(ctx context.Context, f model.Feed, url string, st *store.F
 		attrs = append(attrs, "kind", string(fe.Kind))
 	}
 	p.logger().Warn("feed poll failed", attrs...)
-	if serr := p.Store.SaveFeed(ctx, st); serr != nil {
+	if serr := p.saveFeed(ctx, st, nil); serr != nil {
 		return errors.Join(err, &pollError{f.Name, fmt.Errorf("recording the failure: %w", serr)})
 	}
 	return err

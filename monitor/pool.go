@@ -19,6 +19,10 @@ type pool struct {
 	busy    map[string]bool // feed names queued or running
 	queue   []*poolJob
 	wg      sync.WaitGroup // queued and running jobs
+
+	// onIdle, when set, is called after a job when no other is queued
+	// or running, before wait may return for it.
+	onIdle func()
 }
 
 type poolJob struct {
@@ -80,13 +84,30 @@ func (p *pool) startLocked() {
 func (p *pool) run(j *poolJob) {
 	j.fn(j.ctx)
 	p.mu.Lock()
-	defer p.mu.Unlock()
 	p.running--
 	if p.byHost[j.host]--; p.byHost[j.host] == 0 {
 		delete(p.byHost, j.host)
 	}
-	p.forgetLocked(j)
+	delete(p.busy, j.feed)
 	p.startLocked()
+	idle := p.running == 0 && len(p.queue) == 0 && p.onIdle != nil
+	p.mu.Unlock()
+	if idle {
+		p.onIdle()
+	}
+	p.wg.Done()
+}
+
+// queued returns the feeds of at most n queued jobs, the next to start
+// first.
+func (p *pool) queued(n int) []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	names := make([]string, 0, min(n, len(p.queue)))
+	for _, j := range p.queue[:min(n, len(p.queue))] {
+		names = append(names, j.feed)
+	}
+	return names
 }
 
 func (p *pool) forgetLocked(j *poolJob) {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/internal/redact"
+	"github.com/newswatch/newswatch/internal/store"
 )
 
 // Defaults of Scheduler.
@@ -134,8 +135,15 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	l := &live{
 		ctx:     ctx,
 		pool:    newPool(s.concurrency(), s.perHost()),
+		states:  newRoundStates(s.Poller.Store, s.logger()),
 		cron:    cron.New(cron.WithLogger(cronLogger{s.logger()})),
 		entries: make(map[string]*entry, len(feeds)),
+	}
+	// A round's saves are made when its polls are done: when the pool
+	// has nothing left to run.
+	l.pool.onIdle = func() {
+		l.states.flush(ctx)
+		l.states.forget()
 	}
 	s.mu.Lock()
 	for _, sf := range feeds {
@@ -150,7 +158,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	defer s.running.Store(false)
 	s.logger().Info("scheduler started", "feeds", len(feeds), "concurrency", s.concurrency(), "per_host", s.perHost())
 	l.cron.Start()
-	l.starting.Go(func() { s.start(ctx, l.pool, feeds) })
+	l.starting.Go(func() { s.start(ctx, l, feeds) })
 
 	<-ctx.Done()
 	s.mu.Lock()
@@ -160,6 +168,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	l.starting.Wait()
 	l.pool.drop()
 	l.pool.wait()
+	l.states.flush(ctx)
 	s.logger().Info("scheduler stopped")
 	return nil
 }
@@ -168,10 +177,23 @@ func (s *Scheduler) Run(ctx context.Context) error {
 // Run, and returns the feeds that failed, by name. A feed that is backing
 // off is not fetched; it is reported with a *HoldError. The error is
 // ctx's when it ended the run early, or the setup's.
+//
+// The feeds' states are read in one query before the polls start, and the
+// states of the polls that find nothing new are saved together, in one
+// transaction at the end (or per maxPendingSaves): see roundStates.
 func (s *Scheduler) RunOnce(ctx context.Context) ([]Failure, error) {
 	feeds, err := s.prepare(ctx)
 	if err != nil {
 		return nil, err
+	}
+	rs := newRoundStates(s.Poller.Store, s.logger())
+	names := make([]string, len(feeds))
+	for i, sf := range feeds {
+		names[i] = sf.feed.Name
+	}
+	if err := rs.load(ctx, names); err != nil {
+		// Each poll reads its own.
+		s.logger().Warn("reading the feeds' states failed; reading each at its poll", "error", err)
 	}
 	p := newPool(s.concurrency(), s.perHost())
 	var (
@@ -180,7 +202,7 @@ func (s *Scheduler) RunOnce(ctx context.Context) ([]Failure, error) {
 	)
 	for _, sf := range feeds {
 		p.submit(ctx, sf.feed.Name, sf.host, func(ctx context.Context) {
-			res, err := s.safePoll(ctx, sf.feed)
+			res, err := s.safePoll(ctx, sf.feed, rs.take(sf.feed.Name), rs)
 			if err == nil && res.Held {
 				err = &HoldError{Feed: sf.feed.Name, Until: res.NextAttemptAt, LastError: res.LastError}
 			}
@@ -192,6 +214,7 @@ func (s *Scheduler) RunOnce(ctx context.Context) ([]Failure, error) {
 		})
 	}
 	p.wait()
+	rs.flush(ctx)
 	slices.SortFunc(failures, func(a, b Failure) int { return strings.Compare(a.Feed, b.Feed) })
 	return failures, ctx.Err()
 }
@@ -256,8 +279,9 @@ func (s *Scheduler) parse(feeds []model.Feed) ([]scheduled, error) {
 	return out, nil
 }
 
-// start submits every feed's first poll, spreading them over StartSpread.
-func (s *Scheduler) start(ctx context.Context, p *pool, feeds []scheduled) {
+// start submits every feed's first poll to l's pool, spreading them over
+// StartSpread.
+func (s *Scheduler) start(ctx context.Context, l *live, feeds []scheduled) {
 	spread := s.StartSpread
 	if spread <= 0 {
 		spread = DefaultStartSpread
@@ -272,21 +296,39 @@ func (s *Scheduler) start(ctx context.Context, p *pool, feeds []scheduled) {
 			case <-s.wait(wait):
 			}
 		}
-		s.submit(ctx, p, sf)
+		s.submit(ctx, l, sf)
 	}
 }
 
-// submit hands one firing of a feed to the pool.
-func (s *Scheduler) submit(ctx context.Context, p *pool, sf scheduled) {
-	if !p.submit(ctx, sf.feed.Name, sf.host, func(ctx context.Context) { s.poll(ctx, sf.feed) }) && ctx.Err() == nil {
+// submit hands one firing of a feed to the pool of l.
+func (s *Scheduler) submit(ctx context.Context, l *live, sf scheduled) {
+	if !l.pool.submit(ctx, sf.feed.Name, sf.host, func(ctx context.Context) { s.pollLive(ctx, l, sf.feed) }) && ctx.Err() == nil {
 		s.logger().Debug("poll skipped: the feed's previous poll is still queued or running", "feed", sf.feed.Name)
 	}
 }
 
-// poll runs one scheduled poll. The Poller has already logged a failed
-// fetch or parse.
-func (s *Scheduler) poll(ctx context.Context, f model.Feed) {
-	res, err := s.safePoll(ctx, f)
+// pollLive runs one scheduled poll of Run from the state read for it with
+// those of the polls queued behind it: the first poll of a batch that
+// finds no state read for it reads its own and theirs in one query (see
+// roundStates).
+func (s *Scheduler) pollLive(ctx context.Context, l *live, f model.Feed) {
+	st := l.states.take(f.Name)
+	if st == nil && ctx.Err() == nil {
+		names := append([]string{f.Name}, l.pool.queued(maxPendingSaves-1)...)
+		if err := l.states.load(ctx, names); err != nil && ctx.Err() == nil {
+			s.logger().Warn("reading the states of due feeds failed; reading each at its poll", "error", err)
+		}
+		st = l.states.take(f.Name)
+	}
+	s.poll(ctx, f, st, l.states)
+}
+
+// poll runs one scheduled poll from st, its state read with others (nil:
+// read at the poll), saving it with rs when it needs no transaction of its
+// own (nil: at once). The Poller has already logged a failed fetch or
+// parse.
+func (s *Scheduler) poll(ctx context.Context, f model.Feed, st *store.FeedState, rs *roundStates) {
+	res, err := s.safePoll(ctx, f, st, rs)
 	var fe *FetchError
 	switch {
 	case ctx.Err() != nil:
@@ -303,17 +345,19 @@ func (s *Scheduler) poll(ctx context.Context, f model.Feed) {
 	}
 }
 
-// safePoll polls f and turns a panic into an error, so that one hostile
+// safePoll polls f from its state st, read with its round's (nil: read at
+// the poll), saving a state that needs no transaction of its own with rs
+// (nil: at once), and turns a panic into an error, so that one hostile
 // document cannot stop the daemon; the poll's transaction is rolled back on
 // the way out.
-func (s *Scheduler) safePoll(ctx context.Context, f model.Feed) (res PollResult, err error) {
+func (s *Scheduler) safePoll(ctx context.Context, f model.Feed, st *store.FeedState, rs *roundStates) (res PollResult, err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			s.logger().Error("poll panicked", "feed", f.Name, "url", redact.URL(f.URL), "panic", v, "stack", string(debug.Stack()))
 			err = &pollError{f.Name, fmt.Errorf("poll panicked: %v", v)}
 		}
 	}()
-	return s.Poller.Poll(ctx, f)
+	return s.Poller.pollWith(ctx, f, st, rs)
 }
 
 // hostKey is the pool's per-host key of a feed URL.

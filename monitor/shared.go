@@ -114,7 +114,9 @@ func (s *Scheduler) runShared(ctx context.Context, feeds []scheduled) error {
 				}
 				if !p.submit(ctx, sf.feed.Name, sf.host, func(ctx context.Context) {
 					defer done()
-					s.poll(ctx, sf.feed)
+					// The claim keeps the other replicas' polls off
+					// the feed: its state is as the claim read it.
+					s.poll(ctx, sf.feed, c.State, nil)
 					if ctx.Err() == nil {
 						s.finish(ctx, c.FeedID, c.Name, s.nextDue(sf, time.Now()))
 						return
