@@ -14,7 +14,7 @@ import (
 // their forms, the fingerprint, the event evidence, the encoding.
 // TestFeaturesVersion fails until it is raised when the features of its
 // corpus change. The lexicon's part is counted apart (FeaturesVersion).
-const featuresFormat = 3
+const featuresFormat = 4
 
 // FeaturesVersion identifies the features Extract computes and their
 // encoding by AppendFeatures: features stored with another version must

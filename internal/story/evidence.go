@@ -30,7 +30,11 @@ import (
 type factKind uint8
 
 const (
-	_ factKind = iota
+	// factAct: the title names an act that has an opposite (a crossing
+	// opens, or closes; sanctions are imposed, or lifted); qualifier the
+	// class of the pair, value the act's entry. Two titles that name acts
+	// of one pair and none in common report two events.
+	factAct factKind = iota
 	// factPlace: a place is named; qualifier its lexKind, value its entry.
 	factPlace
 	// factBody: an acting body is named; value its entry.
@@ -111,9 +115,9 @@ type evidenceScratch struct {
 // mark is a word, or a run of words, that evidence is read from: a lexicon
 // entry or a number.
 type mark struct {
-	pos, end int  // the words it spans
-	entry    int  // the lexicon entry, -1 for a number
-	one      bool // a quantity's form that says one of it
+	pos, end int   // the words it spans
+	entry    int   // the lexicon entry, -1 for a number
+	says     uint8 // how many of a quantity its form says (lexForm.says)
 	value    float64
 	used     bool // a number that says something else (an age, a date)
 	date     bool // a number that is the day of a date
@@ -151,12 +155,12 @@ func (sc *evidenceScratch) segment(text string, toks []analysis.Token, title boo
 			i += n
 			continue
 		}
-		e, n, one := l.match(sc.words, i)
+		e, n, says := l.match(sc.words, i)
 		if n == 0 {
 			i++
 			continue
 		}
-		m := mark{pos: i, end: i + n, entry: int(e), one: one}
+		m := mark{pos: i, end: i + n, entry: int(e), says: says}
 		if ent := l.entries[e]; ent.kind == kindNumber {
 			m.entry, m.value = -1, ent.value
 		}
@@ -181,6 +185,12 @@ func (sc *evidenceScratch) segment(text string, toks []analysis.Token, title boo
 				sc.facts = append(sc.facts, makeFact(factLeadPlace, 0, uint32(m.entry)))
 				lead = true
 			}
+			// A capital that is a title's first word stands for its
+			// country: "Washington eases sanctions", "London delists".
+			if c, ok := l.capitalOf(uint32(m.entry)); ok && !subject && m.pos == 0 {
+				sc.facts = append(sc.facts, makeFact(factSubject, 0, c))
+				subject = true
+			}
 		case e.kind.isPlace():
 			sc.facts = append(sc.facts, makeFact(factPlace, uint8(e.kind), uint32(m.entry)))
 			if e.kind == kindCountry && !subject && m.pos <= countrySubjectPos {
@@ -199,6 +209,12 @@ func (sc *evidenceScratch) segment(text string, toks []analysis.Token, title boo
 			sc.facts = append(sc.facts, makeFact(factWide, 0, 0))
 		case e.kind == kindReaction && title:
 			sc.facts = append(sc.facts, makeFact(factReaction, 0, 0))
+		case e.kind == kindAct && title && e.class > 0:
+			sc.facts = append(sc.facts, makeFact(factAct, e.class, uint32(m.entry)))
+		case e.kind == kindCause && title && sc.decisionAfter(i):
+			// "... after the board's vote": the title reports what
+			// followed another's act, a reaction to it.
+			sc.facts = append(sc.facts, makeFact(factReaction, 0, 0))
 		}
 	}
 	for i := range sc.marks {
@@ -211,8 +227,8 @@ func (sc *evidenceScratch) segment(text string, toks []analysis.Token, title boo
 		case kindQuantity:
 			if j := sc.nearestNumber(i, 3, func(j int) bool { return sc.nearestQuantity(j, 3) == i }); j >= 0 {
 				sc.facts = append(sc.facts, makeFact(factFigure, e.class, figureValue(sc.marks[j].value)))
-			} else if m.one {
-				sc.facts = append(sc.facts, makeFact(factFigure, e.class, 1))
+			} else if m.says > 0 {
+				sc.facts = append(sc.facts, makeFact(factFigure, e.class, uint32(m.says)))
 			}
 		case kindCurrency:
 			if j := sc.nearestNumber(i, 2, func(int) bool { return true }); j >= 0 {
@@ -233,6 +249,24 @@ func (sc *evidenceScratch) segment(text string, toks []analysis.Token, title boo
 	sc.namedPlaces(sc.cased, title)
 	sc.counts()
 	sc.numbers()
+}
+
+// causeReach is how many words after a word of cause ("after",
+// "following", بعد, בעקבות) a decision may be named for the title to
+// report a reaction to it: "after Gaza inquiry vote".
+const causeReach = 3
+
+// decisionAfter reports whether a decision of the lexicon (a vote, a
+// ruling, a resolution) is named within causeReach words after cause mark
+// i, whatever else its words are read as ("vote" also counts votes).
+func (sc *evidenceScratch) decisionAfter(i int) bool {
+	l := theLexicon()
+	for j := sc.marks[i].end; j < len(sc.words) && j < sc.marks[i].end+causeReach; j++ {
+		if _, n, _ := l.matchKind(sc.words, j, kindDecision); n > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // number reads number mark i: scaled by a scale word after it, and used
@@ -372,11 +406,13 @@ func readNumber(text string, toks []analysis.Token, i int) (float64, int) {
 
 // Veto is a disagreement between the evidence of two reports that keeps
 // them apart: they name different places of one kind, different figures
-// for one quantity, different rounds of one series, different dates, or
-// different acting bodies as their subjects.
+// for one quantity, different rounds of one series, different dates,
+// different acting bodies as their subjects, or opposite acts in their
+// titles (one opens what the other closes); or one reports a reaction to
+// another's act and the other does not.
 type Veto struct {
 	// Kind is "place", "place in the title", "killed", "wounded", ...,
-	// "amount", "round", "date", "subject", "reaction", "named place",
+	// "amount", "round", "date", "subject", "reaction", "opposite acts", "named place",
 	// "named place in the title" or "count".
 	Kind string
 	// Item and Story are what the item and the story say of it, e.g.
@@ -442,7 +478,7 @@ func vetoes(f fact, wide bool) bool {
 		return f.qual() == specific && !wide
 	case factTitlePlace, factNamedPlace:
 		return !wide
-	case factFigure, factRound, factDate, factTitleRound, factCount:
+	case factFigure, factRound, factDate, factTitleRound, factCount, factAct:
 		return true
 	}
 	return false
@@ -481,6 +517,16 @@ func agree(a, b []uint32) bool {
 		}
 	}
 	return false
+}
+
+// capitalOf returns the entry of the country (or body) city entry e is
+// the capital of, and whether it is one.
+func (l *lexicon) capitalOf(e uint32) (uint32, bool) {
+	if e >= uint32(len(l.entries)) || l.entries[e].kind != kindCity || l.entries[e].within == 0 {
+		return 0, false
+	}
+	c := uint32(l.entries[e].within - 1)
+	return c, l.entries[c].kind == kindCountry || l.entries[c].kind == kindBody
 }
 
 // within reports whether place entry town lies in place entry city.
@@ -625,6 +671,8 @@ func (f fact) groupName() string {
 		return "number"
 	case factReaction:
 		return "reaction"
+	case factAct:
+		return "opposite acts"
 	}
 	return "fact"
 }
@@ -634,7 +682,7 @@ func (f fact) groupName() string {
 func (f fact) describe() string {
 	l := theLexicon()
 	switch f.kind() {
-	case factPlace, factBody, factSubject, factPerson, factTitlePlace, factLeadPlace, factNamedPlace:
+	case factPlace, factBody, factSubject, factPerson, factTitlePlace, factLeadPlace, factNamedPlace, factAct:
 		if int(f.value()) < len(l.entries) {
 			return l.entries[f.value()].id
 		}

@@ -30,6 +30,10 @@ func TestLexicon(t *testing.T) {
 		{"acts for", "body\tx\tx\t-\t-\tnowhere\n"},
 		{"a number acts for none", "country\tc\tc\t-\t-\nnumber\t3\tthree\t-\t-\tc\n"},
 		{"no words", "town\tx\t...\t-\t-\n"},
+		{"an act's opposite", "act\topen\topens\t-\t-\tnothing\n"},
+		{"an opposite that does not name it back", "act\ta\ta\t-\t-\tb\nact\tb\tb\t-\t-\tc\nact\tc\tc\t-\t-\tb\n"},
+		{"only a quantity says how many", "town\tx\tx=2\t-\t-\n"},
+		{"a quantity says one or two", "quantity\tk\tk=3\t-\t-\n"},
 	} {
 		if _, err := parseLexicon(bad.text); err == nil || !strings.Contains(err.Error(), "lexicon.tsv:") {
 			t.Errorf("%s: error %v, want one naming lexicon.tsv", bad.name, err)
@@ -79,6 +83,36 @@ func TestEvidence(t *testing.T) {
 			nil, []string{"subject=usa", "subject=syria"}},
 		{"a country after a word that leads", "الخزانة الأمريكية ترفع مصرفين سوريين من قائمة العقوبات", "",
 			[]string{"subject="}, []string{"subject=syria"}},
+		{"a capital that leads a title acts", "Washington eases sanctions on Syria's central bank", "",
+			[]string{"subject=usa", "place=washington"}, nil},
+		{"a capital further on is a place", "Syrian and Israeli officials meet in Washington", "",
+			[]string{"place=washington"}, []string{"subject=usa"}},
+		{"Arabic and Hebrew capitals", "لندن ترفع مصرف سوريا المركزي من قائمة العقوبات", "",
+			[]string{"subject=uk"}, nil},
+		{"Hebrew capital", "וושינגטון מקלה בסנקציות על הבנק המרכזי של סוריה", "",
+			[]string{"subject=usa"}, nil},
+		{"opposite acts in a title", "Allenby crossing reopens to travellers", "The crossing was closed in the morning.",
+			[]string{"opposite acts=open"}, []string{"opposite acts=close"}},
+		{"Arabic and Hebrew acts", "إغلاق جسر الملك حسين أمام المسافرين", "",
+			[]string{"opposite acts=close"}, nil},
+		{"Hebrew act", "גשר אלנבי נפתח מחדש לתנועת נוסעים", "",
+			[]string{"opposite acts=open"}, nil},
+		{"fire is opened, not a crossing", "Troops open fire at protesters near the fence", "",
+			nil, []string{"opposite acts=open"}},
+		{"a ceasefire is no suspension", "خرق جديد لوقف إطلاق النار في الجنوب", "",
+			nil, []string{"opposite acts=suspend"}},
+		{"an Arabic dual says two", "شهيدان بقصف مسيّرة شرق خان يونس", "",
+			[]string{"killed=2"}, nil},
+		{"Hebrew: eliminated are killed", "שני מחבלים חוסלו בתקיפה בחאן יונס", "",
+			[]string{"killed=2"}, nil},
+		{"after a vote, a reaction", "Israel ends cooperation with UN rights council after Gaza inquiry vote", "",
+			[]string{"reaction="}, nil},
+		{"Arabic: after the decision", "إسرائيل تقطع علاقاتها بمجلس حقوق الإنسان بعد قرار تمديد لجنة التحقيق", "",
+			[]string{"reaction="}, nil},
+		{"Hebrew: following the vote", "ישראל מנתקת את הקשר עם מועצת זכויות האדם בעקבות ההצבעה בז'נבה", "",
+			[]string{"reaction="}, nil},
+		{"after what is no decision", "Parliament passes financial gap law after marathon session", "",
+			nil, []string{"reaction="}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := facts(tc.title, tc.summary)
@@ -138,6 +172,44 @@ func TestDisagree(t *testing.T) {
 			[2]string{"באזרבייג'ן: טרם התקבלה החלטה סופית על הצטרפות להסכמי אברהם", ""}, "reaction", ""},
 		{"a quoted no is no denial", [2]string{`Netanyahu at memorial: "Hamas will not rule Gaza"`, ""}, [2]string{"Netanyahu speaks at memorial ceremony", ""}, "", ""},
 		{"no casualties is no denial", [2]string{"Israeli jets hit house, no casualties", ""}, [2]string{"Israeli strike hits house", ""}, "", ""},
+		// Opposite acts, reactions to another's decision, capitals as
+		// subjects, and figures said by a word (issue 12, fourth round).
+		{"a crossing closed and reopened", [2]string{"Israel closes Allenby crossing to travellers", ""},
+			[2]string{"Allenby crossing reopens to travellers", ""}, "opposite acts", "close ≠ open"},
+		{"Arabic: closed and reopened", [2]string{"إغلاق جسر الملك حسين أمام حركة المسافرين", ""},
+			[2]string{"إعادة فتح جسر الملك حسين أمام المسافرين", ""}, "opposite acts", "close ≠ open"},
+		{"Hebrew: closed and reopened", [2]string{"גשר אלנבי נסגר לתנועת נוסעים", ""},
+			[2]string{"גשר אלנבי נפתח מחדש לתנועת נוסעים", ""}, "opposite acts", "close ≠ open"},
+		{"closed and reopened in one title", [2]string{"Allenby crossing reopens after morning closure", ""},
+			[2]string{"Israel closes Allenby crossing to travellers", ""}, "", ""},
+		{"one act in two words", [2]string{"Israel shuts Allenby crossing", ""},
+			[2]string{"Allenby crossing closed to travellers", ""}, "", ""},
+		{"sanctions imposed and lifted", [2]string{"EU imposes sanctions on Syrian militia leaders", ""},
+			[2]string{"EU lifts sanctions on Syrian militia leaders", ""}, "opposite acts", "impose ≠ lift"},
+		{"a decision and the reaction to it", [2]string{"UN rights council extends Gaza inquiry mandate in 28-6 vote", ""},
+			[2]string{"Israel ends cooperation with UN rights council after Gaza inquiry vote", ""}, "reaction", "no ≠ yes"},
+		{"Arabic: a decision and the reaction to it", [2]string{"مجلس حقوق الإنسان يمدد ولاية لجنة التحقيق بشأن غزة", ""},
+			[2]string{"إسرائيل تقطع علاقاتها بمجلس حقوق الإنسان بعد قرار تمديد لجنة التحقيق", ""}, "reaction", "no ≠ yes"},
+		{"Hebrew: a decision and the reaction to it", [2]string{"מועצת זכויות האדם האריכה את המנדט של ועדת החקירה על עזה", ""},
+			[2]string{"ישראל מנתקת את הקשר עם מועצת זכויות האדם בעקבות ההצבעה בז'נבה", ""}, "reaction", "no ≠ yes"},
+		{"two reactions to one vote", [2]string{"Israel cuts ties with UN rights body following Geneva vote", ""},
+			[2]string{"Israel ends cooperation with UN rights council after Gaza inquiry vote", ""}, "", ""},
+		{"a meeting and its scrapping", [2]string{"Lebanese and Syrian officials hold border talks in Amman", ""},
+			[2]string{"Lebanon-Syria border session in Amman scrapped", ""}, "reaction", "no ≠ yes"},
+		{"Hebrew: a meeting and its cancellation", [2]string{"נציגי לבנון וסוריה נפגשו בעמאן לשיחות על הגבול", ""},
+			[2]string{"המפגש בין לבנון לסוריה בעמאן ירד מהפרק", ""}, "reaction", "no ≠ yes"},
+		{"two capitals' decisions", [2]string{"Washington eases sanctions on Syria's central bank", ""},
+			[2]string{"Britain delists Syria's central bank", ""}, "subject", "usa ≠ uk"},
+		{"Arabic: two capitals' decisions", [2]string{"واشنطن تخفف العقوبات على مصرف سوريا المركزي", ""},
+			[2]string{"بريطانيا ترفع مصرف سوريا المركزي من قائمة العقوبات", ""}, "subject", "usa ≠ uk"},
+		{"Hebrew: a capital and a country", [2]string{"וושינגטון מקלה בסנקציות על הבנק המרכזי של סוריה", ""},
+			[2]string{"בריטניה הסירה את הבנק המרכזי של סוריה מרשימת הסנקציות", ""}, "subject", "usa ≠ uk"},
+		{"a capital and its country", [2]string{"Washington eases sanctions on Syria's central bank", ""},
+			[2]string{"US eases sanctions on Syrian central bank", ""}, "", ""},
+		{"an Arabic dual and three", [2]string{"شهيدان بقصف مسيّرة شرق خان يونس", ""},
+			[2]string{"ثلاثة شهداء بقصف مدفعي على خان يونس", ""}, "killed", "2 ≠ 3"},
+		{"an Arabic dual and two", [2]string{"شهيدان بقصف مسيّرة شرق خان يونس", ""},
+			[2]string{"استشهاد اثنين بقصف مسيرة في خان يونس", ""}, "", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			a, b := Extract(tc.a[0], tc.a[1]), Extract(tc.b[0], tc.b[1])
@@ -283,5 +355,57 @@ func TestExplain(t *testing.T) {
 	}
 	if ex := x.Explain(&Item{ID: 9, Seen: t0}, 42); ex.Items != 0 || ex.Match.Stage != StageNew {
 		t.Errorf("unknown story: %+v", ex)
+	}
+}
+
+// TestExplainNamesNewVetoes: the vetoes of opposite acts and of a
+// reaction to another's decision keep reports apart that share every
+// rare word, in the three languages, and Explain names them.
+func TestExplainNamesNewVetoes(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		first, next [2]string
+		veto        string
+	}{
+		{"closed, then reopened",
+			[2]string{"Israel closes Allenby crossing to travellers",
+				"The Allenby Bridge crossing between the West Bank and Jordan was closed to travellers on Monday morning until further notice, the Airports Authority said."},
+			[2]string{"Allenby crossing reopens to travellers",
+				"The Allenby Bridge crossing between the West Bank and Jordan reopened to travellers on Monday afternoon, the Airports Authority said."},
+			"opposite acts: open ≠ close"},
+		{"Arabic: closed, then reopened",
+			[2]string{"إغلاق جسر الملك حسين أمام حركة المسافرين",
+				"أغلقت السلطات الإسرائيلية صباح الإثنين جسر الملك حسين بين الضفة الغربية والأردن أمام حركة المسافرين حتى إشعار آخر."},
+			[2]string{"إعادة فتح جسر الملك حسين أمام المسافرين",
+				"أعادت السلطات الإسرائيلية بعد ظهر الإثنين فتح جسر الملك حسين بين الضفة الغربية والأردن أمام حركة المسافرين."},
+			"opposite acts: open ≠ close"},
+		{"Hebrew: a vote, and the reaction to it",
+			[2]string{"מועצת זכויות האדם האריכה את המנדט של ועדת החקירה על עזה",
+				"מועצת זכויות האדם של האו\"ם בז'נבה האריכה היום בשנה את המנדט של ועדת החקירה על עזה, ברוב של 28 מול 6. ישראל וארצות הברית הצביעו נגד."},
+			[2]string{"ישראל מנתקת את הקשר עם מועצת זכויות האדם בעקבות ההצבעה בז'נבה",
+				"ישראל תפסיק כל שיתוף פעולה עם מועצת זכויות האדם של האו\"ם ועם ועדת החקירה על עזה, לאחר שהמועצה בז'נבה האריכה את המנדט שלה ברוב של 28 מול 6."},
+			"reaction: yes ≠ no"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			first := item(1, 1, t0, "https://a.example/1", tc.first[0], tc.first[1])
+			first.Story = 1
+			x := NewIndex(Options{})
+			x.Add(first)
+			next := item(2, 2, t0.Add(8*time.Hour), "https://b.example/2", tc.next[0], tc.next[1])
+			ex := x.Explain(&next, 1)
+			if ex.Veto == nil || ex.Veto.String() != tc.veto {
+				t.Fatalf("veto %v, want %q (explanation %+v)", ex.Veto, tc.veto, ex)
+			}
+			if m := x.Assign(&next); m.Stage != StageNew {
+				t.Errorf("Assign joined by %s despite the veto", m.Stage)
+			}
+			// Without the evidence the reports would join: the veto is
+			// what keeps them apart.
+			bare := next
+			bare.Facts = nil
+			if ex := x.Explain(&bare, 1); ex.Match.Stage == StageNew {
+				t.Errorf("without evidence the reports do not join either (%+v): the test shows nothing", ex)
+			}
+		})
 	}
 }

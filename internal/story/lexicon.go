@@ -39,11 +39,15 @@ const (
 	kindAge
 	kindWide
 	kindReaction
+	kindAct
+	kindCause
+	kindDecision
 	numKinds
 )
 
 var kindNames = [numKinds]string{"town", "city", "region", "country", "body", "person", "number",
-	"ordinal", "month", "quantity", "currency", "scale", "series", "unit", "age", "wide", "reaction"}
+	"ordinal", "month", "quantity", "currency", "scale", "series", "unit", "age", "wide", "reaction",
+	"act", "cause", "decision"}
 
 func (k lexKind) String() string {
 	if k < numKinds {
@@ -62,10 +66,13 @@ type lexEntry struct {
 	// value is the number of a number, ordinal, month or scale entry.
 	value float64
 	// class numbers the entries of a kind that qualify a figure
-	// (quantity, currency, series) from 1.
+	// (quantity, currency, series) from 1, and the pairs of opposite
+	// acts from 1 (both acts of a pair have its class; an act with no
+	// opposite has none).
 	class uint8
 	// within is 1 + the entry of the city a town or city lies in or by,
-	// or of the country a body acts for; 0 for none.
+	// of the country (or body) a capital stands for, of the country a
+	// body acts for, or of the act opposite an act; 0 for none.
 	within uint16
 }
 
@@ -73,9 +80,10 @@ type lexEntry struct {
 type lexForm struct {
 	words []string
 	entry uint16
-	// one: the form of a quantity says one of it when no number is near
-	// (written with "=1").
-	one bool
+	// says is how many of a quantity the form says when no number is
+	// near: 1 for a form written with "=1" (הרוג, one killed), 2 for one
+	// written with "=2" (an Arabic dual: شهيدان, two killed); 0 for none.
+	says uint8
 }
 
 // lexicon is the parsed lexicon.
@@ -150,12 +158,18 @@ func parseLexicon(text string) (*lexicon, error) {
 		l.entries = append(l.entries, e)
 		if len(cols) == 6 {
 			switch kind {
-			case kindTown, kindCity:
+			case kindTown:
 				within = append(within, [2]any{idx, "city/" + cols[5]})
+			case kindCity:
+				// A city lies in another, or is the capital of a country
+				// (or the seat of a body) it stands for.
+				within = append(within, [2]any{idx, "city|country|body/" + cols[5]})
 			case kindBody:
 				within = append(within, [2]any{idx, "country/" + cols[5]})
+			case kindAct:
+				within = append(within, [2]any{idx, "act/" + cols[5]})
 			default:
-				return nil, fmt.Errorf("story: lexicon.tsv:%d: only a town or city lies within another, and only a body acts for a country", n+1)
+				return nil, fmt.Errorf("story: lexicon.tsv:%d: only a town or city lies within another, only a body acts for a country, and only an act has an opposite", n+1)
 			}
 		}
 		for _, col := range cols[2:5] {
@@ -163,9 +177,12 @@ func parseLexicon(text string) (*lexicon, error) {
 				continue
 			}
 			for _, f := range strings.Split(col, "|") {
-				f, one := strings.CutSuffix(f, "=1")
-				if one && kind != kindQuantity {
-					return nil, fmt.Errorf("story: lexicon.tsv:%d: only a quantity's form says one (=1)", n+1)
+				var says uint8
+				if base, count, ok := strings.Cut(f, "="); ok {
+					if kind != kindQuantity || (count != "1" && count != "2") {
+						return nil, fmt.Errorf("story: lexicon.tsv:%d: form %q: only a quantity's form says how many, =1 or =2", n+1, f)
+					}
+					f, says = base, count[0]-'0'
 				}
 				var words []string
 				for _, t := range analysis.Analyze(f) {
@@ -174,17 +191,27 @@ func parseLexicon(text string) (*lexicon, error) {
 				if len(words) == 0 {
 					return nil, fmt.Errorf("story: lexicon.tsv:%d: form %q has no words", n+1, f)
 				}
-				l.byFirst[words[0]] = append(l.byFirst[words[0]], lexForm{words: words, entry: idx, one: one})
+				l.byFirst[words[0]] = append(l.byFirst[words[0]], lexForm{words: words, entry: idx, says: says})
 			}
 		}
 	}
 	for _, w := range within {
 		c, ok := l.byID[w[1].(string)]
+		if kinds, id, _ := strings.Cut(w[1].(string), "/"); strings.Contains(kinds, "|") {
+			for k := range strings.SplitSeq(kinds, "|") {
+				if c, ok = l.byID[k+"/"+id]; ok {
+					break
+				}
+			}
+		}
 		if !ok {
 			kind, id, _ := strings.Cut(w[1].(string), "/")
 			return nil, fmt.Errorf("story: lexicon.tsv: %s names %q, which is no %s of the lexicon", l.entries[w[0].(uint16)].id, id, kind)
 		}
 		l.entries[w[0].(uint16)].within = c + 1
+	}
+	if err := l.pairActs(); err != nil {
+		return nil, err
 	}
 	size := 64
 	for size < 4*len(l.byFirst) {
@@ -229,24 +256,32 @@ func (l *lexicon) formsOf(w string, h uint64) []lexForm {
 
 // match returns the entry of the longest form that starts at word i of
 // words (analysed words of one run of text), and the number of words it
-// takes, and whether the form says one (lexForm.one); 0 words when none
+// takes, and how many the form says (lexForm.says); 0 words when none
 // does. The first word may carry an attached prefix (see lexStarts); the
 // others must be as written. When a word has several entries of the same
 // length, the first listed wins.
-func (l *lexicon) match(words []string, i int) (uint16, int, bool) {
+func (l *lexicon) match(words []string, i int) (uint16, int, uint8) {
+	return l.matchKind(words, i, numKinds)
+}
+
+// matchKind is match among the forms of entries of kind k only, or of
+// every kind when k is numKinds: a word may be of two kinds ("vote" counts
+// votes, and is a decision).
+func (l *lexicon) matchKind(words []string, i int, k lexKind) (uint16, int, uint8) {
 	w := words[i]
 	var starts [8]int
 	n := lexStarts(w, starts[:])
-	best, bestLen, one := uint16(0), 0, false
+	best, bestLen, says := uint16(0), 0, uint8(0)
 	// Hash w backwards once, taking the hash of each suffix that starts
 	// where a form of it does.
 	h := uint64(fnvOffset64)
-	k := n - 1
-	for j := len(w) - 1; j >= 0 && k >= 0; j-- {
+	s := n - 1
+	for j := len(w) - 1; j >= 0 && s >= 0; j-- {
 		h = (h ^ uint64(w[j])) * fnvPrime64
-		for k >= 0 && starts[k] == j {
+		for s >= 0 && starts[s] == j {
 			for _, f := range l.formsOf(w[j:], max(h, 1)) {
-				if len(f.words) <= bestLen || i+len(f.words) > len(words) {
+				if len(f.words) <= bestLen || i+len(f.words) > len(words) ||
+					(k != numKinds && l.entries[f.entry].kind != k) {
 					continue
 				}
 				ok := true
@@ -257,13 +292,39 @@ func (l *lexicon) match(words []string, i int) (uint16, int, bool) {
 					}
 				}
 				if ok {
-					best, bestLen, one = f.entry, len(f.words), f.one
+					best, bestLen, says = f.entry, len(f.words), f.says
 				}
 			}
-			k--
+			s--
 		}
 	}
-	return best, bestLen, one
+	return best, bestLen, says
+}
+
+// pairActs gives each pair of opposite acts a class: an act names its
+// opposite (the sixth column), which must name it back.
+func (l *lexicon) pairActs() error {
+	var classes uint8
+	for i := range l.entries {
+		e := &l.entries[i]
+		if e.kind != kindAct || e.within == 0 {
+			continue
+		}
+		o := &l.entries[e.within-1]
+		if o.within != uint16(i)+1 {
+			return fmt.Errorf("story: lexicon.tsv: act %s has the opposite %s, whose opposite is not %s", e.id, o.id, e.id)
+		}
+		if o.class != 0 {
+			e.class = o.class
+			continue
+		}
+		if classes == 255 {
+			return fmt.Errorf("story: lexicon.tsv: too many pairs of acts")
+		}
+		classes++
+		e.class = classes
+	}
+	return nil
 }
 
 // lexStarts writes to starts, in increasing order, the offsets in w where
