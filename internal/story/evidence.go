@@ -175,6 +175,11 @@ func (sc *evidenceScratch) segment(text string, toks []analysis.Token, title boo
 			continue
 		}
 		e := l.entries[m.entry]
+		if title && e.kind.isPlace() && l.isReaction(sc.words[m.pos]) {
+			// A place written as a reaction is (Hebrew דוחה: Doha, and
+			// rejects): in a title, read as both.
+			sc.facts = append(sc.facts, makeFact(factReaction, 0, 0))
+		}
 		switch {
 		case e.kind == kindTown || e.kind == kindCity:
 			sc.facts = append(sc.facts, makeFact(factPlace, specific, uint32(m.entry)))
@@ -514,6 +519,17 @@ func agree(a, b []uint32) bool {
 			if pa == pb || (l.within(pa, pb) && !namesWithin(b, pb)) || (l.within(pb, pa) && !namesWithin(a, pa)) {
 				return true
 			}
+		}
+	}
+	return false
+}
+
+// isReaction reports whether word w, as written (with no prefix), is a
+// form of one word of a reaction.
+func (l *lexicon) isReaction(w string) bool {
+	for _, f := range l.byFirst[w] {
+		if len(f.words) == 1 && l.entries[f.entry].kind == kindReaction {
+			return true
 		}
 	}
 	return false
