@@ -23,6 +23,18 @@ const busyTimeout = 5 * time.Second
 // checkpoint.
 const walSizeLimit = 64 << 20
 
+// readCacheKiB is the page cache of each read connection, in KiB (SQLite's
+// default is 2,000). A read connection's cache lasts only until another
+// connection commits: SQLite drops all of it at the next read transaction
+// that finds the database changed, and the write connection commits after
+// every poll. So the pages it holds are mostly those of its last few
+// reads, which a larger cache does not make cheaper; but every page it
+// held is memory a process touched fresh and that closing it frees, a
+// madvise(2) at a time past the allocator's first 4 MiB: at 2,000 KiB,
+// about 4 MB of a `newswatch once` of a few new items, and half the CPU
+// of its close.
+const readCacheKiB = 256
+
 // Open opens the SQLite database at path, creating the file (mode 0640; SQLite
 // gives its -wal and -shm files the same) and its parent directory (0750)
 // when missing, and applies every pending migration.
@@ -86,6 +98,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 
 	s.read, err = sql.Open("sqlite", dsn(abs, url.Values{
 		"_query_only": {"on"},
+		"_pragma":     {fmt.Sprintf("cache_size(%d)", -readCacheKiB)},
 	}))
 	if err != nil {
 		s.write.Close()

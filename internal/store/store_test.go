@@ -326,3 +326,16 @@ func TestConcurrentOpensMigrateOnce(t *testing.T) {
 		}
 	})
 }
+
+// TestReadCacheSize: each read connection keeps a page cache of
+// readCacheKiB, not SQLite's default (see readCacheKiB).
+func TestReadCacheSize(t *testing.T) {
+	s := openTest(t)
+	var kib int
+	if err := s.read.QueryRow(`PRAGMA cache_size`).Scan(&kib); err != nil {
+		t.Fatal(err)
+	}
+	if kib != -readCacheKiB {
+		t.Errorf("cache_size of a read connection = %d, want %d (KiB)", kib, -readCacheKiB)
+	}
+}
