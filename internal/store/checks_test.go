@@ -77,10 +77,9 @@ var checkedWrites = []string{
 // the upgrade, and the file passes SQLite's integrity check.
 func TestMigrationCheckEqualities(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
 	path, conn := databaseAtMigration(t, checkMigration-1)
 	at := testTime.UnixMilli()
-	for _, q := range []string{
+	fillAt(t, conn, at,
 		`INSERT INTO feeds (id, name, url) VALUES (1, 'wire', 'https://wire.example/rss')`,
 		`INSERT INTO stories (id, title, items, created_at, updated_at) VALUES (1, 'Talks', 2, ?1, ?1)`,
 		`INSERT INTO items (id, feed_id, identity, title, seen_at, story_id, article_state) VALUES
@@ -91,15 +90,7 @@ func TestMigrationCheckEqualities(t *testing.T) {
 			(2, 2, 'talks', 'slack', 'Talks go on', ?1, ?1, ?1, 'also', 1, 1, 'queued'),
 			(3, 2, 'talks', 'hook', 'Talks go on', ?1, ?1, ?1, 'update', 1, NULL, 'dead'),
 			(4, 3, 'water', 'slack', 'Water', ?1, ?1, ?1, 'alert', NULL, NULL, 'queued')`,
-	} {
-		var args []any
-		if strings.Contains(q, "?1") {
-			args = []any{at}
-		}
-		if _, err := conn.ExecContext(ctx, q, args...); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
+	)
 	before := alertRows(t, conn)
 	if n := ephemeralTables(t, conn, insertAlertSQL); n == 0 {
 		t.Fatal("before the migration, an alert's insert builds no temporary b-tree: the test checks nothing")

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"net/url"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -89,4 +90,20 @@ func upgrade(t *testing.T, path string, db *sql.DB) *Store {
 	}
 	t.Cleanup(func() { s.Close() })
 	return s
+}
+
+// fillAt runs each statement of qs on db, with ?1 standing for at (unix
+// milliseconds) where a statement uses it, failing the test on an error:
+// how a test fills a database an older release made.
+func fillAt(t *testing.T, db *sql.DB, at int64, qs ...string) {
+	t.Helper()
+	for _, q := range qs {
+		var args []any
+		if strings.Contains(q, "?1") {
+			args = []any{at}
+		}
+		if _, err := db.ExecContext(context.Background(), q, args...); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
 }

@@ -96,7 +96,7 @@ func TestMigrationSparseIndexes(t *testing.T) {
 		n := sparseMigration[db.engine]
 		db, conn := databaseBefore(t, db.engine, n)
 		at := testTime.UnixMilli()
-		for _, q := range []string{
+		fillAt(t, conn, at,
 			`INSERT INTO feeds (id, name, url) VALUES (1, 'wire', 'https://wire.example/rss')`,
 			`INSERT INTO stories (id, title, items, created_at, updated_at) VALUES (1, 'Talks', 2, ?1, ?1), (2, 'Gone', 0, ?1, ?1)`,
 			`INSERT INTO items (id, feed_id, identity, title, seen_at, story_id) VALUES
@@ -108,15 +108,7 @@ func TestMigrationSparseIndexes(t *testing.T) {
 				(4, 1, 'talks', 'hook', 'Talks resume', '', NULL, ?1, ?1, ?1, 'alert', 1, NULL),
 				(5, 3, 'water', 'hook', 'Water', '', NULL, ?1, ?1, ?1, 'alert', 2, NULL)`,
 			`UPDATE alerts SET status = 'delivered', delivered_at = ?1, attempts = 1, remote_id = 'ts-4' WHERE id = 4`,
-		} {
-			var args []any
-			if strings.Contains(q, "?1") {
-				args = []any{at}
-			}
-			if _, err := conn.ExecContext(ctx, q, args...); err != nil {
-				t.Fatalf("%s: %v", q, err)
-			}
-		}
+		)
 		before := alertRows(t, conn)
 		if err := conn.Close(); err != nil {
 			t.Fatal(err)
