@@ -171,13 +171,19 @@ func (x *Index) Explain(it *Item, story int64) Explanation {
 // the story's facts in x.facts (sharedFacts names those it shares) and
 // x.firstFacts.
 func (x *Index) crossScore(it *Item, members []*entry, gap float64) (float64, bool) {
-	q := &x.q
-	var total float64
-	for _, f := range it.Facts {
-		if linkable(fact(f)) {
-			total += x.factWeight(f)
-		}
-	}
+	enough := x.crossFacts(it, members)
+	return x.crossWeigh(it, gap), enough
+}
+
+// crossFacts gathers the facts of a story given by its members in the
+// window into x.facts (sorted, each once) and those of its first member
+// into x.firstFacts, and reports whether it and the story share enough
+// facts for the stage across languages: an anchor, and two facts or the
+// place both titles lead with, and no other place leading the titles (see
+// byFacts). Deciding it takes no weights: byFacts weighs (crossWeigh) only
+// the stories it lets through, in a large window a few of the many that
+// name a rare fact of the item.
+func (x *Index) crossFacts(it *Item, members []*entry) bool {
 	x.facts = x.facts[:0]
 	for i, e := range members {
 		from := len(x.facts)
@@ -188,9 +194,34 @@ func (x *Index) crossScore(it *Item, members []*entry, gap float64) (float64, bo
 	}
 	slices.Sort(x.facts)
 	x.facts = slices.Compact(x.facts)
-	var shared, theirs float64
 	anchored := false
 	common := 0
+	for _, f := range x.facts {
+		if !linkable(fact(f)) {
+			continue
+		}
+		if _, ok := slices.BinarySearch(it.Facts, f); ok {
+			common++
+			anchored = anchored || anchors(fact(f))
+		}
+	}
+	sc := x.q.sc
+	return anchored && (common >= sc.minCrossFacts || (common == 1 && sameLeadPlace(it.Facts, x.firstFacts))) &&
+		sameLead(it.Facts, x.facts)
+}
+
+// crossWeigh returns the score of it with the story whose facts crossFacts
+// gathered, gap days from it at the nearest: the weight of the facts they
+// share as a share of the smaller side's, which is at most 1, less the
+// time penalty (byFacts relies on that bound).
+func (x *Index) crossWeigh(it *Item, gap float64) float64 {
+	var total float64
+	for _, f := range it.Facts {
+		if linkable(fact(f)) {
+			total += x.factWeight(f)
+		}
+	}
+	var shared, theirs float64
 	for _, f := range x.facts {
 		if !linkable(fact(f)) {
 			continue
@@ -199,14 +230,9 @@ func (x *Index) crossScore(it *Item, members []*entry, gap float64) (float64, bo
 		theirs += wf
 		if _, ok := slices.BinarySearch(it.Facts, f); ok {
 			shared += wf
-			common++
-			anchored = anchored || anchors(fact(f))
 		}
 	}
-	s := ratio(shared, math.Min(total, theirs)) - q.sc.gapPenalty*gap
-	enough := anchored && (common >= q.sc.minCrossFacts || (common == 1 && sameLeadPlace(it.Facts, x.firstFacts))) &&
-		sameLead(it.Facts, x.facts)
-	return s, enough
+	return ratio(shared, math.Min(total, theirs)) - x.q.sc.gapPenalty*gap
 }
 
 // memberGap is the number of days between it and the nearest of members.
