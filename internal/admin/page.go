@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/newswatch/newswatch/internal/feedhealth"
@@ -20,11 +21,15 @@ import (
 //go:embed templates/*.html
 var templateFiles embed.FS
 
-// pages are the page templates, each with the layout.
-var pages = map[string]*template.Template{
-	"status": template.Must(template.ParseFS(templateFiles, "templates/layout.html", "templates/status.html")),
-	"search": template.Must(template.ParseFS(templateFiles, "templates/layout.html", "templates/search.html")),
-}
+// pages returns the page templates, each with the layout, parsed at the
+// first page served: every other command of the binary (a cron job's
+// `newswatch once` among them) would parse them at its start for nothing.
+var pages = sync.OnceValue(func() map[string]*template.Template {
+	return map[string]*template.Template{
+		"status": template.Must(template.ParseFS(templateFiles, "templates/layout.html", "templates/status.html")),
+		"search": template.Must(template.ParseFS(templateFiles, "templates/layout.html", "templates/search.html")),
+	}
+})
 
 // Sizes of the status page.
 const (
@@ -408,7 +413,7 @@ func (s *Server) alertRow(a *model.Alert, digests notify.DigestClock, now time.T
 // template error is a clean 500 rather than half a page.
 func (s *Server) render(w http.ResponseWriter, name string, v any) {
 	var buf bytes.Buffer
-	if err := pages[name].ExecuteTemplate(&buf, "layout", v); err != nil {
+	if err := pages()[name].ExecuteTemplate(&buf, "layout", v); err != nil {
 		s.logger().Error("admin: render page", "page", name, "error", err)
 		http.Error(w, "500 Internal Server Error: the page could not be rendered", http.StatusInternalServerError)
 		return
