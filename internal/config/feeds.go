@@ -153,6 +153,9 @@ func (b *builder) lang(s string, path []any) string {
 		b.errorf(path, `"lang" must be %s, without region or script: %q, not %q`, want, s[:i], s)
 		return ""
 	}
+	if base, ok := b.langs[s]; ok {
+		return base // most feeds of a file share a few codes
+	}
 	// Parse rather than ParseBase: it also replaces deprecated codes
 	// ("iw" → "he") and reads three-letter ones ("heb" → "he").
 	tag, err := language.Parse(s)
@@ -161,7 +164,11 @@ func (b *builder) lang(s string, path []any) string {
 		return ""
 	}
 	base, _ := tag.Base()
-	return base.String()
+	if b.langs == nil {
+		b.langs = map[string]string{}
+	}
+	b.langs[s] = base.String()
+	return b.langs[s]
 }
 
 // unique returns ss without its repeated elements, in order.

@@ -82,6 +82,10 @@ type builder struct {
 	// implicitConsole is set when the file has no [[notifier]] and the
 	// built-in console notifier was added.
 	implicitConsole bool
+
+	// langs are the feeds' valid language codes read so far, each with
+	// its base (lang).
+	langs map[string]string
 }
 
 // build checks every table of raw.

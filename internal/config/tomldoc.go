@@ -34,7 +34,10 @@ type span struct{ off, end int }
 // unknown keys are the only problem, the error is an *UnknownKeys and v
 // holds every other value of the document.
 func Decode(file string, data []byte, v any) (*Doc, error) {
-	d := &Doc{file: file, data: data, values: map[string]span{}, keys: map[string]span{}}
+	// A line sets a value or names a table, most of them: the maps are
+	// sized once rather than grown by rehashing, feed after feed.
+	lines := bytes.Count(data, []byte{'\n'})
+	d := &Doc{file: file, data: data, values: make(map[string]span, lines), keys: make(map[string]span, lines)}
 	if err := d.index(); err != nil {
 		return d, err
 	}
