@@ -2,6 +2,7 @@ package monitor
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -313,32 +314,40 @@ func TestRoundStatesLostInACrash(t *testing.T) {
 	}
 }
 
-// TestRoundStateOfAMovedFeed: a new configuration moves a feed after its
-// round read its state and before its poll, which still has the old URL:
-// that poll records nothing from the old URL and saves nothing over the
-// move, and the next poll, at the new URL, starts afresh.
+// TestRoundStateOfAMovedFeed: a new configuration moves a feed, or removes
+// it, after its round read its state and before its poll, which still has
+// the old feed: that poll records nothing from the old URL or the removed
+// feed and saves nothing over the change, and the next poll, at the new
+// URL, starts afresh.
 func TestRoundStateOfAMovedFeed(t *testing.T) {
 	set := ruleSet(t, &rules.Rule{Name: "syria", Query: "syria"})
 	e := newTestEnv(t, set)
 	oldSrv := newFeedServer(t, rssDoc(testItem{GUID: "o1", Title: "Syria old source", Link: "https://old.example/1", Published: t0}))
 	newSrv := newFeedServer(t, rssDoc(testItem{GUID: "n1", Title: "Syria new source", Link: "https://new.example/1", Published: t0}))
 	quiet := newFeedServer(t, rssDoc(testItem{GUID: "q1", Title: "Syria quiet", Link: "https://news.example/q1", Published: t0}))
+	goneSrv := newFeedServer(t, rssDoc(testItem{GUID: "g1", Title: "Syria gone", Link: "https://gone.example/1", Published: t0}))
 	wire := model.Feed{Name: "wire", URL: oldSrv.URL, Enabled: true}
 	still := model.Feed{Name: "still", URL: quiet.URL, Enabled: true}
-	e.addFeeds(wire, still)
+	gone := model.Feed{Name: "gone", URL: goneSrv.URL, Enabled: true}
+	e.addFeeds(wire, still, gone)
 	e.poll(wire)
 	e.poll(still)
+	e.poll(gone)
 
 	rs := newRoundStates(e.store, e.poller.Log)
-	if err := rs.load(context.Background(), []string{"wire", "still"}); err != nil {
+	if err := rs.load(context.Background(), []string{"wire", "still", "gone"}); err != nil {
 		t.Fatal(err)
 	}
 	oldSrv.set(rssDoc(testItem{GUID: "o2", Title: "Syria old source again", Link: "https://old.example/2", Published: t0}), 0)
+	goneSrv.set(rssDoc(testItem{GUID: "g2", Title: "Syria gone again", Link: "https://gone.example/2", Published: t0}), 0)
 	moved := wire
 	moved.URL = newSrv.URL
 	stillMoved := still
 	stillMoved.URL = quiet.URL + "/elsewhere"
-	e.addFeeds(moved, stillMoved)
+	e.addFeeds(moved, stillMoved) // and gone is no longer configured
+	if _, err := e.poller.pollWith(context.Background(), gone, rs.take("gone"), rs); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("poll of a feed removed since its state was read: %v, want ErrNotFound", err)
+	}
 
 	// The polls queued before the move still have the old URLs.
 	if _, err := e.poller.pollWith(context.Background(), wire, rs.take("wire"), rs); err == nil ||
@@ -350,8 +359,8 @@ func TestRoundStateOfAMovedFeed(t *testing.T) {
 	}
 	rs.flush(context.Background())
 	for _, it := range e.items() {
-		if it.Title == "Syria old source again" {
-			t.Errorf("an item of the old URL was recorded after the move")
+		if it.Title == "Syria old source again" || it.Title == "Syria gone again" {
+			t.Errorf("%q was recorded after its feed moved or left", it.Title)
 		}
 	}
 	if st := e.feedState("still"); st.ETag != "" || st.URL != stillMoved.URL {

@@ -71,8 +71,9 @@ type FeedState struct {
 	ClaimedUntil time.Time
 
 	// Rev is the revision of the polling state as it was read: every save
-	// (SaveFeed, SaveFeeds, Tx.SaveFeed) and every change of the
-	// configured URL makes a new one. A save is made only over the
+	// (SaveFeed, SaveFeeds, Tx.SaveFeed), every change of the configured
+	// URL, and the feed leaving or joining the configuration make a new
+	// one. A save is made only over the
 	// revision f was read at, and sets f.Rev to the one it made, so that a
 	// state read a while before it is saved (see FeedsNamed) never
 	// overwrites one written in between.
@@ -198,7 +199,7 @@ func (s *Store) SyncFeeds(ctx context.Context, specs []model.Feed) error {
 						WHERE feed_id = (SELECT id FROM feeds WHERE name = ?)`, sp.Name)
 				}
 			case !st.configured:
-				_, err = tx.ExecContext(ctx, `UPDATE feeds SET configured = 1 WHERE name = ?`, sp.Name)
+				_, err = tx.ExecContext(ctx, `UPDATE feeds SET configured = 1, state_rev = state_rev + 1 WHERE name = ?`, sp.Name)
 			}
 			if err != nil {
 				return fmt.Errorf("feed %q: %w", sp.Name, err)
@@ -206,7 +207,9 @@ func (s *Store) SyncFeeds(ctx context.Context, specs []model.Feed) error {
 		}
 		for name, st := range have {
 			if st.configured && !names[name] {
-				if _, err := tx.ExecContext(ctx, `UPDATE feeds SET configured = 0 WHERE name = ?`, name); err != nil {
+				// A new revision: a poll that read the state before must
+				// not record items for a feed no longer configured.
+				if _, err := tx.ExecContext(ctx, `UPDATE feeds SET configured = 0, state_rev = state_rev + 1 WHERE name = ?`, name); err != nil {
 					return fmt.Errorf("feed %q: %w", name, err)
 				}
 			}
