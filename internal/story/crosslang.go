@@ -121,11 +121,12 @@ func (x *Index) byFacts(it *Item, w window) (Match, bool) {
 		if !c.anchors {
 			continue
 		}
-		x.members = x.members[:0]
+		x.members, x.memberSeqs = x.members[:0], x.memberSeqs[:0]
 		own := false
 		for seq := x.stories[c.story].head; seq != noSeq; seq = *x.log.chainNext(seq, storyChain) {
 			if e := x.log.at(seq); w.in(e) {
 				x.members = append(x.members, e)
+				x.memberSeqs = append(x.memberSeqs, seq)
 				own = own || e.feed == it.Feed
 			}
 		}
@@ -143,7 +144,8 @@ func (x *Index) byFacts(it *Item, w window) (Match, bool) {
 		if bound := 1 - q.sc.gapPenalty*gap; bound < q.sc.crossThreshold || (best.Stage != StageNew && bound <= bestScore) {
 			continue
 		}
-		if !x.crossFacts(it, x.members) {
+		x.storyFacts(c.story, x.members, x.memberSeqs)
+		if !x.crossFacts(it) {
 			continue
 		}
 		s := x.crossWeigh(it, gap)
@@ -204,4 +206,69 @@ func leadPlaces(fs []uint32) []uint32 {
 	lo, _ := slices.BinarySearch(fs, makeFact(factLeadPlace, 0, 0))
 	hi, _ := slices.BinarySearch(fs, makeFact(factLeadPlace+1, 0, 0))
 	return fs[lo:hi]
+}
+
+// maxStoryFacts is the most stories whose facts the index keeps
+// (Index.factsOf) between the items it compares with them: about 4 MB.
+const maxStoryFacts = 1 << 14
+
+// storyFacts is the facts of a story's members in the window, as
+// Index.storyFacts last read them.
+type storyFacts struct {
+	seqs  []uint32 // the members
+	facts []uint32 // theirs, in increasing order, each once
+	ids   []uint32 // the terms of facts (see Index.factIDs)
+	first []uint32 // of the first member
+}
+
+// storyFacts puts the facts of a story, given as its members in the window
+// (at least one), in x.facts (in increasing order, each once), their terms
+// in x.factIDs, and the facts of its first member in x.firstFacts. The
+// stage across languages compares an item with a dozen stories of other
+// scripts, and most of them with the next items again: when seqs, the
+// members' seqs, is not nil, the facts are kept by story (x.factsOf) and
+// read again while the story has the same members. An entry's facts do not
+// change while its seq names it, and their terms live while it does.
+func (x *Index) storyFacts(story int64, members []*entry, seqs []uint32) {
+	var sf *storyFacts
+	if seqs != nil {
+		if sf = x.factsOf[story]; sf != nil && slices.Equal(sf.seqs, seqs) {
+			x.facts = append(x.facts[:0], sf.facts...)
+			x.factIDs = append(x.factIDs[:0], sf.ids...)
+			x.firstFacts = append(x.firstFacts[:0], sf.first...)
+			return
+		}
+	}
+	x.facts = x.facts[:0]
+	for i, e := range members {
+		from := len(x.facts)
+		x.facts = x.entryFacts(x.facts, e)
+		if i == 0 {
+			x.firstFacts = append(x.firstFacts[:0], x.facts[from:]...)
+		}
+	}
+	slices.Sort(x.facts)
+	x.facts = slices.Compact(x.facts)
+	x.factIDs = x.factIDs[:0]
+	for _, f := range x.facts {
+		id := uint32(noTerm)
+		if linkable(fact(f)) {
+			id, _ = x.dict.factID(f)
+		}
+		x.factIDs = append(x.factIDs, id)
+	}
+	if seqs == nil {
+		return
+	}
+	if sf == nil {
+		if x.factsOf == nil || len(x.factsOf) >= maxStoryFacts {
+			x.factsOf = make(map[int64]*storyFacts)
+		}
+		sf = &storyFacts{}
+		x.factsOf[story] = sf
+	}
+	sf.seqs = append(sf.seqs[:0], seqs...)
+	sf.facts = append(sf.facts[:0], x.facts...)
+	sf.ids = append(sf.ids[:0], x.factIDs...)
+	sf.first = append(sf.first[:0], x.firstFacts...)
 }

@@ -155,7 +155,8 @@ func (x *Index) Explain(it *Item, story int64) Explanation {
 		ex.HoldsOwnFeed = ex.HoldsOwnFeed || e.feed == it.Feed
 	}
 	if ex.OtherScript {
-		score, ok := x.crossScore(it, members, memberGap(it, members))
+		x.storyFacts(story, members, nil)
+		score, ok := x.crossScore(it, memberGap(it, members))
 		shared := x.sharedFacts(it)
 		ex.CrossScore, ex.CrossShared = score, shared
 		if ok && ex.Veto == nil && score >= q.sc.crossThreshold && !ex.HoldsOwnFeed {
@@ -165,35 +166,23 @@ func (x *Index) Explain(it *Item, story int64) Explanation {
 	return ex
 }
 
-// crossScore is the stage across languages' score of it with a story given
-// by its members in the window (after x.query(it)), gap days from it (see
-// memberGap), and whether they share enough facts (see byFacts). It leaves
-// the story's facts in x.facts (sharedFacts names those it shares) and
-// x.firstFacts.
-func (x *Index) crossScore(it *Item, members []*entry, gap float64) (float64, bool) {
-	enough := x.crossFacts(it, members)
+// crossScore is the stage across languages' score of it (after
+// x.query(it)) with the story whose facts storyFacts put in x.facts and
+// x.firstFacts, gap days from it (see memberGap), and whether they share
+// enough facts (see byFacts). sharedFacts names those they share.
+func (x *Index) crossScore(it *Item, gap float64) (float64, bool) {
+	enough := x.crossFacts(it)
 	return x.crossWeigh(it, gap), enough
 }
 
-// crossFacts gathers the facts of a story given by its members in the
-// window into x.facts (sorted, each once) and those of its first member
-// into x.firstFacts, and reports whether it and the story share enough
-// facts for the stage across languages: an anchor, and two facts or the
-// place both titles lead with, and no other place leading the titles (see
-// byFacts). Deciding it takes no weights: byFacts weighs (crossWeigh) only
-// the stories it lets through, in a large window a few of the many that
-// name a rare fact of the item.
-func (x *Index) crossFacts(it *Item, members []*entry) bool {
-	x.facts = x.facts[:0]
-	for i, e := range members {
-		from := len(x.facts)
-		x.facts = x.entryFacts(x.facts, e)
-		if i == 0 {
-			x.firstFacts = append(x.firstFacts[:0], x.facts[from:]...)
-		}
-	}
-	slices.Sort(x.facts)
-	x.facts = slices.Compact(x.facts)
+// crossFacts reports whether it and the story whose facts storyFacts put
+// in x.facts and x.firstFacts share enough facts for the stage across
+// languages: an anchor, and two facts or the place both titles lead with,
+// and no other place leading the titles (see byFacts). Deciding it takes
+// no weights: byFacts weighs (crossWeigh) only the stories it lets
+// through, in a large window a few of the many that name a rare fact of
+// the item.
+func (x *Index) crossFacts(it *Item) bool {
 	anchored := false
 	common := 0
 	for _, f := range x.facts {
@@ -210,29 +199,34 @@ func (x *Index) crossFacts(it *Item, members []*entry) bool {
 		sameLead(it.Facts, x.facts)
 }
 
-// crossWeigh returns the score of it with the story whose facts crossFacts
+// crossWeigh returns the score of it with the story whose facts storyFacts
 // gathered, gap days from it at the nearest: the weight of the facts they
 // share as a share of the smaller side's, which is at most 1, less the
-// time penalty (byFacts relies on that bound).
+// time penalty (byFacts relies on that bound). The weight of it's own
+// facts is found once per query.
 func (x *Index) crossWeigh(it *Item, gap float64) float64 {
-	var total float64
-	for _, f := range it.Facts {
-		if linkable(fact(f)) {
-			total += x.factWeight(f)
+	q := &x.q
+	if !q.factsWeighed {
+		for _, f := range it.Facts {
+			if linkable(fact(f)) {
+				id, _ := x.dict.factID(f)
+				q.factsTotal += x.factWeight(id)
+			}
 		}
+		q.factsWeighed = true
 	}
 	var shared, theirs float64
-	for _, f := range x.facts {
+	for i, f := range x.facts {
 		if !linkable(fact(f)) {
 			continue
 		}
-		wf := x.factWeight(f)
+		wf := x.factWeight(x.factIDs[i])
 		theirs += wf
 		if _, ok := slices.BinarySearch(it.Facts, f); ok {
 			shared += wf
 		}
 	}
-	return ratio(shared, math.Min(total, theirs)) - x.q.sc.gapPenalty*gap
+	return ratio(shared, math.Min(q.factsTotal, theirs)) - q.sc.gapPenalty*gap
 }
 
 // memberGap is the number of days between it and the nearest of members.
@@ -260,24 +254,38 @@ func (x *Index) sharedFacts(it *Item) []string {
 	return names
 }
 
-// factWeight is the weight of fact f in the stage across languages: the
+// factWeight is the weight in the stage across languages of the fact
+// whose term is id (noTerm: a fact no item of the window names): the
 // inverse of the share of the window's items, the query's item included,
 // that name it, with factPrior as its background share. A fact's weight
 // follows from the window's document frequencies, which do not change
 // while x.mu is held: it is kept with the fact's term for the query
 // (x.gen), so that crossScore computes it once for all the candidate
-// stories compared with an item. (Fact terms are no forms: their weight
-// and wgen serve no other use.)
-func (x *Index) factWeight(f uint32) float64 {
-	id, ok := x.dict.factID(f)
-	if !ok {
-		return factWeightOf(0, x.docs[scriptNone]+1)
+// stories compared with an item (fact terms are no forms: their weight and
+// wgen serve no other use), and by document frequency (most are low).
+func (x *Index) factWeight(id uint32) float64 {
+	if id == noTerm {
+		return x.q.factWeightOf(0, x.docs[scriptNone]+1)
 	}
 	t := &x.dict.terms[id]
 	if t.wgen != x.gen {
-		t.wgen, t.weight = x.gen, factWeightOf(int(t.df), x.docs[scriptNone]+1)
+		t.wgen, t.weight = x.gen, x.q.factWeightOf(int(t.df), x.docs[scriptNone]+1)
 	}
 	return t.weight
+}
+
+// factWeightOf is the weight of a fact that df of the window's n items
+// (the query's item included) name, besides the query's item; n is the
+// same for every fact of a query.
+func (q *query) factWeightOf(df, n int) float64 {
+	if df < 0 || df >= len(q.factWeights) {
+		return factWeightOf(df, n)
+	}
+	if q.factsWeighedDF&(1<<df) == 0 {
+		q.factWeights[df] = factWeightOf(df, n)
+		q.factsWeighedDF |= 1 << df
+	}
+	return q.factWeights[df]
 }
 
 // factWeightOf is the weight of a fact that df of the window's n items

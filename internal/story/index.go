@@ -313,8 +313,13 @@ type Index struct {
 	// common.
 	copyOf    *entry
 	copyShare float64
-	// Of byFacts: its candidates.
+	// Of byFacts: its candidates, the seqs of x.members, and the facts of
+	// the stories it compared (see storyFacts).
 	crossCands []crossCand
+	memberSeqs []uint32
+	factsOf    map[int64]*storyFacts
+	// Of storyFacts: the terms of x.facts, noTerm for those not linkable.
+	factIDs []uint32
 }
 
 // A copy (StageBody): of the words of the shorter of two texts, at least
@@ -402,6 +407,11 @@ func (x *Index) Add(it Item) {
 	e.n = uint32(len(x.buf))
 	e.blk, e.off = x.text.add(x.buf)
 	seq := x.log.push(e, it.SimHash)
+	if seq == noSeq+1 {
+		// The seqs wrapped around: those the kept facts of stories name
+		// may name other entries now.
+		x.factsOf = nil
+	}
 
 	for _, f := range it.Facts {
 		if linkable(fact(f)) {
@@ -984,6 +994,13 @@ type query struct {
 	// most forms have one of a few low document frequencies.
 	weights [numScripts][64]float64
 	weighed [numScripts]uint64
+	// Of the stage across languages (crossScore): the weight of its item's
+	// facts once factsWeighed, and the weights of facts by document
+	// frequency, factWeights[df] when bit df of factsWeighedDF is set.
+	factsTotal     float64
+	factsWeighed   bool
+	factWeights    [64]float64
+	factsWeighedDF uint64
 }
 
 // query prepares it for comparison with the window, in x.q.

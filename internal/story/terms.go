@@ -68,10 +68,13 @@ func (d *dictionary) internFact(f uint32) uint32 {
 	return id
 }
 
-// factID returns the ID of the term of fact f, if the window has it.
+// factID returns the ID of the term of fact f, if the window has it, else
+// noTerm.
 func (d *dictionary) factID(f uint32) (uint32, bool) {
-	id, ok := d.facts[f]
-	return id, ok
+	if id, ok := d.facts[f]; ok {
+		return id, true
+	}
+	return noTerm, false
 }
 
 // add gives a new term of word an ID, a free one when there is one, and
