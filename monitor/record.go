@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/newswatch/newswatch/internal/analysis"
+	"github.com/newswatch/newswatch/internal/canonical"
 	"github.com/newswatch/newswatch/internal/model"
 	cluster "github.com/newswatch/newswatch/internal/story"
 
@@ -235,6 +236,10 @@ func entryAfter(a, b model.Item) bool {
 // writes.
 func (p *Poller) prepare(set *rules.Set, f model.Feed, st *store.FeedState, plan *pollPlan, primed bool, now time.Time) {
 	cutoff := now.Add(-p.Backfill)
+	var site string // the feed's, for ownsLink
+	if p.Stories != nil && len(plan.fresh) > 0 {
+		site = canonical.Site(f.URL)
+	}
 	for _, pi := range plan.fresh {
 		it := storeItem(pi.e, st.ID, now)
 		it.Identity, it.Aliases = pi.identity, pi.aliases
@@ -252,7 +257,7 @@ func (p *Poller) prepare(set *rules.Set, f model.Feed, st *store.FeedState, plan
 			pi.features = cluster.Extract(it.Title, it.Summary)
 		}
 		if p.Stories != nil {
-			pi.ownsLink = ownsLink(&f, it)
+			pi.ownsLink = ownsLink(site, it)
 			it.SimHash, it.HasSimHash = pi.features.SimHash, true
 			// Recorded with the item: a start reads them back (Stories).
 			it.Features, it.FeaturesVersion = cluster.AppendFeatures(nil, &pi.features), cluster.FeaturesVersion()

@@ -418,15 +418,16 @@ func (ss *storySession) assign(it *model.Item, f cluster.Features, owns bool) cl
 	return ss.s.index.Assign(&x)
 }
 
-// ownsLink reports whether the canonical link of it, a new item of feed
-// f, is on f's own site (canonical.Site of the feed's URL): the item is the
-// outlet's own report of that article, which the story index does not let
-// another feed's item under the same link take into its story unless their
-// texts agree (story.Item.OwnsLink). A feed served from another domain
-// than its articles (a feed service, a CDN) owns no link: its items join
-// by link as any other feed's do.
-func ownsLink(f *model.Feed, it *model.Item) bool {
-	return canonical.SameSite(f.URL, it.Canonical)
+// ownsLink reports whether the canonical link of it, a new item of a feed
+// whose site (canonical.Site of its URL) is feedSite, is on that site: the
+// item is the outlet's own report of that article, which the story index
+// does not let another feed's item under the same link take into its story
+// unless their texts agree (story.Item.OwnsLink). A feed served from
+// another domain than its articles (a feed service, a CDN) owns no link:
+// its items join by link as any other feed's do. The caller finds the
+// feed's site once for all its items.
+func ownsLink(feedSite string, it *model.Item) bool {
+	return feedSite != "" && canonical.Site(it.Canonical) == feedSite
 }
 
 // add puts the recorded item it (its ID and story set) in the index.
