@@ -78,8 +78,8 @@ func (f floor) check(t *testing.T, r labelled.Report) {
 // records its new figures raises them. They are not targets: nothing is
 // tuned on the test half.
 var (
-	heldOutFloor = floor{precision: 0.908, recall: 0.616, sameLanguageRecall: 0.809, merged: 4}
-	tuningFloor  = floor{precision: 0.980, recall: 0.702, sameLanguageRecall: 0.762, merged: 1}
+	heldOutFloor = floor{precision: 0.956, recall: 0.620, sameLanguageRecall: 0.818, merged: 3}
+	tuningFloor  = floor{precision: 0.980, recall: 0.713, sameLanguageRecall: 0.767, merged: 1}
 )
 
 // TestHeldOut groups the test half with the default options and fails when
@@ -148,13 +148,14 @@ func TestFreshSet(t *testing.T) {
 // both halves and the fresh set.
 var unseenDir = filepath.Join("testdata", "unseen")
 
-// unseenFloor is the unseen set's regression guard: its figures as first
-// measured, in-process, at the commit that wired the set in (precision
-// 0.919, recall 0.625, same-language recall 0.842, cross-language recall
-// 0.549, 3 of 27 hard-negative pairs merged), less 0.02 and one pair. Like
+// unseenFloor is the unseen set's regression guard: its figures after the
+// fourth round of rules (precision 0.925, recall 0.639, same-language
+// recall 0.842, cross-language recall 0.567, 2 of 27 hard-negative pairs
+// merged; 0.919, 0.625, 0.842, 0.549 and 3 of 27 when first measured),
+// less 0.02 and one pair. Like
 // the other floors they are docs, not targets: nothing is tuned on the
 // unseen set, and whoever improves the grouping raises them.
-var unseenFloor = floor{precision: 0.899, recall: 0.605, sameLanguageRecall: 0.822, crossLanguageRecall: 0.529, merged: 4}
+var unseenFloor = floor{precision: 0.905, recall: 0.619, sameLanguageRecall: 0.822, crossLanguageRecall: 0.547, merged: 3}
 
 // TestUnseenSet groups the unseen set with the default options, prints
 // its figures (no texts) and fails when it scores below unseenFloor, when
