@@ -325,3 +325,21 @@ func BenchmarkReadSnapshot(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkAppendFeatures measures encoding the features of an item of
+// the labelled set as a poll does for its row (AppendFeatures to nil).
+func BenchmarkAppendFeatures(b *testing.B) {
+	var set []Features
+	for _, x := range loadLabelledTexts(b) {
+		set = append(set, Extract(x.title, x.summary))
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	cpu := processCPU()
+	i := 0
+	for b.Loop() {
+		AppendFeatures(nil, &set[i%len(set)])
+		i++
+	}
+	reportCPU(b, cpu)
+}

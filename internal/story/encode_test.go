@@ -33,7 +33,8 @@ func sameFeatures(a, b *Features) string {
 
 // TestFeaturesRoundTrip encodes the features of every input of the
 // extraction golden test and decodes them again, with a decoder reused
-// from one to the next and without.
+// from one to the next and without; no encoding is longer than
+// encodedSize, which sizes it.
 func TestFeaturesRoundTrip(t *testing.T) {
 	var d FeaturesDecoder
 	var buf []byte
@@ -43,6 +44,9 @@ func TestFeaturesRoundTrip(t *testing.T) {
 		buf = AppendFeatures(buf[:0], &f)
 		size += len(buf)
 		n++
+		if bound := encodedSize(&f); len(buf) > bound {
+			t.Fatalf("%s: %d bytes encoded, encodedSize says at most %d", in.name, len(buf), bound)
+		}
 		got, err := d.Decode(buf)
 		if err != nil {
 			t.Fatalf("%s: %v", in.name, err)
