@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/newswatch/newswatch/internal/analysis"
 	"github.com/newswatch/newswatch/internal/article"
 	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/internal/redact"
@@ -415,7 +416,8 @@ func (a *Articles) record(ctx context.Context, f model.Feed, it *model.Item, sta
 		// same article again from its feed (a live blog's next entry
 		// under one link), which would skip its follow-up; its follow-up
 		// is sent.
-		r := recorded{item: it, match: cluster.Match{Story: it.StoryID}, matches: fresh}
+		r := recorded{item: it, match: cluster.Match{Story: it.StoryID}, matches: fresh,
+			summary: alertSummary(it, analysis.StripHTML(it.Summary))}
 		if err := p.queueAlerts(tx, f, []recorded{r}, now, &res); err != nil {
 			return 0, err
 		}

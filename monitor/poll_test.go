@@ -630,3 +630,43 @@ func TestSnippet(t *testing.T) {
 		}
 	}
 }
+
+// TestAlertSummaries checks the summaries of a poll's alerts: the item's
+// summary without its HTML (which matching stripped, with stories and
+// without), else its content's, each shortened to a snippet.
+func TestAlertSummaries(t *testing.T) {
+	long := strings.Repeat("Delegations met in Baku again. ", 20)
+	doc := `<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>Desk</title><link>https://news.example/</link>
+<item><guid>a</guid><title>Talks in Baku</title><link>https://news.example/a</link><description>&lt;p&gt;Talks in &lt;b&gt;Baku&lt;/b&gt; &amp;amp; Vienna&lt;/p&gt;&lt;p&gt;resumed&lt;/p&gt;</description><pubDate>Mon, 02 Nov 2026 10:00:00 +0000</pubDate></item>
+<item><guid>b</guid><title>Baku, the content only</title><link>https://news.example/b</link><content:encoded><![CDATA[<div>Water <i>accord</i> in Baku</div>]]></content:encoded><pubDate>Mon, 02 Nov 2026 10:01:00 +0000</pubDate></item>
+<item><guid>c</guid><title>Baku at length</title><link>https://news.example/c</link><description>` + long + `</description><pubDate>Mon, 02 Nov 2026 10:02:00 +0000</pubDate></item>
+</channel></rss>`
+	want := map[string]string{
+		"Talks in Baku":          "Talks in Baku & Vienna resumed",
+		"Baku, the content only": "Water accord in Baku",
+		"Baku at length":         snippet(long, snippetRunes),
+	}
+	if !strings.HasSuffix(want["Baku at length"], "…") {
+		t.Fatalf("the long summary is not shortened: %q", want["Baku at length"])
+	}
+	for _, stories := range []bool{false, true} {
+		t.Run(fmt.Sprintf("stories=%v", stories), func(t *testing.T) {
+			env := newTestEnv(t, ruleSet(t, &rules.Rule{Name: "baku", Query: "baku"}))
+			if stories {
+				env.poller.Stories = &Stories{Store: env.store, ReplyDelay: time.Minute}
+			}
+			srv := newFeedServer(t, doc)
+			feed := model.Feed{Name: "desk", URL: srv.URL, Enabled: true}
+			env.addFeeds(feed)
+			if res := env.poll(feed); res.New != 3 || res.Alerts != 3 {
+				t.Fatalf("poll = %+v, want 3 new items and 3 alerts", res)
+			}
+			for _, a := range env.alerts() {
+				if a.Summary != want[a.Title] {
+					t.Errorf("alert of %q: summary %q, want %q", a.Title, a.Summary, want[a.Title])
+				}
+			}
+		})
+	}
+}

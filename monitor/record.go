@@ -44,6 +44,10 @@ type plannedItem struct {
 	// legacyLinkIdentity), "" when it has none.
 	link, legacyLink string
 	hash             string // the entry's text hash, once textHash computed it
+	// plain is the entry's summary without its HTML, once plainSummary
+	// (or matching) stripped it.
+	plain    string
+	stripped bool
 
 	// Of a new item, filled by prepare: the item as recorded, its story
 	// features (with Stories), whether it is backfilled, and the rules it
@@ -53,6 +57,7 @@ type plannedItem struct {
 	ownsLink bool // the item's link is on its feed's site (ownsLink)
 	backfill bool
 	matches  []rules.Match
+	summary  string // its alerts' summary (alertSummary), when it matches
 }
 
 // textHash is the entry's text hash, computed the first time it is needed:
@@ -61,9 +66,20 @@ type plannedItem struct {
 // (pruned ones, or recorded before text hashes were kept) need none.
 func (pi *plannedItem) textHash() string {
 	if pi.hash == "" {
-		pi.hash = textHash(pi.e.Title, pi.e.Summary)
+		pi.hash = strippedTextHash(pi.e.Title, pi.plainSummary())
 	}
 	return pi.hash
+}
+
+// plainSummary is the entry's summary without its HTML
+// (analysis.StripHTML), stripped once for its text hash and its alerts:
+// by matching when the item is matched (see hashAnalysed), else the first
+// time it is needed.
+func (pi *plannedItem) plainSummary() string {
+	if !pi.stripped {
+		pi.plain, pi.stripped = analysis.StripHTML(pi.e.Summary), true
+	}
+	return pi.plain
 }
 
 // plan classifies the entries of a document: new, edited, or seen and
@@ -263,6 +279,9 @@ func (p *Poller) prepare(set *rules.Set, f model.Feed, st *store.FeedState, plan
 			it.Features, it.FeaturesVersion = cluster.AppendFeatures(nil, &pi.features), cluster.FeaturesVersion()
 		}
 		it.TextHash = pi.textHash() // extractAnalysed may have set it
+		if len(pi.matches) > 0 {
+			pi.summary = alertSummary(it, pi.plainSummary())
+		}
 		if !pi.backfill && p.wantsArticle(set, &f, it) {
 			it.ArticleState = model.ArticlePending
 		}
@@ -298,15 +317,16 @@ func webLink(link string) bool {
 // sets pi's text hash from them.
 func (pi *plannedItem) extractAnalysed(title string, titleToks []analysis.Token, summary string, summaryToks []analysis.Token) {
 	pi.features = cluster.ExtractAnalysed(title, titleToks, summary, summaryToks)
-	// The matcher stripped the summary's HTML: the text hash need not.
-	if pi.hash == "" {
-		pi.hash = strippedTextHash(title, summary)
-	}
+	pi.hashAnalysed(title, titleToks, summary, summaryToks)
 }
 
-// hashAnalysed sets pi's text hash from its title and summary as
-// rules.Set.MatchVisit analysed them, as extractAnalysed does.
+// hashAnalysed sets pi's text hash and plain summary from its title and
+// summary as rules.Set.MatchVisit analysed them: the matcher stripped the
+// summary's HTML, and neither the text hash nor the alerts strip it again.
 func (pi *plannedItem) hashAnalysed(title string, _ []analysis.Token, summary string, _ []analysis.Token) {
+	if !pi.stripped {
+		pi.plain, pi.stripped = summary, true
+	}
 	if pi.hash == "" {
 		pi.hash = strippedTextHash(title, summary)
 	}
@@ -318,6 +338,7 @@ type recorded struct {
 	item    *model.Item
 	match   cluster.Match
 	matches []rules.Match
+	summary string // its alerts' summary (alertSummary)
 }
 
 // recordItems writes the new items of plan, made ready by prepare, in tx,
@@ -371,7 +392,7 @@ func (p *Poller) recordItems(tx *store.Tx, ss *storySession, st *store.FeedState
 		if it.ArticleState == model.ArticlePending {
 			res.ArticlesPending++
 		}
-		out = append(out, recorded{item: it, match: m, matches: pi.matches})
+		out = append(out, recorded{item: it, match: m, matches: pi.matches, summary: pi.summary})
 	}
 	return out, nil
 }
@@ -384,17 +405,13 @@ func (p *Poller) recordItems(tx *store.Tx, ss *storySession, st *store.FeedState
 func (p *Poller) queueAlerts(tx *store.Tx, f model.Feed, items []recorded, now time.Time, res *PollResult) error {
 	for _, r := range items {
 		it := r.item
-		var summary string // alertSummary(it), once
 		for _, m := range r.matches {
 			if res.Matches == nil {
 				res.Matches = map[string]int{}
 			}
 			res.Matches[m.Rule.Name]++
 			for _, d := range p.Routing.Destinations(m.Rule) {
-				if summary == "" {
-					summary = alertSummary(it)
-				}
-				a := newAlert(it, summary, f, m, d)
+				a := newAlert(it, r.summary, f, m, d)
 				a.CreatedAt, a.StoryID = now, it.StoryID
 				if m.Rule.Stories == rules.StoriesOff {
 					if r.match.Stage == cluster.StageLink && r.match.Feed == it.FeedID {
@@ -477,7 +494,7 @@ func (p *Poller) recordEdits(tx *store.Tx, set *rules.Set, f model.Feed, plan *p
 			}
 			it := storeItem(e, 0, now)
 			it.ID = pi.itemID
-			a := newAlert(it, alertSummary(it), f, rules.Match{Rule: rule}, Destination{Notifier: ref.Notifier, Channel: ref.Channel})
+			a := newAlert(it, alertSummary(it, pi.plainSummary()), f, rules.Match{Rule: rule}, Destination{Notifier: ref.Notifier, Channel: ref.Channel})
 			a.Kind, a.ParentID, a.CreatedAt = model.KindUpdate, ref.ID, now
 			if err := tx.Enqueue(a); err != nil {
 				return fmt.Errorf("update of alert %d: %w", ref.ID, err)

@@ -97,13 +97,14 @@ func newAlert(it *model.Item, summary string, f model.Feed, m rules.Match, d Des
 }
 
 // alertSummary is the summary an alert of it shows: a snippet of its
-// summary, else of its content, HTML stripped, else of its article.
-func alertSummary(it *model.Item) string {
-	summary := it.Summary
-	if strings.TrimSpace(summary) == "" {
-		summary = it.Content
+// summary, else of its content, HTML stripped, else of its article. plain
+// is its summary stripped already (analysis.StripHTML(it.Summary)):
+// matching strips it, and a poll strips each summary once.
+func alertSummary(it *model.Item, plain string) string {
+	summary := plain
+	if strings.TrimSpace(it.Summary) == "" {
+		summary = analysis.StripHTML(it.Content)
 	}
-	summary = analysis.StripHTML(summary)
 	if strings.TrimSpace(summary) == "" {
 		summary = it.Article // plain text already
 	}
