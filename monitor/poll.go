@@ -1,7 +1,6 @@
 package monitor
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -335,7 +334,7 @@ func (p *Poller) record(ctx context.Context, f model.Feed, st *store.FeedState, 
 			}
 			return p.saveFeed(ctx, st, rs)
 		}
-		return p.saveState(ctx, st, doc.stored, memo)
+		return p.saveState(ctx, st, memo)
 	}
 
 	var set *rules.Set
@@ -360,6 +359,16 @@ func (p *Poller) record(ctx context.Context, f model.Feed, st *store.FeedState, 
 		return err
 	}
 	defer tx.Rollback()
+	// The feed's state first: saved only if no poll saved it since it
+	// was read (store.ErrStateChanged, and this poll starts again from
+	// it). Every poll that records a feed's items or its item memo saves
+	// its state in the same transaction, so once the save has passed,
+	// no item of the feed was recorded, and its memo not changed, since
+	// plan looked: what plan found new is new, and doc.stored is the
+	// memo the store holds.
+	if err := tx.SaveFeed(st); err != nil {
+		return err
+	}
 	if ss != nil && p.Store.Engine() == store.Postgres {
 		// Other replicas may have recorded items since begin: see
 		// catchUp. (On SQLite this process is the one writer.)
@@ -368,7 +377,7 @@ func (p *Poller) record(ctx context.Context, f model.Feed, st *store.FeedState, 
 		}
 	}
 
-	items, err := p.recordItems(tx, ss, st, plan, now, res)
+	items, err := p.recordItems(tx, ss, plan, now, res)
 	if err != nil {
 		return err
 	}
@@ -383,11 +392,8 @@ func (p *Poller) record(ctx context.Context, f model.Feed, st *store.FeedState, 
 	if err := p.recordEdits(tx, set, f, plan, now, res); err != nil {
 		return err
 	}
-	if err := tx.SaveFeed(st); err != nil {
-		return err
-	}
 	if memoChanged {
-		if err := saveMemo(tx, st.ID, doc.stored, memo); err != nil {
+		if err := tx.SaveItemMemo(st.ID, memo); err != nil {
 			return err
 		}
 	}
@@ -423,35 +429,21 @@ func (p *Poller) saveFeed(ctx context.Context, st *store.FeedState, rs *roundSta
 
 // saveState saves the feed state st and its item memo, of a poll with
 // nothing else to record.
-func (p *Poller) saveState(ctx context.Context, st *store.FeedState, stored, memo []byte) error {
+func (p *Poller) saveState(ctx context.Context, st *store.FeedState, memo []byte) error {
 	tx, err := p.Store.Begin(ctx)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
+	// Saved only if no poll saved the feed since its state was read (see
+	// record): the memo the store holds is then the one read.
 	if err := tx.SaveFeed(st); err != nil {
 		return err
 	}
-	if err := saveMemo(tx, st.ID, stored, memo); err != nil {
+	if err := tx.SaveItemMemo(st.ID, memo); err != nil {
 		return err
 	}
 	return tx.Commit()
-}
-
-// saveMemo saves the item memo of a poll in its transaction tx. When the
-// memo in the store is no longer the one the poll read (stored), another
-// process (a newswatch once beside the daemon) recorded the feed in
-// between, and the store's items may not be what memo describes: the memo
-// is dropped, and the next poll parses the whole document.
-func saveMemo(tx *store.Tx, feedID int64, stored, memo []byte) error {
-	now, err := tx.ItemMemo(feedID)
-	if err != nil {
-		return err
-	}
-	if !bytes.Equal(now, stored) {
-		memo = nil
-	}
-	return tx.SaveItemMemo(feedID, memo)
 }
 
 // storeItem is entry e as a poll records it in feed feedID at now: a

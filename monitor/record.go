@@ -342,19 +342,12 @@ type recorded struct {
 }
 
 // recordItems writes the new items of plan, made ready by prepare, in tx,
-// each in its story.
-func (p *Poller) recordItems(tx *store.Tx, ss *storySession, st *store.FeedState, plan *pollPlan, now time.Time, res *PollResult) ([]recorded, error) {
-	// Another poll may have recorded some of them since plan looked: ask
-	// for all at once. An item recorded here marks its identities seen
-	// for the items after it, as the transaction would.
-	identities := make([]string, len(plan.fresh))
-	for i, pi := range plan.fresh {
-		identities[i] = pi.identity
-	}
-	seen, err := tx.SeenAmong(st.ID, identities)
-	if err != nil {
-		return nil, err
-	}
+// each in its story. No other poll recorded any of them since plan looked:
+// tx saved the feed's state first (see record).
+func (p *Poller) recordItems(tx *store.Tx, ss *storySession, plan *pollPlan, now time.Time, res *PollResult) ([]recorded, error) {
+	// An item recorded here marks its identities seen for the items after
+	// it (an alias of one may be the identity of another).
+	seen := make(map[string]bool, 2*len(plan.fresh))
 	var out []recorded
 	for _, pi := range plan.fresh {
 		if seen[pi.identity] {

@@ -32,20 +32,6 @@ func (s *Store) ItemMemo(ctx context.Context, feedID int64) ([]byte, error) {
 	return memo, nil
 }
 
-// ItemMemo is Store.ItemMemo in the transaction: what the last poll
-// that committed remembered.
-func (tx *Tx) ItemMemo(feedID int64) ([]byte, error) {
-	var memo []byte
-	err := tx.queryRow(stmtTxItemMemo, []any{feedID}, &memo)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("store: item memo of feed %d: %w", feedID, err)
-	}
-	return memo, nil
-}
-
 // SaveItemMemo replaces feed feedID's item memo with memo in the
 // transaction, or removes it when memo is empty. It belongs in the
 // transaction that records the document memo describes, so that the memo

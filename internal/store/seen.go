@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"time"
-	"unicode/utf8"
 
 	"github.com/newswatch/newswatch/internal/model"
 )
@@ -37,65 +36,6 @@ const seenItemsSQL = `SELECT s.identity, s.item_id, COALESCE(i.text_hash, '')
 const seenItemsPG = `SELECT s.identity, s.item_id, COALESCE(i.text_hash, '')
 	FROM seen AS s LEFT JOIN items AS i ON i.id = s.item_id
 	WHERE s.feed_id = ?1 AND s.identity = ANY(?2)`
-
-// seenAmongSQL selects, from a JSON array of identities, those feed ?1
-// has seen, planned as seenItemsSQL is.
-const seenAmongSQL = `SELECT s.identity
-	FROM json_each(?2) AS j
-	CROSS JOIN seen AS s ON s.feed_id = ?1 AND s.identity = j.value`
-
-// seenAmongPG is seenAmongSQL on PostgreSQL.
-const seenAmongPG = `SELECT identity FROM seen WHERE feed_id = ?1 AND identity = ANY(?2)`
-
-// SeenAmong reports which of identities feed feedID has seen, including
-// those recorded earlier in this transaction: Seen for each of them, in
-// one query. A poll asks it once for all its new items, where asking Seen
-// for each cost a query per item. The map holds the seen identities.
-func (tx *Tx) SeenAmong(feedID int64, identities []string) (map[string]bool, error) {
-	seen := map[string]bool{}
-	list := make([]string, 0, len(identities))
-	for _, id := range identities {
-		if utf8.ValidString(id) {
-			list = append(list, id)
-			continue
-		}
-		// JSON would carry it changed: ask for it alone.
-		ok, err := tx.Seen(feedID, id)
-		if err != nil {
-			return nil, err
-		}
-		if ok {
-			seen[id] = true
-		}
-	}
-	if len(list) == 0 {
-		return seen, nil
-	}
-	arg, err := tx.s.textList(list)
-	if err != nil {
-		return nil, fmt.Errorf("store: seen among: %w", err)
-	}
-	rows, err := tx.query(stmtSeenAmong, feedID, arg)
-	if err != nil {
-		return nil, fmt.Errorf("store: seen among: %w", err)
-	}
-	defer rows.Close()
-	stored := storedAs(tx.s.engine, list)
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("store: seen among: %w", err)
-		}
-		seen[id] = true
-		if orig, ok := stored[id]; ok {
-			seen[orig] = true
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: seen among: %w", err)
-	}
-	return seen, nil
-}
 
 // SeenItems returns, by identity, those of identities that feed feedID has
 // seen. Like Unseen it reads outside any write transaction, so that a poll

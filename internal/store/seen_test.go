@@ -50,8 +50,7 @@ func queryPlan(t testing.TB, s *Store, query string, args ...any) string {
 	return strings.Join(lines, "\n")
 }
 
-// TestSeenPlans checks that SeenItems, and SeenAmong like it, look each
-// identity of the document up in the feed's seen rows, instead of scanning
+// TestSeenPlans checks that SeenItems looks each identity of the document up in the feed's seen rows, instead of scanning
 // the feed's whole history and the document's list for each of its rows:
 // the cost of a poll must not grow with the feed's age.
 func TestSeenPlans(t *testing.T) {
@@ -62,7 +61,7 @@ func TestSeenPlans(t *testing.T) {
 	if _, err := s.write.Exec(`ANALYZE`); err != nil {
 		t.Fatal(err)
 	}
-	for name, query := range map[string]string{"SeenItems": seenItemsSQL, "SeenAmong": seenAmongSQL} {
+	for name, query := range map[string]string{"SeenItems": seenItemsSQL} {
 		plan := queryPlan(t, s, query, f.ID, `["old-1","new-1"]`)
 		lines := strings.Split(plan, "\n")
 		if len(lines) < 2 || !strings.HasPrefix(lines[0], "SCAN j") ||
@@ -97,46 +96,4 @@ func BenchmarkSeenItems(b *testing.B) {
 			}
 		})
 	}
-}
-
-// TestTxSeenAmong checks that SeenAmong answers as Seen does for each
-// identity: those committed before, an item's identity and aliases added
-// earlier in the transaction, none of another feed's, and identities that
-// JSON cannot carry unchanged (not valid UTF-8).
-func TestTxSeenAmong(t *testing.T) {
-	eachStore(t, func(t *testing.T, s *Store) {
-		syncFeeds(t, s, "a", "b")
-		a, b := feedNamed(t, s, "a"), feedNamed(t, s, "b")
-		bad := "guid:\xff\xfe"
-		addSeen(t, s, a, "old-", 2)
-		addSeen(t, s, b, "other-", 1)
-		tx := begin(t, s)
-		for _, it := range []*model.Item{
-			{FeedID: a.ID, Identity: "guid:new", Aliases: []string{"link:https://a.example/new"}},
-			{FeedID: a.ID, Identity: bad},
-		} {
-			if err := tx.AddItem(it); err != nil {
-				t.Fatal(err)
-			}
-		}
-		ids := []string{"old-0", "old-1", "guid:new", "link:https://a.example/new", bad,
-			"guid:\xff", "other-0", "never", "old-0", `quote"and\backslash`, ""}
-		got, err := tx.SeenAmong(a.ID, ids)
-		if err != nil {
-			t.Fatal(err)
-		}
-		want := map[string]bool{"old-0": true, "old-1": true, "guid:new": true,
-			"link:https://a.example/new": true, bad: true}
-		if len(got) != len(want) {
-			t.Errorf("SeenAmong = %v, want %v", got, want)
-		}
-		for _, id := range ids {
-			if got[id] != want[id] || got[id] != seen(t, tx, a.ID, id) {
-				t.Errorf("SeenAmong[%q] = %v, want %v (as Seen)", id, got[id], want[id])
-			}
-		}
-		if got, err := tx.SeenAmong(a.ID, nil); err != nil || len(got) != 0 {
-			t.Errorf("SeenAmong(nil) = %v, %v; want none", got, err)
-		}
-	})
 }

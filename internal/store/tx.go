@@ -66,10 +66,8 @@ const (
 	stmtFollowUps
 	stmtUpdateItem
 	stmtSaveFeed
-	stmtSeenAmong
 	stmtSaveItemMemo
 	stmtDeleteItemMemo
-	stmtTxItemMemo
 	stmtCompleteArticle
 	stmtRecordArticleFetch
 	stmtItemRules
@@ -77,8 +75,7 @@ const (
 )
 
 // pollSQL returns the statements a poll runs once per item or alert on
-// engine e, seenAmongSQL, which a poll with new items runs once, and
-// saveFeedSQL, which every poll runs once (Tx.SaveFeed, or Store.SaveFeed
+// engine e, and saveFeedSQL, which every poll runs once (Tx.SaveFeed, or Store.SaveFeed
 // after a failure or a 304), prepared once on the write connection when
 // the store opens.
 func pollSQL(e Engine) [numStmts]string {
@@ -96,11 +93,9 @@ func pollSQL(e Engine) [numStmts]string {
 		stmtFollowUps:  followUpsSQL,
 		stmtUpdateItem: updateItemSQL,
 		stmtSaveFeed:   saveFeedSQL,
-		stmtSeenAmong:  sqlFor(e, seenAmongSQL, seenAmongPG),
 
 		stmtSaveItemMemo:   saveItemMemoSQL,
 		stmtDeleteItemMemo: deleteItemMemoSQL,
-		stmtTxItemMemo:     itemMemoSQL,
 
 		stmtCompleteArticle:    completeArticleSQL,
 		stmtRecordArticleFetch: recordArticleFetchSQL,
