@@ -130,120 +130,53 @@ func textCut(s []byte, limit int) int {
 // capXML is capText of an XML document. Markup is kept as it is; text
 // runs, CDATA sections and attribute values are cut, and a comment longer
 // than limit is left out. A run is what lies between two tags, CDATA
-// sections and comments included. The scan stops, keeping the rest, at
-// anything malformed: gofeed will say what is wrong with it.
+// sections and comments included. The scan (scanXML) stops, keeping the
+// rest, at anything malformed: gofeed will say what is wrong with it.
 func capXML(doc []byte, limit int) []byte {
-	c := &cutter{doc: doc}
-	run := 0 // text bytes since the last tag
-	i := 0
-	for i < len(doc) {
-		lt := bytes.IndexByte(doc[i:], '<')
-		end := len(doc)
-		if lt >= 0 {
-			end = i + lt
-		}
-		if keep := textCut(doc[i:end], limit-run); keep < end-i {
-			c.drop(i+keep, end)
-			run = limit
-		} else {
-			run += end - i
-		}
-		if lt < 0 {
-			break
-		}
-		i = end
-		rest := doc[i:]
-		switch {
-		case bytes.HasPrefix(rest, []byte("<![CDATA[")):
-			start := i + len("<![CDATA[")
-			e := bytes.Index(doc[start:], []byte("]]>"))
-			if e < 0 {
-				return c.result()
-			}
-			if keep := utf8Cut(doc[start:start+e], limit-run); keep < e {
-				c.drop(start+keep, start+e)
-				run = limit
-			} else {
-				run += e
-			}
-			i = start + e + len("]]>")
-		case bytes.HasPrefix(rest, []byte("<!--")):
-			e := bytes.Index(doc[i+4:], []byte("-->"))
-			if e < 0 {
-				return c.result()
-			}
-			next := i + 4 + e + 3
-			if next-i > limit {
-				c.drop(i, next)
-			}
-			i = next
-		case bytes.HasPrefix(rest, []byte("<?")):
-			e := bytes.Index(rest, []byte("?>"))
-			if e < 0 {
-				return c.result()
-			}
-			i += e + 2
-		case bytes.HasPrefix(rest, []byte("<!")):
-			// A declaration (<!DOCTYPE …>), with an internal subset in
-			// brackets that may hold '>'.
-			end, ok := declarationEnd(doc, i+2)
-			if !ok {
-				return c.result()
-			}
-			i = end
-		default:
-			next, ok := c.tag(i, limit)
-			if !ok {
-				return c.result()
-			}
-			i, run = next, 0
-		}
-	}
+	c := &xmlCapper{cutter: cutter{doc: doc}, limit: limit}
+	scanXML(doc, c)
 	return c.result()
 }
 
-// declarationEnd returns the index after the '>' that ends the
-// declaration (<!DOCTYPE …>) whose first byte after "<!" is doc[j], read
-// as encoding/xml reads it: that first byte is taken as it is, then the
-// first '>' outside quotes, comments and nested <…> ends it.
-func declarationEnd(doc []byte, j int) (int, bool) {
-	var quote byte
-	depth := 0
-	for j++; j < len(doc); j++ {
-		b := doc[j]
-		switch {
-		case quote != 0:
-			if b == quote {
-				quote = 0
-			}
-		case b == '"' || b == '\'':
-			quote = b
-		case b == '>':
-			if depth == 0 {
-				return j + 1, true
-			}
-			depth--
-		case b == '<' && bytes.HasPrefix(doc[j:], []byte("<!--")):
-			e := bytes.Index(doc[j+4:], []byte("--"))
-			if e < 0 || j+4+e+2 >= len(doc) || doc[j+4+e+2] != '>' {
-				return 0, false
-			}
-			j += 4 + e + 2
-		case b == '<':
-			depth++
-		}
-	}
-	return 0, false
+// xmlCapper is capXML's visitor (see scanXML).
+type xmlCapper struct {
+	cutter
+	limit int
+	run   int // text bytes since the last tag
 }
 
-// tag scans the tag at doc[i] ('<'), cutting attribute values longer than
-// limit, and returns the index after its '>'; false when it does not end.
-func (c *cutter) tag(i, limit int) (int, bool) {
-	return tagEnd(c.doc, i, func(from, to int) {
-		if keep := textCut(c.doc[from:to], limit); keep < to-from {
-			c.drop(from+keep, to)
+func (c *xmlCapper) text(from, to int) {
+	if keep := textCut(c.doc[from:to], c.limit-c.run); keep < to-from {
+		c.drop(from+keep, to)
+		c.run = c.limit
+	} else {
+		c.run += to - from
+	}
+}
+
+func (c *xmlCapper) attr(from, to int) {
+	if keep := textCut(c.doc[from:to], c.limit); keep < to-from {
+		c.drop(from+keep, to)
+	}
+}
+
+func (c *xmlCapper) markup(kind markupKind, from, to int) {
+	switch kind {
+	case markupTag:
+		c.run = 0
+	case markupCDATA:
+		start, end := cdataContent(from, to)
+		if keep := utf8Cut(c.doc[start:end], c.limit-c.run); keep < end-start {
+			c.drop(start+keep, end)
+			c.run = c.limit
+		} else {
+			c.run += end - start
 		}
-	})
+	case markupComment:
+		if to-from > c.limit {
+			c.drop(from, to)
+		}
+	}
 }
 
 // utf8Cut returns how many bytes of s to keep so that at most limit remain,

@@ -62,17 +62,56 @@ const minHiddenText = 128
 // content.
 var hiddenFields = [][]byte{[]byte("description"), []byte("content:encoded"), []byte("summary"), []byte("content")}
 
-// textHider is the state of hideText.
+// textHider is hideText's visitor (see scanXML).
 type textHider struct {
 	doc    []byte
 	spans  []span // of the texts to hide, in document order
 	hidden int    // their bytes
+
+	// field is the name of the field whose start tag was the last
+	// markup, with bare when it has no attribute; nil once anything but
+	// white space followed it.
+	field []byte
+	bare  bool
 }
 
 // hide notes doc[from:to] as a text to hide.
 func (h *textHider) hide(from, to int) {
 	h.spans = append(h.spans, span{from, to})
 	h.hidden += to - from
+}
+
+func (h *textHider) text(from, to int) {
+	if h.field == nil {
+		return
+	}
+	run := h.doc[from:to]
+	trimmed := bytes.TrimSpace(run)
+	if len(trimmed) == 0 {
+		return
+	}
+	if h.bare && len(trimmed) >= minHiddenText && endTagOf(h.doc[to:], h.field) &&
+		bytes.IndexByte(trimmed, '&') < 0 && !bytes.Contains(trimmed, []byte(cdataClose)) && verbatimText(trimmed) {
+		start := from + len(run) - len(bytes.TrimLeftFunc(run, unicode.IsSpace))
+		h.hide(start, start+len(trimmed))
+	}
+	h.field = nil
+}
+
+func (h *textHider) attr(int, int) {}
+
+func (h *textHider) markup(kind markupKind, from, to int) {
+	switch kind {
+	case markupTag:
+		h.field, h.bare = fieldStart(h.doc[from:to])
+		return
+	case markupCDATA:
+		start, end := cdataContent(from, to)
+		if h.field != nil && end-start >= minHiddenText && verbatimText(h.doc[start:end]) {
+			h.hide(start, end)
+		}
+	}
+	h.field = nil
 }
 
 // result is the document with the texts hidden, each replaced by its
@@ -100,107 +139,14 @@ func (h *textHider) result() ([]byte, [][]byte) {
 // hideText returns doc with the texts it may hide (see above) replaced by
 // markers, and the texts, in the order of their markers' numbers; doc
 // itself and none when there is nothing worth hiding (textHider.result).
-// The scan stops, keeping the rest, at anything malformed.
+// The scan (scanXML) stops, keeping the rest, at anything malformed.
 func hideText(doc []byte) ([]byte, [][]byte) {
 	if isJSON(doc) || bytes.Contains(doc, []byte("xml:base")) || bytes.Contains(doc, []byte(markOpen)) {
 		return doc, nil
 	}
 	h := &textHider{doc: doc}
-	// field is the name of the field whose start tag was the last
-	// markup, with bare when it has no attribute; nil once anything but
-	// white space followed it.
-	var (
-		field []byte
-		bare  bool
-	)
-	for i := 0; i < len(doc); {
-		lt := bytes.IndexByte(doc[i:], '<')
-		if lt < 0 {
-			break
-		}
-		if field != nil && lt > 0 {
-			run := doc[i : i+lt]
-			if trimmed := bytes.TrimSpace(run); len(trimmed) > 0 {
-				if bare && len(trimmed) >= minHiddenText && endTagOf(doc[i+lt:], field) &&
-					bytes.IndexByte(trimmed, '&') < 0 && !bytes.Contains(trimmed, []byte("]]>")) && verbatimText(trimmed) {
-					from := i + len(run) - len(bytes.TrimLeftFunc(run, unicode.IsSpace))
-					h.hide(from, from+len(trimmed))
-				}
-				field = nil
-			}
-		}
-		i += lt
-		rest := doc[i:]
-		switch {
-		case bytes.HasPrefix(rest, []byte("<![CDATA[")):
-			start := i + len("<![CDATA[")
-			e := bytes.Index(doc[start:], []byte("]]>"))
-			if e < 0 {
-				return h.result()
-			}
-			if field != nil && e >= minHiddenText && verbatimText(doc[start:start+e]) {
-				h.hide(start, start+e)
-			}
-			field = nil
-			i = start + e + len("]]>")
-		case bytes.HasPrefix(rest, []byte("<!--")):
-			e := bytes.Index(doc[i+4:], []byte("-->"))
-			if e < 0 {
-				return h.result()
-			}
-			field = nil
-			i += 4 + e + 3
-		case bytes.HasPrefix(rest, []byte("<?")):
-			e := bytes.Index(rest, []byte("?>"))
-			if e < 0 {
-				return h.result()
-			}
-			field = nil
-			i += e + 2
-		case bytes.HasPrefix(rest, []byte("<!")):
-			end, ok := declarationEnd(doc, i+2)
-			if !ok {
-				return h.result()
-			}
-			field = nil
-			i = end
-		default:
-			end, ok := tagEnd(doc, i, nil)
-			if !ok {
-				return h.result()
-			}
-			field, bare = fieldStart(doc[i:end])
-			i = end
-		}
-	}
+	scanXML(doc, h)
 	return h.result()
-}
-
-// tagEnd returns the index after the '>' that ends the tag at doc[i]
-// ('<'), skipping quoted attribute values, each of which it hands to
-// value (from and to bound it, quotes excluded) unless value is nil; false
-// when the tag does not end.
-func tagEnd(doc []byte, i int, value func(from, to int)) (int, bool) {
-	for j := i + 1; j < len(doc); {
-		k := bytes.IndexAny(doc[j:], `>"'`)
-		if k < 0 {
-			return 0, false
-		}
-		j += k
-		if doc[j] == '>' {
-			return j + 1, true
-		}
-		quote, start := doc[j], j+1
-		e := bytes.IndexByte(doc[start:], quote)
-		if e < 0 {
-			return 0, false
-		}
-		if value != nil {
-			value(start, start+e)
-		}
-		j = start + e + 1
-	}
-	return 0, false
 }
 
 // fieldStart returns, when tag (from '<' to '>') is the start tag of one
