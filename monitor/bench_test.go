@@ -427,3 +427,17 @@ func primedBenchFeed(b *testing.B, url string, configure func(*testEnv)) (*testE
 	}
 	return env, feed
 }
+
+// BenchmarkGunzip measures decompressing a gzip body of 150 KB whose size
+// no earlier poll told (as in a first poll): changingDocs' first document.
+func BenchmarkGunzip(b *testing.B) {
+	doc := changingDocs(0)[0]
+	b.ReportAllocs()
+	cpu := processCPU()
+	for b.Loop() {
+		if _, err := gunzip(doc, 0, DefaultMaxBodyBytes); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64((processCPU()-cpu).Microseconds())/1e3/float64(b.N), "cpu-ms/op")
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -414,7 +415,27 @@ func gunzip(compressed []byte, hint, limit int64) ([]byte, error) {
 		return nil, err // gzip's errors say it is gzip
 	}
 	defer gzipReaders.Put(zr)
-	return readCapped(zr, -1, hint, limit)
+	return readCapped(zr, gzipSize(compressed, limit), hint, limit)
+}
+
+// gzipSize returns the size of the body compressed, as its gzip trailer
+// says it (ISIZE, RFC 1952: the size of the last member modulo 2^32), or
+// -1 when that is no size it can have: more than limit (the read fails
+// on the cap then, as it would have), or more than deflate makes of the
+// compressed bytes (at most about 1,032 to 1). readCapped sizes its
+// buffer by it: one allocation of the body's size instead of a chain of
+// buffers joined at the end. A trailer that is wrong (several members, or
+// a damaged stream, which gzip's check then rejects) only sizes the
+// buffer wrong.
+func gzipSize(compressed []byte, limit int64) int64 {
+	if len(compressed) < 18 { // a header of 10 bytes, a trailer of 8
+		return -1
+	}
+	n := int64(binary.LittleEndian.Uint32(compressed[len(compressed)-4:]))
+	if n > limit || n > 1032*int64(len(compressed)) {
+		return -1
+	}
+	return n
 }
 
 // minReadChunk is the first buffer a body of unknown size is read into, and
@@ -422,8 +443,9 @@ func gunzip(compressed []byte, hint, limit int64) ([]byte, error) {
 const minReadChunk = 32 << 10
 
 // readCapped reads r to its end, failing with a *tooLargeError once it has
-// produced more than limit bytes. length is the declared Content-Length, or -1;
-// a declared length over the cap fails before anything is read. hint is the
+// produced more than limit bytes. length is the declared size (the
+// Content-Length, or a gzip trailer's, see gzipSize), or -1; a declared
+// length over the cap fails before anything is read. hint is the
 // size the body is expected to have when no length is declared, 0 when
 // unknown; it only sizes buffers.
 //

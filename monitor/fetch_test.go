@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -558,5 +559,63 @@ func TestFetchErrorsHideSecrets(t *testing.T) {
 				t.Errorf("the error does not show the redacted URL: %s", msg)
 			}
 		})
+	}
+}
+
+// TestGunzipSize checks that a gzip body is read into one buffer of its
+// size when its trailer says it (one member), and read whole whatever the
+// trailer says: several members, a trailer that claims more than deflate
+// can make, a body over the cap.
+func TestGunzipSize(t *testing.T) {
+	gz := func(parts ...string) []byte {
+		var out []byte
+		for _, p := range parts {
+			var b bytes.Buffer
+			w := gzip.NewWriter(&b)
+			w.Write([]byte(p))
+			w.Close()
+			out = append(out, b.Bytes()...)
+		}
+		return out
+	}
+	long := strings.Repeat("<item><title>Talks resume</title></item>\n", 3000)
+	forged := gz(long)
+	binary.LittleEndian.PutUint32(forged[len(forged)-4:], 1<<30)
+	for _, tc := range []struct {
+		name    string
+		body    []byte
+		want    string
+		size    int64 // gzipSize
+		oneRead bool  // read into one buffer of the body's size
+	}{
+		{"one member", gz(long), long, int64(len(long)), true},
+		{"empty member", gz(""), "", 0, true},
+		{"two members", gz(long, "tail"), long + "tail", 4, false},
+		{"a trailer claiming more than deflate makes", forged, "", -1, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := gzipSize(tc.body, 1<<20); got != tc.size {
+				t.Errorf("gzipSize = %d, want %d", got, tc.size)
+			}
+			got, err := gunzip(tc.body, 0, 1<<20)
+			if tc.size < 0 && tc.want == "" {
+				if err == nil {
+					t.Fatal("a damaged trailer was not an error")
+				}
+				return
+			}
+			if err != nil || string(got) != tc.want {
+				t.Fatalf("gunzip = %d bytes, %v; want %d bytes", len(got), err, len(tc.want))
+			}
+			if tc.oneRead && cap(got) != len(tc.want)+1 {
+				t.Errorf("read into %d bytes for a body of %d", cap(got), len(tc.want))
+			}
+		})
+	}
+	if _, err := gunzip(gz(long), 0, int64(len(long))-1); !errors.As(err, new(*tooLargeError)) {
+		t.Errorf("a body over the cap: %v, want too large", err)
+	}
+	if got := gzipSize(gz(long), int64(len(long))-1); got != -1 {
+		t.Errorf("gzipSize over the cap = %d, want -1", got)
 	}
 }
