@@ -38,8 +38,17 @@ type destination struct {
 	leased bool
 	resync uint64
 
-	mu        sync.Mutex
-	queue     []*job
+	mu    sync.Mutex
+	queue []*job
+	// oldest is at most the earliest time an alert of the queue counts
+	// its MaxAge from (job.since), when bounded: expire scans the queue
+	// only once that time is MaxAge past. push lowers it for every job it
+	// queues (nothing else adds alerts to the queue: fold and split move
+	// them, with their times, and the rest take them out); expire sets it
+	// to the earliest of the alerts it keeps. Not bounded: no alert was
+	// queued since the last scan left the queue empty.
+	oldest    time.Time
+	bounded   bool
 	notBefore time.Time // held by a backoff or Retry-After until then
 	sending   bool      // the head job is being sent or its result recorded
 	// recording: the job sent was delivered, and the store failed to
@@ -68,6 +77,11 @@ func (ds *destination) push(jobs ...*job) {
 			j.lighten()
 		}
 		ds.queue = append(ds.queue, j)
+		for _, since := range j.since {
+			if !ds.bounded || since.Before(ds.oldest) {
+				ds.oldest, ds.bounded = since, true
+			}
+		}
 	}
 	ds.mu.Unlock()
 	ds.poke()
@@ -272,10 +286,17 @@ func (ds *destination) restore(j *job) time.Duration {
 }
 
 // expire takes the alerts that have waited longer than MaxAge out of every
-// queued job (removing jobs left empty) and returns them. Called with ds.mu
-// held.
+// queued job (removing jobs left empty) and returns them. It looks at the
+// queue only when its oldest alert may have waited that long (see
+// destination.oldest): the worker calls it before every attempt, and a
+// queue of thousands of alerts (a long outage) would be scanned whole
+// for each. Called with ds.mu held.
 func (ds *destination) expire(now time.Time) []*model.Alert {
 	maxAge := ds.r.d.maxAge()
+	if !ds.bounded || now.Sub(ds.oldest) <= maxAge {
+		return nil
+	}
+	ds.bounded = false
 	var expired []*model.Alert
 	kept := ds.queue[:0]
 	for _, j := range ds.queue {
@@ -287,6 +308,9 @@ func (ds *destination) expire(now time.Time) []*model.Alert {
 			}
 			j.alerts[n], j.since[n] = a, j.since[i]
 			n++
+			if !ds.bounded || j.since[i].Before(ds.oldest) {
+				ds.oldest, ds.bounded = j.since[i], true
+			}
 		}
 		if n < len(j.alerts) {
 			j.keep(n)

@@ -431,6 +431,49 @@ func TestDispatchRetryAfterPausesTheDestination(t *testing.T) {
 	}
 }
 
+// TestDispatchExpiresAlertQueuedBehind: an alert older than the ones a
+// destination holds, queued behind them while a Retry-After pauses it, is
+// given up once MaxAge passed since it was queued, never sent: the
+// destination's note of its oldest alert must take it in.
+func TestDispatchExpiresAlertQueuedBehind(t *testing.T) {
+	st, _ := openStore(t)
+	clk := newFakeClock(t0)
+	f := slacktest.Start(t, slacktest.Options{Clock: clk.Now})
+	f.Script("#news", slacktest.Reply{Status: 429, RetryAfter: "60"})
+	d, out, _ := newTestDispatcher(t, st, clk, newTestSlack(t, f, slack.BotOptions{}))
+	d.MaxAge = time.Hour
+	fresh := enqueue(t, st, testAlert(1, "r", "slack", "#news"))[0]
+	run(t, d)
+	if o := out.next(t); o.Result != notify.ResultRetry || o.Reason != "rate_limited" {
+		t.Fatalf("outcome %+v, want a retry", o)
+	}
+	// Queued 59m30s ago: 30 seconds left, and the pause lasts 60.
+	old := testAlert(2, "r", "slack", "#news")
+	old.CreatedAt = t0.Add(-time.Hour + 30*time.Second)
+	old.NextAttemptAt = old.CreatedAt
+	expired := enqueue(t, st, old)[0]
+	d.Wake()
+	clk.Advance(time.Minute)
+	results := map[string]int{}
+	for range 2 {
+		o := out.next(t)
+		results[o.Result+" "+o.Reason]++
+	}
+	if results[notify.ResultDelivered+" "] != 1 || results[notify.ResultDead+" expired"] != 1 {
+		t.Errorf("outcomes %v, want one delivered and one expired", results)
+	}
+	all := alertsByID(t, st)
+	if a := all[expired]; a.Status != model.StatusDead || !strings.Contains(a.LastError, "expired") {
+		t.Errorf("the old alert: %s (%q), want a dead letter, expired", a.Status, a.LastError)
+	}
+	if a := all[fresh]; a.Status != model.StatusDelivered {
+		t.Errorf("the fresh alert: %s, want delivered", a.Status)
+	}
+	if got := postTitles(f.Messages()); strings.Join(got, ",") != "Alert 1" {
+		t.Errorf("Slack shows %q, want only the fresh alert: the expired one is never sent", got)
+	}
+}
+
 // TestDispatchPacesEachDestination drains with a frozen clock: each
 // destination sends its burst, then one more message per token the clock
 // grants, and no more.

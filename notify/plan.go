@@ -211,7 +211,7 @@ func followUpKind(a *model.Alert) Kind {
 // has no schedule (any more), so that what waits goes out at once.
 func digestDue(alerts []*model.Alert, sched cron.Schedule, loc *time.Location, now time.Time) time.Time {
 	if sched == nil {
-		return now
+		return now.Round(0) // a wall time, as every other time MaxAge counts from (the store's)
 	}
 	oldest := alerts[0].CreatedAt
 	for _, a := range alerts[1:] {
