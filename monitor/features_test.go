@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"reflect"
 	"slices"
 	"strings"
@@ -220,6 +221,17 @@ func TestStoryIndexFromSnapshot(t *testing.T) {
 			// the window: an index built from the items does not.
 			items = env.items()
 		}, "of its"},
+		// The snapshot file beside the database, changed in place: its
+		// description (the first 60 bytes) still names it, so it is read,
+		// and refused with a reason.
+		{"a damaged snapshot", 0, func(t *testing.T) {
+			editSnapshotFile(t, env.store, func(b []byte) { b[len(b)/2] ^= 0x10 })
+		}, "bad index snapshot: checksum"},
+		{"a snapshot of an older format", 0, func(t *testing.T) {
+			// Its format number, after the description and "NWIX": 1, as
+			// the snapshots written before the format of 2 were.
+			editSnapshotFile(t, env.store, func(b []byte) { b[60+4] = 1 })
+		}, "snapshot of another version: format 1"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			// A snapshot current when written.
@@ -239,6 +251,26 @@ func TestStoryIndexFromSnapshot(t *testing.T) {
 				compare(t, got, running)
 			}
 		})
+	}
+}
+
+// editSnapshotFile changes the bytes of the story index's snapshot file of
+// st, a SQLite store, with edit, in place.
+func editSnapshotFile(t *testing.T, st *store.Store, edit func([]byte)) {
+	t.Helper()
+	path := st.Target() + "-stories"
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edit(b)
+	// Renamed over it, as the store replaces it: an index that mapped the
+	// file before keeps its bytes.
+	if err := os.WriteFile(path+".edit", b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(path+".edit", path); err != nil {
+		t.Fatal(err)
 	}
 }
 

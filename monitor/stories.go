@@ -157,7 +157,13 @@ func (s *Stories) readSnapshot(ctx context.Context, since time.Time, edits int64
 			return staleSnapshot("items edited since the index it was taken of was built")
 		}
 		var err error
-		x, err = cluster.ReadSnapshot(r, s.Options)
+		if m, ok := r.(*store.MappedSnapshot); ok {
+			// Used in place, and released when the index is garbage.
+			data, release := m.Take()
+			x, err = cluster.DecodeSnapshot(data, release, s.Options)
+		} else {
+			x, err = cluster.ReadSnapshot(r, s.Options)
+		}
 		return err
 	})
 	switch {

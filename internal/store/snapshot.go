@@ -117,8 +117,10 @@ func (w *partWriter) flush() error {
 }
 
 // ReadStorySnapshot calls read with the description of the story index's
-// snapshot and a reader of its bytes, which reads them part by part; it
-// returns read's error unwrapped. With no snapshot it returns an error
+// snapshot and a reader of its bytes: on SQLite a *MappedSnapshot, whose
+// bytes read can take and use in place; on PostgreSQL one that reads them
+// part by part, whose Size is the snapshot's. It returns read's error
+// unwrapped. With no snapshot it returns an error
 // wrapping ErrNotFound and does not call read.
 func (s *Store) ReadStorySnapshot(ctx context.Context, read func(StorySnapshot, io.Reader) error) error {
 	var (
@@ -150,13 +152,13 @@ func (s *Store) ReadStorySnapshot(ctx context.Context, read func(StorySnapshot, 
 	h = StorySnapshot{MaxItem: maxItem.Int64, LastMove: lastMove.Int64, FeaturesVersion: version.Int64,
 		Edits: edits.Int64, Items: int(items.Int64), Bytes: size.Int64, WrittenAt: time.UnixMilli(written.Int64).UTC()}
 	if s.engine == SQLite {
-		f, err := s.openSnapshotFile(h)
+		m, err := s.openMappedSnapshot(h)
 		if err != nil {
 			return fmt.Errorf("store: read story snapshot: %w", err)
 		}
-		if f != nil {
-			defer f.Close()
-			return read(h, f)
+		if m != nil {
+			defer m.release()
+			return read(h, m)
 		}
 		// Written before the snapshot moved to a file: in parts.
 		var parts bool
@@ -170,7 +172,7 @@ func (s *Store) ReadStorySnapshot(ctx context.Context, read func(StorySnapshot, 
 	}
 	// One part at a time, each by its own query: the parts are never all
 	// in memory.
-	pr := &partReader{ctx: ctx, tx: tx}
+	pr := &partReader{ctx: ctx, tx: tx, size: h.Bytes}
 	return read(h, pr)
 }
 
@@ -178,10 +180,15 @@ func (s *Store) ReadStorySnapshot(ctx context.Context, read func(StorySnapshot, 
 type partReader struct {
 	ctx  context.Context
 	tx   *sql.Tx
+	size int64 // of the snapshot, as its row says
 	buf  []byte
 	part int
 	eof  bool
 }
+
+// Size returns the size of the snapshot, as its row says, so that a reader
+// of it whole makes room for it at once.
+func (r *partReader) Size() int64 { return r.size }
 
 func (r *partReader) Read(p []byte) (int, error) {
 	for len(r.buf) == 0 {

@@ -141,6 +141,74 @@ func (s *Store) openSnapshotFile(h StorySnapshot) (*os.File, error) {
 	return f, nil
 }
 
+// readSnapshotFile reads the n bytes of f from off into memory; unmap is
+// nil.
+func readSnapshotFile(f *os.File, off, n int64) (data []byte, unmap func(), err error) {
+	data = make([]byte, n)
+	if _, err := f.ReadAt(data, off); err != nil {
+		return nil, nil, err
+	}
+	return data, nil, nil
+}
+
+// MappedSnapshot is the reader of the story index's snapshot that
+// ReadStorySnapshot gives its function on SQLite: the snapshot's bytes
+// whole, mapped from its file on Linux (see mapSnapshotFile), read into
+// memory elsewhere. Besides reading them, the function can take them
+// (Take) to use them in place for as long as it needs, past its return.
+type MappedSnapshot struct {
+	bytes.Reader
+	data  []byte
+	unmap func()
+	taken bool
+}
+
+// Take returns the snapshot's bytes, which stay as they are, and the
+// function that releases them (unmaps them; nil when they are ordinary
+// memory), which the caller must call once, when nothing uses them any
+// more: the store no longer does. Take must be called before the
+// function given to ReadStorySnapshot returns.
+func (m *MappedSnapshot) Take() (data []byte, release func()) {
+	m.taken = true
+	return m.data, m.unmap
+}
+
+// openMappedSnapshot opens the snapshot file, when it is the one h
+// describes, and maps its bytes; else it returns nil, and no error when
+// there is no file.
+func (s *Store) openMappedSnapshot(h StorySnapshot) (*MappedSnapshot, error) {
+	f, err := s.openSnapshotFile(h)
+	if f == nil || err != nil {
+		return nil, err
+	}
+	defer f.Close() // a mapping outlives its file's descriptor
+	info, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	size := info.Size() - int64(snapshotFileHeader)
+	if size != h.Bytes {
+		// Not the file the row describes after all (its description is
+		// written last, but a file cut short by a full disk keeps it).
+		return nil, nil
+	}
+	data, unmap, err := mapSnapshotFile(f, int64(snapshotFileHeader), size)
+	if err != nil {
+		return nil, err
+	}
+	m := &MappedSnapshot{data: data, unmap: unmap}
+	m.Reader.Reset(data)
+	return m, nil
+}
+
+// release unmaps the bytes unless they were taken.
+func (m *MappedSnapshot) release() {
+	if !m.taken && m.unmap != nil {
+		m.unmap()
+	}
+	m.unmap = nil
+}
+
 // countingWriter counts what it writes to w.
 type countingWriter struct {
 	w *bufio.Writer

@@ -5,10 +5,12 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"hash"
 	"hash/crc32"
 	"io"
 	"math"
+	"runtime"
+	"strings"
+	"sync"
 	"time"
 )
 
@@ -23,9 +25,17 @@ import (
 // entries, and are made again from them in the order of their seqs, the
 // order they are kept in.
 //
+// A snapshot read back is used in place (DecodeSnapshot): the arena's
+// blocks and the terms' postings are slices of its bytes, not copies, so
+// that a start from a snapshot the store maps from a file (a page cache's
+// pages) touches little fresh memory, which costs a new process more than
+// decoding does (a page fault each 4 KiB). Only the entries, the words,
+// the maps and the chains are made.
+//
 // The encoding, in unsigned varints unless said (signed ones zig-zag):
 //
-//	"NWIX", snapshotFormat, MaxItems;
+//	"NWIX", snapshotFormat, MaxItems, the CRC-32 (IEEE) of the background
+//	list (backgroundSum);
 //	the log's base, head and next; per entry from head to next: its ID,
 //	story and feed, seen and when (signed), flags (removed, fp), scripts,
 //	script, link hash and fingerprint (8 bytes little-endian each), its
@@ -33,18 +43,34 @@ import (
 //	the arena's base and number of blocks, then each block's length and
 //	bytes;
 //	the number of terms, then per term its word and postings (length and
-//	bytes), last, df and dead; the free IDs;
+//	bytes), last, df, dead, script and background bucket; the free IDs;
 //	the CRC-32 (IEEE) of everything before it, 4 bytes little-endian.
 
 // snapshotFormat is the version of the snapshot's encoding and of the
 // index's state it writes. Raise it with every change to the index's
 // state (entries, the arena's encoding of terms, postings, how a link is
-// hashed, a term's script or background bucket): a snapshot of another
-// format is not read (ErrSnapshotVersion).
-const snapshotFormat = 1
+// hashed, how a term's script is found): a snapshot of another format is
+// not read (ErrSnapshotVersion). The background buckets of its terms are
+// those of the background list whose checksum it carries: a snapshot of
+// another list is not read either.
+const snapshotFormat = 2
 
 // snapshotMagic begins every snapshot.
 const snapshotMagic = "NWIX"
+
+// backgroundSum returns the checksum of the background list, which the
+// background buckets a snapshot carries for its terms come from.
+var backgroundSum = sync.OnceValue(func() uint32 {
+	// A piece at a time: the list is not copied whole.
+	var buf [4096]byte
+	var sum uint32
+	for text := backgroundTXT; len(text) > 0; {
+		n := copy(buf[:], text)
+		sum = crc32.Update(sum, crc32.IEEETable, buf[:n])
+		text = text[n:]
+	}
+	return sum
+})
 
 // ErrBadSnapshot is returned (wrapped) by ReadSnapshot for bytes that are
 // not a snapshot, or a damaged one.
@@ -65,6 +91,7 @@ func (x *Index) WriteSnapshot(w io.Writer) error {
 	sw.bytes([]byte(snapshotMagic))
 	sw.uint(snapshotFormat)
 	sw.uint(uint64(x.opt.maxItems()))
+	sw.uint(uint64(backgroundSum()))
 
 	l := &x.log
 	sw.uint(uint64(l.base))
@@ -111,6 +138,8 @@ func (x *Index) WriteSnapshot(w io.Writer) error {
 		sw.uint(uint64(t.last))
 		sw.uint(uint64(t.df))
 		sw.uint(uint64(t.dead))
+		sw.uint(uint64(t.script))
+		sw.uint(uint64(t.bg))
 	}
 	sw.uint(uint64(len(x.dict.free)))
 	for _, id := range x.dict.free {
@@ -156,139 +185,127 @@ func (sw *snapshotWriter) fixed(v uint64) {
 // ReadSnapshot returns the index that WriteSnapshot wrote to r, with
 // options o, which must be those of the index written as far as they
 // shape its state (MaxItems; ErrSnapshotVersion otherwise). It reads r to
-// its end. The index is the one written: Assign finds for any item what
-// the written index would have found.
+// its end, into one buffer that the index then uses in place (see
+// DecodeSnapshot): when r has a Size method (bytes.Reader,
+// io.SectionReader) the buffer is made at that size at once. The index
+// is the one written: Assign finds for any item what the written index
+// would have found.
 func ReadSnapshot(r io.Reader, o Options) (*Index, error) {
-	sr := snapshotReader{r: r, buf: make([]byte, 0, 64<<10), crc: crc32.NewIEEE()}
-	x, err := sr.read(o)
-	if err == nil {
-		// The checksum of what was read, then the end.
-		want := sr.sum()
-		var sum [4]byte
-		if err = sr.full(sum[:]); err != nil || binary.LittleEndian.Uint32(sum[:]) != want {
-			err = fmt.Errorf("%w: checksum", ErrBadSnapshot)
-		} else if _, err = sr.byte(); err != io.EOF {
-			err = fmt.Errorf("%w: data past the end", ErrBadSnapshot)
-		} else {
-			err = nil
+	var data []byte
+	var err error
+	if sr, ok := r.(interface{ Size() int64 }); ok && sr.Size() >= 0 && sr.Size() < maxSnapshotLen {
+		// A byte more than the size, to see the end.
+		data = make([]byte, sr.Size()+1)
+		var n int
+		n, err = io.ReadFull(r, data)
+		switch {
+		case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
+			data, err = data[:n], nil
+		case err == nil: // more than its size: the rest too (it is refused)
+			var rest []byte
+			rest, err = io.ReadAll(r)
+			data = append(data, rest...)
 		}
+	} else {
+		data, err = io.ReadAll(r)
 	}
 	if err != nil {
-		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return nil, fmt.Errorf("story: read index snapshot: %w", err)
+	}
+	return DecodeSnapshot(data, nil, o)
+}
+
+// DecodeSnapshot returns the index of the snapshot data (see ReadSnapshot).
+// The index uses data in place (the terms of its items and their
+// postings are slices of it, which it never writes to: what it adds goes
+// to memory of its own): data must stay as it is for as long as the index
+// can use it. When release is not nil, DecodeSnapshot calls it once no
+// part of data is in use any more: at once when it returns an error, else
+// when the index is garbage (runtime.AddCleanup). A caller that mapped
+// data from a file unmaps it there.
+func DecodeSnapshot(data []byte, release func(), o Options) (*Index, error) {
+	x, err := decodeSnapshot(data, o)
+	if err != nil {
+		if release != nil {
+			release()
+		}
+		if errors.Is(err, io.ErrUnexpectedEOF) {
 			err = fmt.Errorf("%w: short", ErrBadSnapshot)
 		}
 		return nil, fmt.Errorf("story: read index snapshot: %w", err)
 	}
+	if release != nil {
+		runtime.AddCleanup(x, func(release func()) { release() }, release)
+	}
 	return x, nil
 }
 
-// snapshotReader reads a snapshot through a buffer of its own, and
-// checksums the bytes it consumed when it refills it (and at sum).
-type snapshotReader struct {
-	r   io.Reader
-	buf []byte // buf[pos:] is not read yet
+// snapshotDecoder reads the values of a snapshot from its bytes. Its
+// first error sticks: every later read returns zero values.
+type snapshotDecoder struct {
+	p   []byte
 	pos int
-	crc hash.Hash32
-	err error // of r, once it returned one
+	err error
 }
 
-// fill reads more into the buffer, checksumming what was consumed.
-func (sr *snapshotReader) fill() error {
-	if sr.err != nil {
-		return sr.err
+func (d *snapshotDecoder) fail(err error) {
+	if d.err == nil {
+		d.err = err
 	}
-	sr.crc.Write(sr.buf[:sr.pos])
-	n := copy(sr.buf[:cap(sr.buf)], sr.buf[sr.pos:])
-	sr.buf, sr.pos = sr.buf[:n], 0
-	m, err := sr.r.Read(sr.buf[n:cap(sr.buf)])
-	sr.buf = sr.buf[:n+m]
-	if err != nil && m == 0 {
-		sr.err = err
-		return err
+}
+
+func (d *snapshotDecoder) uint(limit uint64) uint64 {
+	if d.err != nil {
+		return 0
 	}
-	return nil
-}
-
-// sum returns the checksum of every byte consumed.
-func (sr *snapshotReader) sum() uint32 {
-	sr.crc.Write(sr.buf[:sr.pos])
-	sr.buf, sr.pos = sr.buf[sr.pos:], 0
-	return sr.crc.Sum32()
-}
-
-func (sr *snapshotReader) byte() (byte, error) {
-	for sr.pos == len(sr.buf) {
-		if err := sr.fill(); err != nil {
-			return 0, err
-		}
+	v, n := binary.Uvarint(d.p[d.pos:])
+	switch {
+	case n == 0:
+		d.fail(io.ErrUnexpectedEOF)
+		return 0
+	case n < 0:
+		d.fail(fmt.Errorf("%w: varint", ErrBadSnapshot))
+		return 0
+	case v > limit:
+		d.fail(fmt.Errorf("%w: value out of range", ErrBadSnapshot))
+		return 0
 	}
-	b := sr.buf[sr.pos]
-	sr.pos++
-	return b, nil
+	d.pos += n
+	return v
 }
 
-// full reads len(p) bytes into p.
-func (sr *snapshotReader) full(p []byte) error {
-	for len(p) > 0 {
-		if sr.pos == len(sr.buf) {
-			if err := sr.fill(); err != nil {
-				return err
-			}
-		}
-		n := copy(p, sr.buf[sr.pos:])
-		sr.pos += n
-		p = p[n:]
-	}
-	return nil
-}
+func (d *snapshotDecoder) uint32() uint32 { return uint32(d.uint(math.MaxUint32)) }
 
-func (sr *snapshotReader) uint(limit uint64) (uint64, error) {
-	var v uint64
-	for shift := 0; shift < 64; shift += 7 {
-		b, err := sr.byte()
-		if err != nil {
-			return 0, err
-		}
-		v |= uint64(b&0x7f) << shift
-		if b < 0x80 {
-			if v > limit {
-				return 0, fmt.Errorf("%w: value out of range", ErrBadSnapshot)
-			}
-			return v, nil
-		}
-	}
-	return 0, fmt.Errorf("%w: varint", ErrBadSnapshot)
-}
-
-func (sr *snapshotReader) uint32() (uint32, error) {
-	v, err := sr.uint(math.MaxUint32)
-	return uint32(v), err
-}
-
-func (sr *snapshotReader) int() (int64, error) {
-	u, err := sr.uint(math.MaxUint64)
+func (d *snapshotDecoder) int() int64 {
+	u := d.uint(math.MaxUint64)
 	v := int64(u >> 1)
 	if u&1 != 0 {
 		v = ^v
 	}
-	return v, err
+	return v
 }
 
-func (sr *snapshotReader) fixed() (uint64, error) {
-	var b [8]byte
-	if err := sr.full(b[:]); err != nil {
-		return 0, err
+func (d *snapshotDecoder) fixed() uint64 {
+	b := d.bytes(8)
+	if b == nil {
+		return 0
 	}
-	return binary.LittleEndian.Uint64(b[:]), nil
+	return binary.LittleEndian.Uint64(b)
 }
 
-// bytes reads n bytes into a new slice of capacity at least c.
-func (sr *snapshotReader) bytes(n, c int) ([]byte, error) {
-	p := make([]byte, n, max(n, c))
-	if err := sr.full(p); err != nil {
-		return nil, err
+// bytes returns the next n bytes in place, capped at their length so that
+// an append never writes past them; nil after an error.
+func (d *snapshotDecoder) bytes(n int) []byte {
+	if d.err != nil {
+		return nil
 	}
-	return p, nil
+	if n > len(d.p)-d.pos {
+		d.fail(io.ErrUnexpectedEOF)
+		return nil
+	}
+	b := d.p[d.pos : d.pos+n : d.pos+n]
+	d.pos += n
+	return b
 }
 
 // maxSnapshotLen bounds a length read from a snapshot (a block, a word, a
@@ -296,34 +313,50 @@ func (sr *snapshotReader) bytes(n, c int) ([]byte, error) {
 // never had.
 const maxSnapshotLen = 1 << 30
 
-func (sr *snapshotReader) read(o Options) (*Index, error) {
-	magic, err := sr.bytes(len(snapshotMagic), 0)
-	if err != nil {
-		return nil, err
-	}
-	if string(magic) != snapshotMagic {
+// decodeSnapshot checks data's header and checksum, then decodes it.
+func decodeSnapshot(data []byte, o Options) (*Index, error) {
+	d := &snapshotDecoder{p: data}
+	if magic := d.bytes(len(snapshotMagic)); d.err != nil || string(magic) != snapshotMagic {
 		return nil, fmt.Errorf("%w: not a snapshot", ErrBadSnapshot)
 	}
-	format, err := sr.uint(math.MaxUint32)
-	if err != nil {
-		return nil, err
-	}
-	maxItems, err := sr.uint(math.MaxInt32)
-	if err != nil {
-		return nil, err
-	}
+	format := d.uint(math.MaxUint32)
+	maxItems := d.uint(math.MaxInt32)
 	if format != snapshotFormat || int(maxItems) != o.maxItems() {
 		return nil, fmt.Errorf("%w: format %d with %d items at most, want %d with %d",
 			ErrSnapshotVersion, format, maxItems, snapshotFormat, o.maxItems())
 	}
+	if bg := d.uint(math.MaxUint32); d.err == nil && bg != uint64(backgroundSum()) {
+		return nil, fmt.Errorf("%w: another background list", ErrSnapshotVersion)
+	}
+	if d.err != nil {
+		return nil, d.err
+	}
+	// The checksum of everything before it, before anything is decoded.
+	if len(data) < d.pos+4 {
+		return nil, fmt.Errorf("%w: short", ErrBadSnapshot)
+	}
+	body := len(data) - 4
+	if crc32.ChecksumIEEE(data[:body]) != binary.LittleEndian.Uint32(data[body:]) {
+		return nil, fmt.Errorf("%w: checksum", ErrBadSnapshot)
+	}
+	d.p = data[:body]
+	x, err := d.index(o)
+	if err != nil {
+		return nil, err
+	}
+	if d.pos != len(d.p) {
+		return nil, fmt.Errorf("%w: data past the end", ErrBadSnapshot)
+	}
+	return x, nil
+}
 
+// index decodes the index past the header.
+func (d *snapshotDecoder) index(o Options) (*Index, error) {
 	x := NewIndex(o)
 	l := &x.log
-	var base, head, next uint32
-	for _, p := range []*uint32{&base, &head, &next} {
-		if *p, err = sr.uint32(); err != nil {
-			return nil, err
-		}
+	base, head, next := d.uint32(), d.uint32(), d.uint32()
+	if d.err != nil {
+		return nil, d.err
 	}
 	if base == noSeq || head-base >= chunkSize || next-head > uint32(o.maxItems())+chunkSize {
 		return nil, fmt.Errorf("%w: log", ErrBadSnapshot)
@@ -335,33 +368,16 @@ func (sr *snapshotReader) read(o Options) (*Index, error) {
 	l.head = head
 	for seq := head; seq != next; seq++ {
 		var e entry
-		var simHash uint64
-		var flags, scripts, sc uint64
-		for _, p := range []*int64{&e.id, &e.story, &e.feed, &e.seen, &e.when} {
-			if *p, err = sr.int(); err != nil {
-				return nil, err
-			}
-		}
-		if flags, err = sr.uint(3); err != nil {
-			return nil, err
-		}
-		if scripts, err = sr.uint(uint64(1)<<numScripts - 1); err != nil {
-			return nil, err
-		}
-		if sc, err = sr.uint(uint64(numScripts) - 1); err != nil {
-			return nil, err
-		}
+		e.id, e.story, e.feed, e.seen, e.when = d.int(), d.int(), d.int(), d.int(), d.int()
+		flags := d.uint(3)
+		scripts := d.uint(uint64(1)<<numScripts - 1)
+		sc := d.uint(uint64(numScripts) - 1)
 		e.removed, e.fp, e.scripts, e.script = flags&1 != 0, flags&2 != 0, uint8(scripts), script(sc)
-		if e.link, err = sr.fixed(); err != nil {
-			return nil, err
-		}
-		if simHash, err = sr.fixed(); err != nil {
-			return nil, err
-		}
-		for _, p := range []*uint32{&e.blk, &e.off, &e.n} {
-			if *p, err = sr.uint32(); err != nil {
-				return nil, err
-			}
+		e.link = d.fixed()
+		simHash := d.fixed()
+		e.blk, e.off, e.n = d.uint32(), d.uint32(), d.uint32()
+		if d.err != nil {
+			return nil, d.err
 		}
 		if seq == noSeq && !e.removed { // the seq skipped at the wrap
 			return nil, fmt.Errorf("%w: entry 0", ErrBadSnapshot)
@@ -369,87 +385,79 @@ func (sr *snapshotReader) read(o Options) (*Index, error) {
 		l.pushRaw(e, simHash)
 	}
 
-	if x.text.base, err = sr.uint32(); err != nil {
-		return nil, err
+	x.text.base = d.uint32()
+	nBlocks := d.uint(maxSnapshotLen)
+	if d.err != nil {
+		return nil, d.err
 	}
-	nBlocks, err := sr.uint(maxSnapshotLen)
-	if err != nil {
-		return nil, err
-	}
+	x.text.blocks = make([][]byte, 0, min(nBlocks, 1<<20))
 	for range nBlocks {
-		n, err := sr.uint(maxSnapshotLen)
-		if err != nil {
-			return nil, err
-		}
-		b, err := sr.bytes(int(n), blockSize)
-		if err != nil {
-			return nil, err
+		// In place: the block is full (its capacity its length), and the
+		// next Add starts a block of its own.
+		b := d.bytes(int(d.uint(maxSnapshotLen)))
+		if d.err != nil {
+			return nil, d.err
 		}
 		x.text.blocks = append(x.text.blocks, b)
 	}
 
-	nTerms, err := sr.uint(math.MaxUint32)
-	if err != nil {
-		return nil, err
+	nTerms := d.uint(math.MaxUint32)
+	if d.err == nil && nTerms > uint64(len(d.p)-d.pos) { // each term takes bytes
+		d.fail(io.ErrUnexpectedEOF)
 	}
-	x.dict.terms = make([]term, 0, min(nTerms, 1<<24))
-	x.dict.ids = make(map[string]uint32, min(nTerms, 1<<24))
+	if d.err != nil {
+		return nil, d.err
+	}
+	x.dict.terms = make([]term, nTerms)
+	x.dict.ids = make(map[string]uint32, nTerms)
 	x.dict.facts = map[uint32]uint32{}
-	var word []byte // scratch
+	// The words go to one string of their own, not data's (a word
+	// outlives the index's use of data), each term's a substring of it:
+	// measured first, then copied and mapped.
+	termsAt, size := d.pos, 0
+	for range nTerms {
+		size += len(d.term(&term{}))
+	}
+	if d.err != nil {
+		return nil, d.err
+	}
+	d.pos = termsAt
+	var words strings.Builder
+	words.Grow(size)
 	for id := range uint32(nTerms) {
-		n, err := sr.uint(maxSnapshotLen)
-		if err != nil {
-			return nil, err
-		}
-		if cap(word) < int(n) {
-			word = make([]byte, n)
-		}
-		word = word[:n]
-		if err := sr.full(word); err != nil {
-			return nil, err
-		}
-		if n, err = sr.uint(maxSnapshotLen); err != nil {
-			return nil, err
-		}
-		var t term
-		if n > 0 {
-			if t.postings, err = sr.bytes(int(n), 0); err != nil {
-				return nil, err
-			}
-		}
-		var df, dead uint64
-		if t.last, err = sr.uint32(); err != nil {
-			return nil, err
-		}
-		if df, err = sr.uint(math.MaxInt32); err != nil {
-			return nil, err
-		}
-		if dead, err = sr.uint(math.MaxInt32); err != nil {
-			return nil, err
-		}
-		t.df, t.dead = int32(df), int32(dead)
-		if len(word) > 0 { // a released ID has no word
-			t.word = string(word)
-			t.script, t.bg = scriptOf(t.word), backgroundBucket(t.word)
+		t := &x.dict.terms[id]
+		w := d.term(t)
+		if len(w) > 0 { // a released ID has no word
+			at := words.Len()
+			words.Write(w)
+			t.word = words.String()[at:]
 			x.dict.index(t.word, id)
 		}
-		x.dict.terms = append(x.dict.terms, t)
 	}
-	nFree, err := sr.uint(nTerms)
-	if err != nil {
-		return nil, err
-	}
+	nFree := d.uint(nTerms)
 	for range nFree {
-		id, err := sr.uint(nTerms - 1)
-		if err != nil {
-			return nil, err
-		}
-		x.dict.free = append(x.dict.free, uint32(id))
+		x.dict.free = append(x.dict.free, uint32(d.uint(nTerms-1)))
+	}
+	if d.err != nil {
+		return nil, d.err
 	}
 	if err := x.relink(); err != nil {
 		return nil, err
 	}
 	return x, nil
+}
+
+// term decodes a term into t, but for its word, which it returns. The
+// postings are used in place (see bytes).
+func (d *snapshotDecoder) term(t *term) []byte {
+	w := d.bytes(int(d.uint(maxSnapshotLen)))
+	if p := d.bytes(int(d.uint(maxSnapshotLen))); len(p) > 0 {
+		t.postings = p
+	}
+	t.last = d.uint32()
+	t.df, t.dead = int32(d.uint(math.MaxInt32)), int32(d.uint(math.MaxInt32))
+	t.script, t.bg = script(d.uint(uint64(numScripts)-1)), uint8(d.uint(math.MaxUint8))
+	return w
 }
 
 // relink makes the chains, the map of IDs and the counts of items per
@@ -470,10 +478,11 @@ func (x *Index) relink() error {
 			uint64(e.off)+uint64(e.n) > uint64(len(x.text.blocks[e.blk-x.text.base])) {
 			return fmt.Errorf("%w: terms of item %d", ErrBadSnapshot, e.id)
 		}
-		if _, dup := x.byID[e.id]; dup {
+		n := len(x.byID)
+		x.linkEntry(seq)
+		if len(x.byID) == n { // the ID was there: not one lookup more an entry to see it
 			return fmt.Errorf("%w: item %d twice", ErrBadSnapshot, e.id)
 		}
-		x.linkEntry(seq)
 	}
 	return nil
 }

@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"runtime"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -151,5 +153,90 @@ func TestSnapshotBad(t *testing.T) {
 	}
 	if _, err := ReadSnapshot(bytes.NewReader(append(slices.Clone(good), 0)), o); !errors.Is(err, ErrBadSnapshot) {
 		t.Errorf("a byte past the end: %v, want ErrBadSnapshot", err)
+	}
+	// The header: "NWIX", the format, MaxItems (500: two bytes), the
+	// background list's checksum.
+	old := slices.Clone(good)
+	old[4] = 1 // the format before the terms carried their script and bucket
+	if _, err := ReadSnapshot(bytes.NewReader(old), o); !errors.Is(err, ErrSnapshotVersion) {
+		t.Errorf("format 1: %v, want ErrSnapshotVersion", err)
+	}
+	otherList := slices.Clone(good)
+	otherList[7] ^= 0x01
+	if _, err := ReadSnapshot(bytes.NewReader(otherList), o); !errors.Is(err, ErrSnapshotVersion) || !strings.Contains(err.Error(), "background") {
+		t.Errorf("another background list: %v, want ErrSnapshotVersion", err)
+	}
+}
+
+// TestSnapshotInPlace checks that an index decoded from a snapshot's bytes
+// in place never writes to them, as items are added, assigned, moved,
+// removed and expired, and that DecodeSnapshot releases the bytes: at once
+// when it fails, once the index is garbage when it does not.
+func TestSnapshotInPlace(t *testing.T) {
+	s := newSynthetic(11)
+	x := NewIndex(Options{MaxItems: 300})
+	for i := range 250 {
+		x.Add(s.item(int64(i+1), t0.Add(time.Duration(i)*time.Second)))
+	}
+	var buf bytes.Buffer
+	if err := x.WriteSnapshot(&buf); err != nil {
+		t.Fatal(err)
+	}
+	data := buf.Bytes()
+	want := slices.Clone(data)
+	released := make(chan struct{}, 1)
+	y, err := DecodeSnapshot(data, func() { released <- struct{}{} }, Options{MaxItems: 300})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 250; i < 600; i++ { // past MaxItems: the first items leave
+		it := s.item(int64(i+1), t0.Add(time.Duration(i)*time.Second))
+		m := y.Assign(&it)
+		it.Story = m.Story
+		y.Add(it)
+		if i%7 == 0 {
+			y.Move(int64(i-100), int64(i))
+		}
+		if i%11 == 0 {
+			y.Remove(int64(i - 50))
+		}
+	}
+	y.Expire(t0.Add(400 * time.Second))
+	if err := y.check(); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(data, want) {
+		t.Fatal("the index wrote to the snapshot's bytes it uses in place")
+	}
+	select {
+	case <-released:
+		t.Fatal("released while the index is in use")
+	default:
+	}
+	runtime.KeepAlive(y)
+	y = nil
+	deadline := time.Now().Add(10 * time.Second)
+	for done := false; !done; {
+		runtime.GC()
+		select {
+		case <-released:
+			done = true
+		default:
+			if time.Now().After(deadline) {
+				t.Fatal("the bytes of an index that is garbage were never released")
+			}
+			runtime.Gosched()
+		}
+	}
+
+	bad := slices.Clone(want)
+	bad[len(bad)/2] ^= 0x10
+	if _, err := DecodeSnapshot(bad, func() { released <- struct{}{} }, Options{MaxItems: 300}); !errors.Is(err, ErrBadSnapshot) {
+		t.Fatalf("damaged: %v, want ErrBadSnapshot", err)
+	}
+	select {
+	case <-released:
+	default:
+		t.Fatal("the bytes of a snapshot refused were not released")
 	}
 }
