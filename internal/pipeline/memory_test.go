@@ -51,3 +51,24 @@ func TestTuneMemory(t *testing.T) {
 		})
 	}
 }
+
+// TestHugePagesDisabled checks the reading of GODEBUG's disablethp.
+func TestHugePagesDisabled(t *testing.T) {
+	for _, tc := range []struct {
+		godebug string
+		want    bool
+	}{
+		{"", false},
+		{"disablethp=1", true},
+		{"gctrace=1,disablethp=1", true},
+		{"disablethp=0", false},
+		{"disablethp=1,disablethp=0", false},
+		{"xdisablethp=1", false},
+	} {
+		t.Run(tc.godebug, func(t *testing.T) {
+			if got := hugePagesDisabled(tc.godebug); got != tc.want {
+				t.Errorf("hugePagesDisabled(%q) = %v, want %v", tc.godebug, got, tc.want)
+			}
+		})
+	}
+}
