@@ -270,7 +270,8 @@ func (p *Poller) prepare(set *rules.Set, f model.Feed, st *store.FeedState, plan
 			// The text hash takes the summary as matching stripped it.
 			pi.matches = set.MatchVisit(it, &f, pi.hashAnalysed)
 		case p.Stories != nil:
-			pi.features = cluster.Extract(it.Title, it.Summary)
+			// The text hash takes the summary as stripped here.
+			pi.features = cluster.ExtractPlain(it.Title, pi.plainSummary())
 		}
 		if p.Stories != nil {
 			pi.ownsLink = ownsLink(site, it)

@@ -72,9 +72,14 @@ const maxWords = 400
 //
 // Words of one letter, other than digits, are left out.
 func Extract(title, summary string) Features {
+	return ExtractPlain(title, analysis.StripHTML(summary))
+}
+
+// ExtractPlain is Extract of a summary whose HTML is stripped already:
+// body is analysis.StripHTML(summary), for a caller that needs it too.
+func ExtractPlain(title, body string) Features {
 	x := extractors.Get().(*extractor)
 	defer x.release()
-	body := analysis.StripHTML(summary)
 	x.text = len(title) + len(body)
 	x.toks = x.an.Append(x.toks[:0], title)
 	n := len(x.toks)
