@@ -597,6 +597,7 @@ func TestGunzipSize(t *testing.T) {
 			if got := gzipSize(tc.body, 1<<20); got != tc.size {
 				t.Errorf("gzipSize = %d, want %d", got, tc.size)
 			}
+			emptyBodyBuffers()
 			got, err := gunzip(tc.body, 0, 1<<20)
 			if tc.size < 0 && tc.want == "" {
 				if err == nil {
@@ -617,5 +618,42 @@ func TestGunzipSize(t *testing.T) {
 	}
 	if got := gzipSize(gz(long), int64(len(long))-1); got != -1 {
 		t.Errorf("gzipSize over the cap = %d, want -1", got)
+	}
+}
+
+// emptyBodyBuffers empties bodyBuffers, so that the next body is read into
+// buffers made for it.
+func emptyBodyBuffers() {
+	for bodyBuffers.Get() != nil {
+	}
+}
+
+// TestReadCappedIntoGivenBackBuffers checks that bodies read into buffers
+// given back (recycleBody), full of another body's bytes, are exactly
+// what was read: of a known size, of a size hinted, and of an unknown
+// size read in several buffers and joined.
+func TestReadCappedIntoGivenBackBuffers(t *testing.T) {
+	long := strings.Repeat("<item><title>Talks resume</title></item>\n", 5000) // 205 KB
+	for _, tc := range []struct {
+		name         string
+		body         string
+		length, hint int64
+	}{
+		{"known size", "<rss>short</rss>", 16, 0},
+		{"hinted", "<rss>short</rss>", -1, 16},
+		{"unknown size, several buffers", long, -1, 0},
+		{"hinted too short", long, -1, 1000},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			emptyBodyBuffers()
+			for range 4 {
+				old := bytes.Repeat([]byte{'x'}, 1<<20)
+				recycleBody(old)
+			}
+			got, err := readCapped(strings.NewReader(tc.body), tc.length, tc.hint, 1<<20)
+			if err != nil || string(got) != tc.body {
+				t.Fatalf("readCapped = %d bytes (%.20q…), %v; want %d bytes", len(got), got, err, len(tc.body))
+			}
+		})
 	}
 }

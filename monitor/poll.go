@@ -208,6 +208,9 @@ func (p *Poller) poll(ctx context.Context, f model.Feed, st *store.FeedState, rs
 	if err != nil {
 		return res, p.fail(ctx, f, from, st, &res, err)
 	}
+	// Everything the poll keeps is copied out of the body by then: see
+	// FetchResult.release.
+	defer fr.release()
 	res.StatusCode = fr.StatusCode
 	if fr.PermanentURL != "" && fr.PermanentURL != from {
 		p.logger().Info("feed moved permanently", "feed", f.Name, "url", redact.URL(from), "new_url", redact.URL(fr.PermanentURL))

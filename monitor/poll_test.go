@@ -670,3 +670,40 @@ func TestAlertSummaries(t *testing.T) {
 		})
 	}
 }
+
+// TestPollKeepsNoneOfItsBody checks that what polls keep in memory for
+// later polls (the story index's items, their features) shares no bytes
+// with the bodies they read, whose buffers they give to later fetches
+// (FetchResult.release): the buffers given back are overwritten before
+// the next poll, whose report must still join the story of the first.
+func TestPollKeepsNoneOfItsBody(t *testing.T) {
+	env := storyEnv(t)
+	wire, daily, _, _, _ := bakuReports(t0.Add(-time.Hour))
+	w, d := newFeedServer(t, rssDoc(wire)), newFeedServer(t, rssDoc(daily))
+	fw, fd := model.Feed{Name: "Wire", URL: w.URL}, model.Feed{Name: "Daily", URL: d.URL}
+	env.addFeeds(fw, fd)
+	if res := env.poll(fw); res.New != 1 {
+		t.Fatalf("wire's poll = %+v, want 1 new item", res)
+	}
+	var held []*[]byte
+	for {
+		p, _ := bodyBuffers.Get().(*[]byte)
+		if p == nil {
+			break
+		}
+		b := (*p)[:cap(*p)]
+		for i := range b {
+			b[i] = 'x'
+		}
+		held = append(held, p)
+	}
+	if len(held) == 0 && !raceEnabled {
+		t.Fatal("the polls gave no buffer back")
+	}
+	for _, p := range held {
+		bodyBuffers.Put(p)
+	}
+	if res := env.poll(fd); res.New != 1 || res.Joined != 1 {
+		t.Fatalf("later report: %+v, want it joined to the wire's story", res)
+	}
+}
