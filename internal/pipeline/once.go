@@ -32,6 +32,13 @@ type OnceResult struct {
 // OK reports whether every feed was fetched and every alert delivered.
 func (r OnceResult) OK() bool { return r.FailedFeeds == 0 && r.Undelivered == 0 }
 
+// onceReaders is how many read connections Once keeps on SQLite, instead
+// of the daemon's four or more: a run reads a few rows a feed, and every
+// connection more is its schema parsed, its queries compiled and its page
+// cache filled again (BENCHMARKS.md, "once: huge pages for a short run's
+// heap").
+const onceReaders = 2
+
 // Once polls every enabled feed once, checks the feeds' health as the
 // daemon does (so that users who run newswatch from cron hear of a feed
 // that failed too long), then delivers the queued alerts, waiting at most
@@ -39,6 +46,7 @@ func (r OnceResult) OK() bool { return r.FailedFeeds == 0 && r.Undelivered == 0 
 // The error is of the run itself: feeds that failed and alerts that were
 // not delivered are counted in the result.
 func (p *Pipeline) Once(ctx context.Context, drain time.Duration) (OnceResult, error) {
+	p.Store.LimitReaders(onceReaders)
 	failures, err := p.Scheduler.RunOnce(ctx)
 	if err != nil {
 		return OnceResult{}, err

@@ -127,6 +127,22 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	return s, nil
 }
 
+// LimitReaders lowers the number of read connections an SQLite store
+// keeps to n (at least 1), for a process that does little reading and
+// then exits, as `newswatch once` does: each read connection parses the
+// schema and compiles the read queries again when it is first used, and
+// fills a page cache of its own, all of which a few reads do not repay.
+// No caller holds a read connection while it waits for another, so one
+// is enough to make progress. On PostgreSQL it does nothing.
+func (s *Store) LimitReaders(n int) {
+	if s.engine != SQLite || s.read == s.write {
+		return
+	}
+	n = max(n, 1)
+	s.read.SetMaxOpenConns(n)
+	s.read.SetMaxIdleConns(n)
+}
+
 // pingWhileBusy opens db's first connection, trying again while SQLite
 // answers SQLITE_BUSY, for up to busyTimeout. Switching a new file to WAL
 // needs the file to itself, and SQLite does not wait for that with the busy

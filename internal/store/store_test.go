@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/newswatch/newswatch/internal/model"
 	"github.com/newswatch/newswatch/internal/store/pgtest"
 )
 
@@ -337,5 +339,38 @@ func TestReadCacheSize(t *testing.T) {
 	}
 	if kib != -readCacheKiB {
 		t.Errorf("cache_size of a read connection = %d, want %d (KiB)", kib, -readCacheKiB)
+	}
+}
+
+// TestLimitReaders checks that a store limited to one read connection
+// opens no second one while many reads run at once, and that the reads
+// all answer.
+func TestLimitReaders(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t)
+	if err := s.SyncFeeds(ctx, []model.Feed{{Name: "A", URL: "https://a.example/"}}); err != nil {
+		t.Fatal(err)
+	}
+	s.LimitReaders(0) // at least one
+	if got := s.read.Stats().MaxOpenConnections; got != 1 {
+		t.Fatalf("MaxOpenConnections %d after LimitReaders(0), want 1", got)
+	}
+	errs := make(chan error, 16)
+	for range cap(errs) {
+		go func() {
+			st, err := s.Feed(ctx, "A")
+			if err == nil && st.Name != "A" {
+				err = fmt.Errorf("read the state of %q, want A", st.Name)
+			}
+			errs <- err
+		}()
+	}
+	for range cap(errs) {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	if got := s.read.Stats().OpenConnections; got > 1 {
+		t.Errorf("%d read connections open, want at most 1", got)
 	}
 }
