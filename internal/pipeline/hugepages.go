@@ -12,8 +12,9 @@ const ShortRunHeap = 64 << 20
 // the Go heap with transparent huge pages, for a process that lives a few
 // seconds, as `newswatch once` does. Such a process touches every page of
 // its heap for the first time, and the kernel takes a page fault for each
-// 4 KiB page (about 14,000 in `once` of a few new items, a third of its
-// CPU on a virtual machine); with huge pages it takes one for each 2 MiB.
+// 4 KiB page (12,000 to 14,000 in `once` of a few new items, a fifth of
+// its CPU on a virtual machine); with huge pages it takes one for each
+// 2 MiB.
 // Go's runtime leaves the heap to the system's default, which on most
 // distributions gives huge pages only to memory that asks for them
 // (/sys/kernel/mm/transparent_hugepage/enabled is "madvise").
